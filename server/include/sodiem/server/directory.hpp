@@ -1,0 +1,82 @@
+// Directory: an in-memory copy of the school's roster (classes, subjects,
+// students) and of every user's roles and assignments, so ingest resolves
+// names and checks permissions without a query per op. Loaded from the
+// database; reload() after any roster or account change. Not thread-safe:
+// owned by the SyncService worker thread.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+struct ClassRow {
+  std::int64_t id;
+  std::string name;
+  int grade;
+};
+struct SubjectRow {
+  std::int64_t id;
+  protocol::SubjectInfo info;
+};
+struct StudentRow {
+  std::int64_t id;
+  std::string code;
+  std::string full_name;
+  std::int64_t class_id;
+};
+
+// What one user may read and write. Server-side truth; the client's claims
+// are never consulted.
+struct UserAccess {
+  std::int64_t user_id = 0;
+  std::string username;
+  std::vector<std::string> roles;
+  // (class_id, subject_id) → assignment end (unix seconds; 0 = open-ended).
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> teaches;
+  std::set<std::int64_t> homeroom_classes;
+  bool disabled = false;
+
+  bool has_role(std::string_view role) const;
+  bool sees_everything() const;  // HT, PHT, ADMIN, VANTHU
+  bool may_write_marks(std::int64_t class_id, std::int64_t subject_id, std::int64_t now) const;
+  bool may_read(std::int64_t class_id, std::int64_t subject_id) const;
+};
+
+class Directory {
+ public:
+  void load(sqlite::Db& db);
+
+  const ClassRow* class_by_name(std::string_view name) const;
+  const ClassRow* class_by_id(std::int64_t id) const;
+  const SubjectRow* subject_by_name(std::string_view name) const;
+  const SubjectRow* subject_by_id(std::int64_t id) const;
+  const StudentRow* student_by_code(std::string_view code) const;
+  const StudentRow* student_by_id(std::int64_t id) const;
+  const UserAccess* user(std::int64_t id) const;
+  const std::string& username_of(std::int64_t user_id) const;
+
+  // The part of the roster `user` may see, with their own assignments.
+  protocol::Roster roster_for(const UserAccess& user) const;
+  std::uint64_t version() const { return version_; }
+
+ private:
+  std::vector<ClassRow> classes_;
+  std::vector<SubjectRow> subjects_;
+  std::vector<StudentRow> students_;
+  std::unordered_map<std::string, std::size_t> class_index_, subject_index_, student_index_;
+  std::unordered_map<std::int64_t, std::size_t> class_ids_, subject_ids_, student_ids_;
+  std::unordered_map<std::int64_t, UserAccess> users_;
+  std::uint64_t version_ = 0;
+};
+
+}  // namespace sodiem::server

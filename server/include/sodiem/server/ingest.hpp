@@ -1,0 +1,59 @@
+// Ingestor: applies one device's push to the authoritative store inside the
+// caller's open transaction: dedupe by (device, seq) → resolve names →
+// authorise → validate → conflict check → write version + outcome → device
+// high-water seq. The caller commits, then sends the Ack. Owned by the
+// SyncService worker thread; not thread-safe.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/directory.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+// An authenticated device, as the server knows it.
+struct DeviceContext {
+  std::int64_t row_id = 0;
+  std::string public_id;
+  std::int64_t user_id = 0;
+  std::uint64_t high_seq = 0;  // highest seq applied; kept in step with the db
+};
+
+class Ingestor {
+ public:
+  Ingestor(sqlite::Db& db, const Directory& directory, const Clock& clock);
+
+  // Applies `push`. On error nothing of this push may be committed: the
+  // caller rolls back (the device's high_seq is then stale: reload it).
+  Result<protocol::Ack> apply(DeviceContext& device, const protocol::Push& push);
+
+ private:
+  struct Current {
+    bool exists = false;
+    std::string value;
+    std::uint64_t version = 0;
+    std::int64_t device_id = 0;
+    std::int64_t user_id = 0;
+  };
+  Current current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
+                       const std::string& col);
+  protocol::OpOutcome replayed_outcome(const DeviceContext& device, const protocol::Op& op, bool& accepted,
+                                       std::uint64_t& version);
+
+  sqlite::Db& db_;
+  const Directory& directory_;
+  const Clock& clock_;
+  sqlite::Stmt select_cell_;
+  sqlite::Stmt insert_change_;
+  sqlite::Stmt upsert_cell_;
+  sqlite::Stmt insert_outcome_;
+  sqlite::Stmt select_outcome_;
+  sqlite::Stmt select_version_by_seq_;
+  sqlite::Stmt update_high_seq_;
+};
+
+}  // namespace sodiem::server

@@ -1,0 +1,82 @@
+// SyncService: the server's sync core, independent of the socket. Every
+// transport (Beast WSS, or the in-process loopback of the tests) hands it
+// each received message; one worker thread owns the database and handles
+// messages in arrival order, applying queued pushes of all connections in
+// one transaction (group commit) and sending each Ack only after COMMIT.
+// open_peer / on_message / close_peer are thread-safe.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/protocol/messages.hpp"
+
+namespace sodiem::sqlite {
+class Db;
+}
+
+namespace sodiem::server {
+
+class Directory;
+class Ingestor;
+class PullService;
+class Accounts;
+
+class SyncService {
+ public:
+  // Sends one encoded message to the peer; close_after asks the transport to
+  // close the connection once it is written. Must be thread-safe.
+  using Sender = std::function<void(std::string bytes, bool close_after)>;
+  struct Peer;
+
+  SyncService(const std::string& db_path, const Clock& clock);
+  ~SyncService();
+
+  std::shared_ptr<Peer> open_peer(Sender sender);
+  void on_message(const std::shared_ptr<Peer>& peer, std::string_view bytes);
+  void close_peer(const std::shared_ptr<Peer>& peer);
+
+  // Finishes queued work (commits and acks), then stops the worker.
+  void stop();
+
+  const std::string& epoch() const { return epoch_; }
+
+ private:
+  struct Job {
+    std::shared_ptr<Peer> peer;
+    protocol::Message message;
+    bool close_after = false;  // decode error: send message then close
+  };
+  void run_worker();
+  void handle(Job& job);
+  void apply_pushes(std::deque<Job>& group);
+  void send(Peer& peer, const protocol::Message& m, bool close_after = false);
+
+  const Clock& clock_;
+  std::unique_ptr<sqlite::Db> db_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<Ingestor> ingestor_;
+  std::unique_ptr<PullService> pull_;
+  std::unique_ptr<Accounts> accounts_;
+  std::string epoch_;
+
+  // Worker-thread state: the single authoritative copy of each device's
+  // high-water seq while connected.
+  std::unordered_map<std::int64_t, std::uint64_t> high_seq_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace sodiem::server

@@ -1,0 +1,82 @@
+#include "sodiem/server/accounts.hpp"
+
+#include "sodiem/core/crypto.hpp"
+
+#include <algorithm>
+
+namespace sodiem::server {
+namespace {
+const char* kBadLogin = "Sai tên đăng nhập hoặc mật khẩu";
+const std::vector<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
+}  // namespace
+
+Result<std::int64_t> Accounts::create_user(const std::string& username, const std::string& full_name,
+                                           const std::string& password, const std::vector<std::string>& roles) {
+  std::string joined;
+  for (const auto& r : roles) {
+    if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end())
+      return Status(ErrorCode::kInvalidValue, "unknown role '" + r + "'");
+    joined += (joined.empty() ? "" : ",") + r;
+  }
+  if (username.empty() || password.size() < 8)
+    return Status(ErrorCode::kInvalidValue, "username must be set and the password at least 8 characters");
+  auto s = db_.prepare("INSERT INTO users(username, full_name, password_hash, roles) VALUES(?, ?, ?, ?)");
+  s.bind(1, username).bind(2, full_name).bind(3, crypto::hash_password(password)).bind(4, joined);
+  try {
+    s.run();
+  } catch (const sqlite::Error& e) {
+    return Status(ErrorCode::kInvalidValue, "cannot create user '" + username + "': " + e.what());
+  }
+  return db_.last_insert_rowid();
+}
+
+Result<Enrollment> Accounts::login(const std::string& username, const std::string& password,
+                                   const std::string& device_name) {
+  auto s = db_.prepare("SELECT id, password_hash, disabled FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) {
+    crypto::hash_password(password);  // same work as a real check: no user-enumeration by timing
+    return Status(ErrorCode::kUnauthenticated, kBadLogin);
+  }
+  const std::int64_t user_id = s.int64(0);
+  const std::string hash = s.text(1);
+  const bool disabled = s.int64(2) != 0;
+  s.reset();
+  if (!crypto::verify_password(password, hash)) return Status(ErrorCode::kUnauthenticated, kBadLogin);
+  if (disabled) return Status(ErrorCode::kUnauthenticated, "Tài khoản " + username + " đã bị khóa");
+
+  Enrollment e;
+  e.token = crypto::random_hex(32);
+  e.device.public_id = crypto::random_hex(12);
+  e.device.user_id = user_id;
+  const auto now = clock_.now_unix_seconds();
+  db_.prepare("INSERT INTO devices(public_id, user_id, name, token_hash, created_at, last_seen_at) "
+              "VALUES(?, ?, ?, ?, ?, ?)")
+      .bind(1, e.device.public_id)
+      .bind(2, user_id)
+      .bind(3, device_name.empty() ? std::string("device") : device_name)
+      .bind(4, crypto::sha256_hex(e.token))
+      .bind(5, now)
+      .bind(6, now)
+      .run();
+  e.device.row_id = db_.last_insert_rowid();
+  return e;
+}
+
+Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id, const std::string& token) {
+  auto s = db_.prepare(
+      "SELECT d.id, d.user_id, d.high_seq, d.token_hash, u.disabled FROM devices d JOIN users u ON u.id = d.user_id "
+      "WHERE d.public_id = ?");
+  s.bind(1, device_public_id);
+  if (!s.step() || !crypto::constant_time_equal(crypto::sha256_hex(token), s.text(3)))
+    return Status(ErrorCode::kUnauthenticated, "Thiết bị chưa đăng ký hoặc mã đăng nhập không hợp lệ; hãy đăng ký lại");
+  if (s.int64(4) != 0) return Status(ErrorCode::kUnauthenticated, "Tài khoản đã bị khóa");
+  DeviceContext d;
+  d.row_id = s.int64(0);
+  d.public_id = device_public_id;
+  d.user_id = s.int64(1);
+  d.high_seq = static_cast<std::uint64_t>(s.int64(2));
+  return d;
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,137 @@
+#include "sodiem/server/demo_school.hpp"
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <vector>
+
+#include "sodiem/core/crypto.hpp"
+#include "sodiem/server/accounts.hpp"
+
+namespace sodiem::server {
+namespace {
+
+struct DemoSubject {
+  const char* name;
+  const char* slug;  // for usernames
+  bool scored;
+  int periods;  // per year, grade 6 (TT32/2018 programme)
+};
+
+// Lower-secondary subjects (TT22 Điều 5: comment-only subjects are rated Đ/CĐ).
+const std::vector<DemoSubject> kSubjects = {
+    {"Ngữ văn", "van", true, 140},
+    {"Toán", "toan", true, 140},
+    {"Ngoại ngữ 1", "anh", true, 105},
+    {"Giáo dục công dân", "gdcd", true, 35},
+    {"Lịch sử và Địa lí", "sudia", true, 105},
+    {"Khoa học tự nhiên", "khtn", true, 140},
+    {"Công nghệ", "congnghe", true, 35},
+    {"Tin học", "tinhoc", true, 35},
+    {"Giáo dục thể chất", "theduc", false, 70},
+    {"Âm nhạc", "amnhac", false, 35},
+    {"Mĩ thuật", "mithuat", false, 35},
+    {"Hoạt động trải nghiệm, hướng nghiệp", "hdtn", false, 105},
+    {"Nội dung giáo dục của địa phương", "diaphuong", false, 35},
+};
+
+const std::vector<const char*> kFamily = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ",
+                                          "Võ",     "Đặng", "Bùi", "Đỗ",   "Hồ",    "Ngô",   "Dương", "Lý"};
+const std::vector<const char*> kMiddle = {"Văn", "Thị", "Minh", "Ngọc", "Thanh", "Đức", "Gia", "Bảo",
+                                          "Hoài", "Quốc", "Thu", "Anh", "Hữu", "Khánh", "Phương", "Tuấn"};
+const std::vector<const char*> kGiven = {"An",   "Bình", "Châu", "Dũng", "Đạt", "Giang", "Hà",   "Hải",
+                                         "Hạnh", "Hiếu", "Hoa",  "Hùng", "Huy", "Khoa",  "Lan",  "Linh",
+                                         "Long", "Mai",  "Nam",  "Ngân", "Nhi", "Oanh",  "Phúc", "Quân",
+                                         "Quỳnh", "Sơn", "Tâm",  "Thảo", "Trang", "Trí", "Uyên", "Vy", "Yến", "Ánh"};
+
+std::string demo_password() { return crypto::random_hex(6); }
+
+}  // namespace
+
+std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
+  using nlohmann::json;
+  std::mt19937 rng(20261123);  // fixed seed: the same names on every init
+  auto pick = [&rng](const std::vector<const char*>& v) { return std::string(v[rng() % v.size()]); };
+  Accounts accounts(db, clock);
+  json out = json::array();
+
+  sqlite::Transaction tx(db);
+  std::vector<std::pair<std::int64_t, std::string>> classes;  // id, name
+  for (int grade = 6; grade <= 9; ++grade) {
+    for (char letter : {'A', 'B'}) {
+      const std::string name = std::to_string(grade) + letter;
+      db.prepare("INSERT INTO classes(name, grade) VALUES(?, ?)").bind(1, name).bind(2, grade).run();
+      classes.emplace_back(db.last_insert_rowid(), name);
+      for (int i = 1; i <= 40; ++i) {
+        char code[16];
+        std::snprintf(code, sizeof code, "HS%s%02d", name.c_str(), i);
+        const std::string full = pick(kFamily) + " " + pick(kMiddle) + " " + pick(kGiven);
+        db.prepare("INSERT INTO students(code, full_name, class_id, gender) VALUES(?, ?, ?, ?)")
+            .bind(1, code)
+            .bind(2, full)
+            .bind(3, classes.back().first)
+            .bind(4, i % 2 ? "Nam" : "Nữ")
+            .run();
+      }
+    }
+  }
+  std::vector<std::int64_t> subject_ids;
+  for (const auto& s : kSubjects) {
+    db.prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)")
+        .bind(1, s.name)
+        .bind(2, s.scored ? 1 : 0)
+        .bind(3, s.periods)
+        .run();
+    subject_ids.push_back(db.last_insert_rowid());
+  }
+
+  auto add_account = [&](const std::string& username, const std::string& full_name,
+                         const std::vector<std::string>& roles) {
+    const std::string password = demo_password();
+    auto id = accounts.create_user(username, full_name, password, roles);
+    if (!id) throw std::runtime_error(id.status().message());
+    json a = {{"username", username}, {"password", password}, {"full_name", full_name}, {"roles", roles},
+              {"classes", json::array()}, {"subjects", json::array()}};
+    return std::make_pair(*id, a);
+  };
+
+  for (auto [user, role, name] : {std::tuple{"hieutruong", "HT", "Nguyễn Văn Thành"},
+                                  std::tuple{"phohieutruong", "PHT", "Trần Thị Minh Hạnh"},
+                                  std::tuple{"quantri", "ADMIN", "Lê Quốc Bảo"},
+                                  std::tuple{"vanthu", "VANTHU", "Phạm Thu Trang"}}) {
+    out.push_back(add_account(user, name, {role}).second);
+  }
+
+  // Two subject teachers per subject: grades 6-7 and grades 8-9. The teachers
+  // of the four first subjects are also homeroom teachers of one of their classes.
+  for (std::size_t s = 0; s < kSubjects.size(); ++s) {
+    for (int half = 0; half < 2; ++half) {
+      const std::string username = std::string("gv.") + kSubjects[s].slug + "." + std::to_string(half + 1);
+      const bool homeroom = s < 4;  // 4 core subjects × 4 classes per half
+      const std::size_t homeroom_class = static_cast<std::size_t>(half) * 4 + s;
+      std::vector<std::string> roles = {"GVBM"};
+      if (homeroom) roles.push_back("GVCN");
+      auto [id, acc] = add_account(username, pick(kFamily) + " " + pick(kMiddle) + " " + pick(kGiven), roles);
+      for (std::size_t c = static_cast<std::size_t>(half) * 4; c < static_cast<std::size_t>(half) * 4 + 4; ++c) {
+        db.prepare("INSERT INTO teaching_assignments(user_id, class_id, subject_id) VALUES(?, ?, ?)")
+            .bind(1, id)
+            .bind(2, classes[c].first)
+            .bind(3, subject_ids[s])
+            .run();
+        acc["classes"].push_back(classes[c].second);
+      }
+      acc["subjects"].push_back(kSubjects[s].name);
+      if (homeroom) {
+        db.prepare("INSERT INTO homerooms(class_id, user_id) VALUES(?, ?)")
+            .bind(1, classes[homeroom_class].first)
+            .bind(2, id)
+            .run();
+        acc["homeroom"] = classes[homeroom_class].second;
+      }
+      out.push_back(acc);
+    }
+  }
+  tx.commit();
+  return out.dump(2);
+}
+
+}  // namespace sodiem::server

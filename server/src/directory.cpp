@@ -1,0 +1,134 @@
+#include "sodiem/server/directory.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+
+bool UserAccess::has_role(std::string_view role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool UserAccess::sees_everything() const {
+  return has_role("HT") || has_role("PHT") || has_role("ADMIN") || has_role("VANTHU");
+}
+
+bool UserAccess::may_write_marks(std::int64_t class_id, std::int64_t subject_id, std::int64_t now) const {
+  if (disabled) return false;
+  auto it = teaches.find({class_id, subject_id});
+  return it != teaches.end() && (it->second == 0 || now <= it->second);
+}
+
+bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const {
+  if (disabled) return false;
+  return sees_everything() || teaches.contains({class_id, subject_id}) || homeroom_classes.contains(class_id);
+}
+
+void Directory::load(sqlite::Db& db) {
+  *this = Directory();
+  {
+    auto s = db.prepare("SELECT id, name, grade FROM classes ORDER BY grade, name");
+    while (s.step()) {
+      class_index_[s.text(1)] = classes_.size();
+      class_ids_[s.int64(0)] = classes_.size();
+      classes_.push_back({s.int64(0), s.text(1), static_cast<int>(s.int64(2))});
+    }
+  }
+  {
+    auto s = db.prepare("SELECT id, name, scored, periods_per_year FROM subjects ORDER BY id");
+    while (s.step()) {
+      subject_index_[s.text(1)] = subjects_.size();
+      subject_ids_[s.int64(0)] = subjects_.size();
+      subjects_.push_back({s.int64(0), {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3))}});
+    }
+  }
+  {
+    auto s = db.prepare("SELECT id, code, full_name, class_id FROM students WHERE status = 'active' ORDER BY id");
+    while (s.step()) {
+      student_index_[s.text(1)] = students_.size();
+      student_ids_[s.int64(0)] = students_.size();
+      students_.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3)});
+    }
+  }
+  {
+    auto s = db.prepare("SELECT id, username, roles, disabled FROM users");
+    while (s.step()) {
+      UserAccess u;
+      u.user_id = s.int64(0);
+      u.username = s.text(1);
+      std::stringstream roles(s.text(2));
+      for (std::string r; std::getline(roles, r, ',');)
+        if (!r.empty()) u.roles.push_back(r);
+      u.disabled = s.int64(3) != 0;
+      users_[u.user_id] = std::move(u);
+    }
+  }
+  {
+    auto s = db.prepare("SELECT user_id, class_id, subject_id, COALESCE(ends_at, 0) FROM teaching_assignments");
+    while (s.step())
+      if (auto it = users_.find(s.int64(0)); it != users_.end())
+        it->second.teaches[{s.int64(1), s.int64(2)}] = s.int64(3);
+  }
+  {
+    auto s = db.prepare("SELECT user_id, class_id FROM homerooms");
+    while (s.step())
+      if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.homeroom_classes.insert(s.int64(1));
+  }
+  version_ = std::stoull(get_meta(db, "roster_version", "1"));
+}
+
+template <typename Row, typename Map>
+static const Row* find_in(const std::vector<Row>& rows, const Map& index, const typename Map::key_type& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : &rows[it->second];
+}
+
+const ClassRow* Directory::class_by_name(std::string_view n) const {
+  return find_in(classes_, class_index_, std::string(n));
+}
+const ClassRow* Directory::class_by_id(std::int64_t id) const { return find_in(classes_, class_ids_, id); }
+const SubjectRow* Directory::subject_by_name(std::string_view n) const {
+  return find_in(subjects_, subject_index_, std::string(n));
+}
+const SubjectRow* Directory::subject_by_id(std::int64_t id) const { return find_in(subjects_, subject_ids_, id); }
+const StudentRow* Directory::student_by_code(std::string_view c) const {
+  return find_in(students_, student_index_, std::string(c));
+}
+const StudentRow* Directory::student_by_id(std::int64_t id) const { return find_in(students_, student_ids_, id); }
+
+const UserAccess* Directory::user(std::int64_t id) const {
+  auto it = users_.find(id);
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+const std::string& Directory::username_of(std::int64_t user_id) const {
+  static const std::string kUnknown = "?";
+  const UserAccess* u = user(user_id);
+  return u ? u->username : kUnknown;
+}
+
+protocol::Roster Directory::roster_for(const UserAccess& user) const {
+  protocol::Roster r;
+  r.version = version_;
+  r.roles = user.roles;
+  std::set<std::int64_t> visible_classes;
+  for (const auto& c : classes_) {
+    bool visible = user.sees_everything() || user.homeroom_classes.contains(c.id);
+    for (const auto& [key, ends] : user.teaches)
+      if (key.first == c.id) visible = true;
+    if (visible) {
+      visible_classes.insert(c.id);
+      r.classes.push_back({c.name, c.grade});
+    }
+  }
+  for (const auto& s : subjects_) r.subjects.push_back(s.info);
+  for (const auto& st : students_)
+    if (visible_classes.contains(st.class_id)) r.students.push_back({st.code, st.full_name, class_by_id(st.class_id)->name});
+  for (const auto& [key, ends] : user.teaches)
+    r.assignments.push_back({class_by_id(key.first)->name, subject_by_id(key.second)->info.name});
+  return r;
+}
+
+}  // namespace sodiem::server

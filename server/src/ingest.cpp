@@ -1,0 +1,208 @@
+#include "sodiem/server/ingest.hpp"
+
+#include "sodiem/core/column.hpp"
+
+namespace sodiem::server {
+
+using protocol::Ack;
+using protocol::Op;
+using protocol::OpOutcome;
+
+Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& clock)
+    : db_(db),
+      directory_(directory),
+      clock_(clock),
+      select_cell_(db.prepare("SELECT value, version, device_id, user_id FROM cells "
+                              "WHERE class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
+      insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
+                                "seq, user_id, recorded_at, received_at, current_version) "
+                                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+      upsert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
+                              "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version, "
+                              "device_id = excluded.device_id, user_id = excluded.user_id")),
+      insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason) VALUES(?, ?, ?, ?)")),
+      select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
+      select_version_by_seq_(db.prepare(
+          "SELECT version, class_id, subject_id, student_id, col FROM changes WHERE device_id = ? AND seq = ?")),
+      update_high_seq_(db.prepare("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?")) {}
+
+Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
+                                         const std::string& col) {
+  Current c;
+  select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, col);
+  if (select_cell_.step()) {
+    c.exists = true;
+    c.value = select_cell_.text(0);
+    c.version = static_cast<std::uint64_t>(select_cell_.int64(1));
+    c.device_id = select_cell_.int64(2);
+    c.user_id = select_cell_.int64(3);
+  }
+  select_cell_.reset();
+  return c;
+}
+
+OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, bool& accepted,
+                                     std::uint64_t& version) {
+  OpOutcome out;
+  out.seq = op.seq;
+  accepted = false;
+  select_outcome_.bind(1, device.row_id).bind(2, op.seq);
+  if (select_outcome_.step()) {
+    out.code = protocol::parse_error_code(select_outcome_.text(0)).value_or(ErrorCode::kInternal);
+    out.reason = select_outcome_.text(1);
+    select_outcome_.reset();
+  } else {
+    select_outcome_.reset();
+    select_version_by_seq_.bind(1, device.row_id).bind(2, op.seq);
+    if (select_version_by_seq_.step()) {
+      accepted = true;
+      version = static_cast<std::uint64_t>(select_version_by_seq_.int64(0));
+    } else {
+      out.code = ErrorCode::kDuplicate;
+      out.reason = "thao tác đã được ghi nhận trước đây";
+    }
+    select_version_by_seq_.reset();
+    return out;
+  }
+  // Report the cell as it stands now, so the client can show it.
+  const auto* cls = directory_.class_by_name(op.cell.class_name);
+  const auto* subj = directory_.subject_by_name(op.cell.subject);
+  const auto* st = directory_.student_by_code(op.cell.student_code);
+  if (cls && subj && st) {
+    Current cur = current_cell(cls->id, subj->id, st->id, op.cell.column);
+    out.current_value = cur.value;
+    out.current_version = cur.version;
+    if (cur.exists) out.current_author = directory_.username_of(cur.user_id);
+  }
+  return out;
+}
+
+Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
+  Ack ack;
+  ack.batch_id = push.batch_id;
+  // Ops above the high-water mark must continue it without a gap, or an op
+  // could be skipped for ever; a gap means the client must resend from it.
+  std::uint64_t expected = device.high_seq + 1;
+  for (const Op& op : push.ops) {
+    if (op.seq <= device.high_seq) continue;
+    if (op.seq != expected)
+      return Status(ErrorCode::kMalformed, "seq gap: expected " + std::to_string(expected) + ", got " +
+                                               std::to_string(op.seq) + "; resend from the high-water mark");
+    ++expected;
+  }
+
+  const UserAccess* user = directory_.user(device.user_id);
+  if (!user || user->disabled) return Status(ErrorCode::kUnauthenticated, "tài khoản đã bị khóa");
+  const std::int64_t now = clock_.now_unix_seconds();
+
+  auto add_accepted = [&ack](std::uint64_t seq, std::uint64_t version) {
+    if (!ack.accepted.empty()) {
+      auto& run = ack.accepted.back();
+      if (run.first_seq + run.count == seq && run.first_version + run.count == version) {
+        ++run.count;
+        return;
+      }
+    }
+    ack.accepted.push_back({seq, version, 1});
+  };
+  auto record_outcome = [&](const OpOutcome& out) {
+    insert_outcome_.bind(1, device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
+    insert_outcome_.run();
+    ack.outcomes.push_back(out);
+  };
+  auto refuse = [&](const Op& op, ErrorCode code, std::string reason) {
+    OpOutcome out;
+    out.seq = op.seq;
+    out.code = code;
+    out.reason = std::move(reason);
+    record_outcome(out);
+  };
+
+  for (const Op& op : push.ops) {
+    if (op.seq <= device.high_seq) {
+      bool accepted = false;
+      std::uint64_t version = 0;
+      OpOutcome out = replayed_outcome(device, op, accepted, version);
+      if (accepted) add_accepted(op.seq, version);
+      else ack.outcomes.push_back(std::move(out));
+      continue;
+    }
+    device.high_seq = op.seq;
+
+    const ClassRow* cls = directory_.class_by_name(op.cell.class_name);
+    if (!cls) {
+      refuse(op, ErrorCode::kInvalidValue, "Lớp \"" + op.cell.class_name + "\" không có trong danh sách lớp của trường");
+      continue;
+    }
+    const SubjectRow* subj = directory_.subject_by_name(op.cell.subject);
+    if (!subj) {
+      refuse(op, ErrorCode::kInvalidValue, "Môn \"" + op.cell.subject + "\" không có trong danh sách môn của trường");
+      continue;
+    }
+    const StudentRow* st = directory_.student_by_code(op.cell.student_code);
+    if (!st || st->class_id != cls->id) {
+      refuse(op, ErrorCode::kInvalidValue,
+             "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
+      continue;
+    }
+    if (!user->may_write_marks(cls->id, subj->id, now)) {
+      refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không được phân công dạy môn " +
+                                            subj->info.name + " lớp " + cls->name + " nên không được nhập điểm");
+      continue;
+    }
+    auto value = normalize_cell_value(subj->info, op.cell.column, op.value);
+    if (!value) {
+      refuse(op, ErrorCode::kInvalidValue, value.status().message());
+      continue;
+    }
+
+    Current cur = current_cell(cls->id, subj->id, st->id, op.cell.column);
+    // Sequential if the author saw the current version, or if the current
+    // version is this device's own earlier edit (typed twice offline).
+    const bool sequential = !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;
+    if (cur.exists && cur.value == *value) {
+      // Same value: nothing changes and it is never a conflict.
+      OpOutcome out;
+      out.seq = op.seq;
+      out.code = ErrorCode::kOk;
+      out.current_value = cur.value;
+      out.current_version = cur.version;
+      out.current_author = directory_.username_of(cur.user_id);
+      record_outcome(out);
+      continue;
+    }
+    if (!sequential) {
+      // Concurrent edit: the value committed first stays current; this one is
+      // kept in the change feed as a conflict both authors will see.
+      insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subj->id).bind(4, st->id).bind(5, op.cell.column)
+          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+          .bind(11, now).bind(12, cur.version);
+      insert_change_.run();
+      OpOutcome out;
+      out.seq = op.seq;
+      out.code = ErrorCode::kConflict;
+      out.reason = "Ô điểm này đã được " + directory_.username_of(cur.user_id) + " sửa thành \"" + cur.value +
+                   "\" trong lúc bạn ngoại tuyến; giá trị \"" + *value + "\" của bạn được lưu lại như một xung đột chờ xử lý";
+      out.current_value = cur.value;
+      out.current_version = cur.version;
+      out.current_author = directory_.username_of(cur.user_id);
+      record_outcome(out);
+      continue;
+    }
+    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subj->id).bind(4, st->id).bind(5, op.cell.column)
+        .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+        .bind(11, now).bind(12, 0);
+    insert_change_.run();
+    const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
+    upsert_cell_.bind(1, cls->id).bind(2, subj->id).bind(3, st->id).bind(4, op.cell.column).bind(5, *value)
+        .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
+    upsert_cell_.run();
+    add_accepted(op.seq, version);
+  }
+  update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
+  update_high_seq_.run();
+  return ack;
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,70 @@
+#include "sodiem/server/server_db.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace sodiem::server {
+namespace {
+
+// Append-only: never edit a migration that has shipped; add a new one.
+constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
+CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
+                      periods_per_year INTEGER NOT NULL);
+CREATE TABLE students(id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, full_name TEXT NOT NULL,
+                      class_id INTEGER NOT NULL REFERENCES classes(id), birth_date TEXT, gender TEXT,
+                      status TEXT NOT NULL DEFAULT 'active');
+CREATE TABLE users(id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, full_name TEXT NOT NULL,
+                   password_hash TEXT NOT NULL, roles TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE teaching_assignments(user_id INTEGER NOT NULL REFERENCES users(id),
+                                  class_id INTEGER NOT NULL REFERENCES classes(id),
+                                  subject_id INTEGER NOT NULL REFERENCES subjects(id),
+                                  ends_at INTEGER,
+                                  PRIMARY KEY(user_id, class_id, subject_id));
+CREATE TABLE homerooms(class_id INTEGER PRIMARY KEY REFERENCES classes(id),
+                       user_id INTEGER NOT NULL REFERENCES users(id));
+CREATE TABLE devices(id INTEGER PRIMARY KEY, public_id TEXT NOT NULL UNIQUE,
+                     user_id INTEGER NOT NULL REFERENCES users(id), name TEXT NOT NULL,
+                     token_hash TEXT NOT NULL, high_seq INTEGER NOT NULL DEFAULT 0,
+                     created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);
+-- Current value of every cell; version = the change that set it.
+CREATE TABLE cells(class_id INTEGER NOT NULL, subject_id INTEGER NOT NULL, student_id INTEGER NOT NULL,
+                   col TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL,
+                   device_id INTEGER NOT NULL, user_id INTEGER NOT NULL,
+                   PRIMARY KEY(class_id, subject_id, student_id, col)) WITHOUT ROWID;
+-- Every accepted value (kind 0) and every conflicting value kept aside (kind 1),
+-- in commit order: the pull feed and the cells' history.
+CREATE TABLE changes(version INTEGER PRIMARY KEY, kind INTEGER NOT NULL,
+                     class_id INTEGER NOT NULL, subject_id INTEGER NOT NULL, student_id INTEGER NOT NULL,
+                     col TEXT NOT NULL, value TEXT NOT NULL, device_id INTEGER NOT NULL, seq INTEGER NOT NULL,
+                     user_id INTEGER NOT NULL, recorded_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
+                     current_version INTEGER NOT NULL);
+CREATE INDEX changes_by_device ON changes(device_id, seq);
+-- Outcome of every op that did not simply become a new version.
+CREATE TABLE op_outcomes(device_id INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,
+                         reason TEXT NOT NULL, PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
+)sql"};
+
+}  // namespace
+
+std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
+  auto db = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
+  db->migrate(kMigrations);
+  return db;
+}
+
+std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback) {
+  auto s = db.prepare("SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  return s.step() ? s.text(0) : fallback;
+}
+
+void set_meta(sqlite::Db& db, const std::string& key, const std::string& value) {
+  db.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,221 @@
+#include "sodiem/server/sync_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "sodiem/core/tuning.hpp"
+#include "sodiem/protocol/codec.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/directory.hpp"
+#include "sodiem/server/ingest.hpp"
+#include "sodiem/server/pull.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+
+using namespace protocol;
+
+struct SyncService::Peer {
+  explicit Peer(Sender s) : sender(std::move(s)) {}
+  Sender sender;
+  std::atomic<int> queued{0};
+  std::atomic<bool> closed{false};
+  // Worker-thread only:
+  std::int64_t device_row = 0;  // 0 = not authenticated
+  std::string device_public_id;
+  std::int64_t user_id = 0;
+};
+
+namespace {
+constexpr int kMaxQueuedPerPeer = 64;
+}
+
+SyncService::SyncService(const std::string& db_path, const Clock& clock) : clock_(clock) {
+  db_ = open_server_db(db_path);
+  epoch_ = get_meta(*db_, "epoch");
+  if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
+  directory_ = std::make_unique<Directory>();
+  directory_->load(*db_);
+  ingestor_ = std::make_unique<Ingestor>(*db_, *directory_, clock_);
+  pull_ = std::make_unique<PullService>(*db_, *directory_, epoch_);
+  accounts_ = std::make_unique<Accounts>(*db_, clock_);
+  worker_ = std::thread([this] { run_worker(); });
+}
+
+SyncService::~SyncService() { stop(); }
+
+void SyncService::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !worker_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::shared_ptr<SyncService::Peer> SyncService::open_peer(Sender sender) {
+  return std::make_shared<Peer>(std::move(sender));
+}
+
+void SyncService::close_peer(const std::shared_ptr<Peer>& peer) { peer->closed = true; }
+
+void SyncService::on_message(const std::shared_ptr<Peer>& peer, std::string_view bytes) {
+  if (peer->closed) return;
+  Decoded d = decode(bytes);
+  Job job{peer, {}, false};
+  if (!d.message) {
+    job.message = Error{d.code, "bad message: " + d.error, 0};
+    job.close_after = true;
+  } else if (peer->queued.load() >= kMaxQueuedPerPeer) {
+    job.message = Error{ErrorCode::kRateLimited, "too many requests in flight", 0};
+    job.close_after = true;
+  } else {
+    job.message = std::move(*d.message);
+  }
+  ++peer->queued;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void SyncService::send(Peer& peer, const Message& m, bool close_after) {
+  if (peer.closed) return;
+  if (close_after) peer.closed = true;
+  peer.sender(encode(m), close_after);
+}
+
+void SyncService::run_worker() {
+  std::deque<Job> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+    }
+    while (!batch.empty()) {
+      // Consecutive pushes from authenticated peers are committed together.
+      std::deque<Job> group;
+      while (!batch.empty() && group.size() < tuning::kGroupCommitMaxPushes &&
+             std::holds_alternative<Push>(batch.front().message) && !batch.front().close_after) {
+        group.push_back(std::move(batch.front()));
+        batch.pop_front();
+      }
+      if (!group.empty()) {
+        apply_pushes(group);
+        continue;
+      }
+      Job job = std::move(batch.front());
+      batch.pop_front();
+      try {
+        handle(job);
+      } catch (const std::exception& e) {
+        spdlog::error("request failed: {}", e.what());
+        send(*job.peer, Error{ErrorCode::kInternal, "lỗi máy chủ, hãy thử lại sau", 0}, true);
+      }
+      --job.peer->queued;
+    }
+  }
+}
+
+void SyncService::handle(Job& job) {
+  Peer& peer = *job.peer;
+  if (peer.closed) return;
+  if (job.close_after) {
+    send(peer, job.message, true);
+    return;
+  }
+  auto welcome = [&](const DeviceContext& device, const std::string& token) {
+    peer.device_row = device.row_id;
+    peer.device_public_id = device.public_id;
+    peer.user_id = device.user_id;
+    high_seq_[device.row_id] = device.high_seq;
+    Welcome w;
+    w.device_id = device.public_id;
+    w.token = token;
+    w.server_epoch = epoch_;
+    w.device_high_seq = device.high_seq;
+    w.username = directory_->username_of(device.user_id);
+    w.roster_version = directory_->version();
+    send(peer, w);
+  };
+  if (auto* hello = std::get_if<Hello>(&job.message)) {
+    auto device = accounts_->authenticate(hello->device_id, hello->token);
+    if (!device) return send(peer, Error{device.status().code(), device.status().message(), 0}, true);
+    // Another connection of the same device may have advanced it meanwhile.
+    if (auto it = high_seq_.find(device->row_id); it != high_seq_.end())
+      device->high_seq = std::max(device->high_seq, it->second);
+    return welcome(*device, "");
+  }
+  if (auto* login = std::get_if<Login>(&job.message)) {
+    auto enrollment = accounts_->login(login->username, login->password, login->device_name);
+    if (!enrollment) return send(peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
+    spdlog::info("device {} enrolled for {}", enrollment->device.public_id, login->username);
+    return welcome(enrollment->device, enrollment->token);
+  }
+  if (peer.device_row == 0)
+    return send(peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", 0}, true);
+  const UserAccess* user = directory_->user(peer.user_id);
+  if (!user) return send(peer, Error{ErrorCode::kUnauthenticated, "unknown user", 0}, true);
+
+  if (auto* pull = std::get_if<Pull>(&job.message)) {
+    DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
+    return send(peer, pull_->pull(device, *pull));
+  }
+  if (std::holds_alternative<RosterRequest>(job.message)) return send(peer, directory_->roster_for(*user));
+  send(peer, Error{ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(job.message)) + "'", 0},
+       true);
+}
+
+void SyncService::apply_pushes(std::deque<Job>& group) {
+  struct Reply {
+    Peer* peer;
+    Message message;
+    bool close_after;
+  };
+  std::vector<Reply> replies;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> saved_high;  // restore on rollback
+  try {
+    sqlite::Transaction tx(*db_);
+    for (Job& job : group) {
+      Peer& peer = *job.peer;
+      auto& push = std::get<Push>(job.message);
+      if (peer.closed) continue;
+      if (peer.device_row == 0) {
+        replies.push_back({&peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", push.batch_id}, true});
+        continue;
+      }
+      DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
+      const std::uint64_t before = device.high_seq;
+      db_->exec("SAVEPOINT push");
+      auto ack = ingestor_->apply(device, push);
+      if (!ack) {
+        db_->exec("ROLLBACK TO push");
+        db_->exec("RELEASE push");
+        replies.push_back({&peer, Error{ack.status().code(), ack.status().message(), push.batch_id}, true});
+        continue;
+      }
+      db_->exec("RELEASE push");
+      saved_high.emplace_back(peer.device_row, before);
+      high_seq_[peer.device_row] = device.high_seq;
+      replies.push_back({&peer, std::move(*ack), false});
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    spdlog::error("push group of {} failed, rolled back: {}", group.size(), e.what());
+    for (auto it = saved_high.rbegin(); it != saved_high.rend(); ++it) high_seq_[it->first] = it->second;
+    replies.clear();
+    for (Job& job : group)
+      replies.push_back({job.peer.get(),
+                         Error{ErrorCode::kInternal, "lỗi máy chủ khi ghi dữ liệu, hãy thử lại sau",
+                               std::get<Push>(job.message).batch_id},
+                         true});
+  }
+  // Durable now: acknowledge.
+  for (auto& r : replies) send(*r.peer, r.message, r.close_after);
+  for (Job& job : group) --job.peer->queued;
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,34 @@
+// Clock seam: wall time for records, so tests can use a manual clock.
+// SystemClock is thread-safe; ManualClock is for single-threaded tests.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace sodiem {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::int64_t now_unix_seconds() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::int64_t now_unix_seconds() const override;
+  static const SystemClock& instance();
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(std::int64_t t) : t_(t) {}
+  std::int64_t now_unix_seconds() const override { return t_; }
+  void advance(std::int64_t seconds) { t_ += seconds; }
+
+ private:
+  std::int64_t t_;
+};
+
+// "2026-11-23T10:15:00Z"
+std::string iso8601_utc(std::int64_t unix_seconds);
+
+}  // namespace sodiem

@@ -1,0 +1,38 @@
+// Every tunable of client and server in one place, with why it has its value.
+#pragma once
+#include <chrono>
+#include <cstddef>
+
+namespace sodiem::tuning {
+
+using namespace std::chrono_literals;
+
+// Push batches: bounded by op count and encoded bytes. 500 ops of a term's
+// marks encode to ~10 KiB before deflate; the byte bound guards long comments.
+inline constexpr std::size_t kPushBatchOps = 500;
+inline constexpr std::size_t kPushBatchBytes = 256 * 1024;
+// Batches in flight per connection, so a 300 ms RTT link is not paid per batch.
+inline constexpr std::size_t kPushWindow = 4;
+// Changes per pull page.
+inline constexpr std::size_t kPullPageChanges = 2000;
+
+// Reconnect backoff: capped exponential with full jitter.
+inline constexpr auto kBackoffInitial = 1s;
+inline constexpr auto kBackoffMax = 300s;
+
+// Connection timeouts.
+inline constexpr auto kConnectTimeout = 20s;
+inline constexpr auto kHandshakeTimeout = 30s;
+// Idle connection: a ping after half of this, closed after all of it.
+inline constexpr auto kIdleTimeout = 60s;
+// Waiting for a reply to a request on a slow link.
+inline constexpr auto kReplyTimeout = 60s;
+
+// Server: the largest WebSocket message accepted (see protocol codec).
+inline constexpr std::size_t kServerMaxMessageBytes = 4 * 1024 * 1024;
+// Server: pushes queued at once are applied in one transaction (group commit).
+inline constexpr std::size_t kGroupCommitMaxPushes = 32;
+// Server: concurrent connections before new ones are refused.
+inline constexpr std::size_t kMaxConnections = 1000;
+
+}  // namespace sodiem::tuning

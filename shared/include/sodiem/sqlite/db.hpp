@@ -1,0 +1,95 @@
+// RAII wrapper over one SQLite connection: prepared statements with bound
+// parameters, IMMEDIATE transactions, and schema migrations keyed on
+// PRAGMA user_version. A Db is used by one thread at a time.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sodiem::sqlite {
+
+// Thrown for failures that indicate a broken database or a programming error;
+// callers at transaction boundaries turn it into a Status.
+struct Error : std::runtime_error {
+  Error(int code, const std::string& what) : std::runtime_error(what), code(code) {}
+  int code;
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql);
+  ~Stmt();
+  Stmt(Stmt&& other) noexcept;
+  Stmt& operator=(Stmt&&) = delete;
+  Stmt(const Stmt&) = delete;
+
+  // Binds (1-based index). Returns *this for chaining.
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, std::uint64_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind_null(int i);
+
+  // Steps once; true if a row is available.
+  bool step();
+  // Runs to completion (for statements without result rows) and resets.
+  void run();
+  void reset();
+
+  std::int64_t int64(int col) const;
+  std::string text(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Db {
+ public:
+  // Opens (creating if needed) with WAL, foreign keys and a busy timeout.
+  // synchronous_full: fsync on every commit (durable against power loss).
+  explicit Db(const std::string& path, bool synchronous_full = true);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(std::string_view sql);
+  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  std::int64_t last_insert_rowid() const;
+  int changes() const;
+  int user_version();
+
+  // Applies migrations[user_version..] each in its own transaction.
+  void migrate(std::span<const std::string_view> migrations);
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; rolls back unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Db& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+}  // namespace sodiem::sqlite

@@ -1,0 +1,173 @@
+// The sync protocol's message types and op model. Plain value types, no I/O.
+// Wire format and semantics: sync-protocol/README.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sodiem/protocol/error_code.hpp"
+
+namespace sodiem::protocol {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr int kSchemaVersion = 1;
+
+// Identifies one cell of the grade book by its human names.
+struct CellKey {
+  std::string class_name;    // "6A"
+  std::string subject;       // "Toán"
+  std::string student_code;  // "HS0601001"
+  std::string column;        // "HK1.TX1"
+  bool operator==(const CellKey&) const = default;
+};
+
+// One recorded change. Identity is (device_id, seq); device_id is implied by
+// the authenticated connection. base_version is the server version of the
+// cell the author saw (0 = none). An empty value clears the cell.
+struct Op {
+  std::uint64_t seq = 0;
+  CellKey cell;
+  std::string value;
+  std::uint64_t base_version = 0;
+  std::int64_t recorded_at = 0;  // device clock, unix seconds
+  bool operator==(const Op&) const = default;
+};
+
+// First message of an enrolled device.
+struct Hello {
+  int protocol_version = kProtocolVersion;
+  int schema_version = kSchemaVersion;
+  std::string device_id;
+  std::string token;
+};
+
+// First message of a device that enrolls: password login.
+struct Login {
+  int protocol_version = kProtocolVersion;
+  int schema_version = kSchemaVersion;
+  std::string username;
+  std::string password;
+  std::string device_name;
+};
+
+// Server's answer to Hello or Login.
+struct Welcome {
+  std::string device_id;
+  std::string token;  // only after Login
+  std::string server_epoch;
+  std::uint64_t device_high_seq = 0;  // highest seq of this device applied
+  std::string username;
+  std::uint64_t roster_version = 0;
+};
+
+struct Push {
+  std::uint64_t batch_id = 0;
+  std::vector<Op> ops;
+};
+
+// Ops with seq first_seq+i (i < count) were applied as version first_version+i.
+struct AcceptedRun {
+  std::uint64_t first_seq = 0;
+  std::uint64_t first_version = 0;
+  std::uint64_t count = 0;
+  bool operator==(const AcceptedRun&) const = default;
+};
+
+// Outcome of an op that is not a plain new version: refused, conflict, or
+// accepted without change (same value). Carries the cell's current server
+// state so the client can show it and restore it.
+struct OpOutcome {
+  std::uint64_t seq = 0;
+  ErrorCode code = ErrorCode::kOk;
+  std::string reason;  // Vietnamese, for the teacher
+  std::string current_value;
+  std::uint64_t current_version = 0;
+  std::string current_author;
+  bool operator==(const OpOutcome&) const = default;
+};
+
+// Sent only after the batch's effects are durably committed.
+struct Ack {
+  std::uint64_t batch_id = 0;
+  std::vector<AcceptedRun> accepted;
+  std::vector<OpOutcome> outcomes;
+};
+
+struct Cursor {
+  std::string epoch;
+  std::uint64_t seq = 0;
+  bool operator==(const Cursor&) const = default;
+};
+
+struct Pull {
+  Cursor cursor;
+  std::uint32_t limit = 0;
+};
+
+enum class ChangeKind : std::uint8_t { kSet = 0, kConflict = 1 };
+
+// One entry of the server's change feed, as a client may see it.
+struct Change {
+  std::uint64_t version = 0;
+  ChangeKind kind = ChangeKind::kSet;
+  CellKey cell;
+  std::string value;
+  std::string author;
+  std::int64_t at = 0;
+  // For kConflict: the version that stayed current.
+  std::uint64_t current_version = 0;
+  bool operator==(const Change&) const = default;
+};
+
+struct Changes {
+  Cursor cursor;  // where the next pull starts
+  bool more = false;
+  std::vector<Change> changes;
+};
+
+struct RosterRequest {};
+
+struct ClassInfo {
+  std::string name;
+  int grade = 0;
+  bool operator==(const ClassInfo&) const = default;
+};
+struct SubjectInfo {
+  std::string name;
+  bool scored = true;
+  int periods_per_year = 0;
+  bool operator==(const SubjectInfo&) const = default;
+};
+struct StudentInfo {
+  std::string code;
+  std::string full_name;
+  std::string class_name;
+  bool operator==(const StudentInfo&) const = default;
+};
+struct Assignment {
+  std::string class_name;
+  std::string subject;
+  bool operator==(const Assignment&) const = default;
+};
+
+// What the user may see of the school, and what they may write.
+struct Roster {
+  std::uint64_t version = 0;
+  std::vector<std::string> roles;
+  std::vector<ClassInfo> classes;
+  std::vector<SubjectInfo> subjects;
+  std::vector<StudentInfo> students;
+  std::vector<Assignment> assignments;
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::uint64_t batch_id = 0;  // the push it answers, if any
+};
+
+using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes,
+                             RosterRequest, Roster, Error>;
+
+}  // namespace sodiem::protocol

@@ -1,0 +1,342 @@
+// CBOR codec for protocol messages. Field names are short on purpose: the
+// wire budget is about 40 bytes per op (see README.md for the layout).
+#include "sodiem/protocol/codec.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace sodiem::protocol {
+namespace {
+
+using nlohmann::json;
+
+struct DecodeError : std::runtime_error {
+  DecodeError(ErrorCode c, const std::string& what) : std::runtime_error(what), code(c) {}
+  ErrorCode code;
+};
+
+[[noreturn]] void fail(const std::string& what, ErrorCode code = ErrorCode::kMalformed) {
+  throw DecodeError(code, what);
+}
+
+const json& field(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end()) fail(std::string("missing field '") + key + "'");
+  return *it;
+}
+
+std::string get_string(const json& v, const char* name, std::size_t max_bytes) {
+  if (!v.is_string()) fail(std::string("field '") + name + "' must be a string");
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > max_bytes) fail(std::string("field '") + name + "' is too long", ErrorCode::kTooLarge);
+  return s;
+}
+std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
+  return get_string(field(obj, key), key, max_bytes);
+}
+std::string opt_str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
+  auto it = obj.find(key);
+  return it == obj.end() ? std::string() : get_string(*it, key, max_bytes);
+}
+
+std::uint64_t get_uint(const json& v, const char* name) {
+  if (!v.is_number_unsigned()) fail(std::string("field '") + name + "' must be an unsigned integer");
+  return v.get<std::uint64_t>();
+}
+std::int64_t get_int(const json& v, const char* name) {
+  if (!v.is_number_integer()) fail(std::string("field '") + name + "' must be an integer");
+  return v.get<std::int64_t>();
+}
+std::uint64_t uint(const json& obj, const char* key) { return get_uint(field(obj, key), key); }
+std::uint64_t opt_uint(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? 0 : get_uint(*it, key);
+}
+const json& arr(const json& obj, const char* key, std::size_t max_items) {
+  const json& v = field(obj, key);
+  if (!v.is_array()) fail(std::string("field '") + key + "' must be an array");
+  if (v.size() > max_items) fail(std::string("field '") + key + "' has too many items", ErrorCode::kTooLarge);
+  return v;
+}
+const json& tuple(const json& v, std::size_t n, const char* name) {
+  if (!v.is_array() || v.size() != n) fail(std::string("'") + name + "' entry must be an array of " + std::to_string(n));
+  return v;
+}
+
+ErrorCode code_of(const std::string& s) {
+  auto c = parse_error_code(s);
+  if (!c) fail("unknown error code '" + s + "'");
+  return *c;
+}
+
+void check_versions(const json& j) {
+  auto pv = uint(j, "pv");
+  auto sv = uint(j, "sv");
+  if (pv != static_cast<std::uint64_t>(kProtocolVersion) || sv != static_cast<std::uint64_t>(kSchemaVersion))
+    fail("peer speaks protocol " + std::to_string(pv) + " schema " + std::to_string(sv) + ", this side speaks protocol " +
+             std::to_string(kProtocolVersion) + " schema " + std::to_string(kSchemaVersion),
+         ErrorCode::kVersionMismatch);
+}
+
+// ---- encoders -------------------------------------------------------------
+
+json to_json(const Hello& m) {
+  return {{"t", "hello"}, {"pv", m.protocol_version}, {"sv", m.schema_version}, {"d", m.device_id}, {"k", m.token}};
+}
+json to_json(const Login& m) {
+  return {{"t", "login"}, {"pv", m.protocol_version}, {"sv", m.schema_version},
+          {"u", m.username},  {"p", m.password},         {"n", m.device_name}};
+}
+json to_json(const Welcome& m) {
+  json j = {{"t", "welcome"}, {"d", m.device_id}, {"e", m.server_epoch},
+            {"h", m.device_high_seq}, {"u", m.username}, {"r", m.roster_version}};
+  if (!m.token.empty()) j["k"] = m.token;
+  return j;
+}
+json to_json(const Push& m) {
+  json ops = json::array();
+  std::uint64_t prev_seq = 0;
+  std::int64_t prev_t = 0;
+  for (const Op& op : m.ops) {
+    ops.push_back(json::array({op.seq - prev_seq, op.cell.class_name, op.cell.subject, op.cell.student_code,
+                               op.cell.column, op.value, op.base_version, op.recorded_at - prev_t}));
+    prev_seq = op.seq;
+    prev_t = op.recorded_at;
+  }
+  return {{"t", "push"}, {"b", m.batch_id}, {"o", std::move(ops)}};
+}
+json to_json(const Ack& m) {
+  json runs = json::array();
+  for (const auto& r : m.accepted) runs.push_back(json::array({r.first_seq, r.first_version, r.count}));
+  json outs = json::array();
+  for (const auto& o : m.outcomes)
+    outs.push_back(json::array({o.seq, std::string(to_string(o.code)), o.reason, o.current_value,
+                                o.current_version, o.current_author}));
+  return {{"t", "ack"}, {"b", m.batch_id}, {"a", std::move(runs)}, {"x", std::move(outs)}};
+}
+json to_json(const Pull& m) {
+  return {{"t", "pull"}, {"e", m.cursor.epoch}, {"s", m.cursor.seq}, {"l", m.limit}};
+}
+json to_json(const Changes& m) {
+  json cs = json::array();
+  std::uint64_t prev_v = 0;
+  std::int64_t prev_t = 0;
+  for (const auto& c : m.changes) {
+    cs.push_back(json::array({c.version - prev_v, static_cast<int>(c.kind), c.cell.class_name, c.cell.subject,
+                              c.cell.student_code, c.cell.column, c.value, c.author, c.at - prev_t,
+                              c.current_version}));
+    prev_v = c.version;
+    prev_t = c.at;
+  }
+  return {{"t", "changes"}, {"e", m.cursor.epoch}, {"s", m.cursor.seq}, {"m", m.more}, {"c", std::move(cs)}};
+}
+json to_json(const RosterRequest&) { return {{"t", "roster?"}}; }
+json to_json(const Roster& m) {
+  json classes = json::array(), subjects = json::array(), students = json::array(), assigns = json::array();
+  for (const auto& c : m.classes) classes.push_back(json::array({c.name, c.grade}));
+  for (const auto& s : m.subjects) subjects.push_back(json::array({s.name, s.scored, s.periods_per_year}));
+  for (const auto& s : m.students) students.push_back(json::array({s.code, s.full_name, s.class_name}));
+  for (const auto& a : m.assignments) assigns.push_back(json::array({a.class_name, a.subject}));
+  return {{"t", "roster"}, {"v", m.version}, {"ro", m.roles}, {"cl", std::move(classes)},
+          {"su", std::move(subjects)}, {"st", std::move(students)}, {"as", std::move(assigns)}};
+}
+json to_json(const Error& m) {
+  return {{"t", "error"}, {"c", std::string(to_string(m.code))}, {"m", m.message}, {"b", m.batch_id}};
+}
+
+// ---- decoders -------------------------------------------------------------
+
+Message hello_from(const json& j) {
+  check_versions(j);
+  Hello m;
+  m.device_id = str(j, "d");
+  m.token = str(j, "k", 256);
+  return m;
+}
+Message login_from(const json& j) {
+  check_versions(j);
+  Login m;
+  m.username = str(j, "u");
+  m.password = str(j, "p", 256);
+  m.device_name = opt_str(j, "n");
+  return m;
+}
+Message welcome_from(const json& j) {
+  Welcome m;
+  m.device_id = str(j, "d");
+  m.token = opt_str(j, "k", 256);
+  m.server_epoch = str(j, "e");
+  m.device_high_seq = uint(j, "h");
+  m.username = str(j, "u");
+  m.roster_version = uint(j, "r");
+  return m;
+}
+Message push_from(const json& j) {
+  Push m;
+  m.batch_id = uint(j, "b");
+  const json& ops = arr(j, "o", kMaxOpsPerPush);
+  m.ops.reserve(ops.size());
+  std::uint64_t seq = 0;
+  std::int64_t t = 0;
+  for (const json& e : ops) {
+    tuple(e, 8, "o");
+    Op op;
+    auto dseq = get_uint(e[0], "o.seq");
+    if (dseq == 0) fail("field 'o.seq' must increase within a push");
+    seq += dseq;
+    op.seq = seq;
+    op.cell.class_name = get_string(e[1], "o.class", kMaxKeyBytes);
+    op.cell.subject = get_string(e[2], "o.subject", kMaxKeyBytes);
+    op.cell.student_code = get_string(e[3], "o.student", kMaxKeyBytes);
+    op.cell.column = get_string(e[4], "o.column", kMaxKeyBytes);
+    op.value = get_string(e[5], "o.value", kMaxValueBytes);
+    op.base_version = get_uint(e[6], "o.base_version");
+    t += get_int(e[7], "o.recorded_at");
+    op.recorded_at = t;
+    m.ops.push_back(std::move(op));
+  }
+  return m;
+}
+Message ack_from(const json& j) {
+  Ack m;
+  m.batch_id = uint(j, "b");
+  for (const json& e : arr(j, "a", kMaxOpsPerPush)) {
+    tuple(e, 3, "a");
+    m.accepted.push_back({get_uint(e[0], "a.seq"), get_uint(e[1], "a.version"), get_uint(e[2], "a.count")});
+  }
+  for (const json& e : arr(j, "x", kMaxOpsPerPush)) {
+    tuple(e, 6, "x");
+    OpOutcome o;
+    o.seq = get_uint(e[0], "x.seq");
+    o.code = code_of(get_string(e[1], "x.code", kMaxKeyBytes));
+    o.reason = get_string(e[2], "x.reason", kMaxValueBytes);
+    o.current_value = get_string(e[3], "x.current_value", kMaxValueBytes);
+    o.current_version = get_uint(e[4], "x.current_version");
+    o.current_author = get_string(e[5], "x.current_author", kMaxKeyBytes);
+    m.outcomes.push_back(std::move(o));
+  }
+  return m;
+}
+Message pull_from(const json& j) {
+  Pull m;
+  m.cursor.epoch = str(j, "e");
+  m.cursor.seq = uint(j, "s");
+  m.limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(uint(j, "l"), kMaxChangesPerPull));
+  return m;
+}
+Message changes_from(const json& j) {
+  Changes m;
+  m.cursor.epoch = str(j, "e");
+  m.cursor.seq = uint(j, "s");
+  const json& more = field(j, "m");
+  if (!more.is_boolean()) fail("field 'm' must be a boolean");
+  m.more = more.get<bool>();
+  std::uint64_t v = 0;
+  std::int64_t t = 0;
+  for (const json& e : arr(j, "c", kMaxChangesPerPull)) {
+    tuple(e, 10, "c");
+    Change c;
+    v += get_uint(e[0], "c.version");
+    c.version = v;
+    auto kind = get_uint(e[1], "c.kind");
+    if (kind > 1) fail("field 'c.kind' is unknown");
+    c.kind = static_cast<ChangeKind>(kind);
+    c.cell.class_name = get_string(e[2], "c.class", kMaxKeyBytes);
+    c.cell.subject = get_string(e[3], "c.subject", kMaxKeyBytes);
+    c.cell.student_code = get_string(e[4], "c.student", kMaxKeyBytes);
+    c.cell.column = get_string(e[5], "c.column", kMaxKeyBytes);
+    c.value = get_string(e[6], "c.value", kMaxValueBytes);
+    c.author = get_string(e[7], "c.author", kMaxKeyBytes);
+    t += get_int(e[8], "c.at");
+    c.at = t;
+    c.current_version = get_uint(e[9], "c.current_version");
+    m.changes.push_back(std::move(c));
+  }
+  return m;
+}
+Message roster_from(const json& j) {
+  Roster m;
+  m.version = uint(j, "v");
+  for (const json& r : arr(j, "ro", 16)) m.roles.push_back(get_string(r, "ro", kMaxKeyBytes));
+  for (const json& e : arr(j, "cl", 10000)) {
+    tuple(e, 2, "cl");
+    m.classes.push_back({get_string(e[0], "cl.name", kMaxKeyBytes), static_cast<int>(get_uint(e[1], "cl.grade"))});
+  }
+  for (const json& e : arr(j, "su", 1000)) {
+    tuple(e, 3, "su");
+    if (!e[1].is_boolean()) fail("field 'su.scored' must be a boolean");
+    m.subjects.push_back({get_string(e[0], "su.name", kMaxKeyBytes), e[1].get<bool>(),
+                          static_cast<int>(get_uint(e[2], "su.periods"))});
+  }
+  for (const json& e : arr(j, "st", 200000)) {
+    tuple(e, 3, "st");
+    m.students.push_back({get_string(e[0], "st.code", kMaxKeyBytes), get_string(e[1], "st.name", 256),
+                          get_string(e[2], "st.class", kMaxKeyBytes)});
+  }
+  for (const json& e : arr(j, "as", 10000)) {
+    tuple(e, 2, "as");
+    m.assignments.push_back({get_string(e[0], "as.class", kMaxKeyBytes), get_string(e[1], "as.subject", kMaxKeyBytes)});
+  }
+  return m;
+}
+Message error_from(const json& j) {
+  Error m;
+  m.code = code_of(str(j, "c"));
+  m.message = str(j, "m", kMaxValueBytes);
+  m.batch_id = opt_uint(j, "b");
+  return m;
+}
+
+}  // namespace
+
+std::string encode(const Message& message) {
+  json j = std::visit([](const auto& m) { return to_json(m); }, message);
+  std::string out;
+  json::to_cbor(j, out);
+  return out;
+}
+
+Decoded decode(std::string_view bytes) {
+  Decoded d;
+  if (bytes.size() > kMaxMessageBytes) {
+    d.code = ErrorCode::kTooLarge;
+    d.error = "message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+              std::to_string(kMaxMessageBytes);
+    return d;
+  }
+  json j = json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    d.code = ErrorCode::kMalformed;
+    d.error = "frame is not a CBOR map";
+    return d;
+  }
+  try {
+    const std::string type = str(j, "t");
+    if (type == "hello") d.message = hello_from(j);
+    else if (type == "login") d.message = login_from(j);
+    else if (type == "welcome") d.message = welcome_from(j);
+    else if (type == "push") d.message = push_from(j);
+    else if (type == "ack") d.message = ack_from(j);
+    else if (type == "pull") d.message = pull_from(j);
+    else if (type == "changes") d.message = changes_from(j);
+    else if (type == "roster?") d.message = RosterRequest{};
+    else if (type == "roster") d.message = roster_from(j);
+    else if (type == "error") d.message = error_from(j);
+    else fail("unknown message type '" + type + "'");
+  } catch (const DecodeError& e) {
+    d.code = e.code;
+    d.error = e.what();
+  } catch (const json::exception& e) {
+    d.code = ErrorCode::kMalformed;
+    d.error = e.what();
+  }
+  return d;
+}
+
+std::string_view type_name(const Message& message) {
+  static constexpr std::string_view kNames[] = {"hello", "login", "welcome", "push", "ack",
+                                                "pull",  "changes", "roster?", "roster", "error"};
+  return kNames[message.index()];
+}
+
+}  // namespace sodiem::protocol
