@@ -1,0 +1,18 @@
+// The `sodiem` commands, callable from main and from end-to-end tests. Each
+// prints its result on stdout and errors on stderr, and returns the exit code.
+#pragma once
+#include <string>
+
+#include "sodiem/client/sync_engine.hpp"
+
+namespace sodiem::client {
+
+int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
+               const std::string& password, const std::string& fingerprint, const std::string& device_name);
+int cmd_set(const std::string& dir, const std::string& class_name, const std::string& subject,
+            const std::string& student, const std::string& column, const std::string& value);
+int cmd_sync(const std::string& dir, bool json, const SyncOptions& options);
+int cmd_status(const std::string& dir, bool json);
+int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
+
+}  // namespace sodiem::client

@@ -1,0 +1,99 @@
+// LocalStore: the teacher's local SQLite database: enrollment, the part of
+// the roster this user may see, cells, the outbox of recorded ops, their
+// outcomes and conflicts. record() writes the cell and its outbox op in one
+// durable transaction. One LocalStore per process; not thread-safe.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::client {
+
+struct Enrollment {
+  std::string server_url;
+  std::string fingerprint;
+  std::string device_id;
+  std::string token;
+  std::string username;
+};
+
+struct StatusReport {
+  std::int64_t pending = 0;
+  std::int64_t rejected = 0;
+  std::int64_t conflicts = 0;
+  std::optional<std::int64_t> last_sync;
+};
+
+struct ConflictInfo {
+  protocol::CellKey cell;
+  std::string mine;          // this user's value ("" if theirs lost)
+  std::string current;       // the value that stayed current
+  std::string current_author;
+  std::string other;         // the value kept aside
+  std::string other_author;
+};
+
+struct StudentCells {
+  std::string code;
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> cells;  // column → value
+  std::vector<std::string> pending_columns;
+};
+
+class LocalStore {
+ public:
+  explicit LocalStore(const std::string& data_dir, const Clock& clock = SystemClock::instance());
+  ~LocalStore();
+
+  static bool exists(const std::string& data_dir);
+
+  // ---- enrollment and roster
+  std::optional<Enrollment> enrollment();
+  void save_enrollment(const Enrollment& e, const std::string& epoch);
+  void apply_roster(const protocol::Roster& roster);
+  std::uint64_t roster_version();
+  std::optional<protocol::SubjectInfo> subject(const std::string& name);
+  bool has_class(const std::string& name);
+  std::optional<std::string> student_class(const std::string& code);
+  bool assigned(const std::string& class_name, const std::string& subject);
+
+  // ---- recording (works offline)
+  // Validates against the local roster, the user's assignments and the
+  // grading rules, then writes cell + outbox op in one transaction.
+  Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value);
+
+  // ---- sync support
+  std::vector<protocol::Op> pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes);
+  std::uint64_t max_acked_seq();
+  // The server has nothing above high_seq (restored backup): resend the rest.
+  void requeue_after(std::uint64_t high_seq);
+  // Stores an ack durably; `ops` are the ops of that batch.
+  void apply_ack(const protocol::Ack& ack);
+  // Applies pulled changes and advances the cursor in one transaction.
+  void apply_changes(const protocol::Changes& changes);
+  protocol::Cursor cursor();
+  void set_last_sync(std::int64_t when);
+
+  // ---- reports
+  StatusReport status();
+  std::vector<StudentCells> show(const std::string& class_name, const std::string& subject);
+  std::vector<ConflictInfo> conflicts(const std::string& class_name, const std::string& subject);
+
+  sqlite::Db& db() { return *db_; }
+
+ private:
+  std::string meta(const std::string& key, const std::string& fallback = "");
+  void set_meta(const std::string& key, const std::string& value);
+
+  std::unique_ptr<sqlite::Db> db_;
+  const Clock& clock_;
+};
+
+}  // namespace sodiem::client

@@ -1,0 +1,42 @@
+// Transport: a message pipe between the client's sync engine and a server.
+// The real one is WebSocket over TLS (WssTransport); tests use an in-process
+// loopback with cut injection. One user thread at a time.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sodiem/core/status.hpp"
+
+namespace sodiem::client {
+
+struct TrafficStats {
+  std::uint64_t bytes_sent = 0;      // on the wire (TCP payload) where measurable
+  std::uint64_t bytes_received = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Status connect() = 0;
+  virtual Status send(std::string bytes) = 0;
+  // Waits for one message; kUnavailable on timeout or a lost connection.
+  virtual Result<std::string> receive(std::chrono::milliseconds timeout) = 0;
+  virtual void close() = 0;
+  virtual TrafficStats stats() const = 0;
+};
+
+// Where to connect and which certificate to trust.
+struct Endpoint {
+  std::string url;          // wss://HOST:PORT
+  std::string fingerprint;  // pinned SHA-256 of the server certificate; "" = learn it (enrollment only)
+};
+
+// Makes a WebSocket-over-TLS transport. After connect(), seen_fingerprint()
+// tells the certificate the server presented.
+class WssTransport;
+std::unique_ptr<Transport> make_wss_transport(const Endpoint& endpoint);
+std::string seen_fingerprint(const Transport& transport);
+
+}  // namespace sodiem::client

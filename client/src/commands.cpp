@@ -1,0 +1,189 @@
+#include "sodiem/client/commands.hpp"
+
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/column.hpp"
+#include "sodiem/core/grading.hpp"
+#include "sodiem/net/tls.hpp"
+
+namespace sodiem::client {
+
+using nlohmann::json;
+
+namespace {
+
+int fail(const std::string& message, int code = 1) {
+  std::cerr << "sodiem: " << message << "\n";
+  return code;
+}
+
+int exit_code_for(const Status& st) {
+  switch (st.code()) {
+    case ErrorCode::kInvalidValue:
+    case ErrorCode::kForbidden: return 2;
+    case ErrorCode::kUnauthenticated: return 3;
+    case ErrorCode::kUnavailable: return 4;
+    default: return 1;
+  }
+}
+
+std::unique_ptr<LocalStore> open_enrolled(const std::string& dir) {
+  if (!LocalStore::exists(dir)) return nullptr;
+  auto store = std::make_unique<LocalStore>(dir);
+  if (!store->enrollment()) return nullptr;
+  return store;
+}
+
+const char* kNotEnrolled = "thư mục dữ liệu chưa được đăng ký với máy chủ: chạy `sodiem enroll --data DIR ...` trước";
+
+// HK averages of one student's cells, where all required marks are present.
+json averages_of(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
+  json out = json::object();
+  if (!subject.scored) return out;
+  const int tx_count = regular_assessments(true, subject.periods_per_year);
+  std::optional<Mark> terms[2];
+  for (int term = 1; term <= 2; ++term) {
+    const std::string hk = "HK" + std::to_string(term) + ".";
+    std::vector<Mark> regular;
+    for (int i = 1; i <= tx_count; ++i)
+      if (auto it = cells.find(hk + "TX" + std::to_string(i)); it != cells.end())
+        if (auto m = Mark::parse(it->second)) regular.push_back(*m);
+    auto gk = cells.find(hk + "GK");
+    auto ck = cells.find(hk + "CK");
+    if (static_cast<int>(regular.size()) != tx_count || gk == cells.end() || ck == cells.end()) continue;
+    auto gkm = Mark::parse(gk->second);
+    auto ckm = Mark::parse(ck->second);
+    if (!gkm || !ckm) continue;
+    terms[term - 1] = grading::term_average(regular, *gkm, *ckm);
+    if (terms[term - 1]) out["HK" + std::to_string(term)] = terms[term - 1]->to_fixed1();
+  }
+  if (terms[0] && terms[1]) out["CN"] = grading::year_average(*terms[0], *terms[1]).to_fixed1();
+  return out;
+}
+
+}  // namespace
+
+int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
+               const std::string& password, const std::string& fingerprint, const std::string& device_name) {
+  if (LocalStore::exists(dir) && LocalStore(dir).enrollment())
+    return fail("thư mục " + dir + " đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
+  const std::string pinned = net::normalize_fingerprint(fingerprint);
+  if (!fingerprint.empty() && pinned.size() != 64)
+    return fail("vân tay chứng chỉ phải là 64 chữ số hex (SHA-256)", 2);
+  Endpoint endpoint{server, pinned};
+  auto transport = make_wss_transport(endpoint);
+  // Enroll into memory first: a failed enrollment leaves no half-made state.
+  LocalStore store(dir);
+  auto st = enroll(store, *transport, endpoint, user, password, device_name);
+  if (!st) {
+    store.db().exec("DELETE FROM meta");
+    return fail("đăng ký thất bại: " + st.message(), exit_code_for(st));
+  }
+  auto e = store.enrollment();
+  std::cout << "Đã đăng ký thiết bị " << e->device_id << " cho " << e->username << " với " << server << "\n";
+  if (fingerprint.empty())
+    std::cout << "Cảnh báo: chưa kiểm tra vân tay; đã ghi nhận " << e->fingerprint
+              << " — hãy so với vân tay do quản trị viên cung cấp.\n";
+  return 0;
+}
+
+int cmd_set(const std::string& dir, const std::string& class_name, const std::string& subject,
+            const std::string& student, const std::string& column, const std::string& value) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto op = store->record({class_name, subject, student, column}, value);
+  if (!op) return fail("không ghi được: " + op.status().message(), exit_code_for(op.status()));
+  std::cout << "Đã ghi " << class_name << " · " << subject << " · " << student << " · " << column << " = "
+            << (op->value.empty() ? "(xóa)" : op->value) << " (chờ đồng bộ, #" << op->seq << ")\n";
+  return 0;
+}
+
+int cmd_sync(const std::string& dir, bool as_json, const SyncOptions& options) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto e = store->enrollment();
+  SyncEngine engine(*store, [&] { return make_wss_transport({e->server_url, e->fingerprint}); }, options);
+  auto report = engine.sync();
+  if (!report) {
+    const auto status = store->status();
+    return fail("đồng bộ thất bại: " + report.status().message() + " (còn " + std::to_string(status.pending) +
+                    " thao tác chờ gửi; dữ liệu vẫn an toàn trên máy)",
+                exit_code_for(report.status()));
+  }
+  if (as_json) {
+    std::cout << json{{"pushed", report->pushed},
+                      {"pulled", report->pulled},
+                      {"rejected", report->rejected},
+                      {"conflicts", report->conflicts},
+                      {"bytes_sent", report->bytes_sent},
+                      {"bytes_received", report->bytes_received},
+                      {"round_trips", report->round_trips}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "Đồng bộ xong: gửi " << report->pushed << ", nhận " << report->pulled << ", bị từ chối "
+              << report->rejected << ", xung đột " << report->conflicts << "\n";
+  }
+  return 0;
+}
+
+int cmd_status(const std::string& dir, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto s = store->status();
+  if (as_json) {
+    std::cout << json{{"pending", s.pending},
+                      {"rejected", s.rejected},
+                      {"conflicts", s.conflicts},
+                      {"last_sync", s.last_sync ? json(iso8601_utc(*s.last_sync)) : json(nullptr)}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "Chờ gửi: " << s.pending << "\nBị từ chối: " << s.rejected << "\nXung đột: " << s.conflicts
+              << "\nĐồng bộ lần cuối: " << (s.last_sync ? iso8601_utc(*s.last_sync) : "chưa") << "\n";
+  }
+  return 0;
+}
+
+int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  if (!store->has_class(class_name)) return fail("lớp \"" + class_name + "\" không có trong danh sách lớp của bạn", 2);
+  auto subj = store->subject(subject);
+  if (!subj) return fail("môn \"" + subject + "\" không có trong danh sách môn học", 2);
+  auto students = store->show(class_name, subject);
+  auto conflicts = store->conflicts(class_name, subject);
+  json list = json::array();
+  for (const auto& st : students) {
+    std::map<std::string, std::string> cells(st.cells.begin(), st.cells.end());
+    json entry = {{"code", st.code}, {"name", st.name}, {"cells", cells}, {"averages", averages_of(*subj, cells)}};
+    if (!st.pending_columns.empty()) entry["pending"] = st.pending_columns;
+    json cs = json::array();
+    for (const auto& c : conflicts)
+      if (c.cell.student_code == st.code)
+        cs.push_back({{"column", c.cell.column},
+                      {"current", c.current},
+                      {"current_author", c.current_author},
+                      {"other", c.other},
+                      {"other_author", c.other_author}});
+    if (!cs.empty()) entry["conflicts"] = cs;
+    list.push_back(std::move(entry));
+  }
+  if (as_json) {
+    std::cout << json{{"class", class_name}, {"subject", subject}, {"students", list}}.dump() << "\n";
+    return 0;
+  }
+  std::cout << "Lớp " << class_name << " — " << subject << "\n";
+  for (const auto& s : list) {
+    std::cout << "  " << s["code"].get<std::string>() << "  " << s["name"].get<std::string>();
+    for (auto& [col, v] : s["cells"].items()) std::cout << "  " << col << "=" << v.get<std::string>();
+    for (auto& [term, v] : s["averages"].items()) std::cout << "  ĐTB " << term << "=" << v.get<std::string>();
+    if (s.contains("conflicts")) std::cout << "  [xung đột]";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace sodiem::client

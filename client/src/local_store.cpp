@@ -1,0 +1,352 @@
+#include "sodiem/client/local_store.hpp"
+
+#include <array>
+#include <filesystem>
+
+#include "sodiem/core/column.hpp"
+
+namespace sodiem::client {
+
+using protocol::CellKey;
+using protocol::Op;
+
+namespace {
+
+enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
+
+constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
+CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
+CREATE TABLE students(code TEXT PRIMARY KEY, full_name TEXT NOT NULL, class_name TEXT NOT NULL);
+CREATE TABLE assignments(class_name TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(class_name, subject));
+-- value: what this user sees (their own latest edit, or the server's);
+-- server_value/version/author: the last server state known;
+-- last_seq: this device's latest op on the cell (0 = none).
+CREATE TABLE cells(class_name TEXT NOT NULL, subject TEXT NOT NULL, student_code TEXT NOT NULL, col TEXT NOT NULL,
+                   value TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0, server_value TEXT,
+                   author TEXT, last_seq INTEGER NOT NULL DEFAULT 0,
+                   PRIMARY KEY(class_name, subject, student_code, col)) WITHOUT ROWID;
+-- Every op this device recorded, kept after delivery so that a server
+-- restored from a backup can be given back what it lost.
+CREATE TABLE outbox(seq INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subject TEXT NOT NULL,
+                    student_code TEXT NOT NULL, col TEXT NOT NULL, value TEXT NOT NULL,
+                    base_version INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+                    state INTEGER NOT NULL DEFAULT 0, version INTEGER, code TEXT, reason TEXT);
+CREATE INDEX outbox_by_state ON outbox(state, seq);
+CREATE TABLE conflicts(id INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subject TEXT NOT NULL,
+                       student_code TEXT NOT NULL, col TEXT NOT NULL, mine TEXT NOT NULL,
+                       current_value TEXT NOT NULL, current_author TEXT NOT NULL,
+                       other_value TEXT NOT NULL, other_author TEXT NOT NULL, at INTEGER NOT NULL,
+                       mine_involved INTEGER NOT NULL);
+)sql"};
+
+}  // namespace
+
+LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_(clock) {
+  std::filesystem::create_directories(data_dir);
+  db_ = std::make_unique<sqlite::Db>(data_dir + "/client.db", /*synchronous_full=*/true);
+  db_->migrate(kMigrations);
+}
+LocalStore::~LocalStore() = default;
+
+bool LocalStore::exists(const std::string& data_dir) {
+  return std::filesystem::exists(data_dir + "/client.db");
+}
+
+std::string LocalStore::meta(const std::string& key, const std::string& fallback) {
+  auto s = db_->prepare("SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  return s.step() ? s.text(0) : fallback;
+}
+void LocalStore::set_meta(const std::string& key, const std::string& value) {
+  db_->prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, key)
+      .bind(2, value)
+      .run();
+}
+
+std::optional<Enrollment> LocalStore::enrollment() {
+  Enrollment e;
+  e.device_id = meta("device_id");
+  if (e.device_id.empty()) return std::nullopt;
+  e.server_url = meta("server_url");
+  e.fingerprint = meta("fingerprint");
+  e.token = meta("token");
+  e.username = meta("username");
+  return e;
+}
+
+void LocalStore::save_enrollment(const Enrollment& e, const std::string& epoch) {
+  sqlite::Transaction tx(*db_);
+  set_meta("server_url", e.server_url);
+  set_meta("fingerprint", e.fingerprint);
+  set_meta("device_id", e.device_id);
+  set_meta("token", e.token);
+  set_meta("username", e.username);
+  set_meta("cursor_epoch", epoch);
+  set_meta("cursor_seq", "0");
+  tx.commit();
+}
+
+void LocalStore::apply_roster(const protocol::Roster& r) {
+  sqlite::Transaction tx(*db_);
+  db_->exec("DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments;");
+  auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
+  for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
+  auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
+  for (const auto& s : r.subjects) is.bind(1, s.name).bind(2, s.scored ? 1 : 0).bind(3, s.periods_per_year).run();
+  auto ist = db_->prepare("INSERT INTO students(code, full_name, class_name) VALUES(?, ?, ?)");
+  for (const auto& s : r.students) ist.bind(1, s.code).bind(2, s.full_name).bind(3, s.class_name).run();
+  auto ia = db_->prepare("INSERT OR IGNORE INTO assignments(class_name, subject) VALUES(?, ?)");
+  for (const auto& a : r.assignments) ia.bind(1, a.class_name).bind(2, a.subject).run();
+  std::string roles;
+  for (const auto& role : r.roles) roles += (roles.empty() ? "" : ",") + role;
+  set_meta("roles", roles);
+  set_meta("roster_version", std::to_string(r.version));
+  tx.commit();
+}
+
+std::uint64_t LocalStore::roster_version() { return std::stoull(meta("roster_version", "0")); }
+
+std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name) {
+  auto s = db_->prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return protocol::SubjectInfo{name, s.int64(0) != 0, static_cast<int>(s.int64(1))};
+}
+bool LocalStore::has_class(const std::string& name) {
+  auto s = db_->prepare("SELECT 1 FROM classes WHERE name = ?");
+  s.bind(1, name);
+  return s.step();
+}
+std::optional<std::string> LocalStore::student_class(const std::string& code) {
+  auto s = db_->prepare("SELECT class_name FROM students WHERE code = ?");
+  s.bind(1, code);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+bool LocalStore::assigned(const std::string& class_name, const std::string& subject) {
+  auto s = db_->prepare("SELECT 1 FROM assignments WHERE class_name = ? AND subject = ?");
+  s.bind(1, class_name).bind(2, subject);
+  return s.step();
+}
+
+Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
+  if (!enrollment()) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký với máy chủ: chạy `sodiem enroll` trước");
+  if (!has_class(cell.class_name))
+    return Status(ErrorCode::kInvalidValue, "lớp \"" + cell.class_name + "\" không có trong danh sách lớp của bạn");
+  auto subj = subject(cell.subject);
+  if (!subj) return Status(ErrorCode::kInvalidValue, "môn \"" + cell.subject + "\" không có trong danh sách môn học");
+  auto cls = student_class(cell.student_code);
+  if (!cls || *cls != cell.class_name)
+    return Status(ErrorCode::kInvalidValue,
+                  "học sinh mã \"" + cell.student_code + "\" không thuộc lớp " + cell.class_name);
+  if (!assigned(cell.class_name, cell.subject))
+    return Status(ErrorCode::kForbidden,
+                  "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
+  auto normalized = normalize_cell_value(*subj, cell.column, value);
+  if (!normalized) return normalized.status();
+
+  Op op;
+  op.cell = cell;
+  op.value = *normalized;
+  op.recorded_at = clock_.now_unix_seconds();
+  sqlite::Transaction tx(*db_);
+  {
+    auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+    s.step();
+    op.seq = static_cast<std::uint64_t>(s.int64(0)) + 1;
+  }
+  {
+    auto s = db_->prepare("SELECT version FROM cells WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
+    s.bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
+    op.base_version = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+  }
+  db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
+               "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code)
+      .bind(5, cell.column).bind(6, op.value).bind(7, op.base_version).bind(8, op.recorded_at)
+      .run();
+  db_->prepare("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) VALUES(?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq")
+      .bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column)
+      .bind(5, op.value).bind(6, op.seq)
+      .run();
+  tx.commit();
+  return op;
+}
+
+std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes) {
+  std::vector<Op> ops;
+  auto s = db_->prepare("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at "
+                        "FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
+  s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(max_ops));
+  std::size_t bytes = 0;
+  while (s.step()) {
+    Op op;
+    op.seq = static_cast<std::uint64_t>(s.int64(0));
+    op.cell = {s.text(1), s.text(2), s.text(3), s.text(4)};
+    op.value = s.text(5);
+    op.base_version = static_cast<std::uint64_t>(s.int64(6));
+    op.recorded_at = s.int64(7);
+    bytes += 32 + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
+             op.cell.column.size() + op.value.size();
+    if (!ops.empty() && bytes > max_bytes) break;
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+std::uint64_t LocalStore::max_acked_seq() {
+  auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE state != 0");
+  s.step();
+  return static_cast<std::uint64_t>(s.int64(0));
+}
+
+void LocalStore::requeue_after(std::uint64_t high_seq) {
+  sqlite::Transaction tx(*db_);
+  db_->prepare("UPDATE outbox SET state = 0, version = NULL, code = NULL, reason = NULL WHERE seq > ? AND state != 0")
+      .bind(1, high_seq)
+      .run();
+  tx.commit();
+}
+
+void LocalStore::apply_ack(const protocol::Ack& ack) {
+  const std::string me = meta("username");
+  sqlite::Transaction tx(*db_);
+  auto mark_accepted = db_->prepare("UPDATE outbox SET state = 1, version = ?, code = ? WHERE seq = ?");
+  // The cell follows the server only if this op is still the device's latest on it.
+  auto cell_accepted = db_->prepare(
+      "UPDATE cells SET version = ?1, server_value = value, author = ?3 WHERE last_seq = ?2 AND "
+      "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?2)");
+  for (const auto& run : ack.accepted) {
+    for (std::uint64_t i = 0; i < run.count; ++i) {
+      mark_accepted.bind(1, run.first_version + i).bind(2, "OK").bind(3, run.first_seq + i).run();
+      cell_accepted.bind(1, run.first_version + i).bind(2, run.first_seq + i).bind(3, me).run();
+    }
+  }
+  auto mark_outcome = db_->prepare("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
+  auto cell_restore = db_->prepare(
+      "UPDATE cells SET value = ?1, version = ?2, server_value = ?1, author = ?4 WHERE last_seq = ?3 AND "
+      "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?3)");
+  auto add_conflict = db_->prepare(
+      "INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, other_value, "
+      "other_author, at, mine_involved) SELECT class_name, subject, student_code, col, value, ?, ?, value, ?, ?, 1 "
+      "FROM outbox WHERE seq = ?");
+  for (const auto& o : ack.outcomes) {
+    int state = kRefused;
+    if (o.code == ErrorCode::kOk || o.code == ErrorCode::kDuplicate) state = kAccepted;
+    else if (o.code == ErrorCode::kConflict) state = kConflicted;
+    // A replayed conflict is already stored: do not count it twice.
+    bool first_time = true;
+    {
+      auto s = db_->prepare("SELECT state FROM outbox WHERE seq = ?");
+      s.bind(1, o.seq);
+      first_time = s.step() && s.int64(0) == kPending;
+    }
+    mark_outcome.bind(1, state).bind(2, o.current_version).bind(3, protocol::to_string(o.code)).bind(4, o.reason)
+        .bind(5, o.seq).run();
+    if (o.code != ErrorCode::kDuplicate)
+      cell_restore.bind(1, o.current_value).bind(2, o.current_version).bind(3, o.seq).bind(4, o.current_author).run();
+    if (state == kConflicted && first_time)
+      add_conflict.bind(1, o.current_value).bind(2, o.current_author).bind(3, me)
+          .bind(4, clock_.now_unix_seconds()).bind(5, o.seq).run();
+  }
+  tx.commit();
+}
+
+void LocalStore::apply_changes(const protocol::Changes& changes) {
+  const std::string me = meta("username");
+  sqlite::Transaction tx(*db_);
+  // A cell with an undelivered local edit keeps showing it; only the known
+  // server state is updated, and the edit's outcome will settle it.
+  auto upsert = db_->prepare(
+      "INSERT INTO cells(class_name, subject, student_code, col, value, version, server_value, author) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) ON CONFLICT DO UPDATE SET "
+      "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0) "
+      "             THEN cells.value ELSE excluded.value END, "
+      "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0) "
+      "             THEN cells.version ELSE excluded.version END, "
+      "server_value = excluded.server_value, author = excluded.author "
+      "WHERE excluded.version > cells.version");
+  auto conflict = db_->prepare(
+      "INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, "
+      "other_value, other_author, at, mine_involved) "
+      "SELECT ?1, ?2, ?3, ?4, '', COALESCE(c.server_value, ''), COALESCE(c.author, ''), ?5, ?6, ?7, "
+      "       COALESCE(c.author, '') = ?8 "
+      "FROM (SELECT 1) LEFT JOIN cells c ON c.class_name = ?1 AND c.subject = ?2 AND c.student_code = ?3 AND c.col = ?4");
+  for (const auto& c : changes.changes) {
+    if (c.kind == protocol::ChangeKind::kSet) {
+      upsert.bind(1, c.cell.class_name).bind(2, c.cell.subject).bind(3, c.cell.student_code).bind(4, c.cell.column)
+          .bind(5, c.value).bind(6, c.version).bind(7, c.author).run();
+    } else {
+      conflict.bind(1, c.cell.class_name).bind(2, c.cell.subject).bind(3, c.cell.student_code).bind(4, c.cell.column)
+          .bind(5, c.value).bind(6, c.author).bind(7, c.at).bind(8, me).run();
+    }
+  }
+  set_meta("cursor_epoch", changes.cursor.epoch);
+  set_meta("cursor_seq", std::to_string(changes.cursor.seq));
+  tx.commit();
+}
+
+protocol::Cursor LocalStore::cursor() { return {meta("cursor_epoch"), std::stoull(meta("cursor_seq", "0"))}; }
+
+void LocalStore::set_last_sync(std::int64_t when) { set_meta("last_sync", std::to_string(when)); }
+
+StatusReport LocalStore::status() {
+  StatusReport r;
+  auto s = db_->prepare(
+      "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE state = 2), "
+      "(SELECT COUNT(*) FROM conflicts WHERE mine_involved = 1)");
+  s.step();
+  r.pending = s.int64(0);
+  r.rejected = s.int64(1);
+  r.conflicts = s.int64(2);
+  auto last = meta("last_sync");
+  if (!last.empty()) r.last_sync = std::stoll(last);
+  return r;
+}
+
+std::vector<StudentCells> LocalStore::show(const std::string& class_name, const std::string& subject) {
+  std::vector<StudentCells> out;
+  auto st = db_->prepare("SELECT code, full_name FROM students WHERE class_name = ? ORDER BY code");
+  st.bind(1, class_name);
+  auto cells = db_->prepare(
+      "SELECT c.col, c.value, EXISTS(SELECT 1 FROM outbox o WHERE o.seq = c.last_seq AND o.state = 0) FROM cells c "
+      "WHERE c.class_name = ? AND c.subject = ? AND c.student_code = ? AND c.value != '' ORDER BY c.col");
+  while (st.step()) {
+    StudentCells sc;
+    sc.code = st.text(0);
+    sc.name = st.text(1);
+    cells.bind(1, class_name).bind(2, subject).bind(3, sc.code);
+    while (cells.step()) {
+      sc.cells.emplace_back(cells.text(0), cells.text(1));
+      if (cells.int64(2)) sc.pending_columns.push_back(cells.text(0));
+    }
+    cells.reset();
+    out.push_back(std::move(sc));
+  }
+  return out;
+}
+
+std::vector<ConflictInfo> LocalStore::conflicts(const std::string& class_name, const std::string& subject) {
+  std::vector<ConflictInfo> out;
+  auto s = db_->prepare(
+      "SELECT student_code, col, mine, current_value, current_author, other_value, other_author FROM conflicts "
+      "WHERE class_name = ? AND subject = ? ORDER BY id");
+  s.bind(1, class_name).bind(2, subject);
+  while (s.step()) {
+    ConflictInfo c;
+    c.cell = {class_name, subject, s.text(0), s.text(1)};
+    c.mine = s.text(2);
+    c.current = s.text(3);
+    c.current_author = s.text(4);
+    c.other = s.text(5);
+    c.other_author = s.text(6);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace sodiem::client

@@ -1,0 +1,69 @@
+// sodiem: the teacher's client. Thin: parses arguments and runs a command.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "sodiem/client/commands.hpp"
+
+using namespace sodiem::client;
+
+int main(int argc, char** argv) {
+  CLI::App app{"sodiem — sổ điểm của giáo viên, dùng được khi không có mạng (teacher's offline grade book)"};
+  app.require_subcommand(1);
+  std::string dir, server, user, fingerprint, device_name = "may-giao-vien";
+  std::string cls, subject, student, column, value;
+  bool password_stdin = false, as_json = false;
+  SyncOptions sync_options;
+
+  auto* enroll = app.add_subcommand("enroll", "Register this device with the school server");
+  enroll->add_option("--data", dir, "Directory for this client's state")->required();
+  enroll->add_option("--server", server, "wss://HOST:PORT")->required();
+  enroll->add_option("--user", user, "Username")->required();
+  enroll->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
+  enroll->add_option("--fingerprint", fingerprint, "SHA-256 fingerprint of the server certificate (hex)");
+  enroll->add_option("--device-name", device_name, "A name for this device");
+
+  auto* set = app.add_subcommand("set", "Record one cell (works offline)");
+  set->add_option("--data", dir)->required();
+  set->add_option("CLASS", cls)->required();
+  set->add_option("SUBJECT", subject)->required();
+  set->add_option("STUDENT_CODE", student)->required();
+  set->add_option("COLUMN", column, "HK1.TX1..HK1.TX4, HK1.GK, HK1.CK, HK2...")->required();
+  set->add_option("VALUE", value, "A mark 0-10 (one decimal), Đ/CĐ for comment subjects, \"\" to clear")->required();
+
+  auto* sync = app.add_subcommand("sync", "Push everything recorded, pull everything new");
+  sync->add_option("--data", dir)->required();
+  sync->add_flag("--json", as_json);
+  sync->add_option("--max-attempts", sync_options.max_attempts, "Connection attempts before giving up")
+      ->check(CLI::Range(1, 1000));
+
+  auto* status = app.add_subcommand("status", "Pending, rejected and conflicting changes");
+  status->add_option("--data", dir)->required();
+  status->add_flag("--json", as_json);
+
+  auto* show = app.add_subcommand("show", "The cells of a class and subject");
+  show->add_option("--data", dir)->required();
+  show->add_option("CLASS", cls)->required();
+  show->add_option("SUBJECT", subject)->required();
+  show->add_flag("--json", as_json);
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*enroll) {
+      std::string password;
+      std::getline(std::cin, password);
+      if (password.empty()) {
+        std::cerr << "sodiem: no password on standard input\n";
+        return 2;
+      }
+      return cmd_enroll(dir, server, user, password, fingerprint, device_name);
+    }
+    if (*set) return cmd_set(dir, cls, subject, student, column, value);
+    if (*sync) return cmd_sync(dir, as_json, sync_options);
+    if (*status) return cmd_status(dir, as_json);
+    if (*show) return cmd_show(dir, cls, subject, as_json);
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,169 @@
+#include "sodiem/client/sync_engine.hpp"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "sodiem/protocol/codec.hpp"
+
+namespace sodiem::client {
+
+using namespace protocol;
+
+namespace {
+
+Result<Message> receive_message(Transport& t, std::chrono::milliseconds timeout) {
+  auto bytes = t.receive(timeout);
+  if (!bytes) return bytes.status();
+  Decoded d = decode(*bytes);
+  if (!d.message) return Status(d.code, "máy chủ gửi dữ liệu không hợp lệ: " + d.error);
+  if (auto* e = std::get_if<Error>(&*d.message)) return Status(e->code, e->message);
+  return std::move(*d.message);
+}
+
+bool retryable(ErrorCode code) {
+  switch (advice(code)) {
+    case RetryAdvice::kRetryLater: return true;
+    case RetryAdvice::kFatal: return code == ErrorCode::kMalformed;  // e.g. a seq gap: resend from the mark
+    default: return false;
+  }
+}
+
+}  // namespace
+
+SyncEngine::SyncEngine(LocalStore& store, TransportFactory factory, SyncOptions options)
+    : store_(store), factory_(std::move(factory)), options_(options) {}
+
+Result<SyncReport> SyncEngine::sync() {
+  SyncReport report;
+  std::mt19937_64 rng(std::random_device{}());
+  Status last;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) {
+      // Capped exponential backoff with full jitter in [d/2, d].
+      std::chrono::milliseconds d = options_.backoff_initial * (1LL << std::min(attempt - 1, 20));
+      d = std::min(d, options_.backoff_max);
+      std::uniform_int_distribution<long long> jitter(d.count() / 2, std::max<long long>(d.count(), 1));
+      std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
+    }
+    ++report.attempts;
+    auto transport = factory_();
+    last = sync_round(*transport, report);
+    const auto traffic = transport->stats();
+    report.bytes_sent += traffic.bytes_sent;
+    report.bytes_received += traffic.bytes_received;
+    if (last.is_ok()) {
+      store_.set_last_sync(SystemClock::instance().now_unix_seconds());
+      return report;
+    }
+    if (!retryable(last.code())) break;
+  }
+  return last;
+}
+
+Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
+  auto enrollment = store_.enrollment();
+  if (!enrollment) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = t.connect(); !st) return st;
+
+  std::uint64_t outstanding = 0;
+  auto send = [&](const Message& m) -> Status {
+    if (outstanding == 0) ++report.round_trips;
+    ++outstanding;
+    return t.send(encode(m));
+  };
+
+  if (auto st = send(Hello{kProtocolVersion, kSchemaVersion, enrollment->device_id, enrollment->token}); !st) return st;
+  if (auto st = send(Pull{store_.cursor(), static_cast<std::uint32_t>(options_.pull_page)}); !st) return st;
+
+  std::uint64_t next_after = 0;  // the highest seq sent on this connection
+  std::uint64_t batch_id = 0;
+  std::map<std::uint64_t, std::size_t> in_flight;  // batch → op count
+  auto fill_window = [&]() -> Status {
+    while (in_flight.size() < options_.window) {
+      auto ops = store_.pending_ops(next_after, options_.batch_ops, options_.batch_bytes);
+      if (ops.empty()) break;
+      next_after = ops.back().seq;
+      Push push{++batch_id, std::move(ops)};
+      in_flight[push.batch_id] = push.ops.size();
+      if (auto st = send(push); !st) return st;
+    }
+    return Status::ok();
+  };
+  if (auto st = fill_window(); !st) return st;
+
+  bool welcomed = false, pull_done = false, roster_pending = false;
+  while (!(welcomed && pull_done && !roster_pending && in_flight.empty())) {
+    auto msg = receive_message(t, options_.reply_timeout);
+    if (!msg) return msg.status();
+    if (outstanding > 0) --outstanding;
+    if (auto* w = std::get_if<Welcome>(&*msg)) {
+      welcomed = true;
+      // The server knows less than we delivered (restored from a backup):
+      // give it back everything above its mark.
+      if (w->device_high_seq < store_.max_acked_seq()) {
+        store_.requeue_after(w->device_high_seq);
+        next_after = std::min(next_after, w->device_high_seq);
+      }
+      if (w->roster_version != store_.roster_version()) {
+        roster_pending = true;
+        if (auto st = send(RosterRequest{}); !st) return st;
+      }
+      if (auto st = fill_window(); !st) return st;
+    } else if (auto* ack = std::get_if<Ack>(&*msg)) {
+      store_.apply_ack(*ack);
+      in_flight.erase(ack->batch_id);
+      for (const auto& run : ack->accepted) report.pushed += run.count;
+      for (const auto& o : ack->outcomes) {
+        ++report.pushed;
+        if (o.code == ErrorCode::kConflict) ++report.conflicts;
+        else if (advice(o.code) == RetryAdvice::kShowUser) ++report.rejected;
+      }
+      if (auto st = fill_window(); !st) return st;
+    } else if (auto* changes = std::get_if<Changes>(&*msg)) {
+      store_.apply_changes(*changes);
+      report.pulled += changes->changes.size();
+      if (changes->more) {
+        if (auto st = send(Pull{changes->cursor, static_cast<std::uint32_t>(options_.pull_page)}); !st) return st;
+      } else {
+        pull_done = true;
+      }
+    } else if (auto* roster = std::get_if<Roster>(&*msg)) {
+      store_.apply_roster(*roster);
+      roster_pending = false;
+    } else {
+      return Status(ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(*msg)) + "'");
+    }
+  }
+  t.close();
+  return Status::ok();
+}
+
+Status enroll(LocalStore& store, Transport& t, const Endpoint& endpoint, const std::string& username,
+              const std::string& password, const std::string& device_name) {
+  if (auto st = t.connect(); !st) return st;
+  if (auto st = t.send(encode(Login{kProtocolVersion, kSchemaVersion, username, password, device_name})); !st)
+    return st;
+  if (auto st = t.send(encode(RosterRequest{})); !st) return st;
+  auto welcome = receive_message(t, tuning::kReplyTimeout);
+  if (!welcome) return welcome.status();
+  auto* w = std::get_if<Welcome>(&*welcome);
+  if (!w || w->token.empty()) return Status(ErrorCode::kMalformed, "máy chủ không trả về mã thiết bị");
+  auto roster = receive_message(t, tuning::kReplyTimeout);
+  if (!roster) return roster.status();
+  auto* r = std::get_if<Roster>(&*roster);
+  if (!r) return Status(ErrorCode::kMalformed, "máy chủ không gửi danh sách lớp");
+  Enrollment e;
+  e.server_url = endpoint.url;
+  e.fingerprint = endpoint.fingerprint.empty() ? seen_fingerprint(t) : endpoint.fingerprint;
+  e.device_id = w->device_id;
+  e.token = w->token;
+  e.username = w->username;
+  store.save_enrollment(e, w->server_epoch);
+  store.apply_roster(*r);
+  t.close();
+  return Status::ok();
+}
+
+}  // namespace sodiem::client
