@@ -1,17 +1,11 @@
 // sodiem-server: the school server. Thin: parses arguments, builds objects, runs.
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
-#include "sodiem/core/crypto.hpp"
-#include "sodiem/net/tls.hpp"
-#include "sodiem/server/accounts.hpp"
-#include "sodiem/server/demo_school.hpp"
+#include "sodiem/server/init.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
@@ -22,46 +16,16 @@ using namespace sodiem::server;
 
 namespace {
 
-void write_private_file(const std::string& path, const std::string& text) {
-  const mode_t old = umask(077);
-  std::ofstream f(path, std::ios::trunc);
-  umask(old);
-  f << text;
-  if (!f) throw std::runtime_error("cannot write " + path);
-  ::chmod(path.c_str(), 0600);
-}
-
 int cmd_init(const std::string& dir, const std::string& school_name, bool demo) {
-  DataPaths paths{dir};
-  fs::create_directories(dir);
-  if (fs::exists(paths.db())) {
-    std::cerr << "sodiem-server: " << paths.db() << " already exists; refusing to overwrite it\n";
+  auto result = init_data_dir(DataPaths{dir}, school_name, demo);
+  if (!result) {
+    std::cerr << "sodiem-server: " << result.status().message() << "\n";
     return 2;
-  }
-  auto db = open_server_db(paths.db());
-  const std::string admin_password = crypto::random_hex(8);
-  {
-    sqlite::Transaction tx(*db);
-    set_meta(*db, "epoch", crypto::random_hex(8));
-    set_meta(*db, "school_name", school_name);
-    set_meta(*db, "roster_version", "1");
-    Accounts accounts(*db, SystemClock::instance());
-    auto admin = accounts.create_user("admin", "Quản trị hệ thống", admin_password, {"ADMIN"});
-    if (!admin) throw std::runtime_error(admin.status().message());
-    tx.commit();
-  }
-  net::make_self_signed_certificate(paths.cert(), paths.key(), school_name);
-  const std::string fingerprint = net::fingerprint_of_pem_file(paths.cert());
-  write_private_file(dir + "/admin-password.txt", admin_password + "\n");
-  if (demo) {
-    const std::string accounts = load_demo_school(*db, SystemClock::instance());
-    nlohmann::json j = {{"server_fingerprint", fingerprint}, {"accounts", nlohmann::json::parse(accounts)}};
-    write_private_file(paths.demo_accounts(), j.dump(2) + "\n");
   }
   std::cout << "Đã khởi tạo máy chủ cho " << school_name << " tại " << dir << "\n"
             << "  tài khoản quản trị: admin (mật khẩu trong " << dir << "/admin-password.txt)\n"
-            << "  vân tay chứng chỉ (SHA-256): " << fingerprint << "\n";
-  if (demo) std::cout << "  trường mẫu: 8 lớp, 320 học sinh; tài khoản trong " << paths.demo_accounts() << "\n";
+            << "  vân tay chứng chỉ (SHA-256): " << result->fingerprint << "\n";
+  if (demo) std::cout << "  trường mẫu: 8 lớp, 320 học sinh; tài khoản trong " << DataPaths{dir}.demo_accounts() << "\n";
   return 0;
 }
 

@@ -1,0 +1,56 @@
+#include "sodiem/server/init.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/crypto.hpp"
+#include "sodiem/net/tls.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/demo_school.hpp"
+
+namespace sodiem::server {
+namespace {
+void write_private_file(const std::string& path, const std::string& text) {
+  const mode_t old = umask(077);
+  std::ofstream f(path, std::ios::trunc);
+  umask(old);
+  f << text;
+  f.close();
+  if (!f) throw std::runtime_error("cannot write " + path);
+  ::chmod(path.c_str(), 0600);
+}
+}  // namespace
+
+Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo) {
+  std::filesystem::create_directories(paths.dir);
+  if (std::filesystem::exists(paths.db()))
+    return Status(ErrorCode::kInvalidValue, paths.db() + " already exists; refusing to overwrite it");
+  InitResult result;
+  result.admin_password = crypto::random_hex(8);
+  auto db = open_server_db(paths.db());
+  {
+    sqlite::Transaction tx(*db);
+    set_meta(*db, "epoch", crypto::random_hex(8));
+    set_meta(*db, "school_name", school_name);
+    set_meta(*db, "roster_version", "1");
+    Accounts accounts(*db, SystemClock::instance());
+    auto admin = accounts.create_user("admin", "Quản trị hệ thống", result.admin_password, {"ADMIN"});
+    if (!admin) return admin.status();
+    tx.commit();
+  }
+  net::make_self_signed_certificate(paths.cert(), paths.key(), school_name);
+  result.fingerprint = net::fingerprint_of_pem_file(paths.cert());
+  write_private_file(paths.dir + "/admin-password.txt", result.admin_password + "\n");
+  if (demo) {
+    const std::string accounts = load_demo_school(*db, SystemClock::instance());
+    nlohmann::json j = {{"server_fingerprint", result.fingerprint},
+                        {"accounts", nlohmann::json::parse(accounts)}};
+    write_private_file(paths.demo_accounts(), j.dump(2) + "\n");
+  }
+  return result;
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,190 @@
+// End-to-end tests of the real binaries: sodiem-server and sodiem, over real
+// TLS WebSocket on loopback, with processes killed at bad moments.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "process.hpp"
+#include "sodiem/client/local_store.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+
+namespace {
+
+const std::string kServer = SODIEM_SERVER_BIN;
+const std::string kClient = SODIEM_CLIENT_BIN;
+
+struct School {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  std::unique_ptr<ServerProcess> server = std::make_unique<ServerProcess>(kServer, demo.dir);
+
+  CommandResult client(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), kClient);
+    return run_command(args, input);
+  }
+  void enroll(const std::string& dir, const std::string& user) {
+    auto r = client({"enroll", "--data", dir, "--server", server->url(), "--user", user, "--password-stdin",
+                     "--fingerprint", demo.fingerprint},
+                    demo.password_of(user) + "\n");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  std::int64_t server_scalar(const std::string& sql) {
+    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    auto s = db.prepare(sql);
+    REQUIRE(s.step());
+    return s.int64(0);
+  }
+  std::string client_outbox(const std::string& dir) {
+    sqlite::Db db(dir + "/client.db");
+    auto s = db.prepare("SELECT group_concat(seq || ':' || value || ':' || state, ',') FROM outbox");
+    s.step();
+    return s.text(0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("server killed with SIGKILL during a sync of 10,000 ops: every op lands exactly once", "[e2e][fault]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  {
+    client::LocalStore store(dir);
+    const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK",
+                          "HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.TX4", "HK2.GK", "HK2.CK"};
+    const char* classes[] = {"6A", "6B", "7A", "7B"};
+    int n = 0;
+    for (int round = 0; n < 10000; ++round)
+      for (const char* cls : classes)
+        for (int st = 1; st <= 40 && n < 10000; ++st)
+          for (const char* col : cols) {
+            if (n >= 10000) break;
+            char code[16];
+            std::snprintf(code, sizeof code, "HS%s%02d", cls, st);
+            auto r = store.record({cls, "Toán", code, col}, std::to_string((n + round) % 11));
+            REQUIRE(r.is_ok());
+            ++n;
+          }
+  }
+  const std::string sync_log = s.tmp / "sync.log";
+  pid_t sync = spawn({kClient, "sync", "--data", dir, "--max-attempts", "1"}, sync_log);
+  // Kill the server once it has committed part of the push, not all of it.
+  const std::string db_path = server::DataPaths{s.demo.dir}.db();
+  std::int64_t seen = 0;
+  for (int i = 0; i < 2000 && seen == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    sqlite::Db db(db_path);
+    auto q = db.prepare("SELECT COALESCE(MAX(high_seq), 0) FROM devices");
+    q.step();
+    seen = q.int64(0);
+  }
+  s.server->kill_hard();
+  const int first_exit = wait_exit(sync);
+  INFO("high seq when killed: " << seen);
+  CHECK(seen > 0);
+  if (seen < 10000) CHECK(first_exit != 0);
+
+  s.server = std::make_unique<ServerProcess>(kServer, s.demo.dir);
+  // The server's port changed: the client keeps its enrollment, only the URL moves.
+  {
+    sqlite::Db db(dir + "/client.db");
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'server_url'").bind(1, s.server->url()).run();
+  }
+  auto r = s.client({"sync", "--data", dir, "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(s.server_scalar("SELECT high_seq FROM devices d JOIN users u ON u.id = d.user_id WHERE u.username = 'gv.toan.1'") ==
+        10000);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM changes") == s.server_scalar("SELECT COUNT(DISTINCT seq) FROM changes"));
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM (SELECT seq FROM changes UNION SELECT seq FROM op_outcomes)") == 10000);
+  auto status = s.client({"status", "--data", dir, "--json"});
+  CHECK_THAT(status.out, Catch::Contains("\"pending\":0"));
+}
+
+TEST_CASE("client killed right after set returns: the mark survives and syncs", "[e2e][fault]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  const std::string log = s.tmp / "set.log";
+  pid_t set = spawn({kClient, "set", "--data", dir, "6A", "Toán", "HS6A07", "HK1.GK", "7,5"}, log);
+  // Kill it the moment it reports the mark as recorded (or after it exits).
+  for (int i = 0; i < 5000; ++i) {
+    std::ifstream f(log);
+    std::string text((std::istreambuf_iterator<char>(f)), {});
+    if (text.find("Đã ghi") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ::kill(set, SIGKILL);
+  wait_exit(set);
+  auto r = s.client({"sync", "--data", dir});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE value = '7.5' AND col = 'HK1.GK'") == 1);
+}
+
+TEST_CASE("bad input at the CLI: clear message, non-zero exit, nothing stored changed", "[e2e]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);
+  const std::string before = s.client_outbox(dir);
+
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"set", "--data", dir, "7Z", "Toán", "HS6A01", "HK1.TX1", "8"}, "lớp \"7Z\""},
+           {{"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "abc"}, "điểm \"abc\" không hợp lệ"},
+           {{"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "11"}, "từ 0 đến 10"},
+           {{"set", "--data", dir, "6A", "Toán", "HS9Z99", "HK1.TX1", "8"}, "HS9Z99"},
+           {{"set", "--data", dir, "6A", "Toán", "HS6A01", "HK7.TX1", "8"}, "cột"},
+           {{"set", "--data", dir, "6A", "Ngữ văn", "HS6A01", "HK1.TX1", "8"}, "không được phân công"},
+           {{"set", "--data", s.tmp / "nowhere", "6A", "Toán", "HS6A01", "HK1.TX1", "8"}, "chưa được đăng ký"},
+       }) {
+    auto r = s.client(c.args);
+    INFO(c.args[3] << " → " << r.err);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.err, Catch::Contains(c.expect));
+  }
+  CHECK(s.client_outbox(dir) == before);
+
+  // Unreachable server: the mark stays queued.
+  {
+    sqlite::Db db(dir + "/client.db");
+    db.prepare("UPDATE meta SET value = 'wss://127.0.0.1:1' WHERE key = 'server_url'").run();
+  }
+  auto r = s.client({"sync", "--data", dir, "--max-attempts", "1"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("không kết nối được"));
+  CHECK(s.client_outbox(dir) == before);
+
+  // Wrong password and wrong fingerprint: no enrollment is kept.
+  const std::string other = s.tmp / "other";
+  r = s.client({"enroll", "--data", other, "--server", s.server->url(), "--user", "gv.toan.1", "--password-stdin",
+                "--fingerprint", s.demo.fingerprint},
+               "wrong-password\n");
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("Sai tên đăng nhập hoặc mật khẩu"));
+  r = s.client({"enroll", "--data", other, "--server", s.server->url(), "--user", "gv.toan.1", "--password-stdin",
+                "--fingerprint", std::string(64, 'a')},
+               s.demo.password_of("gv.toan.1") + "\n");
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("vân tay"));
+  CHECK(s.client({"status", "--data", other, "--json"}).exit_code != 0);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM devices") == 1);
+}
+
+TEST_CASE("server stops gracefully on SIGTERM", "[e2e]") {
+  School s;
+  CHECK(s.server->stop() == 0);
+}

@@ -1,0 +1,268 @@
+// In-process end-to-end sync: real LocalStores and a real SyncService on real
+// SQLite files, joined by the loopback transport (with cut injection).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <random>
+
+#include "loopback_transport.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/protocol/codec.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using client::LocalStore;
+using client::SyncEngine;
+
+namespace {
+
+struct Fixture {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  std::unique_ptr<server::SyncService> service =
+      std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), SystemClock::instance());
+
+  std::unique_ptr<LocalStore> enroll(const std::string& name, const std::string& user) {
+    auto store = std::make_unique<LocalStore>(tmp / name);
+    LoopbackTransport t(*service);
+    client::Endpoint ep{"wss://loopback", demo.fingerprint};
+    auto st = client::enroll(*store, t, ep, user, demo.password_of(user), name);
+    REQUIRE(st.is_ok());
+    return store;
+  }
+
+  client::SyncOptions fast_options() {
+    client::SyncOptions o;
+    o.backoff_initial = std::chrono::milliseconds(1);
+    o.backoff_max = std::chrono::milliseconds(5);
+    o.reply_timeout = std::chrono::milliseconds(5000);
+    return o;
+  }
+
+  client::SyncReport sync(LocalStore& store) {
+    SyncEngine engine(store, [this] { return std::make_unique<LoopbackTransport>(*service); }, fast_options());
+    auto r = engine.sync();
+    REQUIRE(r.is_ok());
+    return *r;
+  }
+
+  // A second connection to the server's database, for checking what is stored.
+  std::unique_ptr<sqlite::Db> server_db() { return std::make_unique<sqlite::Db>(server::DataPaths{demo.dir}.db()); }
+};
+
+std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
+  auto s = db.prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+void record_ok(LocalStore& s, const std::string& cls, const std::string& subj, const std::string& st,
+               const std::string& col, const std::string& value) {
+  auto r = s.record({cls, subj, st, col}, value);
+  INFO(r.status().message());
+  REQUIRE(r.is_ok());
+}
+
+std::string cells_of(LocalStore& s, const std::string& cls, const std::string& subj) {
+  std::string out;
+  for (const auto& st : s.show(cls, subj))
+    for (const auto& [col, v] : st.cells) out += st.code + "." + col + "=" + v + ";";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("two devices edit offline, sync and converge; a concurrent edit is kept as a conflict", "[e2e]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  auto b = f.enroll("home-pc", "gv.toan.1");
+
+  for (int i = 1; i <= 5; ++i) record_ok(*a, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX1", "7");
+  for (int i = 6; i <= 9; ++i) record_ok(*b, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX1", "8.5");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.GK", "9");  // concurrent, different values
+  record_ok(*b, "6A", "Toán", "HS6A01", "HK1.GK", "6");
+  record_ok(*a, "6A", "Toán", "HS6A02", "HK1.CK", "5");  // concurrent, same value
+  record_ok(*b, "6A", "Toán", "HS6A02", "HK1.CK", "5");
+  record_ok(*a, "6A", "Toán", "HS6A03", "HK1.CK", "4");  // typed twice offline: last one stands
+  record_ok(*a, "6A", "Toán", "HS6A03", "HK1.CK", "4.5");
+
+  auto ra = f.sync(*a);
+  CHECK(ra.pushed == 9);
+  CHECK(ra.conflicts == 0);
+  auto rb = f.sync(*b);
+  CHECK(rb.pushed == 6);
+  CHECK(rb.conflicts == 1);
+  f.sync(*a);
+
+  CHECK(cells_of(*a, "6A", "Toán") == cells_of(*b, "6A", "Toán"));
+  CHECK_THAT(cells_of(*a, "6A", "Toán"), Catch::Contains("HS6A01.HK1.GK=9;"));
+  CHECK_THAT(cells_of(*a, "6A", "Toán"), Catch::Contains("HS6A03.HK1.CK=4.5;"));
+  // Both sides report the conflict; the losing value is kept, not lost.
+  CHECK(a->status().conflicts == 1);
+  CHECK(b->status().conflicts == 1);
+  auto conflicts = b->conflicts("6A", "Toán");
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts[0].mine == "6");
+  CHECK(conflicts[0].current == "9");
+  auto db = f.server_db();
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND value = '6'") == 1);
+  CHECK(a->status().pending == 0);
+  CHECK(b->status().pending == 0);
+}
+
+TEST_CASE("the same batch replayed changes nothing and returns the stored outcomes", "[e2e]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  for (int i = 1; i <= 9; ++i) record_ok(*a, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX2", "6");
+  auto ops = a->pending_ops(0, 100, 1 << 20);
+  // Ops the server must refuse: unknown class, a class not taught, mark 11.
+  std::uint64_t seq = ops.back().seq;
+  ops.push_back({++seq, {"7Z", "Toán", "HS6A01", "HK1.TX1"}, "8", 0, 0});
+  ops.push_back({++seq, {"6A", "Ngữ văn", "HS6A01", "HK1.TX1"}, "8", 0, 0});
+  ops.push_back({++seq, {"6A", "Toán", "HS6A01", "HK1.TX1"}, "11", 0, 0});
+  ops.push_back({++seq, {"6A", "Toán", "HS6A02", "HK1.TX1"}, "9", 0, 0});  // after refusals: still applied
+
+  auto e = a->enrollment();
+  LoopbackTransport t(*f.service);
+  REQUIRE(t.connect().is_ok());
+  auto request = [&](const protocol::Message& m) {
+    REQUIRE(t.send(protocol::encode(m)).is_ok());
+    auto bytes = t.receive(std::chrono::seconds(5));
+    REQUIRE(bytes.is_ok());
+    auto d = protocol::decode(*bytes);
+    REQUIRE(d.message.has_value());
+    return *d.message;
+  };
+  request(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token});
+  auto first = std::get<protocol::Ack>(request(protocol::Push{1, ops}));
+  auto db = f.server_db();
+  const auto changes_before = scalar(*db, "SELECT COUNT(*) FROM changes");
+  auto again = std::get<protocol::Ack>(request(protocol::Push{2, ops}));
+
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == changes_before);
+  CHECK(again.accepted == first.accepted);
+  CHECK(again.outcomes.size() == first.outcomes.size());
+  REQUIRE(first.outcomes.size() == 3);
+  CHECK(first.outcomes[0].code == ErrorCode::kInvalidValue);
+  CHECK(first.outcomes[1].code == ErrorCode::kForbidden);
+  CHECK_THAT(first.outcomes[1].reason, Catch::Contains("không được phân công"));
+  CHECK(first.outcomes[2].code == ErrorCode::kInvalidValue);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(again.outcomes[i].code == first.outcomes[i].code);
+    CHECK(again.outcomes[i].reason == first.outcomes[i].reason);
+  }
+  std::uint64_t accepted = 0;
+  for (const auto& r : first.accepted) accepted += r.count;
+  CHECK(accepted == 10);  // 9 recorded + the one behind the refusals
+}
+
+TEST_CASE("connections cut at random points mid-batch resume with nothing lost or duplicated", "[e2e][fault]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  std::mt19937 rng(1234);
+  const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"};
+  const int kOps = 3000;
+  for (int i = 0; i < kOps; ++i) {
+    char code[16];
+    std::snprintf(code, sizeof code, "HS6A%02d", 1 + static_cast<int>(rng() % 40));
+    record_ok(*a, "6A", "Toán", code, cols[rng() % 6], std::to_string(rng() % 11));
+  }
+  auto options = f.fast_options();
+  options.batch_ops = 13;  // many batches, so most cuts land mid-push
+  options.window = 3;
+  options.reply_timeout = std::chrono::milliseconds(3000);
+  SyncEngine engine(*a, nullptr, options);
+  int cuts = 0;
+  bool done = false;
+  for (int round = 0; round < 300 && !done; ++round) {
+    CutPlan plan;
+    if (round < 60) {
+      if (rng() % 2) plan.before_send = 1 + static_cast<int>(rng() % 12);
+      else plan.after_receive = static_cast<int>(rng() % 12);
+    }
+    LoopbackTransport t(*f.service, plan);
+    client::SyncReport report;
+    auto st = engine.sync_round(t, report);
+    if (t.was_cut()) ++cuts;
+    done = st.is_ok();
+  }
+  REQUIRE(done);
+  CHECK(cuts > 20);
+  CHECK(a->status().pending == 0);
+
+  auto db = f.server_db();
+  // Every op has exactly one outcome: a version or a stored refusal/no-op.
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == scalar(*db, "SELECT COUNT(DISTINCT seq) FROM changes"));
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM (SELECT seq FROM changes UNION SELECT seq FROM op_outcomes)") == kOps);
+  CHECK(scalar(*db, "SELECT MAX(high_seq) FROM devices") == kOps);
+  // What the server holds is what the teacher sees.
+  std::string server_cells;
+  auto s = db->prepare(
+      "SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id ORDER BY st.code, c.col");
+  while (s.step()) server_cells += s.text(0) + "." + s.text(1) + "=" + s.text(2) + ";";
+  CHECK(server_cells == cells_of(*a, "6A", "Toán"));
+}
+
+TEST_CASE("a server restored from an older backup gets back what it lost", "[e2e][fault]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "5");
+  f.sync(*a);
+  const auto db_path = server::DataPaths{f.demo.dir}.db();
+  f.service.reset();
+  std::filesystem::copy_file(db_path, f.tmp / "backup.db");
+  f.service = std::make_unique<server::SyncService>(db_path, SystemClock::instance());
+  record_ok(*a, "6A", "Toán", "HS6A02", "HK1.TX1", "6");
+  record_ok(*a, "6A", "Toán", "HS6A03", "HK1.TX1", "7");
+  f.sync(*a);
+  // Disaster: the server goes back to the backup, losing the last two ops.
+  f.service.reset();
+  std::filesystem::remove(db_path + "-wal");
+  std::filesystem::remove(db_path + "-shm");
+  std::filesystem::copy_file(f.tmp / "backup.db", db_path, std::filesystem::copy_options::overwrite_existing);
+  f.service = std::make_unique<server::SyncService>(db_path, SystemClock::instance());
+  f.sync(*a);
+  auto db = f.server_db();
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM cells") == 3);
+  CHECK(scalar(*db, "SELECT high_seq FROM devices") == 3);
+}
+
+TEST_CASE("bad frames get a clear error and leave stored data untouched", "[e2e][fault]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "5");
+  f.sync(*a);
+  auto db = f.server_db();
+  const auto before = scalar(*db, "SELECT COUNT(*) FROM changes");
+  auto error_for = [&](const std::vector<std::string>& frames) {
+    LoopbackTransport t(*f.service);
+    REQUIRE(t.connect().is_ok());
+    for (const auto& fr : frames) REQUIRE(t.send(fr).is_ok());
+    protocol::Error last{};
+    for (;;) {
+      auto bytes = t.receive(std::chrono::seconds(5));
+      if (!bytes) break;
+      auto d = protocol::decode(*bytes);
+      REQUIRE(d.message.has_value());
+      if (auto* e = std::get_if<protocol::Error>(&*d.message)) last = *e;
+    }
+    return last;
+  };
+  CHECK(error_for({std::string("\x01\x02garbage")}).code == ErrorCode::kMalformed);
+  auto e = a->enrollment();
+  protocol::Push push{1, {{1, {"6A", "Toán", "HS6A09", "HK1.TX1"}, "8", 0, 0}}};
+  CHECK(error_for({protocol::encode(push)}).code == ErrorCode::kUnauthenticated);  // push before hello
+  protocol::Hello wrong{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, "not-the-token"};
+  CHECK(error_for({protocol::encode(wrong)}).code == ErrorCode::kUnauthenticated);
+  protocol::Hello hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token};
+  protocol::Push gap{2, {{5, {"6A", "Toán", "HS6A09", "HK1.TX1"}, "8", 0, 0}}};  // high_seq is 1: gap
+  auto gap_error = error_for({protocol::encode(hello), protocol::encode(gap)});
+  CHECK(gap_error.code == ErrorCode::kMalformed);
+  CHECK_THAT(gap_error.message, Catch::Contains("gap"));
+  protocol::Hello old{protocol::kProtocolVersion + 1, protocol::kSchemaVersion, e->device_id, e->token};
+  CHECK(error_for({protocol::encode(old)}).code == ErrorCode::kVersionMismatch);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == before);
+  CHECK(scalar(*db, "SELECT high_seq FROM devices") == 1);
+}

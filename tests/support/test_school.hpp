@@ -1,0 +1,32 @@
+// Test fixtures: a fresh temporary directory, and a server data directory
+// initialised with the demo school whose accounts can be looked up by name.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace sodiem::testing {
+
+// A temporary directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct DemoServer {
+  std::string dir;
+  std::string fingerprint;
+  nlohmann::json accounts;
+  std::string password_of(const std::string& username) const;
+};
+
+// Runs the real `init --demo` logic into `dir`.
+DemoServer make_demo_server(const std::string& dir);
+
+}  // namespace sodiem::testing

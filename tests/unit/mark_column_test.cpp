@@ -1,0 +1,60 @@
+// Exact marks, columns, cell-value rules and TT22 averages.
+#include <catch2/catch.hpp>
+
+#include "sodiem/core/column.hpp"
+#include "sodiem/core/grading.hpp"
+#include "sodiem/core/mark.hpp"
+
+using namespace sodiem;
+
+TEST_CASE("marks parse exactly, with a decimal point or comma", "[unit]") {
+  CHECK(Mark::parse("8")->tenths() == 80);
+  CHECK(Mark::parse("8.5")->tenths() == 85);
+  CHECK(Mark::parse("8,5")->tenths() == 85);
+  CHECK(Mark::parse("10")->tenths() == 100);
+  CHECK(Mark::parse("0")->tenths() == 0);
+  CHECK(Mark::parse(" 7.0 ")->to_string() == "7");
+  for (const char* bad : {"11", "10.1", "abc", "", "8.55", "-1", "8.", ".5", "1e1", "100", "8..5"})
+    CHECK_FALSE(Mark::parse(bad).has_value());
+}
+
+TEST_CASE("TT22 averages round half up in exact arithmetic (DOMAIN.md float traps)", "[unit]") {
+  auto m = [](const char* s) { return *Mark::parse(s); };
+  std::vector<Mark> tx = {m("8"), m("8"), m("8")};
+  CHECK(grading::term_average(tx, m("9"), m("8"))->to_fixed1() == "8.3");  // 66/8 = 8.25
+  std::vector<Mark> tx2 = {m("7"), m("7"), m("6")};
+  CHECK(grading::term_average(tx2, m("8.9"), m("8.6"))->to_fixed1() == "8.0");  // 63.6/8 = 7.95
+  CHECK(grading::year_average(m("6.5"), m("7")).to_fixed1() == "6.8");          // 20.5/3
+  CHECK_FALSE(grading::term_average({}, m("5"), m("5")).has_value());
+}
+
+TEST_CASE("columns parse and print", "[unit]") {
+  CHECK(Column::parse("HK1.TX1")->to_string() == "HK1.TX1");
+  CHECK(Column::parse("HK2.GK")->kind == Column::Kind::kMidTerm);
+  CHECK(Column::parse("HK2.CK")->term == 2);
+  for (const char* bad : {"HK3.TX1", "HK1.TX5", "HK1.TX0", "hk1.tx1", "HK1-GK", "HK1.", ""})
+    CHECK_FALSE(Column::parse(bad).has_value());
+}
+
+TEST_CASE("regular-assessment count follows periods per year (TT22 Điều 7)", "[unit]") {
+  CHECK(regular_assessments(true, 35) == 2);
+  CHECK(regular_assessments(true, 36) == 3);
+  CHECK(regular_assessments(true, 70) == 3);
+  CHECK(regular_assessments(true, 140) == 4);
+  CHECK(regular_assessments(false, 140) == 2);
+}
+
+TEST_CASE("cell values are checked against the subject", "[unit]") {
+  protocol::SubjectInfo toan{"Toán", true, 140}, gdcd{"Giáo dục công dân", true, 35}, td{"Giáo dục thể chất", false, 70};
+  CHECK(*normalize_cell_value(toan, "HK1.TX4", "8,5") == "8.5");
+  CHECK(*normalize_cell_value(toan, "HK1.TX1", "") == "");
+  auto r = normalize_cell_value(toan, "HK1.TX1", "11");
+  CHECK(r.status().code() == ErrorCode::kInvalidValue);
+  CHECK_THAT(r.status().message(), Catch::Contains("0 đến 10"));
+  CHECK_FALSE(normalize_cell_value(toan, "HK1.TX1", "abc").is_ok());
+  CHECK_FALSE(normalize_cell_value(gdcd, "HK1.TX3", "8").is_ok());  // only 2 TX for 35 periods
+  CHECK(*normalize_cell_value(td, "HK1.CK", "đạt") == "Đ");
+  CHECK(*normalize_cell_value(td, "HK1.CK", "CĐ") == "CĐ");
+  CHECK_FALSE(normalize_cell_value(td, "HK1.CK", "8").is_ok());
+  CHECK_FALSE(normalize_cell_value(toan, "HK9.TX1", "8").is_ok());
+}

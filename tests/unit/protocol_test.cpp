@@ -1,0 +1,121 @@
+// Protocol codec: round trips of every message, and refusal of malformed,
+// oversized and wrong-version input.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/protocol/codec.hpp"
+
+using namespace sodiem::protocol;
+
+namespace {
+template <typename T>
+T round_trip(const T& m) {
+  Decoded d = decode(encode(Message{m}));
+  REQUIRE(d.message.has_value());
+  REQUIRE(std::holds_alternative<T>(*d.message));
+  return std::get<T>(*d.message);
+}
+Op make_op(std::uint64_t seq, std::string value, std::int64_t t) {
+  return Op{seq, {"6A", "Toán", "HS6A01", "HK1.TX1"}, std::move(value), 7, t};
+}
+std::string cbor(const nlohmann::json& j) {
+  std::string out;
+  nlohmann::json::to_cbor(j, out);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("push round-trips with delta-coded seqs and times", "[protocol]") {
+  Push p{42, {make_op(5, "8.5", 1763900000), make_op(6, "", 1763899990), make_op(9, "Đ", 1763900100)}};
+  Push q = round_trip(p);
+  CHECK(q.batch_id == 42);
+  CHECK(q.ops == p.ops);
+}
+
+TEST_CASE("every message type round-trips", "[protocol]") {
+  auto h = round_trip(Hello{kProtocolVersion, kSchemaVersion, "dev1", "tok"});
+  CHECK(h.device_id == "dev1");
+  CHECK(h.token == "tok");
+  auto l = round_trip(Login{kProtocolVersion, kSchemaVersion, "gv.toan.1", "mật khẩu", "laptop"});
+  CHECK(l.password == "mật khẩu");
+  auto w = round_trip(Welcome{"dev1", "tok", "ep", 99, "gv", 3});
+  CHECK(w.device_high_seq == 99);
+  CHECK(w.roster_version == 3);
+  Ack a{7, {{1, 100, 3}, {5, 104, 2}}, {{4, ErrorCode::kForbidden, "không được", "8", 90, "gv.khac"}}};
+  auto a2 = round_trip(a);
+  CHECK(a2.accepted == a.accepted);
+  CHECK(a2.outcomes == a.outcomes);
+  auto pl = round_trip(Pull{{"ep", 12}, 100});
+  CHECK(pl.cursor == Cursor{"ep", 12});
+  Changes c{{"ep", 30}, true,
+            {{10, ChangeKind::kSet, {"6A", "Toán", "HS1", "HK1.GK"}, "9", "gv", 1000, 0},
+             {12, ChangeKind::kConflict, {"6A", "Toán", "HS1", "HK1.GK"}, "7", "gv2", 990, 10}}};
+  auto c2 = round_trip(c);
+  CHECK(c2.changes == c.changes);
+  CHECK(c2.more);
+  Roster r{4, {"GVBM"}, {{"6A", 6}}, {{"Toán", true, 140}}, {{"HS1", "Nguyễn Văn An", "6A"}}, {{"6A", "Toán"}}};
+  auto r2 = round_trip(r);
+  CHECK(r2.students == r.students);
+  CHECK(r2.subjects == r.subjects);
+  auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
+  CHECK(e.code == ErrorCode::kTooLarge);
+  round_trip(RosterRequest{});
+}
+
+TEST_CASE("garbage and non-map frames are malformed", "[protocol]") {
+  for (std::string bytes : {std::string(), std::string("\xff\x00\x13garbage", 10), cbor(nlohmann::json::array({1, 2})),
+                            cbor(nlohmann::json("hello"))}) {
+    Decoded d = decode(bytes);
+    CHECK_FALSE(d.message.has_value());
+    CHECK(d.code == ErrorCode::kMalformed);
+  }
+}
+
+TEST_CASE("missing and mistyped fields are named", "[protocol]") {
+  Decoded d = decode(cbor({{"t", "push"}, {"o", nlohmann::json::array()}}));
+  CHECK(d.code == ErrorCode::kMalformed);
+  CHECK_THAT(d.error, Catch::Contains("'b'"));
+  d = decode(cbor({{"t", "push"}, {"b", 1}, {"o", {{1, "6A", "Toán", "HS", "HK1.TX1", 8.5, 0, 0}}}}));
+  CHECK(d.code == ErrorCode::kMalformed);
+  CHECK_THAT(d.error, Catch::Contains("o.value"));
+  d = decode(cbor({{"t", "teleport"}}));
+  CHECK_THAT(d.error, Catch::Contains("unknown message type"));
+  // Non-increasing seq inside a push.
+  d = decode(cbor({{"t", "push"}, {"b", 1}, {"o", {{0, "6A", "Toán", "HS", "HK1.TX1", "8", 0, 0}}}}));
+  CHECK(d.code == ErrorCode::kMalformed);
+}
+
+TEST_CASE("oversized input is refused as TOO_LARGE", "[protocol]") {
+  Push p{1, {}};
+  for (std::uint64_t i = 1; i <= kMaxOpsPerPush + 1; ++i) p.ops.push_back(make_op(i, "8", 0));
+  Decoded d = decode(encode(Message{p}));
+  CHECK(d.code == ErrorCode::kTooLarge);
+  CHECK_FALSE(d.message.has_value());
+
+  d = decode(std::string(kMaxMessageBytes + 1, 'x'));
+  CHECK(d.code == ErrorCode::kTooLarge);
+
+  Push big{1, {make_op(1, std::string(kMaxValueBytes + 1, 'x'), 0)}};
+  CHECK(decode(encode(Message{big})).code == ErrorCode::kTooLarge);
+}
+
+TEST_CASE("a peer with another protocol or schema version is refused", "[protocol]") {
+  Decoded d = decode(encode(Message{Hello{kProtocolVersion + 1, kSchemaVersion, "d", "t"}}));
+  CHECK(d.code == ErrorCode::kVersionMismatch);
+  CHECK_THAT(d.error, Catch::Contains("protocol"));
+  d = decode(encode(Message{Login{kProtocolVersion, kSchemaVersion + 5, "u", "p", ""}}));
+  CHECK(d.code == ErrorCode::kVersionMismatch);
+}
+
+TEST_CASE("error codes parse back and carry retry advice", "[protocol]") {
+  for (auto code : {ErrorCode::kOk, ErrorCode::kDuplicate, ErrorCode::kTermLocked, ErrorCode::kEntryClosed,
+                    ErrorCode::kApprovedReadOnly, ErrorCode::kForbidden, ErrorCode::kInvalidValue,
+                    ErrorCode::kConflict, ErrorCode::kUnauthenticated, ErrorCode::kVersionMismatch,
+                    ErrorCode::kRateLimited, ErrorCode::kTooLarge, ErrorCode::kMalformed, ErrorCode::kInternal,
+                    ErrorCode::kUnavailable})
+    CHECK(parse_error_code(to_string(code)) == code);
+  CHECK(advice(ErrorCode::kForbidden) == RetryAdvice::kShowUser);
+  CHECK(advice(ErrorCode::kInternal) == RetryAdvice::kRetryLater);
+  CHECK(advice(ErrorCode::kUnauthenticated) == RetryAdvice::kReauthenticate);
+  CHECK_FALSE(parse_error_code("NOPE").has_value());
+}
