@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The main job: a demo school on the embedded SQLite server, two teachers'
+# clients (one teacher on two devices) recording marks offline, then syncing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh >/dev/null
+SERVER=build/server/sodiem-server
+CLIENT=build/client/sodiem
+WORK=$(mktemp -d /tmp/sodiem-demo-XXXXXX)
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+acct() { python3 -c "import json,sys; a=json.load(open('$WORK/server/demo-accounts.json')); print(next(x['password'] for x in a['accounts'] if x['username']=='$1'))"; }
+
+say "1. Khởi tạo máy chủ với trường mẫu (server init --demo)"
+$SERVER init --data "$WORK/server" --demo
+FP=$(python3 -c "import json; print(json.load(open('$WORK/server/demo-accounts.json'))['server_fingerprint'])")
+
+say "2. Chạy máy chủ (WSS + HTTPS)"
+$SERVER run --data "$WORK/server" --listen 127.0.0.1:0 >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
+URL="wss://$(grep -o 'listening on [0-9.]*:[0-9]*' "$WORK/server.log" | head -1 | cut -d' ' -f3)"
+echo "máy chủ: $URL"
+
+say "3. Giáo viên đăng ký thiết bị (gv.toan.1 trên laptop và máy ở nhà, gv.van.1 trên laptop)"
+acct gv.toan.1 | $CLIENT enroll --data "$WORK/toan-laptop" --server "$URL" --user gv.toan.1 --password-stdin --fingerprint "$FP" --device-name laptop
+acct gv.toan.1 | $CLIENT enroll --data "$WORK/toan-home" --server "$URL" --user gv.toan.1 --password-stdin --fingerprint "$FP" --device-name home
+acct gv.van.1 | $CLIENT enroll --data "$WORK/van-laptop" --server "$URL" --user gv.van.1 --password-stdin --fingerprint "$FP" --device-name laptop
+
+say "4. Mất mạng: máy chủ tắt; giáo viên vẫn nhập điểm trên máy mình"
+kill -TERM $SERVER_PID; wait $SERVER_PID || true
+for st in 01 02 03; do
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.TX1 8
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.TX2 "7,5"
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.TX3 9
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.TX4 8
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.GK 9
+  $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A$st HK1.CK 8
+done
+$CLIENT set --data "$WORK/toan-home" 6A Toán HS6A01 HK1.CK 6        # same cell, other device: a conflict
+$CLIENT set --data "$WORK/van-laptop" 6A "Ngữ văn" HS6A01 HK1.GK 8.5
+echo "Thử nhập sai:"
+$CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A01 HK1.TX1 11 || true
+$CLIENT set --data "$WORK/toan-laptop" 6A "Ngữ văn" HS6A01 HK1.TX1 8 || true
+$CLIENT status --data "$WORK/toan-laptop" --json
+
+say "5. Có mạng trở lại: đồng bộ"
+$SERVER run --data "$WORK/server" --listen "${URL#wss://}" >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
+echo "laptop (Toán):  $($CLIENT sync --data "$WORK/toan-laptop" --json)"
+echo "máy ở nhà:      $($CLIENT sync --data "$WORK/toan-home" --json)"
+echo "laptop (Văn):   $($CLIENT sync --data "$WORK/van-laptop" --json)"
+echo "laptop (Toán):  $($CLIENT sync --data "$WORK/toan-laptop" --json)"
+
+say "6. Kết quả"
+$CLIENT show --data "$WORK/toan-laptop" 6A Toán | head -5
+echo "status laptop:   $($CLIENT status --data "$WORK/toan-laptop" --json)"
+echo "status máy nhà:  $($CLIENT status --data "$WORK/toan-home" --json)"
+echo "show --json (HS6A01):"
+$CLIENT show --data "$WORK/toan-home" 6A Toán --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d['students'][0], ensure_ascii=False))"
+echo
+echo "Dữ liệu demo ở $WORK"

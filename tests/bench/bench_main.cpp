@@ -1,0 +1,227 @@
+// Benchmark driver for scripts/bench.sh. Runs the real server binary and the
+// client library over real TLS WebSocket on loopback, and raw SQLite in the
+// same run for comparison. Prints one JSON object.
+//   sodiem_bench local              all loopback figures
+//   sodiem_bench fill DIR N         queue N ops in an enrolled client (slow-link setup)
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "process.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/protocol/codec.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+const char* kCols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK",
+                       "HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.TX4", "HK2.GK", "HK2.CK"};
+
+double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
+
+std::string mark_for(int i) {
+  const int tenths = 30 + (i * 37) % 71;  // 3.0 … 10.0
+  std::string s = std::to_string(tenths / 10);
+  if (tenths % 10) s += "." + std::to_string(tenths % 10);
+  return s;
+}
+
+// Queues n ops in one transaction, straight into the outbox of an enrolled
+// client, over the teacher's assigned classes of `subject` (setup only: the
+// per-op path is measured by local_write_ms).
+void fill_outbox(const std::string& dir, int n) {
+  client::LocalStore store(dir);
+  auto& db = store.db();
+  std::vector<std::pair<std::string, std::string>> assigned;
+  {
+    auto s = db.prepare("SELECT class_name, subject FROM assignments ORDER BY class_name");
+    while (s.step()) assigned.emplace_back(s.text(0), s.text(1));
+  }
+  if (assigned.empty()) throw std::runtime_error("no assignments in " + dir);
+  sqlite::Transaction tx(db);
+  auto s0 = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+  s0.step();
+  std::int64_t seq = s0.int64(0);
+  auto ins = db.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, "
+                        "recorded_at) VALUES(?, ?, ?, ?, ?, ?, 0, ?)");
+  auto cell = db.prepare("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) "
+                         "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq");
+  const std::int64_t now = SystemClock::instance().now_unix_seconds();
+  for (int i = 0; i < n; ++i) {
+    const auto& [cls, subj] = assigned[(i / (40 * 12)) % assigned.size()];
+    char code[16];
+    std::snprintf(code, sizeof code, "HS%s%02d", cls.c_str(), 1 + (i / 12) % 40);
+    const std::string value = mark_for(i + i / 1920);
+    ++seq;
+    ins.bind(1, seq).bind(2, cls).bind(3, subj).bind(4, code).bind(5, kCols[i % 12]).bind(6, value).bind(7, now + i).run();
+    cell.bind(1, cls).bind(2, subj).bind(3, code).bind(4, kCols[i % 12]).bind(5, value).bind(6, seq).run();
+  }
+  tx.commit();
+}
+
+struct Bench {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  ServerProcess server{SODIEM_SERVER_BIN, demo.dir};
+  int clients = 0;
+
+  std::string enroll(const std::string& user) {
+    const std::string dir = tmp / ("client" + std::to_string(clients++));
+    client::LocalStore store(dir);
+    client::Endpoint ep{server.url(), demo.fingerprint};
+    auto t = client::make_wss_transport(ep);
+    auto st = client::enroll(store, *t, ep, user, demo.password_of(user), "bench");
+    if (!st) throw std::runtime_error("enroll " + user + ": " + st.message());
+    return dir;
+  }
+  Result<client::SyncReport> sync(const std::string& dir) {
+    client::LocalStore store(dir);
+    auto e = store.enrollment();
+    client::SyncEngine engine(store, [&] { return client::make_wss_transport({e->server_url, e->fingerprint}); });
+    return engine.sync();
+  }
+  std::vector<std::string> teachers() {
+    std::vector<std::string> out;
+    for (const auto& a : demo.accounts)
+      if (!a["subjects"].empty()) out.push_back(a["username"]);
+    return out;
+  }
+};
+
+// The same rows the server writes per op, inserted by raw SQLite into the
+// same kind of table with the same durability, 500 per transaction.
+double raw_sqlite_ops_per_s(const std::string& path, int n) {
+  sqlite::Db db(path, /*synchronous_full=*/true);
+  db.exec("CREATE TABLE changes(version INTEGER PRIMARY KEY, kind INTEGER, class_id INTEGER, subject_id INTEGER, "
+          "student_id INTEGER, col TEXT, value TEXT, device_id INTEGER, seq INTEGER, user_id INTEGER, "
+          "recorded_at INTEGER, received_at INTEGER, current_version INTEGER)");
+  auto ins = db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, "
+                        "user_id, recorded_at, received_at, current_version) VALUES(0, ?, ?, ?, ?, ?, 1, ?, 1, ?, ?, 0)");
+  const auto t0 = Steady::now();
+  for (int i = 0; i < n; i += 500) {
+    sqlite::Transaction tx(db);
+    for (int j = i; j < std::min(n, i + 500); ++j)
+      ins.bind(1, 1 + (j / 480) % 4).bind(2, 2).bind(3, 1 + (j / 12) % 40).bind(4, kCols[j % 12]).bind(5, mark_for(j))
+          .bind(6, j + 1).bind(7, 1763900000 + j).bind(8, 1763900000).run();
+    tx.commit();
+  }
+  return n / seconds_since(t0);
+}
+
+json run_local() {
+  json out;
+  {  // ingest_1: one client pushes 20,000 queued ops
+    Bench b;
+    const int n = 20000;
+    const auto dir = b.enroll("gv.toan.1");
+    fill_outbox(dir, n);
+    const auto t0 = Steady::now();
+    auto r = b.sync(dir);
+    const double s = seconds_since(t0);
+    if (!r) throw std::runtime_error("ingest_1 sync: " + r.status().message());
+    const double raw = raw_sqlite_ops_per_s(b.tmp / "raw.db", n);
+    out["ingest_1"] = {{"ops", n}, {"seconds", s}, {"ops_per_s", n / s}, {"sqlite_raw_ops_per_s", raw},
+                       {"ratio", (n / s) / raw}};
+  }
+  {  // ingest_20: twenty teachers push at once
+    Bench b;
+    const int per = 1000;
+    auto teachers = b.teachers();
+    teachers.resize(20);
+    std::vector<std::string> dirs;
+    for (const auto& t : teachers) {
+      dirs.push_back(b.enroll(t));
+      fill_outbox(dirs.back(), per);
+    }
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    const auto t0 = Steady::now();
+    for (const auto& d : dirs)
+      threads.emplace_back([&, d] {
+        if (!b.sync(d)) ++failures;
+      });
+    for (auto& t : threads) t.join();
+    const double s = seconds_since(t0);
+    if (failures) throw std::runtime_error("ingest_20: a client failed");
+    const int n = per * 20;
+    out["ingest_20"] = {{"clients", 20}, {"ops", n}, {"seconds", s}, {"ops_per_s", n / s}};
+  }
+  {  // wire + noop_sync: a term's 2,700 ops, then a sync with nothing new
+    Bench b;
+    const auto dir = b.enroll("gv.toan.1");
+    fill_outbox(dir, 2700);
+    auto r = b.sync(dir);
+    if (!r) throw std::runtime_error("wire sync: " + r.status().message());
+    out["wire"] = {{"ops", 2700}, {"bytes_up", r->bytes_sent}, {"bytes_down", r->bytes_received},
+                   {"bytes_per_op", double(r->bytes_sent + r->bytes_received) / 2700.0},
+                   {"round_trips", r->round_trips},
+                   {"note", "TCP payload bytes incl. TLS and WebSocket handshakes (TCP_INFO); round trips are "
+                            "message-level, after the TCP/TLS/WebSocket handshakes"}};
+    const auto t0 = Steady::now();
+    auto noop = b.sync(dir);
+    const double s = seconds_since(t0);
+    if (!noop) throw std::runtime_error("noop sync: " + noop.status().message());
+    out["noop_sync"] = {{"seconds", s}, {"bytes", noop->bytes_sent + noop->bytes_received},
+                        {"round_trips", noop->round_trips}};
+
+    // local_write_ms: the real record() path, each one a durable transaction.
+    client::LocalStore store(dir);
+    std::vector<double> ms;
+    for (int i = 0; i < 1000; ++i) {
+      char code[16];
+      std::snprintf(code, sizeof code, "HS6A%02d", 1 + i % 40);
+      const auto t1 = Steady::now();
+      auto rec = store.record({"6A", "Toán", code, kCols[i % 12]}, mark_for(i));
+      ms.push_back(seconds_since(t1) * 1000);
+      if (!rec) throw std::runtime_error(rec.status().message());
+    }
+    std::sort(ms.begin(), ms.end());
+    out["local_write_ms"] = {{"p50", ms[ms.size() / 2]}, {"p99", ms[ms.size() * 99 / 100]}};
+
+    // server_rss_mb: idle, then with 200 connected, authenticated devices.
+    const double idle = rss_kb(b.server.pid()) / 1024.0;
+    const auto e = store.enrollment();
+    std::vector<std::unique_ptr<client::Transport>> conns;
+    for (int i = 0; i < 200; ++i) {
+      auto t = client::make_wss_transport({e->server_url, e->fingerprint});
+      if (!t->connect()) break;
+      (void)t->send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
+                                                     e->device_id, e->token}));
+      if (!t->receive(std::chrono::seconds(10))) break;
+      conns.push_back(std::move(t));
+    }
+    const double loaded = rss_kb(b.server.pid()) / 1024.0;
+    out["server_rss_mb"] = {{"idle", idle}, {"clients_200", conns.size() == 200 ? json(loaded) : json(nullptr)}};
+    if (conns.size() != 200) out["server_rss_mb"]["why"] = "only " + std::to_string(conns.size()) + " connected";
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string mode = argc > 1 ? argv[1] : "local";
+    if (mode == "fill" && argc == 4) {
+      fill_outbox(argv[2], std::stoi(argv[3]));
+      return 0;
+    }
+    if (mode == "local") {
+      std::cout << run_local().dump(2) << std::endl;
+      return 0;
+    }
+    std::cerr << "usage: sodiem_bench local | fill DIR N\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
