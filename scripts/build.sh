@@ -6,4 +6,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-cmake --build "$BUILD_DIR" -j2 "$@"
+if [ $# -gt 0 ]; then
+  cmake --build "$BUILD_DIR" -j2 --target "$@"
+else
+  cmake --build "$BUILD_DIR" -j2
+fi

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite in Release and writes bench-results/latest.json
+# and bench-results/latest.md (format: ../shared/design/INTERFACES.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh sodiem-server sodiem sodiem_bench >/dev/null
+mkdir -p bench-results
+B=build-release
+LOCAL=$(mktemp); SLOW=$(mktemp)
+"$B/tests/sodiem_bench" local >"$LOCAL"
+
+# Slow link: 300 ms RTT, 256 kbit/s up, 1 Mbit/s down, 3 % loss, via tunwire.
+TUNWIRE=../shared/tools/tunwire.py
+slow_null() { printf '{"rtt_ms":300,"up_kbit":256,"down_kbit":1024,"loss_pct":3,"push_2700_s":null,"why":"%s"}' "$1" >"$SLOW"; }
+if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
+  slow_null "needs root and /dev/net/tun for network namespaces"
+elif [ ! -f "$TUNWIRE" ]; then
+  slow_null "../shared/tools/tunwire.py not found"
+else
+  W=$(mktemp -d)
+  python3 "$TUNWIRE" --delay-ms 150 --loss-pct 3 --up-kbit 256 --down-kbit 1024 --max-seconds 300 >"$W/tunwire.json" 2>"$W/tunwire.log" &
+  TW=$!
+  for _ in $(seq 50); do ip netns list | grep -q pr_s && ip netns list | grep -q pr_c && break; sleep 0.1; done
+  "$B/server/sodiem-server" init --data "$W/s" --demo >/dev/null
+  ip netns exec pr_s "$B/server/sodiem-server" run --data "$W/s" --listen 10.203.0.2:8443 >"$W/server.log" 2>&1 &
+  SP=$!
+  for _ in $(seq 100); do grep -q "listening on" "$W/server.log" && break; sleep 0.1; done
+  read -r FP PW < <(python3 -c "import json; d=json.load(open('$W/s/demo-accounts.json')); print(d['server_fingerprint'], next(a['password'] for a in d['accounts'] if a['username']=='gv.toan.1'))")
+  if echo "$PW" | ip netns exec pr_c "$B/client/sodiem" enroll --data "$W/c" --server wss://10.203.0.2:8443 \
+       --user gv.toan.1 --password-stdin --fingerprint "$FP" >/dev/null; then
+    "$B/tests/sodiem_bench" fill "$W/c" 2700
+    T0=$(date +%s.%N)
+    if ip netns exec pr_c "$B/client/sodiem" sync --data "$W/c" --json >"$W/sync.json"; then
+      T1=$(date +%s.%N)
+      python3 -c "import json; s=json.load(open('$W/sync.json')); print(json.dumps({'rtt_ms':300,'up_kbit':256,'down_kbit':1024,'loss_pct':3,'push_2700_s':round($T1-$T0,3),'bytes_up':s['bytes_sent'],'bytes_down':s['bytes_received'],'pushed':s['pushed']}))" >"$SLOW"
+    else
+      slow_null "sync over the slow link failed"
+    fi
+  else
+    slow_null "enrollment over the slow link failed"
+  fi
+  kill $SP 2>/dev/null || true; wait $SP 2>/dev/null || true
+  kill $TW 2>/dev/null || true; wait $TW 2>/dev/null || true
+  rm -rf "$W"
+fi
+
+python3 - "$LOCAL" "$SLOW" <<'PY'
+import json, sys, datetime, platform, os
+local = json.load(open(sys.argv[1])); slow = json.load(open(sys.argv[2]))
+out = dict(local); out["slow_link"] = slow
+out["machine"] = {"cores": os.cpu_count(), "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+json.dump(out, open("bench-results/latest.json", "w"), indent=2)
+i1, w, n, lw, sl = out["ingest_1"], out["wire"], out["noop_sync"], out["local_write_ms"], out["slow_link"]
+rows = [
+  ("ingest, 1 client", f'{i1["ops_per_s"]:,.0f} ops/s ({i1["ratio"]*100:.0f} % of raw SQLite {i1["sqlite_raw_ops_per_s"]:,.0f})', "≥ 50,000 ops/s and ≥ 40 %"),
+  ("ingest, 20 clients", f'{out["ingest_20"]["ops_per_s"]:,.0f} ops/s', "—"),
+  ("wire, 2,700-op push", f'{w["bytes_per_op"]:.1f} bytes/op ({w["bytes_up"]} up, {w["bytes_down"]} down), {w["round_trips"]} round trip(s)', "≤ 40 bytes/op"),
+  ("no-op sync", f'{n["round_trips"]} round trip, {n["bytes"]} bytes, {n["seconds"]*1000:.1f} ms', "1 round trip"),
+  ("local write", f'p50 {lw["p50"]:.2f} ms, p99 {lw["p99"]:.2f} ms', "p99 < 2 ms"),
+  ("slow link push of 2,700", (f'{sl["push_2700_s"]} s' if sl.get("push_2700_s") is not None else "null: " + sl.get("why", "")), "≤ 10 s"),
+  ("server RSS", f'idle {out["server_rss_mb"]["idle"]:.1f} MB, 200 clients {out["server_rss_mb"]["clients_200"]} MB', "—"),
+]
+with open("bench-results/latest.md", "w") as f:
+    f.write(f'# Benchmark results ({out["machine"]["date"]}, {out["machine"]["cores"]} cores)\n\n| what | measured | target |\n|---|---|---|\n')
+    for r in rows: f.write(f"| {r[0]} | {r[1]} | {r[2]} |\n")
+print(open("bench-results/latest.md").read())
+PY
+rm -f "$LOCAL" "$SLOW"
