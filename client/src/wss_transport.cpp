@@ -82,6 +82,8 @@ class WssTransport final : public Transport {
     ws_->set_option(timeouts);
     websocket::permessage_deflate pmd;
     pmd.client_enable = true;
+    pmd.compLevel = tuning::kDeflateLevel;
+    pmd.memLevel = tuning::kDeflateMemLevel;
     ws_->set_option(pmd);
     ws_->read_message_max(protocol::kMaxMessageBytes);
     ws_->binary(true);

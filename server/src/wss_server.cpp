@@ -88,6 +88,8 @@ class Session : public std::enable_shared_from_this<Session> {
     websocket::permessage_deflate pmd;
     pmd.server_enable = true;
     pmd.client_enable = true;
+    pmd.compLevel = tuning::kDeflateLevel;
+    pmd.memLevel = tuning::kDeflateMemLevel;
     ws_.set_option(pmd);
     ws_.read_message_max(tuning::kServerMaxMessageBytes);
     ws_.binary(true);

@@ -20,6 +20,11 @@ inline constexpr std::size_t kPullPageChanges = 2000;
 inline constexpr auto kBackoffInitial = 1s;
 inline constexpr auto kBackoffMax = 300s;
 
+// permessage-deflate: level 1-9 trades CPU for bytes. Beast's default (8)
+// made deflate a third of the client's CPU in a push; see README benchmarks.
+inline constexpr int kDeflateLevel = 3;
+inline constexpr int kDeflateMemLevel = 8;
+
 // Connection timeouts.
 inline constexpr auto kConnectTimeout = 20s;
 inline constexpr auto kHandshakeTimeout = 30s;
