@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "sodiem/client/commands.hpp"
+#include "sodiem/core/grading_eval.hpp"
 
 using namespace sodiem::client;
 
@@ -46,7 +47,18 @@ int main(int argc, char** argv) {
   show->add_option("SUBJECT", subject)->required();
   show->add_flag("--json", as_json);
 
+  auto* grading = app.add_subcommand("grading", "Grading calculator (TT22, TT27)");
+  grading->require_subcommand(1);
+  auto* eval = grading->add_subcommand("eval", "One JSON request on stdin, one JSON answer on stdout");
+
   CLI11_PARSE(app, argc, argv);
+  if (*eval) {
+    std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    auto answer = sodiem::grading::eval_json(request);
+    (answer.ok ? std::cout : std::cerr) << answer.json << "\n";
+    if (!answer.ok) std::cout << answer.json << "\n";
+    return answer.ok ? 0 : 2;
+  }
   try {
     if (*enroll) {
       std::string password;

@@ -188,3 +188,13 @@ TEST_CASE("server stops gracefully on SIGTERM", "[e2e]") {
   School s;
   CHECK(s.server->stop() == 0);
 }
+
+TEST_CASE("sodiem grading eval answers on stdout and refuses bad input with a non-zero exit", "[e2e]") {
+  auto ok = run_command({kClient, "grading", "eval"},
+                        R"({"rule":"TT22","op":"term_average","tx":["7","7","6"],"gk":"8.9","ck":"8.6"})");
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out == "{\"value\":\"8.0\"}\n");
+  auto bad = run_command({kClient, "grading", "eval"}, R"({"rule":"TT22","op":"year_average","hk1":"6.5","hk2":"11"})");
+  CHECK(bad.exit_code != 0);
+  CHECK_THAT(bad.out, Catch::Contains("\"error\"") && Catch::Contains("hk2"));
+}

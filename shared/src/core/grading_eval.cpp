@@ -1,0 +1,164 @@
+#include "sodiem/core/grading_eval.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "sodiem/core/grading.hpp"
+
+namespace sodiem::grading {
+namespace {
+
+using nlohmann::json;
+
+struct BadField : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const json& need(const json& req, const char* key) {
+  auto it = req.find(key);
+  if (it == req.end()) throw BadField(std::string("missing field '") + key + "'");
+  return *it;
+}
+
+std::string text_of(const json& v, const std::string& field) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
+  throw BadField("field '" + field + "' must be a decimal string");
+}
+
+Mark mark_of(const json& v, const std::string& field) {
+  const std::string s = text_of(v, field);
+  auto m = Mark::parse(s);
+  if (!m) throw BadField("field '" + field + "' is not a mark from 0 to 10 with at most one decimal: \"" + s + "\"");
+  return *m;
+}
+
+Level level_of(const json& v, const std::string& field) {
+  auto l = parse_level(text_of(v, field));
+  if (!l) throw BadField("field '" + field + "' must be Tốt, Khá, Đạt or Chưa đạt");
+  return *l;
+}
+
+const json& object_of(const json& req, const char* key) {
+  const json& v = need(req, key);
+  if (!v.is_object()) throw BadField(std::string("field '") + key + "' must be an object");
+  return v;
+}
+
+json term_average_op(const json& req) {
+  const json& tx = need(req, "tx");
+  if (!tx.is_array() || tx.empty() || tx.size() > 4) throw BadField("field 'tx' must be an array of 1 to 4 marks");
+  std::vector<Mark> regular;
+  for (std::size_t i = 0; i < tx.size(); ++i) regular.push_back(mark_of(tx[i], "tx[" + std::to_string(i) + "]"));
+  const Mark gk = mark_of(need(req, "gk"), "gk");
+  const Mark ck = mark_of(need(req, "ck"), "ck");
+  auto avg = term_average(regular, gk, ck);
+  return {{"value", avg->to_fixed1()}};
+}
+
+json year_average_op(const json& req) {
+  const Mark hk1 = mark_of(need(req, "hk1"), "hk1");
+  const Mark hk2 = mark_of(need(req, "hk2"), "hk2");
+  return {{"value", year_average(hk1, hk2).to_fixed1()}};
+}
+
+json learning_level_op(const json& req) {
+  std::vector<Mark> scored;
+  for (const auto& [name, v] : object_of(req, "scored").items()) scored.push_back(mark_of(v, "scored." + name));
+  std::vector<CommentResult> comment;
+  if (req.contains("comment")) {
+    for (const auto& [name, v] : object_of(req, "comment").items()) {
+      const std::string s = text_of(v, "comment." + name);
+      if (s == "Đ" || s == "Đạt") comment.push_back(CommentResult::kDat);
+      else if (s == "CĐ" || s == "Chưa đạt") comment.push_back(CommentResult::kChuaDat);
+      else throw BadField("field 'comment." + name + "' must be Đ or CĐ (Đạt / Chưa đạt)");
+    }
+  }
+  auto r = learning_level(scored, comment);
+  return {{"level", level_name(r.level)}, {"adjusted", r.adjusted}, {"before_adjustment", level_name(r.before_adjustment)}};
+}
+
+json year_conduct_op(const json& req) {
+  const Level hk1 = level_of(need(req, "hk1"), "hk1");
+  const Level hk2 = level_of(need(req, "hk2"), "hk2");
+  return {{"level", level_name(year_conduct(hk1, hk2))}};
+}
+
+json promotion_op(const json& req) {
+  const json& abs = need(req, "absent_sessions");
+  if (!abs.is_number_integer() || abs.get<int>() < 0) throw BadField("field 'absent_sessions' must be a non-negative integer");
+  const Level conduct = level_of(need(req, "conduct"), "conduct");
+  const Level learning = level_of(need(req, "learning"), "learning");
+  auto p = promotion(conduct, learning, abs.get<int>());
+  return {{"promoted", p.promoted}, {"reasons", p.reasons}};
+}
+
+json award_op(const json& req) {
+  std::vector<Mark> averages;
+  if (req.contains("year_averages"))
+    for (const auto& [name, v] : object_of(req, "year_averages").items())
+      averages.push_back(mark_of(v, "year_averages." + name));
+  const Level conduct = level_of(need(req, "conduct"), "conduct");
+  const Level learning = level_of(need(req, "learning"), "learning");
+  auto a = award(conduct, learning, averages);
+  return {{"award", a ? json(*a) : json(nullptr)}};
+}
+
+json primary_year_result_op(const json& req) {
+  std::vector<SubjectRating> subjects;
+  for (const auto& [name, v] : object_of(req, "subjects").items()) {
+    auto r = parse_subject_rating(text_of(v, "subjects." + name));
+    if (!r) throw BadField("field 'subjects." + name + "' must be Hoàn thành tốt, Hoàn thành or Chưa hoàn thành");
+    subjects.push_back(*r);
+  }
+  std::vector<QualityRating> qualities;
+  for (const auto& [name, v] : object_of(req, "qualities").items()) {
+    auto r = parse_quality_rating(text_of(v, "qualities." + name));
+    if (!r) throw BadField("field 'qualities." + name + "' must be Tốt, Đạt or Cần cố gắng");
+    qualities.push_back(*r);
+  }
+  std::vector<int> tests;
+  if (req.contains("tests"))
+    for (const auto& [name, v] : object_of(req, "tests").items()) {
+      const std::string s = text_of(v, "tests." + name);
+      int t = 0;
+      if (s.empty() || s.size() > 2 || s.find_first_not_of("0123456789") != std::string::npos || (t = std::stoi(s)) < 1 ||
+          t > 10)
+        throw BadField("field 'tests." + name + "' must be an integer score from 1 to 10");
+      tests.push_back(t);
+    }
+  return {{"result", year_result_name(primary_year_result(subjects, qualities, tests))}};
+}
+
+}  // namespace
+
+EvalAnswer eval_json(std::string_view request) {
+  EvalAnswer out;
+  json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
+  if (req.is_discarded() || !req.is_object()) {
+    out.json = json{{"error", "request must be one JSON object"}}.dump();
+    return out;
+  }
+  try {
+    const std::string rule = text_of(need(req, "rule"), "rule");
+    const std::string op = text_of(need(req, "op"), "op");
+    json answer;
+    if (rule == "TT22" && op == "term_average") answer = term_average_op(req);
+    else if (rule == "TT22" && op == "year_average") answer = year_average_op(req);
+    else if (rule == "TT22" && op == "learning_level") answer = learning_level_op(req);
+    else if (rule == "TT22" && op == "year_conduct") answer = year_conduct_op(req);
+    else if (rule == "TT22" && op == "promotion") answer = promotion_op(req);
+    else if (rule == "TT22" && op == "award") answer = award_op(req);
+    else if (rule == "TT27" && op == "year_result") answer = primary_year_result_op(req);
+    else throw BadField("unknown rule/op '" + rule + "/" + op + "'");
+    out.ok = true;
+    out.json = answer.dump();
+  } catch (const BadField& e) {
+    out.json = json{{"error", e.what()}}.dump();
+  } catch (const json::exception& e) {
+    out.json = json{{"error", e.what()}}.dump();
+  }
+  return out;
+}
+
+}  // namespace sodiem::grading
