@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/names.hpp"
 
 namespace sodiem::client {
 
@@ -327,6 +328,7 @@ std::vector<StudentCells> LocalStore::show(const std::string& class_name, const 
     cells.reset();
     out.push_back(std::move(sc));
   }
+  NameOrder().sort(out, [](const StudentCells& s) -> const std::string& { return s.name; });
   return out;
 }
 
