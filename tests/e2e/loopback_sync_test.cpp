@@ -2,6 +2,7 @@
 // SQLite files, joined by the loopback transport (with cut injection).
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "loopback_transport.hpp"
@@ -65,10 +66,13 @@ void record_ok(LocalStore& s, const std::string& cls, const std::string& subj, c
   REQUIRE(r.is_ok());
 }
 
+// "CODE.COLUMN=VALUE;" for every cell, in code order (show lists by name).
 std::string cells_of(LocalStore& s, const std::string& cls, const std::string& subj) {
-  std::string out;
+  std::map<std::string, std::string> cells;
   for (const auto& st : s.show(cls, subj))
-    for (const auto& [col, v] : st.cells) out += st.code + "." + col + "=" + v + ";";
+    for (const auto& [col, v] : st.cells) cells[st.code + "." + col] = v;
+  std::string out;
+  for (const auto& [key, v] : cells) out += key + "=" + v + ";";
   return out;
 }
 
