@@ -137,16 +137,19 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
   if (!enrollment()) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký với máy chủ: chạy `sodiem enroll` trước");
   if (!has_class(cell.class_name))
     return Status(ErrorCode::kInvalidValue, "lớp \"" + cell.class_name + "\" không có trong danh sách lớp của bạn");
+  const bool homeroom = cell.subject == protocol::kHomeroomSubject;
   auto subj = subject(cell.subject);
-  if (!subj) return Status(ErrorCode::kInvalidValue, "môn \"" + cell.subject + "\" không có trong danh sách môn học");
+  if (!homeroom && !subj)
+    return Status(ErrorCode::kInvalidValue, "môn \"" + cell.subject + "\" không có trong danh sách môn học");
   auto cls = student_class(cell.student_code);
   if (!cls || *cls != cell.class_name)
     return Status(ErrorCode::kInvalidValue,
                   "học sinh mã \"" + cell.student_code + "\" không thuộc lớp " + cell.class_name);
   if (!assigned(cell.class_name, cell.subject))
     return Status(ErrorCode::kForbidden,
-                  "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
-  auto normalized = normalize_cell_value(*subj, cell.column, value);
+                  homeroom ? "bạn không phải giáo viên chủ nhiệm lớp " + cell.class_name
+                           : "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
+  auto normalized = normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
   if (!normalized) return normalized.status();
 
   Op op;

@@ -21,9 +21,14 @@ bool UserAccess::may_write_marks(std::int64_t class_id, std::int64_t subject_id,
   return it != teaches.end() && (it->second == 0 || now <= it->second);
 }
 
+bool UserAccess::may_write_homeroom(std::int64_t class_id) const {
+  return !disabled && homeroom_classes.contains(class_id);
+}
+
 bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const {
   if (disabled) return false;
-  return sees_everything() || teaches.contains({class_id, subject_id}) || homeroom_classes.contains(class_id);
+  if (sees_everything() || homeroom_classes.contains(class_id)) return true;
+  return subject_id != kHomeroomSubjectId && teaches.contains({class_id, subject_id});
 }
 
 void Directory::load(sqlite::Db& db) {
@@ -128,6 +133,8 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     if (visible_classes.contains(st.class_id)) r.students.push_back({st.code, st.full_name, class_by_id(st.class_id)->name});
   for (const auto& [key, ends] : user.teaches)
     r.assignments.push_back({class_by_id(key.first)->name, subject_by_id(key.second)->info.name});
+  for (std::int64_t c : user.homeroom_classes)
+    r.assignments.push_back({class_by_id(c)->name, std::string(protocol::kHomeroomSubject)});
   return r;
 }
 

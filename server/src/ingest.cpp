@@ -67,10 +67,11 @@ OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, 
   }
   // Report the cell as it stands now, so the client can show it.
   const auto* cls = directory_.class_by_name(op.cell.class_name);
-  const auto* subj = directory_.subject_by_name(op.cell.subject);
+  const bool homeroom = op.cell.subject == protocol::kHomeroomSubject;
+  const auto* subj = homeroom ? nullptr : directory_.subject_by_name(op.cell.subject);
   const auto* st = directory_.student_by_code(op.cell.student_code);
-  if (cls && subj && st) {
-    Current cur = current_cell(cls->id, subj->id, st->id, op.cell.column);
+  if (cls && (homeroom || subj) && st) {
+    Current cur = current_cell(cls->id, homeroom ? kHomeroomSubjectId : subj->id, st->id, op.cell.column);
     out.current_value = cur.value;
     out.current_version = cur.version;
     if (cur.exists) out.current_author = directory_.username_of(cur.user_id);
@@ -135,29 +136,36 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       refuse(op, ErrorCode::kInvalidValue, "Lớp \"" + op.cell.class_name + "\" không có trong danh sách lớp của trường");
       continue;
     }
-    const SubjectRow* subj = directory_.subject_by_name(op.cell.subject);
-    if (!subj) {
+    const bool homeroom = op.cell.subject == protocol::kHomeroomSubject;
+    const SubjectRow* subj = homeroom ? nullptr : directory_.subject_by_name(op.cell.subject);
+    if (!homeroom && !subj) {
       refuse(op, ErrorCode::kInvalidValue, "Môn \"" + op.cell.subject + "\" không có trong danh sách môn của trường");
       continue;
     }
+    const std::int64_t subject_id = homeroom ? kHomeroomSubjectId : subj->id;
     const StudentRow* st = directory_.student_by_code(op.cell.student_code);
     if (!st || st->class_id != cls->id) {
       refuse(op, ErrorCode::kInvalidValue,
              "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
       continue;
     }
-    if (!user->may_write_marks(cls->id, subj->id, now)) {
+    if (homeroom && !user->may_write_homeroom(cls->id)) {
+      refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không phải giáo viên chủ nhiệm lớp " + cls->name +
+                                            " nên không được ghi chuyên cần, rèn luyện, nhận xét chủ nhiệm");
+      continue;
+    }
+    if (!homeroom && !user->may_write_marks(cls->id, subject_id, now)) {
       refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không được phân công dạy môn " +
                                             subj->info.name + " lớp " + cls->name + " nên không được nhập điểm");
       continue;
     }
-    auto value = normalize_cell_value(subj->info, op.cell.column, op.value);
+    auto value = normalize_cell_value(homeroom ? nullptr : &subj->info, op.cell.column, op.value);
     if (!value) {
       refuse(op, ErrorCode::kInvalidValue, value.status().message());
       continue;
     }
 
-    Current cur = current_cell(cls->id, subj->id, st->id, op.cell.column);
+    Current cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
     // Sequential if the author saw the current version, or if the current
     // version is this device's own earlier edit (typed twice offline).
     const bool sequential = !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;
@@ -175,7 +183,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     if (!sequential) {
       // Concurrent edit: the value committed first stays current; this one is
       // kept in the change feed as a conflict both authors will see.
-      insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subj->id).bind(4, st->id).bind(5, op.cell.column)
+      insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
           .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
           .bind(11, now).bind(12, cur.version);
       insert_change_.run();
@@ -190,12 +198,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(out);
       continue;
     }
-    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subj->id).bind(4, st->id).bind(5, op.cell.column)
+    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
         .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
         .bind(11, now).bind(12, 0);
     insert_change_.run();
     const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
-    upsert_cell_.bind(1, cls->id).bind(2, subj->id).bind(3, st->id).bind(4, op.cell.column).bind(5, *value)
+    upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column).bind(5, *value)
         .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
     upsert_cell_.run();
     add_accepted(op.seq, version);

@@ -41,11 +41,12 @@ protocol::Changes PullService::pull(const DeviceContext& device, const protocol:
     const auto* cls = directory_.class_by_id(class_id);
     const auto* subj = directory_.subject_by_id(subject_id);
     const auto* st = directory_.student_by_id(select_changes_.int64(4));
-    if (!cls || !subj || !st) continue;
+    if (!cls || !st || (!subj && subject_id != kHomeroomSubjectId)) continue;
     protocol::Change c;
     c.version = version;
     c.kind = static_cast<protocol::ChangeKind>(select_changes_.int64(1));
-    c.cell = {cls->name, subj->info.name, st->code, select_changes_.text(5)};
+    c.cell = {cls->name, subj ? subj->info.name : std::string(protocol::kHomeroomSubject), st->code,
+              select_changes_.text(5)};
     c.value = select_changes_.text(6);
     c.author = directory_.username_of(select_changes_.int64(8));
     c.at = select_changes_.int64(9);

@@ -46,15 +46,35 @@ TEST_CASE("regular-assessment count follows periods per year (TT22 Điều 7)", 
 
 TEST_CASE("cell values are checked against the subject", "[unit]") {
   protocol::SubjectInfo toan{"Toán", true, 140}, gdcd{"Giáo dục công dân", true, 35}, td{"Giáo dục thể chất", false, 70};
-  CHECK(*normalize_cell_value(toan, "HK1.TX4", "8,5") == "8.5");
-  CHECK(*normalize_cell_value(toan, "HK1.TX1", "") == "");
-  auto r = normalize_cell_value(toan, "HK1.TX1", "11");
+  CHECK(*normalize_cell_value(&toan, "HK1.TX4", "8,5") == "8.5");
+  CHECK(*normalize_cell_value(&toan, "HK1.TX1", "") == "");
+  auto r = normalize_cell_value(&toan, "HK1.TX1", "11");
   CHECK(r.status().code() == ErrorCode::kInvalidValue);
   CHECK_THAT(r.status().message(), Catch::Contains("0 đến 10"));
-  CHECK_FALSE(normalize_cell_value(toan, "HK1.TX1", "abc").is_ok());
-  CHECK_FALSE(normalize_cell_value(gdcd, "HK1.TX3", "8").is_ok());  // only 2 TX for 35 periods
-  CHECK(*normalize_cell_value(td, "HK1.CK", "đạt") == "Đ");
-  CHECK(*normalize_cell_value(td, "HK1.CK", "CĐ") == "CĐ");
-  CHECK_FALSE(normalize_cell_value(td, "HK1.CK", "8").is_ok());
-  CHECK_FALSE(normalize_cell_value(toan, "HK9.TX1", "8").is_ok());
+  CHECK_FALSE(normalize_cell_value(&toan, "HK1.TX1", "abc").is_ok());
+  CHECK_FALSE(normalize_cell_value(&gdcd, "HK1.TX3", "8").is_ok());  // only 2 TX for 35 periods
+  CHECK(*normalize_cell_value(&td, "HK1.CK", "đạt") == "Đ");
+  CHECK(*normalize_cell_value(&td, "HK1.CK", "CĐ") == "CĐ");
+  CHECK_FALSE(normalize_cell_value(&td, "HK1.CK", "8").is_ok());
+  CHECK_FALSE(normalize_cell_value(&toan, "HK9.TX1", "8").is_ok());
+}
+
+TEST_CASE("homeroom cells: conduct, homeroom comment, attendance; comments of subjects", "[unit]") {
+  protocol::SubjectInfo toan{"Toán", true, 140};
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "khá") == "Khá");
+  CHECK(*normalize_cell_value(nullptr, "HK2.RL", "Chưa đạt") == "Chưa đạt");
+  CHECK_FALSE(normalize_cell_value(nullptr, "HK1.RL", "Giỏi").is_ok());
+  CHECK(*normalize_cell_value(nullptr, "CC.2026-11-23", "p") == "P");
+  CHECK(*normalize_cell_value(nullptr, "CC.2026-11-23", "") == "");
+  CHECK_FALSE(normalize_cell_value(nullptr, "CC.2026-11-23", "X").is_ok());
+  CHECK_FALSE(normalize_cell_value(nullptr, "CC.2026-02-30", "P").is_ok());
+  CHECK_FALSE(normalize_cell_value(nullptr, "CC.2027-02-29", "P").is_ok());
+  CHECK(normalize_cell_value(nullptr, "CC.2028-02-29", "P").is_ok());
+  CHECK(*normalize_cell_value(nullptr, "HK1.NXCN", "  Chăm ngoan, tiến bộ.  ") == "Chăm ngoan, tiến bộ.");
+  CHECK_FALSE(normalize_cell_value(nullptr, "HK1.NXCN", std::string(kMaxCommentBytes + 1, 'a')).is_ok());
+  CHECK_FALSE(normalize_cell_value(nullptr, "HK1.TX1", "8").is_ok());  // marks are not homeroom cells
+  CHECK_FALSE(normalize_cell_value(&toan, "HK1.RL", "Tốt").is_ok());   // conduct is not a subject cell
+  CHECK(*normalize_cell_value(&toan, "HK1.NX", "Tính toán cẩn thận") == "Tính toán cẩn thận");
+  CHECK(Column::parse("CC.2026-11-23")->to_string() == "CC.2026-11-23");
+  CHECK(Column::parse("HK2.NXCN")->to_string() == "HK2.NXCN");
 }

@@ -4,7 +4,29 @@
 
 namespace sodiem {
 
+namespace {
+bool valid_date(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  const int y = std::stoi(std::string(d.substr(0, 4))), m = std::stoi(std::string(d.substr(5, 2))),
+            day = std::stoi(std::string(d.substr(8, 2)));
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 2000 || y > 2100 || m < 1 || m > 12 || day < 1 || day > kDays[m - 1]) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return !(m == 2 && day == 29 && !leap);
+}
+}  // namespace
+
 std::optional<Column> Column::parse(std::string_view text) {
+  if (text.substr(0, 3) == "CC.") {
+    if (!valid_date(text.substr(3))) return std::nullopt;
+    Column c;
+    c.term = 0;
+    c.kind = Kind::kAttendance;
+    c.date = std::string(text.substr(3));
+    return c;
+  }
   if (text.size() < 6 || text.substr(0, 2) != "HK" || text[3] != '.') return std::nullopt;
   Column c;
   if (text[2] == '1') c.term = 1;
@@ -13,6 +35,9 @@ std::optional<Column> Column::parse(std::string_view text) {
   std::string_view rest = text.substr(4);
   if (rest == "GK") c.kind = Kind::kMidTerm;
   else if (rest == "CK") c.kind = Kind::kEndTerm;
+  else if (rest == "NX") c.kind = Kind::kSubjectComment;
+  else if (rest == "RL") c.kind = Kind::kConduct;
+  else if (rest == "NXCN") c.kind = Kind::kHomeroomComment;
   else if (rest.size() == 3 && rest.substr(0, 2) == "TX" && rest[2] >= '1' && rest[2] <= '4') {
     c.kind = Kind::kRegular;
     c.index = rest[2] - '0';
@@ -23,11 +48,16 @@ std::optional<Column> Column::parse(std::string_view text) {
 }
 
 std::string Column::to_string() const {
+  if (kind == Kind::kAttendance) return "CC." + date;
   std::string s = "HK" + std::to_string(term) + ".";
   switch (kind) {
     case Kind::kRegular: return s + "TX" + std::to_string(index);
     case Kind::kMidTerm: return s + "GK";
     case Kind::kEndTerm: return s + "CK";
+    case Kind::kSubjectComment: return s + "NX";
+    case Kind::kConduct: return s + "RL";
+    case Kind::kHomeroomComment: return s + "NXCN";
+    case Kind::kAttendance: break;
   }
   return s;
 }
@@ -39,21 +69,67 @@ int regular_assessments(bool scored, int periods_per_year) {
   return 4;
 }
 
-Result<std::string> normalize_cell_value(const protocol::SubjectInfo& subject, std::string_view column,
+namespace {
+Result<std::string> comment_text(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\n')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\n')) value.remove_suffix(1);
+  if (value.size() > kMaxCommentBytes)
+    return Status(ErrorCode::kInvalidValue,
+                  "nhận xét dài quá " + std::to_string(kMaxCommentBytes) + " byte; hãy viết ngắn gọn hơn");
+  for (unsigned char c : value)
+    if (c < 0x20 && c != '\n') return Status(ErrorCode::kInvalidValue, "nhận xét có ký tự điều khiển không hợp lệ");
+  return std::string(value);
+}
+}  // namespace
+
+Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, std::string_view column,
                                          std::string_view value) {
   auto col = Column::parse(column);
   if (!col) {
     return Status(ErrorCode::kInvalidValue,
-                  "cột \"" + std::string(column) + "\" không hợp lệ (dùng HK1.TX1…HK1.TX4, HK1.GK, HK1.CK, HK2.…)");
+                  "cột \"" + std::string(column) +
+                      "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4, HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: HK1.RL, "
+                      "HK1.NXCN, CC.YYYY-MM-DD; HK2 tương tự)");
   }
-  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  if (!subject) {
+    if (!col->homeroom())
+      return Status(ErrorCode::kInvalidValue, "cột " + std::string(column) +
+                                                  " là cột của môn học; sổ chủ nhiệm có HKn.RL, HKn.NXCN, CC.YYYY-MM-DD");
+    if (value.empty()) return std::string();
+    switch (col->kind) {
+      case Column::Kind::kConduct: {
+        const std::string v(value);
+        for (const char* level : {"Tốt", "Khá", "Đạt", "Chưa đạt"})
+          if (v == level) return v;
+        if (v == "tốt" || v == "T") return std::string("Tốt");
+        if (v == "khá" || v == "K") return std::string("Khá");
+        if (v == "đạt" || v == "Đ") return std::string("Đạt");
+        if (v == "chưa đạt" || v == "CĐ") return std::string("Chưa đạt");
+        return Status(ErrorCode::kInvalidValue,
+                      "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt, không phải \"" + v + "\"");
+      }
+      case Column::Kind::kAttendance:
+        if (value == "P" || value == "p") return std::string("P");
+        if (value == "K" || value == "k") return std::string("K");
+        return Status(ErrorCode::kInvalidValue, "chuyên cần: nhập P (nghỉ có phép) hoặc K (nghỉ không phép), không phải \"" +
+                                                    std::string(value) + "\"");
+      default:
+        return comment_text(value);
+    }
+  }
+  if (col->homeroom())
+    return Status(ErrorCode::kInvalidValue,
+                  "cột " + std::string(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
+                      "\"), không thuộc môn " + subject->name);
+  if (col->kind == Column::Kind::kSubjectComment) return value.empty() ? Result<std::string>(std::string()) : comment_text(value);
+  const int tx = regular_assessments(subject->scored, subject->periods_per_year);
   if (col->kind == Column::Kind::kRegular && col->index > tx) {
-    return Status(ErrorCode::kInvalidValue, "môn " + subject.name + " chỉ có " + std::to_string(tx) +
+    return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " chỉ có " + std::to_string(tx) +
                                                 " cột đánh giá thường xuyên mỗi học kì, không có cột " +
                                                 std::string(column));
   }
   if (value.empty()) return std::string();
-  if (subject.scored) {
+  if (subject->scored) {
     auto mark = Mark::parse(value);
     if (!mark) {
       return Status(ErrorCode::kInvalidValue, "điểm \"" + std::string(value) +
@@ -64,7 +140,8 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo& subject, s
   if (value == "Đ" || value == "đ" || value == "Đạt" || value == "đạt") return std::string("Đ");
   if (value == "CĐ" || value == "cđ" || value == "Cđ" || value == "Chưa đạt" || value == "chưa đạt")
     return std::string("CĐ");
-  return Status(ErrorCode::kInvalidValue, "môn " + subject.name + " đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt), không phải \"" +
+  return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
+                                              " đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt), không phải \"" +
                                               std::string(value) + "\"");
 }
 

@@ -24,6 +24,9 @@ struct ClassRow {
   std::string name;
   int grade;
 };
+// Subject id of homeroom cells in `cells` and `changes`.
+inline constexpr std::int64_t kHomeroomSubjectId = 0;
+
 struct SubjectRow {
   std::int64_t id;
   protocol::SubjectInfo info;
@@ -48,7 +51,11 @@ struct UserAccess {
 
   bool has_role(std::string_view role) const;
   bool sees_everything() const;  // HT, PHT, ADMIN, VANTHU
+  // Subject cells: an active teaching assignment for class × subject.
   bool may_write_marks(std::int64_t class_id, std::int64_t subject_id, std::int64_t now) const;
+  // Homeroom cells (subject id 0): the homeroom teacher of the class.
+  bool may_write_homeroom(std::int64_t class_id) const;
+  // subject_id 0 = the class's homeroom cells.
   bool may_read(std::int64_t class_id, std::int64_t subject_id) const;
 };
 

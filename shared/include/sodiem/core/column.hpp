@@ -12,10 +12,21 @@
 namespace sodiem {
 
 struct Column {
-  enum class Kind { kRegular, kMidTerm, kEndTerm };  // ĐĐGtx, ĐĐGgk, ĐĐGck
-  int term = 1;                                       // 1 = HK1, 2 = HK2
+  enum class Kind {
+    kRegular,          // HKn.TX1..4  ĐĐGtx (subject)
+    kMidTerm,          // HKn.GK      ĐĐGgk (subject)
+    kEndTerm,          // HKn.CK      ĐĐGck (subject)
+    kSubjectComment,   // HKn.NX      the subject teacher's comment (text)
+    kConduct,          // HKn.RL      kết quả rèn luyện (homeroom)
+    kHomeroomComment,  // HKn.NXCN    the homeroom teacher's comment (homeroom)
+    kAttendance,       // CC.YYYY-MM-DD  absence that day: P (có phép) / K (không phép) (homeroom)
+  };
+  int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance
   Kind kind = Kind::kRegular;
-  int index = 1;  // 1..4 for regular assessments
+  int index = 1;     // 1..4 for regular assessments
+  std::string date;  // attendance: YYYY-MM-DD
+
+  bool homeroom() const { return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance; }
 
   static std::optional<Column> parse(std::string_view text);
   std::string to_string() const;
@@ -26,10 +37,14 @@ struct Column {
 // comment-only subjects have 2.
 int regular_assessments(bool scored, int periods_per_year);
 
-// Checks that `column` exists for `subject` and that `value` fits it; returns
-// the canonical value ("8,5" → "8.5", "đ" → "Đ", "" stays "" = clear) or an
-// INVALID_VALUE status with a Vietnamese message naming the problem.
-Result<std::string> normalize_cell_value(const protocol::SubjectInfo& subject, std::string_view column,
+// Longest comment text accepted, in bytes.
+inline constexpr std::size_t kMaxCommentBytes = 1000;
+
+// Checks that `column` exists for `subject` (nullptr = the class's homeroom
+// cells) and that `value` fits it; returns the canonical value ("8,5" → "8.5",
+// "đ" → "Đ", "kha" → "Khá", "" stays "" = clear) or an INVALID_VALUE status
+// with a Vietnamese message naming the problem.
+Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, std::string_view column,
                                          std::string_view value);
 
 }  // namespace sodiem

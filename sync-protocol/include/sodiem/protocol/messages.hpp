@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -12,6 +13,10 @@ namespace sodiem::protocol {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr int kSchemaVersion = 1;
+
+// The subject name of a class's homeroom cells (conduct, homeroom comments,
+// attendance), written by the homeroom teacher (GVCN).
+inline constexpr std::string_view kHomeroomSubject = "Chủ nhiệm";
 
 // Identifies one cell of the grade book by its human names.
 struct CellKey {
@@ -151,7 +156,8 @@ struct Assignment {
   bool operator==(const Assignment&) const = default;
 };
 
-// What the user may see of the school, and what they may write.
+// What the user may see of the school, and what they may write; a homeroom
+// class appears as an assignment with subject kHomeroomSubject.
 struct Roster {
   std::uint64_t version = 0;
   std::vector<std::string> roles;
