@@ -1,6 +1,7 @@
 #include "sodiem/server/demo_school.hpp"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -14,24 +15,30 @@ struct DemoSubject {
   const char* name;
   const char* slug;  // for usernames
   bool scored;
-  int periods;  // per year, grade 6 (TT32/2018 programme)
+  int periods;             // per year, grade 6 (TT32/2018 programme)
+  const char* department;  // tổ chuyên môn
 };
+
+constexpr const char* kToanTin = "Tổ Toán - Tin - Khoa học tự nhiên";
+constexpr const char* kVanXaHoi = "Tổ Ngữ văn - Xã hội";
+constexpr const char* kNgoaiNgu = "Tổ Ngoại ngữ";
+constexpr const char* kNgheThuat = "Tổ Nghệ thuật - Thể chất";
 
 // Lower-secondary subjects (TT22 Điều 5: comment-only subjects are rated Đ/CĐ).
 const std::vector<DemoSubject> kSubjects = {
-    {"Ngữ văn", "van", true, 140},
-    {"Toán", "toan", true, 140},
-    {"Ngoại ngữ 1", "anh", true, 105},
-    {"Giáo dục công dân", "gdcd", true, 35},
-    {"Lịch sử và Địa lí", "sudia", true, 105},
-    {"Khoa học tự nhiên", "khtn", true, 140},
-    {"Công nghệ", "congnghe", true, 35},
-    {"Tin học", "tinhoc", true, 35},
-    {"Giáo dục thể chất", "theduc", false, 70},
-    {"Âm nhạc", "amnhac", false, 35},
-    {"Mĩ thuật", "mithuat", false, 35},
-    {"Hoạt động trải nghiệm, hướng nghiệp", "hdtn", false, 105},
-    {"Nội dung giáo dục của địa phương", "diaphuong", false, 35},
+    {"Ngữ văn", "van", true, 140, kVanXaHoi},
+    {"Toán", "toan", true, 140, kToanTin},
+    {"Ngoại ngữ 1", "anh", true, 105, kNgoaiNgu},
+    {"Giáo dục công dân", "gdcd", true, 35, kVanXaHoi},
+    {"Lịch sử và Địa lí", "sudia", true, 105, kVanXaHoi},
+    {"Khoa học tự nhiên", "khtn", true, 140, kToanTin},
+    {"Công nghệ", "congnghe", true, 35, kToanTin},
+    {"Tin học", "tinhoc", true, 35, kToanTin},
+    {"Giáo dục thể chất", "theduc", false, 70, kNgheThuat},
+    {"Âm nhạc", "amnhac", false, 35, kNgheThuat},
+    {"Mĩ thuật", "mithuat", false, 35, kNgheThuat},
+    {"Hoạt động trải nghiệm, hướng nghiệp", "hdtn", false, 105, kVanXaHoi},
+    {"Nội dung giáo dục của địa phương", "diaphuong", false, 35, kVanXaHoi},
 };
 
 const std::vector<const char*> kFamily = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ",
@@ -76,10 +83,11 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
   }
   std::vector<std::int64_t> subject_ids;
   for (const auto& s : kSubjects) {
-    db.prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)")
+    db.prepare("INSERT INTO subjects(name, scored, periods_per_year, department) VALUES(?, ?, ?, ?)")
         .bind(1, s.name)
         .bind(2, s.scored ? 1 : 0)
         .bind(3, s.periods)
+        .bind(4, s.department)
         .run();
     subject_ids.push_back(db.last_insert_rowid());
   }
@@ -110,6 +118,11 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
       const std::size_t homeroom_class = static_cast<std::size_t>(half) * 4 + s;
       std::vector<std::string> roles = {"GVBM"};
       if (homeroom) roles.push_back("GVCN");
+      // The first teacher of the first subject of each department heads it.
+      const bool head = half == 0 && std::none_of(kSubjects.begin(), kSubjects.begin() + s, [&](const DemoSubject& o) {
+        return std::string(o.department) == kSubjects[s].department;
+      });
+      if (head) roles.push_back("TTCM");
       auto [id, acc] = add_account(username, pick(kFamily) + " " + pick(kMiddle) + " " + pick(kGiven), roles);
       for (std::size_t c = static_cast<std::size_t>(half) * 4; c < static_cast<std::size_t>(half) * 4 + 4; ++c) {
         db.prepare("INSERT INTO teaching_assignments(user_id, class_id, subject_id) VALUES(?, ?, ?)")
@@ -120,6 +133,10 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
         acc["classes"].push_back(classes[c].second);
       }
       acc["subjects"].push_back(kSubjects[s].name);
+      if (head) {
+        db.prepare("UPDATE users SET department = ? WHERE id = ?").bind(1, kSubjects[s].department).bind(2, id).run();
+        acc["department"] = kSubjects[s].department;
+      }
       if (homeroom) {
         db.prepare("INSERT INTO homerooms(class_id, user_id) VALUES(?, ?)")
             .bind(1, classes[homeroom_class].first)

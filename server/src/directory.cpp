@@ -28,7 +28,8 @@ bool UserAccess::may_write_homeroom(std::int64_t class_id) const {
 bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const {
   if (disabled) return false;
   if (sees_everything() || homeroom_classes.contains(class_id)) return true;
-  return subject_id != kHomeroomSubjectId && teaches.contains({class_id, subject_id});
+  if (subject_id == kHomeroomSubjectId) return false;
+  return teaches.contains({class_id, subject_id}) || (has_role("TTCM") && department_subjects.contains(subject_id));
 }
 
 void Directory::load(sqlite::Db& db) {
@@ -77,6 +78,12 @@ void Directory::load(sqlite::Db& db) {
         it->second.teaches[{s.int64(1), s.int64(2)}] = s.int64(3);
   }
   {
+    auto s = db.prepare("SELECT u.id, s.id FROM users u JOIN subjects s ON s.department = u.department "
+                        "WHERE u.department != '' AND u.roles LIKE '%TTCM%'");
+    while (s.step())
+      if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.department_subjects.insert(s.int64(1));
+  }
+  {
     auto s = db.prepare("SELECT user_id, class_id FROM homerooms");
     while (s.step())
       if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.homeroom_classes.insert(s.int64(1));
@@ -120,7 +127,8 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
   r.roles = user.roles;
   std::set<std::int64_t> visible_classes;
   for (const auto& c : classes_) {
-    bool visible = user.sees_everything() || user.homeroom_classes.contains(c.id);
+    bool visible = user.sees_everything() || user.homeroom_classes.contains(c.id) ||
+                   (user.has_role("TTCM") && !user.department_subjects.empty());
     for (const auto& [key, ends] : user.teaches)
       if (key.first == c.id) visible = true;
     if (visible) {

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -44,6 +44,11 @@ CREATE INDEX changes_by_device ON changes(device_id, seq);
 -- Outcome of every op that did not simply become a new version.
 CREATE TABLE op_outcomes(device_id INTEGER NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,
                          reason TEXT NOT NULL, PRIMARY KEY(device_id, seq)) WITHOUT ROWID;
+)sql",
+                                                      R"sql(
+-- Departments (tổ chuyên môn): a TTCM reads the marks of their department's subjects.
+ALTER TABLE subjects ADD COLUMN department TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN department TEXT NOT NULL DEFAULT '';
 )sql"};
 
 }  // namespace

@@ -47,6 +47,8 @@ struct UserAccess {
   // (class_id, subject_id) → assignment end (unix seconds; 0 = open-ended).
   std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> teaches;
   std::set<std::int64_t> homeroom_classes;
+  // TTCM: the subjects of their department, readable in every class.
+  std::set<std::int64_t> department_subjects;
   bool disabled = false;
 
   bool has_role(std::string_view role) const;

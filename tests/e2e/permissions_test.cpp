@@ -1,0 +1,157 @@
+// Server-side permissions through the real sync path: every role × every kind
+// of write, allowed and refused; and partial sync (a user's local database
+// holds only what that user may read).
+#include <catch2/catch.hpp>
+#include <map>
+#include <set>
+
+#include "loopback_transport.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using client::LocalStore;
+
+namespace {
+
+struct School {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  server::SyncService service{server::DataPaths{demo.dir}.db(), SystemClock::instance()};
+  std::map<std::string, std::unique_ptr<LocalStore>> devices;
+
+  LocalStore& device(const std::string& user) {
+    auto& d = devices[user];
+    if (!d) {
+      d = std::make_unique<LocalStore>(tmp / user);
+      LoopbackTransport t(service);
+      REQUIRE(client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), user).is_ok());
+    }
+    return *d;
+  }
+  void sync(const std::string& user) {
+    client::SyncEngine engine(device(user), [this] { return std::make_unique<LoopbackTransport>(service); });
+    auto r = engine.sync();
+    REQUIRE(r.is_ok());
+  }
+};
+
+// Queues an op as a modified client could, skipping the client's own checks:
+// only the server decides.
+std::int64_t queue_raw(LocalStore& store, const protocol::CellKey& cell, const std::string& value) {
+  auto& db = store.db();
+  auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
+  s.step();
+  const std::int64_t seq = s.int64(0);
+  db.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
+             "VALUES(?, ?, ?, ?, ?, ?, 0, 0)")
+      .bind(1, seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code).bind(5, cell.column)
+      .bind(6, value).run();
+  return seq;
+}
+
+std::string outcome_of(LocalStore& store, std::int64_t seq) {
+  auto s = store.db().prepare("SELECT COALESCE(code, 'PENDING') FROM outbox WHERE seq = ?");
+  s.bind(1, seq);
+  REQUIRE(s.step());
+  return s.text(0);
+}
+
+std::int64_t count(LocalStore& store, const std::string& sql) {
+  auto s = store.db().prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+const std::string kCN(protocol::kHomeroomSubject);
+
+}  // namespace
+
+TEST_CASE("permission matrix: every role × every kind of write, through sync", "[e2e]") {
+  School school;
+  struct Row {
+    std::string user;
+    protocol::CellKey cell;
+    std::string value;
+    std::string expect;
+  };
+  const std::vector<Row> rows = {
+      // subject teacher (GVBM) of Toán 6A–7B, homeroom (GVCN) of 6B, head of the maths department (TTCM)
+      {"gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "8", "OK"},
+      {"gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.NX"}, "Tính toán cẩn thận", "OK"},
+      {"gv.toan.1", {"8A", "Toán", "HS8A01", "HK1.TX1"}, "8", "FORBIDDEN"},          // not assigned to 8A
+      {"gv.toan.1", {"6A", "Ngữ văn", "HS6A01", "HK1.TX1"}, "8", "FORBIDDEN"},       // not their subject
+      {"gv.toan.1", {"6A", "Khoa học tự nhiên", "HS6A01", "HK1.TX1"}, "8", "FORBIDDEN"},  // TTCM reads, does not write
+      {"gv.toan.1", {"6B", kCN, "HS6B01", "HK1.RL"}, "Tốt", "OK"},                   // homeroom: conduct
+      {"gv.toan.1", {"6B", kCN, "HS6B01", "CC.2026-11-23"}, "P", "OK"},              // homeroom: attendance
+      {"gv.toan.1", {"6B", kCN, "HS6B01", "HK1.NXCN"}, "Ngoan, chăm học", "OK"},     // homeroom: comment
+      {"gv.toan.1", {"6A", kCN, "HS6A01", "HK1.RL"}, "Tốt", "FORBIDDEN"},            // not homeroom of 6A
+      {"gv.toan.1", {"6A", "Toán", "HS6B01", "HK1.TX1"}, "8", "INVALID_VALUE"},      // student of another class
+      {"gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX2"}, "11", "INVALID_VALUE"},
+      {"gv.toan.1", {"6Z", "Toán", "HS6A01", "HK1.TX2"}, "8", "INVALID_VALUE"},
+      // comment-only subject
+      {"gv.theduc.1", {"6A", "Giáo dục thể chất", "HS6A01", "HK1.TX1"}, "Đ", "OK"},
+      {"gv.theduc.1", {"6A", "Giáo dục thể chất", "HS6A01", "HK1.TX2"}, "8", "INVALID_VALUE"},
+      // leadership, administration and clerks read; they do not write marks or homeroom data
+      {"hieutruong", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "8", "FORBIDDEN"},
+      {"hieutruong", {"6A", kCN, "HS6A02", "HK1.RL"}, "Tốt", "FORBIDDEN"},
+      {"phohieutruong", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "8", "FORBIDDEN"},
+      {"quantri", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "8", "FORBIDDEN"},
+      {"quantri", {"6A", kCN, "HS6A02", "CC.2026-11-23"}, "K", "FORBIDDEN"},
+      {"vanthu", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "8", "FORBIDDEN"},
+      {"gv.van.1", {"6A", "Toán", "HS6A03", "HK1.TX1"}, "8", "FORBIDDEN"},           // homeroom of 6A reads Toán only
+      {"gv.van.1", {"6A", kCN, "HS6A03", "HK1.RL"}, "Khá", "OK"},
+  };
+  std::vector<std::int64_t> seqs;
+  for (const auto& r : rows) seqs.push_back(queue_raw(school.device(r.user), r.cell, r.value));
+  // A refusal never blocks the ops behind it: each device also sends a last op it may write, or none.
+  const auto tail = queue_raw(school.device("gv.toan.1"), {"7A", "Toán", "HS7A05", "HK2.CK"}, "9.5");
+  for (const auto& [user, _] : school.devices) school.sync(user);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO(rows[i].user << " " << rows[i].cell.class_name << " " << rows[i].cell.subject << " " << rows[i].cell.column);
+    CHECK(outcome_of(school.device(rows[i].user), seqs[i]) == rows[i].expect);
+  }
+  CHECK(outcome_of(school.device("gv.toan.1"), tail) == "OK");
+  // Refusals carry a reason the teacher can read.
+  auto s = school.device("hieutruong").db().prepare("SELECT reason FROM outbox WHERE code = 'FORBIDDEN'");
+  REQUIRE(s.step());
+  CHECK_THAT(s.text(0), Catch::Contains("không được phân công"));
+}
+
+TEST_CASE("partial sync: each user's local database holds only what they may read", "[e2e]") {
+  School school;
+  auto write = [&](const std::string& user, const protocol::CellKey& cell, const std::string& value) {
+    auto r = school.device(user).record(cell, value);
+    INFO(r.status().message());
+    REQUIRE(r.is_ok());
+  };
+  write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "8");
+  write("gv.van.1", {"6A", "Ngữ văn", "HS6A01", "HK1.TX1"}, "7");
+  write("gv.toan.2", {"8A", "Toán", "HS8A01", "HK1.TX1"}, "6");
+  write("gv.toan.1", {"6B", kCN, "HS6B01", "HK1.RL"}, "Tốt");
+  write("gv.anh.2", {"9A", "Ngoại ngữ 1", "HS9A01", "HK1.GK"}, "9");
+  for (const char* u : {"gv.toan.1", "gv.van.1", "gv.toan.2", "gv.anh.2"}) school.sync(u);
+  for (const char* u : {"hieutruong", "gv.gdcd.2", "gv.toan.1", "gv.van.1", "gv.anh.2"}) school.sync(u);
+
+  auto cells = [&](const std::string& user) {
+    std::set<std::string> out;
+    auto s = school.device(user).db().prepare("SELECT class_name || ' ' || subject FROM cells");
+    while (s.step()) out.insert(s.text(0));
+    return out;
+  };
+  using Set = std::set<std::string>;
+  // The principal reads everything.
+  CHECK(cells("hieutruong") == Set{"6A Toán", "6A Ngữ văn", "8A Toán", "6B " + kCN, "9A Ngoại ngữ 1"});
+  // A subject teacher of GDCD 8A–9B, homeroom of 9B: nothing of the above.
+  CHECK(cells("gv.gdcd.2").empty());
+  CHECK(count(school.device("gv.gdcd.2"), "SELECT COUNT(*) FROM students WHERE class_name NOT IN ('8A','8B','9A','9B')") == 0);
+  // Toán 6A–7B, homeroom 6B, head of the maths department (reads Toán in every class).
+  CHECK(cells("gv.toan.1") == Set{"6A Toán", "8A Toán", "6B " + kCN});
+  // Ngữ văn 6A–7B, homeroom of 6A (reads every subject of 6A, not 6B's homeroom cells).
+  CHECK(cells("gv.van.1") == Set{"6A Toán", "6A Ngữ văn"});
+  // English 8A–9B, homeroom of 9A.
+  CHECK(cells("gv.anh.2") == Set{"9A Ngoại ngữ 1"});
+}
