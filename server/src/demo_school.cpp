@@ -72,11 +72,16 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
         char code[16];
         std::snprintf(code, sizeof code, "HS%s%02d", name.c_str(), i);
         const std::string full = pick(kFamily) + " " + pick(kMiddle) + " " + pick(kGiven);
-        db.prepare("INSERT INTO students(code, full_name, class_id, gender) VALUES(?, ?, ?, ?)")
+        // Grade 6 in school year 2026–2027 means born in 2015.
+        char birth[16];
+        std::snprintf(birth, sizeof birth, "%04d-%02d-%02d", 2021 - grade, 1 + static_cast<int>(rng() % 12),
+                      1 + static_cast<int>(rng() % 28));
+        db.prepare("INSERT INTO students(code, full_name, class_id, gender, birth_date) VALUES(?, ?, ?, ?, ?)")
             .bind(1, code)
             .bind(2, full)
             .bind(3, classes.back().first)
             .bind(4, i % 2 ? "Nam" : "Nữ")
+            .bind(5, birth)
             .run();
       }
     }

@@ -3,9 +3,12 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
 #include <iostream>
 
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
@@ -66,6 +69,51 @@ int cmd_run(const std::string& dir, const std::string& listen) {
   return 0;
 }
 
+std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
+  DataPaths paths{dir};
+  if (!fs::exists(paths.db())) throw std::runtime_error("no database in " + dir + "; run `sodiem-server init` first");
+  return open_server_db(paths.db());
+}
+
+int cmd_import(const std::string& what, const std::string& dir, const std::string& file, std::string passwords_out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "sodiem-server: không mở được tệp " << file << "\n";
+    return 2;
+  }
+  auto db = open_existing(dir);
+  ImportReport report = what == "students" ? import_students(*db, in) : import_staff(*db, in, SystemClock::instance());
+  if (!report.ok) {
+    std::cerr << "sodiem-server: không nhập gì cả; " << report.errors.size() << " lỗi trong " << file << ":\n";
+    constexpr std::size_t kShown = 30;
+    for (std::size_t i = 0; i < report.errors.size() && i < kShown; ++i) std::cerr << "  " << report.errors[i] << "\n";
+    if (report.errors.size() > kShown) std::cerr << "  … và " << report.errors.size() - kShown << " lỗi khác\n";
+    return 2;
+  }
+  std::cout << "Đã nhập " << file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
+  if (!report.new_passwords.empty()) {
+    if (passwords_out.empty()) passwords_out = dir + "/new-passwords.csv";
+    const mode_t old = umask(077);
+    std::ofstream out(passwords_out, std::ios::app);
+    umask(old);
+    for (const auto& [user, password] : report.new_passwords) out << user << ',' << password << "\n";
+    std::cout << "Mật khẩu ban đầu của " << report.new_passwords.size() << " tài khoản mới: " << passwords_out << "\n";
+  }
+  return 0;
+}
+
+int cmd_export(const std::string& what, const std::string& dir, const std::string& file) {
+  auto db = open_existing(dir);
+  std::ofstream out(file, std::ios::trunc);
+  if (!out) {
+    std::cerr << "sodiem-server: không ghi được tệp " << file << "\n";
+    return 2;
+  }
+  if (what == "students") export_students(*db, out);
+  else export_staff(*db, out);
+  return out ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,11 +131,25 @@ int main(int argc, char** argv) {
   run->add_option("--data", dir, "Directory for all server state")->required();
   run->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
 
+  std::string what, file, passwords_out;
+  auto* import = app.add_subcommand("import", "Import students or staff from a UTF-8 CSV file (all or nothing)");
+  import->add_option("WHAT", what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
+  import->add_option("--data", dir, "Directory for all server state")->required();
+  import->add_option("FILE", file, "CSV file")->required();
+  import->add_option("--passwords-out", passwords_out, "Where to append new accounts' initial passwords");
+
+  auto* exp = app.add_subcommand("export", "Export students or staff as CSV, in the shape import reads");
+  exp->add_option("WHAT", what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
+  exp->add_option("--data", dir, "Directory for all server state")->required();
+  exp->add_option("FILE", file, "CSV file to write")->required();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
     if (*init) return cmd_init(dir, school, demo);
     if (*run) return cmd_run(dir, listen);
+    if (*import) return cmd_import(what, dir, file, passwords_out);
+    if (*exp) return cmd_export(what, dir, file);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

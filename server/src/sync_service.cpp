@@ -141,6 +141,10 @@ void SyncService::handle(Job& job) {
     w.roster_version = directory_->version();
     send(peer, w);
   };
+  if (std::holds_alternative<Hello>(job.message) || std::holds_alternative<Login>(job.message)) {
+    // A roster import by another process bumps roster_version: reload.
+    if (std::stoull(get_meta(*db_, "roster_version", "1")) != directory_->version()) directory_->load(*db_);
+  }
   if (auto* hello = std::get_if<Hello>(&job.message)) {
     auto device = accounts_->authenticate(hello->device_id, hello->token);
     if (!device) return send(peer, Error{device.status().code(), device.status().message(), 0}, true);

@@ -4,23 +4,21 @@
 
 namespace sodiem {
 
-namespace {
-bool valid_date(std::string_view d) {
+bool valid_iso_date(std::string_view d, int min_year) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (d[i] < '0' || d[i] > '9') return false;
   const int y = std::stoi(std::string(d.substr(0, 4))), m = std::stoi(std::string(d.substr(5, 2))),
             day = std::stoi(std::string(d.substr(8, 2)));
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 2000 || y > 2100 || m < 1 || m > 12 || day < 1 || day > kDays[m - 1]) return false;
+  if (y < min_year || y > 2100 || m < 1 || m > 12 || day < 1 || day > kDays[m - 1]) return false;
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return !(m == 2 && day == 29 && !leap);
 }
-}  // namespace
 
 std::optional<Column> Column::parse(std::string_view text) {
   if (text.substr(0, 3) == "CC.") {
-    if (!valid_date(text.substr(3))) return std::nullopt;
+    if (!valid_iso_date(text.substr(3))) return std::nullopt;
     Column c;
     c.term = 0;
     c.kind = Kind::kAttendance;

@@ -37,6 +37,9 @@ struct Column {
 // comment-only subjects have 2.
 int regular_assessments(bool scored, int periods_per_year);
 
+// True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
+bool valid_iso_date(std::string_view date, int min_year = 2000);
+
 // Longest comment text accepted, in bytes.
 inline constexpr std::size_t kMaxCommentBytes = 1000;
 

@@ -1,0 +1,43 @@
+// Roster import and export as UTF-8 CSV (Excel's BOM accepted), for the
+// school's clerks: students, and staff with roles and assignments. An import
+// checks every row first and reports each bad one with its line number and
+// reason; then it imports all rows in one transaction, or nothing at all.
+// Used by the sodiem-server CLI on its own database connection.
+#pragma once
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+struct ImportReport {
+  bool ok = false;
+  std::vector<std::string> errors;  // "dòng 7: …"
+  int inserted = 0;
+  int updated = 0;
+  // Staff import: initial passwords of new accounts, "username,password" lines.
+  std::vector<std::pair<std::string, std::string>> new_passwords;
+};
+
+// Students: "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp[,Trạng thái]".
+// A new class is created when its name starts with its grade (6A, 10A1).
+ImportReport import_students(sqlite::Db& db, std::istream& csv);
+void export_students(sqlite::Db& db, std::ostream& csv);
+
+// Staff: "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công"
+// with Vai trò "GVBM;GVCN", Phân công "6A:Toán;6B:Toán". Existing accounts
+// get their roles and assignments replaced; new ones a random password.
+ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock);
+void export_staff(sqlite::Db& db, std::ostream& csv);
+
+// Records that the roster changed, so servers reload it and clients re-fetch it.
+void bump_roster_version(sqlite::Db& db);
+
+// RFC 4180 CSV: splits text into rows of fields (quotes, "" escapes, CRLF).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text);
+std::string csv_field(const std::string& value);
+
+}  // namespace sodiem::server

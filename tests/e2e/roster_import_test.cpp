@@ -1,0 +1,134 @@
+// Roster import/export: all or nothing with line numbers, round trips, and a
+// running server picking up new assignments on the teacher's next sync.
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "loopback_transport.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+
+namespace {
+std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
+  auto s = db.prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+}  // namespace
+
+TEST_CASE("CSV parsing handles quotes, embedded commas and newlines, CRLF and a BOM", "[unit]") {
+  auto rows = server::parse_csv("\xEF\xBB\xBF" "a,\"b, c\",\"say \"\"hi\"\"\"\r\n1,\"two\nlines\",3\n");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"a", "b, c", "say \"hi\""});
+  CHECK(rows[1] == std::vector<std::string>{"1", "two\nlines", "3"});
+  CHECK(server::csv_field("b, c") == "\"b, c\"");
+  CHECK(server::csv_field("plain") == "plain");
+}
+
+TEST_CASE("a students file with one bad row imports nothing and names the row", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  const auto before = scalar(*db, "SELECT COUNT(*) FROM students");
+  const auto version = server::get_meta(*db, "roster_version");
+  std::istringstream csv(
+      "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+      "HS6C01,Nguyễn Văn Mới,01/09/2015,Nam,6C\n"
+      "HS6C02,Trần Thị Hoa,2015-05-05,Nữ,6C\n"
+      "HS6C03,Lê Văn Sai,30/02/2015,Nam,6C\n"
+      "HS6C04,Phạm Thị Đúng,12/12/2015,Nữ,6C\n");
+  auto report = server::import_students(*db, csv);
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 1);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 4:") && Catch::Contains("30/02/2015"));
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM students") == before);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM classes WHERE name = '6C'") == 0);
+  CHECK(server::get_meta(*db, "roster_version") == version);
+
+  std::istringstream good(
+      "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+      "HS6C01,Nguyễn Văn Mới,01/09/2015,Nam,6C\n"
+      "\n"
+      "HS6C02,\"Trần Thị Hoa\",2015-05-05,Nữ,6C\n");
+  report = server::import_students(*db, good);
+  CHECK(report.ok);
+  CHECK(report.inserted == 2);
+  CHECK(scalar(*db, "SELECT grade FROM classes WHERE name = '6C'") == 6);
+  CHECK(server::get_meta(*db, "roster_version") != version);
+}
+
+TEST_CASE("a staff file is checked whole: unknown role, class, subject, double homeroom", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  std::istringstream csv(
+      "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+      "gv.moi,Giáo Viên Mới,GVBM,,,6A:Tin học\n"
+      "gv.sai,Sai Vai Trò,THAYGIAO,,,\n"
+      "gv.sai2,Sai Lớp,GVBM,,,6Z:Toán\n"
+      "gv.sai3,Sai Môn,GVBM,,,6A:Thiên văn\n"
+      "gv.cn1,Chủ Nhiệm Một,GVBM;GVCN,,9B,\n"
+      "gv.cn2,Chủ Nhiệm Hai,GVBM;GVCN,,9B,\n");
+  auto report = server::import_staff(*db, csv, SystemClock::instance());
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 4);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3:") && Catch::Contains("THAYGIAO"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith("dòng 4:") && Catch::Contains("6Z"));
+  CHECK_THAT(report.errors[2], Catch::StartsWith("dòng 5:") && Catch::Contains("Thiên văn"));
+  CHECK_THAT(report.errors[3], Catch::StartsWith("dòng 7:") && Catch::Contains("dòng 6"));
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM users WHERE username LIKE 'gv.moi'") == 0);
+}
+
+TEST_CASE("export then import changes nothing, and the export is the same", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  for (auto kind : {"students", "staff"}) {
+    std::ostringstream first;
+    kind == std::string("students") ? server::export_students(*db, first) : server::export_staff(*db, first);
+    std::istringstream in(first.str());
+    auto report = kind == std::string("students") ? server::import_students(*db, in)
+                                                  : server::import_staff(*db, in, SystemClock::instance());
+    INFO(kind << (report.errors.empty() ? "" : report.errors[0]));
+    CHECK(report.ok);
+    CHECK(report.inserted == 0);
+    std::ostringstream second;
+    kind == std::string("students") ? server::export_students(*db, second) : server::export_staff(*db, second);
+    CHECK(first.str() == second.str());
+  }
+}
+
+TEST_CASE("a running server picks up an imported assignment on the teacher's next sync", "[e2e]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  const auto db_path = server::DataPaths{demo.dir}.db();
+  server::SyncService service(db_path, SystemClock::instance());
+  client::LocalStore store(tmp / "teacher");
+  {
+    LoopbackTransport t(service);
+    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
+                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
+  }
+  CHECK_FALSE(store.record({"8A", "Tin học", "HS8A01", "HK1.TX1"}, "9").is_ok());  // not assigned yet
+  {
+    auto db = server::open_server_db(db_path);  // the clerk's CLI, another connection
+    std::istringstream csv(
+        "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+        "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;8A:Tin học\n");
+    auto report = server::import_staff(*db, csv, SystemClock::instance());
+    REQUIRE(report.ok);
+  }
+  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
+  REQUIRE(engine.sync().is_ok());  // the roster is re-fetched
+  REQUIRE(store.record({"8A", "Tin học", "HS8A01", "HK1.TX1"}, "9").is_ok());
+  CHECK_FALSE(store.record({"6B", "Tin học", "HS6B01", "HK1.TX1"}, "9").is_ok());  // assignment removed
+  auto r = engine.sync();
+  REQUIRE(r.is_ok());
+  CHECK(r->rejected == 0);
+  CHECK(store.status().pending == 0);
+}
