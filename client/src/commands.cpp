@@ -41,7 +41,24 @@ const char* kNotEnrolled = "thư mục dữ liệu chưa được đăng ký v�
 // HK averages of one student's cells, where all required marks are present.
 json averages_of(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   json out = json::object();
-  if (!subject.scored) return out;
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  if (!subject.scored) {
+    // TT22 Điều 9.1.a: Đạt when every assessment of the term is given and Đạt;
+    // the year's result is the HKII result.
+    const int required = regular_assessments(false, subject.periods_per_year) + 2;
+    for (int term = 1; term <= 2; ++term) {
+      const std::string hk = "HK" + std::to_string(term) + ".";
+      std::vector<grading::CommentResult> given;
+      for (const auto& [col, v] : cells)
+        if (col.rfind(hk, 0) == 0 && col != hk + "NX")
+          given.push_back(v == "Đ" ? grading::CommentResult::kDat : grading::CommentResult::kChuaDat);
+      if (static_cast<int>(given.size()) < required) continue;
+      out["HK" + std::to_string(term)] =
+          grading::comment_subject_result(given, required) == grading::CommentResult::kDat ? "Đ" : "CĐ";
+    }
+    if (out.contains("HK2")) out["CN"] = out["HK2"];
+    return out;
+  }
   const int tx_count = regular_assessments(true, subject.periods_per_year);
   std::optional<Mark> terms[2];
   for (int term = 1; term <= 2; ++term) {

@@ -62,6 +62,15 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
   json out = json::array();
 
   sqlite::Transaction tx(db);
+  // The current school year, both terms open for entry.
+  db.prepare("INSERT INTO school_years(name, starts_on, ends_on, current) VALUES('2026-2027', '2026-09-05', "
+             "'2027-05-31', 1)").run();
+  const std::int64_t year_id = db.last_insert_rowid();
+  for (auto [code, from, to, closes] : {std::tuple{"HK1", "2026-09-05", "2027-01-16", "2027-01-23"},
+                                        std::tuple{"HK2", "2027-01-18", "2027-05-25", "2027-05-31"}})
+    db.prepare("INSERT INTO terms(school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on) "
+               "VALUES(?, ?, ?, ?, ?, ?)")
+        .bind(1, year_id).bind(2, code).bind(3, from).bind(4, to).bind(5, "2026-09-05").bind(6, closes).run();
   std::vector<std::pair<std::int64_t, std::string>> classes;  // id, name
   for (int grade = 6; grade <= 9; ++grade) {
     for (char letter : {'A', 'B'}) {

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 2> kMigrations{R"sql(
+constexpr std::array<std::string_view, 3> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -49,6 +49,16 @@ CREATE TABLE op_outcomes(device_id INTEGER NOT NULL, seq INTEGER NOT NULL, code 
 -- Departments (tổ chuyên môn): a TTCM reads the marks of their department's subjects.
 ALTER TABLE subjects ADD COLUMN department TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN department TEXT NOT NULL DEFAULT '';
+)sql",
+                                                      R"sql(
+-- School years and their terms, with the entry window of each term
+-- (dates "YYYY-MM-DD"; the window is where lock periods build on).
+CREATE TABLE school_years(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, starts_on TEXT NOT NULL,
+                          ends_on TEXT NOT NULL, current INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE terms(id INTEGER PRIMARY KEY, school_year_id INTEGER NOT NULL REFERENCES school_years(id),
+                   code TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT NOT NULL,
+                   entry_opens_on TEXT NOT NULL, entry_closes_on TEXT NOT NULL,
+                   UNIQUE(school_year_id, code));
 )sql"};
 
 }  // namespace

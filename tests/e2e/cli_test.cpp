@@ -6,10 +6,12 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
+#include "sodiem/core/names.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
 
@@ -197,4 +199,35 @@ TEST_CASE("sodiem grading eval answers on stdout and refuses bad input with a no
   auto bad = run_command({kClient, "grading", "eval"}, R"({"rule":"TT22","op":"year_average","hk1":"6.5","hk2":"11"})");
   CHECK(bad.exit_code != 0);
   CHECK_THAT(bad.out, Catch::Contains("\"error\"") && Catch::Contains("hk2"));
+}
+
+TEST_CASE("show --json lists the class in Vietnamese order with TT22 averages and comment results", "[e2e]") {
+  School s;
+  const std::string toan = s.tmp / "toan", td = s.tmp / "theduc";
+  s.enroll(toan, "gv.toan.1");
+  s.enroll(td, "gv.theduc.1");
+  for (auto [col, v] : std::vector<std::pair<std::string, std::string>>{
+           {"HK1.TX1", "8"}, {"HK1.TX2", "8"}, {"HK1.TX3", "8"}, {"HK1.TX4", "8"}, {"HK1.GK", "9"}, {"HK1.CK", "8"}})
+    REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", col, v}).exit_code == 0);
+  for (auto col : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"})
+    REQUIRE(s.client({"set", "--data", td, "6A", "Giáo dục thể chất", "HS6A01", col, "đạt"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", td, "6A", "Giáo dục thể chất", "HS6A02", "HK1.TX1", "CĐ"}).exit_code == 0);
+
+  auto t = nlohmann::json::parse(s.client({"show", "--data", toan, "6A", "Toán", "--json"}).out);
+  CHECK(t["class"] == "6A");
+  auto student = [](const nlohmann::json& j, const std::string& code) {
+    for (const auto& st : j["students"])
+      if (st["code"] == code) return st;
+    return nlohmann::json();
+  };
+  // (8·4 + 2·9 + 3·8) / 9 = 74/9 = 8.22 → 8.2
+  CHECK(student(t, "HS6A01")["averages"]["HK1"] == "8.2");
+  CHECK(student(t, "HS6A01")["cells"]["HK1.GK"] == "9");
+  auto g = nlohmann::json::parse(s.client({"show", "--data", td, "6A", "Giáo dục thể chất", "--json"}).out);
+  CHECK(student(g, "HS6A01")["averages"]["HK1"] == "Đ");
+  CHECK_FALSE(student(g, "HS6A02")["averages"].contains("HK1"));  // not all assessments given yet
+  // Students are listed by given name, then middle, then family name.
+  sodiem::NameOrder order;
+  for (std::size_t i = 1; i < t["students"].size(); ++i)
+    CHECK_FALSE(order.less(t["students"][i]["name"].get<std::string>(), t["students"][i - 1]["name"].get<std::string>()));
 }
