@@ -7,6 +7,7 @@
 
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/accounts.hpp"
+#include "sodiem/server/audit.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -161,6 +162,8 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
       out.push_back(acc);
     }
   }
+  append_audit(db, {clock.now_unix_seconds(), "system", "", "demo_school",
+                    nlohmann::json{{"classes", classes.size()}, {"accounts", out.size()}}.dump()});
   tx.commit();
   return out.dump(2);
 }

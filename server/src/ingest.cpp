@@ -2,6 +2,10 @@
 
 #include "sodiem/core/column.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "sodiem/server/audit.hpp"
+
 namespace sodiem::server {
 
 using protocol::Ack;
@@ -21,7 +25,8 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
                               "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
                               "ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version, "
                               "device_id = excluded.device_id, user_id = excluded.user_id")),
-      insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason) VALUES(?, ?, ?, ?)")),
+      insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
+                                 "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
       select_version_by_seq_(db.prepare(
           "SELECT version, class_id, subject_id, student_id, col FROM changes WHERE device_id = ? AND seq = ?")),
@@ -107,17 +112,29 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     }
     ack.accepted.push_back({seq, version, 1});
   };
-  auto record_outcome = [&](const OpOutcome& out) {
+  // The audit entry of this batch: every new op with its outcome.
+  nlohmann::json audit_ops = nlohmann::json::array();
+  auto audit = [&](const Op& op, const OpOutcome* out, std::uint64_t version, const std::string& value) {
+    audit_ops.push_back({op.seq, out ? protocol::to_string(out->code) : "OK", version, op.cell.class_name,
+                         op.cell.subject, op.cell.student_code, op.cell.column, value});
+  };
+  // Cell ids of the op being handled, stored with a refusal for the cell's history.
+  std::int64_t cur_class = 0, cur_subject = 0, cur_student = 0;
+  auto record_outcome = [&](const Op& op, const OpOutcome& out) {
     insert_outcome_.bind(1, device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
+    if (cur_class) insert_outcome_.bind(5, cur_class); else insert_outcome_.bind_null(5);
+    if (cur_student) insert_outcome_.bind(6, cur_subject).bind(7, cur_student); else insert_outcome_.bind_null(6).bind_null(7);
+    insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, now);
     insert_outcome_.run();
     ack.outcomes.push_back(out);
+    audit(op, &out, out.current_version, op.value);
   };
   auto refuse = [&](const Op& op, ErrorCode code, std::string reason) {
     OpOutcome out;
     out.seq = op.seq;
     out.code = code;
     out.reason = std::move(reason);
-    record_outcome(out);
+    record_outcome(op, out);
   };
 
   for (const Op& op : push.ops) {
@@ -130,6 +147,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       continue;
     }
     device.high_seq = op.seq;
+    cur_class = cur_subject = cur_student = 0;
 
     const ClassRow* cls = directory_.class_by_name(op.cell.class_name);
     if (!cls) {
@@ -143,7 +161,10 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       continue;
     }
     const std::int64_t subject_id = homeroom ? kHomeroomSubjectId : subj->id;
+    cur_class = cls->id;
+    cur_subject = subject_id;
     const StudentRow* st = directory_.student_by_code(op.cell.student_code);
+    if (st && st->class_id == cls->id) cur_student = st->id;
     if (!st || st->class_id != cls->id) {
       refuse(op, ErrorCode::kInvalidValue,
              "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
@@ -177,7 +198,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.current_value = cur.value;
       out.current_version = cur.version;
       out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(out);
+      record_outcome(op, out);
       continue;
     }
     if (!sequential) {
@@ -195,7 +216,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.current_value = cur.value;
       out.current_version = cur.version;
       out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(out);
+      record_outcome(op, out);
       continue;
     }
     insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
@@ -207,9 +228,13 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
         .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
     upsert_cell_.run();
     add_accepted(op.seq, version);
+    audit(op, nullptr, version, *value);
   }
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();
+  if (!audit_ops.empty())
+    append_audit(db_, {now, user->username, device.public_id, "push",
+                       nlohmann::json{{"batch", push.batch_id}, {"ops", std::move(audit_ops)}}.dump()});
   return ack;
 }
 

@@ -9,6 +9,7 @@
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/net/tls.hpp"
 #include "sodiem/server/accounts.hpp"
+#include "sodiem/server/audit.hpp"
 #include "sodiem/server/demo_school.hpp"
 
 namespace sodiem::server {
@@ -39,6 +40,8 @@ Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& scho
     Accounts accounts(*db, SystemClock::instance());
     auto admin = accounts.create_user("admin", "Quản trị hệ thống", result.admin_password, {"ADMIN"});
     if (!admin) return admin.status();
+    append_audit(*db, {SystemClock::instance().now_unix_seconds(), "system", "", "init",
+                       nlohmann::json{{"school_name", school_name}}.dump()});
     tx.commit();
   }
   net::make_self_signed_certificate(paths.cert(), paths.key(), school_name);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <iostream>
 
+#include "sodiem/server/audit.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -114,6 +115,17 @@ int cmd_export(const std::string& what, const std::string& dir, const std::strin
   return out ? 0 : 1;
 }
 
+int cmd_audit_verify(const std::string& dir) {
+  auto db = open_existing(dir);
+  auto check = verify_audit(*db);
+  if (!check.intact) {
+    std::cerr << "sodiem-server: nhật ký kiểm toán KHÔNG nguyên vẹn: " << check.problem << "\n";
+    return 1;
+  }
+  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +155,11 @@ int main(int argc, char** argv) {
   exp->add_option("--data", dir, "Directory for all server state")->required();
   exp->add_option("FILE", file, "CSV file to write")->required();
 
+  auto* audit = app.add_subcommand("audit", "The hash-chained audit trail");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "Exit 0 iff the chain is intact; else name the first bad entry");
+  verify->add_option("--data", dir, "Directory for all server state")->required();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
@@ -150,6 +167,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(dir, listen);
     if (*import) return cmd_import(what, dir, file, passwords_out);
     if (*exp) return cmd_export(what, dir, file);
+    if (*verify) return cmd_audit_verify(dir);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <istream>
+#include <nlohmann/json.hpp>
 #include <map>
 #include <ostream>
 #include <set>
@@ -10,6 +11,7 @@
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/accounts.hpp"
+#include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -197,6 +199,8 @@ ImportReport import_students(sqlite::Db& db, std::istream& in) {
     ++(existed ? report.updated : report.inserted);
   }
   bump_roster_version(db);
+  append_audit(db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "import_students",
+                    nlohmann::json{{"inserted", report.inserted}, {"updated", report.updated}}.dump()});
   tx.commit();
   report.ok = true;
   return report;
@@ -305,6 +309,9 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) 
     if (!s.homeroom.empty())
       db.prepare("INSERT INTO homerooms(class_id, user_id) VALUES(?, ?) ON CONFLICT(class_id) DO UPDATE SET user_id = excluded.user_id")
           .bind(1, classes[s.homeroom]).bind(2, id).run();
+    nlohmann::json changes = {{"username", s.username}, {"roles", s.roles}, {"homeroom", s.homeroom},
+                              {"assignments", s.teaches.size()}, {"department", s.department}};
+    append_audit(db, {clock.now_unix_seconds(), "admin-cli", "", "account_change", changes.dump()});
   }
   bump_roster_version(db);
   tx.commit();

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 3> kMigrations{R"sql(
+constexpr std::array<std::string_view, 4> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -59,6 +59,21 @@ CREATE TABLE terms(id INTEGER PRIMARY KEY, school_year_id INTEGER NOT NULL REFER
                    code TEXT NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT NOT NULL,
                    entry_opens_on TEXT NOT NULL, entry_closes_on TEXT NOT NULL,
                    UNIQUE(school_year_id, code));
+)sql",
+                                                      R"sql(
+-- Append-only, hash-chained audit trail; the head (last seq and hash) is
+-- also kept in meta so that a deleted tail is detected.
+CREATE TABLE audit_log(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, device TEXT NOT NULL,
+                       kind TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+-- Refused ops keep what was refused, for the cell's history.
+ALTER TABLE op_outcomes ADD COLUMN class_id INTEGER;
+ALTER TABLE op_outcomes ADD COLUMN subject_id INTEGER;
+ALTER TABLE op_outcomes ADD COLUMN student_id INTEGER;
+ALTER TABLE op_outcomes ADD COLUMN col TEXT;
+ALTER TABLE op_outcomes ADD COLUMN value TEXT;
+ALTER TABLE op_outcomes ADD COLUMN at INTEGER;
+CREATE INDEX op_outcomes_by_cell ON op_outcomes(class_id, subject_id, student_id, col);
+CREATE INDEX changes_by_cell ON changes(class_id, subject_id, student_id, col);
 )sql"};
 
 }  // namespace

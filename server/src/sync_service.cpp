@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "sodiem/core/tuning.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/accounts.hpp"
+#include "sodiem/server/audit.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/ingest.hpp"
 #include "sodiem/server/pull.hpp"
@@ -154,7 +157,12 @@ void SyncService::handle(Job& job) {
     return welcome(*device, "");
   }
   if (auto* login = std::get_if<Login>(&job.message)) {
+    sqlite::Transaction tx(*db_);
     auto enrollment = accounts_->login(login->username, login->password, login->device_name);
+    append_audit(*db_, {clock_.now_unix_seconds(), login->username,
+                        enrollment ? enrollment->device.public_id : std::string(), enrollment ? "login" : "login_failed",
+                        nlohmann::json{{"device_name", login->device_name}}.dump()});
+    tx.commit();
     if (!enrollment) return send(peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
     spdlog::info("device {} enrolled for {}", enrollment->device.public_id, login->username);
     return welcome(enrollment->device, enrollment->token);

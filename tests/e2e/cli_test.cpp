@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -230,4 +231,53 @@ TEST_CASE("show --json lists the class in Vietnamese order with TT22 averages an
   sodiem::NameOrder order;
   for (std::size_t i = 1; i < t["students"].size(); ++i)
     CHECK_FALSE(order.less(t["students"][i]["name"].get<std::string>(), t["students"][i - 1]["name"].get<std::string>()));
+}
+
+TEST_CASE("audit verify: intact after real syncs; an edited, deleted or reordered entry is named", "[e2e][fault]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  for (int i = 1; i <= 3; ++i) {
+    REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX1", "7"}).exit_code == 0);
+    REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  }
+  s.server->stop();
+  const std::string db_path = server::DataPaths{s.demo.dir}.db();
+  auto verify = [&] { return run_command({kServer, "audit", "verify", "--data", s.demo.dir}); };
+  auto ok = verify();
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("nguyên vẹn"));
+  // init, demo school, login, three pushes
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log") == 6);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'push' AND detail LIKE '%HS6A02%'") == 1);
+
+  const std::string backup = s.tmp / "backup.db";
+  std::filesystem::copy_file(db_path, backup);
+  auto tamper = [&](const std::string& sql) {
+    std::filesystem::copy_file(backup, db_path, std::filesystem::copy_options::overwrite_existing);
+    sqlite::Db db(db_path);
+    db.exec(sql);
+  };
+  tamper("UPDATE audit_log SET detail = replace(detail, '\"7\"', '\"10\"') WHERE seq = 5");
+  auto r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("mục nhật ký 5") && Catch::Contains("bị sửa"));
+
+  tamper("DELETE FROM audit_log WHERE seq = 4");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("mục nhật ký 4") && Catch::Contains("xóa"));
+
+  tamper("DELETE FROM audit_log WHERE seq = 6");  // the tail: caught by the recorded head
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("mục nhật ký 6"));
+
+  // Swap the contents of entries 4 and 5 (a reordering that keeps seq numbers).
+  tamper("UPDATE audit_log SET seq = -5 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 4; "
+         "UPDATE audit_log SET seq = 4 WHERE seq = -5;");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("mục nhật ký 4"));
 }
