@@ -6,8 +6,12 @@
 #include <fstream>
 #include <sys/stat.h>
 #include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/clock.hpp"
 
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/history.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -126,6 +130,33 @@ int cmd_audit_verify(const std::string& dir) {
   return 0;
 }
 
+int cmd_history(const std::string& dir, const std::vector<std::string>& cell, bool as_json) {
+  auto db = open_existing(dir);
+  auto events = cell_history(*db, cell[0], cell[1], cell[2], cell[3]);
+  if (!events) {
+    std::cerr << "sodiem-server: " << events.status().message() << "\n";
+    return 2;
+  }
+  if (as_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : *events)
+      out.push_back({{"at", iso8601_utc(e.at)}, {"author", e.author}, {"device", e.device}, {"outcome", e.outcome},
+                     {"old", e.old_value}, {"new", e.new_value}, {"reason", e.reason}, {"version", e.version}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::cout << "Lịch sử ô " << cell[0] << " · " << cell[1] << " · " << cell[2] << " · " << cell[3] << "\n";
+  if (events->empty()) std::cout << "  (chưa có thay đổi)\n";
+  for (const auto& e : *events) {
+    std::cout << "  " << iso8601_utc(e.at) << "  " << e.author << "  " << e.device << "  ";
+    if (e.outcome == "OK") std::cout << (e.old_value.empty() ? "(trống)" : e.old_value) << " → " << e.new_value;
+    else std::cout << e.outcome << " \"" << e.new_value << "\"";
+    if (!e.reason.empty()) std::cout << "  — " << e.reason;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,6 +191,13 @@ int main(int argc, char** argv) {
   auto* verify = audit->add_subcommand("verify", "Exit 0 iff the chain is intact; else name the first bad entry");
   verify->add_option("--data", dir, "Directory for all server state")->required();
 
+  std::vector<std::string> cell;
+  bool as_json = false;
+  auto* history = app.add_subcommand("history", "A cell's full story: who, when, device, old → new, why");
+  history->add_option("--data", dir, "Directory for all server state")->required();
+  history->add_option("CELL", cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
+  history->add_flag("--json", as_json);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
@@ -168,6 +206,7 @@ int main(int argc, char** argv) {
     if (*import) return cmd_import(what, dir, file, passwords_out);
     if (*exp) return cmd_export(what, dir, file);
     if (*verify) return cmd_audit_verify(dir);
+    if (*history) return cmd_history(dir, cell, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

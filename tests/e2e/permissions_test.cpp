@@ -7,6 +7,7 @@
 
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/history.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "test_school.hpp"
@@ -154,4 +155,28 @@ TEST_CASE("partial sync: each user's local database holds only what they may rea
   CHECK(cells("gv.van.1") == Set{"6A Toán", "6A Ngữ văn"});
   // English 8A–9B, homeroom of 9A.
   CHECK(cells("gv.anh.2") == Set{"9A Ngoại ngữ 1"});
+}
+
+TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
+  School school;
+  auto& laptop = school.device("gv.toan.1");
+  REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "6").is_ok());
+  school.sync("gv.toan.1");
+  REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "7,5").is_ok());
+  queue_raw(laptop, {"6A", "Toán", "HS6A01", "HK1.GK"}, "12");  // refused by the server
+  school.sync("gv.toan.1");
+  auto db = server::open_server_db(server::DataPaths{school.demo.dir}.db());
+  auto h = server::cell_history(*db, "6A", "Toán", "HS6A01", "HK1.GK");
+  REQUIRE(h.is_ok());
+  REQUIRE(h->size() == 3);
+  CHECK((*h)[0].old_value == "");
+  CHECK((*h)[0].new_value == "6");
+  CHECK((*h)[1].old_value == "6");
+  CHECK((*h)[1].new_value == "7.5");
+  CHECK((*h)[1].author == "gv.toan.1");
+  CHECK_THAT((*h)[1].device, Catch::Contains("gv.toan.1"));  // the device name given at enrollment
+  CHECK((*h)[2].outcome == "INVALID_VALUE");
+  CHECK((*h)[2].new_value == "12");
+  CHECK_THAT((*h)[2].reason, Catch::Contains("0 đến 10"));
+  CHECK_FALSE(server::cell_history(*db, "6A", "Toán", "HS9Z99", "HK1.GK").is_ok());
 }
