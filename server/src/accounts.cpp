@@ -60,12 +60,15 @@ Result<Enrollment> Accounts::login(const std::string& username, const std::strin
       .bind(6, now)
       .run();
   e.device.row_id = db_.last_insert_rowid();
+  e.device.session_floor = now;  // nothing can have been typed on it before enrollment
+  db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, now).bind(2, e.device.row_id).run();
   return e;
 }
 
 Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id, const std::string& token) {
   auto s = db_.prepare(
-      "SELECT d.id, d.user_id, d.high_seq, d.token_hash, u.disabled FROM devices d JOIN users u ON u.id = d.user_id "
+      "SELECT d.id, d.user_id, d.high_seq, d.token_hash, u.disabled, d.session_floor FROM devices d "
+      "JOIN users u ON u.id = d.user_id "
       "WHERE d.public_id = ?");
   s.bind(1, device_public_id);
   if (!s.step() || !crypto::constant_time_equal(crypto::sha256_hex(token), s.text(3)))
@@ -76,6 +79,10 @@ Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id
   d.public_id = device_public_id;
   d.user_id = s.int64(1);
   d.high_seq = static_cast<std::uint64_t>(s.int64(2));
+  d.session_floor = s.int64(5);
+  s.reset();
+  // This session is the floor of the next one.
+  db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, clock_.now_unix_seconds()).bind(2, d.row_id).run();
   return d;
 }
 

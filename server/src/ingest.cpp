@@ -2,6 +2,7 @@
 
 #include "sodiem/core/column.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
@@ -129,13 +130,22 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     ack.outcomes.push_back(out);
     audit(op, &out, out.current_version, op.value);
   };
+  // A refusal carries the cell's current server state (when the cell is
+  // known) so the client can put the server's value back.
+  const Current* known = nullptr;
   auto refuse = [&](const Op& op, ErrorCode code, std::string reason) {
     OpOutcome out;
     out.seq = op.seq;
     out.code = code;
     out.reason = std::move(reason);
+    if (known && known->exists) {
+      out.current_value = known->value;
+      out.current_version = known->version;
+      out.current_author = directory_.username_of(known->user_id);
+    }
     record_outcome(op, out);
   };
+  locks_.load(db_, now);
 
   for (const Op& op : push.ops) {
     if (op.seq <= device.high_seq) {
@@ -148,6 +158,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     }
     device.high_seq = op.seq;
     cur_class = cur_subject = cur_student = 0;
+    known = nullptr;
 
     const ClassRow* cls = directory_.class_by_name(op.cell.class_name);
     if (!cls) {
@@ -170,6 +181,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
              "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
       continue;
     }
+    const Current cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
+    known = &cur;
     if (homeroom && !user->may_write_homeroom(cls->id)) {
       refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không phải giáo viên chủ nhiệm lớp " + cls->name +
                                             " nên không được ghi chuyên cần, rèn luyện, nhận xét chủ nhiệm");
@@ -185,8 +198,20 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       refuse(op, ErrorCode::kInvalidValue, value.status().message());
       continue;
     }
-
-    Current cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
+    // Lock periods. The device's claimed time is not trusted blindly: it is
+    // bounded below by the start of its previous session with the server
+    // (anything typed earlier would have been sent then) and above by now.
+    if (!locks_.empty()) {
+      const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
+      const LockDecision decision =
+          locks_.check({user->username, cls->grade, cls->name, op.cell.subject, op.cell.column,
+                        cur.exists && !cur.value.empty()},
+                       recorded, now);
+      if (decision.code != ErrorCode::kOk) {
+        refuse(op, decision.code, decision.reason);
+        continue;
+      }
+    }
     // Sequential if the author saw the current version, or if the current
     // version is this device's own earlier edit (typed twice offline).
     const bool sequential = !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;

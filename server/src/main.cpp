@@ -13,6 +13,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
@@ -157,6 +158,121 @@ int cmd_history(const std::string& dir, const std::vector<std::string>& cell, bo
   return 0;
 }
 
+struct LockArgs {
+  std::string term, class_name, subject, column, kind, from, until, reason, by, user;
+  int grade = 0;
+  std::int64_t id = 0;
+  bool json = false, all = false;
+};
+
+int fail_status(const Status& st) {
+  std::cerr << "sodiem-server: " << st.message() << "\n";
+  return st.code() == ErrorCode::kForbidden || st.code() == ErrorCode::kUnauthenticated ? 3 : 2;
+}
+
+std::optional<std::int64_t> time_arg(const std::string& text, const char* name) {
+  if (text.empty() || text == "now") return SystemClock::instance().now_unix_seconds();
+  auto t = parse_local_time(text);
+  if (!t) std::cerr << "sodiem-server: " << name << " phải có dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM (giờ Việt Nam)\n";
+  return t;
+}
+
+int cmd_lock(const std::string& action, const std::string& dir, const LockArgs& a) {
+  auto db = open_existing(dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (action == "set") {
+    Lock l;
+    l.term = a.term;
+    if (a.grade) l.grade = a.grade;
+    l.class_name = a.class_name;
+    l.subject = a.subject;
+    l.column_kind = a.column;
+    l.kind = a.kind == "entry-closed" ? "entry_closed" : a.kind;
+    auto from = time_arg(a.from, "--from");
+    if (!from) return 2;
+    l.starts_at = *from;
+    if (!a.until.empty()) {
+      auto until = time_arg(a.until, "--until");
+      if (!until) return 2;
+      l.ends_at = *until;
+    }
+    l.reason = a.reason;
+    l.set_by = a.by;
+    auto id = add_lock(*db, l, now);
+    if (!id) return fail_status(id.status());
+    std::cout << "Đã đặt khóa #" << *id << "\n";
+    return 0;
+  }
+  if (action == "remove") {
+    if (auto st = remove_lock(*db, a.id, a.by, a.reason, now); !st) return fail_status(st);
+    std::cout << "Đã mở khóa #" << a.id << "\n";
+    return 0;
+  }
+  auto locks = list_locks(*db, a.all);
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : locks)
+      out.push_back({{"id", l.id}, {"term", l.term}, {"grade", l.grade ? nlohmann::json(*l.grade) : nullptr},
+                     {"class", l.class_name}, {"subject", l.subject}, {"column_kind", l.column_kind}, {"kind", l.kind},
+                     {"from", format_local_time(l.starts_at)}, {"until", l.ends_at ? format_local_time(l.ends_at) : ""},
+                     {"reason", l.reason}, {"set_by", l.set_by}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (locks.empty()) std::cout << "Không có khóa nào.\n";
+  for (const auto& l : locks)
+    std::cout << "#" << l.id << "  " << (l.kind == "frozen" ? "KHÓA HẲN" : "HẾT HẠN NHẬP") << "  "
+              << (l.term.empty() ? "cả năm" : l.term) << (l.grade ? " khối " + std::to_string(*l.grade) : "")
+              << (l.class_name.empty() ? "" : " lớp " + l.class_name) << (l.subject.empty() ? "" : " môn " + l.subject)
+              << (l.column_kind.empty() ? "" : " cột " + l.column_kind) << "  từ " << format_local_time(l.starts_at)
+              << (l.ends_at ? " đến " + format_local_time(l.ends_at) : "") << "  do " << l.set_by << ": " << l.reason
+              << "\n";
+  return 0;
+}
+
+int cmd_exception(const std::string& action, const std::string& dir, const LockArgs& a) {
+  auto db = open_existing(dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (action == "add") {
+    auto until = time_arg(a.until, "--until");
+    if (!until) return 2;
+    LockException e;
+    e.username = a.user;
+    e.class_name = a.class_name;
+    e.subject = a.subject;
+    e.column = a.column;
+    e.expires_at = *until;
+    e.reason = a.reason;
+    e.created_by = a.by;
+    auto id = add_exception(*db, e, now);
+    if (!id) return fail_status(id.status());
+    std::cout << "Đã mở ngoại lệ #" << *id << " đến " << format_local_time(e.expires_at) << "\n";
+    return 0;
+  }
+  if (action == "remove") {
+    if (auto st = remove_exception(*db, a.id, a.by, now); !st) return fail_status(st);
+    std::cout << "Đã gỡ ngoại lệ #" << a.id << "\n";
+    return 0;
+  }
+  auto list = list_exceptions(*db, now);
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : list)
+      out.push_back({{"id", e.id}, {"user", e.username}, {"class", e.class_name}, {"subject", e.subject},
+                     {"column", e.column}, {"until", format_local_time(e.expires_at)}, {"reason", e.reason},
+                     {"by", e.created_by}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "Không có ngoại lệ nào.\n";
+  for (const auto& e : list)
+    std::cout << "#" << e.id << "  " << (e.username.empty() ? "mọi giáo viên" : e.username)
+              << (e.class_name.empty() ? "" : " lớp " + e.class_name) << (e.subject.empty() ? "" : " môn " + e.subject)
+              << (e.column.empty() ? "" : " cột " + e.column) << "  đến " << format_local_time(e.expires_at) << "  do "
+              << e.created_by << ": " << e.reason << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,6 +314,38 @@ int main(int argc, char** argv) {
   history->add_option("CELL", cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
   history->add_flag("--json", as_json);
 
+  LockArgs la;
+  std::string action;
+  auto* lock = app.add_subcommand("lock", "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)");
+  lock->add_option("ACTION", action, "set | list | remove")->required()->check(CLI::IsMember({"set", "list", "remove"}));
+  lock->add_option("ID", la.id, "Lock to remove");
+  lock->add_option("--data", dir, "Directory for all server state")->required();
+  lock->add_option("--term", la.term, "HK1 | HK2 (default: both)");
+  lock->add_option("--grade", la.grade, "Grade (khối)");
+  lock->add_option("--class", la.class_name, "Class");
+  lock->add_option("--subject", la.subject, "Subject (\"Chủ nhiệm\" for homeroom cells)");
+  lock->add_option("--column", la.column, "Column kind: TX GK CK NX RL NXCN CC");
+  lock->add_option("--kind", la.kind, "entry-closed | frozen");
+  lock->add_option("--from", la.from, "Start, YYYY-MM-DD[THH:MM] Vietnam time (default now)");
+  lock->add_option("--until", la.until, "End (default: until removed)");
+  lock->add_option("--reason", la.reason, "Why");
+  lock->add_option("--by", la.by, "Username of the HT (or ADMIN acting for the HT)");
+  lock->add_flag("--json", la.json);
+  lock->add_flag("--all", la.all, "Also removed locks");
+
+  auto* exc = app.add_subcommand("exception", "Narrow expiring unlocks: add | list | remove");
+  exc->add_option("ACTION", action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
+  exc->add_option("ID", la.id, "Exception to remove");
+  exc->add_option("--data", dir, "Directory for all server state")->required();
+  exc->add_option("--user", la.user, "Teacher");
+  exc->add_option("--class", la.class_name, "Class");
+  exc->add_option("--subject", la.subject, "Subject");
+  exc->add_option("--column", la.column, "Exact column, e.g. HK1.GK");
+  exc->add_option("--until", la.until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time");
+  exc->add_option("--reason", la.reason, "Why");
+  exc->add_option("--by", la.by, "Username of the HT (or ADMIN)");
+  exc->add_flag("--json", la.json);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
@@ -207,6 +355,8 @@ int main(int argc, char** argv) {
     if (*exp) return cmd_export(what, dir, file);
     if (*verify) return cmd_audit_verify(dir);
     if (*history) return cmd_history(dir, cell, as_json);
+    if (*lock) return cmd_lock(action, dir, la);
+    if (*exc) return cmd_exception(action, dir, la);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

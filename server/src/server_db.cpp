@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 4> kMigrations{R"sql(
+constexpr std::array<std::string_view, 5> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -74,6 +74,20 @@ ALTER TABLE op_outcomes ADD COLUMN value TEXT;
 ALTER TABLE op_outcomes ADD COLUMN at INTEGER;
 CREATE INDEX op_outcomes_by_cell ON op_outcomes(class_id, subject_id, student_id, col);
 CREATE INDEX changes_by_cell ON changes(class_id, subject_id, student_id, col);
+)sql",
+                                                      R"sql(
+-- Lock periods (khóa sổ). A lock matches a cell when every scope field that
+-- is set matches it; none set = the whole school. kind: entry_closed | frozen.
+CREATE TABLE locks(id INTEGER PRIMARY KEY, term TEXT, grade INTEGER, class_name TEXT, subject TEXT,
+                   column_kind TEXT, kind TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
+                   reason TEXT NOT NULL, set_by TEXT NOT NULL, set_at INTEGER NOT NULL,
+                   removed_at INTEGER, removed_by TEXT, removed_reason TEXT);
+-- Narrow, expiring unlocks.
+CREATE TABLE lock_exceptions(id INTEGER PRIMARY KEY, username TEXT, class_name TEXT, subject TEXT, col TEXT,
+                             expires_at INTEGER NOT NULL, reason TEXT NOT NULL, created_by TEXT NOT NULL,
+                             created_at INTEGER NOT NULL, removed_at INTEGER, removed_by TEXT);
+-- When each device last opened a session: the floor of its claimed op times.
+ALTER TABLE devices ADD COLUMN session_floor INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 }  // namespace

@@ -26,6 +26,7 @@ struct SyncService::Peer {
   std::int64_t device_row = 0;  // 0 = not authenticated
   std::string device_public_id;
   std::int64_t user_id = 0;
+  std::int64_t session_floor = 0;
 };
 
 namespace {
@@ -134,6 +135,7 @@ void SyncService::handle(Job& job) {
     peer.device_row = device.row_id;
     peer.device_public_id = device.public_id;
     peer.user_id = device.user_id;
+    peer.session_floor = device.session_floor;
     high_seq_[device.row_id] = device.high_seq;
     Welcome w;
     w.device_id = device.public_id;
@@ -199,7 +201,8 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
         replies.push_back({&peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", push.batch_id}, true});
         continue;
       }
-      DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
+      DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row],
+                           peer.session_floor};
       const std::uint64_t before = device.high_seq;
       db_->exec("SAVEPOINT push");
       auto ack = ingestor_->apply(device, push);

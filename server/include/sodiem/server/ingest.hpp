@@ -11,6 +11,7 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/directory.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -21,6 +22,8 @@ struct DeviceContext {
   std::string public_id;
   std::int64_t user_id = 0;
   std::uint64_t high_seq = 0;  // highest seq applied; kept in step with the db
+  // Start of the device's previous session: ops it sends now were typed after it.
+  std::int64_t session_floor = 0;
 };
 
 class Ingestor {
@@ -54,6 +57,7 @@ class Ingestor {
   sqlite::Stmt select_outcome_;
   sqlite::Stmt select_version_by_seq_;
   sqlite::Stmt update_high_seq_;
+  LockBook locks_;
 };
 
 }  // namespace sodiem::server

@@ -1,0 +1,80 @@
+// Lock periods (khóa sổ), their exceptions, and the decision for one op.
+// LockBook is a snapshot of the active locks and exceptions, loaded from the
+// database at the start of each push batch (a CLI process may change them
+// while the server runs). Management functions take the open database and
+// append to the audit trail in the same transaction. Not thread-safe.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sodiem/core/status.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+struct Lock {
+  std::int64_t id = 0;
+  std::string term;  // "HK1", "HK2", "" = any term
+  std::optional<int> grade;
+  std::string class_name, subject, column_kind;  // "" = any; column kinds: TX GK CK NX RL NXCN CC
+  std::string kind;                              // "entry_closed" | "frozen"
+  std::int64_t starts_at = 0, ends_at = 0;       // unix seconds; ends_at 0 = until removed
+  std::string reason, set_by;
+  std::int64_t set_at = 0;
+};
+
+struct LockException {
+  std::int64_t id = 0;
+  std::string username, class_name, subject, column;  // "" = any; column is exact ("HK1.GK")
+  std::int64_t expires_at = 0;
+  std::string reason, created_by;
+  std::int64_t created_at = 0;
+};
+
+// The cell an op targets, as the lock rules see it.
+struct LockTarget {
+  std::string username;
+  int grade = 0;
+  std::string class_name, subject, column;
+  bool cell_has_value = false;  // entry_closed still allows editing an existing value
+};
+
+struct LockDecision {
+  ErrorCode code = ErrorCode::kOk;  // kOk, kEntryClosed or kTermLocked
+  std::string reason;               // Vietnamese: which lock, who, until when, what to do
+  bool by_grace = false;            // accepted only thanks to the offline grace window
+  bool by_exception = false;
+};
+
+class LockBook {
+ public:
+  void load(sqlite::Db& db, std::int64_t now);
+  // effective_recorded_at: the device's claimed time, already bounded.
+  LockDecision check(const LockTarget& target, std::int64_t effective_recorded_at, std::int64_t now) const;
+  bool empty() const { return locks_.empty(); }
+
+ private:
+  std::string term_of(const std::string& column) const;
+  std::vector<Lock> locks_;
+  std::vector<LockException> exceptions_;
+  std::vector<std::tuple<std::string, std::string, std::string>> terms_;  // code, starts_on, ends_on
+  std::int64_t grace_seconds_ = 72 * 3600;
+};
+
+// "2027-01-16T17:00" or "2027-01-16" in Vietnam time (UTC+7, no DST) → unix.
+std::optional<std::int64_t> parse_local_time(const std::string& text);
+std::string format_local_time(std::int64_t unix_seconds);  // "16/01/2027 17:00"
+
+// Management (HT, or ADMIN on the HT's decision). Each is audited.
+Result<std::int64_t> add_lock(sqlite::Db& db, Lock lock, std::int64_t now);
+Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now);
+std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed);
+Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t now);
+Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
+std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now);
+// The user must exist and hold HT or ADMIN.
+Status check_lock_authority(sqlite::Db& db, const std::string& username);
+
+}  // namespace sodiem::server

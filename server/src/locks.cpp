@@ -1,0 +1,308 @@
+#include "sodiem/server/locks.hpp"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/column.hpp"
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+namespace {
+
+constexpr std::int64_t kVietnamOffset = 7 * 3600;
+
+std::string column_kind_of(const Column& c) {
+  switch (c.kind) {
+    case Column::Kind::kRegular: return "TX";
+    case Column::Kind::kMidTerm: return "GK";
+    case Column::Kind::kEndTerm: return "CK";
+    case Column::Kind::kSubjectComment: return "NX";
+    case Column::Kind::kConduct: return "RL";
+    case Column::Kind::kHomeroomComment: return "NXCN";
+    case Column::Kind::kAttendance: return "CC";
+  }
+  return "";
+}
+
+std::string scope_text(const Lock& l) {
+  std::string s;
+  auto add = [&](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
+  if (!l.term.empty()) add(l.term);
+  if (l.grade) add("khối " + std::to_string(*l.grade));
+  if (!l.class_name.empty()) add("lớp " + l.class_name);
+  if (!l.subject.empty()) add("môn " + l.subject);
+  if (!l.column_kind.empty()) add("cột " + l.column_kind);
+  return s.empty() ? "toàn trường" : s;
+}
+
+nlohmann::json lock_json(const Lock& l) {
+  return {{"id", l.id},           {"term", l.term},         {"grade", l.grade ? nlohmann::json(*l.grade) : nullptr},
+          {"class", l.class_name}, {"subject", l.subject},   {"column_kind", l.column_kind},
+          {"kind", l.kind},        {"starts_at", l.starts_at}, {"ends_at", l.ends_at},
+          {"reason", l.reason},    {"set_by", l.set_by}};
+}
+
+Lock lock_from(sqlite::Stmt& s) {
+  Lock l;
+  l.id = s.int64(0);
+  l.term = s.text(1);
+  if (!s.is_null(2)) l.grade = static_cast<int>(s.int64(2));
+  l.class_name = s.text(3);
+  l.subject = s.text(4);
+  l.column_kind = s.text(5);
+  l.kind = s.text(6);
+  l.starts_at = s.int64(7);
+  l.ends_at = s.int64(8);
+  l.reason = s.text(9);
+  l.set_by = s.text(10);
+  l.set_at = s.int64(11);
+  return l;
+}
+
+constexpr const char* kLockColumns =
+    "id, COALESCE(term, ''), grade, COALESCE(class_name, ''), COALESCE(subject, ''), COALESCE(column_kind, ''), kind, "
+    "starts_at, ends_at, reason, set_by, set_at";
+
+bool matches(const std::string& want, const std::string& have) { return want.empty() || want == have; }
+
+}  // namespace
+
+std::optional<std::int64_t> parse_local_time(const std::string& text) {
+  std::tm tm{};
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  char sep = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d", &y, &mo, &d, &sep, &h, &mi) == 6 && (sep == 'T' || sep == ' ')) {
+  } else if (text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &mo, &d) == 3) {
+    h = mi = 0;
+  } else {
+    return std::nullopt;
+  }
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", y, mo, d);
+  if (!valid_iso_date(date) || h < 0 || h > 23 || mi < 0 || mi > 59) return std::nullopt;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  return static_cast<std::int64_t>(timegm(&tm)) - kVietnamOffset;
+}
+
+std::string format_local_time(std::int64_t t) {
+  std::time_t local = static_cast<std::time_t>(t + kVietnamOffset);
+  std::tm tm{};
+  gmtime_r(&local, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%d/%m/%Y %H:%M", &tm);
+  return buf;
+}
+
+void LockBook::load(sqlite::Db& db, std::int64_t now) {
+  locks_.clear();
+  exceptions_.clear();
+  terms_.clear();
+  {
+    auto s = db.prepare(std::string("SELECT ") + kLockColumns +
+                        " FROM locks WHERE removed_at IS NULL AND (ends_at = 0 OR ends_at > ?)");
+    s.bind(1, now);
+    while (s.step()) locks_.push_back(lock_from(s));
+  }
+  {
+    auto s = db.prepare(
+        "SELECT id, COALESCE(username, ''), COALESCE(class_name, ''), COALESCE(subject, ''), COALESCE(col, ''), "
+        "expires_at, reason, created_by, created_at FROM lock_exceptions WHERE removed_at IS NULL AND expires_at > ?");
+    s.bind(1, now);
+    while (s.step())
+      exceptions_.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6), s.text(7),
+                             s.int64(8)});
+  }
+  {
+    auto s = db.prepare("SELECT t.code, t.starts_on, t.ends_on FROM terms t JOIN school_years y ON y.id = t.school_year_id "
+                        "WHERE y.current = 1");
+    while (s.step()) terms_.emplace_back(s.text(0), s.text(1), s.text(2));
+  }
+  grace_seconds_ = std::stoll(get_meta(db, "offline_grace_hours", "72")) * 3600;
+}
+
+std::string LockBook::term_of(const std::string& column) const {
+  auto c = Column::parse(column);
+  if (!c) return "";
+  if (c->kind != Column::Kind::kAttendance) return "HK" + std::to_string(c->term);
+  for (const auto& [code, from, to] : terms_)
+    if (from <= c->date && c->date <= to) return code;
+  return "";
+}
+
+LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std::int64_t now) const {
+  LockDecision d;
+  if (locks_.empty()) return d;
+  auto col = Column::parse(t.column);
+  const std::string kind = col ? column_kind_of(*col) : "";
+  const std::string term = term_of(t.column);
+  const Lock* blocking = nullptr;
+  bool grace_used = false;
+  for (const Lock& l : locks_) {
+    if (now < l.starts_at || (l.ends_at != 0 && now >= l.ends_at)) continue;
+    if (!matches(l.term, term) || (l.grade && *l.grade != t.grade) || !matches(l.class_name, t.class_name) ||
+        !matches(l.subject, t.subject) || !matches(l.column_kind, kind))
+      continue;
+    if (l.kind == "entry_closed" && t.cell_has_value) continue;  // editing an existing value is still allowed
+    // Offline grace: typed before the lock began, arriving within the window.
+    if (recorded_at < l.starts_at && now - l.starts_at <= grace_seconds_) {
+      grace_used = true;
+      continue;
+    }
+    if (!blocking || (l.kind == "frozen" && blocking->kind != "frozen")) blocking = &l;
+  }
+  if (!blocking) {
+    d.by_grace = grace_used;
+    return d;
+  }
+  for (const LockException& e : exceptions_) {
+    if (matches(e.username, t.username) && matches(e.class_name, t.class_name) && matches(e.subject, t.subject) &&
+        matches(e.column, t.column)) {
+      d.by_exception = true;
+      return d;
+    }
+  }
+  const Lock& l = *blocking;
+  const std::string who = "khóa #" + std::to_string(l.id) + " (" + scope_text(l) + ") do " + l.set_by + " đặt lúc " +
+                          format_local_time(l.set_at) + ", hiệu lực " +
+                          (l.ends_at ? "đến " + format_local_time(l.ends_at) : std::string("đến khi được mở")) +
+                          "; lý do: " + l.reason;
+  if (l.kind == "frozen") {
+    d.code = ErrorCode::kTermLocked;
+    d.reason = "Sổ điểm đã khóa, không được thay đổi: " + who +
+               ". Nếu cần sửa, hãy gửi yêu cầu điều chỉnh (sodiem correction request) để Ban giám hiệu duyệt.";
+  } else {
+    d.code = ErrorCode::kEntryClosed;
+    d.reason = "Đã hết thời hạn nhập điểm mới: " + who +
+               ". Điểm đã nhập vẫn sửa được cho tới khi sổ khóa hẳn; nếu cần nhập bổ sung, hãy gửi yêu cầu điều chỉnh "
+               "(sodiem correction request).";
+  }
+  return d;
+}
+
+Status check_lock_authority(sqlite::Db& db, const std::string& username) {
+  auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
+  const std::string roles = "," + s.text(0) + ",";
+  if (s.int64(1) != 0) return Status(ErrorCode::kUnauthenticated, "tài khoản " + username + " đã bị khóa");
+  if (roles.find(",HT,") == std::string::npos && roles.find(",ADMIN,") == std::string::npos)
+    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ; "
+                                         + username + " không có quyền này");
+  return Status::ok();
+}
+
+Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
+  if (auto st = check_lock_authority(db, l.set_by); !st) return st;
+  if (l.kind != "entry_closed" && l.kind != "frozen")
+    return Status(ErrorCode::kInvalidValue, "loại khóa phải là entry-closed (hết hạn nhập) hoặc frozen (khóa hẳn)");
+  if (!l.term.empty() && l.term != "HK1" && l.term != "HK2")
+    return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
+  static const std::vector<std::string> kKinds = {"TX", "GK", "CK", "NX", "RL", "NXCN", "CC"};
+  if (!l.column_kind.empty() && std::find(kKinds.begin(), kKinds.end(), l.column_kind) == kKinds.end())
+    return Status(ErrorCode::kInvalidValue, "loại cột phải là một trong TX, GK, CK, NX, RL, NXCN, CC");
+  if (l.grade && (*l.grade < 1 || *l.grade > 12)) return Status(ErrorCode::kInvalidValue, "khối phải từ 1 đến 12");
+  if (!l.class_name.empty()) {
+    auto s = db.prepare("SELECT 1 FROM classes WHERE name = ?");
+    s.bind(1, l.class_name);
+    if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + l.class_name);
+  }
+  if (!l.subject.empty() && l.subject != protocol::kHomeroomSubject) {
+    auto s = db.prepare("SELECT 1 FROM subjects WHERE name = ?");
+    s.bind(1, l.subject);
+    if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có môn " + l.subject);
+  }
+  if (l.reason.empty()) return Status(ErrorCode::kInvalidValue, "cần ghi lý do khóa sổ");
+  if (l.ends_at != 0 && l.ends_at <= l.starts_at)
+    return Status(ErrorCode::kInvalidValue, "thời điểm kết thúc phải sau thời điểm bắt đầu");
+  l.set_at = now;
+  sqlite::Transaction tx(db);
+  auto ins = db.prepare(
+      "INSERT INTO locks(term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at) "
+      "VALUES(NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, l.term);
+  if (l.grade) ins.bind(2, *l.grade); else ins.bind_null(2);
+  ins.bind(3, l.class_name).bind(4, l.subject).bind(5, l.column_kind).bind(6, l.kind).bind(7, l.starts_at)
+      .bind(8, l.ends_at).bind(9, l.reason).bind(10, l.set_by).bind(11, l.set_at).run();
+  l.id = db.last_insert_rowid();
+  append_audit(db, {now, l.set_by, "", "lock_set", lock_json(l).dump()});
+  tx.commit();
+  return l.id;
+}
+
+Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now) {
+  if (auto st = check_lock_authority(db, by); !st) return st;
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE locks SET removed_at = ?, removed_by = ?, removed_reason = ? WHERE id = ? AND removed_at IS NULL")
+      .bind(1, now).bind(2, by).bind(3, reason).bind(4, id).run();
+  if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có khóa #" + std::to_string(id) + " đang hiệu lực");
+  append_audit(db, {now, by, "", "lock_removed", nlohmann::json{{"id", id}, {"reason", reason}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed) {
+  std::vector<Lock> out;
+  auto s = db.prepare(std::string("SELECT ") + kLockColumns + " FROM locks" +
+                      (include_removed ? "" : " WHERE removed_at IS NULL") + " ORDER BY id");
+  while (s.step()) out.push_back(lock_from(s));
+  return out;
+}
+
+Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t now) {
+  if (auto st = check_lock_authority(db, e.created_by); !st) return st;
+  if (e.reason.empty()) return Status(ErrorCode::kInvalidValue, "cần ghi lý do mở ngoại lệ");
+  if (e.expires_at <= now) return Status(ErrorCode::kInvalidValue, "ngoại lệ phải hết hạn ở một thời điểm trong tương lai");
+  if (e.username.empty() && e.class_name.empty() && e.subject.empty() && e.column.empty())
+    return Status(ErrorCode::kInvalidValue, "ngoại lệ phải hẹp: chỉ rõ giáo viên, lớp, môn hoặc cột");
+  if (!e.column.empty() && !Column::parse(e.column))
+    return Status(ErrorCode::kInvalidValue, "cột " + e.column + " không hợp lệ");
+  if (!e.username.empty()) {
+    auto s = db.prepare("SELECT 1 FROM users WHERE username = ?");
+    s.bind(1, e.username);
+    if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + e.username);
+  }
+  e.created_at = now;
+  sqlite::Transaction tx(db);
+  db.prepare("INSERT INTO lock_exceptions(username, class_name, subject, col, expires_at, reason, created_by, created_at) "
+             "VALUES(NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)")
+      .bind(1, e.username).bind(2, e.class_name).bind(3, e.subject).bind(4, e.column).bind(5, e.expires_at)
+      .bind(6, e.reason).bind(7, e.created_by).bind(8, e.created_at).run();
+  e.id = db.last_insert_rowid();
+  append_audit(db, {now, e.created_by, "", "exception_added",
+                    nlohmann::json{{"id", e.id}, {"user", e.username}, {"class", e.class_name}, {"subject", e.subject},
+                                   {"column", e.column}, {"expires_at", e.expires_at}, {"reason", e.reason}}
+                        .dump()});
+  tx.commit();
+  return e.id;
+}
+
+Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
+  if (auto st = check_lock_authority(db, by); !st) return st;
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE lock_exceptions SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL")
+      .bind(1, now).bind(2, by).bind(3, id).run();
+  if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có ngoại lệ #" + std::to_string(id));
+  append_audit(db, {now, by, "", "exception_removed", nlohmann::json{{"id", id}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now) {
+  std::vector<LockException> out;
+  auto s = db.prepare(
+      "SELECT id, COALESCE(username, ''), COALESCE(class_name, ''), COALESCE(subject, ''), COALESCE(col, ''), "
+      "expires_at, reason, created_by, created_at FROM lock_exceptions WHERE removed_at IS NULL AND expires_at > ? "
+      "ORDER BY id");
+  s.bind(1, now);
+  while (s.step())
+    out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6), s.text(7), s.int64(8)});
+  return out;
+}
+
+}  // namespace sodiem::server
