@@ -1,0 +1,232 @@
+// Lock periods through the real sync path, on a manual clock shared by the
+// server and the teachers' devices.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "loopback_transport.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/locks.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using client::LocalStore;
+
+namespace {
+
+constexpr std::int64_t kT0 = 1790000000;  // the moment locks start in these tests
+
+struct School {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  ManualClock clock{kT0 - 86400};
+  server::SyncService service{server::DataPaths{demo.dir}.db(), clock};
+  std::unique_ptr<sqlite::Db> admin = server::open_server_db(server::DataPaths{demo.dir}.db());
+  std::map<std::string, std::unique_ptr<LocalStore>> devices;
+
+  LocalStore& device(const std::string& user) {
+    auto& d = devices[user];
+    if (!d) {
+      d = std::make_unique<LocalStore>(tmp / user, clock);
+      LoopbackTransport t(service);
+      REQUIRE(client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), user).is_ok());
+    }
+    return *d;
+  }
+  void sync(const std::string& user) {
+    client::SyncEngine engine(device(user), [this] { return std::make_unique<LoopbackTransport>(service); });
+    REQUIRE(engine.sync().is_ok());
+  }
+  std::int64_t lock(server::Lock l) {
+    if (l.set_by.empty()) l.set_by = "hieutruong";
+    if (l.reason.empty()) l.reason = "Chốt điểm học kì";
+    auto id = server::add_lock(*admin, l, clock.now_unix_seconds());
+    INFO(id.status().message());
+    REQUIRE(id.is_ok());
+    return *id;
+  }
+  // Records, syncs, and returns the outcome code of that op.
+  std::string write(const std::string& user, const protocol::CellKey& cell, const std::string& value) {
+    auto op = device(user).record(cell, value);
+    INFO(op.status().message());
+    REQUIRE(op.is_ok());
+    sync(user);
+    return outcome(user, op->seq);
+  }
+  std::string outcome(const std::string& user, std::uint64_t seq) {
+    auto s = device(user).db().prepare("SELECT COALESCE(code, 'PENDING') || '|' || COALESCE(reason, '') FROM outbox WHERE seq = ?");
+    s.bind(1, seq);
+    REQUIRE(s.step());
+    const std::string r = s.text(0);
+    return r.substr(0, r.find('|'));
+  }
+  std::string last_reason(const std::string& user) {
+    auto s = device(user).db().prepare("SELECT reason FROM outbox ORDER BY seq DESC LIMIT 1");
+    REQUIRE(s.step());
+    return s.text(0);
+  }
+};
+
+server::Lock frozen(std::int64_t from = kT0) {
+  server::Lock l;
+  l.kind = "frozen";
+  l.starts_at = from;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("locks at every scope refuse only the cells they cover", "[e2e]") {
+  struct Scope {
+    const char* name;
+    server::Lock lock;
+  };
+  std::vector<Scope> scopes;
+  auto base = frozen();
+  scopes.push_back({"school", base});
+  auto grade = base;
+  grade.grade = 6;
+  scopes.push_back({"grade", grade});
+  auto cls = base;
+  cls.class_name = "6A";
+  scopes.push_back({"class", cls});
+  auto subj = base;
+  subj.subject = "Toán";
+  scopes.push_back({"subject", subj});
+  auto col = base;
+  col.column_kind = "GK";
+  col.term = "HK1";
+  scopes.push_back({"column kind", col});
+  for (const auto& scope : scopes) {
+    DYNAMIC_SECTION(scope.name) {
+      School s;
+      s.device("gv.toan.1");
+      s.device("gv.toan.2");
+      s.clock = ManualClock(kT0 - 10);
+      s.lock(scope.lock);
+      s.clock.advance(100);  // the lock is in force
+      const std::string covered = s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.GK"}, "8");
+      CHECK(covered == "TERM_LOCKED");
+      CHECK_THAT(s.last_reason("gv.toan.1"), Catch::Contains("hieutruong") && Catch::Contains("khóa #"));
+      // The server's value is restored on the teacher's machine.
+      CHECK(s.device("gv.toan.1").show("6A", "Toán")[0].cells.empty());
+      // Outside the scope: grade 8 is not grade 6 / class 6A; column CK is not GK.
+      const std::string outside = s.write("gv.toan.2", {"8A", "Toán", "HS8A01", "HK1.CK"}, "8");
+      const bool covers_outside = std::string(scope.name) == "school" || std::string(scope.name) == "subject";
+      CHECK(outside == (covers_outside ? "TERM_LOCKED" : "OK"));
+    }
+  }
+}
+
+TEST_CASE("entry closed refuses new marks but allows editing existing ones; frozen allows nothing", "[e2e]") {
+  School s;
+  REQUIRE(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "5") == "OK");
+  s.clock = ManualClock(kT0 - 10);
+  auto closed = frozen();
+  closed.kind = "entry_closed";
+  closed.term = "HK1";
+  const auto id = s.lock(closed);
+  s.clock.advance(3600);
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "6") == "OK");             // edit
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "6") == "ENTRY_CLOSED");   // new
+  CHECK_THAT(s.last_reason("gv.toan.1"), Catch::Contains("hết thời hạn nhập điểm mới"));
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A02", "HK2.TX1"}, "6") == "OK");             // HK2 is open
+  REQUIRE(server::remove_lock(*s.admin, id, "hieutruong", "mở lại", s.clock.now_unix_seconds()).is_ok());
+  s.lock(frozen(s.clock.now_unix_seconds()));
+  s.clock.advance(10);
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "7") == "TERM_LOCKED");    // no edits either
+}
+
+TEST_CASE("exceptions unlock narrowly until they expire; locks expire too", "[e2e]") {
+  School s;
+  s.device("gv.toan.1");
+  s.clock = ManualClock(kT0);
+  s.lock(frozen());
+  server::LockException e;
+  e.username = "gv.toan.1";
+  e.class_name = "6A";
+  e.column = "HK1.GK";
+  e.expires_at = kT0 + 1000;
+  e.reason = "Học sinh ốm, kiểm tra bù";
+  e.created_by = "hieutruong";
+  REQUIRE(server::add_exception(*s.admin, e, kT0).is_ok());
+  s.clock.advance(100);
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.GK"}, "8") == "OK");
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.CK"}, "8") == "TERM_LOCKED");  // other column
+  CHECK(s.write("gv.toan.2", {"8A", "Toán", "HS8A01", "HK1.GK"}, "8") == "TERM_LOCKED");  // other teacher
+  s.clock.advance(2000);  // the exception has expired
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.GK"}, "9") == "TERM_LOCKED");
+  CHECK(server::list_exceptions(*s.admin, s.clock.now_unix_seconds()).empty());
+
+  // A lock with an end stops applying at its end.
+  School t;
+  t.device("gv.toan.1");
+  t.clock = ManualClock(kT0);
+  auto until = frozen();
+  until.ends_at = kT0 + 500;
+  t.lock(until);
+  t.clock.advance(100);
+  CHECK(t.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.GK"}, "8") == "TERM_LOCKED");
+  t.clock.advance(500);
+  CHECK(t.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.GK"}, "8") == "OK");
+  // Only the HT (or an ADMIN) may lock.
+  auto l = frozen();
+  l.set_by = "gv.toan.1";
+  l.reason = "x";
+  CHECK(server::add_lock(*t.admin, l, kT0).status().code() == ErrorCode::kForbidden);
+}
+
+TEST_CASE("a lock set while a teacher is offline: marks typed before it arrive within the grace window", "[e2e]") {
+  School s;
+  auto& laptop = s.device("gv.toan.1");  // enrolled (and last in touch) a day before the lock
+  s.clock = ManualClock(kT0 - 600);
+  auto before = laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8");  // typed offline, before the lock
+  REQUIRE(before.is_ok());
+  s.clock = ManualClock(kT0);
+  s.lock(frozen());  // set while the laptop is offline
+  s.clock.advance(600);
+  auto after = laptop.record({"6A", "Toán", "HS6A02", "HK1.GK"}, "8");  // typed after the lock began
+  REQUIRE(after.is_ok());
+  s.clock.advance(3600);  // an hour later the laptop finds a network
+  s.sync("gv.toan.1");
+  CHECK(s.outcome("gv.toan.1", before->seq) == "OK");
+  CHECK(s.outcome("gv.toan.1", after->seq) == "TERM_LOCKED");
+  CHECK(laptop.status().rejected == 1);
+}
+
+TEST_CASE("the grace window closes, and a device cannot claim a time before its previous sync", "[e2e][fault]") {
+  School s;
+  auto& laptop = s.device("gv.toan.1");
+  s.clock = ManualClock(kT0 - 600);
+  auto late = laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8");
+  REQUIRE(late.is_ok());
+  s.clock = ManualClock(kT0);
+  s.lock(frozen());
+  s.clock.advance(73 * 3600);  // beyond the 72 h grace window
+  s.sync("gv.toan.1");
+  CHECK(s.outcome("gv.toan.1", late->seq) == "TERM_LOCKED");
+
+  // A device whose clock is set back claims its mark was typed before the
+  // lock; but it synced after the lock began, so the claim is bounded.
+  auto& other = s.device("gv.toan.2");
+  s.clock = ManualClock(kT0 + 60);
+  s.sync("gv.toan.2");  // in touch after the lock started
+  s.clock = ManualClock(kT0 - 3600);  // the teacher's clock says "before the lock"
+  auto forged = other.record({"8A", "Toán", "HS8A01", "HK1.GK"}, "9");
+  REQUIRE(forged.is_ok());
+  s.clock = ManualClock(kT0 + 120);
+  s.sync("gv.toan.2");
+  CHECK(s.outcome("gv.toan.2", forged->seq) == "TERM_LOCKED");
+}
+
+TEST_CASE("local times parse and print in Vietnam time", "[unit]") {
+  auto t = server::parse_local_time("2027-01-16T17:00");
+  REQUIRE(t.has_value());
+  CHECK(*t == 1800093600);  // 2027-01-16 10:00 UTC
+  CHECK(server::format_local_time(*t) == "16/01/2027 17:00");
+  CHECK(server::parse_local_time("2027-01-16").has_value());
+  CHECK_FALSE(server::parse_local_time("2027-02-30").has_value());
+  CHECK_FALSE(server::parse_local_time("16/01/2027").has_value());
+}
