@@ -164,6 +164,37 @@ int cmd_status(const std::string& dir, bool as_json) {
   return 0;
 }
 
+int cmd_inbox(const std::string& dir, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto refused = store->refused();
+  auto conflicts = store->my_conflicts();
+  if (as_json) {
+    json r = json::array(), c = json::array();
+    for (const auto& x : refused)
+      r.push_back({{"seq", x.seq}, {"class", x.cell.class_name}, {"subject", x.cell.subject},
+                   {"student", x.cell.student_code}, {"column", x.cell.column}, {"value", x.value}, {"code", x.code},
+                   {"reason", x.reason}, {"server_value", x.server_value}});
+    for (const auto& x : conflicts)
+      c.push_back({{"class", x.cell.class_name}, {"subject", x.cell.subject}, {"student", x.cell.student_code},
+                   {"column", x.cell.column}, {"current", x.current}, {"current_author", x.current_author},
+                   {"other", x.other}, {"other_author", x.other_author}});
+    std::cout << json{{"rejected", r}, {"conflicts", c}}.dump() << "\n";
+    return 0;
+  }
+  if (refused.empty() && conflicts.empty()) std::cout << "Hộp thư trống: không có thay đổi nào bị từ chối hay xung đột.\n";
+  for (const auto& x : refused) {
+    std::cout << "#" << x.seq << "  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code
+              << " · " << x.cell.column << " = \"" << x.value << "\" bị từ chối (" << x.code << ")\n    " << x.reason
+              << "\n    Giá trị trên máy chủ: " << (x.server_value.empty() ? "(trống)" : x.server_value) << "\n";
+  }
+  for (const auto& x : conflicts)
+    std::cout << "Xung đột  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code << " · "
+              << x.cell.column << ": đang dùng \"" << x.current << "\" (" << x.current_author << "), giữ lại \""
+              << x.other << "\" (" << x.other_author << ")\n";
+  return 0;
+}
+
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

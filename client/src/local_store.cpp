@@ -354,4 +354,42 @@ std::vector<ConflictInfo> LocalStore::conflicts(const std::string& class_name, c
   return out;
 }
 
+std::vector<RefusedOp> LocalStore::refused() {
+  std::vector<RefusedOp> out;
+  auto s = db_->prepare(
+      "SELECT o.seq, o.class_name, o.subject, o.student_code, o.col, o.value, o.code, o.reason, "
+      "COALESCE(c.server_value, ''), o.recorded_at FROM outbox o LEFT JOIN cells c ON c.class_name = o.class_name "
+      "AND c.subject = o.subject AND c.student_code = o.student_code AND c.col = o.col WHERE o.state = 2 ORDER BY o.seq");
+  while (s.step()) {
+    RefusedOp r;
+    r.seq = static_cast<std::uint64_t>(s.int64(0));
+    r.cell = {s.text(1), s.text(2), s.text(3), s.text(4)};
+    r.value = s.text(5);
+    r.code = s.text(6);
+    r.reason = s.text(7);
+    r.server_value = s.text(8);
+    r.recorded_at = s.int64(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ConflictInfo> LocalStore::my_conflicts() {
+  std::vector<ConflictInfo> out;
+  auto s = db_->prepare(
+      "SELECT class_name, subject, student_code, col, mine, current_value, current_author, other_value, other_author "
+      "FROM conflicts WHERE mine_involved = 1 ORDER BY id");
+  while (s.step()) {
+    ConflictInfo c;
+    c.cell = {s.text(0), s.text(1), s.text(2), s.text(3)};
+    c.mine = s.text(4);
+    c.current = s.text(5);
+    c.current_author = s.text(6);
+    c.other = s.text(7);
+    c.other_author = s.text(8);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace sodiem::client

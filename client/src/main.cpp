@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   show->add_option("SUBJECT", subject)->required();
   show->add_flag("--json", as_json);
 
+  auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
+  inbox->add_option("--data", dir)->required();
+  inbox->add_flag("--json", as_json);
+
   auto* grading = app.add_subcommand("grading", "Grading calculator (TT22, TT27)");
   grading->require_subcommand(1);
   auto* eval = grading->add_subcommand("eval", "One JSON request on stdin, one JSON answer on stdout");
@@ -73,6 +77,7 @@ int main(int argc, char** argv) {
     if (*sync) return cmd_sync(dir, as_json, sync_options);
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
+    if (*inbox) return cmd_inbox(dir, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem: " << e.what() << "\n";
     return 1;

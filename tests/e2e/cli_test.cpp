@@ -281,3 +281,38 @@ TEST_CASE("audit verify: intact after real syncs; an edited, deleted or reordere
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("mục nhật ký 4"));
 }
+
+TEST_CASE("a refusal reaches the teacher's inbox with its reason; the cell shows the server's value again", "[e2e]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.GK", "6"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  // The principal freezes HK1 of 6A while the server runs.
+  auto lock = run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--class", "6A", "--kind",
+                           "frozen", "--reason", "Chốt điểm học kì I", "--by", "hieutruong"});
+  INFO(lock.err);
+  REQUIRE(lock.exit_code == 0);
+  auto list = run_command({kServer, "lock", "list", "--data", s.demo.dir, "--json"});
+  CHECK_THAT(list.out, Catch::Contains("Chốt điểm học kì I"));
+  CHECK(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--kind", "frozen", "--reason", "x", "--by",
+                     "gv.toan.1"}).exit_code != 0);  // a teacher cannot lock
+
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.GK", "9"}).exit_code == 0);
+  auto sync = s.client({"sync", "--data", dir, "--json"});
+  REQUIRE(sync.exit_code == 0);  // a refusal is delivered, not retried
+  CHECK_THAT(sync.out, Catch::Contains("\"rejected\":1"));
+  auto inbox = nlohmann::json::parse(s.client({"inbox", "--data", dir, "--json"}).out);
+  REQUIRE(inbox["rejected"].size() == 1);
+  CHECK(inbox["rejected"][0]["code"] == "TERM_LOCKED");
+  CHECK(inbox["rejected"][0]["value"] == "9");
+  CHECK(inbox["rejected"][0]["server_value"] == "6");
+  CHECK_THAT(inbox["rejected"][0]["reason"].get<std::string>(),
+             Catch::Contains("hieutruong") && Catch::Contains("Chốt điểm học kì I") && Catch::Contains("yêu cầu điều chỉnh"));
+  auto show = nlohmann::json::parse(s.client({"show", "--data", dir, "6A", "Toán", "--json"}).out);
+  for (const auto& st : show["students"])
+    if (st["code"] == "HS6A01") CHECK(st["cells"]["HK1.GK"] == "6");
+  auto human = s.client({"inbox", "--data", dir});
+  CHECK_THAT(human.out, Catch::Contains("bị từ chối"));
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}

@@ -40,6 +40,16 @@ struct ConflictInfo {
   std::string other_author;
 };
 
+// A refused op, as the teacher's inbox shows it.
+struct RefusedOp {
+  std::uint64_t seq = 0;
+  protocol::CellKey cell;
+  std::string value;          // what the teacher typed
+  std::string code, reason;   // why the server refused it
+  std::string server_value;   // what stands on the server now
+  std::int64_t recorded_at = 0;
+};
+
 struct StudentCells {
   std::string code;
   std::string name;
@@ -85,6 +95,8 @@ class LocalStore {
   StatusReport status();
   std::vector<StudentCells> show(const std::string& class_name, const std::string& subject);
   std::vector<ConflictInfo> conflicts(const std::string& class_name, const std::string& subject);
+  std::vector<RefusedOp> refused();
+  std::vector<ConflictInfo> my_conflicts();
 
   sqlite::Db& db() { return *db_; }
 
