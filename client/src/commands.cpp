@@ -164,6 +164,18 @@ int cmd_status(const std::string& dir, bool as_json) {
   return 0;
 }
 
+int cmd_correction_request(const std::string& dir, const std::string& class_name, const std::string& subject,
+                           const std::string& student, const std::string& column, const std::string& value,
+                           const std::string& reason) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto op = store->request_correction({class_name, subject, student, column}, value, reason);
+  if (!op) return fail("không tạo được yêu cầu điều chỉnh: " + op.status().message(), exit_code_for(op.status()));
+  std::cout << "Đã lập yêu cầu điều chỉnh " << class_name << " · " << subject << " · " << student << " · " << column
+            << " → " << op->value << " (gửi khi đồng bộ, #" << op->seq << ")\n";
+  return 0;
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

@@ -15,7 +15,7 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -40,6 +40,11 @@ CREATE TABLE conflicts(id INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subject
                        current_value TEXT NOT NULL, current_author TEXT NOT NULL,
                        other_value TEXT NOT NULL, other_author TEXT NOT NULL, at INTEGER NOT NULL,
                        mine_involved INTEGER NOT NULL);
+)sql",
+                                                      R"sql(
+-- Op kind (0 = set, 1 = correction request) and its note (the reason).
+ALTER TABLE outbox ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN note TEXT NOT NULL DEFAULT '';
 )sql"};
 
 }  // namespace
@@ -133,7 +138,7 @@ bool LocalStore::assigned(const std::string& class_name, const std::string& subj
   return s.step();
 }
 
-Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
+Result<std::string> LocalStore::validate(const CellKey& cell, const std::string& value) {
   if (!enrollment()) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký với máy chủ: chạy `sodiem enroll` trước");
   if (!has_class(cell.class_name))
     return Status(ErrorCode::kInvalidValue, "lớp \"" + cell.class_name + "\" không có trong danh sách lớp của bạn");
@@ -149,7 +154,36 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
     return Status(ErrorCode::kForbidden,
                   homeroom ? "bạn không phải giáo viên chủ nhiệm lớp " + cell.class_name
                            : "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
-  auto normalized = normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
+  return normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
+}
+
+Result<Op> LocalStore::request_correction(const CellKey& cell, const std::string& value, const std::string& reason) {
+  auto normalized = validate(cell, value);
+  if (!normalized) return normalized.status();
+  if (reason.empty()) return Status(ErrorCode::kInvalidValue, "yêu cầu điều chỉnh cần ghi lý do (--reason)");
+  Op op;
+  op.cell = cell;
+  op.value = *normalized;
+  op.kind = protocol::OpKind::kCorrectionRequest;
+  op.note = reason;
+  op.recorded_at = clock_.now_unix_seconds();
+  // The cell itself does not change until the leadership approves.
+  sqlite::Transaction tx(*db_);
+  auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+  s.step();
+  op.seq = static_cast<std::uint64_t>(s.int64(0)) + 1;
+  s.reset();
+  db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
+               "note) VALUES(?, ?, ?, ?, ?, ?, 0, ?, 1, ?)")
+      .bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code).bind(5, cell.column)
+      .bind(6, op.value).bind(7, op.recorded_at).bind(8, reason)
+      .run();
+  tx.commit();
+  return op;
+}
+
+Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
+  auto normalized = validate(cell, value);
   if (!normalized) return normalized.status();
 
   Op op;
@@ -183,8 +217,8 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
 
 std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes) {
   std::vector<Op> ops;
-  auto s = db_->prepare("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at "
-                        "FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
+  auto s = db_->prepare("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
+                        "note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
   s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(max_ops));
   std::size_t bytes = 0;
   while (s.step()) {
@@ -194,7 +228,9 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
     op.value = s.text(5);
     op.base_version = static_cast<std::uint64_t>(s.int64(6));
     op.recorded_at = s.int64(7);
-    bytes += 32 + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
+    op.kind = static_cast<protocol::OpKind>(s.int64(8));
+    op.note = s.text(9);
+    bytes += 32 + op.note.size() + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
              op.cell.column.size() + op.value.size();
     if (!ops.empty() && bytes > max_bytes) break;
     ops.push_back(std::move(op));

@@ -47,6 +47,18 @@ int main(int argc, char** argv) {
   show->add_option("SUBJECT", subject)->required();
   show->add_flag("--json", as_json);
 
+  std::string reason;
+  auto* correction = app.add_subcommand("correction", "Correction requests after a lock");
+  correction->require_subcommand(1);
+  auto* creq = correction->add_subcommand("request", "Ask the leadership to change a locked cell");
+  creq->add_option("--data", dir)->required();
+  creq->add_option("CLASS", cls)->required();
+  creq->add_option("SUBJECT", subject)->required();
+  creq->add_option("STUDENT_CODE", student)->required();
+  creq->add_option("COLUMN", column)->required();
+  creq->add_option("NEW_VALUE", value)->required();
+  creq->add_option("--reason", reason, "Why the value must change")->required();
+
   auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
@@ -78,6 +90,7 @@ int main(int argc, char** argv) {
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
+    if (*creq) return cmd_correction_request(dir, cls, subject, student, column, value, reason);
   } catch (const std::exception& e) {
     std::cerr << "sodiem: " << e.what() << "\n";
     return 1;

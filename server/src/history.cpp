@@ -1,6 +1,7 @@
 #include "sodiem/server/history.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/directory.hpp"
@@ -31,9 +32,9 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
   }
   std::vector<HistoryEvent> events;
   auto s = db.prepare(
-      "SELECT c.version, c.kind, c.value, u.username, d.public_id || ' (' || d.name || ')', c.received_at, "
-      "c.recorded_at, c.current_version FROM changes c JOIN users u ON u.id = c.user_id "
-      "JOIN devices d ON d.id = c.device_id "
+      "SELECT c.version, c.kind, c.value, u.username, COALESCE(d.public_id || ' (' || d.name || ')', 'máy chủ'), "
+      "c.received_at, c.recorded_at, c.current_version, COALESCE(c.note, '') FROM changes c "
+      "JOIN users u ON u.id = c.user_id LEFT JOIN devices d ON d.id = c.device_id "
       "WHERE c.class_id = ? AND c.subject_id = ? AND c.student_id = ? AND c.col = ? ORDER BY c.version");
   s.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
   std::string current;
@@ -46,8 +47,10 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     e.at = s.int64(5);
     e.recorded_at = s.int64(6);
     e.old_value = current;
+    e.order = 2 * s.int64(0);
     if (s.int64(1) == 0) {
       e.outcome = "OK";
+      e.reason = s.text(8);
       current = e.new_value;
     } else {
       e.outcome = "CONFLICT";
@@ -55,10 +58,42 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     }
     events.push_back(std::move(e));
   }
+  // Correction requests: filed, then approved (a version above) or refused.
+  auto q = db.prepare(
+      "SELECT r.id, r.old_value, r.new_value, r.reason, u.username, d.public_id || ' (' || d.name || ')', "
+      "r.requested_at, r.status, COALESCE(r.decided_by, ''), COALESCE(r.decision_comment, ''), COALESCE(r.decided_at, 0), "
+      "COALESCE(r.applied_version, 0) "
+      "FROM corrections r JOIN users u ON u.id = r.requested_by JOIN devices d ON d.id = r.device_id "
+      "WHERE r.class_id = ? AND r.subject_id = ? AND r.student_id = ? AND r.col = ?");
+  q.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
+  while (q.step()) {
+    HistoryEvent e;
+    e.outcome = "CORRECTION_REQUESTED";
+    e.old_value = q.text(1);
+    e.new_value = q.text(2);
+    e.reason = "yêu cầu điều chỉnh #" + std::to_string(q.int64(0)) + ": " + q.text(3);
+    e.author = q.text(4);
+    e.device = q.text(5);
+    e.at = q.int64(6);
+    e.order = q.int64(11) ? 2 * q.int64(11) - 1 : std::numeric_limits<std::int64_t>::max() - 1;
+    events.push_back(e);
+    if (q.text(7) == "refused") {
+      HistoryEvent r;
+      r.outcome = "CORRECTION_REFUSED";
+      r.old_value = e.old_value;
+      r.new_value = e.new_value;
+      r.reason = "yêu cầu #" + std::to_string(q.int64(0)) + " bị từ chối: " + q.text(9);
+      r.author = q.text(8);
+      r.device = "máy chủ";
+      r.at = q.int64(10);
+      r.order = std::numeric_limits<std::int64_t>::max();
+      events.push_back(std::move(r));
+    }
+  }
   auto r = db.prepare(
       "SELECT o.code, o.reason, o.value, u.username, d.public_id || ' (' || d.name || ')', o.at FROM op_outcomes o "
       "JOIN devices d ON d.id = o.device_id JOIN users u ON u.id = d.user_id "
-      "WHERE o.class_id = ? AND o.subject_id = ? AND o.student_id = ? AND o.col = ? AND o.code NOT IN ('OK', 'CONFLICT')");
+      "WHERE o.class_id = ? AND o.subject_id = ? AND o.student_id = ? AND o.col = ? AND o.code NOT IN ('OK', 'CONFLICT')");  // filed corrections are OK: listed above
   r.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
   while (r.step()) {
     HistoryEvent e;
@@ -68,9 +103,12 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     e.author = r.text(3);
     e.device = r.text(4);
     e.at = r.int64(5);
+    e.order = std::numeric_limits<std::int64_t>::max() - 2;
     events.push_back(std::move(e));
   }
-  std::stable_sort(events.begin(), events.end(), [](const HistoryEvent& a, const HistoryEvent& b) { return a.at < b.at; });
+  std::stable_sort(events.begin(), events.end(), [](const HistoryEvent& a, const HistoryEvent& b) {
+    return a.at != b.at ? a.at < b.at : a.order < b.order;
+  });
   return events;
 }
 

@@ -31,7 +31,10 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
       select_version_by_seq_(db.prepare(
           "SELECT version, class_id, subject_id, student_id, col FROM changes WHERE device_id = ? AND seq = ?")),
-      update_high_seq_(db.prepare("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?")) {}
+      update_high_seq_(db.prepare("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?")),
+      insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
+                                    "new_value, reason, requested_by, device_id, seq, requested_at) "
+                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
 
 Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                                          const std::string& col) {
@@ -196,6 +199,29 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     auto value = normalize_cell_value(homeroom ? nullptr : &subj->info, op.cell.column, op.value);
     if (!value) {
       refuse(op, ErrorCode::kInvalidValue, value.status().message());
+      continue;
+    }
+    if (op.kind == protocol::OpKind::kCorrectionRequest) {
+      // Filed for the leadership to decide; locks do not apply to asking.
+      if (op.note.empty()) {
+        refuse(op, ErrorCode::kInvalidValue, "Yêu cầu điều chỉnh cần ghi lý do");
+        continue;
+      }
+      insert_correction_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column)
+          .bind(5, cur.exists ? cur.value : std::string()).bind(6, *value).bind(7, op.note).bind(8, device.user_id)
+          .bind(9, device.row_id).bind(10, op.seq).bind(11, now);
+      insert_correction_.run();
+      OpOutcome out;
+      out.seq = op.seq;
+      out.code = ErrorCode::kOk;
+      out.reason = "Đã gửi yêu cầu điều chỉnh #" + std::to_string(db_.last_insert_rowid()) + " (\"" +
+                   (cur.exists ? cur.value : std::string()) + "\" → \"" + *value + "\"), chờ Ban giám hiệu duyệt";
+      if (cur.exists) {
+        out.current_value = cur.value;
+        out.current_version = cur.version;
+        out.current_author = directory_.username_of(cur.user_id);
+      }
+      record_outcome(op, out);
       continue;
     }
     // Lock periods. The device's claimed time is not trusted blindly: it is

@@ -12,6 +12,7 @@
 
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/history.hpp"
+#include "sodiem/server/corrections.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
@@ -273,6 +274,41 @@ int cmd_exception(const std::string& action, const std::string& dir, const LockA
   return 0;
 }
 
+int cmd_correction(const std::string& action, const std::string& dir, const LockArgs& a, const std::string& status) {
+  auto db = open_existing(dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (action == "approve") {
+    auto version = approve_correction(*db, a.id, a.by, a.reason, now);
+    if (!version) return fail_status(version.status());
+    std::cout << "Đã duyệt yêu cầu #" << a.id << ": phiên bản mới " << *version << "\n";
+    return 0;
+  }
+  if (action == "refuse") {
+    if (auto st = refuse_correction(*db, a.id, a.by, a.reason, now); !st) return fail_status(st);
+    std::cout << "Đã từ chối yêu cầu #" << a.id << "\n";
+    return 0;
+  }
+  auto list = list_corrections(*db, status);
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : list)
+      out.push_back({{"id", c.id}, {"class", c.class_name}, {"subject", c.subject}, {"student", c.student_code},
+                     {"name", c.student_name}, {"column", c.column}, {"old", c.old_value}, {"new", c.new_value},
+                     {"reason", c.reason}, {"requested_by", c.requested_by}, {"status", c.status},
+                     {"decided_by", c.decided_by}, {"comment", c.decision_comment}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "Không có yêu cầu điều chỉnh nào.\n";
+  for (const auto& c : list)
+    std::cout << "#" << c.id << "  [" << c.status << "]  " << c.class_name << " · " << c.subject << " · "
+              << c.student_code << " " << c.student_name << " · " << c.column << ": \"" << c.old_value << "\" → \""
+              << c.new_value << "\"  do " << c.requested_by << " (" << format_local_time(c.requested_at)
+              << "): " << c.reason << (c.decided_by.empty() ? "" : "  — " + c.decided_by + ": " + c.decision_comment)
+              << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -346,6 +382,17 @@ int main(int argc, char** argv) {
   exc->add_option("--by", la.by, "Username of the HT (or ADMIN)");
   exc->add_flag("--json", la.json);
 
+  std::string status_filter;
+  auto* corr = app.add_subcommand("correction", "Correction requests: list | approve | refuse (HT, PHT)");
+  corr->add_option("ACTION", action, "list | approve | refuse")->required()->check(
+      CLI::IsMember({"list", "approve", "refuse"}));
+  corr->add_option("ID", la.id, "Request to decide");
+  corr->add_option("--data", dir, "Directory for all server state")->required();
+  corr->add_option("--by", la.by, "Username of the HT or PHT deciding");
+  corr->add_option("--comment", la.reason, "Decision comment (required to refuse)");
+  corr->add_option("--status", status_filter, "pending | approved | refused");
+  corr->add_flag("--json", la.json);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
@@ -357,6 +404,7 @@ int main(int argc, char** argv) {
     if (*history) return cmd_history(dir, cell, as_json);
     if (*lock) return cmd_lock(action, dir, la);
     if (*exc) return cmd_exception(action, dir, la);
+    if (*corr) return cmd_correction(action, dir, la, status_filter);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 5> kMigrations{R"sql(
+constexpr std::array<std::string_view, 6> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -88,6 +88,17 @@ CREATE TABLE lock_exceptions(id INTEGER PRIMARY KEY, username TEXT, class_name T
                              created_at INTEGER NOT NULL, removed_at INTEGER, removed_by TEXT);
 -- When each device last opened a session: the floor of its claimed op times.
 ALTER TABLE devices ADD COLUMN session_floor INTEGER NOT NULL DEFAULT 0;
+)sql",
+                                                      R"sql(
+-- Correction requests after a lock (giấy đề nghị thay đổi thông tin).
+CREATE TABLE corrections(id INTEGER PRIMARY KEY, class_id INTEGER NOT NULL, subject_id INTEGER NOT NULL,
+                         student_id INTEGER NOT NULL, col TEXT NOT NULL, old_value TEXT NOT NULL,
+                         new_value TEXT NOT NULL, reason TEXT NOT NULL, requested_by INTEGER NOT NULL,
+                         device_id INTEGER NOT NULL, seq INTEGER NOT NULL, requested_at INTEGER NOT NULL,
+                         status TEXT NOT NULL DEFAULT 'pending', decided_by TEXT, decided_at INTEGER,
+                         decision_comment TEXT, applied_version INTEGER);
+-- Why a version exists when it did not come straight from a teacher's op.
+ALTER TABLE changes ADD COLUMN note TEXT;
 )sql"};
 
 }  // namespace

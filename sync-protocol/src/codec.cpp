@@ -98,8 +98,13 @@ json to_json(const Push& m) {
   std::uint64_t prev_seq = 0;
   std::int64_t prev_t = 0;
   for (const Op& op : m.ops) {
-    ops.push_back(json::array({op.seq - prev_seq, op.cell.class_name, op.cell.subject, op.cell.student_code,
-                               op.cell.column, op.value, op.base_version, op.recorded_at - prev_t}));
+    json e = json::array({op.seq - prev_seq, op.cell.class_name, op.cell.subject, op.cell.student_code,
+                          op.cell.column, op.value, op.base_version, op.recorded_at - prev_t});
+    if (op.kind != OpKind::kSet) {  // plain sets stay 8 elements long
+      e.push_back(static_cast<int>(op.kind));
+      e.push_back(op.note);
+    }
+    ops.push_back(std::move(e));
     prev_seq = op.seq;
     prev_t = op.recorded_at;
   }
@@ -179,7 +184,7 @@ Message push_from(const json& j) {
   std::uint64_t seq = 0;
   std::int64_t t = 0;
   for (const json& e : ops) {
-    tuple(e, 8, "o");
+    if (!e.is_array() || (e.size() != 8 && e.size() != 10)) fail("'o' entry must be an array of 8 or 10");
     Op op;
     auto dseq = get_uint(e[0], "o.seq");
     if (dseq == 0) fail("field 'o.seq' must increase within a push");
@@ -193,6 +198,12 @@ Message push_from(const json& j) {
     op.base_version = get_uint(e[6], "o.base_version");
     t += get_int(e[7], "o.recorded_at");
     op.recorded_at = t;
+    if (e.size() == 10) {
+      const auto kind = get_uint(e[8], "o.kind");
+      if (kind > 1) fail("field 'o.kind' is unknown");
+      op.kind = static_cast<OpKind>(kind);
+      op.note = get_string(e[9], "o.note", kMaxValueBytes);
+    }
     m.ops.push_back(std::move(op));
   }
   return m;

@@ -316,3 +316,62 @@ TEST_CASE("a refusal reaches the teacher's inbox with its reason; the cell shows
   CHECK_THAT(human.out, Catch::Contains("bị từ chối"));
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
+
+TEST_CASE("correction after lock: request, approve → new version with history; refuse → nothing changes", "[e2e]") {
+  School s;
+  const std::string dir = s.tmp / "teacher";
+  s.enroll(dir, "gv.toan.1");
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "4"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A02", "HK1.CK", "5"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  REQUIRE(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
+                       "Khóa sổ HK1", "--by", "hieutruong"}).exit_code == 0);
+  // The teacher finds a marking mistake after the lock.
+  auto req = s.client({"correction", "request", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "7", "--reason",
+                       "Cộng nhầm điểm bài kiểm tra"});
+  INFO(req.err);
+  REQUIRE(req.exit_code == 0);
+  REQUIRE(s.client({"correction", "request", "--data", dir, "6A", "Toán", "HS6A02", "HK1.CK", "9", "--reason",
+                    "Học sinh xin nâng điểm"}).exit_code == 0);
+  CHECK(s.client({"correction", "request", "--data", dir, "6A", "Toán", "HS6A02", "HK1.CK", "11", "--reason", "x"})
+            .exit_code != 0);  // still validated
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+
+  auto list = nlohmann::json::parse(
+      run_command({kServer, "correction", "list", "--data", s.demo.dir, "--status", "pending", "--json"}).out);
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["old"] == "4");
+  CHECK(list[0]["new"] == "7");
+  const std::string first = std::to_string(list[0]["id"].get<int>()), second = std::to_string(list[1]["id"].get<int>());
+  // A teacher cannot approve; the principal can. Refusing needs a comment.
+  CHECK(run_command({kServer, "correction", "approve", first, "--data", s.demo.dir, "--by", "gv.toan.1"}).exit_code != 0);
+  auto ok = run_command({kServer, "correction", "approve", first, "--data", s.demo.dir, "--by", "hieutruong",
+                         "--comment", "Đồng ý theo biên bản"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong"}).exit_code != 0);
+  REQUIRE(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong",
+                       "--comment", "Không có căn cứ"}).exit_code == 0);
+  CHECK(run_command({kServer, "correction", "approve", second, "--data", s.demo.dir, "--by", "hieutruong"}).exit_code != 0);
+
+  // The approved value reaches the teacher; the refused one changed nothing.
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  auto show = nlohmann::json::parse(s.client({"show", "--data", dir, "6A", "Toán", "--json"}).out);
+  for (const auto& st : show["students"]) {
+    if (st["code"] == "HS6A01") CHECK(st["cells"]["HK1.CK"] == "7");
+    if (st["code"] == "HS6A02") CHECK(st["cells"]["HK1.CK"] == "5");
+  }
+  auto history = nlohmann::json::parse(
+      run_command({kServer, "history", "--data", s.demo.dir, "6A", "Toán", "HS6A01", "HK1.CK", "--json"}).out);
+  REQUIRE(history.size() == 3);
+  CHECK(history[0]["new"] == "4");
+  CHECK(history[1]["outcome"] == "CORRECTION_REQUESTED");
+  CHECK(history[2]["old"] == "4");
+  CHECK(history[2]["new"] == "7");
+  CHECK_THAT(history[2]["reason"].get<std::string>(), Catch::Contains("hieutruong") && Catch::Contains("Cộng nhầm"));
+  auto refused = nlohmann::json::parse(
+      run_command({kServer, "history", "--data", s.demo.dir, "6A", "Toán", "HS6A02", "HK1.CK", "--json"}).out);
+  CHECK(refused.back()["outcome"] == "CORRECTION_REFUSED");
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.CK' AND value = '5'") == 1);
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}

@@ -27,6 +27,8 @@ std::string cbor(const nlohmann::json& j) {
 
 TEST_CASE("push round-trips with delta-coded seqs and times", "[protocol]") {
   Push p{42, {make_op(5, "8.5", 1763900000), make_op(6, "", 1763899990), make_op(9, "Đ", 1763900100)}};
+  p.ops[1].kind = OpKind::kCorrectionRequest;
+  p.ops[1].note = "Nhập nhầm cột";
   Push q = round_trip(p);
   CHECK(q.batch_id == 42);
   CHECK(q.ops == p.ops);

@@ -13,6 +13,9 @@ int cmd_set(const std::string& dir, const std::string& class_name, const std::st
             const std::string& student, const std::string& column, const std::string& value);
 int cmd_sync(const std::string& dir, bool json, const SyncOptions& options);
 int cmd_status(const std::string& dir, bool json);
+int cmd_correction_request(const std::string& dir, const std::string& class_name, const std::string& subject,
+                           const std::string& student, const std::string& column, const std::string& value,
+                           const std::string& reason);
 int cmd_inbox(const std::string& dir, bool json);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
 

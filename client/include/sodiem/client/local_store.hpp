@@ -78,6 +78,10 @@ class LocalStore {
   // Validates against the local roster, the user's assignments and the
   // grading rules, then writes cell + outbox op in one transaction.
   Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value);
+  // Files a request to change a (locked) cell; the cell stays as it is until
+  // the HT/PHT approves. Same checks as record(), plus a reason.
+  Result<protocol::Op> request_correction(const protocol::CellKey& cell, const std::string& value,
+                                          const std::string& reason);
 
   // ---- sync support
   std::vector<protocol::Op> pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes);
@@ -101,6 +105,8 @@ class LocalStore {
   sqlite::Db& db() { return *db_; }
 
  private:
+  // Checks a cell and value against the roster, assignments and rules.
+  Result<std::string> validate(const protocol::CellKey& cell, const std::string& value);
   std::string meta(const std::string& key, const std::string& fallback = "");
   void set_meta(const std::string& key, const std::string& value);
 

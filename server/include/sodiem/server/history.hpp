@@ -21,6 +21,9 @@ struct HistoryEvent {
   std::string new_value;
   std::string reason;
   std::uint64_t version = 0;
+  // Orders events of the same second: versions by number, a correction
+  // request just before the version it produced, refusals after.
+  std::int64_t order = 0;
 };
 
 Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string& class_name,

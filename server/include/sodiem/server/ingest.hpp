@@ -57,6 +57,7 @@ class Ingestor {
   sqlite::Stmt select_outcome_;
   sqlite::Stmt select_version_by_seq_;
   sqlite::Stmt update_high_seq_;
+  sqlite::Stmt insert_correction_;
   LockBook locks_;
 };
 

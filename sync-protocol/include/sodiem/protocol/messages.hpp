@@ -27,6 +27,11 @@ struct CellKey {
   bool operator==(const CellKey&) const = default;
 };
 
+enum class OpKind : std::uint8_t {
+  kSet = 0,                // write the cell
+  kCorrectionRequest = 1,  // ask the leadership to change a locked cell (note = reason)
+};
+
 // One recorded change. Identity is (device_id, seq); device_id is implied by
 // the authenticated connection. base_version is the server version of the
 // cell the author saw (0 = none). An empty value clears the cell.
@@ -36,6 +41,8 @@ struct Op {
   std::string value;
   std::uint64_t base_version = 0;
   std::int64_t recorded_at = 0;  // device clock, unix seconds
+  OpKind kind = OpKind::kSet;
+  std::string note;  // correction request: the reason
   bool operator==(const Op&) const = default;
 };
 

@@ -1,0 +1,35 @@
+// Correction requests after a lock: filed by teachers through sync (an op of
+// kind kCorrectionRequest), decided by the HT or a PHT. An approved request
+// becomes a new version of the cell, linked to the request, in the same
+// transaction as its audit entry; the old value stays in the cell's history.
+// Functions take the open database; not thread-safe.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sodiem/core/status.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+struct Correction {
+  std::int64_t id = 0;
+  std::string class_name, subject, student_code, student_name, column;
+  std::string old_value, new_value, reason;
+  std::string requested_by;
+  std::int64_t requested_at = 0;
+  std::string status;  // pending | approved | refused
+  std::string decided_by, decision_comment;
+  std::int64_t decided_at = 0;
+  std::uint64_t applied_version = 0;
+};
+
+std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& status_filter);
+// approver must hold HT or PHT.
+Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                         const std::string& comment, std::int64_t now);
+Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
+                         std::int64_t now);
+
+}  // namespace sodiem::server

@@ -1,0 +1,116 @@
+#include "sodiem/server/corrections.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+namespace {
+
+Status check_approver(sqlite::Db& db, const std::string& username) {
+  auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
+  const std::string roles = "," + s.text(0) + ",";
+  if (s.int64(1) != 0) return Status(ErrorCode::kUnauthenticated, "tài khoản " + username + " đã bị khóa");
+  if (roles.find(",HT,") == std::string::npos && roles.find(",PHT,") == std::string::npos)
+    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh; " +
+                                             username + " không có quyền này");
+  return Status::ok();
+}
+
+constexpr const char* kSelect =
+    "SELECT r.id, c.name, COALESCE(s.name, ?), st.code, st.full_name, r.col, r.old_value, r.new_value, r.reason, "
+    "u.username, r.requested_at, r.status, COALESCE(r.decided_by, ''), COALESCE(r.decision_comment, ''), "
+    "COALESCE(r.decided_at, 0), COALESCE(r.applied_version, 0), r.class_id, r.subject_id, r.student_id, "
+    "r.requested_by, r.device_id, r.seq "
+    "FROM corrections r JOIN classes c ON c.id = r.class_id LEFT JOIN subjects s ON s.id = r.subject_id "
+    "JOIN students st ON st.id = r.student_id JOIN users u ON u.id = r.requested_by ";
+
+Correction from_row(sqlite::Stmt& s) {
+  Correction c;
+  c.id = s.int64(0);
+  c.class_name = s.text(1);
+  c.subject = s.text(2);
+  c.student_code = s.text(3);
+  c.student_name = s.text(4);
+  c.column = s.text(5);
+  c.old_value = s.text(6);
+  c.new_value = s.text(7);
+  c.reason = s.text(8);
+  c.requested_by = s.text(9);
+  c.requested_at = s.int64(10);
+  c.status = s.text(11);
+  c.decided_by = s.text(12);
+  c.decision_comment = s.text(13);
+  c.decided_at = s.int64(14);
+  c.applied_version = static_cast<std::uint64_t>(s.int64(15));
+  return c;
+}
+
+}  // namespace
+
+std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& status_filter) {
+  std::vector<Correction> out;
+  auto s = db.prepare(std::string(kSelect) + "WHERE ? = '' OR r.status = ? ORDER BY r.id");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, status_filter).bind(3, status_filter);
+  while (s.step()) out.push_back(from_row(s));
+  return out;
+}
+
+Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                         const std::string& comment, std::int64_t now) {
+  if (auto st = check_approver(db, approver); !st) return st;
+  sqlite::Transaction tx(db);
+  auto s = db.prepare(std::string(kSelect) + "WHERE r.id = ?");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, id);
+  if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id));
+  const Correction c = from_row(s);
+  const std::int64_t class_id = s.int64(16), subject_id = s.int64(17), student_id = s.int64(18),
+                     user_id = s.int64(19);
+  s.reset();
+  if (c.status != "pending")
+    return Status(ErrorCode::kInvalidValue, "yêu cầu #" + std::to_string(id) + " đã được xử lý (" + c.status + ")");
+  const std::string note = "điều chỉnh #" + std::to_string(id) + " do " + approver + " duyệt: " + c.reason;
+  // The server itself writes the version (device 0), so every device,
+  // including the requester's, pulls it.
+  db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+             "recorded_at, received_at, current_version, note) VALUES(0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, 0, ?)")
+      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.column).bind(5, c.new_value)
+      .bind(6, user_id).bind(7, now).bind(8, now).bind(9, note).run();
+  const auto version = static_cast<std::uint64_t>(db.last_insert_rowid());
+  db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
+             "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET value = excluded.value, "
+             "version = excluded.version, device_id = 0, user_id = excluded.user_id")
+      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.column).bind(5, c.new_value)
+      .bind(6, version).bind(7, user_id).run();
+  db.prepare("UPDATE corrections SET status = 'approved', decided_by = ?, decided_at = ?, decision_comment = ?, "
+             "applied_version = ? WHERE id = ?")
+      .bind(1, approver).bind(2, now).bind(3, comment).bind(4, version).bind(5, id).run();
+  append_audit(db, {now, approver, "", "correction_approved",
+                    nlohmann::json{{"id", id}, {"class", c.class_name}, {"subject", c.subject},
+                                   {"student", c.student_code}, {"column", c.column}, {"old", c.old_value},
+                                   {"new", c.new_value}, {"version", version}, {"comment", comment}}
+                        .dump()});
+  tx.commit();
+  return version;
+}
+
+Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
+                         std::int64_t now) {
+  if (auto st = check_approver(db, approver); !st) return st;
+  if (comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do (--comment)");
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE corrections SET status = 'refused', decided_by = ?, decided_at = ?, decision_comment = ? "
+             "WHERE id = ? AND status = 'pending'")
+      .bind(1, approver).bind(2, now).bind(3, comment).bind(4, id).run();
+  if (db.changes() == 0)
+    return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id) + " đang chờ duyệt");
+  append_audit(db, {now, approver, "", "correction_refused", nlohmann::json{{"id", id}, {"comment", comment}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+}  // namespace sodiem::server
