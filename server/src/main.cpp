@@ -14,6 +14,7 @@
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/progress.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -309,6 +310,28 @@ int cmd_correction(const std::string& action, const std::string& dir, const Lock
   return 0;
 }
 
+int cmd_progress(const std::string& dir, const std::string& term, bool as_json) {
+  auto db = open_existing(dir);
+  auto rows = entry_progress(*db, term);
+  if (!rows) return fail_status(rows.status());
+  if (as_json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : *rows)
+      out.push_back({{"class", r.class_name}, {"subject", r.subject}, {"teachers", r.teachers},
+                     {"required", r.required}, {"filled", r.filled}, {"deadline", r.deadline}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::cout << "Tiến độ cập nhật " << term << (rows->empty() || rows->front().deadline.empty() ? "" : ", hạn nhập "
+                                                   + rows->front().deadline) << "\n";
+  for (const auto& r : *rows) {
+    const int pct = r.required ? r.filled * 100 / r.required : 100;
+    std::cout << "  " << r.class_name << "  " << r.subject << "  " << r.filled << "/" << r.required << " (" << pct
+              << "%)  " << r.teachers << (pct < 100 ? "" : "  ✔") << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -393,6 +416,12 @@ int main(int argc, char** argv) {
   corr->add_option("--status", status_filter, "pending | approved | refused");
   corr->add_flag("--json", la.json);
 
+  std::string term = "HK1";
+  auto* progress = app.add_subcommand("progress", "Data-entry progress per class × subject (tiến độ cập nhật)");
+  progress->add_option("--data", dir, "Directory for all server state")->required();
+  progress->add_option("--term", term, "HK1 | HK2");
+  progress->add_flag("--json", as_json);
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
@@ -405,6 +434,7 @@ int main(int argc, char** argv) {
     if (*lock) return cmd_lock(action, dir, la);
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
+    if (*progress) return cmd_progress(dir, term, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
     return 1;

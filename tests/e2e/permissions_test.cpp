@@ -8,6 +8,7 @@
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/server/history.hpp"
+#include "sodiem/server/progress.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "test_school.hpp"
@@ -179,4 +180,30 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
   CHECK((*h)[2].new_value == "12");
   CHECK_THAT((*h)[2].reason, Catch::Contains("0 đến 10"));
   CHECK_FALSE(server::cell_history(*db, "6A", "Toán", "HS9Z99", "HK1.GK").is_ok());
+}
+
+TEST_CASE("progress counts the required cells filled per class and subject", "[e2e]") {
+  School school;
+  auto& laptop = school.device("gv.toan.1");
+  for (const char* col : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.NX", "HK2.TX1"})
+    REQUIRE(laptop.record({"6A", "Toán", "HS6A01", col}, std::string(col) == "HK1.NX" ? "Chăm" : "8").is_ok());
+  REQUIRE(laptop.record({"6A", "Toán", "HS6A02", "HK1.CK"}, "").is_ok());  // cleared: not filled
+  school.sync("gv.toan.1");
+  auto db = server::open_server_db(server::DataPaths{school.demo.dir}.db());
+  auto rows = server::entry_progress(*db, "HK1");
+  REQUIRE(rows.is_ok());
+  const server::ProgressRow* toan = nullptr;
+  const server::ProgressRow* gdcd = nullptr;
+  for (const auto& r : *rows) {
+    if (r.class_name == "6A" && r.subject == "Toán") toan = &r;
+    if (r.class_name == "6A" && r.subject == "Giáo dục công dân") gdcd = &r;
+  }
+  REQUIRE(toan);
+  CHECK(toan->required == 40 * 6);  // 4 regular (140 periods) + mid-term + end-term
+  CHECK(toan->filled == 3);         // the comment, HK2 and the cleared cell do not count
+  CHECK(toan->teachers == "gv.toan.1");
+  CHECK(toan->deadline == "2027-01-23");
+  REQUIRE(gdcd);
+  CHECK(gdcd->required == 40 * 4);  // 35 periods: 2 regular
+  CHECK_FALSE(server::entry_progress(*db, "HK3").is_ok());
 }
