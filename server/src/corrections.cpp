@@ -73,6 +73,14 @@ Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const 
   s.reset();
   if (c.status != "pending")
     return Status(ErrorCode::kInvalidValue, "yêu cầu #" + std::to_string(id) + " đã được xử lý (" + c.status + ")");
+  {
+    auto a = db.prepare("SELECT 1 FROM confirmations WHERE class_id = ? AND term = ? AND step = 'approve' "
+                        "AND revoked_at IS NULL");
+    a.bind(1, class_id).bind(2, c.column.substr(0, 3));
+    if (a.step())
+      return Status(ErrorCode::kApprovedReadOnly, "kết quả " + c.column.substr(0, 3) + " lớp " + c.class_name +
+                                                      " đã được phê duyệt; cần hủy phê duyệt trước khi điều chỉnh");
+  }
   const std::string note = "điều chỉnh #" + std::to_string(id) + " do " + approver + " duyệt: " + c.reason;
   // The server itself writes the version (device 0), so every device,
   // including the requester's, pulls it.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/confirmations.hpp"
 
 namespace sodiem::server {
 
@@ -162,6 +163,17 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     device.high_seq = op.seq;
     cur_class = cur_subject = cur_student = 0;
     known = nullptr;
+    if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm) {
+      const Status st = op.kind == protocol::OpKind::kRegisterKey
+                            ? register_key(db_, *user, device.row_id, op, now)
+                            : confirm_step(db_, directory_, *user, op, now);
+      OpOutcome out;
+      out.seq = op.seq;
+      out.code = st.code();
+      out.reason = st.message();
+      record_outcome(op, out);
+      continue;
+    }
 
     const ClassRow* cls = directory_.class_by_name(op.cell.class_name);
     if (!cls) {
@@ -227,7 +239,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     // Lock periods. The device's claimed time is not trusted blindly: it is
     // bounded below by the start of its previous session with the server
     // (anything typed earlier would have been sent then) and above by now.
-    if (!locks_.empty()) {
+    if (locks_.active()) {
       const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
       const LockDecision decision =
           locks_.check({user->username, cls->grade, cls->name, op.cell.subject, op.cell.column,

@@ -103,6 +103,12 @@ void LockBook::load(sqlite::Db& db, std::int64_t now) {
   locks_.clear();
   exceptions_.clear();
   terms_.clear();
+  approved_.clear();
+  {
+    auto s = db.prepare("SELECT c.name, r.term FROM confirmations r JOIN classes c ON c.id = r.class_id "
+                        "WHERE r.step = 'approve' AND r.revoked_at IS NULL");
+    while (s.step()) approved_.emplace(s.text(0), s.text(1));
+  }
   {
     auto s = db.prepare(std::string("SELECT ") + kLockColumns +
                         " FROM locks WHERE removed_at IS NULL AND (ends_at = 0 OR ends_at > ?)");
@@ -137,10 +143,17 @@ std::string LockBook::term_of(const std::string& column) const {
 
 LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std::int64_t now) const {
   LockDecision d;
-  if (locks_.empty()) return d;
+  if (!active()) return d;
   auto col = Column::parse(t.column);
   const std::string kind = col ? column_kind_of(*col) : "";
   const std::string term = term_of(t.column);
+  if (approved_.contains({t.class_name, term})) {
+    d.code = ErrorCode::kApprovedReadOnly;
+    d.reason = "Kết quả " + term + " lớp " + t.class_name +
+               " đã được Hiệu trưởng phê duyệt và chỉ được xem; mọi thay đổi cần Hiệu trưởng hủy phê duyệt "
+               "(có ghi lý do) hoặc một yêu cầu điều chỉnh được duyệt sau đó.";
+    return d;
+  }
   const Lock* blocking = nullptr;
   bool grace_used = false;
   for (const Lock& l : locks_) {

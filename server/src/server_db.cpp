@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 6> kMigrations{R"sql(
+constexpr std::array<std::string_view, 7> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -99,6 +99,17 @@ CREATE TABLE corrections(id INTEGER PRIMARY KEY, class_id INTEGER NOT NULL, subj
                          decision_comment TEXT, applied_version INTEGER);
 -- Why a version exists when it did not come straight from a teacher's op.
 ALTER TABLE changes ADD COLUMN note TEXT;
+)sql",
+                                                      R"sql(
+-- Each user's Ed25519 public key; the private key stays on their device.
+CREATE TABLE signing_keys(user_id INTEGER PRIMARY KEY REFERENCES users(id), public_key TEXT NOT NULL,
+                          registered_at INTEGER NOT NULL, device_id INTEGER NOT NULL);
+-- Signed confirmation steps (subject, class, review, approve) with the exact
+-- document signed. subject_id NULL = the whole class.
+CREATE TABLE confirmations(id INTEGER PRIMARY KEY, class_id INTEGER NOT NULL, subject_id INTEGER, term TEXT NOT NULL,
+                           step TEXT NOT NULL, user_id INTEGER NOT NULL, document TEXT NOT NULL, digest TEXT NOT NULL,
+                           signature TEXT NOT NULL, public_key TEXT NOT NULL, signed_at INTEGER NOT NULL,
+                           revoked_at INTEGER, revoked_by TEXT, revoked_reason TEXT);
 )sql"};
 
 }  // namespace

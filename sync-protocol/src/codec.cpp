@@ -200,7 +200,7 @@ Message push_from(const json& j) {
     op.recorded_at = t;
     if (e.size() == 10) {
       const auto kind = get_uint(e[8], "o.kind");
-      if (kind > 1) fail("field 'o.kind' is unknown");
+      if (kind > 3) fail("field 'o.kind' is unknown");
       op.kind = static_cast<OpKind>(kind);
       op.note = get_string(e[9], "o.note", kMaxValueBytes);
     }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ struct LockTarget {
 };
 
 struct LockDecision {
-  ErrorCode code = ErrorCode::kOk;  // kOk, kEntryClosed or kTermLocked
+  ErrorCode code = ErrorCode::kOk;  // kOk, kEntryClosed, kTermLocked or kApprovedReadOnly
   std::string reason;               // Vietnamese: which lock, who, until when, what to do
   bool by_grace = false;            // accepted only thanks to the offline grace window
   bool by_exception = false;
@@ -53,12 +54,14 @@ class LockBook {
   void load(sqlite::Db& db, std::int64_t now);
   // effective_recorded_at: the device's claimed time, already bounded.
   LockDecision check(const LockTarget& target, std::int64_t effective_recorded_at, std::int64_t now) const;
-  bool empty() const { return locks_.empty(); }
+  // False when nothing is locked or approved: no check needed.
+  bool active() const { return !locks_.empty() || !approved_.empty(); }
 
  private:
   std::string term_of(const std::string& column) const;
   std::vector<Lock> locks_;
   std::vector<LockException> exceptions_;
+  std::set<std::pair<std::string, std::string>> approved_;  // (class, term) approved by the HT: read-only
   std::vector<std::tuple<std::string, std::string, std::string>> terms_;  // code, starts_on, ends_on
   std::int64_t grace_seconds_ = 72 * 3600;
 };

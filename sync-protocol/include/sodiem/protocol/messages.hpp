@@ -30,6 +30,9 @@ struct CellKey {
 enum class OpKind : std::uint8_t {
   kSet = 0,                // write the cell
   kCorrectionRequest = 1,  // ask the leadership to change a locked cell (note = reason)
+  kConfirm = 2,            // a signed confirmation step: cell.class_name, cell.subject ("" = whole class),
+                           // cell.column = term, cell.student_code = step, value = digest, note = signature
+  kRegisterKey = 3,        // value = the user's Ed25519 public key (hex)
 };
 
 // One recorded change. Identity is (device_id, seq); device_id is implied by

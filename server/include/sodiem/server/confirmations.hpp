@@ -1,0 +1,40 @@
+// The end-of-term confirmation chain with digital signatures: subject
+// teachers confirm each subject of a class, then the homeroom teacher the
+// class, a vice principal reviews, the principal approves. Each step is an
+// Ed25519 signature over the canonical document of exactly the data it
+// covers, rebuilt here from the authoritative cells and compared. Approved
+// data is read-only until the principal unapproves with a reason. Runs inside
+// the caller's transaction (ingest) or its own (CLI); not thread-safe.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/directory.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+// The canonical document of a step as the server's data stands now.
+// subject_id < 0: the whole class.
+std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                            const std::string& step);
+
+// Handles an op of kind kRegisterKey / kConfirm; returns a Status whose code
+// is the op's outcome (kOk with a message on success).
+Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
+                    std::int64_t now);
+Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
+                    std::int64_t now);
+
+// HT only; audited.
+Status unapprove(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
+                 const std::string& reason, std::int64_t now);
+
+// The approved records of a class and term with every signature, as one file;
+// verify_export() checks it offline (documents, digests, signatures, seal).
+Status export_signed(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path);
+Status verify_export(const std::string& path, std::string& summary);
+
+}  // namespace sodiem::server

@@ -1,0 +1,237 @@
+#include "sodiem/server/confirmations.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sodiem/core/signing.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kExportFormat = "sodiem-signed-export/1";
+constexpr const char* kSealPrefix = "\nSEAL sha256 ";
+
+std::int64_t step_index(const std::string& step) {
+  for (std::size_t i = 0; i < std::size(signing::kSteps); ++i)
+    if (signing::kSteps[i] == step) return static_cast<std::int64_t>(i);
+  return -1;
+}
+
+// The active (not revoked) confirmation of a step, if any: digest.
+std::string active_digest(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                          const std::string& step) {
+  auto s = db.prepare("SELECT digest FROM confirmations WHERE class_id = ? AND COALESCE(subject_id, -1) = ? AND term = ? "
+                      "AND step = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1");
+  s.bind(1, class_id).bind(2, subject_id).bind(3, term).bind(4, step);
+  return s.step() ? s.text(0) : std::string();
+}
+
+bool approved(sqlite::Db& db, std::int64_t class_id, const std::string& term) {
+  return !active_digest(db, class_id, -1, term, "approve").empty();
+}
+
+}  // namespace
+
+std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                            const std::string& step) {
+  std::string class_name;
+  {
+    auto s = db.prepare("SELECT name FROM classes WHERE id = ?");
+    s.bind(1, class_id);
+    if (s.step()) class_name = s.text(0);
+  }
+  std::vector<signing::CellLine> lines;
+  std::string subject_name;
+  auto s = db.prepare(
+      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+      "LEFT JOIN subjects sj ON sj.id = c.subject_id "
+      "WHERE c.class_id = ? AND (? < 0 OR c.subject_id = ?) AND c.col LIKE ? AND c.value != ''");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, class_id).bind(3, subject_id).bind(4, subject_id).bind(5, term + ".%");
+  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+  if (subject_id >= 0) {
+    auto n = db.prepare("SELECT name FROM subjects WHERE id = ?");
+    n.bind(1, subject_id);
+    if (n.step()) subject_name = n.text(0);
+    for (auto& l : lines) l.subject.clear();  // one subject: its name is in the header
+  }
+  return signing::canonical_document(class_name, subject_name, term, step, std::move(lines));
+}
+
+Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
+                    std::int64_t now) {
+  if (op.value.size() != 64 || op.value.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Status(ErrorCode::kInvalidValue, "khóa công khai phải là 64 chữ số hex (Ed25519)");
+  db.prepare("INSERT INTO signing_keys(user_id, public_key, registered_at, device_id) VALUES(?, ?, ?, ?) "
+             "ON CONFLICT(user_id) DO UPDATE SET public_key = excluded.public_key, registered_at = excluded.registered_at, "
+             "device_id = excluded.device_id")
+      .bind(1, user.user_id).bind(2, op.value).bind(3, now).bind(4, device_id).run();
+  append_audit(db, {now, user.username, "", "key_registered", json{{"public_key", op.value}}.dump()});
+  return Status(ErrorCode::kOk, "Đã đăng ký khóa ký số của " + user.username);
+}
+
+Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
+                    std::int64_t now) {
+  const std::string& step = op.cell.student_code;
+  const std::string& term = op.cell.column;
+  if (step_index(step) < 0) return Status(ErrorCode::kInvalidValue, "bước xác nhận \"" + step + "\" không có");
+  if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
+  const ClassRow* cls = directory.class_by_name(op.cell.class_name);
+  if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp " + op.cell.class_name);
+  std::int64_t subject_id = -1;
+  const std::string what = step == "subject" ? "môn " + op.cell.subject + " lớp " + cls->name : "lớp " + cls->name;
+  if (step == "subject") {
+    const SubjectRow* subj = directory.subject_by_name(op.cell.subject);
+    if (!subj) return Status(ErrorCode::kInvalidValue, "không có môn " + op.cell.subject);
+    subject_id = subj->id;
+    if (!user.teaches.contains({cls->id, subject_id}))
+      return Status(ErrorCode::kForbidden, user.username + " không dạy " + what + " nên không xác nhận được");
+  } else if (step == "class" && !user.homeroom_classes.contains(cls->id)) {
+    return Status(ErrorCode::kForbidden, user.username + " không phải giáo viên chủ nhiệm lớp " + cls->name);
+  } else if (step == "review" && !user.has_role("PHT") && !user.has_role("HT")) {
+    return Status(ErrorCode::kForbidden, "chỉ Phó hiệu trưởng (hoặc Hiệu trưởng) được xem xét bảng tổng hợp");
+  } else if (step == "approve" && !user.has_role("HT")) {
+    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng được phê duyệt bảng tổng hợp");
+  }
+  if (approved(db, cls->id, term))
+    return Status(ErrorCode::kApprovedReadOnly, "kết quả " + term + " lớp " + cls->name +
+                                                    " đã được Hiệu trưởng phê duyệt; muốn thay đổi cần Hiệu trưởng hủy phê duyệt");
+  // The step before must be done, and still match the data.
+  if (step == "class") {
+    std::string missing;
+    auto s = db.prepare("SELECT DISTINCT s.id, s.name FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id "
+                        "WHERE t.class_id = ? ORDER BY s.id");
+    s.bind(1, cls->id);
+    while (s.step()) {
+      const std::string current = signing::digest_hex(server_document(db, cls->id, s.int64(0), term, "subject"));
+      if (active_digest(db, cls->id, s.int64(0), term, "subject") != current) missing += (missing.empty() ? "" : ", ") + s.text(1);
+    }
+    if (!missing.empty())
+      return Status(ErrorCode::kForbidden, "chưa thể xác nhận lớp " + cls->name + ": các môn chưa được giáo viên bộ môn xác nhận "
+                                           "(hoặc đã thay đổi sau khi xác nhận): " + missing);
+  } else if (step == "review" || step == "approve") {
+    const std::string before = step == "review" ? "class" : "review";
+    const std::string current = signing::digest_hex(server_document(db, cls->id, -1, term, before));
+    if (active_digest(db, cls->id, -1, term, before) != current)
+      return Status(ErrorCode::kForbidden, std::string("chưa thể ") + (step == "review" ? "xem xét" : "phê duyệt") + " lớp " +
+                                               cls->name + ": bước trước (" + before +
+                                               ") chưa ký hoặc dữ liệu đã thay đổi sau khi ký");
+  }
+  const std::string document = server_document(db, cls->id, subject_id, term, step);
+  const std::string digest = signing::digest_hex(document);
+  if (digest != op.value)
+    return Status(ErrorCode::kConflict, "dữ liệu trên máy chưa khớp với máy chủ cho " + what +
+                                            "; hãy đồng bộ rồi ký xác nhận lại");
+  std::string public_key;
+  {
+    auto s = db.prepare("SELECT public_key FROM signing_keys WHERE user_id = ?");
+    s.bind(1, user.user_id);
+    if (!s.step()) return Status(ErrorCode::kForbidden, user.username + " chưa đăng ký khóa ký số (sodiem key init)");
+    public_key = s.text(0);
+  }
+  if (!signing::verify_signature(public_key, digest, op.note))
+    return Status(ErrorCode::kUnauthenticated, "chữ ký số không hợp lệ với khóa đã đăng ký của " + user.username);
+  // Signing again supersedes the earlier signature of the same step.
+  db.prepare("UPDATE confirmations SET revoked_at = ?, revoked_by = ?, revoked_reason = 'ký lại' WHERE class_id = ? "
+             "AND COALESCE(subject_id, -1) = ? AND term = ? AND step = ? AND revoked_at IS NULL")
+      .bind(1, now).bind(2, user.username).bind(3, cls->id).bind(4, subject_id).bind(5, term).bind(6, step).run();
+  auto ins = db.prepare("INSERT INTO confirmations(class_id, subject_id, term, step, user_id, document, digest, signature, "
+                        "public_key, signed_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, cls->id);
+  if (subject_id >= 0) ins.bind(2, subject_id); else ins.bind_null(2);
+  ins.bind(3, term).bind(4, step).bind(5, user.user_id).bind(6, document).bind(7, digest).bind(8, op.note)
+      .bind(9, public_key).bind(10, now).run();
+  append_audit(db, {now, user.username, "", "confirmation",
+                    json{{"step", step}, {"class", cls->name}, {"subject", op.cell.subject}, {"term", term},
+                         {"digest", digest}, {"signature", op.note}}
+                        .dump()});
+  static const std::map<std::string, std::string> kDone = {
+      {"subject", "Đã ký xác nhận kết quả "}, {"class", "Đã ký xác nhận kết quả "},
+      {"review", "Đã ký xem xét kết quả "}, {"approve", "Đã ký phê duyệt kết quả "}};
+  return Status(ErrorCode::kOk, kDone.at(step) + term + " " + what);
+}
+
+Status unapprove(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
+                 const std::string& reason, std::int64_t now) {
+  auto u = db.prepare("SELECT roles FROM users WHERE username = ? AND disabled = 0");
+  u.bind(1, by);
+  if (!u.step() || ("," + u.text(0) + ",").find(",HT,") == std::string::npos)
+    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng được hủy phê duyệt");
+  u.reset();
+  if (reason.empty()) return Status(ErrorCode::kInvalidValue, "hủy phê duyệt cần ghi lý do (--reason)");
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE confirmations SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE step = 'approve' AND "
+             "term = ? AND revoked_at IS NULL AND class_id = (SELECT id FROM classes WHERE name = ?)")
+      .bind(1, now).bind(2, by).bind(3, reason).bind(4, term).bind(5, class_name).run();
+  if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "lớp " + class_name + " " + term + " chưa được phê duyệt");
+  append_audit(db, {now, by, "", "unapproved", json{{"class", class_name}, {"term", term}, {"reason", reason}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+Status export_signed(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
+  auto c = db.prepare("SELECT id FROM classes WHERE name = ?");
+  c.bind(1, class_name);
+  if (!c.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + class_name);
+  const std::int64_t class_id = c.int64(0);
+  if (!approved(db, class_id, term))
+    return Status(ErrorCode::kInvalidValue, "lớp " + class_name + " " + term + " chưa được Hiệu trưởng phê duyệt");
+  json docs = json::array();
+  auto s = db.prepare(
+      "SELECT r.step, COALESCE(s.name, ''), u.username, u.full_name, r.public_key, r.signed_at, r.document, r.digest, "
+      "r.signature FROM confirmations r JOIN users u ON u.id = r.user_id LEFT JOIN subjects s ON s.id = r.subject_id "
+      "WHERE r.class_id = ? AND r.term = ? AND r.revoked_at IS NULL ORDER BY r.id");
+  s.bind(1, class_id).bind(2, term);
+  while (s.step())
+    docs.push_back({{"step", s.text(0)}, {"subject", s.text(1)}, {"signer", s.text(2)}, {"signer_name", s.text(3)},
+                    {"public_key", s.text(4)}, {"signed_at", s.int64(5)}, {"document", s.text(6)},
+                    {"digest", s.text(7)}, {"signature", s.text(8)}});
+  json out = {{"format", kExportFormat}, {"school", get_meta(db, "school_name")}, {"class", class_name},
+              {"term", term}, {"signatures", docs}};
+  const std::string body = out.dump(2);
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << body << kSealPrefix << signing::digest_hex(body) << "\n";
+  f.close();
+  if (!f) return Status(ErrorCode::kInternal, "không ghi được " + path);
+  return Status::ok();
+}
+
+Status verify_export(const std::string& path, std::string& summary) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status(ErrorCode::kInvalidValue, "không mở được " + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  const auto seal_at = text.rfind(kSealPrefix);
+  if (seal_at == std::string::npos) return Status(ErrorCode::kInvalidValue, "thiếu dấu niêm phong (SEAL)");
+  const std::string body = text.substr(0, seal_at);
+  const std::string seal = text.substr(seal_at + std::string(kSealPrefix).size());
+  if (seal != signing::digest_hex(body) + "\n")
+    return Status(ErrorCode::kInvalidValue, "tệp đã bị sửa: dấu niêm phong không khớp nội dung");
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || j.value("format", "") != kExportFormat)
+    return Status(ErrorCode::kInvalidValue, "không phải tệp xuất có chữ ký của Sổ điểm");
+  std::set<std::string> steps;
+  int n = 0;
+  for (const auto& d : j["signatures"]) {
+    const std::string doc = d.value("document", ""), digest = d.value("digest", "");
+    const std::string who = d.value("step", "") + " " + d.value("subject", "") + " (" + d.value("signer", "") + ")";
+    if (signing::digest_hex(doc) != digest) return Status(ErrorCode::kInvalidValue, "chữ ký " + who + ": nội dung đã bị sửa");
+    if (!signing::verify_signature(d.value("public_key", ""), digest, d.value("signature", "")))
+      return Status(ErrorCode::kInvalidValue, "chữ ký " + who + " không hợp lệ");
+    steps.insert(d.value("step", ""));
+    ++n;
+  }
+  for (const char* need : {"subject", "class", "review", "approve"})
+    if (!steps.contains(need)) return Status(ErrorCode::kInvalidValue, std::string("thiếu bước ký ") + need);
+  summary = std::to_string(n) + " chữ ký hợp lệ, " + j.value("class", "") + " " + j.value("term", "") + ", " +
+            j.value("school", "");
+  return Status::ok();
+}
+
+}  // namespace sodiem::server
