@@ -6,6 +6,7 @@
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/signing.hpp"
 #include "sodiem/net/tls.hpp"
 
 namespace sodiem::client {
@@ -173,6 +174,67 @@ int cmd_correction_request(const std::string& dir, const std::string& class_name
   if (!op) return fail("không tạo được yêu cầu điều chỉnh: " + op.status().message(), exit_code_for(op.status()));
   std::cout << "Đã lập yêu cầu điều chỉnh " << class_name << " · " << subject << " · " << student << " · " << column
             << " → " << op->value << " (gửi khi đồng bộ, #" << op->seq << ")\n";
+  return 0;
+}
+
+namespace {
+std::string key_path(const std::string& dir) { return dir + "/signing-key.pem"; }
+
+// Syncs quietly; returns the failure message, or "" on success.
+std::string quiet_sync(LocalStore& store) {
+  auto e = store.enrollment();
+  SyncEngine engine(store, [&] { return make_wss_transport({e->server_url, e->fingerprint}); });
+  auto r = engine.sync();
+  return r ? std::string() : r.status().message();
+}
+}  // namespace
+
+int cmd_key_init(const std::string& dir, const std::string& passphrase) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto key = signing::Ed25519KeyFile::create(key_path(dir), passphrase);
+  if (!key) return fail("không tạo được khóa ký: " + key.status().message(), 2);
+  protocol::Op op;
+  op.kind = protocol::OpKind::kRegisterKey;
+  op.value = (*key)->public_key_hex();
+  const auto seq = store->queue_op(op);
+  std::cout << "Đã tạo khóa ký số trong " << key_path(dir) << " (được bảo vệ bằng mật khẩu; không rời khỏi máy này)\n"
+            << "Khóa công khai: " << op.value << "\n";
+  if (auto err = quiet_sync(*store); !err.empty()) {
+    std::cout << "Chưa gửi được khóa công khai lên máy chủ (" << err << "); sẽ gửi ở lần đồng bộ sau.\n";
+    return 0;
+  }
+  auto [code, reason] = store->outcome(seq);
+  std::cout << reason << "\n";
+  return code == "OK" ? 0 : 1;
+}
+
+int cmd_sign(const std::string& dir, const std::string& step, const std::string& class_name, const std::string& term,
+             const std::string& subject, const std::string& passphrase) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  if ((step == "subject") == subject.empty())
+    return fail(step == "subject" ? "bước subject cần --subject MÔN" : "chỉ bước subject mới có --subject", 2);
+  auto key = signing::Ed25519KeyFile::load(key_path(dir), passphrase);
+  if (!key) return fail(key.status().message(), exit_code_for(key.status()));
+  // Sign exactly what the server holds: deliver and fetch everything first.
+  if (auto err = quiet_sync(*store); !err.empty()) return fail("cần kết nối máy chủ để ký: " + err, 4);
+  auto document = store->confirmation_document(class_name, subject, term, step);
+  if (!document) return fail(document.status().message(), exit_code_for(document.status()));
+  const std::string digest = signing::digest_hex(*document);
+  auto signature = (*key)->sign(digest);
+  if (!signature) return fail(signature.status().message());
+  protocol::Op op;
+  op.kind = protocol::OpKind::kConfirm;
+  op.cell = {class_name, subject, step, term};
+  op.value = digest;
+  op.note = *signature;
+  const auto seq = store->queue_op(op);
+  if (auto err = quiet_sync(*store); !err.empty())
+    return fail("chưa gửi được chữ ký (" + err + "); chữ ký sẽ được gửi ở lần đồng bộ sau", 4);
+  auto [code, reason] = store->outcome(seq);
+  if (code != "OK") return fail("máy chủ không nhận chữ ký (" + code + "): " + reason, code == "FORBIDDEN" ? 2 : 1);
+  std::cout << reason << "\nMã băm: " << digest << "\n";
   return 0;
 }
 

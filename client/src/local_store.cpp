@@ -5,6 +5,7 @@
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/names.hpp"
+#include "sodiem/core/signing.hpp"
 
 namespace sodiem::client {
 
@@ -168,18 +169,49 @@ Result<Op> LocalStore::request_correction(const CellKey& cell, const std::string
   op.note = reason;
   op.recorded_at = clock_.now_unix_seconds();
   // The cell itself does not change until the leadership approves.
+  op.seq = queue_op(op);
+  return op;
+}
+
+std::uint64_t LocalStore::queue_op(protocol::Op op) {
+  if (op.recorded_at == 0) op.recorded_at = clock_.now_unix_seconds();
   sqlite::Transaction tx(*db_);
   auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
   s.step();
   op.seq = static_cast<std::uint64_t>(s.int64(0)) + 1;
   s.reset();
   db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
-               "note) VALUES(?, ?, ?, ?, ?, ?, 0, ?, 1, ?)")
-      .bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code).bind(5, cell.column)
-      .bind(6, op.value).bind(7, op.recorded_at).bind(8, reason)
+               "note) VALUES(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")
+      .bind(1, op.seq).bind(2, op.cell.class_name).bind(3, op.cell.subject).bind(4, op.cell.student_code)
+      .bind(5, op.cell.column).bind(6, op.value).bind(7, op.recorded_at).bind(8, static_cast<int>(op.kind))
+      .bind(9, op.note)
       .run();
   tx.commit();
-  return op;
+  return op.seq;
+}
+
+Result<std::string> LocalStore::confirmation_document(const std::string& class_name, const std::string& subject,
+                                                      const std::string& term, const std::string& step) {
+  {
+    auto s = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 0 AND kind IN (0, 1) AND class_name = ?");
+    s.bind(1, class_name);
+    s.step();
+    if (s.int64(0) > 0)
+      return Status(ErrorCode::kUnavailable, "lớp " + class_name + " còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký");
+  }
+  std::vector<signing::CellLine> lines;
+  auto s = db_->prepare("SELECT subject, student_code, col, value FROM cells WHERE class_name = ? AND (? = '' OR subject = ?) "
+                        "AND col LIKE ? AND value != ''");
+  s.bind(1, class_name).bind(2, subject).bind(3, subject).bind(4, term + ".%");
+  while (s.step()) lines.push_back({subject.empty() ? s.text(0) : std::string(), s.text(1), s.text(2), s.text(3)});
+  return signing::canonical_document(class_name, subject, term, step, std::move(lines));
+}
+
+std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {
+  auto s = db_->prepare("SELECT COALESCE(code, ''), COALESCE(reason, '') FROM outbox WHERE seq = ?");
+  s.bind(1, seq);
+  if (!s.step()) return {};
+  return {s.text(0), s.text(1)};
 }
 
 Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {

@@ -59,6 +59,21 @@ int main(int argc, char** argv) {
   creq->add_option("NEW_VALUE", value)->required();
   creq->add_option("--reason", reason, "Why the value must change")->required();
 
+  std::string step, term;
+  auto* key = app.add_subcommand("key", "Your digital-signature key (ký số)");
+  key->require_subcommand(1);
+  auto* key_init = key->add_subcommand("init", "Create an Ed25519 key on this device and register its public key");
+  key_init->add_option("--data", dir)->required();
+  key_init->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
+
+  auto* sign = app.add_subcommand("sign", "Sign a confirmation step: subject | class | review | approve");
+  sign->add_option("STEP", step)->required()->check(CLI::IsMember({"subject", "class", "review", "approve"}));
+  sign->add_option("CLASS", cls)->required();
+  sign->add_option("TERM", term, "HK1 | HK2")->required();
+  sign->add_option("--subject", subject, "For the subject step");
+  sign->add_option("--data", dir)->required();
+  sign->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
+
   auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
@@ -90,6 +105,12 @@ int main(int argc, char** argv) {
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
+    if (*key_init || *sign) {
+      std::string passphrase;
+      std::getline(std::cin, passphrase);
+      if (*key_init) return cmd_key_init(dir, passphrase);
+      return cmd_sign(dir, step, cls, term, subject, passphrase);
+    }
     if (*creq) return cmd_correction_request(dir, cls, subject, student, column, value, reason);
   } catch (const std::exception& e) {
     std::cerr << "sodiem: " << e.what() << "\n";

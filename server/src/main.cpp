@@ -13,6 +13,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/corrections.hpp"
+#include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/progress.hpp"
 #include "sodiem/server/locks.hpp"
@@ -110,8 +111,17 @@ int cmd_import(const std::string& what, const std::string& dir, const std::strin
   return 0;
 }
 
-int cmd_export(const std::string& what, const std::string& dir, const std::string& file) {
+int cmd_export(const std::string& what, const std::string& dir, const std::string& file, const std::string& cls = "",
+               const std::string& term = "") {
   auto db = open_existing(dir);
+  if (what == "signed") {
+    if (auto st = export_signed(*db, cls, term, file); !st) {
+      std::cerr << "sodiem-server: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "Đã xuất hồ sơ đã ký của lớp " << cls << " " << term << " vào " << file << "\n";
+    return 0;
+  }
   std::ofstream out(file, std::ios::trunc);
   if (!out) {
     std::cerr << "sodiem-server: không ghi được tệp " << file << "\n";
@@ -350,6 +360,7 @@ int main(int argc, char** argv) {
   run->add_option("--listen", listen, "HOST:PORT (port 0 picks a free port)");
 
   std::string what, file, passwords_out;
+  LockArgs la;
   auto* import = app.add_subcommand("import", "Import students or staff from a UTF-8 CSV file (all or nothing)");
   import->add_option("WHAT", what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
   import->add_option("--data", dir, "Directory for all server state")->required();
@@ -357,7 +368,10 @@ int main(int argc, char** argv) {
   import->add_option("--passwords-out", passwords_out, "Where to append new accounts' initial passwords");
 
   auto* exp = app.add_subcommand("export", "Export students or staff as CSV, in the shape import reads");
-  exp->add_option("WHAT", what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
+  exp->add_option("WHAT", what, "students | staff | signed")->required()->check(
+      CLI::IsMember({"students", "staff", "signed"}));
+  exp->add_option("--class", la.class_name, "signed: the class");
+  exp->add_option("--term", la.term, "signed: HK1 | HK2");
   exp->add_option("--data", dir, "Directory for all server state")->required();
   exp->add_option("FILE", file, "CSV file to write")->required();
 
@@ -373,7 +387,6 @@ int main(int argc, char** argv) {
   history->add_option("CELL", cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
   history->add_flag("--json", as_json);
 
-  LockArgs la;
   std::string action;
   auto* lock = app.add_subcommand("lock", "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)");
   lock->add_option("ACTION", action, "set | list | remove")->required()->check(CLI::IsMember({"set", "list", "remove"}));
@@ -417,6 +430,15 @@ int main(int argc, char** argv) {
   corr->add_flag("--json", la.json);
 
   std::string term = "HK1";
+  auto* unapp = app.add_subcommand("unapprove", "Withdraw the principal's approval of a class and term (HT, with a reason)");
+  unapp->add_option("--data", dir, "Directory for all server state")->required();
+  unapp->add_option("--class", la.class_name)->required();
+  unapp->add_option("--term", la.term)->required();
+  unapp->add_option("--by", la.by)->required();
+  unapp->add_option("--reason", la.reason)->required();
+
+  auto* vfy = app.add_subcommand("verify", "Check a signed export offline");
+  vfy->add_option("FILE", file)->required();
   auto* progress = app.add_subcommand("progress", "Data-entry progress per class × subject (tiến độ cập nhật)");
   progress->add_option("--data", dir, "Directory for all server state")->required();
   progress->add_option("--term", term, "HK1 | HK2");
@@ -428,7 +450,23 @@ int main(int argc, char** argv) {
     if (*init) return cmd_init(dir, school, demo);
     if (*run) return cmd_run(dir, listen);
     if (*import) return cmd_import(what, dir, file, passwords_out);
-    if (*exp) return cmd_export(what, dir, file);
+    if (*exp) return cmd_export(what, dir, file, la.class_name, la.term);
+    if (*unapp) {
+      auto db = open_existing(dir);
+      if (auto st = unapprove(*db, la.class_name, la.term, la.by, la.reason, SystemClock::instance().now_unix_seconds()); !st)
+        return fail_status(st);
+      std::cout << "Đã hủy phê duyệt " << la.term << " lớp " << la.class_name << "\n";
+      return 0;
+    }
+    if (*vfy) {
+      std::string summary;
+      if (auto st = verify_export(file, summary); !st) {
+        std::cerr << "sodiem-server: KHÔNG hợp lệ: " << st.message() << "\n";
+        return 1;
+      }
+      std::cout << "Hợp lệ: " << summary << "\n";
+      return 0;
+    }
     if (*verify) return cmd_audit_verify(dir);
     if (*history) return cmd_history(dir, cell, as_json);
     if (*lock) return cmd_lock(action, dir, la);

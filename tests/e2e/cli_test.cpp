@@ -375,3 +375,101 @@ TEST_CASE("correction after lock: request, approve → new version with history;
   CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.CK' AND value = '5'") == 1);
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
+
+TEST_CASE("confirmation chain with signatures: order enforced, approved data read-only, export verifies, unapprove re-opens",
+          "[e2e]") {
+  School s;
+  const std::string pass = "mật khẩu ký số\n";
+  auto setup = [&](const std::string& user) {
+    const std::string dir = s.tmp / user;
+    s.enroll(dir, user);
+    auto k = s.client({"key", "init", "--data", dir, "--passphrase-stdin"}, pass);
+    INFO(k.err);
+    REQUIRE(k.exit_code == 0);
+    return dir;
+  };
+  auto sign = [&](const std::string& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), {"sign", "--data", dir, "--passphrase-stdin"});
+    return s.client(args, pass);
+  };
+  const std::string toan = setup("gv.toan.1");
+  REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);
+  const std::string homeroom = setup("gv.van.1");  // homeroom teacher of 6A
+  REQUIRE(s.client({"set", "--data", homeroom, "6A", "Chủ nhiệm", "HS6A01", "HK1.RL", "Tốt"}).exit_code == 0);
+
+  // Out of order: the class before its subjects.
+  auto early = sign(homeroom, {"class", "6A", "HK1"});
+  CHECK(early.exit_code != 0);
+  CHECK_THAT(early.err, Catch::Contains("chưa được giáo viên bộ môn xác nhận"));
+
+  // Every subject teacher of 6A confirms their subject.
+  for (const auto& a : s.demo.accounts) {
+    const auto& classes = a["classes"];
+    if (std::find(classes.begin(), classes.end(), "6A") == classes.end()) continue;
+    const std::string user = a["username"];
+    const std::string dir = user == "gv.toan.1" ? toan : user == "gv.van.1" ? homeroom : setup(user);
+    auto r = sign(dir, {"subject", "6A", "HK1", "--subject", a["subjects"][0]});
+    INFO(user << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(sign(toan, {"subject", "6B", "HK1", "--subject", "Ngữ văn"}).exit_code != 0);  // not their subject
+
+  const std::string pht = setup("phohieutruong"), ht = setup("hieutruong");
+  CHECK(sign(ht, {"approve", "6A", "HK1"}).exit_code != 0);  // before the review
+  auto cls = sign(homeroom, {"class", "6A", "HK1"});
+  INFO(cls.err);
+  REQUIRE(cls.exit_code == 0);
+  CHECK(sign(toan, {"review", "6A", "HK1"}).exit_code != 0);  // a teacher cannot review
+  REQUIRE(sign(pht, {"review", "6A", "HK1"}).exit_code == 0);
+  REQUIRE(sign(ht, {"approve", "6A", "HK1"}).exit_code == 0);
+
+  // Approved data is read-only; the next term is not.
+  REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", "HK1.TX2", "9"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", "HK2.TX1", "9"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", toan}).exit_code == 0);
+  auto inbox = nlohmann::json::parse(s.client({"inbox", "--data", toan, "--json"}).out);
+  int read_only = 0;  // (the refused signing attempts above are in the inbox too)
+  for (const auto& r : inbox["rejected"])
+    if (r["code"] == "APPROVED_READ_ONLY") {
+      ++read_only;
+      CHECK(r["column"] == "HK1.TX2");
+      CHECK_THAT(r["reason"].get<std::string>(), Catch::Contains("đã được Hiệu trưởng phê duyệt"));
+    }
+  CHECK(read_only == 1);
+
+  // The signed export verifies offline, and fails after any byte changes.
+  const std::string out = s.tmp / "6A-HK1.json";
+  auto ex = run_command({kServer, "export", "signed", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", out});
+  INFO(ex.err);
+  REQUIRE(ex.exit_code == 0);
+  auto ok = run_command({kServer, "verify", out});
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("16 chữ ký hợp lệ"));  // 13 subjects, class, review, approve
+  std::string original;
+  {
+    std::ifstream f(out, std::ios::binary);
+    original.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  for (std::size_t pos : {original.find("HS6A01\\tHK1.TX1\\t8"), original.find("\"signature\""), original.size() / 2,
+                          original.size() - 3}) {
+    REQUIRE(pos != std::string::npos);
+    std::string tampered = original;
+    tampered[pos + 1] = tampered[pos + 1] == 'x' ? 'y' : 'x';
+    std::ofstream(out, std::ios::binary | std::ios::trunc) << tampered;
+    auto bad = run_command({kServer, "verify", out});
+    INFO("byte " << pos);
+    CHECK(bad.exit_code != 0);
+    CHECK_THAT(bad.err, Catch::Contains("KHÔNG hợp lệ"));
+  }
+
+  // The principal withdraws the approval, with a reason: writable again.
+  CHECK(run_command({kServer, "unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--by", "gv.toan.1",
+                     "--reason", "x"}).exit_code != 0);
+  REQUIRE(run_command({kServer, "unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--by",
+                       "hieutruong", "--reason", "Sai sót điểm môn Toán"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", "HK1.TX2", "9.5"}).exit_code == 0);
+  auto again = s.client({"sync", "--data", toan, "--json"});
+  CHECK_THAT(again.out, Catch::Contains("\"rejected\":0"));
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'confirmation'") == 16);
+}

@@ -16,6 +16,9 @@ int cmd_status(const std::string& dir, bool json);
 int cmd_correction_request(const std::string& dir, const std::string& class_name, const std::string& subject,
                            const std::string& student, const std::string& column, const std::string& value,
                            const std::string& reason);
+int cmd_key_init(const std::string& dir, const std::string& passphrase);
+int cmd_sign(const std::string& dir, const std::string& step, const std::string& class_name, const std::string& term,
+             const std::string& subject, const std::string& passphrase);
 int cmd_inbox(const std::string& dir, bool json);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
 

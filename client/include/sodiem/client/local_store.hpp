@@ -83,6 +83,16 @@ class LocalStore {
   Result<protocol::Op> request_correction(const protocol::CellKey& cell, const std::string& value,
                                           const std::string& reason);
 
+  // Queues an op that does not change a cell (key registration, signed
+  // confirmation); returns its seq.
+  std::uint64_t queue_op(protocol::Op op);
+  // The canonical document of a confirmation step from the local cells.
+  // Refused while the class has undelivered changes.
+  Result<std::string> confirmation_document(const std::string& class_name, const std::string& subject,
+                                            const std::string& term, const std::string& step);
+  // The stored outcome of an op: code ("" while pending) and reason.
+  std::pair<std::string, std::string> outcome(std::uint64_t seq);
+
   // ---- sync support
   std::vector<protocol::Op> pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes);
   std::uint64_t max_acked_seq();
