@@ -238,6 +238,39 @@ int cmd_sign(const std::string& dir, const std::string& step, const std::string&
   return 0;
 }
 
+int cmd_conflicts(const std::string& dir, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto list = store->my_conflicts();
+  if (as_json) {
+    json out = json::array();
+    for (const auto& x : list)
+      out.push_back({{"class", x.cell.class_name}, {"subject", x.cell.subject}, {"student", x.cell.student_code},
+                     {"column", x.cell.column}, {"current", x.current}, {"current_author", x.current_author},
+                     {"other", x.other}, {"other_author", x.other_author}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "Không có xung đột nào.\n";
+  for (const auto& x : list)
+    std::cout << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code << " · " << x.cell.column
+              << ": đang dùng \"" << x.current << "\" (" << x.current_author << "), giữ lại \"" << x.other << "\" ("
+              << x.other_author << ")\n    xử lý: sodiem conflicts resolve --data " << dir << " " << x.cell.class_name
+              << " \"" << x.cell.subject << "\" " << x.cell.student_code << " " << x.cell.column << " GIÁ_TRỊ\n";
+  return 0;
+}
+
+int cmd_resolve(const std::string& dir, const std::string& class_name, const std::string& subject,
+                const std::string& student, const std::string& column, const std::string& value, const std::string& note) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto op = store->resolve_conflict({class_name, subject, student, column}, value, note);
+  if (!op) return fail("không xử lý được xung đột: " + op.status().message(), exit_code_for(op.status()));
+  std::cout << "Đã chọn \"" << op->value << "\" cho " << class_name << " · " << subject << " · " << student << " · "
+            << column << " (gửi khi đồng bộ, #" << op->seq << ")\n";
+  return 0;
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

@@ -214,11 +214,22 @@ std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {
   return {s.text(0), s.text(1)};
 }
 
-Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
+Result<Op> LocalStore::resolve_conflict(const CellKey& cell, const std::string& value, const std::string& note) {
+  auto s = db_->prepare("SELECT COUNT(*) FROM conflicts WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
+  s.bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
+  s.step();
+  if (s.int64(0) == 0) return Status(ErrorCode::kInvalidValue, "ô này không có xung đột nào trên máy");
+  return record(cell, value, protocol::OpKind::kResolveConflict, note);
+}
+
+Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, protocol::OpKind kind,
+                              const std::string& note) {
   auto normalized = validate(cell, value);
   if (!normalized) return normalized.status();
 
   Op op;
+  op.kind = kind;
+  op.note = note;
   op.cell = cell;
   op.value = *normalized;
   op.recorded_at = clock_.now_unix_seconds();
@@ -233,10 +244,11 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value) {
     s.bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
     op.base_version = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
   }
-  db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
-               "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+  db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
+               "note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code)
       .bind(5, cell.column).bind(6, op.value).bind(7, op.base_version).bind(8, op.recorded_at)
+      .bind(9, static_cast<int>(kind)).bind(10, note)
       .run();
   db_->prepare("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) VALUES(?, ?, ?, ?, ?, ?) "
                "ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq")
@@ -292,10 +304,15 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
   auto cell_accepted = db_->prepare(
       "UPDATE cells SET version = ?1, server_value = value, author = ?3 WHERE last_seq = ?2 AND "
       "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?2)");
+  // An accepted resolution closes the cell's conflicts here too.
+  auto resolved = db_->prepare(
+      "DELETE FROM conflicts WHERE (class_name, subject, student_code, col) = "
+      "(SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ? AND kind = 4)");
   for (const auto& run : ack.accepted) {
     for (std::uint64_t i = 0; i < run.count; ++i) {
       mark_accepted.bind(1, run.first_version + i).bind(2, "OK").bind(3, run.first_seq + i).run();
       cell_accepted.bind(1, run.first_version + i).bind(2, run.first_seq + i).bind(3, me).run();
+      resolved.bind(1, run.first_seq + i).run();
     }
   }
   auto mark_outcome = db_->prepare("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
@@ -348,8 +365,11 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
       "SELECT ?1, ?2, ?3, ?4, '', COALESCE(c.server_value, ''), COALESCE(c.author, ''), ?5, ?6, ?7, "
       "       COALESCE(c.author, '') = ?8 "
       "FROM (SELECT 1) LEFT JOIN cells c ON c.class_name = ?1 AND c.subject = ?2 AND c.student_code = ?3 AND c.col = ?4");
+  auto resolved = db_->prepare("DELETE FROM conflicts WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
   for (const auto& c : changes.changes) {
-    if (c.kind == protocol::ChangeKind::kSet) {
+    if (c.kind == protocol::ChangeKind::kResolved) {
+      resolved.bind(1, c.cell.class_name).bind(2, c.cell.subject).bind(3, c.cell.student_code).bind(4, c.cell.column).run();
+    } else if (c.kind == protocol::ChangeKind::kSet) {
       upsert.bind(1, c.cell.class_name).bind(2, c.cell.subject).bind(3, c.cell.student_code).bind(4, c.cell.column)
           .bind(5, c.value).bind(6, c.version).bind(7, c.author).run();
     } else {

@@ -74,6 +74,18 @@ int main(int argc, char** argv) {
   sign->add_option("--data", dir)->required();
   sign->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
 
+  auto* conflicts = app.add_subcommand("conflicts", "Conflicts you are party to; resolve one with a chosen value");
+  conflicts->add_option("--data", dir)->required();
+  conflicts->add_flag("--json", as_json);
+  auto* resolve = conflicts->add_subcommand("resolve", "Choose the value of a conflicting cell (a new version)");
+  resolve->add_option("--data", dir)->required();
+  resolve->add_option("CLASS", cls)->required();
+  resolve->add_option("SUBJECT", subject)->required();
+  resolve->add_option("STUDENT_CODE", student)->required();
+  resolve->add_option("COLUMN", column)->required();
+  resolve->add_option("VALUE", value)->required();
+  resolve->add_option("--note", reason, "Why this value");
+
   auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
@@ -105,6 +117,8 @@ int main(int argc, char** argv) {
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
+    if (*resolve) return cmd_resolve(dir, cls, subject, student, column, value, reason);
+    if (*conflicts) return cmd_conflicts(dir, as_json);
     if (*key_init || *sign) {
       std::string passphrase;
       std::getline(std::cin, passphrase);

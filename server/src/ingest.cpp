@@ -33,6 +33,10 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       select_version_by_seq_(db.prepare(
           "SELECT version, class_id, subject_id, student_id, col FROM changes WHERE device_id = ? AND seq = ?")),
       update_high_seq_(db.prepare("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?")),
+      select_open_conflicts_(db.prepare("SELECT COUNT(*) FROM changes WHERE kind = 1 AND resolved_by_version IS NULL "
+                                        "AND class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
+      resolve_conflicts_(db.prepare("UPDATE changes SET resolved_by_version = ? WHERE kind = 1 AND resolved_by_version IS "
+                                    "NULL AND class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
                                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
@@ -252,8 +256,20 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     }
     // Sequential if the author saw the current version, or if the current
     // version is this device's own earlier edit (typed twice offline).
-    const bool sequential = !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;
-    if (cur.exists && cur.value == *value) {
+    const bool resolving = op.kind == protocol::OpKind::kResolveConflict;
+    if (resolving) {
+      select_open_conflicts_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column);
+      select_open_conflicts_.step();
+      const bool any = select_open_conflicts_.int64(0) > 0;
+      select_open_conflicts_.reset();
+      if (!any) {
+        refuse(op, ErrorCode::kInvalidValue, "Ô này không còn xung đột nào chưa xử lý");
+        continue;
+      }
+    }
+    // An explicit resolution was made knowing both values: never a new conflict.
+    const bool sequential = resolving || !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;
+    if (cur.exists && cur.value == *value && !resolving) {
       // Same value: nothing changes and it is never a conflict.
       OpOutcome out;
       out.seq = op.seq;
@@ -292,6 +308,15 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     upsert_cell_.run();
     add_accepted(op.seq, version);
     audit(op, nullptr, version, *value);
+    if (resolving) {
+      // Close the cell's open conflicts; the feed tells every party.
+      resolve_conflicts_.bind(1, version).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column);
+      resolve_conflicts_.run();
+      insert_change_.bind(1, 2).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
+          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+          .bind(11, now).bind(12, version);
+      insert_change_.run();
+    }
   }
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 8> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -110,6 +110,10 @@ CREATE TABLE confirmations(id INTEGER PRIMARY KEY, class_id INTEGER NOT NULL, su
                            step TEXT NOT NULL, user_id INTEGER NOT NULL, document TEXT NOT NULL, digest TEXT NOT NULL,
                            signature TEXT NOT NULL, public_key TEXT NOT NULL, signed_at INTEGER NOT NULL,
                            revoked_at INTEGER, revoked_by TEXT, revoked_reason TEXT);
+)sql",
+                                                      R"sql(
+-- A conflict (changes.kind = 1) is open until a resolution (kind 2) names its version.
+ALTER TABLE changes ADD COLUMN resolved_by_version INTEGER;
 )sql"};
 
 }  // namespace

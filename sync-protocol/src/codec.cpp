@@ -200,7 +200,7 @@ Message push_from(const json& j) {
     op.recorded_at = t;
     if (e.size() == 10) {
       const auto kind = get_uint(e[8], "o.kind");
-      if (kind > 3) fail("field 'o.kind' is unknown");
+      if (kind > 4) fail("field 'o.kind' is unknown");
       op.kind = static_cast<OpKind>(kind);
       op.note = get_string(e[9], "o.note", kMaxValueBytes);
     }
@@ -250,7 +250,7 @@ Message changes_from(const json& j) {
     v += get_uint(e[0], "c.version");
     c.version = v;
     auto kind = get_uint(e[1], "c.kind");
-    if (kind > 1) fail("field 'c.kind' is unknown");
+    if (kind > 2) fail("field 'c.kind' is unknown");
     c.kind = static_cast<ChangeKind>(kind);
     c.cell.class_name = get_string(e[2], "c.class", kMaxKeyBytes);
     c.cell.subject = get_string(e[3], "c.subject", kMaxKeyBytes);

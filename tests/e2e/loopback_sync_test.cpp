@@ -270,3 +270,39 @@ TEST_CASE("bad frames get a clear error and leave stored data untouched", "[e2e]
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == before);
   CHECK(scalar(*db, "SELECT high_seq FROM devices") == 1);
 }
+
+TEST_CASE("a conflict is listed to both authors and resolved with a new version that names it", "[e2e]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  auto b = f.enroll("home-pc", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A04", "HK1.GK", "9");
+  record_ok(*b, "6A", "Toán", "HS6A04", "HK1.GK", "6");
+  f.sync(*a);
+  f.sync(*b);
+  f.sync(*a);
+  REQUIRE(a->my_conflicts().size() == 1);
+  REQUIRE(b->my_conflicts().size() == 1);
+  CHECK(a->my_conflicts()[0].other == "6");
+  CHECK_FALSE(a->resolve_conflict({"6A", "Toán", "HS6A05", "HK1.GK"}, "7", "").is_ok());  // no conflict there
+
+  auto r = b->resolve_conflict({"6A", "Toán", "HS6A04", "HK1.GK"}, "7.5", "Đã đối chiếu bài kiểm tra");
+  REQUIRE(r.is_ok());
+  auto rb = f.sync(*b);
+  CHECK(rb.rejected == 0);
+  CHECK(rb.conflicts == 0);
+  CHECK(b->my_conflicts().empty());
+  f.sync(*a);
+  CHECK(a->my_conflicts().empty());
+  CHECK(cells_of(*a, "6A", "Toán") == cells_of(*b, "6A", "Toán"));
+  CHECK_THAT(cells_of(*a, "6A", "Toán"), Catch::Contains("HS6A04.HK1.GK=7.5;"));
+  auto db = f.server_db();
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND resolved_by_version IS NULL") == 0);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 2") == 1);
+  // A second resolution of the same (now closed) conflict is refused by the server.
+  auto& raw = b->db();
+  raw.prepare("INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, "
+              "other_value, other_author, at, mine_involved) VALUES('6A', 'Toán', 'HS6A04', 'HK1.GK', '', '', '', '', '', 0, 1)")
+      .run();
+  REQUIRE(b->resolve_conflict({"6A", "Toán", "HS6A04", "HK1.GK"}, "8", "").is_ok());
+  CHECK(f.sync(*b).rejected == 1);
+}

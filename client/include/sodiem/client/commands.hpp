@@ -19,6 +19,9 @@ int cmd_correction_request(const std::string& dir, const std::string& class_name
 int cmd_key_init(const std::string& dir, const std::string& passphrase);
 int cmd_sign(const std::string& dir, const std::string& step, const std::string& class_name, const std::string& term,
              const std::string& subject, const std::string& passphrase);
+int cmd_conflicts(const std::string& dir, bool json);
+int cmd_resolve(const std::string& dir, const std::string& class_name, const std::string& subject,
+                const std::string& student, const std::string& column, const std::string& value, const std::string& note);
 int cmd_inbox(const std::string& dir, bool json);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
 

@@ -77,7 +77,10 @@ class LocalStore {
   // ---- recording (works offline)
   // Validates against the local roster, the user's assignments and the
   // grading rules, then writes cell + outbox op in one transaction.
-  Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value);
+  Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value,
+                              protocol::OpKind kind = protocol::OpKind::kSet, const std::string& note = "");
+  // Resolves the cell's conflicts with a chosen value (a new version).
+  Result<protocol::Op> resolve_conflict(const protocol::CellKey& cell, const std::string& value, const std::string& note);
   // Files a request to change a (locked) cell; the cell stays as it is until
   // the HT/PHT approves. Same checks as record(), plus a reason.
   Result<protocol::Op> request_correction(const protocol::CellKey& cell, const std::string& value,

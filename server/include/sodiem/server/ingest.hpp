@@ -57,6 +57,8 @@ class Ingestor {
   sqlite::Stmt select_outcome_;
   sqlite::Stmt select_version_by_seq_;
   sqlite::Stmt update_high_seq_;
+  sqlite::Stmt select_open_conflicts_;
+  sqlite::Stmt resolve_conflicts_;
   sqlite::Stmt insert_correction_;
   LockBook locks_;
 };

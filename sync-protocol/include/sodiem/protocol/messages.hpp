@@ -33,6 +33,7 @@ enum class OpKind : std::uint8_t {
   kConfirm = 2,            // a signed confirmation step: cell.class_name, cell.subject ("" = whole class),
                            // cell.column = term, cell.student_code = step, value = digest, note = signature
   kRegisterKey = 3,        // value = the user's Ed25519 public key (hex)
+  kResolveConflict = 4,    // write the cell and close its open conflicts (note = why)
 };
 
 // One recorded change. Identity is (device_id, seq); device_id is implied by
@@ -120,7 +121,8 @@ struct Pull {
   std::uint32_t limit = 0;
 };
 
-enum class ChangeKind : std::uint8_t { kSet = 0, kConflict = 1 };
+// kResolved: the cell's open conflicts were resolved (value = the value chosen).
+enum class ChangeKind : std::uint8_t { kSet = 0, kConflict = 1, kResolved = 2 };
 
 // One entry of the server's change feed, as a client may see it.
 struct Change {
