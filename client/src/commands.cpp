@@ -271,6 +271,34 @@ int cmd_resolve(const std::string& dir, const std::string& class_name, const std
   return 0;
 }
 
+int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto e = store->enrollment();
+  auto transport = make_wss_transport({e->server_url, e->fingerprint});
+  auto h = fetch_history(*store, *transport, cell);
+  if (!h) return fail("không xem được lịch sử: " + h.status().message(), exit_code_for(h.status()));
+  if (as_json) {
+    json out = json::array();
+    for (const auto& x : h->entries)
+      out.push_back({{"at", iso8601_utc(x.at)}, {"author", x.author}, {"device", x.device}, {"outcome", x.outcome},
+                     {"old", x.old_value}, {"new", x.new_value}, {"reason", x.reason}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::cout << "Lịch sử ô " << cell.class_name << " · " << cell.subject << " · " << cell.student_code << " · "
+            << cell.column << "\n";
+  if (h->entries.empty()) std::cout << "  (chưa có thay đổi)\n";
+  for (const auto& x : h->entries) {
+    std::cout << "  " << iso8601_utc(x.at) << "  " << x.author << "  " << x.device << "  ";
+    if (x.outcome == "OK") std::cout << (x.old_value.empty() ? "(trống)" : x.old_value) << " → " << x.new_value;
+    else std::cout << x.outcome << " \"" << x.new_value << "\"";
+    if (!x.reason.empty()) std::cout << "  — " << x.reason;
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
   resolve->add_option("VALUE", value)->required();
   resolve->add_option("--note", reason, "Why this value");
 
+  auto* history = app.add_subcommand("history", "A cell's full story from the server: who, when, device, old → new, why");
+  history->add_option("--data", dir)->required();
+  history->add_option("CLASS", cls)->required();
+  history->add_option("SUBJECT", subject)->required();
+  history->add_option("STUDENT_CODE", student)->required();
+  history->add_option("COLUMN", column)->required();
+  history->add_flag("--json", as_json);
+
   auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
@@ -117,6 +125,7 @@ int main(int argc, char** argv) {
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
+    if (*history) return cmd_history(dir, {cls, subject, student, column}, as_json);
     if (*resolve) return cmd_resolve(dir, cls, subject, student, column, value, reason);
     if (*conflicts) return cmd_conflicts(dir, as_json);
     if (*key_init || *sign) {

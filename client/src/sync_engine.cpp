@@ -140,6 +140,24 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   return Status::ok();
 }
 
+Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& cell) {
+  auto e = store.enrollment();
+  if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = t.connect(); !st) return st;
+  if (auto st = t.send(encode(Hello{kProtocolVersion, kSchemaVersion, e->device_id, e->token})); !st) return st;
+  if (auto st = t.send(encode(HistoryRequest{cell})); !st) return st;
+  for (int i = 0; i < 2; ++i) {
+    auto msg = receive_message(t, tuning::kReplyTimeout);
+    if (!msg) return msg.status();
+    if (auto* h = std::get_if<History>(&*msg)) {
+      t.close();
+      if (!h->error.empty()) return Status(ErrorCode::kForbidden, h->error);
+      return std::move(*h);
+    }
+  }
+  return Status(ErrorCode::kMalformed, "máy chủ không trả lời yêu cầu lịch sử");
+}
+
 Status enroll(LocalStore& store, Transport& t, const Endpoint& endpoint, const std::string& username,
               const std::string& password, const std::string& device_name) {
   if (auto st = t.connect(); !st) return st;

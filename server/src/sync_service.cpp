@@ -9,6 +9,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/directory.hpp"
+#include "sodiem/server/history.hpp"
 #include "sodiem/server/ingest.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -179,6 +180,22 @@ void SyncService::handle(Job& job) {
     return send(peer, pull_->pull(device, *pull));
   }
   if (std::holds_alternative<RosterRequest>(job.message)) return send(peer, directory_->roster_for(*user));
+  if (auto* req = std::get_if<HistoryRequest>(&job.message)) {
+    History h;
+    const ClassRow* cls = directory_->class_by_name(req->cell.class_name);
+    const SubjectRow* subj = directory_->subject_by_name(req->cell.subject);
+    const std::int64_t subject_id = req->cell.subject == kHomeroomSubject ? kHomeroomSubjectId : subj ? subj->id : -1;
+    if (!cls || subject_id < 0 || !user->may_read(cls->id, subject_id)) {
+      h.error = "Không có ô này, hoặc tài khoản " + user->username + " không được xem ô này";
+      return send(peer, h);
+    }
+    auto events = cell_history(*db_, req->cell.class_name, req->cell.subject, req->cell.student_code, req->cell.column);
+    if (!events) h.error = events.status().message();
+    else
+      for (const auto& e : *events)
+        h.entries.push_back({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason});
+    return send(peer, h);
+  }
   send(peer, Error{ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(job.message)) + "'", 0},
        true);
 }

@@ -145,6 +145,15 @@ json to_json(const Roster& m) {
   return {{"t", "roster"}, {"v", m.version}, {"ro", m.roles}, {"cl", std::move(classes)},
           {"su", std::move(subjects)}, {"st", std::move(students)}, {"as", std::move(assigns)}};
 }
+json to_json(const HistoryRequest& m) {
+  return {{"t", "history?"}, {"c", json::array({m.cell.class_name, m.cell.subject, m.cell.student_code, m.cell.column})}};
+}
+json to_json(const History& m) {
+  json es = json::array();
+  for (const auto& e : m.entries)
+    es.push_back(json::array({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason}));
+  return {{"t", "history"}, {"x", m.error}, {"h", std::move(es)}};
+}
 json to_json(const Error& m) {
   return {{"t", "error"}, {"c", std::string(to_string(m.code))}, {"m", m.message}, {"b", m.batch_id}};
 }
@@ -290,6 +299,22 @@ Message roster_from(const json& j) {
   }
   return m;
 }
+Message history_request_from(const json& j) {
+  const json& c = tuple(field(j, "c"), 4, "c");
+  return HistoryRequest{{get_string(c[0], "c.class", kMaxKeyBytes), get_string(c[1], "c.subject", kMaxKeyBytes),
+                         get_string(c[2], "c.student", kMaxKeyBytes), get_string(c[3], "c.column", kMaxKeyBytes)}};
+}
+Message history_from(const json& j) {
+  History m;
+  m.error = opt_str(j, "x", kMaxValueBytes);
+  for (const json& e : arr(j, "h", 100000)) {
+    tuple(e, 7, "h");
+    m.entries.push_back({get_int(e[0], "h.at"), get_string(e[1], "h.author", 256), get_string(e[2], "h.device", 256),
+                         get_string(e[3], "h.outcome", kMaxKeyBytes), get_string(e[4], "h.old", kMaxValueBytes),
+                         get_string(e[5], "h.new", kMaxValueBytes), get_string(e[6], "h.reason", kMaxValueBytes)});
+  }
+  return m;
+}
 Message error_from(const json& j) {
   Error m;
   m.code = code_of(str(j, "c"));
@@ -333,6 +358,8 @@ Decoded decode(std::string_view bytes) {
     else if (type == "roster?") d.message = RosterRequest{};
     else if (type == "roster") d.message = roster_from(j);
     else if (type == "error") d.message = error_from(j);
+    else if (type == "history?") d.message = history_request_from(j);
+    else if (type == "history") d.message = history_from(j);
     else fail("unknown message type '" + type + "'");
   } catch (const DecodeError& e) {
     d.code = e.code;
@@ -345,8 +372,8 @@ Decoded decode(std::string_view bytes) {
 }
 
 std::string_view type_name(const Message& message) {
-  static constexpr std::string_view kNames[] = {"hello", "login", "welcome", "push", "ack",
-                                                "pull",  "changes", "roster?", "roster", "error"};
+  static constexpr std::string_view kNames[] = {"hello",  "login", "welcome", "push",     "ack",    "pull",
+                                                "changes", "roster?", "roster", "error", "history?", "history"};
   return kNames[message.index()];
 }
 

@@ -369,6 +369,15 @@ TEST_CASE("correction after lock: request, approve → new version with history;
   CHECK(history[2]["old"] == "4");
   CHECK(history[2]["new"] == "7");
   CHECK_THAT(history[2]["reason"].get<std::string>(), Catch::Contains("hieutruong") && Catch::Contains("Cộng nhầm"));
+  // The teacher sees the same story from their own machine; another teacher may not.
+  auto mine = nlohmann::json::parse(s.client({"history", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "--json"}).out);
+  REQUIRE(mine.size() == 3);
+  CHECK(mine.back()["new"] == "7");
+  const std::string other = s.tmp / "other-teacher";
+  s.enroll(other, "gv.anh.2");
+  auto denied = s.client({"history", "--data", other, "6A", "Toán", "HS6A01", "HK1.CK"});
+  CHECK(denied.exit_code != 0);
+  CHECK_THAT(denied.err, Catch::Contains("không được xem"));
   auto refused = nlohmann::json::parse(
       run_command({kServer, "history", "--data", s.demo.dir, "6A", "Toán", "HS6A02", "HK1.CK", "--json"}).out);
   CHECK(refused.back()["outcome"] == "CORRECTION_REFUSED");

@@ -62,6 +62,10 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
   CHECK(e.code == ErrorCode::kTooLarge);
   round_trip(RosterRequest{});
+  auto hr = round_trip(HistoryRequest{{"6A", "Toán", "HS1", "HK1.GK"}});
+  CHECK(hr.cell.column == "HK1.GK");
+  History hist{"", {{1000, "gv", "dev (laptop)", "OK", "", "8", ""}, {1001, "gv2", "x", "TERM_LOCKED", "8", "9", "khóa"}}};
+  CHECK(round_trip(hist).entries == hist.entries);
 }
 
 TEST_CASE("garbage and non-map frames are malformed", "[protocol]") {

@@ -55,6 +55,9 @@ class SyncEngine {
   SyncOptions options_;
 };
 
+// Asks the server for a cell's story (online only).
+Result<protocol::History> fetch_history(LocalStore& store, Transport& transport, const protocol::CellKey& cell);
+
 // Enrolls this device: password login, roster download, certificate pinned.
 // An empty endpoint.fingerprint trusts the certificate seen (and stores it).
 Status enroll(LocalStore& store, Transport& transport, const Endpoint& endpoint, const std::string& username,

@@ -179,6 +179,20 @@ struct Roster {
   std::vector<Assignment> assignments;
 };
 
+// A cell's story, asked for by a client (online only).
+struct HistoryRequest {
+  CellKey cell;
+};
+struct HistoryEntry {
+  std::int64_t at = 0;
+  std::string author, device, outcome, old_value, new_value, reason;
+  bool operator==(const HistoryEntry&) const = default;
+};
+struct History {
+  std::string error;  // "" or why it cannot be shown (not allowed, unknown cell)
+  std::vector<HistoryEntry> entries;
+};
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
@@ -186,6 +200,6 @@ struct Error {
 };
 
 using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes,
-                             RosterRequest, Roster, Error>;
+                             RosterRequest, Roster, Error, HistoryRequest, History>;
 
 }  // namespace sodiem::protocol
