@@ -423,24 +423,32 @@ std::vector<StudentCells> LocalStore::show(const std::string& class_name, const 
   return out;
 }
 
-std::vector<ConflictInfo> LocalStore::conflicts(const std::string& class_name, const std::string& subject) {
+std::vector<ConflictInfo> LocalStore::conflict_rows(const std::string& class_name, const std::string& subject,
+                                                    bool mine_only) {
   std::vector<ConflictInfo> out;
   auto s = db_->prepare(
-      "SELECT student_code, col, mine, current_value, current_author, other_value, other_author FROM conflicts "
-      "WHERE class_name = ? AND subject = ? ORDER BY id");
-  s.bind(1, class_name).bind(2, subject);
+      "SELECT class_name, subject, student_code, col, mine, current_value, current_author, other_value, other_author "
+      "FROM conflicts WHERE (?1 = '' OR class_name = ?1) AND (?2 = '' OR subject = ?2) AND (?3 = 0 OR mine_involved = 1) "
+      "ORDER BY id");
+  s.bind(1, class_name).bind(2, subject).bind(3, mine_only ? 1 : 0);
   while (s.step()) {
     ConflictInfo c;
-    c.cell = {class_name, subject, s.text(0), s.text(1)};
-    c.mine = s.text(2);
-    c.current = s.text(3);
-    c.current_author = s.text(4);
-    c.other = s.text(5);
-    c.other_author = s.text(6);
+    c.cell = {s.text(0), s.text(1), s.text(2), s.text(3)};
+    c.mine = s.text(4);
+    c.current = s.text(5);
+    c.current_author = s.text(6);
+    c.other = s.text(7);
+    c.other_author = s.text(8);
     out.push_back(std::move(c));
   }
   return out;
 }
+
+std::vector<ConflictInfo> LocalStore::conflicts(const std::string& class_name, const std::string& subject) {
+  return conflict_rows(class_name, subject, false);
+}
+
+std::vector<ConflictInfo> LocalStore::my_conflicts() { return conflict_rows("", "", true); }
 
 std::vector<RefusedOp> LocalStore::refused() {
   std::vector<RefusedOp> out;
@@ -458,24 +466,6 @@ std::vector<RefusedOp> LocalStore::refused() {
     r.server_value = s.text(8);
     r.recorded_at = s.int64(9);
     out.push_back(std::move(r));
-  }
-  return out;
-}
-
-std::vector<ConflictInfo> LocalStore::my_conflicts() {
-  std::vector<ConflictInfo> out;
-  auto s = db_->prepare(
-      "SELECT class_name, subject, student_code, col, mine, current_value, current_author, other_value, other_author "
-      "FROM conflicts WHERE mine_involved = 1 ORDER BY id");
-  while (s.step()) {
-    ConflictInfo c;
-    c.cell = {s.text(0), s.text(1), s.text(2), s.text(3)};
-    c.mine = s.text(4);
-    c.current = s.text(5);
-    c.current_author = s.text(6);
-    c.other = s.text(7);
-    c.other_author = s.text(8);
-    out.push_back(std::move(c));
   }
   return out;
 }

@@ -10,6 +10,18 @@ const char* kBadLogin = "Sai tên đăng nhập hoặc mật khẩu";
 const std::vector<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
 }  // namespace
 
+Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
+                    const std::string& refusal) {
+  auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
+  s.bind(1, username);
+  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
+  if (s.int64(1) != 0) return Status(ErrorCode::kUnauthenticated, "tài khoản " + username + " đã bị khóa");
+  const std::string held = "," + s.text(0) + ",";
+  for (const auto& role : roles)
+    if (held.find("," + role + ",") != std::string::npos) return Status::ok();
+  return Status(ErrorCode::kForbidden, refusal + "; " + username + " không có quyền này");
+}
+
 Result<std::int64_t> Accounts::create_user(const std::string& username, const std::string& full_name,
                                            const std::string& password, const std::vector<std::string>& roles) {
   std::string joined;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sodiem/core/signing.hpp"
+#include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -158,11 +159,7 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
 
 Status unapprove(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
                  const std::string& reason, std::int64_t now) {
-  auto u = db.prepare("SELECT roles FROM users WHERE username = ? AND disabled = 0");
-  u.bind(1, by);
-  if (!u.step() || ("," + u.text(0) + ",").find(",HT,") == std::string::npos)
-    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng được hủy phê duyệt");
-  u.reset();
+  if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được hủy phê duyệt"); !st) return st;
   if (reason.empty()) return Status(ErrorCode::kInvalidValue, "hủy phê duyệt cần ghi lý do (--reason)");
   sqlite::Transaction tx(db);
   db.prepare("UPDATE confirmations SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE step = 'approve' AND "

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -10,15 +11,7 @@ namespace sodiem::server {
 namespace {
 
 Status check_approver(sqlite::Db& db, const std::string& username) {
-  auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
-  s.bind(1, username);
-  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
-  const std::string roles = "," + s.text(0) + ",";
-  if (s.int64(1) != 0) return Status(ErrorCode::kUnauthenticated, "tài khoản " + username + " đã bị khóa");
-  if (roles.find(",HT,") == std::string::npos && roles.find(",PHT,") == std::string::npos)
-    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh; " +
-                                             username + " không có quyền này");
-  return Status::ok();
+  return require_role(db, username, {"HT", "PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh");
 }
 
 constexpr const char* kSelect =

@@ -5,6 +5,7 @@
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -199,15 +200,8 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
 }
 
 Status check_lock_authority(sqlite::Db& db, const std::string& username) {
-  auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
-  s.bind(1, username);
-  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
-  const std::string roles = "," + s.text(0) + ",";
-  if (s.int64(1) != 0) return Status(ErrorCode::kUnauthenticated, "tài khoản " + username + " đã bị khóa");
-  if (roles.find(",HT,") == std::string::npos && roles.find(",ADMIN,") == std::string::npos)
-    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ; "
-                                         + username + " không có quyền này");
-  return Status::ok();
+  return require_role(db, username, {"HT", "ADMIN"},
+                      "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ");
 }
 
 Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {

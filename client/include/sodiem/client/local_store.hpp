@@ -120,6 +120,7 @@ class LocalStore {
  private:
   // Checks a cell and value against the roster, assignments and rules.
   Result<std::string> validate(const protocol::CellKey& cell, const std::string& value);
+  std::vector<ConflictInfo> conflict_rows(const std::string& class_name, const std::string& subject, bool mine_only);
   std::string meta(const std::string& key, const std::string& fallback = "");
   void set_meta(const std::string& key, const std::string& value);
 

@@ -17,6 +17,12 @@ struct Enrollment {
   std::string token;
 };
 
+// For commands run by a named person (locks, approvals): the account must
+// exist, be enabled and hold one of `roles`; otherwise FORBIDDEN with
+// `refusal` (Vietnamese, naming what needs the role) and the username.
+Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
+                    const std::string& refusal);
+
 class Accounts {
  public:
   Accounts(sqlite::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
