@@ -56,10 +56,29 @@ echo "laptop (Văn):   $($CLIENT sync --data "$WORK/van-laptop" --json)"
 echo "laptop (Toán):  $($CLIENT sync --data "$WORK/toan-laptop" --json)"
 
 say "6. Kết quả"
-$CLIENT show --data "$WORK/toan-laptop" 6A Toán | head -5
+$CLIENT show --data "$WORK/toan-laptop" 6A Toán | grep -E "Lớp|HS6A0[123] "
 echo "status laptop:   $($CLIENT status --data "$WORK/toan-laptop" --json)"
 echo "status máy nhà:  $($CLIENT status --data "$WORK/toan-home" --json)"
 echo "show --json (HS6A01):"
-$CLIENT show --data "$WORK/toan-home" 6A Toán --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(d['students'][0], ensure_ascii=False))"
+$CLIENT show --data "$WORK/toan-home" 6A Toán --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(next(s for s in d['students'] if s['code']=='HS6A01'), ensure_ascii=False))"
+
+say "7. Hiệu trưởng khóa sổ HK1 lớp 6A; điểm nhập muộn bị từ chối và có lý do"
+$SERVER lock set --data "$WORK/server" --term HK1 --class 6A --kind frozen --reason "Chốt điểm học kì I" --by hieutruong
+$CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK 10
+$CLIENT sync --data "$WORK/toan-laptop" --json
+$CLIENT inbox --data "$WORK/toan-laptop"
+
+say "8. Giáo viên gửi yêu cầu điều chỉnh; Hiệu trưởng duyệt"
+$CLIENT correction request --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK 10 --reason "Chấm sót câu 5"
+$CLIENT sync --data "$WORK/toan-laptop" >/dev/null
+$SERVER correction list --data "$WORK/server" --status pending
+ID=$($SERVER correction list --data "$WORK/server" --status pending --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
+$SERVER correction approve "$ID" --data "$WORK/server" --by hieutruong --comment "Đồng ý theo biên bản chấm lại"
+$CLIENT sync --data "$WORK/toan-laptop" >/dev/null
+$CLIENT history --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK
+
+say "9. Tiến độ, nhật ký kiểm toán"
+$SERVER progress --data "$WORK/server" --term HK1 | head -4
+$SERVER audit verify --data "$WORK/server"
 echo
 echo "Dữ liệu demo ở $WORK"
