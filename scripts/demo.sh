@@ -78,7 +78,7 @@ $CLIENT sync --data "$WORK/toan-laptop" >/dev/null
 $CLIENT history --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK
 
 say "9. Tiến độ, nhật ký kiểm toán"
-$SERVER progress --data "$WORK/server" --term HK1 | head -4
+$SERVER progress --data "$WORK/server" --term HK1 >"$WORK/progress.txt"; head -4 "$WORK/progress.txt"
 $SERVER audit verify --data "$WORK/server"
 echo
 echo "Dữ liệu demo ở $WORK"
