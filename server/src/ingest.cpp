@@ -10,6 +10,26 @@
 
 namespace sodiem::server {
 
+namespace {
+// Appends `s` as a JSON string literal.
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+}  // namespace
+
 using protocol::Ack;
 using protocol::Op;
 using protocol::OpOutcome;
@@ -121,11 +141,20 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     }
     ack.accepted.push_back({seq, version, 1});
   };
-  // The audit entry of this batch: every new op with its outcome.
-  nlohmann::json audit_ops = nlohmann::json::array();
+  // The audit entry of this batch: every new op with its outcome, as JSON
+  // rows [seq, code, version, class, subject, student, column, value],
+  // written straight into one string (a JSON tree per op cost a tenth of
+  // the ingest time).
+  std::string audit_ops;
   auto audit = [&](const Op& op, const OpOutcome* out, std::uint64_t version, const std::string& value) {
-    audit_ops.push_back({op.seq, out ? protocol::to_string(out->code) : "OK", version, op.cell.class_name,
-                         op.cell.subject, op.cell.student_code, op.cell.column, value});
+    audit_ops += audit_ops.empty() ? "[" : ",[";
+    audit_ops += std::to_string(op.seq) + ",\"" + std::string(out ? protocol::to_string(out->code) : "OK") + "\"," +
+                 std::to_string(version);
+    for (const std::string* f : {&op.cell.class_name, &op.cell.subject, &op.cell.student_code, &op.cell.column, &value}) {
+      audit_ops += ',';
+      append_json_string(audit_ops, *f);
+    }
+    audit_ops += ']';
   };
   // Cell ids of the op being handled, stored with a refusal for the cell's history.
   std::int64_t cur_class = 0, cur_subject = 0, cur_student = 0;
@@ -322,7 +351,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   update_high_seq_.run();
   if (!audit_ops.empty())
     append_audit(db_, {now, user->username, device.public_id, "push",
-                       nlohmann::json{{"batch", push.batch_id}, {"ops", std::move(audit_ops)}}.dump()});
+                       "{\"batch\":" + std::to_string(push.batch_id) + ",\"ops\":[" + audit_ops + "]}"});
   return ack;
 }
 

@@ -251,6 +251,14 @@ TEST_CASE("audit verify: intact after real syncs; an edited, deleted or reordere
   // init, demo school, login, three pushes
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log") == 6);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'push' AND detail LIKE '%HS6A02%'") == 1);
+  {
+    sqlite::Db db(server::DataPaths{s.demo.dir}.db());
+    auto q = db.prepare("SELECT detail FROM audit_log WHERE kind = 'push' ORDER BY seq LIMIT 1");
+    REQUIRE(q.step());
+    auto detail = nlohmann::json::parse(q.text(0));
+    REQUIRE(detail["ops"].size() == 1);
+    CHECK(detail["ops"][0] == nlohmann::json::array({1, "OK", detail["ops"][0][2], "6A", "Toán", "HS6A01", "HK1.TX1", "7"}));
+  }
 
   const std::string backup = s.tmp / "backup.db";
   std::filesystem::copy_file(db_path, backup);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "loopback_transport.hpp"
@@ -305,4 +306,22 @@ TEST_CASE("a conflict is listed to both authors and resolved with a new version 
       .run();
   REQUIRE(b->resolve_conflict({"6A", "Toán", "HS6A04", "HK1.GK"}, "8", "").is_ok());
   CHECK(f.sync(*b).rejected == 1);
+}
+
+TEST_CASE("a push's audit entry is valid JSON listing every op with its outcome", "[e2e]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "8");
+  record_ok(*a, "6A", "Toán", "HS6A02", "HK1.NX", "Cần cố gắng \"hơn\"\nnữa");
+  auto& raw = a->db();
+  raw.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
+              "VALUES(3, '6A', 'Toán', 'HS6A03', 'HK1.TX1', '11', 0, 0)").run();
+  f.sync(*a);
+  auto db = f.server_db();
+  auto q = db->prepare("SELECT detail FROM audit_log WHERE kind = 'push'");
+  REQUIRE(q.step());
+  auto detail = nlohmann::json::parse(q.text(0));
+  REQUIRE(detail["ops"].size() == 3);
+  CHECK(detail["ops"][1][7] == "Cần cố gắng \"hơn\"\nnữa");
+  CHECK(detail["ops"][2][1] == "INVALID_VALUE");
 }
