@@ -236,7 +236,11 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
                                             " nên không được ghi chuyên cần, rèn luyện, nhận xét chủ nhiệm");
       continue;
     }
-    if (!homeroom && !user->may_write_marks(cls->id, subject_id, now)) {
+    // The device's claimed time is not trusted blindly: it is bounded below by
+    // the start of its previous session with the server (anything typed
+    // earlier would have been sent then) and above by now.
+    const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
+    if (!homeroom && !user->may_write_marks(cls->id, subject_id, recorded)) {
       refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không được phân công dạy môn " +
                                             subj->info.name + " lớp " + cls->name + " nên không được nhập điểm");
       continue;
@@ -269,11 +273,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(op, out);
       continue;
     }
-    // Lock periods. The device's claimed time is not trusted blindly: it is
-    // bounded below by the start of its previous session with the server
-    // (anything typed earlier would have been sent then) and above by now.
+    // Lock periods, with the offline grace window for ops typed before a lock.
     if (locks_.active()) {
-      const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
       const LockDecision decision =
           locks_.check({user->username, cls->grade, cls->name, op.cell.subject, op.cell.column,
                         cur.exists && !cur.value.empty()},

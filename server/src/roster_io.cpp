@@ -12,6 +12,7 @@
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -238,7 +239,10 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) 
   struct Staff {
     std::string username, name, department, homeroom;
     std::vector<std::string> roles;
-    std::vector<std::pair<std::int64_t, std::int64_t>> teaches;
+    struct Teaching {
+      std::int64_t class_id, subject_id, ends_at;  // ends_at 0 = open-ended
+    };
+    std::vector<Teaching> teaches;
   };
   std::vector<Staff> staff;
   std::set<std::string> seen_users;
@@ -266,14 +270,27 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) 
       if (std::find(s.roles.begin(), s.roles.end(), "GVCN") == s.roles.end())
         report.errors.push_back(line + "có lớp chủ nhiệm nhưng thiếu vai trò GVCN");
     }
-    for (const auto& pair : split(t.cell(r, "Phân công"), ';')) {
+    for (const auto& item : split(t.cell(r, "Phân công"), ';')) {
+      // "6A:Toán", or "6A:Toán@2027-01-31" for delegated entry ending that day.
+      const auto at = item.find('@');
+      const std::string pair = trim(item.substr(0, at));
+      std::int64_t ends_at = 0;
+      if (at != std::string::npos) {
+        const std::string until = trim(item.substr(at + 1));
+        auto t = parse_local_time(until + "T23:59");
+        if (!t) {
+          report.errors.push_back(line + "phân công \"" + item + "\": ngày kết thúc \"" + until + "\" không hợp lệ (YYYY-MM-DD)");
+          continue;
+        }
+        ends_at = *t + 59;
+      }
       auto colon = pair.find(':');
       const std::string cls = trim(pair.substr(0, colon));
       const std::string subj = colon == std::string::npos ? "" : trim(pair.substr(colon + 1));
       if (!classes.contains(cls)) report.errors.push_back(line + "phân công \"" + pair + "\": lớp " + cls + " không có");
       else if (!subjects.contains(subj))
         report.errors.push_back(line + "phân công \"" + pair + "\": môn \"" + subj + "\" không có");
-      else s.teaches.emplace_back(classes[cls], subjects[subj]);
+      else s.teaches.push_back({classes[cls], subjects[subj], ends_at});
     }
     if (report.errors.size() == before) staff.push_back(std::move(s));
   }
@@ -303,9 +320,13 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) 
     }
     db.prepare("DELETE FROM teaching_assignments WHERE user_id = ?").bind(1, id).run();
     db.prepare("DELETE FROM homerooms WHERE user_id = ?").bind(1, id).run();
-    for (const auto& [c, sub] : s.teaches)
-      db.prepare("INSERT OR IGNORE INTO teaching_assignments(user_id, class_id, subject_id) VALUES(?, ?, ?)")
-          .bind(1, id).bind(2, c).bind(3, sub).run();
+    for (const auto& t : s.teaches) {
+      auto ins = db.prepare("INSERT OR IGNORE INTO teaching_assignments(user_id, class_id, subject_id, ends_at) "
+                            "VALUES(?, ?, ?, ?)");
+      ins.bind(1, id).bind(2, t.class_id).bind(3, t.subject_id);
+      if (t.ends_at) ins.bind(4, t.ends_at); else ins.bind_null(4);
+      ins.run();
+    }
     if (!s.homeroom.empty())
       db.prepare("INSERT INTO homerooms(class_id, user_id) VALUES(?, ?) ON CONFLICT(class_id) DO UPDATE SET user_id = excluded.user_id")
           .bind(1, classes[s.homeroom]).bind(2, id).run();
@@ -324,7 +345,7 @@ void export_staff(sqlite::Db& db, std::ostream& out) {
   auto users = db.prepare("SELECT id, username, full_name, roles, department FROM users ORDER BY id");
   auto homeroom = db.prepare("SELECT c.name FROM homerooms h JOIN classes c ON c.id = h.class_id WHERE h.user_id = ?");
   auto teaches = db.prepare(
-      "SELECT c.name, s.name FROM teaching_assignments t JOIN classes c ON c.id = t.class_id "
+      "SELECT c.name, s.name, COALESCE(t.ends_at, 0) FROM teaching_assignments t JOIN classes c ON c.id = t.class_id "
       "JOIN subjects s ON s.id = t.subject_id WHERE t.user_id = ? ORDER BY c.grade, c.name, s.id");
   while (users.step()) {
     std::string roles = users.text(3);
@@ -334,7 +355,13 @@ void export_staff(sqlite::Db& db, std::ostream& out) {
     homeroom.reset();
     std::string assignments;
     teaches.bind(1, users.int64(0));
-    while (teaches.step()) assignments += (assignments.empty() ? "" : ";") + teaches.text(0) + ":" + teaches.text(1);
+    while (teaches.step()) {
+      assignments += (assignments.empty() ? "" : ";") + teaches.text(0) + ":" + teaches.text(1);
+      if (teaches.int64(2)) {  // "@YYYY-MM-DD" in Vietnam time: the ends_at written on import is 23:59:59 that day
+        const std::string local = format_local_time(teaches.int64(2));  // dd/mm/yyyy HH:MM
+        assignments += "@" + local.substr(6, 4) + "-" + local.substr(3, 2) + "-" + local.substr(0, 2);
+      }
+    }
     teaches.reset();
     out << csv_field(users.text(1)) << ',' << csv_field(users.text(2)) << ',' << csv_field(roles) << ','
         << csv_field(users.text(4)) << ',' << csv_field(hr) << ',' << csv_field(assignments) << '\n';

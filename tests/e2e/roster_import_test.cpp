@@ -5,6 +5,7 @@
 
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
@@ -131,4 +132,47 @@ TEST_CASE("a running server picks up an imported assignment on the teacher's nex
   REQUIRE(r.is_ok());
   CHECK(r->rejected == 0);
   CHECK(store.status().pending == 0);
+}
+
+TEST_CASE("delegated entry: an assignment with an end date stops allowing writes after it", "[e2e]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  const auto db_path = server::DataPaths{demo.dir}.db();
+  {
+    auto db = server::open_server_db(db_path);
+    std::istringstream csv(
+        "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+        "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;6B:Toán@2026-12-31\n");
+    auto report = server::import_staff(*db, csv, SystemClock::instance());
+    REQUIRE(report.ok);
+    std::ostringstream out;
+    server::export_staff(*db, out);
+    CHECK_THAT(out.str(), Catch::Contains("6B:Toán@2026-12-31"));  // round-trips
+    std::istringstream bad("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                           "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6B:Toán@31/12/2026\n");
+    CHECK_FALSE(server::import_staff(*db, bad, SystemClock::instance()).ok);
+  }
+  ManualClock clock(*server::parse_local_time("2026-12-31T20:00"));
+  server::SyncService service(db_path, clock);
+  client::LocalStore store(tmp / "teacher", clock);
+  {
+    LoopbackTransport t(service);
+    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
+                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
+  }
+  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
+  auto in_time = store.record({"6B", "Toán", "HS6B01", "HK1.TX1"}, "8");
+  REQUIRE(in_time.is_ok());
+  REQUIRE(engine.sync().is_ok());
+  CHECK(store.outcome(in_time->seq).first == "OK");
+  // Typed offline on the last evening, synced the next morning: still in time.
+  auto offline = store.record({"6B", "Toán", "HS6B02", "HK1.TX1"}, "7");
+  REQUIRE(offline.is_ok());
+  clock.advance(12 * 3600);
+  REQUIRE(engine.sync().is_ok());
+  CHECK(store.outcome(offline->seq).first == "OK");
+  auto late = store.record({"6B", "Toán", "HS6B01", "HK1.TX2"}, "8");  // typed after the delegation ended
+  REQUIRE(late.is_ok());
+  REQUIRE(engine.sync().is_ok());
+  CHECK(store.outcome(late->seq).first == "FORBIDDEN");
 }

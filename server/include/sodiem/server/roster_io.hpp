@@ -28,7 +28,8 @@ ImportReport import_students(sqlite::Db& db, std::istream& csv);
 void export_students(sqlite::Db& db, std::ostream& csv);
 
 // Staff: "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công"
-// with Vai trò "GVBM;GVCN", Phân công "6A:Toán;6B:Toán". Existing accounts
+// with Vai trò "GVBM;GVCN", Phân công "6A:Toán;6B:Toán", and "6A:Toán@2027-01-31"
+// for delegated entry that ends with that day (Vietnam time). Existing accounts
 // get their roles and assignments replaced; new ones a random password.
 ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock);
 void export_staff(sqlite::Db& db, std::ostream& csv);
