@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <ctime>
 #include <random>
 #include <vector>
 
@@ -63,15 +64,23 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
   json out = json::array();
 
   sqlite::Transaction tx(db);
-  // The current school year, both terms open for entry.
-  db.prepare("INSERT INTO school_years(name, starts_on, ends_on, current) VALUES('2026-2027', '2026-09-05', "
-             "'2027-05-31', 1)").run();
+  // The school year around today (it starts in September), with both terms'
+  // entry windows open for the whole year, so the demo accepts marks any day.
+  const std::time_t today = static_cast<std::time_t>(clock.now_unix_seconds() + 7 * 3600);
+  std::tm tm{};
+  gmtime_r(&today, &tm);
+  const int y = tm.tm_year + 1900 - (tm.tm_mon < 8 ? 1 : 0);  // Jan–Aug belong to the year that began last September
+  auto date = [](int year, const char* month_day) { return std::to_string(year) + "-" + month_day; };
+  db.prepare("INSERT INTO school_years(name, starts_on, ends_on, current) VALUES(?, ?, ?, 1)")
+      .bind(1, std::to_string(y) + "-" + std::to_string(y + 1)).bind(2, date(y, "09-01")).bind(3, date(y + 1, "08-31")).run();
   const std::int64_t year_id = db.last_insert_rowid();
-  for (auto [code, from, to, closes] : {std::tuple{"HK1", "2026-09-05", "2027-01-16", "2027-01-23"},
-                                        std::tuple{"HK2", "2027-01-18", "2027-05-25", "2027-05-31"}})
+  for (auto [code, from, to] : {std::tuple{"HK1", date(y, "09-01"), date(y + 1, "01-16")},
+                                std::tuple{"HK2", date(y + 1, "01-17"), date(y + 1, "08-31")}})
     db.prepare("INSERT INTO terms(school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on) "
                "VALUES(?, ?, ?, ?, ?, ?)")
-        .bind(1, year_id).bind(2, code).bind(3, from).bind(4, to).bind(5, "2026-09-05").bind(6, closes).run();
+        // A month of slack on each side: the demo (and its tests) accept marks on any day.
+        .bind(1, year_id).bind(2, code).bind(3, from).bind(4, to).bind(5, date(y, "08-01")).bind(6, date(y + 1, "09-30"))
+        .run();
   std::vector<std::pair<std::int64_t, std::string>> classes;  // id, name
   for (int grade = 6; grade <= 9; ++grade) {
     for (char letter : {'A', 'B'}) {

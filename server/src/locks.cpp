@@ -126,9 +126,31 @@ void LockBook::load(sqlite::Db& db, std::int64_t now) {
                              s.int64(8)});
   }
   {
-    auto s = db.prepare("SELECT t.code, t.starts_on, t.ends_on FROM terms t JOIN school_years y ON y.id = t.school_year_id "
-                        "WHERE y.current = 1");
-    while (s.step()) terms_.emplace_back(s.text(0), s.text(1), s.text(2));
+    auto s = db.prepare("SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
+                        "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1");
+    while (s.step()) {
+      terms_.emplace_back(s.text(0), s.text(1), s.text(2));
+      // The term's entry window, as two implicit entry-closed locks (id 0):
+      // before it opens and after the day it closes.
+      auto opens = parse_local_time(s.text(3));
+      auto closes = parse_local_time(s.text(4));
+      Lock before;
+      before.term = s.text(0);
+      before.kind = "entry_closed";
+      before.set_by = "lịch năm học";
+      Lock after = before;
+      if (opens) {
+        before.ends_at = *opens;
+        before.reason = "chưa đến thời gian nhập điểm " + before.term + " (mở từ " + format_local_time(*opens).substr(0, 10) + ")";
+        if (now < before.ends_at) locks_.push_back(before);
+      }
+      if (closes) {
+        after.starts_at = *closes + 24 * 3600;
+        after.reason = "đã hết thời hạn nhập điểm " + after.term + " theo lịch năm học (đến hết ngày " +
+                       format_local_time(*closes).substr(0, 10) + ")";
+        locks_.push_back(after);
+      }
+    }
   }
   grace_seconds_ = std::stoll(get_meta(db, "offline_grace_hours", "72")) * 3600;
 }
@@ -182,6 +204,12 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
     }
   }
   const Lock& l = *blocking;
+  if (l.id == 0) {  // the term's entry window
+    d.code = ErrorCode::kEntryClosed;
+    d.reason = "Không nhập được điểm mới: " + l.reason +
+               ". Điểm đã nhập vẫn sửa được; nếu cần nhập bổ sung, hãy gửi yêu cầu điều chỉnh (sodiem correction request).";
+    return d;
+  }
   const std::string who = "khóa #" + std::to_string(l.id) + " (" + scope_text(l) + ") do " + l.set_by + " đặt lúc " +
                           format_local_time(l.set_at) + ", hiệu lực " +
                           (l.ends_at ? "đến " + format_local_time(l.ends_at) : std::string("đến khi được mở")) +
@@ -202,6 +230,23 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
 Status check_lock_authority(sqlite::Db& db, const std::string& username) {
   return require_role(db, username, {"HT", "ADMIN"},
                       "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ");
+}
+
+Status set_entry_window(sqlite::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
+                        const std::string& by, std::int64_t now) {
+  if (auto st = check_lock_authority(db, by); !st) return st;
+  if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
+  if (!valid_iso_date(opens) || !valid_iso_date(closes) || closes < opens)
+    return Status(ErrorCode::kInvalidValue, "ngày mở và ngày đóng phải có dạng YYYY-MM-DD, ngày đóng không trước ngày mở");
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE terms SET entry_opens_on = ?, entry_closes_on = ? WHERE code = ? AND school_year_id = "
+             "(SELECT id FROM school_years WHERE current = 1)")
+      .bind(1, opens).bind(2, closes).bind(3, term).run();
+  if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "năm học hiện tại không có học kì " + term);
+  append_audit(db, {now, by, "", "entry_window_set",
+                    nlohmann::json{{"term", term}, {"opens", opens}, {"closes", closes}}.dump()});
+  tx.commit();
+  return Status::ok();
 }
 
 Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {

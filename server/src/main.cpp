@@ -437,6 +437,16 @@ int main(int argc, char** argv) {
   unapp->add_option("--by", la.by)->required();
   unapp->add_option("--reason", la.reason)->required();
 
+  std::string opens, closes;
+  auto* termcmd = app.add_subcommand("term", "Entry windows of the current school year's terms");
+  termcmd->require_subcommand(1);
+  auto* termset = termcmd->add_subcommand("set", "Set when entry opens and closes for a term (HT, or ADMIN for the HT)");
+  termset->add_option("--data", dir, "Directory for all server state")->required();
+  termset->add_option("--term", la.term, "HK1 | HK2")->required();
+  termset->add_option("--entry-opens", opens, "YYYY-MM-DD")->required();
+  termset->add_option("--entry-closes", closes, "YYYY-MM-DD (entry allowed until the end of that day)")->required();
+  termset->add_option("--by", la.by)->required();
+
   auto* vfy = app.add_subcommand("verify", "Check a signed export offline");
   vfy->add_option("FILE", file)->required();
   auto* progress = app.add_subcommand("progress", "Data-entry progress per class × subject (tiến độ cập nhật)");
@@ -456,6 +466,13 @@ int main(int argc, char** argv) {
       if (auto st = unapprove(*db, la.class_name, la.term, la.by, la.reason, SystemClock::instance().now_unix_seconds()); !st)
         return fail_status(st);
       std::cout << "Đã hủy phê duyệt " << la.term << " lớp " << la.class_name << "\n";
+      return 0;
+    }
+    if (*termset) {
+      auto db = open_existing(dir);
+      if (auto st = set_entry_window(*db, la.term, opens, closes, la.by, SystemClock::instance().now_unix_seconds()); !st)
+        return fail_status(st);
+      std::cout << "Đã đặt thời gian nhập điểm " << la.term << ": từ " << opens << " đến hết " << closes << "\n";
       return 0;
     }
     if (*vfy) {

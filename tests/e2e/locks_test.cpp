@@ -16,7 +16,9 @@ using client::LocalStore;
 
 namespace {
 
-constexpr std::int64_t kT0 = 1790000000;  // the moment locks start in these tests
+// The moment locks start in these tests: now, inside the demo school year's
+// entry windows (which are built around today).
+const std::int64_t kT0 = SystemClock::instance().now_unix_seconds();
 
 struct School {
   TempDir tmp;
@@ -229,4 +231,26 @@ TEST_CASE("local times parse and print in Vietnam time", "[unit]") {
   CHECK(server::parse_local_time("2027-01-16").has_value());
   CHECK_FALSE(server::parse_local_time("2027-02-30").has_value());
   CHECK_FALSE(server::parse_local_time("16/01/2027").has_value());
+}
+
+TEST_CASE("a term's entry window: closed before it opens and after it closes, edits and grace as for locks", "[e2e]") {
+  School s;
+  s.device("gv.toan.1");
+  REQUIRE(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "5") == "OK");
+  // Entry of HK1 closed yesterday.
+  const std::string yesterday = server::format_local_time(kT0 - 86400);
+  const std::string iso = yesterday.substr(6, 4) + "-" + yesterday.substr(3, 2) + "-" + yesterday.substr(0, 2);
+  REQUIRE(server::set_entry_window(*s.admin, "HK1", "2000-01-01", iso, "hieutruong", kT0).is_ok());
+  CHECK_FALSE(server::set_entry_window(*s.admin, "HK1", "2000-01-01", iso, "gv.toan.1", kT0).is_ok());
+  s.clock = ManualClock(kT0);
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A02", "HK1.TX1"}, "6") == "ENTRY_CLOSED");
+  CHECK_THAT(s.last_reason("gv.toan.1"), Catch::Contains("hết thời hạn nhập điểm HK1"));
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "6") == "OK");  // editing an existing mark
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A02", "HK2.TX1"}, "6") == "OK");  // HK2 is open
+  // Not open yet: HK2 opens tomorrow.
+  const std::string tomorrow = server::format_local_time(kT0 + 2 * 86400);
+  const std::string iso2 = tomorrow.substr(6, 4) + "-" + tomorrow.substr(3, 2) + "-" + tomorrow.substr(0, 2);
+  REQUIRE(server::set_entry_window(*s.admin, "HK2", iso2, "2100-01-01", "hieutruong", kT0).is_ok());
+  CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A03", "HK2.TX1"}, "6") == "ENTRY_CLOSED");
+  CHECK_THAT(s.last_reason("gv.toan.1"), Catch::Contains("chưa đến thời gian nhập điểm HK2"));
 }

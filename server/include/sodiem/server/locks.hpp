@@ -77,6 +77,10 @@ std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed);
 Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t now);
 Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
 std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now);
+// Sets a term's entry window (dates, Vietnam time) of the current school
+// year; outside it new values are refused as ENTRY_CLOSED.
+Status set_entry_window(sqlite::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
+                        const std::string& by, std::int64_t now);
 // The user must exist and hold HT or ADMIN.
 Status check_lock_authority(sqlite::Db& db, const std::string& username);
 
