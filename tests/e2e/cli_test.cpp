@@ -233,7 +233,7 @@ TEST_CASE("show --json lists the class in Vietnamese order with TT22 averages an
     CHECK_FALSE(order.less(t["students"][i]["name"].get<std::string>(), t["students"][i - 1]["name"].get<std::string>()));
 }
 
-TEST_CASE("audit verify: intact after real syncs; an edited, deleted or reordered entry is named", "[e2e][fault]") {
+TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordered entry is named", "[e2e][fault]") {
   School s;
   const std::string dir = s.tmp / "teacher";
   s.enroll(dir, "gv.toan.1");
@@ -290,7 +290,7 @@ TEST_CASE("audit verify: intact after real syncs; an edited, deleted or reordere
   CHECK_THAT(r.err, Catch::Contains("mục nhật ký 4"));
 }
 
-TEST_CASE("a refusal reaches the teacher's inbox with its reason; the cell shows the server's value again", "[e2e]") {
+TEST_CASE("a refusal reaches the teacher's inbox with its reason, the cell shows the server's value again", "[e2e]") {
   School s;
   const std::string dir = s.tmp / "teacher";
   s.enroll(dir, "gv.toan.1");
@@ -325,7 +325,7 @@ TEST_CASE("a refusal reaches the teacher's inbox with its reason; the cell shows
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
 
-TEST_CASE("correction after lock: request, approve → new version with history; refuse → nothing changes", "[e2e]") {
+TEST_CASE("correction after lock: request, approve → new version with history, refuse → nothing changes", "[e2e]") {
   School s;
   const std::string dir = s.tmp / "teacher";
   s.enroll(dir, "gv.toan.1");

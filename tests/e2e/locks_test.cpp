@@ -122,7 +122,7 @@ TEST_CASE("locks at every scope refuse only the cells they cover", "[e2e]") {
   }
 }
 
-TEST_CASE("entry closed refuses new marks but allows editing existing ones; frozen allows nothing", "[e2e]") {
+TEST_CASE("entry closed refuses new marks but allows editing existing ones, frozen allows nothing", "[e2e]") {
   School s;
   REQUIRE(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "5") == "OK");
   s.clock = ManualClock(kT0 - 10);
@@ -141,7 +141,7 @@ TEST_CASE("entry closed refuses new marks but allows editing existing ones; froz
   CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "7") == "TERM_LOCKED");    // no edits either
 }
 
-TEST_CASE("exceptions unlock narrowly until they expire; locks expire too", "[e2e]") {
+TEST_CASE("exceptions unlock narrowly until they expire, locks expire too", "[e2e]") {
   School s;
   s.device("gv.toan.1");
   s.clock = ManualClock(kT0);

@@ -79,7 +79,7 @@ std::string cells_of(LocalStore& s, const std::string& cls, const std::string& s
 
 }  // namespace
 
-TEST_CASE("two devices edit offline, sync and converge; a concurrent edit is kept as a conflict", "[e2e]") {
+TEST_CASE("two devices edit offline, sync and converge, a concurrent edit is kept as a conflict", "[e2e]") {
   Fixture f;
   auto a = f.enroll("laptop", "gv.toan.1");
   auto b = f.enroll("home-pc", "gv.toan.1");

@@ -59,7 +59,7 @@ TEST_CASE("cell values are checked against the subject", "[unit]") {
   CHECK_FALSE(normalize_cell_value(&toan, "HK9.TX1", "8").is_ok());
 }
 
-TEST_CASE("homeroom cells: conduct, homeroom comment, attendance; comments of subjects", "[unit]") {
+TEST_CASE("homeroom cells: conduct, homeroom comment, attendance, comments of subjects", "[unit]") {
   protocol::SubjectInfo toan{"Toán", true, 140};
   CHECK(*normalize_cell_value(nullptr, "HK1.RL", "khá") == "Khá");
   CHECK(*normalize_cell_value(nullptr, "HK2.RL", "Chưa đạt") == "Chưa đạt");

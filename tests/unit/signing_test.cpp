@@ -15,7 +15,7 @@ TEST_CASE("canonical documents do not depend on the order cells come in, and ski
   CHECK(canonical_document("6A", "Toán", "HK1", "review", a) != doc);  // the step is signed too
 }
 
-TEST_CASE("an Ed25519 key file signs; signatures verify and fail on any change", "[unit]") {
+TEST_CASE("an Ed25519 key file signs, signatures verify and fail on any change", "[unit]") {
   const auto path = (std::filesystem::temp_directory_path() / "sodiem-test-key.pem").string();
   std::filesystem::remove(path);
   auto key = Ed25519KeyFile::create(path, "mật khẩu dài");
