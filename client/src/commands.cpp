@@ -299,6 +299,16 @@ int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool as_j
   return 0;
 }
 
+int cmd_correction_from_inbox(const std::string& dir, std::uint64_t seq, const std::string& reason) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  for (const auto& r : store->refused())
+    if (r.seq == seq)
+      return cmd_correction_request(dir, r.cell.class_name, r.cell.subject, r.cell.student_code, r.cell.column, r.value,
+                                    reason);
+  return fail("hộp thư không có thay đổi bị từ chối #" + std::to_string(seq) + " (xem `sodiem inbox`)", 2);
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

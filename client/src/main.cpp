@@ -52,11 +52,13 @@ int main(int argc, char** argv) {
   correction->require_subcommand(1);
   auto* creq = correction->add_subcommand("request", "Ask the leadership to change a locked cell");
   creq->add_option("--data", dir)->required();
-  creq->add_option("CLASS", cls)->required();
-  creq->add_option("SUBJECT", subject)->required();
-  creq->add_option("STUDENT_CODE", student)->required();
-  creq->add_option("COLUMN", column)->required();
-  creq->add_option("NEW_VALUE", value)->required();
+  std::uint64_t from_inbox = 0;
+  creq->add_option("CLASS", cls);
+  creq->add_option("SUBJECT", subject);
+  creq->add_option("STUDENT_CODE", student);
+  creq->add_option("COLUMN", column);
+  creq->add_option("NEW_VALUE", value);
+  creq->add_option("--from-inbox", from_inbox, "Use a refused change from `sodiem inbox` (its #number)");
   creq->add_option("--reason", reason, "Why the value must change")->required();
 
   std::string step, term;
@@ -134,7 +136,14 @@ int main(int argc, char** argv) {
       if (*key_init) return cmd_key_init(dir, passphrase);
       return cmd_sign(dir, step, cls, term, subject, passphrase);
     }
-    if (*creq) return cmd_correction_request(dir, cls, subject, student, column, value, reason);
+    if (*creq) {
+      if (from_inbox) return cmd_correction_from_inbox(dir, from_inbox, reason);
+      if (cls.empty() || subject.empty() || student.empty() || column.empty() || value.empty()) {
+        std::cerr << "sodiem: cần CLASS SUBJECT STUDENT_CODE COLUMN NEW_VALUE, hoặc --from-inbox SỐ\n";
+        return 2;
+      }
+      return cmd_correction_request(dir, cls, subject, student, column, value, reason);
+    }
   } catch (const std::exception& e) {
     std::cerr << "sodiem: " << e.what() << "\n";
     return 1;

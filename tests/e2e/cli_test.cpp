@@ -322,6 +322,18 @@ TEST_CASE("a refusal reaches the teacher's inbox with its reason, the cell shows
     if (st["code"] == "HS6A01") CHECK(st["cells"]["HK1.GK"] == "6");
   auto human = s.client({"inbox", "--data", dir});
   CHECK_THAT(human.out, Catch::Contains("bị từ chối"));
+  // Turn the refusal into a correction request without retyping the cell.
+  const std::string seq = std::to_string(inbox["rejected"][0]["seq"].get<int>());
+  CHECK(s.client({"correction", "request", "--data", dir, "--from-inbox", "999", "--reason", "x"}).exit_code != 0);
+  auto req = s.client({"correction", "request", "--data", dir, "--from-inbox", seq, "--reason", "Nhập bổ sung"});
+  INFO(req.err);
+  REQUIRE(req.exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  auto pending = nlohmann::json::parse(
+      run_command({kServer, "correction", "list", "--data", s.demo.dir, "--status", "pending", "--json"}).out);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0]["old"] == "6");
+  CHECK(pending[0]["new"] == "9");
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
 

@@ -23,6 +23,7 @@ int cmd_conflicts(const std::string& dir, bool json);
 int cmd_resolve(const std::string& dir, const std::string& class_name, const std::string& subject,
                 const std::string& student, const std::string& column, const std::string& value, const std::string& note);
 int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool json);
+int cmd_correction_from_inbox(const std::string& dir, std::uint64_t seq, const std::string& reason);
 int cmd_inbox(const std::string& dir, bool json);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
 
