@@ -6,6 +6,7 @@
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/history_text.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/net/tls.hpp"
 
@@ -286,16 +287,7 @@ int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool as_j
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::cout << "Lịch sử ô " << cell.class_name << " · " << cell.subject << " · " << cell.student_code << " · "
-            << cell.column << "\n";
-  if (h->entries.empty()) std::cout << "  (chưa có thay đổi)\n";
-  for (const auto& x : h->entries) {
-    std::cout << "  " << iso8601_utc(x.at) << "  " << x.author << "  " << x.device << "  ";
-    if (x.outcome == "OK") std::cout << (x.old_value.empty() ? "(trống)" : x.old_value) << " → " << x.new_value;
-    else std::cout << x.outcome << " \"" << x.new_value << "\"";
-    if (!x.reason.empty()) std::cout << "  — " << x.reason;
-    std::cout << "\n";
-  }
+  std::cout << history_text(cell, h->entries);
   return 0;
 }
 

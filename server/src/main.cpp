@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/history_text.hpp"
 
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/history.hpp"
@@ -158,15 +159,9 @@ int cmd_history(const std::string& dir, const std::vector<std::string>& cell, bo
     std::cout << out.dump() << "\n";
     return 0;
   }
-  std::cout << "Lịch sử ô " << cell[0] << " · " << cell[1] << " · " << cell[2] << " · " << cell[3] << "\n";
-  if (events->empty()) std::cout << "  (chưa có thay đổi)\n";
-  for (const auto& e : *events) {
-    std::cout << "  " << iso8601_utc(e.at) << "  " << e.author << "  " << e.device << "  ";
-    if (e.outcome == "OK") std::cout << (e.old_value.empty() ? "(trống)" : e.old_value) << " → " << e.new_value;
-    else std::cout << e.outcome << " \"" << e.new_value << "\"";
-    if (!e.reason.empty()) std::cout << "  — " << e.reason;
-    std::cout << "\n";
-  }
+  std::vector<protocol::HistoryEntry> entries;
+  for (const auto& e : *events) entries.push_back({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason});
+  std::cout << history_text({cell[0], cell[1], cell[2], cell[3]}, entries);
   return 0;
 }
 

@@ -393,6 +393,10 @@ TEST_CASE("correction after lock: request, approve → new version with history,
   auto mine = nlohmann::json::parse(s.client({"history", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "--json"}).out);
   REQUIRE(mine.size() == 3);
   CHECK(mine.back()["new"] == "7");
+  const auto text = s.client({"history", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK"}).out;
+  CHECK_THAT(text, Catch::StartsWith("Lịch sử ô 6A · Toán · HS6A01 · HK1.CK") && Catch::Contains("(trống) → 4") &&
+                       Catch::Contains("4 → 7  — điều chỉnh #"));
+  CHECK(run_command({kServer, "history", "--data", s.demo.dir, "6A", "Toán", "HS6A01", "HK1.CK"}).out == text);
   const std::string other = s.tmp / "other-teacher";
   s.enroll(other, "gv.anh.2");
   auto denied = s.client({"history", "--data", other, "6A", "Toán", "HS6A01", "HK1.CK"});
