@@ -16,7 +16,7 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-constexpr std::array<std::string_view, 2> kMigrations{R"sql(
+constexpr std::array<std::string_view, 3> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -46,6 +46,12 @@ CREATE TABLE conflicts(id INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subject
 -- Op kind (0 = set, 1 = correction request) and its note (the reason).
 ALTER TABLE outbox ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN note TEXT NOT NULL DEFAULT '';
+)sql",
+                                                      R"sql(
+-- Only pending ops are indexed: settling an op removes one index entry
+-- instead of moving it.
+DROP INDEX outbox_by_state;
+CREATE INDEX outbox_pending ON outbox(seq) WHERE state = 0;
 )sql"};
 
 }  // namespace
@@ -62,13 +68,13 @@ bool LocalStore::exists(const std::string& data_dir) {
 }
 
 std::string LocalStore::meta(const std::string& key, const std::string& fallback) {
-  auto s = db_->prepare("SELECT value FROM meta WHERE key = ?");
-  s.bind(1, key);
-  return s.step() ? s.text(0) : fallback;
+  auto s = db_->cached("SELECT value FROM meta WHERE key = ?");
+  s->bind(1, key);
+  return s->step() ? s->text(0) : fallback;
 }
 void LocalStore::set_meta(const std::string& key, const std::string& value) {
-  db_->prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .bind(1, key)
+  db_->cached("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      ->bind(1, key)
       .bind(2, value)
       .run();
 }
@@ -117,26 +123,26 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
 std::uint64_t LocalStore::roster_version() { return std::stoull(meta("roster_version", "0")); }
 
 std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name) {
-  auto s = db_->prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
-  s.bind(1, name);
-  if (!s.step()) return std::nullopt;
-  return protocol::SubjectInfo{name, s.int64(0) != 0, static_cast<int>(s.int64(1))};
+  auto s = db_->cached("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
+  s->bind(1, name);
+  if (!s->step()) return std::nullopt;
+  return protocol::SubjectInfo{name, s->int64(0) != 0, static_cast<int>(s->int64(1))};
 }
 bool LocalStore::has_class(const std::string& name) {
-  auto s = db_->prepare("SELECT 1 FROM classes WHERE name = ?");
-  s.bind(1, name);
-  return s.step();
+  auto s = db_->cached("SELECT 1 FROM classes WHERE name = ?");
+  s->bind(1, name);
+  return s->step();
 }
 std::optional<std::string> LocalStore::student_class(const std::string& code) {
-  auto s = db_->prepare("SELECT class_name FROM students WHERE code = ?");
-  s.bind(1, code);
-  if (!s.step()) return std::nullopt;
-  return s.text(0);
+  auto s = db_->cached("SELECT class_name FROM students WHERE code = ?");
+  s->bind(1, code);
+  if (!s->step()) return std::nullopt;
+  return s->text(0);
 }
 bool LocalStore::assigned(const std::string& class_name, const std::string& subject) {
-  auto s = db_->prepare("SELECT 1 FROM assignments WHERE class_name = ? AND subject = ?");
-  s.bind(1, class_name).bind(2, subject);
-  return s.step();
+  auto s = db_->cached("SELECT 1 FROM assignments WHERE class_name = ? AND subject = ?");
+  s->bind(1, class_name).bind(2, subject);
+  return s->step();
 }
 
 Result<std::string> LocalStore::validate(const CellKey& cell, const std::string& value) {
@@ -235,24 +241,24 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
   op.recorded_at = clock_.now_unix_seconds();
   sqlite::Transaction tx(*db_);
   {
-    auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
-    s.step();
-    op.seq = static_cast<std::uint64_t>(s.int64(0)) + 1;
+    auto s = db_->cached("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+    s->step();
+    op.seq = static_cast<std::uint64_t>(s->int64(0)) + 1;
   }
   {
-    auto s = db_->prepare("SELECT version FROM cells WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
-    s.bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
-    op.base_version = s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+    auto s = db_->cached("SELECT version FROM cells WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
+    s->bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
+    op.base_version = s->step() ? static_cast<std::uint64_t>(s->int64(0)) : 0;
   }
-  db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
-               "note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code)
+  db_->cached("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
+              "note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      ->bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code)
       .bind(5, cell.column).bind(6, op.value).bind(7, op.base_version).bind(8, op.recorded_at)
       .bind(9, static_cast<int>(kind)).bind(10, note)
       .run();
-  db_->prepare("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) VALUES(?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq")
-      .bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column)
+  db_->cached("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) VALUES(?, ?, ?, ?, ?, ?) "
+              "ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq")
+      ->bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column)
       .bind(5, op.value).bind(6, op.seq)
       .run();
   tx.commit();
@@ -261,8 +267,9 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
 
 std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes) {
   std::vector<Op> ops;
-  auto s = db_->prepare("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
-                        "note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
+  auto cached = db_->cached("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, "
+                            "kind, note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
+  auto& s = *cached;
   s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(max_ops));
   std::size_t bytes = 0;
   while (s.step()) {
@@ -283,9 +290,8 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
 }
 
 std::uint64_t LocalStore::max_acked_seq() {
-  auto s = db_->prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE state != 0");
-  s.step();
-  return static_cast<std::uint64_t>(s.int64(0));
+  auto s = db_->prepare("SELECT seq FROM outbox WHERE state != 0 ORDER BY seq DESC LIMIT 1");
+  return s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
 }
 
 void LocalStore::requeue_after(std::uint64_t high_seq) {
@@ -298,22 +304,28 @@ void LocalStore::requeue_after(std::uint64_t high_seq) {
 
 void LocalStore::apply_ack(const protocol::Ack& ack) {
   const std::string me = meta("username");
-  sqlite::Transaction tx(*db_);
-  auto mark_accepted = db_->prepare("UPDATE outbox SET state = 1, version = ?, code = ? WHERE seq = ?");
+  // Relaxed: if these commits are lost, the ops are resent and the server
+  // answers with the outcomes it stored.
+  sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+  // An accepted run is settled with three set-based statements, not three per op.
+  auto mark_accepted = db_->prepare("UPDATE outbox SET state = 1, version = ?1 + (seq - ?2), code = 'OK' "
+                                    "WHERE seq BETWEEN ?2 AND ?3");
   // The cell follows the server only if this op is still the device's latest on it.
   auto cell_accepted = db_->prepare(
-      "UPDATE cells SET version = ?1, server_value = value, author = ?3 WHERE last_seq = ?2 AND "
-      "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?2)");
+      "UPDATE cells SET version = ?1 + (o.seq - ?2), server_value = cells.value, author = ?4 FROM outbox o "
+      "WHERE o.seq BETWEEN ?2 AND ?3 AND cells.class_name = o.class_name AND cells.subject = o.subject "
+      "AND cells.student_code = o.student_code AND cells.col = o.col AND cells.last_seq = o.seq");
   // An accepted resolution closes the cell's conflicts here too.
   auto resolved = db_->prepare(
-      "DELETE FROM conflicts WHERE (class_name, subject, student_code, col) = "
-      "(SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ? AND kind = 4)");
+      "DELETE FROM conflicts WHERE EXISTS(SELECT 1 FROM outbox o WHERE o.seq BETWEEN ?1 AND ?2 AND o.kind = 4 "
+      "AND o.class_name = conflicts.class_name AND o.subject = conflicts.subject "
+      "AND o.student_code = conflicts.student_code AND o.col = conflicts.col)");
   for (const auto& run : ack.accepted) {
-    for (std::uint64_t i = 0; i < run.count; ++i) {
-      mark_accepted.bind(1, run.first_version + i).bind(2, "OK").bind(3, run.first_seq + i).run();
-      cell_accepted.bind(1, run.first_version + i).bind(2, run.first_seq + i).bind(3, me).run();
-      resolved.bind(1, run.first_seq + i).run();
-    }
+    if (run.count == 0) continue;
+    const std::uint64_t last = run.first_seq + run.count - 1;
+    mark_accepted.bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).run();
+    cell_accepted.bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).bind(4, me).run();
+    resolved.bind(1, run.first_seq).bind(2, last).run();
   }
   auto mark_outcome = db_->prepare("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
   auto cell_restore = db_->prepare(
@@ -330,9 +342,9 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
     // A replayed conflict is already stored: do not count it twice.
     bool first_time = true;
     {
-      auto s = db_->prepare("SELECT state FROM outbox WHERE seq = ?");
-      s.bind(1, o.seq);
-      first_time = s.step() && s.int64(0) == kPending;
+      auto s = db_->cached("SELECT state FROM outbox WHERE seq = ?");
+      s->bind(1, o.seq);
+      first_time = s->step() && s->int64(0) == kPending;
     }
     mark_outcome.bind(1, state).bind(2, o.current_version).bind(3, protocol::to_string(o.code)).bind(4, o.reason)
         .bind(5, o.seq).run();
@@ -347,7 +359,8 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
 
 void LocalStore::apply_changes(const protocol::Changes& changes) {
   const std::string me = meta("username");
-  sqlite::Transaction tx(*db_);
+  // Relaxed: a lost commit only means pulling the same changes again.
+  sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
   // A cell with an undelivered local edit keeps showing it; only the known
   // server state is updated, and the edit's outcome will settle it.
   auto upsert = db_->prepare(

@@ -50,8 +50,9 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
-      select_version_by_seq_(db.prepare(
-          "SELECT version, class_id, subject_id, student_id, col FROM changes WHERE device_id = ? AND seq = ?")),
+      select_run_(db.prepare("SELECT first_seq, count, first_version FROM accepted_runs WHERE device_id = ? AND "
+                             "first_seq <= ? ORDER BY first_seq DESC LIMIT 1")),
+      insert_run_(db.prepare("INSERT INTO accepted_runs(device_id, first_seq, count, first_version) VALUES(?, ?, ?, ?)")),
       update_high_seq_(db.prepare("UPDATE devices SET high_seq = ?, last_seen_at = ? WHERE id = ?")),
       select_open_conflicts_(db.prepare("SELECT COUNT(*) FROM changes WHERE kind = 1 AND resolved_by_version IS NULL "
                                         "AND class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
@@ -88,15 +89,15 @@ OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, 
     select_outcome_.reset();
   } else {
     select_outcome_.reset();
-    select_version_by_seq_.bind(1, device.row_id).bind(2, op.seq);
-    if (select_version_by_seq_.step()) {
+    select_run_.bind(1, device.row_id).bind(2, op.seq);
+    if (select_run_.step() && op.seq < static_cast<std::uint64_t>(select_run_.int64(0) + select_run_.int64(1))) {
       accepted = true;
-      version = static_cast<std::uint64_t>(select_version_by_seq_.int64(0));
+      version = static_cast<std::uint64_t>(select_run_.int64(2)) + (op.seq - select_run_.int64(0));
     } else {
       out.code = ErrorCode::kDuplicate;
       out.reason = "thao tác đã được ghi nhận trước đây";
     }
-    select_version_by_seq_.reset();
+    select_run_.reset();
     return out;
   }
   // Report the cell as it stands now, so the client can show it.
@@ -131,15 +132,22 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   if (!user || user->disabled) return Status(ErrorCode::kUnauthenticated, "tài khoản đã bị khóa");
   const std::int64_t now = clock_.now_unix_seconds();
 
-  auto add_accepted = [&ack](std::uint64_t seq, std::uint64_t version) {
-    if (!ack.accepted.empty()) {
-      auto& run = ack.accepted.back();
+  // Runs of consecutive seqs and versions: what the ack carries, and (for
+  // the ops new in this push) what accepted_runs keeps for replays.
+  auto extend = [](std::vector<protocol::AcceptedRun>& runs, std::uint64_t seq, std::uint64_t version) {
+    if (!runs.empty()) {
+      auto& run = runs.back();
       if (run.first_seq + run.count == seq && run.first_version + run.count == version) {
         ++run.count;
         return;
       }
     }
-    ack.accepted.push_back({seq, version, 1});
+    runs.push_back({seq, version, 1});
+  };
+  std::vector<protocol::AcceptedRun> new_runs;
+  auto add_accepted = [&](std::uint64_t seq, std::uint64_t version, bool fresh) {
+    extend(ack.accepted, seq, version);
+    if (fresh) extend(new_runs, seq, version);
   };
   // The audit entry of this batch: every new op with its outcome, as JSON
   // rows [seq, code, version, class, subject, student, column, value],
@@ -189,7 +197,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       bool accepted = false;
       std::uint64_t version = 0;
       OpOutcome out = replayed_outcome(device, op, accepted, version);
-      if (accepted) add_accepted(op.seq, version);
+      if (accepted) add_accepted(op.seq, version, false);
       else ack.outcomes.push_back(std::move(out));
       continue;
     }
@@ -336,7 +344,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column).bind(5, *value)
         .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
     upsert_cell_.run();
-    add_accepted(op.seq, version);
+    add_accepted(op.seq, version, true);
     audit(op, nullptr, version, *value);
     if (resolving) {
       // Close the cell's open conflicts; the feed tells every party.
@@ -348,6 +356,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       insert_change_.run();
     }
   }
+  for (const auto& run : new_runs)
+    insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();
   if (!audit_ops.empty())

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 9> kMigrations{R"sql(
+constexpr std::array<std::string_view, 10> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -120,6 +120,17 @@ ALTER TABLE changes ADD COLUMN resolved_by_version INTEGER;
 -- index cost one more B-tree insert per op (history scans instead).
 DROP INDEX changes_by_cell;
 CREATE INDEX conflicts_by_cell ON changes(class_id, subject_id, student_id, col) WHERE kind = 1;
+)sql",
+                                                      R"sql(
+-- The versions given to a device's accepted ops, one row per run of
+-- consecutive seqs and versions (as the ack carried them): a replayed op
+-- finds its version here, without a per-op (device, seq) index on changes.
+CREATE TABLE accepted_runs(device_id INTEGER NOT NULL, first_seq INTEGER NOT NULL, count INTEGER NOT NULL,
+                           first_version INTEGER NOT NULL, PRIMARY KEY(device_id, first_seq)) WITHOUT ROWID;
+INSERT OR IGNORE INTO accepted_runs
+  SELECT device_id, seq, 1, version FROM changes c WHERE kind = 0
+    AND NOT EXISTS(SELECT 1 FROM op_outcomes o WHERE o.device_id = c.device_id AND o.seq = c.seq);
+DROP INDEX changes_by_device;
 )sql"};
 
 }  // namespace

@@ -2,9 +2,12 @@
 // client library over real TLS WebSocket on loopback, and raw SQLite in the
 // same run for comparison. Prints one JSON object.
 //   sodiem_bench local              all loopback figures
+//   sodiem_bench ingest_1           only the one-client ingest (for profiling)
 //   sodiem_bench fill DIR N         queue N ops in an enrolled client (slow-link setup)
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -24,6 +27,14 @@ namespace {
 
 const char* kCols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK",
                        "HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.TX4", "HK2.GK", "HK2.CK"};
+
+// With SODIEM_PERF_CTL=FIFO (perf record -D -1 --control fifo:FIFO), only
+// the measured section is profiled.
+void perf_control(const char* command) {
+  if (const char* fifo = std::getenv("SODIEM_PERF_CTL")) {
+    std::ofstream(fifo) << command << std::endl;
+  }
+}
 
 double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
 
@@ -116,21 +127,28 @@ double raw_sqlite_ops_per_s(const std::string& path, int n) {
   return n / seconds_since(t0);
 }
 
-json run_local() {
+json run_ingest_1() {
   json out;
   {  // ingest_1: one client pushes 20,000 queued ops
     Bench b;
     const int n = 20000;
     const auto dir = b.enroll("gv.toan.1");
     fill_outbox(dir, n);
+    perf_control("enable");
     const auto t0 = Steady::now();
     auto r = b.sync(dir);
     const double s = seconds_since(t0);
+    perf_control("disable");
     if (!r) throw std::runtime_error("ingest_1 sync: " + r.status().message());
     const double raw = raw_sqlite_ops_per_s(b.tmp / "raw.db", n);
     out["ingest_1"] = {{"ops", n}, {"seconds", s}, {"ops_per_s", n / s}, {"sqlite_raw_ops_per_s", raw},
                        {"ratio", (n / s) / raw}};
   }
+  return out;
+}
+
+json run_local() {
+  json out = run_ingest_1();
   {  // ingest_20: twenty teachers push at once
     Bench b;
     const int per = 1000;
@@ -212,6 +230,10 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "local";
     if (mode == "fill" && argc == 4) {
       fill_outbox(argv[2], std::stoi(argv[3]));
+      return 0;
+    }
+    if (mode == "ingest_1") {  // for profiling one figure
+      std::cout << run_ingest_1().dump(2) << std::endl;
       return 0;
     }
     if (mode == "local") {

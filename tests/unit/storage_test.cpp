@@ -49,3 +49,57 @@ TEST_CASE("a transaction without commit rolls back", "[storage]") {
   CHECK(v.text(0) == "x'); DROP TABLE t; --");
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a cached statement is reused, reset after use and lent out once at a time", "[storage]") {
+  auto path = std::filesystem::temp_directory_path() / "sodiem-storage-cached.db";
+  std::filesystem::remove(path);
+  Db db(path.string());
+  db.exec("CREATE TABLE t(x INTEGER)");
+  for (int i = 1; i <= 3; ++i) db.cached("INSERT INTO t(x) VALUES(?)")->bind(1, i).run();
+  {
+    auto s = db.cached("SELECT x FROM t ORDER BY x");
+    REQUIRE(s->step());
+    CHECK(s->int64(0) == 1);
+    // Stopped mid-way and lent again while still in use: a programming error.
+    CHECK_THROWS_AS(db.cached("SELECT x FROM t ORDER BY x"), Error);
+  }
+  {
+    // Given back reset: it starts from the first row, and its read snapshot
+    // was released, so another connection's write is seen.
+    Db other(path.string());
+    other.exec("INSERT INTO t(x) VALUES(0)");
+    auto s = db.cached("SELECT x FROM t ORDER BY x");
+    REQUIRE(s->step());
+    CHECK(s->int64(0) == 0);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a relaxed transaction commits and puts full durability back", "[storage]") {
+  auto path = std::filesystem::temp_directory_path() / "sodiem-storage-relaxed.db";
+  std::filesystem::remove(path);
+  Db db(path.string(), /*synchronous_full=*/true);
+  db.exec("CREATE TABLE t(x INTEGER)");
+  auto synchronous = [&] {
+    auto s = db.prepare("PRAGMA synchronous");
+    s.step();
+    return s.int64(0);
+  };
+  CHECK(synchronous() == 2);  // FULL
+  {
+    Transaction tx(db, Durability::kRelaxed);
+    CHECK(synchronous() == 1);  // NORMAL while it runs
+    db.exec("INSERT INTO t(x) VALUES(1)");
+    tx.commit();
+  }
+  CHECK(synchronous() == 2);
+  {
+    Transaction tx(db, Durability::kRelaxed);
+    db.exec("INSERT INTO t(x) VALUES(2)");
+  }  // rolled back
+  CHECK(synchronous() == 2);
+  auto s = db.prepare("SELECT group_concat(x) FROM t");
+  s.step();
+  CHECK(s.text(0) == "1");
+  std::filesystem::remove(path);
+}

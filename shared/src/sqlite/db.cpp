@@ -58,7 +58,13 @@ std::string Stmt::text(int col) const {
 }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Db::Db(const std::string& path, bool synchronous_full) {
+CachedStmt::~CachedStmt() {
+  if (!stmt_) return;
+  stmt_->reset();
+  *in_use_ = false;
+}
+
+Db::Db(const std::string& path, bool synchronous_full) : synchronous_full_(synchronous_full) {
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {
@@ -73,7 +79,18 @@ Db::Db(const std::string& path, bool synchronous_full) {
   exec("PRAGMA foreign_keys=ON");
 }
 Db::~Db() {
+  cache_.clear();  // finalize before closing
   if (db_) sqlite3_close_v2(db_);
+}
+
+CachedStmt Db::cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end())
+    it = cache_.emplace(std::string(sql), std::make_unique<Cached>(Cached{Stmt(db_, sql)})).first;
+  Cached& c = *it->second;
+  if (c.in_use) throw Error(SQLITE_MISUSE, "cached statement already in use: " + std::string(sql.substr(0, 60)));
+  c.in_use = true;
+  return CachedStmt(c.stmt, c.in_use);
 }
 
 void Db::exec(std::string_view sql) {
@@ -107,7 +124,16 @@ void Db::migrate(std::span<const std::string_view> migrations) {
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Db& db, Durability durability)
+    : db_(db), relaxed_(durability == Durability::kRelaxed && db.synchronous_full()) {
+  if (relaxed_) db_.exec("PRAGMA synchronous=NORMAL");
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+  } catch (...) {
+    restore_durability();
+    throw;
+  }
+}
 Transaction::~Transaction() {
   if (!done_) {
     try {
@@ -115,10 +141,20 @@ Transaction::~Transaction() {
     } catch (...) {
     }
   }
+  restore_durability();
 }
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
+  restore_durability();
+}
+void Transaction::restore_durability() {
+  if (!relaxed_) return;
+  relaxed_ = false;
+  try {
+    db_.exec("PRAGMA synchronous=FULL");
+  } catch (...) {
+  }
 }
 
 }  // namespace sodiem::sqlite

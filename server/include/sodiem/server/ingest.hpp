@@ -55,7 +55,8 @@ class Ingestor {
   sqlite::Stmt upsert_cell_;
   sqlite::Stmt insert_outcome_;
   sqlite::Stmt select_outcome_;
-  sqlite::Stmt select_version_by_seq_;
+  sqlite::Stmt select_run_;
+  sqlite::Stmt insert_run_;
   sqlite::Stmt update_high_seq_;
   sqlite::Stmt select_open_conflicts_;
   sqlite::Stmt resolve_conflicts_;

@@ -1,6 +1,7 @@
 // RAII wrapper over one SQLite connection: prepared statements with bound
-// parameters, IMMEDIATE transactions, and schema migrations keyed on
-// PRAGMA user_version. A Db is used by one thread at a time.
+// parameters (one-off or cached for reuse), IMMEDIATE transactions, and
+// schema migrations keyed on PRAGMA user_version. A Db is used by one thread
+// at a time.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -54,6 +56,29 @@ class Stmt {
   sqlite3_stmt* stmt_;
 };
 
+// A cached statement lent out by Db::cached(); reset (bindings cleared, read
+// snapshot released) when the handle goes out of scope.
+class CachedStmt {
+ public:
+  CachedStmt(Stmt& stmt, bool& in_use) : stmt_(&stmt), in_use_(&in_use) {}
+  ~CachedStmt();
+  CachedStmt(CachedStmt&& other) noexcept : stmt_(other.stmt_), in_use_(other.in_use_) { other.stmt_ = nullptr; }
+  CachedStmt(const CachedStmt&) = delete;
+  CachedStmt& operator=(const CachedStmt&) = delete;
+  Stmt* operator->() { return stmt_; }
+  Stmt& operator*() { return *stmt_; }
+
+ private:
+  Stmt* stmt_;
+  bool* in_use_;
+};
+
+// How hard a commit insists on reaching the disk. kRelaxed (WAL with
+// synchronous=NORMAL) may lose the last commits on power loss but never
+// corrupts: only for bookkeeping that is safe to redo (e.g. a client
+// recording acks: the server answers a resent op with the same outcome).
+enum class Durability { kFull, kRelaxed };
+
 class Db {
  public:
   // Opens (creating if needed) with WAL, foreign keys and a busy timeout.
@@ -65,6 +90,9 @@ class Db {
 
   void exec(std::string_view sql);
   Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  // The statement for `sql`, prepared once per connection and reused; for
+  // hot paths. Using the same SQL twice at once is a programming error.
+  CachedStmt cached(std::string_view sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;
   int user_version();
@@ -73,22 +101,31 @@ class Db {
   void migrate(std::span<const std::string_view> migrations);
 
   sqlite3* handle() { return db_; }
+  bool synchronous_full() const { return synchronous_full_; }
 
  private:
+  struct Cached {
+    Stmt stmt;
+    bool in_use = false;
+  };
   sqlite3* db_ = nullptr;
+  bool synchronous_full_ = true;
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
 };
 
 // BEGIN IMMEDIATE on construction; rolls back unless commit() was called.
 class Transaction {
  public:
-  explicit Transaction(Db& db);
+  explicit Transaction(Db& db, Durability durability = Durability::kFull);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   void commit();
 
  private:
+  void restore_durability();
   Db& db_;
+  bool relaxed_ = false;
   bool done_ = false;
 };
 
