@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "sodiem/client/commands.hpp"
 
 #include <iostream>
@@ -301,11 +302,81 @@ int cmd_correction_from_inbox(const std::string& dir, std::uint64_t seq, const s
   return fail("hộp thư không có thay đổi bị từ chối #" + std::to_string(seq) + " (xem `sodiem inbox`)", 2);
 }
 
+namespace {
+const char* status_text(const std::string& status) {
+  if (status == "approved") return "đã duyệt";
+  if (status == "refused") return "bị từ chối";
+  return "chờ duyệt";
+}
+json correction_json(const protocol::CorrectionInfo& c) {
+  return {{"id", c.id}, {"class", c.cell.class_name}, {"subject", c.cell.subject}, {"student", c.cell.student_code},
+          {"student_name", c.student_name}, {"column", c.cell.column}, {"old", c.old_value}, {"new", c.new_value},
+          {"reason", c.reason}, {"requested_by", c.requested_by}, {"requested_at", iso8601_utc(c.requested_at)},
+          {"status", c.status}, {"decided_by", c.decided_by}, {"comment", c.decision_comment},
+          {"decided_at", c.decided_at ? json(iso8601_utc(c.decided_at)) : json(nullptr)}};
+}
+void print_correction(const protocol::CorrectionInfo& c) {
+  std::cout << "#" << c.id << "  " << c.cell.class_name << " · " << c.cell.subject << " · " << c.cell.student_code
+            << " (" << c.student_name << ") · " << c.cell.column << ": \"" << c.old_value << "\" → \"" << c.new_value
+            << "\"  [" << status_text(c.status) << "]\n    " << c.requested_by << " xin ngày "
+            << iso8601_utc(c.requested_at) << ": " << c.reason << "\n";
+  if (c.status != "pending")
+    std::cout << "    " << c.decided_by << " " << status_text(c.status) << " ngày " << iso8601_utc(c.decided_at)
+              << (c.decision_comment.empty() ? "" : ": " + c.decision_comment) << "\n";
+}
+}  // namespace
+
+int cmd_correction_list(const std::string& dir, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto list = store->corrections();
+  if (as_json) {
+    json out = json::array();
+    for (const auto& c : list) out.push_back(correction_json(c));
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  const bool leader = store->has_role("HT") || store->has_role("PHT");
+  if (list.empty()) std::cout << "Không có yêu cầu điều chỉnh nào (theo lần đồng bộ gần nhất).\n";
+  for (const auto& c : list) {
+    print_correction(c);
+    if (leader && c.status == "pending")
+      std::cout << "    duyệt: sodiem correction approve " << c.id << " --data " << dir
+                << " [--comment …]   từ chối: sodiem correction refuse " << c.id << " --data " << dir
+                << " --comment LÝ_DO\n";
+  }
+  return 0;
+}
+
+int cmd_correction_decide(const std::string& dir, std::uint64_t id, bool approve, const std::string& comment) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  // Not known here yet (filed since the last sync): fetch the list first.
+  const auto known = store->corrections();
+  if (std::none_of(known.begin(), known.end(), [&](const auto& c) { return c.id == id; })) (void)quiet_sync(*store);
+  auto seq = store->decide_correction(id, approve, comment);
+  if (!seq) return fail(seq.status().message(), exit_code_for(seq.status()));
+  if (auto err = quiet_sync(*store); !err.empty()) {
+    std::cout << "Đã ghi quyết định cho yêu cầu #" << id << "; chưa gửi được lên máy chủ (" << err
+              << "), sẽ gửi ở lần đồng bộ sau.\n";
+    return 0;
+  }
+  auto [code, reason] = store->outcome(*seq);
+  if (code != "OK") return fail("máy chủ không nhận quyết định (" + code + "): " + reason, code == "FORBIDDEN" ? 2 : 1);
+  std::cout << reason << "\n";
+  return 0;
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   auto refused = store->refused();
   auto conflicts = store->my_conflicts();
+  // The user's own correction requests and what the leadership decided.
+  const auto me = store->enrollment()->username;
+  std::vector<protocol::CorrectionInfo> mine;
+  for (auto& c : store->corrections())
+    if (c.requested_by == me) mine.push_back(std::move(c));
   if (as_json) {
     json r = json::array(), c = json::array();
     for (const auto& x : refused)
@@ -316,10 +387,13 @@ int cmd_inbox(const std::string& dir, bool as_json) {
       c.push_back({{"class", x.cell.class_name}, {"subject", x.cell.subject}, {"student", x.cell.student_code},
                    {"column", x.cell.column}, {"current", x.current}, {"current_author", x.current_author},
                    {"other", x.other}, {"other_author", x.other_author}});
-    std::cout << json{{"rejected", r}, {"conflicts", c}}.dump() << "\n";
+    json k = json::array();
+    for (const auto& x : mine) k.push_back(correction_json(x));
+    std::cout << json{{"rejected", r}, {"conflicts", c}, {"corrections", k}}.dump() << "\n";
     return 0;
   }
-  if (refused.empty() && conflicts.empty()) std::cout << "Hộp thư trống: không có thay đổi nào bị từ chối hay xung đột.\n";
+  if (refused.empty() && conflicts.empty() && mine.empty())
+    std::cout << "Hộp thư trống: không có thay đổi nào bị từ chối hay xung đột.\n";
   for (const auto& x : refused) {
     std::cout << "#" << x.seq << "  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code
               << " · " << x.cell.column << " = \"" << x.value << "\" bị từ chối (" << x.code << ")\n    " << x.reason
@@ -329,6 +403,8 @@ int cmd_inbox(const std::string& dir, bool as_json) {
     std::cout << "Xung đột  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code << " · "
               << x.cell.column << ": đang dùng \"" << x.current << "\" (" << x.current_author << "), giữ lại \""
               << x.other << "\" (" << x.other_author << ")\n";
+  if (!mine.empty()) std::cout << "Yêu cầu điều chỉnh của bạn:\n";
+  for (const auto& x : mine) print_correction(x);
   return 0;
 }
 

@@ -16,7 +16,7 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-constexpr std::array<std::string_view, 3> kMigrations{R"sql(
+constexpr std::array<std::string_view, 4> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -52,6 +52,15 @@ ALTER TABLE outbox ADD COLUMN note TEXT NOT NULL DEFAULT '';
 -- instead of moving it.
 DROP INDEX outbox_by_state;
 CREATE INDEX outbox_pending ON outbox(seq) WHERE state = 0;
+)sql",
+                                                      R"sql(
+-- Correction requests as of the last sync: all of them for the HT/PHT, the
+-- user's own otherwise (with the decision once taken).
+CREATE TABLE corrections(id INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subject TEXT NOT NULL,
+                         student_code TEXT NOT NULL, col TEXT NOT NULL, student_name TEXT NOT NULL,
+                         old_value TEXT NOT NULL, new_value TEXT NOT NULL, reason TEXT NOT NULL,
+                         requested_by TEXT NOT NULL, requested_at INTEGER NOT NULL, status TEXT NOT NULL,
+                         decided_by TEXT NOT NULL, decision_comment TEXT NOT NULL, decided_at INTEGER NOT NULL);
 )sql"};
 
 }  // namespace
@@ -187,10 +196,10 @@ std::uint64_t LocalStore::queue_op(protocol::Op op) {
   op.seq = static_cast<std::uint64_t>(s.int64(0)) + 1;
   s.reset();
   db_->prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at, kind, "
-               "note) VALUES(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")
+               "note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, op.seq).bind(2, op.cell.class_name).bind(3, op.cell.subject).bind(4, op.cell.student_code)
-      .bind(5, op.cell.column).bind(6, op.value).bind(7, op.recorded_at).bind(8, static_cast<int>(op.kind))
-      .bind(9, op.note)
+      .bind(5, op.cell.column).bind(6, op.value).bind(7, op.base_version).bind(8, op.recorded_at)
+      .bind(9, static_cast<int>(op.kind)).bind(10, op.note)
       .run();
   tx.commit();
   return op.seq;
@@ -393,6 +402,67 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
   set_meta("cursor_epoch", changes.cursor.epoch);
   set_meta("cursor_seq", std::to_string(changes.cursor.seq));
   tx.commit();
+}
+
+bool LocalStore::has_role(const std::string& role) {
+  const std::string roles = "," + meta("roles") + ",";
+  return roles.find("," + role + ",") != std::string::npos;
+}
+
+bool LocalStore::wants_corrections() {
+  if (has_role("HT") || has_role("PHT")) return true;
+  auto s = db_->prepare(
+      "SELECT EXISTS(SELECT 1 FROM corrections WHERE status = 'pending') OR "
+      "(SELECT COUNT(*) FROM outbox WHERE kind = 1 AND state IN (0, 1)) > (SELECT COUNT(*) FROM corrections)");
+  return s.step() && s.int64(0) != 0;
+}
+
+void LocalStore::apply_corrections(const protocol::CorrectionList& list) {
+  // Relaxed: a lost commit only means fetching the list again.
+  sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+  db_->exec("DELETE FROM corrections");
+  auto ins = db_->prepare(
+      "INSERT INTO corrections(id, class_name, subject, student_code, col, student_name, old_value, new_value, reason, "
+      "requested_by, requested_at, status, decided_by, decision_comment, decided_at) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& c : list.items)
+    ins.bind(1, c.id).bind(2, c.cell.class_name).bind(3, c.cell.subject).bind(4, c.cell.student_code)
+        .bind(5, c.cell.column).bind(6, c.student_name).bind(7, c.old_value).bind(8, c.new_value).bind(9, c.reason)
+        .bind(10, c.requested_by).bind(11, c.requested_at).bind(12, c.status).bind(13, c.decided_by)
+        .bind(14, c.decision_comment).bind(15, c.decided_at).run();
+  tx.commit();
+}
+
+std::vector<protocol::CorrectionInfo> LocalStore::corrections() {
+  std::vector<protocol::CorrectionInfo> out;
+  auto s = db_->prepare(
+      "SELECT id, class_name, subject, student_code, col, student_name, old_value, new_value, reason, requested_by, "
+      "requested_at, status, decided_by, decision_comment, decided_at FROM corrections ORDER BY id");
+  while (s.step())
+    out.push_back({static_cast<std::uint64_t>(s.int64(0)), {s.text(1), s.text(2), s.text(3), s.text(4)}, s.text(5),
+                   s.text(6), s.text(7), s.text(8), s.text(9), s.int64(10), s.text(11), s.text(12), s.text(13),
+                   s.int64(14)});
+  return out;
+}
+
+Result<std::uint64_t> LocalStore::decide_correction(std::uint64_t id, bool approve, const std::string& comment) {
+  if (!has_role("HT") && !has_role("PHT"))
+    return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh");
+  if (!approve && comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do (--comment)");
+  for (const auto& c : corrections()) {
+    if (c.id != id) continue;
+    if (c.status != "pending")
+      return Status(ErrorCode::kInvalidValue, "yêu cầu #" + std::to_string(id) + " đã được xử lý (" + c.status + ")");
+    protocol::Op op;
+    op.kind = protocol::OpKind::kDecideCorrection;
+    op.cell = c.cell;
+    op.base_version = id;
+    op.value = approve ? "approve" : "refuse";
+    op.note = comment;
+    return queue_op(op);
+  }
+  return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id) +
+                                              " trong danh sách đã đồng bộ (chạy `sodiem sync` rồi `sodiem correction list`)");
 }
 
 protocol::Cursor LocalStore::cursor() { return {meta("cursor_epoch"), std::stoull(meta("cursor_seq", "0"))}; }

@@ -61,6 +61,20 @@ int main(int argc, char** argv) {
   creq->add_option("--from-inbox", from_inbox, "Use a refused change from `sodiem inbox` (its #number)");
   creq->add_option("--reason", reason, "Why the value must change")->required();
 
+  auto* clist = correction->add_subcommand("list", "Correction requests as of the last sync (HT/PHT: all; others: your own)");
+  clist->add_option("--data", dir)->required();
+  clist->add_flag("--json", as_json);
+  std::uint64_t correction_id = 0;
+  std::string comment;
+  auto* capprove = correction->add_subcommand("approve", "HT/PHT: approve a request (a new version of the cell)");
+  capprove->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
+  capprove->add_option("--data", dir)->required();
+  capprove->add_option("--comment", comment, "Comment for the teacher");
+  auto* crefuse = correction->add_subcommand("refuse", "HT/PHT: refuse a request, with the reason");
+  crefuse->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
+  crefuse->add_option("--data", dir)->required();
+  crefuse->add_option("--comment", comment, "Why it is refused")->required();
+
   std::string step, term;
   auto* key = app.add_subcommand("key", "Your digital-signature key (ký số)");
   key->require_subcommand(1);
@@ -136,6 +150,8 @@ int main(int argc, char** argv) {
       if (*key_init) return cmd_key_init(dir, passphrase);
       return cmd_sign(dir, step, cls, term, subject, passphrase);
     }
+    if (*clist) return cmd_correction_list(dir, as_json);
+    if (*capprove || *crefuse) return cmd_correction_decide(dir, correction_id, static_cast<bool>(*capprove), comment);
     if (*creq) {
       if (from_inbox) return cmd_correction_from_inbox(dir, from_inbox, reason);
       if (cls.empty() || subject.empty() || student.empty() || column.empty() || value.empty()) {

@@ -80,10 +80,19 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   std::uint64_t next_after = 0;  // the highest seq sent on this connection
   std::uint64_t batch_id = 0;
   std::map<std::uint64_t, std::size_t> in_flight;  // batch → op count
+  // Correction requests are asked for once everything is sent: the server
+  // answers in order, so the list reflects this sync's own requests and decisions.
+  bool corrections_asked = false, corrections_pending = false;
   auto fill_window = [&]() -> Status {
     while (in_flight.size() < options_.window) {
       auto ops = store_.pending_ops(next_after, options_.batch_ops, options_.batch_bytes);
-      if (ops.empty()) break;
+      if (ops.empty()) {
+        if (!corrections_asked && store_.wants_corrections()) {
+          corrections_asked = corrections_pending = true;
+          if (auto st = send(CorrectionsRequest{}); !st) return st;
+        }
+        break;
+      }
       next_after = ops.back().seq;
       Push push{++batch_id, std::move(ops)};
       in_flight[push.batch_id] = push.ops.size();
@@ -94,7 +103,7 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   if (auto st = fill_window(); !st) return st;
 
   bool welcomed = false, pull_done = false, roster_pending = false;
-  while (!(welcomed && pull_done && !roster_pending && in_flight.empty())) {
+  while (!(welcomed && pull_done && !roster_pending && !corrections_pending && in_flight.empty())) {
     auto msg = receive_message(t, options_.reply_timeout);
     if (!msg) return msg.status();
     if (outstanding > 0) --outstanding;
@@ -129,6 +138,9 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
       } else {
         pull_done = true;
       }
+    } else if (auto* list = std::get_if<CorrectionList>(&*msg)) {
+      store_.apply_corrections(*list);
+      corrections_pending = false;
     } else if (auto* roster = std::get_if<Roster>(&*msg)) {
       store_.apply_roster(*roster);
       roster_pending = false;

@@ -53,10 +53,9 @@ std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& stat
   return out;
 }
 
-Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const std::string& approver,
-                                         const std::string& comment, std::int64_t now) {
+Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                                        const std::string& comment, std::int64_t now) {
   if (auto st = check_approver(db, approver); !st) return st;
-  sqlite::Transaction tx(db);
   auto s = db.prepare(std::string(kSelect) + "WHERE r.id = ?");
   s.bind(1, protocol::kHomeroomSubject).bind(2, id);
   if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id));
@@ -95,23 +94,71 @@ Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const 
                                    {"student", c.student_code}, {"column", c.column}, {"old", c.old_value},
                                    {"new", c.new_value}, {"version", version}, {"comment", comment}}
                         .dump()});
-  tx.commit();
   return version;
 }
 
-Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
-                         std::int64_t now) {
+Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                        const std::string& comment, std::int64_t now) {
   if (auto st = check_approver(db, approver); !st) return st;
-  if (comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do (--comment)");
-  sqlite::Transaction tx(db);
+  if (comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do");
   db.prepare("UPDATE corrections SET status = 'refused', decided_by = ?, decided_at = ?, decision_comment = ? "
              "WHERE id = ? AND status = 'pending'")
       .bind(1, approver).bind(2, now).bind(3, comment).bind(4, id).run();
   if (db.changes() == 0)
     return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id) + " đang chờ duyệt");
   append_audit(db, {now, approver, "", "correction_refused", nlohmann::json{{"id", id}, {"comment", comment}}.dump()});
-  tx.commit();
   return Status::ok();
+}
+
+Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                         const std::string& comment, std::int64_t now) {
+  sqlite::Transaction tx(db);
+  auto version = approve_correction_in_transaction(db, id, approver, comment, now);
+  if (version) tx.commit();
+  return version;
+}
+
+Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
+                         std::int64_t now) {
+  sqlite::Transaction tx(db);
+  auto st = refuse_correction_in_transaction(db, id, approver, comment, now);
+  if (st) tx.commit();
+  return st;
+}
+
+std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string& username, bool leadership) {
+  std::vector<Correction> out;
+  auto s = db.prepare(std::string(kSelect) + "WHERE ? = 1 OR u.username = ? ORDER BY r.id");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, leadership ? 1 : 0).bind(3, username);
+  while (s.step()) out.push_back(from_row(s));
+  return out;
+}
+
+Status decide_correction(sqlite::Db& db, const std::string& username, const protocol::Op& op, std::int64_t now) {
+  const auto id = static_cast<std::int64_t>(op.base_version);
+  {
+    // The op names the request's cell too: a decision never lands on another request.
+    auto s = db.prepare(std::string(kSelect) + "WHERE r.id = ?");
+    s.bind(1, protocol::kHomeroomSubject).bind(2, id);
+    if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id));
+    const Correction c = from_row(s);
+    if (!op.cell.class_name.empty() &&
+        op.cell != protocol::CellKey{c.class_name, c.subject, c.student_code, c.column})
+      return Status(ErrorCode::kInvalidValue, "yêu cầu điều chỉnh #" + std::to_string(id) + " là của ô " + c.class_name +
+                                                  " · " + c.subject + " · " + c.student_code + " · " + c.column +
+                                                  ", không phải ô đã chọn");
+  }
+  if (op.value == "approve") {
+    auto version = approve_correction_in_transaction(db, id, username, op.note, now);
+    if (!version) return version.status();
+    return Status(ErrorCode::kOk, "Đã duyệt yêu cầu điều chỉnh #" + std::to_string(id) + " (phiên bản " +
+                                      std::to_string(*version) + ")");
+  }
+  if (op.value == "refuse") {
+    if (auto st = refuse_correction_in_transaction(db, id, username, op.note, now); !st) return st;
+    return Status(ErrorCode::kOk, "Đã từ chối yêu cầu điều chỉnh #" + std::to_string(id));
+  }
+  return Status(ErrorCode::kInvalidValue, "quyết định phải là approve hoặc refuse, không phải \"" + op.value + "\"");
 }
 
 }  // namespace sodiem::server

@@ -7,6 +7,7 @@
 
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/confirmations.hpp"
+#include "sodiem/server/corrections.hpp"
 
 namespace sodiem::server {
 
@@ -204,10 +205,11 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     device.high_seq = op.seq;
     cur_class = cur_subject = cur_student = 0;
     known = nullptr;
-    if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm) {
-      const Status st = op.kind == protocol::OpKind::kRegisterKey
-                            ? register_key(db_, *user, device.row_id, op, now)
-                            : confirm_step(db_, directory_, *user, op, now);
+    if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
+        op.kind == protocol::OpKind::kDecideCorrection) {
+      const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, *user, device.row_id, op, now)
+                        : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, *user, op, now)
+                                                                  : decide_correction(db_, user->username, op, now);
       OpOutcome out;
       out.seq = op.seq;
       out.code = st.code();

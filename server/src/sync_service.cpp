@@ -8,6 +8,7 @@
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/corrections.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/ingest.hpp"
@@ -180,6 +181,15 @@ void SyncService::handle(Job& job) {
     return send(peer, pull_->pull(device, *pull));
   }
   if (std::holds_alternative<RosterRequest>(job.message)) return send(peer, directory_->roster_for(*user));
+  if (std::holds_alternative<CorrectionsRequest>(job.message)) {
+    CorrectionList list;
+    const bool leadership = user->has_role("HT") || user->has_role("PHT");
+    for (const auto& c : corrections_visible_to(*db_, user->username, leadership))
+      list.items.push_back({static_cast<std::uint64_t>(c.id), {c.class_name, c.subject, c.student_code, c.column},
+                            c.student_name, c.old_value, c.new_value, c.reason, c.requested_by, c.requested_at, c.status,
+                            c.decided_by, c.decision_comment, c.decided_at});
+    return send(peer, list);
+  }
   if (auto* req = std::get_if<HistoryRequest>(&job.message)) {
     History h;
     const ClassRow* cls = directory_->class_by_name(req->cell.class_name);

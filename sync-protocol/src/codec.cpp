@@ -154,6 +154,15 @@ json to_json(const History& m) {
     es.push_back(json::array({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason}));
   return {{"t", "history"}, {"x", m.error}, {"h", std::move(es)}};
 }
+json to_json(const CorrectionsRequest&) { return {{"t", "corrections?"}}; }
+json to_json(const CorrectionList& m) {
+  json items = json::array();
+  for (const auto& c : m.items)
+    items.push_back(json::array({c.id, c.cell.class_name, c.cell.subject, c.cell.student_code, c.cell.column,
+                                 c.student_name, c.old_value, c.new_value, c.reason, c.requested_by, c.requested_at,
+                                 c.status, c.decided_by, c.decision_comment, c.decided_at}));
+  return {{"t", "corrections"}, {"r", std::move(items)}};
+}
 json to_json(const Error& m) {
   return {{"t", "error"}, {"c", std::string(to_string(m.code))}, {"m", m.message}, {"b", m.batch_id}};
 }
@@ -209,7 +218,7 @@ Message push_from(const json& j) {
     op.recorded_at = t;
     if (e.size() == 10) {
       const auto kind = get_uint(e[8], "o.kind");
-      if (kind > 4) fail("field 'o.kind' is unknown");
+      if (kind > kMaxOpKind) fail("field 'o.kind' is unknown");
       op.kind = static_cast<OpKind>(kind);
       op.note = get_string(e[9], "o.note", kMaxValueBytes);
     }
@@ -315,6 +324,29 @@ Message history_from(const json& j) {
   }
   return m;
 }
+Message correction_list_from(const json& j) {
+  CorrectionList m;
+  for (const json& e : arr(j, "r", 100000)) {
+    tuple(e, 15, "r");
+    CorrectionInfo c;
+    c.id = get_uint(e[0], "r.id");
+    c.cell = {get_string(e[1], "r.class", kMaxKeyBytes), get_string(e[2], "r.subject", kMaxKeyBytes),
+              get_string(e[3], "r.student", kMaxKeyBytes), get_string(e[4], "r.column", kMaxKeyBytes)};
+    c.student_name = get_string(e[5], "r.name", kMaxKeyBytes);
+    c.old_value = get_string(e[6], "r.old", kMaxValueBytes);
+    c.new_value = get_string(e[7], "r.new", kMaxValueBytes);
+    c.reason = get_string(e[8], "r.reason", kMaxValueBytes);
+    c.requested_by = get_string(e[9], "r.by", kMaxKeyBytes);
+    c.requested_at = get_int(e[10], "r.at");
+    c.status = get_string(e[11], "r.status", kMaxKeyBytes);
+    if (c.status != "pending" && c.status != "approved" && c.status != "refused") fail("field 'r.status' is unknown");
+    c.decided_by = get_string(e[12], "r.decided_by", kMaxKeyBytes);
+    c.decision_comment = get_string(e[13], "r.comment", kMaxValueBytes);
+    c.decided_at = get_int(e[14], "r.decided_at");
+    m.items.push_back(std::move(c));
+  }
+  return m;
+}
 Message error_from(const json& j) {
   Error m;
   m.code = code_of(str(j, "c"));
@@ -360,6 +392,8 @@ Decoded decode(std::string_view bytes) {
     else if (type == "error") d.message = error_from(j);
     else if (type == "history?") d.message = history_request_from(j);
     else if (type == "history") d.message = history_from(j);
+    else if (type == "corrections?") d.message = CorrectionsRequest{};
+    else if (type == "corrections") d.message = correction_list_from(j);
     else fail("unknown message type '" + type + "'");
   } catch (const DecodeError& e) {
     d.code = e.code;
@@ -373,7 +407,8 @@ Decoded decode(std::string_view bytes) {
 
 std::string_view type_name(const Message& message) {
   static constexpr std::string_view kNames[] = {"hello",  "login", "welcome", "push",     "ack",    "pull",
-                                                "changes", "roster?", "roster", "error", "history?", "history"};
+                                                "changes", "roster?", "roster", "error", "history?", "history",
+                                                "corrections?", "corrections"};
   return kNames[message.index()];
 }
 

@@ -409,6 +409,81 @@ TEST_CASE("correction after lock: request, approve → new version with history,
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
 
+TEST_CASE("the principal decides corrections from their own client and the teacher sees each decision", "[e2e]") {
+  School s;
+  const std::string teacher = s.tmp / "teacher", principal = s.tmp / "principal", deputy = s.tmp / "deputy";
+  s.enroll(teacher, "gv.toan.1");
+  s.enroll(principal, "hieutruong");
+  s.enroll(deputy, "phohieutruong");
+  REQUIRE(s.client({"set", "--data", teacher, "6A", "Toán", "HS6A01", "HK1.CK", "4"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", teacher, "6A", "Toán", "HS6A02", "HK1.CK", "5"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", teacher}).exit_code == 0);
+  REQUIRE(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
+                       "Khóa sổ HK1", "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.client({"correction", "request", "--data", teacher, "6A", "Toán", "HS6A01", "HK1.CK", "7", "--reason",
+                    "Cộng nhầm điểm"}).exit_code == 0);
+  REQUIRE(s.client({"correction", "request", "--data", teacher, "6A", "Toán", "HS6A02", "HK1.CK", "9", "--reason",
+                    "Học sinh xin nâng điểm"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", teacher}).exit_code == 0);
+  // The teacher sees their own requests waiting.
+  auto own = nlohmann::json::parse(s.client({"correction", "list", "--data", teacher, "--json"}).out);
+  REQUIRE(own.size() == 2);
+  CHECK(own[0]["status"] == "pending");
+
+  // The principal's client fetches the list when it syncs.
+  REQUIRE(s.client({"sync", "--data", principal}).exit_code == 0);
+  auto list = nlohmann::json::parse(s.client({"correction", "list", "--data", principal, "--json"}).out);
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["old"] == "4");
+  CHECK(list[0]["new"] == "7");
+  CHECK(list[0]["requested_by"] == "gv.toan.1");
+  const std::string first = std::to_string(list[0]["id"].get<int>()), second = std::to_string(list[1]["id"].get<int>());
+  CHECK_THAT(s.client({"correction", "list", "--data", principal}).out,
+             Catch::Contains("chờ duyệt") && Catch::Contains("sodiem correction approve " + first));
+
+  // A teacher may not decide; refusing needs a reason; an unknown id is named.
+  auto teacher_try = s.client({"correction", "approve", first, "--data", teacher});
+  CHECK(teacher_try.exit_code != 0);
+  CHECK_THAT(teacher_try.err, Catch::Contains("Hiệu trưởng"));
+  CHECK(s.client({"correction", "refuse", second, "--data", principal}).exit_code != 0);
+  CHECK(s.client({"correction", "approve", "999", "--data", principal}).exit_code != 0);
+
+  auto ok = s.client({"correction", "approve", first, "--data", principal, "--comment", "Đồng ý theo biên bản"});
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("Đã duyệt yêu cầu điều chỉnh #" + first));
+  auto no = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});
+  INFO(no.err);
+  REQUIRE(no.exit_code == 0);
+  // Already decided: the principal's own list was refreshed by that sync.
+  CHECK(s.client({"correction", "approve", first, "--data", principal}).exit_code != 0);
+
+  // Decided on the server exactly as by the server's own command.
+  auto server_list = nlohmann::json::parse(
+      run_command({kServer, "correction", "list", "--data", s.demo.dir, "--json"}).out);
+  REQUIRE(server_list.size() == 2);
+  CHECK(server_list[0]["status"] == "approved");
+  CHECK(server_list[0]["decided_by"] == "hieutruong");
+  CHECK(server_list[1]["status"] == "refused");
+  CHECK(server_list[1]["comment"] == "Không có căn cứ");
+
+  // The teacher's next sync brings the new value and both decisions.
+  REQUIRE(s.client({"sync", "--data", teacher}).exit_code == 0);
+  auto show = nlohmann::json::parse(s.client({"show", "--data", teacher, "6A", "Toán", "--json"}).out);
+  for (const auto& st : show["students"]) {
+    if (st["code"] == "HS6A01") CHECK(st["cells"]["HK1.CK"] == "7");
+    if (st["code"] == "HS6A02") CHECK(st["cells"]["HK1.CK"] == "5");
+  }
+  auto inbox = nlohmann::json::parse(s.client({"inbox", "--data", teacher, "--json"}).out);
+  REQUIRE(inbox["corrections"].size() == 2);
+  CHECK(inbox["corrections"][0]["status"] == "approved");
+  CHECK(inbox["corrections"][1]["status"] == "refused");
+  CHECK(inbox["corrections"][1]["comment"] == "Không có căn cứ");
+  CHECK_THAT(s.client({"inbox", "--data", teacher}).out,
+             Catch::Contains("bị từ chối") && Catch::Contains("phohieutruong") && Catch::Contains("Không có căn cứ"));
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}
+
 TEST_CASE("confirmation chain with signatures: order enforced, approved data read-only, export verifies, unapprove re-opens",
           "[e2e]") {
   School s;

@@ -29,6 +29,10 @@ TEST_CASE("push round-trips with delta-coded seqs and times", "[protocol]") {
   Push p{42, {make_op(5, "8.5", 1763900000), make_op(6, "", 1763899990), make_op(9, "Đ", 1763900100)}};
   p.ops[1].kind = OpKind::kCorrectionRequest;
   p.ops[1].note = "Nhập nhầm cột";
+  p.ops[2].kind = OpKind::kDecideCorrection;
+  p.ops[2].base_version = 17;  // the request's id
+  p.ops[2].value = "refuse";
+  p.ops[2].note = "Không có biên bản";
   Push q = round_trip(p);
   CHECK(q.batch_id == 42);
   CHECK(q.ops == p.ops);
@@ -66,6 +70,10 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   CHECK(hr.cell.column == "HK1.GK");
   History hist{"", {{1000, "gv", "dev (laptop)", "OK", "", "8", ""}, {1001, "gv2", "x", "TERM_LOCKED", "8", "9", "khóa"}}};
   CHECK(round_trip(hist).entries == hist.entries);
+  round_trip(CorrectionsRequest{});
+  CorrectionList corrections{{{3, {"6A", "Toán", "HS6A01", "HK1.CK"}, "Nguyễn Văn An", "4", "7", "Cộng nhầm", "gv.toan.1",
+                               1763900000, "refused", "hieutruong", "Không có căn cứ", 1763900100}}};
+  CHECK(round_trip(corrections).items == corrections.items);
 }
 
 TEST_CASE("garbage and non-map frames are malformed", "[protocol]") {
@@ -75,6 +83,16 @@ TEST_CASE("garbage and non-map frames are malformed", "[protocol]") {
     CHECK_FALSE(d.message.has_value());
     CHECK(d.code == ErrorCode::kMalformed);
   }
+}
+
+TEST_CASE("an unknown op kind or correction status is malformed", "[protocol]") {
+  Push p{1, {make_op(1, "8", 1763900000)}};
+  p.ops[0].kind = static_cast<OpKind>(kMaxOpKind + 1);
+  Decoded d = decode(encode(p));
+  CHECK_FALSE(d.message.has_value());
+  CHECK(d.code == ErrorCode::kMalformed);
+  CorrectionList list{{{1, {"6A", "Toán", "HS1", "HK1.CK"}, "", "4", "7", "", "gv", 0, "maybe", "", "", 0}}};
+  CHECK_FALSE(decode(encode(list)).message.has_value());
 }
 
 TEST_CASE("missing and mistyped fields are named", "[protocol]") {

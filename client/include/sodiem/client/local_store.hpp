@@ -107,6 +107,17 @@ class LocalStore {
   void apply_changes(const protocol::Changes& changes);
   protocol::Cursor cursor();
   void set_last_sync(std::int64_t when);
+  // Whether a sync should fetch the correction requests: the user leads the
+  // school (HT, PHT), or has requests whose decision is not known here yet.
+  bool wants_corrections();
+  // Replaces the known correction requests with the server's list.
+  void apply_corrections(const protocol::CorrectionList& list);
+
+  // ---- correction requests (as of the last sync)
+  std::vector<protocol::CorrectionInfo> corrections();
+  bool has_role(const std::string& role);
+  // Queues the HT/PHT's decision on a known pending request.
+  Result<std::uint64_t> decide_correction(std::uint64_t id, bool approve, const std::string& comment);
 
   // ---- reports
   StatusReport status();

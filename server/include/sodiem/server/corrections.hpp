@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -31,5 +32,15 @@ Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const 
                                          const std::string& comment, std::int64_t now);
 Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
                          std::int64_t now);
+// The same, inside the caller's open transaction (sync ingest).
+Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                                        const std::string& comment, std::int64_t now);
+Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+                                        const std::string& comment, std::int64_t now);
+// A decision op (kDecideCorrection) from a client, inside the push's
+// transaction; the Status message is the outcome shown to the user.
+Status decide_correction(sqlite::Db& db, const std::string& username, const protocol::Op& op, std::int64_t now);
+// All requests for the leadership; otherwise the user's own.
+std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string& username, bool leadership);
 
 }  // namespace sodiem::server

@@ -34,7 +34,10 @@ enum class OpKind : std::uint8_t {
                            // cell.column = term, cell.student_code = step, value = digest, note = signature
   kRegisterKey = 3,        // value = the user's Ed25519 public key (hex)
   kResolveConflict = 4,    // write the cell and close its open conflicts (note = why)
+  kDecideCorrection = 5,   // HT/PHT decide a correction request: base_version = its id, value = "approve" |
+                           // "refuse", note = comment, cell = the request's cell
 };
+inline constexpr std::uint8_t kMaxOpKind = 5;
 
 // One recorded change. Identity is (device_id, seq); device_id is implied by
 // the authenticated connection. base_version is the server version of the
@@ -193,13 +196,32 @@ struct History {
   std::vector<HistoryEntry> entries;
 };
 
+// The correction requests a user may see: the leadership (HT, PHT) all of
+// them, anyone else their own, with the decision once taken.
+struct CorrectionsRequest {};
+struct CorrectionInfo {
+  std::uint64_t id = 0;
+  CellKey cell;
+  std::string student_name;
+  std::string old_value, new_value, reason;
+  std::string requested_by;
+  std::int64_t requested_at = 0;
+  std::string status;  // pending | approved | refused
+  std::string decided_by, decision_comment;
+  std::int64_t decided_at = 0;
+  bool operator==(const CorrectionInfo&) const = default;
+};
+struct CorrectionList {
+  std::vector<CorrectionInfo> items;
+};
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::uint64_t batch_id = 0;  // the push it answers, if any
 };
 
-using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes,
-                             RosterRequest, Roster, Error, HistoryRequest, History>;
+using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes, RosterRequest, Roster, Error,
+                             HistoryRequest, History, CorrectionsRequest, CorrectionList>;
 
 }  // namespace sodiem::protocol
