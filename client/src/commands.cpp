@@ -86,7 +86,8 @@ json averages_of(const protocol::SubjectInfo& subject, const std::map<std::strin
 }  // namespace
 
 int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
-               const std::string& password, const std::string& fingerprint, const std::string& device_name) {
+               const std::string& password, const std::string& fingerprint, const std::string& device_name,
+               const std::string& new_password) {
   if (LocalStore::exists(dir) && LocalStore(dir).enrollment())
     return fail("thư mục " + dir + " đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
   const std::string pinned = net::normalize_fingerprint(fingerprint);
@@ -96,13 +97,18 @@ int cmd_enroll(const std::string& dir, const std::string& server, const std::str
   auto transport = make_wss_transport(endpoint);
   // Enroll into memory first: a failed enrollment leaves no half-made state.
   LocalStore store(dir);
-  auto st = enroll(store, *transport, endpoint, user, password, device_name);
+  auto st = enroll(store, *transport, endpoint, user, password, device_name, new_password);
   if (!st) {
     store.db().exec("DELETE FROM meta");
+    if (st.code() == ErrorCode::kPasswordChangeRequired)
+      return fail("đăng ký thất bại: " + st.message() +
+                      ". Chạy lại với --new-password-stdin (dòng 1: mật khẩu được cấp, dòng 2: mật khẩu mới, ít nhất 8 ký tự)",
+                  3);
     return fail("đăng ký thất bại: " + st.message(), exit_code_for(st));
   }
   auto e = store.enrollment();
   std::cout << "Đã đăng ký thiết bị " << e->device_id << " cho " << e->username << " với " << server << "\n";
+  if (!new_password.empty()) std::cout << "Đã đổi mật khẩu; từ nay dùng mật khẩu mới.\n";
   if (fingerprint.empty())
     std::cout << "Cảnh báo: chưa kiểm tra vân tay; đã ghi nhận " << e->fingerprint
               << " — hãy so với vân tay do quản trị viên cung cấp.\n";

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   enroll->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
   enroll->add_option("--fingerprint", fingerprint, "SHA-256 fingerprint of the server certificate (hex)");
   enroll->add_option("--device-name", device_name, "A name for this device");
+  bool new_password_stdin = false;
+  enroll->add_flag("--new-password-stdin", new_password_stdin,
+                   "Also read a new password from the second line (required at first login with an issued password)");
 
   auto* set = app.add_subcommand("set", "Record one cell (works offline)");
   set->add_option("--data", dir)->required();
@@ -134,7 +137,15 @@ int main(int argc, char** argv) {
         std::cerr << "sodiem: no password on standard input\n";
         return 2;
       }
-      return cmd_enroll(dir, server, user, password, fingerprint, device_name);
+      std::string new_password;
+      if (new_password_stdin) {
+        std::getline(std::cin, new_password);
+        if (new_password.empty()) {
+          std::cerr << "sodiem: no new password on the second line of standard input\n";
+          return 2;
+        }
+      }
+      return cmd_enroll(dir, server, user, password, fingerprint, device_name, new_password);
     }
     if (*set) return cmd_set(dir, cls, subject, student, column, value);
     if (*sync) return cmd_sync(dir, as_json, sync_options);

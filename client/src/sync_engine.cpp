@@ -171,9 +171,10 @@ Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& ce
 }
 
 Status enroll(LocalStore& store, Transport& t, const Endpoint& endpoint, const std::string& username,
-              const std::string& password, const std::string& device_name) {
+              const std::string& password, const std::string& device_name, const std::string& new_password) {
   if (auto st = t.connect(); !st) return st;
-  if (auto st = t.send(encode(Login{kProtocolVersion, kSchemaVersion, username, password, device_name})); !st)
+  if (auto st = t.send(encode(Login{kProtocolVersion, kSchemaVersion, username, password, device_name, new_password}));
+      !st)
     return st;
   if (auto st = t.send(encode(RosterRequest{})); !st) return st;
   auto welcome = receive_message(t, tuning::kReplyTimeout);

@@ -1,6 +1,10 @@
 #include "sodiem/server/accounts.hpp"
 
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/server_db.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -23,7 +27,8 @@ Status require_role(sqlite::Db& db, const std::string& username, const std::vect
 }
 
 Result<std::int64_t> Accounts::create_user(const std::string& username, const std::string& full_name,
-                                           const std::string& password, const std::vector<std::string>& roles) {
+                                           const std::string& password, const std::vector<std::string>& roles,
+                                           bool must_change_password) {
   std::string joined;
   for (const auto& r : roles) {
     if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end())
@@ -32,8 +37,10 @@ Result<std::int64_t> Accounts::create_user(const std::string& username, const st
   }
   if (username.empty() || password.size() < 8)
     return Status(ErrorCode::kInvalidValue, "username must be set and the password at least 8 characters");
-  auto s = db_.prepare("INSERT INTO users(username, full_name, password_hash, roles) VALUES(?, ?, ?, ?)");
-  s.bind(1, username).bind(2, full_name).bind(3, crypto::hash_password(password)).bind(4, joined);
+  auto s = db_.prepare(
+      "INSERT INTO users(username, full_name, password_hash, roles, must_change_password) VALUES(?, ?, ?, ?, ?)");
+  s.bind(1, username).bind(2, full_name).bind(3, crypto::hash_password(password)).bind(4, joined)
+      .bind(5, must_change_password ? 1 : 0);
   try {
     s.run();
   } catch (const sqlite::Error& e) {
@@ -43,8 +50,8 @@ Result<std::int64_t> Accounts::create_user(const std::string& username, const st
 }
 
 Result<Enrollment> Accounts::login(const std::string& username, const std::string& password,
-                                   const std::string& device_name) {
-  auto s = db_.prepare("SELECT id, password_hash, disabled FROM users WHERE username = ?");
+                                   const std::string& device_name, const std::string& new_password) {
+  auto s = db_.prepare("SELECT id, password_hash, disabled, must_change_password FROM users WHERE username = ?");
   s.bind(1, username);
   if (!s.step()) {
     crypto::hash_password(password);  // same work as a real check: no user-enumeration by timing
@@ -53,11 +60,22 @@ Result<Enrollment> Accounts::login(const std::string& username, const std::strin
   const std::int64_t user_id = s.int64(0);
   const std::string hash = s.text(1);
   const bool disabled = s.int64(2) != 0;
+  const bool must_change = s.int64(3) != 0;
   s.reset();
   if (!crypto::verify_password(password, hash)) return Status(ErrorCode::kUnauthenticated, kBadLogin);
   if (disabled) return Status(ErrorCode::kUnauthenticated, "Tài khoản " + username + " đã bị khóa");
 
   Enrollment e;
+  if (must_change) {
+    if (new_password.empty())
+      return Status(ErrorCode::kPasswordChangeRequired,
+                    "Mật khẩu được cấp cho tài khoản " + username + " phải được đổi ở lần đăng nhập đầu tiên");
+    if (new_password.size() < 8 || new_password == password)
+      return Status(ErrorCode::kInvalidValue, "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu được cấp");
+    db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
+        .bind(1, crypto::hash_password(new_password)).bind(2, user_id).run();
+    e.password_changed = true;
+  }
   e.token = crypto::random_hex(32);
   e.device.public_id = crypto::random_hex(12);
   e.device.user_id = user_id;
@@ -96,6 +114,50 @@ Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id
   // This session is the floor of the next one.
   db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, clock_.now_unix_seconds()).bind(2, d.row_id).run();
   return d;
+}
+
+namespace {
+Status require_admin(sqlite::Db& db, const std::string& by) {
+  return require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được quản lý tài khoản");
+}
+}  // namespace
+
+Status Accounts::set_disabled(const std::string& username, bool disabled, const std::string& by,
+                              const std::string& reason) {
+  if (auto st = require_admin(db_, by); !st) return st;
+  if (disabled && username == by) return Status(ErrorCode::kInvalidValue, "không thể tự khóa tài khoản của chính mình");
+  if (disabled && reason.empty()) return Status(ErrorCode::kInvalidValue, "khóa tài khoản cần ghi lý do (--reason)");
+  sqlite::Transaction tx(db_);
+  db_.prepare("UPDATE users SET disabled = ? WHERE username = ?").bind(1, disabled ? 1 : 0).bind(2, username).run();
+  if (db_.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + username);
+  append_audit(db_, {clock_.now_unix_seconds(), by, "", disabled ? "account_disabled" : "account_enabled",
+                     nlohmann::json{{"username", username}, {"reason", reason}}.dump()});
+  bump_roster_version(db_);
+  tx.commit();
+  return Status::ok();
+}
+
+Result<std::string> Accounts::reset_password(const std::string& username, const std::string& by) {
+  if (auto st = require_admin(db_, by); !st) return st;
+  const std::string password = crypto::random_hex(6);
+  sqlite::Transaction tx(db_);
+  db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE username = ?")
+      .bind(1, crypto::hash_password(password)).bind(2, username).run();
+  if (db_.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + username);
+  append_audit(db_, {clock_.now_unix_seconds(), by, "", "password_reset", nlohmann::json{{"username", username}}.dump()});
+  tx.commit();
+  return password;
+}
+
+std::vector<AccountInfo> Accounts::list() {
+  std::vector<AccountInfo> out;
+  auto s = db_.prepare(
+      "SELECT u.username, u.full_name, u.roles, u.disabled, u.must_change_password, COUNT(d.id), "
+      "COALESCE(MAX(d.last_seen_at), 0) FROM users u LEFT JOIN devices d ON d.user_id = u.id "
+      "GROUP BY u.id ORDER BY u.username");
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3) != 0, s.int64(4) != 0, s.int64(5), s.int64(6)});
+  return out;
 }
 
 }  // namespace sodiem::server

@@ -119,7 +119,7 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
   auto add_account = [&](const std::string& username, const std::string& full_name,
                          const std::vector<std::string>& roles) {
     const std::string password = demo_password();
-    auto id = accounts.create_user(username, full_name, password, roles);
+    auto id = accounts.create_user(username, full_name, password, roles, /*must_change_password=*/false);
     if (!id) throw std::runtime_error(id.status().message());
     json a = {{"username", username}, {"password", password}, {"full_name", full_name}, {"roles", roles},
               {"classes", json::array()}, {"subjects", json::array()}};

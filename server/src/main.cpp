@@ -11,6 +11,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/history_text.hpp"
 
+#include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/corrections.hpp"
@@ -315,6 +316,43 @@ int cmd_correction(const std::string& action, const std::string& dir, const Lock
   return 0;
 }
 
+int cmd_account(const std::string& action, const std::string& dir, const std::string& username, const LockArgs& a) {
+  auto db = open_existing(dir);
+  Accounts accounts(*db, SystemClock::instance());
+  if (action == "list") {
+    auto list = accounts.list();
+    if (a.json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& x : list)
+        out.push_back({{"username", x.username}, {"full_name", x.full_name}, {"roles", x.roles},
+                       {"disabled", x.disabled}, {"must_change_password", x.must_change_password},
+                       {"devices", x.devices},
+                       {"last_seen", x.last_seen_at ? nlohmann::json(format_local_time(x.last_seen_at)) : nullptr}});
+      std::cout << out.dump() << "\n";
+      return 0;
+    }
+    for (const auto& x : list)
+      std::cout << x.username << "  " << x.full_name << "  [" << x.roles << "]" << (x.disabled ? "  ĐÃ KHÓA" : "")
+                << (x.must_change_password ? "  (chưa đổi mật khẩu được cấp)" : "") << "  " << x.devices
+                << " thiết bị" << (x.last_seen_at ? ", đồng bộ lần cuối " + format_local_time(x.last_seen_at) : "")
+                << "\n";
+    return 0;
+  }
+  if (username.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần tên tài khoản (USER)"));
+  if (a.by.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần --by: tài khoản quản trị hoặc Hiệu trưởng"));
+  if (action == "reset-password") {
+    auto password = accounts.reset_password(username, a.by);
+    if (!password) return fail_status(password.status());
+    std::cout << "Mật khẩu mới của " << username << ": " << *password
+              << "\n(phải đổi ở lần đăng nhập đầu tiên: sodiem enroll … --password-stdin --new-password-stdin)\n";
+    return 0;
+  }
+  const bool disable = action == "disable";
+  if (auto st = accounts.set_disabled(username, disable, a.by, a.reason); !st) return fail_status(st);
+  std::cout << (disable ? "Đã khóa tài khoản " : "Đã mở khóa tài khoản ") << username << "\n";
+  return 0;
+}
+
 int cmd_progress(const std::string& dir, const std::string& term, bool as_json) {
   auto db = open_existing(dir);
   auto rows = entry_progress(*db, term);
@@ -424,6 +462,16 @@ int main(int argc, char** argv) {
   corr->add_option("--status", status_filter, "pending | approved | refused");
   corr->add_flag("--json", la.json);
 
+  std::string account_user;
+  auto* acct = app.add_subcommand("account", "Accounts: list | disable | enable | reset-password (ADMIN or HT)");
+  acct->add_option("ACTION", action, "list | disable | enable | reset-password")->required()->check(
+      CLI::IsMember({"list", "disable", "enable", "reset-password"}));
+  acct->add_option("USER", account_user, "The account");
+  acct->add_option("--data", dir, "Directory for all server state")->required();
+  acct->add_option("--by", la.by, "Username of the administrator or HT");
+  acct->add_option("--reason", la.reason, "Why (required to disable)");
+  acct->add_flag("--json", la.json);
+
   std::string term = "HK1";
   auto* unapp = app.add_subcommand("unapprove", "Withdraw the principal's approval of a class and term (HT, with a reason)");
   unapp->add_option("--data", dir, "Directory for all server state")->required();
@@ -484,6 +532,7 @@ int main(int argc, char** argv) {
     if (*lock) return cmd_lock(action, dir, la);
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
+    if (*acct) return cmd_account(action, dir, account_user, la);
     if (*progress) return cmd_progress(dir, term, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";

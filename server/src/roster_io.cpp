@@ -70,10 +70,6 @@ std::string csv_field(const std::string& v) {
   return out + "\"";
 }
 
-void bump_roster_version(sqlite::Db& db) {
-  set_meta(db, "roster_version", std::to_string(std::stoull(get_meta(db, "roster_version", "1")) + 1));
-}
-
 namespace {
 
 std::string trim(std::string s) {

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 10> kMigrations{R"sql(
+constexpr std::array<std::string_view, 11> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -131,6 +131,10 @@ INSERT OR IGNORE INTO accepted_runs
   SELECT device_id, seq, 1, version FROM changes c WHERE kind = 0
     AND NOT EXISTS(SELECT 1 FROM op_outcomes o WHERE o.device_id = c.device_id AND o.seq = c.seq);
 DROP INDEX changes_by_device;
+)sql",
+                                                      R"sql(
+-- An issued password (init, import, reset) must be replaced at first login.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 }  // namespace
@@ -152,6 +156,10 @@ void set_meta(sqlite::Db& db, const std::string& key, const std::string& value) 
       .bind(1, key)
       .bind(2, value)
       .run();
+}
+
+void bump_roster_version(sqlite::Db& db) {
+  set_meta(db, "roster_version", std::to_string(std::stoull(get_meta(db, "roster_version", "1")) + 1));
 }
 
 }  // namespace sodiem::server

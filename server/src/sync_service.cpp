@@ -162,10 +162,15 @@ void SyncService::handle(Job& job) {
   }
   if (auto* login = std::get_if<Login>(&job.message)) {
     sqlite::Transaction tx(*db_);
-    auto enrollment = accounts_->login(login->username, login->password, login->device_name);
+    auto enrollment = accounts_->login(login->username, login->password, login->device_name, login->new_password);
+    if (enrollment && enrollment->password_changed)
+      append_audit(*db_, {clock_.now_unix_seconds(), login->username, enrollment->device.public_id, "password_changed",
+                          "{}"});
     append_audit(*db_, {clock_.now_unix_seconds(), login->username,
                         enrollment ? enrollment->device.public_id : std::string(), enrollment ? "login" : "login_failed",
-                        nlohmann::json{{"device_name", login->device_name}}.dump()});
+                        nlohmann::json{{"device_name", login->device_name},
+                                       {"why", enrollment ? std::string() : enrollment.status().message()}}
+                            .dump()});
     tx.commit();
     if (!enrollment) return send(peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
     spdlog::info("device {} enrolled for {}", enrollment->device.public_id, login->username);

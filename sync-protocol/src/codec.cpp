@@ -84,8 +84,10 @@ json to_json(const Hello& m) {
   return {{"t", "hello"}, {"pv", m.protocol_version}, {"sv", m.schema_version}, {"d", m.device_id}, {"k", m.token}};
 }
 json to_json(const Login& m) {
-  return {{"t", "login"}, {"pv", m.protocol_version}, {"sv", m.schema_version},
-          {"u", m.username},  {"p", m.password},         {"n", m.device_name}};
+  json j = {{"t", "login"}, {"pv", m.protocol_version}, {"sv", m.schema_version},
+            {"u", m.username},  {"p", m.password},         {"n", m.device_name}};
+  if (!m.new_password.empty()) j["np"] = m.new_password;
+  return j;
 }
 json to_json(const Welcome& m) {
   json j = {{"t", "welcome"}, {"d", m.device_id}, {"e", m.server_epoch},
@@ -182,6 +184,7 @@ Message login_from(const json& j) {
   m.username = str(j, "u");
   m.password = str(j, "p", 256);
   m.device_name = opt_str(j, "n");
+  m.new_password = opt_str(j, "np", 256);
   return m;
 }
 Message welcome_from(const json& j) {

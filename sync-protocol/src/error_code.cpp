@@ -5,7 +5,7 @@
 
 namespace sodiem::protocol {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kNames{{
     {ErrorCode::kOk, "OK"},
     {ErrorCode::kDuplicate, "DUPLICATE"},
     {ErrorCode::kTermLocked, "TERM_LOCKED"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kNames{{
     {ErrorCode::kMalformed, "MALFORMED"},
     {ErrorCode::kInternal, "INTERNAL"},
     {ErrorCode::kUnavailable, "UNAVAILABLE"},
+    {ErrorCode::kPasswordChangeRequired, "PASSWORD_CHANGE_REQUIRED"},
 }};
 }  // namespace
 
@@ -53,6 +54,7 @@ RetryAdvice advice(ErrorCode code) {
     case ErrorCode::kUnavailable:
       return RetryAdvice::kRetryLater;
     case ErrorCode::kUnauthenticated:
+    case ErrorCode::kPasswordChangeRequired:
       return RetryAdvice::kReauthenticate;
     case ErrorCode::kVersionMismatch:
     case ErrorCode::kTooLarge:

@@ -484,6 +484,68 @@ TEST_CASE("the principal decides corrections from their own client and the teach
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
 
+TEST_CASE("accounts: an issued password must be changed at first login, a disabled account cannot sync", "[e2e]") {
+  School s;
+  const std::string dir = s.tmp / "teacher", second = s.tmp / "second-device";
+  // A forgotten password: the administrator issues a new one.
+  CHECK(run_command({kServer, "account", "reset-password", "gv.toan.1", "--data", s.demo.dir, "--by", "gv.anh.2"})
+            .exit_code != 0);  // a teacher may not
+  auto reset = run_command({kServer, "account", "reset-password", "gv.toan.1", "--data", s.demo.dir, "--by", "admin"});
+  INFO(reset.err);
+  REQUIRE(reset.exit_code == 0);
+  const auto at = reset.out.find(": ");
+  REQUIRE(at != std::string::npos);
+  const std::string issued = reset.out.substr(at + 2, reset.out.find('\n') - at - 2);
+  REQUIRE(issued.size() >= 8);
+  auto enroll = [&](const std::string& d, const std::string& input, bool with_new) {
+    std::vector<std::string> args{"enroll", "--data", d, "--server", s.server->url(), "--user", "gv.toan.1",
+                                  "--password-stdin", "--fingerprint", s.demo.fingerprint};
+    if (with_new) args.push_back("--new-password-stdin");
+    return s.client(args, input);
+  };
+  // The old password no longer works; the issued one must be replaced.
+  CHECK(enroll(dir, s.demo.password_of("gv.toan.1") + "\n", false).exit_code != 0);
+  auto first = enroll(dir, issued + "\n", false);
+  CHECK(first.exit_code == 3);
+  CHECK_THAT(first.err, Catch::Contains("phải được đổi") && Catch::Contains("--new-password-stdin"));
+  CHECK(enroll(dir, issued + "\n" + issued + "\n", true).exit_code != 0);  // the same one again
+  CHECK(enroll(dir, issued + "\nngắn\n", true).exit_code != 0);            // too short
+  auto changed = enroll(dir, issued + "\nmật khẩu riêng của tôi\n", true);
+  INFO(changed.err);
+  REQUIRE(changed.exit_code == 0);
+  CHECK_THAT(changed.out, Catch::Contains("Đã đổi mật khẩu"));
+  // From now on only the new password, with no further change asked.
+  CHECK(enroll(second, issued + "\n", false).exit_code != 0);
+  REQUIRE(enroll(second, "mật khẩu riêng của tôi\n", false).exit_code == 0);
+
+  // Staff leave: the account is disabled (with a reason) and can no longer sync.
+  CHECK(run_command({kServer, "account", "disable", "gv.toan.1", "--data", s.demo.dir, "--by", "admin"}).exit_code != 0);
+  REQUIRE(run_command({kServer, "account", "disable", "gv.toan.1", "--data", s.demo.dir, "--by", "admin", "--reason",
+                       "Chuyển công tác"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);  // offline still works
+  auto refused = s.client({"sync", "--data", dir, "--max-attempts", "1"});
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("khóa"));
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.TX1' AND value = '8'") == 0);
+  auto list = nlohmann::json::parse(run_command({kServer, "account", "list", "--data", s.demo.dir, "--json"}).out);
+  bool seen = false;
+  for (const auto& a : list)
+    if (a["username"] == "gv.toan.1") {
+      seen = true;
+      CHECK(a["disabled"] == true);
+      CHECK(a["must_change_password"] == false);
+      CHECK(a["devices"] == 2);
+    }
+  CHECK(seen);
+  // Re-enabled, the mark recorded meanwhile arrives.
+  REQUIRE(run_command({kServer, "account", "enable", "gv.toan.1", "--data", s.demo.dir, "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.TX1' AND value = '8'") == 1);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind IN ('password_reset', 'password_changed', "
+                        "'account_disabled', 'account_enabled')") == 4);
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}
+
 TEST_CASE("confirmation chain with signatures: order enforced, approved data read-only, export verifies, unapprove re-opens",
           "[e2e]") {
   School s;

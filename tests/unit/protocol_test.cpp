@@ -42,7 +42,8 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   auto h = round_trip(Hello{kProtocolVersion, kSchemaVersion, "dev1", "tok"});
   CHECK(h.device_id == "dev1");
   CHECK(h.token == "tok");
-  auto l = round_trip(Login{kProtocolVersion, kSchemaVersion, "gv.toan.1", "mật khẩu", "laptop"});
+  auto l = round_trip(Login{kProtocolVersion, kSchemaVersion, "gv.toan.1", "mật khẩu", "laptop", "mật khẩu mới"});
+  CHECK(l.new_password == "mật khẩu mới");
   CHECK(l.password == "mật khẩu");
   auto w = round_trip(Welcome{"dev1", "tok", "ep", 99, "gv", 3});
   CHECK(w.device_high_seq == 99);
@@ -136,10 +137,11 @@ TEST_CASE("error codes parse back and carry retry advice", "[protocol]") {
                     ErrorCode::kApprovedReadOnly, ErrorCode::kForbidden, ErrorCode::kInvalidValue,
                     ErrorCode::kConflict, ErrorCode::kUnauthenticated, ErrorCode::kVersionMismatch,
                     ErrorCode::kRateLimited, ErrorCode::kTooLarge, ErrorCode::kMalformed, ErrorCode::kInternal,
-                    ErrorCode::kUnavailable})
+                    ErrorCode::kUnavailable, ErrorCode::kPasswordChangeRequired})
     CHECK(parse_error_code(to_string(code)) == code);
   CHECK(advice(ErrorCode::kForbidden) == RetryAdvice::kShowUser);
   CHECK(advice(ErrorCode::kInternal) == RetryAdvice::kRetryLater);
   CHECK(advice(ErrorCode::kUnauthenticated) == RetryAdvice::kReauthenticate);
+  CHECK(advice(ErrorCode::kPasswordChangeRequired) == RetryAdvice::kReauthenticate);
   CHECK_FALSE(parse_error_code("NOPE").has_value());
 }

@@ -8,7 +8,8 @@
 namespace sodiem::client {
 
 int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
-               const std::string& password, const std::string& fingerprint, const std::string& device_name);
+               const std::string& password, const std::string& fingerprint, const std::string& device_name,
+               const std::string& new_password = "");
 int cmd_set(const std::string& dir, const std::string& class_name, const std::string& subject,
             const std::string& student, const std::string& column, const std::string& value);
 int cmd_sync(const std::string& dir, bool json, const SyncOptions& options);

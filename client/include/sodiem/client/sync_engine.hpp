@@ -60,7 +60,8 @@ Result<protocol::History> fetch_history(LocalStore& store, Transport& transport,
 
 // Enrolls this device: password login, roster download, certificate pinned.
 // An empty endpoint.fingerprint trusts the certificate seen (and stores it).
+// new_password replaces an issued password (required at first login).
 Status enroll(LocalStore& store, Transport& transport, const Endpoint& endpoint, const std::string& username,
-              const std::string& password, const std::string& device_name);
+              const std::string& password, const std::string& device_name, const std::string& new_password = "");
 
 }  // namespace sodiem::client

@@ -15,6 +15,16 @@ namespace sodiem::server {
 struct Enrollment {
   DeviceContext device;
   std::string token;
+  bool password_changed = false;  // the issued password was replaced at this login
+};
+
+// One account as the administrator sees it.
+struct AccountInfo {
+  std::string username, full_name, roles;
+  bool disabled = false;
+  bool must_change_password = false;
+  std::int64_t devices = 0;
+  std::int64_t last_seen_at = 0;  // 0 = never synced
 };
 
 // For commands run by a named person (locks, approvals): the account must
@@ -28,10 +38,23 @@ class Accounts {
   Accounts(sqlite::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   // Creates a user; returns its id. Roles: HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU.
+  // An issued password must be changed at first login unless told otherwise
+  // (only the demo school's accounts, made for trying the product).
   Result<std::int64_t> create_user(const std::string& username, const std::string& full_name,
-                                   const std::string& password, const std::vector<std::string>& roles);
-  Result<Enrollment> login(const std::string& username, const std::string& password, const std::string& device_name);
+                                   const std::string& password, const std::vector<std::string>& roles,
+                                   bool must_change_password = true);
+  // Password login that enrolls a device. An account whose password was
+  // issued needs `new_password` (PASSWORD_CHANGE_REQUIRED without it).
+  Result<Enrollment> login(const std::string& username, const std::string& password, const std::string& device_name,
+                           const std::string& new_password = "");
   Result<DeviceContext> authenticate(const std::string& device_public_id, const std::string& token);
+
+  // Administration by ADMIN or HT (`by`), each in its own transaction with
+  // its audit entry; a running server picks the change up (roster version).
+  Status set_disabled(const std::string& username, bool disabled, const std::string& by, const std::string& reason);
+  // Issues a new random password (returned) that must be changed at next login.
+  Result<std::string> reset_password(const std::string& username, const std::string& by);
+  std::vector<AccountInfo> list();
 
  private:
   sqlite::Db& db_;

@@ -34,9 +34,6 @@ void export_students(sqlite::Db& db, std::ostream& csv);
 ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock);
 void export_staff(sqlite::Db& db, std::ostream& csv);
 
-// Records that the roster changed, so servers reload it and clients re-fetch it.
-void bump_roster_version(sqlite::Db& db);
-
 // RFC 4180 CSV: splits text into rows of fields (quotes, "" escapes, CRLF).
 std::vector<std::vector<std::string>> parse_csv(const std::string& text);
 std::string csv_field(const std::string& value);

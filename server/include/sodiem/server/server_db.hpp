@@ -21,5 +21,8 @@ std::unique_ptr<sqlite::Db> open_server_db(const std::string& path);
 
 std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback = "");
 void set_meta(sqlite::Db& db, const std::string& key, const std::string& value);
+// Records that the roster (users, classes, students, assignments) changed,
+// so a running server reloads it and clients re-fetch it.
+void bump_roster_version(sqlite::Db& db);
 
 }  // namespace sodiem::server

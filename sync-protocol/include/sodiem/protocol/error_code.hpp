@@ -23,6 +23,7 @@ enum class ErrorCode : std::uint8_t {
   kMalformed,         // undecodable frame or missing field
   kInternal,          // server fault; retry later
   kUnavailable,       // cannot reach the peer; retry later
+  kPasswordChangeRequired,  // an issued password: log in again with a new one
 };
 
 // What the client should do with an op or request that got this code.

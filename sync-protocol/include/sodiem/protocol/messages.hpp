@@ -68,6 +68,8 @@ struct Login {
   std::string username;
   std::string password;
   std::string device_name;
+  // Set when the account's issued password must be replaced at this login.
+  std::string new_password;
 };
 
 // Server's answer to Hello or Login.
