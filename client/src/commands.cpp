@@ -1,6 +1,6 @@
-#include <algorithm>
 #include "sodiem/client/commands.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -9,6 +9,7 @@
 #include "sodiem/core/grading.hpp"
 #include "sodiem/core/history_text.hpp"
 #include "sodiem/core/signing.hpp"
+#include "sodiem/core/summary_board.hpp"
 #include "sodiem/net/tls.hpp"
 
 namespace sodiem::client {
@@ -44,42 +45,10 @@ const char* kNotEnrolled = "thư mục dữ liệu chưa được đăng ký v�
 // HK averages of one student's cells, where all required marks are present.
 json averages_of(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   json out = json::object();
-  if (subject.name == protocol::kHomeroomSubject) return out;
-  if (!subject.scored) {
-    // TT22 Điều 9.1.a: Đạt when every assessment of the term is given and Đạt;
-    // the year's result is the HKII result.
-    const int required = regular_assessments(false, subject.periods_per_year) + 2;
-    for (int term = 1; term <= 2; ++term) {
-      const std::string hk = "HK" + std::to_string(term) + ".";
-      std::vector<grading::CommentResult> given;
-      for (const auto& [col, v] : cells)
-        if (col.rfind(hk, 0) == 0 && col != hk + "NX")
-          given.push_back(v == "Đ" ? grading::CommentResult::kDat : grading::CommentResult::kChuaDat);
-      if (static_cast<int>(given.size()) < required) continue;
-      out["HK" + std::to_string(term)] =
-          grading::comment_subject_result(given, required) == grading::CommentResult::kDat ? "Đ" : "CĐ";
-    }
-    if (out.contains("HK2")) out["CN"] = out["HK2"];
-    return out;
-  }
-  const int tx_count = regular_assessments(true, subject.periods_per_year);
-  std::optional<Mark> terms[2];
-  for (int term = 1; term <= 2; ++term) {
-    const std::string hk = "HK" + std::to_string(term) + ".";
-    std::vector<Mark> regular;
-    for (int i = 1; i <= tx_count; ++i)
-      if (auto it = cells.find(hk + "TX" + std::to_string(i)); it != cells.end())
-        if (auto m = Mark::parse(it->second)) regular.push_back(*m);
-    auto gk = cells.find(hk + "GK");
-    auto ck = cells.find(hk + "CK");
-    if (static_cast<int>(regular.size()) != tx_count || gk == cells.end() || ck == cells.end()) continue;
-    auto gkm = Mark::parse(gk->second);
-    auto ckm = Mark::parse(ck->second);
-    if (!gkm || !ckm) continue;
-    terms[term - 1] = grading::term_average(regular, *gkm, *ckm);
-    if (terms[term - 1]) out["HK" + std::to_string(term)] = terms[term - 1]->to_fixed1();
-  }
-  if (terms[0] && terms[1]) out["CN"] = grading::year_average(*terms[0], *terms[1]).to_fixed1();
+  const auto r = board::subject_results(subject, cells);
+  if (r.hk1) out["HK1"] = *r.hk1;
+  if (r.hk2) out["HK2"] = *r.hk2;
+  if (r.year) out["CN"] = *r.year;
   return out;
 }
 

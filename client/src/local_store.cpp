@@ -6,6 +6,7 @@
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
+#include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::client {
 
@@ -215,10 +216,18 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
       return Status(ErrorCode::kUnavailable, "lớp " + class_name + " còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký");
   }
   std::vector<signing::CellLine> lines;
-  auto s = db_->prepare("SELECT subject, student_code, col, value FROM cells WHERE class_name = ? AND (? = '' OR subject = ?) "
-                        "AND col LIKE ? AND value != ''");
-  s.bind(1, class_name).bind(2, subject).bind(3, subject).bind(4, term + ".%");
-  while (s.step()) lines.push_back({subject.empty() ? s.text(0) : std::string(), s.text(1), s.text(2), s.text(3)});
+  if (subject.empty()) {
+    // A class-level step signs the term's cells and the summary board, which
+    // needs the whole year's cells (HK2 carries the year results).
+    auto s = db_->prepare("SELECT subject, student_code, col, value FROM cells WHERE class_name = ? AND value != ''");
+    s.bind(1, class_name);
+    while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+    return board::class_document(class_name, term, step, lines, [this](const std::string& name) { return this->subject(name); });
+  }
+  auto s = db_->prepare("SELECT student_code, col, value FROM cells WHERE class_name = ? AND subject = ? AND col LIKE ? "
+                        "AND value != ''");
+  s.bind(1, class_name).bind(2, subject).bind(3, term + ".%");
+  while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
   return signing::canonical_document(class_name, subject, term, step, std::move(lines));
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sodiem/core/signing.hpp"
+#include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -49,6 +50,22 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
   }
   std::vector<signing::CellLine> lines;
   std::string subject_name;
+  if (subject_id < 0) {
+    // A class-level step: the term's cells and the summary board (which needs the year's cells).
+    auto s = db.prepare(
+        "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+        "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
+    s.bind(1, protocol::kHomeroomSubject).bind(2, class_id);
+    while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+    auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
+    return board::class_document(class_name, term, step, lines, [&](const std::string& name) {
+      info.bind(1, name);
+      std::optional<protocol::SubjectInfo> out;
+      if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
+      info.reset();
+      return out;
+    });
+  }
   auto s = db.prepare(
       "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
       "LEFT JOIN subjects sj ON sj.id = c.subject_id "

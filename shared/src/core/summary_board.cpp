@@ -1,0 +1,171 @@
+#include "sodiem/core/summary_board.hpp"
+
+#include <set>
+
+#include "sodiem/core/column.hpp"
+#include "sodiem/core/grading.hpp"
+
+namespace sodiem::board {
+namespace {
+
+const std::string kMissing = "chưa đủ điểm";
+
+std::optional<std::string> comment_term(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells,
+                                        const std::string& hk) {
+  // TT22 Điều 9.1.a: Đạt when every assessment of the term is given and Đạt.
+  const int required = regular_assessments(false, subject.periods_per_year) + 2;
+  std::vector<grading::CommentResult> given;
+  for (const auto& [col, v] : cells)
+    if (col.rfind(hk, 0) == 0 && col != hk + "NX")
+      given.push_back(v == "Đ" ? grading::CommentResult::kDat : grading::CommentResult::kChuaDat);
+  if (static_cast<int>(given.size()) < required) return std::nullopt;
+  return grading::comment_subject_result(given, required) == grading::CommentResult::kDat ? "Đ" : "CĐ";
+}
+
+std::optional<Mark> scored_term(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells,
+                                const std::string& hk) {
+  const int tx_count = regular_assessments(true, subject.periods_per_year);
+  std::vector<Mark> regular;
+  for (int i = 1; i <= tx_count; ++i)
+    if (auto it = cells.find(hk + "TX" + std::to_string(i)); it != cells.end())
+      if (auto m = Mark::parse(it->second)) regular.push_back(*m);
+  auto gk = cells.find(hk + "GK");
+  auto ck = cells.find(hk + "CK");
+  if (static_cast<int>(regular.size()) != tx_count || gk == cells.end() || ck == cells.end()) return std::nullopt;
+  auto gkm = Mark::parse(gk->second);
+  auto ckm = Mark::parse(ck->second);
+  if (!gkm || !ckm) return std::nullopt;
+  return grading::term_average(regular, *gkm, *ckm);
+}
+
+// The learning level from every subject's result, or nullopt if one is missing.
+std::optional<grading::Level> learning(const std::vector<std::optional<std::string>>& results) {
+  std::vector<Mark> scored;
+  std::vector<grading::CommentResult> comment;
+  for (const auto& r : results) {
+    if (!r) return std::nullopt;
+    if (*r == "Đ") comment.push_back(grading::CommentResult::kDat);
+    else if (*r == "CĐ") comment.push_back(grading::CommentResult::kChuaDat);
+    else if (auto m = Mark::parse(*r)) scored.push_back(*m);
+    else return std::nullopt;
+  }
+  if (scored.empty() && comment.empty()) return std::nullopt;
+  return grading::learning_level(scored, comment).level;
+}
+
+std::string level_text(std::optional<grading::Level> level) {
+  return level ? std::string(grading::level_name(*level)) : kMissing;
+}
+
+}  // namespace
+
+SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
+  SubjectResults out;
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  if (!subject.scored) {
+    out.hk1 = comment_term(subject, cells, "HK1.");
+    out.hk2 = comment_term(subject, cells, "HK2.");
+    out.year = out.hk2;  // the year's result is the HKII result
+    return out;
+  }
+  const auto t1 = scored_term(subject, cells, "HK1.");
+  const auto t2 = scored_term(subject, cells, "HK2.");
+  if (t1) out.hk1 = t1->to_fixed1();
+  if (t2) out.hk2 = t2->to_fixed1();
+  if (t1 && t2) out.year = grading::year_average(*t1, *t2).to_fixed1();
+  return out;
+}
+
+std::vector<signing::CellLine> summary_board(const std::string& term, const std::vector<signing::CellLine>& year_cells,
+                                             const SubjectLookup& subjects) {
+  const bool hk2 = term == "HK2";
+  const std::string hk = term + ".";
+  // student → subject → column → value
+  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> by_student;
+  std::set<std::string> term_subjects, year_subjects;
+  std::map<std::string, std::optional<protocol::SubjectInfo>> info;
+  for (const auto& c : year_cells) {
+    if (c.value.empty()) continue;
+    by_student[c.student][c.subject][c.column] = c.value;
+    if (c.subject == protocol::kHomeroomSubject) continue;
+    if (!info.contains(c.subject)) info[c.subject] = subjects(c.subject);
+    if (!info[c.subject]) continue;  // unknown to this roster: not on the board
+    year_subjects.insert(c.subject);
+    if (c.column.rfind(hk, 0) == 0) term_subjects.insert(c.subject);
+  }
+  std::vector<signing::CellLine> out;
+  const std::string section = "Tổng hợp " + term, year_section = "Tổng hợp CN";
+  static const std::map<std::string, std::string> kNone;
+  for (const auto& [student, per_subject] : by_student) {
+    auto cells_of = [&](const std::string& subject) -> const std::map<std::string, std::string>& {
+      auto it = per_subject.find(subject);
+      return it == per_subject.end() ? kNone : it->second;
+    };
+    std::vector<std::optional<std::string>> term_results, year_results;
+    std::vector<Mark> year_averages;
+    for (const auto& subject : year_subjects) {
+      const SubjectResults r = subject_results(*info[subject], cells_of(subject));
+      if (term_subjects.contains(subject)) {
+        const auto& t = hk2 ? r.hk2 : r.hk1;
+        term_results.push_back(t);
+        out.push_back({section, student, subject, t.value_or(kMissing)});
+      }
+      if (hk2) {
+        year_results.push_back(r.year);
+        out.push_back({year_section, student, subject, r.year.value_or(kMissing)});
+        if (r.year && info[subject]->scored)
+          if (auto m = Mark::parse(*r.year)) year_averages.push_back(*m);
+      }
+    }
+    const auto& homeroom = cells_of(std::string(protocol::kHomeroomSubject));
+    auto conduct_of = [&](const std::string& t) -> std::optional<grading::Level> {
+      auto it = homeroom.find(t + ".RL");
+      return it == homeroom.end() ? std::nullopt : grading::parse_level(it->second);
+    };
+    const auto term_learning = learning(term_results);
+    const auto term_conduct = conduct_of(term);
+    out.push_back({section, student, "Học tập", level_text(term_learning)});
+    out.push_back({section, student, "Rèn luyện", term_conduct ? std::string(grading::level_name(*term_conduct)) : "chưa đánh giá"});
+    if (!hk2) continue;
+
+    int excused = 0, unexcused = 0;
+    for (const auto& [col, v] : homeroom)
+      if (col.rfind("CC.", 0) == 0) (v == "P" ? excused : unexcused)++;
+    const auto year_learning = learning(year_results);
+    const auto c1 = conduct_of("HK1"), c2 = conduct_of("HK2");
+    const std::optional<grading::Level> year_conduct =
+        c1 && c2 ? std::optional(grading::year_conduct(*c1, *c2)) : std::nullopt;
+    out.push_back({year_section, student, "Học tập", level_text(year_learning)});
+    out.push_back({year_section, student, "Rèn luyện",
+                   year_conduct ? std::string(grading::level_name(*year_conduct)) : "chưa đánh giá"});
+    out.push_back({year_section, student, "Nghỉ",
+                   std::to_string(excused + unexcused) + " buổi (có phép " + std::to_string(excused) + ", không phép " +
+                       std::to_string(unexcused) + ")"});
+    if (!year_learning || !year_conduct) {
+      out.push_back({year_section, student, "Lên lớp", "chưa đủ dữ liệu"});
+      continue;
+    }
+    const auto p = grading::promotion(*year_conduct, *year_learning, excused + unexcused);
+    std::string verdict = "Được lên lớp";
+    if (!p.promoted) {
+      verdict = "Chưa được lên lớp:";
+      for (const auto& why : p.reasons) verdict += " " + why + ";";
+      verdict.pop_back();
+    }
+    out.push_back({year_section, student, "Lên lớp", verdict});
+    if (auto a = grading::award(*year_conduct, *year_learning, year_averages))
+      out.push_back({year_section, student, "Danh hiệu", *a});
+  }
+  return out;
+}
+
+std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
+                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects) {
+  std::vector<signing::CellLine> lines;
+  for (const auto& c : year_cells)
+    if (c.column.rfind(term + ".", 0) == 0) lines.push_back(c);
+  for (auto& b : summary_board(term, year_cells, subjects)) lines.push_back(std::move(b));
+  return signing::canonical_document(class_name, "", term, step, std::move(lines));
+}
+
+}  // namespace sodiem::board
