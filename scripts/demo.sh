@@ -68,13 +68,16 @@ $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK 10
 $CLIENT sync --data "$WORK/toan-laptop" --json
 $CLIENT inbox --data "$WORK/toan-laptop"
 
-say "8. Giáo viên gửi yêu cầu điều chỉnh; Hiệu trưởng duyệt"
+say "8. Giáo viên gửi yêu cầu điều chỉnh; Hiệu trưởng duyệt ngay trên máy của mình"
 $CLIENT correction request --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK 10 --reason "Chấm sót câu 5"
 $CLIENT sync --data "$WORK/toan-laptop" >/dev/null
-$SERVER correction list --data "$WORK/server" --status pending
-ID=$($SERVER correction list --data "$WORK/server" --status pending --json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
-$SERVER correction approve "$ID" --data "$WORK/server" --by hieutruong --comment "Đồng ý theo biên bản chấm lại"
+acct hieutruong | $CLIENT enroll --data "$WORK/ht" --server "$URL" --user hieutruong --password-stdin --fingerprint "$FP" --device-name "may-hieu-truong"
+$CLIENT sync --data "$WORK/ht" >/dev/null
+$CLIENT correction list --data "$WORK/ht"
+ID=$($CLIENT correction list --data "$WORK/ht" --json | python3 -c "import json,sys; print([c for c in json.load(sys.stdin) if c['status']=='pending'][0]['id'])")
+$CLIENT correction approve "$ID" --data "$WORK/ht" --comment "Đồng ý theo biên bản chấm lại"
 $CLIENT sync --data "$WORK/toan-laptop" >/dev/null
+$CLIENT inbox --data "$WORK/toan-laptop" | tail -3
 $CLIENT history --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK
 
 say "9. Tiến độ, nhật ký kiểm toán"
