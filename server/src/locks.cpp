@@ -152,7 +152,7 @@ void LockBook::load(sqlite::Db& db, std::int64_t now) {
       }
     }
   }
-  grace_seconds_ = std::stoll(get_meta(db, "offline_grace_hours", "72")) * 3600;
+  grace_seconds_ = std::int64_t{offline_grace_hours(db)} * 3600;
   // Keep only locks in force now (a batch is checked at one `now`), so that
   // with none in force ingest skips the per-op check entirely.
   std::erase_if(locks_, [now](const Lock& l) { return now < l.starts_at || (l.ends_at != 0 && now >= l.ends_at); });
@@ -251,6 +251,20 @@ Status set_entry_window(sqlite::Db& db, const std::string& term, const std::stri
   tx.commit();
   return Status::ok();
 }
+
+Status set_offline_grace_hours(sqlite::Db& db, int hours, const std::string& by, std::int64_t now) {
+  if (auto st = check_lock_authority(db, by); !st) return st;
+  if (hours < 0 || hours > 720) return Status(ErrorCode::kInvalidValue, "thời gian ân hạn phải từ 0 đến 720 giờ");
+  sqlite::Transaction tx(db);
+  const int before = offline_grace_hours(db);
+  set_meta(db, "offline_grace_hours", std::to_string(hours));
+  append_audit(db, {now, by, "", "setting_changed",
+                    nlohmann::json{{"setting", "offline_grace_hours"}, {"old", before}, {"new", hours}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+int offline_grace_hours(sqlite::Db& db) { return std::stoi(get_meta(db, "offline_grace_hours", "72")); }
 
 Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
   if (auto st = check_lock_authority(db, l.set_by); !st) return st;

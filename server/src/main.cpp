@@ -462,6 +462,12 @@ int main(int argc, char** argv) {
   corr->add_option("--status", status_filter, "pending | approved | refused");
   corr->add_flag("--json", la.json);
 
+  int grace_hours = -1;
+  auto* grace = app.add_subcommand("grace", "The offline grace window after a lock (school setting; HT or ADMIN)");
+  grace->add_option("--data", dir, "Directory for all server state")->required();
+  grace->add_option("--hours", grace_hours, "New value in hours (0–720); without it, show the current one");
+  grace->add_option("--by", la.by, "Username of the HT (or ADMIN)");
+
   std::string account_user;
   auto* acct = app.add_subcommand("account", "Accounts: list | disable | enable | reset-password (ADMIN or HT)");
   acct->add_option("ACTION", action, "list | disable | enable | reset-password")->required()->check(
@@ -533,6 +539,15 @@ int main(int argc, char** argv) {
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
     if (*acct) return cmd_account(action, dir, account_user, la);
+    if (*grace) {
+      auto db = open_existing(dir);
+      if (grace_hours >= 0) {
+        if (auto st = set_offline_grace_hours(*db, grace_hours, la.by, SystemClock::instance().now_unix_seconds()); !st)
+          return fail_status(st);
+      }
+      std::cout << "Thời gian ân hạn cho điểm nhập ngoại tuyến trước khi khóa: " << offline_grace_hours(*db) << " giờ\n";
+      return 0;
+    }
     if (*progress) return cmd_progress(dir, term, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";

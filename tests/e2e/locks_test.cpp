@@ -223,6 +223,27 @@ TEST_CASE("the grace window closes, and a device cannot claim a time before its 
   CHECK(s.outcome("gv.toan.2", forged->seq) == "TERM_LOCKED");
 }
 
+TEST_CASE("the principal widens the grace window and a late mark typed before the lock is accepted", "[e2e]") {
+  School s;
+  auto& laptop = s.device("gv.toan.1");
+  s.clock = ManualClock(kT0 - 600);
+  auto late = laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8");
+  REQUIRE(late.is_ok());
+  s.clock = ManualClock(kT0);
+  s.lock(frozen());
+  s.clock.advance(90 * 3600);  // 90 h later: outside the default 72 h
+  CHECK(server::set_offline_grace_hours(*s.admin, 96, "gv.toan.1", s.clock.now_unix_seconds()).code() ==
+        ErrorCode::kForbidden);
+  CHECK_FALSE(server::set_offline_grace_hours(*s.admin, 100000, "hieutruong", s.clock.now_unix_seconds()).is_ok());
+  REQUIRE(server::set_offline_grace_hours(*s.admin, 96, "hieutruong", s.clock.now_unix_seconds()).is_ok());
+  CHECK(server::offline_grace_hours(*s.admin) == 96);
+  s.sync("gv.toan.1");
+  CHECK(s.outcome("gv.toan.1", late->seq) == "OK");
+  auto audit = s.admin->prepare("SELECT detail FROM audit_log WHERE kind = 'setting_changed'");
+  REQUIRE(audit.step());
+  CHECK_THAT(audit.text(0), Catch::Contains("\"old\":72") && Catch::Contains("\"new\":96"));
+}
+
 TEST_CASE("local times parse and print in Vietnam time", "[unit]") {
   auto t = server::parse_local_time("2027-01-16T17:00");
   REQUIRE(t.has_value());

@@ -81,6 +81,10 @@ std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now);
 // year; outside it new values are refused as ENTRY_CLOSED.
 Status set_entry_window(sqlite::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now);
+// The school's offline grace window: a value typed before a lock began is
+// still accepted if it arrives within this many hours (0–720; default 72).
+Status set_offline_grace_hours(sqlite::Db& db, int hours, const std::string& by, std::int64_t now);
+int offline_grace_hours(sqlite::Db& db);
 // The user must exist and hold HT or ADMIN.
 Status check_lock_authority(sqlite::Db& db, const std::string& username);
 
