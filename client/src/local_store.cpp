@@ -224,11 +224,13 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
     while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
     return board::class_document(class_name, term, step, lines, [this](const std::string& name) { return this->subject(name); });
   }
+  const auto info = this->subject(subject);
+  if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
   auto s = db_->prepare("SELECT student_code, col, value FROM cells WHERE class_name = ? AND subject = ? AND col LIKE ? "
                         "AND value != ''");
   s.bind(1, class_name).bind(2, subject).bind(3, term + ".%");
   while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
-  return signing::canonical_document(class_name, subject, term, step, std::move(lines));
+  return board::subject_document(class_name, *info, term, step, std::move(lines));
 }
 
 std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {

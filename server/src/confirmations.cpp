@@ -49,7 +49,6 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
     if (s.step()) class_name = s.text(0);
   }
   std::vector<signing::CellLine> lines;
-  std::string subject_name;
   if (subject_id < 0) {
     // A class-level step: the term's cells and the summary board (which needs the year's cells).
     auto s = db.prepare(
@@ -66,19 +65,16 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
       return out;
     });
   }
-  auto s = db.prepare(
-      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-      "LEFT JOIN subjects sj ON sj.id = c.subject_id "
-      "WHERE c.class_id = ? AND (? < 0 OR c.subject_id = ?) AND c.col LIKE ? AND c.value != ''");
-  s.bind(1, protocol::kHomeroomSubject).bind(2, class_id).bind(3, subject_id).bind(4, subject_id).bind(5, term + ".%");
-  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-  if (subject_id >= 0) {
-    auto n = db.prepare("SELECT name FROM subjects WHERE id = ?");
-    n.bind(1, subject_id);
-    if (n.step()) subject_name = n.text(0);
-    for (auto& l : lines) l.subject.clear();  // one subject: its name is in the header
-  }
-  return signing::canonical_document(class_name, subject_name, term, step, std::move(lines));
+  // One subject: its cells of the term and each student's result; its name is in the header.
+  auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+                      "WHERE c.class_id = ? AND c.subject_id = ? AND c.col LIKE ? AND c.value != ''");
+  s.bind(1, class_id).bind(2, subject_id).bind(3, term + ".%");
+  while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
+  auto n = db.prepare("SELECT name, scored, periods_per_year FROM subjects WHERE id = ?");
+  n.bind(1, subject_id);
+  if (!n.step()) return signing::canonical_document(class_name, "", term, step, {});
+  const protocol::SubjectInfo info{n.text(0), n.int64(1) != 0, static_cast<int>(n.int64(2))};
+  return board::subject_document(class_name, info, term, step, std::move(lines));
 }
 
 Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,

@@ -111,3 +111,22 @@ TEST_CASE("the class document signs the term's cells with the board, and any cha
   CHECK_THAT(changed, Catch::Contains("Tổng hợp HK1\tHS01\tRèn luyện\tKhá\n"));
   CHECK(signing::digest_hex(changed) != signing::digest_hex(doc));
 }
+
+TEST_CASE("the subject document signs the subject's cells with each student's term result", "[board]") {
+  std::vector<CellLine> cells;
+  cells.push_back({"", "HS01", "HK1.TX1", "7"});
+  cells.push_back({"", "HS01", "HK1.TX2", "7"});
+  cells.push_back({"", "HS01", "HK1.TX3", "6"});
+  cells.push_back({"", "HS01", "HK1.GK", "8.9"});
+  cells.push_back({"", "HS01", "HK1.CK", "8.6"});
+  cells.push_back({"", "HS02", "HK1.TX1", "9"});
+  const protocol::SubjectInfo toan{"Toán", true, 70};
+  const auto doc = board::subject_document("6A", toan, "HK1", "subject", cells);
+  CHECK_THAT(doc, Catch::Contains("subject\tToán\n") && Catch::Contains("\tHS01\tHK1.GK\t8.9\n"));
+  CHECK_THAT(doc, Catch::Contains("Kết quả\tHS01\tĐTB HK1\t8.0\n"));  // 63.6/8 = 7.95 → 8.0
+  CHECK_THAT(doc, Catch::Contains("Kết quả\tHS02\tĐTB HK1\tchưa đủ điểm\n"));
+  const protocol::SubjectInfo gdtc{"Giáo dục thể chất", false, 70};
+  std::vector<CellLine> comment;
+  for (const char* c : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"}) comment.push_back({"", "HS01", c, "Đ"});
+  CHECK_THAT(board::subject_document("6A", gdtc, "HK1", "subject", comment), Catch::Contains("Kết quả\tHS01\tKQ HK1\tĐ\n"));
+}

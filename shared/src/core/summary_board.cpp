@@ -159,6 +159,19 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
   return out;
 }
 
+std::string subject_document(const std::string& class_name, const protocol::SubjectInfo& subject,
+                             const std::string& term, const std::string& step, std::vector<signing::CellLine> term_cells) {
+  std::map<std::string, std::map<std::string, std::string>> by_student;
+  for (const auto& c : term_cells)
+    if (!c.value.empty()) by_student[c.student][c.column] = c.value;
+  for (const auto& [student, cells] : by_student) {
+    const SubjectResults r = subject_results(subject, cells);
+    const auto& result = term == "HK2" ? r.hk2 : r.hk1;
+    term_cells.push_back({"Kết quả", student, (subject.scored ? "ĐTB " : "KQ ") + term, result.value_or(kMissing)});
+  }
+  return signing::canonical_document(class_name, subject.name, term, step, std::move(term_cells));
+}
+
 std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
                            const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects) {
   std::vector<signing::CellLine> lines;

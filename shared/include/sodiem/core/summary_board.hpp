@@ -39,6 +39,12 @@ using SubjectLookup = std::function<std::optional<protocol::SubjectInfo>(const s
 std::vector<signing::CellLine> summary_board(const std::string& term, const std::vector<signing::CellLine>& year_cells,
                                              const SubjectLookup& subjects);
 
+// The canonical document of the subject step: the subject's cells of the
+// term (subject "" in each line) and each student's result for the term
+// (average or Đ/CĐ, or "chưa đủ điểm") under subject "Kết quả".
+std::string subject_document(const std::string& class_name, const protocol::SubjectInfo& subject,
+                             const std::string& term, const std::string& step, std::vector<signing::CellLine> term_cells);
+
 // The canonical document of a class-level step (class, review, approve): the
 // term's cells of every subject plus the summary board.
 std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
