@@ -24,12 +24,9 @@ constexpr const char* kSelect =
 
 Correction from_row(sqlite::Stmt& s) {
   Correction c;
-  c.id = s.int64(0);
-  c.class_name = s.text(1);
-  c.subject = s.text(2);
-  c.student_code = s.text(3);
+  c.id = static_cast<std::uint64_t>(s.int64(0));
+  c.cell = {s.text(1), s.text(2), s.text(3), s.text(5)};
   c.student_name = s.text(4);
-  c.column = s.text(5);
   c.old_value = s.text(6);
   c.new_value = s.text(7);
   c.reason = s.text(8);
@@ -68,9 +65,9 @@ Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int
   {
     auto a = db.prepare("SELECT 1 FROM confirmations WHERE class_id = ? AND term = ? AND step = 'approve' "
                         "AND revoked_at IS NULL");
-    a.bind(1, class_id).bind(2, c.column.substr(0, 3));
+    a.bind(1, class_id).bind(2, c.cell.column.substr(0, 3));
     if (a.step())
-      return Status(ErrorCode::kApprovedReadOnly, "kết quả " + c.column.substr(0, 3) + " lớp " + c.class_name +
+      return Status(ErrorCode::kApprovedReadOnly, "kết quả " + c.cell.column.substr(0, 3) + " lớp " + c.cell.class_name +
                                                       " đã được phê duyệt; cần hủy phê duyệt trước khi điều chỉnh");
   }
   const std::string note = "điều chỉnh #" + std::to_string(id) + " do " + approver + " duyệt: " + c.reason;
@@ -78,20 +75,20 @@ Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int
   // including the requester's, pulls it.
   db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
              "recorded_at, received_at, current_version, note) VALUES(0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, 0, ?)")
-      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.column).bind(5, c.new_value)
+      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.cell.column).bind(5, c.new_value)
       .bind(6, user_id).bind(7, now).bind(8, now).bind(9, note).run();
   const auto version = static_cast<std::uint64_t>(db.last_insert_rowid());
   db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
              "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET value = excluded.value, "
              "version = excluded.version, device_id = 0, user_id = excluded.user_id")
-      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.column).bind(5, c.new_value)
+      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.cell.column).bind(5, c.new_value)
       .bind(6, version).bind(7, user_id).run();
   db.prepare("UPDATE corrections SET status = 'approved', decided_by = ?, decided_at = ?, decision_comment = ?, "
              "applied_version = ? WHERE id = ?")
       .bind(1, approver).bind(2, now).bind(3, comment).bind(4, version).bind(5, id).run();
   append_audit(db, {now, approver, "", "correction_approved",
-                    nlohmann::json{{"id", id}, {"class", c.class_name}, {"subject", c.subject},
-                                   {"student", c.student_code}, {"column", c.column}, {"old", c.old_value},
+                    nlohmann::json{{"id", id}, {"class", c.cell.class_name}, {"subject", c.cell.subject},
+                                   {"student", c.cell.student_code}, {"column", c.cell.column}, {"old", c.old_value},
                                    {"new", c.new_value}, {"version", version}, {"comment", comment}}
                         .dump()});
   return version;
@@ -143,9 +140,9 @@ Status decide_correction(sqlite::Db& db, const std::string& username, const prot
     if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id));
     const Correction c = from_row(s);
     if (!op.cell.class_name.empty() &&
-        op.cell != protocol::CellKey{c.class_name, c.subject, c.student_code, c.column})
-      return Status(ErrorCode::kInvalidValue, "yêu cầu điều chỉnh #" + std::to_string(id) + " là của ô " + c.class_name +
-                                                  " · " + c.subject + " · " + c.student_code + " · " + c.column +
+        op.cell != c.cell)
+      return Status(ErrorCode::kInvalidValue, "yêu cầu điều chỉnh #" + std::to_string(id) + " là của ô " + c.cell.class_name +
+                                                  " · " + c.cell.subject + " · " + c.cell.student_code + " · " + c.cell.column +
                                                   ", không phải ô đã chọn");
   }
   if (op.value == "approve") {

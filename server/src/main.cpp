@@ -299,8 +299,8 @@ int cmd_correction(const std::string& action, const std::string& dir, const Lock
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : list)
-      out.push_back({{"id", c.id}, {"class", c.class_name}, {"subject", c.subject}, {"student", c.student_code},
-                     {"name", c.student_name}, {"column", c.column}, {"old", c.old_value}, {"new", c.new_value},
+      out.push_back({{"id", c.id}, {"class", c.cell.class_name}, {"subject", c.cell.subject}, {"student", c.cell.student_code},
+                     {"name", c.student_name}, {"column", c.cell.column}, {"old", c.old_value}, {"new", c.new_value},
                      {"reason", c.reason}, {"requested_by", c.requested_by}, {"status", c.status},
                      {"decided_by", c.decided_by}, {"comment", c.decision_comment}});
     std::cout << out.dump() << "\n";
@@ -308,8 +308,8 @@ int cmd_correction(const std::string& action, const std::string& dir, const Lock
   }
   if (list.empty()) std::cout << "Không có yêu cầu điều chỉnh nào.\n";
   for (const auto& c : list)
-    std::cout << "#" << c.id << "  [" << c.status << "]  " << c.class_name << " · " << c.subject << " · "
-              << c.student_code << " " << c.student_name << " · " << c.column << ": \"" << c.old_value << "\" → \""
+    std::cout << "#" << c.id << "  [" << c.status << "]  " << c.cell.class_name << " · " << c.cell.subject << " · "
+              << c.cell.student_code << " " << c.student_name << " · " << c.cell.column << ": \"" << c.old_value << "\" → \""
               << c.new_value << "\"  do " << c.requested_by << " (" << format_local_time(c.requested_at)
               << "): " << c.reason << (c.decided_by.empty() ? "" : "  — " + c.decided_by + ": " + c.decision_comment)
               << "\n";

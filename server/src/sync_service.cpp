@@ -189,10 +189,7 @@ void SyncService::handle(Job& job) {
   if (std::holds_alternative<CorrectionsRequest>(job.message)) {
     CorrectionList list;
     const bool leadership = user->has_role("HT") || user->has_role("PHT");
-    for (const auto& c : corrections_visible_to(*db_, user->username, leadership))
-      list.items.push_back({static_cast<std::uint64_t>(c.id), {c.class_name, c.subject, c.student_code, c.column},
-                            c.student_name, c.old_value, c.new_value, c.reason, c.requested_by, c.requested_at, c.status,
-                            c.decided_by, c.decision_comment, c.decided_at});
+    for (const auto& c : corrections_visible_to(*db_, user->username, leadership)) list.items.push_back(c);
     return send(peer, list);
   }
   if (auto* req = std::get_if<HistoryRequest>(&job.message)) {

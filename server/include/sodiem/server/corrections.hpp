@@ -14,15 +14,8 @@
 
 namespace sodiem::server {
 
-struct Correction {
-  std::int64_t id = 0;
-  std::string class_name, subject, student_code, student_name, column;
-  std::string old_value, new_value, reason;
-  std::string requested_by;
-  std::int64_t requested_at = 0;
-  std::string status;  // pending | approved | refused
-  std::string decided_by, decision_comment;
-  std::int64_t decided_at = 0;
+// A request as clients see it, plus the version an approval created.
+struct Correction : protocol::CorrectionInfo {
   std::uint64_t applied_version = 0;
 };
 
