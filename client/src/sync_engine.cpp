@@ -121,15 +121,17 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
       }
       if (auto st = fill_window(); !st) return st;
     } else if (auto* ack = std::get_if<Ack>(&*msg)) {
-      store_.apply_ack(*ack);
+      // The next batch goes out first, so the server works on it while this
+      // ack is recorded (the outbox read does not depend on it).
       in_flight.erase(ack->batch_id);
+      if (auto st = fill_window(); !st) return st;
+      store_.apply_ack(*ack);
       for (const auto& run : ack->accepted) report.pushed += run.count;
       for (const auto& o : ack->outcomes) {
         ++report.pushed;
         if (o.code == ErrorCode::kConflict) ++report.conflicts;
         else if (advice(o.code) == RetryAdvice::kShowUser) ++report.rejected;
       }
-      if (auto st = fill_window(); !st) return st;
     } else if (auto* changes = std::get_if<Changes>(&*msg)) {
       store_.apply_changes(*changes);
       report.pulled += changes->changes.size();
