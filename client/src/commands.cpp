@@ -137,7 +137,7 @@ int cmd_status(const std::string& dir, bool as_json) {
               << "\n";
   } else {
     std::cout << "Chờ gửi: " << s.pending << "\nBị từ chối: " << s.rejected << "\nXung đột: " << s.conflicts
-              << "\nĐồng bộ lần cuối: " << (s.last_sync ? iso8601_utc(*s.last_sync) : "chưa") << "\n";
+              << "\nĐồng bộ lần cuối: " << (s.last_sync ? format_local_time(*s.last_sync) : "chưa") << "\n";
   }
   return 0;
 }
@@ -294,9 +294,9 @@ void print_correction(const protocol::CorrectionInfo& c) {
   std::cout << "#" << c.id << "  " << c.cell.class_name << " · " << c.cell.subject << " · " << c.cell.student_code
             << " (" << c.student_name << ") · " << c.cell.column << ": \"" << c.old_value << "\" → \"" << c.new_value
             << "\"  [" << status_text(c.status) << "]\n    " << c.requested_by << " xin ngày "
-            << iso8601_utc(c.requested_at) << ": " << c.reason << "\n";
+            << format_local_time(c.requested_at) << ": " << c.reason << "\n";
   if (c.status != "pending")
-    std::cout << "    " << c.decided_by << " " << status_text(c.status) << " ngày " << iso8601_utc(c.decided_at)
+    std::cout << "    " << c.decided_by << " " << status_text(c.status) << " ngày " << format_local_time(c.decided_at)
               << (c.decision_comment.empty() ? "" : ": " + c.decision_comment) << "\n";
 }
 }  // namespace

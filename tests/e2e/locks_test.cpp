@@ -245,13 +245,13 @@ TEST_CASE("the principal widens the grace window and a late mark typed before th
 }
 
 TEST_CASE("local times parse and print in Vietnam time", "[unit]") {
-  auto t = server::parse_local_time("2027-01-16T17:00");
+  auto t = sodiem::parse_local_time("2027-01-16T17:00");
   REQUIRE(t.has_value());
   CHECK(*t == 1800093600);  // 2027-01-16 10:00 UTC
-  CHECK(server::format_local_time(*t) == "16/01/2027 17:00");
-  CHECK(server::parse_local_time("2027-01-16").has_value());
-  CHECK_FALSE(server::parse_local_time("2027-02-30").has_value());
-  CHECK_FALSE(server::parse_local_time("16/01/2027").has_value());
+  CHECK(sodiem::format_local_time(*t) == "16/01/2027 17:00");
+  CHECK(sodiem::parse_local_time("2027-01-16").has_value());
+  CHECK_FALSE(sodiem::parse_local_time("2027-02-30").has_value());
+  CHECK_FALSE(sodiem::parse_local_time("16/01/2027").has_value());
 }
 
 TEST_CASE("a term's entry window: closed before it opens and after it closes, edits and grace as for locks", "[e2e]") {
@@ -259,7 +259,7 @@ TEST_CASE("a term's entry window: closed before it opens and after it closes, ed
   s.device("gv.toan.1");
   REQUIRE(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "5") == "OK");
   // Entry of HK1 closed yesterday.
-  const std::string yesterday = server::format_local_time(kT0 - 86400);
+  const std::string yesterday = sodiem::format_local_time(kT0 - 86400);
   const std::string iso = yesterday.substr(6, 4) + "-" + yesterday.substr(3, 2) + "-" + yesterday.substr(0, 2);
   REQUIRE(server::set_entry_window(*s.admin, "HK1", "2000-01-01", iso, "hieutruong", kT0).is_ok());
   CHECK_FALSE(server::set_entry_window(*s.admin, "HK1", "2000-01-01", iso, "gv.toan.1", kT0).is_ok());
@@ -269,7 +269,7 @@ TEST_CASE("a term's entry window: closed before it opens and after it closes, ed
   CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "6") == "OK");  // editing an existing mark
   CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A02", "HK2.TX1"}, "6") == "OK");  // HK2 is open
   // Not open yet: HK2 opens tomorrow.
-  const std::string tomorrow = server::format_local_time(kT0 + 2 * 86400);
+  const std::string tomorrow = sodiem::format_local_time(kT0 + 2 * 86400);
   const std::string iso2 = tomorrow.substr(6, 4) + "-" + tomorrow.substr(3, 2) + "-" + tomorrow.substr(0, 2);
   REQUIRE(server::set_entry_window(*s.admin, "HK2", iso2, "2100-01-01", "hieutruong", kT0).is_ok());
   CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A03", "HK2.TX1"}, "6") == "ENTRY_CLOSED");

@@ -152,7 +152,7 @@ TEST_CASE("delegated entry: an assignment with an end date stops allowing writes
                            "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6B:Toán@31/12/2026\n");
     CHECK_FALSE(server::import_staff(*db, bad, SystemClock::instance()).ok);
   }
-  ManualClock clock(*server::parse_local_time("2026-12-31T20:00"));
+  ManualClock clock(*sodiem::parse_local_time("2026-12-31T20:00"));
   server::SyncService service(db_path, clock);
   client::LocalStore store(tmp / "teacher", clock);
   {

@@ -9,7 +9,7 @@ std::string history_text(const protocol::CellKey& cell, const std::vector<protoc
                     cell.column + "\n";
   if (entries.empty()) out += "  (chưa có thay đổi)\n";
   for (const auto& e : entries) {
-    out += "  " + iso8601_utc(e.at) + "  " + e.author + "  " + e.device + "  ";
+    out += "  " + format_local_time(e.at) + "  " + e.author + "  " + e.device + "  ";
     if (e.outcome == "OK") out += (e.old_value.empty() ? "(trống)" : e.old_value) + " → " + e.new_value;
     else out += e.outcome + " \"" + e.new_value + "\"";
     if (!e.reason.empty()) out += "  — " + e.reason;

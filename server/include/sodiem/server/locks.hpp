@@ -67,8 +67,7 @@ class LockBook {
 };
 
 // "2027-01-16T17:00" or "2027-01-16" in Vietnam time (UTC+7, no DST) → unix.
-std::optional<std::int64_t> parse_local_time(const std::string& text);
-std::string format_local_time(std::int64_t unix_seconds);  // "16/01/2027 17:00"
+
 
 // Management (HT, or ADMIN on the HT's decision). Each is audited.
 Result<std::int64_t> add_lock(sqlite::Db& db, Lock lock, std::int64_t now);

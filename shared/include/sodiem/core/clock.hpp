@@ -2,6 +2,7 @@
 // SystemClock is thread-safe; ManualClock is for single-threaded tests.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sodiem {
@@ -28,7 +29,11 @@ class ManualClock final : public Clock {
   std::int64_t t_;
 };
 
-// "2026-11-23T10:15:00Z"
+// "2026-11-23T10:15:00Z" (JSON output, files)
 std::string iso8601_utc(std::int64_t unix_seconds);
+// Vietnam time (UTC+7, no daylight saving), for what people read and type:
+// "16/01/2027 17:00"; parse accepts "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM".
+std::string format_local_time(std::int64_t unix_seconds);
+std::optional<std::int64_t> parse_local_time(const std::string& text);
 
 }  // namespace sodiem
