@@ -328,30 +328,30 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
   // answers with the outcomes it stored.
   sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
   // An accepted run is settled with three set-based statements, not three per op.
-  auto mark_accepted = db_->prepare("UPDATE outbox SET state = 1, version = ?1 + (seq - ?2), code = 'OK' "
-                                    "WHERE seq BETWEEN ?2 AND ?3");
+  auto mark_accepted = db_->cached("UPDATE outbox SET state = 1, version = ?1 + (seq - ?2), code = 'OK' "
+                                   "WHERE seq BETWEEN ?2 AND ?3");
   // The cell follows the server only if this op is still the device's latest on it.
-  auto cell_accepted = db_->prepare(
+  auto cell_accepted = db_->cached(
       "UPDATE cells SET version = ?1 + (o.seq - ?2), server_value = cells.value, author = ?4 FROM outbox o "
       "WHERE o.seq BETWEEN ?2 AND ?3 AND cells.class_name = o.class_name AND cells.subject = o.subject "
       "AND cells.student_code = o.student_code AND cells.col = o.col AND cells.last_seq = o.seq");
   // An accepted resolution closes the cell's conflicts here too.
-  auto resolved = db_->prepare(
+  auto resolved = db_->cached(
       "DELETE FROM conflicts WHERE EXISTS(SELECT 1 FROM outbox o WHERE o.seq BETWEEN ?1 AND ?2 AND o.kind = 4 "
       "AND o.class_name = conflicts.class_name AND o.subject = conflicts.subject "
       "AND o.student_code = conflicts.student_code AND o.col = conflicts.col)");
   for (const auto& run : ack.accepted) {
     if (run.count == 0) continue;
     const std::uint64_t last = run.first_seq + run.count - 1;
-    mark_accepted.bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).run();
-    cell_accepted.bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).bind(4, me).run();
-    resolved.bind(1, run.first_seq).bind(2, last).run();
+    mark_accepted->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).run();
+    cell_accepted->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).bind(4, me).run();
+    resolved->bind(1, run.first_seq).bind(2, last).run();
   }
-  auto mark_outcome = db_->prepare("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
-  auto cell_restore = db_->prepare(
+  auto mark_outcome = db_->cached("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
+  auto cell_restore = db_->cached(
       "UPDATE cells SET value = ?1, version = ?2, server_value = ?1, author = ?4 WHERE last_seq = ?3 AND "
       "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?3)");
-  auto add_conflict = db_->prepare(
+  auto add_conflict = db_->cached(
       "INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, other_value, "
       "other_author, at, mine_involved) SELECT class_name, subject, student_code, col, value, ?, ?, value, ?, ?, 1 "
       "FROM outbox WHERE seq = ?");
@@ -366,12 +366,12 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
       s->bind(1, o.seq);
       first_time = s->step() && s->int64(0) == kPending;
     }
-    mark_outcome.bind(1, state).bind(2, o.current_version).bind(3, protocol::to_string(o.code)).bind(4, o.reason)
+    mark_outcome->bind(1, state).bind(2, o.current_version).bind(3, protocol::to_string(o.code)).bind(4, o.reason)
         .bind(5, o.seq).run();
     if (o.code != ErrorCode::kDuplicate)
-      cell_restore.bind(1, o.current_value).bind(2, o.current_version).bind(3, o.seq).bind(4, o.current_author).run();
+      cell_restore->bind(1, o.current_value).bind(2, o.current_version).bind(3, o.seq).bind(4, o.current_author).run();
     if (state == kConflicted && first_time)
-      add_conflict.bind(1, o.current_value).bind(2, o.current_author).bind(3, me)
+      add_conflict->bind(1, o.current_value).bind(2, o.current_author).bind(3, me)
           .bind(4, clock_.now_unix_seconds()).bind(5, o.seq).run();
   }
   tx.commit();
