@@ -10,8 +10,22 @@
 namespace sodiem::server {
 namespace {
 
-Status check_approver(sqlite::Db& db, const std::string& username) {
-  return require_role(db, username, {"HT", "PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh");
+bool has_delegation(sqlite::Db& db, const std::string& username, std::int64_t now) {
+  auto s = db.prepare("SELECT 1 FROM delegations d JOIN users u ON u.id = d.user_id WHERE u.username = ? AND "
+                      "d.power = 'corrections' AND d.revoked_at IS NULL AND (d.expires_at = 0 OR d.expires_at > ?)");
+  s.bind(1, username).bind(2, now);
+  return s.step();
+}
+
+// The HT decides; a PHT only with the HT's delegation.
+Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t now) {
+  if (auto st = require_role(db, username, {"HT"}, "chỉ Hiệu trưởng được duyệt yêu cầu điều chỉnh"); st) return st;
+  auto pht = require_role(db, username, {"PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được ủy quyền mới được duyệt yêu cầu điều chỉnh");
+  if (!pht) return pht;
+  if (has_delegation(db, username, now)) return Status::ok();
+  return Status(ErrorCode::kForbidden, "Phó hiệu trưởng " + username +
+                                           " chưa được Hiệu trưởng ủy quyền duyệt yêu cầu điều chỉnh "
+                                           "(sodiem-server delegate add " + username + " --by <HT>)");
 }
 
 constexpr const char* kSelect =
@@ -52,7 +66,7 @@ std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& stat
 
 Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
                                                         const std::string& comment, std::int64_t now) {
-  if (auto st = check_approver(db, approver); !st) return st;
+  if (auto st = check_approver(db, approver, now); !st) return st;
   auto s = db.prepare(std::string(kSelect) + "WHERE r.id = ?");
   s.bind(1, protocol::kHomeroomSubject).bind(2, id);
   if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có yêu cầu điều chỉnh #" + std::to_string(id));
@@ -96,7 +110,7 @@ Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int
 
 Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
                                         const std::string& comment, std::int64_t now) {
-  if (auto st = check_approver(db, approver); !st) return st;
+  if (auto st = check_approver(db, approver, now); !st) return st;
   if (comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do");
   db.prepare("UPDATE corrections SET status = 'refused', decided_by = ?, decided_at = ?, decision_comment = ? "
              "WHERE id = ? AND status = 'pending'")
@@ -156,6 +170,44 @@ Status decide_correction(sqlite::Db& db, const std::string& username, const prot
     return Status(ErrorCode::kOk, "Đã từ chối yêu cầu điều chỉnh #" + std::to_string(id));
   }
   return Status(ErrorCode::kInvalidValue, "quyết định phải là approve hoặc refuse, không phải \"" + op.value + "\"");
+}
+
+Result<std::int64_t> delegate_corrections(sqlite::Db& db, const std::string& to, const std::string& by,
+                                          std::int64_t until, const std::string& reason, std::int64_t now) {
+  if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được ủy quyền duyệt yêu cầu điều chỉnh"); !st) return st;
+  if (auto st = require_role(db, to, {"PHT"}, "chỉ ủy quyền cho Phó hiệu trưởng"); !st) return st;
+  if (until != 0 && until <= now) return Status(ErrorCode::kInvalidValue, "thời hạn ủy quyền phải ở tương lai");
+  sqlite::Transaction tx(db);
+  db.prepare("INSERT INTO delegations(power, user_id, granted_by, granted_at, expires_at, reason) "
+             "SELECT 'corrections', id, ?, ?, ?, ? FROM users WHERE username = ?")
+      .bind(1, by).bind(2, now).bind(3, until).bind(4, reason).bind(5, to).run();
+  const std::int64_t id = db.last_insert_rowid();
+  append_audit(db, {now, by, "", "delegation_granted",
+                    nlohmann::json{{"id", id}, {"power", "corrections"}, {"to", to}, {"until", until}, {"reason", reason}}
+                        .dump()});
+  tx.commit();
+  return id;
+}
+
+Status revoke_delegation(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
+  if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được thu hồi ủy quyền"); !st) return st;
+  sqlite::Transaction tx(db);
+  db.prepare("UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL")
+      .bind(1, now).bind(2, by).bind(3, id).run();
+  if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có ủy quyền #" + std::to_string(id) + " đang hiệu lực");
+  append_audit(db, {now, by, "", "delegation_revoked", nlohmann::json{{"id", id}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+std::vector<Delegation> active_delegations(sqlite::Db& db, std::int64_t now) {
+  std::vector<Delegation> out;
+  auto s = db.prepare("SELECT d.id, u.username, d.granted_by, d.reason, d.granted_at, d.expires_at FROM delegations d "
+                      "JOIN users u ON u.id = d.user_id WHERE d.revoked_at IS NULL AND (d.expires_at = 0 OR d.expires_at > ?) "
+                      "ORDER BY d.id");
+  s.bind(1, now);
+  while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)});
+  return out;
 }
 
 }  // namespace sodiem::server

@@ -462,6 +462,16 @@ int main(int argc, char** argv) {
   corr->add_option("--status", status_filter, "pending | approved | refused");
   corr->add_flag("--json", la.json);
 
+  std::string delegate_arg;
+  auto* deleg = app.add_subcommand("delegate", "HT delegates deciding correction requests to a PHT: add | list | remove");
+  deleg->add_option("ACTION", action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
+  deleg->add_option("WHO", delegate_arg, "add: the PHT's username; remove: the delegation's id");
+  deleg->add_option("--data", dir, "Directory for all server state")->required();
+  deleg->add_option("--until", la.until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time (default: until removed)");
+  deleg->add_option("--reason", la.reason, "Why");
+  deleg->add_option("--by", la.by, "Username of the HT");
+  deleg->add_flag("--json", la.json);
+
   int grace_hours = -1;
   auto* grace = app.add_subcommand("grace", "The offline grace window after a lock (school setting; HT or ADMIN)");
   grace->add_option("--data", dir, "Directory for all server state")->required();
@@ -539,6 +549,48 @@ int main(int argc, char** argv) {
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
     if (*acct) return cmd_account(action, dir, account_user, la);
+    if (*deleg) {
+      auto db = open_existing(dir);
+      const auto now = SystemClock::instance().now_unix_seconds();
+      if (action == "add") {
+        std::int64_t until = 0;
+        if (!la.until.empty()) {
+          auto t = parse_local_time(la.until);
+          if (!t) return fail_status(Status(ErrorCode::kInvalidValue, "--until phải có dạng YYYY-MM-DD[THH:MM]"));
+          until = *t;
+        }
+        auto id = delegate_corrections(*db, delegate_arg, la.by, until, la.reason, now);
+        if (!id) return fail_status(id.status());
+        std::cout << "Đã ủy quyền #" << *id << ": " << delegate_arg << " được duyệt yêu cầu điều chỉnh"
+                  << (until ? " đến " + format_local_time(until) : std::string(" đến khi thu hồi")) << "\n";
+        return 0;
+      }
+      if (action == "remove") {
+        std::int64_t id = 0;
+        try {
+          id = std::stoll(delegate_arg);
+        } catch (...) {
+          return fail_status(Status(ErrorCode::kInvalidValue, "cần số ủy quyền (xem delegate list)"));
+        }
+        if (auto st = revoke_delegation(*db, id, la.by, now); !st) return fail_status(st);
+        std::cout << "Đã thu hồi ủy quyền #" << id << "\n";
+        return 0;
+      }
+      auto list = active_delegations(*db, now);
+      if (la.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : list)
+          out.push_back({{"id", d.id}, {"user", d.username}, {"granted_by", d.granted_by}, {"reason", d.reason},
+                         {"until", d.expires_at ? nlohmann::json(format_local_time(d.expires_at)) : nullptr}});
+        std::cout << out.dump() << "\n";
+        return 0;
+      }
+      if (list.empty()) std::cout << "Không có ủy quyền nào đang hiệu lực.\n";
+      for (const auto& d : list)
+        std::cout << "#" << d.id << "  " << d.username << " duyệt yêu cầu điều chỉnh, do " << d.granted_by << " ủy quyền"
+                  << (d.expires_at ? ", đến " + format_local_time(d.expires_at) : std::string()) << "\n";
+      return 0;
+    }
     if (*grace) {
       auto db = open_existing(dir);
       if (grace_hours >= 0) {

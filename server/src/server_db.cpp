@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 11> kMigrations{R"sql(
+constexpr std::array<std::string_view, 12> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -135,6 +135,13 @@ DROP INDEX changes_by_device;
                                                       R"sql(
 -- An issued password (init, import, reset) must be replaced at first login.
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+)sql",
+                                                      R"sql(
+-- Powers the HT delegates to a PHT (power 'corrections': decide correction
+-- requests), until expires_at (0 = until revoked).
+CREATE TABLE delegations(id INTEGER PRIMARY KEY, power TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id),
+                         granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,
+                         reason TEXT NOT NULL DEFAULT '', revoked_at INTEGER, revoked_by TEXT);
 )sql"};
 
 }  // namespace

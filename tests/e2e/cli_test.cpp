@@ -369,9 +369,26 @@ TEST_CASE("correction after lock: request, approve → new version with history,
                          "--comment", "Đồng ý theo biên bản"});
   INFO(ok.err);
   REQUIRE(ok.exit_code == 0);
+  // A vice principal decides only with the principal's delegation.
+  auto undelegated = run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong",
+                                  "--comment", "Không có căn cứ"});
+  CHECK(undelegated.exit_code != 0);
+  CHECK_THAT(undelegated.err, Catch::Contains("ủy quyền"));
+  CHECK(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "phohieutruong"})
+            .exit_code != 0);  // only the HT delegates
+  CHECK(run_command({kServer, "delegate", "add", "gv.toan.1", "--data", s.demo.dir, "--by", "hieutruong"}).exit_code !=
+        0);  // only to a PHT
+  REQUIRE(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "hieutruong",
+                       "--reason", "Hiệu trưởng đi công tác"}).exit_code == 0);
   CHECK(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong"}).exit_code != 0);
   REQUIRE(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong",
                        "--comment", "Không có căn cứ"}).exit_code == 0);
+  auto delegations = nlohmann::json::parse(run_command({kServer, "delegate", "list", "--data", s.demo.dir, "--json"}).out);
+  REQUIRE(delegations.size() == 1);
+  CHECK(delegations[0]["user"] == "phohieutruong");
+  REQUIRE(run_command({kServer, "delegate", "remove", std::to_string(delegations[0]["id"].get<int>()), "--data",
+                       s.demo.dir, "--by", "hieutruong"}).exit_code == 0);
+  CHECK(nlohmann::json::parse(run_command({kServer, "delegate", "list", "--data", s.demo.dir, "--json"}).out).empty());
   CHECK(run_command({kServer, "correction", "approve", second, "--data", s.demo.dir, "--by", "hieutruong"}).exit_code != 0);
 
   // The approved value reaches the teacher; the refused one changed nothing.
@@ -452,6 +469,12 @@ TEST_CASE("the principal decides corrections from their own client and the teach
   INFO(ok.err);
   REQUIRE(ok.exit_code == 0);
   CHECK_THAT(ok.out, Catch::Contains("Đã duyệt yêu cầu điều chỉnh #" + first));
+  // The vice principal's decision is refused until the principal delegates.
+  auto early = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});
+  CHECK(early.exit_code == 2);
+  CHECK_THAT(early.err, Catch::Contains("ủy quyền"));
+  REQUIRE(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "hieutruong",
+                       "--until", "2099-01-01"}).exit_code == 0);
   auto no = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});
   INFO(no.err);
   REQUIRE(no.exit_code == 0);

@@ -5,6 +5,7 @@
 
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
+#include "sodiem/server/corrections.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
@@ -242,6 +243,26 @@ TEST_CASE("the principal widens the grace window and a late mark typed before th
   auto audit = s.admin->prepare("SELECT detail FROM audit_log WHERE kind = 'setting_changed'");
   REQUIRE(audit.step());
   CHECK_THAT(audit.text(0), Catch::Contains("\"old\":72") && Catch::Contains("\"new\":96"));
+}
+
+TEST_CASE("a vice principal decides corrections only while the principal's delegation lasts", "[e2e]") {
+  School s;
+  const auto now = s.clock.now_unix_seconds();
+  // The approver is checked before the request is looked up: FORBIDDEN
+  // without the power, "no such request" with it.
+  auto decide = [&](std::int64_t at) { return server::refuse_correction(*s.admin, 999, "phohieutruong", "Không", at).code(); };
+  CHECK(decide(now) == ErrorCode::kForbidden);
+  auto id = server::delegate_corrections(*s.admin, "phohieutruong", "hieutruong", now + 3600, "Đi công tác", now);
+  REQUIRE(id.is_ok());
+  CHECK(decide(now) == ErrorCode::kInvalidValue);
+  CHECK(decide(now + 3601) == ErrorCode::kForbidden);  // expired
+  CHECK(server::active_delegations(*s.admin, now).size() == 1);
+  CHECK(server::active_delegations(*s.admin, now + 3601).empty());
+  REQUIRE(server::revoke_delegation(*s.admin, *id, "hieutruong", now + 60).is_ok());
+  CHECK(decide(now + 120) == ErrorCode::kForbidden);  // revoked
+  CHECK(server::delegate_corrections(*s.admin, "phohieutruong", "hieutruong", now - 1, "", now).status().code() ==
+        ErrorCode::kInvalidValue);  // an expiry in the past
+  CHECK(server::refuse_correction(*s.admin, 999, "hieutruong", "Không", now).code() == ErrorCode::kInvalidValue);
 }
 
 TEST_CASE("local times parse and print in Vietnam time", "[unit]") {

@@ -33,6 +33,17 @@ Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const s
 // A decision op (kDecideCorrection) from a client, inside the push's
 // transaction; the Status message is the outcome shown to the user.
 Status decide_correction(sqlite::Db& db, const std::string& username, const protocol::Op& op, std::int64_t now);
+// The HT delegates deciding correction requests to a PHT (DOMAIN: "approve
+// corrections when delegated"), until `until` (0 = until revoked); audited.
+struct Delegation {
+  std::int64_t id = 0;
+  std::string username, granted_by, reason;
+  std::int64_t granted_at = 0, expires_at = 0;
+};
+Result<std::int64_t> delegate_corrections(sqlite::Db& db, const std::string& to, const std::string& by,
+                                          std::int64_t until, const std::string& reason, std::int64_t now);
+Status revoke_delegation(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
+std::vector<Delegation> active_delegations(sqlite::Db& db, std::int64_t now);
 // All requests for the leadership; otherwise the user's own.
 std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string& username, bool leadership);
 
