@@ -33,7 +33,7 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
   std::vector<HistoryEvent> events;
   auto s = db.prepare(
       "SELECT c.version, c.kind, c.value, u.username, COALESCE(d.public_id || ' (' || d.name || ')', 'máy chủ'), "
-      "c.received_at, c.recorded_at, c.current_version, COALESCE(c.note, '') FROM changes c "
+      "c.received_at, c.recorded_at, c.current_version, COALESCE(c.note, ''), c.seq FROM changes c "
       "JOIN users u ON u.id = c.user_id LEFT JOIN devices d ON d.id = c.device_id "
       "WHERE c.class_id = ? AND c.subject_id = ? AND c.student_id = ? AND c.col = ? ORDER BY c.version");
   s.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
@@ -47,7 +47,10 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     e.at = s.int64(5);
     e.recorded_at = s.int64(6);
     e.old_value = current;
-    e.order = 2 * s.int64(0);
+    // Within one second, events follow the author's op order (2·seq); a
+    // version the server wrote (an approved correction) follows its request,
+    // set below once the requests are read.
+    e.order = 2 * s.int64(9);
     if (s.int64(1) == 0) {
       e.outcome = "OK";
       e.reason = s.text(8);
@@ -62,7 +65,7 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
   auto q = db.prepare(
       "SELECT r.id, r.old_value, r.new_value, r.reason, u.username, d.public_id || ' (' || d.name || ')', "
       "r.requested_at, r.status, COALESCE(r.decided_by, ''), COALESCE(r.decision_comment, ''), COALESCE(r.decided_at, 0), "
-      "COALESCE(r.applied_version, 0) "
+      "COALESCE(r.applied_version, 0), r.seq "
       "FROM corrections r JOIN users u ON u.id = r.requested_by JOIN devices d ON d.id = r.device_id "
       "WHERE r.class_id = ? AND r.subject_id = ? AND r.student_id = ? AND r.col = ?");
   q.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
@@ -75,7 +78,10 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     e.author = q.text(4);
     e.device = q.text(5);
     e.at = q.int64(6);
-    e.order = q.int64(11) ? 2 * q.int64(11) - 1 : std::numeric_limits<std::int64_t>::max() - 1;
+    e.order = 2 * q.int64(12);
+    if (const auto applied = static_cast<std::uint64_t>(q.int64(11)))
+      for (auto& v : events)
+        if (v.version == applied) v.order = e.order + 1;
     events.push_back(e);
     if (q.text(7) == "refused") {
       HistoryEvent r;
@@ -86,12 +92,12 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
       r.author = q.text(8);
       r.device = "máy chủ";
       r.at = q.int64(10);
-      r.order = std::numeric_limits<std::int64_t>::max();
+      r.order = e.order + 1;
       events.push_back(std::move(r));
     }
   }
   auto r = db.prepare(
-      "SELECT o.code, o.reason, o.value, u.username, d.public_id || ' (' || d.name || ')', o.at FROM op_outcomes o "
+      "SELECT o.code, o.reason, o.value, u.username, d.public_id || ' (' || d.name || ')', o.at, o.seq FROM op_outcomes o "
       "JOIN devices d ON d.id = o.device_id JOIN users u ON u.id = d.user_id "
       "WHERE o.class_id = ? AND o.subject_id = ? AND o.student_id = ? AND o.col = ? AND o.code NOT IN ('OK', 'CONFLICT')");  // filed corrections are OK: listed above
   r.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, column);
@@ -103,7 +109,7 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
     e.author = r.text(3);
     e.device = r.text(4);
     e.at = r.int64(5);
-    e.order = std::numeric_limits<std::int64_t>::max() - 2;
+    e.order = 2 * r.int64(6);
     events.push_back(std::move(e));
   }
   std::stable_sort(events.begin(), events.end(), [](const HistoryEvent& a, const HistoryEvent& b) {

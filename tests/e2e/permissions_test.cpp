@@ -165,11 +165,12 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
   school.sync("gv.toan.1");
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "7,5").is_ok());
   queue_raw(laptop, {"6A", "Toán", "HS6A01", "HK1.GK"}, "12");  // refused by the server
+  REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8").is_ok());  // typed after it, same second
   school.sync("gv.toan.1");
   auto db = server::open_server_db(server::DataPaths{school.demo.dir}.db());
   auto h = server::cell_history(*db, "6A", "Toán", "HS6A01", "HK1.GK");
   REQUIRE(h.is_ok());
-  REQUIRE(h->size() == 3);
+  REQUIRE(h->size() == 4);
   CHECK((*h)[0].old_value == "");
   CHECK((*h)[0].new_value == "6");
   CHECK((*h)[1].old_value == "6");
@@ -179,6 +180,8 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
   CHECK((*h)[2].outcome == "INVALID_VALUE");
   CHECK((*h)[2].new_value == "12");
   CHECK_THAT((*h)[2].reason, Catch::Contains("0 đến 10"));
+  CHECK((*h)[3].old_value == "7.5");  // in the order typed, the refusal between
+  CHECK((*h)[3].new_value == "8");
   CHECK_FALSE(server::cell_history(*db, "6A", "Toán", "HS9Z99", "HK1.GK").is_ok());
 }
 

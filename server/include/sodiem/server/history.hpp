@@ -21,8 +21,8 @@ struct HistoryEvent {
   std::string new_value;
   std::string reason;
   std::uint64_t version = 0;
-  // Orders events of the same second: versions by number, a correction
-  // request just before the version it produced, refusals after.
+  // Orders events of the same second: by the author's op seq (2·seq), and
+  // the server's decision on a correction request right after the request.
   std::int64_t order = 0;
 };
 
