@@ -242,6 +242,17 @@ void run_wss_server(SyncService& service, const WssOptions& options,
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer deadline(ioc);
+  // Polls until the sessions have closed (or time is up), then stops the
+  // loop; lives in this frame, which outlasts ioc.run().
+  std::chrono::steady_clock::time_point drain_until;
+  std::function<void()> drain = [&] {
+    registry.sessions.remove_if([](const auto& w) { return w.expired(); });
+    if (registry.sessions.empty() || std::chrono::steady_clock::now() > drain_until) return ioc.stop();
+    deadline.expires_after(std::chrono::milliseconds(50));
+    deadline.async_wait([&](beast::error_code e) {
+      if (!e) drain();
+    });
+  };
   signals.async_wait([&](beast::error_code ec, int signo) {
     if (ec) return;
     spdlog::info("signal {}: stopping; finishing queued work", signo);
@@ -251,17 +262,8 @@ void run_wss_server(SyncService& service, const WssOptions& options,
     for (auto& w : registry.sessions)
       if (auto s = w.lock()) s->shutdown();
     // Let sessions flush their last acks and close, for at most 5 s.
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [&, until, check] {
-      registry.sessions.remove_if([](const auto& w) { return w.expired(); });
-      if (registry.sessions.empty() || std::chrono::steady_clock::now() > until) return ioc.stop();
-      deadline.expires_after(std::chrono::milliseconds(50));
-      deadline.async_wait([check](beast::error_code e) {
-        if (!e) (*check)();
-      });
-    };
-    (*check)();
+    drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    drain();
   });
 
   const auto ep = listener->local_endpoint();
