@@ -381,6 +381,17 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
   const std::string me = meta("username");
   // Relaxed: a lost commit only means pulling the same changes again.
   sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+  const std::string known_epoch = meta("cursor_epoch");
+  if (!known_epoch.empty() && known_epoch != changes.cursor.epoch) {
+    // The server was restored from a backup (a new epoch): its versions
+    // start a new timeline and this page starts from its beginning. Forget
+    // the server state known here; keep only undelivered local edits (and
+    // ops the server lost, requeued at the welcome), which are resent.
+    db_->exec(
+        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0);"
+        "UPDATE cells SET version = 0, server_value = NULL, author = NULL;"
+        "DELETE FROM conflicts;");
+  }
   // A cell with an undelivered local edit keeps showing it; only the known
   // server state is updated, and the edit's outcome will settle it.
   auto upsert = db_->prepare(

@@ -13,6 +13,7 @@
 
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/backup.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/confirmations.hpp"
@@ -462,6 +463,14 @@ int main(int argc, char** argv) {
   corr->add_option("--status", status_filter, "pending | approved | refused");
   corr->add_flag("--json", la.json);
 
+  std::string backup_dir;
+  auto* bkp = app.add_subcommand("backup", "Consistent copy of the data directory, safe while the server runs");
+  bkp->add_option("--data", dir, "Directory for all server state")->required();
+  bkp->add_option("OUT_DIR", backup_dir, "A new (or empty) directory for the backup")->required();
+  auto* rst = app.add_subcommand("restore", "Put a backup into an empty data directory (clients re-sync)");
+  rst->add_option("BACKUP_DIR", backup_dir, "A directory written by `backup`")->required();
+  rst->add_option("--data", dir, "The new, empty data directory")->required();
+
   std::string delegate_arg;
   auto* deleg = app.add_subcommand("delegate", "HT delegates deciding correction requests to a PHT: add | list | remove");
   deleg->add_option("ACTION", action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
@@ -549,6 +558,15 @@ int main(int argc, char** argv) {
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
     if (*acct) return cmd_account(action, dir, account_user, la);
+    if (*bkp || *rst) {
+      auto summary = *bkp ? backup_data_dir(dir, backup_dir) : restore_data_dir(backup_dir, dir);
+      if (!summary) return fail_status(summary.status());
+      std::cout << (*bkp ? "Đã sao lưu vào " : "Đã khôi phục vào ") << summary->path << ": " << summary->bytes
+                << " byte, " << summary->versions << " phiên bản điểm, nhật ký kiểm toán nguyên vẹn ("
+                << summary->audit_entries << " mục)\n";
+      if (*rst) std::cout << "Các máy giáo viên sẽ tải lại dữ liệu và gửi lại những gì bản sao lưu chưa có ở lần đồng bộ tới.\n";
+      return 0;
+    }
     if (*deleg) {
       auto db = open_existing(dir);
       const auto now = SystemClock::instance().now_unix_seconds();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -567,6 +568,60 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind IN ('password_reset', 'password_changed', "
                         "'account_disabled', 'account_enabled')") == 4);
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}
+
+TEST_CASE("backup while the server runs, restore into a new directory: clients follow the restored server", "[e2e][fault]") {
+  School s;
+  const std::string laptop = s.tmp / "laptop", home = s.tmp / "home", principal = s.tmp / "principal";
+  s.enroll(laptop, "gv.toan.1");
+  s.enroll(home, "gv.toan.1");
+  s.enroll(principal, "hieutruong");
+  auto cells_of = [&](const std::string& dir) {
+    auto show = nlohmann::json::parse(s.client({"show", "--data", dir, "6A", "Toán", "--json"}).out);
+    std::map<std::string, std::string> cells;  // by code (show lists by name)
+    for (const auto& st : show["students"])
+      for (const auto& [col, v] : st["cells"].items()) cells[st["code"].get<std::string>() + "." + col] = v;
+    std::string out;
+    for (const auto& [key, v] : cells) out += key + "=" + v + ";";
+    return out;
+  };
+  REQUIRE(s.client({"set", "--data", laptop, "6A", "Toán", "HS6A01", "HK1.TX1", "5"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", laptop}).exit_code == 0);
+  const std::string backup = s.tmp / "backup";
+  auto b = run_command({kServer, "backup", "--data", s.demo.dir, backup});
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  CHECK_THAT(b.out, Catch::Contains("nguyên vẹn"));
+  CHECK(run_command({kServer, "backup", "--data", s.demo.dir, backup}).exit_code != 0);  // never over an old backup
+  // After the backup: two more marks, seen by the principal.
+  REQUIRE(s.client({"set", "--data", laptop, "6A", "Toán", "HS6A02", "HK1.TX1", "6"}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", laptop, "6A", "Toán", "HS6A03", "HK1.TX1", "7"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", laptop}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", principal}).exit_code == 0);
+  REQUIRE(cells_of(principal) == "HS6A01.HK1.TX1=5;HS6A02.HK1.TX1=6;HS6A03.HK1.TX1=7;");
+
+  // The server's disk dies; the backup goes into a new directory, same address.
+  const std::string listen = s.server->url().substr(std::string("wss://").size());
+  REQUIRE(s.server->stop() == 0);
+  const std::string restored = s.tmp / "restored";
+  CHECK(run_command({kServer, "restore", backup, "--data", s.demo.dir}).exit_code != 0);  // not over live data
+  auto r = run_command({kServer, "restore", backup, "--data", restored});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  s.server = std::make_unique<ServerProcess>(kServer, restored, listen);
+  // The laptop that held the lost marks is gone too. The principal's client
+  // follows the restored server (same certificate: no new enrollment).
+  REQUIRE(s.client({"sync", "--data", principal}).exit_code == 0);
+  CHECK(cells_of(principal) == "HS6A01.HK1.TX1=5;");
+  // New work after the restore reaches everyone, even where the old
+  // timeline's versions were higher.
+  REQUIRE(s.client({"sync", "--data", home}).exit_code == 0);
+  REQUIRE(s.client({"set", "--data", home, "6A", "Toán", "HS6A02", "HK1.TX1", "8"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", home}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", principal}).exit_code == 0);
+  CHECK(cells_of(principal) == "HS6A01.HK1.TX1=5;HS6A02.HK1.TX1=8;");
+  CHECK(cells_of(home) == cells_of(principal));
+  CHECK(run_command({kServer, "audit", "verify", "--data", restored}).exit_code == 0);
 }
 
 TEST_CASE("confirmation chain with signatures: order enforced, approved data read-only, export verifies, unapprove re-opens",

@@ -103,7 +103,9 @@ class LocalStore {
   void requeue_after(std::uint64_t high_seq);
   // Stores an ack durably; `ops` are the ops of that batch.
   void apply_ack(const protocol::Ack& ack);
-  // Applies pulled changes and advances the cursor in one transaction.
+  // Applies pulled changes and advances the cursor in one transaction. A
+  // new server epoch (a server restored from a backup) first drops the
+  // server state known here, keeping undelivered local edits.
   void apply_changes(const protocol::Changes& changes);
   protocol::Cursor cursor();
   void set_last_sync(std::int64_t when);

@@ -1,0 +1,26 @@
+// Backup and restore of a server's data directory, for the administrator.
+// backup() takes a consistent snapshot while the server runs (SQLite
+// VACUUM INTO reads one WAL snapshot) with the TLS certificate and key, so a
+// restored server keeps its fingerprint and no device re-enrolls; it checks
+// the copy (integrity, audit chain) before reporting success. restore()
+// puts a backup into an empty data directory under a new epoch: clients see
+// the epoch change, re-pull the server's state from the start, and resend
+// what the backup lacks. CLI commands; not thread-safe.
+#pragma once
+#include <string>
+
+#include "sodiem/core/status.hpp"
+
+namespace sodiem::server {
+
+struct BackupSummary {
+  std::string path;
+  std::int64_t bytes = 0;
+  std::int64_t versions = 0;       // changes in the log
+  std::int64_t audit_entries = 0;  // intact hash chain
+};
+
+Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::string& out_dir);
+Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir);
+
+}  // namespace sodiem::server
