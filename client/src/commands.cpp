@@ -271,13 +271,25 @@ int cmd_correction_from_inbox(const std::string& dir, std::uint64_t seq, const s
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   for (const auto& r : store->refused())
-    if (r.seq == seq)
+    if (r.seq == seq && r.kind == protocol::OpKind::kSet)
       return cmd_correction_request(dir, r.cell.class_name, r.cell.subject, r.cell.student_code, r.cell.column, r.value,
                                     reason);
   return fail("hộp thư không có thay đổi bị từ chối #" + std::to_string(seq) + " (xem `sodiem inbox`)", 2);
 }
 
 namespace {
+// What a refused op that is not a cell write was, in words.
+std::string refused_action(const RefusedOp& x) {
+  switch (x.kind) {
+    case protocol::OpKind::kConfirm:
+      return "Chữ ký bước " + x.cell.student_code + " " + x.cell.column + " lớp " + x.cell.class_name +
+             (x.cell.subject.empty() ? "" : " môn " + x.cell.subject);
+    case protocol::OpKind::kRegisterKey: return "Đăng ký khóa ký số";
+    case protocol::OpKind::kDecideCorrection:
+      return std::string(x.value == "approve" ? "Duyệt" : "Từ chối") + " yêu cầu điều chỉnh #" + std::to_string(x.base_version);
+    default: return "Thao tác";
+  }
+}
 const char* status_text(const std::string& status) {
   if (status == "approved") return "đã duyệt";
   if (status == "refused") return "bị từ chối";
@@ -357,7 +369,7 @@ int cmd_inbox(const std::string& dir, bool as_json) {
     for (const auto& x : refused)
       r.push_back({{"seq", x.seq}, {"class", x.cell.class_name}, {"subject", x.cell.subject},
                    {"student", x.cell.student_code}, {"column", x.cell.column}, {"value", x.value}, {"code", x.code},
-                   {"reason", x.reason}, {"server_value", x.server_value}});
+                   {"reason", x.reason}, {"server_value", x.server_value}, {"kind", static_cast<int>(x.kind)}});
     for (const auto& x : conflicts)
       c.push_back({{"class", x.cell.class_name}, {"subject", x.cell.subject}, {"student", x.cell.student_code},
                    {"column", x.cell.column}, {"current", x.current}, {"current_author", x.current_author},
@@ -370,6 +382,10 @@ int cmd_inbox(const std::string& dir, bool as_json) {
   if (refused.empty() && conflicts.empty() && mine.empty())
     std::cout << "Hộp thư trống: không có thay đổi nào bị từ chối hay xung đột.\n";
   for (const auto& x : refused) {
+    if (!x.writes_cell()) {
+      std::cout << "#" << x.seq << "  " << refused_action(x) << " bị từ chối (" << x.code << ")\n    " << x.reason << "\n";
+      continue;
+    }
     std::cout << "#" << x.seq << "  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code
               << " · " << x.cell.column << " = \"" << x.value << "\" bị từ chối (" << x.code << ")\n    " << x.reason
               << "\n    Giá trị trên máy chủ: " << (x.server_value.empty() ? "(trống)" : x.server_value) << "\n";

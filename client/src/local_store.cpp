@@ -559,7 +559,8 @@ std::vector<RefusedOp> LocalStore::refused() {
   std::vector<RefusedOp> out;
   auto s = db_->prepare(
       "SELECT o.seq, o.class_name, o.subject, o.student_code, o.col, o.value, o.code, o.reason, "
-      "COALESCE(c.server_value, ''), o.recorded_at FROM outbox o LEFT JOIN cells c ON c.class_name = o.class_name "
+      "COALESCE(c.server_value, ''), o.recorded_at, o.kind, o.base_version FROM outbox o "
+      "LEFT JOIN cells c ON c.class_name = o.class_name "
       "AND c.subject = o.subject AND c.student_code = o.student_code AND c.col = o.col WHERE o.state = 2 ORDER BY o.seq");
   while (s.step()) {
     RefusedOp r;
@@ -570,6 +571,8 @@ std::vector<RefusedOp> LocalStore::refused() {
     r.reason = s.text(7);
     r.server_value = s.text(8);
     r.recorded_at = s.int64(9);
+    r.kind = static_cast<protocol::OpKind>(s.int64(10));
+    r.base_version = static_cast<std::uint64_t>(s.int64(11));
     out.push_back(std::move(r));
   }
   return out;

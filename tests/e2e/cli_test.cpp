@@ -474,6 +474,15 @@ TEST_CASE("the principal decides corrections from their own client and the teach
   auto early = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});
   CHECK(early.exit_code == 2);
   CHECK_THAT(early.err, Catch::Contains("ủy quyền"));
+  // The deputy's inbox says what was refused, in words, not as a cell.
+  CHECK_THAT(s.client({"inbox", "--data", deputy}).out,
+             Catch::Contains("Từ chối yêu cầu điều chỉnh #" + second + " bị từ chối (FORBIDDEN)"));
+  auto deputy_inbox = nlohmann::json::parse(s.client({"inbox", "--data", deputy, "--json"}).out);
+  REQUIRE(deputy_inbox["rejected"].size() == 1);
+  CHECK(deputy_inbox["rejected"][0]["kind"] == 5);
+  CHECK(s.client({"correction", "request", "--data", deputy, "--from-inbox",
+                  std::to_string(deputy_inbox["rejected"][0]["seq"].get<int>()), "--reason", "x"})
+            .exit_code != 0);
   REQUIRE(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "hieutruong",
                        "--until", "2099-01-01"}).exit_code == 0);
   auto no = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});

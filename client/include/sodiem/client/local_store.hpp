@@ -48,6 +48,14 @@ struct RefusedOp {
   std::string code, reason;   // why the server refused it
   std::string server_value;   // what stands on the server now
   std::int64_t recorded_at = 0;
+  protocol::OpKind kind = protocol::OpKind::kSet;
+  std::uint64_t base_version = 0;  // for a decision: the correction request's id
+  // A write to a cell (set, correction request, conflict resolution), as
+  // opposed to a signature, key registration or decision.
+  bool writes_cell() const {
+    return kind == protocol::OpKind::kSet || kind == protocol::OpKind::kCorrectionRequest ||
+           kind == protocol::OpKind::kResolveConflict;
+  }
 };
 
 struct StudentCells {
