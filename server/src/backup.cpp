@@ -8,6 +8,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/records_check.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -30,6 +31,8 @@ Result<BackupSummary> check_copy(const DataPaths& paths) {
   const AuditCheck audit = verify_audit(*db);
   if (!audit.intact) return Status(ErrorCode::kInternal, "nhật ký kiểm toán trong bản sao lưu không nguyên vẹn: " + audit.problem);
   out.audit_entries = audit.entries;
+  const AuditCheck records = verify_records(*db);
+  if (!records.intact) return Status(ErrorCode::kInternal, "dữ liệu điểm trong bản sao lưu không khớp nhật ký: " + records.problem);
   auto s = db->prepare("SELECT COUNT(*) FROM changes");
   s.step();
   out.versions = s.int64(0);

@@ -167,14 +167,17 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   };
   // Cell ids of the op being handled, stored with a refusal for the cell's history.
   std::int64_t cur_class = 0, cur_subject = 0, cur_student = 0;
-  auto record_outcome = [&](const Op& op, const OpOutcome& out) {
+  // The audit row names the version the outcome is about (0 = none) and the
+  // value as stored; `audit verify` checks OK rows against the changes log.
+  auto record_outcome = [&](const Op& op, const OpOutcome& out, std::uint64_t audit_version,
+                            const std::string& audit_value) {
     insert_outcome_.bind(1, device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
     if (cur_class) insert_outcome_.bind(5, cur_class); else insert_outcome_.bind_null(5);
     if (cur_student) insert_outcome_.bind(6, cur_subject).bind(7, cur_student); else insert_outcome_.bind_null(6).bind_null(7);
     insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, now);
     insert_outcome_.run();
     ack.outcomes.push_back(out);
-    audit(op, &out, out.current_version, op.value);
+    audit(op, &out, audit_version, audit_value);
   };
   // A refusal carries the cell's current server state (when the cell is
   // known) so the client can put the server's value back.
@@ -189,7 +192,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.current_version = known->version;
       out.current_author = directory_.username_of(known->user_id);
     }
-    record_outcome(op, out);
+    record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
 
@@ -214,7 +217,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.seq = op.seq;
       out.code = st.code();
       out.reason = st.message();
-      record_outcome(op, out);
+      record_outcome(op, out, 0, op.value);
       continue;
     }
 
@@ -280,7 +283,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
         out.current_version = cur.version;
         out.current_author = directory_.username_of(cur.user_id);
       }
-      record_outcome(op, out);
+      record_outcome(op, out, 0, *value);
       continue;
     }
     // Lock periods, with the offline grace window for ops typed before a lock.
@@ -317,7 +320,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.current_value = cur.value;
       out.current_version = cur.version;
       out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(op, out);
+      record_outcome(op, out, cur.version, *value);
       continue;
     }
     if (!sequential) {
@@ -335,7 +338,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       out.current_value = cur.value;
       out.current_version = cur.version;
       out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(op, out);
+      record_outcome(op, out, cur.version, *value);
       continue;
     }
     insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)

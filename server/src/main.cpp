@@ -14,6 +14,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
+#include "sodiem/server/records_check.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/confirmations.hpp"
@@ -142,7 +143,13 @@ int cmd_audit_verify(const std::string& dir) {
     std::cerr << "sodiem-server: nhật ký kiểm toán KHÔNG nguyên vẹn: " << check.problem << "\n";
     return 1;
   }
-  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục\n";
+  auto records = verify_records(*db);
+  if (!records.intact) {
+    std::cerr << "sodiem-server: dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " << records.problem << "\n";
+    return 1;
+  }
+  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
+            << " phiên bản điểm khớp nhật ký\n";
   return 0;
 }
 

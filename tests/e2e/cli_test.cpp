@@ -289,6 +289,29 @@ TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordere
   r = verify();
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("mục nhật ký 4"));
+
+  // The marks themselves, edited straight in the file, are caught too.
+  tamper("UPDATE changes SET value = '10' WHERE version = (SELECT MIN(version) FROM changes)");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("HS6A01") && Catch::Contains("bị sửa trong bảng changes"));
+  tamper("DELETE FROM changes WHERE version = (SELECT MAX(version) FROM changes)");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("bị xóa khỏi bảng changes"));
+  tamper("UPDATE cells SET value = '9' WHERE col = 'HK1.TX1' AND value = '7' AND student_id = "
+         "(SELECT id FROM students WHERE code = 'HS6A02')");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("\"9\"") && Catch::Contains("không khớp"));
+  tamper("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, recorded_at, "
+         "received_at, current_version) SELECT 0, class_id, subject_id, student_id, 'HK1.TX2', '10', device_id, 99, "
+         "user_id, 0, 0, 0 FROM changes LIMIT 1");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("không có trong nhật ký kiểm toán"));
+  tamper("SELECT 1");  // untouched copy: intact again
+  CHECK(verify().exit_code == 0);
 }
 
 TEST_CASE("a refusal reaches the teacher's inbox with its reason, the cell shows the server's value again", "[e2e]") {
