@@ -69,11 +69,12 @@ int main(int argc, char** argv) {
   clist->add_flag("--json", as_json);
   std::uint64_t correction_id = 0;
   std::string comment;
-  auto* capprove = correction->add_subcommand("approve", "HT/PHT: approve a request (a new version of the cell)");
+  auto* capprove =
+      correction->add_subcommand("approve", "HT (or a delegated PHT): approve a request (a new version of the cell)");
   capprove->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
   capprove->add_option("--data", dir)->required();
   capprove->add_option("--comment", comment, "Comment for the teacher");
-  auto* crefuse = correction->add_subcommand("refuse", "HT/PHT: refuse a request, with the reason");
+  auto* crefuse = correction->add_subcommand("refuse", "HT (or a delegated PHT): refuse a request, with the reason");
   crefuse->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
   crefuse->add_option("--data", dir)->required();
   crefuse->add_option("--comment", comment, "Why it is refused")->required();

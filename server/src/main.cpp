@@ -460,7 +460,8 @@ int main(int argc, char** argv) {
   exc->add_flag("--json", la.json);
 
   std::string status_filter;
-  auto* corr = app.add_subcommand("correction", "Correction requests: list | approve | refuse (HT, PHT)");
+  auto* corr = app.add_subcommand("correction",
+                                  "Correction requests: list | approve | refuse (HT, or a PHT with the HT's delegation)");
   corr->add_option("ACTION", action, "list | approve | refuse")->required()->check(
       CLI::IsMember({"list", "approve", "refuse"}));
   corr->add_option("ID", la.id, "Request to decide");
