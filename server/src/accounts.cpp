@@ -97,13 +97,18 @@ Result<Enrollment> Accounts::login(const std::string& username, const std::strin
 
 Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id, const std::string& token) {
   auto s = db_.prepare(
-      "SELECT d.id, d.user_id, d.high_seq, d.token_hash, u.disabled, d.session_floor FROM devices d "
+      "SELECT d.id, d.user_id, d.high_seq, d.token_hash, u.disabled, d.session_floor, d.revoked_at, "
+      "COALESCE(d.revoked_by, ''), COALESCE(d.revoked_reason, '') FROM devices d "
       "JOIN users u ON u.id = d.user_id "
       "WHERE d.public_id = ?");
   s.bind(1, device_public_id);
   if (!s.step() || !crypto::constant_time_equal(crypto::sha256_hex(token), s.text(3)))
     return Status(ErrorCode::kUnauthenticated, "Thiết bị chưa đăng ký hoặc mã đăng nhập không hợp lệ; hãy đăng ký lại");
   if (s.int64(4) != 0) return Status(ErrorCode::kUnauthenticated, "Tài khoản đã bị khóa");
+  if (!s.is_null(6))
+    return Status(ErrorCode::kUnauthenticated, "Thiết bị này đã bị " + s.text(7) + " thu hồi lúc " +
+                                                   format_local_time(s.int64(6)) + " (lý do: " + s.text(8) +
+                                                   "); những gì chưa gửi từ máy này sẽ không được nhận");
   DeviceContext d;
   d.row_id = s.int64(0);
   d.public_id = device_public_id;
@@ -147,6 +152,33 @@ Result<std::string> Accounts::reset_password(const std::string& username, const 
   append_audit(db_, {clock_.now_unix_seconds(), by, "", "password_reset", nlohmann::json{{"username", username}}.dump()});
   tx.commit();
   return password;
+}
+
+Status Accounts::revoke_device(const std::string& device_public_id, const std::string& by, const std::string& reason) {
+  if (auto st = require_admin(db_, by); !st) return st;
+  if (reason.empty()) return Status(ErrorCode::kInvalidValue, "thu hồi thiết bị cần ghi lý do (--reason)");
+  const auto now = clock_.now_unix_seconds();
+  sqlite::Transaction tx(db_);
+  db_.prepare("UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE public_id = ? AND "
+              "revoked_at IS NULL")
+      .bind(1, now).bind(2, by).bind(3, reason).bind(4, device_public_id).run();
+  if (db_.changes() == 0)
+    return Status(ErrorCode::kInvalidValue, "không có thiết bị " + device_public_id + " đang hoạt động");
+  append_audit(db_, {now, by, device_public_id, "device_revoked", nlohmann::json{{"reason", reason}}.dump()});
+  tx.commit();
+  return Status::ok();
+}
+
+std::vector<DeviceInfo> Accounts::devices(const std::string& username) {
+  std::vector<DeviceInfo> out;
+  auto s = db_.prepare(
+      "SELECT d.public_id, u.username, d.name, d.created_at, d.last_seen_at, d.high_seq, COALESCE(d.revoked_at, 0) "
+      "FROM devices d JOIN users u ON u.id = d.user_id WHERE ? = '' OR u.username = ? ORDER BY u.username, d.id");
+  s.bind(1, username).bind(2, username);
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), static_cast<std::uint64_t>(s.int64(5)),
+                   s.int64(6)});
+  return out;
 }
 
 std::vector<AccountInfo> Accounts::list() {

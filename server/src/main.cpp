@@ -495,6 +495,16 @@ int main(int argc, char** argv) {
   grace->add_option("--hours", grace_hours, "New value in hours (0–720); without it, show the current one");
   grace->add_option("--by", la.by, "Username of the HT (or ADMIN)");
 
+  std::string device_id, device_user;
+  auto* dev = app.add_subcommand("device", "Enrolled devices: list | revoke (a lost or stolen laptop; ADMIN or HT)");
+  dev->add_option("ACTION", action, "list | revoke")->required()->check(CLI::IsMember({"list", "revoke"}));
+  dev->add_option("DEVICE_ID", device_id, "The device to revoke (device list)");
+  dev->add_option("--data", dir, "Directory for all server state")->required();
+  dev->add_option("--user", device_user, "Only this user's devices");
+  dev->add_option("--by", la.by, "Username of the administrator or HT");
+  dev->add_option("--reason", la.reason, "Why (required to revoke)");
+  dev->add_flag("--json", la.json);
+
   std::string account_user;
   auto* acct = app.add_subcommand("account", "Accounts: list | disable | enable | reset-password (ADMIN or HT)");
   acct->add_option("ACTION", action, "list | disable | enable | reset-password")->required()->check(
@@ -566,6 +576,31 @@ int main(int argc, char** argv) {
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
     if (*acct) return cmd_account(action, dir, account_user, la);
+    if (*dev) {
+      auto db = open_existing(dir);
+      Accounts accounts(*db, SystemClock::instance());
+      if (action == "revoke") {
+        if (device_id.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần mã thiết bị (DEVICE_ID)"));
+        if (auto st = accounts.revoke_device(device_id, la.by, la.reason); !st) return fail_status(st);
+        std::cout << "Đã thu hồi thiết bị " << device_id << "\n";
+        return 0;
+      }
+      auto list = accounts.devices(device_user);
+      if (la.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : list)
+          out.push_back({{"device_id", d.public_id}, {"username", d.username}, {"name", d.name},
+                         {"created", format_local_time(d.created_at)}, {"last_seen", format_local_time(d.last_seen_at)},
+                         {"high_seq", d.high_seq}, {"revoked", d.revoked_at != 0}});
+        std::cout << out.dump() << "\n";
+        return 0;
+      }
+      for (const auto& d : list)
+        std::cout << d.public_id << "  " << d.username << "  " << d.name << "  đăng ký " << format_local_time(d.created_at)
+                  << ", đồng bộ lần cuối " << format_local_time(d.last_seen_at) << ", " << d.high_seq << " thao tác"
+                  << (d.revoked_at ? "  ĐÃ THU HỒI " + format_local_time(d.revoked_at) : std::string()) << "\n";
+      return 0;
+    }
     if (*bkp || *rst) {
       auto summary = *bkp ? backup_data_dir(dir, backup_dir) : restore_data_dir(backup_dir, dir);
       if (!summary) return fail_status(summary.status());

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 12> kMigrations{R"sql(
+constexpr std::array<std::string_view, 13> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -142,6 +142,12 @@ ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE delegations(id INTEGER PRIMARY KEY, power TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id),
                          granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL DEFAULT 0,
                          reason TEXT NOT NULL DEFAULT '', revoked_at INTEGER, revoked_by TEXT);
+)sql",
+                                                      R"sql(
+-- A device can be cut off (a lost or stolen laptop) without disabling the account.
+ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+ALTER TABLE devices ADD COLUMN revoked_by TEXT;
+ALTER TABLE devices ADD COLUMN revoked_reason TEXT;
 )sql"};
 
 }  // namespace

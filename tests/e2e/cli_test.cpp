@@ -656,6 +656,37 @@ TEST_CASE("backup while the server runs, restore into a new directory: clients f
   CHECK(run_command({kServer, "audit", "verify", "--data", restored}).exit_code == 0);
 }
 
+TEST_CASE("a stolen laptop is revoked: it can no longer sync, the teacher's other device goes on", "[e2e]") {
+  School s;
+  const std::string laptop = s.tmp / "laptop", home = s.tmp / "home";
+  s.enroll(laptop, "gv.toan.1");
+  s.enroll(home, "gv.toan.1");
+  auto list = nlohmann::json::parse(
+      run_command({kServer, "device", "list", "--data", s.demo.dir, "--user", "gv.toan.1", "--json"}).out);
+  REQUIRE(list.size() == 2);
+  const std::string stolen = list[0]["device_id"];
+  CHECK(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "admin"}).exit_code != 0);
+  CHECK(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "gv.toan.1", "--reason", "x"})
+            .exit_code != 0);  // a teacher may not
+  REQUIRE(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "admin", "--reason",
+                       "Máy bị mất cắp"}).exit_code == 0);
+  // Whatever the thief types is not accepted.
+  REQUIRE(s.client({"set", "--data", laptop, "6A", "Toán", "HS6A01", "HK1.TX1", "1"}).exit_code == 0);
+  auto refused = s.client({"sync", "--data", laptop});
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("thu hồi") && Catch::Contains("Máy bị mất cắp"));
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells") == 0);
+  REQUIRE(s.client({"set", "--data", home, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);
+  REQUIRE(s.client({"sync", "--data", home}).exit_code == 0);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE value = '8'") == 1);
+  list = nlohmann::json::parse(run_command({kServer, "device", "list", "--data", s.demo.dir, "--json"}).out);
+  int revoked = 0;
+  for (const auto& d : list) revoked += d["revoked"].get<bool>() ? 1 : 0;
+  CHECK(revoked == 1);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'device_revoked'") == 1);
+  CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
+}
+
 TEST_CASE("confirmation chain with signatures: order enforced, approved data read-only, export verifies, unapprove re-opens",
           "[e2e]") {
   School s;

@@ -18,6 +18,14 @@ struct Enrollment {
   bool password_changed = false;  // the issued password was replaced at this login
 };
 
+// One enrolled device as the administrator sees it.
+struct DeviceInfo {
+  std::string public_id, username, name;
+  std::int64_t created_at = 0, last_seen_at = 0;
+  std::uint64_t high_seq = 0;
+  std::int64_t revoked_at = 0;  // 0 = active
+};
+
 // One account as the administrator sees it.
 struct AccountInfo {
   std::string username, full_name, roles;
@@ -55,6 +63,10 @@ class Accounts {
   // Issues a new random password (returned) that must be changed at next login.
   Result<std::string> reset_password(const std::string& username, const std::string& by);
   std::vector<AccountInfo> list();
+  // A lost or stolen device: it can no longer sync; what it has not sent is
+  // not accepted. The account and its other devices go on.
+  Status revoke_device(const std::string& device_public_id, const std::string& by, const std::string& reason);
+  std::vector<DeviceInfo> devices(const std::string& username = "");
 
  private:
   sqlite::Db& db_;
