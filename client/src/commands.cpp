@@ -354,6 +354,17 @@ int cmd_correction_decide(const std::string& dir, std::uint64_t id, bool approve
   return 0;
 }
 
+int cmd_password(const std::string& dir, const std::string& current, const std::string& next) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  auto e = store->enrollment();
+  auto transport = make_wss_transport({e->server_url, e->fingerprint});
+  if (auto st = change_password(*store, *transport, current, next); !st)
+    return fail("không đổi được mật khẩu: " + st.message(), exit_code_for(st));
+  std::cout << "Đã đổi mật khẩu của " << e->username << "; các máy đã đăng ký vẫn đồng bộ bình thường.\n";
+  return 0;
+}
+
 int cmd_inbox(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);

@@ -118,6 +118,10 @@ int main(int argc, char** argv) {
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
 
+  auto* password = app.add_subcommand("password", "Change your password (online): current and new on standard input");
+  password->add_option("--data", dir)->required();
+  password->add_flag("--password-stdin", password_stdin, "Line 1: current password, line 2: new password")->required();
+
   auto* grading = app.add_subcommand("grading", "Grading calculator (TT22, TT27)");
   grading->require_subcommand(1);
   auto* eval = grading->add_subcommand("eval", "One JSON request on stdin, one JSON answer on stdout");
@@ -153,6 +157,16 @@ int main(int argc, char** argv) {
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
+    if (*password) {
+      std::string current, next;
+      std::getline(std::cin, current);
+      std::getline(std::cin, next);
+      if (current.empty() || next.empty()) {
+        std::cerr << "sodiem: cần hai dòng trên đầu vào chuẩn: mật khẩu hiện tại, mật khẩu mới\n";
+        return 2;
+      }
+      return cmd_password(dir, current, next);
+    }
     if (*history) return cmd_history(dir, {cls, subject, student, column}, as_json);
     if (*resolve) return cmd_resolve(dir, cls, subject, student, column, value, reason);
     if (*conflicts) return cmd_conflicts(dir, as_json);

@@ -172,6 +172,23 @@ Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& ce
   return Status(ErrorCode::kMalformed, "máy chủ không trả lời yêu cầu lịch sử");
 }
 
+Status change_password(LocalStore& store, Transport& t, const std::string& current, const std::string& next) {
+  auto e = store.enrollment();
+  if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = t.connect(); !st) return st;
+  if (auto st = t.send(encode(Hello{kProtocolVersion, kSchemaVersion, e->device_id, e->token})); !st) return st;
+  if (auto st = t.send(encode(PasswordChange{current, next})); !st) return st;
+  for (int i = 0; i < 2; ++i) {
+    auto msg = receive_message(t, tuning::kReplyTimeout);
+    if (!msg) return msg.status();
+    if (std::holds_alternative<PasswordChanged>(*msg)) {
+      t.close();
+      return Status::ok();
+    }
+  }
+  return Status(ErrorCode::kMalformed, "máy chủ không trả lời yêu cầu đổi mật khẩu");
+}
+
 Status enroll(LocalStore& store, Transport& t, const Endpoint& endpoint, const std::string& username,
               const std::string& password, const std::string& device_name, const std::string& new_password) {
   if (auto st = t.connect(); !st) return st;

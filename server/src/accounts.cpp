@@ -142,6 +142,19 @@ Status Accounts::set_disabled(const std::string& username, bool disabled, const 
   return Status::ok();
 }
 
+Status Accounts::change_password(std::int64_t user_id, const std::string& current, const std::string& next) {
+  auto s = db_.prepare("SELECT password_hash FROM users WHERE id = ?");
+  s.bind(1, user_id);
+  if (!s.step() || !crypto::verify_password(current, s.text(0)))
+    return Status(ErrorCode::kUnauthenticated, "Mật khẩu hiện tại không đúng");
+  s.reset();
+  if (next.size() < 8 || next == current)
+    return Status(ErrorCode::kInvalidValue, "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu hiện tại");
+  db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
+      .bind(1, crypto::hash_password(next)).bind(2, user_id).run();
+  return Status::ok();
+}
+
 Result<std::string> Accounts::reset_password(const std::string& username, const std::string& by) {
   if (auto st = require_admin(db_, by); !st) return st;
   const std::string password = crypto::random_hex(6);

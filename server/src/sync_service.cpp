@@ -186,6 +186,16 @@ void SyncService::handle(Job& job) {
     return send(peer, pull_->pull(device, *pull));
   }
   if (std::holds_alternative<RosterRequest>(job.message)) return send(peer, directory_->roster_for(*user));
+  if (auto* change = std::get_if<PasswordChange>(&job.message)) {
+    sqlite::Transaction tx(*db_);
+    const Status st = accounts_->change_password(peer.user_id, change->current_password, change->new_password);
+    append_audit(*db_, {clock_.now_unix_seconds(), user->username, peer.device_public_id,
+                        st ? "password_changed" : "password_change_failed",
+                        st ? "{}" : nlohmann::json{{"why", st.message()}}.dump()});
+    tx.commit();
+    if (!st) return send(peer, Error{st.code(), st.message(), 0});
+    return send(peer, PasswordChanged{});
+  }
   if (std::holds_alternative<CorrectionsRequest>(job.message)) {
     CorrectionList list;
     const bool leadership = user->has_role("HT") || user->has_role("PHT");

@@ -157,6 +157,8 @@ json to_json(const History& m) {
   return {{"t", "history"}, {"x", m.error}, {"h", std::move(es)}};
 }
 json to_json(const CorrectionsRequest&) { return {{"t", "corrections?"}}; }
+json to_json(const PasswordChange& m) { return {{"t", "password"}, {"p", m.current_password}, {"np", m.new_password}}; }
+json to_json(const PasswordChanged&) { return {{"t", "password!"}}; }
 json to_json(const CorrectionList& m) {
   json items = json::array();
   for (const auto& c : m.items)
@@ -396,6 +398,8 @@ Decoded decode(std::string_view bytes) {
     else if (type == "history?") d.message = history_request_from(j);
     else if (type == "history") d.message = history_from(j);
     else if (type == "corrections?") d.message = CorrectionsRequest{};
+    else if (type == "password") d.message = PasswordChange{str(j, "p", 256), str(j, "np", 256)};
+    else if (type == "password!") d.message = PasswordChanged{};
     else if (type == "corrections") d.message = correction_list_from(j);
     else fail("unknown message type '" + type + "'");
   } catch (const DecodeError& e) {
@@ -411,7 +415,7 @@ Decoded decode(std::string_view bytes) {
 std::string_view type_name(const Message& message) {
   static constexpr std::string_view kNames[] = {"hello",  "login", "welcome", "push",     "ack",    "pull",
                                                 "changes", "roster?", "roster", "error", "history?", "history",
-                                                "corrections?", "corrections"};
+                                                "corrections?", "corrections", "password", "password!"};
   return kNames[message.index()];
 }
 

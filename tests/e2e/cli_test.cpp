@@ -573,6 +573,18 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
   // From now on only the new password, with no further change asked.
   CHECK(enroll(second, issued + "\n", false).exit_code != 0);
   REQUIRE(enroll(second, "mật khẩu riêng của tôi\n", false).exit_code == 0);
+  // Later the teacher changes it from an enrolled device; the devices go on.
+  auto wrong = s.client({"password", "--data", second, "--password-stdin"}, "sai mật khẩu\nmột mật khẩu khác\n");
+  CHECK(wrong.exit_code == 3);
+  CHECK_THAT(wrong.err, Catch::Contains("không đúng"));
+  CHECK(s.client({"password", "--data", second, "--password-stdin"}, "mật khẩu riêng của tôi\nngắn\n").exit_code == 2);
+  auto changed_again = s.client({"password", "--data", second, "--password-stdin"},
+                                "mật khẩu riêng của tôi\nmật khẩu thứ hai dài\n");
+  INFO(changed_again.err);
+  REQUIRE(changed_again.exit_code == 0);
+  CHECK(s.client({"sync", "--data", dir}).exit_code == 0);
+  CHECK(enroll(s.tmp / "third", "mật khẩu riêng của tôi\n", false).exit_code != 0);
+  REQUIRE(enroll(s.tmp / "third", "mật khẩu thứ hai dài\n", false).exit_code == 0);
 
   // Staff leave: the account is disabled (with a reason) and can no longer sync.
   CHECK(run_command({kServer, "account", "disable", "gv.toan.1", "--data", s.demo.dir, "--by", "admin"}).exit_code != 0);
@@ -590,7 +602,7 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
       seen = true;
       CHECK(a["disabled"] == true);
       CHECK(a["must_change_password"] == false);
-      CHECK(a["devices"] == 2);
+      CHECK(a["devices"] == 3);
     }
   CHECK(seen);
   // Re-enabled, the mark recorded meanwhile arrives.
@@ -598,7 +610,8 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
   REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.TX1' AND value = '8'") == 1);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind IN ('password_reset', 'password_changed', "
-                        "'account_disabled', 'account_enabled')") == 4);
+                        "'account_disabled', 'account_enabled')") == 5);
+  CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'password_change_failed'") == 2);
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
 }
 

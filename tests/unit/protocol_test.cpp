@@ -72,6 +72,10 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   History hist{"", {{1000, "gv", "dev (laptop)", "OK", "", "8", ""}, {1001, "gv2", "x", "TERM_LOCKED", "8", "9", "khóa"}}};
   CHECK(round_trip(hist).entries == hist.entries);
   round_trip(CorrectionsRequest{});
+  auto pw = round_trip(PasswordChange{"cũ-12345", "mới-67890"});
+  CHECK(pw.current_password == "cũ-12345");
+  CHECK(pw.new_password == "mới-67890");
+  round_trip(PasswordChanged{});
   CorrectionList corrections{{{3, {"6A", "Toán", "HS6A01", "HK1.CK"}, "Nguyễn Văn An", "4", "7", "Cộng nhầm", "gv.toan.1",
                                1763900000, "refused", "hieutruong", "Không có căn cứ", 1763900100}}};
   CHECK(round_trip(corrections).items == corrections.items);

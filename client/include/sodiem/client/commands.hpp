@@ -26,6 +26,7 @@ int cmd_resolve(const std::string& dir, const std::string& class_name, const std
 int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool json);
 int cmd_correction_from_inbox(const std::string& dir, std::uint64_t seq, const std::string& reason);
 int cmd_inbox(const std::string& dir, bool json);
+int cmd_password(const std::string& dir, const std::string& current, const std::string& next);
 // Correction requests as of the last sync (all for HT/PHT, one's own otherwise).
 int cmd_correction_list(const std::string& dir, bool json);
 // HT/PHT: approve or refuse a request; sent at once if the server is reachable.

@@ -57,6 +57,8 @@ class SyncEngine {
 
 // Asks the server for a cell's story (online only).
 Result<protocol::History> fetch_history(LocalStore& store, Transport& transport, const protocol::CellKey& cell);
+// Changes the user's password on the server (online only).
+Status change_password(LocalStore& store, Transport& transport, const std::string& current, const std::string& next);
 
 // Enrolls this device: password login, roster download, certificate pinned.
 // An empty endpoint.fingerprint trusts the certificate seen (and stores it).

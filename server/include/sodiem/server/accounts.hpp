@@ -60,6 +60,9 @@ class Accounts {
   // Administration by ADMIN or HT (`by`), each in its own transaction with
   // its audit entry; a running server picks the change up (roster version).
   Status set_disabled(const std::string& username, bool disabled, const std::string& by, const std::string& reason);
+  // The user changes their own password (current one checked; at least 8
+  // characters, not the same), audited by the caller's transaction.
+  Status change_password(std::int64_t user_id, const std::string& current, const std::string& next);
   // Issues a new random password (returned) that must be changed at next login.
   Result<std::string> reset_password(const std::string& username, const std::string& by);
   std::vector<AccountInfo> list();

@@ -217,6 +217,14 @@ struct CorrectionList {
   std::vector<CorrectionInfo> items;
 };
 
+// An enrolled user changes their own password (online only); answered by
+// PasswordChanged, or by an Error (wrong current password, too short).
+struct PasswordChange {
+  std::string current_password;
+  std::string new_password;
+};
+struct PasswordChanged {};
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
@@ -224,6 +232,7 @@ struct Error {
 };
 
 using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes, RosterRequest, Roster, Error,
-                             HistoryRequest, History, CorrectionsRequest, CorrectionList>;
+                             HistoryRequest, History, CorrectionsRequest, CorrectionList, PasswordChange,
+                             PasswordChanged>;
 
 }  // namespace sodiem::protocol
