@@ -125,7 +125,8 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
     const auto term_learning = learning(term_results);
     const auto term_conduct = conduct_of(term);
     out.push_back({section, student, "Học tập", level_text(term_learning)});
-    out.push_back({section, student, "Rèn luyện", term_conduct ? std::string(grading::level_name(*term_conduct)) : "chưa đánh giá"});
+    out.push_back({section, student, "Rèn luyện",
+                   term_conduct ? std::string(grading::level_name(*term_conduct)) : "chưa đánh giá"});
     if (!hk2) continue;
 
     int excused = 0, unexcused = 0;
@@ -133,19 +134,22 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
       if (col.rfind("CC.", 0) == 0) (v == "P" ? excused : unexcused)++;
     const auto year_learning = learning(year_results);
     const auto c1 = conduct_of("HK1"), c2 = conduct_of("HK2");
-    const std::optional<grading::Level> year_conduct =
-        c1 && c2 ? std::optional(grading::year_conduct(*c1, *c2)) : std::nullopt;
     out.push_back({year_section, student, "Học tập", level_text(year_learning)});
-    out.push_back({year_section, student, "Rèn luyện",
-                   year_conduct ? std::string(grading::level_name(*year_conduct)) : "chưa đánh giá"});
+    if (!c1 || !c2) {
+      out.push_back({year_section, student, "Rèn luyện", "chưa đánh giá"});
+    } else {
+      out.push_back({year_section, student, "Rèn luyện",
+                     std::string(grading::level_name(grading::year_conduct(*c1, *c2)))});
+    }
     out.push_back({year_section, student, "Nghỉ",
                    std::to_string(excused + unexcused) + " buổi (có phép " + std::to_string(excused) + ", không phép " +
                        std::to_string(unexcused) + ")"});
-    if (!year_learning || !year_conduct) {
+    if (!year_learning || !c1 || !c2) {
       out.push_back({year_section, student, "Lên lớp", "chưa đủ dữ liệu"});
       continue;
     }
-    const auto p = grading::promotion(*year_conduct, *year_learning, excused + unexcused);
+    const grading::Level year_conduct = grading::year_conduct(*c1, *c2);
+    const auto p = grading::promotion(year_conduct, *year_learning, excused + unexcused);
     std::string verdict = "Được lên lớp";
     if (!p.promoted) {
       verdict = "Chưa được lên lớp:";
@@ -153,7 +157,7 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
       verdict.pop_back();
     }
     out.push_back({year_section, student, "Lên lớp", verdict});
-    if (auto a = grading::award(*year_conduct, *year_learning, year_averages))
+    if (auto a = grading::award(year_conduct, *year_learning, year_averages))
       out.push_back({year_section, student, "Danh hiệu", *a});
   }
   return out;
