@@ -72,25 +72,35 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
     if (!fs::exists(f)) return Status(ErrorCode::kInvalidValue, "bản sao lưu thiếu " + f);
   if (fs::exists(to.db()))
     return Status(ErrorCode::kInvalidValue, "thư mục " + data_dir + " đã có cơ sở dữ liệu; khôi phục vào một thư mục trống");
-  if (auto checked = check_copy(from); !checked) return checked.status();
   fs::create_directories(data_dir);
   ::chmod(data_dir.c_str(), 0700);
   copy_private(from.db(), to.db());
   copy_private(from.cert(), to.cert());
   copy_private(from.key(), to.key());
-  {
-    // A new epoch: every client re-pulls from the start instead of trusting
-    // cursors and versions from a timeline this copy may not contain.
-    auto db = open_server_db(to.db());
-    sqlite::Transaction tx(*db);
-    const std::string old_epoch = get_meta(*db, "epoch");
-    const std::string epoch = crypto::random_hex(8);
-    set_meta(*db, "epoch", epoch);
-    append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
-                       nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
-    tx.commit();
+  // Only the copy is opened (and checked): the backup itself stays untouched.
+  auto discard = [&] {
+    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key()}) fs::remove(f);
+  };
+  try {
+    {
+      // A new epoch: every client re-pulls from the start instead of trusting
+      // cursors and versions from a timeline this copy may not contain.
+      auto db = open_server_db(to.db());
+      sqlite::Transaction tx(*db);
+      const std::string old_epoch = get_meta(*db, "epoch");
+      const std::string epoch = crypto::random_hex(8);
+      set_meta(*db, "epoch", epoch);
+      append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
+                         nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
+      tx.commit();
+    }
+    auto checked = check_copy(to);
+    if (!checked) discard();
+    return checked;
+  } catch (...) {
+    discard();
+    throw;
   }
-  return check_copy(to);
 }
 
 }  // namespace sodiem::server

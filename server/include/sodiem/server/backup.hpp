@@ -2,10 +2,12 @@
 // backup() takes a consistent snapshot while the server runs (SQLite
 // VACUUM INTO reads one WAL snapshot) with the TLS certificate and key, so a
 // restored server keeps its fingerprint and no device re-enrolls; it checks
-// the copy (integrity, audit chain) before reporting success. restore()
-// puts a backup into an empty data directory under a new epoch: clients see
-// the epoch change, re-pull the server's state from the start, and resend
-// what the backup lacks. CLI commands; not thread-safe.
+// the copy (integrity, audit chain, marks against the trail) before
+// reporting success. restore() copies a backup into an empty data directory
+// under a new epoch, checks the copy the same way and removes it if bad (the
+// backup itself is never opened); clients see the epoch change, re-pull the
+// server's state from the start, and resend what the backup lacks.
+// CLI commands; not thread-safe.
 #pragma once
 #include <string>
 
