@@ -361,6 +361,97 @@ int cmd_account(const std::string& action, const std::string& dir, const std::st
   return 0;
 }
 
+int cmd_device(const std::string& action, const std::string& dir, const std::string& device_id,
+               const std::string& device_user, const LockArgs& la) {
+  auto db = open_existing(dir);
+  Accounts accounts(*db, SystemClock::instance());
+  if (action == "revoke") {
+    if (device_id.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần mã thiết bị (DEVICE_ID)"));
+    if (auto st = accounts.revoke_device(device_id, la.by, la.reason); !st) return fail_status(st);
+    std::cout << "Đã thu hồi thiết bị " << device_id << "\n";
+    return 0;
+  }
+  auto list = accounts.devices(device_user);
+  if (la.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : list)
+      out.push_back({{"device_id", d.public_id}, {"username", d.username}, {"name", d.name},
+                     {"created", format_local_time(d.created_at)}, {"last_seen", format_local_time(d.last_seen_at)},
+                     {"high_seq", d.high_seq}, {"revoked", d.revoked_at != 0}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& d : list)
+    std::cout << d.public_id << "  " << d.username << "  " << d.name << "  đăng ký " << format_local_time(d.created_at)
+              << ", đồng bộ lần cuối " << format_local_time(d.last_seen_at) << ", " << d.high_seq << " thao tác"
+              << (d.revoked_at ? "  ĐÃ THU HỒI " + format_local_time(d.revoked_at) : std::string()) << "\n";
+  return 0;
+}
+
+int cmd_backup(bool restore, const std::string& dir, const std::string& backup_dir) {
+  auto summary = restore ? restore_data_dir(backup_dir, dir) : backup_data_dir(dir, backup_dir);
+  if (!summary) return fail_status(summary.status());
+  std::cout << (restore ? "Đã khôi phục vào " : "Đã sao lưu vào ") << summary->path << ": " << summary->bytes
+            << " byte, " << summary->versions << " phiên bản điểm, nhật ký kiểm toán nguyên vẹn ("
+            << summary->audit_entries << " mục)\n";
+  if (restore) std::cout << "Các máy giáo viên sẽ tải lại dữ liệu và gửi lại những gì bản sao lưu chưa có ở lần đồng bộ tới.\n";
+  return 0;
+}
+
+int cmd_delegate(const std::string& action, const std::string& dir, const std::string& who, const LockArgs& la) {
+  auto db = open_existing(dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (action == "add") {
+    std::int64_t until = 0;
+    if (!la.until.empty()) {
+      auto t = time_arg(la.until, "--until");
+      if (!t) return 2;
+      until = *t;
+    }
+    auto id = delegate_corrections(*db, who, la.by, until, la.reason, now);
+    if (!id) return fail_status(id.status());
+    std::cout << "Đã ủy quyền #" << *id << ": " << who << " được duyệt yêu cầu điều chỉnh"
+              << (until ? " đến " + format_local_time(until) : std::string(" đến khi thu hồi")) << "\n";
+    return 0;
+  }
+  if (action == "remove") {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(who);
+    } catch (...) {
+      return fail_status(Status(ErrorCode::kInvalidValue, "cần số ủy quyền (xem delegate list)"));
+    }
+    if (auto st = revoke_delegation(*db, id, la.by, now); !st) return fail_status(st);
+    std::cout << "Đã thu hồi ủy quyền #" << id << "\n";
+    return 0;
+  }
+  auto list = active_delegations(*db, now);
+  if (la.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : list)
+      out.push_back({{"id", d.id}, {"user", d.username}, {"granted_by", d.granted_by}, {"reason", d.reason},
+                     {"until", d.expires_at ? nlohmann::json(format_local_time(d.expires_at)) : nullptr}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "Không có ủy quyền nào đang hiệu lực.\n";
+  for (const auto& d : list)
+    std::cout << "#" << d.id << "  " << d.username << " duyệt yêu cầu điều chỉnh, do " << d.granted_by << " ủy quyền"
+              << (d.expires_at ? ", đến " + format_local_time(d.expires_at) : std::string()) << "\n";
+  return 0;
+}
+
+// Shows the offline grace window; with hours >= 0 sets it first.
+int cmd_grace(const std::string& dir, int hours, const std::string& by) {
+  auto db = open_existing(dir);
+  if (hours >= 0) {
+    if (auto st = set_offline_grace_hours(*db, hours, by, SystemClock::instance().now_unix_seconds()); !st)
+      return fail_status(st);
+  }
+  std::cout << "Thời gian ân hạn cho điểm nhập ngoại tuyến trước khi khóa: " << offline_grace_hours(*db) << " giờ\n";
+  return 0;
+}
+
 int cmd_progress(const std::string& dir, const std::string& term, bool as_json) {
   auto db = open_existing(dir);
   auto rows = entry_progress(*db, term);
@@ -576,91 +667,10 @@ int main(int argc, char** argv) {
     if (*exc) return cmd_exception(action, dir, la);
     if (*corr) return cmd_correction(action, dir, la, status_filter);
     if (*acct) return cmd_account(action, dir, account_user, la);
-    if (*dev) {
-      auto db = open_existing(dir);
-      Accounts accounts(*db, SystemClock::instance());
-      if (action == "revoke") {
-        if (device_id.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần mã thiết bị (DEVICE_ID)"));
-        if (auto st = accounts.revoke_device(device_id, la.by, la.reason); !st) return fail_status(st);
-        std::cout << "Đã thu hồi thiết bị " << device_id << "\n";
-        return 0;
-      }
-      auto list = accounts.devices(device_user);
-      if (la.json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& d : list)
-          out.push_back({{"device_id", d.public_id}, {"username", d.username}, {"name", d.name},
-                         {"created", format_local_time(d.created_at)}, {"last_seen", format_local_time(d.last_seen_at)},
-                         {"high_seq", d.high_seq}, {"revoked", d.revoked_at != 0}});
-        std::cout << out.dump() << "\n";
-        return 0;
-      }
-      for (const auto& d : list)
-        std::cout << d.public_id << "  " << d.username << "  " << d.name << "  đăng ký " << format_local_time(d.created_at)
-                  << ", đồng bộ lần cuối " << format_local_time(d.last_seen_at) << ", " << d.high_seq << " thao tác"
-                  << (d.revoked_at ? "  ĐÃ THU HỒI " + format_local_time(d.revoked_at) : std::string()) << "\n";
-      return 0;
-    }
-    if (*bkp || *rst) {
-      auto summary = *bkp ? backup_data_dir(dir, backup_dir) : restore_data_dir(backup_dir, dir);
-      if (!summary) return fail_status(summary.status());
-      std::cout << (*bkp ? "Đã sao lưu vào " : "Đã khôi phục vào ") << summary->path << ": " << summary->bytes
-                << " byte, " << summary->versions << " phiên bản điểm, nhật ký kiểm toán nguyên vẹn ("
-                << summary->audit_entries << " mục)\n";
-      if (*rst) std::cout << "Các máy giáo viên sẽ tải lại dữ liệu và gửi lại những gì bản sao lưu chưa có ở lần đồng bộ tới.\n";
-      return 0;
-    }
-    if (*deleg) {
-      auto db = open_existing(dir);
-      const auto now = SystemClock::instance().now_unix_seconds();
-      if (action == "add") {
-        std::int64_t until = 0;
-        if (!la.until.empty()) {
-          auto t = parse_local_time(la.until);
-          if (!t) return fail_status(Status(ErrorCode::kInvalidValue, "--until phải có dạng YYYY-MM-DD[THH:MM]"));
-          until = *t;
-        }
-        auto id = delegate_corrections(*db, delegate_arg, la.by, until, la.reason, now);
-        if (!id) return fail_status(id.status());
-        std::cout << "Đã ủy quyền #" << *id << ": " << delegate_arg << " được duyệt yêu cầu điều chỉnh"
-                  << (until ? " đến " + format_local_time(until) : std::string(" đến khi thu hồi")) << "\n";
-        return 0;
-      }
-      if (action == "remove") {
-        std::int64_t id = 0;
-        try {
-          id = std::stoll(delegate_arg);
-        } catch (...) {
-          return fail_status(Status(ErrorCode::kInvalidValue, "cần số ủy quyền (xem delegate list)"));
-        }
-        if (auto st = revoke_delegation(*db, id, la.by, now); !st) return fail_status(st);
-        std::cout << "Đã thu hồi ủy quyền #" << id << "\n";
-        return 0;
-      }
-      auto list = active_delegations(*db, now);
-      if (la.json) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& d : list)
-          out.push_back({{"id", d.id}, {"user", d.username}, {"granted_by", d.granted_by}, {"reason", d.reason},
-                         {"until", d.expires_at ? nlohmann::json(format_local_time(d.expires_at)) : nullptr}});
-        std::cout << out.dump() << "\n";
-        return 0;
-      }
-      if (list.empty()) std::cout << "Không có ủy quyền nào đang hiệu lực.\n";
-      for (const auto& d : list)
-        std::cout << "#" << d.id << "  " << d.username << " duyệt yêu cầu điều chỉnh, do " << d.granted_by << " ủy quyền"
-                  << (d.expires_at ? ", đến " + format_local_time(d.expires_at) : std::string()) << "\n";
-      return 0;
-    }
-    if (*grace) {
-      auto db = open_existing(dir);
-      if (grace_hours >= 0) {
-        if (auto st = set_offline_grace_hours(*db, grace_hours, la.by, SystemClock::instance().now_unix_seconds()); !st)
-          return fail_status(st);
-      }
-      std::cout << "Thời gian ân hạn cho điểm nhập ngoại tuyến trước khi khóa: " << offline_grace_hours(*db) << " giờ\n";
-      return 0;
-    }
+    if (*dev) return cmd_device(action, dir, device_id, device_user, la);
+    if (*bkp || *rst) return cmd_backup(static_cast<bool>(*rst), dir, backup_dir);
+    if (*deleg) return cmd_delegate(action, dir, delegate_arg, la);
+    if (*grace) return cmd_grace(dir, grace_hours, la.by);
     if (*progress) return cmd_progress(dir, term, as_json);
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: " << e.what() << "\n";
