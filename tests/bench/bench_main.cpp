@@ -7,7 +7,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -34,6 +39,36 @@ void perf_control(const char* command) {
   if (const char* fifo = std::getenv("SODIEM_PERF_CTL")) {
     std::ofstream(fifo) << command << std::endl;
   }
+}
+
+// CPU seconds (user + system) of each thread of `pid`, summed by thread name.
+std::map<std::string, double> cpu_by_thread(pid_t pid) {
+  std::map<std::string, double> out;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::string comm, stat;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    std::getline(std::ifstream(task.path() / "stat"), stat);
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    out[comm] += (utime + stime) / tick;
+  }
+  return out;
+}
+
+json cpu_during(const std::map<std::string, double>& before, const std::map<std::string, double>& after,
+                double wall) {
+  json out;
+  for (const auto& [name, s] : after) {
+    auto it = before.find(name);
+    out[name] = std::round((s - (it == before.end() ? 0 : it->second)) / wall * 100);
+  }
+  return out;
 }
 
 double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
@@ -98,7 +133,11 @@ struct Bench {
   Result<client::SyncReport> sync(const std::string& dir) {
     client::LocalStore store(dir);
     auto e = store.enrollment();
-    client::SyncEngine engine(store, [&] { return client::make_wss_transport({e->server_url, e->fingerprint}); });
+    client::SyncOptions options;
+    if (const char* v = std::getenv("SODIEM_BENCH_BATCH")) options.batch_ops = std::stoul(v);
+    if (const char* v = std::getenv("SODIEM_BENCH_WINDOW")) options.window = std::stoul(v);
+    client::SyncEngine engine(store, [&] { return client::make_wss_transport({e->server_url, e->fingerprint}); },
+                              options);
     return engine.sync();
   }
   std::vector<std::string> teachers() {
@@ -172,11 +211,15 @@ json run_ingest_1() {
     const int n = 20000;
     const auto dir = b.enroll("gv.toan.1");
     fill_outbox(dir, n);
+    const auto server_cpu0 = cpu_by_thread(b.server.pid()), client_cpu0 = cpu_by_thread(getpid());
     perf_control("enable");
     const auto t0 = Steady::now();
     auto r = b.sync(dir);
     const double s = seconds_since(t0);
     perf_control("disable");
+    // Busy share of the wall time per thread (% of one core): where the time goes.
+    const json cpu_pct = {{"server", cpu_during(server_cpu0, cpu_by_thread(b.server.pid()), s)},
+                          {"client", cpu_during(client_cpu0, cpu_by_thread(getpid()), s)}};
     b.server.stop();  // a clean exit, so profilers of the server can write their data
     if (!r) throw std::runtime_error("ingest_1 sync: " + r.status().message());
     // Refusals are cheaper paths than acceptance: the figure counts only a clean push.
@@ -188,7 +231,8 @@ json run_ingest_1() {
     out["ingest_1"] = {{"ops", n}, {"seconds", s}, {"ops_per_s", n / s}, {"sqlite_raw_ops_per_s", raw},
                        {"ratio", (n / s) / raw},
                        // Extra, not the target: against raw SQLite doing all the server's writes.
-                       {"sqlite_same_writes_ops_per_s", same}, {"ratio_same_writes", (n / s) / same}};
+                       {"sqlite_same_writes_ops_per_s", same}, {"ratio_same_writes", (n / s) / same},
+                       {"cpu_pct_of_core", cpu_pct}};
   }
   return out;
 }
