@@ -12,6 +12,9 @@
 namespace sodiem::server {
 
 namespace {
+// About a school's cells for a term; beyond it the memory is started afresh.
+constexpr std::size_t kMaxRememberedCells = 200'000;
+
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
@@ -61,12 +64,15 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
                                     "NULL AND class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
-                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {}
+                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+      select_data_version_(db.prepare("PRAGMA data_version")) {}
 
 Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                                          const std::string& col) {
+  CellId id{class_id, subject_id, student_id, col};
+  if (auto it = cells_.find(id); it != cells_.end()) return it->second;
   Current c;
-  select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, col);
+  select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind_ref(4, col);
   if (select_cell_.step()) {
     c.exists = true;
     c.value = select_cell_.text(0);
@@ -75,6 +81,8 @@ Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t sub
     c.user_id = select_cell_.int64(3);
   }
   select_cell_.reset();
+  if (cells_.size() >= kMaxRememberedCells) cells_.clear();
+  cells_.emplace(std::move(id), c);
   return c;
 }
 
@@ -195,6 +203,16 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
+  // Another process (the server CLI: corrections, restore, …) committed since
+  // the cells were remembered: read them again. The caller's transaction is
+  // BEGIN IMMEDIATE, so no other commit can come between this and our writes.
+  select_data_version_.step();
+  const std::int64_t data_version = select_data_version_.int64(0);
+  select_data_version_.reset();
+  if (data_version != data_version_) {
+    cells_.clear();
+    data_version_ = data_version;
+  }
 
   for (const Op& op : push.ops) {
     if (op.seq <= device.high_seq) {
@@ -213,6 +231,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, *user, device.row_id, op, now)
                         : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, *user, op, now)
                                                                   : decide_correction(db_, user->username, op, now);
+      if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
       OpOutcome out;
       out.seq = op.seq;
       out.code = st.code();
@@ -341,14 +360,17 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(op, out, cur.version, *value);
       continue;
     }
-    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
-        .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+    // The hot path: text bound by reference (op and value outlive run()).
+    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind_ref(5, op.cell.column)
+        .bind_ref(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
         .bind(11, now).bind(12, 0);
     insert_change_.run();
     const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
-    upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column).bind(5, *value)
+    upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
         .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
     upsert_cell_.run();
+    cells_.insert_or_assign(CellId{cls->id, subject_id, st->id, op.cell.column},
+                            Current{true, *value, version, device.row_id, device.user_id});
     add_accepted(op.seq, version, true);
     audit(op, nullptr, version, *value);
     if (resolving) {

@@ -250,6 +250,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
       if (!ack) {
         db_->exec("ROLLBACK TO push");
         db_->exec("RELEASE push");
+        ingestor_->forget_cells();
         replies.push_back({&peer, Error{ack.status().code(), ack.status().message(), push.batch_id}, true});
         continue;
       }
@@ -261,6 +262,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     tx.commit();
   } catch (const std::exception& e) {
     spdlog::error("push group of {} failed, rolled back: {}", group.size(), e.what());
+    ingestor_->forget_cells();
     for (auto it = saved_high.rbegin(); it != saved_high.rend(); ++it) high_seq_[it->first] = it->second;
     replies.clear();
     for (Job& job : group)

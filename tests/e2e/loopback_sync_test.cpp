@@ -9,6 +9,7 @@
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
+#include "sodiem/server/corrections.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "test_school.hpp"
@@ -115,6 +116,33 @@ TEST_CASE("two devices edit offline, sync and converge, a concurrent edit is kep
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND value = '6'") == 1);
   CHECK(a->status().pending == 0);
   CHECK(b->status().pending == 0);
+}
+
+TEST_CASE("a cell another process changes while the server runs is read again before the next push", "[e2e]") {
+  // The server remembers cells between pushes; an approval by the server CLI
+  // (another connection) must not be overwritten by an edit based on the old
+  // version.
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "7");
+  REQUIRE(a->request_correction({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9", "nhập nhầm").is_ok());
+  f.sync(*a);
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "8");  // offline, based on the version of "7"
+  {
+    auto db = f.server_db();
+    const auto id = scalar(*db, "SELECT MAX(id) FROM corrections");
+    auto approved = server::approve_correction(*db, id, "hieutruong", "đồng ý", SystemClock::instance().now_unix_seconds());
+    INFO(approved.status().message());
+    REQUIRE(approved.is_ok());
+  }
+  auto r = f.sync(*a);
+  CHECK(r.conflicts == 1);
+  auto db = f.server_db();
+  auto s = db->prepare("SELECT value FROM cells c JOIN students st ON st.id = c.student_id "
+                       "WHERE st.code = 'HS6A01' AND c.col = 'HK1.TX1'");
+  REQUIRE(s.step());
+  CHECK(s.text(0) == "9");
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND value = '8'") == 1);
 }
 
 TEST_CASE("the same batch replayed changes nothing and returns the stored outcomes", "[e2e]") {

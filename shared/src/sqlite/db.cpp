@@ -29,6 +29,11 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   if (rc != SQLITE_OK) throw_error(db_, rc, "bind");
   return *this;
 }
+Stmt& Stmt::bind_ref(int i, std::string_view v) {
+  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK) throw_error(db_, rc, "bind");
+  return *this;
+}
 Stmt& Stmt::bind_null(int i) {
   sqlite3_bind_null(stmt_, i);
   return *this;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
@@ -33,6 +34,8 @@ class Ingestor {
   // Applies `push`. On error nothing of this push may be committed: the
   // caller rolls back (the device's high_seq is then stale: reload it).
   Result<protocol::Ack> apply(DeviceContext& device, const protocol::Push& push);
+  // Drops the cells remembered from earlier pushes: the caller rolled back.
+  void forget_cells() { cells_.clear(); }
 
  private:
   struct Current {
@@ -41,6 +44,18 @@ class Ingestor {
     std::uint64_t version = 0;
     std::int64_t device_id = 0;
     std::int64_t user_id = 0;
+  };
+  struct CellId {
+    std::int64_t class_id, subject_id, student_id;
+    std::string col;
+    bool operator==(const CellId&) const = default;
+  };
+  struct CellIdHash {
+    std::size_t operator()(const CellId& c) const noexcept {
+      std::size_t h = std::hash<std::string>{}(c.col);
+      for (std::int64_t v : {c.class_id, c.subject_id, c.student_id}) h = h * 1000003u ^ static_cast<std::size_t>(v);
+      return h;
+    }
   };
   Current current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                        const std::string& col);
@@ -62,6 +77,13 @@ class Ingestor {
   sqlite::Stmt resolve_conflicts_;
   sqlite::Stmt insert_correction_;
   LockBook locks_;
+  // The cells this worker has read or written, so that a push reads each
+  // cell from SQLite once. Valid while no other connection commits (checked
+  // with PRAGMA data_version inside the write transaction) and nothing is
+  // rolled back (the caller calls forget_cells()).
+  std::unordered_map<CellId, Current, CellIdHash> cells_;
+  std::int64_t data_version_ = -1;
+  sqlite::Stmt select_data_version_;
 };
 
 }  // namespace sodiem::server

@@ -40,6 +40,9 @@ class Stmt {
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind_null(int i);
+  // Binds without copying: the caller keeps `v` alive and unchanged until
+  // the statement is reset (hot paths that bind, run and reset in one place).
+  Stmt& bind_ref(int i, std::string_view v);
 
   // Steps once; true if a row is available.
   bool step();
