@@ -38,6 +38,46 @@ TEST_CASE("push round-trips with delta-coded seqs and times", "[protocol]") {
   CHECK(q.ops == p.ops);
 }
 
+TEST_CASE("a push is encoded byte for byte as the JSON tree's canonical CBOR", "[protocol]") {
+  // The push has its own writer; its bytes must stay what every decoder
+  // (and the wire-size figures) expect: nlohmann's to_cbor of the same tree.
+  const std::uint64_t big = 5'000'000'000ULL;
+  for (std::uint64_t first : {std::uint64_t{1}, std::uint64_t{23}, std::uint64_t{24}, std::uint64_t{255},
+                              std::uint64_t{256}, std::uint64_t{65535}, std::uint64_t{65536}, big}) {
+    Push p{first, {}};
+    std::int64_t t = 1763900000;
+    std::string long_note(300, 'x');
+    for (std::uint64_t i = 0; i < 30; ++i) {
+      Op op = make_op(first + i * i * 997, std::string(i % 5, '9'), t);
+      op.base_version = i * big / 7;
+      if (i % 7 == 3) {
+        op.kind = OpKind::kCorrectionRequest;
+        op.note = i % 2 ? long_note : "Nhập nhầm";
+      }
+      t += (i % 3 == 0) ? -static_cast<std::int64_t>(i * 1000) : static_cast<std::int64_t>(i * i * i * 50);
+      p.ops.push_back(op);
+    }
+    nlohmann::json ops = nlohmann::json::array();
+    std::uint64_t prev_seq = 0;
+    std::int64_t prev_t = 0;
+    for (const Op& op : p.ops) {
+      nlohmann::json e = nlohmann::json::array({op.seq - prev_seq, op.cell.class_name, op.cell.subject,
+                                                op.cell.student_code, op.cell.column, op.value, op.base_version,
+                                                op.recorded_at - prev_t});
+      if (op.kind != OpKind::kSet) {
+        e.push_back(static_cast<int>(op.kind));
+        e.push_back(op.note);
+      }
+      ops.push_back(e);
+      prev_seq = op.seq;
+      prev_t = op.recorded_at;
+    }
+    INFO("batch " << first);
+    CHECK(encode(Message{p}) == cbor({{"t", "push"}, {"b", p.batch_id}, {"o", ops}}));
+    CHECK(round_trip(p).ops == p.ops);
+  }
+}
+
 TEST_CASE("every message type round-trips", "[protocol]") {
   auto h = round_trip(Hello{kProtocolVersion, kSchemaVersion, "dev1", "tok"});
   CHECK(h.device_id == "dev1");
