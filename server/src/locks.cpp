@@ -70,41 +70,42 @@ bool matches(const std::string& want, const std::string& have) { return want.emp
 }  // namespace
 
 void LockBook::load(sqlite::Db& db, std::int64_t now) {
+  // Runs before every push: the statements are prepared once per connection.
   locks_.clear();
   exceptions_.clear();
   terms_.clear();
   approved_.clear();
   {
-    auto s = db.prepare("SELECT c.name, r.term FROM confirmations r JOIN classes c ON c.id = r.class_id "
+    auto s = db.cached("SELECT c.name, r.term FROM confirmations r JOIN classes c ON c.id = r.class_id "
                         "WHERE r.step = 'approve' AND r.revoked_at IS NULL");
-    while (s.step()) approved_.emplace(s.text(0), s.text(1));
+    while (s->step()) approved_.emplace(s->text(0), s->text(1));
   }
   {
-    auto s = db.prepare(std::string("SELECT ") + kLockColumns +
+    auto s = db.cached(std::string("SELECT ") + kLockColumns +
                         " FROM locks WHERE removed_at IS NULL AND (ends_at = 0 OR ends_at > ?)");
-    s.bind(1, now);
-    while (s.step()) locks_.push_back(lock_from(s));
+    s->bind(1, now);
+    while (s->step()) locks_.push_back(lock_from(*s));
   }
   {
-    auto s = db.prepare(
+    auto s = db.cached(
         "SELECT id, COALESCE(username, ''), COALESCE(class_name, ''), COALESCE(subject, ''), COALESCE(col, ''), "
         "expires_at, reason, created_by, created_at FROM lock_exceptions WHERE removed_at IS NULL AND expires_at > ?");
-    s.bind(1, now);
-    while (s.step())
-      exceptions_.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6), s.text(7),
-                             s.int64(8)});
+    s->bind(1, now);
+    while (s->step())
+      exceptions_.push_back({s->int64(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5), s->text(6), s->text(7),
+                             s->int64(8)});
   }
   {
-    auto s = db.prepare("SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
+    auto s = db.cached("SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
                         "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1");
-    while (s.step()) {
-      terms_.emplace_back(s.text(0), s.text(1), s.text(2));
+    while (s->step()) {
+      terms_.emplace_back(s->text(0), s->text(1), s->text(2));
       // The term's entry window, as two implicit entry-closed locks (id 0):
       // before it opens and after the day it closes.
-      auto opens = parse_local_time(s.text(3));
-      auto closes = parse_local_time(s.text(4));
+      auto opens = parse_local_time(s->text(3));
+      auto closes = parse_local_time(s->text(4));
       Lock before;
-      before.term = s.text(0);
+      before.term = s->text(0);
       before.kind = "entry_closed";
       before.set_by = "lịch năm học";
       Lock after = before;
