@@ -24,6 +24,9 @@ struct Decoded {
 
 std::string encode(const Message& message);
 Decoded decode(std::string_view bytes);
+// The generic decoder, by way of a JSON tree. decode() reads pushes without
+// it and must agree with it on every input: the tests compare the two.
+Decoded decode_via_json(std::string_view bytes);
 
 // Name of the message type, for logs and errors ("push", "ack", ...).
 std::string_view type_name(const Message& message);
