@@ -22,8 +22,8 @@ std::int64_t append_audit(sqlite::Db& db, const AuditEntry& e) {
   const std::int64_t seq = std::stoll(get_meta(db, "audit_head_seq", "0")) + 1;
   const std::string prev = get_meta(db, "audit_head_hash", kGenesis);
   const std::string hash = entry_hash(seq, e, prev);
-  db.prepare("INSERT INTO audit_log(seq, at, actor, device, kind, detail, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, seq).bind(2, e.at).bind(3, e.actor).bind(4, e.device).bind(5, e.kind).bind(6, e.detail).bind(7, prev)
+  db.cached("INSERT INTO audit_log(seq, at, actor, device, kind, detail, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+      ->bind(1, seq).bind(2, e.at).bind(3, e.actor).bind(4, e.device).bind(5, e.kind).bind_ref(6, e.detail).bind(7, prev)
       .bind(8, hash).run();
   set_meta(db, "audit_head_seq", std::to_string(seq));
   set_meta(db, "audit_head_hash", hash);

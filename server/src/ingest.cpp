@@ -51,6 +51,8 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
                               "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
                               "ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version, "
                               "device_id = excluded.device_id, user_id = excluded.user_id")),
+      update_cell_(db.prepare("UPDATE cells SET value = ?5, version = ?6, device_id = ?7, user_id = ?8 "
+                              "WHERE class_id = ?1 AND subject_id = ?2 AND student_id = ?3 AND col = ?4")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -366,9 +368,20 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
         .bind(11, now).bind(12, 0);
     insert_change_.run();
     const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
-    upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
-        .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
-    upsert_cell_.run();
+    // A cell known to exist is updated in place (one B-tree seek; the upsert
+    // takes two); should it be gone after all, the upsert writes it.
+    bool written = false;
+    if (cur.exists) {
+      update_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
+          .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
+      update_cell_.run();
+      written = db_.changes() == 1;
+    }
+    if (!written) {
+      upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
+          .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
+      upsert_cell_.run();
+    }
     cells_.insert_or_assign(CellId{cls->id, subject_id, st->id, op.cell.column},
                             Current{true, *value, version, device.row_id, device.user_id});
     add_accepted(op.seq, version, true);

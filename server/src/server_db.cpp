@@ -159,14 +159,14 @@ std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
 }
 
 std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback) {
-  auto s = db.prepare("SELECT value FROM meta WHERE key = ?");
-  s.bind(1, key);
-  return s.step() ? s.text(0) : fallback;
+  auto s = db.cached("SELECT value FROM meta WHERE key = ?");
+  s->bind(1, key);
+  return s->step() ? s->text(0) : fallback;
 }
 
 void set_meta(sqlite::Db& db, const std::string& key, const std::string& value) {
-  db.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .bind(1, key)
+  db.cached("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      ->bind(1, key)
       .bind(2, value)
       .run();
 }

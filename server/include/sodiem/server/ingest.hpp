@@ -68,6 +68,7 @@ class Ingestor {
   sqlite::Stmt select_cell_;
   sqlite::Stmt insert_change_;
   sqlite::Stmt upsert_cell_;
+  sqlite::Stmt update_cell_;
   sqlite::Stmt insert_outcome_;
   sqlite::Stmt select_outcome_;
   sqlite::Stmt select_run_;
