@@ -42,17 +42,14 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
     : db_(db),
       directory_(directory),
       clock_(clock),
-      select_cell_(db.prepare("SELECT value, version, device_id, user_id FROM cells "
+      select_cell_(db.prepare("SELECT value, version, device_id, user_id, id FROM cells "
                               "WHERE class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      upsert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
-                              "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
-                              "ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version, "
-                              "device_id = excluded.device_id, user_id = excluded.user_id")),
-      update_cell_(db.prepare("UPDATE cells SET value = ?5, version = ?6, device_id = ?7, user_id = ?8 "
-                              "WHERE class_id = ?1 AND subject_id = ?2 AND student_id = ?3 AND col = ?4")),
+      insert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
+                              "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")),
+      update_cell_(db.prepare("UPDATE cells SET value = ?, version = ?, device_id = ?, user_id = ? WHERE id = ?")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -81,6 +78,7 @@ Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t sub
     c.version = static_cast<std::uint64_t>(select_cell_.int64(1));
     c.device_id = select_cell_.int64(2);
     c.user_id = select_cell_.int64(3);
+    c.rowid = select_cell_.int64(4);
   }
   select_cell_.reset();
   if (cells_.size() >= kMaxRememberedCells) cells_.clear();
@@ -368,22 +366,21 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
         .bind(11, now).bind(12, 0);
     insert_change_.run();
     const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
-    // A cell known to exist is updated in place (one B-tree seek; the upsert
-    // takes two); should it be gone after all, the upsert writes it.
-    bool written = false;
+    // The cell's row is known (read or written earlier): updated by its rowid.
+    // The remembered cells are exact (see cells_), so a new cell is inserted.
+    std::int64_t rowid = cur.rowid;
     if (cur.exists) {
-      update_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
-          .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
+      update_cell_.bind_ref(1, *value).bind(2, version).bind(3, device.row_id).bind(4, device.user_id).bind(5, rowid);
       update_cell_.run();
-      written = db_.changes() == 1;
-    }
-    if (!written) {
-      upsert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
+      if (db_.changes() != 1) throw std::runtime_error("cell row " + std::to_string(rowid) + " is gone");
+    } else {
+      insert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
           .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
-      upsert_cell_.run();
+      insert_cell_.run();
+      rowid = db_.last_insert_rowid();
     }
     cells_.insert_or_assign(CellId{cls->id, subject_id, st->id, op.cell.column},
-                            Current{true, *value, version, device.row_id, device.user_id});
+                            Current{true, *value, version, device.row_id, device.user_id, rowid});
     add_accepted(op.seq, version, true);
     audit(op, nullptr, version, *value);
     if (resolving) {

@@ -7,7 +7,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 13> kMigrations{R"sql(
+constexpr std::array<std::string_view, 14> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -148,6 +148,18 @@ CREATE TABLE delegations(id INTEGER PRIMARY KEY, power TEXT NOT NULL, user_id IN
 ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
 ALTER TABLE devices ADD COLUMN revoked_by TEXT;
 ALTER TABLE devices ADD COLUMN revoked_reason TEXT;
+)sql",
+                                                      R"sql(
+-- Cells get a rowid: the DB worker remembers it and updates a cell by that
+-- (an integer seek) rather than by its four-part key (same key, now a unique index).
+CREATE TABLE cells_by_id(id INTEGER PRIMARY KEY, class_id INTEGER NOT NULL, subject_id INTEGER NOT NULL,
+                         student_id INTEGER NOT NULL, col TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL,
+                         device_id INTEGER NOT NULL, user_id INTEGER NOT NULL);
+INSERT INTO cells_by_id(class_id, subject_id, student_id, col, value, version, device_id, user_id)
+  SELECT class_id, subject_id, student_id, col, value, version, device_id, user_id FROM cells;
+DROP TABLE cells;
+ALTER TABLE cells_by_id RENAME TO cells;
+CREATE UNIQUE INDEX cells_by_key ON cells(class_id, subject_id, student_id, col);
 )sql"};
 
 }  // namespace

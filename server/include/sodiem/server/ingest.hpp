@@ -44,6 +44,7 @@ class Ingestor {
     std::uint64_t version = 0;
     std::int64_t device_id = 0;
     std::int64_t user_id = 0;
+    std::int64_t rowid = 0;  // of the cells row, when it exists
   };
   struct CellId {
     std::int64_t class_id, subject_id, student_id;
@@ -67,7 +68,7 @@ class Ingestor {
   const Clock& clock_;
   sqlite::Stmt select_cell_;
   sqlite::Stmt insert_change_;
-  sqlite::Stmt upsert_cell_;
+  sqlite::Stmt insert_cell_;
   sqlite::Stmt update_cell_;
   sqlite::Stmt insert_outcome_;
   sqlite::Stmt select_outcome_;
