@@ -3,6 +3,7 @@
 #include "sodiem/core/column.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
@@ -15,9 +16,19 @@ namespace {
 // About a school's cells for a term; beyond it the memory is started afresh.
 constexpr std::size_t kMaxRememberedCells = 200'000;
 
+void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
+  if (std::none_of(s.begin(), s.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; })) {
+    out.append(s);  // the usual case: nothing to escape
+    out += '"';
+    return;
+  }
   for (unsigned char c : s) {
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -163,10 +174,14 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   // written straight into one string (a JSON tree per op cost a tenth of
   // the ingest time).
   std::string audit_ops;
+  audit_ops.reserve(push.ops.size() * 64);
   auto audit = [&](const Op& op, const OpOutcome* out, std::uint64_t version, const std::string& value) {
     audit_ops += audit_ops.empty() ? "[" : ",[";
-    audit_ops += std::to_string(op.seq) + ",\"" + std::string(out ? protocol::to_string(out->code) : "OK") + "\"," +
-                 std::to_string(version);
+    append_number(audit_ops, op.seq);
+    audit_ops += ",\"";
+    audit_ops += out ? protocol::to_string(out->code) : std::string_view("OK");
+    audit_ops += "\",";
+    append_number(audit_ops, version);
     for (const std::string* f : {&op.cell.class_name, &op.cell.subject, &op.cell.student_code, &op.cell.column, &value}) {
       audit_ops += ',';
       append_json_string(audit_ops, *f);
