@@ -75,12 +75,15 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
                                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      select_data_version_(db.prepare("PRAGMA data_version")) {}
+      select_data_version_(db.prepare("PRAGMA data_version")) {
+  cells_.reserve(4096);
+}
 
-Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
+Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                                          const std::string& col) {
   CellId id{class_id, subject_id, student_id, col};
   if (auto it = cells_.find(id); it != cells_.end()) return it->second;
+  if (cells_.size() >= kMaxRememberedCells) cells_.clear();
   Current c;
   select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind_ref(4, col);
   if (select_cell_.step()) {
@@ -92,9 +95,7 @@ Ingestor::Current Ingestor::current_cell(std::int64_t class_id, std::int64_t sub
     c.rowid = select_cell_.int64(4);
   }
   select_cell_.reset();
-  if (cells_.size() >= kMaxRememberedCells) cells_.clear();
-  cells_.emplace(std::move(id), c);
-  return c;
+  return cells_.emplace(std::move(id), std::move(c)).first->second;
 }
 
 OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, bool& accepted,
@@ -276,7 +277,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
              "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
       continue;
     }
-    const Current cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
+    Current& cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
     known = &cur;
     if (homeroom && !user->may_write_homeroom(cls->id)) {
       refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không phải giáo viên chủ nhiệm lớp " + cls->name +
@@ -394,8 +395,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       insert_cell_.run();
       rowid = db_.last_insert_rowid();
     }
-    cells_.insert_or_assign(CellId{cls->id, subject_id, st->id, op.cell.column},
-                            Current{true, *value, version, device.row_id, device.user_id, rowid});
+    cur.exists = true;  // the remembered cell follows the write
+    cur.value = *value;
+    cur.version = version;
+    cur.device_id = device.row_id;
+    cur.user_id = device.user_id;
+    cur.rowid = rowid;
     add_accepted(op.seq, version, true);
     audit(op, nullptr, version, *value);
     if (resolving) {

@@ -54,11 +54,14 @@ class Ingestor {
   struct CellIdHash {
     std::size_t operator()(const CellId& c) const noexcept {
       std::size_t h = std::hash<std::string>{}(c.col);
-      for (std::int64_t v : {c.class_id, c.subject_id, c.student_id}) h = h * 1000003u ^ static_cast<std::size_t>(v);
+      for (std::int64_t v : {c.class_id, c.subject_id, c.student_id})
+        h ^= static_cast<std::size_t>(v) * 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
       return h;
     }
   };
-  Current current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
+  // The cell's remembered state, read from SQLite if need be; the reference
+  // stays valid until the next call (the caller updates it after a write).
+  Current& current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                        const std::string& col);
   protocol::OpOutcome replayed_outcome(const DeviceContext& device, const protocol::Op& op, bool& accepted,
                                        std::uint64_t& version);
