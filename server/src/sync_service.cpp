@@ -93,18 +93,25 @@ void SyncService::send(Peer& peer, const Message& m, bool close_after) {
   peer.sender(encode(m), close_after);
 }
 
-static double g_wait = 0, g_apply = 0, g_commit = 0; static long g_groups = 0, g_ops = 0;
-static double nowd() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
 void SyncService::run_worker() {
   pthread_setname_np(pthread_self(), "sodiem-db");  // tells it apart in top, perf and the benchmark
   std::deque<Job> batch;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      double t0 = nowd();
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      g_wait += nowd() - t0;
-      if (queue_.empty() && stopping_) { FILE* f = fopen("/tmp/timing.txt", "a"); fprintf(f, "wait %.3f apply %.3f commit %.3f groups %ld ops %ld\n", g_wait, g_apply, g_commit, g_groups, g_ops); fclose(f); return; }
+      if (queue_.empty() && stopping_) {
+        if (tally_.commits)
+          spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s", tally_.ops,
+                       tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds);
+        return;
+      }
       batch.swap(queue_);
     }
     while (!batch.empty()) {
@@ -237,10 +244,11 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
   std::vector<Reply> replies;
   std::vector<std::pair<std::int64_t, std::uint64_t>> saved_high;  // restore on rollback
   try {
-    double t0 = nowd(); ++g_groups;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t ops = 0;
     sqlite::Transaction tx(*db_);
     for (Job& job : group) {
-      g_ops += std::get<Push>(job.message).ops.size();
+      ops += std::get<Push>(job.message).ops.size();
       Peer& peer = *job.peer;
       auto& push = std::get<Push>(job.message);
       if (peer.closed) continue;
@@ -265,9 +273,13 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
       high_seq_[peer.device_row] = device.high_seq;
       replies.push_back({&peer, std::move(*ack), false});
     }
-    double t1 = nowd(); g_apply += t1 - t0;
+    const auto t1 = std::chrono::steady_clock::now();
     tx.commit();
-    g_commit += nowd() - t1;
+    tally_.apply_seconds += std::chrono::duration<double>(t1 - t0).count();
+    tally_.commit_seconds += seconds_since(t1);
+    ++tally_.commits;
+    tally_.pushes += group.size();
+    tally_.ops += ops;
   } catch (const std::exception& e) {
     spdlog::error("push group of {} failed, rolled back: {}", group.size(), e.what());
     ingestor_->forget_cells();

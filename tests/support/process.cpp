@@ -121,6 +121,8 @@ void ServerProcess::kill_hard() {
   pid_ = -1;
 }
 
+std::string ServerProcess::log() const { return slurp(log_path_); }
+
 int ServerProcess::stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);

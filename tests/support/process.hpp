@@ -28,6 +28,7 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   void kill_hard();  // SIGKILL
   int stop();        // SIGTERM; returns exit status
+  std::string log() const;  // what the server printed so far
 
  private:
   pid_t pid_ = -1;

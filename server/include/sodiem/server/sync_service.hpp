@@ -71,6 +71,12 @@ class SyncService {
   // Worker-thread state: the single authoritative copy of each device's
   // high-water seq while connected.
   std::unordered_map<std::int64_t, std::uint64_t> high_seq_;
+  // Worker-thread tallies of pushes, logged at shutdown (how ingest time
+  // splits between applying ops and committing them).
+  struct IngestTally {
+    std::uint64_t commits = 0, pushes = 0, ops = 0;
+    double apply_seconds = 0, commit_seconds = 0;
+  } tally_;
 
   std::mutex mutex_;
   std::condition_variable cv_;
