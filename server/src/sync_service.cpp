@@ -108,8 +108,10 @@ void SyncService::run_worker() {
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) {
         if (tally_.commits)
-          spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s", tally_.ops,
-                       tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds);
+          spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s, "
+                       "from the first push to the last commit {:.3f} s",
+                       tally_.ops, tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds,
+                       std::chrono::duration<double>(tally_.last_end - tally_.first_start).count());
         return;
       }
       batch.swap(queue_);
@@ -277,7 +279,8 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     tx.commit();
     tally_.apply_seconds += std::chrono::duration<double>(t1 - t0).count();
     tally_.commit_seconds += seconds_since(t1);
-    ++tally_.commits;
+    if (tally_.commits++ == 0) tally_.first_start = t0;
+    tally_.last_end = std::chrono::steady_clock::now();
     tally_.pushes += group.size();
     tally_.ops += ops;
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 // open_peer / on_message / close_peer are thread-safe.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -76,6 +77,7 @@ class SyncService {
   struct IngestTally {
     std::uint64_t commits = 0, pushes = 0, ops = 0;
     double apply_seconds = 0, commit_seconds = 0;
+    std::chrono::steady_clock::time_point first_start, last_end;  // span of the work
   } tally_;
 
   std::mutex mutex_;
