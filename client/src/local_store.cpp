@@ -17,7 +17,10 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-constexpr std::array<std::string_view, 5> kMigrations{R"sql(
+// The highest seq whose answer has been recorded (see migration 6), in SQL.
+#define SODIEM_ACKED_THROUGH "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through')"
+
+constexpr std::array<std::string_view, 6> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -69,6 +72,14 @@ CREATE TABLE corrections(id INTEGER PRIMARY KEY, class_name TEXT NOT NULL, subje
 -- sync asks whether correction requests await news without a full scan.
 CREATE INDEX cells_by_last_seq ON cells(last_seq);
 CREATE INDEX outbox_correction_requests ON outbox(seq) WHERE kind = 1;
+)sql",
+                                                      R"sql(
+-- An ack no longer marks each accepted op: every op at or below
+-- acked_through has had its answer, accepted unless its row records another
+-- (state 2 refused, 3 conflicting). Ops above it with state 0 are pending.
+INSERT OR REPLACE INTO meta(key, value)
+  SELECT 'acked_through', COALESCE((SELECT MIN(seq) FROM outbox WHERE state = 0) - 1, (SELECT MAX(seq) FROM outbox), 0);
+DROP INDEX outbox_pending;
 )sql"};
 
 }  // namespace
@@ -216,7 +227,7 @@ std::uint64_t LocalStore::queue_op(protocol::Op op) {
 Result<std::string> LocalStore::confirmation_document(const std::string& class_name, const std::string& subject,
                                                       const std::string& term, const std::string& step) {
   {
-    auto s = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 0 AND kind IN (0, 1) AND class_name = ?");
+    auto s = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 0 AND seq > " SODIEM_ACKED_THROUGH " AND kind IN (0, 1) AND class_name = ?");
     s.bind(1, class_name);
     s.step();
     if (s.int64(0) > 0)
@@ -241,7 +252,8 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
 }
 
 std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {
-  auto s = db_->prepare("SELECT COALESCE(code, ''), COALESCE(reason, '') FROM outbox WHERE seq = ?");
+  auto s = db_->prepare("SELECT COALESCE(code, CASE WHEN seq <= " SODIEM_ACKED_THROUGH " THEN 'OK' ELSE '' END), "
+                        "COALESCE(reason, '') FROM outbox WHERE seq = ?");
   s.bind(1, seq);
   if (!s.step()) return {};
   return {s.text(0), s.text(1)};
@@ -297,7 +309,7 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
   auto cached = db_->cached("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, "
                             "kind, note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
   auto& s = *cached;
-  s.bind(1, after_seq).bind(2, static_cast<std::int64_t>(max_ops));
+  s.bind(1, std::max(after_seq, acked_through())).bind(2, static_cast<std::int64_t>(max_ops));
   std::size_t bytes = 0;
   while (s.step()) {
     Op op;
@@ -318,7 +330,12 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
 
 std::uint64_t LocalStore::max_acked_seq() {
   auto s = db_->prepare("SELECT seq FROM outbox WHERE state != 0 ORDER BY seq DESC LIMIT 1");
-  return s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0;
+  return std::max(acked_through(), s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0);
+}
+
+std::uint64_t LocalStore::acked_through() {
+  auto s = db_->cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through'");
+  return s->step() ? static_cast<std::uint64_t>(s->int64(0)) : 0;
 }
 
 void LocalStore::requeue_after(std::uint64_t high_seq) {
@@ -326,6 +343,7 @@ void LocalStore::requeue_after(std::uint64_t high_seq) {
   db_->prepare("UPDATE outbox SET state = 0, version = NULL, code = NULL, reason = NULL WHERE seq > ? AND state != 0")
       .bind(1, high_seq)
       .run();
+  if (acked_through() > high_seq) set_meta("acked_through", std::to_string(high_seq));
   tx.commit();
 }
 
@@ -334,9 +352,8 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
   // Relaxed: if these commits are lost, the ops are resent and the server
   // answers with the outcomes it stored.
   sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
-  // An accepted run is settled with three set-based statements, not three per op.
-  auto mark_accepted = db_->cached("UPDATE outbox SET state = 1, version = ?1 + (seq - ?2), code = 'OK' "
-                                   "WHERE seq BETWEEN ?2 AND ?3");
+  // An accepted run is settled with two set-based statements; its ops'
+  // rows are left as they are (acked_through, below, says they are answered).
   // The cell follows the server only if this op is still the device's latest on it.
   auto cell_accepted = db_->cached(
       "UPDATE cells SET version = ?1 + (last_seq - ?2), server_value = value, author = ?4 "
@@ -346,10 +363,13 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
       "DELETE FROM conflicts WHERE EXISTS(SELECT 1 FROM outbox o WHERE o.seq BETWEEN ?1 AND ?2 AND o.kind = 4 "
       "AND o.class_name = conflicts.class_name AND o.subject = conflicts.subject "
       "AND o.student_code = conflicts.student_code AND o.col = conflicts.col)");
+  // Every op of the pushed batch is answered here; acks come in batch order.
+  const std::uint64_t acked = acked_through();
+  std::uint64_t answered = acked;
   for (const auto& run : ack.accepted) {
     if (run.count == 0) continue;
     const std::uint64_t last = run.first_seq + run.count - 1;
-    mark_accepted->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).run();
+    answered = std::max(answered, last);
     cell_accepted->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).bind(4, me).run();
     resolved->bind(1, run.first_seq).bind(2, last).run();
   }
@@ -370,7 +390,7 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
     {
       auto s = db_->cached("SELECT state FROM outbox WHERE seq = ?");
       s->bind(1, o.seq);
-      first_time = s->step() && s->int64(0) == kPending;
+      first_time = s->step() && s->int64(0) == kPending && o.seq > acked;
     }
     mark_outcome->bind(1, state).bind(2, o.current_version).bind(3, protocol::to_string(o.code)).bind(4, o.reason)
         .bind(5, o.seq).run();
@@ -380,6 +400,8 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
       add_conflict->bind(1, o.current_value).bind(2, o.current_author).bind(3, me)
           .bind(4, clock_.now_unix_seconds()).bind(5, o.seq).run();
   }
+  for (const auto& o : ack.outcomes) answered = std::max(answered, o.seq);
+  if (answered > acked) set_meta("acked_through", std::to_string(answered));
   tx.commit();
 }
 
@@ -394,7 +416,7 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
     // the server state known here; keep only undelivered local edits (and
     // ops the server lost, requeued at the welcome), which are resent.
     db_->exec(
-        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0);"
+        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ");"
         "UPDATE cells SET version = 0, server_value = NULL, author = NULL;"
         "DELETE FROM conflicts;");
   }
@@ -403,9 +425,9 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
   auto upsert = db_->prepare(
       "INSERT INTO cells(class_name, subject, student_code, col, value, version, server_value, author) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) ON CONFLICT DO UPDATE SET "
-      "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0) "
+      "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") "
       "             THEN cells.value ELSE excluded.value END, "
-      "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0) "
+      "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") "
       "             THEN cells.version ELSE excluded.version END, "
       "server_value = excluded.server_value, author = excluded.author "
       "WHERE excluded.version > cells.version");
@@ -500,7 +522,7 @@ void LocalStore::set_last_sync(std::int64_t when) { set_meta("last_sync", std::t
 StatusReport LocalStore::status() {
   StatusReport r;
   auto s = db_->prepare(
-      "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0), (SELECT COUNT(*) FROM outbox WHERE state = 2), "
+      "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0 AND seq > " SODIEM_ACKED_THROUGH "), (SELECT COUNT(*) FROM outbox WHERE state = 2), "
       "(SELECT COUNT(*) FROM conflicts WHERE mine_involved = 1)");
   s.step();
   r.pending = s.int64(0);
@@ -516,7 +538,7 @@ std::vector<StudentCells> LocalStore::show(const std::string& class_name, const 
   auto st = db_->prepare("SELECT code, full_name FROM students WHERE class_name = ? ORDER BY code");
   st.bind(1, class_name);
   auto cells = db_->prepare(
-      "SELECT c.col, c.value, EXISTS(SELECT 1 FROM outbox o WHERE o.seq = c.last_seq AND o.state = 0) FROM cells c "
+      "SELECT c.col, c.value, EXISTS(SELECT 1 FROM outbox o WHERE o.seq = c.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") FROM cells c "
       "WHERE c.class_name = ? AND c.subject = ? AND c.student_code = ? AND c.value != '' ORDER BY c.col");
   while (st.step()) {
     StudentCells sc;

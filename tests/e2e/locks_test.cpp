@@ -59,11 +59,8 @@ struct School {
     return outcome(user, op->seq);
   }
   std::string outcome(const std::string& user, std::uint64_t seq) {
-    auto s = device(user).db().prepare("SELECT COALESCE(code, 'PENDING') || '|' || COALESCE(reason, '') FROM outbox WHERE seq = ?");
-    s.bind(1, seq);
-    REQUIRE(s.step());
-    const std::string r = s.text(0);
-    return r.substr(0, r.find('|'));
+    const std::string code = device(user).outcome(seq).first;
+    return code.empty() ? "PENDING" : code;
   }
   std::string last_reason(const std::string& user) {
     auto s = device(user).db().prepare("SELECT reason FROM outbox ORDER BY seq DESC LIMIT 1");

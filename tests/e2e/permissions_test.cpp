@@ -56,10 +56,8 @@ std::int64_t queue_raw(LocalStore& store, const protocol::CellKey& cell, const s
 }
 
 std::string outcome_of(LocalStore& store, std::int64_t seq) {
-  auto s = store.db().prepare("SELECT COALESCE(code, 'PENDING') FROM outbox WHERE seq = ?");
-  s.bind(1, seq);
-  REQUIRE(s.step());
-  return s.text(0);
+  const std::string code = store.outcome(static_cast<std::uint64_t>(seq)).first;
+  return code.empty() ? "PENDING" : code;
 }
 
 std::int64_t count(LocalStore& store, const std::string& sql) {

@@ -107,6 +107,8 @@ class LocalStore {
   // ---- sync support
   std::vector<protocol::Op> pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes);
   std::uint64_t max_acked_seq();
+  // Every op at or below this seq has its answer from the server recorded.
+  std::uint64_t acked_through();
   // The server has nothing above high_seq (restored backup): resend the rest.
   void requeue_after(std::uint64_t high_seq);
   // Stores an ack durably; `ops` are the ops of that batch.
