@@ -15,6 +15,7 @@
 #include "sodiem/server/ingest.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/wal_checkpointer.hpp"
 
 namespace sodiem::server {
 
@@ -38,6 +39,7 @@ constexpr int kMaxQueuedPerPeer = 64;
 
 SyncService::SyncService(const std::string& db_path, const Clock& clock) : clock_(clock) {
   db_ = open_server_db(db_path);
+  checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_);
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
   directory_ = std::make_unique<Directory>();

@@ -30,6 +30,7 @@ class Directory;
 class Ingestor;
 class PullService;
 class Accounts;
+class WalCheckpointer;
 
 class SyncService {
  public:
@@ -63,6 +64,7 @@ class SyncService {
 
   const Clock& clock_;
   std::unique_ptr<sqlite::Db> db_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // after db_: stops before it closes
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<PullService> pull_;

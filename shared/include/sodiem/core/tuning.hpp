@@ -38,6 +38,9 @@ inline constexpr auto kReplyTimeout = 60s;
 
 // Server: the largest WebSocket message accepted (see protocol codec).
 inline constexpr std::size_t kServerMaxMessageBytes = 4 * 1024 * 1024;
+// Server: WAL size (pages) at which a background checkpoint copies it into
+// the database file (SQLite's own default threshold, off the commit path).
+inline constexpr int kWalCheckpointPages = 1000;
 // Server: pushes queued at once are applied in one transaction (group commit).
 inline constexpr std::size_t kGroupCommitMaxPushes = 32;
 // Server: concurrent connections before new ones are refused.
