@@ -219,6 +219,23 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
+  // A push mostly stays in one class and subject (and a student's row): the
+  // previous op's names are compared before the directory's maps are asked.
+  const ClassRow* last_class = nullptr;
+  const SubjectRow* last_subject = nullptr;
+  const StudentRow* last_student = nullptr;
+  auto find_class = [&](const std::string& name) {
+    if (!last_class || last_class->name != name) last_class = directory_.class_by_name(name);
+    return last_class;
+  };
+  auto find_subject = [&](const std::string& name) {
+    if (!last_subject || last_subject->info.name != name) last_subject = directory_.subject_by_name(name);
+    return last_subject;
+  };
+  auto find_student = [&](const std::string& code) {
+    if (!last_student || last_student->code != code) last_student = directory_.student_by_code(code);
+    return last_student;
+  };
   // Another process (the server CLI: corrections, restore, …) committed since
   // the cells were remembered: read them again. The caller's transaction is
   // BEGIN IMMEDIATE, so no other commit can come between this and our writes.
@@ -256,13 +273,13 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       continue;
     }
 
-    const ClassRow* cls = directory_.class_by_name(op.cell.class_name);
+    const ClassRow* cls = find_class(op.cell.class_name);
     if (!cls) {
       refuse(op, ErrorCode::kInvalidValue, "Lớp \"" + op.cell.class_name + "\" không có trong danh sách lớp của trường");
       continue;
     }
     const bool homeroom = op.cell.subject == protocol::kHomeroomSubject;
-    const SubjectRow* subj = homeroom ? nullptr : directory_.subject_by_name(op.cell.subject);
+    const SubjectRow* subj = homeroom ? nullptr : find_subject(op.cell.subject);
     if (!homeroom && !subj) {
       refuse(op, ErrorCode::kInvalidValue, "Môn \"" + op.cell.subject + "\" không có trong danh sách môn của trường");
       continue;
@@ -270,7 +287,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     const std::int64_t subject_id = homeroom ? kHomeroomSubjectId : subj->id;
     cur_class = cls->id;
     cur_subject = subject_id;
-    const StudentRow* st = directory_.student_by_code(op.cell.student_code);
+    const StudentRow* st = find_student(op.cell.student_code);
     if (st && st->class_id == cls->id) cur_student = st->id;
     if (!st || st->class_id != cls->id) {
       refuse(op, ErrorCode::kInvalidValue,
