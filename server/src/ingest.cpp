@@ -58,9 +58,12 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+      insert_accepted_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
+                                  "seq, user_id, recorded_at, received_at, current_version) "
+                                  "VALUES(0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)")),
       insert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
                               "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")),
-      update_cell_(db.prepare("UPDATE cells SET value = ?, version = ?, device_id = ?, user_id = ? WHERE id = ?")),
+      update_cell_(db.prepare("UPDATE cells SET value = ?1, version = ?2, device_id = ?3, user_id = ?4 WHERE id = ?5")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -219,6 +222,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
+  insert_accepted_.bind(6, device.row_id).bind(8, device.user_id).bind(10, now);
+  update_cell_.bind(3, device.row_id).bind(4, device.user_id);
   // A push mostly stays in one class and subject (and a student's row): the
   // previous op's names are compared before the directory's maps are asked.
   const ClassRow* last_class = nullptr;
@@ -393,18 +398,18 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(op, out, cur.version, *value);
       continue;
     }
-    // The hot path: text bound by reference (op and value outlive run()).
-    insert_change_.bind(1, 0).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind_ref(5, op.cell.column)
-        .bind_ref(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
-        .bind(11, now).bind(12, 0);
-    insert_change_.run();
+    // The hot path: text bound by reference (op and value outlive the run),
+    // the push's device, user and time bound once above.
+    insert_accepted_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column)
+        .bind_ref(5, *value).bind(7, op.seq).bind(9, op.recorded_at);
+    insert_accepted_.run_keeping_bindings();
     const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
     // The cell's row is known (read or written earlier): updated by its rowid.
     // The remembered cells are exact (see cells_), so a new cell is inserted.
     std::int64_t rowid = cur.rowid;
     if (cur.exists) {
-      update_cell_.bind_ref(1, *value).bind(2, version).bind(3, device.row_id).bind(4, device.user_id).bind(5, rowid);
-      update_cell_.run();
+      update_cell_.bind_ref(1, *value).bind(2, version).bind(5, rowid);
+      update_cell_.run_keeping_bindings();
       if (db_.changes() != 1) throw std::runtime_error("cell row " + std::to_string(rowid) + " is gone");
     } else {
       insert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)

@@ -51,6 +51,11 @@ void Stmt::run() {
   }
   reset();
 }
+void Stmt::run_keeping_bindings() {
+  while (step()) {
+  }
+  sqlite3_reset(stmt_);
+}
 void Stmt::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -71,6 +71,7 @@ class Ingestor {
   const Clock& clock_;
   sqlite::Stmt select_cell_;
   sqlite::Stmt insert_change_;
+  sqlite::Stmt insert_accepted_;  // kind 0; device, user and time bound once per push
   sqlite::Stmt insert_cell_;
   sqlite::Stmt update_cell_;
   sqlite::Stmt insert_outcome_;

@@ -43,6 +43,9 @@ class Stmt {
   // Binds without copying: the caller keeps `v` alive and unchanged until
   // the statement is reset (hot paths that bind, run and reset in one place).
   Stmt& bind_ref(int i, std::string_view v);
+  // Like run(), but the bindings stay for the next run: for hot statements
+  // whose per-batch values are bound once (rebind every per-row value).
+  void run_keeping_bindings();
 
   // Steps once; true if a row is available.
   bool step();
