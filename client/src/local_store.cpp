@@ -17,8 +17,11 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-// The highest seq whose answer has been recorded (see migration 6), in SQL.
+// The highest seq whose answer has been recorded (see migration 6), and so
+// what "pending" means, in SQL: of an outbox row, and of one aliased `o`.
 #define SODIEM_ACKED_THROUGH "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through')"
+#define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
+#define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
 
 constexpr std::array<std::string_view, 6> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -227,7 +230,7 @@ std::uint64_t LocalStore::queue_op(protocol::Op op) {
 Result<std::string> LocalStore::confirmation_document(const std::string& class_name, const std::string& subject,
                                                       const std::string& term, const std::string& step) {
   {
-    auto s = db_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 0 AND seq > " SODIEM_ACKED_THROUGH " AND kind IN (0, 1) AND class_name = ?");
+    auto s = db_->prepare("SELECT COUNT(*) FROM outbox WHERE " SODIEM_PENDING " AND kind IN (0, 1) AND class_name = ?");
     s.bind(1, class_name);
     s.step();
     if (s.int64(0) > 0)
@@ -416,7 +419,7 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
     // the server state known here; keep only undelivered local edits (and
     // ops the server lost, requeued at the welcome), which are resent.
     db_->exec(
-        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ");"
+        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ");"
         "UPDATE cells SET version = 0, server_value = NULL, author = NULL;"
         "DELETE FROM conflicts;");
   }
@@ -425,9 +428,9 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
   auto upsert = db_->prepare(
       "INSERT INTO cells(class_name, subject, student_code, col, value, version, server_value, author) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) ON CONFLICT DO UPDATE SET "
-      "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") "
+      "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ") "
       "             THEN cells.value ELSE excluded.value END, "
-      "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") "
+      "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ") "
       "             THEN cells.version ELSE excluded.version END, "
       "server_value = excluded.server_value, author = excluded.author "
       "WHERE excluded.version > cells.version");
@@ -522,7 +525,7 @@ void LocalStore::set_last_sync(std::int64_t when) { set_meta("last_sync", std::t
 StatusReport LocalStore::status() {
   StatusReport r;
   auto s = db_->prepare(
-      "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 0 AND seq > " SODIEM_ACKED_THROUGH "), (SELECT COUNT(*) FROM outbox WHERE state = 2), "
+      "SELECT (SELECT COUNT(*) FROM outbox WHERE " SODIEM_PENDING "), (SELECT COUNT(*) FROM outbox WHERE state = 2), "
       "(SELECT COUNT(*) FROM conflicts WHERE mine_involved = 1)");
   s.step();
   r.pending = s.int64(0);
@@ -538,7 +541,7 @@ std::vector<StudentCells> LocalStore::show(const std::string& class_name, const 
   auto st = db_->prepare("SELECT code, full_name FROM students WHERE class_name = ? ORDER BY code");
   st.bind(1, class_name);
   auto cells = db_->prepare(
-      "SELECT c.col, c.value, EXISTS(SELECT 1 FROM outbox o WHERE o.seq = c.last_seq AND o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH ") FROM cells c "
+      "SELECT c.col, c.value, EXISTS(SELECT 1 FROM outbox o WHERE o.seq = c.last_seq AND " SODIEM_O_PENDING ") FROM cells c "
       "WHERE c.class_name = ? AND c.subject = ? AND c.student_code = ? AND c.value != '' ORDER BY c.col");
   while (st.step()) {
     StudentCells sc;
