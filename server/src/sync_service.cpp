@@ -252,9 +252,9 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     std::uint64_t ops = 0;
     sqlite::Transaction tx(*db_);
     for (Job& job : group) {
-      ops += std::get<Push>(job.message).ops.size();
       Peer& peer = *job.peer;
       auto& push = std::get<Push>(job.message);
+      ops += push.ops.size();
       if (peer.closed) continue;
       if (peer.device_row == 0) {
         replies.push_back({&peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", push.batch_id}, true});

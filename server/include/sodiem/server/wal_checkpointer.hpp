@@ -3,7 +3,8 @@
 // thousand ops cost 15–20 ms there, stalling every ack queued behind it);
 // when its WAL passes kWalCheckpointPages this thread runs a PASSIVE
 // checkpoint on its own connection, which never blocks the writer.
-// Owned by SyncService; attach() and the destructor run on its thread.
+// Owned by SyncService; constructed and destroyed on the thread that owns
+// the writer, while the writer is not in use.
 #pragma once
 #include <condition_variable>
 #include <memory>
