@@ -16,6 +16,7 @@
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/wal_checkpointer.hpp"
+#include "sodiem/server/wal_syncer.hpp"
 
 namespace sodiem::server {
 
@@ -37,11 +38,14 @@ namespace {
 constexpr int kMaxQueuedPerPeer = 64;
 }
 
-SyncService::SyncService(const std::string& db_path, const Clock& clock) : clock_(clock) {
+SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
+    : clock_(clock) {
   db_ = open_server_db(db_path);
   checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_);
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
+  // The read above opened the WAL.
+  syncer_ = flush_wal ? std::make_unique<WalSyncer>(std::move(flush_wal)) : std::make_unique<WalSyncer>(db_path);
   directory_ = std::make_unique<Directory>();
   directory_->load(*db_);
   ingestor_ = std::make_unique<Ingestor>(*db_, *directory_, clock_);
@@ -60,6 +64,7 @@ void SyncService::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  syncer_->wait_durable();  // the last acks go out
 }
 
 std::shared_ptr<SyncService::Peer> SyncService::open_peer(Sender sender) {
@@ -111,9 +116,10 @@ void SyncService::run_worker() {
       if (queue_.empty() && stopping_) {
         if (tally_.commits)
           spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s, "
-                       "from the first push to the last commit {:.3f} s",
+                       "from the first push to the last commit {:.3f} s; {} WAL flushes",
                        tally_.ops, tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds,
-                       std::chrono::duration<double>(tally_.last_end - tally_.first_start).count());
+                       std::chrono::duration<double>(tally_.last_end - tally_.first_start).count(),
+                       syncer_->flushes());
         return;
       }
       batch.swap(queue_);
@@ -132,6 +138,9 @@ void SyncService::run_worker() {
       }
       Job job = std::move(batch.front());
       batch.pop_front();
+      // Whatever it answers (a pull, a welcome's high-water mark) may show
+      // what the last groups committed: only once that is on the disk.
+      syncer_->wait_durable();
       try {
         handle(job);
       } catch (const std::exception& e) {
@@ -250,7 +259,8 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
   try {
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t ops = 0;
-    sqlite::Transaction tx(*db_);
+    // The commit writes the WAL without fsync; the syncer flushes it before any ack goes out.
+    sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
     for (Job& job : group) {
       Peer& peer = *job.peer;
       auto& push = std::get<Push>(job.message);
@@ -296,9 +306,20 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
                                std::get<Push>(job.message).batch_id},
                          true});
   }
-  // Durable now: acknowledge.
-  for (auto& r : replies) send(*r.peer, r.message, r.close_after);
-  for (Job& job : group) --job.peer->queued;
+  // Acknowledged once the WAL is on the disk; if that fails, nothing is:
+  // the clients send those ops again and get the same outcomes.
+  std::vector<std::shared_ptr<Peer>> peers;
+  for (Job& job : group) peers.push_back(job.peer);
+  syncer_->after_commit([this, replies = std::move(replies), peers = std::move(peers)](bool durable) mutable {
+    for (auto& r : replies) {
+      if (auto* ack = std::get_if<Ack>(&r.message); ack && !durable) {
+        r.message = Error{ErrorCode::kInternal, "lỗi máy chủ khi ghi dữ liệu xuống đĩa, hãy thử lại sau", ack->batch_id};
+        r.close_after = true;
+      }
+      send(*r.peer, r.message, r.close_after);
+    }
+    for (auto& peer : peers) --peer->queued;
+  });
 }
 
 }  // namespace sodiem::server

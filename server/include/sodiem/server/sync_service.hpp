@@ -2,7 +2,8 @@
 // transport (Beast WSS, or the in-process loopback of the tests) hands it
 // each received message; one worker thread owns the database and handles
 // messages in arrival order, applying queued pushes of all connections in
-// one transaction (group commit) and sending each Ack only after COMMIT.
+// one transaction (group commit) and sending each Ack only once the commit
+// is durable (WalSyncer flushes the WAL while the worker goes on).
 // open_peer / on_message / close_peer are thread-safe.
 #pragma once
 #include <atomic>
@@ -31,6 +32,7 @@ class Ingestor;
 class PullService;
 class Accounts;
 class WalCheckpointer;
+class WalSyncer;
 
 class SyncService {
  public:
@@ -39,7 +41,9 @@ class SyncService {
   using Sender = std::function<void(std::string bytes, bool close_after)>;
   struct Peer;
 
-  SyncService(const std::string& db_path, const Clock& clock);
+  // flush_wal: how a commit is made durable before its acks go out; empty =
+  // fdatasync of the WAL file. Tests pass their own to hold or fail it.
+  SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal = {});
   ~SyncService();
 
   std::shared_ptr<Peer> open_peer(Sender sender);
@@ -65,6 +69,7 @@ class SyncService {
   const Clock& clock_;
   std::unique_ptr<sqlite::Db> db_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // after db_: stops before it closes
+  std::unique_ptr<WalSyncer> syncer_;              // likewise
   std::unique_ptr<Directory> directory_;
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<PullService> pull_;
