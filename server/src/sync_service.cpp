@@ -1,6 +1,7 @@
 #include "sodiem/server/sync_service.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -114,12 +115,17 @@ void SyncService::run_worker() {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) {
-        if (tally_.commits)
+        if (tally_.commits) {
+          rusage self{};  // this thread's whole life: user and kernel time, page faults
+          getrusage(RUSAGE_THREAD, &self);
           spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s, "
-                       "from the first push to the last commit {:.3f} s; {} WAL flushes",
+                       "from the first push to the last commit {:.3f} s; {} WAL flushes; "
+                       "worker user {:.3f} s, system {:.3f} s, {} page faults",
                        tally_.ops, tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds,
                        std::chrono::duration<double>(tally_.last_end - tally_.first_start).count(),
-                       syncer_->flushes());
+                       syncer_->flushes(), self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6,
+                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6, self.ru_minflt + self.ru_majflt);
+        }
         return;
       }
       batch.swap(queue_);
