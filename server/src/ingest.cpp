@@ -58,9 +58,6 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      insert_accepted_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
-                                  "seq, user_id, recorded_at, received_at, current_version) "
-                                  "VALUES(0, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)")),
       insert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
                               "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")),
       update_cell_(db.prepare("UPDATE cells SET value = ?1, version = ?2, device_id = ?3, user_id = ?4 WHERE id = ?5")),
@@ -78,8 +75,55 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
                                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      select_data_version_(db.prepare("PRAGMA data_version")) {
+      select_data_version_(db.prepare("PRAGMA data_version")),
+      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")) {
   cells_.reserve(4096);
+  insert_rows_.resize(kRowsPerInsert + 1);
+  pending_rows_.reserve(kRowsPerInsert);
+}
+
+sqlite::Stmt& Ingestor::insert_rows(int n) {
+  auto& stmt = insert_rows_[n];
+  if (!stmt) {
+    // ?1 device, ?2 user, ?3 received_at; then 8 per row from ?4 on.
+    std::string sql = "INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, "
+                      "user_id, recorded_at, received_at, current_version) VALUES";
+    for (int i = 0; i < n; ++i) {
+      const int p = 4 + 8 * i;
+      sql += i ? ",(?" : "(?";
+      sql += std::to_string(p) + ", 0";
+      for (int k = 1; k <= 4; ++k) sql += ", ?" + std::to_string(p + k);
+      sql += ", ?" + std::to_string(p + 5) + ", ?1, ?" + std::to_string(p + 6) + ", ?2, ?" + std::to_string(p + 7) +
+             ", ?3, 0)";
+    }
+    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(sql));
+  }
+  return *stmt;
+}
+
+std::int64_t Ingestor::take_next_version() {
+  if (next_version_ == 0) {
+    select_next_version_.step();
+    next_version_ = select_next_version_.int64(0);
+    select_next_version_.reset();
+  }
+  return next_version_++;
+}
+
+void Ingestor::write_pending_rows() {
+  for (std::size_t at = 0; at < pending_rows_.size(); at += kRowsPerInsert) {
+    const int n = static_cast<int>(std::min<std::size_t>(kRowsPerInsert, pending_rows_.size() - at));
+    sqlite::Stmt& insert = insert_rows(n);
+    insert.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
+    for (int i = 0; i < n; ++i) {
+      const PendingRow& r = pending_rows_[at + i];
+      const int p = 4 + 8 * i;
+      insert.bind(p, r.version).bind(p + 1, r.class_id).bind(p + 2, r.subject_id).bind(p + 3, r.student_id)
+          .bind_ref(p + 4, *r.col).bind_ref(p + 5, r.value).bind(p + 6, r.seq).bind(p + 7, r.recorded_at);
+    }
+    insert.run_keeping_bindings();
+  }
+  pending_rows_.clear();
 }
 
 Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
@@ -222,7 +266,11 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
-  insert_accepted_.bind(6, device.row_id).bind(8, device.user_id).bind(10, now);
+  pending_rows_.clear();  // what a failed push left is rolled back
+  forget_next_version();  // the log may have grown since the last push
+  push_device_ = device.row_id;
+  push_user_ = device.user_id;
+  push_now_ = now;
   update_cell_.bind(3, device.row_id).bind(4, device.user_id);
   // A push mostly stays in one class and subject (and a student's row): the
   // previous op's names are compared before the directory's maps are asked.
@@ -266,10 +314,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     known = nullptr;
     if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
         op.kind == protocol::OpKind::kDecideCorrection) {
+      write_pending_rows();  // a decision writes to the log
       const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, *user, device.row_id, op, now)
                         : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, *user, op, now)
                                                                   : decide_correction(db_, user->username, op, now);
       if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
+      forget_next_version();
       OpOutcome out;
       out.seq = op.seq;
       out.code = st.code();
@@ -383,10 +433,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     if (!sequential) {
       // Concurrent edit: the value committed first stays current; this one is
       // kept in the change feed as a conflict both authors will see.
+      write_pending_rows();
       insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
           .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
           .bind(11, now).bind(12, cur.version);
       insert_change_.run();
+      forget_next_version();
       OpOutcome out;
       out.seq = op.seq;
       out.code = ErrorCode::kConflict;
@@ -398,12 +450,11 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(op, out, cur.version, *value);
       continue;
     }
-    // The hot path: text bound by reference (op and value outlive the run),
-    // the push's device, user and time bound once above.
-    insert_accepted_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column)
-        .bind_ref(5, *value).bind(7, op.seq).bind(9, op.recorded_at);
-    insert_accepted_.run_keeping_bindings();
-    const auto version = static_cast<std::uint64_t>(db_.last_insert_rowid());
+    // The hot path: the log row waits for the next multi-row INSERT.
+    const std::int64_t new_version = take_next_version();
+    const auto version = static_cast<std::uint64_t>(new_version);
+    pending_rows_.push_back({new_version, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, op.recorded_at});
+    if (pending_rows_.size() == kRowsPerInsert) write_pending_rows();
     // The cell's row is known (read or written earlier): updated by its rowid.
     // The remembered cells are exact (see cells_), so a new cell is inserted.
     std::int64_t rowid = cur.rowid;
@@ -429,12 +480,15 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       // Close the cell's open conflicts; the feed tells every party.
       resolve_conflicts_.bind(1, version).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column);
       resolve_conflicts_.run();
+      write_pending_rows();
       insert_change_.bind(1, 2).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
           .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
           .bind(11, now).bind(12, version);
       insert_change_.run();
+      forget_next_version();
     }
   }
+  write_pending_rows();
   for (const auto& run : new_runs)
     insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);

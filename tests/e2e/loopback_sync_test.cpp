@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "loopback_transport.hpp"
 #include "sodiem/client/sync_engine.hpp"
@@ -116,6 +117,62 @@ TEST_CASE("two devices edit offline, sync and converge, a concurrent edit is kep
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND value = '6'") == 1);
   CHECK(a->status().pending == 0);
   CHECK(b->status().pending == 0);
+}
+
+TEST_CASE("a push mixing accepted ops and a conflict gives every op its own version in the log", "[e2e]") {
+  // Accepted ops' log rows are written many to a statement with versions
+  // given in advance; the conflict's row in between must not take one of them.
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  auto b = f.enroll("home-pc", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A01", "HK1.GK", "9");
+  f.sync(*a);
+  const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.CK"};
+  for (int i = 0; i < 40; ++i)  // more than one statement's worth, before the conflict
+    record_ok(*b, "6A", "Toán", "HS6A" + std::string(i / 5 < 9 ? "0" : "") + std::to_string(i / 5 + 1), cols[i % 5],
+              std::to_string(i % 10));
+  record_ok(*b, "6A", "Toán", "HS6A01", "HK1.GK", "6");  // concurrent with a's 9
+  for (int i = 0; i < 5; ++i) record_ok(*b, "6A", "Toán", "HS6A10", cols[i], "5");
+  auto ops = b->pending_ops(0, 100, 1 << 20);
+  REQUIRE(ops.size() == 46);
+
+  auto e = b->enrollment();
+  LoopbackTransport t(*f.service);
+  REQUIRE(t.connect().is_ok());
+  auto request = [&](const protocol::Message& m) {
+    REQUIRE(t.send(protocol::encode(m)).is_ok());
+    auto bytes = t.receive(std::chrono::seconds(5));
+    REQUIRE(bytes.is_ok());
+    auto d = protocol::decode(*bytes);
+    REQUIRE(d.message.has_value());
+    return *d.message;
+  };
+  request(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token});
+  auto reply = request(protocol::Push{1, ops});
+  REQUIRE(std::holds_alternative<protocol::Ack>(reply));
+  const auto& ack = std::get<protocol::Ack>(reply);
+  REQUIRE(ack.outcomes.size() == 1);
+  CHECK(ack.outcomes[0].code == ErrorCode::kConflict);
+  CHECK(ack.outcomes[0].seq == ops[40].seq);
+
+  // Each accepted op's version is the log row holding that op's seq and value.
+  auto db = f.server_db();
+  std::map<std::uint64_t, std::string> value_of;
+  for (const auto& op : ops) value_of[op.seq] = op.value;
+  std::set<std::uint64_t> versions;
+  for (const auto& run : ack.accepted)
+    for (std::uint64_t k = 0; k < run.count; ++k) {
+      auto row = db->prepare("SELECT seq, value, kind FROM changes WHERE version = ?");
+      row.bind(1, run.first_version + k);
+      REQUIRE(row.step());
+      CHECK(static_cast<std::uint64_t>(row.int64(0)) == run.first_seq + k);
+      CHECK(row.text(1) == value_of[run.first_seq + k]);
+      CHECK(row.int64(2) == 0);
+      versions.insert(run.first_version + k);
+    }
+  CHECK(versions.size() == 45);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND value = '6'") == 1);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == 47);  // a's one, b's 45 and the conflict
 }
 
 TEST_CASE("a cell another process changes while the server runs is read again before the next push", "[e2e]") {
