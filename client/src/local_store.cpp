@@ -23,7 +23,7 @@ enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 #define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
 #define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
 
-constexpr std::array<std::string_view, 6> kMigrations{R"sql(
+constexpr std::array<std::string_view, 7> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -83,6 +83,11 @@ CREATE INDEX outbox_correction_requests ON outbox(seq) WHERE kind = 1;
 INSERT OR REPLACE INTO meta(key, value)
   SELECT 'acked_through', COALESCE((SELECT MIN(seq) FROM outbox WHERE state = 0) - 1, (SELECT MAX(seq) FROM outbox), 0);
 DROP INDEX outbox_pending;
+)sql",
+                                                      R"sql(
+-- The highest answered seq (max_acked_seq) without walking every pending op:
+-- answered rows above acked_through are few (refusals, conflicts).
+CREATE INDEX outbox_answered ON outbox(seq) WHERE state != 0;
 )sql"};
 
 }  // namespace
@@ -332,8 +337,8 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
 }
 
 std::uint64_t LocalStore::max_acked_seq() {
-  auto s = db_->prepare("SELECT seq FROM outbox WHERE state != 0 ORDER BY seq DESC LIMIT 1");
-  return std::max(acked_through(), s.step() ? static_cast<std::uint64_t>(s.int64(0)) : 0);
+  auto s = db_->cached("SELECT MAX(seq) FROM outbox WHERE state != 0");  // index outbox_answered
+  return std::max(acked_through(), s->step() ? static_cast<std::uint64_t>(s->int64(0)) : 0);
 }
 
 std::uint64_t LocalStore::acked_through() {
