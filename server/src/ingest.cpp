@@ -58,9 +58,6 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      insert_cell_(db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, "
-                              "user_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)")),
-      update_cell_(db.prepare("UPDATE cells SET value = ?1, version = ?2, device_id = ?3, user_id = ?4 WHERE id = ?5")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -76,28 +73,53 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
                                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_data_version_(db.prepare("PRAGMA data_version")),
-      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")) {
+      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")),
+      select_next_cell_id_(db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM cells")) {
   cells_.reserve(4096);
-  insert_rows_.resize(kRowsPerInsert + 1);
-  pending_rows_.reserve(kRowsPerInsert);
+  insert_changes_.resize(kRowsPerStatement + 1);
+  upsert_cells_.resize(kRowsPerStatement + 1);
+  pending_.reserve(kRowsPerStatement);
 }
 
-sqlite::Stmt& Ingestor::insert_rows(int n) {
-  auto& stmt = insert_rows_[n];
-  if (!stmt) {
-    // ?1 device, ?2 user, ?3 received_at; then 8 per row from ?4 on.
-    std::string sql = "INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, "
-                      "user_id, recorded_at, received_at, current_version) VALUES";
-    for (int i = 0; i < n; ++i) {
-      const int p = 4 + 8 * i;
-      sql += i ? ",(?" : "(?";
-      sql += std::to_string(p) + ", 0";
-      for (int k = 1; k <= 4; ++k) sql += ", ?" + std::to_string(p + k);
-      sql += ", ?" + std::to_string(p + 5) + ", ?1, ?" + std::to_string(p + 6) + ", ?2, ?" + std::to_string(p + 7) +
-             ", ?3, 0)";
+namespace {
+// "(?a, …)" rows for a multi-row VALUES: each row's own parameters numbered
+// from `first` on, 0 for a literal 0, negative for a shared ?1, ?2, ?3.
+std::string values_rows(int n, int first, std::initializer_list<int> row) {
+  const int own = static_cast<int>(std::count_if(row.begin(), row.end(), [](int k) { return k > 0; }));
+  std::string sql;
+  for (int i = 0; i < n; ++i) {
+    sql += i ? ",(" : "(";
+    int p = first + own * i;
+    bool comma = false;
+    for (int k : row) {
+      sql += comma ? ", " : "";
+      comma = true;
+      sql += k == 0 ? std::string("0") : k < 0 ? "?" + std::to_string(-k) : "?" + std::to_string(p++);
     }
-    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(sql));
+    sql += ')';
   }
+  return sql;
+}
+}  // namespace
+
+sqlite::Stmt& Ingestor::insert_changes(int n) {
+  auto& stmt = insert_changes_[n];
+  if (!stmt)
+    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(
+        "INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+        "recorded_at, received_at, current_version) VALUES" +
+        values_rows(n, 4, {1, 0, 1, 1, 1, 1, 1, -1, 1, -2, 1, -3, 0})));
+  return *stmt;
+}
+
+sqlite::Stmt& Ingestor::upsert_cells(int n) {
+  auto& stmt = upsert_cells_[n];
+  if (!stmt)
+    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(
+        "INSERT INTO cells(id, class_id, subject_id, student_id, col, value, version, device_id, user_id) VALUES" +
+        values_rows(n, 3, {1, 1, 1, 1, 1, 1, 1, -1, -2}) +
+        " ON CONFLICT(id) DO UPDATE SET value = excluded.value, version = excluded.version, "
+        "device_id = excluded.device_id, user_id = excluded.user_id"));
   return *stmt;
 }
 
@@ -110,27 +132,49 @@ std::int64_t Ingestor::take_next_version() {
   return next_version_++;
 }
 
-void Ingestor::write_pending_rows() {
-  for (std::size_t at = 0; at < pending_rows_.size(); at += kRowsPerInsert) {
-    const int n = static_cast<int>(std::min<std::size_t>(kRowsPerInsert, pending_rows_.size() - at));
-    sqlite::Stmt& insert = insert_rows(n);
-    insert.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
-    for (int i = 0; i < n; ++i) {
-      const PendingRow& r = pending_rows_[at + i];
-      const int p = 4 + 8 * i;
-      insert.bind(p, r.version).bind(p + 1, r.class_id).bind(p + 2, r.subject_id).bind(p + 3, r.student_id)
-          .bind_ref(p + 4, *r.col).bind_ref(p + 5, r.value).bind(p + 6, r.seq).bind(p + 7, r.recorded_at);
-    }
-    insert.run_keeping_bindings();
+std::int64_t Ingestor::take_next_cell_id() {
+  if (next_cell_id_ == 0) {
+    select_next_cell_id_.step();
+    next_cell_id_ = select_next_cell_id_.int64(0);
+    select_next_cell_id_.reset();
   }
-  pending_rows_.clear();
+  return next_cell_id_++;
+}
+
+void Ingestor::write_pending() {
+  for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
+    const int n = static_cast<int>(std::min<std::size_t>(kRowsPerStatement, pending_.size() - at));
+    sqlite::Stmt& log = insert_changes(n);
+    log.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
+    for (int i = 0; i < n; ++i) {
+      const PendingWrite& w = pending_[at + i];
+      const int p = 4 + 8 * i;
+      log.bind(p, w.version).bind(p + 1, w.class_id).bind(p + 2, w.subject_id).bind(p + 3, w.student_id)
+          .bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value).bind(p + 6, w.seq).bind(p + 7, w.recorded_at);
+    }
+    log.run_keeping_bindings();
+    // In op order, so a cell written twice ends with its last value.
+    sqlite::Stmt& cells = upsert_cells(n);
+    cells.bind(1, push_device_).bind(2, push_user_);
+    for (int i = 0; i < n; ++i) {
+      const PendingWrite& w = pending_[at + i];
+      const int p = 3 + 7 * i;
+      cells.bind(p, w.cell_id).bind(p + 1, w.class_id).bind(p + 2, w.subject_id).bind(p + 3, w.student_id)
+          .bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value).bind(p + 6, w.version);
+    }
+    cells.run_keeping_bindings();
+  }
+  pending_.clear();
 }
 
 Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                                          const std::string& col) {
   CellId id{class_id, subject_id, student_id, col};
   if (auto it = cells_.find(id); it != cells_.end()) return it->second;
-  if (cells_.size() >= kMaxRememberedCells) cells_.clear();
+  if (cells_.size() >= kMaxRememberedCells) {
+    write_pending();  // what is forgotten must be in the table to be read again
+    cells_.clear();
+  }
   Current c;
   select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind_ref(4, col);
   if (select_cell_.step()) {
@@ -266,12 +310,11 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     record_outcome(op, out, out.current_version, op.value);
   };
   locks_.load(db_, now);
-  pending_rows_.clear();  // what a failed push left is rolled back
-  forget_next_version();  // the log may have grown since the last push
+  pending_.clear();   // what a failed push left is rolled back
+  forget_next_ids();  // the tables may have grown since the last push
   push_device_ = device.row_id;
   push_user_ = device.user_id;
   push_now_ = now;
-  update_cell_.bind(3, device.row_id).bind(4, device.user_id);
   // A push mostly stays in one class and subject (and a student's row): the
   // previous op's names are compared before the directory's maps are asked.
   const ClassRow* last_class = nullptr;
@@ -314,12 +357,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     known = nullptr;
     if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
         op.kind == protocol::OpKind::kDecideCorrection) {
-      write_pending_rows();  // a decision writes to the log
+      write_pending();  // a decision reads and writes cells and the log
       const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, *user, device.row_id, op, now)
                         : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, *user, op, now)
                                                                   : decide_correction(db_, user->username, op, now);
       if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
-      forget_next_version();
+      forget_next_ids();
       OpOutcome out;
       out.seq = op.seq;
       out.code = st.code();
@@ -433,12 +476,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     if (!sequential) {
       // Concurrent edit: the value committed first stays current; this one is
       // kept in the change feed as a conflict both authors will see.
-      write_pending_rows();
+      write_pending();
       insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
           .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
           .bind(11, now).bind(12, cur.version);
       insert_change_.run();
-      forget_next_version();
+      forget_next_ids();
       OpOutcome out;
       out.seq = op.seq;
       out.code = ErrorCode::kConflict;
@@ -450,24 +493,15 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       record_outcome(op, out, cur.version, *value);
       continue;
     }
-    // The hot path: the log row waits for the next multi-row INSERT.
+    // The hot path: the log row and the cell wait for the next multi-row
+    // statements. The remembered cells are exact (see cells_): a cell known
+    // to exist keeps its id, a new one gets the next.
     const std::int64_t new_version = take_next_version();
     const auto version = static_cast<std::uint64_t>(new_version);
-    pending_rows_.push_back({new_version, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, op.recorded_at});
-    if (pending_rows_.size() == kRowsPerInsert) write_pending_rows();
-    // The cell's row is known (read or written earlier): updated by its rowid.
-    // The remembered cells are exact (see cells_), so a new cell is inserted.
-    std::int64_t rowid = cur.rowid;
-    if (cur.exists) {
-      update_cell_.bind_ref(1, *value).bind(2, version).bind(5, rowid);
-      update_cell_.run_keeping_bindings();
-      if (db_.changes() != 1) throw std::runtime_error("cell row " + std::to_string(rowid) + " is gone");
-    } else {
-      insert_cell_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind_ref(4, op.cell.column).bind_ref(5, *value)
-          .bind(6, version).bind(7, device.row_id).bind(8, device.user_id);
-      insert_cell_.run();
-      rowid = db_.last_insert_rowid();
-    }
+    const std::int64_t rowid = cur.exists ? cur.rowid : take_next_cell_id();
+    pending_.push_back(
+        {new_version, rowid, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, op.recorded_at});
+    if (pending_.size() == kRowsPerStatement) write_pending();
     cur.exists = true;  // the remembered cell follows the write
     cur.value = *value;
     cur.version = version;
@@ -480,15 +514,15 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       // Close the cell's open conflicts; the feed tells every party.
       resolve_conflicts_.bind(1, version).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column);
       resolve_conflicts_.run();
-      write_pending_rows();
+      write_pending();
       insert_change_.bind(1, 2).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
           .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
           .bind(11, now).bind(12, version);
       insert_change_.run();
-      forget_next_version();
+      forget_next_ids();
     }
   }
-  write_pending_rows();
+  write_pending();
   for (const auto& run : new_runs)
     insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);

@@ -65,23 +65,27 @@ class Ingestor {
   // stays valid until the next call (the caller updates it after a write).
   Current& current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                        const std::string& col);
-  // Accepted ops' log rows wait in pending_rows_ and are written kRowsPerInsert
-  // to a statement (one INSERT per row cost a fifth of the ingest time in
-  // SQLite's per-statement work). Their versions are given here, counting on
-  // from the log's end, so every other write to `changes` must come after
-  // write_pending_rows() and is followed by forget_next_version().
-  struct PendingRow {
-    std::int64_t version, class_id, subject_id, student_id;
+  // An accepted op's writes (its log row and its cell) wait in pending_ and
+  // are written kRowsPerStatement to a statement: one INSERT and one UPDATE
+  // per op spent a third of the ingest time in SQLite's per-statement work.
+  // Their versions and new cells' ids are given here, counting on from the
+  // tables' ends, so any other write to `changes` or `cells` must come after
+  // write_pending() and be followed by forget_next_ids().
+  struct PendingWrite {
+    std::int64_t version, cell_id, class_id, subject_id, student_id;
     const std::string* col;  // the op's, alive for the whole push
     std::string value;
     std::uint64_t seq;
     std::int64_t recorded_at;
   };
-  static constexpr int kRowsPerInsert = 32;
+  static constexpr int kRowsPerStatement = 32;
   std::int64_t take_next_version();
-  void write_pending_rows();
-  void forget_next_version() { next_version_ = 0; }
-  sqlite::Stmt& insert_rows(int n);  // the statement for n rows, prepared on first use
+  std::int64_t take_next_cell_id();
+  void write_pending();
+  void forget_next_ids() { next_version_ = next_cell_id_ = 0; }
+  // The statements for n rows, prepared on first use.
+  sqlite::Stmt& insert_changes(int n);
+  sqlite::Stmt& upsert_cells(int n);
   protocol::OpOutcome replayed_outcome(const DeviceContext& device, const protocol::Op& op, bool& accepted,
                                        std::uint64_t& version);
 
@@ -90,13 +94,12 @@ class Ingestor {
   const Clock& clock_;
   sqlite::Stmt select_cell_;
   sqlite::Stmt insert_change_;
-  std::vector<std::unique_ptr<sqlite::Stmt>> insert_rows_;  // [n]: n kind-0 rows; device, user, time bound per push
-  std::vector<PendingRow> pending_rows_;
-  std::int64_t next_version_ = 0;  // 0 = read it from the log
-  sqlite::Stmt select_next_version_;
+  // [n]: for n rows; ?1 device, ?2 user (?3 time) are the push's.
+  std::vector<std::unique_ptr<sqlite::Stmt>> insert_changes_, upsert_cells_;
+  std::vector<PendingWrite> pending_;
+  std::int64_t next_version_ = 0, next_cell_id_ = 0;  // 0 = read from the table
+  sqlite::Stmt select_next_version_, select_next_cell_id_;
   std::int64_t push_device_ = 0, push_user_ = 0, push_now_ = 0;
-  sqlite::Stmt insert_cell_;
-  sqlite::Stmt update_cell_;
   sqlite::Stmt insert_outcome_;
   sqlite::Stmt select_outcome_;
   sqlite::Stmt select_run_;
