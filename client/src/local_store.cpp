@@ -314,24 +314,30 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
 
 std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes) {
   std::vector<Op> ops;
+  ops.reserve(std::min<std::size_t>(max_ops, 4096));
   auto cached = db_->cached("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, "
                             "kind, note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
   auto& s = *cached;
   s.bind(1, std::max(after_seq, acked_through())).bind(2, static_cast<std::int64_t>(max_ops));
   std::size_t bytes = 0;
   while (s.step()) {
-    Op op;
+    Op& op = ops.emplace_back();
     op.seq = static_cast<std::uint64_t>(s.int64(0));
-    op.cell = {s.text(1), s.text(2), s.text(3), s.text(4)};
-    op.value = s.text(5);
+    op.cell.class_name = s.view(1);
+    op.cell.subject = s.view(2);
+    op.cell.student_code = s.view(3);
+    op.cell.column = s.view(4);
+    op.value = s.view(5);
     op.base_version = static_cast<std::uint64_t>(s.int64(6));
     op.recorded_at = s.int64(7);
     op.kind = static_cast<protocol::OpKind>(s.int64(8));
-    op.note = s.text(9);
+    op.note = s.view(9);
     bytes += 32 + op.note.size() + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
              op.cell.column.size() + op.value.size();
-    if (!ops.empty() && bytes > max_bytes) break;
-    ops.push_back(std::move(op));
+    if (ops.size() > 1 && bytes > max_bytes) {
+      ops.pop_back();  // over the byte budget: it goes in the next batch
+      break;
+    }
   }
   return ops;
 }

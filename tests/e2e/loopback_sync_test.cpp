@@ -119,6 +119,31 @@ TEST_CASE("two devices edit offline, sync and converge, a concurrent edit is kep
   CHECK(b->status().pending == 0);
 }
 
+TEST_CASE("pending ops are cut into batches by count and by bytes, never empty, in seq order", "[client]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  for (int i = 1; i <= 9; ++i) record_ok(*a, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX1", "7");
+  const auto all = a->pending_ops(0, 100, 1 << 20);
+  REQUIRE(all.size() == 9);
+  const auto size_of = [](const protocol::Op& op) {
+    return 32 + op.note.size() + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
+           op.cell.column.size() + op.value.size();
+  };
+  // A budget of three ops and a half: three come back, the fourth starts the next batch.
+  const std::size_t budget = size_of(all[0]) * 7 / 2;
+  const auto first = a->pending_ops(0, 100, budget);
+  REQUIRE(first.size() == 3);
+  const auto next = a->pending_ops(first.back().seq, 100, budget);
+  REQUIRE(next.size() == 3);
+  CHECK(next.front().seq == all[3].seq);
+  CHECK(next.front().cell.student_code == "HS6A04");
+  CHECK(next.front().value == "7");
+  // One op over the budget still goes alone; the count limit holds too.
+  CHECK(a->pending_ops(0, 100, 1).size() == 1);
+  CHECK(a->pending_ops(0, 4, 1 << 20).size() == 4);
+  CHECK(a->pending_ops(all.back().seq, 100, 1 << 20).empty());
+}
+
 TEST_CASE("a push mixing accepted ops and a conflict gives every op its own version in the log", "[e2e]") {
   // Accepted ops' log rows are written many to a statement with versions
   // given in advance; the conflict's row in between must not take one of them.

@@ -55,6 +55,8 @@ class Stmt {
 
   std::int64_t int64(int col) const;
   std::string text(int col) const;
+  // The column's text without a copy: valid until the next step or reset.
+  std::string_view view(int col) const;
   bool is_null(int col) const;
 
  private:
