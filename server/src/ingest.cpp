@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
@@ -42,6 +43,35 @@ void append_json_string(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+// The usual audit row [seq,"CODE",version,"class","subject","student","col","value"]
+// in one append, when no text needs escaping and it is short; false otherwise
+// (the caller then writes it piece by piece).
+bool append_plain_audit_row(std::string& out, std::uint64_t seq, std::string_view code, std::uint64_t version,
+                            std::initializer_list<std::string_view> texts) {
+  char row[512];
+  char* p = row;
+  char* const end = row + sizeof row;
+  auto put = [&](std::string_view s) {
+    if (end - p < static_cast<std::ptrdiff_t>(s.size())) return false;
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    return true;
+  };
+  auto number = [&](std::uint64_t v) {
+    if (end - p < 24) return false;
+    p = std::to_chars(p, end, v).ptr;
+    return true;
+  };
+  if (!put(out.empty() ? "[" : ",[") || !number(seq) || !put(",\"") || !put(code) || !put("\",") || !number(version))
+    return false;
+  for (std::string_view t : texts) {
+    if (std::any_of(t.begin(), t.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; })) return false;
+    if (!put(",\"") || !put(t) || !put("\"")) return false;
+  }
+  if (!put("]")) return false;
+  out.append(row, p);
+  return true;
 }
 }  // namespace
 
@@ -268,10 +298,14 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   std::string audit_ops;
   audit_ops.reserve(push.ops.size() * 64);
   auto audit = [&](const Op& op, const OpOutcome* out, std::uint64_t version, const std::string& value) {
+    const std::string_view code = out ? protocol::to_string(out->code) : std::string_view("OK");
+    if (append_plain_audit_row(audit_ops, op.seq, code, version,
+                               {op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, value}))
+      return;
     audit_ops += audit_ops.empty() ? "[" : ",[";
     append_number(audit_ops, op.seq);
     audit_ops += ",\"";
-    audit_ops += out ? protocol::to_string(out->code) : std::string_view("OK");
+    audit_ops += code;
     audit_ops += "\",";
     append_number(audit_ops, version);
     for (const std::string* f : {&op.cell.class_name, &op.cell.subject, &op.cell.student_code, &op.cell.column, &value}) {

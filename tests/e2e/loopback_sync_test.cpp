@@ -455,15 +455,21 @@ TEST_CASE("a push's audit entry is valid JSON listing every op with its outcome"
   auto a = f.enroll("laptop", "gv.toan.1");
   record_ok(*a, "6A", "Toán", "HS6A01", "HK1.TX1", "8");
   record_ok(*a, "6A", "Toán", "HS6A02", "HK1.NX", "Cần cố gắng \"hơn\"\nnữa");
+  const std::string long_comment(600, 'a');  // longer than the one-append row
+  record_ok(*a, "6A", "Toán", "HS6A04", "HK1.NX", long_comment);
   auto& raw = a->db();
   raw.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
-              "VALUES(3, '6A', 'Toán', 'HS6A03', 'HK1.TX1', '11', 0, 0)").run();
+              "VALUES(4, '6A', 'Toán', 'HS6A03', 'HK1.TX1', '11', 0, 0)").run();
   f.sync(*a);
   auto db = f.server_db();
   auto q = db->prepare("SELECT detail FROM audit_log WHERE kind = 'push'");
   REQUIRE(q.step());
   auto detail = nlohmann::json::parse(q.text(0));
-  REQUIRE(detail["ops"].size() == 3);
+  REQUIRE(detail["ops"].size() == 4);
+  CHECK(detail["ops"][0] == nlohmann::json::parse(R"([1,"OK",)" +
+                                                   std::to_string(detail["ops"][0][2].get<std::uint64_t>()) +
+                                                   R"(,"6A","Toán","HS6A01","HK1.TX1","8"])"));
   CHECK(detail["ops"][1][7] == "Cần cố gắng \"hơn\"\nnữa");
-  CHECK(detail["ops"][2][1] == "INVALID_VALUE");
+  CHECK(detail["ops"][2][7] == long_comment);
+  CHECK(detail["ops"][3][1] == "INVALID_VALUE");
 }
