@@ -531,7 +531,12 @@ Result<std::uint64_t> LocalStore::decide_correction(std::uint64_t id, bool appro
 
 protocol::Cursor LocalStore::cursor() { return {meta("cursor_epoch"), std::stoull(meta("cursor_seq", "0"))}; }
 
-void LocalStore::set_last_sync(std::int64_t when) { set_meta("last_sync", std::to_string(when)); }
+void LocalStore::set_last_sync(std::int64_t when) {
+  // Relaxed: a time shown by `status`; losing it to a power cut loses nothing recorded.
+  sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+  set_meta("last_sync", std::to_string(when));
+  tx.commit();
+}
 
 StatusReport LocalStore::status() {
   StatusReport r;
