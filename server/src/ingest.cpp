@@ -109,6 +109,9 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
   insert_changes_.resize(kRowsPerStatement + 1);
   upsert_cells_.resize(kRowsPerStatement + 1);
   pending_.reserve(kRowsPerStatement);
+  // The full-size statements are long to compile: ready before the first push.
+  insert_changes(kRowsPerStatement);
+  upsert_cells(kRowsPerStatement);
 }
 
 namespace {
