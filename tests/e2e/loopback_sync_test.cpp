@@ -56,6 +56,26 @@ struct Fixture {
   std::unique_ptr<sqlite::Db> server_db() { return std::make_unique<sqlite::Db>(server::DataPaths{demo.dir}.db()); }
 };
 
+// A device's session spoken one message at a time (hello already sent), for
+// tests that look at single pushes and their acks.
+struct RawSession {
+  LoopbackTransport t;
+  RawSession(server::SyncService& service, LocalStore& store) : t(service) {
+    REQUIRE(t.connect().is_ok());
+    auto e = store.enrollment();
+    REQUIRE(e.has_value());
+    request(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token});
+  }
+  protocol::Message request(const protocol::Message& m) {
+    REQUIRE(t.send(protocol::encode(m)).is_ok());
+    auto bytes = t.receive(std::chrono::seconds(5));
+    REQUIRE(bytes.is_ok());
+    auto d = protocol::decode(*bytes);
+    REQUIRE(d.message.has_value());
+    return *d.message;
+  }
+};
+
 std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
   auto s = db.prepare(sql);
   REQUIRE(s.step());
@@ -161,19 +181,8 @@ TEST_CASE("a push mixing accepted ops and a conflict gives every op its own vers
   auto ops = b->pending_ops(0, 100, 1 << 20);
   REQUIRE(ops.size() == 46);
 
-  auto e = b->enrollment();
-  LoopbackTransport t(*f.service);
-  REQUIRE(t.connect().is_ok());
-  auto request = [&](const protocol::Message& m) {
-    REQUIRE(t.send(protocol::encode(m)).is_ok());
-    auto bytes = t.receive(std::chrono::seconds(5));
-    REQUIRE(bytes.is_ok());
-    auto d = protocol::decode(*bytes);
-    REQUIRE(d.message.has_value());
-    return *d.message;
-  };
-  request(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token});
-  auto reply = request(protocol::Push{1, ops});
+  RawSession session(*f.service, *b);
+  auto reply = session.request(protocol::Push{1, ops});
   REQUIRE(std::holds_alternative<protocol::Ack>(reply));
   const auto& ack = std::get<protocol::Ack>(reply);
   REQUIRE(ack.outcomes.size() == 1);
@@ -239,22 +248,11 @@ TEST_CASE("the same batch replayed changes nothing and returns the stored outcom
   ops.push_back({++seq, {"6A", "Toán", "HS6A01", "HK1.TX1"}, "11", 0, 0});
   ops.push_back({++seq, {"6A", "Toán", "HS6A02", "HK1.TX1"}, "9", 0, 0});  // after refusals: still applied
 
-  auto e = a->enrollment();
-  LoopbackTransport t(*f.service);
-  REQUIRE(t.connect().is_ok());
-  auto request = [&](const protocol::Message& m) {
-    REQUIRE(t.send(protocol::encode(m)).is_ok());
-    auto bytes = t.receive(std::chrono::seconds(5));
-    REQUIRE(bytes.is_ok());
-    auto d = protocol::decode(*bytes);
-    REQUIRE(d.message.has_value());
-    return *d.message;
-  };
-  request(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id, e->token});
-  auto first = std::get<protocol::Ack>(request(protocol::Push{1, ops}));
+  RawSession session(*f.service, *a);
+  auto first = std::get<protocol::Ack>(session.request(protocol::Push{1, ops}));
   auto db = f.server_db();
   const auto changes_before = scalar(*db, "SELECT COUNT(*) FROM changes");
-  auto again = std::get<protocol::Ack>(request(protocol::Push{2, ops}));
+  auto again = std::get<protocol::Ack>(session.request(protocol::Push{2, ops}));
 
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == changes_before);
   CHECK(again.accepted == first.accepted);
