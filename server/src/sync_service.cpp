@@ -37,6 +37,8 @@ struct SyncService::Peer {
 
 namespace {
 constexpr int kMaxQueuedPerPeer = 64;
+constexpr const char* kDiskFailed =
+    "máy chủ không ghi được dữ liệu xuống đĩa; dữ liệu chưa được nhận, hãy báo quản trị khởi động lại máy chủ rồi đồng bộ lại";
 }
 
 SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
@@ -131,6 +133,16 @@ void SyncService::run_worker() {
       batch.swap(queue_);
     }
     while (!batch.empty()) {
+      if (syncer_->failed()) {
+        // The disk refused the WAL: answer nothing from a store that may not
+        // be on it (a pull could show values a restart loses).
+        Job job = std::move(batch.front());
+        batch.pop_front();
+        const auto* push = std::get_if<Push>(&job.message);
+        send(*job.peer, Error{ErrorCode::kInternal, kDiskFailed, push ? push->batch_id : 0}, true);
+        --job.peer->queued;
+        continue;
+      }
       // Consecutive pushes from authenticated peers are committed together.
       std::deque<Job> group;
       while (!batch.empty() && group.size() < tuning::kGroupCommitMaxPushes &&
@@ -319,7 +331,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
   syncer_->after_commit([this, replies = std::move(replies), peers = std::move(peers)](bool durable) mutable {
     for (auto& r : replies) {
       if (auto* ack = std::get_if<Ack>(&r.message); ack && !durable) {
-        r.message = Error{ErrorCode::kInternal, "lỗi máy chủ khi ghi dữ liệu xuống đĩa, hãy thử lại sau", ack->batch_id};
+        r.message = Error{ErrorCode::kInternal, kDiskFailed, ack->batch_id};
         r.close_after = true;
       }
       send(*r.peer, r.message, r.close_after);

@@ -52,6 +52,11 @@ void WalSyncer::wait_durable() {
   done_cv_.wait(lock, [&] { return released_total_ >= target; });
 }
 
+bool WalSyncer::failed() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
+}
+
 std::uint64_t WalSyncer::flushes() const {
   std::lock_guard lock(mutex_);
   return flushes_;
@@ -93,7 +98,17 @@ void WalSyncer::run() {
       batch.swap(queued_);
     }
     // One flush covers every commit queued before it started.
-    const bool durable = flush_();
+    bool durable = false;
+    if (!failed()) {
+      durable = flush_();
+      std::lock_guard lock(mutex_);
+      ++flushes_;
+      if (!durable) {
+        spdlog::critical("the WAL could not be written to the disk: no sync is acknowledged until sodiem-server "
+                         "is restarted (check the disk; clients send again what was not acknowledged)");
+        failed_ = true;
+      }
+    }
     for (auto& release : batch) {
       try {
         release(durable);
@@ -103,7 +118,6 @@ void WalSyncer::run() {
     }
     {
       std::lock_guard lock(mutex_);
-      ++flushes_;
       released_total_ += batch.size();
     }
     batch.clear();

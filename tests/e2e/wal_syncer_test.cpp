@@ -82,9 +82,21 @@ TEST_CASE("the WAL syncer releases commits in order, only after a flush that cov
       released.emplace_back(4, durable);
     });
     syncer.wait_durable();
+    CHECK(syncer.failed());
+    // The disk may have dropped what it could not write: nothing is durable
+    // again until a restart, even if a later flush would succeed.
+    gate.set(true, true);
+    const auto flushes = gate.flushes();
+    syncer.after_commit([&](bool durable) {
+      std::lock_guard lock(m);
+      released.emplace_back(5, durable);
+    });
+    syncer.wait_durable();
+    CHECK(gate.flushes() == flushes);
     std::lock_guard lock(m);
-    REQUIRE(released.size() == 4);
+    REQUIRE(released.size() == 5);
     CHECK(released[3] == std::make_pair(4, false));
+    CHECK(released[4] == std::make_pair(5, false));
   }
   CHECK(gate.flushes() >= 2);
 }
@@ -106,14 +118,15 @@ TEST_CASE("the WAL syncer flushes the real WAL file and refuses a database witho
 
 TEST_CASE("no ack leaves the server before the WAL flush, none after a failed one, and the resend counts once",
           "[e2e][durability]") {
+  // The server is restarted after the failed flush, as its error asks.
   testing::TempDir tmp;
   auto demo = testing::make_demo_server(tmp / "server");
   const std::string db_path = server::DataPaths{demo.dir}.db();
   Gate gate;
-  server::SyncService service(db_path, SystemClock::instance(), [&] { return gate.pass(); });
+  auto service = std::make_unique<server::SyncService>(db_path, SystemClock::instance(), [&] { return gate.pass(); });
   client::LocalStore store(tmp / "laptop");
   {
-    testing::LoopbackTransport t(service);
+    testing::LoopbackTransport t(*service);
     REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.toan.1",
                            demo.password_of("gv.toan.1"), "laptop")
                 .is_ok());
@@ -131,7 +144,7 @@ TEST_CASE("no ack leaves the server before the WAL flush, none after a failed on
   };
   const auto changes_before = changes();
 
-  testing::LoopbackTransport t(service);
+  testing::LoopbackTransport t(*service);
   REQUIRE(t.connect().is_ok());
   auto receive = [&] {
     auto bytes = t.receive(5s);
@@ -166,10 +179,27 @@ TEST_CASE("no ack leaves the server before the WAL flush, none after a failed on
   CHECK(std::get<protocol::Error>(failed).batch_id == 2);
   CHECK(std::get<protocol::Error>(failed).code == ErrorCode::kInternal);
   CHECK_FALSE(t.receive(1s).is_ok());
-
-  // The disk is back: the client sends everything it has no ack for; each op counts once.
+  // Until a restart, every request gets that error: nothing is served from
+  // a store that may not be on the disk.
   gate.set(true, true);
-  client::SyncEngine engine(store, [&] { return std::make_unique<testing::LoopbackTransport>(service); });
+  {
+    testing::LoopbackTransport again(*service);
+    REQUIRE(again.connect().is_ok());
+    REQUIRE(again.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
+                                                        e->device_id, e->token}))
+                .is_ok());
+    auto bytes = again.receive(5s);
+    REQUIRE(bytes.is_ok());
+    auto d = protocol::decode(*bytes);
+    REQUIRE(d.message.has_value());
+    REQUIRE(std::holds_alternative<protocol::Error>(*d.message));
+    CHECK_THAT(std::get<protocol::Error>(*d.message).message, Catch::Contains("khởi động lại"));
+  }
+
+  // Restarted, the disk back: the client sends everything it has no ack for; each op counts once.
+  service.reset();
+  service = std::make_unique<server::SyncService>(db_path, SystemClock::instance(), [&] { return gate.pass(); });
+  client::SyncEngine engine(store, [&] { return std::make_unique<testing::LoopbackTransport>(*service); });
   auto r = engine.sync();
   REQUIRE(r.is_ok());
   CHECK(r->rejected == 0);

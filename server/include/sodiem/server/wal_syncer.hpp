@@ -6,7 +6,10 @@
 // Replies are released only after the fdatasync that covers their commit
 // returned, in commit order; so every ack still follows a durable commit.
 // Anything that could show committed data to someone else (a pull, a
-// welcome) must call wait_durable() first.
+// welcome) must call wait_durable() first. After a failed flush nothing is
+// released as durable again until the server restarts: the kernel may have
+// dropped the WAL pages it could not write, so a later flush that succeeds
+// proves nothing (SQLite's recovery stops at the first missing frame).
 // Owned by SyncService: after_commit / wait_durable are called by its worker.
 #pragma once
 #include <condition_variable>
@@ -41,6 +44,8 @@ class WalSyncer {
   void wait_durable();
   // fdatasync calls made so far (one may cover several commits).
   std::uint64_t flushes() const;
+  // A flush has failed: every commit since is released as not durable.
+  bool failed() const;
 
  private:
   void run();
@@ -54,7 +59,7 @@ class WalSyncer {
   std::condition_variable cv_, done_cv_;
   std::deque<Release> queued_;
   std::uint64_t queued_total_ = 0, released_total_ = 0, flushes_ = 0;
-  bool stopping_ = false;
+  bool stopping_ = false, failed_ = false;
   std::thread thread_;
 };
 
