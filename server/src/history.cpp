@@ -55,6 +55,11 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
       e.outcome = "OK";
       e.reason = s.text(8);
       current = e.new_value;
+    } else if (s.int64(1) == 2) {
+      // The marker a resolution leaves after its own version (listed just above).
+      e.outcome = "RESOLVED";
+      e.old_value = e.new_value;
+      e.reason = "các giá trị xung đột của ô đã được xử lý; phiên bản " + std::to_string(s.int64(7)) + " là giá trị hiện hành";
     } else {
       e.outcome = "CONFLICT";
       e.reason = "giá trị đồng thời, giữ lại như xung đột; phiên bản " + std::to_string(s.int64(7)) + " vẫn hiện hành";

@@ -11,6 +11,7 @@
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/corrections.hpp"
+#include "sodiem/server/history.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "test_school.hpp"
@@ -439,6 +440,12 @@ TEST_CASE("a conflict is listed to both authors and resolved with a new version 
   auto db = f.server_db();
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 1 AND resolved_by_version IS NULL") == 0);
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes WHERE kind = 2") == 1);
+  // The cell's history: 9, then 6 kept aside as a conflict, then 7.5 that resolved it.
+  auto history = server::cell_history(*db, "6A", "Toán", "HS6A04", "HK1.GK");
+  REQUIRE(history.is_ok());
+  std::string story;
+  for (const auto& e : *history) story += e.outcome + ":" + e.old_value + ">" + e.new_value + ";";
+  CHECK(story == "OK:>9;CONFLICT:9>6;OK:9>7.5;RESOLVED:7.5>7.5;");
   // A second resolution of the same (now closed) conflict is refused by the server.
   auto& raw = b->db();
   raw.prepare("INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, "
