@@ -139,9 +139,9 @@ sqlite::Stmt& Ingestor::insert_changes(int n) {
   auto& stmt = insert_changes_[n];
   if (!stmt)
     stmt = std::make_unique<sqlite::Stmt>(db_.prepare(
-        "INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+        "INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
         "recorded_at, received_at, current_version) VALUES" +
-        values_rows(n, 4, {1, 0, 1, 1, 1, 1, 1, -1, 1, -2, 1, -3, 0})));
+        values_rows(n, 4, {0, 1, 1, 1, 1, 1, -1, 1, -2, 1, -3, 0})));
   return *stmt;
 }
 
@@ -181,11 +181,17 @@ void Ingestor::write_pending() {
     log.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
     for (int i = 0; i < n; ++i) {
       const PendingWrite& w = pending_[at + i];
-      const int p = 4 + 8 * i;
-      log.bind(p, w.version).bind(p + 1, w.class_id).bind(p + 2, w.subject_id).bind(p + 3, w.student_id)
-          .bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value).bind(p + 6, w.seq).bind(p + 7, w.recorded_at);
+      const int p = 4 + 7 * i;
+      log.bind(p, w.class_id).bind(p + 1, w.subject_id).bind(p + 2, w.student_id).bind_ref(p + 3, *w.col)
+          .bind_ref(p + 4, w.value).bind(p + 5, w.seq).bind(p + 6, w.recorded_at);
     }
     log.run_keeping_bindings();
+    // SQLite numbers the rows as we did (the log's end + 1, in order: nothing
+    // else writes to it meanwhile), and appends faster than when told the
+    // rowid; a mismatch would break the acks, so it fails the push instead.
+    if (db_.last_insert_rowid() != pending_[at + n - 1].version)
+      throw std::runtime_error("log versions out of step: " + std::to_string(db_.last_insert_rowid()) + " ≠ " +
+                               std::to_string(pending_[at + n - 1].version));
     // In op order, so a cell written twice ends with its last value.
     sqlite::Stmt& cells = upsert_cells(n);
     cells.bind(1, push_device_).bind(2, push_user_);

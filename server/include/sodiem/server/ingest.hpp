@@ -68,9 +68,10 @@ class Ingestor {
   // An accepted op's writes (its log row and its cell) wait in pending_ and
   // are written kRowsPerStatement to a statement: one INSERT and one UPDATE
   // per op spent a third of the ingest time in SQLite's per-statement work.
-  // Their versions and new cells' ids are given here, counting on from the
-  // tables' ends, so any other write to `changes` or `cells` must come after
-  // write_pending() and be followed by forget_next_ids().
+  // Their versions (which SQLite then assigns alike, checked) and new cells'
+  // ids are counted on from the tables' ends, so any other write to
+  // `changes` or `cells` must come after write_pending() and be followed by
+  // forget_next_ids().
   struct PendingWrite {
     std::int64_t version, cell_id, class_id, subject_id, student_id;
     const std::string* col;  // the op's, alive for the whole push
