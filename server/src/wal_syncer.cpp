@@ -32,8 +32,9 @@ WalSyncer::~WalSyncer() {
   }
   cv_.notify_all();
   thread_.join();
-  // Only after SQLite's own descriptors: closing ours drops no lock of theirs
-  // (SQLite locks the database and -shm files, never the WAL).
+  // SQLite may still have the WAL open: closing our descriptor drops none of
+  // its locks (POSIX drops a process's locks on a file at any close, but
+  // SQLite locks the database and -shm files, never the WAL).
   if (fd_ >= 0) ::close(fd_);
 }
 
