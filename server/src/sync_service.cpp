@@ -29,6 +29,7 @@ struct SyncService::Peer {
   std::atomic<int> queued{0};
   std::atomic<bool> closed{false};
   // Worker-thread only:
+  bool closing = false;         // a reply that closes is on its way: ignore the rest
   std::int64_t device_row = 0;  // 0 = not authenticated
   std::string device_public_id;
   std::int64_t user_id = 0;
@@ -103,6 +104,15 @@ void SyncService::send(Peer& peer, const Message& m, bool close_after) {
   peer.sender(encode(m), close_after);
 }
 
+void SyncService::reply(const std::shared_ptr<Peer>& peer, Message m, bool close_after) {
+  if (close_after) peer->closing = true;
+  if (syncer_->all_released()) return send(*peer, m, close_after);
+  syncer_->after_commit([this, peer, m = std::move(m), close_after](bool durable) {
+    if (durable) send(*peer, m, close_after);
+    else send(*peer, Error{ErrorCode::kInternal, kDiskFailed, 0}, true);
+  });
+}
+
 namespace {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -156,14 +166,11 @@ void SyncService::run_worker() {
       }
       Job job = std::move(batch.front());
       batch.pop_front();
-      // Whatever it answers (a pull, a welcome's high-water mark) may show
-      // what the last groups committed: only once that is on the disk.
-      syncer_->wait_durable();
       try {
         handle(job);
       } catch (const std::exception& e) {
         spdlog::error("request failed: {}", e.what());
-        send(*job.peer, Error{ErrorCode::kInternal, "lỗi máy chủ, hãy thử lại sau", 0}, true);
+        reply(job.peer, Error{ErrorCode::kInternal, "lỗi máy chủ, hãy thử lại sau", 0}, true);
       }
       --job.peer->queued;
     }
@@ -172,9 +179,9 @@ void SyncService::run_worker() {
 
 void SyncService::handle(Job& job) {
   Peer& peer = *job.peer;
-  if (peer.closed) return;
+  if (peer.closed || peer.closing) return;
   if (job.close_after) {
-    send(peer, job.message, true);
+    reply(job.peer, job.message, true);
     return;
   }
   auto welcome = [&](const DeviceContext& device, const std::string& token) {
@@ -190,7 +197,7 @@ void SyncService::handle(Job& job) {
     w.device_high_seq = device.high_seq;
     w.username = directory_->username_of(device.user_id);
     w.roster_version = directory_->version();
-    send(peer, w);
+    reply(job.peer, w);
   };
   if (std::holds_alternative<Hello>(job.message) || std::holds_alternative<Login>(job.message)) {
     // A roster import by another process bumps roster_version: reload.
@@ -198,7 +205,7 @@ void SyncService::handle(Job& job) {
   }
   if (auto* hello = std::get_if<Hello>(&job.message)) {
     auto device = accounts_->authenticate(hello->device_id, hello->token);
-    if (!device) return send(peer, Error{device.status().code(), device.status().message(), 0}, true);
+    if (!device) return reply(job.peer, Error{device.status().code(), device.status().message(), 0}, true);
     // Another connection of the same device may have advanced it meanwhile.
     if (auto it = high_seq_.find(device->row_id); it != high_seq_.end())
       device->high_seq = std::max(device->high_seq, it->second);
@@ -216,20 +223,20 @@ void SyncService::handle(Job& job) {
                                        {"why", enrollment ? std::string() : enrollment.status().message()}}
                             .dump()});
     tx.commit();
-    if (!enrollment) return send(peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
+    if (!enrollment) return reply(job.peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
     spdlog::info("device {} enrolled for {}", enrollment->device.public_id, login->username);
     return welcome(enrollment->device, enrollment->token);
   }
   if (peer.device_row == 0)
-    return send(peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", 0}, true);
+    return reply(job.peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", 0}, true);
   const UserAccess* user = directory_->user(peer.user_id);
-  if (!user) return send(peer, Error{ErrorCode::kUnauthenticated, "unknown user", 0}, true);
+  if (!user) return reply(job.peer, Error{ErrorCode::kUnauthenticated, "unknown user", 0}, true);
 
   if (auto* pull = std::get_if<Pull>(&job.message)) {
     DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
-    return send(peer, pull_->pull(device, *pull));
+    return reply(job.peer, pull_->pull(device, *pull));
   }
-  if (std::holds_alternative<RosterRequest>(job.message)) return send(peer, directory_->roster_for(*user));
+  if (std::holds_alternative<RosterRequest>(job.message)) return reply(job.peer, directory_->roster_for(*user));
   if (auto* change = std::get_if<PasswordChange>(&job.message)) {
     sqlite::Transaction tx(*db_);
     const Status st = accounts_->change_password(peer.user_id, change->current_password, change->new_password);
@@ -237,14 +244,14 @@ void SyncService::handle(Job& job) {
                         st ? "password_changed" : "password_change_failed",
                         st ? "{}" : nlohmann::json{{"why", st.message()}}.dump()});
     tx.commit();
-    if (!st) return send(peer, Error{st.code(), st.message(), 0});
-    return send(peer, PasswordChanged{});
+    if (!st) return reply(job.peer, Error{st.code(), st.message(), 0});
+    return reply(job.peer, PasswordChanged{});
   }
   if (std::holds_alternative<CorrectionsRequest>(job.message)) {
     CorrectionList list;
     const bool leadership = user->has_role("HT") || user->has_role("PHT");
     for (const auto& c : corrections_visible_to(*db_, user->username, leadership)) list.items.push_back(c);
-    return send(peer, list);
+    return reply(job.peer, list);
   }
   if (auto* req = std::get_if<HistoryRequest>(&job.message)) {
     History h;
@@ -253,16 +260,16 @@ void SyncService::handle(Job& job) {
     const std::int64_t subject_id = req->cell.subject == kHomeroomSubject ? kHomeroomSubjectId : subj ? subj->id : -1;
     if (!cls || subject_id < 0 || !user->may_read(cls->id, subject_id)) {
       h.error = "Không có ô này, hoặc tài khoản " + user->username + " không được xem ô này";
-      return send(peer, h);
+      return reply(job.peer, h);
     }
     auto events = cell_history(*db_, req->cell.class_name, req->cell.subject, req->cell.student_code, req->cell.column);
     if (!events) h.error = events.status().message();
     else
       for (const auto& e : *events)
         h.entries.push_back({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason});
-    return send(peer, h);
+    return reply(job.peer, h);
   }
-  send(peer, Error{ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(job.message)) + "'", 0},
+  reply(job.peer, Error{ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(job.message)) + "'", 0},
        true);
 }
 
@@ -283,7 +290,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
       Peer& peer = *job.peer;
       auto& push = std::get<Push>(job.message);
       ops += push.ops.size();
-      if (peer.closed) continue;
+      if (peer.closed || peer.closing) continue;
       if (peer.device_row == 0) {
         replies.push_back({&peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", push.batch_id}, true});
         continue;

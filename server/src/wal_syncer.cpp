@@ -53,6 +53,11 @@ void WalSyncer::wait_durable() {
   done_cv_.wait(lock, [&] { return released_total_ >= target; });
 }
 
+bool WalSyncer::all_released() const {
+  std::lock_guard lock(mutex_);
+  return released_total_ == queued_total_;
+}
+
 bool WalSyncer::failed() const {
   std::lock_guard lock(mutex_);
   return failed_;

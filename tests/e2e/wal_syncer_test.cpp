@@ -116,7 +116,7 @@ TEST_CASE("the WAL syncer flushes the real WAL file and refuses a database witho
   CHECK(syncer.flushes() == 1);
 }
 
-TEST_CASE("no ack leaves the server before the WAL flush, none after a failed one, and the resend counts once",
+TEST_CASE("no ack or pull answer leaves before the WAL flush, none after a failed one, and the resend counts once",
           "[e2e][durability]") {
   // The server is restarted after the failed flush, as its error asks.
   testing::TempDir tmp;
@@ -124,11 +124,11 @@ TEST_CASE("no ack leaves the server before the WAL flush, none after a failed on
   const std::string db_path = server::DataPaths{demo.dir}.db();
   Gate gate;
   auto service = std::make_unique<server::SyncService>(db_path, SystemClock::instance(), [&] { return gate.pass(); });
-  client::LocalStore store(tmp / "laptop");
-  {
+  client::LocalStore store(tmp / "laptop"), other(tmp / "home-pc");
+  for (auto* s : {&store, &other}) {
     testing::LoopbackTransport t(*service);
-    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.toan.1",
-                           demo.password_of("gv.toan.1"), "laptop")
+    REQUIRE(client::enroll(*s, t, {"wss://loopback", demo.fingerprint}, "gv.toan.1",
+                           demo.password_of("gv.toan.1"), s == &store ? "laptop" : "home-pc")
                 .is_ok());
   }
   for (int i = 1; i <= 8; ++i)
@@ -146,13 +146,14 @@ TEST_CASE("no ack leaves the server before the WAL flush, none after a failed on
 
   testing::LoopbackTransport t(*service);
   REQUIRE(t.connect().is_ok());
-  auto receive = [&] {
-    auto bytes = t.receive(5s);
+  auto receive_on = [](testing::LoopbackTransport& from) {
+    auto bytes = from.receive(5s);
     REQUIRE(bytes.is_ok());
     auto d = protocol::decode(*bytes);
     REQUIRE(d.message.has_value());
     return *d.message;
   };
+  auto receive = [&] { return receive_on(t); };
   REQUIRE(t.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id,
                                                   e->token}))
               .is_ok());
@@ -164,12 +165,31 @@ TEST_CASE("no ack leaves the server before the WAL flush, none after a failed on
   auto reply = std::async(std::launch::async, receive);
   for (int i = 0; i < 200 && changes() < changes_before + 5; ++i) std::this_thread::sleep_for(10ms);
   CHECK(changes() == changes_before + 5);
+  // Another device asking meanwhile is not shown those values (nor welcomed) before the flush.
+  testing::LoopbackTransport t2(service.operator*());
+  REQUIRE(t2.connect().is_ok());
+  const auto e2 = other.enrollment();
+  REQUIRE(t2.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
+                                                   e2->device_id, e2->token}))
+              .is_ok());
+  REQUIRE(t2.send(protocol::encode(protocol::Pull{{}, 1000})).is_ok());
+  auto other_reply = std::async(std::launch::async, [&] { return receive_on(t2); });
   CHECK(reply.wait_for(300ms) == std::future_status::timeout);
+  CHECK(other_reply.wait_for(0ms) == std::future_status::timeout);
   gate.set(true);
   REQUIRE(reply.wait_for(5s) == std::future_status::ready);
   auto first = reply.get();
   REQUIRE(std::holds_alternative<protocol::Ack>(first));
   CHECK(std::get<protocol::Ack>(first).accepted.at(0).count == 5);
+  REQUIRE(other_reply.wait_for(5s) == std::future_status::ready);
+  CHECK(std::holds_alternative<protocol::Welcome>(other_reply.get()));
+  auto pulled = receive_on(t2);
+  REQUIRE(std::holds_alternative<protocol::Changes>(pulled));
+  int pushed_values = 0;
+  for (const auto& c : std::get<protocol::Changes>(pulled).changes)
+    for (auto it = ops.begin(); it != ops.begin() + 5; ++it)
+      if (c.cell == it->cell && c.value == it->value) ++pushed_values;
+  CHECK(pushed_values == 5);
 
   // A failed flush: an error instead of the ack, and the connection closes.
   gate.set(true, false);

@@ -65,6 +65,10 @@ class SyncService {
   void handle(Job& job);
   void apply_pushes(std::deque<Job>& group);
   void send(Peer& peer, const protocol::Message& m, bool close_after = false);
+  // The answer to a request other than a push. It may show what the last
+  // groups committed (a pull's changes, a welcome's high-water mark), so it
+  // leaves with their acks, after the WAL flush; at once if all is flushed.
+  void reply(const std::shared_ptr<Peer>& peer, protocol::Message m, bool close_after = false);
 
   const Clock& clock_;
   std::unique_ptr<sqlite::Db> db_;

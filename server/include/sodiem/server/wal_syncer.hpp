@@ -6,7 +6,7 @@
 // Replies are released only after the fdatasync that covers their commit
 // returned, in commit order; so every ack still follows a durable commit.
 // Anything that could show committed data to someone else (a pull, a
-// welcome) must call wait_durable() first. After a failed flush nothing is
+// welcome) must go out through after_commit() too, or after wait_durable(). After a failed flush nothing is
 // released as durable again until the server restarts: the kernel may have
 // dropped the WAL pages it could not write, so a later flush that succeeds
 // proves nothing (SQLite's recovery stops at the first missing frame).
@@ -42,6 +42,8 @@ class WalSyncer {
   void after_commit(Release release);
   // Returns once every commit queued so far is durable and released.
   void wait_durable();
+  // Every commit queued so far is released (nothing waits for a flush).
+  bool all_released() const;
   // fdatasync calls made so far (one may cover several commits).
   std::uint64_t flushes() const;
   // A flush has failed: every commit since is released as not durable.
