@@ -156,23 +156,18 @@ sqlite::Stmt& Ingestor::upsert_cells(int n) {
   return *stmt;
 }
 
-std::int64_t Ingestor::take_next_version() {
-  if (next_version_ == 0) {
-    select_next_version_.step();
-    next_version_ = select_next_version_.int64(0);
-    select_next_version_.reset();
+namespace {
+// The next number of a counter kept in memory (0 = not known: `select_next`
+// reads it from its table), counted on.
+std::int64_t take_next(std::int64_t& next, sqlite::Stmt& select_next) {
+  if (next == 0) {
+    select_next.step();
+    next = select_next.int64(0);
+    select_next.reset();
   }
-  return next_version_++;
+  return next++;
 }
-
-std::int64_t Ingestor::take_next_cell_id() {
-  if (next_cell_id_ == 0) {
-    select_next_cell_id_.step();
-    next_cell_id_ = select_next_cell_id_.int64(0);
-    select_next_cell_id_.reset();
-  }
-  return next_cell_id_++;
-}
+}  // namespace
 
 void Ingestor::write_pending() {
   for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
@@ -539,9 +534,9 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     // The hot path: the log row and the cell wait for the next multi-row
     // statements. The remembered cells are exact (see cells_): a cell known
     // to exist keeps its id, a new one gets the next.
-    const std::int64_t new_version = take_next_version();
+    const std::int64_t new_version = take_next(next_version_, select_next_version_);
     const auto version = static_cast<std::uint64_t>(new_version);
-    const std::int64_t rowid = cur.exists ? cur.rowid : take_next_cell_id();
+    const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
     pending_.push_back(
         {new_version, rowid, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, op.recorded_at});
     if (pending_.size() == kRowsPerStatement) write_pending();

@@ -80,8 +80,6 @@ class Ingestor {
     std::int64_t recorded_at;
   };
   static constexpr int kRowsPerStatement = 32;
-  std::int64_t take_next_version();
-  std::int64_t take_next_cell_id();
   void write_pending();
   void forget_next_ids() { next_version_ = next_cell_id_ = 0; }
   // The statements for n rows, prepared on first use.
