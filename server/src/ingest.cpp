@@ -17,6 +17,11 @@ namespace {
 // About a school's cells for a term; beyond it the memory is started afresh.
 constexpr std::size_t kMaxRememberedCells = 200'000;
 
+// Whether `s` has a character a JSON string literal must escape.
+bool needs_json_escape(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; });
+}
+
 void append_number(std::string& out, std::uint64_t v) {
   char buf[24];
   out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
@@ -25,7 +30,7 @@ void append_number(std::string& out, std::uint64_t v) {
 // Appends `s` as a JSON string literal.
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  if (std::none_of(s.begin(), s.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; })) {
+  if (!needs_json_escape(s)) {
     out.append(s);  // the usual case: nothing to escape
     out += '"';
     return;
@@ -66,7 +71,7 @@ bool append_plain_audit_row(std::string& out, std::uint64_t seq, std::string_vie
   if (!put(out.empty() ? "[" : ",[") || !number(seq) || !put(",\"") || !put(code) || !put("\",") || !number(version))
     return false;
   for (std::string_view t : texts) {
-    if (std::any_of(t.begin(), t.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; })) return false;
+    if (needs_json_escape(t)) return false;
     if (!put(",\"") || !put(t) || !put("\"")) return false;
   }
   if (!put("]")) return false;
