@@ -62,10 +62,7 @@ void Stmt::reset() {
 }
 
 std::int64_t Stmt::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-std::string Stmt::text(int col) const {
-  auto p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string();
-}
+std::string Stmt::text(int col) const { return std::string(view(col)); }
 std::string_view Stmt::view(int col) const {
   auto p = sqlite3_column_text(stmt_, col);
   return p ? std::string_view(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col)) : std::string_view();
