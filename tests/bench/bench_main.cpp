@@ -20,6 +20,9 @@
 #include "process.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/directory.hpp"
+#include "sodiem/server/ingest.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
 
@@ -346,6 +349,78 @@ json run_local() {
   return out;
 }
 
+// The DB worker's part of ingest_1 alone, in this process on one thread: the
+// same 20,000 ops in pushes of 500, five pushes per commit (relaxed, as the
+// worker commits before its off-thread flush), into a fresh copy of the demo
+// school each run. No network, no client: a steadier figure for comparing
+// changes to the ingest path. Reports the fastest and the median run.
+json run_ingest_core(int runs) {
+  TempDir tmp;
+  make_demo_server(tmp / "template");
+  const server::DataPaths paths{tmp / "template"};
+  std::int64_t user_id = 0;
+  std::vector<std::pair<std::string, std::string>> assigned;
+  {
+    auto db = server::open_server_db(paths.db());
+    auto u = db->prepare("SELECT id FROM users WHERE username = 'gv.toan.1'");
+    if (!u.step()) throw std::runtime_error("ingest_core: no gv.toan.1 in the demo school");
+    user_id = u.int64(0);
+    auto a = db->prepare("SELECT c.name, s.name FROM teaching_assignments t JOIN classes c ON c.id = t.class_id "
+                         "JOIN subjects s ON s.id = t.subject_id WHERE t.user_id = ? ORDER BY c.name");
+    a.bind(1, user_id);
+    while (a.step()) assigned.emplace_back(a.text(0), a.text(1));
+    db->exec("INSERT INTO devices(public_id, user_id, name, token_hash, created_at, last_seen_at) "
+             "VALUES('bench-device', " + std::to_string(user_id) + ", 'bench', '', 0, 0)");
+  }
+  if (assigned.empty()) throw std::runtime_error("ingest_core: gv.toan.1 teaches nothing");
+  const int n = 20000, per_push = 500, pushes_per_commit = 5;
+  const std::int64_t now = SystemClock::instance().now_unix_seconds();
+  std::vector<protocol::Push> pushes;
+  for (int i = 0; i < n; ++i) {
+    if (i % per_push == 0) pushes.push_back({static_cast<std::uint64_t>(pushes.size() + 1), {}});
+    const auto& [cls, subj] = assigned[(i / (40 * 12)) % assigned.size()];
+    char code[16];
+    std::snprintf(code, sizeof code, "HS%s%02d", cls.c_str(), 1 + (i / 12) % 40);
+    protocol::Op op;
+    op.seq = static_cast<std::uint64_t>(i + 1);
+    op.cell = {cls, subj, code, kCols[i % 12]};
+    op.value = mark_for(i + i / 1920);
+    op.recorded_at = now - n + i;
+    pushes.back().ops.push_back(std::move(op));
+  }
+  std::vector<double> seconds;
+  for (int r = 0; r < runs; ++r) {
+    const std::string path = tmp / ("run" + std::to_string(r) + ".db");
+    std::filesystem::copy_file(paths.db(), path);
+    auto db = server::open_server_db(path);
+    server::Directory directory;
+    directory.load(*db);
+    server::Ingestor ingestor(*db, directory, SystemClock::instance());
+    auto d = db->prepare("SELECT id FROM devices WHERE public_id = 'bench-device'");
+    d.step();
+    server::DeviceContext device{d.int64(0), "bench-device", user_id, 0, now - n};
+    std::uint64_t accepted = 0;
+    const auto t0 = Steady::now();
+    for (std::size_t p = 0; p < pushes.size(); p += pushes_per_commit) {
+      sqlite::Transaction tx(*db, sqlite::Durability::kRelaxed);
+      for (std::size_t q = p; q < std::min(pushes.size(), p + pushes_per_commit); ++q) {
+        db->exec("SAVEPOINT push");
+        auto ack = ingestor.apply(device, pushes[q]);
+        if (!ack) throw std::runtime_error("ingest_core: " + ack.status().message());
+        db->exec("RELEASE push");
+        for (const auto& run : ack->accepted) accepted += run.count;
+      }
+      tx.commit();
+    }
+    seconds.push_back(seconds_since(t0));
+    if (accepted != static_cast<std::uint64_t>(n))
+      throw std::runtime_error("ingest_core: " + std::to_string(accepted) + " of " + std::to_string(n) + " accepted");
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return {{"ops", n}, {"runs", runs}, {"fastest_ops_per_s", n / seconds.front()},
+          {"median_ops_per_s", n / seconds[seconds.size() / 2]}, {"seconds", seconds}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -359,11 +434,16 @@ int main(int argc, char** argv) {
       std::cout << run_ingest_1().dump(2) << std::endl;
       return 0;
     }
+    if (mode == "ingest_core") {  // the DB worker's part alone (comparing changes to ingest)
+      const char* runs = std::getenv("SODIEM_BENCH_ROUNDS");
+      std::cout << json{{"ingest_core", run_ingest_core(runs ? std::max(1, std::stoi(runs)) : 9)}}.dump(2) << std::endl;
+      return 0;
+    }
     if (mode == "local") {
       std::cout << run_local().dump(2) << std::endl;
       return 0;
     }
-    std::cerr << "usage: sodiem_bench local | fill DIR N\n";
+    std::cerr << "usage: sodiem_bench local | ingest_1 | ingest_core | fill DIR N\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "sodiem_bench: " << e.what() << "\n";
