@@ -96,6 +96,10 @@ LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_
   std::filesystem::create_directories(data_dir);
   db_ = std::make_unique<sqlite::Db>(data_dir + "/client.db", /*synchronous_full=*/true);
   db_->migrate(kMigrations);
+  // Each `sodiem` command opens and closes the store: a checkpoint at every
+  // close cost `set` and `sync` ~3-4 ms (an fsync of the file); an open
+  // replays the kept WAL in under 1 ms (bench, ingest_1 round trace).
+  db_->keep_wal_on_close();
 }
 LocalStore::~LocalStore() = default;
 

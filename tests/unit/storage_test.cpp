@@ -103,3 +103,32 @@ TEST_CASE("a relaxed transaction commits and puts full durability back", "[stora
   CHECK(s.text(0) == "1");
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a database kept in WAL on close reopens with every commit, and one checkpointed on close has no WAL left",
+          "[storage]") {
+  const auto dir = std::filesystem::temp_directory_path() / "sodiem-storage-keep-wal";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string kept = (dir / "kept.db").string(), plain = (dir / "plain.db").string();
+  for (const auto& path : {kept, plain}) {
+    Db db(path);
+    if (path == kept) db.keep_wal_on_close();
+    db.exec("CREATE TABLE t(x INTEGER)");
+    for (int i = 1; i <= 3; ++i) {
+      Transaction tx(db);
+      db.prepare("INSERT INTO t(x) VALUES(?)").bind(1, i).run();
+      tx.commit();
+    }
+  }
+  // Closed: the kept database's commits are still only in its WAL.
+  CHECK(std::filesystem::exists(kept + "-wal"));
+  CHECK(std::filesystem::file_size(kept + "-wal") > 0);
+  CHECK_FALSE(std::filesystem::exists(plain + "-wal"));
+  for (const auto& path : {kept, plain}) {
+    Db db(path);
+    auto s = db.prepare("SELECT group_concat(x) FROM t");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "1,2,3");
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -121,6 +121,10 @@ void Db::exec(std::string_view sql) {
     throw Error(rc, "exec " + s.substr(0, 60) + ": " + msg);
   }
 }
+void Db::keep_wal_on_close() {
+  if (sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) != SQLITE_OK)
+    throw Error(SQLITE_ERROR, std::string("cannot keep the WAL on close: ") + sqlite3_errmsg(db_));
+}
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Db::changes() const { return sqlite3_changes(db_); }
 int Db::user_version() {
