@@ -301,13 +301,45 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     if (fresh) extend(new_runs, seq, version);
   };
   // The audit entry of this batch: every new op with its outcome, as JSON
-  // rows [seq, code, version, class, subject, student, column, value],
-  // written straight into one string (a JSON tree per op cost a tenth of
-  // the ingest time).
-  std::string audit_ops;
-  audit_ops.reserve(push.ops.size() * 64);
-  auto audit = [&](const Op& op, const OpOutcome* out, std::uint64_t version, const std::string& value) {
-    const std::string_view code = out ? protocol::to_string(out->code) : std::string_view("OK");
+  // written straight into strings (a JSON tree per op cost a tenth of the
+  // ingest time). An op with an outcome (refused, conflicting, unchanged, a
+  // decision) is a row [seq, code, version, class, subject, student, column,
+  // value] of "ops". Accepted ops, most of a push, are runs of consecutive
+  // seqs and versions in one class and subject, [class, subject, first seq,
+  // first version, [[student, column, value], …]] in "runs": half the bytes
+  // of a row each (writing the audit had cost a sixth of the ingest time).
+  std::string audit_ops, audit_runs;
+  audit_runs.reserve(push.ops.size() * 32);
+  struct {
+    const std::string* class_name = nullptr;
+    const std::string* subject = nullptr;
+    std::uint64_t next_seq = 0, next_version = 0;
+  } run;
+  auto audit_accepted = [&](const Op& op, std::uint64_t version, const std::string& value) {
+    if (run.class_name && *run.class_name == op.cell.class_name && *run.subject == op.cell.subject &&
+        run.next_seq == op.seq && run.next_version == version) {
+      audit_runs += ",[";
+    } else {
+      audit_runs += audit_runs.empty() ? "[" : "]],[";
+      append_json_string(audit_runs, op.cell.class_name);
+      audit_runs += ',';
+      append_json_string(audit_runs, op.cell.subject);
+      audit_runs += ',';
+      append_number(audit_runs, op.seq);
+      audit_runs += ',';
+      append_number(audit_runs, version);
+      audit_runs += ",[[";
+    }
+    append_json_string(audit_runs, op.cell.student_code);
+    audit_runs += ',';
+    append_json_string(audit_runs, op.cell.column);
+    audit_runs += ',';
+    append_json_string(audit_runs, value);
+    audit_runs += ']';
+    run = {&op.cell.class_name, &op.cell.subject, op.seq + 1, version + 1};
+  };
+  auto audit = [&](const Op& op, const OpOutcome& out, std::uint64_t version, const std::string& value) {
+    const std::string_view code = protocol::to_string(out.code);
     if (append_plain_audit_row(audit_ops, op.seq, code, version,
                                {op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, value}))
       return;
@@ -335,7 +367,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, now);
     insert_outcome_.run();
     ack.outcomes.push_back(out);
-    audit(op, &out, audit_version, audit_value);
+    audit(op, out, audit_version, audit_value);
   };
   // A refusal carries the cell's current server state (when the cell is
   // known) so the client can put the server's value back.
@@ -552,7 +584,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     cur.user_id = device.user_id;
     cur.rowid = rowid;
     add_accepted(op.seq, version, true);
-    audit(op, nullptr, version, *value);
+    audit_accepted(op, version, *value);
     if (resolving) {
       // Close the cell's open conflicts; the feed tells every party.
       resolve_conflicts_.bind(1, version).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column);
@@ -570,9 +602,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();
-  if (!audit_ops.empty())
+  if (!audit_ops.empty() || !audit_runs.empty()) {
+    if (!audit_runs.empty()) audit_runs += "]]";
     append_audit(db_, {now, user->username, device.public_id, "push",
-                       "{\"batch\":" + std::to_string(push.batch_id) + ",\"ops\":[" + audit_ops + "]}"});
+                       "{\"batch\":" + std::to_string(push.batch_id) + ",\"ops\":[" + audit_ops + "],\"runs\":[" +
+                           audit_runs + "]}"});
+  }
   return ack;
 }
 

@@ -57,12 +57,28 @@ AuditCheck verify_records(sqlite::Db& db) {
         return check;
       continue;
     }
-    // [seq, code, version, class, subject, student, column, value] per op.
+    const auto malformed = [&] { return bad("mục nhật ký " + std::to_string(entry) + " sai định dạng"); };
+    // [seq, code, version, class, subject, student, column, value] per op
+    // with an outcome (before runs existed: per op).
     for (const auto& op : detail.value("ops", nlohmann::json::array())) {
-      if (!op.is_array() || op.size() != 8) return bad("mục nhật ký " + std::to_string(entry) + " sai định dạng");
+      if (!op.is_array() || op.size() != 8 || !op[2].is_number_integer() || !op[1].is_string()) return malformed();
       const std::int64_t version = op[2].get<std::int64_t>();
       if (op[1] != "OK" || version == 0) continue;
+      if (!op[3].is_string() || !op[4].is_string() || !op[5].is_string() || !op[6].is_string() || !op[7].is_string())
+        return malformed();
       if (!expect(entry, version, {op[3], op[4], op[5], op[6], op[7]})) return check;
+    }
+    // Accepted ops: [class, subject, first seq, first version, [[student, column, value], …]].
+    for (const auto& run : detail.value("runs", nlohmann::json::array())) {
+      if (!run.is_array() || run.size() != 5 || !run[0].is_string() || !run[1].is_string() ||
+          !run[3].is_number_integer() || !run[4].is_array())
+        return malformed();
+      std::int64_t version = run[3].get<std::int64_t>();
+      for (const auto& op : run[4]) {
+        if (!op.is_array() || op.size() != 3 || !op[0].is_string() || !op[1].is_string() || !op[2].is_string())
+          return malformed();
+        if (!expect(entry, version++, {run[0], run[1], op[0], op[1], op[2]})) return check;
+      }
     }
   }
   // Every accepted version must come from an audited push or approval.

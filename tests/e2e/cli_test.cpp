@@ -257,8 +257,10 @@ TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordere
     auto q = db.prepare("SELECT detail FROM audit_log WHERE kind = 'push' ORDER BY seq LIMIT 1");
     REQUIRE(q.step());
     auto detail = nlohmann::json::parse(q.text(0));
-    REQUIRE(detail["ops"].size() == 1);
-    CHECK(detail["ops"][0] == nlohmann::json::array({1, "OK", detail["ops"][0][2], "6A", "Toán", "HS6A01", "HK1.TX1", "7"}));
+    CHECK(detail["ops"].empty());
+    REQUIRE(detail["runs"].size() == 1);
+    CHECK(detail["runs"][0] == nlohmann::json::array({"6A", "Toán", 1, detail["runs"][0][3],
+                                                      nlohmann::json::array({nlohmann::json::array({"HS6A01", "HK1.TX1", "7"})})}));
   }
 
   const std::string backup = s.tmp / "backup.db";

@@ -470,11 +470,20 @@ TEST_CASE("a push's audit entry is valid JSON listing every op with its outcome"
   auto q = db->prepare("SELECT detail FROM audit_log WHERE kind = 'push'");
   REQUIRE(q.step());
   auto detail = nlohmann::json::parse(q.text(0));
-  REQUIRE(detail["ops"].size() == 4);
-  CHECK(detail["ops"][0] == nlohmann::json::parse(R"([1,"OK",)" +
-                                                   std::to_string(detail["ops"][0][2].get<std::uint64_t>()) +
-                                                   R"(,"6A","Toán","HS6A01","HK1.TX1","8"])"));
-  CHECK(detail["ops"][1][7] == "Cần cố gắng \"hơn\"\nnữa");
-  CHECK(detail["ops"][2][7] == long_comment);
-  CHECK(detail["ops"][3][1] == "INVALID_VALUE");
+  // The three accepted ops are one run (consecutive seqs and versions in 6A · Toán).
+  REQUIRE(detail["runs"].size() == 1);
+  const auto& run = detail["runs"][0];
+  REQUIRE(run.size() == 5);
+  CHECK(run[0] == "6A");
+  CHECK(run[1] == "Toán");
+  CHECK(run[2] == 1);
+  const auto first_version = run[3].get<std::int64_t>();
+  CHECK(scalar(*db, "SELECT version FROM changes WHERE seq = 1") == first_version);
+  REQUIRE(run[4].size() == 3);
+  CHECK(run[4][0] == nlohmann::json::array({"HS6A01", "HK1.TX1", "8"}));
+  CHECK(run[4][1] == nlohmann::json::array({"HS6A02", "HK1.NX", "Cần cố gắng \"hơn\"\nnữa"}));
+  CHECK(run[4][2] == nlohmann::json::array({"HS6A04", "HK1.NX", long_comment}));
+  // The refused one is a row of its own, with its code.
+  REQUIRE(detail["ops"].size() == 1);
+  CHECK(detail["ops"][0] == nlohmann::json::array({4, "INVALID_VALUE", 0, "6A", "Toán", "HS6A03", "HK1.TX1", "11"}));
 }
