@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
@@ -48,6 +49,34 @@ void append_json_string(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+// Appends the strings as JSON literals separated by commas; in one append
+// when none needs escaping (the usual case).
+void append_json_strings(std::string& out, std::initializer_list<std::string_view> texts) {
+  std::size_t size = 0;
+  bool plain = true;
+  for (std::string_view t : texts) {
+    size += t.size() + 3;
+    plain = plain && !needs_json_escape(t);
+  }
+  if (!plain) {
+    bool first = true;
+    for (std::string_view t : texts) {
+      if (!std::exchange(first, false)) out += ',';
+      append_json_string(out, t);
+    }
+    return;
+  }
+  const std::size_t at = out.size();
+  out.resize(at + size - 1);
+  char* p = out.data() + at;
+  for (std::string_view t : texts) {
+    if (p != out.data() + at) *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, t.data(), t.size());
+    p += t.size();
+    *p++ = '"';
+  }
 }
 // The usual audit row [seq,"CODE",version,"class","subject","student","col","value"]
 // in one append, when no text needs escaping and it is short; false otherwise
@@ -330,11 +359,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       append_number(audit_runs, version);
       audit_runs += ",[[";
     }
-    append_json_string(audit_runs, op.cell.student_code);
-    audit_runs += ',';
-    append_json_string(audit_runs, op.cell.column);
-    audit_runs += ',';
-    append_json_string(audit_runs, value);
+    append_json_strings(audit_runs, {op.cell.student_code, op.cell.column, value});
     audit_runs += ']';
     run = {&op.cell.class_name, &op.cell.subject, op.seq + 1, version + 1};
   };
