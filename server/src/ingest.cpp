@@ -143,6 +143,8 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
   insert_changes_.resize(kRowsPerStatement + 1);
   upsert_cells_.resize(kRowsPerStatement + 1);
   pending_.reserve(kRowsPerStatement);
+  kept_log_.fill(kNotBound);
+  kept_cells_.fill(kNotBound);
   // The full-size statements are long to compile: ready before the first push.
   insert_changes(kRowsPerStatement);
   upsert_cells(kRowsPerStatement);
@@ -203,16 +205,27 @@ std::int64_t take_next(std::int64_t& next, sqlite::Stmt& select_next) {
 }
 }  // namespace
 
+void Ingestor::bind_class_subject(sqlite::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w) {
+  if (!kept) {
+    stmt.bind(param, w.class_id).bind(param + 1, w.subject_id);
+    return;
+  }
+  if (kept[0] != w.class_id) stmt.bind(param, kept[0] = w.class_id);
+  if (kept[1] != w.subject_id) stmt.bind(param + 1, kept[1] = w.subject_id);
+}
+
 void Ingestor::write_pending() {
   for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
     const int n = static_cast<int>(std::min<std::size_t>(kRowsPerStatement, pending_.size() - at));
     sqlite::Stmt& log = insert_changes(n);
     log.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
+    const bool full = n == kRowsPerStatement;
     for (int i = 0; i < n; ++i) {
       const PendingWrite& w = pending_[at + i];
       const int p = 4 + 7 * i;
-      log.bind(p, w.class_id).bind(p + 1, w.subject_id).bind(p + 2, w.student_id).bind_ref(p + 3, *w.col)
-          .bind_ref(p + 4, w.value).bind(p + 5, w.seq).bind(p + 6, w.recorded_at);
+      bind_class_subject(log, full ? &kept_log_[2 * i] : nullptr, p, w);
+      log.bind(p + 2, w.student_id).bind_ref(p + 3, *w.col).bind_ref(p + 4, w.value).bind(p + 5, w.seq)
+          .bind(p + 6, w.recorded_at);
     }
     log.run_keeping_bindings();
     // SQLite numbers the rows as we did (the log's end + 1, in order: nothing
@@ -227,8 +240,9 @@ void Ingestor::write_pending() {
     for (int i = 0; i < n; ++i) {
       const PendingWrite& w = pending_[at + i];
       const int p = 3 + 7 * i;
-      cells.bind(p, w.cell_id).bind(p + 1, w.class_id).bind(p + 2, w.subject_id).bind(p + 3, w.student_id)
-          .bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value).bind(p + 6, w.version);
+      bind_class_subject(cells, full ? &kept_cells_[2 * i] : nullptr, p + 1, w);
+      cells.bind(p, w.cell_id).bind(p + 3, w.student_id).bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value)
+          .bind(p + 6, w.version);
     }
     cells.run_keeping_bindings();
   }

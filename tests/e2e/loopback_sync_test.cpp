@@ -210,6 +210,51 @@ TEST_CASE("a push mixing accepted ops and a conflict gives every op its own vers
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == 47);  // a's one, b's 45 and the conflict
 }
 
+TEST_CASE("a push over several classes stores every op under its own class, student and column", "[e2e]") {
+  // The full-size statements keep their bindings between runs and class and
+  // subject are bound only when they change: a class change at any row of a
+  // statement must still reach that row.
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  std::vector<std::string> classes;
+  {
+    auto s = a->db().prepare("SELECT class_name FROM assignments WHERE subject = 'Toán' ORDER BY class_name");
+    while (s.step()) classes.push_back(s.text(0));
+  }
+  REQUIRE(classes.size() >= 3);
+  const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.GK", "HK1.CK"};
+  for (int i = 0; i < 230; ++i) {  // a class change every 23 ops: at a different row of each statement
+    const std::string& cls = classes[(i / 23) % classes.size()];
+    const int student = 1 + i % 23;
+    record_ok(*a, cls, "Toán", "HS" + cls + (student < 10 ? "0" : "") + std::to_string(student), cols[i % 5],
+              std::to_string(i % 11));
+  }
+  auto ops = a->pending_ops(0, 1000, 1 << 20);
+  REQUIRE(ops.size() == 230);
+  auto report = f.sync(*a);
+  CHECK(report.pushed == 230);
+  CHECK(report.rejected == 0);
+  auto db = f.server_db();
+  auto row = db->prepare(
+      "SELECT c.name, s.name, st.code, ch.col, ch.value FROM changes ch JOIN classes c ON c.id = ch.class_id "
+      "JOIN subjects s ON s.id = ch.subject_id JOIN students st ON st.id = ch.student_id WHERE ch.seq = ?");
+  for (const auto& op : ops) {
+    row.bind(1, static_cast<std::int64_t>(op.seq));
+    REQUIRE(row.step());
+    CHECK(row.text(0) == op.cell.class_name);
+    CHECK(row.text(1) == op.cell.subject);
+    CHECK(row.text(2) == op.cell.student_code);
+    CHECK(row.text(3) == op.cell.column);
+    CHECK(row.text(4) == op.value);
+    row.reset();
+  }
+  // Every cell holds its last op's value, under its own key.
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM cells") == 230);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM cells c JOIN changes ch ON ch.version = c.version WHERE "
+                    "ch.class_id = c.class_id AND ch.subject_id = c.subject_id AND ch.student_id = c.student_id AND "
+                    "ch.col = c.col AND ch.value = c.value") == 230);
+}
+
 TEST_CASE("a cell another process changes while the server runs is read again before the next push", "[e2e]") {
   // The server remembers cells between pushes; an approval by the server CLI
   // (another connection) must not be overwritten by an edit based on the old

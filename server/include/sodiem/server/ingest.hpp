@@ -4,7 +4,9 @@
 // high-water seq. The caller commits, then sends the Ack. Owned by the
 // SyncService worker thread; not thread-safe.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 #include <string>
@@ -81,6 +83,14 @@ class Ingestor {
   };
   static constexpr int kRowsPerStatement = 32;
   void write_pending();
+  // The full-size statements keep their bindings from one run to the next
+  // (kept_*: row i's class id at [2i], subject id at [2i+1]); a push's
+  // class and subject mostly repeat, so they are bound only when they change
+  // (binding was a seventh of the DB worker's instructions). kept == nullptr:
+  // bind both.
+  static constexpr std::int64_t kNotBound = std::numeric_limits<std::int64_t>::min();
+  std::array<std::int64_t, 2 * kRowsPerStatement> kept_log_{}, kept_cells_{};
+  static void bind_class_subject(sqlite::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w);
   void forget_next_ids() { next_version_ = next_cell_id_ = 0; }
   // The statements for n rows, prepared on first use.
   sqlite::Stmt& insert_changes(int n);
