@@ -276,8 +276,12 @@ json run_ingest_1() {
   return out;
 }
 
+json run_ingest_core(int runs);
+
 json run_local() {
   json out = run_ingest_1();
+  // Extra, no target: the DB worker's part alone (defined below).
+  out["ingest_core"] = run_ingest_core(7);
   {  // ingest_20: twenty teachers push at once
     Bench b;
     const int per = 1000;
