@@ -83,6 +83,19 @@ std::string mark_for(int i) {
   return s;
 }
 
+// The i-th op of the benchmark's workload over `assigned` (class, subject)
+// pairs: 40 students × 12 columns per class, a new value each time round.
+// Its cell and value only; the caller numbers it.
+protocol::Op bench_op(int i, const std::vector<std::pair<std::string, std::string>>& assigned) {
+  const auto& [cls, subj] = assigned[(i / (40 * 12)) % assigned.size()];
+  char code[16];
+  std::snprintf(code, sizeof code, "HS%s%02d", cls.c_str(), 1 + (i / 12) % 40);
+  protocol::Op op;
+  op.cell = {cls, subj, code, kCols[i % 12]};
+  op.value = mark_for(i + i / 1920);
+  return op;
+}
+
 // Queues n ops in one transaction, straight into the outbox of an enrolled
 // client, over the teacher's assigned classes of `subject` (setup only: the
 // per-op path is measured by local_write_ms).
@@ -107,13 +120,13 @@ void fill_outbox(const std::string& dir, int n) {
                          "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq");
   const std::int64_t now = SystemClock::instance().now_unix_seconds();
   for (int i = 0; i < n; ++i) {
-    const auto& [cls, subj] = assigned[(i / (40 * 12)) % assigned.size()];
-    char code[16];
-    std::snprintf(code, sizeof code, "HS%s%02d", cls.c_str(), 1 + (i / 12) % 40);
-    const std::string value = mark_for(i + i / 1920);
+    const protocol::Op op = bench_op(i, assigned);
+    const auto& c = op.cell;
     ++seq;
-    ins.bind(1, seq).bind(2, cls).bind(3, subj).bind(4, code).bind(5, kCols[i % 12]).bind(6, value).bind(7, now + i).run();
-    cell.bind(1, cls).bind(2, subj).bind(3, code).bind(4, kCols[i % 12]).bind(5, value).bind(6, seq).run();
+    ins.bind(1, seq).bind(2, c.class_name).bind(3, c.subject).bind(4, c.student_code).bind(5, c.column).bind(6, op.value)
+        .bind(7, now + i).run();
+    cell.bind(1, c.class_name).bind(2, c.subject).bind(3, c.student_code).bind(4, c.column).bind(5, op.value)
+        .bind(6, seq).run();
   }
   tx.commit();
 }
@@ -385,13 +398,8 @@ json run_ingest_core(int runs) {
   std::vector<protocol::Push> pushes;
   for (int i = 0; i < n; ++i) {
     if (i % per_push == 0) pushes.push_back({static_cast<std::uint64_t>(pushes.size() + 1), {}});
-    const auto& [cls, subj] = assigned[(i / (40 * 12)) % assigned.size()];
-    char code[16];
-    std::snprintf(code, sizeof code, "HS%s%02d", cls.c_str(), 1 + (i / 12) % 40);
-    protocol::Op op;
+    protocol::Op op = bench_op(i, assigned);
     op.seq = static_cast<std::uint64_t>(i + 1);
-    op.cell = {cls, subj, code, kCols[i % 12]};
-    op.value = mark_for(i + i / 1920);
     op.recorded_at = now - n + i;
     pushes.back().ops.push_back(std::move(op));
   }
