@@ -78,35 +78,6 @@ void append_json_strings(std::string& out, std::initializer_list<std::string_vie
     *p++ = '"';
   }
 }
-// The usual audit row [seq,"CODE",version,"class","subject","student","col","value"]
-// in one append, when no text needs escaping and it is short; false otherwise
-// (the caller then writes it piece by piece).
-bool append_plain_audit_row(std::string& out, std::uint64_t seq, std::string_view code, std::uint64_t version,
-                            std::initializer_list<std::string_view> texts) {
-  char row[512];
-  char* p = row;
-  char* const end = row + sizeof row;
-  auto put = [&](std::string_view s) {
-    if (end - p < static_cast<std::ptrdiff_t>(s.size())) return false;
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
-    return true;
-  };
-  auto number = [&](std::uint64_t v) {
-    if (end - p < 24) return false;
-    p = std::to_chars(p, end, v).ptr;
-    return true;
-  };
-  if (!put(out.empty() ? "[" : ",[") || !number(seq) || !put(",\"") || !put(code) || !put("\",") || !number(version))
-    return false;
-  for (std::string_view t : texts) {
-    if (needs_json_escape(t)) return false;
-    if (!put(",\"") || !put(t) || !put("\"")) return false;
-  }
-  if (!put("]")) return false;
-  out.append(row, p);
-  return true;
-}
 }  // namespace
 
 using protocol::Ack;
@@ -122,6 +93,8 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")),
+      select_next_cell_id_(db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM cells")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -136,9 +109,7 @@ Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& cloc
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
                                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      select_data_version_(db.prepare("PRAGMA data_version")),
-      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")),
-      select_next_cell_id_(db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM cells")) {
+      select_data_version_(db.prepare("PRAGMA data_version")) {
   cells_.reserve(4096);
   insert_changes_.resize(kRowsPerStatement + 1);
   upsert_cells_.resize(kRowsPerStatement + 1);
@@ -378,14 +349,10 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     run = {&op.cell.class_name, &op.cell.subject, op.seq + 1, version + 1};
   };
   auto audit = [&](const Op& op, const OpOutcome& out, std::uint64_t version, const std::string& value) {
-    const std::string_view code = protocol::to_string(out.code);
-    if (append_plain_audit_row(audit_ops, op.seq, code, version,
-                               {op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, value}))
-      return;
     audit_ops += audit_ops.empty() ? "[" : ",[";
     append_number(audit_ops, op.seq);
     audit_ops += ",\"";
-    audit_ops += code;
+    audit_ops += protocol::to_string(out.code);
     audit_ops += "\",";
     append_number(audit_ops, version);
     for (const std::string* f : {&op.cell.class_name, &op.cell.subject, &op.cell.student_code, &op.cell.column, &value}) {
