@@ -95,6 +95,9 @@ Db::Db(const std::string& path, bool synchronous_full) : synchronous_full_(synch
   exec("PRAGMA journal_mode=WAL");
   exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
+  // Statement and savepoint journals stay in memory instead of spilling to
+  // temp files past 64 KiB (each ingest push is a savepoint).
+  exec("PRAGMA temp_store=MEMORY");
 }
 Db::~Db() {
   cache_.clear();  // finalize before closing
