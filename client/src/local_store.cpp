@@ -7,6 +7,7 @@
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
+#include "sodiem/protocol/codec.hpp"
 
 namespace sodiem::client {
 
@@ -316,34 +317,54 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
   return op;
 }
 
+template <class Visit>
+void LocalStore::visit_pending(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes, Visit&& visit) {
+  auto s = db_->cached("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, "
+                       "kind, note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
+  s->bind(1, std::max(after_seq, acked_through())).bind(2, static_cast<std::int64_t>(max_ops));
+  std::size_t bytes = 0, count = 0;
+  while (s->step()) {
+    protocol::OpView op;
+    op.seq = static_cast<std::uint64_t>(s->int64(0));
+    op.class_name = s->view(1);
+    op.subject = s->view(2);
+    op.student_code = s->view(3);
+    op.column = s->view(4);
+    op.value = s->view(5);
+    op.base_version = static_cast<std::uint64_t>(s->int64(6));
+    op.recorded_at = s->int64(7);
+    op.kind = static_cast<protocol::OpKind>(s->int64(8));
+    op.note = s->view(9);
+    bytes += 32 + op.note.size() + op.class_name.size() + op.subject.size() + op.student_code.size() +
+             op.column.size() + op.value.size();
+    if (count > 0 && bytes > max_bytes) break;  // over the byte budget: it goes in the next batch
+    visit(op);
+    ++count;
+  }
+}
+
 std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes) {
   std::vector<Op> ops;
   ops.reserve(std::min<std::size_t>(max_ops, 4096));
-  auto cached = db_->cached("SELECT seq, class_name, subject, student_code, col, value, base_version, recorded_at, "
-                            "kind, note FROM outbox WHERE state = 0 AND seq > ? ORDER BY seq LIMIT ?");
-  auto& s = *cached;
-  s.bind(1, std::max(after_seq, acked_through())).bind(2, static_cast<std::int64_t>(max_ops));
-  std::size_t bytes = 0;
-  while (s.step()) {
-    Op& op = ops.emplace_back();
-    op.seq = static_cast<std::uint64_t>(s.int64(0));
-    op.cell.class_name = s.view(1);
-    op.cell.subject = s.view(2);
-    op.cell.student_code = s.view(3);
-    op.cell.column = s.view(4);
-    op.value = s.view(5);
-    op.base_version = static_cast<std::uint64_t>(s.int64(6));
-    op.recorded_at = s.int64(7);
-    op.kind = static_cast<protocol::OpKind>(s.int64(8));
-    op.note = s.view(9);
-    bytes += 32 + op.note.size() + op.cell.class_name.size() + op.cell.subject.size() + op.cell.student_code.size() +
-             op.cell.column.size() + op.value.size();
-    if (ops.size() > 1 && bytes > max_bytes) {
-      ops.pop_back();  // over the byte budget: it goes in the next batch
-      break;
-    }
-  }
+  visit_pending(after_seq, max_ops, max_bytes, [&](const protocol::OpView& v) {
+    ops.push_back(Op{v.seq, CellKey{std::string(v.class_name), std::string(v.subject), std::string(v.student_code),
+                                    std::string(v.column)},
+                     std::string(v.value), v.base_version, v.recorded_at, v.kind, std::string(v.note)});
+  });
   return ops;
+}
+
+LocalStore::PendingPush LocalStore::pending_push(std::uint64_t batch_id, std::uint64_t after_seq,
+                                                 std::size_t max_ops, std::size_t max_bytes) {
+  protocol::PushEncoder encoder(batch_id);
+  PendingPush out;
+  visit_pending(after_seq, max_ops, max_bytes, [&](const protocol::OpView& v) {
+    encoder.add(v);
+    out.last_seq = v.seq;
+  });
+  out.ops = encoder.ops();
+  if (out.ops > 0) out.message = encoder.finish();
+  return out;
 }
 
 std::uint64_t LocalStore::max_acked_seq() {

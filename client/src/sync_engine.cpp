@@ -68,11 +68,12 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   if (auto st = t.connect(); !st) return st;
 
   std::uint64_t outstanding = 0;
-  auto send = [&](const Message& m) -> Status {
+  auto send_bytes = [&](std::string bytes) -> Status {
     if (outstanding == 0) ++report.round_trips;
     ++outstanding;
-    return t.send(encode(m));
+    return t.send(std::move(bytes));
   };
+  auto send = [&](const Message& m) -> Status { return send_bytes(encode(m)); };
 
   if (auto st = send(Hello{kProtocolVersion, kSchemaVersion, enrollment->device_id, enrollment->token}); !st) return st;
   if (auto st = send(Pull{store_.cursor(), static_cast<std::uint32_t>(options_.pull_page)}); !st) return st;
@@ -85,18 +86,17 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   bool corrections_asked = false, corrections_pending = false;
   auto fill_window = [&]() -> Status {
     while (in_flight.size() < options_.window) {
-      auto ops = store_.pending_ops(next_after, options_.batch_ops, options_.batch_bytes);
-      if (ops.empty()) {
+      auto push = store_.pending_push(batch_id + 1, next_after, options_.batch_ops, options_.batch_bytes);
+      if (push.ops == 0) {
         if (!corrections_asked && store_.wants_corrections()) {
           corrections_asked = corrections_pending = true;
           if (auto st = send(CorrectionsRequest{}); !st) return st;
         }
         break;
       }
-      next_after = ops.back().seq;
-      Push push{++batch_id, std::move(ops)};
-      in_flight[push.batch_id] = push.ops.size();
-      if (auto st = send(push); !st) return st;
+      next_after = push.last_seq;
+      in_flight[++batch_id] = push.ops;
+      if (auto st = send_bytes(std::move(push.message)); !st) return st;
     }
     return Status::ok();
   };

@@ -409,37 +409,11 @@ class CborWriter {
 };
 
 std::string encode_push(const Push& m) {
-  std::string out;
-  out.reserve(16 + m.ops.size() * 40);
-  CborWriter w(out);
-  w.head(5, 3);  // {"b": batch, "o": [ops], "t": "push"}
-  w.text("b");
-  w.uint(m.batch_id);
-  w.text("o");
-  w.head(4, m.ops.size());
-  std::uint64_t prev_seq = 0;
-  std::int64_t prev_t = 0;
-  for (const Op& op : m.ops) {
-    const bool plain = op.kind == OpKind::kSet;
-    w.head(4, plain ? 8 : 10);
-    w.uint(op.seq - prev_seq);
-    w.text(op.cell.class_name);
-    w.text(op.cell.subject);
-    w.text(op.cell.student_code);
-    w.text(op.cell.column);
-    w.text(op.value);
-    w.uint(op.base_version);
-    w.sint(op.recorded_at - prev_t);
-    if (!plain) {
-      w.sint(static_cast<int>(op.kind));
-      w.text(op.note);
-    }
-    prev_seq = op.seq;
-    prev_t = op.recorded_at;
-  }
-  w.text("t");
-  w.text("push");
-  return out;
+  PushEncoder e(m.batch_id);
+  for (const Op& op : m.ops)
+    e.add({op.seq, op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, op.value,
+           op.base_version, op.recorded_at, op.kind, op.note});
+  return e.finish();
 }
 
 // Reads the canonical push encode_push() writes, straight into a Push. Any
@@ -530,6 +504,44 @@ std::optional<Push> decode_push(std::string_view bytes) {
 }
 
 }  // namespace
+
+PushEncoder::PushEncoder(std::uint64_t batch_id) : batch_id_(batch_id) { body_.reserve(32 * 1024); }
+
+void PushEncoder::add(const OpView& op) {
+  CborWriter w(body_);
+  const bool plain = op.kind == OpKind::kSet;
+  w.head(4, plain ? 8 : 10);
+  w.uint(op.seq - prev_seq_);
+  w.text(op.class_name);
+  w.text(op.subject);
+  w.text(op.student_code);
+  w.text(op.column);
+  w.text(op.value);
+  w.uint(op.base_version);
+  w.sint(op.recorded_at - prev_recorded_at_);
+  if (!plain) {
+    w.sint(static_cast<int>(op.kind));
+    w.text(op.note);
+  }
+  prev_seq_ = op.seq;
+  prev_recorded_at_ = op.recorded_at;
+  ++count_;
+}
+
+std::string PushEncoder::finish() {
+  std::string out;
+  out.reserve(body_.size() + 32);
+  CborWriter w(out);
+  w.head(5, 3);  // {"b": batch, "o": [ops], "t": "push"}
+  w.text("b");
+  w.uint(batch_id_);
+  w.text("o");
+  w.head(4, count_);
+  out.append(body_);
+  w.text("t");
+  w.text("push");
+  return out;
+}
 
 std::string encode(const Message& message) {
   if (const auto* push = std::get_if<Push>(&message)) return encode_push(*push);

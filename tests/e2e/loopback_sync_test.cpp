@@ -165,6 +165,43 @@ TEST_CASE("pending ops are cut into batches by count and by bytes, never empty, 
   CHECK(a->pending_ops(all.back().seq, 100, 1 << 20).empty());
 }
 
+TEST_CASE("a push read straight from the outbox decodes to the same ops as pending_ops, batch by batch", "[client]") {
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  for (int i = 1; i <= 9; ++i) record_ok(*a, "6A", "Toán", "HS6A0" + std::to_string(i), "HK1.TX1", i % 2 ? "7" : "");
+  REQUIRE(a->request_correction({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9", "nhập nhầm cột").is_ok());
+  record_ok(*a, "6A", "Toán", "HS6A02", "HK1.GK", "8.5");
+  const auto all = a->pending_ops(0, 100, 1 << 20);
+  REQUIRE(all.size() == 11);
+  REQUIRE(all[9].kind == protocol::OpKind::kCorrectionRequest);
+  // Cut by count, by bytes, and all at once: the same batches either way.
+  for (auto [max_ops, max_bytes] : {std::pair<std::size_t, std::size_t>{100, 1 << 20}, {4, 1 << 20}, {100, 150}, {100, 1}}) {
+    std::uint64_t after = 0, batch = 7;
+    std::size_t seen = 0;
+    for (;;) {
+      const auto ops = a->pending_ops(after, max_ops, max_bytes);
+      const auto push = a->pending_push(batch, after, max_ops, max_bytes);
+      REQUIRE(push.ops == ops.size());
+      if (ops.empty()) {
+        CHECK(push.message.empty());
+        break;
+      }
+      CHECK(push.last_seq == ops.back().seq);
+      CHECK(push.message == protocol::encode(protocol::Push{batch, ops}));
+      const auto decoded = protocol::decode(push.message);
+      REQUIRE(decoded.message.has_value());
+      const auto* p = std::get_if<protocol::Push>(&*decoded.message);
+      REQUIRE(p != nullptr);
+      CHECK(p->batch_id == batch);
+      CHECK(p->ops == ops);
+      seen += ops.size();
+      after = push.last_seq;
+      ++batch;
+    }
+    CHECK(seen == all.size());
+  }
+}
+
 TEST_CASE("a push mixing accepted ops and a conflict gives every op its own version in the log", "[e2e]") {
   // Accepted ops' log rows are written many to a statement with versions
   // given in advance; the conflict's row in between must not take one of them.

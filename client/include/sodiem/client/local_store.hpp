@@ -105,7 +105,17 @@ class LocalStore {
   std::pair<std::string, std::string> outcome(std::uint64_t seq);
 
   // ---- sync support
+  // Up to max_ops pending ops above after_seq, in seq order, within about
+  // max_bytes (at least one op).
   std::vector<protocol::Op> pending_ops(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes);
+  // The same ops as pending_ops(), read straight into an encoded Push.
+  struct PendingPush {
+    std::string message;  // empty when nothing is pending
+    std::size_t ops = 0;
+    std::uint64_t last_seq = 0;
+  };
+  PendingPush pending_push(std::uint64_t batch_id, std::uint64_t after_seq, std::size_t max_ops,
+                           std::size_t max_bytes);
   std::uint64_t max_acked_seq();
   // Every op at or below this seq has its answer from the server recorded.
   std::uint64_t acked_through();
@@ -146,6 +156,9 @@ class LocalStore {
   std::vector<ConflictInfo> conflict_rows(const std::string& class_name, const std::string& subject, bool mine_only);
   std::string meta(const std::string& key, const std::string& fallback = "");
   void set_meta(const std::string& key, const std::string& value);
+  // Calls visit(const protocol::OpView&) for each op pending_ops() returns.
+  template <class Visit>
+  void visit_pending(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes, Visit&& visit);
 
   std::unique_ptr<sqlite::Db> db_;
   const Clock& clock_;

@@ -23,6 +23,39 @@ struct Decoded {
 };
 
 std::string encode(const Message& message);
+
+// One op as views into its storage (a sender's database row): what
+// PushEncoder takes, so a push can be written without building Ops first.
+struct OpView {
+  std::uint64_t seq = 0;
+  std::string_view class_name, subject, student_code, column, value;
+  std::uint64_t base_version = 0;
+  std::int64_t recorded_at = 0;
+  OpKind kind = OpKind::kSet;
+  std::string_view note;
+};
+
+// Writes one Push op by op: exactly the bytes encode() makes of a Push with
+// the same ops, for the client, which reads a batch straight from its
+// outbox into the message (a quarter of its time in a large sync went to
+// building Ops and then encoding them). Ops must come in seq order.
+class PushEncoder {
+ public:
+  explicit PushEncoder(std::uint64_t batch_id);
+  void add(const OpView& op);
+  std::size_t ops() const { return count_; }
+  // Bytes of the encoded ops so far.
+  std::size_t body_bytes() const { return body_.size(); }
+  // The whole message; the encoder is spent.
+  std::string finish();
+
+ private:
+  std::uint64_t batch_id_;
+  std::string body_;
+  std::size_t count_ = 0;
+  std::uint64_t prev_seq_ = 0;
+  std::int64_t prev_recorded_at_ = 0;
+};
 Decoded decode(std::string_view bytes);
 // The generic decoder, by way of a JSON tree. decode() reads pushes without
 // it and must agree with it on every input: the tests compare the two.
