@@ -274,7 +274,7 @@ json run_ingest_1() {
   // ingest_1 runs several rounds (each with its own raw SQLite run) and
   // reports the medians; every round is listed.
   const int n = 20000;
-  int rounds = 5;
+  int rounds = 7;
   if (const char* v = std::getenv("SODIEM_BENCH_ROUNDS")) rounds = std::max(1, std::stoi(v));
   json all = json::array();
   for (int i = 0; i < rounds; ++i) all.push_back(ingest_1_round(n));
