@@ -356,7 +356,7 @@ std::vector<Op> LocalStore::pending_ops(std::uint64_t after_seq, std::size_t max
 
 LocalStore::PendingPush LocalStore::pending_push(std::uint64_t batch_id, std::uint64_t after_seq,
                                                  std::size_t max_ops, std::size_t max_bytes) {
-  protocol::PushEncoder encoder(batch_id);
+  protocol::PushEncoder encoder(batch_id, max_ops);
   PendingPush out;
   visit_pending(after_seq, max_ops, max_bytes, [&](const protocol::OpView& v) {
     encoder.add(v);

@@ -2,8 +2,9 @@
 // wire budget is about 40 bytes per op (see README.md for the layout).
 #include "sodiem/protocol/codec.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 
@@ -409,7 +410,7 @@ class CborWriter {
 };
 
 std::string encode_push(const Push& m) {
-  PushEncoder e(m.batch_id);
+  PushEncoder e(m.batch_id, m.ops.size());
   for (const Op& op : m.ops)
     e.add({op.seq, op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, op.value,
            op.base_version, op.recorded_at, op.kind, op.note});
@@ -505,7 +506,9 @@ std::optional<Push> decode_push(std::string_view bytes) {
 
 }  // namespace
 
-PushEncoder::PushEncoder(std::uint64_t batch_id) : batch_id_(batch_id) { body_.reserve(32 * 1024); }
+PushEncoder::PushEncoder(std::uint64_t batch_id, std::size_t expected_ops) : batch_id_(batch_id) {
+  body_.reserve(std::min<std::size_t>(expected_ops, kMaxOpsPerPush) * 40);  // a mark's op: ~32 bytes
+}
 
 void PushEncoder::add(const OpView& op) {
   CborWriter w(body_);

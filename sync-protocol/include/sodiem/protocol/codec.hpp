@@ -36,16 +36,15 @@ struct OpView {
 };
 
 // Writes one Push op by op: exactly the bytes encode() makes of a Push with
-// the same ops, for the client, which reads a batch straight from its
-// outbox into the message (a quarter of its time in a large sync went to
-// building Ops and then encoding them). Ops must come in seq order.
+// the same ops. For the client, which reads a batch from its outbox straight
+// into the message: reading and encoding are a quarter of its time in a
+// large sync, and building Ops in between cost 40 % of that. Ops must come
+// in seq order.
 class PushEncoder {
  public:
-  explicit PushEncoder(std::uint64_t batch_id);
+  explicit PushEncoder(std::uint64_t batch_id, std::size_t expected_ops = 0);
   void add(const OpView& op);
   std::size_t ops() const { return count_; }
-  // Bytes of the encoded ops so far.
-  std::size_t body_bytes() const { return body_.size(); }
   // The whole message; the encoder is spent.
   std::string finish();
 
@@ -56,6 +55,7 @@ class PushEncoder {
   std::uint64_t prev_seq_ = 0;
   std::int64_t prev_recorded_at_ = 0;
 };
+
 Decoded decode(std::string_view bytes);
 // The generic decoder, by way of a JSON tree. decode() reads pushes without
 // it and must agree with it on every input: the tests compare the two.
