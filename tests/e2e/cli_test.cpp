@@ -1,6 +1,11 @@
 // End-to-end tests of the real binaries: sodiem-server and sodiem, over real
 // TLS WebSocket on loopback, with processes killed at bad moments.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -186,6 +191,37 @@ TEST_CASE("bad input at the CLI: clear message, non-zero exit, nothing stored ch
   CHECK_THAT(r.err, Catch::Contains("vân tay"));
   CHECK(s.client({"status", "--data", other, "--json"}).exit_code != 0);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM devices") == 1);
+}
+
+// No client resumes a TLS session (each `sodiem` run is a new process), so
+// the server sends no session tickets: they were a fifth of a no-op sync's bytes.
+TEST_CASE("the server's TLS 1.3 handshake sends no session tickets", "[e2e]") {
+  School s;
+  const std::string url = s.server->url();  // wss://127.0.0.1:PORT
+  const auto colon = url.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1))));
+  REQUIRE(inet_pton(AF_INET, url.substr(6, colon - 6).c_str(), &addr.sin_addr) == 1);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  timeval wait{0, 300000};  // long enough for anything the server sends after the handshake
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  REQUIRE(SSL_connect(ssl) == 1);
+  CHECK(SSL_version(ssl) == TLS1_3_VERSION);
+  char byte = 0;
+  CHECK(SSL_read(ssl, &byte, 1) <= 0);  // the server waits for the WebSocket upgrade: reads only tickets, if any
+  SSL_SESSION* session = SSL_get1_session(ssl);
+  REQUIRE(session != nullptr);
+  CHECK_FALSE(SSL_SESSION_has_ticket(session));
+  SSL_SESSION_free(session);
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  close(fd);
 }
 
 TEST_CASE("server stops gracefully on SIGTERM", "[e2e]") {
