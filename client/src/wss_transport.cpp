@@ -127,15 +127,23 @@ class WssTransport final : public Transport {
 
   void close() override {
     if (!ws_) return;
+    beast::error_code ec;
     if (open_) {
       sample_stats();
       base_ = stats_;  // later connections of this transport add to it
       open_ = false;
+      // The close frame goes out, but the two round trips of the closing
+      // handshake (the server's close frame, then TLS close_notify) are not
+      // waited for: every answer was in before close() is called, and on a
+      // 300 ms 2G link they were 0.6 s of a 2.4 s sync. The server takes
+      // the end of the stream as the end of the session.
       bool done = false;
       ws_->async_close(websocket::close_code::normal, [&](beast::error_code) { done = true; });
-      run_until(done, std::chrono::seconds(2));
+      ioc_.restart();
+      ioc_.poll();  // writes the frame; nothing here waits for the network
+      beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+      run_until(done, std::chrono::seconds(2));  // the read for the server's frame ends at once
     }
-    beast::error_code ec;
     beast::get_lowest_layer(*ws_).socket().close(ec);
     ws_.reset();
     ioc_.restart();
