@@ -51,8 +51,10 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 // Appends the strings as JSON literals separated by commas; in one append
-// when none needs escaping (the usual case).
-void append_json_strings(std::string& out, std::initializer_list<std::string_view> texts) {
+// when none needs escaping (the usual case). Always inlined: once it also
+// wrote outcome rows, GCC made it a call on the accepted ops' path too, 12 M
+// more instructions per 20,000 ops (callgrind, ingest_core).
+[[gnu::always_inline]] inline void append_json_strings(std::string& out, std::initializer_list<std::string_view> texts) {
   std::size_t size = 0;
   bool plain = true;
   for (std::string_view t : texts) {
@@ -355,10 +357,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     audit_ops += protocol::to_string(out.code);
     audit_ops += "\",";
     append_number(audit_ops, version);
-    for (const std::string* f : {&op.cell.class_name, &op.cell.subject, &op.cell.student_code, &op.cell.column, &value}) {
-      audit_ops += ',';
-      append_json_string(audit_ops, *f);
-    }
+    audit_ops += ',';
+    append_json_strings(audit_ops, {op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, value});
     audit_ops += ']';
   };
   // Cell ids of the op being handled, stored with a refusal for the cell's history.
