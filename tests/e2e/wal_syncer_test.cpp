@@ -154,9 +154,12 @@ TEST_CASE("no ack or pull answer leaves before the WAL flush, none after a faile
     return *d.message;
   };
   auto receive = [&] { return receive_on(t); };
-  REQUIRE(t.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion, e->device_id,
-                                                  e->token}))
-              .is_ok());
+  auto hello_on = [](testing::LoopbackTransport& to, const client::Enrollment& as) {
+    REQUIRE(to.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
+                                                     as.device_id, as.token}))
+                .is_ok());
+  };
+  hello_on(t, *e);
   REQUIRE(std::holds_alternative<protocol::Welcome>(receive()));
 
   // Held flush: the first five are committed, but not acknowledged.
@@ -166,12 +169,9 @@ TEST_CASE("no ack or pull answer leaves before the WAL flush, none after a faile
   for (int i = 0; i < 200 && changes() < changes_before + 5; ++i) std::this_thread::sleep_for(10ms);
   CHECK(changes() == changes_before + 5);
   // Another device asking meanwhile is not shown those values (nor welcomed) before the flush.
-  testing::LoopbackTransport t2(service.operator*());
+  testing::LoopbackTransport t2(*service);
   REQUIRE(t2.connect().is_ok());
-  const auto e2 = other.enrollment();
-  REQUIRE(t2.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
-                                                   e2->device_id, e2->token}))
-              .is_ok());
+  hello_on(t2, *other.enrollment());
   REQUIRE(t2.send(protocol::encode(protocol::Pull{{}, 1000})).is_ok());
   auto other_reply = std::async(std::launch::async, [&] { return receive_on(t2); });
   CHECK(reply.wait_for(300ms) == std::future_status::timeout);
@@ -205,15 +205,10 @@ TEST_CASE("no ack or pull answer leaves before the WAL flush, none after a faile
   {
     testing::LoopbackTransport again(*service);
     REQUIRE(again.connect().is_ok());
-    REQUIRE(again.send(protocol::encode(protocol::Hello{protocol::kProtocolVersion, protocol::kSchemaVersion,
-                                                        e->device_id, e->token}))
-                .is_ok());
-    auto bytes = again.receive(5s);
-    REQUIRE(bytes.is_ok());
-    auto d = protocol::decode(*bytes);
-    REQUIRE(d.message.has_value());
-    REQUIRE(std::holds_alternative<protocol::Error>(*d.message));
-    CHECK_THAT(std::get<protocol::Error>(*d.message).message, Catch::Contains("khởi động lại"));
+    hello_on(again, *e);
+    const auto refused = receive_on(again);
+    REQUIRE(std::holds_alternative<protocol::Error>(refused));
+    CHECK_THAT(std::get<protocol::Error>(refused).message, Catch::Contains("khởi động lại"));
   }
 
   // Restarted, the disk back: the client sends everything it has no ack for; each op counts once.

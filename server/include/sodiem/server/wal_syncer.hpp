@@ -6,10 +6,11 @@
 // Replies are released only after the fdatasync that covers their commit
 // returned, in commit order; so every ack still follows a durable commit.
 // Anything that could show committed data to someone else (a pull, a
-// welcome) must go out through after_commit() too, or after wait_durable(). After a failed flush nothing is
-// released as durable again until the server restarts: the kernel may have
-// dropped the WAL pages it could not write, so a later flush that succeeds
-// proves nothing (SQLite's recovery stops at the first missing frame).
+// welcome) must go out through after_commit() too, or after wait_durable().
+// After a failed flush nothing is released as durable again until the
+// server restarts: the kernel may have dropped the WAL pages it could not
+// write, so a later flush that succeeds proves nothing (SQLite's recovery
+// stops at the first missing frame).
 // Owned by SyncService: after_commit / wait_durable are called by its worker.
 #pragma once
 #include <condition_variable>
