@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -94,15 +95,38 @@ CREATE INDEX outbox_answered ON outbox(seq) WHERE state != 0;
 }  // namespace
 
 LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_(clock) {
-  std::filesystem::create_directories(data_dir);
+  // The device token and the queued marks: this user's alone, also in a
+  // directory made before this rule (0755 / 0644).
+  restrict_data_dir(data_dir);
   db_ = std::make_unique<sqlite::Db>(data_dir + "/client.db", /*synchronous_full=*/true);
   db_->migrate(kMigrations);
   // Each `sodiem` command opens and closes the store: a checkpoint at every
   // close cost `set` and `sync` ~3-4 ms (an fsync of the file); an open
   // replays the kept WAL in under 1 ms (bench, ingest_1 round trace).
   db_->keep_wal_on_close();
+  check_outbox_mark(data_dir);
 }
 LocalStore::~LocalStore() = default;
+
+std::uint64_t LocalStore::max_outbox_seq() {
+  auto s = db_->cached("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+  s->step();
+  return static_cast<std::uint64_t>(s->int64(0));
+}
+
+void LocalStore::check_outbox_mark(const std::string& data_dir) {
+  mark_ = std::make_unique<OutboxMark>(data_dir + "/outbox.seq");
+  const std::uint64_t have = max_outbox_seq();
+  const auto mark = mark_->read();
+  if (mark && *mark > have)
+    throw OutboxDamaged(
+        "sổ điểm trên máy này bị hỏng: tệp client.db-wal không đọc lại được trọn vẹn, mất " +
+        std::to_string(*mark - have) + " thao tác đã ghi (số thứ tự " + std::to_string(have + 1) + "–" +
+        std::to_string(*mark) + "). Máy sẽ không ghi hay gửi gì thêm từ thư mục này. Hãy chép nguyên thư mục " +
+        data_dir + " để quản trị kiểm tra, rồi đăng ký lại máy vào một thư mục mới (sodiem enroll --data THƯ_MỤC_MỚI …): "
+        "điểm đã đồng bộ vẫn còn trên máy chủ; điểm nhập sau lần đồng bộ cuối cần nhập lại.");
+  if (!mark || *mark < have) mark_->advance(have);
+}
 
 bool LocalStore::exists(const std::string& data_dir) {
   return std::filesystem::exists(data_dir + "/client.db");
@@ -234,6 +258,7 @@ std::uint64_t LocalStore::queue_op(protocol::Op op) {
       .bind(9, static_cast<int>(op.kind)).bind(10, op.note)
       .run();
   tx.commit();
+  mark_->advance(op.seq);
   return op.seq;
 }
 
@@ -314,6 +339,7 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
       .bind(5, op.value).bind(6, op.seq)
       .run();
   tx.commit();
+  mark_->advance(op.seq);
   return op;
 }
 

@@ -53,17 +53,29 @@ Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::st
     return Status(ErrorCode::kInvalidValue, "thư mục sao lưu " + out_dir + " đã có dữ liệu; hãy chọn thư mục mới");
   fs::create_directories(out_dir);
   ::chmod(out_dir.c_str(), 0700);
-  {
-    // A reader: the running server keeps writing; the copy is one snapshot.
-    sqlite::Db db(from.db(), /*synchronous_full=*/true);
-    auto s = db.prepare("VACUUM INTO ?");
-    s.bind(1, to.db());
-    s.run();
+  // A copy that fails its checks is not a backup: nothing of it stays (least
+  // of all the server's private key beside a half-written database).
+  auto discard = [&] {
+    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key()}) fs::remove(f);
+  };
+  try {
+    {
+      // A reader: the running server keeps writing; the copy is one snapshot.
+      sqlite::Db db(from.db(), /*synchronous_full=*/true);
+      auto s = db.prepare("VACUUM INTO ?");
+      s.bind(1, to.db());
+      s.run();
+    }
+    ::chmod(to.db().c_str(), 0600);
+    copy_private(from.cert(), to.cert());
+    copy_private(from.key(), to.key());
+    auto checked = check_copy(to);
+    if (!checked) discard();
+    return checked;
+  } catch (...) {
+    discard();
+    throw;
   }
-  ::chmod(to.db().c_str(), 0600);
-  copy_private(from.cert(), to.cert());
-  copy_private(from.key(), to.key());
-  return check_copy(to);
 }
 
 Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir) {

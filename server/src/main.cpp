@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/history_text.hpp"
 
 #include "sodiem/server/accounts.hpp"
@@ -70,6 +71,17 @@ int cmd_run(const std::string& dir, const std::string& listen) {
   }
   options.cert_path = paths.cert();
   options.key_path = paths.key();
+  try {
+    auto db = open_server_db(paths.db());
+    if (auto st = check_database_pages(*db, dir); !st) {
+      std::cerr << "sodiem-server: " << st.message() << "\n";
+      return 3;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()
+              << "). Khôi phục bản sao lưu gần nhất: sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI\n";
+    return 3;
+  }
   SyncService service(paths.db(), SystemClock::instance());
   {
     auto db = open_server_db(paths.db());
@@ -477,6 +489,11 @@ int cmd_progress(const std::string& dir, const std::string& term, bool as_json) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  sodiem::restrict_new_files();  // server.db holds password hashes and every mark: this user's alone
+  if (auto problem = sodiem::argument_problem(argc, argv)) {
+    std::cerr << "sodiem-server: " << *problem << "\n";
+    return 2;
+  }
   CLI::App app{"sodiem-server — máy chủ sổ điểm của trường (school server)"};
   app.require_subcommand(1);
   std::string dir, school = "Trường THCS Sổ Điểm", listen = "127.0.0.1:8443";

@@ -1,5 +1,9 @@
 #include "sodiem/server/server_db.hpp"
 
+#include <filesystem>
+
+#include "sodiem/core/file_guard.hpp"
+
 #include <array>
 #include <string_view>
 
@@ -165,9 +169,30 @@ CREATE UNIQUE INDEX cells_by_key ON cells(class_id, subject_id, student_id, col)
 }  // namespace
 
 std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
+  // Password and token hashes and every mark: the server's user's alone,
+  // also in a data directory made before this rule (0755 / 0644).
+  restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
   auto db = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
   db->migrate(kMigrations);
   return db;
+}
+
+Status check_database_pages(sqlite::Db& db, const std::string& data_dir) {
+  std::string problems;
+  try {
+    auto s = db.prepare("PRAGMA quick_check(5)");
+    while (s.step()) {
+      if (s.text(0) == "ok") return Status::ok();
+      problems += (problems.empty() ? "" : "; ") + s.text(0);
+    }
+  } catch (const std::exception& e) {
+    problems = e.what();
+  }
+  return Status(ErrorCode::kInternal,
+                "cơ sở dữ liệu " + data_dir + "/server.db bị hỏng (" + problems +
+                    "). Máy chủ không khởi động để khỏi ghi thêm lên dữ liệu hỏng. Cách khôi phục: "
+                    "sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI, rồi chạy máy chủ với thư mục mới; "
+                    "các máy giáo viên sẽ tự gửi lại những gì bản sao lưu còn thiếu.");
 }
 
 std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback) {

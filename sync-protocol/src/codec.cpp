@@ -8,6 +8,9 @@
 #include <optional>
 #include <stdexcept>
 
+#include "cbor_shape.hpp"
+#include "sodiem/protocol/text.hpp"
+
 namespace sodiem::protocol {
 namespace {
 
@@ -28,10 +31,16 @@ const json& field(const json& obj, const char* key) {
   return *it;
 }
 
+// Keys, names, tokens and passwords hold no control characters; values,
+// notes, reasons and messages (kMaxValueBytes) may hold tab and line breaks.
+TextKind kind_for(std::size_t max_bytes) { return max_bytes < kMaxValueBytes ? TextKind::kName : TextKind::kMultiline; }
+
 std::string get_string(const json& v, const char* name, std::size_t max_bytes) {
   if (!v.is_string()) fail(std::string("field '") + name + "' must be a string");
   const auto& s = v.get_ref<const std::string&>();
   if (s.size() > max_bytes) fail(std::string("field '") + name + "' is too long", ErrorCode::kTooLarge);
+  if (const char* problem = text_problem(s, kind_for(max_bytes)))
+    fail(std::string("field '") + name + "' " + problem, ErrorCode::kInvalidValue);
   return s;
 }
 std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
@@ -40,6 +49,15 @@ std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKe
 std::string opt_str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
   auto it = obj.find(key);
   return it == obj.end() ? std::string() : get_string(*it, key, max_bytes);
+}
+
+// Delta-coded sequences: a sum that leaves the type is a malformed message,
+// not undefined behaviour.
+template <typename T>
+T add_delta(T acc, T delta, const char* name) {
+  T out{};
+  if (__builtin_add_overflow(acc, delta, &out)) fail(std::string("field '") + name + "' overflows");
+  return out;
 }
 
 std::uint64_t get_uint(const json& v, const char* name) {
@@ -214,7 +232,7 @@ Message push_from(const json& j) {
     Op op;
     auto dseq = get_uint(e[0], "o.seq");
     if (dseq == 0) fail("field 'o.seq' must increase within a push");
-    seq += dseq;
+    seq = add_delta(seq, dseq, "o.seq");
     op.seq = seq;
     op.cell.class_name = get_string(e[1], "o.class", kMaxKeyBytes);
     op.cell.subject = get_string(e[2], "o.subject", kMaxKeyBytes);
@@ -222,7 +240,7 @@ Message push_from(const json& j) {
     op.cell.column = get_string(e[4], "o.column", kMaxKeyBytes);
     op.value = get_string(e[5], "o.value", kMaxValueBytes);
     op.base_version = get_uint(e[6], "o.base_version");
-    t += get_int(e[7], "o.recorded_at");
+    t = add_delta(t, get_int(e[7], "o.recorded_at"), "o.recorded_at");
     op.recorded_at = t;
     if (e.size() == 10) {
       const auto kind = get_uint(e[8], "o.kind");
@@ -273,7 +291,7 @@ Message changes_from(const json& j) {
   for (const json& e : arr(j, "c", kMaxChangesPerPull)) {
     tuple(e, 10, "c");
     Change c;
-    v += get_uint(e[0], "c.version");
+    v = add_delta(v, get_uint(e[0], "c.version"), "c.version");
     c.version = v;
     auto kind = get_uint(e[1], "c.kind");
     if (kind > 2) fail("field 'c.kind' is unknown");
@@ -284,7 +302,7 @@ Message changes_from(const json& j) {
     c.cell.column = get_string(e[5], "c.column", kMaxKeyBytes);
     c.value = get_string(e[6], "c.value", kMaxValueBytes);
     c.author = get_string(e[7], "c.author", kMaxKeyBytes);
-    t += get_int(e[8], "c.at");
+    t = add_delta(t, get_int(e[8], "c.at"), "c.at");
     c.at = t;
     c.current_version = get_uint(e[9], "c.current_version");
     m.changes.push_back(std::move(c));
@@ -455,6 +473,7 @@ class CborReader {
   bool text(std::string& out, std::size_t max_bytes) {
     std::uint64_t n = 0;
     if (!expect(3, n) || n > max_bytes || n > in_.size() - pos_) return false;
+    if (text_problem(in_.substr(pos_, n), kind_for(max_bytes))) return false;  // the generic path names it
     out.assign(in_.data() + pos_, n);
     pos_ += n;
     return true;
@@ -490,9 +509,8 @@ std::optional<Push> decode_push(std::string_view bytes) {
         !r.text(op.cell.student_code, kMaxKeyBytes) || !r.text(op.cell.column, kMaxKeyBytes) ||
         !r.text(op.value, kMaxValueBytes) || !r.uint(op.base_version) || !r.sint(dt))
       return std::nullopt;
-    seq += dseq;
+    if (__builtin_add_overflow(seq, dseq, &seq) || __builtin_add_overflow(t, dt, &t)) return std::nullopt;
     op.seq = seq;
-    t += dt;
     op.recorded_at = t;
     if (items == 10) {
       std::uint64_t kind = 0;
@@ -570,6 +588,13 @@ Decoded decode_via_json(std::string_view bytes) {
     d.code = ErrorCode::kTooLarge;
     d.error = "message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
               std::to_string(kMaxMessageBytes);
+    return d;
+  }
+  // nlohmann's reader recurses per nesting level and trusts declared
+  // lengths: only a bounded, well-formed shape reaches it.
+  if (auto problem = detail::check_cbor_shape(bytes); problem.code != ErrorCode::kOk) {
+    d.code = problem.code;
+    d.error = problem.what;
     return d;
   }
   json j;
