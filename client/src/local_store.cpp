@@ -25,7 +25,7 @@ enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 #define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
 #define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
 
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 8> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -90,6 +90,12 @@ DROP INDEX outbox_pending;
 -- The highest answered seq (max_acked_seq) without walking every pending op:
 -- answered rows above acked_through are few (refusals, conflicts).
 CREATE INDEX outbox_answered ON outbox(seq) WHERE state != 0;
+)sql",
+                                                      R"sql(
+-- The server's audit tree heads this device was shown (AuditWatch), in the
+-- order kept; meta audit_key pins the key that signs them.
+CREATE TABLE audit_heads(kept_seq INTEGER PRIMARY KEY, epoch TEXT NOT NULL, size INTEGER NOT NULL, root TEXT NOT NULL,
+                         signature TEXT NOT NULL, kept_at INTEGER NOT NULL, UNIQUE(epoch, size));
 )sql"};
 
 }  // namespace

@@ -56,7 +56,7 @@ Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::st
   // A copy that fails its checks is not a backup: nothing of it stays (least
   // of all the server's private key beside a half-written database).
   auto discard = [&] {
-    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key()}) fs::remove(f);
+    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key(), to.audit_key()}) fs::remove(f);
   };
   try {
     {
@@ -69,6 +69,7 @@ Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::st
     ::chmod(to.db().c_str(), 0600);
     copy_private(from.cert(), to.cert());
     copy_private(from.key(), to.key());
+    if (fs::exists(from.audit_key())) copy_private(from.audit_key(), to.audit_key());
     auto checked = check_copy(to);
     if (!checked) discard();
     return checked;
@@ -89,9 +90,10 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
   copy_private(from.db(), to.db());
   copy_private(from.cert(), to.cert());
   copy_private(from.key(), to.key());
+  if (fs::exists(from.audit_key())) copy_private(from.audit_key(), to.audit_key());
   // Only the copy is opened (and checked): the backup itself stays untouched.
   auto discard = [&] {
-    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key()}) fs::remove(f);
+    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key(), to.audit_key()}) fs::remove(f);
   };
   try {
     {
@@ -102,6 +104,10 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
       const std::string old_epoch = get_meta(*db, "epoch");
       const std::string epoch = crypto::random_hex(8);
       set_meta(*db, "epoch", epoch);
+      // Devices that kept an audit head of the old epoch up to this size can
+      // still have it proved against the restored trail (audit_heads.hpp).
+      set_meta(*db, "audit_restored_from", get_meta(*db, "audit_head_seq", "0"));
+      set_meta(*db, "audit_restored_from_epoch", old_epoch);
       append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
                          nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
       tx.commit();

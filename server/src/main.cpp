@@ -14,6 +14,7 @@
 
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_heads.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/history.hpp"
@@ -160,6 +161,16 @@ int cmd_audit_verify(const std::string& dir) {
     std::cerr << "sodiem-server: dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " << records.problem << "\n";
     return 1;
   }
+  // What devices found when they compared the heads they kept (audit_heads.hpp).
+  int evidence = 0;
+  for (const auto& a : audit_alarms(*db)) {
+    if (!a.kept_signature_valid) continue;
+    ++evidence;
+    std::cerr << "sodiem-server: máy " << a.device << " của " << a.username << " báo lúc " << format_local_time(a.at)
+              << ": nhật ký từng có " << a.kept_size << " mục (đầu cây do chính máy chủ này ký) nhưng nay không còn "
+              << "nối tiếp được (" << a.why << ") — nhật ký kiểm toán đã bị viết lại\n";
+  }
+  if (evidence) return 1;
   std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
             << " phiên bản điểm khớp nhật ký\n";
   return 0;

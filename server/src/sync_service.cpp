@@ -10,6 +10,8 @@
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_heads.hpp"
+#include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/history.hpp"
@@ -55,6 +57,7 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   ingestor_ = std::make_unique<Ingestor>(*db_, *directory_, clock_);
   pull_ = std::make_unique<PullService>(*db_, *directory_, epoch_);
   accounts_ = std::make_unique<Accounts>(*db_, clock_);
+  audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
   worker_ = std::thread([this] { run_worker(); });
 }
 
@@ -252,6 +255,12 @@ void SyncService::handle(Job& job) {
     const bool leadership = user->has_role("HT") || user->has_role("PHT");
     for (const auto& c : corrections_visible_to(*db_, user->username, leadership)) list.items.push_back(c);
     return reply(job.peer, list);
+  }
+  if (auto* req = std::get_if<AuditRequest>(&job.message))
+    return reply(job.peer, answer_audit_request(*db_, *audit_key_, epoch_, *req));
+  if (auto* alarm = std::get_if<AuditAlarm>(&job.message)) {
+    record_audit_alarm(*db_, *audit_key_, user->username, peer.device_public_id, *alarm, clock_.now_unix_seconds());
+    return reply(job.peer, AuditAlarmNoted{});
   }
   if (auto* req = std::get_if<HistoryRequest>(&job.message)) {
     History h;

@@ -188,6 +188,25 @@ json to_json(const CorrectionList& m) {
                                  c.status, c.decided_by, c.decision_comment, c.decided_at}));
   return {{"t", "corrections"}, {"r", std::move(items)}};
 }
+json to_json(const AuditRequest& m) {
+  json j = {{"t", "audit?"}, {"e", m.epoch}, {"s", m.size}};
+  if (m.want_key) j["k"] = true;
+  return j;
+}
+json to_json(const AuditHead& m) {
+  json j = {{"t", "audit"}, {"e", m.epoch}, {"n", m.size}, {"r", m.root}, {"g", m.signature}, {"p", m.proof}};
+  if (!m.public_key.empty()) j["k"] = m.public_key;
+  if (m.restored_from) {
+    j["rf"] = m.restored_from;
+    j["re"] = m.restored_from_epoch;
+  }
+  return j;
+}
+json to_json(const AuditAlarm& m) {
+  return {{"t", "audit!"}, {"e", m.kept_epoch}, {"s", m.kept_size}, {"r", m.kept_root}, {"g", m.kept_signature},
+          {"n", m.shown_size}, {"sr", m.shown_root}, {"w", m.why}};
+}
+json to_json(const AuditAlarmNoted&) { return {{"t", "audit!ok"}}; }
 json to_json(const Error& m) {
   return {{"t", "error"}, {"c", std::string(to_string(m.code))}, {"m", m.message}, {"b", m.batch_id}};
 }
@@ -371,6 +390,47 @@ Message correction_list_from(const json& j) {
     c.decided_at = get_int(e[14], "r.decided_at");
     m.items.push_back(std::move(c));
   }
+  return m;
+}
+// Hex text of exactly `digits` digits (or empty when allowed).
+std::string hex_field(const json& v, const char* name, std::size_t digits, bool may_be_empty) {
+  std::string s = get_string(v, name, digits);
+  if (s.empty() && may_be_empty) return s;
+  if (s.size() != digits || s.find_first_not_of("0123456789abcdef") != std::string::npos)
+    fail(std::string("field '") + name + "' must be " + std::to_string(digits) + " hex digits");
+  return s;
+}
+Message audit_request_from(const json& j) {
+  AuditRequest m;
+  m.epoch = str(j, "e");
+  m.size = uint(j, "s");
+  if (auto it = j.find("k"); it != j.end()) {
+    if (!it->is_boolean()) fail("field 'k' must be a boolean");
+    m.want_key = it->get<bool>();
+  }
+  return m;
+}
+Message audit_head_from(const json& j) {
+  AuditHead m;
+  m.epoch = str(j, "e");
+  m.size = uint(j, "n");
+  m.root = hex_field(field(j, "r"), "r", 64, m.size == 0);
+  m.signature = hex_field(field(j, "g"), "g", 128, false);
+  if (auto it = j.find("k"); it != j.end()) m.public_key = hex_field(*it, "k", 64, false);
+  for (const json& h : arr(j, "p", 64)) m.proof.push_back(hex_field(h, "p", 64, false));
+  m.restored_from = opt_uint(j, "rf");
+  m.restored_from_epoch = opt_str(j, "re");
+  return m;
+}
+Message audit_alarm_from(const json& j) {
+  AuditAlarm m;
+  m.kept_epoch = str(j, "e");
+  m.kept_size = uint(j, "s");
+  m.kept_root = hex_field(field(j, "r"), "r", 64, false);
+  m.kept_signature = hex_field(field(j, "g"), "g", 128, false);
+  m.shown_size = uint(j, "n");
+  m.shown_root = hex_field(field(j, "sr"), "sr", 64, true);
+  m.why = str(j, "w", kMaxValueBytes);
   return m;
 }
 Message error_from(const json& j) {
@@ -628,6 +688,10 @@ Decoded decode_via_json(std::string_view bytes) {
     else if (type == "password") d.message = PasswordChange{str(j, "p", 256), str(j, "np", 256)};
     else if (type == "password!") d.message = PasswordChanged{};
     else if (type == "corrections") d.message = correction_list_from(j);
+    else if (type == "audit?") d.message = audit_request_from(j);
+    else if (type == "audit") d.message = audit_head_from(j);
+    else if (type == "audit!") d.message = audit_alarm_from(j);
+    else if (type == "audit!ok") d.message = AuditAlarmNoted{};
     else fail("unknown message type '" + type + "'");
   } catch (const DecodeError& e) {
     d.code = e.code;
@@ -642,7 +706,8 @@ Decoded decode_via_json(std::string_view bytes) {
 std::string_view type_name(const Message& message) {
   static constexpr std::string_view kNames[] = {"hello",  "login", "welcome", "push",     "ack",    "pull",
                                                 "changes", "roster?", "roster", "error", "history?", "history",
-                                                "corrections?", "corrections", "password", "password!"};
+                                                "corrections?", "corrections", "password", "password!",
+                                                "audit?", "audit", "audit!", "audit!ok"};
   return kNames[message.index()];
 }
 

@@ -15,7 +15,11 @@ struct DataPaths {
   std::string cert() const { return dir + "/server.crt"; }
   std::string key() const { return dir + "/server.key"; }
   std::string demo_accounts() const { return dir + "/demo-accounts.json"; }
+  std::string audit_key() const { return dir + "/audit.key"; }
 };
+
+// The audit key beside a database file (DataPaths::audit_key of its folder).
+std::string audit_key_path(const std::string& db_path);
 
 // Opens the database at `path`, applying any pending migrations.
 std::unique_ptr<sqlite::Db> open_server_db(const std::string& path);

@@ -31,6 +31,7 @@ class Directory;
 class Ingestor;
 class PullService;
 class Accounts;
+class AuditKey;
 class WalCheckpointer;
 class WalSyncer;
 
@@ -78,6 +79,7 @@ class SyncService {
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<PullService> pull_;
   std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<AuditKey> audit_key_;
   std::string epoch_;
 
   // Worker-thread state: the single authoritative copy of each device's
