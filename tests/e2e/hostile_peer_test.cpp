@@ -84,3 +84,20 @@ TEST_CASE("the device's claimed time is stored bounded by now", "[e2e][fault]") 
   CHECK(school.server_scalar("SELECT COUNT(*) FROM changes") == 2);
   CHECK(school.server_scalar("SELECT MAX(recorded_at) FROM changes") <= now + 5);
 }
+
+TEST_CASE("a teacher's device receives only the students of the classes they teach or head", "[e2e]") {
+  LoopbackSchool school;
+  auto count = [&](const std::string& user, const std::string& sql) {
+    auto s = school.device(user).db().prepare(sql);
+    REQUIRE(s.step());
+    return s.int64(0);
+  };
+  // gv.toan.2 teaches Toán in the four grade 8–9 classes and heads one of them.
+  CHECK(count("gv.toan.2", "SELECT COUNT(DISTINCT class_name) FROM students") == 4);
+  CHECK(count("gv.toan.2", "SELECT COUNT(*) FROM students WHERE class_name LIKE '6%' OR class_name LIKE '7%'") == 0);
+  CHECK(count("gv.toan.2", "SELECT COUNT(*) FROM classes") == 4);
+  // A department head (TTCM) reads the department's subjects in every class;
+  // the principal reads everything.
+  CHECK(count("gv.toan.1", "SELECT COUNT(DISTINCT class_name) FROM students") == 8);
+  CHECK(count("hieutruong", "SELECT COUNT(*) FROM students") == 320);
+}
