@@ -231,7 +231,13 @@ bool read_roster_table(std::istream& in, const std::vector<std::string>& require
         if (r == 0) header_ok.push_back(false);
         continue;
       }
-      f = unguard_field(*to_nfc(trim(f)));
+      auto nfc = to_nfc(trim(f));
+      if (!nfc) {  // ICU failed on well-formed text: nothing a clerk can fix
+        errors.push_back("dòng " + std::to_string(r + 1) + ": không chuẩn hóa được văn bản Unicode (ICU)");
+        if (r == 0) header_ok.push_back(false);
+        continue;
+      }
+      f = unguard_field(std::move(*nfc));
       if (r == 0) header_ok.push_back(true);
     }
   }

@@ -209,3 +209,19 @@ TEST_CASE("names a spreadsheet would run as formulas export as text and import b
   server::export_staff(*db, staff_again);
   CHECK(staff_out.str() == staff_again.str());
 }
+
+TEST_CASE("the CSV reader stops at its limits and at an open quote, naming the line", "[unit]") {
+  const server::CsvLimits small{1000, 3, 4, 10};
+  CHECK(server::parse_csv("a,b\nc,d\ne,f\n", small).error.empty());
+  CHECK(server::parse_csv("a\nb\nc\nd\n", small).error == "dòng 4: tệp có hơn 3 dòng; danh sách của một trường không dài như vậy");
+  CHECK_THAT(server::parse_csv("a\nb,c,d,e,f\n", small).error, Catch::StartsWith("dòng 2: có hơn 4 cột"));
+  CHECK_THAT(server::parse_csv("a\n\"0123456789A\"\n", small).error, Catch::StartsWith("dòng 2: ô thứ 1 dài hơn 10 byte"));
+  CHECK(server::parse_csv("a\nb,\"c\nd\n", small).error == "dòng 2: dấu ngoặc kép (\") mở mà không đóng");
+  // The export's guard comes off again, and only the guard.
+  for (const std::string v : {"=1+1", "+", "-x", "@a", "'", "'=", "''", "Ngọc", "", "a'b", "\xEF\xBB\xBF" "x"}) {
+    const auto rows = server::parse_csv(server::csv_line({v}));
+    REQUIRE(rows.rows.size() == 1);
+    CHECK(server::unguard_field(rows.rows[0][0]) == v);
+  }
+  CHECK(server::unguard_field("'Ngọc") == "'Ngọc");  // a quote a person typed stays
+}
