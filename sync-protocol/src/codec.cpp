@@ -344,7 +344,7 @@ Message roster_from(const json& j) {
   }
   for (const json& e : arr(j, "st", 200000)) {
     tuple(e, 3, "st");
-    m.students.push_back({get_string(e[0], "st.code", kMaxKeyBytes), get_string(e[1], "st.name", 256),
+    m.students.push_back({get_string(e[0], "st.code", kMaxKeyBytes), get_string(e[1], "st.name", kMaxNameBytes),
                           get_string(e[2], "st.class", kMaxKeyBytes)});
   }
   for (const json& e : arr(j, "as", 10000)) {
@@ -377,7 +377,7 @@ Message correction_list_from(const json& j) {
     c.id = get_uint(e[0], "r.id");
     c.cell = {get_string(e[1], "r.class", kMaxKeyBytes), get_string(e[2], "r.subject", kMaxKeyBytes),
               get_string(e[3], "r.student", kMaxKeyBytes), get_string(e[4], "r.column", kMaxKeyBytes)};
-    c.student_name = get_string(e[5], "r.name", kMaxKeyBytes);
+    c.student_name = get_string(e[5], "r.name", kMaxNameBytes);
     c.old_value = get_string(e[6], "r.old", kMaxValueBytes);
     c.new_value = get_string(e[7], "r.new", kMaxValueBytes);
     c.reason = get_string(e[8], "r.reason", kMaxValueBytes);
