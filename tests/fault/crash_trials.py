@@ -43,6 +43,8 @@ class Run:
         self.server_bin, self.client_bin, self.work = server_bin, client_bin, work
         self.proxy = CutProxy(0)
         self.url = f"wss://127.0.0.1:{self.proxy.port}"
+        # Typical run times of `set` and `sync` here, so that kills land inside them on a fast or a slow machine.
+        self.duration = {"set": 0.02, "sync": 0.15}
         self.template = os.path.join(work, "template")
         srv = os.path.join(self.template, "server")
         run_checked([server_bin, "init", "--data", srv, "--demo"])
@@ -172,17 +174,23 @@ class Trial:
         self.errors = []
         self.sync_codes = {}
 
-    def client(self, name, args, kill_after=None):
-        """Runs `sodiem ARGS --data DIR`, SIGKILLed after kill_after seconds if given; returns (code, killed, stderr)."""
+    def client(self, name, args, kill=False, rng=None):
+        """Runs `sodiem ARGS --data DIR`, SIGKILLed at a random moment of its typical run time if `kill`;
+        returns (code, killed, stderr)."""
         argv = [self.run.client_bin, args[0], "--data", os.path.join(self.dir, name)] + args[1:]
+        typical = self.run.duration.get(args[0])
+        kill_after = rng.uniform(0, 1.2 * typical) if kill else None
+        started = time.time()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         killed = False
         try:
-            out, err = proc.communicate(timeout=kill_after if kill_after is not None else 120)
+            out, err = proc.communicate(timeout=kill_after if kill else 120)
         except subprocess.TimeoutExpired:
             proc.kill()
-            killed = kill_after is not None
+            killed = kill
             out, err = proc.communicate()
+        if not killed and typical and proc.returncode == 0:
+            self.run.duration[args[0]] = 0.8 * typical + 0.2 * (time.time() - started)
         with self.log_lock:
             with open(os.path.join(self.dir, f"{name}.log"), "a") as log:
                 log.write(f"$ {' '.join(args)}{'  [SIGKILL]' if killed else ''} → {proc.returncode}\n{out}{err}")
@@ -193,8 +201,7 @@ class Trial:
     def typist(self, name):
         rng = random.Random(f"{self.seed}-{name}-typist")
         for cell, value, typed in self.plans[name]:
-            kill_after = rng.uniform(0, 0.025) if rng.random() < 0.12 else None
-            code, killed, err = self.client(name, ["set", *cell, typed], kill_after)
+            code, killed, err = self.client(name, ["set", *cell, typed], rng.random() < 0.12, rng)
             status = "ok" if code == 0 else "unknown"
             if code != 0 and not killed:
                 self.errors.append(f"{name}: `set {' '.join(cell)} {typed}` exited {code}: {err.strip()}")
@@ -207,8 +214,7 @@ class Trial:
         rng = random.Random(f"{self.seed}-{name}-syncer")
         while not typing_done.is_set():
             typing_done.wait(rng.uniform(0.02, 0.15))
-            kill_after = rng.uniform(0, 0.2) if rng.random() < 0.3 else None
-            code, killed, err = self.client(name, ["sync", "--max-attempts", "1"], kill_after)
+            code, killed, err = self.client(name, ["sync", "--max-attempts", "1"], rng.random() < 0.3, rng)
             if code == 0:
                 self.stats["syncs_ok"] += 1
             self.sync_codes[code] = self.sync_codes.get(code, 0) + 1
