@@ -10,25 +10,35 @@ LoopbackSchool::LoopbackSchool(const Clock& c)
       clock(c),
       service(std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock)) {}
 
-client::LocalStore& LoopbackSchool::device(const std::string& user) {
-  auto& d = devices_[user];
+client::LocalStore& LoopbackSchool::device(const std::string& user, const std::string& name) {
+  const std::string key = name.empty() ? user : name;
+  auto& d = devices_[key];
   if (!d) {
-    d = std::make_unique<client::LocalStore>(tmp / ("device-" + user), clock);
+    d = std::make_unique<client::LocalStore>(tmp / ("device-" + key), clock);
     LoopbackTransport t(*service);
-    const auto st = client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), user);
+    const auto st = client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), key);
     INFO(st.message());
     REQUIRE(st.is_ok());
   }
   return *d;
 }
 
-Result<client::SyncReport> LoopbackSchool::try_sync(const std::string& user) {
+Result<client::SyncReport> LoopbackSchool::try_sync(const std::string& user) { return try_sync(device(user)); }
+
+Result<client::SyncReport> LoopbackSchool::try_sync(client::LocalStore& store) {
   client::SyncOptions o;
   o.backoff_initial = std::chrono::milliseconds(1);
   o.backoff_max = std::chrono::milliseconds(5);
   o.reply_timeout = std::chrono::milliseconds(5000);
-  client::SyncEngine engine(device(user), [this] { return std::make_unique<LoopbackTransport>(*service); }, o);
+  client::SyncEngine engine(store, [this] { return std::make_unique<LoopbackTransport>(*service); }, o);
   return engine.sync();
+}
+
+bool LoopbackSchool::session(client::LocalStore& store, CutPlan plan) {
+  client::SyncEngine engine(store, nullptr, {});
+  LoopbackTransport t(*service, plan);
+  client::SyncReport report;
+  return engine.sync_round(t, report).is_ok();
 }
 
 client::SyncReport LoopbackSchool::sync(const std::string& user) {

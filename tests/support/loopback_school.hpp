@@ -29,12 +29,16 @@ class LoopbackSchool {
   std::unique_ptr<server::SyncService> service;
 
   std::string db_path() const { return server::DataPaths{demo.dir}.db(); }
-  // The user's device, enrolled at first use.
-  client::LocalStore& device(const std::string& user);
+  // The user's device, enrolled at first use; `name` tells apart several
+  // devices of one user (default: the username).
+  client::LocalStore& device(const std::string& user, const std::string& name = "");
   // A sync of the user's device with fast retries; the result as it came.
   Result<client::SyncReport> try_sync(const std::string& user);
+  Result<client::SyncReport> try_sync(client::LocalStore& store);
   // Same, and the test fails unless it succeeded.
   client::SyncReport sync(const std::string& user);
+  // One sync round over one connection, cut as `plan` says; whether it completed.
+  bool session(client::LocalStore& store, CutPlan plan = {});
   // A separate connection to the server's database, for looking at it.
   std::unique_ptr<sqlite::Db> server_db() const;
   std::int64_t server_scalar(const std::string& sql) const;
