@@ -1,6 +1,10 @@
+// Accounts: users, password checks in steps (record, hash off-thread,
+// enroll), device tokens, revocation. Called by the SyncService worker or
+// a CLI command on its own connection; not thread-safe except check_password.
 #include "sodiem/server/accounts.hpp"
 
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/core/tuning.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -10,7 +14,31 @@
 
 namespace sodiem::server {
 namespace {
-const char* kBadLogin = "Sai tên đăng nhập hoặc mật khẩu";
+const char* kBadLogin = kBadLoginMessage;
+// Verified against when the account does not exist: the same work as a real
+// check, so timing does not tell which usernames exist. Never matches.
+const std::string kNoAccountHash =
+    "pbkdf2$" + std::to_string(tuning::kPasswordHashIterations) + "$" + std::string(32, '0') + "$" + std::string(64, 'x');
+
+// The new password is acceptable: long enough and not the old one. `issued`:
+// the old one was issued by an administrator (first login).
+Status new_password_problem(const std::string& old_password, const std::string& next, bool issued) {
+  if (next.size() >= 8 && next != old_password) return Status::ok();
+  return Status(ErrorCode::kInvalidValue, issued ? "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu được cấp"
+                                                 : "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu hiện tại");
+}
+
+// The refusal of a revoked device or a disabled account (one wording for
+// the hello and for a session cut short).
+Status standing_of(sqlite::Stmt& s, int disabled_col, int revoked_at_col) {
+  if (s.int64(disabled_col) != 0) return Status(ErrorCode::kUnauthenticated, "Tài khoản đã bị khóa");
+  if (!s.is_null(revoked_at_col))
+    return Status(ErrorCode::kUnauthenticated, "Thiết bị này đã bị " + s.text(revoked_at_col + 1) + " thu hồi lúc " +
+                                                   format_local_time(s.int64(revoked_at_col)) + " (lý do: " +
+                                                   s.text(revoked_at_col + 2) +
+                                                   "); những gì chưa gửi từ máy này sẽ không được nhận");
+  return Status::ok();
+}
 const std::vector<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
 }  // namespace
 
@@ -49,49 +77,87 @@ Result<std::int64_t> Accounts::create_user(const std::string& username, const st
   return db_.last_insert_rowid();
 }
 
-Result<Enrollment> Accounts::login(const std::string& username, const std::string& password,
-                                   const std::string& device_name, const std::string& new_password) {
+namespace {
+PasswordRecord read_record(sqlite::Stmt& s) {
+  PasswordRecord r;
+  if (!s.step()) {
+    r.hash = kNoAccountHash;
+    return r;
+  }
+  r.user_id = s.int64(0);
+  r.hash = s.text(1);
+  r.disabled = s.int64(2) != 0;
+  r.must_change = s.int64(3) != 0;
+  return r;
+}
+}  // namespace
+
+PasswordRecord Accounts::password_record(const std::string& username) {
   auto s = db_.prepare("SELECT id, password_hash, disabled, must_change_password FROM users WHERE username = ?");
   s.bind(1, username);
-  if (!s.step()) {
-    crypto::hash_password(password);  // same work as a real check: no user-enumeration by timing
-    return Status(ErrorCode::kUnauthenticated, kBadLogin);
-  }
-  const std::int64_t user_id = s.int64(0);
-  const std::string hash = s.text(1);
-  const bool disabled = s.int64(2) != 0;
-  const bool must_change = s.int64(3) != 0;
-  s.reset();
-  if (!crypto::verify_password(password, hash)) return Status(ErrorCode::kUnauthenticated, kBadLogin);
-  if (disabled) return Status(ErrorCode::kUnauthenticated, "Tài khoản " + username + " đã bị khóa");
+  return read_record(s);
+}
+
+PasswordRecord Accounts::password_record(std::int64_t user_id) {
+  auto s = db_.prepare("SELECT id, password_hash, disabled, must_change_password FROM users WHERE id = ?");
+  s.bind(1, user_id);
+  return read_record(s);
+}
+
+CheckedPassword Accounts::check_password(const PasswordRecord& record, const std::string& password,
+                                         const std::string& new_password) {
+  CheckedPassword c;
+  c.matches = crypto::verify_password(password, record.hash) && record.user_id != 0;
+  if (!c.matches) return c;
+  if (crypto::needs_rehash(record.hash)) c.rehash = crypto::hash_password(password);
+  if (!new_password.empty() && new_password_problem(password, new_password, false).is_ok())
+    c.new_hash = crypto::hash_password(new_password);
+  return c;
+}
+
+Result<Enrollment> Accounts::enroll(const std::string& username, const PasswordRecord& record,
+                                    const CheckedPassword& check, const std::string& password,
+                                    const std::string& device_name, const std::string& new_password) {
+  if (!check.matches) return Status(ErrorCode::kUnauthenticated, kBadLogin);
+  // Checked against the record read before the hashing; an administrator
+  // may have reset the password meanwhile.
+  const PasswordRecord now = password_record(username);
+  if (now.user_id != record.user_id || now.hash != record.hash)
+    return Status(ErrorCode::kUnauthenticated, "Mật khẩu của tài khoản " + username + " vừa được thay đổi; hãy đăng nhập lại");
+  if (now.disabled) return Status(ErrorCode::kUnauthenticated, "Tài khoản " + username + " đã bị khóa");
+  const std::int64_t user_id = now.user_id;
 
   Enrollment e;
-  if (must_change) {
+  if (now.must_change) {
     if (new_password.empty())
       return Status(ErrorCode::kPasswordChangeRequired,
                     "Mật khẩu được cấp cho tài khoản " + username + " phải được đổi ở lần đăng nhập đầu tiên");
-    if (new_password.size() < 8 || new_password == password)
-      return Status(ErrorCode::kInvalidValue, "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu được cấp");
+    if (auto st = new_password_problem(password, new_password, true); !st) return st;
+    if (check.new_hash.empty()) return Status(ErrorCode::kInternal, "new password was not hashed");
     db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
-        .bind(1, crypto::hash_password(new_password)).bind(2, user_id).run();
+        .bind(1, check.new_hash).bind(2, user_id).run();
     e.password_changed = true;
+  } else if (!check.rehash.empty()) {
+    // Stronger hash of the same password (more iterations than when it was set).
+    db_.prepare("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
+        .bind(1, check.rehash).bind(2, user_id).bind(3, now.hash).run();
   }
   e.token = crypto::random_hex(32);
   e.device.public_id = crypto::random_hex(12);
   e.device.user_id = user_id;
-  const auto now = clock_.now_unix_seconds();
+  const auto t = clock_.now_unix_seconds();
   db_.prepare("INSERT INTO devices(public_id, user_id, name, token_hash, created_at, last_seen_at) "
               "VALUES(?, ?, ?, ?, ?, ?)")
       .bind(1, e.device.public_id)
       .bind(2, user_id)
       .bind(3, device_name.empty() ? std::string("device") : device_name)
       .bind(4, crypto::sha256_hex(e.token))
-      .bind(5, now)
-      .bind(6, now)
+      .bind(5, t)
+      .bind(6, t)
       .run();
   e.device.row_id = db_.last_insert_rowid();
-  e.device.session_floor = now;  // nothing can have been typed on it before enrollment
-  db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, now).bind(2, e.device.row_id).run();
+  e.device.session_floor = t;  // nothing can have been typed on it before enrollment
+  db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, t).bind(2, e.device.row_id).run();
   return e;
 }
 
@@ -104,11 +170,7 @@ Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id
   s.bind(1, device_public_id);
   if (!s.step() || !crypto::constant_time_equal(crypto::sha256_hex(token), s.text(3)))
     return Status(ErrorCode::kUnauthenticated, "Thiết bị chưa đăng ký hoặc mã đăng nhập không hợp lệ; hãy đăng ký lại");
-  if (s.int64(4) != 0) return Status(ErrorCode::kUnauthenticated, "Tài khoản đã bị khóa");
-  if (!s.is_null(6))
-    return Status(ErrorCode::kUnauthenticated, "Thiết bị này đã bị " + s.text(7) + " thu hồi lúc " +
-                                                   format_local_time(s.int64(6)) + " (lý do: " + s.text(8) +
-                                                   "); những gì chưa gửi từ máy này sẽ không được nhận");
+  if (auto st = standing_of(s, 4, 6); !st) return st;
   DeviceContext d;
   d.row_id = s.int64(0);
   d.public_id = device_public_id;
@@ -145,17 +207,25 @@ Status Accounts::set_disabled(const std::string& username, bool disabled, const 
   return Status::ok();
 }
 
-Status Accounts::change_password(std::int64_t user_id, const std::string& current, const std::string& next) {
-  auto s = db_.prepare("SELECT password_hash FROM users WHERE id = ?");
-  s.bind(1, user_id);
-  if (!s.step() || !crypto::verify_password(current, s.text(0)))
-    return Status(ErrorCode::kUnauthenticated, "Mật khẩu hiện tại không đúng");
-  s.reset();
-  if (next.size() < 8 || next == current)
-    return Status(ErrorCode::kInvalidValue, "Mật khẩu mới phải dài ít nhất 8 ký tự và khác mật khẩu hiện tại");
-  db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
-      .bind(1, crypto::hash_password(next)).bind(2, user_id).run();
+Status Accounts::change_password(const PasswordRecord& record, const CheckedPassword& check,
+                                 const std::string& current, const std::string& next) {
+  if (!check.matches) return Status(ErrorCode::kUnauthenticated, "Mật khẩu hiện tại không đúng");
+  if (auto st = new_password_problem(current, next, false); !st) return st;
+  if (check.new_hash.empty()) return Status(ErrorCode::kInternal, "new password was not hashed");
+  db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ? AND password_hash = ?")
+      .bind(1, check.new_hash).bind(2, record.user_id).bind(3, record.hash).run();
+  if (db_.changes() == 0)
+    return Status(ErrorCode::kUnauthenticated, "Mật khẩu vừa được thay đổi ở nơi khác; hãy thử lại");
   return Status::ok();
+}
+
+Status Accounts::device_standing(std::int64_t device_row) {
+  auto s = db_.prepare(
+      "SELECT u.disabled, d.revoked_at, COALESCE(d.revoked_by, ''), COALESCE(d.revoked_reason, '') FROM devices d "
+      "JOIN users u ON u.id = d.user_id WHERE d.id = ?");
+  s.bind(1, device_row);
+  if (!s.step()) return Status(ErrorCode::kUnauthenticated, "Thiết bị chưa đăng ký; hãy đăng ký lại");
+  return standing_of(s, 0, 1);
 }
 
 Result<std::string> Accounts::reset_password(const std::string& username, const std::string& by) {

@@ -1,3 +1,5 @@
+// SyncService: the worker loop, message dispatch and group commit of pushes
+// (login and password paths in sync_login.cpp). See the header.
 #include "sodiem/server/sync_service.hpp"
 
 #include <pthread.h>
@@ -16,27 +18,17 @@
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/ingest.hpp"
+#include "sodiem/server/kdf_pool.hpp"
+#include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/wal_checkpointer.hpp"
 #include "sodiem/server/wal_syncer.hpp"
+#include "sync_peer.hpp"
 
 namespace sodiem::server {
 
 using namespace protocol;
-
-struct SyncService::Peer {
-  explicit Peer(Sender s) : sender(std::move(s)) {}
-  Sender sender;
-  std::atomic<int> queued{0};
-  std::atomic<bool> closed{false};
-  // Worker-thread only:
-  bool closing = false;         // a reply that closes is on its way: ignore the rest
-  std::int64_t device_row = 0;  // 0 = not authenticated
-  std::string device_public_id;
-  std::int64_t user_id = 0;
-  std::int64_t session_floor = 0;
-};
 
 namespace {
 constexpr int kMaxQueuedPerPeer = 64;
@@ -58,12 +50,18 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   pull_ = std::make_unique<PullService>(*db_, *directory_, epoch_);
   accounts_ = std::make_unique<Accounts>(*db_, clock_);
   audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
+  limiter_ = std::make_unique<LoginLimiter>(clock_);
+  kdf_ = std::make_unique<KdfPool>(tuning::kPasswordCheckThreads, tuning::kMaxPendingPasswordChecks);
+  notice_other_writers();
   worker_ = std::thread([this] { run_worker(); });
 }
 
 SyncService::~SyncService() { stop(); }
 
 void SyncService::stop() {
+  // First the password checks: none may post a verdict to a stopped worker
+  // (their peers get no answer; the transport closes them).
+  kdf_->stop();
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && !worker_.joinable()) return;
@@ -74,8 +72,8 @@ void SyncService::stop() {
   syncer_->wait_durable();  // the last acks go out
 }
 
-std::shared_ptr<SyncService::Peer> SyncService::open_peer(Sender sender) {
-  return std::make_shared<Peer>(std::move(sender));
+std::shared_ptr<SyncService::Peer> SyncService::open_peer(Sender sender, PeerInfo info) {
+  return std::make_shared<Peer>(std::move(sender), std::move(info));
 }
 
 void SyncService::close_peer(const std::shared_ptr<Peer>& peer) { peer->closed = true; }
@@ -83,7 +81,7 @@ void SyncService::close_peer(const std::shared_ptr<Peer>& peer) { peer->closed =
 void SyncService::on_message(const std::shared_ptr<Peer>& peer, std::string_view bytes) {
   if (peer->closed) return;
   Decoded d = decode(bytes);
-  Job job{peer, {}, false};
+  Job job{peer, {}, false, {}};
   if (!d.message) {
     job.message = Error{d.code, "bad message: " + d.error, 0};
     job.close_after = true;
@@ -124,7 +122,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 void SyncService::run_worker() {
   pthread_setname_np(pthread_self(), "sodiem-db");  // tells it apart in top, perf and the benchmark
-  std::deque<Job> batch;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -143,32 +140,41 @@ void SyncService::run_worker() {
         }
         return;
       }
-      batch.swap(queue_);
+      batch_.swap(queue_);  // batch_ is empty here
     }
-    while (!batch.empty()) {
+    while (!batch_.empty()) {
+      Job job;
+      if (!take_runnable(job)) continue;
+      if (job.resume) {  // a password verdict: not counted in `queued`
+        try {
+          job.resume();
+        } catch (const std::exception& e) {
+          spdlog::error("password verdict failed: {}", e.what());
+          job.peer->awaiting_verdict = false;
+          reply(job.peer, Error{ErrorCode::kInternal, "lỗi máy chủ, hãy thử lại sau", 0}, true);
+        }
+        continue;
+      }
       if (syncer_->failed()) {
         // The disk refused the WAL: answer nothing from a store that may not
         // be on it (a pull could show values a restart loses).
-        Job job = std::move(batch.front());
-        batch.pop_front();
         const auto* push = std::get_if<Push>(&job.message);
         send(*job.peer, Error{ErrorCode::kInternal, kDiskFailed, push ? push->batch_id : 0}, true);
         --job.peer->queued;
         continue;
       }
       // Consecutive pushes from authenticated peers are committed together.
-      std::deque<Job> group;
-      while (!batch.empty() && group.size() < tuning::kGroupCommitMaxPushes &&
-             std::holds_alternative<Push>(batch.front().message) && !batch.front().close_after) {
-        group.push_back(std::move(batch.front()));
-        batch.pop_front();
-      }
-      if (!group.empty()) {
+      if (std::holds_alternative<Push>(job.message) && !job.close_after) {
+        std::deque<Job> group;
+        group.push_back(std::move(job));
+        Job next;
+        while (group.size() < tuning::kGroupCommitMaxPushes && !batch_.empty() &&
+               std::holds_alternative<Push>(batch_.front().message) && !batch_.front().close_after &&
+               !batch_.front().resume && take_runnable(next))
+          group.push_back(std::move(next));
         apply_pushes(group);
         continue;
       }
-      Job job = std::move(batch.front());
-      batch.pop_front();
       try {
         handle(job);
       } catch (const std::exception& e) {
@@ -180,6 +186,25 @@ void SyncService::run_worker() {
   }
 }
 
+bool SyncService::take_runnable(Job& out) {
+  Job job = std::move(batch_.front());
+  batch_.pop_front();
+  if (!job.resume && job.peer->awaiting_verdict) {
+    job.peer->parked.push_back(std::move(job));
+    return false;
+  }
+  out = std::move(job);
+  return true;
+}
+
+void SyncService::resume_parked(Peer& peer) {
+  peer.awaiting_verdict = false;
+  while (!peer.parked.empty()) {
+    batch_.push_front(std::move(peer.parked.back()));
+    peer.parked.pop_back();
+  }
+}
+
 void SyncService::handle(Job& job) {
   Peer& peer = *job.peer;
   if (peer.closed || peer.closing) return;
@@ -187,21 +212,7 @@ void SyncService::handle(Job& job) {
     reply(job.peer, job.message, true);
     return;
   }
-  auto welcome = [&](const DeviceContext& device, const std::string& token) {
-    peer.device_row = device.row_id;
-    peer.device_public_id = device.public_id;
-    peer.user_id = device.user_id;
-    peer.session_floor = device.session_floor;
-    high_seq_[device.row_id] = device.high_seq;
-    Welcome w;
-    w.device_id = device.public_id;
-    w.token = token;
-    w.server_epoch = epoch_;
-    w.device_high_seq = device.high_seq;
-    w.username = directory_->username_of(device.user_id);
-    w.roster_version = directory_->version();
-    reply(job.peer, w);
-  };
+  notice_other_writers();
   if (std::holds_alternative<Hello>(job.message) || std::holds_alternative<Login>(job.message)) {
     // A roster import by another process bumps roster_version: reload.
     if (std::stoull(get_meta(*db_, "roster_version", "1")) != directory_->version()) directory_->load(*db_);
@@ -212,26 +223,12 @@ void SyncService::handle(Job& job) {
     // Another connection of the same device may have advanced it meanwhile.
     if (auto it = high_seq_.find(device->row_id); it != high_seq_.end())
       device->high_seq = std::max(device->high_seq, it->second);
-    return welcome(*device, "");
+    return welcome(job.peer, *device, "");
   }
-  if (auto* login = std::get_if<Login>(&job.message)) {
-    sqlite::Transaction tx(*db_);
-    auto enrollment = accounts_->login(login->username, login->password, login->device_name, login->new_password);
-    if (enrollment && enrollment->password_changed)
-      append_audit(*db_, {clock_.now_unix_seconds(), login->username, enrollment->device.public_id, "password_changed",
-                          "{}"});
-    append_audit(*db_, {clock_.now_unix_seconds(), login->username,
-                        enrollment ? enrollment->device.public_id : std::string(), enrollment ? "login" : "login_failed",
-                        nlohmann::json{{"device_name", login->device_name},
-                                       {"why", enrollment ? std::string() : enrollment.status().message()}}
-                            .dump()});
-    tx.commit();
-    if (!enrollment) return reply(job.peer, Error{enrollment.status().code(), enrollment.status().message(), 0}, true);
-    spdlog::info("device {} enrolled for {}", enrollment->device.public_id, login->username);
-    return welcome(enrollment->device, enrollment->token);
-  }
+  if (auto* login = std::get_if<Login>(&job.message)) return begin_login(job.peer, *login);
   if (peer.device_row == 0)
     return reply(job.peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", 0}, true);
+  if (auto st = still_allowed(peer); !st) return reply(job.peer, Error{st.code(), st.message(), 0}, true);
   const UserAccess* user = directory_->user(peer.user_id);
   if (!user) return reply(job.peer, Error{ErrorCode::kUnauthenticated, "unknown user", 0}, true);
 
@@ -240,16 +237,8 @@ void SyncService::handle(Job& job) {
     return reply(job.peer, pull_->pull(device, *pull));
   }
   if (std::holds_alternative<RosterRequest>(job.message)) return reply(job.peer, directory_->roster_for(*user));
-  if (auto* change = std::get_if<PasswordChange>(&job.message)) {
-    sqlite::Transaction tx(*db_);
-    const Status st = accounts_->change_password(peer.user_id, change->current_password, change->new_password);
-    append_audit(*db_, {clock_.now_unix_seconds(), user->username, peer.device_public_id,
-                        st ? "password_changed" : "password_change_failed",
-                        st ? "{}" : nlohmann::json{{"why", st.message()}}.dump()});
-    tx.commit();
-    if (!st) return reply(job.peer, Error{st.code(), st.message(), 0});
-    return reply(job.peer, PasswordChanged{});
-  }
+  if (auto* change = std::get_if<PasswordChange>(&job.message))
+    return begin_password_change(job.peer, user->username, *change);
   if (std::holds_alternative<CorrectionsRequest>(job.message)) {
     CorrectionList list;
     const bool leadership = user->has_role("HT") || user->has_role("PHT");
@@ -295,13 +284,21 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     std::uint64_t ops = 0;
     // The commit writes the WAL without fsync; the syncer flushes it before any ack goes out.
     sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+    // Inside the write transaction: a revocation committed before it is seen.
+    notice_other_writers();
     for (Job& job : group) {
       Peer& peer = *job.peer;
       auto& push = std::get<Push>(job.message);
       ops += push.ops.size();
       if (peer.closed || peer.closing) continue;
       if (peer.device_row == 0) {
+        peer.closing = true;
         replies.push_back({&peer, Error{ErrorCode::kUnauthenticated, "send hello or login first", push.batch_id}, true});
+        continue;
+      }
+      if (auto st = still_allowed(peer); !st) {
+        peer.closing = true;  // its later pushes in this group are not applied either
+        replies.push_back({&peer, Error{st.code(), st.message(), push.batch_id}, true});
         continue;
       }
       DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row],

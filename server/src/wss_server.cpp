@@ -1,189 +1,68 @@
-// Listener + session in the style of the Beast examples: one strand per
-// connection, do_x/on_x pairs, one writer queue per socket, explicit
-// timeouts and message size limits.
+// The WSS listener and run_wss_server: TLS settings, descriptor budget,
+// admission of connections (ConnectionTable), accept back-off, graceful
+// stop. Sessions are in wss_session.cpp. One io thread.
 #include "sodiem/server/wss_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
-#include <deque>
-#include <list>
+#include <filesystem>
 #include <mutex>
+#include <vector>
 
-#include "sodiem/core/tuning.hpp"
 #include "sodiem/server/sync_service.hpp"
+#include "wss_session.hpp"
 
 namespace sodiem::server {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using namespace wss;
 
-class Session;
+// TLS 1.2 suites: forward secrecy (ECDHE) and AEAD only, no CBC. TLS 1.3
+// suites are all AEAD and stay at OpenSSL's defaults.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// Live sessions, so shutdown can close them. Used from the io thread only.
-struct Registry {
-  std::list<std::weak_ptr<Session>> sessions;
-  bool stopping = false;
-};
+bool out_of_descriptors(const beast::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
 
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, ssl::context& ctx, SyncService& service, Registry& registry, std::string school)
-      : ws_(std::move(socket), ctx), service_(service), registry_(registry), school_(std::move(school)) {}
-
-  ~Session() {
-    if (peer_) service_.close_peer(peer_);
+// Raises the descriptor limit to its hard bound and shrinks the connection
+// limits to what fits in it (beside those already open and a reserve).
+WssLimits fit_descriptors(WssLimits limits) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return limits;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
   }
-
-  void run() {
-    asio::dispatch(ws_.get_executor(), beast::bind_front_handler(&Session::on_run, shared_from_this()));
+  std::size_t open_now = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec))
+    ++open_now;
+  const std::size_t limit = rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX / 2 : static_cast<std::size_t>(rl.rlim_cur);
+  const std::size_t used = open_now + tuning::kReservedFds;
+  const std::size_t budget = limit > used + 2 ? limit - used : 2;
+  if (limits.max_pre_auth + limits.max_authenticated > budget) {
+    limits.max_pre_auth = std::min(limits.max_pre_auth, std::max<std::size_t>(1, budget / 4));
+    limits.max_authenticated = std::max<std::size_t>(1, budget - limits.max_pre_auth);
+    limits.max_pre_auth_per_address = std::min(limits.max_pre_auth_per_address, limits.max_pre_auth);
+    spdlog::warn("descriptor limit {}: at most {} unauthenticated connections and {} sessions", limit,
+                 limits.max_pre_auth, limits.max_authenticated);
   }
-
-  // Called from the io thread at shutdown.
-  void shutdown() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      self->closing_ = true;
-      if (!self->accepted_) {
-        beast::get_lowest_layer(self->ws_).close();
-      } else if (self->outbox_.empty()) {
-        self->do_close();
-      }
-    });
-  }
-
- private:
-  void on_run() {
-    beast::get_lowest_layer(ws_).expires_after(tuning::kHandshakeTimeout);
-    ws_.next_layer().async_handshake(ssl::stream_base::server,
-                                     beast::bind_front_handler(&Session::on_tls_handshake, shared_from_this()));
-  }
-
-  void on_tls_handshake(beast::error_code ec) {
-    if (ec) return;  // scanners, wrong protocol, timeouts: nothing to do
-    http::async_read(ws_.next_layer(), buffer_, request_,
-                     beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
-  }
-
-  void on_http_request(beast::error_code ec, std::size_t) {
-    if (ec) return;
-    if (!websocket::is_upgrade(request_)) return serve_status_page();
-    beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = tuning::kHandshakeTimeout;
-    timeouts.idle_timeout = tuning::kIdleTimeout;
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    websocket::permessage_deflate pmd;
-    pmd.server_enable = true;
-    pmd.client_enable = true;
-    pmd.compLevel = tuning::kDeflateLevel;
-    pmd.memLevel = tuning::kDeflateMemLevel;
-    ws_.set_option(pmd);
-    ws_.read_message_max(tuning::kServerMaxMessageBytes);
-    ws_.binary(true);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "sodiem-server"); }));
-    ws_.async_accept(request_, beast::bind_front_handler(&Session::on_accept, shared_from_this()));
-  }
-
-  void serve_status_page() {
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, request_.version());
-    res->set(http::field::server, "sodiem-server");
-    res->set(http::field::content_type, "text/html; charset=utf-8");
-    res->body() = "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>Sổ điểm</title>"
-                  "<h1>Sổ điểm — máy chủ của trường</h1><p>" + school_ +
-                  "</p><p>Máy chủ đang hoạt động. Giáo viên đồng bộ bằng ứng dụng <code>sodiem</code>.</p></html>";
-    res->keep_alive(false);
-    res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
-      beast::get_lowest_layer(self->ws_).close();
-    });
-  }
-
-  void on_accept(beast::error_code ec) {
-    if (ec) return;
-    accepted_ = true;
-    std::weak_ptr<Session> weak = shared_from_this();
-    auto executor = ws_.get_executor();
-    peer_ = service_.open_peer([weak, executor](std::string bytes, bool close_after) {
-      asio::post(executor, [weak, bytes = std::move(bytes), close_after]() mutable {
-        if (auto self = weak.lock()) self->queue_write(std::move(bytes), close_after);
-      });
-    });
-    if (closing_) return do_close();
-    do_read();
-  }
-
-  void do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
-  }
-
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec) {
-      // Beast closes an oversized message with close code 1009 (too big).
-      if (peer_) service_.close_peer(peer_);
-      return;
-    }
-    const auto data = buffer_.cdata();
-    service_.on_message(peer_, std::string_view(static_cast<const char*>(data.data()), data.size()));
-    buffer_.consume(buffer_.size());
-    if (!closing_) do_read();
-  }
-
-  void queue_write(std::string bytes, bool close_after) {
-    outbox_.push_back({std::move(bytes), close_after});
-    if (outbox_.size() == 1) do_write();
-  }
-
-  void do_write() {
-    ws_.async_write(asio::buffer(outbox_.front().first),
-                    beast::bind_front_handler(&Session::on_write, shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    if (ec) return;
-    const bool close_after = outbox_.front().second;
-    outbox_.pop_front();
-    if (close_after || (closing_ && outbox_.empty())) return do_close();
-    if (!outbox_.empty()) do_write();
-  }
-
-  void do_close() {
-    if (close_started_) return;
-    close_started_ = true;
-    ws_.async_close(websocket::close_code::going_away, [self = shared_from_this()](beast::error_code) {});
-  }
-
-  websocket::stream<ssl::stream<beast::tcp_stream>> ws_;
-  beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
-  std::deque<std::pair<std::string, bool>> outbox_;
-  SyncService& service_;
-  Registry& registry_;
-  std::string school_;
-  std::shared_ptr<SyncService::Peer> peer_;
-  bool accepted_ = false;
-  bool closing_ = false;
-  bool close_started_ = false;
-};
+  return limits;
+}
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& ioc, ssl::context& ctx, tcp::endpoint endpoint, SyncService& service,
-           Registry& registry, std::string school)
-      : ioc_(ioc), ctx_(ctx), acceptor_(ioc), service_(service), registry_(registry), school_(std::move(school)) {
+  Listener(asio::io_context& ioc, tcp::endpoint endpoint, Edge& edge)
+      : ioc_(ioc), acceptor_(ioc), backoff_(ioc), edge_(edge) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -194,43 +73,67 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void stop() {
     beast::error_code ec;
     acceptor_.close(ec);
+    backoff_.cancel();
   }
 
  private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
-                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
+
   void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || registry_.stopping) return;
-    if (!ec) {
-      registry_.sessions.remove_if([](const auto& w) { return w.expired(); });
-      if (registry_.sessions.size() < tuning::kMaxConnections) {
-        socket.set_option(tcp::no_delay(true));
-        auto session = std::make_shared<Session>(std::move(socket), ctx_, service_, registry_, school_);
-        registry_.sessions.push_back(session);
-        session->run();
-      }
+    if (ec == asio::error::operation_aborted || edge_.stopping) return;
+    if (out_of_descriptors(ec)) {
+      // The listener stays readable while accept() fails: retrying at once
+      // would spin. Wait for connections to close.
+      if (!backing_off_) spdlog::warn("accept: {}; retrying every {} ms", ec.message(), tuning::kAcceptBackoff.count());
+      backing_off_ = true;
+      backoff_.expires_after(tuning::kAcceptBackoff);
+      backoff_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e) self->do_accept();
+      });
+      return;
     }
+    backing_off_ = false;
+    if (!ec) admit(std::move(socket));
     do_accept();
   }
 
+  void admit(tcp::socket socket) {
+    beast::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return;
+    const auto id = ++next_id_;
+    const auto admission = edge_.table.admit(id, remote.address().to_string());
+    if (!admission.admitted) return;  // the socket closes here, before any TLS work
+    if (admission.evict != 0)
+      if (auto it = edge_.sessions.find(admission.evict); it != edge_.sessions.end())
+        if (auto victim = it->second.lock()) victim->evict();
+    socket.set_option(tcp::no_delay(true), ec);
+    auto session = std::make_shared<Session>(std::move(socket), edge_, id, remote.address().to_string());
+    edge_.sessions[id] = session;
+    session->run();
+  }
+
   asio::io_context& ioc_;
-  ssl::context& ctx_;
   tcp::acceptor acceptor_;
-  SyncService& service_;
-  Registry& registry_;
-  std::string school_;
+  asio::steady_timer backoff_;
+  Edge& edge_;
+  ConnectionTable::Id next_id_ = 0;
+  bool backing_off_ = false;
 };
 
 }  // namespace
 
 void run_wss_server(SyncService& service, const WssOptions& options,
                     const std::function<void(const std::string&)>& on_listening) {
-  asio::io_context ioc{1};
   ssl::context ctx{ssl::context::tls_server};
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Ciphers) != 1)
+    throw std::runtime_error("TLS: no usable cipher suite");
+  SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
   ctx.use_certificate_chain_file(options.cert_path);
   ctx.use_private_key_file(options.key_path, ssl::context::pem);
   // No TLS 1.3 session tickets: every `sodiem` run is a new process that
@@ -238,10 +141,11 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   // bytes of a no-op sync (a weak 2G link pays for each).
   SSL_CTX_set_num_tickets(ctx.native_handle(), 0);
 
-  Registry registry;
+  // Before the io_context: sessions it destroys at the end still find it.
+  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name);
+  asio::io_context ioc{1};
   auto address = asio::ip::make_address(options.host);
-  auto listener = std::make_shared<Listener>(ioc, ctx, tcp::endpoint(address, options.port), service, registry,
-                                             options.school_name);
+  auto listener = std::make_shared<Listener>(ioc, tcp::endpoint(address, options.port), edge);
   listener->run();
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -250,29 +154,48 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   // loop; lives in this frame, which outlasts ioc.run().
   std::chrono::steady_clock::time_point drain_until;
   std::function<void()> drain = [&] {
-    registry.sessions.remove_if([](const auto& w) { return w.expired(); });
-    if (registry.sessions.empty() || std::chrono::steady_clock::now() > drain_until) return ioc.stop();
+    if (edge.sessions.empty() || std::chrono::steady_clock::now() > drain_until) return ioc.stop();
     deadline.expires_after(std::chrono::milliseconds(50));
     deadline.async_wait([&](beast::error_code e) {
       if (!e) drain();
     });
   };
-  signals.async_wait([&](beast::error_code ec, int signo) {
-    if (ec) return;
-    spdlog::info("signal {}: stopping; finishing queued work", signo);
-    registry.stopping = true;
+  auto stop = [&](const char* why) {
+    if (edge.stopping) return;
+    spdlog::info("{}: stopping; finishing queued work", why);
+    edge.stopping = true;
+    signals.cancel();
     listener->stop();
     service.stop();  // commits and acks everything already received
-    for (auto& w : registry.sessions)
-      if (auto s = w.lock()) s->shutdown();
+    std::vector<std::shared_ptr<Session>> open;
+    for (auto& [id, w] : edge.sessions)
+      if (auto s = w.lock()) open.push_back(std::move(s));
+    for (auto& s : open) s->shutdown();
     // Let sessions flush their last acks and close, for at most 5 s.
     drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     drain();
+  };
+  signals.async_wait([&](beast::error_code ec, int) {
+    if (!ec) stop("signal");
   });
+  // The stop handle may outlive this call: it then does nothing.
+  struct StopHook {
+    std::mutex mutex;
+    std::function<void()> stop;
+  };
+  auto hook = std::make_shared<StopHook>();
+  hook->stop = [&ioc, &stop] { asio::post(ioc, [&stop] { stop("stop requested"); }); };
+  if (options.on_stop_handle)
+    options.on_stop_handle([hook] {
+      std::lock_guard lock(hook->mutex);
+      if (hook->stop) hook->stop();
+    });
 
   const auto ep = listener->local_endpoint();
   on_listening(ep.address().to_string() + ":" + std::to_string(ep.port()));
   ioc.run();
+  std::lock_guard lock(hook->mutex);
+  hook->stop = nullptr;
 }
 
 }  // namespace sodiem::server

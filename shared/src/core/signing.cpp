@@ -2,12 +2,15 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
 
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/core/tuning.hpp"
 
 namespace sodiem::signing {
 namespace {
@@ -73,8 +76,16 @@ Result<std::unique_ptr<Ed25519KeyFile>> Ed25519KeyFile::create(const std::string
   FILE* f = std::fopen(path.c_str(), "wbx");  // never overwrite an existing key
   umask(old);
   if (!f) return Status(ErrorCode::kInvalidValue, "không ghi được " + path + " (đã có khóa?)");
-  const int ok = PEM_write_PKCS8PrivateKey(f, key->pkey.get(), EVP_aes_256_cbc(), passphrase.data(),
-                                           static_cast<int>(passphrase.size()), nullptr, nullptr);
+  // PKCS#8 with PBES2 (PBKDF2-HMAC-SHA256, AES-256), at as many iterations
+  // as a password hash (OpenSSL's PEM default is 2,048). Any count reads back.
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> info(EVP_PKEY2PKCS8(key->pkey.get()),
+                                                                                 PKCS8_PRIV_KEY_INFO_free);
+  std::unique_ptr<X509_SIG, decltype(&X509_SIG_free)> sealed(
+      info ? PKCS8_encrypt(-1, EVP_aes_256_cbc(), passphrase.data(), static_cast<int>(passphrase.size()), nullptr, 0,
+                           tuning::kKeyFileIterations, info.get())
+           : nullptr,
+      X509_SIG_free);
+  const int ok = sealed ? PEM_write_PKCS8(f, sealed.get()) : 0;
   std::fclose(f);
   if (ok != 1) return Status(ErrorCode::kInternal, "không ghi được khóa ký");
   return std::unique_ptr<Ed25519KeyFile>(new Ed25519KeyFile(std::move(key)));

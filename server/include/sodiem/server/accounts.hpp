@@ -12,10 +12,28 @@
 
 namespace sodiem::server {
 
+// The answer to a wrong username or password (the same for both).
+inline constexpr const char* kBadLoginMessage = "Sai tên đăng nhập hoặc mật khẩu";
+
 struct Enrollment {
   DeviceContext device;
   std::string token;
   bool password_changed = false;  // the issued password was replaced at this login
+};
+
+// What a password check needs, read from the database by the DB worker.
+struct PasswordRecord {
+  std::int64_t user_id = 0;  // 0 = no such account (checked at the same cost, never matches)
+  std::string hash;
+  bool disabled = false;
+  bool must_change = false;
+};
+
+// The slow part of a password check, computed off the DB worker.
+struct CheckedPassword {
+  bool matches = false;
+  std::string rehash;    // the password hashed anew: the stored hash has fewer iterations
+  std::string new_hash;  // the new password's hash, when one was given and is acceptable
 };
 
 // One enrolled device as the administrator sees it.
@@ -51,18 +69,35 @@ class Accounts {
   Result<std::int64_t> create_user(const std::string& username, const std::string& full_name,
                                    const std::string& password, const std::vector<std::string>& roles,
                                    bool must_change_password = true);
-  // Password login that enrolls a device. An account whose password was
-  // issued needs `new_password` (PASSWORD_CHANGE_REQUIRED without it).
-  Result<Enrollment> login(const std::string& username, const std::string& password, const std::string& device_name,
-                           const std::string& new_password = "");
+  // A password login in three steps, so that the slow hashing runs off the
+  // DB worker: read the record (DB), check_password (any thread), then
+  // enroll (DB) with its outcome. Throttling (LoginLimiter) is the caller's.
+  PasswordRecord password_record(const std::string& username);
+  PasswordRecord password_record(std::int64_t user_id);
+  // Verifies `password` against `record` (~0.2 s); hashes `new_password` too
+  // if it is given, acceptable and the password matched.
+  static CheckedPassword check_password(const PasswordRecord& record, const std::string& password,
+                                        const std::string& new_password);
+  // Enrolls a device after a matching check against `record` (refused if the
+  // account changed meanwhile, is disabled, or its issued password must be
+  // replaced: PASSWORD_CHANGE_REQUIRED without `new_password`). A weaker
+  // stored hash is replaced by check.rehash.
+  Result<Enrollment> enroll(const std::string& username, const PasswordRecord& record, const CheckedPassword& check,
+                            const std::string& password, const std::string& device_name,
+                            const std::string& new_password);
   Result<DeviceContext> authenticate(const std::string& device_public_id, const std::string& token);
 
   // Administration by ADMIN or HT (`by`), each in its own transaction with
   // its audit entry; a running server picks the change up (roster version).
   Status set_disabled(const std::string& username, bool disabled, const std::string& by, const std::string& reason);
-  // The user changes their own password (current one checked; at least 8
-  // characters, not the same), audited by the caller's transaction.
-  Status change_password(std::int64_t user_id, const std::string& current, const std::string& next);
+  // The user changes their own password after check_password(record,
+  // current, next) (wrong current one: UNAUTHENTICATED; the new one at least
+  // 8 characters and not the same), audited by the caller's transaction.
+  Status change_password(const PasswordRecord& record, const CheckedPassword& check, const std::string& current,
+                         const std::string& next);
+  // Why a device may not (or no longer) sync: revoked, or its account
+  // disabled (UNAUTHENTICATED with the Vietnamese reason); ok otherwise.
+  Status device_standing(std::int64_t device_row);
   // Issues a new random password (returned) that must be changed at next login.
   Result<std::string> reset_password(const std::string& username, const std::string& by);
   std::vector<AccountInfo> list();

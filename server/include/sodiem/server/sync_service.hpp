@@ -4,6 +4,11 @@
 // messages in arrival order, applying queued pushes of all connections in
 // one transaction (group commit) and sending each Ack only once the commit
 // is durable (WalSyncer flushes the WAL while the worker goes on).
+// Passwords are checked on a KdfPool (never on the worker), throttled by
+// a LoginLimiter; a peer's later messages wait for its password verdict.
+// Before handling a welcomed peer's message the worker notices writes by
+// another process (PRAGMA data_version) and re-reads whether its device was
+// revoked or its account disabled: such a session ends at its next message.
 // open_peer / on_message / close_peer are thread-safe.
 #pragma once
 #include <atomic>
@@ -19,6 +24,7 @@
 #include <unordered_map>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
 
 namespace sodiem::sqlite {
@@ -28,10 +34,13 @@ class Db;
 namespace sodiem::server {
 
 class Directory;
+struct DeviceContext;
 class Ingestor;
 class PullService;
 class Accounts;
 class AuditKey;
+class KdfPool;
+class LoginLimiter;
 class WalCheckpointer;
 class WalSyncer;
 
@@ -47,7 +56,15 @@ class SyncService {
   SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal = {});
   ~SyncService();
 
-  std::shared_ptr<Peer> open_peer(Sender sender);
+  // What the transport knows of a peer.
+  struct PeerInfo {
+    std::string address;  // remote IP, for login throttling per address ("" = unknown)
+    // Called once (from the worker) when the peer is welcomed: the transport
+    // may lift its limits for unauthenticated connections. Must be thread-safe.
+    std::function<void()> on_authenticated;
+  };
+
+  std::shared_ptr<Peer> open_peer(Sender sender, PeerInfo info = {});
   void on_message(const std::shared_ptr<Peer>& peer, std::string_view bytes);
   void close_peer(const std::shared_ptr<Peer>& peer);
 
@@ -55,15 +72,33 @@ class SyncService {
   void stop();
 
   const std::string& epoch() const { return epoch_; }
+  // The server's one login throttle (for any other way of logging in).
+  LoginLimiter& login_limiter() { return *limiter_; }
 
  private:
   struct Job {
     std::shared_ptr<Peer> peer;
     protocol::Message message;
     bool close_after = false;  // decode error: send message then close
+    std::function<void()> resume;  // set: a password verdict back from the KdfPool (not a message)
   };
   void run_worker();
+  // The next job to run from batch_, or none: jobs of a peer waiting for its
+  // password verdict are parked on the peer until it comes.
+  bool take_runnable(Job& out);
   void handle(Job& job);
+  // sync_login.cpp: the password paths and the standing check.
+  void begin_login(const std::shared_ptr<Peer>& peer, const protocol::Login& login);
+  void begin_password_change(const std::shared_ptr<Peer>& peer, const std::string& username,
+                             const protocol::PasswordChange& change);
+  // Runs `check` on the KdfPool, then `done` on the worker; false if busy.
+  bool check_off_worker(const std::shared_ptr<Peer>& peer, std::function<void()> check, std::function<void()> done);
+  void resume_parked(Peer& peer);
+  void welcome(const std::shared_ptr<Peer>& peer, const DeviceContext& device, const std::string& token);
+  // Another process wrote the database since the last look: standings must be re-read.
+  void notice_other_writers();
+  // The peer's device is still allowed (not revoked, account not disabled).
+  Status still_allowed(Peer& peer);
   void apply_pushes(std::deque<Job>& group);
   void send(Peer& peer, const protocol::Message& m, bool close_after = false);
   // The answer to a request other than a push. It may show what the last
@@ -80,7 +115,13 @@ class SyncService {
   std::unique_ptr<PullService> pull_;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<AuditKey> audit_key_;
+  std::unique_ptr<LoginLimiter> limiter_;
+  std::unique_ptr<KdfPool> kdf_;
   std::string epoch_;
+  // Worker: PRAGMA data_version last seen, and a counter bumped when it moves.
+  std::int64_t data_version_ = 0;
+  std::uint64_t standing_epoch_ = 1;
+  std::deque<Job> batch_;  // worker: the jobs taken from queue_, in order
 
   // Worker-thread state: the single authoritative copy of each device's
   // high-water seq while connected.

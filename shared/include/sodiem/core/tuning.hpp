@@ -43,7 +43,9 @@ inline constexpr std::size_t kServerMaxMessageBytes = 4 * 1024 * 1024;
 inline constexpr int kWalCheckpointPages = 1000;
 // Server: pushes queued at once are applied in one transaction (group commit).
 inline constexpr std::size_t kGroupCommitMaxPushes = 32;
-// Server: concurrent connections before new ones are refused.
+// Server: authenticated sessions (welcomed) at once; a session welcomed
+// beyond it is closed and its client retries later. Counted apart from the
+// unauthenticated connections below, so bare sockets cannot lock teachers out.
 inline constexpr std::size_t kMaxConnections = 1000;
 
 // Roster import (CSV from the school's clerks): a school has at most some
@@ -55,5 +57,58 @@ inline constexpr std::size_t kRosterMaxFields = 64;         // per row: the rost
 inline constexpr std::size_t kRosterMaxFieldBytes = 4096;   // a teacher's "Phân công" is the longest
 // A person's full name, in characters (the protocol's byte limit applies too).
 inline constexpr std::size_t kMaxPersonNameChars = 100;
+
+// Server network edge. A connection is unauthenticated until its welcome.
+// TLS handshake + HTTP request (upgrade or status page) must be done within
+// this; an honest client needs a few round trips.
+inline constexpr auto kServerHandshakeTimeout = 10s;
+// After the WebSocket upgrade, a hello or login must earn a welcome within
+// this (the time the server itself spends checking a password is not counted).
+inline constexpr auto kLoginDeadline = 10s;
+// Largest message before the welcome: a hello or login is well under 1 KiB,
+// so a stranger cannot make the server buffer 4 MiB (kServerMaxMessageBytes
+// applies once welcomed).
+inline constexpr std::size_t kPreAuthMaxMessageBytes = 16 * 1024;
+// Unauthenticated connections from one remote address (more are closed at
+// once; a school behind one NAT address opens a few at a time), and in all
+// (when full, the oldest connection of the address holding the most is
+// closed to make room: one address cannot fill it for everybody).
+inline constexpr std::size_t kMaxPreAuthPerAddress = 32;
+inline constexpr std::size_t kMaxPreAuthConnections = 512;
+// File descriptors kept free for the database, logs and the listener; the
+// connection limits above shrink if the process's descriptor limit is lower.
+inline constexpr std::size_t kReservedFds = 64;
+// accept() failing for want of descriptors (EMFILE/ENFILE): wait this long
+// before trying again, instead of spinning on the ready listener.
+inline constexpr auto kAcceptBackoff = 100ms;
+// A welcomed session with no application message either way for this long
+// is closed (WebSocket pings do not count: they cannot keep a session open).
+// A sync is a burst of messages; 5 min of silence is a forgotten connection.
+inline constexpr auto kSessionIdleTimeout = 5min;
+
+// Password login throttling (LoginLimiter). Failures within the window count;
+// reaching the bound locks logins for the account (or from the address) for
+// kLoginLockout, doubling with each further lockout up to kLoginLockoutMax.
+// The address bound is higher: a school's teachers may share one address.
+inline constexpr int kLoginFailuresPerAccount = 5;
+inline constexpr int kLoginFailuresPerAddress = 20;
+inline constexpr auto kLoginFailureWindow = 15min;
+inline constexpr auto kLoginLockout = 15min;
+inline constexpr auto kLoginLockoutMax = 24h;
+// Accounts and addresses tracked at once (memory bound; stale entries go first).
+inline constexpr std::size_t kLoginLimiterMaxEntries = 10000;
+
+// Password hashes: PBKDF2-HMAC-SHA256 iterations for new hashes (OWASP 2023:
+// 600,000; ~0.21 s on the 2-core test VM). Older hashes are verified with the
+// count they carry and rehashed at the next successful login.
+inline constexpr int kPasswordHashIterations = 600000;
+// The signer's key file (PKCS#8, PBKDF2) is protected as strongly; opening
+// it for a signature costs the same ~0.2 s.
+inline constexpr int kKeyFileIterations = kPasswordHashIterations;
+// Threads that run password checks off the DB worker (one: logins are rare,
+// and ingest keeps the other core); checks waiting beyond the bound are
+// refused RATE_LIMITED instead of queueing without end.
+inline constexpr std::size_t kPasswordCheckThreads = 1;
+inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
 
 }  // namespace sodiem::tuning

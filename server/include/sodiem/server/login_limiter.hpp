@@ -1,0 +1,87 @@
+// LoginLimiter: throttles password guessing per account and per remote
+// address with temporary lockouts that grow (tuning.hpp: 5 failures lock an
+// account for 15 min, then 30, 60…; an address has a higher bound). The one
+// implementation for every password check of the server: sync login, the
+// `password` change, a future web console. While locked, even the right
+// password is refused, before any hashing. Attempts allowed but not yet
+// finished count as in flight, so parallel guesses cannot outrun the bound.
+// State is in memory (bounded), lost at restart. Thread-safe; time comes
+// from the injected Clock.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/tuning.hpp"
+
+namespace sodiem::server {
+
+struct LoginLimits {
+  int account_failures = tuning::kLoginFailuresPerAccount;
+  int address_failures = tuning::kLoginFailuresPerAddress;
+  std::chrono::seconds failure_window = tuning::kLoginFailureWindow;
+  std::chrono::seconds first_lockout = tuning::kLoginLockout;
+  std::chrono::seconds max_lockout = tuning::kLoginLockoutMax;
+  std::size_t max_entries = tuning::kLoginLimiterMaxEntries;
+};
+
+class LoginLimiter {
+ public:
+  // Whether an attempt may check its password now; if not, `refusal` says
+  // why and when to retry (Vietnamese, for the RATE_LIMITED error).
+  struct Gate {
+    bool allowed = false;
+    std::int64_t retry_at = 0;
+    std::string refusal;
+  };
+  // A lockout that a failure started: audited once ("login_locked").
+  struct Lockout {
+    std::string scope;  // "account" or "address"
+    std::string key;    // the username or the address
+    std::int64_t until = 0;
+    int lockouts = 0;  // 1 for the first in a row, then 2, 3… (each twice as long)
+  };
+
+  explicit LoginLimiter(const Clock& clock, LoginLimits limits = {});
+
+  // Before checking a password of `account` from `address` ("" = unknown,
+  // e.g. in-process tests). An allowed attempt must be ended by exactly one
+  // of fail / succeed / abandon.
+  Gate begin(const std::string& account, const std::string& address);
+  // The password was wrong: returns the lockouts this failure started.
+  std::vector<Lockout> fail(const std::string& account, const std::string& address);
+  // The password was right: the account's failures are forgiven (not the
+  // address's: one valid account must not reset an address's guesses).
+  void succeed(const std::string& account, const std::string& address);
+  // The attempt was never checked (server busy): releases it uncounted.
+  void abandon(const std::string& account, const std::string& address);
+
+ private:
+  struct Entry {
+    int failures = 0;   // within the window, since the last lockout
+    int in_flight = 0;  // allowed, not finished
+    int lockouts = 0;   // in a row; forgotten after a quiet max_lockout
+    std::int64_t last_failure = 0;
+    std::int64_t locked_until = 0;
+  };
+  using Table = std::unordered_map<std::string, Entry>;
+
+  Entry* find(Table& table, const std::string& key, std::int64_t now);
+  Entry* slot(Table& table, const std::string& key, std::int64_t now);
+  void forget_stale(Entry& e, std::int64_t now) const;
+  bool stale(const Entry& e, std::int64_t now) const;
+  bool fail_one(Entry& e, int bound, std::int64_t now);
+  static void release(Table& table, const std::string& key);
+
+  const Clock& clock_;
+  LoginLimits limits_;
+  std::mutex mutex_;
+  Table accounts_;
+  Table addresses_;
+};
+
+}  // namespace sodiem::server

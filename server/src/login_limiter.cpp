@@ -1,0 +1,133 @@
+// LoginLimiter: per-account and per-address failure counts and lockouts
+// (see the header). Any thread; one mutex.
+#include "sodiem/server/login_limiter.hpp"
+
+#include <algorithm>
+
+namespace sodiem::server {
+namespace {
+
+std::int64_t seconds(std::chrono::seconds s) { return static_cast<std::int64_t>(s.count()); }
+
+std::string minutes_left(std::int64_t until, std::int64_t now) {
+  return std::to_string(std::max<std::int64_t>(1, (until - now + 59) / 60));
+}
+
+LoginLimiter::Gate refuse(std::int64_t retry_at, std::string why) { return {false, retry_at, std::move(why)}; }
+
+}  // namespace
+
+LoginLimiter::LoginLimiter(const Clock& clock, LoginLimits limits) : clock_(clock), limits_(limits) {}
+
+void LoginLimiter::forget_stale(Entry& e, std::int64_t now) const {
+  if (e.failures > 0 && now - e.last_failure > seconds(limits_.failure_window)) e.failures = 0;
+  if (e.lockouts > 0 && now - std::max(e.last_failure, e.locked_until) > seconds(limits_.max_lockout)) e.lockouts = 0;
+}
+
+bool LoginLimiter::stale(const Entry& e, std::int64_t now) const {
+  return e.in_flight == 0 && e.failures == 0 && e.lockouts == 0 && e.locked_until <= now;
+}
+
+LoginLimiter::Entry* LoginLimiter::find(Table& table, const std::string& key, std::int64_t now) {
+  auto it = table.find(key);
+  if (it == table.end()) return nullptr;
+  forget_stale(it->second, now);
+  return &it->second;
+}
+
+LoginLimiter::Entry* LoginLimiter::slot(Table& table, const std::string& key, std::int64_t now) {
+  if (Entry* e = find(table, key, now)) return e;
+  if (table.size() >= limits_.max_entries) {
+    for (auto it = table.begin(); it != table.end();) {
+      forget_stale(it->second, now);
+      it = stale(it->second, now) ? table.erase(it) : std::next(it);
+    }
+  }
+  if (table.size() >= limits_.max_entries) {
+    // Still full of recent failures: drop the quietest one that is neither
+    // locked nor being checked (a lock is never dropped to make room).
+    auto victim = table.end();
+    for (auto it = table.begin(); it != table.end(); ++it)
+      if (it->second.in_flight == 0 && it->second.locked_until <= now &&
+          (victim == table.end() || it->second.last_failure < victim->second.last_failure))
+        victim = it;
+    if (victim == table.end()) return nullptr;
+    table.erase(victim);
+  }
+  return &table[key];
+}
+
+LoginLimiter::Gate LoginLimiter::begin(const std::string& account, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = clock_.now_unix_seconds();
+  Entry* a = slot(accounts_, account, now);
+  Entry* i = address.empty() ? nullptr : slot(addresses_, address, now);
+  if (!a || (!address.empty() && !i))
+    return refuse(now + 60, "Máy chủ đang nhận quá nhiều lần đăng nhập sai; hãy thử lại sau 1 phút.");
+  if (a->locked_until > now)
+    return refuse(a->locked_until, "Đăng nhập sai quá nhiều lần: tài khoản " + account +
+                                       " tạm thời không đăng nhập được đến " + format_local_time(a->locked_until) +
+                                       " (còn khoảng " + minutes_left(a->locked_until, now) +
+                                       " phút). Hãy thử lại sau thời điểm đó, hoặc nhờ quản trị đặt lại mật khẩu.");
+  if (i && i->locked_until > now)
+    return refuse(i->locked_until, "Có quá nhiều lần đăng nhập sai từ địa chỉ " + address +
+                                       ": máy chủ tạm ngừng nhận đăng nhập từ địa chỉ này đến " +
+                                       format_local_time(i->locked_until) + " (còn khoảng " +
+                                       minutes_left(i->locked_until, now) + " phút). Hãy thử lại sau thời điểm đó.");
+  // Attempts still being checked could reach the bound: wait for their verdicts.
+  if (a->failures + a->in_flight >= limits_.account_failures)
+    return refuse(now + 60, "Đang có nhiều lần đăng nhập vào tài khoản " + account +
+                                " cùng lúc; hãy thử lại sau 1 phút.");
+  if (i && i->failures + i->in_flight >= limits_.address_failures)
+    return refuse(now + 60, "Đang có nhiều lần đăng nhập từ địa chỉ " + address + " cùng lúc; hãy thử lại sau 1 phút.");
+  ++a->in_flight;
+  if (i) ++i->in_flight;
+  return {true, 0, {}};
+}
+
+bool LoginLimiter::fail_one(Entry& e, int bound, std::int64_t now) {
+  forget_stale(e, now);
+  e.in_flight = std::max(0, e.in_flight - 1);
+  ++e.failures;
+  e.last_failure = now;
+  if (e.failures < bound) return false;
+  e.failures = 0;
+  ++e.lockouts;
+  const auto doubled = limits_.first_lockout * (std::int64_t{1} << std::min(e.lockouts - 1, 20));
+  e.locked_until = now + seconds(std::min<std::chrono::seconds>(doubled, limits_.max_lockout));
+  return true;
+}
+
+std::vector<LoginLimiter::Lockout> LoginLimiter::fail(const std::string& account, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = clock_.now_unix_seconds();
+  std::vector<Lockout> started;
+  if (Entry* a = slot(accounts_, account, now); a && fail_one(*a, limits_.account_failures, now))
+    started.push_back({"account", account, a->locked_until, a->lockouts});
+  if (!address.empty())
+    if (Entry* i = slot(addresses_, address, now); i && fail_one(*i, limits_.address_failures, now))
+      started.push_back({"address", address, i->locked_until, i->lockouts});
+  return started;
+}
+
+void LoginLimiter::release(Table& table, const std::string& key) {
+  if (auto it = table.find(key); it != table.end() && it->second.in_flight > 0) --it->second.in_flight;
+}
+
+void LoginLimiter::succeed(const std::string& account, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  if (auto it = accounts_.find(account); it != accounts_.end()) {
+    const int in_flight = std::max(0, it->second.in_flight - 1);
+    it->second = Entry{};
+    it->second.in_flight = in_flight;
+  }
+  if (!address.empty()) release(addresses_, address);
+}
+
+void LoginLimiter::abandon(const std::string& account, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  release(accounts_, account);
+  if (!address.empty()) release(addresses_, address);
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,236 @@
+// One WSS connection of the server: deadlines, the pre-welcome limits, the
+// status page and the WebSocket session (see wss_session.hpp).
+#include "wss_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "sodiem/core/tuning.hpp"
+#include "sodiem/server/status_page.hpp"
+
+namespace sodiem::server::wss {
+
+namespace {
+// A verdict on a password may take longer than the login deadline when many
+// are queued: wait for it this many more deadlines (it always comes: a
+// welcome or a refusal that closes), then give up.
+constexpr int kMaxVerdictWaits = 6;
+constexpr std::size_t kKeptBufferBytes = 64 * 1024;  // a bigger read buffer is freed after its message
+}  // namespace
+
+Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::string address)
+    : ws_(std::move(socket), edge.ctx),
+      edge_(edge),
+      id_(id),
+      address_(std::move(address)),
+      login_timer_(ws_.get_executor()),
+      idle_timer_(ws_.get_executor()) {}
+
+Session::~Session() {
+  if (peer_) edge_.service.close_peer(peer_);
+  edge_.table.remove(id_);
+  edge_.sessions.erase(id_);
+}
+
+void Session::run() {
+  asio::dispatch(ws_.get_executor(), beast::bind_front_handler(&Session::on_run, shared_from_this()));
+}
+
+void Session::shutdown() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    if (!self->accepted_) {
+      self->close_hard();
+    } else if (self->outbox_.empty()) {
+      self->do_close();
+    }
+  });
+}
+
+void Session::evict() {
+  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->close_hard(); });
+}
+
+void Session::close_hard() {
+  beast::get_lowest_layer(ws_).close();  // pending operations end with operation_aborted
+  login_timer_.cancel();
+  idle_timer_.cancel();
+}
+
+void Session::on_run() {
+  // TLS handshake and the HTTP request (upgrade or status page), together.
+  beast::get_lowest_layer(ws_).expires_after(edge_.limits.handshake_timeout);
+  ws_.next_layer().async_handshake(ssl::stream_base::server,
+                                   beast::bind_front_handler(&Session::on_tls_handshake, shared_from_this()));
+}
+
+void Session::on_tls_handshake(beast::error_code ec) {
+  if (ec) return;  // scanners, wrong protocol or suites, timeouts: nothing to do
+  parser_.emplace();
+  parser_->header_limit(8 * 1024);
+  parser_->body_limit(1024);  // an upgrade or a GET has no body
+  http::async_read(ws_.next_layer(), buffer_, *parser_,
+                   beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
+}
+
+void Session::on_http_request(beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!websocket::is_upgrade(parser_->get())) return serve_status_page();
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = edge_.limits.handshake_timeout;
+  timeouts.idle_timeout = tuning::kIdleTimeout;  // a dead peer; live ones are bounded by the timers below
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  websocket::permessage_deflate pmd;
+  pmd.server_enable = true;
+  pmd.client_enable = true;
+  pmd.compLevel = tuning::kDeflateLevel;
+  pmd.memLevel = tuning::kDeflateMemLevel;
+  ws_.set_option(pmd);
+  ws_.read_message_max(edge_.limits.pre_auth_message_bytes);  // raised at the welcome
+  ws_.binary(true);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "sodiem-server"); }));
+  ws_.async_accept(parser_->get(), beast::bind_front_handler(&Session::on_accept, shared_from_this()));
+}
+
+void Session::serve_status_page() {
+  auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, parser_->get().version());
+  res->set(http::field::server, "sodiem-server");
+  res->set(http::field::content_type, "text/html; charset=utf-8");
+  res->body() = status_page_html(edge_.school_name);
+  res->keep_alive(false);
+  res->prepare_payload();
+  http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
+    self->close_hard();
+  });
+}
+
+void Session::on_accept(beast::error_code ec) {
+  if (ec) return;
+  accepted_ = true;
+  parser_.reset();
+  std::weak_ptr<Session> weak = shared_from_this();
+  auto executor = ws_.get_executor();
+  SyncService::PeerInfo info;
+  info.address = address_;
+  info.on_authenticated = [weak, executor] {
+    asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->on_authenticated();
+    });
+  };
+  peer_ = edge_.service.open_peer(
+      [weak, executor](std::string bytes, bool close_after) {
+        asio::post(executor, [weak, bytes = std::move(bytes), close_after]() mutable {
+          if (auto self = weak.lock()) self->queue_write(std::move(bytes), close_after);
+        });
+      },
+      std::move(info));
+  if (closing_) return do_close();
+  // The deadline's handler holds the session: while one message is with
+  // the service, no read or write does.
+  login_timer_.expires_after(edge_.limits.login_deadline);
+  login_timer_.async_wait(beast::bind_front_handler(&Session::on_login_deadline, shared_from_this()));
+  do_read();
+}
+
+void Session::on_login_deadline(beast::error_code ec) {
+  if (ec || authenticated_ || close_started_) return;
+  if (awaiting_verdict_ && ++verdict_waits_ <= kMaxVerdictWaits) {
+    login_timer_.expires_after(edge_.limits.login_deadline);
+    login_timer_.async_wait(beast::bind_front_handler(&Session::on_login_deadline, shared_from_this()));
+    return;
+  }
+  spdlog::debug("connection from {} closed: no login within the deadline", address_);
+  close_hard();
+}
+
+void Session::on_authenticated() {
+  if (authenticated_ || close_started_) return;
+  authenticated_ = true;
+  login_timer_.cancel();
+  if (!edge_.table.authenticate(id_)) {
+    spdlog::warn("{} sessions open, the bound: closing a new one from {}", edge_.table.authenticated(), address_);
+    return close_hard();
+  }
+  ws_.read_message_max(tuning::kServerMaxMessageBytes);
+  last_activity_ = Clock::now();
+  arm_idle(last_activity_ + edge_.limits.session_idle_timeout);
+  if (awaiting_verdict_) {
+    awaiting_verdict_ = false;
+    if (!closing_) do_read();
+  }
+}
+
+void Session::arm_idle(Clock::time_point at) {
+  std::weak_ptr<Session> weak = shared_from_this();
+  idle_timer_.expires_at(at);
+  idle_timer_.async_wait([weak](beast::error_code e) {
+    if (auto self = weak.lock()) self->on_idle_timer(e);
+  });
+}
+
+void Session::on_idle_timer(beast::error_code ec) {
+  if (ec || close_started_) return;
+  const auto until = last_activity_ + edge_.limits.session_idle_timeout;
+  if (Clock::now() < until) return arm_idle(until);
+  spdlog::debug("session from {} closed: idle", address_);
+  closing_ = true;
+  if (outbox_.empty()) do_close();
+  else close_hard();  // a write has been stuck all this time
+}
+
+void Session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Beast closes an oversized message with close code 1009 (too big).
+    if (peer_) edge_.service.close_peer(peer_);
+    login_timer_.cancel();
+    idle_timer_.cancel();
+    return;
+  }
+  last_activity_ = Clock::now();
+  const auto data = buffer_.cdata();
+  edge_.service.on_message(peer_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
+  if (!authenticated_) {
+    awaiting_verdict_ = true;  // the welcome (on_authenticated) or a refusal that closes comes next
+    return;
+  }
+  if (!closing_) do_read();
+}
+
+void Session::queue_write(std::string bytes, bool close_after) {
+  outbox_.push_back({std::move(bytes), close_after});
+  if (outbox_.size() == 1) do_write();
+}
+
+void Session::do_write() {
+  ws_.async_write(asio::buffer(outbox_.front().first), beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::on_write(beast::error_code ec, std::size_t) {
+  if (ec) return close_hard();
+  last_activity_ = Clock::now();
+  const bool close_after = outbox_.front().second;
+  outbox_.pop_front();
+  if (close_after || (closing_ && outbox_.empty())) return do_close();
+  if (!outbox_.empty()) do_write();
+}
+
+void Session::do_close() {
+  if (close_started_) return;
+  close_started_ = true;
+  login_timer_.cancel();
+  idle_timer_.cancel();
+  ws_.async_close(websocket::close_code::going_away, [self = shared_from_this()](beast::error_code) {});
+}
+
+}  // namespace sodiem::server::wss

@@ -1,0 +1,103 @@
+// One WSS connection of the server (internal to wss_server.cpp and
+// wss_session.cpp): TLS handshake and HTTP request under a deadline, then
+// the status page or a WebSocket sync session. Until the peer is welcomed it
+// reads one small message at a time and must be welcomed by the login
+// deadline; welcomed, it takes 4 MiB messages and is closed after
+// session_idle_timeout without an application message either way. Runs on
+// its strand of the server's single io thread.
+#pragma once
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "sodiem/server/connection_table.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "sodiem/server/wss_server.hpp"
+
+namespace sodiem::server::wss {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+// What the listener and its sessions share; io thread only. Declared before
+// the io_context, so it outlives the sessions the context destroys.
+struct Edge {
+  Edge(SyncService& s, ssl::context& c, WssLimits l, std::string school)
+      : service(s), ctx(c), limits(l), table({l.max_pre_auth, l.max_pre_auth_per_address, l.max_authenticated}),
+        school_name(std::move(school)) {}
+  SyncService& service;
+  ssl::context& ctx;
+  const WssLimits limits;
+  ConnectionTable table;
+  std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
+  std::string school_name;
+  bool stopping = false;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::string address);
+  ~Session();
+
+  void run();
+  // Server stopping: flush what is queued, then close (posted; any thread of the loop).
+  void shutdown();
+  // Evicted to make room for a newer connection: close at once.
+  void evict();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void on_run();
+  void on_tls_handshake(beast::error_code ec);
+  void on_http_request(beast::error_code ec, std::size_t);
+  void serve_status_page();
+  void on_accept(beast::error_code ec);
+  void on_authenticated();
+  void on_login_deadline(beast::error_code ec);
+  void arm_idle(Clock::time_point at);
+  void on_idle_timer(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t);
+  void queue_write(std::string bytes, bool close_after);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t);
+  void do_close();
+  void close_hard();
+
+  websocket::stream<ssl::stream<beast::tcp_stream>> ws_;
+  Edge& edge_;
+  const ConnectionTable::Id id_;
+  const std::string address_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::deque<std::pair<std::string, bool>> outbox_;
+  std::shared_ptr<SyncService::Peer> peer_;
+  asio::steady_timer login_timer_;
+  asio::steady_timer idle_timer_;
+  Clock::time_point last_activity_;
+  int verdict_waits_ = 0;
+  bool accepted_ = false;
+  bool authenticated_ = false;
+  bool awaiting_verdict_ = false;  // one message is with the service; read no more until welcomed
+  bool closing_ = false;
+  bool close_started_ = false;
+};
+
+}  // namespace sodiem::server::wss
