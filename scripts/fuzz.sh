@@ -84,7 +84,7 @@ for t in "${targets[@]}"; do
   echo "fuzz $t: ${runs:-?} executions in ${seconds} s, $crashes new crash file(s), exit $rc"
   if [ $rc -ne 0 ] || [ $crashes -gt 0 ]; then
     status=1
-    grep -E "property broken|ERROR: |SUMMARY: |runtime error" "$log" | head -5 >&2 || true
+    grep -E "property broken|ERROR: |SUMMARY: |runtime error" "$log" | head -5 >&2 || tail -3 "$log" >&2
     ls -t "$BUILD/crashes/$t"/* 2>/dev/null | head -3 | sed 's/^/  left: /' >&2 || true
     echo "  log: $log" >&2
   fi
