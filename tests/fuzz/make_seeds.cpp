@@ -20,6 +20,8 @@ fs::path root;
 void seed(const std::string& target, const std::string& name, const std::string& bytes) {
   fs::create_directories(root / target);
   std::ofstream(root / target / name, std::ios::binary) << bytes;
+  if (target == "protocol_decode")  // the same message as JSON text (see check_protocol_decode.cpp)
+    std::ofstream(root / target / (name + ".json"), std::ios::binary) << nlohmann::json::from_cbor(bytes).dump();
 }
 
 void messages() {
