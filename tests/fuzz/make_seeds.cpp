@@ -83,6 +83,8 @@ void values() {
   std::string long_comment;  // near the protocol's 4,000 bytes a value
   while (long_comment.size() < 3950) long_comment += "Em học tốt, cần cố gắng hơn. ";
   seed("op_value", "long_comment", cell(2, 70, "HK2.NX", long_comment));
+  // Flags bit 2: the value repeated to 16 × 62 = 992 bytes, a comment near its 1,000.
+  seed("op_value", "repeated_comment", std::string("\x06\x46\x3e") + "HK1.NX" + '\xFF' + "Ngoan, ");
   auto eval = [](const nlohmann::json& request) { return "\x80" + request.dump(); };
   seed("op_value", "eval_term", eval({{"rule", "TT22"}, {"op", "term_average"}, {"tx", {"8", "7.5", 9}},
                                       {"gk", "8"}, {"ck", "9,5"}}));
