@@ -14,6 +14,7 @@ PACKAGES=(
   libspdlog-dev
   libicu-dev
   python3 iproute2 procps
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "sodiem/client/audit_watch.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
 #include "sodiem/core/history_text.hpp"
@@ -128,18 +129,21 @@ int cmd_status(const std::string& dir, bool as_json) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   auto s = store->status();
+  // A rewritten audit trail found at a sync is said at every status too.
+  const std::string audit_alarm = AuditWatch(store->db()).alarm();
   if (as_json) {
-    std::cout << json{{"pending", s.pending},
-                      {"rejected", s.rejected},
-                      {"conflicts", s.conflicts},
-                      {"last_sync", s.last_sync ? json(iso8601_utc(*s.last_sync)) : json(nullptr)}}
-                     .dump()
-              << "\n";
+    json out{{"pending", s.pending},
+             {"rejected", s.rejected},
+             {"conflicts", s.conflicts},
+             {"last_sync", s.last_sync ? json(iso8601_utc(*s.last_sync)) : json(nullptr)}};
+    if (!audit_alarm.empty()) out["audit_alarm"] = audit_alarm;
+    std::cout << out.dump() << "\n";
   } else {
     std::cout << "Chờ gửi: " << s.pending << "\nBị từ chối: " << s.rejected << "\nXung đột: " << s.conflicts
               << "\nĐồng bộ lần cuối: " << (s.last_sync ? format_local_time(*s.last_sync) : "chưa") << "\n";
+    if (!audit_alarm.empty()) std::cout << audit_alarm << "\n";
   }
-  return 0;
+  return audit_alarm.empty() ? 0 : 4;
 }
 
 int cmd_correction_request(const std::string& dir, const std::string& class_name, const std::string& subject,

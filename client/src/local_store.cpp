@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -24,7 +25,7 @@ enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 #define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
 #define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
 
-constexpr std::array<std::string_view, 7> kMigrations{R"sql(
+constexpr std::array<std::string_view, 9> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -89,20 +90,56 @@ DROP INDEX outbox_pending;
 -- The highest answered seq (max_acked_seq) without walking every pending op:
 -- answered rows above acked_through are few (refusals, conflicts).
 CREATE INDEX outbox_answered ON outbox(seq) WHERE state != 0;
+)sql",
+                                                      R"sql(
+-- The server's audit tree heads this device was shown (AuditWatch), in the
+-- order kept; meta audit_key pins the key that signs them.
+CREATE TABLE audit_heads(kept_seq INTEGER PRIMARY KEY, epoch TEXT NOT NULL, size INTEGER NOT NULL, root TEXT NOT NULL,
+                         signature TEXT NOT NULL, kept_at INTEGER NOT NULL, UNIQUE(epoch, size));
+)sql",
+                                                      R"sql(
+-- The newest server version known of each cell, also while a local edit is
+-- pending (version then stays the one that edit was based on): a late ack
+-- of an older version must not hide a newer value pulled meanwhile.
+ALTER TABLE cells ADD COLUMN server_version INTEGER NOT NULL DEFAULT 0;
+UPDATE cells SET server_version = version;
 )sql"};
 
 }  // namespace
 
 LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_(clock) {
-  std::filesystem::create_directories(data_dir);
+  // The device token and the queued marks: this user's alone, also in a
+  // directory made before this rule (0755 / 0644).
+  restrict_data_dir(data_dir);
   db_ = std::make_unique<sqlite::Db>(data_dir + "/client.db", /*synchronous_full=*/true);
   db_->migrate(kMigrations);
   // Each `sodiem` command opens and closes the store: a checkpoint at every
   // close cost `set` and `sync` ~3-4 ms (an fsync of the file); an open
   // replays the kept WAL in under 1 ms (bench, ingest_1 round trace).
   db_->keep_wal_on_close();
+  check_outbox_mark(data_dir);
 }
 LocalStore::~LocalStore() = default;
+
+std::uint64_t LocalStore::max_outbox_seq() {
+  auto s = db_->cached("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+  s->step();
+  return static_cast<std::uint64_t>(s->int64(0));
+}
+
+void LocalStore::check_outbox_mark(const std::string& data_dir) {
+  mark_ = std::make_unique<OutboxMark>(data_dir + "/outbox.seq");
+  const std::uint64_t have = max_outbox_seq();
+  const auto mark = mark_->read();
+  if (mark && *mark > have)
+    throw OutboxDamaged(
+        "sổ điểm trên máy này bị hỏng: tệp client.db-wal không đọc lại được trọn vẹn, mất " +
+        std::to_string(*mark - have) + " thao tác đã ghi (số thứ tự " + std::to_string(have + 1) + "–" +
+        std::to_string(*mark) + "). Máy sẽ không ghi hay gửi gì thêm từ thư mục này. Hãy chép nguyên thư mục " +
+        data_dir + " để quản trị kiểm tra, rồi đăng ký lại máy vào một thư mục mới (sodiem enroll --data THƯ_MỤC_MỚI …): "
+        "điểm đã đồng bộ vẫn còn trên máy chủ; điểm nhập sau lần đồng bộ cuối cần nhập lại.");
+  if (!mark || *mark < have) mark_->advance(have);
+}
 
 bool LocalStore::exists(const std::string& data_dir) {
   return std::filesystem::exists(data_dir + "/client.db");
@@ -234,6 +271,7 @@ std::uint64_t LocalStore::queue_op(protocol::Op op) {
       .bind(9, static_cast<int>(op.kind)).bind(10, op.note)
       .run();
   tx.commit();
+  mark_->advance(op.seq);
   return op.seq;
 }
 
@@ -314,6 +352,7 @@ Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, pro
       .bind(5, op.value).bind(6, op.seq)
       .run();
   tx.commit();
+  mark_->advance(op.seq);
   return op;
 }
 
@@ -393,10 +432,16 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
   sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
   // An accepted run is settled with two set-based statements; its ops'
   // rows are left as they are (acked_through, below, says they are answered).
-  // The cell follows the server only if this op is still the device's latest on it.
+  // The cell follows the server only if this op is still the device's latest
+  // on it, and its version is not older than one already pulled (a replayed
+  // ack after a lost one: a newer value pulled meanwhile stands).
   auto cell_accepted = db_->cached(
-      "UPDATE cells SET version = ?1 + (last_seq - ?2), server_value = value, author = ?4 "
-      "WHERE last_seq BETWEEN ?2 AND ?3");
+      "UPDATE cells SET version = ?1 + (last_seq - ?2), server_value = value, author = ?4, "
+      "server_version = ?1 + (last_seq - ?2) "
+      "WHERE last_seq BETWEEN ?2 AND ?3 AND ?1 + (last_seq - ?2) >= server_version");
+  auto cell_superseded = db_->cached(
+      "UPDATE cells SET value = server_value, version = server_version "
+      "WHERE last_seq BETWEEN ?2 AND ?3 AND ?1 + (last_seq - ?2) < server_version");
   // An accepted resolution closes the cell's conflicts here too.
   auto resolved = db_->cached(
       "DELETE FROM conflicts WHERE EXISTS(SELECT 1 FROM outbox o WHERE o.seq BETWEEN ?1 AND ?2 AND o.kind = 4 "
@@ -410,11 +455,17 @@ void LocalStore::apply_ack(const protocol::Ack& ack) {
     const std::uint64_t last = run.first_seq + run.count - 1;
     answered = std::max(answered, last);
     cell_accepted->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).bind(4, me).run();
+    cell_superseded->bind(1, run.first_version).bind(2, run.first_seq).bind(3, last).run();
     resolved->bind(1, run.first_seq).bind(2, last).run();
   }
   auto mark_outcome = db_->cached("UPDATE outbox SET state = ?, version = ?, code = ?, reason = ? WHERE seq = ?");
+  // The server's state at the op's answer, unless a newer one was pulled.
   auto cell_restore = db_->cached(
-      "UPDATE cells SET value = ?1, version = ?2, server_value = ?1, author = ?4 WHERE last_seq = ?3 AND "
+      "UPDATE cells SET value = CASE WHEN ?2 >= server_version THEN ?1 ELSE server_value END, "
+      "version = MAX(?2, server_version), "
+      "server_value = CASE WHEN ?2 >= server_version THEN ?1 ELSE server_value END, "
+      "author = CASE WHEN ?2 >= server_version THEN ?4 ELSE author END, server_version = MAX(?2, server_version) "
+      "WHERE last_seq = ?3 AND "
       "(class_name, subject, student_code, col) = (SELECT class_name, subject, student_code, col FROM outbox WHERE seq = ?3)");
   auto add_conflict = db_->cached(
       "INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, other_value, "
@@ -456,20 +507,20 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
     // ops the server lost, requeued at the welcome), which are resent.
     db_->exec(
         "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ");"
-        "UPDATE cells SET version = 0, server_value = NULL, author = NULL;"
+        "UPDATE cells SET version = 0, server_value = NULL, author = NULL, server_version = 0;"
         "DELETE FROM conflicts;");
   }
   // A cell with an undelivered local edit keeps showing it; only the known
   // server state is updated, and the edit's outcome will settle it.
   auto upsert = db_->prepare(
-      "INSERT INTO cells(class_name, subject, student_code, col, value, version, server_value, author) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7) ON CONFLICT DO UPDATE SET "
+      "INSERT INTO cells(class_name, subject, student_code, col, value, version, server_value, author, server_version) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?5, ?7, ?6) ON CONFLICT DO UPDATE SET "
       "value = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ") "
       "             THEN cells.value ELSE excluded.value END, "
       "version = CASE WHEN EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ") "
       "             THEN cells.version ELSE excluded.version END, "
-      "server_value = excluded.server_value, author = excluded.author "
-      "WHERE excluded.version > cells.version");
+      "server_value = excluded.server_value, author = excluded.author, server_version = excluded.server_version "
+      "WHERE excluded.version > cells.server_version");
   auto conflict = db_->prepare(
       "INSERT INTO conflicts(class_name, subject, student_code, col, mine, current_value, current_author, "
       "other_value, other_author, at, mine_involved) "

@@ -3,11 +3,17 @@
 #include <iostream>
 
 #include "sodiem/client/commands.hpp"
+#include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/grading_eval.hpp"
 
 using namespace sodiem::client;
 
 int main(int argc, char** argv) {
+  sodiem::restrict_new_files();  // client.db holds the device token: this user's alone
+  if (auto problem = sodiem::argument_problem(argc, argv)) {
+    std::cerr << "sodiem: " << *problem << "\n";
+    return 2;
+  }
   CLI::App app{"sodiem — sổ điểm của giáo viên, dùng được khi không có mạng (teacher's offline grade book)"};
   app.require_subcommand(1);
   std::string dir, server, user, fingerprint, device_name = "may-giao-vien";

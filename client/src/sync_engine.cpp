@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "sodiem/client/audit_watch.hpp"
 #include "sodiem/protocol/codec.hpp"
 
 namespace sodiem::client {
@@ -76,6 +77,12 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   auto send = [&](const Message& m) -> Status { return send_bytes(encode(m)); };
 
   if (auto st = send(Hello{kProtocolVersion, kSchemaVersion, enrollment->device_id, enrollment->token}); !st) return st;
+  // The audit trail's head, checked against the one kept at the last sync.
+  AuditWatch audit(store_.db());
+  AuditRequest audit_asked = audit.request();
+  bool audit_pending = true;
+  std::string audit_alarm;  // this sync found the trail rewritten
+  if (auto st = send(audit_asked); !st) return st;
   if (auto st = send(Pull{store_.cursor(), static_cast<std::uint32_t>(options_.pull_page)}); !st) return st;
 
   std::uint64_t next_after = 0;  // the highest seq sent on this connection
@@ -103,7 +110,7 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   if (auto st = fill_window(); !st) return st;
 
   bool welcomed = false, pull_done = false, roster_pending = false;
-  while (!(welcomed && pull_done && !roster_pending && !corrections_pending && in_flight.empty())) {
+  while (!(welcomed && pull_done && !roster_pending && !corrections_pending && !audit_pending && in_flight.empty())) {
     auto msg = receive_message(t, options_.reply_timeout);
     if (!msg) return msg.status();
     if (outstanding > 0) --outstanding;
@@ -146,11 +153,26 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
     } else if (auto* roster = std::get_if<Roster>(&*msg)) {
       store_.apply_roster(*roster);
       roster_pending = false;
+    } else if (auto* head = std::get_if<AuditHead>(&*msg)) {
+      auto verdict = audit.check(audit_asked, *head);
+      if (verdict.kind == AuditWatch::Verdict::kAskAgain) {
+        audit_asked = verdict.again;
+        if (auto st = send(audit_asked); !st) return st;
+      } else if (verdict.kind == AuditWatch::Verdict::kRewritten) {
+        audit_alarm = verdict.message;
+        if (auto st = send(verdict.alarm); !st) return st;  // the server records it, then answers
+      } else {
+        audit_pending = false;
+      }
+    } else if (std::holds_alternative<AuditAlarmNoted>(*msg)) {
+      audit_pending = false;
     } else {
       return Status(ErrorCode::kMalformed, std::string("unexpected message '") + std::string(type_name(*msg)) + "'");
     }
   }
   t.close();
+  // Every mark went through; the alarm stands until a person looks.
+  if (!audit_alarm.empty()) return Status(ErrorCode::kAuditMismatch, audit_alarm);
   return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 #include "sodiem/server/audit.hpp"
 
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/server/audit_tree.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -27,6 +28,7 @@ std::int64_t append_audit(sqlite::Db& db, const AuditEntry& e) {
       .bind(8, hash).run();
   set_meta(db, "audit_head_seq", std::to_string(seq));
   set_meta(db, "audit_head_hash", hash);
+  extend_audit_tree(db, seq, hash);
   return seq;
 }
 
@@ -64,6 +66,9 @@ AuditCheck verify_audit(sqlite::Db& db) {
                                std::to_string(head) + ")");
   } else if (get_meta(db, "audit_head_hash", kGenesis) != prev) {
     bad(head, "không khớp với đầu chuỗi đã ghi");
+  } else if (const std::string tree = check_audit_tree(db); !tree.empty()) {
+    check.intact = false;
+    check.problem = tree;
   }
   return check;
 }

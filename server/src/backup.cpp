@@ -44,6 +44,25 @@ void copy_private(const std::string& from, const std::string& to) {
   ::chmod(to.c_str(), 0600);
 }
 
+// Runs `make` (which writes the copy in `to`) and checks the copy; a copy
+// that fails is not kept: nothing of it stays, least of all the server's
+// private keys beside a half-written database.
+template <class Make>
+Result<BackupSummary> checked_copy_or_nothing(const DataPaths& to, Make&& make) {
+  auto discard = [&] {
+    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key(), to.audit_key()}) fs::remove(f);
+  };
+  try {
+    make();
+    auto checked = check_copy(to);
+    if (!checked) discard();
+    return checked;
+  } catch (...) {
+    discard();
+    throw;
+  }
+}
+
 }  // namespace
 
 Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::string& out_dir) {
@@ -53,17 +72,19 @@ Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::st
     return Status(ErrorCode::kInvalidValue, "thư mục sao lưu " + out_dir + " đã có dữ liệu; hãy chọn thư mục mới");
   fs::create_directories(out_dir);
   ::chmod(out_dir.c_str(), 0700);
-  {
-    // A reader: the running server keeps writing; the copy is one snapshot.
-    sqlite::Db db(from.db(), /*synchronous_full=*/true);
-    auto s = db.prepare("VACUUM INTO ?");
-    s.bind(1, to.db());
-    s.run();
-  }
-  ::chmod(to.db().c_str(), 0600);
-  copy_private(from.cert(), to.cert());
-  copy_private(from.key(), to.key());
-  return check_copy(to);
+  return checked_copy_or_nothing(to, [&] {
+    {
+      // A reader: the running server keeps writing; the copy is one snapshot.
+      sqlite::Db db(from.db(), /*synchronous_full=*/true);
+      auto s = db.prepare("VACUUM INTO ?");
+      s.bind(1, to.db());
+      s.run();
+    }
+    ::chmod(to.db().c_str(), 0600);
+    copy_private(from.cert(), to.cert());
+    copy_private(from.key(), to.key());
+    if (fs::exists(from.audit_key())) copy_private(from.audit_key(), to.audit_key());
+  });
 }
 
 Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir) {
@@ -74,33 +95,27 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
     return Status(ErrorCode::kInvalidValue, "thư mục " + data_dir + " đã có cơ sở dữ liệu; khôi phục vào một thư mục trống");
   fs::create_directories(data_dir);
   ::chmod(data_dir.c_str(), 0700);
-  copy_private(from.db(), to.db());
-  copy_private(from.cert(), to.cert());
-  copy_private(from.key(), to.key());
   // Only the copy is opened (and checked): the backup itself stays untouched.
-  auto discard = [&] {
-    for (const auto& f : {to.db(), to.db() + "-wal", to.db() + "-shm", to.cert(), to.key()}) fs::remove(f);
-  };
-  try {
-    {
-      // A new epoch: every client re-pulls from the start instead of trusting
-      // cursors and versions from a timeline this copy may not contain.
-      auto db = open_server_db(to.db());
-      sqlite::Transaction tx(*db);
-      const std::string old_epoch = get_meta(*db, "epoch");
-      const std::string epoch = crypto::random_hex(8);
-      set_meta(*db, "epoch", epoch);
-      append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
-                         nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
-      tx.commit();
-    }
-    auto checked = check_copy(to);
-    if (!checked) discard();
-    return checked;
-  } catch (...) {
-    discard();
-    throw;
-  }
+  return checked_copy_or_nothing(to, [&] {
+    copy_private(from.db(), to.db());
+    copy_private(from.cert(), to.cert());
+    copy_private(from.key(), to.key());
+    if (fs::exists(from.audit_key())) copy_private(from.audit_key(), to.audit_key());
+    // A new epoch: every client re-pulls from the start instead of trusting
+    // cursors and versions from a timeline this copy may not contain.
+    auto db = open_server_db(to.db());
+    sqlite::Transaction tx(*db);
+    const std::string old_epoch = get_meta(*db, "epoch");
+    const std::string epoch = crypto::random_hex(8);
+    set_meta(*db, "epoch", epoch);
+    // Devices that kept an audit head of the old epoch up to this size can
+    // still have it proved against the restored trail (audit_heads.hpp).
+    set_meta(*db, "audit_restored_from", get_meta(*db, "audit_head_seq", "0"));
+    set_meta(*db, "audit_restored_from_epoch", old_epoch);
+    append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
+                       nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
+    tx.commit();
+  });
 }
 
 }  // namespace sodiem::server

@@ -482,7 +482,8 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     }
     // The device's claimed time is not trusted blindly: it is bounded below by
     // the start of its previous session with the server (anything typed
-    // earlier would have been sent then) and above by now.
+    // earlier would have been sent then) and above by now. The bounded time
+    // is what the change log stores.
     const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
     if (!homeroom && !user->may_write_marks(cls->id, subject_id, recorded)) {
       refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không được phân công dạy môn " +
@@ -559,7 +560,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       // kept in the change feed as a conflict both authors will see.
       write_pending();
       insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
-          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, recorded)
           .bind(11, now).bind(12, cur.version);
       insert_change_.run();
       forget_next_ids();
@@ -581,7 +582,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     const auto version = static_cast<std::uint64_t>(new_version);
     const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
     pending_.push_back(
-        {new_version, rowid, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, op.recorded_at});
+        {new_version, rowid, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, recorded});
     if (pending_.size() == kRowsPerStatement) write_pending();
     cur.exists = true;  // the remembered cell follows the write
     cur.value = *value;
@@ -597,7 +598,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
       resolve_conflicts_.run();
       write_pending();
       insert_change_.bind(1, 2).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
-          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, op.recorded_at)
+          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, recorded)
           .bind(11, now).bind(12, version);
       insert_change_.run();
       forget_next_ids();

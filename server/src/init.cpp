@@ -10,6 +10,7 @@
 #include "sodiem/net/tls.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/demo_school.hpp"
 
 namespace sodiem::server {
@@ -45,6 +46,7 @@ Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& scho
     tx.commit();
   }
   net::make_self_signed_certificate(paths.cert(), paths.key(), school_name);
+  AuditKey::load_or_create(paths.audit_key());  // signs the audit heads devices keep
   result.fingerprint = net::fingerprint_of_pem_file(paths.cert());
   write_private_file(paths.dir + "/admin-password.txt", result.admin_password + "\n");
   if (demo) {

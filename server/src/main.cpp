@@ -9,10 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/history_text.hpp"
 
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_heads.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/history.hpp"
@@ -70,6 +72,17 @@ int cmd_run(const std::string& dir, const std::string& listen) {
   }
   options.cert_path = paths.cert();
   options.key_path = paths.key();
+  try {
+    auto db = open_server_db(paths.db());
+    if (auto st = check_database_pages(*db, dir); !st) {
+      std::cerr << "sodiem-server: " << st.message() << "\n";
+      return 3;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()
+              << "). Khôi phục bản sao lưu gần nhất: sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI\n";
+    return 3;
+  }
   SyncService service(paths.db(), SystemClock::instance());
   {
     auto db = open_server_db(paths.db());
@@ -148,6 +161,16 @@ int cmd_audit_verify(const std::string& dir) {
     std::cerr << "sodiem-server: dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " << records.problem << "\n";
     return 1;
   }
+  // What devices found when they compared the heads they kept (audit_heads.hpp).
+  int evidence = 0;
+  for (const auto& a : audit_alarms(*db)) {
+    if (!a.kept_signature_valid) continue;
+    ++evidence;
+    std::cerr << "sodiem-server: máy " << a.device << " của " << a.username << " báo lúc " << format_local_time(a.at)
+              << ": nhật ký từng có " << a.kept_size << " mục (đầu cây do chính máy chủ này ký) nhưng nay không còn "
+              << "nối tiếp được (" << a.why << ") — nhật ký kiểm toán đã bị viết lại\n";
+  }
+  if (evidence) return 1;
   std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
             << " phiên bản điểm khớp nhật ký\n";
   return 0;
@@ -477,6 +500,11 @@ int cmd_progress(const std::string& dir, const std::string& term, bool as_json) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  sodiem::restrict_new_files();  // server.db holds password hashes and every mark: this user's alone
+  if (auto problem = sodiem::argument_problem(argc, argv)) {
+    std::cerr << "sodiem-server: " << *problem << "\n";
+    return 2;
+  }
   CLI::App app{"sodiem-server — máy chủ sổ điểm của trường (school server)"};
   app.require_subcommand(1);
   std::string dir, school = "Trường THCS Sổ Điểm", listen = "127.0.0.1:8443";

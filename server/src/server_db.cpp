@@ -1,5 +1,9 @@
 #include "sodiem/server/server_db.hpp"
 
+#include <filesystem>
+
+#include "sodiem/core/file_guard.hpp"
+
 #include <array>
 #include <string_view>
 
@@ -7,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 14> kMigrations{R"sql(
+constexpr std::array<std::string_view, 15> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -160,14 +164,54 @@ INSERT INTO cells_by_id(class_id, subject_id, student_id, col, value, version, d
 DROP TABLE cells;
 ALTER TABLE cells_by_id RENAME TO cells;
 CREATE UNIQUE INDEX cells_by_key ON cells(class_id, subject_id, student_id, col);
+)sql",
+                                                      R"sql(
+-- The Merkle tree over the audit trail (audit_tree.hpp): the hash of each
+-- perfect subtree of 2^level entries starting at entry idx << level (hex). Filled
+-- in the same transaction as each entry; entries from before it are added
+-- at the next append. meta audit_tree_size counts the leaves.
+CREATE TABLE audit_tree(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,
+                        PRIMARY KEY(level, idx)) WITHOUT ROWID;
+-- Devices that found the tree head the server shows inconsistent with one
+-- it had signed before: a rewritten audit trail.
+CREATE TABLE audit_alarms(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TEXT NOT NULL, username TEXT NOT NULL,
+                          kept_epoch TEXT NOT NULL, kept_size INTEGER NOT NULL, kept_root TEXT NOT NULL,
+                          kept_signature TEXT NOT NULL, kept_signature_valid INTEGER NOT NULL,
+                          shown_size INTEGER NOT NULL, shown_root TEXT NOT NULL, why TEXT NOT NULL);
 )sql"};
 
 }  // namespace
 
 std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
+  // Password and token hashes and every mark: the server's user's alone,
+  // also in a data directory made before this rule (0755 / 0644).
+  restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
   auto db = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
   db->migrate(kMigrations);
   return db;
+}
+
+std::string audit_key_path(const std::string& db_path) {
+  const auto dir = std::filesystem::path(db_path).parent_path();
+  return DataPaths{dir.empty() ? "." : dir.string()}.audit_key();
+}
+
+Status check_database_pages(sqlite::Db& db, const std::string& data_dir) {
+  std::string problems;
+  try {
+    auto s = db.prepare("PRAGMA quick_check(5)");
+    while (s.step()) {
+      if (s.text(0) == "ok") return Status::ok();
+      problems += (problems.empty() ? "" : "; ") + s.text(0);
+    }
+  } catch (const std::exception& e) {
+    problems = e.what();
+  }
+  return Status(ErrorCode::kInternal,
+                "cơ sở dữ liệu " + data_dir + "/server.db bị hỏng (" + problems +
+                    "). Máy chủ không khởi động để khỏi ghi thêm lên dữ liệu hỏng. Cách khôi phục: "
+                    "sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI, rồi chạy máy chủ với thư mục mới; "
+                    "các máy giáo viên sẽ tự gửi lại những gì bản sao lưu còn thiếu.");
 }
 
 std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback) {

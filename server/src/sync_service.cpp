@@ -12,6 +12,8 @@
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_heads.hpp"
+#include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/history.hpp"
@@ -50,6 +52,7 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   limiter_ = std::make_unique<LoginLimiter>(clock_);
   kdf_ = std::make_unique<KdfPool>(tuning::kPasswordCheckThreads, tuning::kMaxPendingPasswordChecks);
   notice_other_writers();
+  audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
   worker_ = std::thread([this] { run_worker(); });
 }
 
@@ -241,6 +244,12 @@ void SyncService::handle(Job& job) {
     const bool leadership = user->has_role("HT") || user->has_role("PHT");
     for (const auto& c : corrections_visible_to(*db_, user->username, leadership)) list.items.push_back(c);
     return reply(job.peer, list);
+  }
+  if (auto* req = std::get_if<AuditRequest>(&job.message))
+    return reply(job.peer, answer_audit_request(*db_, *audit_key_, epoch_, *req));
+  if (auto* alarm = std::get_if<AuditAlarm>(&job.message)) {
+    record_audit_alarm(*db_, *audit_key_, user->username, peer.device_public_id, *alarm, clock_.now_unix_seconds());
+    return reply(job.peer, AuditAlarmNoted{});
   }
   if (auto* req = std::get_if<HistoryRequest>(&job.message)) {
     History h;

@@ -8,6 +8,9 @@
 #include <optional>
 #include <stdexcept>
 
+#include "cbor_shape.hpp"
+#include "sodiem/protocol/text.hpp"
+
 namespace sodiem::protocol {
 namespace {
 
@@ -28,10 +31,16 @@ const json& field(const json& obj, const char* key) {
   return *it;
 }
 
+// Keys, names, tokens and passwords hold no control characters; values,
+// notes, reasons and messages (kMaxValueBytes) may hold tab and line breaks.
+TextKind kind_for(std::size_t max_bytes) { return max_bytes < kMaxValueBytes ? TextKind::kName : TextKind::kMultiline; }
+
 std::string get_string(const json& v, const char* name, std::size_t max_bytes) {
   if (!v.is_string()) fail(std::string("field '") + name + "' must be a string");
   const auto& s = v.get_ref<const std::string&>();
   if (s.size() > max_bytes) fail(std::string("field '") + name + "' is too long", ErrorCode::kTooLarge);
+  if (const char* problem = text_problem(s, kind_for(max_bytes)))
+    fail(std::string("field '") + name + "' " + problem, ErrorCode::kInvalidValue);
   return s;
 }
 std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
@@ -40,6 +49,15 @@ std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKe
 std::string opt_str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
   auto it = obj.find(key);
   return it == obj.end() ? std::string() : get_string(*it, key, max_bytes);
+}
+
+// Delta-coded sequences: a sum that leaves the type is a malformed message,
+// not undefined behaviour.
+template <typename T>
+T add_delta(T acc, T delta, const char* name) {
+  T out{};
+  if (__builtin_add_overflow(acc, delta, &out)) fail(std::string("field '") + name + "' overflows");
+  return out;
 }
 
 std::uint64_t get_uint(const json& v, const char* name) {
@@ -170,6 +188,25 @@ json to_json(const CorrectionList& m) {
                                  c.status, c.decided_by, c.decision_comment, c.decided_at}));
   return {{"t", "corrections"}, {"r", std::move(items)}};
 }
+json to_json(const AuditRequest& m) {
+  json j = {{"t", "audit?"}, {"e", m.epoch}, {"s", m.size}};
+  if (m.want_key) j["k"] = true;
+  return j;
+}
+json to_json(const AuditHead& m) {
+  json j = {{"t", "audit"}, {"e", m.epoch}, {"n", m.size}, {"r", m.root}, {"g", m.signature}, {"p", m.proof}};
+  if (!m.public_key.empty()) j["k"] = m.public_key;
+  if (m.restored_from) {
+    j["rf"] = m.restored_from;
+    j["re"] = m.restored_from_epoch;
+  }
+  return j;
+}
+json to_json(const AuditAlarm& m) {
+  return {{"t", "audit!"}, {"e", m.kept_epoch}, {"s", m.kept_size}, {"r", m.kept_root}, {"g", m.kept_signature},
+          {"n", m.shown_size}, {"sr", m.shown_root}, {"w", m.why}};
+}
+json to_json(const AuditAlarmNoted&) { return {{"t", "audit!ok"}}; }
 json to_json(const Error& m) {
   return {{"t", "error"}, {"c", std::string(to_string(m.code))}, {"m", m.message}, {"b", m.batch_id}};
 }
@@ -214,7 +251,7 @@ Message push_from(const json& j) {
     Op op;
     auto dseq = get_uint(e[0], "o.seq");
     if (dseq == 0) fail("field 'o.seq' must increase within a push");
-    seq += dseq;
+    seq = add_delta(seq, dseq, "o.seq");
     op.seq = seq;
     op.cell.class_name = get_string(e[1], "o.class", kMaxKeyBytes);
     op.cell.subject = get_string(e[2], "o.subject", kMaxKeyBytes);
@@ -222,7 +259,7 @@ Message push_from(const json& j) {
     op.cell.column = get_string(e[4], "o.column", kMaxKeyBytes);
     op.value = get_string(e[5], "o.value", kMaxValueBytes);
     op.base_version = get_uint(e[6], "o.base_version");
-    t += get_int(e[7], "o.recorded_at");
+    t = add_delta(t, get_int(e[7], "o.recorded_at"), "o.recorded_at");
     op.recorded_at = t;
     if (e.size() == 10) {
       const auto kind = get_uint(e[8], "o.kind");
@@ -273,7 +310,7 @@ Message changes_from(const json& j) {
   for (const json& e : arr(j, "c", kMaxChangesPerPull)) {
     tuple(e, 10, "c");
     Change c;
-    v += get_uint(e[0], "c.version");
+    v = add_delta(v, get_uint(e[0], "c.version"), "c.version");
     c.version = v;
     auto kind = get_uint(e[1], "c.kind");
     if (kind > 2) fail("field 'c.kind' is unknown");
@@ -284,7 +321,7 @@ Message changes_from(const json& j) {
     c.cell.column = get_string(e[5], "c.column", kMaxKeyBytes);
     c.value = get_string(e[6], "c.value", kMaxValueBytes);
     c.author = get_string(e[7], "c.author", kMaxKeyBytes);
-    t += get_int(e[8], "c.at");
+    t = add_delta(t, get_int(e[8], "c.at"), "c.at");
     c.at = t;
     c.current_version = get_uint(e[9], "c.current_version");
     m.changes.push_back(std::move(c));
@@ -307,7 +344,7 @@ Message roster_from(const json& j) {
   }
   for (const json& e : arr(j, "st", 200000)) {
     tuple(e, 3, "st");
-    m.students.push_back({get_string(e[0], "st.code", kMaxKeyBytes), get_string(e[1], "st.name", 256),
+    m.students.push_back({get_string(e[0], "st.code", kMaxKeyBytes), get_string(e[1], "st.name", kMaxNameBytes),
                           get_string(e[2], "st.class", kMaxKeyBytes)});
   }
   for (const json& e : arr(j, "as", 10000)) {
@@ -340,7 +377,7 @@ Message correction_list_from(const json& j) {
     c.id = get_uint(e[0], "r.id");
     c.cell = {get_string(e[1], "r.class", kMaxKeyBytes), get_string(e[2], "r.subject", kMaxKeyBytes),
               get_string(e[3], "r.student", kMaxKeyBytes), get_string(e[4], "r.column", kMaxKeyBytes)};
-    c.student_name = get_string(e[5], "r.name", kMaxKeyBytes);
+    c.student_name = get_string(e[5], "r.name", kMaxNameBytes);
     c.old_value = get_string(e[6], "r.old", kMaxValueBytes);
     c.new_value = get_string(e[7], "r.new", kMaxValueBytes);
     c.reason = get_string(e[8], "r.reason", kMaxValueBytes);
@@ -353,6 +390,47 @@ Message correction_list_from(const json& j) {
     c.decided_at = get_int(e[14], "r.decided_at");
     m.items.push_back(std::move(c));
   }
+  return m;
+}
+// Hex text of exactly `digits` digits (or empty when allowed).
+std::string hex_field(const json& v, const char* name, std::size_t digits, bool may_be_empty) {
+  std::string s = get_string(v, name, digits);
+  if (s.empty() && may_be_empty) return s;
+  if (s.size() != digits || s.find_first_not_of("0123456789abcdef") != std::string::npos)
+    fail(std::string("field '") + name + "' must be " + std::to_string(digits) + " hex digits");
+  return s;
+}
+Message audit_request_from(const json& j) {
+  AuditRequest m;
+  m.epoch = str(j, "e");
+  m.size = uint(j, "s");
+  if (auto it = j.find("k"); it != j.end()) {
+    if (!it->is_boolean()) fail("field 'k' must be a boolean");
+    m.want_key = it->get<bool>();
+  }
+  return m;
+}
+Message audit_head_from(const json& j) {
+  AuditHead m;
+  m.epoch = str(j, "e");
+  m.size = uint(j, "n");
+  m.root = hex_field(field(j, "r"), "r", 64, m.size == 0);
+  m.signature = hex_field(field(j, "g"), "g", 128, false);
+  if (auto it = j.find("k"); it != j.end()) m.public_key = hex_field(*it, "k", 64, false);
+  for (const json& h : arr(j, "p", 64)) m.proof.push_back(hex_field(h, "p", 64, false));
+  m.restored_from = opt_uint(j, "rf");
+  m.restored_from_epoch = opt_str(j, "re");
+  return m;
+}
+Message audit_alarm_from(const json& j) {
+  AuditAlarm m;
+  m.kept_epoch = str(j, "e");
+  m.kept_size = uint(j, "s");
+  m.kept_root = hex_field(field(j, "r"), "r", 64, false);
+  m.kept_signature = hex_field(field(j, "g"), "g", 128, false);
+  m.shown_size = uint(j, "n");
+  m.shown_root = hex_field(field(j, "sr"), "sr", 64, true);
+  m.why = str(j, "w", kMaxValueBytes);
   return m;
 }
 Message error_from(const json& j) {
@@ -455,6 +533,7 @@ class CborReader {
   bool text(std::string& out, std::size_t max_bytes) {
     std::uint64_t n = 0;
     if (!expect(3, n) || n > max_bytes || n > in_.size() - pos_) return false;
+    if (text_problem(in_.substr(pos_, n), kind_for(max_bytes))) return false;  // the generic path names it
     out.assign(in_.data() + pos_, n);
     pos_ += n;
     return true;
@@ -490,9 +569,8 @@ std::optional<Push> decode_push(std::string_view bytes) {
         !r.text(op.cell.student_code, kMaxKeyBytes) || !r.text(op.cell.column, kMaxKeyBytes) ||
         !r.text(op.value, kMaxValueBytes) || !r.uint(op.base_version) || !r.sint(dt))
       return std::nullopt;
-    seq += dseq;
+    if (__builtin_add_overflow(seq, dseq, &seq) || __builtin_add_overflow(t, dt, &t)) return std::nullopt;
     op.seq = seq;
-    t += dt;
     op.recorded_at = t;
     if (items == 10) {
       std::uint64_t kind = 0;
@@ -572,6 +650,13 @@ Decoded decode_via_json(std::string_view bytes) {
               std::to_string(kMaxMessageBytes);
     return d;
   }
+  // nlohmann's reader recurses per nesting level and trusts declared
+  // lengths: only a bounded, well-formed shape reaches it.
+  if (auto problem = detail::check_cbor_shape(bytes); problem.code != ErrorCode::kOk) {
+    d.code = problem.code;
+    d.error = problem.what;
+    return d;
+  }
   json j;
   try {
     // allow_exceptions=false still throws for some input (a huge declared
@@ -603,6 +688,10 @@ Decoded decode_via_json(std::string_view bytes) {
     else if (type == "password") d.message = PasswordChange{str(j, "p", 256), str(j, "np", 256)};
     else if (type == "password!") d.message = PasswordChanged{};
     else if (type == "corrections") d.message = correction_list_from(j);
+    else if (type == "audit?") d.message = audit_request_from(j);
+    else if (type == "audit") d.message = audit_head_from(j);
+    else if (type == "audit!") d.message = audit_alarm_from(j);
+    else if (type == "audit!ok") d.message = AuditAlarmNoted{};
     else fail("unknown message type '" + type + "'");
   } catch (const DecodeError& e) {
     d.code = e.code;
@@ -617,7 +706,8 @@ Decoded decode_via_json(std::string_view bytes) {
 std::string_view type_name(const Message& message) {
   static constexpr std::string_view kNames[] = {"hello",  "login", "welcome", "push",     "ack",    "pull",
                                                 "changes", "roster?", "roster", "error", "history?", "history",
-                                                "corrections?", "corrections", "password", "password!"};
+                                                "corrections?", "corrections", "password", "password!",
+                                                "audit?", "audit", "audit!", "audit!ok"};
   return kNames[message.index()];
 }
 

@@ -5,7 +5,7 @@
 
 namespace sodiem::protocol {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kNames{{
     {ErrorCode::kOk, "OK"},
     {ErrorCode::kDuplicate, "DUPLICATE"},
     {ErrorCode::kTermLocked, "TERM_LOCKED"},
@@ -22,6 +22,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kNames{{
     {ErrorCode::kInternal, "INTERNAL"},
     {ErrorCode::kUnavailable, "UNAVAILABLE"},
     {ErrorCode::kPasswordChangeRequired, "PASSWORD_CHANGE_REQUIRED"},
+    {ErrorCode::kAuditMismatch, "AUDIT_MISMATCH"},
 }};
 }  // namespace
 
@@ -48,6 +49,7 @@ RetryAdvice advice(ErrorCode code) {
     case ErrorCode::kForbidden:
     case ErrorCode::kInvalidValue:
     case ErrorCode::kConflict:
+    case ErrorCode::kAuditMismatch:
       return RetryAdvice::kShowUser;
     case ErrorCode::kRateLimited:
     case ErrorCode::kInternal:

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -348,6 +349,13 @@ TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordere
   r = verify();
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("không có trong nhật ký kiểm toán"));
+
+  // A backup of a database that fails its checks exits non-zero and leaves
+  // nothing behind: above all not the server's private key beside a copy.
+  const std::string failed_backup = s.tmp / "failed-backup";
+  auto b = run_command({kServer, "backup", "--data", s.demo.dir, failed_backup});
+  CHECK(b.exit_code != 0);
+  CHECK((!std::filesystem::exists(failed_backup) || std::filesystem::is_empty(failed_backup)));
   tamper("SELECT 1");  // untouched copy: intact again
   CHECK(verify().exit_code == 0);
 }
@@ -834,4 +842,51 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
   CHECK_THAT(again.out, Catch::Contains("\"rejected\":0"));
   CHECK(run_command({kServer, "audit", "verify", "--data", s.demo.dir}).exit_code == 0);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'confirmation'") == 16);
+}
+
+TEST_CASE("the server refuses to start on a damaged database and names the way back", "[e2e][fault]") {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  const std::string db_path = server::DataPaths{demo.dir}.db();
+  const auto size = std::filesystem::file_size(db_path);
+  REQUIRE(size > 40 * 4096);
+  {
+    // Garbage inside the last pages (table and index pages, not the schema):
+    // SQLite opens the file and only reading those pages would fail.
+    std::fstream f(db_path, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(3000, '\x5a');
+    for (std::uintmax_t page = size / 4096 - 6; page < size / 4096; ++page) {
+      f.seekp(static_cast<std::streamoff>(page * 4096 + 600));
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+  }
+  // `timeout`: a server that did start would otherwise run forever.
+  auto r = run_command({"timeout", "30", kServer, "run", "--data", demo.dir, "--listen", "127.0.0.1:0"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("bị hỏng") && Catch::Contains("sodiem-server restore"));
+  CHECK_THAT(r.err, Catch::Contains("không khởi động"));  // found by the page check, not by a failing open
+}
+
+TEST_CASE("server data is readable by the server's user only, also in an older data directory", "[e2e]") {
+  TempDir tmp;
+  const std::string dir = tmp / "srv";
+  auto mode = [](const std::string& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+  };
+  auto init = run_command({kServer, "init", "--data", dir});
+  REQUIRE(init.exit_code == 0);
+  CHECK(mode(dir) == 0700);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    INFO(e.path());
+    CHECK(mode(e.path()) == 0600);
+  }
+  // As installations before the rule had them: opened again, made private.
+  ::chmod(dir.c_str(), 0755);
+  ::chmod(server::DataPaths{dir}.db().c_str(), 0644);
+  REQUIRE(run_command({kServer, "account", "list", "--data", dir}).exit_code == 0);
+  CHECK(mode(dir) == 0700);
+  CHECK(mode(server::DataPaths{dir}.db()) == 0600);
 }

@@ -23,7 +23,9 @@ std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
 }  // namespace
 
 TEST_CASE("CSV parsing handles quotes, embedded commas and newlines, CRLF and a BOM", "[unit]") {
-  auto rows = server::parse_csv("\xEF\xBB\xBF" "a,\"b, c\",\"say \"\"hi\"\"\"\r\n1,\"two\nlines\",3\n");
+  auto csv = server::parse_csv("\xEF\xBB\xBF" "a,\"b, c\",\"say \"\"hi\"\"\"\r\n1,\"two\nlines\",3\n");
+  CHECK(csv.error.empty());
+  const auto& rows = csv.rows;
   REQUIRE(rows.size() == 2);
   CHECK(rows[0] == std::vector<std::string>{"a", "b, c", "say \"hi\""});
   CHECK(rows[1] == std::vector<std::string>{"1", "two\nlines", "3"});

@@ -211,6 +211,26 @@ TEST_CASE("oversized input is refused as TOO_LARGE", "[protocol]") {
   CHECK(decode(encode(Message{big})).code == ErrorCode::kTooLarge);
 }
 
+TEST_CASE("a student's full name up to kMaxNameBytes travels in a roster and a correction list", "[protocol]") {
+  // A long Vietnamese name: 85 three-byte letters and one ASCII, as the
+  // roster import accepts. The correction list once capped it at 64 bytes,
+  // so one such student made every correction list undecodable.
+  std::string name;
+  for (int i = 0; i < 85; ++i) name += "Ệ";
+  name += "A";
+  REQUIRE(name.size() == kMaxNameBytes);
+  Roster r{4, {"GVBM"}, {{"6A", 6}}, {{"Toán", true, 140}}, {{"HS1", name, "6A"}}, {{"6A", "Toán"}}};
+  CHECK(round_trip(r).students == r.students);
+  CorrectionList list{{{3, {"6A", "Toán", "HS1", "HK1.CK"}, name, "4", "7", "Cộng nhầm", "gv.toan.1", 1763900000,
+                        "pending", "", "", 0}}};
+  CHECK(round_trip(list).items == list.items);
+  // One byte more is refused by both.
+  r.students[0].full_name += "A";
+  list.items[0].student_name += "A";
+  CHECK(decode(encode(Message{r})).code == ErrorCode::kTooLarge);
+  CHECK(decode(encode(Message{list})).code == ErrorCode::kTooLarge);
+}
+
 TEST_CASE("a peer with another protocol or schema version is refused", "[protocol]") {
   Decoded d = decode(encode(Message{Hello{kProtocolVersion + 1, kSchemaVersion, "d", "t"}}));
   CHECK(d.code == ErrorCode::kVersionMismatch);

@@ -164,3 +164,26 @@ TEST_CASE("a savepoint rolled back after rewriting many pages leaves the transac
   CHECK(s.int64(1) == 2000);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a full disk is explained in Vietnamese and the stored data is untouched", "[storage][fault]") {
+  auto path = std::filesystem::temp_directory_path() / "sodiem-storage-full.db";
+  std::filesystem::remove(path);
+  Db db(path.string());
+  db.exec("CREATE TABLE t(v TEXT)");
+  db.prepare("INSERT INTO t VALUES(?)").bind(1, "8,5").run();
+  db.exec("PRAGMA max_page_count = 4");  // SQLite answers SQLITE_FULL past it, as on a full disk
+  std::string message;
+  try {
+    Transaction tx(db);
+    for (int i = 0; i < 1000; ++i) db.prepare("INSERT INTO t VALUES(?)").bind(1, std::string(500, 'x')).run();
+    tx.commit();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, Catch::StartsWith("đĩa đã đầy") && Catch::Contains("database or disk is full"));
+  auto s = db.prepare("SELECT COUNT(*), MIN(v) FROM t");
+  REQUIRE(s.step());
+  CHECK(s.int64(0) == 1);
+  CHECK(s.text(1) == "8,5");
+  std::filesystem::remove(path);
+}

@@ -96,7 +96,8 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
   std::vector<signing::CellLine> out;
   const std::string section = "Tổng hợp " + term, year_section = "Tổng hợp CN";
   static const std::map<std::string, std::string> kNone;
-  for (const auto& [student, per_subject] : by_student) {
+  for (const auto& [student, subjects_of_student] : by_student) {
+    const auto& per_subject = subjects_of_student;  // clang 14 (the fuzz build) captures no structured binding
     auto cells_of = [&](const std::string& subject) -> const std::map<std::string, std::string>& {
       auto it = per_subject.find(subject);
       return it == per_subject.end() ? kNone : it->second;

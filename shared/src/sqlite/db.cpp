@@ -4,8 +4,36 @@
 
 namespace sodiem::sqlite {
 namespace {
+// What a teacher or a principal reads first: the failure in Vietnamese and
+// what to do; SQLite's own words follow for whoever fixes it.
+const char* explain(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return "đĩa đã đầy nên không ghi được; dữ liệu đã có vẫn nguyên vẹn. Hãy giải phóng dung lượng đĩa rồi làm lại";
+    case SQLITE_READONLY:
+      return "tệp dữ liệu chỉ cho đọc, không ghi được; dữ liệu đã có vẫn nguyên vẹn. Hãy báo người quản trị máy";
+    case SQLITE_IOERR:
+      return "lỗi đọc/ghi đĩa; việc vừa làm chưa được ghi. Hãy kiểm tra đĩa rồi làm lại";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "tệp dữ liệu bị hỏng. Đừng xóa gì; hãy chép nguyên thư mục dữ liệu và báo người quản trị";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "dữ liệu đang được một chương trình khác ghi; hãy thử lại sau ít phút";
+    case SQLITE_CANTOPEN:
+      return "không mở được tệp dữ liệu (thư mục không có hoặc không được phép ghi)";
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return "không có quyền ghi tệp dữ liệu";
+    default:
+      return nullptr;
+  }
+}
+
 [[noreturn]] void throw_error(sqlite3* db, int rc, std::string_view what) {
-  throw Error(rc, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  const std::string detail = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const char* vi = explain(rc);
+  throw Error(rc, vi ? std::string(vi) + " (chi tiết: " + detail + ")" : detail);
 }
 }  // namespace
 
@@ -86,7 +114,9 @@ Db::Db(const std::string& path, bool synchronous_full) : synchronous_full_(synch
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(rc, "cannot open " + path + ": " + msg);
+    const char* vi = explain(rc);
+    throw Error(rc, (vi ? std::string(vi) + " (chi tiết: " : std::string()) + "cannot open " + path + ": " + msg +
+                        (vi ? ")" : ""));
   }
   // More lookaside slots than the default 100: hot statements' records fit
   // there instead of going to malloc.
@@ -121,7 +151,9 @@ void Db::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw Error(rc, "exec " + s.substr(0, 60) + ": " + msg);
+    const char* vi = explain(rc);
+    const std::string detail = "exec " + s.substr(0, 60) + ": " + msg;
+    throw Error(rc, vi ? std::string(vi) + " (chi tiết: " + detail + ")" : detail);
   }
 }
 void Db::keep_wal_on_close() {

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/client/outbox_mark.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/sqlite/db.hpp"
@@ -56,6 +58,13 @@ struct RefusedOp {
     return kind == protocol::OpKind::kSet || kind == protocol::OpKind::kCorrectionRequest ||
            kind == protocol::OpKind::kResolveConflict;
   }
+};
+
+// Thrown when the store opens without ops it had committed (a damaged WAL):
+// nothing more is recorded or sent until a person looks. what() says so in
+// Vietnamese, with the way back.
+struct OutboxDamaged : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 struct StudentCells {
@@ -160,8 +169,14 @@ class LocalStore {
   template <class Visit>
   void visit_pending(std::uint64_t after_seq, std::size_t max_ops, std::size_t max_bytes, Visit&& visit);
 
+  // Checks the outbox against its mark (throws OutboxDamaged) and brings a
+  // missing or lower mark up to date.
+  void check_outbox_mark(const std::string& data_dir);
+  std::uint64_t max_outbox_seq();
+
   std::unique_ptr<sqlite::Db> db_;
   const Clock& clock_;
+  std::unique_ptr<OutboxMark> mark_;
 };
 
 }  // namespace sodiem::client

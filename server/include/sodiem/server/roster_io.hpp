@@ -1,7 +1,9 @@
 // Roster import and export as UTF-8 CSV (Excel's BOM accepted), for the
 // school's clerks: students, and staff with roles and assignments. An import
-// checks every row first and reports each bad one with its line number and
-// reason; then it imports all rows in one transaction, or nothing at all.
+// reads the file within bounds and checks every row first (roster_csv.hpp),
+// reporting each bad one with its line number and reason; then it imports
+// all rows in one transaction, or nothing at all. An export writes fields a
+// spreadsheet would run as formulas as text, and imports back unchanged.
 // Used by the sodiem-server CLI on its own database connection.
 #pragma once
 #include <iosfwd>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/server/roster_csv.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -33,9 +36,5 @@ void export_students(sqlite::Db& db, std::ostream& csv);
 // get their roles and assignments replaced; new ones a random password.
 ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock);
 void export_staff(sqlite::Db& db, std::ostream& csv);
-
-// RFC 4180 CSV: splits text into rows of fields (quotes, "" escapes, CRLF).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text);
-std::string csv_field(const std::string& value);
 
 }  // namespace sodiem::server

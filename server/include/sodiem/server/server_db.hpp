@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "sodiem/core/status.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -14,10 +15,19 @@ struct DataPaths {
   std::string cert() const { return dir + "/server.crt"; }
   std::string key() const { return dir + "/server.key"; }
   std::string demo_accounts() const { return dir + "/demo-accounts.json"; }
+  std::string audit_key() const { return dir + "/audit.key"; }
 };
+
+// The audit key beside a database file (DataPaths::audit_key of its folder).
+std::string audit_key_path(const std::string& db_path);
 
 // Opens the database at `path`, applying any pending migrations.
 std::unique_ptr<sqlite::Db> open_server_db(const std::string& path);
+
+// PRAGMA quick_check over every page: the server refuses to start on a
+// damaged file (it would fail each push touching a bad page, and write more
+// on top of it). The refusal names the way back: restore the last backup.
+[[nodiscard]] Status check_database_pages(sqlite::Db& db, const std::string& data_dir);
 
 std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback = "");
 void set_meta(sqlite::Db& db, const std::string& key, const std::string& value);

@@ -40,6 +40,7 @@ class PullService;
 class Accounts;
 class KdfPool;
 class LoginLimiter;
+class AuditKey;
 class WalCheckpointer;
 class WalSyncer;
 
@@ -115,6 +116,7 @@ class SyncService {
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<KdfPool> kdf_;
+  std::unique_ptr<AuditKey> audit_key_;
   std::string epoch_;
   // Worker: PRAGMA data_version last seen, and a counter bumped when it moves.
   std::int64_t data_version_ = 0;

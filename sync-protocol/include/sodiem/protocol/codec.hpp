@@ -14,6 +14,8 @@ inline constexpr std::size_t kMaxMessageBytes = 4 * 1024 * 1024;
 inline constexpr std::size_t kMaxOpsPerPush = 2000;
 inline constexpr std::size_t kMaxChangesPerPull = 5000;
 inline constexpr std::size_t kMaxKeyBytes = 64;
+// A person's full name (a student on a roster or a correction request).
+inline constexpr std::size_t kMaxNameBytes = 256;
 inline constexpr std::size_t kMaxValueBytes = 4000;
 
 struct Decoded {

@@ -24,6 +24,7 @@ enum class ErrorCode : std::uint8_t {
   kInternal,          // server fault; retry later
   kUnavailable,       // cannot reach the peer; retry later
   kPasswordChangeRequired,  // an issued password: log in again with a new one
+  kAuditMismatch,     // the server's audit trail does not extend the head this device kept
 };
 
 // What the client should do with an op or request that got this code.

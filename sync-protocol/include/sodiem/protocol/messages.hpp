@@ -225,6 +225,45 @@ struct PasswordChange {
 };
 struct PasswordChanged {};
 
+// The audit trail's tree head, signed by the server's audit key, with a
+// consistency proof from the head the device kept (see README "Audit heads").
+struct AuditRequest {
+  std::string epoch;          // of the kept head ("" = none kept)
+  std::uint64_t size = 0;     // of the kept head (0 = none kept)
+  bool want_key = false;      // the device has not pinned the audit key yet
+};
+struct AuditHead {
+  std::string epoch;
+  std::uint64_t size = 0;
+  std::string root;        // 64 hex digits ("" when the trail is empty)
+  std::string signature;   // 128 hex digits over signed_head_text(epoch, size, root)
+  std::string public_key;  // 64 hex digits, only when asked for
+  // From the requested size to `size`; empty when the sizes are equal or the
+  // request cannot be proved (another epoch beyond restored_from, or larger).
+  std::vector<std::string> proof;
+  // This epoch began with a restore of a backup whose trail had this many
+  // entries, under restored_from_epoch (0 / "" = no restore).
+  std::uint64_t restored_from = 0;
+  std::string restored_from_epoch;
+};
+// A device found the head shown inconsistent with a head it kept: the kept
+// head (with the server's own signature) and what was shown. Answered by
+// AuditAlarmNoted.
+struct AuditAlarm {
+  std::string kept_epoch;
+  std::uint64_t kept_size = 0;
+  std::string kept_root, kept_signature;
+  std::uint64_t shown_size = 0;
+  std::string shown_root;
+  std::string why;
+};
+struct AuditAlarmNoted {};
+
+// The text a tree head's signature covers.
+inline std::string signed_head_text(const std::string& epoch, std::uint64_t size, const std::string& root_hex) {
+  return "sodiem audit tree head v1\n" + epoch + "\n" + std::to_string(size) + "\n" + root_hex;
+}
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
@@ -233,6 +272,6 @@ struct Error {
 
 using Message = std::variant<Hello, Login, Welcome, Push, Ack, Pull, Changes, RosterRequest, Roster, Error,
                              HistoryRequest, History, CorrectionsRequest, CorrectionList, PasswordChange,
-                             PasswordChanged>;
+                             PasswordChanged, AuditRequest, AuditHead, AuditAlarm, AuditAlarmNoted>;
 
 }  // namespace sodiem::protocol

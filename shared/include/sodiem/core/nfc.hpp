@@ -1,0 +1,22 @@
+// Unicode normalisation of text people type: NFC (the composed form), so a
+// name typed as "e" + combining marks and the same name typed with
+// precomposed letters ("ệ") are one string, byte for byte. Pure functions
+// over UTF-8, thread-safe (ICU's NFC normaliser is a shared immutable
+// instance). Used by the roster import and the CLIs.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sodiem {
+
+// The NFC form of well-formed UTF-8; nullopt if `utf8` is not well-formed
+// (check it with protocol::text_problem first to say why).
+std::optional<std::string> to_nfc(std::string_view utf8);
+
+// Number of Unicode code points in well-formed UTF-8: the characters a
+// person counts in an NFC name.
+std::size_t code_points(std::string_view utf8);
+
+}  // namespace sodiem

@@ -1,0 +1,33 @@
+// NFC normalisation through ICU (see nfc.hpp).
+#include "sodiem/core/nfc.hpp"
+
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include "sodiem/protocol/text.hpp"
+
+namespace sodiem {
+
+std::optional<std::string> to_nfc(std::string_view utf8) {
+  if (!protocol::is_valid_utf8(utf8)) return std::nullopt;
+  bool ascii = true;
+  for (unsigned char c : utf8) ascii = ascii && c < 0x80;
+  if (ascii) return std::string(utf8);  // ASCII is always NFC: most input
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status) || !nfc) return std::nullopt;
+  const icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  const icu::UnicodeString out = nfc->normalize(in, status);
+  if (U_FAILURE(status)) return std::nullopt;
+  std::string result;
+  out.toUTF8String(result);
+  return result;
+}
+
+std::size_t code_points(std::string_view utf8) {
+  std::size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;  // every byte but continuation bytes starts one
+  return n;
+}
+
+}  // namespace sodiem

@@ -1,0 +1,108 @@
+# A TCP proxy for the crash trials (tests/fault/crash_trials.py only): clients
+# connect to it, it forwards bytes both ways to the server's current address
+# (TLS passes through untouched) and, when told to, cuts a connection after a
+# random number of bytes in one direction, with a FIN or a reset.
+import random
+import select
+import socket
+import struct
+import threading
+
+
+class CutProxy:
+    def __init__(self, rng_seed):
+        self._rng = random.Random(rng_seed)
+        self._lock = threading.Lock()
+        self._target = None        # (host, port) of the server, None while it is down
+        self.cut_probability = 0.0  # of each new connection
+        self.max_cut_bytes = 8000
+        self.connections = 0
+        self.cuts = 0
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+
+    def set_target(self, target):
+        with self._lock:
+            self._target = target
+
+    def reseed(self, seed):
+        with self._lock:
+            self._rng = random.Random(seed)
+
+    def _accept_loop(self):
+        while True:
+            client, _ = self._listener.accept()
+            with self._lock:
+                target = self._target
+                self.connections += 1
+                cut = None
+                if self._rng.random() < self.cut_probability:
+                    # Skewed to small counts: handshakes (a few KB) and small pushes (tens of bytes) are both hit.
+                    at = int(self._rng.uniform(0, 1) ** 3 * self.max_cut_bytes)
+                    cut = (self._rng.choice(("up", "down")), at, self._rng.random() < 0.5)
+            threading.Thread(target=self._serve, args=(client, target, cut), daemon=True).start()
+
+    def _serve(self, client, target, cut):
+        if target is None:
+            _close(client, reset=True)
+            return
+        try:
+            server = socket.create_connection(target, timeout=5)
+        except OSError:
+            _close(client, reset=True)
+            return
+        client.setblocking(True)
+        server.setblocking(True)
+        peer = {client: server, server: client}
+        budget = {client: None, server: None}  # bytes still to forward from that side
+        if cut:
+            budget[client if cut[0] == "up" else server] = cut[1]
+        cut_hit = False
+        try:
+            while True:
+                readable, _, _ = select.select([client, server], [], [], 120)
+                if not readable:
+                    break
+                stop = False
+                for src in readable:
+                    data = src.recv(16384)
+                    if not data:
+                        stop = True
+                        break
+                    left = budget[src]
+                    if left is not None and len(data) >= left:
+                        if left:
+                            peer[src].sendall(data[:left])
+                        cut_hit = stop = True
+                        break
+                    if left is not None:
+                        budget[src] = left - len(data)
+                    peer[src].sendall(data)
+                if stop:
+                    break
+        except OSError:
+            pass
+        reset = cut_hit and cut[2]
+        _close(client, reset)
+        _close(server, reset)
+        if cut_hit:
+            with self._lock:
+                self.cuts += 1
+
+
+def _close(sock, reset=False):
+    try:
+        if reset:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass

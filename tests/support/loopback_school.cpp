@@ -1,0 +1,65 @@
+// See loopback_school.hpp.
+#include "loopback_school.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace sodiem::testing {
+
+LoopbackSchool::LoopbackSchool(const Clock& c)
+    : demo(make_demo_server(tmp / "server")),
+      clock(c),
+      service(std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock)) {}
+
+client::LocalStore& LoopbackSchool::device(const std::string& user, const std::string& name) {
+  const std::string key = name.empty() ? user : name;
+  auto& d = devices_[key];
+  if (!d) {
+    d = std::make_unique<client::LocalStore>(tmp / ("device-" + key), clock);
+    LoopbackTransport t(*service);
+    const auto st = client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), key);
+    INFO(st.message());
+    REQUIRE(st.is_ok());
+  }
+  return *d;
+}
+
+Result<client::SyncReport> LoopbackSchool::try_sync(const std::string& user) { return try_sync(device(user)); }
+
+Result<client::SyncReport> LoopbackSchool::try_sync(client::LocalStore& store) {
+  client::SyncOptions o;
+  o.backoff_initial = std::chrono::milliseconds(1);
+  o.backoff_max = std::chrono::milliseconds(5);
+  o.reply_timeout = std::chrono::milliseconds(5000);
+  client::SyncEngine engine(store, [this] { return std::make_unique<LoopbackTransport>(*service); }, o);
+  return engine.sync();
+}
+
+bool LoopbackSchool::session(client::LocalStore& store, CutPlan plan) {
+  client::SyncEngine engine(store, nullptr, {});
+  LoopbackTransport t(*service, plan);
+  client::SyncReport report;
+  return engine.sync_round(t, report).is_ok();
+}
+
+client::SyncReport LoopbackSchool::sync(const std::string& user) {
+  auto r = try_sync(user);
+  INFO(r.status().message());
+  REQUIRE(r.is_ok());
+  return *r;
+}
+
+std::unique_ptr<sqlite::Db> LoopbackSchool::server_db() const { return std::make_unique<sqlite::Db>(db_path()); }
+
+std::int64_t LoopbackSchool::server_scalar(const std::string& sql) const {
+  auto db = server_db();
+  auto s = db->prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+void LoopbackSchool::restart() {
+  service.reset();
+  service = std::make_unique<server::SyncService>(db_path(), clock);
+}
+
+}  // namespace sodiem::testing
