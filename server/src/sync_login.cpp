@@ -190,6 +190,7 @@ void SyncService::begin_password_change(const std::shared_ptr<Peer>& peer, const
       return reply(peer, Error{ErrorCode::kUnauthenticated, kWrongCurrent, 0}, true);
     }
     limiter_->succeed(username, address);
+    if (peer->closed || peer->closing) return;  // refused meanwhile (revoked…): change nothing
     const Status s = accounts_->change_password(st->record, st->check, st->change.current_password,
                                                 st->change.new_password);
     append_audit(*db_, {now, username, peer->device_public_id, s ? "password_changed" : "password_change_failed",

@@ -111,7 +111,7 @@ TEST_CASE("edge: no welcome within the login deadline closes the connection, pin
   CHECK(std::holds_alternative<protocol::Welcome>(*w));
 }
 
-TEST_CASE("edge: before the welcome a message may not exceed 16 KiB; after it, 4 MiB", "[e2e][fault]") {
+TEST_CASE("edge: before the welcome a message may not exceed 16 KiB — after it, 4 MiB", "[e2e][fault]") {
   InProcess s({});
   WsProbe big(s.edge->url(), attacker(0));
   REQUIRE(big.tls());
@@ -136,7 +136,7 @@ TEST_CASE("edge: before the welcome a message may not exceed 16 KiB; after it, 4
   CHECK(std::get<protocol::Error>(*e).code != protocol::ErrorCode::kTooLarge);
 }
 
-TEST_CASE("edge: a welcomed session silent for the idle bound is closed though it pings; a busy one stays",
+TEST_CASE("edge: a welcomed session silent for the idle bound is closed though it pings — a busy one stays",
           "[e2e][fault]") {
   server::WssLimits limits;
   limits.session_idle_timeout = 1500ms;
@@ -190,7 +190,7 @@ TEST_CASE("edge: out of descriptors, accept backs off instead of spinning, and r
   std::this_thread::sleep_for(1500ms);
   const double cpu = process_cpu_seconds() - cpu0;
   INFO("CPU while accept() fails with EMFILE: " << cpu << " s in 1.5 s");
-  CHECK(cpu < 0.5);
+  CHECK(cpu < 0.2);  // spinning took 0.55-1.5 s here (one core, shared)
   for (int fd : held) ::close(fd);
   setrlimit(RLIMIT_NOFILE, &saved);
   CHECK(waiting.tls());  // accepted once descriptors were free again

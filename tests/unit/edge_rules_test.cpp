@@ -20,7 +20,7 @@
 using namespace sodiem;
 using server::ConnectionTable;
 
-TEST_CASE("unauthenticated connections: bounded per address; when full, the biggest holder's oldest goes", "[unit]") {
+TEST_CASE("unauthenticated connections: bounded per address — when full, the biggest holder's oldest goes", "[unit]") {
   ConnectionTable t({/*max_pre_auth=*/6, /*per_address=*/4, /*max_authenticated=*/2});
   ConnectionTable::Id id = 0;
   for (int i = 0; i < 4; ++i) CHECK(t.admit(++id, "10.0.0.66").admitted);
@@ -106,7 +106,7 @@ long key_file_iterations(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("the signing key file is protected with 600,000 PBKDF2 iterations; older files still open", "[unit]") {
+TEST_CASE("the signing key file is protected with 600,000 PBKDF2 iterations — older files still open", "[unit]") {
   testing::TempDir tmp;
   const std::string path = tmp / "signing.key";
   auto key = signing::Ed25519KeyFile::create(path, "mật khẩu ký số");

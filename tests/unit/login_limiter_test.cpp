@@ -107,7 +107,7 @@ TEST_CASE("attempts in flight count: parallel guesses cannot outrun the bound", 
   CHECK(l.begin("gv.toan.1", "10.0.0.1").allowed);  // abandoned attempts do not count
 }
 
-TEST_CASE("the limiter's memory is bounded; a lockout is never dropped to make room", "[unit]") {
+TEST_CASE("the limiter's memory is bounded — a lockout is never dropped to make room", "[unit]") {
   ManualClock clock(kT0);
   server::LoginLimits limits;
   limits.max_entries = 50;
