@@ -73,16 +73,18 @@ for t in "${targets[@]}"; do
   log="$BUILD/logs/$t.log"
   dirs=("$BUILD/corpus/$t")
   for d in "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t"; do [ -d "$d" ] && dirs+=("$d"); done
+  opts=()
+  [ -f "tests/fuzz/$t.dict" ] && opts+=(-dict="tests/fuzz/$t.dict")
   before=$(ls "$BUILD/crashes/$t" | wc -l)
   rc=0
   "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -error_exitcode=1 \
-    -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t/" "${dirs[@]}" >"$log" 2>&1 || rc=$?
+    -timeout_exitcode=1 -print_final_stats=1 -artifact_prefix="$BUILD/crashes/$t/" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   crashes=$(( $(ls "$BUILD/crashes/$t" | wc -l) - before ))
   echo "fuzz $t: ${runs:-?} executions in ${seconds} s, $crashes new crash file(s), exit $rc"
   if [ $rc -ne 0 ] || [ $crashes -gt 0 ]; then
     status=1
-    grep -E "property broken|ERROR: |SUMMARY: |runtime error" "$log" | head -5 >&2 || true
+    grep -E "property broken|ERROR: |SUMMARY: |runtime error" "$log" | head -5 >&2 || tail -3 "$log" >&2
     ls -t "$BUILD/crashes/$t"/* 2>/dev/null | head -3 | sed 's/^/  left: /' >&2 || true
     echo "  log: $log" >&2
   fi

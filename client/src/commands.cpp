@@ -30,6 +30,7 @@ int exit_code_for(const Status& st) {
     case ErrorCode::kForbidden: return 2;
     case ErrorCode::kUnauthenticated: return 3;
     case ErrorCode::kUnavailable: return 4;
+    case ErrorCode::kAuditMismatch: return 5;
     default: return 1;
   }
 }
@@ -143,7 +144,7 @@ int cmd_status(const std::string& dir, bool as_json) {
               << "\nĐồng bộ lần cuối: " << (s.last_sync ? format_local_time(*s.last_sync) : "chưa") << "\n";
     if (!audit_alarm.empty()) std::cout << audit_alarm << "\n";
   }
-  return audit_alarm.empty() ? 0 : 4;
+  return audit_alarm.empty() ? 0 : 5;
 }
 
 int cmd_correction_request(const std::string& dir, const std::string& class_name, const std::string& subject,

@@ -10,7 +10,7 @@
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/column.hpp"
-#include "sodiem/core/nfc.hpp"
+#include "sodiem/core/unicode_text.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/protocol/text.hpp"
 
@@ -32,15 +32,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-// The start of a long text for a message, cut between characters.
-std::string shown(std::string_view s) {
-  constexpr std::size_t kShown = 40;
-  if (s.size() <= kShown) return std::string(s);
-  std::size_t n = kShown;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n)) + "…";
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -53,14 +44,14 @@ std::vector<std::string> split(const std::string& s, char sep) {
 std::string name_problem(const std::string& what, const std::string& name) {
   const std::size_t chars = code_points(name);
   if (chars <= tuning::kMaxPersonNameChars && name.size() <= protocol::kMaxNameBytes) return {};
-  return what + " \"" + shown(name) + "\" dài quá: " + std::to_string(chars) + " ký tự, " +
+  return what + " \"" + excerpt(name) + "\" dài quá: " + std::to_string(chars) + " ký tự, " +
          std::to_string(name.size()) + " byte (tối đa " + std::to_string(tuning::kMaxPersonNameChars) + " ký tự và " +
          std::to_string(protocol::kMaxNameBytes) + " byte)";
 }
 // "" if a key (code, class, username) fits the protocol, else why.
 std::string key_problem(const std::string& what, const std::string& key) {
   if (key.size() <= protocol::kMaxKeyBytes) return {};
-  return what + " \"" + shown(key) + "\" dài quá " + std::to_string(protocol::kMaxKeyBytes) + " byte";
+  return what + " \"" + excerpt(key) + "\" dài quá " + std::to_string(protocol::kMaxKeyBytes) + " byte";
 }
 
 // "dd/mm/yyyy" or "yyyy-mm-dd" → "yyyy-mm-dd"; "" if invalid.
@@ -286,9 +277,9 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
     bad(key_problem("mã học sinh", s.code));
     if (s.name.empty()) bad("thiếu họ và tên");
     bad(name_problem("họ và tên", s.name));
-    if (s.birth_date.empty()) bad("ngày sinh \"" + shown(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
+    if (s.birth_date.empty()) bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
     if (s.gender != "Nam" && s.gender != "Nữ") bad("giới tính phải là Nam hoặc Nữ");
-    if (s.grade == 0) bad("tên lớp \"" + shown(s.class_name) + "\" phải bắt đầu bằng khối (vd. 6A)");
+    if (s.grade == 0) bad("tên lớp \"" + excerpt(s.class_name) + "\" phải bắt đầu bằng khối (vd. 6A)");
     bad(key_problem("tên lớp", s.class_name));
     if (auto status = status_code(t.cell(r, "Trạng thái"))) s.status = *status;
     else bad("trạng thái phải là Đang học, Nghỉ học hoặc Chuyển trường");
@@ -312,7 +303,7 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     };
     ImportedStaff s{t.cell(r, "Tên đăng nhập"), t.cell(r, "Họ và tên"), t.cell(r, "Tổ chuyên môn"), t.cell(r, "Chủ nhiệm"), {}, {}};
     if (s.username.empty() || s.username.find_first_of(" ,;:") != std::string::npos)
-      bad("tên đăng nhập \"" + shown(s.username) + "\" không hợp lệ");
+      bad("tên đăng nhập \"" + excerpt(s.username) + "\" không hợp lệ");
     else if (!seen_users.insert(s.username).second)
       bad("tên đăng nhập " + s.username + " bị trùng trong tệp");
     bad(key_problem("tên đăng nhập", s.username));
@@ -322,9 +313,9 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     s.roles = split(t.cell(r, "Vai trò"), ';');
     if (s.roles.empty()) bad("thiếu vai trò");
     for (const auto& role : s.roles)
-      if (!kRoles.contains(role)) bad("vai trò \"" + shown(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");
+      if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");
     if (!s.homeroom.empty()) {
-      if (!classes.contains(s.homeroom)) bad("lớp chủ nhiệm " + shown(s.homeroom) + " không có");
+      if (!classes.contains(s.homeroom)) bad("lớp chủ nhiệm " + excerpt(s.homeroom) + " không có");
       else if (homeroom_owner.contains(s.homeroom))
         bad("lớp " + s.homeroom + " đã có giáo viên chủ nhiệm ở dòng " + homeroom_owner[s.homeroom]);
       else homeroom_owner[s.homeroom] = std::to_string(r + 1);
@@ -339,7 +330,7 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
         const std::string until = trim(item.substr(at + 1));
         auto end = parse_local_time(until + "T23:59");
         if (!end) {
-          bad("phân công \"" + shown(item) + "\": ngày kết thúc \"" + shown(until) + "\" không hợp lệ (YYYY-MM-DD)");
+          bad("phân công \"" + excerpt(item) + "\": ngày kết thúc \"" + excerpt(until) + "\" không hợp lệ (YYYY-MM-DD)");
           continue;
         }
         ends_at = *end + 59;
@@ -349,8 +340,8 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
       const std::string subj = colon == std::string::npos ? "" : trim(pair.substr(colon + 1));
       auto c = classes.find(cls);
       auto u = subjects.find(subj);
-      if (c == classes.end()) bad("phân công \"" + shown(pair) + "\": lớp " + shown(cls) + " không có");
-      else if (u == subjects.end()) bad("phân công \"" + shown(pair) + "\": môn \"" + shown(subj) + "\" không có");
+      if (c == classes.end()) bad("phân công \"" + excerpt(pair) + "\": lớp " + excerpt(cls) + " không có");
+      else if (u == subjects.end()) bad("phân công \"" + excerpt(pair) + "\": môn \"" + excerpt(subj) + "\" không có");
       else s.teaches.push_back({c->second, u->second, ends_at});
     }
     if (errors.size() == before) staff.push_back(std::move(s));

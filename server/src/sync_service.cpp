@@ -49,10 +49,10 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   ingestor_ = std::make_unique<Ingestor>(*db_, *directory_, clock_);
   pull_ = std::make_unique<PullService>(*db_, *directory_, epoch_);
   accounts_ = std::make_unique<Accounts>(*db_, clock_);
+  audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
   limiter_ = std::make_unique<LoginLimiter>(clock_);
   kdf_ = std::make_unique<KdfPool>(tuning::kPasswordCheckThreads, tuning::kMaxPendingPasswordChecks);
   notice_other_writers();
-  audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
   worker_ = std::thread([this] { run_worker(); });
 }
 

@@ -68,6 +68,13 @@ std::int64_t get_int(const json& v, const char* name) {
   if (!v.is_number_integer()) fail(std::string("field '") + name + "' must be an integer");
   return v.get<std::int64_t>();
 }
+// A count held in an int (a grade, periods a year): a larger number is
+// refused, not wrapped into a negative one the encoder cannot send.
+int get_small_uint(const json& v, const char* name) {
+  const std::uint64_t n = get_uint(v, name);
+  if (n > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) fail(std::string("field '") + name + "' is too large");
+  return static_cast<int>(n);
+}
 std::uint64_t uint(const json& obj, const char* key) { return get_uint(field(obj, key), key); }
 std::uint64_t opt_uint(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -334,13 +341,13 @@ Message roster_from(const json& j) {
   for (const json& r : arr(j, "ro", 16)) m.roles.push_back(get_string(r, "ro", kMaxKeyBytes));
   for (const json& e : arr(j, "cl", 10000)) {
     tuple(e, 2, "cl");
-    m.classes.push_back({get_string(e[0], "cl.name", kMaxKeyBytes), static_cast<int>(get_uint(e[1], "cl.grade"))});
+    m.classes.push_back({get_string(e[0], "cl.name", kMaxKeyBytes), get_small_uint(e[1], "cl.grade")});
   }
   for (const json& e : arr(j, "su", 1000)) {
     tuple(e, 3, "su");
     if (!e[1].is_boolean()) fail("field 'su.scored' must be a boolean");
     m.subjects.push_back({get_string(e[0], "su.name", kMaxKeyBytes), e[1].get<bool>(),
-                          static_cast<int>(get_uint(e[2], "su.periods"))});
+                          get_small_uint(e[2], "su.periods")});
   }
   for (const json& e : arr(j, "st", 200000)) {
     tuple(e, 3, "st");

@@ -2,7 +2,9 @@
 // client (see fuzz_checks.hpp). Input: a flags byte, then
 // - flags & 0x80: a grading request for eval_json;
 // - otherwise a periods-per-year byte, the column, 0xFF, the value; flags
-//   bit 0 = a homeroom cell, bit 1 = a scored subject.
+//   bit 0 = a homeroom cell, bit 1 = a scored subject, bit 2 = the value
+//   is repeated up to 16 × the byte after the periods (the protocol's 4,000
+//   bytes a value are far beyond what byte mutations grow an input to).
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -40,10 +42,21 @@ std::string check_op_value(std::string_view bytes) {
   if (flags & 0x80) return check_eval(bytes.substr(1));
   if (bytes.size() < 2) return {};
   const protocol::SubjectInfo subject{"Toán", (flags & 2) != 0, static_cast<std::uint8_t>(bytes[1])};
-  const std::string_view rest = bytes.substr(2);
+  std::size_t repeat_to = 0;
+  if (flags & 4) {
+    if (bytes.size() < 3) return {};
+    repeat_to = 16 * static_cast<std::size_t>(static_cast<std::uint8_t>(bytes[2]));
+  }
+  const std::string_view rest = bytes.substr(flags & 4 ? 3 : 2);
   const std::size_t cut = rest.find('\xFF');
   const std::string_view column = rest.substr(0, cut);
-  const std::string_view value = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
+  std::string repeated;
+  std::string_view value = cut == std::string_view::npos ? std::string_view() : rest.substr(cut + 1);
+  if (repeat_to > 0 && !value.empty()) {
+    while (repeated.size() < repeat_to) repeated += value;
+    repeated.resize(repeat_to);
+    value = repeated;
+  }
 
   if (auto col = Column::parse(column); col && col->to_string() != column)
     return "column \"" + std::string(column) + "\" reads back as \"" + col->to_string() + "\"";

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz_checks.hpp"
-#include "sodiem/core/nfc.hpp"
+#include "sodiem/core/unicode_text.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/protocol/text.hpp"
 #include "sodiem/server/roster_csv.hpp"

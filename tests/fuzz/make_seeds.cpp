@@ -20,6 +20,8 @@ fs::path root;
 void seed(const std::string& target, const std::string& name, const std::string& bytes) {
   fs::create_directories(root / target);
   std::ofstream(root / target / name, std::ios::binary) << bytes;
+  if (target == "protocol_decode")  // the same message as JSON text (see check_protocol_decode.cpp)
+    std::ofstream(root / target / (name + ".json"), std::ios::binary) << nlohmann::json::from_cbor(bytes).dump();
 }
 
 void messages() {
@@ -81,6 +83,8 @@ void values() {
   std::string long_comment;  // near the protocol's 4,000 bytes a value
   while (long_comment.size() < 3950) long_comment += "Em học tốt, cần cố gắng hơn. ";
   seed("op_value", "long_comment", cell(2, 70, "HK2.NX", long_comment));
+  // Flags bit 2: the value repeated to 16 × 62 = 992 bytes, a comment near its 1,000.
+  seed("op_value", "repeated_comment", std::string("\x06\x46\x3e") + "HK1.NX" + '\xFF' + "Ngoan, ");
   auto eval = [](const nlohmann::json& request) { return "\x80" + request.dump(); };
   seed("op_value", "eval_term", eval({{"rule", "TT22"}, {"op", "term_average"}, {"tx", {"8", "7.5", 9}},
                                       {"gk", "8"}, {"ck", "9,5"}}));

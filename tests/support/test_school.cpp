@@ -1,12 +1,8 @@
-// Test fixtures: temporary directories and demo-school data directories.
-// The demo school costs ~7 s to make (31 accounts, each password hashed
-// with PBKDF2 at 600,000 iterations), so each test executable makes it once
-// into a template beside itself (remade when the executable is newer) and
-// every test copies it: the same real data, same certificate and passwords.
 #include "test_school.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,60 +11,18 @@
 #include <stdexcept>
 
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/server_db.hpp"
 
 namespace sodiem::testing {
 
-namespace fs = std::filesystem;
-
-namespace {
-constexpr const char* kSchoolName = "Trường THCS Thử Nghiệm";
-
-// An exclusive lock on a file, held for the scope (tests run in parallel).
-class FileLock {
- public:
-  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT, 0600)) {
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path);
-  }
-  ~FileLock() {
-    ::flock(fd_, LOCK_UN);
-    ::close(fd_);
-  }
-
- private:
-  int fd_;
-};
-
-void make_fresh(const std::string& dir) {
-  auto r = server::init_data_dir(server::DataPaths{dir}, kSchoolName, true);
-  if (!r) throw std::runtime_error(r.status().message());
-}
-
-// The template of this executable, made if missing or older than it.
-std::string template_dir() {
-  const fs::path exe = fs::read_symlink("/proc/self/exe");
-  const fs::path root = exe.parent_path() / "demo-templates";
-  fs::create_directories(root);
-  const fs::path dir = root / exe.filename();
-  const fs::path done = dir / ".complete";
-  FileLock lock((root / (exe.filename().string() + ".lock")).string());
-  std::error_code ec;
-  if (!fs::exists(done) || fs::last_write_time(done) < fs::last_write_time(exe)) {
-    fs::remove_all(dir, ec);
-    make_fresh(dir.string());
-    std::ofstream(done.string()) << "made by " << exe.string() << "\n";
-  }
-  return dir.string();
-}
-}  // namespace
-
 TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "sodiem-test-XXXXXX").string();
+  std::string tmpl = (std::filesystem::temp_directory_path() / "sodiem-test-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }
 TempDir::~TempDir() {
   std::error_code ec;
-  if (!std::getenv("SODIEM_KEEP_TMP")) fs::remove_all(path_, ec);
+  if (!std::getenv("SODIEM_KEEP_TMP")) std::filesystem::remove_all(path_, ec);
 }
 
 std::string DemoServer::password_of(const std::string& username) const {
@@ -77,11 +31,41 @@ std::string DemoServer::password_of(const std::string& username) const {
   throw std::runtime_error("no demo account " + username);
 }
 
+namespace {
+
+// The demo school made once per test binary (its accounts' passwords are
+// hashed with 600,000 PBKDF2 iterations: ~8 s of CPU for the school) and
+// copied for each test. Keyed by the binary's identity, so a rebuilt binary
+// (maybe with a new schema) makes its own; a lock file serialises the tests
+// CTest runs in parallel.
+std::string demo_template() {
+  namespace fs = std::filesystem;
+  const fs::path exe = fs::read_symlink("/proc/self/exe");
+  const auto stamp = fs::last_write_time(exe).time_since_epoch().count();
+  const fs::path dir = fs::temp_directory_path() / ("sodiem-demo-" + exe.filename().string() + "-" +
+                                                    std::to_string(fs::file_size(exe)) + "-" + std::to_string(stamp));
+  const int lock = ::open((dir.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock the demo school template");
+  if (!fs::exists(dir / "server.db")) {
+    const fs::path building = dir.string() + ".building";
+    fs::remove_all(building);
+    server::DataPaths paths{building.string()};
+    auto r = server::init_data_dir(paths, "Trường THCS Thử Nghiệm", true);
+    if (!r) throw std::runtime_error(r.status().message());
+    fs::rename(building, dir);
+  }
+  ::close(lock);
+  return dir.string();
+}
+
+}  // namespace
+
 DemoServer make_demo_server(const std::string& dir) {
-  const std::string from = template_dir();
-  fs::copy(from, dir, fs::copy_options::recursive);
-  fs::remove(fs::path(dir) / ".complete");
-  const server::DataPaths paths{dir};
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  fs::copy(demo_template(), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  ::chmod(dir.c_str(), 0700);
+  server::DataPaths paths{dir};
   std::ifstream f(paths.demo_accounts());
   auto j = nlohmann::json::parse(f);
   return DemoServer{dir, j["server_fingerprint"], j["accounts"]};

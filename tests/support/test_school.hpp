@@ -26,7 +26,8 @@ struct DemoServer {
   std::string password_of(const std::string& username) const;
 };
 
-// Runs the real `init --demo` logic into `dir`.
+// The demo school in `dir`: made by the real `init --demo` logic once per
+// test binary (its password hashes take seconds), copied for each test.
 DemoServer make_demo_server(const std::string& dir);
 
 }  // namespace sodiem::testing

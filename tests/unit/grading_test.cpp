@@ -198,6 +198,9 @@ TEST_CASE("grading eval answers the INTERFACES.md requests and names bad fields"
            {R"({"rule":"TT22","op":"learning_level","scored":{"Toán":"8"},"comment":{"Nhạc":"A"}})", "comment.Nhạc"},
            {R"({"rule":"TT27","op":"year_result","subjects":{},"qualities":{},"tests":{"Toán":"11"}})", "tests.Toán"},
            {R"({"op":"term_average"})", "rule"},
+           // 2^32 + 5 absences once read as 5 (get<int> wrapped), and promoted.
+           {R"({"rule":"TT22","op":"promotion","absent_sessions":4294967301,"conduct":"Tốt","learning":"Tốt"})",
+            "absent_sessions"},
            {R"(not json)", "JSON"},
        }) {
     auto a = eval_json(req);

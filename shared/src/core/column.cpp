@@ -1,6 +1,7 @@
 #include "sodiem/core/column.hpp"
 
 #include "sodiem/core/mark.hpp"
+#include "sodiem/core/unicode_text.hpp"
 
 namespace sodiem {
 
@@ -85,13 +86,13 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
   auto col = Column::parse(column);
   if (!col) {
     return Status(ErrorCode::kInvalidValue,
-                  "cột \"" + std::string(column) +
+                  "cột \"" + excerpt(column) +
                       "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4, HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: HK1.RL, "
                       "HK1.NXCN, CC.YYYY-MM-DD; HK2 tương tự)");
   }
   if (!subject) {
     if (!col->homeroom())
-      return Status(ErrorCode::kInvalidValue, "cột " + std::string(column) +
+      return Status(ErrorCode::kInvalidValue, "cột " + excerpt(column) +
                                                   " là cột của môn học; sổ chủ nhiệm có HKn.RL, HKn.NXCN, CC.YYYY-MM-DD");
     if (value.empty()) return std::string();
     switch (col->kind) {
@@ -104,33 +105,33 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
         if (v == "đạt" || v == "Đ") return std::string("Đạt");
         if (v == "chưa đạt" || v == "CĐ") return std::string("Chưa đạt");
         return Status(ErrorCode::kInvalidValue,
-                      "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt, không phải \"" + v + "\"");
+                      "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt, không phải \"" + excerpt(v) + "\"");
       }
       case Column::Kind::kAttendance:
         if (value == "P" || value == "p") return std::string("P");
         if (value == "K" || value == "k") return std::string("K");
         return Status(ErrorCode::kInvalidValue, "chuyên cần: nhập P (nghỉ có phép) hoặc K (nghỉ không phép), không phải \"" +
-                                                    std::string(value) + "\"");
+                                                    excerpt(value) + "\"");
       default:
         return comment_text(value);
     }
   }
   if (col->homeroom())
     return Status(ErrorCode::kInvalidValue,
-                  "cột " + std::string(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
+                  "cột " + excerpt(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
                       "\"), không thuộc môn " + subject->name);
   if (col->kind == Column::Kind::kSubjectComment) return value.empty() ? Result<std::string>(std::string()) : comment_text(value);
   const int tx = regular_assessments(subject->scored, subject->periods_per_year);
   if (col->kind == Column::Kind::kRegular && col->index > tx) {
     return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " chỉ có " + std::to_string(tx) +
                                                 " cột đánh giá thường xuyên mỗi học kì, không có cột " +
-                                                std::string(column));
+                                                excerpt(column));
   }
   if (value.empty()) return std::string();
   if (subject->scored) {
     auto mark = Mark::parse(value);
     if (!mark) {
-      return Status(ErrorCode::kInvalidValue, "điểm \"" + std::string(value) +
+      return Status(ErrorCode::kInvalidValue, "điểm \"" + excerpt(value) +
                                                   "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân");
     }
     return mark->to_string();
@@ -140,7 +141,7 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
     return std::string("CĐ");
   return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
                                               " đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt), không phải \"" +
-                                              std::string(value) + "\"");
+                                              excerpt(value) + "\"");
 }
 
 }  // namespace sodiem

@@ -86,7 +86,9 @@ json year_conduct_op(const json& req) {
 
 json promotion_op(const json& req) {
   const json& abs = need(req, "absent_sessions");
-  if (!abs.is_number_integer() || abs.get<int>() < 0) throw BadField("field 'absent_sessions' must be a non-negative integer");
+  // Read wide: get<int> wraps 2^32 + 5 to 5.
+  if (!abs.is_number_integer() || abs.get<std::int64_t>() < 0 || abs.get<std::int64_t>() > 100000)
+    throw BadField("field 'absent_sessions' must be an integer from 0 to 100000");
   const Level conduct = level_of(need(req, "conduct"), "conduct");
   const Level learning = level_of(need(req, "learning"), "learning");
   auto p = promotion(conduct, learning, abs.get<int>());

@@ -38,9 +38,9 @@ struct DeviceContext;
 class Ingestor;
 class PullService;
 class Accounts;
+class AuditKey;
 class KdfPool;
 class LoginLimiter;
-class AuditKey;
 class WalCheckpointer;
 class WalSyncer;
 
@@ -114,9 +114,9 @@ class SyncService {
   std::unique_ptr<Ingestor> ingestor_;
   std::unique_ptr<PullService> pull_;
   std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<AuditKey> audit_key_;
   std::unique_ptr<LoginLimiter> limiter_;
   std::unique_ptr<KdfPool> kdf_;
-  std::unique_ptr<AuditKey> audit_key_;
   std::string epoch_;
   // Worker: PRAGMA data_version last seen, and a counter bumped when it moves.
   std::int64_t data_version_ = 0;

@@ -48,6 +48,16 @@ inline constexpr std::size_t kGroupCommitMaxPushes = 32;
 // unauthenticated connections below, so bare sockets cannot lock teachers out.
 inline constexpr std::size_t kMaxConnections = 1000;
 
+// Roster import (CSV from the school's clerks): a school has at most some
+// 3,000 students and 200 staff, ~100 bytes a row; anything far beyond is not
+// a roster and is refused before it is read into memory.
+inline constexpr std::size_t kRosterMaxFileBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kRosterMaxRows = 20000;
+inline constexpr std::size_t kRosterMaxFields = 64;         // per row: the roster's 6 and a clerk's extra columns
+inline constexpr std::size_t kRosterMaxFieldBytes = 4096;   // a teacher's "Phân công" is the longest
+// A person's full name, in characters (the protocol's byte limit applies too).
+inline constexpr std::size_t kMaxPersonNameChars = 100;
+
 // Server network edge. A connection is unauthenticated until its welcome.
 // TLS handshake + HTTP request (upgrade or status page) must be done within
 // this; an honest client needs a few round trips.
@@ -100,15 +110,5 @@ inline constexpr int kKeyFileIterations = kPasswordHashIterations;
 // refused RATE_LIMITED instead of queueing without end.
 inline constexpr std::size_t kPasswordCheckThreads = 1;
 inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
-
-// Roster import (CSV from the school's clerks): a school has at most some
-// 3,000 students and 200 staff, ~100 bytes a row; anything far beyond is not
-// a roster and is refused before it is read into memory.
-inline constexpr std::size_t kRosterMaxFileBytes = 16 * 1024 * 1024;
-inline constexpr std::size_t kRosterMaxRows = 20000;
-inline constexpr std::size_t kRosterMaxFields = 64;         // per row: the roster's 6 and a clerk's extra columns
-inline constexpr std::size_t kRosterMaxFieldBytes = 4096;   // a teacher's "Phân công" is the longest
-// A person's full name, in characters (the protocol's byte limit applies too).
-inline constexpr std::size_t kMaxPersonNameChars = 100;
 
 }  // namespace sodiem::tuning

@@ -1,5 +1,5 @@
-// NFC normalisation through ICU (see nfc.hpp).
-#include "sodiem/core/nfc.hpp"
+// NFC through ICU, character counts and excerpts (see unicode_text.hpp).
+#include "sodiem/core/unicode_text.hpp"
 
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
@@ -28,6 +28,15 @@ std::size_t code_points(std::string_view utf8) {
   std::size_t n = 0;
   for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;  // every byte but continuation bytes starts one
   return n;
+}
+
+std::string excerpt(std::string_view text, std::size_t max_chars) {
+  std::size_t chars = 0, i = 0;
+  for (; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (chars++ == max_chars) return std::string(text.substr(0, i)) + "…";
+  }
+  return std::string(text);
 }
 
 }  // namespace sodiem

@@ -1,0 +1,115 @@
+// sodiem-server device and account: enrolled devices (revoking a lost
+// laptop) and accounts (disable, enable, reset a password). Registered by
+// main.cpp (see commands.hpp).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+struct DeviceOptions {
+  std::string action, device_id, dir, user, by, reason;  // user: only this user's devices
+  bool json = false;
+};
+
+int run_device(const DeviceOptions& la) {
+  const std::string& device_id = la.device_id;
+  auto db = open_existing(la.dir);
+  Accounts accounts(*db, SystemClock::instance());
+  if (la.action == "revoke") {
+    if (device_id.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần mã thiết bị (DEVICE_ID)"));
+    if (auto st = accounts.revoke_device(device_id, la.by, la.reason); !st) return fail_status(st);
+    std::cout << "Đã thu hồi thiết bị " << device_id << "\n";
+    return 0;
+  }
+  auto list = accounts.devices(la.user);
+  if (la.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& d : list)
+      out.push_back({{"device_id", d.public_id}, {"username", d.username}, {"name", d.name},
+                     {"created", format_local_time(d.created_at)}, {"last_seen", format_local_time(d.last_seen_at)},
+                     {"high_seq", d.high_seq}, {"revoked", d.revoked_at != 0}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  for (const auto& d : list)
+    std::cout << d.public_id << "  " << d.username << "  " << d.name << "  đăng ký " << format_local_time(d.created_at)
+              << ", đồng bộ lần cuối " << format_local_time(d.last_seen_at) << ", " << d.high_seq << " thao tác"
+              << (d.revoked_at ? "  ĐÃ THU HỒI " + format_local_time(d.revoked_at) : std::string()) << "\n";
+  return 0;
+}
+
+struct AccountOptions {
+  std::string action, username, dir, by, reason;
+  bool json = false;
+};
+
+int run_account(const AccountOptions& a) {
+  const std::string& username = a.username;
+  auto db = open_existing(a.dir);
+  Accounts accounts(*db, SystemClock::instance());
+  if (a.action == "list") {
+    auto list = accounts.list();
+    if (a.json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& x : list)
+        out.push_back({{"username", x.username}, {"full_name", x.full_name}, {"roles", x.roles},
+                       {"disabled", x.disabled}, {"must_change_password", x.must_change_password},
+                       {"devices", x.devices},
+                       {"last_seen", x.last_seen_at ? nlohmann::json(format_local_time(x.last_seen_at)) : nullptr}});
+      std::cout << out.dump() << "\n";
+      return 0;
+    }
+    for (const auto& x : list)
+      std::cout << x.username << "  " << x.full_name << "  [" << x.roles << "]" << (x.disabled ? "  ĐÃ KHÓA" : "")
+                << (x.must_change_password ? "  (chưa đổi mật khẩu được cấp)" : "") << "  " << x.devices
+                << " thiết bị" << (x.last_seen_at ? ", đồng bộ lần cuối " + format_local_time(x.last_seen_at) : "")
+                << "\n";
+    return 0;
+  }
+  if (username.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần tên tài khoản (USER)"));
+  if (a.by.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần --by: tài khoản quản trị hoặc Hiệu trưởng"));
+  if (a.action == "reset-password") {
+    auto password = accounts.reset_password(username, a.by);
+    if (!password) return fail_status(password.status());
+    std::cout << "Mật khẩu mới của " << username << ": " << *password
+              << "\n(phải đổi ở lần đăng nhập đầu tiên: sodiem enroll … --password-stdin --new-password-stdin)\n";
+    return 0;
+  }
+  const bool disable = a.action == "disable";
+  if (auto st = accounts.set_disabled(username, disable, a.by, a.reason); !st) return fail_status(st);
+  std::cout << (disable ? "Đã khóa tài khoản " : "Đã mở khóa tài khoản ") << username << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_device_command(CLI::App& app, Context& ctx) {
+  auto* dev = app.add_subcommand("device", "Enrolled devices: list | revoke (a lost or stolen laptop; ADMIN or HT)");
+  auto o = command_options(*dev, ctx, run_device);
+  dev->add_option("ACTION", o->action, "list | revoke")->required()->check(CLI::IsMember({"list", "revoke"}));
+  dev->add_option("DEVICE_ID", o->device_id, "The device to revoke (device list)");
+  dev->add_option("--data", o->dir, "Directory for all server state")->required();
+  dev->add_option("--user", o->user, "Only this user's devices");
+  dev->add_option("--by", o->by, "Username of the administrator or HT");
+  dev->add_option("--reason", o->reason, "Why (required to revoke)");
+  dev->add_flag("--json", o->json);
+}
+
+void add_account_command(CLI::App& app, Context& ctx) {
+  auto* acct = app.add_subcommand("account", "Accounts: list | disable | enable | reset-password (ADMIN or HT)");
+  auto o = command_options(*acct, ctx, run_account);
+  acct->add_option("ACTION", o->action, "list | disable | enable | reset-password")->required()->check(
+      CLI::IsMember({"list", "disable", "enable", "reset-password"}));
+  acct->add_option("USER", o->username, "The account");
+  acct->add_option("--data", o->dir, "Directory for all server state")->required();
+  acct->add_option("--by", o->by, "Username of the administrator or HT");
+  acct->add_option("--reason", o->reason, "Why (required to disable)");
+  acct->add_flag("--json", o->json);
+}
+
+}  // namespace sodiem::server::cli

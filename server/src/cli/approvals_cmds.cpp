@@ -1,0 +1,96 @@
+// sodiem-server unapprove, verify and progress: withdrawing the principal's
+// approval of a class and term, checking a signed export offline, and the
+// data-entry progress per class and subject. Registered by main.cpp (see
+// commands.hpp).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/confirmations.hpp"
+#include "sodiem/server/progress.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+struct UnapproveOptions {
+  std::string dir, class_name, term, by, reason;
+};
+
+int run_unapprove(const UnapproveOptions& o) {
+  auto db = open_existing(o.dir);
+  if (auto st = unapprove(*db, o.class_name, o.term, o.by, o.reason, SystemClock::instance().now_unix_seconds()); !st)
+    return fail_status(st);
+  std::cout << "Đã hủy phê duyệt " << o.term << " lớp " << o.class_name << "\n";
+  return 0;
+}
+
+struct VerifyOptions {
+  std::string file;
+};
+
+int run_verify(const VerifyOptions& o) {
+  std::string summary;
+  if (auto st = verify_export(o.file, summary); !st) {
+    std::cerr << "sodiem-server: KHÔNG hợp lệ: " << st.message() << "\n";
+    return 1;
+  }
+  std::cout << "Hợp lệ: " << summary << "\n";
+  return 0;
+}
+
+struct ProgressOptions {
+  std::string dir, term = "HK1";
+  bool json = false;
+};
+
+int run_progress(const ProgressOptions& o) {
+  const std::string& term = o.term;
+  auto db = open_existing(o.dir);
+  auto rows = entry_progress(*db, term);
+  if (!rows) return fail_status(rows.status());
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : *rows)
+      out.push_back({{"class", r.class_name}, {"subject", r.subject}, {"teachers", r.teachers},
+                     {"required", r.required}, {"filled", r.filled}, {"deadline", r.deadline}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::cout << "Tiến độ cập nhật " << term << (rows->empty() || rows->front().deadline.empty() ? "" : ", hạn nhập "
+                                                   + rows->front().deadline) << "\n";
+  for (const auto& r : *rows) {
+    const int pct = r.required ? r.filled * 100 / r.required : 100;
+    std::cout << "  " << r.class_name << "  " << r.subject << "  " << r.filled << "/" << r.required << " (" << pct
+              << "%)  " << r.teachers << (pct < 100 ? "" : "  ✔") << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_unapprove_command(CLI::App& app, Context& ctx) {
+  auto* unapp = app.add_subcommand("unapprove", "Withdraw the principal's approval of a class and term (HT, with a reason)");
+  auto o = command_options(*unapp, ctx, run_unapprove);
+  unapp->add_option("--data", o->dir, "Directory for all server state")->required();
+  unapp->add_option("--class", o->class_name)->required();
+  unapp->add_option("--term", o->term)->required();
+  unapp->add_option("--by", o->by)->required();
+  unapp->add_option("--reason", o->reason)->required();
+}
+
+void add_verify_command(CLI::App& app, Context& ctx) {
+  auto* vfy = app.add_subcommand("verify", "Check a signed export offline");
+  auto o = command_options(*vfy, ctx, run_verify);
+  vfy->add_option("FILE", o->file)->required();
+}
+
+void add_progress_command(CLI::App& app, Context& ctx) {
+  auto* progress = app.add_subcommand("progress", "Data-entry progress per class × subject (tiến độ cập nhật)");
+  auto o = command_options(*progress, ctx, run_progress);
+  progress->add_option("--data", o->dir, "Directory for all server state")->required();
+  progress->add_option("--term", o->term, "HK1 | HK2");
+  progress->add_flag("--json", o->json);
+}
+
+}  // namespace sodiem::server::cli

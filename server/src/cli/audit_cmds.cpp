@@ -1,0 +1,125 @@
+// sodiem-server audit verify, history, backup and restore: the audit trail
+// and the grade records checked against it, a cell's full story, and copies
+// of the data directory. Registered by main.cpp (see commands.hpp).
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/history_text.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_heads.hpp"
+#include "sodiem/server/backup.hpp"
+#include "sodiem/server/history.hpp"
+#include "sodiem/server/records_check.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+struct AuditVerifyOptions {
+  std::string dir;
+};
+
+int run_audit_verify(const AuditVerifyOptions& o) {
+  auto db = open_existing(o.dir);
+  auto check = verify_audit(*db);
+  if (!check.intact) {
+    std::cerr << "sodiem-server: nhật ký kiểm toán KHÔNG nguyên vẹn: " << check.problem << "\n";
+    return 1;
+  }
+  auto records = verify_records(*db);
+  if (!records.intact) {
+    std::cerr << "sodiem-server: dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " << records.problem << "\n";
+    return 1;
+  }
+  // What devices found when they compared the heads they kept (audit_heads.hpp).
+  int evidence = 0;
+  for (const auto& a : audit_alarms(*db)) {
+    if (!a.kept_signature_valid) continue;
+    ++evidence;
+    std::cerr << "sodiem-server: máy " << a.device << " của " << a.username << " báo lúc " << format_local_time(a.at)
+              << ": nhật ký từng có " << a.kept_size << " mục (đầu cây do chính máy chủ này ký) nhưng nay không còn "
+              << "nối tiếp được (" << a.why << ") — nhật ký kiểm toán đã bị viết lại\n";
+  }
+  if (evidence) return 1;
+  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
+            << " phiên bản điểm khớp nhật ký\n";
+  return 0;
+}
+
+struct HistoryOptions {
+  std::string dir;
+  std::vector<std::string> cell;  // CLASS SUBJECT STUDENT_CODE COLUMN
+  bool json = false;
+};
+
+int run_history(const HistoryOptions& o) {
+  const std::vector<std::string>& cell = o.cell;
+  auto db = open_existing(o.dir);
+  auto events = cell_history(*db, cell[0], cell[1], cell[2], cell[3]);
+  if (!events) {
+    std::cerr << "sodiem-server: " << events.status().message() << "\n";
+    return 2;
+  }
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : *events)
+      out.push_back({{"at", iso8601_utc(e.at)}, {"author", e.author}, {"device", e.device}, {"outcome", e.outcome},
+                     {"old", e.old_value}, {"new", e.new_value}, {"reason", e.reason}, {"version", e.version}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::vector<protocol::HistoryEntry> entries;
+  for (const auto& e : *events) entries.push_back({e.at, e.author, e.device, e.outcome, e.old_value, e.new_value, e.reason});
+  std::cout << history_text({cell[0], cell[1], cell[2], cell[3]}, entries);
+  return 0;
+}
+
+struct BackupOptions {
+  bool restore = false;  // restore BACKUP_DIR into --data; else back --data up into OUT_DIR
+  std::string dir, backup_dir;
+};
+
+int run_backup(const BackupOptions& o) {
+  const bool restore = o.restore;
+  auto summary = restore ? restore_data_dir(o.backup_dir, o.dir) : backup_data_dir(o.dir, o.backup_dir);
+  if (!summary) return fail_status(summary.status());
+  std::cout << (restore ? "Đã khôi phục vào " : "Đã sao lưu vào ") << summary->path << ": " << summary->bytes
+            << " byte, " << summary->versions << " phiên bản điểm, nhật ký kiểm toán nguyên vẹn ("
+            << summary->audit_entries << " mục)\n";
+  if (restore) std::cout << "Các máy giáo viên sẽ tải lại dữ liệu và gửi lại những gì bản sao lưu chưa có ở lần đồng bộ tới.\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_audit_command(CLI::App& app, Context& ctx) {
+  auto* audit = app.add_subcommand("audit", "The hash-chained audit trail");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "Exit 0 iff the chain is intact; else name the first bad entry");
+  auto o = command_options(*verify, ctx, run_audit_verify);
+  verify->add_option("--data", o->dir, "Directory for all server state")->required();
+}
+
+void add_history_command(CLI::App& app, Context& ctx) {
+  auto* history = app.add_subcommand("history", "A cell's full story: who, when, device, old → new, why");
+  auto o = command_options(*history, ctx, run_history);
+  history->add_option("--data", o->dir, "Directory for all server state")->required();
+  history->add_option("CELL", o->cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
+  history->add_flag("--json", o->json);
+}
+
+void add_backup_commands(CLI::App& app, Context& ctx) {
+  auto* bkp = app.add_subcommand("backup", "Consistent copy of the data directory, safe while the server runs");
+  auto b = command_options(*bkp, ctx, run_backup);
+  bkp->add_option("--data", b->dir, "Directory for all server state")->required();
+  bkp->add_option("OUT_DIR", b->backup_dir, "A new (or empty) directory for the backup")->required();
+  auto* rst = app.add_subcommand("restore", "Put a backup into an empty data directory (clients re-sync)");
+  auto r = command_options(*rst, ctx, run_backup);
+  r->restore = true;
+  rst->add_option("BACKUP_DIR", r->backup_dir, "A directory written by `backup`")->required();
+  rst->add_option("--data", r->dir, "The new, empty data directory")->required();
+}
+
+}  // namespace sodiem::server::cli

@@ -1,0 +1,109 @@
+// sodiem-server init and run: create a data directory; serve sync (WSS) and
+// the status page (HTTPS). Registered by main.cpp (see commands.hpp).
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/init.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/sync_service.hpp"
+#include "sodiem/server/wss_server.hpp"
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sodiem::server::cli {
+namespace {
+
+struct InitOptions {
+  std::string dir, school = "Trường THCS Sổ Điểm";
+  bool demo = false;
+};
+
+int run_init(const InitOptions& o) {
+  auto result = init_data_dir(DataPaths{o.dir}, o.school, o.demo);
+  if (!result) {
+    std::cerr << "sodiem-server: " << result.status().message() << "\n";
+    return 2;
+  }
+  std::cout << "Đã khởi tạo máy chủ cho " << o.school << " tại " << o.dir << "\n"
+            << "  tài khoản quản trị: admin (mật khẩu trong " << o.dir << "/admin-password.txt)\n"
+            << "  vân tay chứng chỉ (SHA-256): " << result->fingerprint << "\n";
+  if (o.demo) std::cout << "  trường mẫu: 8 lớp, 320 học sinh; tài khoản trong " << DataPaths{o.dir}.demo_accounts() << "\n";
+  return 0;
+}
+
+struct RunOptions {
+  std::string dir, listen = "127.0.0.1:8443";
+};
+
+int run_run(const RunOptions& o) {
+  const std::string& dir = o.dir;
+  const std::string& listen = o.listen;
+  DataPaths paths{dir};
+  if (!fs::exists(paths.db())) {
+    std::cerr << "sodiem-server: no database in " << dir << "; run `sodiem-server init --data " << dir
+              << "` first\n";
+    return 2;
+  }
+  WssOptions options;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "sodiem-server: --listen must be HOST:PORT\n";
+    return 2;
+  }
+  options.host = listen.substr(0, colon);
+  if (options.host.size() > 2 && options.host.front() == '[') options.host = options.host.substr(1, options.host.size() - 2);
+  try {
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    options.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    std::cerr << "sodiem-server: bad port in --listen " << listen << "\n";
+    return 2;
+  }
+  options.cert_path = paths.cert();
+  options.key_path = paths.key();
+  try {
+    auto db = open_server_db(paths.db());
+    if (auto st = check_database_pages(*db, dir); !st) {
+      std::cerr << "sodiem-server: " << st.message() << "\n";
+      return 3;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()
+              << "). Khôi phục bản sao lưu gần nhất: sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI\n";
+    return 3;
+  }
+  SyncService service(paths.db(), SystemClock::instance());
+  {
+    auto db = open_server_db(paths.db());
+    options.school_name = get_meta(*db, "school_name");
+  }
+  run_wss_server(service, options, [](const std::string& where) {
+    std::cout << "sodiem-server listening on " << where << std::endl;
+  });
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+void add_init_command(CLI::App& app, Context& ctx) {
+  auto* init = app.add_subcommand("init", "Create the database, TLS certificate and admin account");
+  auto o = command_options(*init, ctx, run_init);
+  init->add_option("--data", o->dir, "Directory for all server state")->required();
+  init->add_option("--school-name", o->school, "School name");
+  init->add_flag("--demo", o->demo, "Also load the demo school and write demo-accounts.json");
+}
+
+void add_run_command(CLI::App& app, Context& ctx) {
+  auto* run = app.add_subcommand("run", "Serve sync (WSS) and the status page (HTTPS)");
+  auto o = command_options(*run, ctx, run_run);
+  run->add_option("--data", o->dir, "Directory for all server state")->required();
+  run->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
+}
+
+}  // namespace sodiem::server::cli

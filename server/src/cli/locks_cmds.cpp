@@ -1,0 +1,209 @@
+// sodiem-server lock, exception, grace and term set: lock periods, narrow
+// expiring unlocks, the offline grace window after a lock, and the terms'
+// entry windows. Registered by main.cpp (see commands.hpp).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/locks.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+struct LockOptions {
+  std::string action, dir, term, class_name, subject, column, kind, from, until, reason, by;
+  int grade = 0;
+  std::int64_t id = 0;
+  bool json = false, all = false;
+};
+
+int run_lock(const LockOptions& a) {
+  auto db = open_existing(a.dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (a.action == "set") {
+    Lock l;
+    l.term = a.term;
+    if (a.grade) l.grade = a.grade;
+    l.class_name = a.class_name;
+    l.subject = a.subject;
+    l.column_kind = a.column;
+    l.kind = a.kind == "entry-closed" ? "entry_closed" : a.kind;
+    auto from = time_arg(a.from, "--from");
+    if (!from) return 2;
+    l.starts_at = *from;
+    if (!a.until.empty()) {
+      auto until = time_arg(a.until, "--until");
+      if (!until) return 2;
+      l.ends_at = *until;
+    }
+    l.reason = a.reason;
+    l.set_by = a.by;
+    auto id = add_lock(*db, l, now);
+    if (!id) return fail_status(id.status());
+    std::cout << "Đã đặt khóa #" << *id << "\n";
+    return 0;
+  }
+  if (a.action == "remove") {
+    if (auto st = remove_lock(*db, a.id, a.by, a.reason, now); !st) return fail_status(st);
+    std::cout << "Đã mở khóa #" << a.id << "\n";
+    return 0;
+  }
+  auto locks = list_locks(*db, a.all);
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : locks)
+      out.push_back({{"id", l.id}, {"term", l.term}, {"grade", l.grade ? nlohmann::json(*l.grade) : nullptr},
+                     {"class", l.class_name}, {"subject", l.subject}, {"column_kind", l.column_kind}, {"kind", l.kind},
+                     {"from", format_local_time(l.starts_at)}, {"until", l.ends_at ? format_local_time(l.ends_at) : ""},
+                     {"reason", l.reason}, {"set_by", l.set_by}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (locks.empty()) std::cout << "Không có khóa nào.\n";
+  for (const auto& l : locks)
+    std::cout << "#" << l.id << "  " << (l.kind == "frozen" ? "KHÓA HẲN" : "HẾT HẠN NHẬP") << "  "
+              << (l.term.empty() ? "cả năm" : l.term) << (l.grade ? " khối " + std::to_string(*l.grade) : "")
+              << (l.class_name.empty() ? "" : " lớp " + l.class_name) << (l.subject.empty() ? "" : " môn " + l.subject)
+              << (l.column_kind.empty() ? "" : " cột " + l.column_kind) << "  từ " << format_local_time(l.starts_at)
+              << (l.ends_at ? " đến " + format_local_time(l.ends_at) : "") << "  do " << l.set_by << ": " << l.reason
+              << "\n";
+  return 0;
+}
+
+struct ExceptionOptions {
+  std::string action, dir, user, class_name, subject, column, until, reason, by;
+  std::int64_t id = 0;
+  bool json = false;
+};
+
+int run_exception(const ExceptionOptions& a) {
+  auto db = open_existing(a.dir);
+  const auto now = SystemClock::instance().now_unix_seconds();
+  if (a.action == "add") {
+    auto until = time_arg(a.until, "--until");
+    if (!until) return 2;
+    LockException e;
+    e.username = a.user;
+    e.class_name = a.class_name;
+    e.subject = a.subject;
+    e.column = a.column;
+    e.expires_at = *until;
+    e.reason = a.reason;
+    e.created_by = a.by;
+    auto id = add_exception(*db, e, now);
+    if (!id) return fail_status(id.status());
+    std::cout << "Đã mở ngoại lệ #" << *id << " đến " << format_local_time(e.expires_at) << "\n";
+    return 0;
+  }
+  if (a.action == "remove") {
+    if (auto st = remove_exception(*db, a.id, a.by, now); !st) return fail_status(st);
+    std::cout << "Đã gỡ ngoại lệ #" << a.id << "\n";
+    return 0;
+  }
+  auto list = list_exceptions(*db, now);
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : list)
+      out.push_back({{"id", e.id}, {"user", e.username}, {"class", e.class_name}, {"subject", e.subject},
+                     {"column", e.column}, {"until", format_local_time(e.expires_at)}, {"reason", e.reason},
+                     {"by", e.created_by}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "Không có ngoại lệ nào.\n";
+  for (const auto& e : list)
+    std::cout << "#" << e.id << "  " << (e.username.empty() ? "mọi giáo viên" : e.username)
+              << (e.class_name.empty() ? "" : " lớp " + e.class_name) << (e.subject.empty() ? "" : " môn " + e.subject)
+              << (e.column.empty() ? "" : " cột " + e.column) << "  đến " << format_local_time(e.expires_at) << "  do "
+              << e.created_by << ": " << e.reason << "\n";
+  return 0;
+}
+
+struct GraceOptions {
+  std::string dir, by;
+  int hours = -1;  // < 0: only show the current value
+};
+
+// Shows the offline grace window; with hours >= 0 sets it first.
+int run_grace(const GraceOptions& o) {
+  auto db = open_existing(o.dir);
+  if (o.hours >= 0) {
+    if (auto st = set_offline_grace_hours(*db, o.hours, o.by, SystemClock::instance().now_unix_seconds()); !st)
+      return fail_status(st);
+  }
+  std::cout << "Thời gian ân hạn cho điểm nhập ngoại tuyến trước khi khóa: " << offline_grace_hours(*db) << " giờ\n";
+  return 0;
+}
+
+struct TermSetOptions {
+  std::string dir, term, opens, closes, by;
+};
+
+int run_term_set(const TermSetOptions& o) {
+  auto db = open_existing(o.dir);
+  if (auto st = set_entry_window(*db, o.term, o.opens, o.closes, o.by, SystemClock::instance().now_unix_seconds()); !st)
+    return fail_status(st);
+  std::cout << "Đã đặt thời gian nhập điểm " << o.term << ": từ " << o.opens << " đến hết " << o.closes << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_lock_command(CLI::App& app, Context& ctx) {
+  auto* lock = app.add_subcommand("lock", "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)");
+  auto o = command_options(*lock, ctx, run_lock);
+  lock->add_option("ACTION", o->action, "set | list | remove")->required()->check(CLI::IsMember({"set", "list", "remove"}));
+  lock->add_option("ID", o->id, "Lock to remove");
+  lock->add_option("--data", o->dir, "Directory for all server state")->required();
+  lock->add_option("--term", o->term, "HK1 | HK2 (default: both)");
+  lock->add_option("--grade", o->grade, "Grade (khối)");
+  lock->add_option("--class", o->class_name, "Class");
+  lock->add_option("--subject", o->subject, "Subject (\"Chủ nhiệm\" for homeroom cells)");
+  lock->add_option("--column", o->column, "Column kind: TX GK CK NX RL NXCN CC");
+  lock->add_option("--kind", o->kind, "entry-closed | frozen");
+  lock->add_option("--from", o->from, "Start, YYYY-MM-DD[THH:MM] Vietnam time (default now)");
+  lock->add_option("--until", o->until, "End (default: until removed)");
+  lock->add_option("--reason", o->reason, "Why");
+  lock->add_option("--by", o->by, "Username of the HT (or ADMIN acting for the HT)");
+  lock->add_flag("--json", o->json);
+  lock->add_flag("--all", o->all, "Also removed locks");
+}
+
+void add_exception_command(CLI::App& app, Context& ctx) {
+  auto* exc = app.add_subcommand("exception", "Narrow expiring unlocks: add | list | remove");
+  auto o = command_options(*exc, ctx, run_exception);
+  exc->add_option("ACTION", o->action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
+  exc->add_option("ID", o->id, "Exception to remove");
+  exc->add_option("--data", o->dir, "Directory for all server state")->required();
+  exc->add_option("--user", o->user, "Teacher");
+  exc->add_option("--class", o->class_name, "Class");
+  exc->add_option("--subject", o->subject, "Subject");
+  exc->add_option("--column", o->column, "Exact column, e.g. HK1.GK");
+  exc->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time");
+  exc->add_option("--reason", o->reason, "Why");
+  exc->add_option("--by", o->by, "Username of the HT (or ADMIN)");
+  exc->add_flag("--json", o->json);
+}
+
+void add_grace_command(CLI::App& app, Context& ctx) {
+  auto* grace = app.add_subcommand("grace", "The offline grace window after a lock (school setting; HT or ADMIN)");
+  auto o = command_options(*grace, ctx, run_grace);
+  grace->add_option("--data", o->dir, "Directory for all server state")->required();
+  grace->add_option("--hours", o->hours, "New value in hours (0–720); without it, show the current one");
+  grace->add_option("--by", o->by, "Username of the HT (or ADMIN)");
+}
+
+void add_term_command(CLI::App& app, Context& ctx) {
+  auto* termcmd = app.add_subcommand("term", "Entry windows of the current school year's terms");
+  termcmd->require_subcommand(1);
+  auto* termset = termcmd->add_subcommand("set", "Set when entry opens and closes for a term (HT, or ADMIN for the HT)");
+  auto o = command_options(*termset, ctx, run_term_set);
+  termset->add_option("--data", o->dir, "Directory for all server state")->required();
+  termset->add_option("--term", o->term, "HK1 | HK2")->required();
+  termset->add_option("--entry-opens", o->opens, "YYYY-MM-DD")->required();
+  termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (entry allowed until the end of that day)")->required();
+  termset->add_option("--by", o->by)->required();
+}
+
+}  // namespace sodiem::server::cli

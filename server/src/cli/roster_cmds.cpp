@@ -1,0 +1,94 @@
+// sodiem-server import and export: the roster (students, staff) as CSV, all
+// or nothing; a class's signed record for a term. Registered by main.cpp
+// (see commands.hpp).
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/confirmations.hpp"
+#include "sodiem/server/roster_io.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+struct ImportOptions {
+  std::string what, dir, file, passwords_out;
+};
+
+int run_import(const ImportOptions& o) {
+  std::ifstream in(o.file, std::ios::binary);
+  if (!in) {
+    std::cerr << "sodiem-server: không mở được tệp " << o.file << "\n";
+    return 2;
+  }
+  auto db = open_existing(o.dir);
+  ImportReport report = o.what == "students" ? import_students(*db, in) : import_staff(*db, in, SystemClock::instance());
+  if (!report.ok) {
+    std::cerr << "sodiem-server: không nhập gì cả; " << report.errors.size() << " lỗi trong " << o.file << ":\n";
+    constexpr std::size_t kShown = 30;
+    for (std::size_t i = 0; i < report.errors.size() && i < kShown; ++i) std::cerr << "  " << report.errors[i] << "\n";
+    if (report.errors.size() > kShown) std::cerr << "  … và " << report.errors.size() - kShown << " lỗi khác\n";
+    return 2;
+  }
+  std::cout << "Đã nhập " << o.file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
+  if (!report.new_passwords.empty()) {
+    const std::string passwords_out = o.passwords_out.empty() ? o.dir + "/new-passwords.csv" : o.passwords_out;
+    const mode_t old = umask(077);
+    std::ofstream out(passwords_out, std::ios::app);
+    umask(old);
+    for (const auto& [user, password] : report.new_passwords) out << user << ',' << password << "\n";
+    std::cout << "Mật khẩu ban đầu của " << report.new_passwords.size() << " tài khoản mới: " << passwords_out << "\n";
+  }
+  return 0;
+}
+
+struct ExportOptions {
+  std::string what, class_name, term, dir, file;
+};
+
+int run_export(const ExportOptions& o) {
+  auto db = open_existing(o.dir);
+  if (o.what == "signed") {
+    if (auto st = export_signed(*db, o.class_name, o.term, o.file); !st) {
+      std::cerr << "sodiem-server: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "Đã xuất hồ sơ đã ký của lớp " << o.class_name << " " << o.term << " vào " << o.file << "\n";
+    return 0;
+  }
+  std::ofstream out(o.file, std::ios::trunc);
+  if (!out) {
+    std::cerr << "sodiem-server: không ghi được tệp " << o.file << "\n";
+    return 2;
+  }
+  if (o.what == "students") export_students(*db, out);
+  else export_staff(*db, out);
+  return out ? 0 : 1;
+}
+
+}  // namespace
+
+void add_import_command(CLI::App& app, Context& ctx) {
+  auto* import = app.add_subcommand("import", "Import students or staff from a UTF-8 CSV file (all or nothing)");
+  auto o = command_options(*import, ctx, run_import);
+  import->add_option("WHAT", o->what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
+  import->add_option("--data", o->dir, "Directory for all server state")->required();
+  import->add_option("FILE", o->file, "CSV file")->required();
+  import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
+}
+
+void add_export_command(CLI::App& app, Context& ctx) {
+  auto* exp = app.add_subcommand("export", "Export students or staff as CSV, in the shape import reads");
+  auto o = command_options(*exp, ctx, run_export);
+  exp->add_option("WHAT", o->what, "students | staff | signed")->required()->check(
+      CLI::IsMember({"students", "staff", "signed"}));
+  exp->add_option("--class", o->class_name, "signed: the class");
+  exp->add_option("--term", o->term, "signed: HK1 | HK2");
+  exp->add_option("--data", o->dir, "Directory for all server state")->required();
+  exp->add_option("FILE", o->file, "CSV file to write")->required();
+}
+
+}  // namespace sodiem::server::cli

@@ -1,0 +1,33 @@
+// Helpers shared by the sodiem-server command handlers (see support.hpp).
+#include "support.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sodiem::server::cli {
+
+std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
+  DataPaths paths{dir};
+  if (!fs::exists(paths.db())) throw std::runtime_error("no database in " + dir + "; run `sodiem-server init` first");
+  return open_server_db(paths.db());
+}
+
+int fail_status(const Status& st) {
+  std::cerr << "sodiem-server: " << st.message() << "\n";
+  return st.code() == ErrorCode::kForbidden || st.code() == ErrorCode::kUnauthenticated ? 3 : 2;
+}
+
+std::optional<std::int64_t> time_arg(const std::string& text, const char* name) {
+  if (text.empty() || text == "now") return SystemClock::instance().now_unix_seconds();
+  auto t = parse_local_time(text);
+  if (!t) std::cerr << "sodiem-server: " << name << " phải có dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM (giờ Việt Nam)\n";
+  return t;
+}
+
+}  // namespace sodiem::server::cli
