@@ -1,14 +1,15 @@
+// Applying a device's push (see ingest.hpp): decide() runs one op's checks
+// and returns a Decision, apply_decision() does its writes, and
+// PushAuditWriter (audit_detail_writer.cpp, beside its reader) the audit entry.
 #include "sodiem/server/ingest.hpp"
 
 #include "sodiem/core/column.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstring>
 #include <utility>
-#include <nlohmann/json.hpp>
 
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_detail_writer.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/corrections.hpp"
 
@@ -17,69 +18,6 @@ namespace sodiem::server {
 namespace {
 // About a school's cells for a term; beyond it the memory is started afresh.
 constexpr std::size_t kMaxRememberedCells = 200'000;
-
-// Whether `s` has a character a JSON string literal must escape.
-bool needs_json_escape(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20; });
-}
-
-void append_number(std::string& out, std::uint64_t v) {
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
-// Appends `s` as a JSON string literal.
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  if (!needs_json_escape(s)) {
-    out.append(s);  // the usual case: nothing to escape
-    out += '"';
-    return;
-  }
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-// Appends the strings as JSON literals separated by commas; in one append
-// when none needs escaping (the usual case). Always inlined: once it also
-// wrote outcome rows, GCC made it a call on the accepted ops' path too, 12 M
-// more instructions per 20,000 ops (callgrind, ingest_core).
-[[gnu::always_inline]] inline void append_json_strings(std::string& out, std::initializer_list<std::string_view> texts) {
-  std::size_t size = 0;
-  bool plain = true;
-  for (std::string_view t : texts) {
-    size += t.size() + 3;
-    plain = plain && !needs_json_escape(t);
-  }
-  if (!plain) {
-    bool first = true;
-    for (std::string_view t : texts) {
-      if (!std::exchange(first, false)) out += ',';
-      append_json_string(out, t);
-    }
-    return;
-  }
-  const std::size_t at = out.size();
-  out.resize(at + size - 1);
-  char* p = out.data() + at;
-  for (std::string_view t : texts) {
-    if (p != out.data() + at) *p++ = ',';
-    *p++ = '"';
-    std::memcpy(p, t.data(), t.size());
-    p += t.size();
-    *p++ = '"';
-  }
-}
 }  // namespace
 
 using protocol::Ack;
@@ -281,6 +219,319 @@ OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, 
   return out;
 }
 
+namespace {
+// Extends `runs` (consecutive seqs and versions) with one accepted op.
+// Always inlined: twice per accepted op, GCC made it a call.
+[[gnu::always_inline]] inline void extend_runs(std::vector<protocol::AcceptedRun>& runs, std::uint64_t seq, std::uint64_t version) {
+  if (!runs.empty()) {
+    auto& run = runs.back();
+    if (run.first_seq + run.count == seq && run.first_version + run.count == version) {
+      ++run.count;
+      return;
+    }
+  }
+  runs.push_back({seq, version, 1});
+}
+}  // namespace
+
+// One push being applied: whose, when, what it answers and audits so far.
+struct Ingestor::PushScope {
+  DeviceContext& device;
+  const UserAccess& user;
+  const std::int64_t now;
+  Ack& ack;
+  // Runs of consecutive seqs and versions: ack.accepted carries them, and
+  // (for the ops new in this push) accepted_runs keeps them for replays.
+  std::vector<protocol::AcceptedRun> new_runs;
+  PushAuditWriter audit;
+  // A push mostly stays in one class and subject (and a student's row): the
+  // previous op's names are compared before the directory's maps are asked.
+  const ClassRow* last_class = nullptr;
+  const SubjectRow* last_subject = nullptr;
+  const StudentRow* last_student = nullptr;
+
+  void add_accepted(std::uint64_t seq, std::uint64_t version, bool fresh) {
+    extend_runs(ack.accepted, seq, version);
+    if (fresh) extend_runs(new_runs, seq, version);
+  }
+};
+
+// What decide() found for one op: the first check it fails, or what the op
+// becomes. apply_decision() does the writes.
+struct Ingestor::Decision {
+  enum class Kind : std::uint8_t {
+    kReplay,             // seq at or below the high-water mark: answered as the first time
+    kDecision,           // a key, a confirmation or a correction decision: its own module checks and writes it
+    kRefuse,             // refused: `code`, `reason`
+    kCorrectionRequest,  // `value` filed for the leadership to decide
+    kUnchanged,          // the cell already holds `value`
+    kConflict,           // a concurrent edit: kept as a conflict, the cell keeps its value
+    kAccept,             // `value` becomes the cell's next version
+  };
+  Kind kind = Kind::kAccept;
+  ErrorCode code = ErrorCode::kOk;
+  std::string reason;
+  // The cell's ids as far as they were resolved (0 = not), stored with an
+  // outcome for the cell's history: class and subject together, then the
+  // student.
+  std::int64_t class_id = 0, subject_id = 0, student_id = 0;
+  // The cell's remembered state once looked up (a refusal carries it back
+  // so the client can put the server's value back).
+  Current* cell = nullptr;
+  std::string value;          // as normalized
+  std::int64_t recorded = 0;  // the op's time as the log stores it
+  bool resolving = false;     // an explicit resolution of the cell's conflicts
+};
+
+// The checks of one op, in order: dedupe → names → permission → value rules
+// → correction request → locks → conflict. Reads only (but for flushing the
+// pending writes when the remembered cells are started afresh).
+Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
+  Decision d;
+  auto refuse = [&d](ErrorCode code, std::string reason) {
+    d.kind = Decision::Kind::kRefuse;
+    d.code = code;
+    d.reason = std::move(reason);
+  };
+  if (op.seq <= push.device.high_seq) {
+    d.kind = Decision::Kind::kReplay;
+    return d;
+  }
+  if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
+      op.kind == protocol::OpKind::kDecideCorrection) {
+    d.kind = Decision::Kind::kDecision;
+    return d;
+  }
+
+  if (!push.last_class || push.last_class->name != op.cell.class_name)
+    push.last_class = directory_.class_by_name(op.cell.class_name);
+  const ClassRow* cls = push.last_class;
+  if (!cls) {
+    refuse(ErrorCode::kInvalidValue, "Lớp \"" + op.cell.class_name + "\" không có trong danh sách lớp của trường");
+    return d;
+  }
+  const bool homeroom = op.cell.subject == protocol::kHomeroomSubject;
+  if (!homeroom && (!push.last_subject || push.last_subject->info.name != op.cell.subject))
+    push.last_subject = directory_.subject_by_name(op.cell.subject);
+  const SubjectRow* subj = homeroom ? nullptr : push.last_subject;
+  if (!homeroom && !subj) {
+    refuse(ErrorCode::kInvalidValue, "Môn \"" + op.cell.subject + "\" không có trong danh sách môn của trường");
+    return d;
+  }
+  const std::int64_t subject_id = homeroom ? kHomeroomSubjectId : subj->id;
+  d.class_id = cls->id;
+  d.subject_id = subject_id;
+  if (!push.last_student || push.last_student->code != op.cell.student_code)
+    push.last_student = directory_.student_by_code(op.cell.student_code);
+  const StudentRow* st = push.last_student;
+  if (!st || st->class_id != cls->id) {
+    refuse(ErrorCode::kInvalidValue, "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
+    return d;
+  }
+  d.student_id = st->id;
+  Current& cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
+  d.cell = &cur;
+
+  const UserAccess& user = push.user;
+  if (homeroom && !user.may_write_homeroom(cls->id)) {
+    refuse(ErrorCode::kForbidden, "Tài khoản " + user.username + " không phải giáo viên chủ nhiệm lớp " + cls->name +
+                                      " nên không được ghi chuyên cần, rèn luyện, nhận xét chủ nhiệm");
+    return d;
+  }
+  // The device's claimed time is not trusted blindly: it is bounded below by
+  // the start of its previous session with the server (anything typed
+  // earlier would have been sent then) and above by now. The bounded time
+  // is what the change log stores.
+  const std::int64_t now = push.now;
+  d.recorded = std::clamp(op.recorded_at, std::min(push.device.session_floor, now), now);
+  if (!homeroom && !user.may_write_marks(cls->id, subject_id, d.recorded)) {
+    refuse(ErrorCode::kForbidden, "Tài khoản " + user.username + " không được phân công dạy môn " + subj->info.name +
+                                      " lớp " + cls->name + " nên không được nhập điểm");
+    return d;
+  }
+
+  auto value = normalize_cell_value(homeroom ? nullptr : &subj->info, op.cell.column, op.value);
+  if (!value) {
+    refuse(ErrorCode::kInvalidValue, value.status().message());
+    return d;
+  }
+  d.value = std::move(*value);
+
+  if (op.kind == protocol::OpKind::kCorrectionRequest) {
+    // Filed for the leadership to decide; locks do not apply to asking.
+    if (op.note.empty()) refuse(ErrorCode::kInvalidValue, "Yêu cầu điều chỉnh cần ghi lý do");
+    else d.kind = Decision::Kind::kCorrectionRequest;
+    return d;
+  }
+  // Lock periods, with the offline grace window for ops typed before a lock.
+  if (locks_.active()) {
+    LockDecision decision = locks_.check(
+        {user.username, cls->grade, cls->name, op.cell.subject, op.cell.column, cur.exists && !cur.value.empty()},
+        d.recorded, now);
+    if (decision.code != ErrorCode::kOk) {
+      refuse(decision.code, std::move(decision.reason));
+      return d;
+    }
+  }
+
+  // Sequential if the author saw the current version, or if the current
+  // version is this device's own earlier edit (typed twice offline).
+  d.resolving = op.kind == protocol::OpKind::kResolveConflict;
+  if (d.resolving) {
+    select_open_conflicts_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column);
+    select_open_conflicts_.step();
+    const bool any = select_open_conflicts_.int64(0) > 0;
+    select_open_conflicts_.reset();
+    if (!any) {
+      refuse(ErrorCode::kInvalidValue, "Ô này không còn xung đột nào chưa xử lý");
+      return d;
+    }
+  }
+  // An explicit resolution was made knowing both values: never a new conflict.
+  const bool sequential =
+      d.resolving || !cur.exists || cur.version == op.base_version || cur.device_id == push.device.row_id;
+  // Same value: nothing changes and it is never a conflict.
+  if (cur.exists && cur.value == d.value && !d.resolving) d.kind = Decision::Kind::kUnchanged;
+  else if (!sequential) d.kind = Decision::Kind::kConflict;
+  else d.kind = Decision::Kind::kAccept;
+  return d;
+}
+
+// Stores `out` as the op's outcome (the row keeps the cell's ids as far as
+// `d` resolved them), answers it in the ack and writes its audit row: the
+// version the outcome is about (0 = none) and the value as stored.
+void Ingestor::record_outcome(PushScope& push, const Op& op, const Decision& d, OpOutcome&& out,
+                              std::uint64_t audit_version, const std::string& audit_value) {
+  insert_outcome_.bind(1, push.device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
+  if (d.class_id) insert_outcome_.bind(5, d.class_id); else insert_outcome_.bind_null(5);
+  if (d.student_id) insert_outcome_.bind(6, d.subject_id).bind(7, d.student_id); else insert_outcome_.bind_null(6).bind_null(7);
+  insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, push.now);
+  insert_outcome_.run();
+  push.audit.outcome(op, out.code, audit_version, audit_value);
+  push.ack.outcomes.push_back(std::move(out));
+}
+
+void Ingestor::apply_decision(PushScope& push, const Op& op, Decision& d) {
+  DeviceContext& device = push.device;
+  const std::int64_t now = push.now;
+  using Kind = Decision::Kind;
+  if (d.kind == Kind::kReplay) {
+    bool accepted = false;
+    std::uint64_t version = 0;
+    OpOutcome out = replayed_outcome(device, op, accepted, version);
+    if (accepted) push.add_accepted(op.seq, version, false);
+    else push.ack.outcomes.push_back(std::move(out));
+    return;
+  }
+  device.high_seq = op.seq;
+  OpOutcome out;
+  out.seq = op.seq;
+  switch (d.kind) {
+    case Kind::kReplay:
+      break;
+    case Kind::kDecision: {
+      write_pending();  // a decision reads and writes cells and the log
+      const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, push.user, device.row_id, op, now)
+                        : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, push.user, op, now)
+                                                                  : decide_correction(db_, push.user.username, op, now);
+      if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
+      forget_next_ids();
+      out.code = st.code();
+      out.reason = st.message();
+      record_outcome(push, op, d, std::move(out), 0, op.value);
+      break;
+    }
+    case Kind::kRefuse:
+      out.code = d.code;
+      out.reason = std::move(d.reason);
+      if (d.cell && d.cell->exists) {
+        out.current_value = d.cell->value;
+        out.current_version = d.cell->version;
+        out.current_author = directory_.username_of(d.cell->user_id);
+      }
+      record_outcome(push, op, d, std::move(out), out.current_version, op.value);
+      break;
+    case Kind::kCorrectionRequest: {
+      const Current& cur = *d.cell;
+      insert_correction_.bind(1, d.class_id).bind(2, d.subject_id).bind(3, d.student_id).bind(4, op.cell.column)
+          .bind(5, cur.exists ? cur.value : std::string()).bind(6, d.value).bind(7, op.note).bind(8, device.user_id)
+          .bind(9, device.row_id).bind(10, op.seq).bind(11, now);
+      insert_correction_.run();
+      out.code = ErrorCode::kOk;
+      out.reason = "Đã gửi yêu cầu điều chỉnh #" + std::to_string(db_.last_insert_rowid()) + " (\"" +
+                   (cur.exists ? cur.value : std::string()) + "\" → \"" + d.value + "\"), chờ Ban giám hiệu duyệt";
+      if (cur.exists) {
+        out.current_value = cur.value;
+        out.current_version = cur.version;
+        out.current_author = directory_.username_of(cur.user_id);
+      }
+      record_outcome(push, op, d, std::move(out), 0, d.value);
+      break;
+    }
+    case Kind::kUnchanged: {
+      const Current& cur = *d.cell;
+      out.code = ErrorCode::kOk;
+      out.current_value = cur.value;
+      out.current_version = cur.version;
+      out.current_author = directory_.username_of(cur.user_id);
+      record_outcome(push, op, d, std::move(out), cur.version, d.value);
+      break;
+    }
+    case Kind::kConflict: {
+      // Concurrent edit: the value committed first stays current; this one is
+      // kept in the change feed as a conflict both authors will see.
+      const Current& cur = *d.cell;
+      write_pending();
+      insert_change_.bind(1, 1).bind(2, d.class_id).bind(3, d.subject_id).bind(4, d.student_id).bind(5, op.cell.column)
+          .bind(6, d.value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, d.recorded)
+          .bind(11, now).bind(12, cur.version);
+      insert_change_.run();
+      forget_next_ids();
+      out.code = ErrorCode::kConflict;
+      out.reason = "Ô điểm này đã được " + directory_.username_of(cur.user_id) + " sửa thành \"" + cur.value +
+                   "\" trong lúc bạn ngoại tuyến; giá trị \"" + d.value + "\" của bạn được lưu lại như một xung đột chờ xử lý";
+      out.current_value = cur.value;
+      out.current_version = cur.version;
+      out.current_author = directory_.username_of(cur.user_id);
+      record_outcome(push, op, d, std::move(out), cur.version, d.value);
+      break;
+    }
+    case Kind::kAccept: {
+      // The hot path: the log row and the cell wait for the next multi-row
+      // statements. The remembered cells are exact (see cells_): a cell known
+      // to exist keeps its id, a new one gets the next.
+      Current& cur = *d.cell;
+      const std::int64_t new_version = take_next(next_version_, select_next_version_);
+      const auto version = static_cast<std::uint64_t>(new_version);
+      const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
+      pending_.push_back(
+          {new_version, rowid, d.class_id, d.subject_id, d.student_id, &op.cell.column, d.value, op.seq, d.recorded});
+      if (pending_.size() == kRowsPerStatement) write_pending();
+      cur.exists = true;  // the remembered cell follows the write
+      cur.value = d.value;
+      cur.version = version;
+      cur.device_id = device.row_id;
+      cur.user_id = device.user_id;
+      cur.rowid = rowid;
+      push.add_accepted(op.seq, version, true);
+      push.audit.accepted(op, version, d.value);
+      if (d.resolving) {
+        // Close the cell's open conflicts; the feed tells every party.
+        resolve_conflicts_.bind(1, version).bind(2, d.class_id).bind(3, d.subject_id).bind(4, d.student_id)
+            .bind(5, op.cell.column);
+        resolve_conflicts_.run();
+        write_pending();
+        insert_change_.bind(1, 2).bind(2, d.class_id).bind(3, d.subject_id).bind(4, d.student_id).bind(5, op.cell.column)
+            .bind(6, d.value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, d.recorded)
+            .bind(11, now).bind(12, version);
+        insert_change_.run();
+        forget_next_ids();
+      }
+      break;
+    }
+  }
+}
+
 Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   Ack ack;
   ack.batch_id = push.batch_id;
@@ -298,121 +549,14 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   const UserAccess* user = directory_.user(device.user_id);
   if (!user || user->disabled) return Status(ErrorCode::kUnauthenticated, "tài khoản đã bị khóa");
   const std::int64_t now = clock_.now_unix_seconds();
+  PushScope scope{device, *user, now, ack, {}, PushAuditWriter(push.ops.size())};
 
-  // Runs of consecutive seqs and versions: what the ack carries, and (for
-  // the ops new in this push) what accepted_runs keeps for replays.
-  auto extend = [](std::vector<protocol::AcceptedRun>& runs, std::uint64_t seq, std::uint64_t version) {
-    if (!runs.empty()) {
-      auto& run = runs.back();
-      if (run.first_seq + run.count == seq && run.first_version + run.count == version) {
-        ++run.count;
-        return;
-      }
-    }
-    runs.push_back({seq, version, 1});
-  };
-  std::vector<protocol::AcceptedRun> new_runs;
-  auto add_accepted = [&](std::uint64_t seq, std::uint64_t version, bool fresh) {
-    extend(ack.accepted, seq, version);
-    if (fresh) extend(new_runs, seq, version);
-  };
-  // The audit entry of this batch: every new op with its outcome, as JSON
-  // written straight into strings (a JSON tree per op cost a tenth of the
-  // ingest time). An op with an outcome (refused, conflicting, unchanged, a
-  // decision) is a row [seq, code, version, class, subject, student, column,
-  // value] of "ops". Accepted ops, most of a push, are runs of consecutive
-  // seqs and versions in one class and subject, [class, subject, first seq,
-  // first version, [[student, column, value], …]] in "runs": half the bytes
-  // of a row each (writing the audit had cost a sixth of the ingest time).
-  std::string audit_ops, audit_runs;
-  audit_runs.reserve(push.ops.size() * 32);
-  struct {
-    const std::string* class_name = nullptr;
-    const std::string* subject = nullptr;
-    std::uint64_t next_seq = 0, next_version = 0;
-  } run;
-  auto audit_accepted = [&](const Op& op, std::uint64_t version, const std::string& value) {
-    if (run.class_name && *run.class_name == op.cell.class_name && *run.subject == op.cell.subject &&
-        run.next_seq == op.seq && run.next_version == version) {
-      audit_runs += ",[";
-    } else {
-      audit_runs += audit_runs.empty() ? "[" : "]],[";
-      append_json_string(audit_runs, op.cell.class_name);
-      audit_runs += ',';
-      append_json_string(audit_runs, op.cell.subject);
-      audit_runs += ',';
-      append_number(audit_runs, op.seq);
-      audit_runs += ',';
-      append_number(audit_runs, version);
-      audit_runs += ",[[";
-    }
-    append_json_strings(audit_runs, {op.cell.student_code, op.cell.column, value});
-    audit_runs += ']';
-    run = {&op.cell.class_name, &op.cell.subject, op.seq + 1, version + 1};
-  };
-  auto audit = [&](const Op& op, const OpOutcome& out, std::uint64_t version, const std::string& value) {
-    audit_ops += audit_ops.empty() ? "[" : ",[";
-    append_number(audit_ops, op.seq);
-    audit_ops += ",\"";
-    audit_ops += protocol::to_string(out.code);
-    audit_ops += "\",";
-    append_number(audit_ops, version);
-    audit_ops += ',';
-    append_json_strings(audit_ops, {op.cell.class_name, op.cell.subject, op.cell.student_code, op.cell.column, value});
-    audit_ops += ']';
-  };
-  // Cell ids of the op being handled, stored with a refusal for the cell's history.
-  std::int64_t cur_class = 0, cur_subject = 0, cur_student = 0;
-  // The audit row names the version the outcome is about (0 = none) and the
-  // value as stored; `audit verify` checks OK rows against the changes log.
-  auto record_outcome = [&](const Op& op, const OpOutcome& out, std::uint64_t audit_version,
-                            const std::string& audit_value) {
-    insert_outcome_.bind(1, device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
-    if (cur_class) insert_outcome_.bind(5, cur_class); else insert_outcome_.bind_null(5);
-    if (cur_student) insert_outcome_.bind(6, cur_subject).bind(7, cur_student); else insert_outcome_.bind_null(6).bind_null(7);
-    insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, now);
-    insert_outcome_.run();
-    ack.outcomes.push_back(out);
-    audit(op, out, audit_version, audit_value);
-  };
-  // A refusal carries the cell's current server state (when the cell is
-  // known) so the client can put the server's value back.
-  const Current* known = nullptr;
-  auto refuse = [&](const Op& op, ErrorCode code, std::string reason) {
-    OpOutcome out;
-    out.seq = op.seq;
-    out.code = code;
-    out.reason = std::move(reason);
-    if (known && known->exists) {
-      out.current_value = known->value;
-      out.current_version = known->version;
-      out.current_author = directory_.username_of(known->user_id);
-    }
-    record_outcome(op, out, out.current_version, op.value);
-  };
   locks_.load(db_, now);
   pending_.clear();   // what a failed push left is rolled back
   forget_next_ids();  // the tables may have grown since the last push
   push_device_ = device.row_id;
   push_user_ = device.user_id;
   push_now_ = now;
-  // A push mostly stays in one class and subject (and a student's row): the
-  // previous op's names are compared before the directory's maps are asked.
-  const ClassRow* last_class = nullptr;
-  const SubjectRow* last_subject = nullptr;
-  const StudentRow* last_student = nullptr;
-  auto find_class = [&](const std::string& name) {
-    if (!last_class || last_class->name != name) last_class = directory_.class_by_name(name);
-    return last_class;
-  };
-  auto find_subject = [&](const std::string& name) {
-    if (!last_subject || last_subject->info.name != name) last_subject = directory_.subject_by_name(name);
-    return last_subject;
-  };
-  auto find_student = [&](const std::string& code) {
-    if (!last_student || last_student->code != code) last_student = directory_.student_by_code(code);
-    return last_student;
-  };
   // Another process (the server CLI: corrections, restore, …) committed since
   // the cells were remembered: read them again. The caller's transaction is
   // BEGIN IMMEDIATE, so no other commit can come between this and our writes.
@@ -425,196 +569,16 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   }
 
   for (const Op& op : push.ops) {
-    if (op.seq <= device.high_seq) {
-      bool accepted = false;
-      std::uint64_t version = 0;
-      OpOutcome out = replayed_outcome(device, op, accepted, version);
-      if (accepted) add_accepted(op.seq, version, false);
-      else ack.outcomes.push_back(std::move(out));
-      continue;
-    }
-    device.high_seq = op.seq;
-    cur_class = cur_subject = cur_student = 0;
-    known = nullptr;
-    if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
-        op.kind == protocol::OpKind::kDecideCorrection) {
-      write_pending();  // a decision reads and writes cells and the log
-      const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, *user, device.row_id, op, now)
-                        : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, *user, op, now)
-                                                                  : decide_correction(db_, user->username, op, now);
-      if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
-      forget_next_ids();
-      OpOutcome out;
-      out.seq = op.seq;
-      out.code = st.code();
-      out.reason = st.message();
-      record_outcome(op, out, 0, op.value);
-      continue;
-    }
-
-    const ClassRow* cls = find_class(op.cell.class_name);
-    if (!cls) {
-      refuse(op, ErrorCode::kInvalidValue, "Lớp \"" + op.cell.class_name + "\" không có trong danh sách lớp của trường");
-      continue;
-    }
-    const bool homeroom = op.cell.subject == protocol::kHomeroomSubject;
-    const SubjectRow* subj = homeroom ? nullptr : find_subject(op.cell.subject);
-    if (!homeroom && !subj) {
-      refuse(op, ErrorCode::kInvalidValue, "Môn \"" + op.cell.subject + "\" không có trong danh sách môn của trường");
-      continue;
-    }
-    const std::int64_t subject_id = homeroom ? kHomeroomSubjectId : subj->id;
-    cur_class = cls->id;
-    cur_subject = subject_id;
-    const StudentRow* st = find_student(op.cell.student_code);
-    if (st && st->class_id == cls->id) cur_student = st->id;
-    if (!st || st->class_id != cls->id) {
-      refuse(op, ErrorCode::kInvalidValue,
-             "Học sinh mã \"" + op.cell.student_code + "\" không thuộc lớp " + cls->name);
-      continue;
-    }
-    Current& cur = current_cell(cls->id, subject_id, st->id, op.cell.column);
-    known = &cur;
-    if (homeroom && !user->may_write_homeroom(cls->id)) {
-      refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không phải giáo viên chủ nhiệm lớp " + cls->name +
-                                            " nên không được ghi chuyên cần, rèn luyện, nhận xét chủ nhiệm");
-      continue;
-    }
-    // The device's claimed time is not trusted blindly: it is bounded below by
-    // the start of its previous session with the server (anything typed
-    // earlier would have been sent then) and above by now. The bounded time
-    // is what the change log stores.
-    const std::int64_t recorded = std::clamp(op.recorded_at, std::min(device.session_floor, now), now);
-    if (!homeroom && !user->may_write_marks(cls->id, subject_id, recorded)) {
-      refuse(op, ErrorCode::kForbidden, "Tài khoản " + user->username + " không được phân công dạy môn " +
-                                            subj->info.name + " lớp " + cls->name + " nên không được nhập điểm");
-      continue;
-    }
-    auto value = normalize_cell_value(homeroom ? nullptr : &subj->info, op.cell.column, op.value);
-    if (!value) {
-      refuse(op, ErrorCode::kInvalidValue, value.status().message());
-      continue;
-    }
-    if (op.kind == protocol::OpKind::kCorrectionRequest) {
-      // Filed for the leadership to decide; locks do not apply to asking.
-      if (op.note.empty()) {
-        refuse(op, ErrorCode::kInvalidValue, "Yêu cầu điều chỉnh cần ghi lý do");
-        continue;
-      }
-      insert_correction_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column)
-          .bind(5, cur.exists ? cur.value : std::string()).bind(6, *value).bind(7, op.note).bind(8, device.user_id)
-          .bind(9, device.row_id).bind(10, op.seq).bind(11, now);
-      insert_correction_.run();
-      OpOutcome out;
-      out.seq = op.seq;
-      out.code = ErrorCode::kOk;
-      out.reason = "Đã gửi yêu cầu điều chỉnh #" + std::to_string(db_.last_insert_rowid()) + " (\"" +
-                   (cur.exists ? cur.value : std::string()) + "\" → \"" + *value + "\"), chờ Ban giám hiệu duyệt";
-      if (cur.exists) {
-        out.current_value = cur.value;
-        out.current_version = cur.version;
-        out.current_author = directory_.username_of(cur.user_id);
-      }
-      record_outcome(op, out, 0, *value);
-      continue;
-    }
-    // Lock periods, with the offline grace window for ops typed before a lock.
-    if (locks_.active()) {
-      const LockDecision decision =
-          locks_.check({user->username, cls->grade, cls->name, op.cell.subject, op.cell.column,
-                        cur.exists && !cur.value.empty()},
-                       recorded, now);
-      if (decision.code != ErrorCode::kOk) {
-        refuse(op, decision.code, decision.reason);
-        continue;
-      }
-    }
-    // Sequential if the author saw the current version, or if the current
-    // version is this device's own earlier edit (typed twice offline).
-    const bool resolving = op.kind == protocol::OpKind::kResolveConflict;
-    if (resolving) {
-      select_open_conflicts_.bind(1, cls->id).bind(2, subject_id).bind(3, st->id).bind(4, op.cell.column);
-      select_open_conflicts_.step();
-      const bool any = select_open_conflicts_.int64(0) > 0;
-      select_open_conflicts_.reset();
-      if (!any) {
-        refuse(op, ErrorCode::kInvalidValue, "Ô này không còn xung đột nào chưa xử lý");
-        continue;
-      }
-    }
-    // An explicit resolution was made knowing both values: never a new conflict.
-    const bool sequential = resolving || !cur.exists || cur.version == op.base_version || cur.device_id == device.row_id;
-    if (cur.exists && cur.value == *value && !resolving) {
-      // Same value: nothing changes and it is never a conflict.
-      OpOutcome out;
-      out.seq = op.seq;
-      out.code = ErrorCode::kOk;
-      out.current_value = cur.value;
-      out.current_version = cur.version;
-      out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(op, out, cur.version, *value);
-      continue;
-    }
-    if (!sequential) {
-      // Concurrent edit: the value committed first stays current; this one is
-      // kept in the change feed as a conflict both authors will see.
-      write_pending();
-      insert_change_.bind(1, 1).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
-          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, recorded)
-          .bind(11, now).bind(12, cur.version);
-      insert_change_.run();
-      forget_next_ids();
-      OpOutcome out;
-      out.seq = op.seq;
-      out.code = ErrorCode::kConflict;
-      out.reason = "Ô điểm này đã được " + directory_.username_of(cur.user_id) + " sửa thành \"" + cur.value +
-                   "\" trong lúc bạn ngoại tuyến; giá trị \"" + *value + "\" của bạn được lưu lại như một xung đột chờ xử lý";
-      out.current_value = cur.value;
-      out.current_version = cur.version;
-      out.current_author = directory_.username_of(cur.user_id);
-      record_outcome(op, out, cur.version, *value);
-      continue;
-    }
-    // The hot path: the log row and the cell wait for the next multi-row
-    // statements. The remembered cells are exact (see cells_): a cell known
-    // to exist keeps its id, a new one gets the next.
-    const std::int64_t new_version = take_next(next_version_, select_next_version_);
-    const auto version = static_cast<std::uint64_t>(new_version);
-    const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
-    pending_.push_back(
-        {new_version, rowid, cls->id, subject_id, st->id, &op.cell.column, *value, op.seq, recorded});
-    if (pending_.size() == kRowsPerStatement) write_pending();
-    cur.exists = true;  // the remembered cell follows the write
-    cur.value = *value;
-    cur.version = version;
-    cur.device_id = device.row_id;
-    cur.user_id = device.user_id;
-    cur.rowid = rowid;
-    add_accepted(op.seq, version, true);
-    audit_accepted(op, version, *value);
-    if (resolving) {
-      // Close the cell's open conflicts; the feed tells every party.
-      resolve_conflicts_.bind(1, version).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column);
-      resolve_conflicts_.run();
-      write_pending();
-      insert_change_.bind(1, 2).bind(2, cls->id).bind(3, subject_id).bind(4, st->id).bind(5, op.cell.column)
-          .bind(6, *value).bind(7, device.row_id).bind(8, op.seq).bind(9, device.user_id).bind(10, recorded)
-          .bind(11, now).bind(12, version);
-      insert_change_.run();
-      forget_next_ids();
-    }
+    Decision decision = decide(scope, op);
+    apply_decision(scope, op, decision);
   }
   write_pending();
-  for (const auto& run : new_runs)
+  for (const auto& run : scope.new_runs)
     insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();
-  if (!audit_ops.empty() || !audit_runs.empty()) {
-    if (!audit_runs.empty()) audit_runs += "]]";
-    append_audit(db_, {now, user->username, device.public_id, "push",
-                       "{\"batch\":" + std::to_string(push.batch_id) + ",\"ops\":[" + audit_ops + "],\"runs\":[" +
-                           audit_runs + "]}"});
-  }
+  if (!scope.audit.empty())
+    append_audit(db_, {now, user->username, device.public_id, "push", scope.audit.detail(push.batch_id)});
   return ack;
 }
 

@@ -1,8 +1,10 @@
 // Ingestor: applies one device's push to the authoritative store inside the
-// caller's open transaction: dedupe by (device, seq) → resolve names →
-// authorise → validate → conflict check → write version + outcome → device
-// high-water seq. The caller commits, then sends the Ack. Owned by the
-// SyncService worker thread; not thread-safe.
+// caller's open transaction. Per op, decide() checks (dedupe by (device,
+// seq) → resolve names → authorise → validate → locks → conflict) and
+// apply_decision() writes (version + outcome, the push's audit entry through
+// PushAuditWriter); then the device's high-water seq. The caller commits,
+// then sends the Ack. Owned by the SyncService worker thread; not
+// thread-safe.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -97,6 +99,16 @@ class Ingestor {
   sqlite::Stmt& upsert_cells(int n);
   protocol::OpOutcome replayed_outcome(const DeviceContext& device, const protocol::Op& op, bool& accepted,
                                        std::uint64_t& version);
+  // One push being applied, and what decide() found for one of its ops
+  // (both in ingest.cpp).
+  struct PushScope;
+  struct Decision;
+  // The op's checks, in order; reads only.
+  Decision decide(PushScope& push, const protocol::Op& op);
+  // The op's writes as decided: log rows, cells, outcomes, the audit entry.
+  void apply_decision(PushScope& push, const protocol::Op& op, Decision& decision);
+  void record_outcome(PushScope& push, const protocol::Op& op, const Decision& decision, protocol::OpOutcome&& out,
+                      std::uint64_t audit_version, const std::string& audit_value);
 
   sqlite::Db& db_;
   const Directory& directory_;
