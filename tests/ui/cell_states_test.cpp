@@ -1,0 +1,121 @@
+// The grid's cell states through the real sync path (LoopbackSchool): an
+// edit is local until delivered, then synced; a refusal shows why and what
+// stands on the server; a lock shows as locked; a concurrent edit as a
+// conflict until resolved.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "loopback_school.hpp"
+#include "sodiem/client/cell_states.hpp"
+#include "sodiem/client/grade_book.hpp"
+#include "sodiem/server/locks.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using client::CellState;
+
+namespace {
+
+std::map<std::string, CellState> states(client::LocalStore& store, const std::string& subject = "Toán") {
+  std::map<std::string, CellState> out;
+  for (auto& c : client::cell_states(store.db(), "6A", subject)) out[c.student + "." + c.column] = c;
+  return out;
+}
+
+void record(client::LocalStore& store, const std::string& student, const std::string& column, const std::string& value) {
+  auto op = store.record({"6A", "Toán", student, column}, value);
+  INFO(op.status().message());
+  REQUIRE(op.is_ok());
+}
+
+void sync(LoopbackSchool& school, client::LocalStore& store) {
+  auto r = school.try_sync(store);
+  INFO(r.status().message());
+  REQUIRE(r.is_ok());
+}
+
+}  // namespace
+
+TEST_CASE("a cell is local until the server has it, then synced", "[ui][e2e]") {
+  LoopbackSchool school;
+  auto& laptop = school.device("gv.toan.1");
+  record(laptop, "HS6A01", "HK1.TX1", "8,5");
+  auto before = states(laptop);
+  REQUIRE(before.count("HS6A01.HK1.TX1"));
+  CHECK(before["HS6A01.HK1.TX1"].state == "local");
+  CHECK(before["HS6A01.HK1.TX1"].value == "8.5");
+  school.sync("gv.toan.1");
+  CHECK(states(laptop)["HS6A01.HK1.TX1"].state == "synced");
+  // Pulled onto another device of the same teacher: synced there too.
+  auto& home = school.device("gv.toan.1", "home");
+  sync(school, home);
+  CHECK(states(home)["HS6A01.HK1.TX1"].state == "synced");
+  CHECK(states(home)["HS6A01.HK1.TX1"].value == "8.5");
+}
+
+TEST_CASE("a cell refused because its term is locked shows locked, with the lock's reason and what was typed", "[ui][e2e]") {
+  LoopbackSchool school;
+  auto& laptop = school.device("gv.toan.1");
+  record(laptop, "HS6A02", "HK1.GK", "7");
+  school.sync("gv.toan.1");
+  {
+    server::Lock lock;
+    lock.kind = "frozen";
+    lock.term = "HK1";
+    lock.class_name = "6A";
+    lock.starts_at = school.clock.now_unix_seconds() - 60;
+    lock.reason = "Chốt điểm học kì I";
+    lock.set_by = "hieutruong";
+    auto db = school.server_db();
+    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
+  }
+  record(laptop, "HS6A02", "HK1.GK", "9");
+  school.sync("gv.toan.1");
+  auto s = states(laptop)["HS6A02.HK1.GK"];
+  CHECK(s.state == "locked");
+  CHECK(s.code == "TERM_LOCKED");
+  CHECK_THAT(s.reason, Catch::Contains("Chốt điểm học kì I"));
+  CHECK(s.mine == "9");
+  CHECK(s.value == "7");  // what stands on the server
+  CHECK(s.server_value == "7");
+  CHECK(client::is_lock_refusal("ENTRY_CLOSED"));
+  CHECK_FALSE(client::is_lock_refusal("FORBIDDEN"));
+}
+
+TEST_CASE("a concurrent edit shows as a conflict with both values until a choice is made and delivered", "[ui][e2e]") {
+  LoopbackSchool school;
+  auto& laptop = school.device("gv.toan.1");
+  auto& home = school.device("gv.toan.1", "home");
+  record(laptop, "HS6A03", "HK1.CK", "9");
+  record(home, "HS6A03", "HK1.CK", "6");
+  sync(school, laptop);
+  sync(school, home);
+  auto c = states(home)["HS6A03.HK1.CK"];
+  CHECK(c.state == "conflict");
+  CHECK(c.current == "9");
+  CHECK(c.other == "6");
+  CHECK_FALSE(c.current_author.empty());
+  auto op = home.resolve_conflict({"6A", "Toán", "HS6A03", "HK1.CK"}, "6", "bài làm lại");
+  REQUIRE(op.is_ok());
+  CHECK(states(home)["HS6A03.HK1.CK"].state == "local");
+  sync(school, home);
+  CHECK(states(home)["HS6A03.HK1.CK"].state == "synced");
+  CHECK(states(home)["HS6A03.HK1.CK"].value == "6");
+}
+
+TEST_CASE("the grid's columns follow the book: TX by periods, GK, CK, the term's result, comments, then the year", "[ui]") {
+  auto ids = [](const protocol::SubjectInfo& s) {
+    std::string out;
+    for (const auto& c : client::grid_columns(s)) out += (c.id.empty() ? "avg:" + c.average : c.id) + " ";
+    return out;
+  };
+  CHECK(ids({"Toán", true, 140}) ==
+        "HK1.TX1 HK1.TX2 HK1.TX3 HK1.TX4 HK1.GK HK1.CK avg:HK1 HK1.NX "
+        "HK2.TX1 HK2.TX2 HK2.TX3 HK2.TX4 HK2.GK HK2.CK avg:HK2 HK2.NX avg:CN ");
+  CHECK(ids({"Lịch sử", true, 35}).starts_with("HK1.TX1 HK1.TX2 HK1.GK"));
+  CHECK(ids({"Âm nhạc", false, 35}).starts_with("HK1.TX1 HK1.TX2 HK1.GK HK1.CK avg:HK1"));
+  CHECK(client::grid_columns({"Âm nhạc", false, 35})[0].type == "grade");
+  CHECK(ids({std::string(protocol::kHomeroomSubject), false, 0}) == "HK1.RL HK1.NXCN HK2.RL HK2.NXCN ");
+  CHECK(client::required_columns({"Lịch sử", true, 52}, "HK2") ==
+        std::vector<std::string>{"HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.GK", "HK2.CK"});
+}
