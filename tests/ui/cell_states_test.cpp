@@ -119,3 +119,62 @@ TEST_CASE("the grid's columns follow the book: TX by periods, GK, CK, the term's
   CHECK(client::required_columns({"Lịch sử", true, 52}, "HK2") ==
         std::vector<std::string>{"HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.GK", "HK2.CK"});
 }
+
+TEST_CASE("a column the principal has locked shows locked before anyone types, and unlocked once the lock is lifted",
+          "[ui][e2e]") {
+  LoopbackSchool school;
+  auto& laptop = school.device("gv.toan.1");
+  record(laptop, "HS6A04", "HK1.TX1", "8");
+  record(laptop, "HS6A04", "HK2.GK", "6");
+  school.sync("gv.toan.1");
+  const auto now = school.clock.now_unix_seconds();
+  std::int64_t frozen_id = 0;
+  {
+    auto db = school.server_db();
+    server::Lock frozen;
+    frozen.kind = "frozen";
+    frozen.term = "HK1";
+    frozen.class_name = "6A";
+    frozen.column_kind = "TX";
+    frozen.starts_at = now - 60;
+    frozen.reason = "Chốt điểm thường xuyên HK1";
+    frozen.set_by = "hieutruong";
+    auto id = server::add_lock(*db, frozen, now);
+    REQUIRE(id.is_ok());
+    frozen_id = *id;
+    server::Lock closed = frozen;
+    closed.kind = "entry_closed";
+    closed.term = "HK2";
+    closed.column_kind = "GK";
+    closed.reason = "Hết hạn nhập điểm giữa kì";
+    REQUIRE(server::add_lock(*db, closed, now).is_ok());
+  }
+  school.sync("gv.toan.1");  // nothing to push: the new roster brings the notices
+  auto locks = client::lock_notices(laptop.db(), "6A", "Toán");
+  REQUIRE(locks.size() == 2);
+  const auto* tx = client::lock_for(locks, "HK1.TX3");
+  REQUIRE(tx);
+  CHECK(tx->code == "TERM_LOCKED");
+  CHECK_FALSE(tx->new_values_only);
+  CHECK_THAT(tx->reason, Catch::Contains("Chốt điểm thường xuyên HK1"));
+  const auto* gk = client::lock_for(locks, "HK2.GK");
+  REQUIRE(gk);
+  CHECK(gk->code == "ENTRY_CLOSED");
+  CHECK(gk->new_values_only);
+  CHECK_FALSE(client::lock_for(locks, "HK1.GK"));
+  CHECK_FALSE(client::lock_for(locks, "HK2.TX1"));
+  CHECK(client::lock_notices(laptop.db(), "6B", "Toán").empty());
+
+  auto s = states(laptop);
+  CHECK(s["HS6A04.HK1.TX1"].state == "locked");
+  CHECK_THAT(s["HS6A04.HK1.TX1"].reason, Catch::Contains("Chốt điểm thường xuyên HK1"));
+  CHECK(s["HS6A04.HK2.GK"].state == "synced");  // entry closed: an existing value may still change
+
+  {
+    auto db = school.server_db();
+    REQUIRE(server::remove_lock(*db, frozen_id, "hieutruong", "mở lại để nhập bù", now).is_ok());
+  }
+  school.sync("gv.toan.1");
+  CHECK(states(laptop)["HS6A04.HK1.TX1"].state == "synced");
+  CHECK(client::lock_notices(laptop.db(), "6A", "Toán").size() == 1);
+}
