@@ -253,7 +253,10 @@ Result<std::string> LocalStore::validate(const CellKey& cell, const std::string&
   return normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
 }
 
-Result<Op> LocalStore::request_correction(const CellKey& cell, const std::string& value, const std::string& reason) {
+Result<Op> LocalStore::request_correction(const CellKey& typed, const std::string& value, const std::string& reason) {
+  auto canonical = canonical_cell(typed);
+  if (!canonical) return canonical.status();
+  const CellKey& cell = *canonical;
   auto normalized = validate(cell, value);
   if (!normalized) return normalized.status();
   if (reason.empty()) return Status(ErrorCode::kInvalidValue, "yêu cầu điều chỉnh cần ghi lý do (--reason)");
@@ -327,7 +330,10 @@ std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {
   return {s.text(0), s.text(1)};
 }
 
-Result<Op> LocalStore::resolve_conflict(const CellKey& cell, const std::string& value, const std::string& note) {
+Result<Op> LocalStore::resolve_conflict(const CellKey& typed, const std::string& value, const std::string& note) {
+  auto canonical = canonical_cell(typed);
+  if (!canonical) return canonical.status();
+  const CellKey& cell = *canonical;
   auto s = db_->prepare("SELECT COUNT(*) FROM conflicts WHERE class_name = ? AND subject = ? AND student_code = ? AND col = ?");
   s.bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column);
   s.step();
@@ -335,8 +341,11 @@ Result<Op> LocalStore::resolve_conflict(const CellKey& cell, const std::string& 
   return record(cell, value, protocol::OpKind::kResolveConflict, note);
 }
 
-Result<Op> LocalStore::record(const CellKey& cell, const std::string& value, protocol::OpKind kind,
+Result<Op> LocalStore::record(const CellKey& typed, const std::string& value, protocol::OpKind kind,
                               const std::string& note) {
+  auto canonical = canonical_cell(typed);
+  if (!canonical) return canonical.status();
+  const CellKey& cell = *canonical;
   auto normalized = validate(cell, value);
   if (!normalized) return normalized.status();
 

@@ -24,6 +24,21 @@ std::optional<std::string> to_nfc(std::string_view utf8) {
   return result;
 }
 
+std::optional<std::string> match_key(std::string_view utf8) {
+  auto nfc = to_nfc(utf8);
+  if (!nfc) return std::nullopt;
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(nfc->data(), static_cast<int32_t>(nfc->size())));
+  u.foldCase();
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc_norm = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status) || !nfc_norm) return std::nullopt;
+  const icu::UnicodeString folded = nfc_norm->normalize(u, status);
+  if (U_FAILURE(status)) return std::nullopt;
+  std::string out;
+  folded.toUTF8String(out);
+  return out;
+}
+
 std::size_t code_points(std::string_view utf8) {
   std::size_t n = 0;
   for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;  // every byte but continuation bytes starts one

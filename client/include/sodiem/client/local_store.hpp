@@ -93,6 +93,10 @@ class LocalStore {
   bool assigned(const std::string& class_name, const std::string& subject);
 
   // ---- recording (works offline)
+  // The cell key in the roster's own spelling, whatever Unicode form and
+  // letter case it was typed in (cell_key.cpp); unknown names stay as typed
+  // (NFC) for the checks to name them.
+  Result<protocol::CellKey> canonical_cell(const protocol::CellKey& typed);
   // Validates against the local roster, the user's assignments and the
   // grading rules, then writes cell + outbox op in one transaction.
   Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value,
