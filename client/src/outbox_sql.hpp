@@ -8,3 +8,7 @@
 #define SODIEM_ACKED_THROUGH "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through')"
 #define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
 #define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
+
+namespace sodiem::client {
+enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
+}  // namespace sodiem::client

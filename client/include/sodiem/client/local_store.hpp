@@ -1,7 +1,12 @@
 // LocalStore: the teacher's local SQLite database: enrollment, the part of
 // the roster this user may see, cells, the outbox of recorded ops, their
 // outcomes and conflicts. record() writes the cell and its outbox op in one
-// durable transaction. One LocalStore per process; not thread-safe.
+// durable transaction. Not thread-safe: one per thread (`sodiem ui` has
+// one for its page and one in its sync agent, each its own connection).
+// Sources: local_store.cpp (opening, enrollment, roster reads, checks),
+// outbox.cpp (recording, pending ops, acks), pulled_state.cpp (roster,
+// changes, corrections from the server), reports.cpp (status, show,
+// conflicts, refusals, signed documents), cell_key.cpp (typed keys).
 #pragma once
 #include <cstdint>
 #include <memory>
