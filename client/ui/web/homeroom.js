@@ -1,0 +1,117 @@
+// Homeroom screens: the landing (→ the homeroom grid of conduct and
+// comments), attendance per month (P/K per school day) and the class
+// summary board (read-only). Called by app.js's router.
+import * as api from './api.js';
+import { Grid, perf } from './grid.js';
+import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher } from './screens.js';
+import { columnVN, currentMonth, dateVN, h, monthVN, shiftMonth, TERM_NAMES, weekdayVN } from './util.js';
+
+function homeroomClass(ctx, p) {
+  const mine = (ctx.session.assignments || []).filter((a) => a.homeroom).map((a) => a.class);
+  const asked = p.get('class');
+  if (asked) return asked;
+  if (!mine.length) throw new Error('Tài khoản này không chủ nhiệm lớp nào.');
+  return mine[0];
+}
+
+export async function showHomeroom(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  ctx.go({ class: cls, subject: HOMEROOM_SUBJECT }, { replace: true });
+  return {};
+}
+
+// The Monday of a date's week, as "dd/mm" (attendance columns are grouped by week).
+function weekOf(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  const back = (t.getUTCDay() + 6) % 7;
+  t.setUTCDate(t.getUTCDate() - back);
+  return `Tuần từ ${String(t.getUTCDate()).padStart(2, '0')}/${String(t.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+export async function showAttendance(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  const month = /^\d{4}-\d{2}$/.test(p.get('month') || '') ? p.get('month') : currentMonth();
+  const t0 = performance.now();
+  const data = await api.get('/api/attendance', { class: cls, month });
+  ctx.sync({ view: 'attendance', class: cls, month });
+  document.title = `Điểm danh ${cls} — Sổ điểm`;
+  const columns = (data.days || []).map((d) => ({
+    key: `CC.${d}`, id: `CC.${d}`, label: `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
+    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}`,
+  }));
+  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
+    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  const host = h('div.grid-host');
+  const goMonth = (m) => ctx.go({ view: 'attendance', class: cls, month: m }, { replace: true });
+  main.append(h('section.sheet', {},
+    h('div.sheet-head', {}, h('h1', {}, `Điểm danh — lớp ${cls}`),
+      h('div.tools.month', {},
+        h('button', { type: 'button', 'data-month': 'prev', onclick: () => goMonth(shiftMonth(month, -1)) }, '‹ Tháng trước'),
+        h('strong.month-name', {}, monthVN(month)),
+        h('button', { type: 'button', 'data-month': 'next', onclick: () => goMonth(shiftMonth(month, 1)) }, 'Tháng sau ›'))),
+    homeroomTabs(cls, 'attendance'),
+    h('div.sheet-sub', {},
+      h('span.keys', {}, 'Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa')),
+    columns.length > 2 ? host : h('p.none', {}, 'Tháng này không có ngày học.')));
+  if (columns.length <= 2) return {};
+  const grid = new Grid(host, {
+    cls, subject: HOMEROOM_SUBJECT, columns, students: data.students || [], mode: 'attendance', onStatus: ctx.setStatus,
+  });
+  grid.select(0, 0);
+  grid.focus();
+  perf.grids.push({ attendance: true, total_ms: performance.now() - t0 });
+  main.dataset.ready = 'attendance';
+  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }));
+  return { refresh, dispose: refresh.dispose, grid };
+}
+
+// "HK1.TX1" → "TX1" in a table whose term is known; other names as they are.
+const SHORT = { GK: 'GK', CK: 'CK', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN' };
+function shortColumn(c) {
+  const m = /^HK[12]\.(.+)$/.exec(c);
+  return m ? SHORT[m[1]] || m[1] : c;
+}
+
+// Board lines [{student, name, column, value}] → one row per student.
+export function pivot(lines) {
+  const columns = [], rows = new Map();
+  for (const l of lines) {
+    if (!columns.includes(l.column)) columns.push(l.column);
+    if (!rows.has(l.student)) rows.set(l.student, { student: l.student, name: l.name, values: {} });
+    rows.get(l.student).values[l.column] = l.value;
+  }
+  return { columns, rows: [...rows.values()] };
+}
+
+export function pivotTable(lines, extra = null) {
+  const { columns, rows } = pivot(lines);
+  const extraCols = extra ? extra.columns : [];
+  return h('div.table-scroll', {}, h('table.list.board', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'STT'), h('th', {}, 'Họ và tên'), h('th', {}, 'Mã HS'),
+      ...columns.map((c) => h('th', { title: columnVN(c) }, shortColumn(c))), ...extraCols.map((c) => h('th', {}, c)))),
+    h('tbody', {}, ...rows.map((r, i) => h('tr', { 'data-student': r.student },
+      h('td.num', {}, i + 1), h('th', { scope: 'row' }, r.name || ''), h('td', {}, r.student),
+      ...columns.map((c) => h('td', { 'data-column': c }, String(r.values[c] ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2'))),
+      ...extraCols.map((c) => h('td.result', {}, extra.value(r.student, c))))))));
+}
+
+export async function showBoard(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  const term = ['HK1', 'HK2', 'CN'].includes(p.get('term')) ? p.get('term') : 'HK1';
+  const data = await api.get('/api/board', { class: cls, term });
+  ctx.sync({ view: 'board', class: cls, term });
+  document.title = `Bảng tổng hợp ${cls} — Sổ điểm`;
+  const pick = h('select', { 'aria-label': 'Học kì' }, ...Object.entries(TERM_NAMES).map(([k, v]) =>
+    h('option', { value: k, selected: k === term }, v)));
+  pick.addEventListener('change', () => ctx.go({ view: 'board', class: cls, term: pick.value }, { replace: true }));
+  const lines = data.lines || [];
+  main.append(h('section.sheet', {},
+    h('div.sheet-head', {}, h('h1', {}, `Bảng tổng hợp kết quả — lớp ${cls}`),
+      h('div.tools', {}, pick, h('button', { type: 'button', onclick: () => window.print() }, 'In'))),
+    homeroomTabs(cls, 'board'),
+    h('p.hint', {}, 'Chỉ để xem: tính từ các ô đã có trên máy này (sau lần đồng bộ gần nhất).'),
+    lines.length ? pivotTable(lines) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.')));
+  main.dataset.ready = 'board';
+  return {};
+}
