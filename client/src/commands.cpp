@@ -5,7 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "sodiem/client/actions.hpp"
 #include "sodiem/client/audit_watch.hpp"
+#include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
 #include "sodiem/core/history_text.hpp"
@@ -44,16 +46,6 @@ std::unique_ptr<LocalStore> open_enrolled(const std::string& dir) {
 
 const char* kNotEnrolled = "thư mục dữ liệu chưa được đăng ký với máy chủ: chạy `sodiem enroll --data DIR ...` trước";
 
-// HK averages of one student's cells, where all required marks are present.
-json averages_of(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
-  json out = json::object();
-  const auto r = board::subject_results(subject, cells);
-  if (r.hk1) out["HK1"] = *r.hk1;
-  if (r.hk2) out["HK2"] = *r.hk2;
-  if (r.year) out["CN"] = *r.year;
-  return out;
-}
-
 }  // namespace
 
 int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
@@ -61,16 +53,10 @@ int cmd_enroll(const std::string& dir, const std::string& server, const std::str
                const std::string& new_password) {
   if (LocalStore::exists(dir) && LocalStore(dir).enrollment())
     return fail("thư mục " + dir + " đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
-  const std::string pinned = net::normalize_fingerprint(fingerprint);
-  if (!fingerprint.empty() && pinned.size() != 64)
-    return fail("vân tay chứng chỉ phải là 64 chữ số hex (SHA-256)", 2);
-  Endpoint endpoint{server, pinned};
-  auto transport = make_wss_transport(endpoint);
   // Enroll into memory first: a failed enrollment leaves no half-made state.
   LocalStore store(dir);
-  auto st = enroll(store, *transport, endpoint, user, password, device_name, new_password);
+  auto st = enroll_device(store, server, fingerprint, user, password, device_name, new_password);
   if (!st) {
-    store.db().exec("DELETE FROM meta");
     if (st.code() == ErrorCode::kPasswordChangeRequired)
       return fail("đăng ký thất bại: " + st.message() +
                       ". Chạy lại với --new-password-stdin (dòng 1: mật khẩu được cấp, dòng 2: mật khẩu mới, ít nhất 8 ký tự)",
@@ -160,8 +146,6 @@ int cmd_correction_request(const std::string& dir, const std::string& class_name
 }
 
 namespace {
-std::string key_path(const std::string& dir) { return dir + "/signing-key.pem"; }
-
 // Syncs quietly; returns the failure message, or "" on success.
 std::string quiet_sync(LocalStore& store) {
   auto e = store.enrollment();
@@ -169,24 +153,27 @@ std::string quiet_sync(LocalStore& store) {
   auto r = engine.sync();
   return r ? std::string() : r.status().message();
 }
+SyncNow sync_in_place(LocalStore& store) {
+  return [&store]() -> Status {
+    auto err = quiet_sync(store);
+    return err.empty() ? Status::ok() : Status(ErrorCode::kUnavailable, err);
+  };
+}
 }  // namespace
 
 int cmd_key_init(const std::string& dir, const std::string& passphrase) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
-  auto key = signing::Ed25519KeyFile::create(key_path(dir), passphrase);
-  if (!key) return fail("không tạo được khóa ký: " + key.status().message(), 2);
-  protocol::Op op;
-  op.kind = protocol::OpKind::kRegisterKey;
-  op.value = (*key)->public_key_hex();
-  const auto seq = store->queue_op(op);
-  std::cout << "Đã tạo khóa ký số trong " << key_path(dir) << " (được bảo vệ bằng mật khẩu; không rời khỏi máy này)\n"
-            << "Khóa công khai: " << op.value << "\n";
+  auto key = create_signing_key(*store, dir, passphrase);
+  if (!key) return fail(key.status().message(), 2);
+  std::cout << "Đã tạo khóa ký số trong " << signing_key_path(dir)
+            << " (được bảo vệ bằng mật khẩu; không rời khỏi máy này)\n"
+            << "Khóa công khai: " << key->public_key << "\n";
   if (auto err = quiet_sync(*store); !err.empty()) {
     std::cout << "Chưa gửi được khóa công khai lên máy chủ (" << err << "); sẽ gửi ở lần đồng bộ sau.\n";
     return 0;
   }
-  auto [code, reason] = store->outcome(seq);
+  auto [code, reason] = store->outcome(key->seq);
   std::cout << reason << "\n";
   return code == "OK" ? 0 : 1;
 }
@@ -195,28 +182,9 @@ int cmd_sign(const std::string& dir, const std::string& step, const std::string&
              const std::string& subject, const std::string& passphrase) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
-  if ((step == "subject") == subject.empty())
-    return fail(step == "subject" ? "bước subject cần --subject MÔN" : "chỉ bước subject mới có --subject", 2);
-  auto key = signing::Ed25519KeyFile::load(key_path(dir), passphrase);
-  if (!key) return fail(key.status().message(), exit_code_for(key.status()));
-  // Sign exactly what the server holds: deliver and fetch everything first.
-  if (auto err = quiet_sync(*store); !err.empty()) return fail("cần kết nối máy chủ để ký: " + err, 4);
-  auto document = store->confirmation_document(class_name, subject, term, step);
-  if (!document) return fail(document.status().message(), exit_code_for(document.status()));
-  const std::string digest = signing::digest_hex(*document);
-  auto signature = (*key)->sign(digest);
-  if (!signature) return fail(signature.status().message());
-  protocol::Op op;
-  op.kind = protocol::OpKind::kConfirm;
-  op.cell = {class_name, subject, step, term};
-  op.value = digest;
-  op.note = *signature;
-  const auto seq = store->queue_op(op);
-  if (auto err = quiet_sync(*store); !err.empty())
-    return fail("chưa gửi được chữ ký (" + err + "); chữ ký sẽ được gửi ở lần đồng bộ sau", 4);
-  auto [code, reason] = store->outcome(seq);
-  if (code != "OK") return fail("máy chủ không nhận chữ ký (" + code + "): " + reason, code == "FORBIDDEN" ? 2 : 1);
-  std::cout << reason << "\nMã băm: " << digest << "\n";
+  auto done = sign_step(*store, dir, step, class_name, term, subject, passphrase, sync_in_place(*store));
+  if (!done) return fail(done.status().message(), exit_code_for(done.status()));
+  std::cout << done->message << "\nMã băm: " << done->digest << "\n";
   return 0;
 }
 
@@ -427,7 +395,7 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
   json list = json::array();
   for (const auto& st : students) {
     std::map<std::string, std::string> cells(st.cells.begin(), st.cells.end());
-    json entry = {{"code", st.code}, {"name", st.name}, {"cells", cells}, {"averages", averages_of(*subj, cells)}};
+    json entry = {{"code", st.code}, {"name", st.name}, {"cells", cells}, {"averages", json(averages_of(*subj, cells))}};
     if (!st.pending_columns.empty()) entry["pending"] = st.pending_columns;
     json cs = json::array();
     for (const auto& c : conflicts)

@@ -9,6 +9,7 @@
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/protocol/codec.hpp"
+#include "outbox_sql.hpp"
 
 namespace sodiem::client {
 
@@ -19,11 +20,6 @@ namespace {
 
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
-// The highest seq whose answer has been recorded (see migration 6), and so
-// what "pending" means, in SQL: of an outbox row, and of one aliased `o`.
-#define SODIEM_ACKED_THROUGH "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'acked_through')"
-#define SODIEM_PENDING "state = 0 AND seq > " SODIEM_ACKED_THROUGH
-#define SODIEM_O_PENDING "o.state = 0 AND o.seq > " SODIEM_ACKED_THROUGH
 
 constexpr std::array<std::string_view, 9> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -288,10 +284,8 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
   if (subject.empty()) {
     // A class-level step signs the term's cells and the summary board, which
     // needs the whole year's cells (HK2 carries the year results).
-    auto s = db_->prepare("SELECT subject, student_code, col, value FROM cells WHERE class_name = ? AND value != ''");
-    s.bind(1, class_name);
-    while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-    return board::class_document(class_name, term, step, lines, [this](const std::string& name) { return this->subject(name); });
+    return board::class_document(class_name, term, step, class_cells(class_name),
+                                 [this](const std::string& name) { return this->subject(name); });
   }
   const auto info = this->subject(subject);
   if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
@@ -300,6 +294,14 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
   s.bind(1, class_name).bind(2, subject).bind(3, term + ".%");
   while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
   return board::subject_document(class_name, *info, term, step, std::move(lines));
+}
+
+std::vector<signing::CellLine> LocalStore::class_cells(const std::string& class_name) {
+  std::vector<signing::CellLine> lines;
+  auto s = db_->prepare("SELECT subject, student_code, col, value FROM cells WHERE class_name = ? AND value != ''");
+  s.bind(1, class_name);
+  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+  return lines;
 }
 
 std::pair<std::string, std::string> LocalStore::outcome(std::uint64_t seq) {
@@ -542,6 +544,18 @@ void LocalStore::apply_changes(const protocol::Changes& changes) {
   set_meta("cursor_epoch", changes.cursor.epoch);
   set_meta("cursor_seq", std::to_string(changes.cursor.seq));
   tx.commit();
+}
+
+std::vector<std::string> LocalStore::roles() {
+  std::vector<std::string> out;
+  std::string all = meta("roles");
+  for (std::size_t at = 0; at < all.size();) {
+    auto comma = all.find(',', at);
+    if (comma == std::string::npos) comma = all.size();
+    if (comma > at) out.push_back(all.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
 }
 
 bool LocalStore::has_role(const std::string& role) {

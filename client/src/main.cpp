@@ -128,6 +128,13 @@ int main(int argc, char** argv) {
   password->add_option("--data", dir)->required();
   password->add_flag("--password-stdin", password_stdin, "Line 1: current password, line 2: new password")->required();
 
+  std::string listen;
+  bool no_browser = false;
+  auto* ui = app.add_subcommand("ui", "Sổ điểm trong trình duyệt: bảng điểm, hộp thư, chủ nhiệm, ký xác nhận");
+  ui->add_option("--data", dir)->required();
+  ui->add_option("--listen", listen, "127.0.0.1:PORT (default: a free port)");
+  ui->add_flag("--no-browser", no_browser, "Only print the address; do not open a browser");
+
   auto* grading = app.add_subcommand("grading", "Grading calculator (TT22, TT27)");
   grading->require_subcommand(1);
   auto* eval = grading->add_subcommand("eval", "One JSON request on stdin, one JSON answer on stdout");
@@ -160,6 +167,7 @@ int main(int argc, char** argv) {
     }
     if (*set) return cmd_set(dir, cls, subject, student, column, value);
     if (*sync) return cmd_sync(dir, as_json, sync_options);
+    if (*ui) return cmd_ui(dir, listen, !no_browser);
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);

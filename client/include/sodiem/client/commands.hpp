@@ -31,6 +31,9 @@ int cmd_password(const std::string& dir, const std::string& current, const std::
 int cmd_correction_list(const std::string& dir, bool json);
 // HT/PHT: approve or refuse a request; sent at once if the server is reachable.
 int cmd_correction_decide(const std::string& dir, std::uint64_t id, bool approve, const std::string& comment);
+// Serves the teacher's grade book in the browser until SIGTERM/SIGINT
+// (client/ui/API.md); listen "" = 127.0.0.1 on a free port.
+int cmd_ui(const std::string& dir, const std::string& listen, bool open_browser);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
 
 }  // namespace sodiem::client

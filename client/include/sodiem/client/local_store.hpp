@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/signing.hpp"
 #include "sodiem/client/outbox_mark.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
@@ -110,6 +111,9 @@ class LocalStore {
   // Refused while the class has undelivered changes.
   Result<std::string> confirmation_document(const std::string& class_name, const std::string& subject,
                                             const std::string& term, const std::string& step);
+  // Every non-empty cell of the class (all subjects, the whole year), as
+  // the class-level documents and the summary board take them.
+  std::vector<signing::CellLine> class_cells(const std::string& class_name);
   // The stored outcome of an op: code ("" while pending) and reason.
   std::pair<std::string, std::string> outcome(std::uint64_t seq);
 
@@ -147,6 +151,7 @@ class LocalStore {
   // ---- correction requests (as of the last sync)
   std::vector<protocol::CorrectionInfo> corrections();
   bool has_role(const std::string& role);
+  std::vector<std::string> roles();
   // Queues the HT/PHT's decision on a known pending request.
   Result<std::uint64_t> decide_correction(std::uint64_t id, bool approve, const std::string& comment);
 

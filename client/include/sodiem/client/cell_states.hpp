@@ -1,0 +1,33 @@
+// What each cell of a class and subject is on this device, as the teacher's
+// grid shows it: its value and state (local: saved here, not yet delivered;
+// synced; refused / locked: the server refused this device's latest edit,
+// with why; conflict: kept beside a concurrent edit). A read-only report over
+// the LocalStore's tables; same thread as that store.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::client {
+
+struct CellState {
+  std::string student, column;
+  std::string value;         // what stands on this device now
+  std::string state;         // local | synced | refused | locked | conflict
+  std::string code, reason;  // refused / locked: the server's answer
+  std::string mine;          // refused / locked: what was typed
+  std::string server_value;  // the last server value known
+  // conflict: the value that stayed current and the one kept aside
+  std::string current, current_author, other, other_author;
+};
+
+// Refusals that mean the period is closed to edits (shown as `locked`).
+bool is_lock_refusal(const std::string& code);
+
+// Every cell of the class and subject with a column starting with
+// `column_prefix` ("" = all) that this device knows.
+std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name, const std::string& subject,
+                                   const std::string& column_prefix = "");
+
+}  // namespace sodiem::client

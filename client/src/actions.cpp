@@ -1,0 +1,81 @@
+// Signing-key creation and confirmation signatures (see actions.hpp).
+#include "sodiem/client/actions.hpp"
+
+#include <filesystem>
+
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/core/signing.hpp"
+#include "sodiem/net/tls.hpp"
+
+namespace sodiem::client {
+
+Status enroll_device(LocalStore& store, const std::string& server, const std::string& fingerprint,
+                     const std::string& user, const std::string& password, const std::string& device_name,
+                     const std::string& new_password) {
+  if (store.enrollment())
+    return Status(ErrorCode::kInvalidValue, "thư mục này đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
+  const std::string pinned = net::normalize_fingerprint(fingerprint);
+  if (!fingerprint.empty() && pinned.size() != 64)
+    return Status(ErrorCode::kInvalidValue, "vân tay chứng chỉ phải là 64 chữ số hex (SHA-256)");
+  if (server.rfind("wss://", 0) != 0)
+    return Status(ErrorCode::kInvalidValue, "địa chỉ máy chủ phải có dạng wss://MÁY:CỔNG");
+  Endpoint endpoint{server, pinned};
+  auto transport = make_wss_transport(endpoint);
+  auto st = enroll(store, *transport, endpoint, user, password, device_name, new_password);
+  if (!st) store.db().exec("DELETE FROM meta");
+  return st;
+}
+
+std::string signing_key_path(const std::string& dir) { return dir + "/signing-key.pem"; }
+
+bool has_signing_key(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(signing_key_path(dir), ec);
+}
+
+Result<KeyCreated> create_signing_key(LocalStore& store, const std::string& dir, const std::string& passphrase) {
+  auto key = signing::Ed25519KeyFile::create(signing_key_path(dir), passphrase);
+  if (!key) return Status(ErrorCode::kInvalidValue, "không tạo được khóa ký: " + key.status().message());
+  protocol::Op op;
+  op.kind = protocol::OpKind::kRegisterKey;
+  op.value = (*key)->public_key_hex();
+  KeyCreated out;
+  out.public_key = op.value;
+  out.seq = store.queue_op(op);
+  return out;
+}
+
+Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::string& step,
+                         const std::string& class_name, const std::string& term, const std::string& subject,
+                         const std::string& passphrase, const SyncNow& sync) {
+  if ((step == "subject") == subject.empty())
+    return Status(ErrorCode::kInvalidValue,
+                  step == "subject" ? "bước subject cần --subject MÔN" : "chỉ bước subject mới có --subject");
+  auto key = signing::Ed25519KeyFile::load(signing_key_path(dir), passphrase);
+  if (!key) return key.status();
+  // Sign exactly what the server holds: deliver and fetch everything first.
+  if (auto st = sync(); !st) return Status(ErrorCode::kUnavailable, "cần kết nối máy chủ để ký: " + st.message());
+  auto document = store.confirmation_document(class_name, subject, term, step);
+  if (!document) return document.status();
+  Signed out;
+  out.digest = signing::digest_hex(*document);
+  auto signature = (*key)->sign(out.digest);
+  if (!signature) return Status(ErrorCode::kInternal, signature.status().message());
+  protocol::Op op;
+  op.kind = protocol::OpKind::kConfirm;
+  op.cell = {class_name, subject, step, term};
+  op.value = out.digest;
+  op.note = *signature;
+  const auto seq = store.queue_op(op);
+  if (auto st = sync(); !st)
+    return Status(ErrorCode::kUnavailable,
+                  "chưa gửi được chữ ký (" + st.message() + "); chữ ký sẽ được gửi ở lần đồng bộ sau");
+  auto [code, reason] = store.outcome(seq);
+  if (code != "OK")
+    return Status(code == "FORBIDDEN" ? ErrorCode::kForbidden : ErrorCode::kInternal,
+                  "máy chủ không nhận chữ ký (" + code + "): " + reason);
+  out.message = reason;
+  return out;
+}
+
+}  // namespace sodiem::client

@@ -1,0 +1,74 @@
+// The state of each cell as the grid shows it (see cell_states.hpp).
+#include "sodiem/client/cell_states.hpp"
+
+#include <map>
+
+#include "outbox_sql.hpp"
+
+namespace sodiem::client {
+
+bool is_lock_refusal(const std::string& code) {
+  return code == "TERM_LOCKED" || code == "ENTRY_CLOSED" || code == "APPROVED_READ_ONLY";
+}
+
+std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name, const std::string& subject,
+                                   const std::string& column_prefix) {
+  // LIKE with the prefix's own wildcards escaped.
+  std::string pattern;
+  for (char c : column_prefix) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += '%';
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  std::vector<CellState> out;
+  auto s = db.prepare(
+      "SELECT c.student_code, c.col, c.value, COALESCE(c.server_value, ''), c.server_version, "
+      "o.seq IS NOT NULL AND " SODIEM_O_PENDING ", COALESCE(o.state, 1), COALESCE(o.code, ''), COALESCE(o.reason, ''), "
+      "COALESCE(o.value, ''), COALESCE(o.version, 0) "
+      "FROM cells c LEFT JOIN outbox o ON o.seq = c.last_seq AND c.last_seq > 0 "
+      "WHERE c.class_name = ? AND c.subject = ? AND c.col LIKE ? ESCAPE '\\'");
+  s.bind(1, class_name).bind(2, subject).bind(3, pattern);
+  while (s.step()) {
+    CellState c;
+    c.student = s.text(0);
+    c.column = s.text(1);
+    c.value = s.text(2);
+    c.server_value = s.text(3);
+    const auto server_version = s.int64(4);
+    const bool pending = s.int64(5) != 0;
+    const auto op_state = s.int64(6);
+    const auto answered_version = s.int64(10);
+    if (pending) {
+      c.state = "local";
+    } else if (op_state == 2 && server_version <= answered_version) {
+      // Refused, and no newer server value has come since.
+      c.code = s.text(7);
+      c.reason = s.text(8);
+      c.mine = s.text(9);
+      c.state = is_lock_refusal(c.code) ? "locked" : "refused";
+    } else {
+      c.state = "synced";
+    }
+    index[{c.student, c.column}] = out.size();
+    out.push_back(std::move(c));
+  }
+  auto k = db.prepare(
+      "SELECT student_code, col, current_value, current_author, other_value, other_author FROM conflicts "
+      "WHERE class_name = ? AND subject = ? AND col LIKE ? ESCAPE '\\' ORDER BY id");
+  k.bind(1, class_name).bind(2, subject).bind(3, pattern);
+  while (k.step()) {
+    auto it = index.find({k.text(0), k.text(1)});
+    if (it == index.end()) continue;
+    auto& c = out[it->second];
+    if (c.state == "local") continue;  // a choice made here is on its way
+    c.state = "conflict";
+    c.current = k.text(2);
+    c.current_author = k.text(3);
+    c.other = k.text(4);
+    c.other_author = k.text(5);
+  }
+  return out;
+}
+
+}  // namespace sodiem::client

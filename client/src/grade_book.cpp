@@ -1,0 +1,52 @@
+// The grade book's columns, averages and required cells (see grade_book.hpp).
+#include "sodiem/client/grade_book.hpp"
+
+#include "sodiem/core/column.hpp"
+#include "sodiem/core/summary_board.hpp"
+
+namespace sodiem::client {
+
+std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject) {
+  std::vector<GridColumn> out;
+  if (subject.name == protocol::kHomeroomSubject) {
+    for (const std::string term : {"HK1", "HK2"}) {
+      out.push_back({term + ".RL", "", "Rèn luyện", term, "conduct"});
+      out.push_back({term + ".NXCN", "", "Nhận xét GVCN", term, "comment"});
+    }
+    return out;
+  }
+  const std::string cell_type = subject.scored ? "mark" : "grade";
+  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  for (const std::string term : {"HK1", "HK2"}) {
+    for (int i = 1; i <= tx; ++i)
+      out.push_back({term + ".TX" + std::to_string(i), "", "TX" + std::to_string(i), term, cell_type});
+    out.push_back({term + ".GK", "", "GK", term, cell_type});
+    out.push_back({term + ".CK", "", "CK", term, cell_type});
+    out.push_back({"", term, subject.scored ? "ĐTB " + term : "KQ " + term, term, "average"});
+    out.push_back({term + ".NX", "", "Nhận xét", term, "comment"});
+  }
+  out.push_back({"", "CN", subject.scored ? "ĐTB CN" : "KQ CN", "CN", "average"});
+  return out;
+}
+
+std::map<std::string, std::string> averages_of(const protocol::SubjectInfo& subject,
+                                               const std::map<std::string, std::string>& cells) {
+  std::map<std::string, std::string> out;
+  const auto r = board::subject_results(subject, cells);
+  if (r.hk1) out["HK1"] = *r.hk1;
+  if (r.hk2) out["HK2"] = *r.hk2;
+  if (r.year) out["CN"] = *r.year;
+  return out;
+}
+
+std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
+  std::vector<std::string> out;
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
+  out.push_back(term + ".GK");
+  out.push_back(term + ".CK");
+  return out;
+}
+
+}  // namespace sodiem::client

@@ -1,0 +1,143 @@
+// The ui's background sync thread (see sync_agent.hpp).
+#include "sync_agent.hpp"
+
+#include <exception>
+
+namespace sodiem::client::ui {
+
+using Clock = std::chrono::steady_clock;
+
+SyncAgent::SyncAgent(std::string data_dir, AgentTiming timing)
+    : dir_(std::move(data_dir)), timing_(timing), due_(Clock::now()) {
+  wanted_ = true;  // a first sync soon after start
+}
+
+SyncAgent::~SyncAgent() {
+  stop(std::chrono::milliseconds(0));
+  if (thread_.joinable()) {
+    if (finished_) thread_.join();
+    else thread_.detach();
+  }
+}
+
+void SyncAgent::start() { thread_ = std::thread([this] { run(); }); }
+
+bool SyncAgent::stop(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  stopping_ = true;
+  cv_.notify_all();
+  return done_cv_.wait_for(lock, wait, [this] { return finished_; });
+}
+
+void SyncAgent::local_change() {
+  std::lock_guard lock(mu_);
+  const auto at = Clock::now() + timing_.debounce;
+  if (!wanted_ || at < due_) due_ = at;
+  wanted_ = true;
+  cv_.notify_all();
+}
+
+void SyncAgent::sync_now() {
+  std::lock_guard lock(mu_);
+  wanted_ = true;
+  due_ = Clock::now();
+  cv_.notify_all();
+}
+
+void SyncAgent::post(Job job) {
+  std::lock_guard lock(mu_);
+  jobs_.push_back(std::move(job));
+  cv_.notify_all();
+}
+
+SyncAgent::Snapshot SyncAgent::snapshot() const {
+  std::lock_guard lock(mu_);
+  return snap_;
+}
+
+Status SyncAgent::sync_once(LocalStore& store) {
+  auto e = store.enrollment();
+  if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký với máy chủ");
+  {
+    std::lock_guard lock(mu_);
+    snap_.syncing = true;
+    snap_.pending_at_start = store.status().pending;
+  }
+  SyncOptions options;
+  options.max_attempts = 1;  // the agent paces its own retries
+  SyncEngine engine(store, [&] { return make_wss_transport({e->server_url, e->fingerprint}); }, options);
+  Status st;
+  try {
+    auto report = engine.sync();
+    if (!report) st = report.status();
+  } catch (const std::exception& ex) {
+    st = Status(ErrorCode::kInternal, ex.what());
+  }
+  std::lock_guard lock(mu_);
+  snap_.syncing = false;
+  snap_.pending_at_start = 0;
+  // Reached the server unless the connection itself failed.
+  snap_.online = st.code() != ErrorCode::kUnavailable;
+  snap_.last_error = st ? "" : st.message();
+  return st;
+}
+
+void SyncAgent::run() {
+  std::unique_ptr<LocalStore> store;
+  std::string open_error;
+  try {
+    store = std::make_unique<LocalStore>(dir_);
+  } catch (const std::exception& ex) {
+    open_error = ex.what();
+  }
+  auto backoff = timing_.backoff_initial;
+  std::unique_lock lock(mu_);
+  if (!store) {
+    snap_.last_error = open_error;
+    wanted_ = false;
+  }
+  while (!stopping_) {
+    if (!jobs_.empty() && store) {
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job(*store, [&] { return sync_once(*store); });
+      lock.lock();
+      continue;
+    }
+    if (!wanted_ || Clock::now() < due_) {
+      if (wanted_) cv_.wait_until(lock, due_);
+      else cv_.wait(lock);
+      continue;
+    }
+    if (!store) {
+      wanted_ = false;
+      continue;
+    }
+    wanted_ = false;
+    lock.unlock();
+    const auto st = sync_once(*store);
+    lock.lock();
+    if (st || st.code() != ErrorCode::kUnavailable) {
+      backoff = timing_.backoff_initial;
+      // Online (or a refusal no retry can mend soon): the periodic sync.
+      if (!wanted_) {
+        wanted_ = st.code() != ErrorCode::kUnauthenticated;
+        due_ = Clock::now() + timing_.period;
+      }
+    } else {
+      // Offline: try again after a growing pause (an edit or "sync now" sooner).
+      if (!wanted_) {
+        wanted_ = true;
+        due_ = Clock::now() + backoff;
+      }
+      backoff = std::min(backoff * 2, timing_.backoff_max);
+    }
+  }
+  // Jobs left unrun are answered as refused by their owners' timeouts.
+  store.reset();
+  finished_ = true;
+  done_cv_.notify_all();
+}
+
+}  // namespace sodiem::client::ui

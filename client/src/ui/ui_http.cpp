@@ -1,0 +1,183 @@
+// The ui's loopback HTTP server (see ui_http.hpp).
+#include "ui_http.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <unordered_set>
+
+namespace sodiem::client::ui {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kBodyLimit = 1024 * 1024;
+constexpr auto kDeadline = std::chrono::seconds(30);
+constexpr std::size_t kMaxConnections = 64;
+
+class Session;
+}  // namespace
+
+struct UiHttpServer::Impl : std::enable_shared_from_this<UiHttpServer::Impl> {
+  Impl(asio::io_context& c, const UiGuard& g, Handler h) : ioc(c), acceptor(c), guard(g), handler(std::move(h)) {}
+  asio::io_context& ioc;
+  tcp::acceptor acceptor;
+  const UiGuard& guard;
+  Handler handler;
+  std::unordered_set<Session*> sessions;
+  bool stopped = false;
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<UiHttpServer::Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    server_->sessions.insert(this);
+  }
+  ~Session() { server_->sessions.erase(this); }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(kBodyLimit);
+    stream_.expires_after(kDeadline);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+ private:
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      UiResponse res = error_response(413, "TOO_LARGE", "dữ liệu gửi lên quá lớn");
+      keep_alive_ = false;
+      return send(std::move(res));
+    }
+    if (ec) return close();
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    UiRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.host = std::string(msg[http::field::host]);
+    req.cookie = std::string(msg[http::field::cookie]);
+    req.token_header = std::string(msg["X-Sodiem-Token"]);
+    req.csrf_header = std::string(msg["X-CSRF-Token"]);
+    req.content_type = std::string(msg[http::field::content_type]);
+    req.body = std::move(msg.body());
+    head_ = msg.method() == http::verb::head;
+    if (auto refusal = server_->guard.admit(req)) return send(std::move(*refusal));
+    if (req.path.rfind("/api/", 0) == 0) {
+      stream_.expires_never();  // the handler may take a while (a sync)
+      auto self = shared_from_this();
+      auto executor = stream_.get_executor();
+      server_->handler(std::move(req), [self, executor](UiResponse res) {
+        asio::post(executor, [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+      });
+      return;
+    }
+    send(static_file(req));
+  }
+
+  static UiResponse static_file(const UiRequest& req) {
+    if (req.method != "GET" && req.method != "HEAD") return error_response(405, "METHOD", "thao tác không được hỗ trợ");
+    const UiAsset* asset = find_ui_asset(req.path == "/" ? "/index.html" : req.path);
+    if (!asset) return error_response(404, "NOT_FOUND", "không có trang này");
+    UiResponse res;
+    res.content_type = asset->content_type;
+    res.body.assign(reinterpret_cast<const char*>(asset->data), asset->size);
+    return res;
+  }
+
+  void send(UiResponse res) {
+    add_security_headers(res);
+    auto msg = std::make_shared<http::response<http::string_body>>();
+    msg->version(11);
+    msg->result(static_cast<http::status>(res.status));
+    msg->set(http::field::server, "sodiem-ui");
+    msg->set(http::field::content_type, res.content_type);
+    for (auto& [name, value] : res.headers) msg->insert(name, value);
+    msg->keep_alive(keep_alive_);
+    msg->body() = head_ ? std::string() : std::move(res.body);
+    msg->prepare_payload();
+    stream_.expires_after(kDeadline);
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_ || self->server_->stopped) return self->close();
+      self->read();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<UiHttpServer::Impl> server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool keep_alive_ = false, head_ = false;
+};
+
+}  // namespace
+
+void UiHttpServer::Impl::accept() {
+  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopped) return;
+    if (!ec) {
+      if (self->sessions.size() >= kMaxConnections) {
+        socket.close(ec);
+      } else {
+        std::make_shared<Session>(std::move(socket), self)->read();
+      }
+    } else if (ec == asio::error::no_descriptors) {
+      // Out of file descriptors: pause instead of spinning.
+      auto timer = std::make_shared<asio::steady_timer>(self->ioc, std::chrono::milliseconds(200));
+      timer->async_wait([self, timer](beast::error_code) { self->accept(); });
+      return;
+    }
+    self->accept();
+  });
+}
+
+UiHttpServer::UiHttpServer(asio::io_context& ioc, const UiGuard& guard, Handler handler)
+    : impl_(std::make_shared<Impl>(ioc, guard, std::move(handler))) {}
+
+UiHttpServer::~UiHttpServer() { stop(); }
+
+unsigned short UiHttpServer::listen(const std::string& address, unsigned short port) {
+  beast::error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec || !ip.is_loopback())
+    throw std::runtime_error("chỉ chạy được trên địa chỉ nội bộ 127.0.0.1 (máy này), không phải " + address);
+  tcp::endpoint endpoint(ip, port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint, ec);
+  if (ec)
+    throw std::runtime_error("không mở được cổng " + std::to_string(port) + " trên " + address + ": " + ec.message() +
+                             " (cổng đang được dùng? thử --listen 127.0.0.1:0)");
+  impl_->acceptor.listen();
+  impl_->accept();
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void UiHttpServer::stop() {
+  if (!impl_ || impl_->stopped) return;
+  impl_->stopped = true;
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  for (auto* s : std::vector<Session*>(impl_->sessions.begin(), impl_->sessions.end())) s->close();
+}
+
+}  // namespace sodiem::client::ui

@@ -1,0 +1,167 @@
+// The ui's read-only views (see ui_views.hpp).
+#include "ui_views.hpp"
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "sodiem/client/cell_states.hpp"
+#include "sodiem/client/grade_book.hpp"
+#include "sodiem/core/summary_board.hpp"
+
+namespace sodiem::client::ui {
+
+using nlohmann::json;
+
+namespace {
+
+json cell_json(const CellState& c) {
+  json j{{"value", c.value}, {"state", c.state}};
+  if (c.state == "refused" || c.state == "locked") {
+    j["code"] = c.code;
+    j["reason"] = c.reason;
+    j["mine"] = c.mine;
+    j["server_value"] = c.server_value;
+  } else if (c.state == "conflict") {
+    j["current"] = c.current;
+    j["current_author"] = c.current_author;
+    j["other"] = c.other;
+    j["other_author"] = c.other_author;
+  }
+  return j;
+}
+
+json columns_json(const std::vector<GridColumn>& columns) {
+  json out = json::array();
+  for (const auto& c : columns) {
+    json j{{"label", c.label}, {"term", c.term}, {"type", c.type}};
+    if (c.average.empty()) j["id"] = c.id;
+    else j["average"] = c.average;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// Students of the class in name order, with their cells' states.
+json students_json(LocalStore& store, const std::string& class_name, const std::string& subject,
+                   const std::string& prefix, const protocol::SubjectInfo* averages_for) {
+  std::map<std::string, json> cells;
+  for (const auto& c : cell_states(store.db(), class_name, subject, prefix)) cells[c.student][c.column] = cell_json(c);
+  json out = json::array();
+  int stt = 0;
+  for (const auto& st : store.show(class_name, subject)) {
+    json j{{"stt", ++stt}, {"code", st.code}, {"name", st.name}};
+    auto it = cells.find(st.code);
+    j["cells"] = it == cells.end() ? json::object() : std::move(it->second);
+    if (averages_for) {
+      std::map<std::string, std::string> values(st.cells.begin(), st.cells.end());
+      j["averages"] = averages_of(*averages_for, values);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
+json grid_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject) {
+  const bool homeroom = subject.name == protocol::kHomeroomSubject;
+  // The homeroom grid: conduct and comments (attendance has its own view).
+  json students = json::array();
+  if (homeroom) {
+    json all = students_json(store, class_name, subject.name, "HK", nullptr);
+    for (auto& s : all) {
+      json kept = json::object();
+      for (auto& [col, cell] : s["cells"].items())
+        if (col.ends_with(".RL") || col.ends_with(".NXCN")) kept[col] = cell;
+      s["cells"] = kept;
+      students.push_back(std::move(s));
+    }
+  } else {
+    students = students_json(store, class_name, subject.name, "", &subject);
+  }
+  return {{"class", class_name}, {"subject", subject.name}, {"scored", subject.scored}, {"homeroom", homeroom},
+          {"columns", columns_json(grid_columns(subject))}, {"students", std::move(students)}};
+}
+
+json averages_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
+                   const std::vector<std::string>& students) {
+  const std::set<std::string> wanted(students.begin(), students.end());
+  json out = json::object();
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  for (const auto& st : store.show(class_name, subject.name))
+    if (wanted.contains(st.code)) {
+      std::map<std::string, std::string> values(st.cells.begin(), st.cells.end());
+      out[st.code] = averages_of(subject, values);
+    }
+  return out;
+}
+
+json attendance_view(LocalStore& store, const std::string& class_name, int year, int month) {
+  using namespace std::chrono;
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "CC.%04d-%02d-", year, month);
+  json days = json::array();
+  const year_month ym{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month))};
+  const auto last = static_cast<unsigned>((ym / std::chrono::last).day());
+  for (unsigned d = 1; d <= last; ++d) {
+    const year_month_day date{ym / std::chrono::day(d)};
+    if (weekday(sys_days(date)) == Sunday) continue;
+    char iso[16];
+    std::snprintf(iso, sizeof iso, "%04d-%02d-%02u", year, month, d);
+    days.push_back(iso);
+  }
+  json students = students_json(store, class_name, std::string(protocol::kHomeroomSubject), prefix, nullptr);
+  for (auto& s : students) {
+    int p = 0, k = 0;
+    for (auto& [col, cell] : s["cells"].items()) {
+      const auto v = cell["value"].get<std::string>();
+      p += v == "P";
+      k += v == "K";
+    }
+    s["absent"] = {{"P", p}, {"K", k}};
+  }
+  char m[8];
+  std::snprintf(m, sizeof m, "%04d-%02d", year, month);
+  return {{"class", class_name}, {"month", m}, {"days", std::move(days)}, {"students", std::move(students)}};
+}
+
+json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
+               const std::string& term, bool has_key) {
+  const auto required = required_columns(subject, term);
+  json missing = json::array(), lines = json::array(), results = json::array();
+  for (const auto& st : store.show(class_name, subject.name)) {
+    std::map<std::string, std::string> values(st.cells.begin(), st.cells.end());
+    for (const auto& col : required)
+      if (!values.contains(col)) missing.push_back({{"student", st.code}, {"name", st.name}, {"column", col}});
+    for (const auto& [col, v] : values)
+      if (col.rfind(term + ".", 0) == 0)
+        lines.push_back({{"student", st.code}, {"name", st.name}, {"column", col}, {"value", v}});
+    const auto averages = averages_of(subject, values);
+    auto it = averages.find(term);
+    results.push_back({{"student", st.code}, {"name", st.name},
+                       {"result", it == averages.end() ? std::string("chưa đủ điểm") : it->second}});
+  }
+  const auto status = store.status();
+  std::string error;
+  if (status.pending > 0) error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
+  const bool ready = missing.empty() && error.empty();
+  return {{"class", class_name}, {"subject", subject.name}, {"term", term}, {"ready", ready},
+          {"missing", std::move(missing)}, {"lines", std::move(lines)}, {"results", std::move(results)},
+          {"has_key", has_key}, {"error", error}};
+}
+
+json board_view(LocalStore& store, const std::string& class_name, const std::string& term) {
+  std::map<std::string, std::string> names;
+  for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject))) names[st.code] = st.name;
+  const auto board = board::summary_board(term, store.class_cells(class_name),
+                                          [&store](const std::string& name) { return store.subject(name); });
+  json lines = json::array();
+  for (const auto& l : board)
+    lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},
+                     {"value", l.value}});
+  return {{"class", class_name}, {"term", term}, {"lines", std::move(lines)}};
+}
+
+}  // namespace sodiem::client::ui

@@ -1,0 +1,24 @@
+// The read-only JSON views of the ui (see client/ui/API.md): the grade grid,
+// the attendance month, what the subject step would sign, the class summary
+// board. Built from the LocalStore with the same grading engine and layout
+// as `sodiem show`; called by UiApi on the io thread.
+#pragma once
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "sodiem/client/local_store.hpp"
+
+namespace sodiem::client::ui {
+
+// {"class", "subject", "scored", "homeroom", "columns", "students"}.
+nlohmann::json grid_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject);
+// The averages of each listed student of the class in this subject.
+nlohmann::json averages_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
+                             const std::vector<std::string>& students);
+// month "YYYY-MM"; Monday–Saturday of that month.
+nlohmann::json attendance_view(LocalStore& store, const std::string& class_name, int year, int month);
+nlohmann::json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
+                         const std::string& term, bool has_key);
+nlohmann::json board_view(LocalStore& store, const std::string& class_name, const std::string& term);
+
+}  // namespace sodiem::client::ui
