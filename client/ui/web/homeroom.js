@@ -73,37 +73,55 @@ function shortColumn(c) {
   return m ? SHORT[m[1]] || m[1] : c;
 }
 
-// Board lines [{student, name, column, value}] → one row per student.
+// Board lines [{section?, student, name, column, value}] → one row per
+// student, one column per (section, column), sections as a header row.
 export function pivot(lines) {
-  const columns = [], rows = new Map();
+  const columns = [], seen = new Set(), rows = new Map();
   for (const l of lines) {
-    if (!columns.includes(l.column)) columns.push(l.column);
+    const key = `${l.section ?? ''}\u0001${l.column}`;
+    if (!seen.has(key)) { seen.add(key); columns.push({ key, section: l.section ?? '', column: l.column }); }
     if (!rows.has(l.student)) rows.set(l.student, { student: l.student, name: l.name, values: {} });
-    rows.get(l.student).values[l.column] = l.value;
+    rows.get(l.student).values[key] = l.value;
   }
   return { columns, rows: [...rows.values()] };
 }
 
+const shownValue = (v) => String(v ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2');
+
 export function pivotTable(lines, extra = null) {
   const { columns, rows } = pivot(lines);
   const extraCols = extra ? extra.columns : [];
+  const sections = columns.some((c) => c.section);
+  const groupRow = [];
+  if (sections) {
+    for (let i = 0; i < columns.length;) {
+      let j = i;
+      while (j < columns.length && columns[j].section === columns[i].section) j++;
+      groupRow.push(h('th.grp', { colspan: String(j - i) }, columns[i].section));
+      i = j;
+    }
+  }
+  const fixed = (label) => h('th', sections ? { rowspan: '2' } : {}, label);
   return h('div.table-scroll', {}, h('table.list.board', {},
-    h('thead', {}, h('tr', {}, h('th', {}, 'STT'), h('th', {}, 'Họ và tên'), h('th', {}, 'Mã HS'),
-      ...columns.map((c) => h('th', { title: columnVN(c) }, shortColumn(c))), ...extraCols.map((c) => h('th', {}, c)))),
+    h('thead', {},
+      h('tr', {}, fixed('STT'), fixed('Họ và tên'), fixed('Mã HS'),
+        ...(sections ? groupRow : columns.map((c) => h('th', { title: columnVN(c.column) }, shortColumn(c.column)))),
+        ...extraCols.map((c) => fixed(c))),
+      sections ? h('tr', {}, ...columns.map((c) => h('th', { title: columnVN(c.column) }, shortColumn(c.column)))) : null),
     h('tbody', {}, ...rows.map((r, i) => h('tr', { 'data-student': r.student },
       h('td.num', {}, i + 1), h('th', { scope: 'row' }, r.name || ''), h('td', {}, r.student),
-      ...columns.map((c) => h('td', { 'data-column': c }, String(r.values[c] ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2'))),
+      ...columns.map((c) => h('td', { 'data-column': c.column, 'data-section': c.section }, shownValue(r.values[c.key]))),
       ...extraCols.map((c) => h('td.result', {}, extra.value(r.student, c))))))));
 }
 
 export async function showBoard(ctx, main, p) {
   const cls = homeroomClass(ctx, p);
-  const term = ['HK1', 'HK2', 'CN'].includes(p.get('term')) ? p.get('term') : 'HK1';
+  const term = p.get('term') === 'HK2' ? 'HK2' : 'HK1';
   const data = await api.get('/api/board', { class: cls, term });
   ctx.sync({ view: 'board', class: cls, term });
   document.title = `Bảng tổng hợp ${cls} — Sổ điểm`;
-  const pick = h('select', { 'aria-label': 'Học kì' }, ...Object.entries(TERM_NAMES).map(([k, v]) =>
-    h('option', { value: k, selected: k === term }, v)));
+  const pick = h('select', { 'aria-label': 'Học kì' }, ...['HK1', 'HK2'].map((k) =>
+    h('option', { value: k, selected: k === term }, TERM_NAMES[k])));
   pick.addEventListener('change', () => ctx.go({ view: 'board', class: cls, term: pick.value }, { replace: true }));
   const lines = data.lines || [];
   main.append(h('section.sheet', {},

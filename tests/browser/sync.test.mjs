@@ -1,0 +1,88 @@
+// Offline and back, in a real browser: with the server stopped, marks stay
+// `local` and the header says offline; the server comes back on the same port
+// and the ui's background agent syncs them without a click (cells turn
+// `synced`). Then the principal locks HK1 of 6A: a late mark is refused with
+// the lock's reason (state `locked`), the teacher asks for a correction from
+// the cell and sees it in the inbox. Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell, waitColumn,
+} from './fixture.mjs';
+
+let school, ui, browser, page;
+
+before(async () => {
+  school = new School();
+  await school.start();
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.kill();
+  await school?.stop();
+});
+
+const status = () => page.evaluate(async () => (await fetch('/api/status')).json());
+
+test('offline marks stay local, sync by themselves when the server is back; a locked column refuses with its reason', { timeout: 300_000 }, async () => {
+  const dataDir = tmpDir('client');
+  enroll(school, dataDir, 'gv.toan.1');
+  ui = await new Ui(dataDir).start();
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
+  await page.waitForSelector('main[data-ready="grid"]');
+  await page.waitForSelector('#online[data-online="yes"]', { timeout: 60_000 });
+  const codes = (await students(page)).slice(0, 3);
+
+  // The server goes away: marks are still recorded, as local.
+  await school.stop();
+  await page.click(cellSel(codes[0], 'HK1.TX1'));
+  for (const m of ['8', '7,5', '9']) { await page.keyboard.type(m); await page.keyboard.press('Enter'); }
+  await waitColumn(page, codes, 'HK1.TX1', 'local');
+  await page.waitForSelector('#online[data-online="no"]', { timeout: 60_000 });
+  assert.match(await page.textContent('#pending'), /Chờ gửi: [1-9]/);
+  for (const c of codes) assert.equal((await cell(page, c, 'HK1.TX1')).state, 'local', 'still local while offline');
+  await screenshot(page, 'grid-offline');
+
+  // Back on the same port: the agent syncs on its own (no click).
+  await school.start();
+  await waitColumn(page, codes, 'HK1.TX1', 'synced', 120_000);
+  await page.waitForSelector('#online[data-online="yes"]');
+  assert.equal((await status()).pending, 0);
+  assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
+
+  // The principal freezes HK1 of 6A; a late mark goes local, then comes back locked with the reason.
+  const reason = 'Chốt điểm học kì I';
+  school.lock('HK1', '6A', reason);
+  await page.click(cellSel(codes[2], 'HK1.CK'));
+  await page.keyboard.type('10');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'local' });
+  await page.click('#sync-now');
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 60_000 });
+  const locked = await cell(page, codes[2], 'HK1.CK');
+  assert.ok(locked.title.includes(reason), `the lock's reason on hover: ${locked.title}`);
+
+  // Editing the locked cell offers a correction request.
+  await page.click(cellSel(codes[2], 'HK1.CK'));
+  await page.waitForSelector('.cellpop form.correction');
+  assert.ok((await page.textContent('.cellpop')).includes(reason));
+  await page.fill('.cellpop textarea[name="reason"]', 'Chấm sót câu 5');
+  await page.click('.cellpop form.correction button[type="submit"]');
+  await page.waitForFunction(() => /Đã ghi yêu cầu điều chỉnh/.test(document.querySelector('.grid-msg').textContent));
+  await screenshot(page, 'grid-locked');
+
+  // The inbox: the refusal with its reason, and the request once synced.
+  await page.click('#sync-now');
+  await page.waitForFunction(async () => (await (await fetch('/api/status')).json()).pending === 0, null, { timeout: 60_000 });
+  await page.click('#nav a[data-screen="inbox"]');
+  await page.waitForSelector('main[data-ready="inbox"]');
+  const refusedRow = page.locator(`tr[data-kind="refused"][data-student="${codes[2]}"][data-column="HK1.CK"]`);
+  assert.ok((await refusedRow.textContent()).includes(reason));
+  await page.waitForSelector('tr[data-kind="correction"]', { timeout: 30_000 });
+  assert.ok((await page.textContent('tr[data-kind="correction"]')).includes('Chấm sót câu 5'));
+  await screenshot(page, 'inbox');
+  assert.deepEqual(browser.problems, []);
+});
