@@ -20,16 +20,23 @@ export const SHOTS = process.env.SODIEM_SCREENSHOTS || path.join(repo, 'build/br
 export const CHROMIUM = process.env.SODIEM_CHROMIUM || '/usr/bin/chromium';
 
 const children = new Set();
+const dirs = [];
 function killAll() {
   for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
 }
-process.on('exit', killAll);
+process.on('exit', (code) => {
+  killAll();
+  // Kept when something failed (the data directories tell what happened).
+  if (code === 0 && !process.env.SODIEM_KEEP) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function tmpDir(tag) {
-  return fs.mkdtempSync(path.join(process.env.SODIEM_BROWSER_TMP || os.tmpdir(), `sodiem-${tag}-`));
+  const d = fs.mkdtempSync(path.join(process.env.SODIEM_BROWSER_TMP || os.tmpdir(), `sodiem-${tag}-`));
+  dirs.push(d);
+  return d;
 }
 
 function run(bin, args, input) {

@@ -18,6 +18,7 @@ const ctx = {
   main: null,
   go,
   setStatus,
+  setSession,
   params: () => new URLSearchParams(location.search),
 };
 
@@ -71,6 +72,14 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', route);
 
+function setSession(session) {
+  ctx.session = session;
+  api.setCsrf(session.csrf);
+  $('user').textContent = session.user || '';
+  $('user').title = `Máy chủ: ${session.server || ''}${session.device ? ` · Thiết bị: ${session.device}` : ''}`;
+  $('nav-homeroom').hidden = !(session.assignments || []).some((a) => a.homeroom);
+}
+
 // ---- header: sync state ----
 function setStatus(s) {
   if (!s) return;
@@ -95,7 +104,7 @@ function setStatus(s) {
   $('inbox-count').hidden = !issues;
   $('inbox-count').textContent = String(issues);
   showAlarm(s.audit_alarm || ctx.session?.audit_alarm || '');
-  if (before && before.last_sync !== s.last_sync) ctx.screen?.refresh?.();
+  if ((before && before.last_sync !== s.last_sync) || (!before && ctx.screen?.eager)) ctx.screen?.refresh?.();
 }
 
 function showAlarm(text) {
@@ -147,9 +156,7 @@ async function start() {
     return;
   }
   $('top').hidden = false;
-  $('user').textContent = session.user;
-  $('user').title = `Máy chủ: ${session.server || ''}${session.device ? ` · Thiết bị: ${session.device}` : ''}`;
-  $('nav-homeroom').hidden = !(session.assignments || []).some((a) => a.homeroom);
+  setSession(session);
   showAlarm(session.audit_alarm || '');
   poll();
   const p = ctx.params();

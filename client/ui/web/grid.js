@@ -262,6 +262,8 @@ export class Grid {
     const k = e.key;
     const ctrl = e.ctrlKey || e.metaKey;
     if (ctrl && !e.altKey && (k === 'z' || k === 'Z')) { e.preventDefault(); this.undo(); return; }
+    if (ctrl && k === 'Home') { e.preventDefault(); this.select(0, 0); return; }
+    if (ctrl && k === 'End') { e.preventDefault(); this.select(this.rows.length - 1, this.cols.length - 1); return; }
     if (ctrl || e.altKey) return;
     const col = this.cols[this.cur.c];
     const pageRows = Math.max(1, Math.floor(this.wrap.clientHeight / 28) - 3);
@@ -408,16 +410,16 @@ export class Grid {
       td.textContent = display(e.value, this.cols[e.c].type);
     }
     this.inflight++;
-    const run = this.queue.then(() => this.send(edits, undo, label)).finally(() => { this.inflight--; });
+    const t0 = performance.now();  // the commit: the benchmark's ui_save_ms runs from here to the answer shown
+    const run = this.queue.then(() => this.send(edits, undo, label, t0)).finally(() => { this.inflight--; });
     this.queue = run.catch(() => {});
     return run;
   }
 
-  async send(edits, recordUndo, label) {
+  async send(edits, recordUndo, label, t0) {
     const results = [];
     const averages = {};
     let status = null;
-    const t0 = performance.now();
     try {
       for (let i = 0; i < edits.length; i += MAX_EDITS) {
         const part = edits.slice(i, i + MAX_EDITS);
@@ -434,9 +436,6 @@ export class Grid {
       this.message(err.message, 'error');
       return;
     }
-    const ms = performance.now() - t0;
-    perf.saves.push(ms);
-    performance.measure?.('sodiem-save', { start: t0, duration: ms });
     const undo = [];
     const refused = [];
     edits.forEach((e, i) => {
@@ -467,6 +466,9 @@ export class Grid {
       this.rows[r].averages = { ...av };
     }
     for (const r of new Set(edits.map((e) => e.r))) this.paintAverages(r);
+    const ms = performance.now() - t0;
+    perf.saves.push(ms);
+    performance.measure('sodiem-save', { start: t0, duration: ms });
     if (recordUndo && undo.length) this.undoStack.push(undo);
     if (status) this.opts.onStatus?.(status);
     const ok = edits.length - refused.length;

@@ -12,27 +12,41 @@ const viewLink = (params) => `/?${new URLSearchParams(params)}`;
 
 // ---- picker ----
 export async function showPicker(ctx, main) {
-  const as = ctx.session.assignments || [];
-  const bySubject = new Map();
-  for (const a of as.filter((x) => !x.homeroom)) {
-    if (!bySubject.has(a.subject)) bySubject.set(a.subject, []);
-    bySubject.get(a.subject).push(a.class);
-  }
-  const homerooms = as.filter((x) => x.homeroom);
-  main.append(h('section.panel.picker', {},
-    h('h1', {}, 'Chọn sổ điểm'),
-    bySubject.size ? null : h('p', {}, 'Tài khoản này chưa được phân công dạy lớp nào.'),
-    ...[...bySubject].map(([subject, classes]) => h('div.pick-row', {},
-      h('h2', {}, subject),
-      h('div.pick-classes', {}, ...classes.map((cls) =>
-        h('a.pick', { href: gridLink(cls, subject), 'data-nav': '', 'data-class': cls, 'data-subject': subject },
-          h('span.cls', {}, `Lớp ${cls}`), h('span.sub', {}, subject)))))),
-    homerooms.length ? h('div.pick-row', {}, h('h2', {}, 'Chủ nhiệm'),
-      h('div.pick-classes', {}, ...homerooms.map((a) =>
-        h('a.pick', { href: viewLink({ view: 'homeroom', class: a.class }), 'data-nav': '', 'data-class': a.class },
-          h('span.cls', {}, `Lớp ${a.class}`), h('span.sub', {}, 'Sổ chủ nhiệm'))))) : null,
-    h('p.hint', {}, 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
-  return {};
+  ctx.sync({});
+  document.title = 'Sổ điểm';
+  const render = () => {
+    const as = ctx.session.assignments || [];
+    const bySubject = new Map();
+    for (const a of as.filter((x) => !x.homeroom)) {
+      if (!bySubject.has(a.subject)) bySubject.set(a.subject, []);
+      bySubject.get(a.subject).push(a.class);
+    }
+    const homerooms = as.filter((x) => x.homeroom);
+    const waiting = !as.length && !ctx.status?.last_sync;
+    main.replaceChildren(h('section.panel.picker', {},
+      h('h1', {}, 'Chọn sổ điểm'),
+      as.length ? null : h('p', {}, waiting ? 'Đang nhận danh sách lớp từ máy chủ của trường…'
+        : 'Tài khoản này chưa được phân công dạy lớp nào.'),
+      ...[...bySubject].map(([subject, classes]) => h('div.pick-row', {},
+        h('h2', {}, subject),
+        h('div.pick-classes', {}, ...classes.map((cls) =>
+          h('a.pick', { href: gridLink(cls, subject), 'data-nav': '', 'data-class': cls, 'data-subject': subject },
+            h('span.cls', {}, `Lớp ${cls}`), h('span.sub', {}, subject)))))),
+      homerooms.length ? h('div.pick-row', {}, h('h2', {}, 'Chủ nhiệm'),
+        h('div.pick-classes', {}, ...homerooms.map((a) =>
+          h('a.pick', { href: viewLink({ view: 'homeroom', class: a.class }), 'data-nav': '', 'data-class': a.class },
+            h('span.cls', {}, `Lớp ${a.class}`), h('span.sub', {}, 'Sổ chủ nhiệm'))))) : null,
+      h('p.hint', {}, 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
+    main.dataset.ready = 'picker';
+  };
+  render();
+  return {
+    eager: !(ctx.session.assignments || []).length,
+    // After a sync the assignments may have come (the first one after enrolling).
+    async refresh() {
+      try { ctx.setSession(await api.get('/api/session')); render(); } catch { /* next time */ }
+    },
+  };
 }
 
 // ---- grid (subject or homeroom) ----
@@ -85,7 +99,7 @@ export async function showGrid(ctx, main, p) {
   });
   grid.select(grid.cur.r, grid.cur.c);
   grid.focus();
-  perf.grids.push({ fetch_ms: tFetched - t0, build_ms: grid.builtMs, total_ms: performance.now() - t0 });
+  perf.grids.push({ fetch_ms: tFetched - t0, build_ms: grid.builtMs, total_ms: performance.now() - t0, since_navigation_ms: performance.now() });
   main.dataset.ready = 'grid';
 
   const refresh = quietRefresher(grid, () => api.get('/api/grid', { class: cls, subject }));
