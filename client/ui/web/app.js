@@ -47,10 +47,9 @@ async function route() {
   $('main').replaceWith(main);
   ctx.main = main;
   const view = p.get('view') || (p.get('class') && p.get('subject') ? 'grid' : 'picker');
-  for (const a of document.querySelectorAll('#nav a')) {
-    a.classList.toggle('active', a.dataset.screen === view || (view === 'grid' && a.dataset.screen === 'picker') ||
-      (['attendance', 'board'].includes(view) && a.dataset.screen === 'homeroom'));
-  }
+  const homeroomGrid = view === 'grid' && p.get('subject') === 'Chủ nhiệm';
+  const section = homeroomGrid || ['attendance', 'board'].includes(view) ? 'homeroom' : view === 'grid' ? 'picker' : view;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === section);
   const screens = {
     picker: showPicker, grid: showGrid, inbox: showInbox, password: showPassword, sign: showSign,
     homeroom: showHomeroom, attendance: showAttendance, board: showBoard,

@@ -47,6 +47,9 @@ function cellTitle(cell, col) {
   }
 }
 
+let current = null;  // the grid on screen, resized with the window
+window.addEventListener('resize', () => { if (current?.wrap.isConnected) current.fitHeight(); });
+
 export class Grid {
   // opts: {cls, subject, columns: [{key, id?, average?, count?, label, group,
   // type, editable}], students: [{stt, code, name, cells, averages, absent}],
@@ -139,7 +142,15 @@ export class Grid {
     this.wrap.addEventListener('focusout', (e) => {
       if (this.editing && e.target === this.editing.input) this.commitEdit(0, 0);
     });
+    this.fitHeight();
+    current = this;
     this.builtMs = performance.now() - t0;
+  }
+
+  // The grid scrolls inside the window: header row and names stay in view.
+  fitHeight() {
+    const top = this.wrap.getBoundingClientRect().top + window.scrollY;
+    this.wrap.style.maxHeight = `${Math.max(240, window.innerHeight - top - 34)}px`;
   }
 
   focus() { this.wrap.focus({ preventScroll: true }); }

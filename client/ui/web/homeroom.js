@@ -40,6 +40,9 @@ export async function showAttendance(ctx, main, p) {
     key: `CC.${d}`, id: `CC.${d}`, label: `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
     type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}`,
   }));
+  const perWeek = new Map();
+  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
+  for (const c of columns) if (perWeek.get(c.group) < 3) c.group = c.group.replace('Tuần từ ', '');
   columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
     { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
   const host = h('div.grid-host');
@@ -88,8 +91,19 @@ export function pivot(lines) {
 
 const shownValue = (v) => String(v ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2');
 
+// Book order of a term's columns: TX1…TXn, GK, CK, then the rest.
+export function bookOrder(a, b) {
+  const rank = (c) => {
+    const m = /^HK[12]\.(TX(\d+)|GK|CK|NX)$/.exec(c.column);
+    if (!m) return 1000;
+    return m[2] ? Number(m[2]) : { GK: 100, CK: 101, NX: 102 }[m[1]];
+  };
+  return rank(a) - rank(b);
+}
+
 export function pivotTable(lines, extra = null) {
   const { columns, rows } = pivot(lines);
+  if (extra?.order) columns.sort(extra.order);
   const extraCols = extra ? extra.columns : [];
   const sections = columns.some((c) => c.section);
   const groupRow = [];

@@ -3,7 +3,7 @@
 // and signs with the device key's passphrase (POST /api/sign), creating the
 // key first when the device has none. Called by app.js's router.
 import * as api from './api.js';
-import { pivotTable } from './homeroom.js';
+import { bookOrder, pivotTable } from './homeroom.js';
 import { columnVN, comma, field, h, TERM_NAMES } from './util.js';
 
 export async function showSign(ctx, main, p) {
@@ -79,7 +79,7 @@ export async function showSign(ctx, main, p) {
         missing.length > 60 ? h('li', {}, `… và ${missing.length - 60} ô khác`) : null))
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng những gì sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
     h('h2', {}, 'Nội dung sẽ ký'),
-    lines.length ? pivotTable(lines, { columns: ['Kết quả'], value: (student) => comma(results.get(student) ?? '') })
+    lines.length ? pivotTable(lines, { order: bookOrder, columns: ['Kết quả'], value: (student) => comma(results.get(student) ?? '') })
       : h('p.none', {}, 'Chưa có ô nào.'),
     form].filter(Boolean));
   main.dataset.ready = 'sign';
