@@ -191,19 +191,26 @@ export async function cell(page, student, column) {
   return page.$eval(cellSel(student, column), (td) => ({ text: td.textContent, state: td.dataset.state, title: td.title }));
 }
 
+// Saved on this machine: `local`, or already `synced` when the background
+// agent was quick (it syncs ~2 s after an edit while the server is up).
+export const SAVED = ['local', 'synced'];
+const states = (s) => (s === undefined || s === null ? null : [].concat(s));
+
+// Waits until a cell is no longer being saved and has the state (one of the
+// states, for an array) and the text asked for.
 export async function waitCell(page, student, column, { state, text, timeout = 20_000 } = {}) {
   await page.waitForFunction(([sel, st, tx]) => {
     const td = document.querySelector(sel);
-    return td && !td.classList.contains('saving') && (st === null || td.dataset.state === st) && (tx === null || td.textContent === tx);
-  }, [cellSel(student, column), state ?? null, text ?? null], { timeout });
+    return td && !td.classList.contains('saving') && (st === null || st.includes(td.dataset.state)) && (tx === null || td.textContent === tx);
+  }, [cellSel(student, column), states(state), text ?? null], { timeout });
 }
 
-// Every cell of `column` in `state` (for a list of students).
+// Every cell of `column` in `state` (or one of the states) for a list of students.
 export async function waitColumn(page, students, column, state, timeout = 30_000) {
   await page.waitForFunction(([codes, col, st]) => codes.every((code) => {
     const td = document.querySelector(`td[data-student="${code}"][data-column="${col}"]`);
-    return td && td.dataset.state === st && !td.classList.contains('saving');
-  }), [students, column, state], { timeout });
+    return td && st.includes(td.dataset.state) && !td.classList.contains('saving');
+  }), [students, column, states(state)], { timeout });
 }
 
 // A paste as Excel or LibreOffice put it on the clipboard (text/plain).

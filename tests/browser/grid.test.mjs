@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  School, Ui, avgSel, cell, cellSel, comma, gradingEval, openBrowser, paste, screenshot, students, termAverage,
+  SAVED, School, Ui, avgSel, cell, cellSel, comma, gradingEval, openBrowser, paste, screenshot, students, termAverage,
   tmpDir, waitCell, waitColumn,
 } from './fixture.mjs';
 
@@ -75,7 +75,7 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
     await page.keyboard.type(i % 3 === 0 ? comma(typed[i]) : typed[i]);
     await page.keyboard.press('Enter');
   }
-  await waitColumn(page, codes, 'HK1.TX1', 'local');
+  await waitColumn(page, codes, 'HK1.TX1', SAVED);
   for (let i = 0; i < codes.length; i++) {
     assert.equal((await cell(page, codes[i], 'HK1.TX1')).text, comma(typed[i]), `typed mark of ${codes[i]}`);
   }
@@ -85,7 +85,7 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   const col2 = codes.map((_, i) => mark(i, 2));
   await page.click(cellSel(codes[0], 'HK1.TX2'));
   await paste(page, col2.map(comma).join('\r\n') + '\r\n');
-  await waitColumn(page, codes, 'HK1.TX2', 'local');
+  await waitColumn(page, codes, 'HK1.TX2', SAVED);
   for (let i = 0; i < codes.length; i++) assert.equal((await cell(page, codes[i], 'HK1.TX2')).text, comma(col2[i]));
 
   // The rest of the term as one block (TX3… GK CK), LibreOffice style (\n).
@@ -93,7 +93,7 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   const block = codes.map((_, i) => rest.map((__, j) => mark(i, 3 + j)));
   await page.click(cellSel(codes[0], rest[0]));
   await paste(page, block.map((row) => row.join('\t')).join('\n') + '\n');
-  for (const c of rest) await waitColumn(page, codes, c, 'local');
+  for (const c of rest) await waitColumn(page, codes, c, SAVED);
 
   // Averages: exact TT22 arithmetic, the formula checked once by the grading engine.
   const marksOf = (i) => ({ tx: [typed[i], col2[i], ...block[i].slice(0, rest.length - 2)], gk: block[i][rest.length - 2], ck: block[i][rest.length - 1] });
@@ -131,10 +131,10 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   await page.keyboard.press('Escape');
   assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, comma(typed[1]), 'Esc cancels');
   await page.keyboard.press('Delete');
-  await waitCell(page, codes[1], 'HK1.TX1', { text: '', state: 'local' });
+  await waitCell(page, codes[1], 'HK1.TX1', { text: '', state: SAVED });
   assert.equal(await page.textContent(avgSel(codes[1], 'HK1')), '', 'no average without every mark');
   await page.keyboard.press('Control+z');
-  await waitCell(page, codes[1], 'HK1.TX1', { text: comma(typed[1]), state: 'local' });
+  await waitCell(page, codes[1], 'HK1.TX1', { text: comma(typed[1]), state: SAVED });
   const m1 = marksOf(1);
   await page.waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent === w,
     [avgSel(codes[1], 'HK1'), comma(termAverage(m1.tx, m1.gk, m1.ck))]);
@@ -143,7 +143,7 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   await page.click(cellSel(codes[0], 'HK1.NX'));
   await page.keyboard.type('Chăm chỉ, tiến bộ rõ');
   await page.keyboard.press('Enter');
-  await waitCell(page, codes[0], 'HK1.NX', { text: 'Chăm chỉ, tiến bộ rõ', state: 'local' });
+  await waitCell(page, codes[0], 'HK1.NX', { text: 'Chăm chỉ, tiến bộ rõ', state: SAVED });
 
   // SIGKILL right after a cell turns local: the write was durable.
   await page.click(cellSel(codes[39], 'HK2.TX1'));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell,
+  SAVED, School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell,
 } from './fixture.mjs';
 
 let school, ui, browser, page;
@@ -46,8 +46,8 @@ test('a homeroom teacher records conduct, comments and attendance; the board sho
   await page.keyboard.press('Enter');
   await page.keyboard.type('giỏi');
   await page.keyboard.press('Enter');
-  await waitCell(page, codes[0], 'HK1.RL', { state: 'local', text: 'Tốt' });
-  await waitCell(page, codes[1], 'HK1.RL', { state: 'local', text: 'Khá' });
+  await waitCell(page, codes[0], 'HK1.RL', { state: SAVED, text: 'Tốt' });
+  await waitCell(page, codes[1], 'HK1.RL', { state: SAVED, text: 'Khá' });
   await page.waitForSelector('.grid-msg.error');
   assert.match(await page.textContent('.grid-msg'), /Tốt, Khá, Đạt hoặc Chưa đạt/);
   assert.equal((await cell(page, codes[2], 'HK1.RL')).text, '', 'an unknown level is not stored');
@@ -55,7 +55,7 @@ test('a homeroom teacher records conduct, comments and attendance; the board sho
   await page.click(cellSel(codes[0], 'HK1.NXCN'));
   await page.keyboard.type('Ngoan, lễ phép');
   await page.keyboard.press('Enter');
-  await waitCell(page, codes[0], 'HK1.NXCN', { state: 'local', text: 'Ngoan, lễ phép' });
+  await waitCell(page, codes[0], 'HK1.NXCN', { state: SAVED, text: 'Ngoan, lễ phép' });
   await screenshot(page, 'homeroom');
 
   // Attendance of this month.
@@ -65,19 +65,19 @@ test('a homeroom teacher records conduct, comments and attendance; the board sho
   assert.ok(days.length >= 20, `school days of the month: ${days.length}`);
   const [d1, d2] = days;
   await page.click(cellSel(codes[0], d1));  // "" → P
-  await waitCell(page, codes[0], d1, { state: 'local', text: 'P' });
+  await waitCell(page, codes[0], d1, { state: SAVED, text: 'P' });
   await page.click(cellSel(codes[0], d1));  // P → K
-  await waitCell(page, codes[0], d1, { state: 'local', text: 'K' });
+  await waitCell(page, codes[0], d1, { state: SAVED, text: 'K' });
   await page.click(cellSel(codes[1], d1));
-  await waitCell(page, codes[1], d1, { state: 'local', text: 'P' });
+  await waitCell(page, codes[1], d1, { state: SAVED, text: 'P' });
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('k');
-  await waitCell(page, codes[1], d2, { state: 'local', text: 'K' });
+  await waitCell(page, codes[1], d2, { state: SAVED, text: 'K' });
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('p');
-  await waitCell(page, codes[2], d2, { state: 'local', text: 'P' });
+  await waitCell(page, codes[2], d2, { state: SAVED, text: 'P' });
   await page.keyboard.press('Delete');
-  await waitCell(page, codes[2], d2, { state: 'local', text: '' });
+  await waitCell(page, codes[2], d2, { state: SAVED, text: '' });
   const count = (code, kind) => page.textContent(`td[data-student="${code}"][data-count="${kind}"]`);
   assert.equal(await count(codes[0], 'K'), '1');
   assert.equal(await count(codes[1], 'P'), '1');

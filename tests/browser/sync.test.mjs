@@ -46,10 +46,19 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   for (const c of codes) assert.equal((await cell(page, c, 'HK1.TX1')).state, 'local', 'still local while offline');
   await screenshot(page, 'grid-offline');
 
-  // Back on the same port: the agent syncs on its own (no click).
+  // Back on the same port: the agent syncs on its own (no click), and the
+  // grid updates quietly: an edit in progress and the cursor stay.
+  await page.click(cellSel(codes[0], 'HK1.TX2'));
+  await page.keyboard.type('6,');
   await school.start();
   await waitColumn(page, codes, 'HK1.TX1', 'synced', 120_000);
+  assert.equal(await page.inputValue('.cell-editor'), '6,', 'the edit in progress survives the refresh');
+  await page.keyboard.type('5');
+  await page.keyboard.press('Tab');
+  await waitCell(page, codes[0], 'HK1.TX2', { text: '6,5', state: ['local', 'synced'] });
+  assert.equal(await page.getAttribute(cellSel(codes[0], 'HK1.TX3'), 'class'), 't-mark sel', 'the cursor moved on from there');
   await page.waitForSelector('#online[data-online="yes"]');
+  await waitCell(page, codes[0], 'HK1.TX2', { text: '6,5', state: 'synced', timeout: 60_000 });
   assert.equal((await status()).pending, 0);
   assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
 
@@ -59,7 +68,7 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   await page.click(cellSel(codes[2], 'HK1.CK'));
   await page.keyboard.type('10');
   await page.keyboard.press('Enter');
-  await waitCell(page, codes[2], 'HK1.CK', { state: 'local' });
+  await waitCell(page, codes[2], 'HK1.CK', { state: ['local', 'locked'] });  // saved here; the agent may already have been told
   await page.click('#sync-now');
   await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 60_000 });
   const locked = await cell(page, codes[2], 'HK1.CK');
