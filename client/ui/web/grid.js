@@ -585,7 +585,9 @@ export class Grid {
       this.showPop(r, c, h('p.pop-title.bad', {}, 'Máy chủ không nhận thay đổi của bạn'),
         h('p.reason', {}, cell.reason || cell.code || ''),
         h('p', {}, `Bạn nhập: ${v(cell.mine)} · Trên máy chủ: ${v(cell.server_value)} · Đang có: ${v(cell.value)}`),
-        this.correctionForm(r, c, typed ?? cell.mine ?? ''));
+        // A correction request is for a locked period; other refusals are mended by a new entry.
+        LOCK_CODES.has(cell.code) ? this.correctionForm(r, c, typed ?? cell.mine ?? '')
+          : h('p.hint', {}, 'Có thể nhập lại giá trị đúng vào ô này.'));
     } else if (cell.state === 'locked') {
       this.showPop(r, c, h('p.pop-title.lock', {}, 'Ô này đã khóa'),
         h('p.reason', {}, cell.reason || cell.code || ''),
