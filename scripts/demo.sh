@@ -83,5 +83,34 @@ $CLIENT history --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK
 say "9. Tiến độ, nhật ký kiểm toán"
 $SERVER progress --data "$WORK/server" --term HK1 >"$WORK/progress.txt"; head -4 "$WORK/progress.txt"
 $SERVER audit verify --data "$WORK/server"
+
+say "10. Sổ điểm trong trình duyệt (sodiem ui) cho gv.toan.1"
+# Interactive: serves until Ctrl+C and opens the browser. Otherwise (CI, a
+# pipe, DEMO_UI=check) it checks that the page and the grid answer, then stops.
+$CLIENT ui --data "$WORK/toan-laptop" --listen 127.0.0.1:0 --no-browser >"$WORK/ui.log" 2>&1 &
+UI_PID=$!
+trap 'kill $UI_PID 2>/dev/null || true; kill $SERVER_PID 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep -q "http://" "$WORK/ui.log" && break; sleep 0.1; done
+UI_URL=$(grep -o 'http://[^ ]*' "$WORK/ui.log" | head -1)
+python3 - "$UI_URL" <<'PY'
+import json, sys, urllib.request, http.cookiejar
+url = sys.argv[1]
+jar = http.cookiejar.CookieJar()
+op = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+page = op.open(url.replace("/?", "/?class=6A&subject=To%C3%A1n&")).read().decode()
+grid = json.load(op.open(url.split("/?")[0] + "/api/grid?class=6A&subject=To%C3%A1n"))
+s = next(x for x in grid["students"] if x["code"] == "HS6A01")
+print("trang: %d byte; lớp 6A Toán: %d học sinh; HS6A01 %s: %s, ĐTB HK1 %s" % (
+    len(page), len(grid["students"]), s["name"],
+    ", ".join("%s=%s (%s)" % (k, v["value"], v["state"]) for k, v in sorted(s["cells"].items())),
+    s["averages"].get("HK1", "—")))
+PY
+if [ -t 0 ] && [ -t 1 ] && [ "${DEMO_UI:-open}" != check ]; then
+  echo
+  echo "Mở trong trình duyệt:  $UI_URL&class=6A&subject=To%C3%A1n"
+  echo "(Ctrl+C để dừng)"
+  command -v xdg-open >/dev/null && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && xdg-open "$UI_URL&class=6A&subject=To%C3%A1n" >/dev/null 2>&1 || true
+  wait $UI_PID || true
+fi
 echo
 echo "Dữ liệu demo ở $WORK"

@@ -4,11 +4,30 @@
 #include <map>
 
 #include "outbox_sql.hpp"
+#include "sodiem/core/column.hpp"
 
 namespace sodiem::client {
 
 bool is_lock_refusal(const std::string& code) {
   return code == "TERM_LOCKED" || code == "ENTRY_CLOSED" || code == "APPROVED_READ_ONLY";
+}
+
+std::vector<LockShown> lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject) {
+  std::vector<LockShown> out;
+  auto s = db.prepare(
+      "SELECT term, column_kind, code, reason, new_values_only FROM lock_notices WHERE class_name = ? AND subject = ?");
+  s.bind(1, class_name).bind(2, subject);
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4) != 0});
+  return out;
+}
+
+const LockShown* lock_for(const std::vector<LockShown>& locks, const std::string& column) {
+  const auto col = Column::parse(column);
+  if (!col || col->term == 0) return nullptr;
+  const std::string term = "HK" + std::to_string(col->term), kind = col->kind_code();
+  for (const auto& l : locks)
+    if (l.term == term && l.column_kind == kind) return &l;
+  return nullptr;
 }
 
 std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name, const std::string& subject,
@@ -21,6 +40,7 @@ std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name
   }
   pattern += '%';
   std::map<std::pair<std::string, std::string>, std::size_t> index;
+  const auto locks = lock_notices(db, class_name, subject);
   std::vector<CellState> out;
   auto s = db.prepare(
       "SELECT c.student_code, c.col, c.value, COALESCE(c.server_value, ''), c.server_version, "
@@ -50,6 +70,12 @@ std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name
     } else {
       c.state = "synced";
     }
+    if (c.state == "synced")
+      if (const auto* lock = lock_for(locks, c.column); lock && !(lock->new_values_only && !c.value.empty())) {
+        c.state = "locked";
+        c.code = lock->code;
+        c.reason = lock->reason;
+      }
     index[{c.student, c.column}] = out.size();
     out.push_back(std::move(c));
   }

@@ -21,7 +21,7 @@ namespace {
 enum OpState { kPending = 0, kAccepted = 1, kRefused = 2, kConflicted = 3 };
 
 
-constexpr std::array<std::string_view, 9> kMigrations{R"sql(
+constexpr std::array<std::string_view, 10> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -99,6 +99,13 @@ CREATE TABLE audit_heads(kept_seq INTEGER PRIMARY KEY, epoch TEXT NOT NULL, size
 -- of an older version must not hide a newer value pulled meanwhile.
 ALTER TABLE cells ADD COLUMN server_version INTEGER NOT NULL DEFAULT 0;
 UPDATE cells SET server_version = version;
+)sql",
+                                                      R"sql(
+-- The locks in force when the roster came (protocol::LockNotice): what the
+-- server would refuse now in each assignment, shown before anyone types.
+CREATE TABLE lock_notices(class_name TEXT NOT NULL, subject TEXT NOT NULL, term TEXT NOT NULL,
+                          column_kind TEXT NOT NULL, code TEXT NOT NULL, new_values_only INTEGER NOT NULL,
+                          reason TEXT NOT NULL);
 )sql"};
 
 }  // namespace
@@ -178,7 +185,9 @@ void LocalStore::save_enrollment(const Enrollment& e, const std::string& epoch) 
 
 void LocalStore::apply_roster(const protocol::Roster& r) {
   sqlite::Transaction tx(*db_);
-  db_->exec("DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments;");
+  db_->exec(
+      "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
+      "DELETE FROM lock_notices;");
   auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
   for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
@@ -187,6 +196,12 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   for (const auto& s : r.students) ist.bind(1, s.code).bind(2, s.full_name).bind(3, s.class_name).run();
   auto ia = db_->prepare("INSERT OR IGNORE INTO assignments(class_name, subject) VALUES(?, ?)");
   for (const auto& a : r.assignments) ia.bind(1, a.class_name).bind(2, a.subject).run();
+  auto il = db_->prepare(
+      "INSERT INTO lock_notices(class_name, subject, term, column_kind, code, new_values_only, reason) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& l : r.locks)
+    il.bind(1, l.class_name).bind(2, l.subject).bind(3, l.term).bind(4, l.column_kind)
+        .bind(5, protocol::to_string(l.code)).bind(6, l.new_values_only ? 1 : 0).bind(7, l.reason).run();
   std::string roles;
   for (const auto& role : r.roles) roles += (roles.empty() ? "" : ",") + role;
   set_meta("roles", roles);

@@ -160,6 +160,7 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
   if (subject_id >= 0) ins.bind(2, subject_id); else ins.bind_null(2);
   ins.bind(3, term).bind(4, step).bind(5, user.user_id).bind(6, document).bind(7, digest).bind(8, op.note)
       .bind(9, public_key).bind(10, now).run();
+  if (step == "approve") bump_roster_version(db);  // devices fetch the read-only notice
   append_audit(db, {now, user.username, "", "confirmation",
                     json{{"step", step}, {"class", cls->name}, {"subject", op.cell.subject}, {"term", term},
                          {"digest", digest}, {"signature", op.note}}
@@ -179,6 +180,7 @@ Status unapprove(sqlite::Db& db, const std::string& class_name, const std::strin
              "term = ? AND revoked_at IS NULL AND class_id = (SELECT id FROM classes WHERE name = ?)")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, term).bind(5, class_name).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "lớp " + class_name + " " + term + " chưa được phê duyệt");
+  bump_roster_version(db);  // devices fetch the lifted read-only notice
   append_audit(db, {now, by, "", "unapproved", json{{"class", class_name}, {"term", term}, {"reason", reason}}.dump()});
   tx.commit();
   return Status::ok();

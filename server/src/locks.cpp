@@ -1,6 +1,7 @@
 #include "sodiem/server/locks.hpp"
 
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/column.hpp"
@@ -12,19 +13,6 @@
 namespace sodiem::server {
 namespace {
 
-
-std::string column_kind_of(const Column& c) {
-  switch (c.kind) {
-    case Column::Kind::kRegular: return "TX";
-    case Column::Kind::kMidTerm: return "GK";
-    case Column::Kind::kEndTerm: return "CK";
-    case Column::Kind::kSubjectComment: return "NX";
-    case Column::Kind::kConduct: return "RL";
-    case Column::Kind::kHomeroomComment: return "NXCN";
-    case Column::Kind::kAttendance: return "CC";
-  }
-  return "";
-}
 
 std::string scope_text(const Lock& l) {
   std::string s;
@@ -137,11 +125,34 @@ std::string LockBook::term_of(const std::string& column) const {
   return "";
 }
 
+std::vector<protocol::LockNotice> LockBook::notices(const std::string& username, const protocol::Roster& roster,
+                                                    std::int64_t now) const {
+  std::vector<protocol::LockNotice> out;
+  if (!active()) return out;
+  std::map<std::string, int> grades;
+  for (const auto& c : roster.classes) grades[c.name] = c.grade;
+  static const std::vector<std::string> kSubjectKinds{"TX1", "GK", "CK", "NX"}, kHomeroomKinds{"RL", "NXCN"};
+  for (const auto& a : roster.assignments) {
+    const auto& kinds = a.subject == protocol::kHomeroomSubject ? kHomeroomKinds : kSubjectKinds;
+    for (const std::string term : {"HK1", "HK2"})
+      for (const auto& kind : kinds) {
+        LockTarget t{username, grades[a.class_name], a.class_name, a.subject, term + "." + kind, false};
+        const auto empty_cell = check(t, now, now);
+        if (empty_cell.code == ErrorCode::kOk) continue;
+        t.cell_has_value = true;
+        const bool new_only = check(t, now, now).code == ErrorCode::kOk;
+        out.push_back({a.class_name, a.subject, term, kind == "TX1" ? "TX" : kind, empty_cell.code, new_only,
+                       empty_cell.reason});
+      }
+  }
+  return out;
+}
+
 LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std::int64_t now) const {
   LockDecision d;
   if (!active()) return d;
   auto col = Column::parse(t.column);
-  const std::string kind = col ? column_kind_of(*col) : "";
+  const std::string kind = col ? col->kind_code() : "";
   const std::string term = term_of(t.column);
   if (approved_.contains({t.class_name, term})) {
     d.code = ErrorCode::kApprovedReadOnly;
@@ -216,6 +227,7 @@ Status set_entry_window(sqlite::Db& db, const std::string& term, const std::stri
              "(SELECT id FROM school_years WHERE current = 1)")
       .bind(1, opens).bind(2, closes).bind(3, term).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "năm học hiện tại không có học kì " + term);
+  bump_roster_version(db);  // devices fetch the new lock notices
   append_audit(db, {now, by, "", "entry_window_set",
                     nlohmann::json{{"term", term}, {"opens", opens}, {"closes", closes}}.dump()});
   tx.commit();
@@ -269,6 +281,7 @@ Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
   ins.bind(3, l.class_name).bind(4, l.subject).bind(5, l.column_kind).bind(6, l.kind).bind(7, l.starts_at)
       .bind(8, l.ends_at).bind(9, l.reason).bind(10, l.set_by).bind(11, l.set_at).run();
   l.id = db.last_insert_rowid();
+  bump_roster_version(db);  // devices fetch the new lock notices
   append_audit(db, {now, l.set_by, "", "lock_set", lock_json(l).dump()});
   tx.commit();
   return l.id;
@@ -280,6 +293,7 @@ Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const
   db.prepare("UPDATE locks SET removed_at = ?, removed_by = ?, removed_reason = ? WHERE id = ? AND removed_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, id).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có khóa #" + std::to_string(id) + " đang hiệu lực");
+  bump_roster_version(db);
   append_audit(db, {now, by, "", "lock_removed", nlohmann::json{{"id", id}, {"reason", reason}}.dump()});
   tx.commit();
   return Status::ok();
@@ -313,6 +327,7 @@ Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t
       .bind(1, e.username).bind(2, e.class_name).bind(3, e.subject).bind(4, e.column).bind(5, e.expires_at)
       .bind(6, e.reason).bind(7, e.created_by).bind(8, e.created_at).run();
   e.id = db.last_insert_rowid();
+  bump_roster_version(db);
   append_audit(db, {now, e.created_by, "", "exception_added",
                     nlohmann::json{{"id", e.id}, {"user", e.username}, {"class", e.class_name}, {"subject", e.subject},
                                    {"column", e.column}, {"expires_at", e.expires_at}, {"reason", e.reason}}
@@ -327,6 +342,7 @@ Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, 
   db.prepare("UPDATE lock_exceptions SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, id).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có ngoại lệ #" + std::to_string(id));
+  bump_roster_version(db);
   append_audit(db, {now, by, "", "exception_removed", nlohmann::json{{"id", id}}.dump()});
   tx.commit();
   return Status::ok();

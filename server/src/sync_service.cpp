@@ -19,6 +19,7 @@
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/ingest.hpp"
 #include "sodiem/server/kdf_pool.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -236,7 +237,15 @@ void SyncService::handle(Job& job) {
     DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
     return reply(job.peer, pull_->pull(device, *pull));
   }
-  if (std::holds_alternative<RosterRequest>(job.message)) return reply(job.peer, directory_->roster_for(*user));
+  if (std::holds_alternative<RosterRequest>(job.message)) {
+    auto roster = directory_->roster_for(*user);
+    // The locks in force now, as the ingest would apply them to this user.
+    const auto now = clock_.now_unix_seconds();
+    LockBook locks;
+    locks.load(*db_, now);
+    roster.locks = locks.notices(user->username, roster, now);
+    return reply(job.peer, std::move(roster));
+  }
   if (auto* change = std::get_if<PasswordChange>(&job.message))
     return begin_password_change(job.peer, user->username, *change);
   if (std::holds_alternative<CorrectionsRequest>(job.message)) {

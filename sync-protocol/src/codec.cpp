@@ -172,8 +172,16 @@ json to_json(const Roster& m) {
   for (const auto& s : m.subjects) subjects.push_back(json::array({s.name, s.scored, s.periods_per_year}));
   for (const auto& s : m.students) students.push_back(json::array({s.code, s.full_name, s.class_name}));
   for (const auto& a : m.assignments) assigns.push_back(json::array({a.class_name, a.subject}));
-  return {{"t", "roster"}, {"v", m.version}, {"ro", m.roles}, {"cl", std::move(classes)},
-          {"su", std::move(subjects)}, {"st", std::move(students)}, {"as", std::move(assigns)}};
+  json out{{"t", "roster"}, {"v", m.version}, {"ro", m.roles}, {"cl", std::move(classes)},
+           {"su", std::move(subjects)}, {"st", std::move(students)}, {"as", std::move(assigns)}};
+  if (!m.locks.empty()) {
+    json locks = json::array();
+    for (const auto& l : m.locks)
+      locks.push_back(json::array({l.class_name, l.subject, l.term, l.column_kind, to_string(l.code),
+                                   l.new_values_only, l.reason}));
+    out["lk"] = std::move(locks);
+  }
+  return out;
 }
 json to_json(const HistoryRequest& m) {
   return {{"t", "history?"}, {"c", json::array({m.cell.class_name, m.cell.subject, m.cell.student_code, m.cell.column})}};
@@ -357,6 +365,25 @@ Message roster_from(const json& j) {
   for (const json& e : arr(j, "as", 10000)) {
     tuple(e, 2, "as");
     m.assignments.push_back({get_string(e[0], "as.class", kMaxKeyBytes), get_string(e[1], "as.subject", kMaxKeyBytes)});
+  }
+  if (j.contains("lk")) {
+    for (const json& e : arr(j, "lk", 100000)) {
+      tuple(e, 7, "lk");
+      LockNotice l;
+      l.class_name = get_string(e[0], "lk.class", kMaxKeyBytes);
+      l.subject = get_string(e[1], "lk.subject", kMaxKeyBytes);
+      l.term = get_string(e[2], "lk.term", kMaxKeyBytes);
+      l.column_kind = get_string(e[3], "lk.kind", kMaxKeyBytes);
+      const auto code = parse_error_code(get_string(e[4], "lk.code", kMaxKeyBytes));
+      if (!code || (*code != ErrorCode::kTermLocked && *code != ErrorCode::kEntryClosed &&
+                    *code != ErrorCode::kApprovedReadOnly))
+        fail("field 'lk.code' must be TERM_LOCKED, ENTRY_CLOSED or APPROVED_READ_ONLY");
+      l.code = *code;
+      if (!e[5].is_boolean()) fail("field 'lk.new_only' must be a boolean");
+      l.new_values_only = e[5].get<bool>();
+      l.reason = get_string(e[6], "lk.reason", kMaxValueBytes);
+      m.locks.push_back(std::move(l));
+    }
   }
   return m;
 }

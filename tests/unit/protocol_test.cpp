@@ -145,6 +145,10 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   auto r2 = round_trip(r);
   CHECK(r2.students == r.students);
   CHECK(r2.subjects == r.subjects);
+  CHECK(r2.locks.empty());
+  r.locks = {{"6A", "Toán", "HK1", "GK", ErrorCode::kTermLocked, false, "Chốt điểm học kì I"},
+             {"6A", "Toán", "HK2", "TX", ErrorCode::kEntryClosed, true, "Hết hạn nhập"}};
+  CHECK(round_trip(r).locks == r.locks);
   auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
   CHECK(e.code == ErrorCode::kTooLarge);
   round_trip(RosterRequest{});
@@ -181,6 +185,12 @@ TEST_CASE("an unknown op kind or correction status is malformed", "[protocol]") 
   CHECK(d.code == ErrorCode::kMalformed);
   CorrectionList list{{{1, {"6A", "Toán", "HS1", "HK1.CK"}, "", "4", "7", "", "gv", 0, "maybe", "", "", 0}}};
   CHECK_FALSE(decode(encode(list)).message.has_value());
+  // A lock notice carries only a lock's refusal codes.
+  Roster r{4, {"GVBM"}, {{"6A", 6}}, {{"Toán", true, 140}}, {}, {{"6A", "Toán"}}};
+  r.locks = {{"6A", "Toán", "HK1", "GK", ErrorCode::kForbidden, false, "x"}};
+  Decoded lk = decode(encode(r));
+  CHECK_FALSE(lk.message.has_value());
+  CHECK_THAT(lk.error, Catch::Contains("lk.code"));
 }
 
 TEST_CASE("missing and mistyped fields are named", "[protocol]") {

@@ -81,8 +81,20 @@ json grid_view(LocalStore& store, const std::string& class_name, const protocol:
   } else {
     students = students_json(store, class_name, subject.name, "", &subject);
   }
+  // Columns the server has locked: greyed with the reason, empty cells too.
+  const auto columns = grid_columns(subject);
+  const auto locks = lock_notices(store.db(), class_name, subject.name);
+  json cols = columns_json(columns);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto* lock = columns[i].id.empty() ? nullptr : lock_for(locks, columns[i].id);
+    if (!lock) continue;
+    cols[i]["lock"] = {{"code", lock->code}, {"reason", lock->reason}, {"new_values_only", lock->new_values_only}};
+    for (auto& s : students)
+      if (!s["cells"].contains(columns[i].id))
+        s["cells"][columns[i].id] = {{"value", ""}, {"state", "locked"}, {"code", lock->code}, {"reason", lock->reason}};
+  }
   return {{"class", class_name}, {"subject", subject.name}, {"scored", subject.scored}, {"homeroom", homeroom},
-          {"columns", columns_json(grid_columns(subject))}, {"students", std::move(students)}};
+          {"columns", std::move(cols)}, {"students", std::move(students)}};
 }
 
 json averages_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,

@@ -46,6 +46,19 @@ std::optional<Column> Column::parse(std::string_view text) {
   return c;
 }
 
+std::string Column::kind_code() const {
+  switch (kind) {
+    case Kind::kRegular: return "TX";
+    case Kind::kMidTerm: return "GK";
+    case Kind::kEndTerm: return "CK";
+    case Kind::kSubjectComment: return "NX";
+    case Kind::kConduct: return "RL";
+    case Kind::kHomeroomComment: return "NXCN";
+    case Kind::kAttendance: return "CC";
+  }
+  return "";
+}
+
 std::string Column::to_string() const {
   if (kind == Kind::kAttendance) return "CC." + date;
   std::string s = "HK" + std::to_string(term) + ".";

@@ -22,11 +22,22 @@ struct CellState {
   std::string current, current_author, other, other_author;
 };
 
+// A lock in force when the roster came, over one term's columns of a kind.
+struct LockShown {
+  std::string term, column_kind, code, reason;
+  bool new_values_only = false;  // entry closed: existing values may change
+};
+std::vector<LockShown> lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject);
+// The notice covering `column` ("HK1.GK"), or nullptr.
+const LockShown* lock_for(const std::vector<LockShown>& locks, const std::string& column);
+
 // Refusals that mean the period is closed to edits (shown as `locked`).
 bool is_lock_refusal(const std::string& code);
 
 // Every cell of the class and subject with a column starting with
-// `column_prefix` ("" = all) that this device knows.
+// `column_prefix` ("" = all) that this device knows. A cell with nothing
+// pending or refused in a column the server has locked shows `locked` with
+// the lock's reason (an entry-closed lock: only the empty cells).
 std::vector<CellState> cell_states(sqlite::Db& db, const std::string& class_name, const std::string& subject,
                                    const std::string& column_prefix = "");
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -56,6 +57,11 @@ class LockBook {
   LockDecision check(const LockTarget& target, std::int64_t effective_recorded_at, std::int64_t now) const;
   // False when nothing is locked or approved: no check needed.
   bool active() const { return !locks_.empty() || !approved_.empty(); }
+  // What check() would refuse now in each of the roster's assignments: one
+  // notice per class, subject, term and column kind (sent with the roster so
+  // that the client greys those columns before anyone types).
+  std::vector<protocol::LockNotice> notices(const std::string& username, const protocol::Roster& roster,
+                                            std::int64_t now) const;
 
  private:
   std::string term_of(const std::string& column) const;

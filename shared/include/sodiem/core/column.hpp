@@ -28,6 +28,9 @@ struct Column {
 
   bool homeroom() const { return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance; }
 
+  // The kind as locks name it: TX GK CK NX RL NXCN CC.
+  std::string kind_code() const;
+
   static std::optional<Column> parse(std::string_view text);
   std::string to_string() const;
 };

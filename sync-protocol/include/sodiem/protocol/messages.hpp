@@ -173,6 +173,19 @@ struct Assignment {
   bool operator==(const Assignment&) const = default;
 };
 
+// A lock or approval in force when the roster was made, as it bears on one
+// of the user's assignments: the server's own decision (LockBook) for a
+// value typed now into that term's columns of that kind. The client shows
+// it (greyed columns with the reason); the server still decides each op.
+struct LockNotice {
+  std::string class_name, subject, term;  // term "HK1" | "HK2"
+  std::string column_kind;                // TX GK CK NX RL NXCN
+  ErrorCode code = ErrorCode::kTermLocked;  // kTermLocked, kEntryClosed or kApprovedReadOnly
+  bool new_values_only = false;           // entry closed: existing values may still change
+  std::string reason;
+  bool operator==(const LockNotice&) const = default;
+};
+
 // What the user may see of the school, and what they may write; a homeroom
 // class appears as an assignment with subject kHomeroomSubject.
 struct Roster {
@@ -182,6 +195,7 @@ struct Roster {
   std::vector<SubjectInfo> subjects;
   std::vector<StudentInfo> students;
   std::vector<Assignment> assignments;
+  std::vector<LockNotice> locks;  // absent from older servers
 };
 
 // A cell's story, asked for by a client (online only).
