@@ -62,17 +62,36 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   assert.equal((await status()).pending, 0);
   assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
 
-  // The principal freezes HK1 of 6A; a late mark goes local, then comes back locked with the reason.
-  const reason = 'Chốt điểm học kì I';
-  school.lock('HK1', '6A', reason);
+  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A.
+  // Back online, the mark comes back refused: locked, with the lock's reason.
+  await school.stop();
   await page.click(cellSel(codes[2], 'HK1.CK'));
   await page.keyboard.type('10');
   await page.keyboard.press('Enter');
-  await waitCell(page, codes[2], 'HK1.CK', { state: ['local', 'locked'] });  // saved here; the agent may already have been told
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'local', text: '10' });
+  const reason = 'Chốt điểm học kì I';
+  school.lock('HK1', '6A', reason);
+  await school.start();
   await page.click('#sync-now');
-  await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 60_000 });
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 90_000 });
   const locked = await cell(page, codes[2], 'HK1.CK');
   assert.ok(locked.title.includes(reason), `the lock's reason on hover: ${locked.title}`);
+
+  // The whole column is greyed with the reason before anyone types (the
+  // roster's lock notices); typing there offers a correction request, saves nothing.
+  await waitCell(page, codes[0], 'HK1.CK', { state: 'locked', timeout: 60_000 });
+  assert.ok((await cell(page, codes[0], 'HK1.CK')).title.includes(reason));
+  await page.click(cellSel(codes[0], 'HK2.TX1'));  // not locked; then by keyboard to HK1.CK
+  for (let i = 0; i < 10 && (await page.getAttribute('td.sel', 'data-column')) !== 'HK1.CK'; i++) await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.$('.cellpop:not([hidden])'), null, 'moving over locked cells opens nothing');
+  await page.keyboard.type('8');
+  await page.waitForSelector('.cellpop form.correction');
+  assert.ok((await page.textContent('.cellpop')).includes(reason));
+  assert.equal(await page.inputValue('.cellpop input[name="value"]'), '8', 'what was typed is the value asked for');
+  assert.equal(await page.$('.cell-editor'), null, 'no editor on a locked cell');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.cellpop', { state: 'hidden' });
+  assert.equal((await cell(page, codes[0], 'HK1.CK')).text, '', 'nothing saved');
 
   // Editing the locked cell offers a correction request.
   await page.click(cellSel(codes[2], 'HK1.CK'));

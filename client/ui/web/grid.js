@@ -116,7 +116,7 @@ export class Grid {
       i = j;
     }
     head += '</tr><tr>' + cols.map((c) =>
-      `<th class="h-${c.type}"${c.title ? ` title="${esc(c.title)}"` : ''}>${esc(c.label)}</th>`).join('') + '</tr>';
+      `<th class="h-${c.type}${c.lock ? ' h-locked' : ''}"${c.title ? ` title="${esc(c.title)}"` : ''}>${esc(c.label)}</th>`).join('') + '</tr>';
     const body = this.rows.map((row, r) =>
       `<tr><td class="stt">${row.stt}</td><th class="name" scope="row">${esc(row.name)}</th>` +
       `<td class="code">${esc(row.code)}</td>${cols.map((_, c) => this.cellHtml(row, r, c)).join('')}</tr>`).join('');

@@ -54,7 +54,8 @@ export function toColumns(columns) {
   return columns.map((c) => ({
     key: c.id || `avg:${c.average}`, id: c.id, average: c.average, label: c.label,
     group: TERM_NAMES[c.term] || c.term || '', type: c.type, editable: c.type !== 'average',
-    title: c.id ? columnVN(c.id) : c.label,
+    title: c.lock ? `${c.id ? columnVN(c.id) : c.label} — đã khóa: ${c.lock.reason || c.lock.code}` : c.id ? columnVN(c.id) : c.label,
+    lock: c.lock || null,
   }));
 }
 
@@ -121,7 +122,13 @@ export function quietRefresher(grid, fetchData) {
         const fresh = await fetchData();
         if (!alive) break;
         if (before !== stamp()) { await new Promise((r) => setTimeout(r, 400)); continue; }
-        if (!grid.update(fresh.students || []) && !grid.editing) {
+        const cols = fresh.columns ? toColumns(fresh.columns) : null;  // a lock may have come with the sync
+        const sameCols = !cols || JSON.stringify(cols) === JSON.stringify(grid.cols);
+        if (!sameCols && !grid.editing) {
+          grid.cols = cols;
+          grid.colIndex = new Map(cols.map((c, i) => [c.key, i]));
+        }
+        if ((!sameCols || !grid.update(fresh.students || [])) && !grid.editing) {
           const { r, c } = grid.cur;
           grid.setStudents(fresh.students || []);
           grid.build();
