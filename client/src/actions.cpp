@@ -2,9 +2,11 @@
 #include "sodiem/client/actions.hpp"
 
 #include <filesystem>
+#include <map>
 
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/core/signing.hpp"
+#include "sodiem/core/summary_board.hpp"
 #include "sodiem/net/tls.hpp"
 
 namespace sodiem::client {
@@ -55,6 +57,18 @@ Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::s
   if (!key) return key.status();
   // Sign exactly what the server holds: deliver and fetch everything first.
   if (auto st = sync(); !st) return Status(ErrorCode::kUnavailable, "cần kết nối máy chủ để ký: " + st.message());
+  if (step == "subject") {
+    // Every required cell of every student first (TT22 Điều 7), as the server checks.
+    const auto info = store.subject(subject);
+    if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> students;
+    for (const auto& st : store.show(class_name, subject))
+      students.emplace_back(st.code, std::map<std::string, std::string>(st.cells.begin(), st.cells.end()));
+    const auto missing = board::missing_cells(*info, term, students);
+    if (!missing.empty())
+      return Status(ErrorCode::kInvalidValue,
+                    board::missing_cells_text("môn " + subject + " lớp " + class_name + " " + term, missing));
+  }
   auto document = store.confirmation_document(class_name, subject, term, step);
   if (!document) return document.status();
   Signed out;

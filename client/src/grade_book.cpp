@@ -39,14 +39,4 @@ std::map<std::string, std::string> averages_of(const protocol::SubjectInfo& subj
   return out;
 }
 
-std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
-  std::vector<std::string> out;
-  if (subject.name == protocol::kHomeroomSubject) return out;
-  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
-  for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
-  out.push_back(term + ".GK");
-  out.push_back(term + ".CK");
-  return out;
-}
-
 }  // namespace sodiem::client

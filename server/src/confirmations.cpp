@@ -105,6 +105,22 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
     subject_id = subj->id;
     if (!user.teaches.contains({cls->id, subject_id}))
       return Status(ErrorCode::kForbidden, user.username + " không dạy " + what + " nên không xác nhận được");
+    // Every required cell of every current student (TT22 Điều 7).
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> students;
+    std::map<std::int64_t, std::size_t> index;
+    auto st = db.prepare("SELECT id, code FROM students WHERE class_id = ? AND status = 'active' ORDER BY code");
+    st.bind(1, cls->id);
+    while (st.step()) {
+      index[st.int64(0)] = students.size();
+      students.push_back({st.text(1), {}});
+    }
+    auto c = db.prepare("SELECT student_id, col, value FROM cells WHERE class_id = ? AND subject_id = ? AND col LIKE ?");
+    c.bind(1, cls->id).bind(2, subject_id).bind(3, term + ".%");
+    while (c.step())
+      if (auto it = index.find(c.int64(0)); it != index.end()) students[it->second].second[c.text(1)] = c.text(2);
+    const auto missing = board::missing_cells(subj->info, term, students);
+    if (!missing.empty())
+      return Status(ErrorCode::kForbidden, board::missing_cells_text(what + " " + term, missing));
   } else if (step == "class" && !user.homeroom_classes.contains(cls->id)) {
     return Status(ErrorCode::kForbidden, user.username + " không phải giáo viên chủ nhiệm lớp " + cls->name);
   } else if (step == "review" && !user.has_role("PHT") && !user.has_role("HT")) {

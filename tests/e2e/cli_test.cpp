@@ -20,6 +20,7 @@
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
 #include "sodiem/core/names.hpp"
+#include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
 
@@ -778,7 +779,20 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
     if (std::find(classes.begin(), classes.end(), "6A") == classes.end()) continue;
     const std::string user = a["username"];
     const std::string dir = user == "gv.toan.1" ? toan : user == "gv.van.1" ? homeroom : setup(user);
-    auto r = sign(dir, {"subject", "6A", "HK1", "--subject", a["subjects"][0]});
+    const std::string subject = a["subjects"][0];
+    // Not with a required cell empty (TT22 Điều 7): it names the cells.
+    auto incomplete = sign(dir, {"subject", "6A", "HK1", "--subject", subject});
+    CHECK(incomplete.exit_code == 2);
+    CHECK_THAT(incomplete.err, Catch::Contains("ô bắt buộc chưa có điểm"));
+    {
+      client::LocalStore store(dir);
+      const auto info = store.subject(subject);
+      REQUIRE(info);
+      for (const auto& st : store.show("6A", subject))
+        for (const auto& col : board::required_columns(*info, "HK1"))
+          REQUIRE(store.record({"6A", subject, st.code, col}, info->scored ? "8" : "Đ").is_ok());
+    }
+    auto r = sign(dir, {"subject", "6A", "HK1", "--subject", subject});
     INFO(user << ": " << r.err);
     REQUIRE(r.exit_code == 0);
   }

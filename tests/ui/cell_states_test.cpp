@@ -8,6 +8,7 @@
 #include "loopback_school.hpp"
 #include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/grade_book.hpp"
+#include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/locks.hpp"
 
 using namespace sodiem;
@@ -116,7 +117,7 @@ TEST_CASE("the grid's columns follow the book: TX by periods, GK, CK, the term's
   CHECK(ids({"Âm nhạc", false, 35}).starts_with("HK1.TX1 HK1.TX2 HK1.GK HK1.CK avg:HK1"));
   CHECK(client::grid_columns({"Âm nhạc", false, 35})[0].type == "grade");
   CHECK(ids({std::string(protocol::kHomeroomSubject), false, 0}) == "HK1.RL HK1.NXCN HK2.RL HK2.NXCN ");
-  CHECK(client::required_columns({"Lịch sử", true, 52}, "HK2") ==
+  CHECK(board::required_columns({"Lịch sử", true, 52}, "HK2") ==
         std::vector<std::string>{"HK2.TX1", "HK2.TX2", "HK2.TX3", "HK2.GK", "HK2.CK"});
 }
 

@@ -141,12 +141,13 @@ json attendance_view(LocalStore& store, const std::string& class_name, int year,
 
 json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
                const std::string& term, bool has_key) {
-  const auto required = required_columns(subject, term);
   json missing = json::array(), lines = json::array(), results = json::array();
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> students;
+  std::map<std::string, std::string> names;
   for (const auto& st : store.show(class_name, subject.name)) {
     std::map<std::string, std::string> values(st.cells.begin(), st.cells.end());
-    for (const auto& col : required)
-      if (!values.contains(col)) missing.push_back({{"student", st.code}, {"name", st.name}, {"column", col}});
+    students.emplace_back(st.code, values);
+    names[st.code] = st.name;
     for (const auto& [col, v] : values)
       if (col.rfind(term + ".", 0) == 0)
         lines.push_back({{"student", st.code}, {"name", st.name}, {"column", col}, {"value", v}});
@@ -155,6 +156,8 @@ json sign_view(LocalStore& store, const std::string& class_name, const protocol:
     results.push_back({{"student", st.code}, {"name", st.name},
                        {"result", it == averages.end() ? std::string("chưa đủ điểm") : it->second}});
   }
+  for (const auto& m : board::missing_cells(subject, term, students))
+    missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"column", m.column}});
   const auto status = store.status();
   std::string error;
   if (status.pending > 0) error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";

@@ -59,6 +59,38 @@ std::string level_text(std::optional<grading::Level> level) {
 
 }  // namespace
 
+std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
+  std::vector<std::string> out;
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
+  out.push_back(term + ".GK");
+  out.push_back(term + ".CK");
+  return out;
+}
+
+std::vector<MissingCell> missing_cells(
+    const protocol::SubjectInfo& subject, const std::string& term,
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& students) {
+  const auto required = required_columns(subject, term);
+  std::vector<MissingCell> out;
+  for (const auto& [code, cells] : students)
+    for (const auto& col : required)
+      if (auto it = cells.find(col); it == cells.end() || it->second.empty()) out.push_back({code, col});
+  return out;
+}
+
+std::string missing_cells_text(const std::string& what, const std::vector<MissingCell>& missing) {
+  if (missing.empty()) return {};
+  constexpr std::size_t kNamed = 8;
+  std::string text = "chưa thể ký xác nhận " + what + ": còn " + std::to_string(missing.size()) +
+                     " ô bắt buộc chưa có điểm: ";
+  for (std::size_t i = 0; i < missing.size() && i < kNamed; ++i)
+    text += (i ? ", " : "") + missing[i].student + " " + missing[i].column;
+  if (missing.size() > kNamed) text += " và " + std::to_string(missing.size() - kNamed) + " ô khác";
+  return text;
+}
+
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   SubjectResults out;
   if (subject.name == protocol::kHomeroomSubject) return out;

@@ -1,7 +1,7 @@
 // The grade book's layout as the teacher's screens show it: the columns of a
 // subject (or of the homeroom) in the paper book's order, the averages of one
-// student's cells, and the required cells still empty before a term's
-// subject results can be signed. Pure functions over the roster's subject
+// student's cells (the required cells are board::required_columns). Pure
+// functions over the roster's subject
 // information and the grading engine; used by `sodiem show` and `sodiem ui`.
 // Thread-safe.
 #pragma once
@@ -30,9 +30,5 @@ std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject);
 // where every required assessment of the period is there.
 std::map<std::string, std::string> averages_of(const protocol::SubjectInfo& subject,
                                                const std::map<std::string, std::string>& cells);
-
-// The cells of `term` ("HK1"/"HK2") that must be filled before the subject's
-// results of the term can be confirmed: TX1…TXn, GK, CK.
-std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term);
 
 }  // namespace sodiem::client

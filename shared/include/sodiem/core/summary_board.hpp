@@ -25,6 +25,22 @@ struct SubjectResults {
 // cells: column ("HK1.TX1", …) → value, of one subject and one student.
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells);
 
+// The cells of `term` ("HK1"/"HK2") a subject's results need: TX1…TXn,
+// GK, CK (TT22 Điều 7); the subject step may not be signed while one of
+// them is empty for a current student of the class.
+std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term);
+struct MissingCell {
+  std::string student, column;
+};
+// students: each current student's code and cells (column → value) of the
+// subject; the required cells without a value, in that order.
+std::vector<MissingCell> missing_cells(
+    const protocol::SubjectInfo& subject, const std::string& term,
+    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& students);
+// "chưa thể ký xác nhận …: còn N ô bắt buộc chưa có điểm: HS6A01 HK1.TX2, …"
+// (the first few named), for a refusal; "" when nothing is missing.
+std::string missing_cells_text(const std::string& what, const std::vector<MissingCell>& missing);
+
 // The subject information for a subject name (scored, periods per year);
 // nullopt for an unknown subject.
 using SubjectLookup = std::function<std::optional<protocol::SubjectInfo>(const std::string&)>;
