@@ -15,6 +15,7 @@ PACKAGES=(
   libicu-dev
   python3 iproute2 procps
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan
+  chromium  # tests/browser: sodiem ui in headless Chromium (Node.js and npm come with the machine)
 )
 
 missing=()

@@ -1,0 +1,149 @@
+// Homeroom screens: the landing (→ the homeroom grid of conduct and
+// comments), attendance per month (P/K per school day) and the class
+// summary board (read-only). Called by app.js's router.
+import * as api from './api.js';
+import { Grid, perf } from './grid.js';
+import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher } from './screens.js';
+import { columnVN, currentMonth, dateVN, h, monthVN, shiftMonth, TERM_NAMES, weekdayVN } from './util.js';
+
+function homeroomClass(ctx, p) {
+  const mine = (ctx.session.assignments || []).filter((a) => a.homeroom).map((a) => a.class);
+  const asked = p.get('class');
+  if (asked) return asked;
+  if (!mine.length) throw new Error('Tài khoản này không chủ nhiệm lớp nào.');
+  return mine[0];
+}
+
+export async function showHomeroom(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  ctx.go({ class: cls, subject: HOMEROOM_SUBJECT }, { replace: true });
+  return {};
+}
+
+// The Monday of a date's week, as "dd/mm" (attendance columns are grouped by week).
+function weekOf(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const t = new Date(Date.UTC(y, m - 1, d));
+  const back = (t.getUTCDay() + 6) % 7;
+  t.setUTCDate(t.getUTCDate() - back);
+  return `Tuần từ ${String(t.getUTCDate()).padStart(2, '0')}/${String(t.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+export async function showAttendance(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  const month = /^\d{4}-\d{2}$/.test(p.get('month') || '') ? p.get('month') : currentMonth();
+  const t0 = performance.now();
+  const data = await api.get('/api/attendance', { class: cls, month });
+  ctx.sync({ view: 'attendance', class: cls, month });
+  document.title = `Điểm danh ${cls} — Sổ điểm`;
+  const columns = (data.days || []).map((d) => ({
+    key: `CC.${d}`, id: `CC.${d}`, label: `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
+    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}`,
+  }));
+  const perWeek = new Map();
+  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
+  for (const c of columns) if (perWeek.get(c.group) < 3) c.group = c.group.replace('Tuần từ ', '');
+  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
+    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  const host = h('div.grid-host');
+  const goMonth = (m) => ctx.go({ view: 'attendance', class: cls, month: m }, { replace: true });
+  main.append(h('section.sheet', {},
+    h('div.sheet-head', {}, h('h1', {}, `Điểm danh — lớp ${cls}`),
+      h('div.tools.month', {},
+        h('button', { type: 'button', 'data-month': 'prev', onclick: () => goMonth(shiftMonth(month, -1)) }, '‹ Tháng trước'),
+        h('strong.month-name', {}, monthVN(month)),
+        h('button', { type: 'button', 'data-month': 'next', onclick: () => goMonth(shiftMonth(month, 1)) }, 'Tháng sau ›'))),
+    homeroomTabs(cls, 'attendance'),
+    h('div.sheet-sub', {},
+      h('span.keys', {}, 'Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa')),
+    columns.length > 2 ? host : h('p.none', {}, 'Tháng này không có ngày học.')));
+  if (columns.length <= 2) return {};
+  const grid = new Grid(host, {
+    cls, subject: HOMEROOM_SUBJECT, columns, students: data.students || [], mode: 'attendance', onStatus: ctx.setStatus,
+  });
+  grid.select(0, 0);
+  grid.focus();
+  perf.grids.push({ attendance: true, total_ms: performance.now() - t0 });
+  main.dataset.ready = 'attendance';
+  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }));
+  return { refresh, dispose: refresh.dispose, grid };
+}
+
+// "HK1.TX1" → "TX1" in a table whose term is known; other names as they are.
+const SHORT = { GK: 'GK', CK: 'CK', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN' };
+function shortColumn(c) {
+  const m = /^HK[12]\.(.+)$/.exec(c);
+  return m ? SHORT[m[1]] || m[1] : c;
+}
+
+// Board lines [{section?, student, name, column, value}] → one row per
+// student, one column per (section, column), sections as a header row.
+export function pivot(lines) {
+  const columns = [], seen = new Set(), rows = new Map();
+  for (const l of lines) {
+    const key = `${l.section ?? ''}\u0001${l.column}`;
+    if (!seen.has(key)) { seen.add(key); columns.push({ key, section: l.section ?? '', column: l.column }); }
+    if (!rows.has(l.student)) rows.set(l.student, { student: l.student, name: l.name, values: {} });
+    rows.get(l.student).values[key] = l.value;
+  }
+  return { columns, rows: [...rows.values()] };
+}
+
+const shownValue = (v) => String(v ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2');
+
+// Book order of a term's columns: TX1…TXn, GK, CK, then the rest.
+export function bookOrder(a, b) {
+  const rank = (c) => {
+    const m = /^HK[12]\.(TX(\d+)|GK|CK|NX)$/.exec(c.column);
+    if (!m) return 1000;
+    return m[2] ? Number(m[2]) : { GK: 100, CK: 101, NX: 102 }[m[1]];
+  };
+  return rank(a) - rank(b);
+}
+
+export function pivotTable(lines, extra = null) {
+  const { columns, rows } = pivot(lines);
+  if (extra?.order) columns.sort(extra.order);
+  const extraCols = extra ? extra.columns : [];
+  const sections = columns.some((c) => c.section);
+  const groupRow = [];
+  if (sections) {
+    for (let i = 0; i < columns.length;) {
+      let j = i;
+      while (j < columns.length && columns[j].section === columns[i].section) j++;
+      groupRow.push(h('th.grp', { colspan: String(j - i) }, columns[i].section));
+      i = j;
+    }
+  }
+  const fixed = (label) => h('th', sections ? { rowspan: '2' } : {}, label);
+  return h('div.table-scroll', {}, h('table.list.board', {},
+    h('thead', {},
+      h('tr', {}, fixed('STT'), fixed('Họ và tên'), fixed('Mã HS'),
+        ...(sections ? groupRow : columns.map((c) => h('th', { title: columnVN(c.column) }, shortColumn(c.column)))),
+        ...extraCols.map((c) => fixed(c))),
+      sections ? h('tr', {}, ...columns.map((c) => h('th', { title: columnVN(c.column) }, shortColumn(c.column)))) : null),
+    h('tbody', {}, ...rows.map((r, i) => h('tr', { 'data-student': r.student },
+      h('td.num', {}, i + 1), h('th', { scope: 'row' }, r.name || ''), h('td', {}, r.student),
+      ...columns.map((c) => h('td', { 'data-column': c.column, 'data-section': c.section }, shownValue(r.values[c.key]))),
+      ...extraCols.map((c) => h('td.result', {}, extra.value(r.student, c))))))));
+}
+
+export async function showBoard(ctx, main, p) {
+  const cls = homeroomClass(ctx, p);
+  const term = p.get('term') === 'HK2' ? 'HK2' : 'HK1';
+  const data = await api.get('/api/board', { class: cls, term });
+  ctx.sync({ view: 'board', class: cls, term });
+  document.title = `Bảng tổng hợp ${cls} — Sổ điểm`;
+  const pick = h('select', { 'aria-label': 'Học kì' }, ...['HK1', 'HK2'].map((k) =>
+    h('option', { value: k, selected: k === term }, TERM_NAMES[k])));
+  pick.addEventListener('change', () => ctx.go({ view: 'board', class: cls, term: pick.value }, { replace: true }));
+  const lines = data.lines || [];
+  main.append(h('section.sheet', {},
+    h('div.sheet-head', {}, h('h1', {}, `Bảng tổng hợp kết quả — lớp ${cls}`),
+      h('div.tools', {}, pick, h('button', { type: 'button', onclick: () => window.print() }, 'In'))),
+    homeroomTabs(cls, 'board'),
+    h('p.hint', {}, 'Chỉ để xem: tính từ các ô đã có trên máy này (sau lần đồng bộ gần nhất).'),
+    lines.length ? pivotTable(lines) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.')));
+  main.dataset.ready = 'board';
+  return {};
+}

@@ -1,0 +1,125 @@
+// Benchmark of `sodiem ui` in headless Chromium (not a test; run by
+// scripts/bench.sh): prints one JSON object with
+//   ui_save_ms {p50, p99}: a keystroke's commit (Enter) → the durable local
+//     write answered and shown (timed by the page: performance.measure
+//     'sodiem-save', window.sodiemPerf.saves);
+//   ui_grid_ms {p50, max}: opening a class's grid with a full year of marks
+//     → interactive (navigation start → grid built, cursor placed, focused).
+// Usage: node tests/browser/bench-ui.mjs [--saves N] [--opens N]
+// (binaries from SODIEM_CLIENT_BIN / SODIEM_SERVER_BIN or build/).
+import fs from 'node:fs';
+import path from 'node:path';
+import { School, Ui, client, enroll, openBrowser, server, tmpDir } from './fixture.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const SAVES = arg('--saves', 200);
+const OPENS = arg('--opens', 15);
+const STUDENTS = 45;
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const round = (x) => Math.round(x * 100) / 100;
+
+// The demo classes have 40 students; the benchmark's class has 45 (added
+// through the roster import, as a school would).
+function growClass(school, cls, want) {
+  const csv = path.join(school.dir, 'students.csv');
+  server(['export', 'students', '--data', school.dir, csv]);
+  const lines = fs.readFileSync(csv, 'utf8').replace(/\r?\n$/, '').split(/\r?\n/);
+  const header = lines[0].split(',');
+  const iCode = header.findIndex((h) => /code|mã/i.test(h));
+  const iClass = header.findIndex((h) => /class|lớp/i.test(h));
+  const mine = lines.slice(1).filter((l) => l.split(',')[iClass] === cls);
+  const extra = [];
+  for (let n = mine.length + 1; n <= want; n++) {
+    const f = mine[n % mine.length].split(',');
+    f[iCode] = `HS${cls}${String(n).padStart(2, '0')}`;
+    extra.push(f.join(','));
+  }
+  if (!extra.length) return;
+  fs.writeFileSync(csv, [...lines, ...extra].join('\n') + '\n');
+  server(['import', 'students', '--data', school.dir, csv]);
+}
+
+const school = new School();
+let ui, browser;
+try {
+  let grown = true;
+  try { growClass(school, '6A', STUDENTS); } catch (e) { grown = false; process.stderr.write(`bench-ui: roster import: ${e.message}\n`); }
+  await school.start();
+  const dir = tmpDir('bench');
+  enroll(school, dir, 'gv.toan.1');
+  ui = await new Ui(dir).start();
+  browser = await openBrowser();
+  const { page } = browser;
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
+  await page.waitForSelector('main[data-ready="grid"]');
+  await page.waitForFunction(() => document.querySelectorAll('table.grid tbody tr').length > 0);
+
+  // A full year of marks and comments, one POST, then synced.
+  const filled = await page.evaluate(async () => {
+    const session = await (await fetch('/api/session')).json();
+    const grid = await (await fetch('/api/grid?class=6A&subject=To%C3%A1n')).json();
+    const edits = [];
+    grid.students.forEach((s, i) => grid.columns.forEach((c, j) => {
+      if (c.type === 'mark') edits.push({ student: s.code, column: c.id, value: String(4 + ((i + j) % 7)) + (j % 2 ? '.5' : '') });
+      if (c.type === 'comment') edits.push({ student: s.code, column: c.id, value: 'Học tập chăm chỉ, cần cẩn thận hơn khi làm bài.' });
+    }));
+    const res = await fetch('/api/cells', { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
+      body: JSON.stringify({ class: '6A', subject: 'Toán', edits }) });
+    return { status: res.status, students: grid.students.length, columns: grid.columns.length, edits: edits.length };
+  });
+  if (filled.status !== 200) throw new Error(`filling the grid: HTTP ${filled.status}`);
+  await page.click('#sync-now');
+  await page.waitForFunction(async () => (await (await fetch('/api/status')).json()).pending === 0, null, { timeout: 120_000 });
+
+  // ui_grid_ms: open the grid again and again (the first two warm up).
+  const opens = [];
+  for (let i = 0; i < OPENS + 2; i++) {
+    await page.goto(`${ui.origin}/?class=6A&subject=${encodeURIComponent('Toán')}`);
+    await page.waitForSelector('main[data-ready="grid"]');
+    const g = await page.evaluate(() => window.sodiemPerf.grids.at(-1));
+    if (i >= 2) opens.push(g);
+  }
+
+  // ui_save_ms: a mark typed and committed with Enter, SAVES times, in HK2 cells.
+  const codes = await page.$$eval('table.grid tbody tr', (rows) => rows.map((r) => r.cells[2].textContent));
+  await page.click(`td[data-student="${codes[0]}"][data-column="HK2.TX1"]`);
+  await page.evaluate(() => { window.sodiemPerf.saves.length = 0; performance.setResourceTimingBufferSize(10000); performance.clearResourceTimings(); });
+  for (let i = 0; i < SAVES; i++) {
+    const row = i % codes.length, pass = Math.floor(i / codes.length);
+    if (i > 0 && row === 0) await page.click(`td[data-student="${codes[0]}"][data-column="HK2.TX1"]`);
+    await page.keyboard.type(`${row % 10},${(pass % 9) + 1}`);  // never the value already there
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((n) => window.sodiemPerf.saves.length >= n, i + 1);
+  }
+  const saves = await page.evaluate(() => window.sodiemPerf.saves.slice());
+  // Where the time goes: the ui's own answer (request sent → first byte), from the browser's resource timing.
+  const answer = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.endsWith('/api/cells')).map((e) => e.responseStart - e.requestStart));
+
+  const total = opens.map((g) => g.since_navigation_ms);
+  console.log(JSON.stringify({
+    ui_save_ms: {
+      p50: round(pct(saves, 50)), p99: round(pct(saves, 99)), n: saves.length,
+      ui_answer_p50: round(pct(answer, 50)), ui_answer_p99: round(pct(answer, 99)),
+    },
+    ui_grid_ms: {
+      p50: round(pct(total, 50)), max: round(Math.max(...total)), n: total.length,
+      in_page_p50: round(pct(opens.map((g) => g.total_ms), 50)),
+      build_p50: round(pct(opens.map((g) => g.build_ms), 50)),
+      students: filled.students, columns: filled.columns, cells: filled.edits,
+      ...(grown ? {} : { why: 'roster import failed: the demo class of 40' }),
+    },
+  }));
+} finally {
+  await browser?.close();
+  await ui?.kill();
+  await school.stop();
+}

@@ -1,0 +1,248 @@
+// Test fixture of the browser end-to-end tests: a real demo school
+// (`sodiem-server init --demo` + `run`), real clients (`sodiem enroll`,
+// `sodiem ui`), Debian's headless Chromium driven by playwright-core, and a
+// few checks on the page (no CSP violation, no script error). Imported by
+// tests/browser/*.test.mjs and bench-ui.mjs; never by the product.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const repo = path.resolve(here, '..', '..');
+
+export const BIN = {
+  client: process.env.SODIEM_CLIENT_BIN || path.join(repo, 'build/client/sodiem'),
+  server: process.env.SODIEM_SERVER_BIN || path.join(repo, 'build/server/sodiem-server'),
+};
+export const SHOTS = process.env.SODIEM_SCREENSHOTS || path.join(repo, 'build/browser-screenshots');
+export const CHROMIUM = process.env.SODIEM_CHROMIUM || '/usr/bin/chromium';
+
+const children = new Set();
+const dirs = [];
+function killAll() {
+  for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+}
+process.on('exit', (code) => {
+  killAll();
+  // Kept when something failed (the data directories tell what happened).
+  if (code === 0 && !process.env.SODIEM_KEEP) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function tmpDir(tag) {
+  const d = fs.mkdtempSync(path.join(process.env.SODIEM_BROWSER_TMP || os.tmpdir(), `sodiem-${tag}-`));
+  dirs.push(d);
+  return d;
+}
+
+function run(bin, args, input) {
+  const r = spawnSync(bin, args, { input: input ?? '', encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    throw new Error(`${path.basename(bin)} ${args.join(' ')} → exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+export const client = (args, input) => run(BIN.client, args, input);
+export const server = (args, input) => run(BIN.server, args, input);
+
+// Starts a long-running program and resolves once a line of its output
+// matches `pattern` (the match is returned).
+function startAndWait(bin, args, pattern, what, timeoutMs = 30_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${what}: no "${pattern}" within ${timeoutMs} ms\n${out}`)); }, timeoutMs);
+    const onData = (d) => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, match: m, output: () => out }); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, sig) => {
+      children.delete(child);
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code ?? sig}) before being ready\n${out}`));
+    });
+  });
+}
+
+function stopChild(child, signal = 'SIGTERM') {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+// The demo school: one data directory, a server that can be stopped and
+// started again on the same port.
+export class School {
+  constructor() {
+    this.dir = tmpDir('server');
+    server(['init', '--data', this.dir, '--demo']);
+    const demo = JSON.parse(fs.readFileSync(path.join(this.dir, 'demo-accounts.json'), 'utf8'));
+    this.fingerprint = demo.server_fingerprint;
+    this.accounts = demo.accounts;
+    this.port = 0;
+    this.proc = null;
+  }
+
+  account(username) {
+    const a = this.accounts.find((x) => x.username === username);
+    if (!a) throw new Error(`no demo account ${username}`);
+    return a;
+  }
+  password(username) { return this.account(username).password; }
+
+  async start() {
+    const { child, match } = await startAndWait(BIN.server, ['run', '--data', this.dir, '--listen', `127.0.0.1:${this.port}`],
+      /listening on ([0-9.]+):(\d+)/, 'sodiem-server run');
+    this.proc = child;
+    this.port = Number(match[2]);
+    this.url = `wss://127.0.0.1:${this.port}`;
+    return this;
+  }
+
+  async stop() {
+    if (this.proc) await stopChild(this.proc);
+    this.proc = null;
+  }
+
+  lock(term, cls, reason) {
+    server(['lock', 'set', '--data', this.dir, '--term', term, '--class', cls, '--kind', 'frozen', '--reason', reason,
+      '--by', 'hieutruong']);
+  }
+}
+
+export function enroll(school, dataDir, user, deviceName = 'may-thu') {
+  client(['enroll', '--data', dataDir, '--server', school.url, '--user', user, '--password-stdin',
+    '--fingerprint', school.fingerprint, '--device-name', deviceName], `${school.password(user)}\n`);
+}
+
+// One `sodiem ui` process.
+export class Ui {
+  constructor(dataDir) { this.dir = dataDir; this.proc = null; }
+
+  async start(port = 0) {
+    const { child, match } = await startAndWait(BIN.client,
+      ['ui', '--data', this.dir, '--no-browser', '--listen', `127.0.0.1:${port}`],
+      /(http:\/\/127\.0\.0\.1:(\d+))\/\?token=([0-9a-f]+)/, 'sodiem ui');
+    this.proc = child;
+    this.origin = match[1];
+    this.port = Number(match[2]);
+    this.token = match[3];
+    this.url = `${this.origin}/?token=${this.token}`;
+    return this;
+  }
+
+  // The launch URL with a deep link: the server drops the token on its 303.
+  link(params = {}) {
+    const q = new URLSearchParams({ token: this.token, ...params });
+    return `${this.origin}/?${q}`;
+  }
+
+  async stop() { if (this.proc) await stopChild(this.proc, 'SIGTERM'); this.proc = null; }
+  async kill() { if (this.proc) await stopChild(this.proc, 'SIGKILL'); this.proc = null; }
+}
+
+// Debian's Chromium, headless, a fresh profile; nothing downloaded.
+export async function openBrowser() {
+  const profile = tmpDir('chromium');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1366, height: 768 },
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to|SyntaxError|TypeError|ReferenceError/.test(m.text())) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
+  return {
+    context, page, problems,
+    async close() { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); },
+  };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+// ---- helpers on the grid ----
+export const cellSel = (student, column) => `td[data-student="${student}"][data-column="${column}"]`;
+export const avgSel = (student, term) => `td[data-student="${student}"][data-average="${term}"]`;
+
+export async function cell(page, student, column) {
+  return page.$eval(cellSel(student, column), (td) => ({ text: td.textContent, state: td.dataset.state, title: td.title }));
+}
+
+// Saved on this machine: `local`, or already `synced` when the background
+// agent was quick (it syncs ~2 s after an edit while the server is up).
+export const SAVED = ['local', 'synced'];
+const states = (s) => (s === undefined || s === null ? null : [].concat(s));
+
+// Waits until a cell is no longer being saved and has the state (one of the
+// states, for an array) and the text asked for.
+export async function waitCell(page, student, column, { state, text, timeout = 20_000 } = {}) {
+  await page.waitForFunction(([sel, st, tx]) => {
+    const td = document.querySelector(sel);
+    return td && !td.classList.contains('saving') && (st === null || st.includes(td.dataset.state)) && (tx === null || td.textContent === tx);
+  }, [cellSel(student, column), states(state), text ?? null], { timeout });
+}
+
+// Every cell of `column` in `state` (or one of the states) for a list of students.
+export async function waitColumn(page, students, column, state, timeout = 30_000) {
+  await page.waitForFunction(([codes, col, st]) => codes.every((code) => {
+    const td = document.querySelector(`td[data-student="${code}"][data-column="${col}"]`);
+    return td && st.includes(td.dataset.state) && !td.classList.contains('saving');
+  }), [students, column, states(state)], { timeout });
+}
+
+// A paste as Excel or LibreOffice put it on the clipboard (text/plain).
+export async function paste(page, text) {
+  await page.evaluate((t) => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', t);
+    const target = document.activeElement || document.body;
+    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, text);
+}
+
+export async function apiGet(page, pathAndQuery) {
+  return page.evaluate(async (p) => (await fetch(p, { credentials: 'same-origin' })).json(), pathAndQuery);
+}
+
+export async function students(page) {
+  return page.$$eval('table.grid tbody tr', (rows) => rows.map((r) => r.cells[2].textContent));
+}
+
+// Exact TT22 term average of marks given as strings ("8.5"): (ΣTX + 2·GK +
+// 3·CK) / (n + 5), rounded half up to one decimal, on integers (tenths).
+export function termAverage(tx, gk, ck) {
+  const tenths = (s) => Math.round(Number(s) * 10);
+  const sum = tx.reduce((a, m) => a + tenths(m), 0) + 2 * tenths(gk) + 3 * tenths(ck);
+  const d = tx.length + 5;
+  const t = Math.floor((2 * sum + d) / (2 * d));  // round(sum / d), half up
+  return `${Math.floor(t / 10)}.${t % 10}`;
+}
+
+export function gradingEval(request) {
+  return JSON.parse(client(['grading', 'eval'], JSON.stringify(request)));
+}
+
+export const comma = (s) => String(s).replace('.', ',');

@@ -1,0 +1,162 @@
+// Issue 14's main flow in a real browser: enroll through the page, open the
+// grid, type 40 marks by keyboard, paste a column and a block from a
+// tab-separated clipboard, check the averages against exact TT22 arithmetic
+// (checked once against `sodiem grading eval`), refuse bad marks in place,
+// undo, then SIGKILL the ui right after a cell turns local: the mark is there
+// after a restart. Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  SAVED, School, Ui, avgSel, cell, cellSel, comma, gradingEval, openBrowser, paste, screenshot, students, termAverage,
+  tmpDir, waitCell, waitColumn,
+} from './fixture.mjs';
+
+let school, ui, browser, page;
+const teacher = 'gv.toan.1';
+
+before(async () => {
+  school = new School();
+  await school.start();
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.kill();
+  await school?.stop();
+});
+
+// Marks with one decimal, some with a comma, some with a point, some whole.
+const mark = (i, salt) => {
+  const t = (i * 37 + salt * 53 + 11) % 101;  // 0..100 tenths
+  return t % 10 === 0 ? String(t / 10) : `${Math.floor(t / 10)}.${t % 10}`;
+};
+
+test('enroll through the page, then type, paste, see exact averages, undo, survive SIGKILL', { timeout: 300_000 }, async () => {
+  const dataDir = tmpDir('client');
+  ui = await new Ui(dataDir).start();
+  await page.goto(ui.url);
+  assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is not kept in the address bar');
+
+  // First run: the enrollment page.
+  await page.waitForSelector('main[data-ready="enroll"]');
+  await page.fill('input[name="server"]', school.url);
+  await page.fill('input[name="fingerprint"]', school.fingerprint);
+  await page.fill('input[name="user"]', teacher);
+  await page.fill('input[name="password"]', 'sai-mat-khau');
+  await page.click('form.enroll button[type="submit"]');
+  await page.waitForSelector('form.enroll .form-msg.error');
+  const wrong = await page.textContent('form.enroll .form-msg');
+  assert.ok(wrong.length > 5, 'a wrong password is refused with a message');
+  await page.fill('input[name="password"]', school.password(teacher));
+  await screenshot(page, 'enroll');
+  await page.click('form.enroll button[type="submit"]');
+
+  // The picker lists the teacher's assignments; open 6A Toán.
+  await page.waitForSelector('a.pick[data-class="6A"][data-subject="Toán"]', { timeout: 60_000 });
+  await page.click('a.pick[data-class="6A"][data-subject="Toán"]');
+  await page.waitForSelector('main[data-ready="grid"]');
+  assert.equal(new URL(page.url()).searchParams.get('class'), '6A');
+  assert.equal(new URL(page.url()).searchParams.get('subject'), 'Toán');
+
+  const codes = await students(page);
+  assert.equal(codes.length, 40, 'the demo class has 40 students');
+  const columns = await page.$$eval('tbody tr:first-child td[data-column^="HK1."]', (tds) => tds.map((td) => td.dataset.column));
+  const tx = columns.filter((c) => /^HK1\.TX\d$/.test(c));
+  assert.ok(tx.length >= 2 && columns.includes('HK1.GK') && columns.includes('HK1.CK'), `HK1 columns: ${columns}`);
+  const headers = await page.$$eval('thead th', (ths) => ths.map((t) => t.textContent));
+  assert.ok(headers.includes('STT') && headers.includes('Họ và tên') && headers.includes('Mã HS'));
+
+  // 40 marks by keyboard in HK1.TX1: type, Enter moves down.
+  const typed = codes.map((_, i) => mark(i, 1));
+  await page.click(cellSel(codes[0], 'HK1.TX1'));
+  for (let i = 0; i < codes.length; i++) {
+    await page.keyboard.type(i % 3 === 0 ? comma(typed[i]) : typed[i]);
+    await page.keyboard.press('Enter');
+  }
+  await waitColumn(page, codes, 'HK1.TX1', SAVED);
+  for (let i = 0; i < codes.length; i++) {
+    assert.equal((await cell(page, codes[i], 'HK1.TX1')).text, comma(typed[i]), `typed mark of ${codes[i]}`);
+  }
+  assert.deepEqual(await page.evaluate(() => document.activeElement.className), 'grid-wrap', 'the grid keeps the focus');
+
+  // A column of 40 pasted from Excel (Windows line endings, trailing newline).
+  const col2 = codes.map((_, i) => mark(i, 2));
+  await page.click(cellSel(codes[0], 'HK1.TX2'));
+  await paste(page, col2.map(comma).join('\r\n') + '\r\n');
+  await waitColumn(page, codes, 'HK1.TX2', SAVED);
+  for (let i = 0; i < codes.length; i++) assert.equal((await cell(page, codes[i], 'HK1.TX2')).text, comma(col2[i]));
+
+  // The rest of the term as one block (TX3… GK CK), LibreOffice style (\n).
+  const rest = tx.slice(2).concat(['HK1.GK', 'HK1.CK']);
+  const block = codes.map((_, i) => rest.map((__, j) => mark(i, 3 + j)));
+  await page.click(cellSel(codes[0], rest[0]));
+  await paste(page, block.map((row) => row.join('\t')).join('\n') + '\n');
+  for (const c of rest) await waitColumn(page, codes, c, SAVED);
+
+  // Averages: exact TT22 arithmetic, the formula checked once by the grading engine.
+  const marksOf = (i) => ({ tx: [typed[i], col2[i], ...block[i].slice(0, rest.length - 2)], gk: block[i][rest.length - 2], ck: block[i][rest.length - 1] });
+  const m0 = marksOf(0);
+  const engine = gradingEval({ rule: 'TT22', op: 'term_average', tx: m0.tx, gk: m0.gk, ck: m0.ck });
+  assert.equal(termAverage(m0.tx, m0.gk, m0.ck), engine.value, 'the test formula agrees with sodiem grading eval');
+  for (let i = 0; i < codes.length; i++) {
+    const m = marksOf(i);
+    const want = comma(termAverage(m.tx, m.gk, m.ck));
+    await page.waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent === w, [avgSel(codes[i], 'HK1'), want]);
+  }
+  await screenshot(page, 'grid');
+
+  // Bad marks are refused in place with the reason; nothing stored.
+  const target = codes[5];
+  const before11 = (await cell(page, target, 'HK1.TX1')).text;
+  for (const bad of ['11', 'abc', '8.25']) {
+    await page.click(cellSel(target, 'HK1.TX1'));
+    await page.keyboard.type(bad);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.grid-msg.error');
+    const msg = await page.textContent('.grid-msg');
+    assert.match(msg, /Không nhận/, `refusal of ${bad}`);
+    assert.match(msg, /điểm/, `the reason names the mark (${bad}): ${msg}`);
+    await waitCell(page, target, 'HK1.TX1', { text: before11 });
+    await page.keyboard.press('Escape');
+  }
+  const grid = await page.evaluate(async () => (await fetch('/api/grid?class=6A&subject=To%C3%A1n')).json());
+  assert.equal(grid.students.find((s) => s.code === target).cells['HK1.TX1'].value, typed[5], 'the refused values were not stored');
+
+  // F2 keeps the content, Esc cancels, Delete clears, Ctrl+Z brings it back.
+  await page.click(cellSel(codes[1], 'HK1.TX1'));
+  await page.keyboard.press('F2');
+  await page.keyboard.type('0');
+  await page.keyboard.press('Escape');
+  assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, comma(typed[1]), 'Esc cancels');
+  await page.keyboard.press('Delete');
+  await waitCell(page, codes[1], 'HK1.TX1', { text: '', state: SAVED });
+  assert.equal(await page.textContent(avgSel(codes[1], 'HK1')), '', 'no average without every mark');
+  await page.keyboard.press('Control+z');
+  await waitCell(page, codes[1], 'HK1.TX1', { text: comma(typed[1]), state: SAVED });
+  const m1 = marksOf(1);
+  await page.waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent === w,
+    [avgSel(codes[1], 'HK1'), comma(termAverage(m1.tx, m1.gk, m1.ck))]);
+
+  // Comment column: free text.
+  await page.click(cellSel(codes[0], 'HK1.NX'));
+  await page.keyboard.type('Chăm chỉ, tiến bộ rõ');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[0], 'HK1.NX', { text: 'Chăm chỉ, tiến bộ rõ', state: SAVED });
+
+  // SIGKILL right after a cell turns local: the write was durable.
+  await page.click(cellSel(codes[39], 'HK2.TX1'));
+  await page.keyboard.type('9,5');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[39], 'HK2.TX1', { state: 'local', text: '9,5' });
+  await ui.kill();
+  ui = await new Ui(dataDir).start();
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));  // a deep link through the token handshake
+  await page.waitForSelector('main[data-ready="grid"]');
+  assert.equal(new URL(page.url()).search, `?${new URLSearchParams({ class: '6A', subject: 'Toán' })}`);
+  const kept = await cell(page, codes[39], 'HK2.TX1');
+  assert.equal(kept.text, '9,5');
+  assert.ok(['local', 'synced'].includes(kept.state), kept.state);
+  assert.deepEqual(browser.problems, []);
+});

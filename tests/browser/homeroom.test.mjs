@@ -1,0 +1,103 @@
+// A homeroom teacher in a real browser: conduct per term and the homeroom
+// comment on the homeroom grid, attendance of the month by click and by
+// keyboard (P / K, totals per student), all synced, and the class summary
+// board (read-only). Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  SAVED, School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell,
+} from './fixture.mjs';
+
+let school, ui, browser, page;
+
+before(async () => {
+  school = new School();
+  await school.start();
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.kill();
+  await school?.stop();
+});
+
+test('a homeroom teacher records conduct, comments and attendance; the board shows them', { timeout: 300_000 }, async () => {
+  const teacher = school.accounts.find((a) => a.homeroom && (a.roles || []).includes('GVCN'));
+  const cls = teacher.homeroom;
+  const dataDir = tmpDir('client');
+  enroll(school, dataDir, teacher.username);
+  ui = await new Ui(dataDir).start();
+  await page.goto(ui.url);
+  await page.waitForSelector('#nav-homeroom:not([hidden])');
+  await page.click('#nav-homeroom');
+  await page.waitForSelector('main[data-ready="grid"]');
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('class'), cls);
+  assert.equal(url.searchParams.get('subject'), 'Chủ nhiệm');
+
+  // Conduct: the full word, or the short form the server normalizes.
+  const codes = await students(page);
+  await page.click(cellSel(codes[0], 'HK1.RL'));
+  await page.keyboard.type('Tốt');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('K');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('giỏi');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[0], 'HK1.RL', { state: SAVED, text: 'Tốt' });
+  await waitCell(page, codes[1], 'HK1.RL', { state: SAVED, text: 'Khá' });
+  await page.waitForSelector('.grid-msg.error');
+  assert.match(await page.textContent('.grid-msg'), /Tốt, Khá, Đạt hoặc Chưa đạt/);
+  assert.equal((await cell(page, codes[2], 'HK1.RL')).text, '', 'an unknown level is not stored');
+  await page.keyboard.press('Escape');
+  await page.click(cellSel(codes[0], 'HK1.NXCN'));
+  await page.keyboard.type('Ngoan, lễ phép');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[0], 'HK1.NXCN', { state: SAVED, text: 'Ngoan, lễ phép' });
+  await screenshot(page, 'homeroom');
+
+  // Attendance of this month.
+  await page.click('nav.tabs a[href*="attendance"]');
+  await page.waitForSelector('main[data-ready="attendance"]');
+  const days = await page.$$eval('tbody tr:first-child td[data-column^="CC."]', (tds) => tds.map((td) => td.dataset.column));
+  assert.ok(days.length >= 20, `school days of the month: ${days.length}`);
+  const [d1, d2] = days;
+  await page.click(cellSel(codes[0], d1));  // "" → P
+  await waitCell(page, codes[0], d1, { state: SAVED, text: 'P' });
+  await page.click(cellSel(codes[0], d1));  // P → K
+  await waitCell(page, codes[0], d1, { state: SAVED, text: 'K' });
+  await page.click(cellSel(codes[1], d1));
+  await waitCell(page, codes[1], d1, { state: SAVED, text: 'P' });
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('k');
+  await waitCell(page, codes[1], d2, { state: SAVED, text: 'K' });
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('p');
+  await waitCell(page, codes[2], d2, { state: SAVED, text: 'P' });
+  await page.keyboard.press('Delete');
+  await waitCell(page, codes[2], d2, { state: SAVED, text: '' });
+  const count = (code, kind) => page.textContent(`td[data-student="${code}"][data-count="${kind}"]`);
+  assert.equal(await count(codes[0], 'K'), '1');
+  assert.equal(await count(codes[1], 'P'), '1');
+  assert.equal(await count(codes[1], 'K'), '1');
+
+  // Synced by the background agent (no click), then read back after a reload.
+  await waitCell(page, codes[1], d2, { state: 'synced', timeout: 90_000 });
+  await page.reload();
+  await page.waitForSelector('main[data-ready="attendance"]');
+  assert.equal((await cell(page, codes[0], d1)).text, 'K');
+  assert.equal((await cell(page, codes[1], d1)).text, 'P');
+  assert.equal(await count(codes[1], 'P'), '1');
+  await screenshot(page, 'attendance');
+
+  // The class summary board: read-only, with the conduct recorded.
+  await page.click('nav.tabs a[href*="board"]');
+  await page.waitForSelector('main[data-ready="board"]');
+  const row = await page.textContent(`table.board tr[data-student="${codes[0]}"]`);
+  assert.ok(row.includes('Tốt'), `the board shows the conduct: ${row}`);
+  assert.equal(await page.$$eval('table.board input, table.board textarea', (els) => els.length), 0);
+  await screenshot(page, 'board');
+  assert.deepEqual(browser.problems, []);
+});

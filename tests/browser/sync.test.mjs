@@ -1,0 +1,116 @@
+// Offline and back, in a real browser: with the server stopped, marks stay
+// `local` and the header says offline; the server comes back on the same port
+// and the ui's background agent syncs them without a click (cells turn
+// `synced`). Then the principal locks HK1 of 6A: a late mark is refused with
+// the lock's reason (state `locked`), the teacher asks for a correction from
+// the cell and sees it in the inbox. Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell, waitColumn,
+} from './fixture.mjs';
+
+let school, ui, browser, page;
+
+before(async () => {
+  school = new School();
+  await school.start();
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await ui?.kill();
+  await school?.stop();
+});
+
+const status = () => page.evaluate(async () => (await fetch('/api/status')).json());
+
+test('offline marks stay local, sync by themselves when the server is back; a locked column refuses with its reason', { timeout: 300_000 }, async () => {
+  const dataDir = tmpDir('client');
+  enroll(school, dataDir, 'gv.toan.1');
+  ui = await new Ui(dataDir).start();
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
+  await page.waitForSelector('main[data-ready="grid"]');
+  await page.waitForSelector('#online[data-online="yes"]', { timeout: 60_000 });
+  const codes = (await students(page)).slice(0, 3);
+
+  // The server goes away: marks are still recorded, as local.
+  await school.stop();
+  await page.click(cellSel(codes[0], 'HK1.TX1'));
+  for (const m of ['8', '7,5', '9']) { await page.keyboard.type(m); await page.keyboard.press('Enter'); }
+  await waitColumn(page, codes, 'HK1.TX1', 'local');
+  await page.waitForSelector('#online[data-online="no"]', { timeout: 60_000 });
+  assert.match(await page.textContent('#pending'), /Chờ gửi: [1-9]/);
+  for (const c of codes) assert.equal((await cell(page, c, 'HK1.TX1')).state, 'local', 'still local while offline');
+  await screenshot(page, 'grid-offline');
+
+  // Back on the same port: the agent syncs on its own (no click), and the
+  // grid updates quietly: an edit in progress and the cursor stay.
+  await page.click(cellSel(codes[0], 'HK1.TX2'));
+  await page.keyboard.type('6,');
+  await school.start();
+  await waitColumn(page, codes, 'HK1.TX1', 'synced', 120_000);
+  assert.equal(await page.inputValue('.cell-editor'), '6,', 'the edit in progress survives the refresh');
+  await page.keyboard.type('5');
+  await page.keyboard.press('Tab');
+  await waitCell(page, codes[0], 'HK1.TX2', { text: '6,5', state: ['local', 'synced'] });
+  assert.equal(await page.getAttribute(cellSel(codes[0], 'HK1.TX3'), 'class'), 't-mark sel', 'the cursor moved on from there');
+  await page.waitForSelector('#online[data-online="yes"]');
+  await waitCell(page, codes[0], 'HK1.TX2', { text: '6,5', state: 'synced', timeout: 60_000 });
+  assert.equal((await status()).pending, 0);
+  assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
+
+  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A.
+  // Back online, the mark comes back refused: locked, with the lock's reason.
+  await school.stop();
+  await page.click(cellSel(codes[2], 'HK1.CK'));
+  await page.keyboard.type('10');
+  await page.keyboard.press('Enter');
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'local', text: '10' });
+  const reason = 'Chốt điểm học kì I';
+  school.lock('HK1', '6A', reason);
+  await school.start();
+  await page.click('#sync-now');
+  await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 90_000 });
+  const locked = await cell(page, codes[2], 'HK1.CK');
+  assert.ok(locked.title.includes(reason), `the lock's reason on hover: ${locked.title}`);
+
+  // The whole column is greyed with the reason before anyone types (the
+  // roster's lock notices); typing there offers a correction request, saves nothing.
+  await waitCell(page, codes[0], 'HK1.CK', { state: 'locked', timeout: 60_000 });
+  assert.ok((await cell(page, codes[0], 'HK1.CK')).title.includes(reason));
+  await page.click(cellSel(codes[0], 'HK2.TX1'));  // not locked; then by keyboard to HK1.CK
+  for (let i = 0; i < 10 && (await page.getAttribute('td.sel', 'data-column')) !== 'HK1.CK'; i++) await page.keyboard.press('ArrowLeft');
+  assert.equal(await page.$('.cellpop:not([hidden])'), null, 'moving over locked cells opens nothing');
+  await page.keyboard.type('8');
+  await page.waitForSelector('.cellpop form.correction');
+  assert.ok((await page.textContent('.cellpop')).includes(reason));
+  assert.equal(await page.inputValue('.cellpop input[name="value"]'), '8', 'what was typed is the value asked for');
+  assert.equal(await page.$('.cell-editor'), null, 'no editor on a locked cell');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.cellpop', { state: 'hidden' });
+  assert.equal((await cell(page, codes[0], 'HK1.CK')).text, '', 'nothing saved');
+
+  // Editing the locked cell offers a correction request.
+  await page.click(cellSel(codes[2], 'HK1.CK'));
+  await page.waitForSelector('.cellpop form.correction');
+  assert.ok((await page.textContent('.cellpop')).includes(reason));
+  await page.fill('.cellpop textarea[name="reason"]', 'Chấm sót câu 5');
+  await page.click('.cellpop form.correction button[type="submit"]');
+  await page.waitForFunction(() => /Đã ghi yêu cầu điều chỉnh/.test(document.querySelector('.grid-msg').textContent));
+  await screenshot(page, 'grid-locked');
+
+  // The inbox: the refusal with its reason, and the request once synced.
+  await page.click('#sync-now');
+  await page.waitForFunction(async () => (await (await fetch('/api/status')).json()).pending === 0, null, { timeout: 60_000 });
+  await page.click('#nav a[data-screen="inbox"]');
+  await page.waitForSelector('main[data-ready="inbox"]');
+  const refusedRow = page.locator(`tr[data-kind="refused"][data-student="${codes[2]}"][data-column="HK1.CK"]`);
+  assert.ok((await refusedRow.textContent()).includes(reason));
+  await page.waitForSelector('tr[data-kind="correction"]', { timeout: 30_000 });
+  assert.ok((await page.textContent('tr[data-kind="correction"]')).includes('Chấm sót câu 5'));
+  await screenshot(page, 'inbox');
+  assert.deepEqual(browser.problems, []);
+});
