@@ -158,6 +158,42 @@ TEST_CASE("bytes that are not UTF-8, and control characters, are refused by line
   CHECK(name_of(*db, "HS6A99") == "Nguyễn Văn An");
 }
 
+TEST_CASE("names with a bidi override or a zero-width character are refused by line and column", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  const auto students = count(*db, "SELECT COUNT(*) FROM students");
+  // "\u202E" makes "Nguyễn Văn An" display as another name; the others are
+  // invisible and make a second, look-alike key.
+  std::istringstream csv(kHeader +
+                         "HS6A97,Nguyễn Văn Ổn,01/09/2015,Nam,6A\n"
+                         "HS6A98,\xE2\x80\xAEnA năV nễyugN,01/09/2015,Nam,6A\n"  // U+202E RIGHT-TO-LEFT OVERRIDE
+                         "HS6A\xE2\x80\x8B" "99,Trần Thị Hoa,01/09/2015,Nữ,6A\n"  // U+200B in the student code
+                         "HS6A96,Lê Văn Bình,01/09/2015,Nam,6A\xEF\xBB\xBF\n"     // U+FEFF after the class
+                         "HS6A95,Đỗ\xE2\x81\xA6 Anh\xE2\x81\xA9,01/09/2015,Nam,6A\n"  // U+2066 … U+2069
+                         "HS6A94,Phạm\xE2\x80\xA8Minh,01/09/2015,Nam,6A\n");      // U+2028 LINE SEPARATOR
+  auto report = server::import_students(*db, csv);
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 5);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith("dòng 4, cột \"Mã học sinh\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[2], Catch::StartsWith("dòng 5, cột \"Lớp\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[3], Catch::StartsWith("dòng 6, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[4], Catch::StartsWith("dòng 7, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK(count(*db, "SELECT COUNT(*) FROM students") == students);  // all or nothing
+
+  // Staff: a zero-width non-joiner in a teacher's name, an LRM in the department.
+  const auto users = count(*db, "SELECT COUNT(*) FROM users");
+  std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                           "gv.moi,Nguyễn\xE2\x80\x8CThị Mới,GVBM,Tổ Toán\xE2\x80\x8E,,6A:Toán\n");
+  report = server::import_staff(*db, staff, SystemClock::instance());
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 2);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith("dòng 2, cột \"Tổ chuyên môn\":") && Catch::Contains("ký tự ẩn"));
+  CHECK(count(*db, "SELECT COUNT(*) FROM users") == users);
+}
+
 TEST_CASE("names a spreadsheet would run as formulas export as text and import back unchanged", "[storage]") {
   TempDir tmp;
   auto demo = make_demo_server(tmp / "server");
