@@ -321,7 +321,10 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     if (s.name.empty()) bad("thiếu họ và tên");
     bad(name_problem("họ và tên", s.name));
     bad(name_problem("tổ chuyên môn", s.department));
-    s.roles = split(t.cell(r, "Vai trò"), ';');
+    // A role named twice ("GVBM;GVBM") is that role once: roles are a set,
+    // and a file exported before this rule (roles stored twice) imports back.
+    for (auto& role : split(t.cell(r, "Vai trò"), ';'))
+      if (std::find(s.roles.begin(), s.roles.end(), role) == s.roles.end()) s.roles.push_back(std::move(role));
     if (s.roles.empty()) bad("thiếu vai trò");
     for (const auto& role : s.roles)
       if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");

@@ -87,6 +87,37 @@ TEST_CASE("a staff file is checked whole: unknown role, class, subject, double h
   CHECK(scalar(*db, "SELECT COUNT(*) FROM users WHERE username LIKE 'gv.moi'") == 0);
 }
 
+TEST_CASE("a role named twice is kept once, and a file exported with a role stored twice imports back", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  const auto roles_of = [&](const std::string& user) {
+    auto s = db->prepare("SELECT roles FROM users WHERE username = ?");
+    s.bind(1, user);
+    REQUIRE(s.step());
+    return s.text(0);
+  };
+  std::istringstream csv(
+      "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+      "gv.moi,Giáo Viên Mới,GVBM; GVBM ;TTCM;GVBM,,,6A:Tin học\n");
+  auto report = server::import_staff(*db, csv, SystemClock::instance());
+  INFO((report.errors.empty() ? "" : report.errors[0]));
+  REQUIRE(report.ok);
+  CHECK(roles_of("gv.moi") == "GVBM,TTCM");
+
+  // Stored twice by an import before this rule: exported as it is stored,
+  // the file imports back and the account holds the role once.
+  db->prepare("UPDATE users SET roles = 'GVBM,GVBM' WHERE username = 'gv.moi'").run();
+  std::ostringstream exported;
+  server::export_staff(*db, exported);
+  REQUIRE_THAT(exported.str(), Catch::Contains("gv.moi,Giáo Viên Mới,GVBM;GVBM,"));
+  std::istringstream back(exported.str());
+  report = server::import_staff(*db, back, SystemClock::instance());
+  INFO((report.errors.empty() ? "" : report.errors[0]));
+  REQUIRE(report.ok);
+  CHECK(roles_of("gv.moi") == "GVBM");
+}
+
 TEST_CASE("export then import changes nothing, and the export is the same", "[storage]") {
   TempDir tmp;
   auto demo = make_demo_server(tmp / "server");
