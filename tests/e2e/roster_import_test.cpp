@@ -3,13 +3,9 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "loopback_transport.hpp"
-#include "sodiem/client/sync_engine.hpp"
+#include "loopback_school.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/server_db.hpp"
-#include "sodiem/server/sync_service.hpp"
-#include "test_school.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -138,41 +134,29 @@ TEST_CASE("export then import changes nothing, and the export is the same", "[st
 }
 
 TEST_CASE("a running server picks up an imported assignment on the teacher's next sync", "[e2e]") {
-  TempDir tmp;
-  auto demo = make_demo_server(tmp / "server");
-  const auto db_path = server::DataPaths{demo.dir}.db();
-  server::SyncService service(db_path, SystemClock::instance());
-  client::LocalStore store(tmp / "teacher");
-  {
-    LoopbackTransport t(service);
-    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
-                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
-  }
+  LoopbackSchool school;
+  auto& store = school.device("gv.tinhoc.1");
   CHECK_FALSE(store.record({"8A", "Tin học", "HS8A01", "HK1.TX1"}, "9").is_ok());  // not assigned yet
   {
-    auto db = server::open_server_db(db_path);  // the clerk's CLI, another connection
+    auto db = server::open_server_db(school.db_path());  // the clerk's CLI, another connection
     std::istringstream csv(
         "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
         "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;8A:Tin học\n");
     auto report = server::import_staff(*db, csv, SystemClock::instance());
     REQUIRE(report.ok);
   }
-  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
-  REQUIRE(engine.sync().is_ok());  // the roster is re-fetched
+  school.sync("gv.tinhoc.1");  // the roster is re-fetched
   REQUIRE(store.record({"8A", "Tin học", "HS8A01", "HK1.TX1"}, "9").is_ok());
   CHECK_FALSE(store.record({"6B", "Tin học", "HS6B01", "HK1.TX1"}, "9").is_ok());  // assignment removed
-  auto r = engine.sync();
-  REQUIRE(r.is_ok());
-  CHECK(r->rejected == 0);
+  CHECK(school.sync("gv.tinhoc.1").rejected == 0);
   CHECK(store.status().pending == 0);
 }
 
 TEST_CASE("delegated entry: an assignment with an end date stops allowing writes after it", "[e2e]") {
-  TempDir tmp;
-  auto demo = make_demo_server(tmp / "server");
-  const auto db_path = server::DataPaths{demo.dir}.db();
+  ManualClock clock(*sodiem::parse_local_time("2026-12-31T20:00"));
+  LoopbackSchool school(clock);
   {
-    auto db = server::open_server_db(db_path);
+    auto db = server::open_server_db(school.db_path());
     std::istringstream csv(
         "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
         "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;6B:Toán@2026-12-31\n");
@@ -185,27 +169,19 @@ TEST_CASE("delegated entry: an assignment with an end date stops allowing writes
                            "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6B:Toán@31/12/2026\n");
     CHECK_FALSE(server::import_staff(*db, bad, SystemClock::instance()).ok);
   }
-  ManualClock clock(*sodiem::parse_local_time("2026-12-31T20:00"));
-  server::SyncService service(db_path, clock);
-  client::LocalStore store(tmp / "teacher", clock);
-  {
-    LoopbackTransport t(service);
-    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
-                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
-  }
-  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
+  auto& store = school.device("gv.tinhoc.1");
   auto in_time = store.record({"6B", "Toán", "HS6B01", "HK1.TX1"}, "8");
   REQUIRE(in_time.is_ok());
-  REQUIRE(engine.sync().is_ok());
+  school.sync("gv.tinhoc.1");
   CHECK(store.outcome(in_time->seq).first == "OK");
   // Typed offline on the last evening, synced the next morning: still in time.
   auto offline = store.record({"6B", "Toán", "HS6B02", "HK1.TX1"}, "7");
   REQUIRE(offline.is_ok());
   clock.advance(12 * 3600);
-  REQUIRE(engine.sync().is_ok());
+  school.sync("gv.tinhoc.1");
   CHECK(store.outcome(offline->seq).first == "OK");
   auto late = store.record({"6B", "Toán", "HS6B01", "HK1.TX2"}, "8");  // typed after the delegation ended
   REQUIRE(late.is_ok());
-  REQUIRE(engine.sync().is_ok());
+  school.sync("gv.tinhoc.1");
   CHECK(store.outcome(late->seq).first == "FORBIDDEN");
 }

@@ -5,13 +5,9 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "loopback_transport.hpp"
-#include "sodiem/client/sync_engine.hpp"
+#include "loopback_school.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/server_db.hpp"
-#include "sodiem/server/sync_service.hpp"
-#include "test_school.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -42,18 +38,9 @@ std::string repeat(const std::string& s, int n) {
 }  // namespace
 
 TEST_CASE("a name longer than the protocol carries is refused by line; one at the limit imports and syncs", "[e2e]") {
-  TempDir tmp;
-  auto demo = make_demo_server(tmp / "server");
-  const auto db_path = server::DataPaths{demo.dir}.db();
-  server::SyncService service(db_path, SystemClock::instance());
-  client::LocalStore store(tmp / "teacher");
-  {
-    LoopbackTransport t(service);
-    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
-                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
-  }
-  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
-  auto db = server::open_server_db(db_path);
+  LoopbackSchool school;
+  auto& store = school.device("gv.tinhoc.1");
+  auto db = server::open_server_db(school.db_path());
   const auto students = count(*db, "SELECT COUNT(*) FROM students");
 
   // The finding: 405 bytes (135 three-byte letters, 135 characters).
@@ -90,13 +77,10 @@ TEST_CASE("a name longer than the protocol carries is refused by line; one at th
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   // The teacher of 6A receives it in the roster, and syncs as before.
-  auto synced = engine.sync();
-  REQUIRE(synced.is_ok());
+  school.sync("gv.tinhoc.1");
   CHECK(store.student_class("HS6A99") == std::optional<std::string>("6A"));
   REQUIRE(store.record({"6A", "Tin học", "HS6A99", "HK1.TX1"}, "9").is_ok());
-  synced = engine.sync();
-  REQUIRE(synced.is_ok());
-  CHECK(synced->rejected == 0);
+  CHECK(school.sync("gv.tinhoc.1").rejected == 0);
   CHECK(store.status().pending == 0);
 }
 
