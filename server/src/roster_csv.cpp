@@ -40,6 +40,19 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+// Why a cell's text is refused, for the clerk who fixes the file.
+std::string fault_text(protocol::TextFault fault) {
+  switch (fault) {
+    case protocol::TextFault::kNotUtf8: return "không phải văn bản UTF-8; hãy lưu tệp dạng \"CSV UTF-8\"";
+    case protocol::TextFault::kControl: return "có ký tự điều khiển (xuống dòng, tab…), không được phép trong ô này";
+    case protocol::TextFault::kInvisible:
+      return "có ký tự ẩn (không độ rộng hoặc đổi chiều chữ, hay lẫn vào khi sao chép từ web, Word, tin nhắn): "
+             "tên trông như nhau mà máy hiểu là khác; hãy xóa ô này và gõ lại";
+    case protocol::TextFault::kNone: break;
+  }
+  return {};
+}
+
 // "" if a person's full name fits the roster and the protocol, else why.
 std::string name_problem(const std::string& what, const std::string& name) {
   const std::size_t chars = code_points(name);
@@ -212,13 +225,11 @@ bool read_roster_table(std::istream& in, const std::vector<std::string>& require
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     for (std::size_t k = 0; k < t.rows[r].size(); ++k) {
       std::string& f = t.rows[r][k];
-      if (protocol::text_problem(f, protocol::TextKind::kName)) {
+      if (const auto fault = protocol::text_fault(f, protocol::TextKind::kName); fault != protocol::TextFault::kNone) {
         const std::string where = "dòng " + std::to_string(r + 1) +
                                   (r > 0 && k < header_ok.size() && header_ok[k] ? ", cột \"" + t.rows[0][k] + "\": "
                                                                                   : ", ô thứ " + std::to_string(k + 1) + ": ");
-        errors.push_back(where + (protocol::is_valid_utf8(f)
-                                      ? "có ký tự điều khiển (xuống dòng, tab…), không được phép trong ô này"
-                                      : "không phải văn bản UTF-8; hãy lưu tệp dạng \"CSV UTF-8\""));
+        errors.push_back(where + fault_text(fault));
         if (r == 0) header_ok.push_back(false);
         continue;
       }
@@ -310,7 +321,10 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     if (s.name.empty()) bad("thiếu họ và tên");
     bad(name_problem("họ và tên", s.name));
     bad(name_problem("tổ chuyên môn", s.department));
-    s.roles = split(t.cell(r, "Vai trò"), ';');
+    // A role named twice ("GVBM;GVBM") is that role once: roles are a set,
+    // and a file exported before this rule (roles stored twice) imports back.
+    for (auto& role : split(t.cell(r, "Vai trò"), ';'))
+      if (std::find(s.roles.begin(), s.roles.end(), role) == s.roles.end()) s.roles.push_back(std::move(role));
     if (s.roles.empty()) bad("thiếu vai trò");
     for (const auto& role : s.roles)
       if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");

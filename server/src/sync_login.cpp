@@ -196,7 +196,10 @@ void SyncService::begin_password_change(const std::shared_ptr<Peer>& peer, const
     append_audit(*db_, {now, username, peer->device_public_id, s ? "password_changed" : "password_change_failed",
                         s ? "{}" : nlohmann::json{{"why", s.message()}}.dump()});
     tx.commit();
-    if (!s) return reply(peer, Error{s.code(), s.message(), 0});
+    // A new password refused (too short, the same): the current one was
+    // right, so the session stays open to try another. Any other refusal
+    // (changed elsewhere meanwhile) ends it, as every error does.
+    if (!s) return reply(peer, Error{s.code(), s.message(), 0}, s.code() != ErrorCode::kInvalidValue);
     reply(peer, PasswordChanged{});
   };
   if (!check_off_worker(peer, std::move(check), std::move(done))) {

@@ -35,13 +35,16 @@ const json& field(const json& obj, const char* key) {
 // notes, reasons and messages (kMaxValueBytes) may hold tab and line breaks.
 TextKind kind_for(std::size_t max_bytes) { return max_bytes < kMaxValueBytes ? TextKind::kName : TextKind::kMultiline; }
 
-std::string get_string(const json& v, const char* name, std::size_t max_bytes) {
+std::string get_string(const json& v, const char* name, std::size_t max_bytes, TextKind kind) {
   if (!v.is_string()) fail(std::string("field '") + name + "' must be a string");
   const auto& s = v.get_ref<const std::string&>();
   if (s.size() > max_bytes) fail(std::string("field '") + name + "' is too long", ErrorCode::kTooLarge);
-  if (const char* problem = text_problem(s, kind_for(max_bytes)))
+  if (const char* problem = text_problem(s, kind))
     fail(std::string("field '") + name + "' " + problem, ErrorCode::kInvalidValue);
   return s;
+}
+std::string get_string(const json& v, const char* name, std::size_t max_bytes) {
+  return get_string(v, name, max_bytes, kind_for(max_bytes));
 }
 std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
   return get_string(field(obj, key), key, max_bytes);
@@ -49,6 +52,16 @@ std::string str(const json& obj, const char* key, std::size_t max_bytes = kMaxKe
 std::string opt_str(const json& obj, const char* key, std::size_t max_bytes = kMaxKeyBytes) {
   auto it = obj.find(key);
   return it == obj.end() ? std::string() : get_string(*it, key, max_bytes);
+}
+// A password (TextKind::kSecret): a password chosen before invisible
+// characters were refused in names still logs in.
+constexpr std::size_t kMaxPasswordBytes = 256;
+std::string password(const json& obj, const char* key) {
+  return get_string(field(obj, key), key, kMaxPasswordBytes, TextKind::kSecret);
+}
+std::string opt_password(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? std::string() : get_string(*it, key, kMaxPasswordBytes, TextKind::kSecret);
 }
 
 // Delta-coded sequences: a sum that leaves the type is a malformed message,
@@ -239,9 +252,9 @@ Message login_from(const json& j) {
   check_versions(j);
   Login m;
   m.username = str(j, "u");
-  m.password = str(j, "p", 256);
+  m.password = password(j, "p");
   m.device_name = opt_str(j, "n");
-  m.new_password = opt_str(j, "np", 256);
+  m.new_password = opt_password(j, "np");
   return m;
 }
 Message welcome_from(const json& j) {
@@ -719,7 +732,7 @@ Decoded decode_via_json(std::string_view bytes) {
     else if (type == "history?") d.message = history_request_from(j);
     else if (type == "history") d.message = history_from(j);
     else if (type == "corrections?") d.message = CorrectionsRequest{};
-    else if (type == "password") d.message = PasswordChange{str(j, "p", 256), str(j, "np", 256)};
+    else if (type == "password") d.message = PasswordChange{password(j, "p"), password(j, "np")};
     else if (type == "password!") d.message = PasswordChanged{};
     else if (type == "corrections") d.message = correction_list_from(j);
     else if (type == "audit?") d.message = audit_request_from(j);

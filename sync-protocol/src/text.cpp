@@ -32,6 +32,20 @@ std::size_t sequence_at(std::string_view s, std::size_t i) {
   return n;
 }
 
+// The invisible characters of text.hpp, by their UTF-8 bytes (`s` is
+// well-formed, so a lead byte is followed by its continuation bytes).
+bool invisible_at(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<std::uint8_t>(s[i + k]) : 0; };
+  switch (b(0)) {
+    case 0xD8: return b(1) == 0x9C;  // U+061C
+    case 0xE2:
+      if (b(1) == 0x80) return (b(2) >= 0x8B && b(2) <= 0x8F) || (b(2) >= 0xA8 && b(2) <= 0xAE);  // U+200B–200F, U+2028–202E
+      return b(1) == 0x81 && b(2) >= 0xA0 && b(2) <= 0xAF;  // U+2060–206F
+    case 0xEF: return b(1) == 0xBB && b(2) == 0xBF;  // U+FEFF
+    default: return false;
+  }
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
@@ -51,17 +65,29 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
-const char* text_problem(std::string_view s, TextKind kind) {
-  if (!is_valid_utf8(s)) return "is not valid UTF-8";
+TextFault text_fault(std::string_view s, TextKind kind) {
+  if (!is_valid_utf8(s)) return TextFault::kNotUtf8;
+  bool invisible = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<std::uint8_t>(s[i]);
     if (c >= 0x20 && c != 0x7F) {
       // C1 controls U+0080–U+009F are encoded C2 80 – C2 9F.
-      if (c == 0xC2 && i + 1 < s.size() && static_cast<std::uint8_t>(s[i + 1]) <= 0x9F) return "holds a control character";
+      if (c == 0xC2 && i + 1 < s.size() && static_cast<std::uint8_t>(s[i + 1]) <= 0x9F) return TextFault::kControl;
+      if (kind == TextKind::kName && c >= 0xD8 && !invisible) invisible = invisible_at(s, i);
       continue;
     }
     if (kind == TextKind::kMultiline && (c == '\t' || c == '\n' || c == '\r')) continue;
-    return "holds a control character";
+    return TextFault::kControl;
+  }
+  return invisible ? TextFault::kInvisible : TextFault::kNone;
+}
+
+const char* text_problem(std::string_view s, TextKind kind) {
+  switch (text_fault(s, kind)) {
+    case TextFault::kNone: return nullptr;
+    case TextFault::kNotUtf8: return "is not valid UTF-8";
+    case TextFault::kControl: return "holds a control character";
+    case TextFault::kInvisible: return "holds an invisible or direction-changing character";
   }
   return nullptr;
 }

@@ -1,15 +1,10 @@
 // Lock periods through the real sync path, on a manual clock shared by the
 // server and the teachers' devices.
 #include <catch2/catch.hpp>
-#include <map>
 
-#include "loopback_transport.hpp"
-#include "sodiem/client/sync_engine.hpp"
+#include "loopback_school.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/locks.hpp"
-#include "sodiem/server/server_db.hpp"
-#include "sodiem/server/sync_service.hpp"
-#include "test_school.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -21,27 +16,15 @@ namespace {
 // entry windows (which are built around today).
 const std::int64_t kT0 = SystemClock::instance().now_unix_seconds();
 
+// The shared school on a manual clock, with the principal's CLI connection
+// and the lock helpers these tests share.
 struct School {
-  TempDir tmp;
-  DemoServer demo = make_demo_server(tmp / "server");
   ManualClock clock{kT0 - 86400};
-  server::SyncService service{server::DataPaths{demo.dir}.db(), clock};
-  std::unique_ptr<sqlite::Db> admin = server::open_server_db(server::DataPaths{demo.dir}.db());
-  std::map<std::string, std::unique_ptr<LocalStore>> devices;
+  LoopbackSchool school{clock};
+  std::unique_ptr<sqlite::Db> admin = server::open_server_db(school.db_path());
 
-  LocalStore& device(const std::string& user) {
-    auto& d = devices[user];
-    if (!d) {
-      d = std::make_unique<LocalStore>(tmp / user, clock);
-      LoopbackTransport t(service);
-      REQUIRE(client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), user).is_ok());
-    }
-    return *d;
-  }
-  void sync(const std::string& user) {
-    client::SyncEngine engine(device(user), [this] { return std::make_unique<LoopbackTransport>(service); });
-    REQUIRE(engine.sync().is_ok());
-  }
+  LocalStore& device(const std::string& user) { return school.device(user); }
+  void sync(const std::string& user) { school.sync(user); }
   std::int64_t lock(server::Lock l) {
     if (l.set_by.empty()) l.set_by = "hieutruong";
     if (l.reason.empty()) l.reason = "Chốt điểm học kì";

@@ -272,6 +272,51 @@ TEST_CASE("password: a wrong current password ends the session, guesses sent beh
   CHECK(f.audit_count("login_locked") == 1);
 }
 
+TEST_CASE("password: a refused new password keeps the session open for another, a password changed meanwhile ends it", "[e2e]") {
+  Fixture f;
+  const std::string right = f.demo.password_of("gv.toan.1");
+  const auto laptop = f.enroll("laptop", "gv.toan.1");
+  const auto desk = f.enroll("desk", "gv.toan.1");
+  const protocol::Hello hello_laptop{protocol::kProtocolVersion, protocol::kSchemaVersion, laptop.device_id, laptop.token};
+  const protocol::Hello hello_desk{protocol::kProtocolVersion, protocol::kSchemaVersion, desk.device_id, desk.token};
+  const std::string first = "mật khẩu mới dài";
+  {  // INVALID_VALUE: the one error that does not close (sync-protocol/README.md)
+    PeerClient c(*f.service, "192.0.2.30");
+    c.send(hello_laptop);
+    c.send(protocol::PasswordChange{right, "ngắn"});
+    CHECK(is_welcome(c.receive()));
+    const auto e = as_error(c.receive());
+    CHECK(e.code == ErrorCode::kInvalidValue);
+    CHECK_THAT(e.message, Catch::Contains("8 ký tự"));
+    CHECK_FALSE(c.closed());
+    c.send(protocol::PasswordChange{right, first});
+    const auto changed = c.receive();
+    REQUIRE(changed.has_value());
+    CHECK(std::holds_alternative<protocol::PasswordChanged>(*changed));
+  }
+  // Two devices change it at once from the same current password: both
+  // checks pass (hashing takes hundreds of ms, both start before either
+  // ends), the second to store finds it changed and its session ends.
+  PeerClient a(*f.service, "192.0.2.31"), b(*f.service, "192.0.2.32");
+  a.send(hello_laptop);
+  a.send(protocol::PasswordChange{first, "mật khẩu của laptop"});
+  b.send(hello_desk);
+  b.send(protocol::PasswordChange{first, "mật khẩu của máy bàn"});
+  CHECK(is_welcome(a.receive()));
+  CHECK(is_welcome(b.receive()));
+  const auto from_a = a.receive(), from_b = b.receive();
+  REQUIRE(from_a.has_value());
+  REQUIRE(from_b.has_value());
+  const bool a_won = std::holds_alternative<protocol::PasswordChanged>(*from_a);
+  auto& loser = a_won ? b : a;
+  const auto e = as_error(a_won ? from_b : from_a);
+  CHECK(e.code == ErrorCode::kUnauthenticated);
+  CHECK_THAT(e.message, Catch::Contains("nơi khác"));
+  CHECK_FALSE(loser.receive(1s).has_value());
+  CHECK(loser.closed());
+  CHECK_FALSE((a_won ? a : b).closed());
+}
+
 TEST_CASE("a stored hash with fewer iterations is replaced at the next successful login", "[e2e]") {
   Fixture f;
   {

@@ -2,44 +2,17 @@
 // of write, allowed and refused; and partial sync (a user's local database
 // holds only what that user may read).
 #include <catch2/catch.hpp>
-#include <map>
 #include <set>
 
-#include "loopback_transport.hpp"
-#include "sodiem/client/sync_engine.hpp"
+#include "loopback_school.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/progress.hpp"
-#include "sodiem/server/server_db.hpp"
-#include "sodiem/server/sync_service.hpp"
-#include "test_school.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
 using client::LocalStore;
 
 namespace {
-
-struct School {
-  TempDir tmp;
-  DemoServer demo = make_demo_server(tmp / "server");
-  server::SyncService service{server::DataPaths{demo.dir}.db(), SystemClock::instance()};
-  std::map<std::string, std::unique_ptr<LocalStore>> devices;
-
-  LocalStore& device(const std::string& user) {
-    auto& d = devices[user];
-    if (!d) {
-      d = std::make_unique<LocalStore>(tmp / user);
-      LoopbackTransport t(service);
-      REQUIRE(client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), user).is_ok());
-    }
-    return *d;
-  }
-  void sync(const std::string& user) {
-    client::SyncEngine engine(device(user), [this] { return std::make_unique<LoopbackTransport>(service); });
-    auto r = engine.sync();
-    REQUIRE(r.is_ok());
-  }
-};
 
 // Queues an op as a modified client could, skipping the client's own checks:
 // only the server decides.
@@ -71,7 +44,7 @@ const std::string kCN(protocol::kHomeroomSubject);
 }  // namespace
 
 TEST_CASE("permission matrix: every role × every kind of write, through sync", "[e2e]") {
-  School school;
+  LoopbackSchool school;
   struct Row {
     std::string user;
     protocol::CellKey cell;
@@ -106,10 +79,14 @@ TEST_CASE("permission matrix: every role × every kind of write, through sync", 
       {"gv.van.1", {"6A", kCN, "HS6A03", "HK1.RL"}, "Khá", "OK"},
   };
   std::vector<std::int64_t> seqs;
-  for (const auto& r : rows) seqs.push_back(queue_raw(school.device(r.user), r.cell, r.value));
+  std::set<std::string> users;
+  for (const auto& r : rows) {
+    seqs.push_back(queue_raw(school.device(r.user), r.cell, r.value));
+    users.insert(r.user);
+  }
   // A refusal never blocks the ops behind it: each device also sends a last op it may write, or none.
   const auto tail = queue_raw(school.device("gv.toan.1"), {"7A", "Toán", "HS7A05", "HK2.CK"}, "9.5");
-  for (const auto& [user, _] : school.devices) school.sync(user);
+  for (const auto& user : users) school.sync(user);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     INFO(rows[i].user << " " << rows[i].cell.class_name << " " << rows[i].cell.subject << " " << rows[i].cell.column);
     CHECK(outcome_of(school.device(rows[i].user), seqs[i]) == rows[i].expect);
@@ -122,7 +99,7 @@ TEST_CASE("permission matrix: every role × every kind of write, through sync", 
 }
 
 TEST_CASE("partial sync: each user's local database holds only what they may read", "[e2e]") {
-  School school;
+  LoopbackSchool school;
   auto write = [&](const std::string& user, const protocol::CellKey& cell, const std::string& value) {
     auto r = school.device(user).record(cell, value);
     INFO(r.status().message());
@@ -157,7 +134,7 @@ TEST_CASE("partial sync: each user's local database holds only what they may rea
 }
 
 TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
-  School school;
+  LoopbackSchool school;
   auto& laptop = school.device("gv.toan.1");
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "6").is_ok());
   school.sync("gv.toan.1");
@@ -165,7 +142,7 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
   queue_raw(laptop, {"6A", "Toán", "HS6A01", "HK1.GK"}, "12");  // refused by the server
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8").is_ok());  // typed after it, same second
   school.sync("gv.toan.1");
-  auto db = server::open_server_db(server::DataPaths{school.demo.dir}.db());
+  auto db = school.server_db();
   auto h = server::cell_history(*db, "6A", "Toán", "HS6A01", "HK1.GK");
   REQUIRE(h.is_ok());
   REQUIRE(h->size() == 4);
@@ -184,13 +161,13 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
 }
 
 TEST_CASE("progress counts the required cells filled per class and subject", "[e2e]") {
-  School school;
+  LoopbackSchool school;
   auto& laptop = school.device("gv.toan.1");
   for (const char* col : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.NX", "HK2.TX1"})
     REQUIRE(laptop.record({"6A", "Toán", "HS6A01", col}, std::string(col) == "HK1.NX" ? "Chăm" : "8").is_ok());
   REQUIRE(laptop.record({"6A", "Toán", "HS6A02", "HK1.CK"}, "").is_ok());  // cleared: not filled
   school.sync("gv.toan.1");
-  auto db = server::open_server_db(server::DataPaths{school.demo.dir}.db());
+  auto db = school.server_db();
   auto rows = server::entry_progress(*db, "HK1");
   REQUIRE(rows.is_ok());
   const server::ProgressRow* toan = nullptr;

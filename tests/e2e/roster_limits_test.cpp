@@ -5,13 +5,9 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "loopback_transport.hpp"
-#include "sodiem/client/sync_engine.hpp"
+#include "loopback_school.hpp"
 #include "sodiem/protocol/codec.hpp"
 #include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/server_db.hpp"
-#include "sodiem/server/sync_service.hpp"
-#include "test_school.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -42,18 +38,9 @@ std::string repeat(const std::string& s, int n) {
 }  // namespace
 
 TEST_CASE("a name longer than the protocol carries is refused by line; one at the limit imports and syncs", "[e2e]") {
-  TempDir tmp;
-  auto demo = make_demo_server(tmp / "server");
-  const auto db_path = server::DataPaths{demo.dir}.db();
-  server::SyncService service(db_path, SystemClock::instance());
-  client::LocalStore store(tmp / "teacher");
-  {
-    LoopbackTransport t(service);
-    REQUIRE(client::enroll(store, t, {"wss://loopback", demo.fingerprint}, "gv.tinhoc.1",
-                           demo.password_of("gv.tinhoc.1"), "laptop").is_ok());
-  }
-  client::SyncEngine engine(store, [&] { return std::make_unique<LoopbackTransport>(service); });
-  auto db = server::open_server_db(db_path);
+  LoopbackSchool school;
+  auto& store = school.device("gv.tinhoc.1");
+  auto db = server::open_server_db(school.db_path());
   const auto students = count(*db, "SELECT COUNT(*) FROM students");
 
   // The finding: 405 bytes (135 three-byte letters, 135 characters).
@@ -90,13 +77,10 @@ TEST_CASE("a name longer than the protocol carries is refused by line; one at th
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   // The teacher of 6A receives it in the roster, and syncs as before.
-  auto synced = engine.sync();
-  REQUIRE(synced.is_ok());
+  school.sync("gv.tinhoc.1");
   CHECK(store.student_class("HS6A99") == std::optional<std::string>("6A"));
   REQUIRE(store.record({"6A", "Tin học", "HS6A99", "HK1.TX1"}, "9").is_ok());
-  synced = engine.sync();
-  REQUIRE(synced.is_ok());
-  CHECK(synced->rejected == 0);
+  CHECK(school.sync("gv.tinhoc.1").rejected == 0);
   CHECK(store.status().pending == 0);
 }
 
@@ -156,6 +140,42 @@ TEST_CASE("bytes that are not UTF-8, and control characters, are refused by line
   report = server::import_students(*db, nfd);
   REQUIRE(report.ok);
   CHECK(name_of(*db, "HS6A99") == "Nguyễn Văn An");
+}
+
+TEST_CASE("names with a bidi override or a zero-width character are refused by line and column", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  const auto students = count(*db, "SELECT COUNT(*) FROM students");
+  // "\u202E" makes "Nguyễn Văn An" display as another name; the others are
+  // invisible and make a second, look-alike key.
+  std::istringstream csv(kHeader +
+                         "HS6A97,Nguyễn Văn Ổn,01/09/2015,Nam,6A\n"
+                         "HS6A98,\xE2\x80\xAEnA năV nễyugN,01/09/2015,Nam,6A\n"  // U+202E RIGHT-TO-LEFT OVERRIDE
+                         "HS6A\xE2\x80\x8B" "99,Trần Thị Hoa,01/09/2015,Nữ,6A\n"  // U+200B in the student code
+                         "HS6A96,Lê Văn Bình,01/09/2015,Nam,6A\xEF\xBB\xBF\n"     // U+FEFF after the class
+                         "HS6A95,Đỗ\xE2\x81\xA6 Anh\xE2\x81\xA9,01/09/2015,Nam,6A\n"  // U+2066 … U+2069
+                         "HS6A94,Phạm\xE2\x80\xA8Minh,01/09/2015,Nam,6A\n");      // U+2028 LINE SEPARATOR
+  auto report = server::import_students(*db, csv);
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 5);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith("dòng 4, cột \"Mã học sinh\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[2], Catch::StartsWith("dòng 5, cột \"Lớp\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[3], Catch::StartsWith("dòng 6, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[4], Catch::StartsWith("dòng 7, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK(count(*db, "SELECT COUNT(*) FROM students") == students);  // all or nothing
+
+  // Staff: a zero-width non-joiner in a teacher's name, an LRM in the department.
+  const auto users = count(*db, "SELECT COUNT(*) FROM users");
+  std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                           "gv.moi,Nguyễn\xE2\x80\x8CThị Mới,GVBM,Tổ Toán\xE2\x80\x8E,,6A:Toán\n");
+  report = server::import_staff(*db, staff, SystemClock::instance());
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 2);
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
+  CHECK_THAT(report.errors[1], Catch::StartsWith("dòng 2, cột \"Tổ chuyên môn\":") && Catch::Contains("ký tự ẩn"));
+  CHECK(count(*db, "SELECT COUNT(*) FROM users") == users);
 }
 
 TEST_CASE("names a spreadsheet would run as formulas export as text and import back unchanged", "[storage]") {

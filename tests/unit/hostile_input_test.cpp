@@ -110,3 +110,71 @@ TEST_CASE("strict UTF-8: overlong forms, surrogates and code points above U+10FF
   CHECK(text_problem("a\xc2\x85z", TextKind::kMultiline) != nullptr);  // U+0085, a C1 control
   CHECK(text_problem("\x7f", TextKind::kMultiline) != nullptr);
 }
+
+namespace {
+std::string utf8_of(char32_t cp) {
+  std::string out;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return out;
+}
+// text.hpp's list, by code point.
+bool invisible(char32_t cp) {
+  return cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202E) ||
+         (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
+}
+}  // namespace
+
+TEST_CASE("a name holds no bidi override, zero-width or separator character; values and passwords may", "[protocol][fault]") {
+  // Every code point, alone and between letters: refused in a name exactly
+  // when it is on the list (C1 controls stay control characters).
+  std::size_t refused = 0;
+  for (char32_t cp = 0x80; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    const std::string alone = utf8_of(cp), between = "Ng" + alone + "a";
+    const TextFault expected = cp <= 0x9F ? TextFault::kControl : invisible(cp) ? TextFault::kInvisible : TextFault::kNone;
+    if (text_fault(alone, TextKind::kName) != expected || text_fault(between, TextKind::kName) != expected) {
+      FAIL_CHECK("U+" << std::hex << static_cast<std::uint32_t>(cp));
+    }
+    if (expected == TextFault::kInvisible) {
+      ++refused;
+      CHECK(text_fault(between, TextKind::kMultiline) == TextFault::kNone);
+      CHECK(text_fault(between, TextKind::kSecret) == TextFault::kNone);
+    }
+  }
+  CHECK(refused == 30);
+  // All of Vietnamese, composed and decomposed (as some editors save it).
+  const std::string vietnamese =
+      "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+      "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬBCDĐEÈÉẺẼẸÊỀẾỂỄỆGHIÌÍỈĨỊKLMNOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢPQRSTUÙÚỦŨỤƯỪỨỬỮỰVXYỲÝỶỸỴ"
+      " Nguye\xCC\x82\xCC\x83n Va\xCC\x86n A\xCC\x89nh";
+  CHECK(text_fault(vietnamese, TextKind::kName) == TextFault::kNone);
+
+  // At the protocol edge: a right-to-left override in a user name, a
+  // zero-width space in a student's name sent by a server.
+  refused_by_both(encode(Login{kProtocolVersion, kSchemaVersion, "gv.\xE2\x80\xAEnaot", "password1", "máy", ""}),
+                  ErrorCode::kInvalidValue, "'u' holds an invisible");
+  Roster roster;
+  roster.classes = {{"6A", 6}};
+  roster.students = {{"HS6A01", "Nguyễn\xE2\x80\x8B Văn An", "6A"}};
+  refused_by_both(encode(roster), ErrorCode::kInvalidValue, "invisible");
+  // A password is never shown: one chosen with a zero-width joiner logs in.
+  const Login login{kProtocolVersion, kSchemaVersion, "gv.toan", "m\xE2\x80\x8Dt kh\xE1\xBA\xA9u", "máy", "m\xEF\xBB\xBFi"};
+  const Decoded d = decode(encode(login));
+  REQUIRE(d.message.has_value());
+  CHECK(std::get<Login>(*d.message).password == login.password);
+  CHECK(std::get<Login>(*d.message).new_password == login.new_password);
+}

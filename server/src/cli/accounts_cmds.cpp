@@ -89,11 +89,11 @@ int run_account(const AccountOptions& a) {
 }  // namespace
 
 void add_device_command(CLI::App& app, Context& ctx) {
-  auto* dev = app.add_subcommand("device", "Enrolled devices: list | revoke (a lost or stolen laptop; ADMIN or HT)");
-  auto o = command_options(*dev, ctx, run_device);
-  dev->add_option("ACTION", o->action, "list | revoke")->required()->check(CLI::IsMember({"list", "revoke"}));
+  auto [dev, o] = add_command(app, ctx, "device",
+                              "Enrolled devices: list | revoke (a lost or stolen laptop; ADMIN or HT)", run_device);
+  add_choice(*dev, "ACTION", o->action, {"list", "revoke"});
   dev->add_option("DEVICE_ID", o->device_id, "The device to revoke (device list)");
-  dev->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*dev, o->dir);
   dev->add_option("--user", o->user, "Only this user's devices");
   dev->add_option("--by", o->by, "Username of the administrator or HT");
   dev->add_option("--reason", o->reason, "Why (required to revoke)");
@@ -101,12 +101,11 @@ void add_device_command(CLI::App& app, Context& ctx) {
 }
 
 void add_account_command(CLI::App& app, Context& ctx) {
-  auto* acct = app.add_subcommand("account", "Accounts: list | disable | enable | reset-password (ADMIN or HT)");
-  auto o = command_options(*acct, ctx, run_account);
-  acct->add_option("ACTION", o->action, "list | disable | enable | reset-password")->required()->check(
-      CLI::IsMember({"list", "disable", "enable", "reset-password"}));
+  auto [acct, o] = add_command(app, ctx, "account",
+                               "Accounts: list | disable | enable | reset-password (ADMIN or HT)", run_account);
+  add_choice(*acct, "ACTION", o->action, {"list", "disable", "enable", "reset-password"});
   acct->add_option("USER", o->username, "The account");
-  acct->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*acct, o->dir);
   acct->add_option("--by", o->by, "Username of the administrator or HT");
   acct->add_option("--reason", o->reason, "Why (required to disable)");
   acct->add_flag("--json", o->json);

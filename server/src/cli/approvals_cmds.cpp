@@ -70,9 +70,9 @@ int run_progress(const ProgressOptions& o) {
 }  // namespace
 
 void add_unapprove_command(CLI::App& app, Context& ctx) {
-  auto* unapp = app.add_subcommand("unapprove", "Withdraw the principal's approval of a class and term (HT, with a reason)");
-  auto o = command_options(*unapp, ctx, run_unapprove);
-  unapp->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [unapp, o] = add_command(app, ctx, "unapprove",
+                                "Withdraw the principal's approval of a class and term (HT, with a reason)", run_unapprove);
+  add_data_option(*unapp, o->dir);
   unapp->add_option("--class", o->class_name)->required();
   unapp->add_option("--term", o->term)->required();
   unapp->add_option("--by", o->by)->required();
@@ -80,15 +80,14 @@ void add_unapprove_command(CLI::App& app, Context& ctx) {
 }
 
 void add_verify_command(CLI::App& app, Context& ctx) {
-  auto* vfy = app.add_subcommand("verify", "Check a signed export offline");
-  auto o = command_options(*vfy, ctx, run_verify);
+  auto [vfy, o] = add_command(app, ctx, "verify", "Check a signed export offline", run_verify);
   vfy->add_option("FILE", o->file)->required();
 }
 
 void add_progress_command(CLI::App& app, Context& ctx) {
-  auto* progress = app.add_subcommand("progress", "Data-entry progress per class × subject (tiến độ cập nhật)");
-  auto o = command_options(*progress, ctx, run_progress);
-  progress->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [progress, o] = add_command(app, ctx, "progress",
+                                   "Data-entry progress per class × subject (tiến độ cập nhật)", run_progress);
+  add_data_option(*progress, o->dir);
   progress->add_option("--term", o->term, "HK1 | HK2");
   progress->add_flag("--json", o->json);
 }

@@ -97,29 +97,29 @@ int run_backup(const BackupOptions& o) {
 void add_audit_command(CLI::App& app, Context& ctx) {
   auto* audit = app.add_subcommand("audit", "The hash-chained audit trail");
   audit->require_subcommand(1);
-  auto* verify = audit->add_subcommand("verify", "Exit 0 iff the chain is intact; else name the first bad entry");
-  auto o = command_options(*verify, ctx, run_audit_verify);
-  verify->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [verify, o] = add_command(*audit, ctx, "verify",
+                                 "Exit 0 iff the chain is intact; else name the first bad entry", run_audit_verify);
+  add_data_option(*verify, o->dir);
 }
 
 void add_history_command(CLI::App& app, Context& ctx) {
-  auto* history = app.add_subcommand("history", "A cell's full story: who, when, device, old → new, why");
-  auto o = command_options(*history, ctx, run_history);
-  history->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [history, o] = add_command(app, ctx, "history",
+                                  "A cell's full story: who, when, device, old → new, why", run_history);
+  add_data_option(*history, o->dir);
   history->add_option("CELL", o->cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
   history->add_flag("--json", o->json);
 }
 
 void add_backup_commands(CLI::App& app, Context& ctx) {
-  auto* bkp = app.add_subcommand("backup", "Consistent copy of the data directory, safe while the server runs");
-  auto b = command_options(*bkp, ctx, run_backup);
-  bkp->add_option("--data", b->dir, "Directory for all server state")->required();
+  auto [bkp, b] = add_command(app, ctx, "backup",
+                              "Consistent copy of the data directory, safe while the server runs", run_backup);
+  add_data_option(*bkp, b->dir);
   bkp->add_option("OUT_DIR", b->backup_dir, "A new (or empty) directory for the backup")->required();
-  auto* rst = app.add_subcommand("restore", "Put a backup into an empty data directory (clients re-sync)");
-  auto r = command_options(*rst, ctx, run_backup);
+  auto [rst, r] = add_command(app, ctx, "restore",
+                              "Put a backup into an empty data directory (clients re-sync)", run_backup);
   r->restore = true;
   rst->add_option("BACKUP_DIR", r->backup_dir, "A directory written by `backup`")->required();
-  rst->add_option("--data", r->dir, "The new, empty data directory")->required();
+  add_data_option(*rst, r->dir, "The new, empty data directory");
 }
 
 }  // namespace sodiem::server::cli

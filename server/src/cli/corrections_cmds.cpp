@@ -104,13 +104,12 @@ int run_delegate(const DelegateOptions& la) {
 }  // namespace
 
 void add_correction_command(CLI::App& app, Context& ctx) {
-  auto* corr = app.add_subcommand("correction",
-                                  "Correction requests: list | approve | refuse (HT, or a PHT with the HT's delegation)");
-  auto o = command_options(*corr, ctx, run_correction);
-  corr->add_option("ACTION", o->action, "list | approve | refuse")->required()->check(
-      CLI::IsMember({"list", "approve", "refuse"}));
+  auto [corr, o] = add_command(app, ctx, "correction",
+                               "Correction requests: list | approve | refuse (HT, or a PHT with the HT's delegation)",
+                               run_correction);
+  add_choice(*corr, "ACTION", o->action, {"list", "approve", "refuse"});
   corr->add_option("ID", o->id, "Request to decide");
-  corr->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*corr, o->dir);
   corr->add_option("--by", o->by, "Username of the HT or PHT deciding");
   corr->add_option("--comment", o->comment, "Decision comment (required to refuse)");
   corr->add_option("--status", o->status, "pending | approved | refused");
@@ -118,11 +117,11 @@ void add_correction_command(CLI::App& app, Context& ctx) {
 }
 
 void add_delegate_command(CLI::App& app, Context& ctx) {
-  auto* deleg = app.add_subcommand("delegate", "HT delegates deciding correction requests to a PHT: add | list | remove");
-  auto o = command_options(*deleg, ctx, run_delegate);
-  deleg->add_option("ACTION", o->action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
+  auto [deleg, o] = add_command(app, ctx, "delegate",
+                                "HT delegates deciding correction requests to a PHT: add | list | remove", run_delegate);
+  add_choice(*deleg, "ACTION", o->action, {"add", "list", "remove"});
   deleg->add_option("WHO", o->who, "add: the PHT's username; remove: the delegation's id");
-  deleg->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*deleg, o->dir);
   deleg->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time (default: until removed)");
   deleg->add_option("--reason", o->reason, "Why");
   deleg->add_option("--by", o->by, "Username of the HT");

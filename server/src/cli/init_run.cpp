@@ -92,17 +92,15 @@ int run_run(const RunOptions& o) {
 }  // namespace
 
 void add_init_command(CLI::App& app, Context& ctx) {
-  auto* init = app.add_subcommand("init", "Create the database, TLS certificate and admin account");
-  auto o = command_options(*init, ctx, run_init);
-  init->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [init, o] = add_command(app, ctx, "init", "Create the database, TLS certificate and admin account", run_init);
+  add_data_option(*init, o->dir);
   init->add_option("--school-name", o->school, "School name");
   init->add_flag("--demo", o->demo, "Also load the demo school and write demo-accounts.json");
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {
-  auto* run = app.add_subcommand("run", "Serve sync (WSS) and the status page (HTTPS)");
-  auto o = command_options(*run, ctx, run_run);
-  run->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [run, o] = add_command(app, ctx, "run", "Serve sync (WSS) and the status page (HTTPS)", run_run);
+  add_data_option(*run, o->dir);
   run->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
 }
 

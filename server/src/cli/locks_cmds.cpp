@@ -151,11 +151,11 @@ int run_term_set(const TermSetOptions& o) {
 }  // namespace
 
 void add_lock_command(CLI::App& app, Context& ctx) {
-  auto* lock = app.add_subcommand("lock", "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)");
-  auto o = command_options(*lock, ctx, run_lock);
-  lock->add_option("ACTION", o->action, "set | list | remove")->required()->check(CLI::IsMember({"set", "list", "remove"}));
+  auto [lock, o] = add_command(app, ctx, "lock",
+                               "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)", run_lock);
+  add_choice(*lock, "ACTION", o->action, {"set", "list", "remove"});
   lock->add_option("ID", o->id, "Lock to remove");
-  lock->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*lock, o->dir);
   lock->add_option("--term", o->term, "HK1 | HK2 (default: both)");
   lock->add_option("--grade", o->grade, "Grade (khối)");
   lock->add_option("--class", o->class_name, "Class");
@@ -171,11 +171,10 @@ void add_lock_command(CLI::App& app, Context& ctx) {
 }
 
 void add_exception_command(CLI::App& app, Context& ctx) {
-  auto* exc = app.add_subcommand("exception", "Narrow expiring unlocks: add | list | remove");
-  auto o = command_options(*exc, ctx, run_exception);
-  exc->add_option("ACTION", o->action, "add | list | remove")->required()->check(CLI::IsMember({"add", "list", "remove"}));
+  auto [exc, o] = add_command(app, ctx, "exception", "Narrow expiring unlocks: add | list | remove", run_exception);
+  add_choice(*exc, "ACTION", o->action, {"add", "list", "remove"});
   exc->add_option("ID", o->id, "Exception to remove");
-  exc->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*exc, o->dir);
   exc->add_option("--user", o->user, "Teacher");
   exc->add_option("--class", o->class_name, "Class");
   exc->add_option("--subject", o->subject, "Subject");
@@ -187,9 +186,9 @@ void add_exception_command(CLI::App& app, Context& ctx) {
 }
 
 void add_grace_command(CLI::App& app, Context& ctx) {
-  auto* grace = app.add_subcommand("grace", "The offline grace window after a lock (school setting; HT or ADMIN)");
-  auto o = command_options(*grace, ctx, run_grace);
-  grace->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [grace, o] = add_command(app, ctx, "grace",
+                                "The offline grace window after a lock (school setting; HT or ADMIN)", run_grace);
+  add_data_option(*grace, o->dir);
   grace->add_option("--hours", o->hours, "New value in hours (0–720); without it, show the current one");
   grace->add_option("--by", o->by, "Username of the HT (or ADMIN)");
 }
@@ -197,9 +196,9 @@ void add_grace_command(CLI::App& app, Context& ctx) {
 void add_term_command(CLI::App& app, Context& ctx) {
   auto* termcmd = app.add_subcommand("term", "Entry windows of the current school year's terms");
   termcmd->require_subcommand(1);
-  auto* termset = termcmd->add_subcommand("set", "Set when entry opens and closes for a term (HT, or ADMIN for the HT)");
-  auto o = command_options(*termset, ctx, run_term_set);
-  termset->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [termset, o] = add_command(*termcmd, ctx, "set",
+                                  "Set when entry opens and closes for a term (HT, or ADMIN for the HT)", run_term_set);
+  add_data_option(*termset, o->dir);
   termset->add_option("--term", o->term, "HK1 | HK2")->required();
   termset->add_option("--entry-opens", o->opens, "YYYY-MM-DD")->required();
   termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (entry allowed until the end of that day)")->required();

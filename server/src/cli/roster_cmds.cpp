@@ -72,22 +72,21 @@ int run_export(const ExportOptions& o) {
 }  // namespace
 
 void add_import_command(CLI::App& app, Context& ctx) {
-  auto* import = app.add_subcommand("import", "Import students or staff from a UTF-8 CSV file (all or nothing)");
-  auto o = command_options(*import, ctx, run_import);
-  import->add_option("WHAT", o->what, "students | staff")->required()->check(CLI::IsMember({"students", "staff"}));
-  import->add_option("--data", o->dir, "Directory for all server state")->required();
+  auto [import, o] = add_command(app, ctx, "import",
+                                 "Import students or staff from a UTF-8 CSV file (all or nothing)", run_import);
+  add_choice(*import, "WHAT", o->what, {"students", "staff"});
+  add_data_option(*import, o->dir);
   import->add_option("FILE", o->file, "CSV file")->required();
   import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {
-  auto* exp = app.add_subcommand("export", "Export students or staff as CSV, in the shape import reads");
-  auto o = command_options(*exp, ctx, run_export);
-  exp->add_option("WHAT", o->what, "students | staff | signed")->required()->check(
-      CLI::IsMember({"students", "staff", "signed"}));
+  auto [exp, o] = add_command(app, ctx, "export",
+                              "Export students or staff as CSV, in the shape import reads", run_export);
+  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed"});
   exp->add_option("--class", o->class_name, "signed: the class");
   exp->add_option("--term", o->term, "signed: HK1 | HK2");
-  exp->add_option("--data", o->dir, "Directory for all server state")->required();
+  add_data_option(*exp, o->dir);
   exp->add_option("FILE", o->file, "CSV file to write")->required();
 }
 

@@ -12,6 +12,16 @@ namespace fs = std::filesystem;
 
 namespace sodiem::server::cli {
 
+CLI::Option* add_data_option(CLI::App& sub, std::string& dir, const std::string& about) {
+  return sub.add_option("--data", dir, about)->required();
+}
+
+CLI::Option* add_choice(CLI::App& sub, const std::string& name, std::string& into, const std::vector<std::string>& choices) {
+  std::string about;
+  for (const auto& c : choices) about += (about.empty() ? "" : " | ") + c;
+  return sub.add_option(name, into, about)->required()->check(CLI::IsMember(choices));
+}
+
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
   DataPaths paths{dir};
   if (!fs::exists(paths.db())) throw std::runtime_error("no database in " + dir + "; run `sodiem-server init` first");

@@ -1,12 +1,14 @@
 // What the sodiem-server command handlers (server/src/cli/*.cpp) share:
-// binding a handler to its subcommand, opening an existing data directory,
-// reporting a refusal with its exit code, reading a time argument. Only the
-// files of server/src/cli/ include this.
+// registering a subcommand (its handler, --data, one-of positionals),
+// opening an existing data directory, reporting a refusal with its exit
+// code, reading a time argument. Only the files of server/src/cli/ include
+// this.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "sodiem/core/status.hpp"
@@ -14,14 +16,31 @@
 
 namespace sodiem::server::cli {
 
-// Options for `sub`, filled in by parsing; when `sub` is the command given,
-// ctx.command runs `handler` on them.
+// A subcommand as registered: its CLI11 node, and its options filled in by
+// parsing (for a structured binding: `auto [sub, o] = add_command(…)`).
 template <class Options>
-std::shared_ptr<Options> command_options(CLI::App& sub, Context& ctx, int (*handler)(const Options&)) {
+struct Registered {
+  CLI::App* app;
+  std::shared_ptr<Options> options;
+};
+
+// Subcommand `name` of `parent` with its options; when it is the command
+// given, ctx.command runs `handler` on them.
+template <class Options>
+Registered<Options> add_command(CLI::App& parent, Context& ctx, const std::string& name, const std::string& about,
+                                int (*handler)(const Options&)) {
+  CLI::App* sub = parent.add_subcommand(name, about);
   auto options = std::make_shared<Options>();
-  sub.callback([&ctx, options, handler] { ctx.command = [options, handler] { return handler(*options); }; });
-  return options;
+  sub->callback([&ctx, options, handler] { ctx.command = [options, handler] { return handler(*options); }; });
+  return {sub, options};
 }
+
+// The required `--data DIR` of every command that works on a data directory.
+CLI::Option* add_data_option(CLI::App& sub, std::string& dir, const std::string& about = "Directory for all server state");
+
+// A required positional naming one of `choices` (ACTION, WHAT), described
+// as "a | b | c".
+CLI::Option* add_choice(CLI::App& sub, const std::string& name, std::string& into, const std::vector<std::string>& choices);
 
 // The server database of the data directory `dir`; throws if there is none.
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir);
