@@ -7,6 +7,7 @@
 
 #include "sodiem/client/actions.hpp"
 #include "sodiem/client/audit_watch.hpp"
+#include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
@@ -373,6 +374,9 @@ int cmd_inbox(const std::string& dir, bool as_json) {
     std::cout << "#" << x.seq << "  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code
               << " · " << x.cell.column << " = \"" << x.value << "\" bị từ chối (" << x.code << ")\n    " << x.reason
               << "\n    Giá trị trên máy chủ: " << (x.server_value.empty() ? "(trống)" : x.server_value) << "\n";
+    if (x.kind == protocol::OpKind::kSet && is_lock_refusal(x.code))
+      std::cout << "    Xin điều chỉnh: sodiem correction request --data DIR --from-inbox " << x.seq
+                << " --reason \"LÝ DO\"\n";
   }
   for (const auto& x : conflicts)
     std::cout << "Xung đột  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code << " · "

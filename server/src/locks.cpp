@@ -191,7 +191,7 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
   if (l.id == 0) {  // the term's entry window
     d.code = ErrorCode::kEntryClosed;
     d.reason = "Không nhập được điểm mới: " + l.reason +
-               ". Điểm đã nhập vẫn sửa được; nếu cần nhập bổ sung, hãy gửi yêu cầu điều chỉnh (sodiem correction request).";
+               ". Điểm đã nhập vẫn sửa được; nếu cần nhập bổ sung, hãy gửi yêu cầu điều chỉnh (Xin điều chỉnh).";
     return d;
   }
   const std::string who = "khóa #" + std::to_string(l.id) + " (" + scope_text(l) + ") do " + l.set_by + " đặt lúc " +
@@ -201,12 +201,12 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
   if (l.kind == "frozen") {
     d.code = ErrorCode::kTermLocked;
     d.reason = "Sổ điểm đã khóa, không được thay đổi: " + who +
-               ". Nếu cần sửa, hãy gửi yêu cầu điều chỉnh (sodiem correction request) để Ban giám hiệu duyệt.";
+               ". Nếu cần sửa, hãy gửi yêu cầu điều chỉnh (Xin điều chỉnh) để Ban giám hiệu duyệt.";
   } else {
     d.code = ErrorCode::kEntryClosed;
     d.reason = "Đã hết thời hạn nhập điểm mới: " + who +
                ". Điểm đã nhập vẫn sửa được cho tới khi sổ khóa hẳn; nếu cần nhập bổ sung, hãy gửi yêu cầu điều chỉnh "
-               "(sodiem correction request).";
+               "(Xin điều chỉnh).";
   }
   return d;
 }

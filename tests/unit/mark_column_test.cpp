@@ -56,6 +56,10 @@ TEST_CASE("cell values are checked against the subject", "[unit]") {
   CHECK(*normalize_cell_value(&td, "HK1.CK", "đạt") == "Đ");
   CHECK(*normalize_cell_value(&td, "HK1.CK", "CĐ") == "CĐ");
   CHECK_FALSE(normalize_cell_value(&td, "HK1.CK", "8").is_ok());
+  CHECK(*normalize_cell_value(&td, "HK1.CK", "d") == "Đ");
+  CHECK(*normalize_cell_value(&td, "HK1.CK", "cd") == "CĐ");
+  CHECK(*normalize_cell_value(&td, "HK1.CK", "chua dat") == "CĐ");
+  CHECK_FALSE(normalize_cell_value(&td, "HK1.CK", "c").is_ok());
   CHECK_FALSE(normalize_cell_value(&toan, "HK9.TX1", "8").is_ok());
 }
 
@@ -64,6 +68,14 @@ TEST_CASE("homeroom cells: conduct, homeroom comment, attendance, comments of su
   CHECK(*normalize_cell_value(nullptr, "HK1.RL", "khá") == "Khá");
   CHECK(*normalize_cell_value(nullptr, "HK2.RL", "Chưa đạt") == "Chưa đạt");
   CHECK_FALSE(normalize_cell_value(nullptr, "HK1.RL", "Giỏi").is_ok());
+  // Typed without a Vietnamese keyboard, in any case, or decomposed.
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "tot") == "Tốt");
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "KHA") == "Khá");
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "t") == "Tốt");
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", " dat ") == "Đạt");
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "cd") == "Chưa đạt");
+  CHECK(*normalize_cell_value(nullptr, "HK1.RL", "Chu\xcc\x9b" "a đạt") == "Chưa đạt");
+  CHECK_FALSE(normalize_cell_value(nullptr, "HK1.RL", "tott").is_ok());
   CHECK(*normalize_cell_value(nullptr, "CC.2026-11-23", "p") == "P");
   CHECK(*normalize_cell_value(nullptr, "CC.2026-11-23", "") == "");
   CHECK_FALSE(normalize_cell_value(nullptr, "CC.2026-11-23", "X").is_ok());

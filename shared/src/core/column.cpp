@@ -1,5 +1,8 @@
 #include "sodiem/core/column.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "sodiem/core/mark.hpp"
 #include "sodiem/core/unicode_text.hpp"
 
@@ -92,6 +95,20 @@ Result<std::string> comment_text(std::string_view value) {
     if (c < 0x20 && c != '\n') return Status(ErrorCode::kInvalidValue, "nhận xét có ký tự điều khiển không hợp lệ");
   return std::string(value);
 }
+// The canonical word `value` names among `choices` (canonical → the ways a
+// teacher types it: with or without diacritics, any case, spaces around).
+std::optional<std::string> one_of(std::string_view value,
+                                  const std::vector<std::pair<const char*, std::vector<const char*>>>& choices) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  const auto key = match_key(value);
+  if (!key) return std::nullopt;
+  for (const auto& [canonical, spellings] : choices)
+    for (const char* spelling : spellings)
+      if (match_key(spelling) == key) return std::string(canonical);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, std::string_view column,
@@ -110,15 +127,15 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
     if (value.empty()) return std::string();
     switch (col->kind) {
       case Column::Kind::kConduct: {
-        const std::string v(value);
-        for (const char* level : {"Tốt", "Khá", "Đạt", "Chưa đạt"})
-          if (v == level) return v;
-        if (v == "tốt" || v == "T") return std::string("Tốt");
-        if (v == "khá" || v == "K") return std::string("Khá");
-        if (v == "đạt" || v == "Đ") return std::string("Đạt");
-        if (v == "chưa đạt" || v == "CĐ") return std::string("Chưa đạt");
+        static const std::vector<std::pair<const char*, std::vector<const char*>>> kLevels = {
+            {"Tốt", {"Tốt", "tot", "T"}},
+            {"Khá", {"Khá", "kha", "K"}},
+            {"Đạt", {"Đạt", "dat", "Đ", "D"}},
+            {"Chưa đạt", {"Chưa đạt", "chua dat", "CĐ", "CD"}}};
+        if (auto level = one_of(value, kLevels)) return *level;
         return Status(ErrorCode::kInvalidValue,
-                      "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt, không phải \"" + excerpt(v) + "\"");
+                      "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt (hoặc T, K, Đ, CĐ), không phải \"" +
+                          excerpt(value) + "\"");
       }
       case Column::Kind::kAttendance:
         if (value == "P" || value == "p") return std::string("P");
@@ -149,9 +166,9 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
     }
     return mark->to_string();
   }
-  if (value == "Đ" || value == "đ" || value == "Đạt" || value == "đạt") return std::string("Đ");
-  if (value == "CĐ" || value == "cđ" || value == "Cđ" || value == "Chưa đạt" || value == "chưa đạt")
-    return std::string("CĐ");
+  static const std::vector<std::pair<const char*, std::vector<const char*>>> kGrades = {
+      {"Đ", {"Đ", "D", "Đạt", "dat"}}, {"CĐ", {"CĐ", "CD", "Chưa đạt", "chua dat"}}};
+  if (auto grade = one_of(value, kGrades)) return *grade;
   return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
                                               " đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt), không phải \"" +
                                               excerpt(value) + "\"");
