@@ -45,10 +45,23 @@ else
   rm -rf "$W"
 fi
 
-python3 - "$LOCAL" "$SLOW" <<'PY'
+# The teacher's screen in headless Chromium (tests/browser/bench-ui.mjs):
+# a keystroke's commit → the durable write answered; opening a 45-student grid.
+UI=$(mktemp)
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
+  ( cd tests/browser && { [ -d node_modules/playwright-core ] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null; } )
+  SODIEM_CLIENT_BIN="$B/client/sodiem" SODIEM_SERVER_BIN="$B/server/sodiem-server" \
+    node tests/browser/bench-ui.mjs >"$UI" 2>/dev/null ||
+    echo '{"ui_save_ms":null,"ui_grid_ms":null,"ui_why":"tests/browser/bench-ui.mjs failed"}' >"$UI"
+else
+  echo '{"ui_save_ms":null,"ui_grid_ms":null,"ui_why":"needs /usr/bin/chromium and node"}' >"$UI"
+fi
+
+python3 - "$LOCAL" "$SLOW" "$UI" <<'PY'
 import json, sys, datetime, platform, os
 local = json.load(open(sys.argv[1])); slow = json.load(open(sys.argv[2]))
 out = dict(local); out["slow_link"] = slow
+out.update(json.loads(open(sys.argv[3]).read().strip().splitlines()[-1]))
 out["machine"] = {"cores": os.cpu_count(), "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
 json.dump(out, open("bench-results/latest.json", "w"), indent=2)
 i1, w, n, lw, sl = out["ingest_1"], out["wire"], out["noop_sync"], out["local_write_ms"], out["slow_link"]
@@ -62,9 +75,17 @@ rows = [
   ("slow link push of 2,700", (f'{sl["push_2700_s"]} s' if sl.get("push_2700_s") is not None else "null: " + sl.get("why", "")), "≤ 10 s"),
   ("server RSS", f'idle {out["server_rss_mb"]["idle"]:.1f} MB, 200 clients {out["server_rss_mb"]["clients_200"]} MB', "—"),
 ]
+us, ug = out.get("ui_save_ms"), out.get("ui_grid_ms")
+if us and ug:
+  rows += [
+    ("ui: keystroke commit → durable write answered (headless Chromium)", f'p50 {us["p50"]} ms, p99 {us["p99"]} ms over {us["n"]} saves (the ui\'s own answer p50 {us["ui_answer_p50"]} ms, p99 {us["ui_answer_p99"]} ms)', "p99 < 20 ms"),
+    ("ui: open a grid until interactive", f'p50 {ug["p50"]} ms, max {ug["max"]} ms ({ug["students"]} students, {ug["cells"]} marks; in the page {ug["in_page_p50"]} ms, building the table {ug["build_p50"]} ms)', "< 150 ms"),
+  ]
+else:
+  rows.append(("ui", "null: " + out.get("ui_why", ""), "—"))
 with open("bench-results/latest.md", "w") as f:
     f.write(f'# Benchmark results ({out["machine"]["date"]}, {out["machine"]["cores"]} cores)\n\n| what | measured | target |\n|---|---|---|\n')
     for r in rows: f.write(f"| {r[0]} | {r[1]} | {r[2]} |\n")
 print(open("bench-results/latest.md").read())
 PY
-rm -f "$LOCAL" "$SLOW"
+rm -f "$LOCAL" "$SLOW" "$UI"

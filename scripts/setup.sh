@@ -15,8 +15,11 @@ PACKAGES=(
   libicu-dev
   python3 iproute2 procps
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan
-  chromium  # tests/browser: sodiem ui in headless Chromium (Node.js and npm come with the machine)
+  chromium  # tests/browser: sodiem ui in headless Chromium
 )
+# Node.js and npm run the browser tests (playwright-core from npm); most
+# machines have them already, a bare Debian gets its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
