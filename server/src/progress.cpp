@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "sodiem/core/column.hpp"
+#include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::server {
 
@@ -15,22 +15,27 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
     s.bind(1, term);
     if (s.step()) deadline = s.text(0);
   }
-  // Filled cells per (class, subject) among the term's assessment columns.
-  std::map<std::pair<std::int64_t, std::int64_t>, int> filled;
+  // The term's cells of each current student in their own class: a mark
+  // left behind in a class the student has left, or of a student who left,
+  // is not progress (board::missing_cells is the rule the signature uses).
+  using Cells = std::map<std::string, std::string>;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::map<std::int64_t, Cells>> cells;
   {
-    auto s = db.prepare("SELECT class_id, subject_id, col FROM cells WHERE value != '' AND subject_id != 0 AND col LIKE ?");
+    auto s = db.prepare(
+        "SELECT c.class_id, c.subject_id, c.student_id, c.col, c.value FROM cells c "
+        "JOIN students st ON st.id = c.student_id AND st.class_id = c.class_id AND st.status = 'active' "
+        "WHERE c.value != '' AND c.subject_id != 0 AND c.col LIKE ?");
     s.bind(1, term + ".%");
-    while (s.step()) {
-      auto c = Column::parse(s.text(2));
-      if (c && (c->kind == Column::Kind::kRegular || c->kind == Column::Kind::kMidTerm ||
-                c->kind == Column::Kind::kEndTerm))
-        ++filled[{s.int64(0), s.int64(1)}];
-    }
+    while (s.step()) cells[{s.int64(0), s.int64(1)}][s.int64(2)][s.text(3)] = s.text(4);
+  }
+  std::map<std::int64_t, std::vector<std::int64_t>> students;  // class → current students
+  {
+    auto s = db.prepare("SELECT id, class_id FROM students WHERE status = 'active'");
+    while (s.step()) students[s.int64(1)].push_back(s.int64(0));
   }
   std::vector<ProgressRow> rows;
   auto s = db.prepare(
       "SELECT c.id, c.name, s.id, s.name, s.scored, s.periods_per_year, "
-      "(SELECT COUNT(*) FROM students st WHERE st.class_id = c.id AND st.status = 'active'), "
       "COALESCE((SELECT group_concat(u.username, ', ') FROM teaching_assignments t JOIN users u ON u.id = t.user_id "
       "          WHERE t.class_id = c.id AND t.subject_id = s.id), '') "
       "FROM classes c CROSS JOIN subjects s "
@@ -40,10 +45,16 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
     ProgressRow r;
     r.class_name = s.text(1);
     r.subject = s.text(3);
-    const int per_student = regular_assessments(s.int64(4) != 0, static_cast<int>(s.int64(5))) + 2;
-    r.required = per_student * static_cast<int>(s.int64(6));
-    r.filled = filled[{s.int64(0), s.int64(2)}];
-    r.teachers = s.text(7);
+    const protocol::SubjectInfo info{r.subject, s.int64(4) != 0, static_cast<int>(s.int64(5))};
+    const auto& of_subject = cells[{s.int64(0), s.int64(2)}];
+    std::vector<std::pair<std::string, Cells>> book;
+    for (std::int64_t student : students[s.int64(0)]) {
+      auto it = of_subject.find(student);
+      book.emplace_back(std::to_string(student), it == of_subject.end() ? Cells{} : it->second);
+    }
+    r.required = static_cast<int>(board::required_columns(info, term).size() * book.size());
+    r.filled = r.required - static_cast<int>(board::missing_cells(info, term, book).size());
+    r.teachers = s.text(6);
     r.deadline = deadline;
     rows.push_back(std::move(r));
   }

@@ -188,4 +188,15 @@ TEST_CASE("progress counts the required cells filled per class and subject", "[e
   REQUIRE(gdcd);
   CHECK(gdcd->required == 40 * 4);  // 35 periods: 2 regular
   CHECK_FALSE(server::entry_progress(*db, "HK3").is_ok());
+
+  // A student who moved to 6B: their 6A marks are no longer 6A's progress,
+  // and 6A needs one student's cells fewer (never over 100 %).
+  db->prepare("UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'").run();
+  auto moved = server::entry_progress(*db, "HK1");
+  REQUIRE(moved.is_ok());
+  for (const auto& r : *moved)
+    if (r.class_name == "6A" && r.subject == "Toán") {
+      CHECK(r.required == 39 * 6);
+      CHECK(r.filled == 0);
+    }
 }
