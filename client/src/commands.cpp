@@ -282,7 +282,7 @@ void print_correction(const protocol::CorrectionInfo& c) {
             << "\"  [" << status_text(c.status) << "]\n    " << c.requested_by << " xin ngày "
             << format_local_time(c.requested_at) << ": " << c.reason << "\n";
   if (c.status != "pending")
-    std::cout << "    " << c.decided_by << " " << status_text(c.status) << " ngày " << format_local_time(c.decided_at)
+    std::cout << "    " << c.decided_by << (c.status == "approved" ? " đã duyệt" : " đã từ chối") << " ngày " << format_local_time(c.decided_at)
               << (c.decision_comment.empty() ? "" : ": " + c.decision_comment) << "\n";
 }
 }  // namespace
