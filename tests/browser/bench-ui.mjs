@@ -15,7 +15,7 @@
 //     averages), and how many saves overlapped a /api/status poll or a
 //     quiet grid refetch (with the p50/p99 of the saves that did / did not);
 //   ui_grid_ms.parts: document (navigation → HTML received), modules (→ the
-//     last script or style received), page_start (→ the app's first
+//     last script or style asked before the grid was shown), page_start (→ the app's first
 //     request sent), grid_fetch_start/end (→ /api/grid sent / received),
 //     build, and the requests made before /api/grid.
 // Usage: node tests/browser/bench-ui.mjs [--saves N] [--opens N]
@@ -102,7 +102,8 @@ try {
       const res = performance.getEntriesByType('resource');
       const api = res.filter((e) => new URL(e.name).pathname.startsWith('/api/'));
       const grid = api.find((e) => new URL(e.name).pathname === '/api/grid');
-      const files = res.filter((e) => !new URL(e.name).pathname.startsWith('/api/'));
+      const shown = window.sodiemPerf.grids.at(-1)?.since_navigation_ms ?? Infinity;  // modules fetched later are not waited for
+      const files = res.filter((e) => !new URL(e.name).pathname.startsWith('/api/') && e.startTime < shown);
       return {
         ...window.sodiemPerf.grids.at(-1),
         document: nav.responseEnd,
