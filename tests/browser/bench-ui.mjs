@@ -5,6 +5,19 @@
 //     'sodiem-save', window.sodiemPerf.saves);
 //   ui_grid_ms {p50, max}: opening a class's grid with a full year of marks
 //     → interactive (navigation start → grid built, cursor placed, focused).
+// Each with a breakdown of where the time goes (medians, ms), from the
+// page's own measure and the browser's resource and navigation timing (so
+// it reads any version of the page):
+//   ui_save_ms.parts: in_page_before_fetch (commit → fetch() called),
+//     fetch (fetch() → last byte of the answer, of which ui_answer is the
+//     ui's own work: request sent → first byte), after_answer (last byte →
+//     answer shown: delivery to the page's thread, res.json, painting,
+//     averages), and how many saves overlapped a /api/status poll or a
+//     quiet grid refetch (with the p50/p99 of the saves that did / did not);
+//   ui_grid_ms.parts: document (navigation → HTML received), modules (→ the
+//     last script or style asked before the grid was shown), page_start (→ the app's first
+//     request sent), grid_fetch_start/end (→ /api/grid sent / received),
+//     build, and the requests made before /api/grid.
 // Usage: node tests/browser/bench-ui.mjs [--saves N] [--opens N]
 // (binaries from SODIEM_CLIENT_BIN / SODIEM_SERVER_BIN or build/).
 import fs from 'node:fs';
@@ -84,7 +97,22 @@ try {
   for (let i = 0; i < OPENS + 2; i++) {
     await page.goto(`${ui.origin}/?class=6A&subject=${encodeURIComponent('Toán')}`);
     await page.waitForSelector('main[data-ready="grid"]');
-    const g = await page.evaluate(() => window.sodiemPerf.grids.at(-1));
+    const g = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const res = performance.getEntriesByType('resource');
+      const api = res.filter((e) => new URL(e.name).pathname.startsWith('/api/'));
+      const grid = api.find((e) => new URL(e.name).pathname === '/api/grid');
+      const shown = window.sodiemPerf.grids.at(-1)?.since_navigation_ms ?? Infinity;  // modules fetched later are not waited for
+      const files = res.filter((e) => !new URL(e.name).pathname.startsWith('/api/') && e.startTime < shown);
+      return {
+        ...window.sodiemPerf.grids.at(-1),
+        document: nav.responseEnd,
+        modules: Math.max(nav.responseEnd, ...files.map((e) => e.responseEnd)),
+        page_start: Math.min(...api.map((e) => e.startTime)),
+        grid_fetch_start: grid?.startTime, grid_fetch_end: grid?.responseEnd,
+        before_grid: api.filter((e) => e.startTime < (grid?.startTime ?? 0)).map((e) => new URL(e.name).pathname),
+      };
+    });
     if (i >= 2) opens.push(g);
   }
 
@@ -100,20 +128,51 @@ try {
     await page.waitForFunction((n) => window.sodiemPerf.saves.length >= n, i + 1);
   }
   const saves = await page.evaluate(() => window.sodiemPerf.saves.slice());
-  // Where the time goes: the ui's own answer (request sent → first byte), from the browser's resource timing.
-  const answer = await page.evaluate(() => performance.getEntriesByType('resource')
-    .filter((e) => e.name.endsWith('/api/cells')).map((e) => e.responseStart - e.requestStart));
+  // Where the time goes: each save's measure (commit → shown) against the
+  // browser's resource timing of its POST /api/cells (one per save, in order).
+  const parts = await page.evaluate(() => {
+    const res = performance.getEntriesByType('resource');
+    const path = (e) => new URL(e.name).pathname;
+    const posts = res.filter((e) => path(e) === '/api/cells');
+    const others = res.filter((e) => path(e) === '/api/status' || path(e) === '/api/grid');
+    return performance.getEntriesByName('sodiem-save').slice(-posts.length).map((m, i) => {
+      const p = posts[i], end = m.startTime + m.duration;
+      return {
+        total: m.duration, before: p.startTime - m.startTime, fetch: p.responseEnd - p.startTime,
+        answer: p.responseStart - p.requestStart, after: end - p.responseEnd,
+        overlapped: others.some((o) => o.startTime < end && o.responseEnd > m.startTime),
+      };
+    });
+  });
+  const answer = parts.map((x) => x.answer);
+  const med = (xs) => (xs.length ? round(pct(xs, 50)) : null);
+  const clear = parts.filter((x) => !x.overlapped).map((x) => x.total);
+  const busy = parts.filter((x) => x.overlapped).map((x) => x.total);
+  const o50 = (k) => (opens[0]?.[k] === undefined ? null : med(opens.map((g) => g[k])));
 
   const total = opens.map((g) => g.since_navigation_ms);
   console.log(JSON.stringify({
     ui_save_ms: {
       p50: round(pct(saves, 50)), p99: round(pct(saves, 99)), n: saves.length,
       ui_answer_p50: round(pct(answer, 50)), ui_answer_p99: round(pct(answer, 99)),
+      parts: {
+        in_page_before_fetch: med(parts.map((x) => x.before)), fetch: med(parts.map((x) => x.fetch)),
+        after_answer: med(parts.map((x) => x.after)),
+        after_answer_p99: parts.length ? round(pct(parts.map((x) => x.after), 99)) : null,
+        overlapping_poll_or_refetch: busy.length,
+        p50_p99_clear: clear.length ? [med(clear), round(pct(clear, 99))] : null,
+        p50_p99_overlapping: busy.length ? [med(busy), round(pct(busy, 99))] : null,
+      },
     },
     ui_grid_ms: {
       p50: round(pct(total, 50)), max: round(Math.max(...total)), n: total.length,
       in_page_p50: round(pct(opens.map((g) => g.total_ms), 50)),
       build_p50: round(pct(opens.map((g) => g.build_ms), 50)),
+      parts: {
+        document: o50('document'), modules: o50('modules'), page_start: o50('page_start'),
+        grid_fetch_start: o50('grid_fetch_start'), grid_fetch_end: o50('grid_fetch_end'), build: o50('build_ms'),
+        before_grid: opens.at(-1)?.before_grid,
+      },
       students: filled.students, columns: filled.columns, cells: filled.edits,
       ...(grown ? {} : { why: 'roster import failed: the demo class of 40' }),
     },

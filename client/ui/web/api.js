@@ -14,6 +14,14 @@ export class ApiError extends Error {
   }
 }
 
+// A GET that early.js already sent, taken once (later ones ask again).
+function takeEarly(path) {
+  const early = window.sodiemEarly;
+  const p = early?.get(path);
+  if (p) early.delete(path);
+  return p;
+}
+
 async function request(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (method === 'POST') {
@@ -23,7 +31,7 @@ async function request(method, path, body) {
   }
   let res;
   try {
-    res = await fetch(path, init);
+    res = await (method === 'GET' && takeEarly(path) || fetch(path, init));
   } catch (err) {
     throw new ApiError(0, 'NO_LOCAL_SERVER',
       'Không liên lạc được với chương trình Sổ điểm trên máy này. Hãy kiểm tra chương trình còn chạy.');

@@ -1,12 +1,16 @@
 // Entry point of the page served by `sodiem ui`: loads the session, keeps the
-// header (sync state, polled from /api/status every 2 s) up to date, and
-// routes the URL (?class=6A&subject=Toán, ?view=inbox, …) to a screen.
+// header (sync state, polled from /api/status every 2 s, and taken from each
+// save's answer) up to date, and routes the URL (?class=6A&subject=Toán,
+// ?view=inbox, …) to a screen. The screens a grid does not need (forms,
+// homeroom, sign) load on first use, and are fetched once the first screen
+// is up.
 import * as api from './api.js';
 import { dateTimeVN, h } from './util.js';
-import { showEnroll, showPassword } from './forms.js';
 import { showPicker, showGrid, showInbox } from './screens.js';
-import { showHomeroom, showAttendance, showBoard } from './homeroom.js';
-import { showSign } from './sign.js';
+
+const forms = () => import('./forms.js');
+const homeroom = () => import('./homeroom.js');
+const sign = () => import('./sign.js');
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -17,7 +21,7 @@ const ctx = {
   screen: null,  // {refresh(), dispose()} of the screen shown
   main: null,
   go,
-  setStatus,
+  setStatus: (s) => { setStatus(s); if (s) schedulePoll(); },  // a fresh status: the next poll can wait
   setSession,
   params: () => new URLSearchParams(location.search),
 };
@@ -51,8 +55,12 @@ async function route() {
   const section = homeroomGrid || ['attendance', 'board'].includes(view) ? 'homeroom' : view === 'grid' ? 'picker' : view;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === section);
   const screens = {
-    picker: showPicker, grid: showGrid, inbox: showInbox, password: showPassword, sign: showSign,
-    homeroom: showHomeroom, attendance: showAttendance, board: showBoard,
+    picker: showPicker, grid: showGrid, inbox: showInbox,
+    password: async (...a) => (await forms()).showPassword(...a),
+    sign: async (...a) => (await sign()).showSign(...a),
+    homeroom: async (...a) => (await homeroom()).showHomeroom(...a),
+    attendance: async (...a) => (await homeroom()).showAttendance(...a),
+    board: async (...a) => (await homeroom()).showBoard(...a),
   };
   try {
     ctx.screen = await (screens[view] || showPicker)(ctx, main, p);
@@ -80,28 +88,34 @@ function setSession(session) {
 }
 
 // ---- header: sync state ----
+// Header writes only what changed: a status every 2 s and with every save
+// would otherwise make the browser lay the page out again each time.
+function put(el, text) { if (el.textContent !== text) el.textContent = text; }
+function putAttr(el, name, value) { if (el.getAttribute(name) !== value) el.setAttribute(name, value); }
+
 function setStatus(s) {
   if (!s) return;
   const before = ctx.status;
   ctx.status = s;
   const online = $('online');
-  online.dataset.online = s.online === null || s.online === undefined ? 'unknown' : s.online ? 'yes' : 'no';
-  online.textContent = s.online === null || s.online === undefined ? 'Chưa kết nối máy chủ'
-    : s.online ? 'Trực tuyến' : 'Ngoại tuyến';
+  putAttr(online, 'data-online', s.online === null || s.online === undefined ? 'unknown' : s.online ? 'yes' : 'no');
+  put(online, s.online === null || s.online === undefined ? 'Chưa kết nối máy chủ'
+    : s.online ? 'Trực tuyến' : 'Ngoại tuyến');
   online.title = s.last_error ? `Lần thử gần nhất: ${s.last_error}` : '';
-  $('pending').textContent = s.pending ? `Chờ gửi: ${s.pending}` : 'Đã gửi hết';
-  $('pending').dataset.pending = String(s.pending || 0);
-  $('last-sync').textContent = s.last_sync ? `Đồng bộ lúc ${dateTimeVN(s.last_sync)}` : 'Chưa đồng bộ lần nào';
+  put($('pending'), s.pending ? `Chờ gửi: ${s.pending}` : 'Đã gửi hết');
+  putAttr($('pending'), 'data-pending', String(s.pending || 0));
+  put($('last-sync'), s.last_sync ? `Đồng bộ lúc ${dateTimeVN(s.last_sync)}` : 'Chưa đồng bộ lần nào');
   const bar = $('progress');
   bar.hidden = !s.syncing;
   const total = s.progress?.total || 0;
   bar.classList.toggle('indeterminate', !total);
-  bar.firstElementChild.style.width = total ? `${Math.round((100 * (s.progress.done || 0)) / total)}%` : '100%';
+  const width = total ? `${Math.round((100 * (s.progress.done || 0)) / total)}%` : '100%';
+  if (bar.firstElementChild.style.width !== width) bar.firstElementChild.style.width = width;
   $('sync-now').disabled = !!s.syncing;
-  $('sync-now').textContent = s.syncing ? 'Đang đồng bộ…' : 'Đồng bộ ngay';
+  put($('sync-now'), s.syncing ? 'Đang đồng bộ…' : 'Đồng bộ ngay');
   const issues = (s.rejected || 0) + (s.conflicts || 0);
   $('inbox-count').hidden = !issues;
-  $('inbox-count').textContent = String(issues);
+  put($('inbox-count'), String(issues));
   showAlarm(s.audit_alarm || ctx.session?.audit_alarm || '');
   if ((before && before.last_sync !== s.last_sync) || (!before && ctx.screen?.eager)) ctx.screen?.refresh?.();
 }
@@ -113,6 +127,11 @@ function showAlarm(text) {
 }
 
 let pollTimer = 0;
+function schedulePoll(ms = POLL_MS) {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, ms);
+}
+
 async function poll() {
   clearTimeout(pollTimer);
   try {
@@ -124,14 +143,14 @@ async function poll() {
     online.textContent = err.status === 401 ? 'Phiên đã hết hạn' : 'Mất liên lạc với chương trình';
     online.title = err.message;
   }
-  pollTimer = setTimeout(poll, POLL_MS);
+  schedulePoll();
 }
 
 $('sync-now').addEventListener('click', async () => {
   $('sync-now').disabled = true;
   try {
     await api.post('/api/sync', {});
-    setTimeout(poll, 300);
+    schedulePoll(300);
   } catch (err) {
     $('sync-now').disabled = false;
     alert(err.message);  // rare: the local program refused
@@ -151,17 +170,21 @@ async function start() {
   ctx.session = session;
   if (!session.enrolled) {
     const main = $('main');
-    await showEnroll(ctx, main, async () => { location.replace('/'); });
+    await (await forms()).showEnroll(ctx, main, async () => { location.replace('/'); });
     return;
   }
   $('top').hidden = false;
   setSession(session);
   showAlarm(session.audit_alarm || '');
-  poll();
   const p = ctx.params();
   if (p.has('token')) p.delete('token');  // the server redirects, but never keep a token in the URL
   history.replaceState(null, '', p.toString() ? `/?${p}` : '/');
-  route();
+  const shown = route();  // the screen's request first (the ui answers in order), then the status
+  poll();
+  await shown;
+  // The other screens' modules, fetched while the teacher reads the first one.
+  const warm = () => Promise.all([forms(), homeroom(), sign()]).catch(() => {});
+  if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 3000 }); else setTimeout(warm, 1000);
 }
 
 start();

@@ -107,21 +107,30 @@ export async function showGrid(ctx, main, p) {
   return { refresh, dispose: refresh.dispose, grid };
 }
 
-// After a sync: fetch again and update the grid in place. A fetch that began
+// After a sync: fetch again and update the grid in place. Not while the
+// teacher types (what was typed is on screen already): the fetch waits for a
+// pause of QUIET_MS in the saves, at most MAX_WAIT_MS. A fetch that began
 // before a save finished may be older than what the grid shows: try again.
+const QUIET_MS = 800;
+const MAX_WAIT_MS = 10_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 export function quietRefresher(grid, fetchData) {
   let alive = true, busy = false, again = false;
   const stamp = () => `${grid.inflight}:${perf.saves.length}`;
+  const typing = () => grid.inflight > 0 || performance.now() - grid.lastCommit < QUIET_MS;
   async function refresh() {
     if (!alive) return;
     if (busy) { again = true; return; }
     busy = true;
     try {
+      const asked = performance.now();
+      while (alive && typing() && performance.now() - asked < MAX_WAIT_MS) await sleep(200);
       for (let tries = 0; tries < 5 && alive; tries++) {
         const before = stamp();
         const fresh = await fetchData();
         if (!alive) break;
-        if (before !== stamp()) { await new Promise((r) => setTimeout(r, 400)); continue; }
+        if (before !== stamp()) { await sleep(400); continue; }
         const cols = fresh.columns ? toColumns(fresh.columns) : null;  // a lock may have come with the sync
         const sameCols = !cols || JSON.stringify(cols) === JSON.stringify(grid.cols);
         if (!sameCols && !grid.editing) {
