@@ -17,6 +17,7 @@
 #include "ui_api.hpp"
 #include "ui_guard.hpp"
 #include "ui_http.hpp"
+#include "ui_instance.hpp"
 
 extern char** environ;
 
@@ -59,6 +60,14 @@ int cmd_ui(const std::string& dir, const std::string& listen, bool browser) {
   // The store is opened (and checked) before anything is served.
   auto store = std::make_unique<LocalStore>(dir);
   restrict_data_dir(dir);
+  // One ui per data directory (a second would sync the same outbox twice
+  // and the two pages would log each other out).
+  std::string refusal;
+  auto instance = ui::UiInstance::claim(dir, refusal);
+  if (!instance) {
+    std::cerr << "sodiem ui: " << refusal << "\n";
+    return 2;
+  }
   std::signal(SIGCHLD, SIG_IGN);  // the browser opener is never waited for
 
   boost::asio::io_context ioc(1);
@@ -80,6 +89,8 @@ int cmd_ui(const std::string& dir, const std::string& listen, bool browser) {
     return 2;
   }
   *guard = ui::UiGuard(token, guard->csrf(), address + ":" + std::to_string(port));
+  instance->announce("http://" + address + ":" + std::to_string(port) + "/ (tiến trình " + std::to_string(::getpid()) +
+                     ")");
   agent.start();
 
   const std::string url = "http://" + address + ":" + std::to_string(port) + "/?token=" + token;
