@@ -130,3 +130,19 @@ TEST_CASE("every answer carries a CSP without inline script, nosniff and no-stor
   CHECK(header(res, "Cache-Control") == "no-store");
   CHECK(header(res, "Access-Control-Allow-Origin").empty());
 }
+
+TEST_CASE("two uis on two ports use two cookies (the browser keeps one jar for 127.0.0.1)", "[ui]") {
+  UiGuard a(kToken, kCsrf, "127.0.0.1:4711"), b(std::string(64, 'b'), kCsrf, "127.0.0.1:4712");
+  auto launch_a = get("/?token=" + kToken), launch_b = get("/?token=" + std::string(64, 'b'));
+  launch_a.host = "127.0.0.1:4711";
+  launch_b.host = "127.0.0.1:4712";
+  auto set_a = header(*a.admit(launch_a), "Set-Cookie"), set_b = header(*b.admit(launch_b), "Set-Cookie");
+  const auto name = [](const std::string& c) { return c.substr(0, c.find('=')); };
+  CHECK(name(set_a) != name(set_b));
+  // The browser sends both; each ui finds its own.
+  auto req = get("/api/status");
+  req.cookie = set_b.substr(0, set_b.find(';')) + "; " + set_a.substr(0, set_a.find(';'));
+  CHECK_FALSE(a.admit(req));
+  req.host = "127.0.0.1:4712";
+  CHECK_FALSE(b.admit(req));
+}
