@@ -2,10 +2,12 @@
 // requests for the agent's jobs are refused and the ui goes on; a second ui
 // on the same data directory is refused, naming the first; connections held
 // open by someone without the token do not lock the teacher out; two Host
-// fields are refused; the ui's sockets are not inherited by what it starts.
+// fields are refused; the ui's sockets are not inherited by what it starts,
+// and the browser it starts is not given the token on its command line.
 // And its background agent: a job that throws ends only that job, and the
 // agent's destructor waits for the job it is running.
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -152,6 +154,35 @@ TEST_CASE("ui: its sockets are close-on-exec (the browser it starts does not inh
   ::closedir(d);
   CHECK(sockets >= 2);  // the listening socket and the held connection (the agent's may come and go)
   ::close(held);
+}
+
+TEST_CASE("ui: the browser is started without the token on its command line", "[ui][e2e]") {
+  School school;
+  const auto dir = school.enroll("gv.toan.1");
+  const std::string args = school.tmp / "browser-args";
+  const std::string fake = school.tmp / "browser.sh";
+  {
+    std::ofstream f(fake);
+    f << "#!/bin/sh\nprintf '%s\\n' \"$@\" > " << args << ".tmp && mv " << args << ".tmp " << args << "\n";
+  }
+  ::chmod(fake.c_str(), 0700);
+  ::setenv("BROWSER", fake.c_str(), 1);
+  Ui ui(dir, school.tmp / "ui.log", true);
+  ::unsetenv("BROWSER");
+  std::string given;
+  for (int i = 0; i < 100 && given.empty(); ++i) {
+    given = read_all(args);
+    if (given.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE_FALSE(given.empty());
+  INFO(given);
+  CHECK(given.find(ui.token) == std::string::npos);
+  // What it was given leads to the launch URL, and only this user can read it.
+  const std::string page = given.substr(0, given.find('\n'));
+  CHECK(read_all(page).find(ui.url) != std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat(page.c_str(), &st) == 0);
+  CHECK((st.st_mode & 077) == 0);
 }
 
 TEST_CASE("ui agent: a job that throws ends only that job; the destructor waits for the running job", "[ui]") {

@@ -67,8 +67,11 @@ struct Ui {
   int port = 0;
   pid_t pid = -1;
 
-  Ui(const std::string& data_dir, const std::string& log_path) : dir(data_dir), log(log_path) {
-    pid = spawn({kClient, "ui", "--data", dir, "--no-browser", "--listen", "127.0.0.1:0"}, log);
+  // browser: let the ui start $BROWSER (else --no-browser).
+  Ui(const std::string& data_dir, const std::string& log_path, bool browser = false) : dir(data_dir), log(log_path) {
+    std::vector<std::string> argv{kClient, "ui", "--data", dir, "--listen", "127.0.0.1:0"};
+    if (!browser) argv.push_back("--no-browser");
+    pid = spawn(argv, log);
     std::smatch m;
     const std::regex re(R"(http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]{64}))");
     for (int i = 0; i < 200; ++i) {

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace sodiem::client::ui {
 
@@ -46,6 +47,20 @@ void UiInstance::announce(const std::string& address) {
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
     // Only the second ui's message is poorer for it.
   }
+}
+
+std::string write_launch_page(const std::string& dir, const std::string& url) {
+  std::error_code ec;
+  const auto path = std::filesystem::absolute(dir + "/ui-open.html", ec).string();
+  if (ec) return {};
+  // url is http://127.0.0.1:PORT/?token=HEX: nothing to escape in HTML.
+  const std::string page = "<!doctype html>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"refresh\" content=\"0;url=" +
+                           url + "\">\n<title>Sổ điểm</title>\n<p><a href=\"" + url + "\">Mở Sổ điểm</a></p>\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return {};
+  const bool written = ::write(fd, page.data(), page.size()) == static_cast<ssize_t>(page.size());
+  ::close(fd);
+  return written ? path : std::string();
 }
 
 }  // namespace sodiem::client::ui

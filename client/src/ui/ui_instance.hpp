@@ -3,7 +3,9 @@
 // the kernel however the process ends, also SIGKILL) and writes its address
 // there, so a second `sodiem ui` on the same directory is refused with a
 // message naming the first's address instead of serving the same store and
-// syncing the same outbox twice. Called by cmd_ui only.
+// syncing the same outbox twice. Also the launch page DIR/ui-open.html that
+// the browser is pointed at, so that the token never appears in a command
+// line (any local user can read those in /proc). Called by cmd_ui only.
 #pragma once
 #include <optional>
 #include <string>
@@ -27,5 +29,10 @@ class UiInstance {
   explicit UiInstance(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
+
+// Writes DIR/ui-open.html (0600, under the umask of restrict_new_files):
+// a page without script that forwards to url. Its absolute path, or "" if it
+// could not be written.
+std::string write_launch_page(const std::string& dir, const std::string& url);
 
 }  // namespace sodiem::client::ui
