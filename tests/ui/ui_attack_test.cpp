@@ -69,7 +69,7 @@ TEST_CASE("ui: malformed requests for the agent's jobs (sign, enroll, password) 
   CHECK(::kill(ui.pid, 0) == 0);
 }
 
-TEST_CASE("ui: a second ui on the same data directory is refused with the first's address; SIGKILL frees it",
+TEST_CASE("ui: a second ui on the same data directory is refused with the first's address, and SIGKILL frees it",
           "[ui][e2e][fault]") {
   School school;
   const auto dir = school.enroll("gv.toan.1");
@@ -185,7 +185,7 @@ TEST_CASE("ui: the browser is started without the token on its command line", "[
   CHECK((st.st_mode & 077) == 0);
 }
 
-TEST_CASE("ui agent: a job that throws ends only that job; the destructor waits for the running job", "[ui]") {
+TEST_CASE("ui agent: a job that throws ends only that job, and the destructor waits for the running job", "[ui]") {
   TempDir tmp;
   std::atomic<int> ran{0};
   std::atomic<bool> finished{false};
