@@ -57,10 +57,10 @@ test('the token handshake sets an HttpOnly SameSite=Strict cookie and drops the 
   assert.equal(r.status, 303);
   assert.equal(r.headers.location, `/?class=6A&subject=${encodeURIComponent('Toán')}`);
   const cookie = String(r.headers['set-cookie']);
-  assert.match(cookie, new RegExp(`sodiem_ui=${ui.token}`));
+  assert.match(cookie, new RegExp(`^sodiem_ui_${ui.port}=${ui.token};`));
   assert.match(cookie, /HttpOnly/i);
   assert.match(cookie, /SameSite=Strict/i);
-  const page = await request({ path: '/', headers: { Cookie: `sodiem_ui=${ui.token}` } });
+  const page = await request({ path: '/', headers: { Cookie: `sodiem_ui_${ui.port}=${ui.token}` } });
   assert.equal(page.status, 200);
   assert.match(page.headers['content-security-policy'], /script-src 'self'/);
   assert.doesNotMatch(page.headers['content-security-policy'], /unsafe-inline/);

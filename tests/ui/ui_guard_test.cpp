@@ -16,7 +16,7 @@ UiRequest get(const std::string& target) {
   r.method = "GET";
   r.target = target;
   r.host = kHost;
-  r.cookie = "other=1; sodiem_ui=" + kToken;
+  r.cookie = "other=1; sodiem_ui_4711=" + kToken;
   return r;
 }
 UiRequest post(const std::string& target) {
@@ -42,7 +42,7 @@ TEST_CASE("the launch URL's token becomes an HttpOnly cookie and the deep link s
   REQUIRE(res);
   CHECK(res->status == 303);
   CHECK(header(*res, "Location") == "/?class=6A&subject=To%C3%A1n");
-  CHECK(header(*res, "Set-Cookie") == "sodiem_ui=" + kToken + "; HttpOnly; SameSite=Strict; Path=/");
+  CHECK(header(*res, "Set-Cookie") == "sodiem_ui_4711=" + kToken + "; HttpOnly; SameSite=Strict; Path=/");
 
   auto wrong = get("/?token=" + std::string(64, 'b'));
   wrong.cookie.clear();
@@ -60,10 +60,10 @@ TEST_CASE("a request without the token, with another Host, or a POST without the
   CHECK(fine.query.at("subject") == "Toán");
 
   auto no_token = get("/api/session");
-  no_token.cookie = "sodiem_ui=";
+  no_token.cookie = "sodiem_ui_4711=";
   CHECK(guard.admit(no_token)->status == 401);
   auto short_token = get("/api/session");
-  short_token.cookie = "sodiem_ui=" + kToken.substr(1);
+  short_token.cookie = "sodiem_ui_4711=" + kToken.substr(1);
   CHECK(guard.admit(short_token)->status == 401);
   auto by_header = get("/api/session");
   by_header.cookie.clear();
@@ -129,4 +129,20 @@ TEST_CASE("every answer carries a CSP without inline script, nosniff and no-stor
   CHECK(header(res, "X-Content-Type-Options") == "nosniff");
   CHECK(header(res, "Cache-Control") == "no-store");
   CHECK(header(res, "Access-Control-Allow-Origin").empty());
+}
+
+TEST_CASE("two uis on two ports use two cookies (the browser keeps one jar for 127.0.0.1)", "[ui]") {
+  UiGuard a(kToken, kCsrf, "127.0.0.1:4711"), b(std::string(64, 'b'), kCsrf, "127.0.0.1:4712");
+  auto launch_a = get("/?token=" + kToken), launch_b = get("/?token=" + std::string(64, 'b'));
+  launch_a.host = "127.0.0.1:4711";
+  launch_b.host = "127.0.0.1:4712";
+  auto set_a = header(*a.admit(launch_a), "Set-Cookie"), set_b = header(*b.admit(launch_b), "Set-Cookie");
+  const auto name = [](const std::string& c) { return c.substr(0, c.find('=')); };
+  CHECK(name(set_a) != name(set_b));
+  // The browser sends both; each ui finds its own.
+  auto req = get("/api/status");
+  req.cookie = set_b.substr(0, set_b.find(';')) + "; " + set_a.substr(0, set_a.find(';'));
+  CHECK_FALSE(a.admit(req));
+  req.host = "127.0.0.1:4712";
+  CHECK_FALSE(b.admit(req));
 }

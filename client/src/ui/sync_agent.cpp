@@ -13,11 +13,11 @@ SyncAgent::SyncAgent(std::string data_dir, AgentTiming timing)
 }
 
 SyncAgent::~SyncAgent() {
+  // The thread uses this object until it returns: wait for its round (bounded
+  // by the transport's timeouts). `sodiem ui` ends the process with _Exit
+  // instead when it does not want to wait.
   stop(std::chrono::milliseconds(0));
-  if (thread_.joinable()) {
-    if (finished_) thread_.join();
-    else thread_.detach();
-  }
+  if (thread_.joinable()) thread_.join();
 }
 
 void SyncAgent::start() { thread_ = std::thread([this] { run(); }); }
@@ -101,8 +101,14 @@ void SyncAgent::run() {
       auto job = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
-      job(*store, [&] { return sync_once(*store); });
+      std::string failure;
+      try {
+        job(*store, [&] { return sync_once(*store); });
+      } catch (const std::exception& ex) {
+        failure = ex.what();  // the job's owner answers for it (see UiApi)
+      }
       lock.lock();
+      if (!failure.empty()) snap_.last_error = failure;
       continue;
     }
     if (!wanted_ || Clock::now() < due_) {

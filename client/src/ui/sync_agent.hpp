@@ -37,11 +37,12 @@ class SyncAgent {
     std::string last_error;      // of the last attempt ("" when it succeeded)
     std::int64_t pending_at_start = 0;  // of the sync in progress
   };
-  // A job runs on the agent's thread with its store and a way to sync now.
+  // A job runs on the agent's thread with its store and a way to sync now;
+  // what it throws ends that job only (its message becomes last_error).
   using Job = std::function<void(LocalStore& store, const std::function<Status()>& sync_now)>;
 
   SyncAgent(std::string data_dir, AgentTiming timing = {});
-  ~SyncAgent();
+  ~SyncAgent();  // stops and waits for the job or sync round in progress
   SyncAgent(const SyncAgent&) = delete;
   SyncAgent& operator=(const SyncAgent&) = delete;
 

@@ -254,8 +254,26 @@ class Handlers {
     return ok({{"ok", true}, {"seq", op->seq}, {"value", op->value}});
   }
 
-  // ---- jobs that need the server: answered from the agent's thread
-  void enroll(const json& body, UiHttpServer::Respond respond) {
+  // ---- jobs that need the server: answered from the agent's thread. They
+  // take `respond` by reference and move it into the job only once every
+  // field check passed, so a refusal thrown before is still answered.
+  using Work = std::function<UiResponse(LocalStore& store, const std::function<Status()>& sync_now)>;
+  // Runs work as an agent job and answers with its result; whatever it
+  // throws is answered as an error (the page is never left waiting).
+  void post_job(UiHttpServer::Respond respond, Work work) {
+    agent_.post([respond = std::move(respond), work = std::move(work)](LocalStore& store,
+                                                                       const std::function<Status()>& sync_now) {
+      UiResponse res;
+      try {
+        res = work(store, sync_now);
+      } catch (const std::exception& e) {
+        res = error_response(500, "INTERNAL", std::string("lỗi trên máy: ") + e.what());
+      }
+      respond(std::move(res));
+    });
+  }
+
+  void enroll(const json& body, UiHttpServer::Respond& respond) {
     const auto server = text(body, "server", protocol::TextKind::kName, 256);
     const auto fingerprint = text(body, "fingerprint", protocol::TextKind::kName, 200, false);
     const auto user = name(body, "user");
@@ -263,43 +281,47 @@ class Handlers {
     const auto next = text(body, "new_password", protocol::TextKind::kName, 256, false);
     const auto device = text(body, "device_name", protocol::TextKind::kName, 100, false);
     auto* agent = &agent_;
-    agent_.post([=](LocalStore& store, const std::function<Status()>&) {
+    post_job(std::move(respond), [=](LocalStore& store, const std::function<Status()>&) {
       auto st = enroll_device(store, server, fingerprint, user, password, device.empty() ? "trinh-duyet" : device, next);
-      if (!st) return respond(from_status(st));
+      if (!st) return from_status(st);
       agent->sync_now();
-      respond(ok({{"ok", true}, {"user", user}}));
+      return ok({{"ok", true}, {"user", user}});
     });
   }
 
-  void password(const json& body, UiHttpServer::Respond respond) {
+  void password(const json& body, UiHttpServer::Respond& respond) {
     const auto current = text(body, "current", protocol::TextKind::kName, 256);
     const auto next = text(body, "next", protocol::TextKind::kName, 256);
-    agent_.post([=](LocalStore& store, const std::function<Status()>&) {
+    post_job(std::move(respond), [=](LocalStore& store, const std::function<Status()>&) {
       auto e = store.enrollment();
+      if (!e) return error_response(409, "NOT_ENROLLED", "máy này chưa đăng ký với máy chủ của trường");
       auto transport = make_wss_transport({e->server_url, e->fingerprint});
       auto st = change_password(store, *transport, current, next);
-      respond(st ? ok({{"ok", true}}) : from_status(st));
+      return st ? ok({{"ok", true}}) : from_status(st);
     });
   }
 
-  void sign(const json& body, UiHttpServer::Respond respond) {
+  void sign(const json& body, UiHttpServer::Respond& respond) {
     const auto cls = name(body, "class");
     const auto subject = name(body, "subject");
     assigned_subject(cls, subject);
     const auto term = term_param(name(body, "term"));
     const auto passphrase = text(body, "passphrase", protocol::TextKind::kName, 256);
-    const bool new_key = body.value("new_key", false);
+    auto flag = body.find("new_key");
+    if (flag != body.end() && !flag->is_boolean() && !flag->is_null())
+      throw Refusal{400, "MALFORMED", "trường \"new_key\" phải là true hoặc false"};
+    const bool new_key = flag != body.end() && flag->is_boolean() && flag->get<bool>();
     const std::string dir = dir_;
-    agent_.post([=](LocalStore& store, const std::function<Status()>& sync_now) {
+    post_job(std::move(respond), [=](LocalStore& store, const std::function<Status()>& sync_now) {
       if (new_key) {
         if (has_signing_key(dir))
-          return respond(error_response(409, "INVALID_VALUE", "máy này đã có khóa ký; hãy nhập mật khẩu của khóa"));
+          return error_response(409, "INVALID_VALUE", "máy này đã có khóa ký; hãy nhập mật khẩu của khóa");
         auto key = create_signing_key(store, dir, passphrase);
-        if (!key) return respond(from_status(key.status()));
+        if (!key) return from_status(key.status());
       }
       auto done = sign_step(store, dir, "subject", cls, term, subject, passphrase, sync_now);
-      if (!done) return respond(from_status(done.status()));
-      respond(ok({{"ok", true}, {"digest", done->digest}, {"message", done->message}}));
+      if (!done) return from_status(done.status());
+      return ok({{"ok", true}, {"digest", done->digest}, {"message", done->message}});
     });
   }
 
@@ -322,7 +344,7 @@ void UiApi::handle(UiRequest&& req, UiHttpServer::Respond respond) {
   try {
     if (get && p == "/api/session") return respond(ok(h.session()));
     if (get && p == "/api/status") return respond(ok(h.status()));
-    if (!get && p == "/api/enroll") return h.enroll(parse_body(req), std::move(respond));
+    if (!get && p == "/api/enroll") return h.enroll(parse_body(req), respond);
     if (!store_.enrollment())
       return respond(error_response(409, "NOT_ENROLLED", "máy này chưa đăng ký với máy chủ của trường"));
     if (get && p == "/api/grid") return respond(ok(h.grid(req)));
@@ -337,8 +359,8 @@ void UiApi::handle(UiRequest&& req, UiHttpServer::Respond respond) {
     }
     if (!get && p == "/api/correction") return respond(h.correction(parse_body(req)));
     if (!get && p == "/api/resolve") return respond(h.resolve(parse_body(req)));
-    if (!get && p == "/api/password") return h.password(parse_body(req), std::move(respond));
-    if (!get && p == "/api/sign") return h.sign(parse_body(req), std::move(respond));
+    if (!get && p == "/api/password") return h.password(parse_body(req), respond);
+    if (!get && p == "/api/sign") return h.sign(parse_body(req), respond);
     respond(error_response(404, "NOT_FOUND", "không có chức năng này"));
   } catch (const Refusal& r) {
     respond(error_response(r.status, r.code, r.message));

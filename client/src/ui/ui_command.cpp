@@ -5,10 +5,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "sodiem/client/commands.hpp"
 #include "sodiem/core/crypto.hpp"
@@ -17,6 +20,7 @@
 #include "ui_api.hpp"
 #include "ui_guard.hpp"
 #include "ui_http.hpp"
+#include "ui_instance.hpp"
 
 extern char** environ;
 
@@ -24,13 +28,24 @@ namespace sodiem::client {
 
 namespace {
 
-// Opens url in the desktop's browser, if there is one; never waits for it.
-void open_browser(const std::string& url) {
-  for (const char* opener : {"/usr/bin/xdg-open", "/usr/bin/sensible-browser", "/usr/bin/x-www-browser"}) {
-    if (::access(opener, X_OK) != 0) continue;
+// Opens the launch page in the desktop's browser ($BROWSER first, as
+// sensible-browser does), if there is one; never waits for it. The browser
+// gets the page's path, not the URL: a command line is readable by every
+// local user, and the URL holds the token.
+void open_browser(const std::string& dir, const std::string& url) {
+  const std::string page = ui::write_launch_page(dir, url);
+  if (page.empty()) {
+    std::cerr << "sodiem ui: không ghi được trang mở đầu; hãy mở địa chỉ trên bằng tay\n";
+    return;
+  }
+  std::vector<std::string> openers;
+  if (const char* chosen = std::getenv("BROWSER"); chosen && *chosen) openers.emplace_back(chosen);
+  for (const char* opener : {"/usr/bin/xdg-open", "/usr/bin/sensible-browser", "/usr/bin/x-www-browser"})
+    if (::access(opener, X_OK) == 0) openers.emplace_back(opener);
+  for (const auto& opener : openers) {
     pid_t pid = 0;
-    const char* argv[] = {opener, url.c_str(), nullptr};
-    if (posix_spawn(&pid, opener, nullptr, nullptr, const_cast<char* const*>(argv), environ) == 0) {
+    const char* argv[] = {opener.c_str(), page.c_str(), nullptr};
+    if (posix_spawnp(&pid, opener.c_str(), nullptr, nullptr, const_cast<char* const*>(argv), environ) == 0) {
       // Reaped by SIGCHLD being ignored below.
       return;
     }
@@ -59,6 +74,14 @@ int cmd_ui(const std::string& dir, const std::string& listen, bool browser) {
   // The store is opened (and checked) before anything is served.
   auto store = std::make_unique<LocalStore>(dir);
   restrict_data_dir(dir);
+  // One ui per data directory (a second would sync the same outbox twice
+  // and the two pages would log each other out).
+  std::string refusal;
+  auto instance = ui::UiInstance::claim(dir, refusal);
+  if (!instance) {
+    std::cerr << "sodiem ui: " << refusal << "\n";
+    return 2;
+  }
   std::signal(SIGCHLD, SIG_IGN);  // the browser opener is never waited for
 
   boost::asio::io_context ioc(1);
@@ -80,11 +103,13 @@ int cmd_ui(const std::string& dir, const std::string& listen, bool browser) {
     return 2;
   }
   *guard = ui::UiGuard(token, guard->csrf(), address + ":" + std::to_string(port));
+  instance->announce("http://" + address + ":" + std::to_string(port) + "/ (tiến trình " + std::to_string(::getpid()) +
+                     ")");
   agent.start();
 
   const std::string url = "http://" + address + ":" + std::to_string(port) + "/?token=" + token;
   std::cout << "Sổ điểm đang chạy: mở " << url << " trong trình duyệt (Ctrl+C để dừng)" << std::endl;
-  if (browser) open_browser(url);
+  if (browser) open_browser(dir, url);
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int) {

@@ -84,6 +84,12 @@ bool json_depth_within(std::string_view text, int max_depth) {
 UiGuard::UiGuard(std::string token, std::string csrf, std::string host)
     : token_(std::move(token)), csrf_(std::move(csrf)), host_(std::move(host)) {}
 
+std::string UiGuard::cookie_name() const {
+  // Browsers keep one cookie jar for 127.0.0.1 whatever the port.
+  const auto colon = host_.rfind(':');
+  return "sodiem_ui_" + (colon == std::string::npos ? std::string() : host_.substr(colon + 1));
+}
+
 UiResponse error_response(int status, std::string_view code, std::string_view message) {
   UiResponse res;
   res.status = status;
@@ -145,11 +151,11 @@ std::optional<UiResponse> UiGuard::admit(UiRequest& req) const {
     UiResponse res;
     res.status = 303;
     res.content_type = "text/plain; charset=utf-8";
-    res.headers.emplace_back("Set-Cookie", "sodiem_ui=" + token_ + "; HttpOnly; SameSite=Strict; Path=/");
+    res.headers.emplace_back("Set-Cookie", cookie_name() + "=" + token_ + "; HttpOnly; SameSite=Strict; Path=/");
     res.headers.emplace_back("Location", req.target.substr(0, q) + (rest.empty() ? "" : "?" + rest));
     return res;
   }
-  const std::string presented = req.token_header.empty() ? cookie_value(req.cookie, "sodiem_ui") : req.token_header;
+  const std::string presented = req.token_header.empty() ? cookie_value(req.cookie, cookie_name()) : req.token_header;
   if (!same_secret(presented, token_))
     return error_response(401, "UNAUTHENTICATED",
                           "phiên làm việc không hợp lệ: hãy mở địa chỉ mà sodiem ui in ra khi khởi động");

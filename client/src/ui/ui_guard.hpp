@@ -25,6 +25,10 @@ class UiGuard {
 
   const std::string& csrf() const { return csrf_; }
   const std::string& token() const { return token_; }
+  // "sodiem_ui_PORT": cookies are not kept per port, so two uis (two data
+  // directories) must not share a cookie name or each launch would log the
+  // other's page out.
+  std::string cookie_name() const;
 
  private:
   std::string token_, csrf_, host_;

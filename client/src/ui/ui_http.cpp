@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <fcntl.h>
 #include <optional>
 #include <unordered_set>
 
@@ -24,6 +25,10 @@ constexpr auto kDeadline = std::chrono::seconds(30);
 constexpr std::size_t kMaxConnections = 64;
 
 class Session;
+
+// Sockets are not inherited by the browser opener (xdg-open and the browser
+// it starts would otherwise hold the port after sodiem ui ended).
+void close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
 }  // namespace
 
 struct UiHttpServer::Impl : std::enable_shared_from_this<UiHttpServer::Impl> {
@@ -33,8 +38,13 @@ struct UiHttpServer::Impl : std::enable_shared_from_this<UiHttpServer::Impl> {
   const UiGuard& guard;
   Handler handler;
   std::unordered_set<Session*> sessions;
+  std::uint64_t accepted = 0;
   bool stopped = false;
   void accept();
+  // At the connection limit: closes the oldest connection that never
+  // presented the token, so connections held open by someone without it
+  // cannot lock the teacher out. False when every one presented it.
+  bool evict_stranger();
 };
 
 namespace {
@@ -42,10 +52,13 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<UiHttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {
+      : stream_(std::move(socket)), server_(std::move(server)), serial_(++server_->accepted) {
     server_->sessions.insert(this);
   }
   ~Session() { server_->sessions.erase(this); }
+
+  bool trusted() const { return trusted_; }
+  std::uint64_t serial() const { return serial_; }
 
   void read() {
     parser_.emplace();
@@ -74,7 +87,9 @@ class Session : public std::enable_shared_from_this<Session> {
     UiRequest req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
-    req.host = std::string(msg[http::field::host]);
+    // Two Host fields (RFC 9112 §3.2: a 400) must not let the guard check one
+    // while something else reads the other: refused as a wrong Host.
+    if (msg.count(http::field::host) == 1) req.host = std::string(msg[http::field::host]);
     req.cookie = std::string(msg[http::field::cookie]);
     req.token_header = std::string(msg["X-Sodiem-Token"]);
     req.csrf_header = std::string(msg["X-CSRF-Token"]);
@@ -82,6 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     head_ = msg.method() == http::verb::head;
     if (auto refusal = server_->guard.admit(req)) return send(std::move(*refusal));
+    trusted_ = true;
     if (req.path.rfind("/api/", 0) == 0) {
       stream_.expires_never();  // the handler may take a while (a sync)
       auto self = shared_from_this();
@@ -126,7 +142,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<UiHttpServer::Impl> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  bool keep_alive_ = false, head_ = false;
+  const std::uint64_t serial_;
+  bool keep_alive_ = false, head_ = false, trusted_ = false;
 };
 
 }  // namespace
@@ -135,9 +152,10 @@ void UiHttpServer::Impl::accept() {
   acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
     if (!ec) {
-      if (self->sessions.size() >= kMaxConnections) {
+      if (self->sessions.size() >= kMaxConnections && !self->evict_stranger()) {
         socket.close(ec);
       } else {
+        close_on_exec(socket.native_handle());
         std::make_shared<Session>(std::move(socket), self)->read();
       }
     } else if (ec == asio::error::no_descriptors) {
@@ -148,6 +166,17 @@ void UiHttpServer::Impl::accept() {
     }
     self->accept();
   });
+}
+
+bool UiHttpServer::Impl::evict_stranger() {
+  Session* oldest = nullptr;
+  for (auto* s : sessions)
+    if (!s->trusted() && (!oldest || s->serial() < oldest->serial())) oldest = s;
+  if (!oldest) return false;
+  // Its pending read ends with an error and the session goes.
+  sessions.erase(oldest);
+  oldest->close();
+  return true;
 }
 
 UiHttpServer::UiHttpServer(asio::io_context& ioc, const UiGuard& guard, Handler handler)
@@ -162,6 +191,7 @@ unsigned short UiHttpServer::listen(const std::string& address, unsigned short p
     throw std::runtime_error("chỉ chạy được trên địa chỉ nội bộ 127.0.0.1 (máy này), không phải " + address);
   tcp::endpoint endpoint(ip, port);
   impl_->acceptor.open(endpoint.protocol());
+  close_on_exec(impl_->acceptor.native_handle());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
   impl_->acceptor.bind(endpoint, ec);
   if (ec)

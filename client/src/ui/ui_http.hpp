@@ -2,7 +2,9 @@
 // connection reads one bounded request at a time under a deadline (16 KiB
 // of headers, 1 MiB of body, 30 s), lets the UiGuard admit it, then serves
 // an embedded page file or hands an /api/ request to the handler, whose
-// answer may come later from another thread. Runs on one io thread.
+// answer may come later from another thread. At most 64 connections: when
+// full, the oldest one that never presented the token is closed for the new
+// one. Runs on one io thread.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <functional>
