@@ -68,19 +68,52 @@ Result<Op> LocalStore::resolve_conflict(const CellKey& typed, const std::string&
 
 Result<Op> LocalStore::record(const CellKey& typed, const std::string& value, protocol::OpKind kind,
                               const std::string& note) {
+  auto checked = checked_op(typed, value, kind, note);
+  if (!checked) return checked.status();
+  sqlite::Transaction tx(*db_);
+  insert_recorded(*checked);
+  tx.commit();
+  mark_->advance(checked->seq);
+  return checked;
+}
+
+std::vector<Result<Op>> LocalStore::record_batch(const std::vector<std::pair<CellKey, std::string>>& edits) {
+  std::vector<Result<Op>> out;
+  out.reserve(edits.size());
+  std::uint64_t last = 0;
+  {
+    sqlite::Transaction tx(*db_);
+    for (const auto& [typed, value] : edits) {
+      auto checked = checked_op(typed, value, protocol::OpKind::kSet, "");
+      if (checked) {
+        insert_recorded(*checked);
+        last = checked->seq;
+      }
+      out.push_back(std::move(checked));
+    }
+    tx.commit();  // all the batch's accepted edits, or (a crash) none of them
+  }
+  if (last) mark_->advance(last);
+  return out;
+}
+
+Result<Op> LocalStore::checked_op(const CellKey& typed, const std::string& value, protocol::OpKind kind,
+                                  const std::string& note) {
   auto canonical = canonical_cell(typed);
   if (!canonical) return canonical.status();
-  const CellKey& cell = *canonical;
-  auto normalized = validate(cell, value);
+  auto normalized = validate(*canonical, value);
   if (!normalized) return normalized.status();
-
   Op op;
   op.kind = kind;
   op.note = note;
-  op.cell = cell;
+  op.cell = *canonical;
   op.value = *normalized;
   op.recorded_at = clock_.now_unix_seconds();
-  sqlite::Transaction tx(*db_);
+  return op;
+}
+
+void LocalStore::insert_recorded(Op& op) {
+  const CellKey& cell = op.cell;
   {
     auto s = db_->cached("SELECT COALESCE(MAX(seq), 0) FROM outbox");
     s->step();
@@ -95,16 +128,13 @@ Result<Op> LocalStore::record(const CellKey& typed, const std::string& value, pr
               "note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       ->bind(1, op.seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code)
       .bind(5, cell.column).bind(6, op.value).bind(7, op.base_version).bind(8, op.recorded_at)
-      .bind(9, static_cast<int>(kind)).bind(10, note)
+      .bind(9, static_cast<int>(op.kind)).bind(10, op.note)
       .run();
   db_->cached("INSERT INTO cells(class_name, subject, student_code, col, value, last_seq) VALUES(?, ?, ?, ?, ?, ?) "
               "ON CONFLICT DO UPDATE SET value = excluded.value, last_seq = excluded.last_seq")
       ->bind(1, cell.class_name).bind(2, cell.subject).bind(3, cell.student_code).bind(4, cell.column)
       .bind(5, op.value).bind(6, op.seq)
       .run();
-  tx.commit();
-  mark_->advance(op.seq);
-  return op;
 }
 
 template <class Visit>

@@ -96,7 +96,7 @@ TEST_CASE("a request without the token, with another Host, or a POST without the
 TEST_CASE("malformed targets are refused before any handler sees them", "[ui]") {
   UiGuard guard(kToken, kCsrf, kHost);
   for (const std::string& target : std::vector<std::string>{"api/session", "/api/grid?class=%ZZ", "/api/grid?class=%C3", "/api/grid?class=%0A",
-                                   "/%FF", "/api/grid?class=6A%", std::string("/") + std::string(5000, 'a')}) {
+                                   "/%FF", "/api/grid?class=6A%", "//evil.example/?token=" + kToken, "/\\evil.example/", std::string("/") + std::string(5000, 'a')}) {
     auto req = get(target);
     INFO(target);
     auto res = guard.admit(req);

@@ -109,3 +109,61 @@ TEST_CASE("ui: marks stay local while the server is away and sync by themselves 
   CHECK(cell_of(ui, "HS6A02", "HK1.GK")["state"] == "synced");
   CHECK(school.server_cells("HK1.GK", "9") == 1);
 }
+
+namespace {
+// Sends a request and reads until the connection ends, whatever comes back.
+void send_only(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+  }
+  ::close(fd);
+}
+}  // namespace
+
+TEST_CASE("ui: a pasted batch is recorded in one transaction: SIGKILL midway leaves all of it or none", "[ui][e2e][fault]") {
+  School school;
+  const auto dir = school.enroll("gv.toan.1");
+  school.server->stop();  // offline: nothing leaves the outbox meanwhile
+  // 40 students × 6 columns × 2 terms = 480 edits, one bad.
+  json edits = json::array();
+  for (int st = 1; st <= 40; ++st)
+    for (const char* col : {"TX1", "TX2", "TX3", "TX4", "GK", "CK"})
+      for (const char* term : {"HK1.", "HK2."}) {
+        char code[16];
+        std::snprintf(code, sizeof code, "HS6A%02d", st);
+        edits.push_back({{"student", code}, {"column", std::string(term) + col}, {"value", "8"}});
+      }
+  edits[7]["value"] = "11";
+  const std::string body = json{{"class", "6A"}, {"subject", "Toán"}, {"edits", edits}}.dump();
+  const std::int64_t n = static_cast<std::int64_t>(edits.size()) - 1;
+  {
+    Ui ui(dir, school.tmp / "ui.log");
+    auto whole = ui.post("/api/cells", body);
+    REQUIRE(whole.status == 200);
+    CHECK(whole.data()["results"][7]["ok"] == false);
+    CHECK(outbox_count(dir) == n);
+    // Again, killed while it records (the answer may or may not have come).
+    std::thread killer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      ::kill(ui.pid, SIGKILL);
+    });
+    send_only(ui.port, "POST /api/cells HTTP/1.1\r\nHost: " + ui.host + "\r\nCookie: sodiem_ui_" + std::to_string(ui.port) +
+                      "=" + ui.token + "\r\nX-CSRF-Token: " + ui.csrf + "\r\nContent-Type: application/json\r\n" +
+                      "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    killer.join();
+    wait_exit(ui.pid);
+    ui.pid = -1;
+  }
+  const auto after = outbox_count(dir);
+  CHECK((after == n || after == 2 * n));
+  Ui again(dir, school.tmp / "ui2.log");  // and the store opens
+  CHECK(again.get("/api/status").status == 200);
+}

@@ -171,23 +171,31 @@ class Handlers {
       throw Refusal{400, "MALFORMED", "thiếu danh sách ô cần ghi (\"edits\")"};
     if (it->size() > kMaxEdits)
       throw Refusal{413, "TOO_LARGE", "mỗi lần ghi tối đa " + std::to_string(kMaxEdits) + " ô"};
-    json results = json::array();
-    std::vector<std::string> students;
-    bool recorded = false;
+    // Every field checked first; then the whole batch in one transaction.
+    std::vector<std::string> students, columns;
+    std::vector<std::pair<protocol::CellKey, std::string>> edits;
     for (const auto& edit : *it) {
       if (!edit.is_object()) throw Refusal{400, "MALFORMED", "mỗi ô cần ghi phải là một đối tượng JSON"};
       const auto student = name(edit, "student");
       const auto column = name(edit, "column");
       const auto value = text(edit, "value", protocol::TextKind::kMultiline, kMaxCommentBytes * 4);
       students.push_back(student);
-      auto op = store_.record({cls, subject_name, student, column}, value);
+      columns.push_back(column);
+      edits.push_back({{cls, subject_name, student, column}, value});
+    }
+    const auto ops = store_.record_batch(edits);
+    json results = json::array();
+    bool recorded = false;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const auto& op = ops[i];
       if (!op) {
-        results.push_back({{"student", student}, {"column", column}, {"ok", false},
+        results.push_back({{"student", students[i]}, {"column", columns[i]}, {"ok", false},
                            {"code", protocol::to_string(op.status().code())}, {"error", op.status().message()}});
         continue;
       }
       recorded = true;
-      results.push_back({{"student", student}, {"column", column}, {"ok", true}, {"value", op->value}, {"state", "local"}});
+      results.push_back(
+          {{"student", students[i]}, {"column", columns[i]}, {"ok", true}, {"value", op->value}, {"state", "local"}});
     }
     if (recorded) agent_.local_change();
     return {{"results", results}, {"averages", averages_view(store_, cls, subject, students)}, {"status", status()}};

@@ -113,7 +113,9 @@ void add_security_headers(UiResponse& res) {
 std::optional<UiResponse> UiGuard::admit(UiRequest& req) const {
   if (req.host != host_)
     return error_response(421, "WRONG_HOST", "địa chỉ không đúng: hãy mở trang bằng địa chỉ mà sodiem ui đã in ra");
-  if (req.target.empty() || req.target.size() > kMaxTarget || req.target.front() != '/')
+  // "//host/…" would make the launch redirect's Location another site.
+  if (req.target.empty() || req.target.size() > kMaxTarget || req.target.front() != '/' ||
+      (req.target.size() > 1 && (req.target[1] == '/' || req.target[1] == '\\')))
     return error_response(400, "MALFORMED", "địa chỉ trang không hợp lệ");
   const auto q = req.target.find('?');
   auto path = decode_component(std::string_view(req.target).substr(0, q));

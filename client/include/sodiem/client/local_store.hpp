@@ -106,6 +106,11 @@ class LocalStore {
   // grading rules, then writes cell + outbox op in one transaction.
   Result<protocol::Op> record(const protocol::CellKey& cell, const std::string& value,
                               protocol::OpKind kind = protocol::OpKind::kSet, const std::string& note = "");
+  // Records several cells (a paste, a grid's batch) in one durable
+  // transaction: each edit checked as record() does and answered on its own
+  // (a bad one does not stop the rest); after a crash, all of the batch's
+  // accepted edits are there or none.
+  std::vector<Result<protocol::Op>> record_batch(const std::vector<std::pair<protocol::CellKey, std::string>>& edits);
   // Resolves the cell's conflicts with a chosen value (a new version).
   Result<protocol::Op> resolve_conflict(const protocol::CellKey& cell, const std::string& value, const std::string& note);
   // Files a request to change a (locked) cell; the cell stays as it is until
@@ -174,6 +179,11 @@ class LocalStore {
   sqlite::Db& db() { return *db_; }
 
  private:
+  // The op record() would write for a typed cell and value, checked; and
+  // its insertion (seq, base version, outbox row, cell) inside a transaction.
+  Result<protocol::Op> checked_op(const protocol::CellKey& typed, const std::string& value, protocol::OpKind kind,
+                                  const std::string& note);
+  void insert_recorded(protocol::Op& op);
   // Checks a cell and value against the roster, assignments and rules.
   Result<std::string> validate(const protocol::CellKey& cell, const std::string& value);
   std::vector<ConflictInfo> conflict_rows(const std::string& class_name, const std::string& subject, bool mine_only);
