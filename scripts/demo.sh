@@ -63,7 +63,8 @@ echo "show --json (HS6A01):"
 $CLIENT show --data "$WORK/toan-home" 6A Toán --json | python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps(next(s for s in d['students'] if s['code']=='HS6A01'), ensure_ascii=False))"
 
 say "7. Hiệu trưởng khóa sổ HK1 lớp 6A; điểm nhập muộn bị từ chối và có lý do"
-$SERVER lock set --data "$WORK/server" --term HK1 --class 6A --kind frozen --reason "Chốt điểm học kì I" --by hieutruong
+acct hieutruong | $SERVER lock set --data "$WORK/server" --term HK1 --class 6A --kind frozen --reason "Chốt điểm học kì I" \
+  --by hieutruong --password-stdin
 $CLIENT set --data "$WORK/toan-laptop" 6A Toán HS6A02 HK1.CK 10
 $CLIENT sync --data "$WORK/toan-laptop" --json
 $CLIENT inbox --data "$WORK/toan-laptop"

@@ -42,8 +42,16 @@ Status standing_of(sqlite::Stmt& s, int disabled_col, int revoked_at_col) {
 const std::vector<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
 }  // namespace
 
+std::string maintenance_actor(const std::string& os_user) { return std::string(kMaintenanceActor) + " — " + os_user; }
+
+bool is_maintenance_actor(const std::string& name) { return name.rfind(kMaintenanceActor, 0) == 0; }
+
 Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
                     const std::string& refusal) {
+  if (is_maintenance_actor(username)) {
+    if (std::find(roles.begin(), roles.end(), "ADMIN") != roles.end()) return Status::ok();
+    return Status(ErrorCode::kForbidden, refusal + "; " + username + " chỉ làm được việc của quản trị hệ thống");
+  }
   auto s = db.prepare("SELECT roles, disabled FROM users WHERE username = ?");
   s.bind(1, username);
   if (!s.step()) return Status(ErrorCode::kUnauthenticated, "không có tài khoản " + username);
@@ -65,6 +73,9 @@ Result<std::int64_t> Accounts::create_user(const std::string& username, const st
   }
   if (username.empty() || password.size() < 8)
     return Status(ErrorCode::kInvalidValue, "username must be set and the password at least 8 characters");
+  // No spaces: the maintenance identity ("bảo trì (máy chủ) — …") is never an account.
+  if (username.find_first_of(" ,;:") != std::string::npos)
+    return Status(ErrorCode::kInvalidValue, "tên đăng nhập \"" + username + "\" không được chứa dấu cách hay , ; :");
   auto s = db_.prepare(
       "INSERT INTO users(username, full_name, password_hash, roles, must_change_password) VALUES(?, ?, ?, ?, ?)");
   s.bind(1, username).bind(2, full_name).bind(3, crypto::hash_password(password)).bind(4, joined)

@@ -17,7 +17,25 @@ LoginLimiter::Gate refuse(std::int64_t retry_at, std::string why) { return {fals
 
 }  // namespace
 
-LoginLimiter::LoginLimiter(const Clock& clock, LoginLimits limits) : clock_(clock), limits_(limits) {}
+LoginLimiter::LoginLimiter(const Clock& clock, LoginLimits limits, std::shared_ptr<LockoutStore> store)
+    : clock_(clock), limits_(limits), store_(std::move(store)) {}
+
+// The stored counts replace this process's: another process (a command, the
+// server) may have failed or succeeded meanwhile. In-flight stays local.
+void LoginLimiter::load(Entry& e, const std::string& account) {
+  if (!store_) return;
+  if (auto s = store_->load(account)) {
+    e.failures = s->failures;
+    e.lockouts = s->lockouts;
+    e.last_failure = s->last_failure;
+    e.locked_until = s->locked_until;
+    e.stored = true;
+  }
+}
+
+void LoginLimiter::save(const Entry& e, const std::string& account) {
+  if (store_ && e.stored) store_->save(account, {e.failures, e.lockouts, e.last_failure, e.locked_until});
+}
 
 void LoginLimiter::forget_stale(Entry& e, std::int64_t now) const {
   if (e.failures > 0 && now - e.last_failure > seconds(limits_.failure_window)) e.failures = 0;
@@ -62,6 +80,10 @@ LoginLimiter::Gate LoginLimiter::begin(const std::string& account, const std::st
   const std::int64_t now = clock_.now_unix_seconds();
   Entry* a = slot(accounts_, account, now);
   Entry* i = address.empty() ? nullptr : slot(addresses_, address, now);
+  if (a) {
+    load(*a, account);
+    forget_stale(*a, now);
+  }
   if (!a || (!address.empty() && !i))
     return refuse(now + 60, "Máy chủ đang nhận quá nhiều lần đăng nhập sai; hãy thử lại sau 1 phút.");
   if (a->locked_until > now)
@@ -102,8 +124,11 @@ std::vector<LoginLimiter::Lockout> LoginLimiter::fail(const std::string& account
   std::lock_guard lock(mutex_);
   const std::int64_t now = clock_.now_unix_seconds();
   std::vector<Lockout> started;
-  if (Entry* a = slot(accounts_, account, now); a && fail_one(*a, limits_.account_failures, now))
-    started.push_back({"account", account, a->locked_until, a->lockouts});
+  if (Entry* a = slot(accounts_, account, now)) {
+    load(*a, account);
+    if (fail_one(*a, limits_.account_failures, now)) started.push_back({"account", account, a->locked_until, a->lockouts});
+    save(*a, account);
+  }
   if (!address.empty())
     if (Entry* i = slot(addresses_, address, now); i && fail_one(*i, limits_.address_failures, now))
       started.push_back({"address", address, i->locked_until, i->lockouts});
@@ -118,8 +143,12 @@ void LoginLimiter::succeed(const std::string& account, const std::string& addres
   std::lock_guard lock(mutex_);
   if (auto it = accounts_.find(account); it != accounts_.end()) {
     const int in_flight = std::max(0, it->second.in_flight - 1);
+    const bool counted = it->second.failures || it->second.lockouts || it->second.locked_until;
+    const bool stored = it->second.stored;
     it->second = Entry{};
     it->second.in_flight = in_flight;
+    it->second.stored = stored;
+    if (counted) save(it->second, account);  // begin() loaded the stored counts: forgive them there too
   }
   if (!address.empty()) release(addresses_, address);
 }

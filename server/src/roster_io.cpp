@@ -15,8 +15,18 @@
 
 namespace sodiem::server {
 
-ImportReport import_students(sqlite::Db& db, std::istream& in) {
+namespace {
+// Who may import: the report's one error otherwise.
+bool may_import(sqlite::Db& db, const std::string& by, ImportReport& report) {
+  const Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được nhập danh sách");
+  if (!st) report.errors.push_back(st.message());
+  return st.is_ok();
+}
+}  // namespace
+
+ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string& by) {
   ImportReport report;
+  if (!may_import(db, by, report)) return report;
   RosterTable t;
   if (!read_roster_table(in, kStudentColumns, t, report.errors)) return report;
   const std::vector<ImportedStudent> students = check_students(t, report.errors);
@@ -46,7 +56,7 @@ ImportReport import_students(sqlite::Db& db, std::istream& in) {
     ++(existed ? report.updated : report.inserted);
   }
   bump_roster_version(db);
-  append_audit(db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "import_students",
+  append_audit(db, {SystemClock::instance().now_unix_seconds(), by, "", "import_students",
                     nlohmann::json{{"inserted", report.inserted}, {"updated", report.updated}}.dump()});
   tx.commit();
   report.ok = true;
@@ -67,8 +77,9 @@ void export_students(sqlite::Db& db, std::ostream& out) {
   }
 }
 
-ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) {
+ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, const std::string& by) {
   ImportReport report;
+  if (!may_import(db, by, report)) return report;
   RosterTable t;
   if (!read_roster_table(in, kStaffColumns, t, report.errors)) return report;
   std::map<std::string, std::int64_t> classes, subjects;
@@ -117,7 +128,7 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock) 
           .bind(1, classes[s.homeroom]).bind(2, id).run();
     nlohmann::json changes = {{"username", s.username}, {"roles", s.roles}, {"homeroom", s.homeroom},
                               {"assignments", s.teaches.size()}, {"department", s.department}};
-    append_audit(db, {clock.now_unix_seconds(), "admin-cli", "", "account_change", changes.dump()});
+    append_audit(db, {clock.now_unix_seconds(), by, "", "account_change", changes.dump()});
   }
   bump_roster_version(db);
   tx.commit();

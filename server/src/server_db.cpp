@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 15> kMigrations{R"sql(
+constexpr std::array<std::string_view, 16> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -178,6 +178,12 @@ CREATE TABLE audit_alarms(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TE
                           kept_epoch TEXT NOT NULL, kept_size INTEGER NOT NULL, kept_root TEXT NOT NULL,
                           kept_signature TEXT NOT NULL, kept_signature_valid INTEGER NOT NULL,
                           shown_size INTEGER NOT NULL, shown_root TEXT NOT NULL, why TEXT NOT NULL);
+)sql",
+                                                      R"sql(
+-- Wrong passwords and lockouts per account (LoginLimiter, lockout_store.hpp),
+-- shared by the running server and the commands acting for a person.
+CREATE TABLE login_lockouts(username TEXT PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL,
+                            last_failure INTEGER NOT NULL, locked_until INTEGER NOT NULL);
 )sql"};
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/login_limiter.hpp"
+#include "sodiem/server/password_gate.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wal_syncer.hpp"
@@ -24,21 +25,6 @@ namespace {
 
 constexpr const char* kBusy = "Máy chủ đang bận kiểm tra nhiều lần đăng nhập; hãy thử lại sau 1 phút.";
 constexpr const char* kWrongCurrent = "Mật khẩu hiện tại không đúng";
-
-// One audit row for the refused password, and one per lockout it started
-// (attempts refused while locked write nothing: one row per burst).
-void audit_refused_password(sqlite::Db& db, std::int64_t now, const std::string& username, const std::string& device,
-                            const std::string& kind, nlohmann::json detail,
-                            const std::vector<LoginLimiter::Lockout>& lockouts) {
-  append_audit(db, {now, username, device, kind, detail.dump()});
-  for (const auto& l : lockouts)
-    append_audit(db, {now, username, device, "login_locked",
-                      nlohmann::json{{"scope", l.scope},
-                                     {l.scope == "account" ? "username" : "address", l.key},
-                                     {"until", iso8601_utc(l.until)},
-                                     {"lockout", l.lockouts}}
-                          .dump()});
-}
 
 }  // namespace
 
@@ -125,7 +111,7 @@ void SyncService::begin_login(const std::shared_ptr<Peer>& peer, const Login& lo
       const auto lockouts = limiter_->fail(login.username, address);
       sqlite::Transaction tx(*db_);
       audit_refused_password(*db_, now, login.username, "", "login_failed",
-                             {{"device_name", login.device_name}, {"why", kBadLoginMessage}, {"address", address}},
+                             nlohmann::json{{"device_name", login.device_name}, {"why", kBadLoginMessage}, {"address", address}}.dump(),
                              lockouts);
       tx.commit();
       return reply(peer, Error{ErrorCode::kUnauthenticated, kBadLoginMessage, 0}, true);
@@ -180,17 +166,20 @@ void SyncService::begin_password_change(const std::shared_ptr<Peer>& peer, const
       return reply(peer, Error{ErrorCode::kInternal, "lỗi máy chủ, hãy thử lại sau", 0}, true);
     }
     const auto now = clock_.now_unix_seconds();
-    sqlite::Transaction tx(*db_);
+    // The limiter's verdict first: its lockout store writes on its own
+    // connection, which must not wait for this worker's transaction.
     if (!st->check.matches) {
       // A wrong current password ends the session: no second guess on it.
       const auto lockouts = limiter_->fail(username, address);
+      sqlite::Transaction tx(*db_);
       audit_refused_password(*db_, now, username, peer->device_public_id, "password_change_failed",
-                             {{"why", kWrongCurrent}, {"address", address}}, lockouts);
+                             nlohmann::json{{"why", kWrongCurrent}, {"address", address}}.dump(), lockouts);
       tx.commit();
       return reply(peer, Error{ErrorCode::kUnauthenticated, kWrongCurrent, 0}, true);
     }
     limiter_->succeed(username, address);
     if (peer->closed || peer->closing) return;  // refused meanwhile (revoked…): change nothing
+    sqlite::Transaction tx(*db_);
     const Status s = accounts_->change_password(st->record, st->check, st->change.current_password,
                                                 st->change.new_password);
     append_audit(*db_, {now, username, peer->device_public_id, s ? "password_changed" : "password_change_failed",

@@ -20,6 +20,7 @@
 #include "sodiem/server/ingest.hpp"
 #include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/locks.hpp"
+#include "sodiem/server/lockout_store.hpp"
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -51,7 +52,7 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   pull_ = std::make_unique<PullService>(*db_, *directory_, epoch_);
   accounts_ = std::make_unique<Accounts>(*db_, clock_);
   audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
-  limiter_ = std::make_unique<LoginLimiter>(clock_);
+  limiter_ = std::make_unique<LoginLimiter>(clock_, LoginLimits{}, std::make_shared<DbLockoutStore>(db_path));
   kdf_ = std::make_unique<KdfPool>(tuning::kPasswordCheckThreads, tuning::kMaxPendingPasswordChecks);
   notice_other_writers();
   worker_ = std::thread([this] { run_worker(); });

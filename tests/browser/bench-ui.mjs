@@ -56,7 +56,8 @@ function growClass(school, cls, want) {
   }
   if (!extra.length) return;
   fs.writeFileSync(csv, [...lines, ...extra].join('\n') + '\n');
-  server(['import', 'students', '--data', school.dir, csv]);
+  server(['import', 'students', '--data', school.dir, csv, '--by', 'quantri', '--password-stdin'],
+    `${school.password('quantri')}\n`);
 }
 
 const school = new School();

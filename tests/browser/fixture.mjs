@@ -116,7 +116,7 @@ export class School {
 
   lock(term, cls, reason) {
     server(['lock', 'set', '--data', this.dir, '--term', term, '--class', cls, '--kind', 'frozen', '--reason', reason,
-      '--by', 'hieutruong']);
+      '--by', 'hieutruong', '--password-stdin'], `${this.password('hieutruong')}\n`);
   }
 }
 

@@ -48,6 +48,12 @@ struct School {
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
+  // A server command acting for `user`, who proves it with their password.
+  CommandResult act(const std::string& user, std::vector<std::string> args) {
+    args.insert(args.begin(), kServer);
+    for (const char* a : {"--by", user.c_str(), "--password-stdin"}) args.emplace_back(a);
+    return run_command(args, demo.password_of(user) + "\n");
+  }
   std::int64_t server_scalar(const std::string& sql) {
     sqlite::Db db(server::DataPaths{demo.dir}.db());
     auto s = db.prepare(sql);
@@ -368,14 +374,14 @@ TEST_CASE("a refusal reaches the teacher's inbox with its reason, the cell shows
   REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.GK", "6"}).exit_code == 0);
   REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
   // The principal freezes HK1 of 6A while the server runs.
-  auto lock = run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--class", "6A", "--kind",
-                           "frozen", "--reason", "Chốt điểm học kì I", "--by", "hieutruong"});
+  auto lock = s.act("hieutruong", {"lock", "set", "--data", s.demo.dir, "--term", "HK1", "--class", "6A", "--kind",
+                                   "frozen", "--reason", "Chốt điểm học kì I"});
   INFO(lock.err);
   REQUIRE(lock.exit_code == 0);
   auto list = run_command({kServer, "lock", "list", "--data", s.demo.dir, "--json"});
   CHECK_THAT(list.out, Catch::Contains("Chốt điểm học kì I"));
-  CHECK(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--kind", "frozen", "--reason", "x", "--by",
-                     "gv.toan.1"}).exit_code != 0);  // a teacher cannot lock
+  // A teacher cannot lock.
+  CHECK(s.act("gv.toan.1", {"lock", "set", "--data", s.demo.dir, "--kind", "frozen", "--reason", "x"}).exit_code != 0);
 
   REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.GK", "9"}).exit_code == 0);
   auto sync = s.client({"sync", "--data", dir, "--json"});
@@ -415,8 +421,8 @@ TEST_CASE("correction after lock: request, approve → new version with history,
   REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "4"}).exit_code == 0);
   REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A02", "HK1.CK", "5"}).exit_code == 0);
   REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
-  REQUIRE(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
-                       "Khóa sổ HK1", "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.act("hieutruong", {"lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
+                       "Khóa sổ HK1"}).exit_code == 0);
   // The teacher finds a marking mistake after the lock.
   auto req = s.client({"correction", "request", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK", "7", "--reason",
                        "Cộng nhầm điểm bài kiểm tra"});
@@ -435,32 +441,32 @@ TEST_CASE("correction after lock: request, approve → new version with history,
   CHECK(list[0]["new"] == "7");
   const std::string first = std::to_string(list[0]["id"].get<int>()), second = std::to_string(list[1]["id"].get<int>());
   // A teacher cannot approve; the principal can. Refusing needs a comment.
-  CHECK(run_command({kServer, "correction", "approve", first, "--data", s.demo.dir, "--by", "gv.toan.1"}).exit_code != 0);
-  auto ok = run_command({kServer, "correction", "approve", first, "--data", s.demo.dir, "--by", "hieutruong",
+  CHECK(s.act("gv.toan.1", {"correction", "approve", first, "--data", s.demo.dir}).exit_code != 0);
+  auto ok = s.act("hieutruong", {"correction", "approve", first, "--data", s.demo.dir,
                          "--comment", "Đồng ý theo biên bản"});
   INFO(ok.err);
   REQUIRE(ok.exit_code == 0);
   // A vice principal decides only with the principal's delegation.
-  auto undelegated = run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong",
+  auto undelegated = s.act("phohieutruong", {"correction", "refuse", second, "--data", s.demo.dir,
                                   "--comment", "Không có căn cứ"});
   CHECK(undelegated.exit_code != 0);
   CHECK_THAT(undelegated.err, Catch::Contains("ủy quyền"));
-  CHECK(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "phohieutruong"})
+  CHECK(s.act("phohieutruong", {"delegate", "add", "phohieutruong", "--data", s.demo.dir})
             .exit_code != 0);  // only the HT delegates
-  CHECK(run_command({kServer, "delegate", "add", "gv.toan.1", "--data", s.demo.dir, "--by", "hieutruong"}).exit_code !=
+  CHECK(s.act("hieutruong", {"delegate", "add", "gv.toan.1", "--data", s.demo.dir}).exit_code !=
         0);  // only to a PHT
-  REQUIRE(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "hieutruong",
+  REQUIRE(s.act("hieutruong", {"delegate", "add", "phohieutruong", "--data", s.demo.dir,
                        "--reason", "Hiệu trưởng đi công tác"}).exit_code == 0);
-  CHECK(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong"}).exit_code != 0);
-  REQUIRE(run_command({kServer, "correction", "refuse", second, "--data", s.demo.dir, "--by", "phohieutruong",
+  CHECK(s.act("phohieutruong", {"correction", "refuse", second, "--data", s.demo.dir}).exit_code != 0);
+  REQUIRE(s.act("phohieutruong", {"correction", "refuse", second, "--data", s.demo.dir,
                        "--comment", "Không có căn cứ"}).exit_code == 0);
   auto delegations = nlohmann::json::parse(run_command({kServer, "delegate", "list", "--data", s.demo.dir, "--json"}).out);
   REQUIRE(delegations.size() == 1);
   CHECK(delegations[0]["user"] == "phohieutruong");
-  REQUIRE(run_command({kServer, "delegate", "remove", std::to_string(delegations[0]["id"].get<int>()), "--data",
-                       s.demo.dir, "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.act("hieutruong", {"delegate", "remove", std::to_string(delegations[0]["id"].get<int>()), "--data",
+                       s.demo.dir}).exit_code == 0);
   CHECK(nlohmann::json::parse(run_command({kServer, "delegate", "list", "--data", s.demo.dir, "--json"}).out).empty());
-  CHECK(run_command({kServer, "correction", "approve", second, "--data", s.demo.dir, "--by", "hieutruong"}).exit_code != 0);
+  CHECK(s.act("hieutruong", {"correction", "approve", second, "--data", s.demo.dir}).exit_code != 0);
 
   // The approved value reaches the teacher; the refused one changed nothing.
   REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
@@ -506,8 +512,8 @@ TEST_CASE("the principal decides corrections from their own client and the teach
   REQUIRE(s.client({"set", "--data", teacher, "6A", "Toán", "HS6A01", "HK1.CK", "4"}).exit_code == 0);
   REQUIRE(s.client({"set", "--data", teacher, "6A", "Toán", "HS6A02", "HK1.CK", "5"}).exit_code == 0);
   REQUIRE(s.client({"sync", "--data", teacher}).exit_code == 0);
-  REQUIRE(run_command({kServer, "lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
-                       "Khóa sổ HK1", "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.act("hieutruong", {"lock", "set", "--data", s.demo.dir, "--term", "HK1", "--kind", "frozen", "--reason",
+                       "Khóa sổ HK1"}).exit_code == 0);
   REQUIRE(s.client({"correction", "request", "--data", teacher, "6A", "Toán", "HS6A01", "HK1.CK", "7", "--reason",
                     "Cộng nhầm điểm"}).exit_code == 0);
   REQUIRE(s.client({"correction", "request", "--data", teacher, "6A", "Toán", "HS6A02", "HK1.CK", "9", "--reason",
@@ -553,7 +559,7 @@ TEST_CASE("the principal decides corrections from their own client and the teach
   CHECK(s.client({"correction", "request", "--data", deputy, "--from-inbox",
                   std::to_string(deputy_inbox["rejected"][0]["seq"].get<int>()), "--reason", "x"})
             .exit_code != 0);
-  REQUIRE(run_command({kServer, "delegate", "add", "phohieutruong", "--data", s.demo.dir, "--by", "hieutruong",
+  REQUIRE(s.act("hieutruong", {"delegate", "add", "phohieutruong", "--data", s.demo.dir,
                        "--until", "2099-01-01"}).exit_code == 0);
   auto no = s.client({"correction", "refuse", second, "--data", deputy, "--comment", "Không có căn cứ"});
   INFO(no.err);
@@ -592,9 +598,9 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
   School s;
   const std::string dir = s.tmp / "teacher", second = s.tmp / "second-device";
   // A forgotten password: the administrator issues a new one.
-  CHECK(run_command({kServer, "account", "reset-password", "gv.toan.1", "--data", s.demo.dir, "--by", "gv.anh.2"})
+  CHECK(s.act("gv.anh.2", {"account", "reset-password", "gv.toan.1", "--data", s.demo.dir})
             .exit_code != 0);  // a teacher may not
-  auto reset = run_command({kServer, "account", "reset-password", "gv.toan.1", "--data", s.demo.dir, "--by", "admin"});
+  auto reset = s.act("quantri", {"account", "reset-password", "gv.toan.1", "--data", s.demo.dir});
   INFO(reset.err);
   REQUIRE(reset.exit_code == 0);
   const auto at = reset.out.find(": ");
@@ -635,8 +641,8 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
   REQUIRE(enroll(s.tmp / "third", "mật khẩu thứ hai dài\n", false).exit_code == 0);
 
   // Staff leave: the account is disabled (with a reason) and can no longer sync.
-  CHECK(run_command({kServer, "account", "disable", "gv.toan.1", "--data", s.demo.dir, "--by", "admin"}).exit_code != 0);
-  REQUIRE(run_command({kServer, "account", "disable", "gv.toan.1", "--data", s.demo.dir, "--by", "admin", "--reason",
+  CHECK(s.act("quantri", {"account", "disable", "gv.toan.1", "--data", s.demo.dir}).exit_code != 0);
+  REQUIRE(s.act("quantri", {"account", "disable", "gv.toan.1", "--data", s.demo.dir, "--reason",
                        "Chuyển công tác"}).exit_code == 0);
   REQUIRE(s.client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);  // offline still works
   auto refused = s.client({"sync", "--data", dir, "--max-attempts", "1"});
@@ -654,7 +660,7 @@ TEST_CASE("accounts: an issued password must be changed at first login, a disabl
     }
   CHECK(seen);
   // Re-enabled, the mark recorded meanwhile arrives.
-  REQUIRE(run_command({kServer, "account", "enable", "gv.toan.1", "--data", s.demo.dir, "--by", "hieutruong"}).exit_code == 0);
+  REQUIRE(s.act("hieutruong", {"account", "enable", "gv.toan.1", "--data", s.demo.dir}).exit_code == 0);
   REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.TX1' AND value = '8'") == 1);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind IN ('password_reset', 'password_changed', "
@@ -726,10 +732,10 @@ TEST_CASE("a stolen laptop is revoked: it can no longer sync, the teacher's othe
       run_command({kServer, "device", "list", "--data", s.demo.dir, "--user", "gv.toan.1", "--json"}).out);
   REQUIRE(list.size() == 2);
   const std::string stolen = list[0]["device_id"];
-  CHECK(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "admin"}).exit_code != 0);
-  CHECK(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "gv.toan.1", "--reason", "x"})
+  CHECK(s.act("quantri", {"device", "revoke", stolen, "--data", s.demo.dir}).exit_code != 0);
+  CHECK(s.act("gv.toan.1", {"device", "revoke", stolen, "--data", s.demo.dir, "--reason", "x"})
             .exit_code != 0);  // a teacher may not
-  REQUIRE(run_command({kServer, "device", "revoke", stolen, "--data", s.demo.dir, "--by", "admin", "--reason",
+  REQUIRE(s.act("quantri", {"device", "revoke", stolen, "--data", s.demo.dir, "--reason",
                        "Máy bị mất cắp"}).exit_code == 0);
   // Whatever the thief types is not accepted.
   REQUIRE(s.client({"set", "--data", laptop, "6A", "Toán", "HS6A01", "HK1.TX1", "1"}).exit_code == 0);
@@ -848,10 +854,10 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
   }
 
   // The principal withdraws the approval, with a reason: writable again.
-  CHECK(run_command({kServer, "unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--by", "gv.toan.1",
-                     "--reason", "x"}).exit_code != 0);
-  REQUIRE(run_command({kServer, "unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--by",
-                       "hieutruong", "--reason", "Sai sót điểm môn Toán"}).exit_code == 0);
+  CHECK(s.act("gv.toan.1", {"unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--reason", "x"})
+            .exit_code != 0);
+  REQUIRE(s.act("hieutruong", {"unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--reason",
+                               "Sai sót điểm môn Toán"}).exit_code == 0);
   REQUIRE(s.client({"set", "--data", toan, "6A", "Toán", "HS6A01", "HK1.TX2", "9.5"}).exit_code == 0);
   auto again = s.client({"sync", "--data", toan, "--json"});
   CHECK_THAT(again.out, Catch::Contains("\"rejected\":0"));

@@ -41,7 +41,7 @@ TEST_CASE("a students file with one bad row imports nothing and names the row", 
       "HS6C02,Trần Thị Hoa,2015-05-05,Nữ,6C\n"
       "HS6C03,Lê Văn Sai,30/02/2015,Nam,6C\n"
       "HS6C04,Phạm Thị Đúng,12/12/2015,Nữ,6C\n");
-  auto report = server::import_students(*db, csv);
+  auto report = server::import_students(*db, csv, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 4:") && Catch::Contains("30/02/2015"));
@@ -54,11 +54,33 @@ TEST_CASE("a students file with one bad row imports nothing and names the row", 
       "HS6C01,Nguyễn Văn Mới,01/09/2015,Nam,6C\n"
       "\n"
       "HS6C02,\"Trần Thị Hoa\",2015-05-05,Nữ,6C\n");
-  report = server::import_students(*db, good);
+  report = server::import_students(*db, good, "admin");
   CHECK(report.ok);
   CHECK(report.inserted == 2);
   CHECK(scalar(*db, "SELECT grade FROM classes WHERE name = '6C'") == 6);
   CHECK(server::get_meta(*db, "roster_version") != version);
+}
+
+TEST_CASE("only an administrator or the principal imports, audited in their name", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  const auto before = scalar(*db, "SELECT COUNT(*) FROM students");
+  const std::string file = "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\nHS6C01,Nguyễn Văn Mới,01/09/2015,Nam,6C\n";
+  for (const char* who : {"gv.toan.1", "vanthu", "khong.co.ai"}) {
+    std::istringstream csv(file);
+    auto report = server::import_students(*db, csv, who);
+    CHECK_FALSE(report.ok);
+    REQUIRE(report.errors.size() == 1);
+    CHECK_THAT(report.errors[0], Catch::Contains(who));
+    std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\ngv.moi,Giáo Viên Mới,GVBM,,,\n");
+    CHECK_FALSE(server::import_staff(*db, staff, SystemClock::instance(), who).ok);
+  }
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM students") == before);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM users WHERE username = 'gv.moi'") == 0);
+  std::istringstream csv(file);
+  REQUIRE(server::import_students(*db, csv, "quantri").ok);
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM audit_log WHERE kind = 'import_students' AND actor = 'quantri'") == 1);
 }
 
 TEST_CASE("a staff file is checked whole: unknown role, class, subject, double homeroom", "[storage]") {
@@ -73,7 +95,7 @@ TEST_CASE("a staff file is checked whole: unknown role, class, subject, double h
       "gv.sai3,Sai Môn,GVBM,,,6A:Thiên văn\n"
       "gv.cn1,Chủ Nhiệm Một,GVBM;GVCN,,9B,\n"
       "gv.cn2,Chủ Nhiệm Hai,GVBM;GVCN,,9B,\n");
-  auto report = server::import_staff(*db, csv, SystemClock::instance());
+  auto report = server::import_staff(*db, csv, SystemClock::instance(), "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 4);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3:") && Catch::Contains("THAYGIAO"));
@@ -96,7 +118,7 @@ TEST_CASE("a role named twice is kept once, and a file exported with a role stor
   std::istringstream csv(
       "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
       "gv.moi,Giáo Viên Mới,GVBM; GVBM ;TTCM;GVBM,,,6A:Tin học\n");
-  auto report = server::import_staff(*db, csv, SystemClock::instance());
+  auto report = server::import_staff(*db, csv, SystemClock::instance(), "admin");
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   CHECK(roles_of("gv.moi") == "GVBM,TTCM");
@@ -108,7 +130,7 @@ TEST_CASE("a role named twice is kept once, and a file exported with a role stor
   server::export_staff(*db, exported);
   REQUIRE_THAT(exported.str(), Catch::Contains("gv.moi,Giáo Viên Mới,GVBM;GVBM,"));
   std::istringstream back(exported.str());
-  report = server::import_staff(*db, back, SystemClock::instance());
+  report = server::import_staff(*db, back, SystemClock::instance(), "admin");
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   CHECK(roles_of("gv.moi") == "GVBM");
@@ -122,8 +144,8 @@ TEST_CASE("export then import changes nothing, and the export is the same", "[st
     std::ostringstream first;
     kind == std::string("students") ? server::export_students(*db, first) : server::export_staff(*db, first);
     std::istringstream in(first.str());
-    auto report = kind == std::string("students") ? server::import_students(*db, in)
-                                                  : server::import_staff(*db, in, SystemClock::instance());
+    auto report = kind == std::string("students") ? server::import_students(*db, in, "admin")
+                                                  : server::import_staff(*db, in, SystemClock::instance(), "admin");
     INFO(kind << (report.errors.empty() ? "" : report.errors[0]));
     CHECK(report.ok);
     CHECK(report.inserted == 0);
@@ -142,7 +164,7 @@ TEST_CASE("a running server picks up an imported assignment on the teacher's nex
     std::istringstream csv(
         "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
         "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;8A:Tin học\n");
-    auto report = server::import_staff(*db, csv, SystemClock::instance());
+    auto report = server::import_staff(*db, csv, SystemClock::instance(), "admin");
     REQUIRE(report.ok);
   }
   school.sync("gv.tinhoc.1");  // the roster is re-fetched
@@ -160,14 +182,14 @@ TEST_CASE("delegated entry: an assignment with an end date stops allowing writes
     std::istringstream csv(
         "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
         "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6A:Tin học;6B:Toán@2026-12-31\n");
-    auto report = server::import_staff(*db, csv, SystemClock::instance());
+    auto report = server::import_staff(*db, csv, SystemClock::instance(), "admin");
     REQUIRE(report.ok);
     std::ostringstream out;
     server::export_staff(*db, out);
     CHECK_THAT(out.str(), Catch::Contains("6B:Toán@2026-12-31"));  // round-trips
     std::istringstream bad("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
                            "gv.tinhoc.1,Giáo Viên Tin,GVBM,,,6B:Toán@31/12/2026\n");
-    CHECK_FALSE(server::import_staff(*db, bad, SystemClock::instance()).ok);
+    CHECK_FALSE(server::import_staff(*db, bad, SystemClock::instance(), "admin").ok);
   }
   auto& store = school.device("gv.tinhoc.1");
   auto in_time = store.record({"6B", "Toán", "HS6B01", "HK1.TX1"}, "8");

@@ -48,7 +48,7 @@ TEST_CASE("a name longer than the protocol carries is refused by line; one at th
   REQUIRE(too_long.size() == 405);
   std::istringstream bad(kHeader + "HS6A98,Nguyễn Văn Ổn,01/09/2015,Nam,6A\n" + "HS6A99," + too_long +
                          ",01/09/2015,Nam,6A\n");
-  auto report = server::import_students(*db, bad);
+  auto report = server::import_students(*db, bad, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3:") && Catch::Contains("405 byte") &&
@@ -57,14 +57,14 @@ TEST_CASE("a name longer than the protocol carries is refused by line; one at th
 
   // Short in bytes but more characters than a name has.
   std::istringstream wordy(kHeader + "HS6A99," + repeat("A", 101) + ",01/09/2015,Nam,6A\n");
-  report = server::import_students(*db, wordy);
+  report = server::import_students(*db, wordy, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2:") && Catch::Contains("101 ký tự"));
 
   // A key longer than the protocol's: the student code.
   std::istringstream long_code(kHeader + "HS" + repeat("9", 63) + ",Nguyễn Văn Ổn,01/09/2015,Nam,6A\n");
-  report = server::import_students(*db, long_code);
+  report = server::import_students(*db, long_code, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2:") && Catch::Contains("mã học sinh"));
@@ -73,7 +73,7 @@ TEST_CASE("a name longer than the protocol carries is refused by line; one at th
   const std::string at_limit = repeat("Ệ", 85) + "A";
   REQUIRE(at_limit.size() == protocol::kMaxNameBytes);
   std::istringstream good(kHeader + "HS6A99," + at_limit + ",01/09/2015,Nam,6A\n");
-  report = server::import_students(*db, good);
+  report = server::import_students(*db, good, "admin");
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   // The teacher of 6A receives it in the roster, and syncs as before.
@@ -90,7 +90,7 @@ TEST_CASE("a 50 MB file is refused without being read into memory", "[storage]")
   auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
   const auto students = count(*db, "SELECT COUNT(*) FROM students");
   std::istringstream huge(kHeader + "HS6A99," + std::string(50'000'000, 'A') + ",01/09/2015,Nam,6A\n");
-  auto report = server::import_students(*db, huge);
+  auto report = server::import_students(*db, huge, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::Contains("16 MiB"));
@@ -100,7 +100,7 @@ TEST_CASE("a 50 MB file is refused without being read into memory", "[storage]")
 
   // A field of 1 MB in a small file: refused by line before any row check.
   std::istringstream fat(kHeader + "HS6A99," + std::string(1'000'000, 'A') + ",01/09/2015,Nam,6A\n");
-  report = server::import_students(*db, fat);
+  report = server::import_students(*db, fat, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2:") && Catch::Contains("ô thứ 2"));
@@ -109,7 +109,7 @@ TEST_CASE("a 50 MB file is refused without being read into memory", "[storage]")
   std::string rows = kHeader;
   for (std::size_t i = 0; i < tuning::kRosterMaxRows; ++i) rows += "\n";
   std::istringstream longer(rows);
-  report = server::import_students(*db, longer);
+  report = server::import_students(*db, longer, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 1);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng " + std::to_string(tuning::kRosterMaxRows + 1) + ":"));
@@ -126,7 +126,7 @@ TEST_CASE("bytes that are not UTF-8, and control characters, are refused by line
                          "HS6A98,Nguy\xEAn Th\xE1\xBB,01/09/2015,Nữ,6A\n"  // Latin-1 ê, a cut 3-byte letter
                          "HS6A99,\"Trần\nThị Hoa\",01/09/2015,Nữ,6A\n"      // a line break in a name
                          "HS6A96,Lê Văn\x07 Chuông,01/09/2015,Nam,6A\n");  // BEL
-  auto report = server::import_students(*db, csv);
+  auto report = server::import_students(*db, csv, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 3);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3, cột \"Họ và tên\":") && Catch::Contains("UTF-8"));
@@ -137,7 +137,7 @@ TEST_CASE("bytes that are not UTF-8, and control characters, are refused by line
   // A name typed in decomposed form (e + combining marks, as some editors
   // save) is stored composed (NFC): one student, one spelling.
   std::istringstream nfd(kHeader + "HS6A99,Nguye\xCC\x82\xCC\x83n Va\xCC\x86n An,01/09/2015,Nam,6A\n");
-  report = server::import_students(*db, nfd);
+  report = server::import_students(*db, nfd, "admin");
   REQUIRE(report.ok);
   CHECK(name_of(*db, "HS6A99") == "Nguyễn Văn An");
 }
@@ -156,7 +156,7 @@ TEST_CASE("names with a bidi override or a zero-width character are refused by l
                          "HS6A96,Lê Văn Bình,01/09/2015,Nam,6A\xEF\xBB\xBF\n"     // U+FEFF after the class
                          "HS6A95,Đỗ\xE2\x81\xA6 Anh\xE2\x81\xA9,01/09/2015,Nam,6A\n"  // U+2066 … U+2069
                          "HS6A94,Phạm\xE2\x80\xA8Minh,01/09/2015,Nam,6A\n");      // U+2028 LINE SEPARATOR
-  auto report = server::import_students(*db, csv);
+  auto report = server::import_students(*db, csv, "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 5);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
@@ -170,7 +170,7 @@ TEST_CASE("names with a bidi override or a zero-width character are refused by l
   const auto users = count(*db, "SELECT COUNT(*) FROM users");
   std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
                            "gv.moi,Nguyễn\xE2\x80\x8CThị Mới,GVBM,Tổ Toán\xE2\x80\x8E,,6A:Toán\n");
-  report = server::import_staff(*db, staff, SystemClock::instance());
+  report = server::import_staff(*db, staff, SystemClock::instance(), "admin");
   CHECK_FALSE(report.ok);
   REQUIRE(report.errors.size() == 2);
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2, cột \"Họ và tên\":") && Catch::Contains("ký tự ẩn"));
@@ -188,7 +188,7 @@ TEST_CASE("names a spreadsheet would run as formulas export as text and import b
   for (std::size_t i = 0; i < names.size(); ++i)
     csv += "HS6A9" + std::to_string(i) + "," + server::csv_field(names[i]) + ",01/09/2015,Nam,6A\n";
   std::istringstream in(csv);
-  auto report = server::import_students(*db, in);
+  auto report = server::import_students(*db, in, "admin");
   INFO((report.errors.empty() ? "" : report.errors[0]));
   REQUIRE(report.ok);
   for (std::size_t i = 0; i < names.size(); ++i) CHECK(name_of(*db, "HS6A9" + std::to_string(i)) == names[i]);
@@ -206,7 +206,7 @@ TEST_CASE("names a spreadsheet would run as formulas export as text and import b
 
   // Export → import changes nothing; the second export is the same.
   std::istringstream back(first.str());
-  report = server::import_students(*db, back);
+  report = server::import_students(*db, back, "admin");
   REQUIRE(report.ok);
   CHECK(report.inserted == 0);
   for (std::size_t i = 0; i < names.size(); ++i) CHECK(name_of(*db, "HS6A9" + std::to_string(i)) == names[i]);
@@ -217,12 +217,12 @@ TEST_CASE("names a spreadsheet would run as formulas export as text and import b
   // Staff names too.
   std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
                            "gv.cong,+Cộng Văn Trừ,GVBM,=Tổ Toán,,6A:Toán\n");
-  REQUIRE(server::import_staff(*db, staff, SystemClock::instance()).ok);
+  REQUIRE(server::import_staff(*db, staff, SystemClock::instance(), "admin").ok);
   std::ostringstream staff_out;
   server::export_staff(*db, staff_out);
   CHECK_THAT(staff_out.str(), Catch::Contains("gv.cong,'+Cộng Văn Trừ,GVBM,'=Tổ Toán,,6A:Toán\n"));
   std::istringstream staff_back(staff_out.str());
-  report = server::import_staff(*db, staff_back, SystemClock::instance());
+  report = server::import_staff(*db, staff_back, SystemClock::instance(), "admin");
   REQUIRE(report.ok);
   CHECK(report.inserted == 0);
   std::ostringstream staff_again;

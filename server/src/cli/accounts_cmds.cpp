@@ -12,7 +12,8 @@ namespace sodiem::server::cli {
 namespace {
 
 struct DeviceOptions {
-  std::string action, device_id, dir, user, by, reason;  // user: only this user's devices
+  std::string action, device_id, dir, user, reason;  // user: only this user's devices
+  ActorOptions actor;
   bool json = false;
 };
 
@@ -22,7 +23,9 @@ int run_device(const DeviceOptions& la) {
   Accounts accounts(*db, SystemClock::instance());
   if (la.action == "revoke") {
     if (device_id.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần mã thiết bị (DEVICE_ID)"));
-    if (auto st = accounts.revoke_device(device_id, la.by, la.reason); !st) return fail_status(st);
+    auto by = authenticate(*db, la.dir, la.actor, "device revoke");
+    if (!by) return fail_status(by.status());
+    if (auto st = accounts.revoke_device(device_id, *by, la.reason); !st) return fail_status(st);
     std::cout << "Đã thu hồi thiết bị " << device_id << "\n";
     return 0;
   }
@@ -44,7 +47,8 @@ int run_device(const DeviceOptions& la) {
 }
 
 struct AccountOptions {
-  std::string action, username, dir, by, reason;
+  std::string action, username, dir, reason;
+  ActorOptions actor;
   bool json = false;
 };
 
@@ -72,16 +76,17 @@ int run_account(const AccountOptions& a) {
     return 0;
   }
   if (username.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần tên tài khoản (USER)"));
-  if (a.by.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "cần --by: tài khoản quản trị hoặc Hiệu trưởng"));
+  auto by = authenticate(*db, a.dir, a.actor, "account " + a.action);
+  if (!by) return fail_status(by.status());
   if (a.action == "reset-password") {
-    auto password = accounts.reset_password(username, a.by);
+    auto password = accounts.reset_password(username, *by);
     if (!password) return fail_status(password.status());
     std::cout << "Mật khẩu mới của " << username << ": " << *password
               << "\n(phải đổi ở lần đăng nhập đầu tiên: sodiem enroll … --password-stdin --new-password-stdin)\n";
     return 0;
   }
   const bool disable = a.action == "disable";
-  if (auto st = accounts.set_disabled(username, disable, a.by, a.reason); !st) return fail_status(st);
+  if (auto st = accounts.set_disabled(username, disable, *by, a.reason); !st) return fail_status(st);
   std::cout << (disable ? "Đã khóa tài khoản " : "Đã mở khóa tài khoản ") << username << "\n";
   return 0;
 }
@@ -95,7 +100,7 @@ void add_device_command(CLI::App& app, Context& ctx) {
   dev->add_option("DEVICE_ID", o->device_id, "The device to revoke (device list)");
   add_data_option(*dev, o->dir);
   dev->add_option("--user", o->user, "Only this user's devices");
-  dev->add_option("--by", o->by, "Username of the administrator or HT");
+  add_actor_options(*dev, o->actor, "the administrator or HT");
   dev->add_option("--reason", o->reason, "Why (required to revoke)");
   dev->add_flag("--json", o->json);
 }
@@ -106,7 +111,7 @@ void add_account_command(CLI::App& app, Context& ctx) {
   add_choice(*acct, "ACTION", o->action, {"list", "disable", "enable", "reset-password"});
   acct->add_option("USER", o->username, "The account");
   add_data_option(*acct, o->dir);
-  acct->add_option("--by", o->by, "Username of the administrator or HT");
+  add_actor_options(*acct, o->actor, "the administrator or HT");
   acct->add_option("--reason", o->reason, "Why (required to disable)");
   acct->add_flag("--json", o->json);
 }

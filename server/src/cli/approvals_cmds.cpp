@@ -14,12 +14,15 @@ namespace sodiem::server::cli {
 namespace {
 
 struct UnapproveOptions {
-  std::string dir, class_name, term, by, reason;
+  std::string dir, class_name, term, reason;
+  ActorOptions actor;
 };
 
 int run_unapprove(const UnapproveOptions& o) {
   auto db = open_existing(o.dir);
-  if (auto st = unapprove(*db, o.class_name, o.term, o.by, o.reason, SystemClock::instance().now_unix_seconds()); !st)
+  auto by = authenticate(*db, o.dir, o.actor, "unapprove");
+  if (!by) return fail_status(by.status());
+  if (auto st = unapprove(*db, o.class_name, o.term, *by, o.reason, SystemClock::instance().now_unix_seconds()); !st)
     return fail_status(st);
   std::cout << "Đã hủy phê duyệt " << o.term << " lớp " << o.class_name << "\n";
   return 0;
@@ -75,7 +78,7 @@ void add_unapprove_command(CLI::App& app, Context& ctx) {
   add_data_option(*unapp, o->dir);
   unapp->add_option("--class", o->class_name)->required();
   unapp->add_option("--term", o->term)->required();
-  unapp->add_option("--by", o->by)->required();
+  add_actor_options(*unapp, o->actor, "the HT");
   unapp->add_option("--reason", o->reason)->required();
 }
 

@@ -12,7 +12,8 @@ namespace sodiem::server::cli {
 namespace {
 
 struct CorrectionOptions {
-  std::string action, dir, by, comment, status;
+  std::string action, dir, comment, status;
+  ActorOptions actor;
   std::int64_t id = 0;
   bool json = false;
 };
@@ -20,15 +21,17 @@ struct CorrectionOptions {
 int run_correction(const CorrectionOptions& a) {
   auto db = open_existing(a.dir);
   const auto now = SystemClock::instance().now_unix_seconds();
-  if (a.action == "approve") {
-    auto version = approve_correction(*db, a.id, a.by, a.comment, now);
+  if (a.action == "approve" || a.action == "refuse") {
+    auto by = authenticate(*db, a.dir, a.actor, "correction " + a.action);
+    if (!by) return fail_status(by.status());
+    if (a.action == "refuse") {
+      if (auto st = refuse_correction(*db, a.id, *by, a.comment, now); !st) return fail_status(st);
+      std::cout << "Đã từ chối yêu cầu #" << a.id << "\n";
+      return 0;
+    }
+    auto version = approve_correction(*db, a.id, *by, a.comment, now);
     if (!version) return fail_status(version.status());
     std::cout << "Đã duyệt yêu cầu #" << a.id << ": phiên bản mới " << *version << "\n";
-    return 0;
-  }
-  if (a.action == "refuse") {
-    if (auto st = refuse_correction(*db, a.id, a.by, a.comment, now); !st) return fail_status(st);
-    std::cout << "Đã từ chối yêu cầu #" << a.id << "\n";
     return 0;
   }
   auto list = list_corrections(*db, a.status);
@@ -53,7 +56,8 @@ int run_correction(const CorrectionOptions& a) {
 }
 
 struct DelegateOptions {
-  std::string action, who, dir, until, reason, by;  // who: add: the PHT; remove: the delegation's id
+  std::string action, who, dir, until, reason;  // who: add: the PHT; remove: the delegation's id
+  ActorOptions actor;
   bool json = false;
 };
 
@@ -61,6 +65,9 @@ int run_delegate(const DelegateOptions& la) {
   const std::string& who = la.who;
   auto db = open_existing(la.dir);
   const auto now = SystemClock::instance().now_unix_seconds();
+  Result<std::string> by = std::string();
+  if (la.action != "list") by = authenticate(*db, la.dir, la.actor, "delegate " + la.action);
+  if (!by) return fail_status(by.status());
   if (la.action == "add") {
     std::int64_t until = 0;
     if (!la.until.empty()) {
@@ -68,7 +75,7 @@ int run_delegate(const DelegateOptions& la) {
       if (!t) return 2;
       until = *t;
     }
-    auto id = delegate_corrections(*db, who, la.by, until, la.reason, now);
+    auto id = delegate_corrections(*db, who, *by, until, la.reason, now);
     if (!id) return fail_status(id.status());
     std::cout << "Đã ủy quyền #" << *id << ": " << who << " được duyệt yêu cầu điều chỉnh"
               << (until ? " đến " + format_local_time(until) : std::string(" đến khi thu hồi")) << "\n";
@@ -81,7 +88,7 @@ int run_delegate(const DelegateOptions& la) {
     } catch (...) {
       return fail_status(Status(ErrorCode::kInvalidValue, "cần số ủy quyền (xem delegate list)"));
     }
-    if (auto st = revoke_delegation(*db, id, la.by, now); !st) return fail_status(st);
+    if (auto st = revoke_delegation(*db, id, *by, now); !st) return fail_status(st);
     std::cout << "Đã thu hồi ủy quyền #" << id << "\n";
     return 0;
   }
@@ -110,7 +117,7 @@ void add_correction_command(CLI::App& app, Context& ctx) {
   add_choice(*corr, "ACTION", o->action, {"list", "approve", "refuse"});
   corr->add_option("ID", o->id, "Request to decide");
   add_data_option(*corr, o->dir);
-  corr->add_option("--by", o->by, "Username of the HT or PHT deciding");
+  add_actor_options(*corr, o->actor, "the HT or PHT deciding");
   corr->add_option("--comment", o->comment, "Decision comment (required to refuse)");
   corr->add_option("--status", o->status, "pending | approved | refused");
   corr->add_flag("--json", o->json);
@@ -124,7 +131,7 @@ void add_delegate_command(CLI::App& app, Context& ctx) {
   add_data_option(*deleg, o->dir);
   deleg->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time (default: until removed)");
   deleg->add_option("--reason", o->reason, "Why");
-  deleg->add_option("--by", o->by, "Username of the HT");
+  add_actor_options(*deleg, o->actor, "the HT");
   deleg->add_flag("--json", o->json);
 }
 

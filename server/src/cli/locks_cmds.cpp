@@ -12,7 +12,8 @@ namespace sodiem::server::cli {
 namespace {
 
 struct LockOptions {
-  std::string action, dir, term, class_name, subject, column, kind, from, until, reason, by;
+  std::string action, dir, term, class_name, subject, column, kind, from, until, reason;
+  ActorOptions actor;
   int grade = 0;
   std::int64_t id = 0;
   bool json = false, all = false;
@@ -21,7 +22,14 @@ struct LockOptions {
 int run_lock(const LockOptions& a) {
   auto db = open_existing(a.dir);
   const auto now = SystemClock::instance().now_unix_seconds();
-  if (a.action == "set") {
+  if (a.action == "set" || a.action == "remove") {
+    auto by = authenticate(*db, a.dir, a.actor, "lock " + a.action);
+    if (!by) return fail_status(by.status());
+    if (a.action == "remove") {
+      if (auto st = remove_lock(*db, a.id, *by, a.reason, now); !st) return fail_status(st);
+      std::cout << "Đã mở khóa #" << a.id << "\n";
+      return 0;
+    }
     Lock l;
     l.term = a.term;
     if (a.grade) l.grade = a.grade;
@@ -38,15 +46,10 @@ int run_lock(const LockOptions& a) {
       l.ends_at = *until;
     }
     l.reason = a.reason;
-    l.set_by = a.by;
+    l.set_by = *by;
     auto id = add_lock(*db, l, now);
     if (!id) return fail_status(id.status());
     std::cout << "Đã đặt khóa #" << *id << "\n";
-    return 0;
-  }
-  if (a.action == "remove") {
-    if (auto st = remove_lock(*db, a.id, a.by, a.reason, now); !st) return fail_status(st);
-    std::cout << "Đã mở khóa #" << a.id << "\n";
     return 0;
   }
   auto locks = list_locks(*db, a.all);
@@ -72,7 +75,8 @@ int run_lock(const LockOptions& a) {
 }
 
 struct ExceptionOptions {
-  std::string action, dir, user, class_name, subject, column, until, reason, by;
+  std::string action, dir, user, class_name, subject, column, until, reason;
+  ActorOptions actor;
   std::int64_t id = 0;
   bool json = false;
 };
@@ -80,7 +84,14 @@ struct ExceptionOptions {
 int run_exception(const ExceptionOptions& a) {
   auto db = open_existing(a.dir);
   const auto now = SystemClock::instance().now_unix_seconds();
-  if (a.action == "add") {
+  if (a.action == "add" || a.action == "remove") {
+    auto by = authenticate(*db, a.dir, a.actor, "exception " + a.action);
+    if (!by) return fail_status(by.status());
+    if (a.action == "remove") {
+      if (auto st = remove_exception(*db, a.id, *by, now); !st) return fail_status(st);
+      std::cout << "Đã gỡ ngoại lệ #" << a.id << "\n";
+      return 0;
+    }
     auto until = time_arg(a.until, "--until");
     if (!until) return 2;
     LockException e;
@@ -90,15 +101,10 @@ int run_exception(const ExceptionOptions& a) {
     e.column = a.column;
     e.expires_at = *until;
     e.reason = a.reason;
-    e.created_by = a.by;
+    e.created_by = *by;
     auto id = add_exception(*db, e, now);
     if (!id) return fail_status(id.status());
     std::cout << "Đã mở ngoại lệ #" << *id << " đến " << format_local_time(e.expires_at) << "\n";
-    return 0;
-  }
-  if (a.action == "remove") {
-    if (auto st = remove_exception(*db, a.id, a.by, now); !st) return fail_status(st);
-    std::cout << "Đã gỡ ngoại lệ #" << a.id << "\n";
     return 0;
   }
   auto list = list_exceptions(*db, now);
@@ -121,7 +127,8 @@ int run_exception(const ExceptionOptions& a) {
 }
 
 struct GraceOptions {
-  std::string dir, by;
+  std::string dir;
+  ActorOptions actor;
   int hours = -1;  // < 0: only show the current value
 };
 
@@ -129,7 +136,9 @@ struct GraceOptions {
 int run_grace(const GraceOptions& o) {
   auto db = open_existing(o.dir);
   if (o.hours >= 0) {
-    if (auto st = set_offline_grace_hours(*db, o.hours, o.by, SystemClock::instance().now_unix_seconds()); !st)
+    auto by = authenticate(*db, o.dir, o.actor, "grace");
+    if (!by) return fail_status(by.status());
+    if (auto st = set_offline_grace_hours(*db, o.hours, *by, SystemClock::instance().now_unix_seconds()); !st)
       return fail_status(st);
   }
   std::cout << "Thời gian ân hạn cho điểm nhập ngoại tuyến trước khi khóa: " << offline_grace_hours(*db) << " giờ\n";
@@ -137,12 +146,15 @@ int run_grace(const GraceOptions& o) {
 }
 
 struct TermSetOptions {
-  std::string dir, term, opens, closes, by;
+  std::string dir, term, opens, closes;
+  ActorOptions actor;
 };
 
 int run_term_set(const TermSetOptions& o) {
   auto db = open_existing(o.dir);
-  if (auto st = set_entry_window(*db, o.term, o.opens, o.closes, o.by, SystemClock::instance().now_unix_seconds()); !st)
+  auto by = authenticate(*db, o.dir, o.actor, "term set");
+  if (!by) return fail_status(by.status());
+  if (auto st = set_entry_window(*db, o.term, o.opens, o.closes, *by, SystemClock::instance().now_unix_seconds()); !st)
     return fail_status(st);
   std::cout << "Đã đặt thời gian nhập điểm " << o.term << ": từ " << o.opens << " đến hết " << o.closes << "\n";
   return 0;
@@ -165,7 +177,7 @@ void add_lock_command(CLI::App& app, Context& ctx) {
   lock->add_option("--from", o->from, "Start, YYYY-MM-DD[THH:MM] Vietnam time (default now)");
   lock->add_option("--until", o->until, "End (default: until removed)");
   lock->add_option("--reason", o->reason, "Why");
-  lock->add_option("--by", o->by, "Username of the HT (or ADMIN acting for the HT)");
+  add_actor_options(*lock, o->actor, "the HT (or ADMIN acting for the HT)");
   lock->add_flag("--json", o->json);
   lock->add_flag("--all", o->all, "Also removed locks");
 }
@@ -181,7 +193,7 @@ void add_exception_command(CLI::App& app, Context& ctx) {
   exc->add_option("--column", o->column, "Exact column, e.g. HK1.GK");
   exc->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time");
   exc->add_option("--reason", o->reason, "Why");
-  exc->add_option("--by", o->by, "Username of the HT (or ADMIN)");
+  add_actor_options(*exc, o->actor, "the HT (or ADMIN)");
   exc->add_flag("--json", o->json);
 }
 
@@ -190,7 +202,7 @@ void add_grace_command(CLI::App& app, Context& ctx) {
                                 "The offline grace window after a lock (school setting; HT or ADMIN)", run_grace);
   add_data_option(*grace, o->dir);
   grace->add_option("--hours", o->hours, "New value in hours (0–720); without it, show the current one");
-  grace->add_option("--by", o->by, "Username of the HT (or ADMIN)");
+  add_actor_options(*grace, o->actor, "the HT (or ADMIN)");
 }
 
 void add_term_command(CLI::App& app, Context& ctx) {
@@ -202,7 +214,7 @@ void add_term_command(CLI::App& app, Context& ctx) {
   termset->add_option("--term", o->term, "HK1 | HK2")->required();
   termset->add_option("--entry-opens", o->opens, "YYYY-MM-DD")->required();
   termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (entry allowed until the end of that day)")->required();
-  termset->add_option("--by", o->by)->required();
+  add_actor_options(*termset, o->actor, "the HT (or ADMIN for the HT)");
 }
 
 }  // namespace sodiem::server::cli

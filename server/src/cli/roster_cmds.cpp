@@ -16,6 +16,7 @@ namespace {
 
 struct ImportOptions {
   std::string what, dir, file, passwords_out;
+  ActorOptions actor;
 };
 
 int run_import(const ImportOptions& o) {
@@ -25,7 +26,10 @@ int run_import(const ImportOptions& o) {
     return 2;
   }
   auto db = open_existing(o.dir);
-  ImportReport report = o.what == "students" ? import_students(*db, in) : import_staff(*db, in, SystemClock::instance());
+  auto by = authenticate(*db, o.dir, o.actor, "import " + o.what);
+  if (!by) return fail_status(by.status());
+  ImportReport report =
+      o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
   if (!report.ok) {
     std::cerr << "sodiem-server: không nhập gì cả; " << report.errors.size() << " lỗi trong " << o.file << ":\n";
     constexpr std::size_t kShown = 30;
@@ -78,6 +82,7 @@ void add_import_command(CLI::App& app, Context& ctx) {
   add_data_option(*import, o->dir);
   import->add_option("FILE", o->file, "CSV file")->required();
   import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
+  add_actor_options(*import, o->actor, "the administrator or HT");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {

@@ -1,11 +1,19 @@
 // Helpers shared by the sodiem-server command handlers (see support.hpp).
 #include "support.hpp"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/lockout_store.hpp"
+#include "sodiem/server/password_gate.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace fs = std::filesystem;
@@ -20,6 +28,86 @@ CLI::Option* add_choice(CLI::App& sub, const std::string& name, std::string& int
   std::string about;
   for (const auto& c : choices) about += (about.empty() ? "" : " | ") + c;
   return sub.add_option(name, into, about)->required()->check(CLI::IsMember(choices));
+}
+
+void add_actor_options(CLI::App& sub, ActorOptions& actor, const std::string& who) {
+  auto* by = sub.add_option("--by", actor.by, "Username of " + who + "; with --password-stdin");
+  sub.add_flag("--password-stdin", actor.password_stdin,
+               "Read --by's password from the first line of standard input (asked for on a terminal)");
+  sub.add_flag("--new-password-stdin", actor.new_password_stdin,
+               "An issued password must be changed at first use: the new one is the second line");
+  sub.add_flag("--maintenance", actor.maintenance,
+               "Act as the server's maintenance identity (administrator powers, not the HT's), audited as "
+               "\"bảo trì (máy chủ) — <OS user>\"; only for the OS user who owns the data directory")
+      ->excludes(by);
+  sub.footer(
+      "Changes are made only for a proven actor: --by USER --password-stdin (the password on the first line of "
+      "standard input, asked for on a terminal), or --maintenance. A wrong password changes nothing, is audited and "
+      "counts toward the same lockout as device logins (sodiem-server README, \"Who acts\").");
+}
+
+namespace {
+
+std::string os_user_name() {
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  return "uid " + std::to_string(geteuid());
+}
+
+// One line of standard input; on a terminal, asked for with `prompt` and not echoed.
+std::optional<std::string> read_secret_line(const std::string& prompt) {
+  const bool tty = isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool got = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!got) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const ActorOptions& actor,
+                                 const std::string& command) {
+  const std::string os_user = os_user_name();
+  if (actor.maintenance) {
+    struct stat st {};
+    if (stat(dir.c_str(), &st) != 0 || st.st_uid != geteuid())
+      return Status(ErrorCode::kForbidden, "--maintenance chỉ dành cho người dùng hệ điều hành sở hữu thư mục dữ liệu " +
+                                               dir + " (" + os_user + " không phải); không có gì được thay đổi.");
+    return maintenance_actor(os_user);
+  }
+  if (!actor.password_stdin)
+    return Status(ErrorCode::kUnauthenticated,
+                  "Lệnh \"" + command + "\" cần xác thực người thực hiện: --by TÊN_ĐĂNG_NHẬP --password-stdin (mật khẩu ở "
+                  "dòng đầu của đầu vào chuẩn), hoặc --maintenance cho chủ thư mục dữ liệu; không có gì được thay đổi.");
+  if (actor.by.empty())
+    return Status(ErrorCode::kUnauthenticated, "Lệnh \"" + command + "\" cần --by: tên đăng nhập của người thực hiện");
+  auto password = read_secret_line("Mật khẩu của " + actor.by + ": ");
+  if (!password)
+    return Status(ErrorCode::kUnauthenticated, "Không đọc được mật khẩu từ đầu vào chuẩn (--password-stdin); không có "
+                                               "gì được thay đổi.");
+  std::string new_password;
+  if (actor.new_password_stdin) {
+    auto next = read_secret_line("Mật khẩu mới: ");
+    if (!next) return Status(ErrorCode::kInvalidValue, "Không đọc được mật khẩu mới (dòng thứ hai, --new-password-stdin)");
+    new_password = *next;
+  }
+  const Clock& clock = SystemClock::instance();
+  LoginLimiter limiter(clock, LoginLimits{}, std::make_shared<DbLockoutStore>(DataPaths{dir}.db()));
+  if (auto st = verify_actor_password(db, limiter, clock, {actor.by, *password, new_password, command, os_user}); !st)
+    return st;
+  return actor.by;
 }
 
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {

@@ -1,8 +1,9 @@
 // What the sodiem-server command handlers (server/src/cli/*.cpp) share:
 // registering a subcommand (its handler, --data, one-of positionals),
 // opening an existing data directory, reporting a refusal with its exit
-// code, reading a time argument. Only the files of server/src/cli/ include
-// this.
+// code, reading a time argument, proving who acts (--by with
+// --password-stdin, or --maintenance). Only the files of server/src/cli/
+// include this.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -41,6 +42,27 @@ CLI::Option* add_data_option(CLI::App& sub, std::string& dir, const std::string&
 // A required positional naming one of `choices` (ACTION, WHAT), described
 // as "a | b | c".
 CLI::Option* add_choice(CLI::App& sub, const std::string& name, std::string& into, const std::vector<std::string>& choices);
+
+// Who acts in a command that changes something for a person.
+struct ActorOptions {
+  std::string by;
+  bool password_stdin = false;      // the password: first line of standard input
+  bool new_password_stdin = false;  // an issued password's replacement: second line
+  bool maintenance = false;         // the data directory's OS owner, as "bảo trì (máy chủ) — <user>"
+};
+
+// --by, --password-stdin, --new-password-stdin and --maintenance; `who`
+// says whose username --by takes ("the HT (or ADMIN)").
+void add_actor_options(CLI::App& sub, ActorOptions& actor, const std::string& who);
+
+// The acting identity, proven before anything changes: --by's username
+// when its password (read now from standard input) is right, through the
+// same check, lockout and audit as a device login (password_gate.hpp); the
+// maintenance identity when --maintenance is given by the OS user who owns
+// `dir`. Otherwise the refusal (Vietnamese), and nothing may change.
+// `command` names the action in the audit trail ("lock set").
+Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const ActorOptions& actor,
+                                 const std::string& command);
 
 // The server database of the data directory `dir`; throws if there is none.
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir);

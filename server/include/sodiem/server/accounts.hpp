@@ -53,9 +53,19 @@ struct AccountInfo {
   std::int64_t last_seen_at = 0;  // 0 = never synced
 };
 
+// The identity of a `sodiem-server` command run with --maintenance by the
+// OS user who owns the data directory (who could edit the database anyway):
+// "bảo trì (máy chủ) — <OS user>" in the audit trail. It acts as an
+// administrator (ADMIN), never as the principal; it is no account name
+// (account names hold no spaces), and only that command produces it.
+inline constexpr const char* kMaintenanceActor = "bảo trì (máy chủ)";
+std::string maintenance_actor(const std::string& os_user);
+bool is_maintenance_actor(const std::string& name);
+
 // For commands run by a named person (locks, approvals): the account must
-// exist, be enabled and hold one of `roles`; otherwise FORBIDDEN with
-// `refusal` (Vietnamese, naming what needs the role) and the username.
+// exist, be enabled and hold one of `roles` (or be the maintenance identity
+// and `roles` include ADMIN); otherwise FORBIDDEN with `refusal`
+// (Vietnamese, naming what needs the role) and the username.
 Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
                     const std::string& refusal);
 

@@ -5,12 +5,17 @@
 // `password` change, a future web console. While locked, even the right
 // password is refused, before any hashing. Attempts allowed but not yet
 // finished count as in flight, so parallel guesses cannot outrun the bound.
-// State is in memory (bounded), lost at restart. Thread-safe; time comes
+// State is in memory (bounded), lost at restart; with a LockoutStore the
+// accounts' counts and lockouts are also kept in the data directory, so the
+// running server and a `sodiem-server` command acting for a person count
+// the same failures and honour the same lockout. Thread-safe; time comes
 // from the injected Clock.
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +32,23 @@ struct LoginLimits {
   std::chrono::seconds first_lockout = tuning::kLoginLockout;
   std::chrono::seconds max_lockout = tuning::kLoginLockoutMax;
   std::size_t max_entries = tuning::kLoginLimiterMaxEntries;
+};
+
+// Where an account's failures and lockout outlive the process (the server
+// database: lockout_store.hpp). Called under the limiter's lock.
+class LockoutStore {
+ public:
+  struct State {
+    int failures = 0;
+    int lockouts = 0;
+    std::int64_t last_failure = 0;
+    std::int64_t locked_until = 0;
+  };
+  virtual ~LockoutStore() = default;
+  // The account's stored state (all zero if clean); nullopt when the store
+  // keeps nothing for it (no such account: counted in memory only).
+  virtual std::optional<State> load(const std::string& account) = 0;
+  virtual void save(const std::string& account, const State& state) = 0;
 };
 
 class LoginLimiter {
@@ -46,7 +68,7 @@ class LoginLimiter {
     int lockouts = 0;  // 1 for the first in a row, then 2, 3… (each twice as long)
   };
 
-  explicit LoginLimiter(const Clock& clock, LoginLimits limits = {});
+  explicit LoginLimiter(const Clock& clock, LoginLimits limits = {}, std::shared_ptr<LockoutStore> store = nullptr);
 
   // Before checking a password of `account` from `address` ("" = unknown,
   // e.g. in-process tests). An allowed attempt must be ended by exactly one
@@ -67,6 +89,7 @@ class LoginLimiter {
     int lockouts = 0;   // in a row; forgotten after a quiet max_lockout
     std::int64_t last_failure = 0;
     std::int64_t locked_until = 0;
+    bool stored = false;  // the LockoutStore keeps this account
   };
   using Table = std::unordered_map<std::string, Entry>;
 
@@ -76,9 +99,12 @@ class LoginLimiter {
   bool stale(const Entry& e, std::int64_t now) const;
   bool fail_one(Entry& e, int bound, std::int64_t now);
   static void release(Table& table, const std::string& key);
+  void load(Entry& e, const std::string& account);
+  void save(const Entry& e, const std::string& account);
 
   const Clock& clock_;
   LoginLimits limits_;
+  std::shared_ptr<LockoutStore> store_;
   std::mutex mutex_;
   Table accounts_;
   Table addresses_;

@@ -4,7 +4,9 @@
 // reporting each bad one with its line number and reason; then it imports
 // all rows in one transaction, or nothing at all. An export writes fields a
 // spreadsheet would run as formulas as text, and imports back unchanged.
-// Used by the sodiem-server CLI on its own database connection.
+// Done by an administrator or the principal (`by`, already authenticated:
+// the refusal of anyone else is the report's one error), audited in their
+// name. Used by the sodiem-server CLI on its own database connection.
 #pragma once
 #include <iosfwd>
 #include <string>
@@ -27,14 +29,14 @@ struct ImportReport {
 
 // Students: "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp[,Trạng thái]".
 // A new class is created when its name starts with its grade (6A, 10A1).
-ImportReport import_students(sqlite::Db& db, std::istream& csv);
+ImportReport import_students(sqlite::Db& db, std::istream& csv, const std::string& by);
 void export_students(sqlite::Db& db, std::ostream& csv);
 
 // Staff: "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công"
 // with Vai trò "GVBM;GVCN", Phân công "6A:Toán;6B:Toán", and "6A:Toán@2027-01-31"
 // for delegated entry that ends with that day (Vietnam time). Existing accounts
 // get their roles and assignments replaced; new ones a random password.
-ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock);
+ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock, const std::string& by);
 void export_staff(sqlite::Db& db, std::ostream& csv);
 
 }  // namespace sodiem::server

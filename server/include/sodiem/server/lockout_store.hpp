@@ -1,0 +1,29 @@
+// DbLockoutStore: the LoginLimiter's accounts' failures and lockouts kept in
+// the server database (table login_lockouts), so that every process on one
+// data directory (the running server, each `sodiem-server` command acting
+// for a person) counts the same failures and honours the same lockout.
+// Only existing accounts are kept (bounded by the roster); unknown names are
+// counted in memory only. Owns its own connection; the LoginLimiter calls it
+// under its lock, so from one thread at a time.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "sodiem/server/login_limiter.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+class DbLockoutStore : public LockoutStore {
+ public:
+  // `db_path`: a server database already migrated (open_server_db).
+  explicit DbLockoutStore(const std::string& db_path);
+  std::optional<State> load(const std::string& account) override;
+  // Best effort: a database that cannot be written keeps the count in memory.
+  void save(const std::string& account, const State& state) override;
+
+ private:
+  std::unique_ptr<sqlite::Db> db_;
+};
+
+}  // namespace sodiem::server
