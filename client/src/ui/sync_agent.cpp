@@ -31,14 +31,20 @@ bool SyncAgent::stop(std::chrono::milliseconds wait) {
 
 void SyncAgent::local_change() {
   std::lock_guard lock(mu_);
-  const auto at = Clock::now() + timing_.debounce;
-  if (!wanted_ || at < due_) due_ = at;
+  const auto now = Clock::now();
+  if (!due_by_edit_) first_edit_ = now;
+  const auto at = std::min(now + timing_.debounce, first_edit_ + timing_.debounce_max);
+  // A sync already planned sooner for another reason (sync now, a retry) stays.
+  if (wanted_ && !due_by_edit_ && due_ <= at) return;
+  due_ = at;
+  due_by_edit_ = true;
   wanted_ = true;
   cv_.notify_all();
 }
 
 void SyncAgent::sync_now() {
   std::lock_guard lock(mu_);
+  due_by_edit_ = false;
   wanted_ = true;
   due_ = Clock::now();
   cv_.notify_all();
@@ -121,6 +127,7 @@ void SyncAgent::run() {
       continue;
     }
     wanted_ = false;
+    due_by_edit_ = false;  // this sync takes every edit made so far
     lock.unlock();
     const auto st = sync_once(*store);
     lock.lock();

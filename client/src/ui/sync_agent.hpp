@@ -23,7 +23,8 @@
 namespace sodiem::client::ui {
 
 struct AgentTiming {
-  std::chrono::milliseconds debounce{2000};  // after a local edit
+  std::chrono::milliseconds debounce{2000};       // after the last of a run of local edits
+  std::chrono::milliseconds debounce_max{10000};  // at the latest after the first of them
   std::chrono::milliseconds period{30000};   // while online
   std::chrono::milliseconds backoff_initial{2000};
   std::chrono::milliseconds backoff_max{60000};
@@ -52,7 +53,7 @@ class SyncAgent {
   // process may end anyway).
   bool stop(std::chrono::milliseconds wait);
 
-  void local_change();  // sync after the debounce
+  void local_change();  // sync once typing pauses (debounce), or debounce_max after the first edit
   void sync_now();      // sync as soon as possible
   void post(Job job);   // run between syncs, in order
   Snapshot snapshot() const;
@@ -68,6 +69,8 @@ class SyncAgent {
   std::deque<Job> jobs_;
   bool stopping_ = false, finished_ = false, wanted_ = false;
   std::chrono::steady_clock::time_point due_;
+  bool due_by_edit_ = false;  // due_ was set by local_change (and may move later)
+  std::chrono::steady_clock::time_point first_edit_;
   Snapshot snap_;
   std::condition_variable done_cv_;
   std::thread thread_;
