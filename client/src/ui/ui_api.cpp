@@ -2,6 +2,7 @@
 #include "ui_api.hpp"
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "sodiem/client/actions.hpp"
 #include "sodiem/client/audit_watch.hpp"
@@ -206,12 +207,25 @@ class Handlers {
     auto s = store_.db().prepare("SELECT code, full_name FROM students");
     while (s.step()) names[s.text(0)] = s.text(1);
     json refused = json::array(), conflicts = json::array(), corrections = json::array();
-    for (const auto& r : store_.refused())
+    // Cells with a correction request filed after the refusal (sent or not).
+    std::map<std::tuple<std::string, std::string, std::string, std::string>, std::uint64_t> requested;
+    {
+      auto q = store_.db().prepare(
+          "SELECT class_name, subject, student_code, col, MAX(seq) FROM outbox WHERE kind = 1 "
+          "GROUP BY class_name, subject, student_code, col");
+      while (q.step()) requested[{q.text(0), q.text(1), q.text(2), q.text(3)}] = static_cast<std::uint64_t>(q.int64(4));
+    }
+    for (const auto& r : store_.refused()) {
+      auto it = requested.find({r.cell.class_name, r.cell.subject, r.cell.student_code, r.cell.column});
+      const bool already = it != requested.end() && it->second > r.seq;
       refused.push_back({{"seq", r.seq}, {"class", r.cell.class_name}, {"subject", r.cell.subject},
                          {"student", r.cell.student_code}, {"student_name", names[r.cell.student_code]},
                          {"column", r.cell.column}, {"value", r.value}, {"code", r.code}, {"reason", r.reason},
                          {"server_value", r.server_value}, {"kind", static_cast<int>(r.kind)},
-                         {"can_request_correction", r.kind == protocol::OpKind::kSet && is_lock_refusal(r.code)}});
+                         {"correction_requested", already},
+                         {"can_request_correction",
+                          !already && r.kind == protocol::OpKind::kSet && is_lock_refusal(r.code)}});
+    }
     for (const auto& c : store_.my_conflicts())
       conflicts.push_back({{"class", c.cell.class_name}, {"subject", c.cell.subject}, {"student", c.cell.student_code},
                            {"student_name", names[c.cell.student_code]}, {"column", c.cell.column},
