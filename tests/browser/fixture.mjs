@@ -114,6 +114,13 @@ export class School {
     this.proc = null;
   }
 
+  // The school's offline grace window (hours): a value typed before a lock
+  // began is still accepted if it arrives within it (72 h by default).
+  grace(hours) {
+    server(['grace', '--data', this.dir, '--hours', String(hours), '--by', 'hieutruong', '--password-stdin'],
+      `${this.password('hieutruong')}\n`);
+  }
+
   lock(term, cls, reason) {
     server(['lock', 'set', '--data', this.dir, '--term', term, '--class', cls, '--kind', 'frozen', '--reason', reason,
       '--by', 'hieutruong', '--password-stdin'], `${this.password('hieutruong')}\n`);

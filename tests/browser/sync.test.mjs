@@ -62,8 +62,11 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   assert.equal((await status()).pending, 0);
   assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
 
-  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A.
+  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A
+  // with no offline grace window (with the default 72 h, a mark typed before
+  // the lock began would still be accepted when it arrives: the rule).
   // Back online, the mark comes back refused: locked, with the lock's reason.
+  school.grace(0);
   await school.stop();
   await page.click(cellSel(codes[2], 'HK1.CK'));
   await page.keyboard.type('10');
@@ -109,6 +112,9 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   await page.waitForSelector('main[data-ready="inbox"]');
   const refusedRow = page.locator(`tr[data-kind="refused"][data-student="${codes[2]}"][data-column="HK1.CK"]`);
   assert.ok((await refusedRow.textContent()).includes(reason));
+  // Already asked for from the cell: no second "Xin điều chỉnh" here.
+  assert.ok((await refusedRow.textContent()).includes('Đã xin điều chỉnh'));
+  assert.equal(await refusedRow.locator('button').count(), 0);
   await page.waitForSelector('tr[data-kind="correction"]', { timeout: 30_000 });
   assert.ok((await page.textContent('tr[data-kind="correction"]')).includes('Chấm sót câu 5'));
   await screenshot(page, 'inbox');

@@ -181,6 +181,8 @@ export async function showInbox(ctx, main) {
           const act = h('td.act');
           if (x.can_request_correction) {
             act.append(h('button', { type: 'button', onclick: () => askCorrection(x, act) }, 'Xin điều chỉnh'));
+          } else if (x.correction_requested) {
+            act.append(h('span.done', {}, 'Đã xin điều chỉnh'));
           }
           return h('tr', { 'data-kind': 'refused', 'data-seq': x.seq, 'data-student': x.student, 'data-column': x.column },
             h('td', {}, open(x)), h('td', {}, cellName(x)), h('td.num', {}, v(x.value)),
