@@ -121,9 +121,16 @@ export class School {
       `${this.password('hieutruong')}\n`);
   }
 
-  lock(term, cls, reason) {
+  // fromMinutesAgo: the lock counts from that long ago (Vietnam time, to the
+  // minute), so that a mark typed just now is after its start.
+  lock(term, cls, reason, fromMinutesAgo = 0) {
+    const from = [];
+    if (fromMinutesAgo) {
+      const vn = new Date(Date.now() - fromMinutesAgo * 60_000 + 7 * 3600_000).toISOString();  // UTC+7, no DST
+      from.push('--from', `${vn.slice(0, 10)}T${vn.slice(11, 16)}`);
+    }
     server(['lock', 'set', '--data', this.dir, '--term', term, '--class', cls, '--kind', 'frozen', '--reason', reason,
-      '--by', 'hieutruong', '--password-stdin'], `${this.password('hieutruong')}\n`);
+      ...from, '--by', 'hieutruong', '--password-stdin'], `${this.password('hieutruong')}\n`);
   }
 }
 

@@ -62,9 +62,9 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   assert.equal((await status()).pending, 0);
   assert.equal((await cell(page, codes[1], 'HK1.TX1')).text, '7,5');
 
-  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A
-  // with no offline grace window (with the default 72 h, a mark typed before
-  // the lock began would still be accepted when it arrives: the rule).
+  // A late mark typed offline; meanwhile the principal freezes HK1 of 6A,
+  // counting from two minutes ago, with no offline grace window (a mark typed
+  // before a lock began is otherwise still accepted within 72 h: the rule).
   // Back online, the mark comes back refused: locked, with the lock's reason.
   school.grace(0);
   await school.stop();
@@ -73,7 +73,7 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   await page.keyboard.press('Enter');
   await waitCell(page, codes[2], 'HK1.CK', { state: 'local', text: '10' });
   const reason = 'Chốt điểm học kì I';
-  school.lock('HK1', '6A', reason);
+  school.lock('HK1', '6A', reason, 2);  // in force from before the mark: no grace can apply
   await school.start();
   await page.click('#sync-now');
   await waitCell(page, codes[2], 'HK1.CK', { state: 'locked', timeout: 90_000 });
