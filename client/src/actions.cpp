@@ -59,7 +59,7 @@ Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::s
   if (auto st = sync(); !st) return Status(ErrorCode::kUnavailable, "cần kết nối máy chủ để ký: " + st.message());
   if (step == "subject") {
     // Every required cell of every student first (TT22 Điều 7), as the server checks.
-    const auto info = store.subject(subject);
+    const auto info = store.subject(subject, class_name);
     if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
     std::vector<std::pair<std::string, std::map<std::string, std::string>>> students;
     for (const auto& st : store.show(class_name, subject))

@@ -16,7 +16,7 @@ std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject) {
     return out;
   }
   const std::string cell_type = subject.scored ? "mark" : "grade";
-  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  const int tx = regular_assessments(subject);
   for (const std::string term : {"HK1", "HK2"}) {
     for (int i = 1; i <= tx; ++i)
       out.push_back({term + ".TX" + std::to_string(i), "", "TX" + std::to_string(i), term, cell_type});

@@ -19,7 +19,7 @@ using protocol::Op;
 namespace {
 
 
-constexpr std::array<std::string_view, 10> kMigrations{R"sql(
+constexpr std::array<std::string_view, 11> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -104,6 +104,13 @@ UPDATE cells SET server_version = version;
 CREATE TABLE lock_notices(class_name TEXT NOT NULL, subject TEXT NOT NULL, term TEXT NOT NULL,
                           column_kind TEXT NOT NULL, code TEXT NOT NULL, new_values_only INTEGER NOT NULL,
                           reason TEXT NOT NULL);
+)sql",
+                                                      R"sql(
+-- Each grade's subject settings of a school set up from a curriculum
+-- (protocol::GradeSubject): a grade with rows has exactly those subjects.
+CREATE TABLE grade_subjects(grade INTEGER NOT NULL, name TEXT NOT NULL, scored INTEGER NOT NULL,
+                            periods_per_year INTEGER NOT NULL, study_topics INTEGER NOT NULL,
+                            assessed_as TEXT NOT NULL, primary_rated INTEGER NOT NULL, PRIMARY KEY(grade, name));
 )sql"};
 
 }  // namespace
@@ -183,11 +190,25 @@ void LocalStore::save_enrollment(const Enrollment& e, const std::string& epoch) 
 
 std::uint64_t LocalStore::roster_version() { return std::stoull(meta("roster_version", "0")); }
 
-std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name) {
+std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name, const std::string& class_name) {
+  if (!class_name.empty()) {
+    // The class's grade's own settings, as the server's class_subjects.hpp
+    // decides them: a grade with rows has exactly those subjects.
+    auto g = db_->cached(
+        "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated "
+        "FROM classes c JOIN grade_subjects g ON g.grade = c.grade WHERE c.name = ? ORDER BY g.name = ? DESC LIMIT 1");
+    g->bind(1, class_name).bind(2, name);
+    if (g->step()) {
+      if (g->text(0) != name) return std::nullopt;  // the grade has its subjects, not this one
+      protocol::SubjectInfo info{name, g->int64(1) != 0, static_cast<int>(g->int64(2)), g->int64(3) != 0, g->text(4),
+                                 g->int64(5) != 0};
+      return info;
+    }
+  }
   auto s = db_->cached("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
   s->bind(1, name);
   if (!s->step()) return std::nullopt;
-  return protocol::SubjectInfo{name, s->int64(0) != 0, static_cast<int>(s->int64(1))};
+  return protocol::SubjectInfo{name, s->int64(0) != 0, static_cast<int>(s->int64(1)), false, "", false};
 }
 bool LocalStore::has_class(const std::string& name) {
   auto s = db_->cached("SELECT 1 FROM classes WHERE name = ?");
@@ -211,7 +232,7 @@ Result<std::string> LocalStore::validate(const CellKey& cell, const std::string&
   if (!has_class(cell.class_name))
     return Status(ErrorCode::kInvalidValue, "lớp \"" + cell.class_name + "\" không có trong danh sách lớp của bạn");
   const bool homeroom = cell.subject == protocol::kHomeroomSubject;
-  auto subj = subject(cell.subject);
+  auto subj = subject(cell.subject, cell.class_name);
   if (!homeroom && !subj)
     return Status(ErrorCode::kInvalidValue, "môn \"" + cell.subject + "\" không có trong danh sách môn học");
   auto cls = student_class(cell.student_code);

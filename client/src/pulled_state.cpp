@@ -14,11 +14,17 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   sqlite::Transaction tx(*db_);
   db_->exec(
       "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
-      "DELETE FROM lock_notices;");
+      "DELETE FROM lock_notices; DELETE FROM grade_subjects;");
   auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
   for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
   for (const auto& s : r.subjects) is.bind(1, s.name).bind(2, s.scored ? 1 : 0).bind(3, s.periods_per_year).run();
+  auto ig = db_->prepare(
+      "INSERT OR REPLACE INTO grade_subjects(grade, name, scored, periods_per_year, study_topics, assessed_as, primary_rated) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& g : r.grade_subjects)
+    ig.bind(1, g.grade).bind(2, g.subject.name).bind(3, g.subject.scored ? 1 : 0).bind(4, g.subject.periods_per_year)
+        .bind(5, g.subject.study_topics ? 1 : 0).bind(6, g.subject.assessed_as).bind(7, g.subject.primary ? 1 : 0).run();
   auto ist = db_->prepare("INSERT INTO students(code, full_name, class_name) VALUES(?, ?, ?)");
   for (const auto& s : r.students) ist.bind(1, s.code).bind(2, s.full_name).bind(3, s.class_name).run();
   auto ia = db_->prepare("INSERT OR IGNORE INTO assignments(class_name, subject) VALUES(?, ?)");

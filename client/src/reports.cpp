@@ -26,9 +26,9 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
     // A class-level step signs the term's cells and the summary board, which
     // needs the whole year's cells (HK2 carries the year results).
     return board::class_document(class_name, term, step, class_cells(class_name),
-                                 [this](const std::string& name) { return this->subject(name); });
+                                 [this, &class_name](const std::string& name) { return this->subject(name, class_name); });
   }
-  const auto info = this->subject(subject);
+  const auto info = this->subject(subject, class_name);
   if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
   auto s = db_->prepare("SELECT student_code, col, value FROM cells WHERE class_name = ? AND subject = ? AND col LIKE ? "
                         "AND value != ''");

@@ -91,7 +91,7 @@ AuditDetail push(const json& d) {
 }  // namespace
 
 AuditDetail read_audit_detail(std::string_view kind, std::string_view detail) {
-  if (kind != "push" && kind != "correction_approved") return {};
+  if (kind != "push" && kind != "correction_approved" && kind != "exemption") return {};
   const json d = json::parse(detail, nullptr, /*allow_exceptions=*/false);
   if (d.is_discarded()) {
     AuditDetail out;

@@ -10,6 +10,7 @@
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -56,25 +57,20 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
         "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
     s.bind(1, protocol::kHomeroomSubject).bind(2, class_id);
     while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-    auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
-    return board::class_document(class_name, term, step, lines, [&](const std::string& name) {
-      info.bind(1, name);
-      std::optional<protocol::SubjectInfo> out;
-      if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
-      info.reset();
-      return out;
-    });
+    return board::class_document(class_name, term, step, lines,
+                                 [&](const std::string& name) { return class_subject(db, class_id, name); });
   }
   // One subject: its cells of the term and each student's result; its name is in the header.
   auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
                       "WHERE c.class_id = ? AND c.subject_id = ? AND c.col LIKE ? AND c.value != ''");
   s.bind(1, class_id).bind(2, subject_id).bind(3, term + ".%");
   while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
-  auto n = db.prepare("SELECT name, scored, periods_per_year FROM subjects WHERE id = ?");
+  auto n = db.prepare("SELECT name FROM subjects WHERE id = ?");
   n.bind(1, subject_id);
-  if (!n.step()) return signing::canonical_document(class_name, "", term, step, {});
-  const protocol::SubjectInfo info{n.text(0), n.int64(1) != 0, static_cast<int>(n.int64(2))};
-  return board::subject_document(class_name, info, term, step, std::move(lines));
+  std::optional<protocol::SubjectInfo> info;
+  if (n.step()) info = class_subject(db, class_id, n.text(0));
+  if (!info) return signing::canonical_document(class_name, "", term, step, {});
+  return board::subject_document(class_name, *info, term, step, std::move(lines));
 }
 
 Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
@@ -118,7 +114,9 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
     c.bind(1, cls->id).bind(2, subject_id).bind(3, term + ".%");
     while (c.step())
       if (auto it = index.find(c.int64(0)); it != index.end()) students[it->second].second[c.text(1)] = c.text(2);
-    const auto missing = board::missing_cells(subj->info, term, students);
+    const protocol::SubjectInfo* info = directory.subject_info(cls->id, subject_id);
+    if (!info) return Status(ErrorCode::kInvalidValue, "khối " + std::to_string(cls->grade) + " không học môn " + subj->info.name);
+    const auto missing = board::missing_cells(*info, term, students);
     if (!missing.empty())
       return Status(ErrorCode::kForbidden, board::missing_cells_text(what + " " + term, missing));
   } else if (step == "class" && !user.homeroom_classes.contains(cls->id)) {

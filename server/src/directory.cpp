@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -47,9 +48,11 @@ void Directory::load(sqlite::Db& db) {
     while (s.step()) {
       subject_index_[s.text(1)] = subjects_.size();
       subject_ids_[s.int64(0)] = subjects_.size();
-      subjects_.push_back({s.int64(0), {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3))}});
+      subjects_.push_back({s.int64(0), {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3)), false, "", false}});
     }
   }
+  for (auto& cs : load_class_subjects(db)) class_subjects_[{cs.class_id, cs.subject_id}] = std::move(cs.info);
+  grade_subjects_ = load_grade_subjects(db);
   {
     auto s = db.prepare("SELECT id, code, full_name, class_id FROM students WHERE status = 'active' ORDER BY id");
     while (s.step()) {
@@ -105,6 +108,10 @@ const SubjectRow* Directory::subject_by_name(std::string_view n) const {
   return find_in(subjects_, subject_index_, std::string(n));
 }
 const SubjectRow* Directory::subject_by_id(std::int64_t id) const { return find_in(subjects_, subject_ids_, id); }
+const protocol::SubjectInfo* Directory::subject_info(std::int64_t class_id, std::int64_t subject_id) const {
+  auto it = class_subjects_.find({class_id, subject_id});
+  return it == class_subjects_.end() ? nullptr : &it->second;
+}
 const StudentRow* Directory::student_by_code(std::string_view c) const {
   return find_in(students_, student_index_, std::string(c));
 }
@@ -137,6 +144,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     }
   }
   for (const auto& s : subjects_) r.subjects.push_back(s.info);
+  r.grade_subjects = grade_subjects_;
   for (const auto& st : students_)
     if (visible_classes.contains(st.class_id)) r.students.push_back({st.code, st.full_name, class_by_id(st.class_id)->name});
   for (const auto& [key, ends] : user.teaches)

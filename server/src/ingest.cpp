@@ -350,7 +350,14 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
     return d;
   }
 
-  auto value = normalize_cell_value(homeroom ? nullptr : &subj->info, op.cell.column, op.value);
+  // The subject as the class's grade has it (periods, kind, study topics: class_subjects.hpp).
+  const protocol::SubjectInfo* info = homeroom ? nullptr : directory_.subject_info(cls->id, subject_id);
+  if (!homeroom && !info) {
+    refuse(ErrorCode::kInvalidValue, "môn " + subj->info.name + " không có trong chương trình khối " +
+                                         std::to_string(cls->grade) + " nên lớp " + cls->name + " không có điểm môn này");
+    return d;
+  }
+  auto value = normalize_cell_value(info, op.cell.column, op.value);
   if (!value) {
     refuse(ErrorCode::kInvalidValue, value.status().message());
     return d;

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   // In this order: it is the order `--help` lists them in.
   add_init_command(app, ctx);
   add_run_command(app, ctx);
+  add_setup_command(app, ctx);
+  add_exempt_command(app, ctx);
   add_import_command(app, ctx);
   add_export_command(app, ctx);
   add_audit_command(app, ctx);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "sodiem/core/summary_board.hpp"
+#include "sodiem/server/class_subjects.hpp"
 
 namespace sodiem::server {
 
@@ -45,7 +46,9 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
     ProgressRow r;
     r.class_name = s.text(1);
     r.subject = s.text(3);
-    const protocol::SubjectInfo info{r.subject, s.int64(4) != 0, static_cast<int>(s.int64(5))};
+    // The subject as the class's grade has it (class_subjects.hpp).
+    const protocol::SubjectInfo info = class_subject(db, s.int64(0), r.subject)
+                                           .value_or(protocol::SubjectInfo{r.subject, s.int64(4) != 0, static_cast<int>(s.int64(5)), false, "", false});
     const auto& of_subject = cells[{s.int64(0), s.int64(2)}];
     std::vector<std::pair<std::string, Cells>> book;
     for (std::int64_t student : students[s.int64(0)]) {

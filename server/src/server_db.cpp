@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 16> kMigrations{R"sql(
+constexpr std::array<std::string_view, 17> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -184,6 +184,20 @@ CREATE TABLE audit_alarms(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TE
 -- shared by the running server and the commands acting for a person.
 CREATE TABLE login_lockouts(username TEXT PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL,
                             last_failure INTEGER NOT NULL, locked_until INTEGER NOT NULL);
+)sql",
+                                                      R"sql(
+-- Each grade's subjects as set up from a curriculum (sodiem-server setup,
+-- class_subjects.hpp): kind scored | comment | primary, periods per year,
+-- THPT study-topic periods (> 0: one more regular assessment), the combined
+-- subject it is assessed as (Nghệ thuật), primary periodic tests ("GK1,CK1").
+-- A grade with rows here has exactly these subjects; a grade without (the
+-- demo school, databases from before) has every subject with its settings
+-- in `subjects`.
+CREATE TABLE grade_subjects(grade INTEGER NOT NULL, subject_id INTEGER NOT NULL REFERENCES subjects(id),
+                            kind TEXT NOT NULL, periods_per_year INTEGER NOT NULL,
+                            topic_periods INTEGER NOT NULL DEFAULT 0, assessed_as TEXT NOT NULL DEFAULT '',
+                            periodic_tests TEXT NOT NULL DEFAULT '',
+                            PRIMARY KEY(grade, subject_id)) WITHOUT ROWID;
 )sql"};
 
 }  // namespace

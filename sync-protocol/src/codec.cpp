@@ -194,6 +194,13 @@ json to_json(const Roster& m) {
                                    l.new_values_only, l.reason}));
     out["lk"] = std::move(locks);
   }
+  if (!m.grade_subjects.empty()) {
+    json gs = json::array();
+    for (const auto& g : m.grade_subjects)
+      gs.push_back(json::array({g.grade, g.subject.name, g.subject.scored, g.subject.periods_per_year,
+                                g.subject.study_topics, g.subject.assessed_as, g.subject.primary}));
+    out["gs"] = std::move(gs);
+  }
   return out;
 }
 json to_json(const HistoryRequest& m) {
@@ -396,6 +403,22 @@ Message roster_from(const json& j) {
       l.new_values_only = e[5].get<bool>();
       l.reason = get_string(e[6], "lk.reason", kMaxValueBytes);
       m.locks.push_back(std::move(l));
+    }
+  }
+  if (j.contains("gs")) {
+    for (const json& e : arr(j, "gs", 20000)) {
+      tuple(e, 7, "gs");
+      GradeSubject g;
+      g.grade = get_small_uint(e[0], "gs.grade");
+      g.subject.name = get_string(e[1], "gs.name", kMaxKeyBytes);
+      if (!e[2].is_boolean() || !e[4].is_boolean() || !e[6].is_boolean())
+        fail("fields 'gs.scored', 'gs.topics' and 'gs.primary' must be booleans");
+      g.subject.scored = e[2].get<bool>();
+      g.subject.periods_per_year = get_small_uint(e[3], "gs.periods");
+      g.subject.study_topics = e[4].get<bool>();
+      g.subject.assessed_as = get_string(e[5], "gs.assessed_as", kMaxKeyBytes);
+      g.subject.primary = e[6].get<bool>();
+      m.grade_subjects.push_back(std::move(g));
     }
   }
   return m;

@@ -130,3 +130,36 @@ TEST_CASE("the subject document signs the subject's cells with each student's te
   for (const char* c : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"}) comment.push_back({"", "HS01", c, "Đ"});
   CHECK_THAT(board::subject_document("6A", gdtc, "HK1", "subject", comment), Catch::Contains("Kết quả\tHS01\tKQ HK1\tĐ\n"));
 }
+
+TEST_CASE("a combined subject (Nghệ thuật = Âm nhạc + Mĩ thuật) counts once in the learning level", "[board][curriculum]") {
+  // Âm nhạc and Mĩ thuật both Chưa đạt: as two subjects that is two comment
+  // subjects Chưa đạt (learning Chưa đạt); as Nghệ thuật it is one (Đạt, TT22 Điều 9).
+  auto combined = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
+    if (name == "Âm nhạc" || name == "Mĩ thuật") return protocol::SubjectInfo{name, false, 35, false, "Nghệ thuật", false};
+    return lookup(name);
+  };
+  std::vector<CellLine> cells;
+  add_term(cells, "HS01", "HK1", "6", "6", "6", "Tốt");
+  for (const char* part : {"Âm nhạc", "Mĩ thuật"})
+    for (const char* c : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"}) cells.push_back({part, "HS01", c, "CĐ"});
+  auto b = board_of(board::summary_board("HK1", cells, combined), "HS01");
+  CHECK(b["Tổng hợp HK1|Âm nhạc"] == "CĐ");
+  CHECK(b["Tổng hợp HK1|Mĩ thuật"] == "CĐ");
+  CHECK(b["Tổng hợp HK1|Nghệ thuật"] == "CĐ");
+  CHECK(b["Tổng hợp HK1|Học tập"] == "Đạt");
+  // The same marks with the two subjects standing alone: Chưa đạt.
+  auto alone = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
+    if (name == "Âm nhạc" || name == "Mĩ thuật") return protocol::SubjectInfo{name, false, 35, false, "", false};
+    return lookup(name);
+  };
+  CHECK(board_of(board::summary_board("HK1", cells, alone), "HS01")["Tổng hợp HK1|Học tập"] == "Chưa đạt");
+  // One part Đạt, the other not: Nghệ thuật is Chưa đạt; both Đạt: Đạt.
+  for (auto& c : cells)
+    if (c.subject == "Âm nhạc") c.value = "Đ";
+  CHECK(board_of(board::summary_board("HK1", cells, combined), "HS01")["Tổng hợp HK1|Nghệ thuật"] == "CĐ");
+  for (auto& c : cells)
+    if (c.subject == "Mĩ thuật") c.value = "Đ";
+  b = board_of(board::summary_board("HK1", cells, combined), "HS01");
+  CHECK(b["Tổng hợp HK1|Nghệ thuật"] == "Đ");
+  CHECK(b["Tổng hợp HK1|Học tập"] == "Đạt");  // every average 6.0: not Khá (needs 6.5)
+}

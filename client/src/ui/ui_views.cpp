@@ -171,7 +171,7 @@ json board_view(LocalStore& store, const std::string& class_name, const std::str
   std::map<std::string, std::string> names;
   for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject))) names[st.code] = st.name;
   const auto board = board::summary_board(term, store.class_cells(class_name),
-                                          [&store](const std::string& name) { return store.subject(name); });
+                                          [&store, &class_name](const std::string& name) { return store.subject(name, class_name); });
   json lines = json::array();
   for (const auto& l : board)
     lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},

@@ -17,6 +17,9 @@ struct Context {
 // init_run.cpp
 void add_init_command(CLI::App& app, Context& ctx);
 void add_run_command(CLI::App& app, Context& ctx);
+// setup_cmds.cpp
+void add_setup_command(CLI::App& app, Context& ctx);
+void add_exempt_command(CLI::App& app, Context& ctx);
 // roster_cmds.cpp
 void add_import_command(CLI::App& app, Context& ctx);
 void add_export_command(CLI::App& app, Context& ctx);

@@ -31,7 +31,28 @@ int run_init(const InitOptions& o) {
   std::cout << "Đã khởi tạo máy chủ cho " << o.school << " tại " << o.dir << "\n"
             << "  tài khoản quản trị: admin (mật khẩu trong " << o.dir << "/admin-password.txt)\n"
             << "  vân tay chứng chỉ (SHA-256): " << result->fingerprint << "\n";
-  if (o.demo) std::cout << "  trường mẫu: 8 lớp, 320 học sinh; tài khoản trong " << DataPaths{o.dir}.demo_accounts() << "\n";
+  if (o.demo) {
+    std::cout << "  trường mẫu: 8 lớp, 320 học sinh; tài khoản trong " << DataPaths{o.dir}.demo_accounts() << "\n";
+    return 0;
+  }
+  // A real school starts empty: say what comes next, with the exact commands
+  // (run on the server by the data directory's owner: --maintenance).
+  const std::string& d = o.dir;
+  const std::string as = " --maintenance";
+  std::cout << "\nTrường chưa có môn học, năm học, giáo viên hay học sinh. Các bước tiếp theo:\n"
+            << "  1. Thiết lập chương trình học và năm học (chọn cấp học: tieu-hoc, thcs, thpt; trường nhiều cấp nêu "
+               "nhiều --level; hoặc tự soạn tệp theo mẫu server/curriculum/*.json):\n"
+            << "       sodiem-server setup --data " << d << " --level thcs" << as << "\n"
+            << "  2. Nhập danh sách học sinh (CSV: Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp); lớp được tạo theo "
+               "tên (6A, 10A1):\n"
+            << "       sodiem-server import students --data " << d << " HOC_SINH.csv" << as << "\n"
+            << "  3. Nhập giáo viên với vai trò, chủ nhiệm và phân công giảng dạy (CSV: Tên đăng nhập,Họ và tên,Vai "
+               "trò,Tổ chuyên môn,Chủ nhiệm,Phân công — vd. Phân công \"6A:Toán;6B:Toán\"):\n"
+            << "       sodiem-server import staff --data " << d << " GIAO_VIEN.csv" << as << "\n"
+            << "     Mật khẩu ban đầu của giáo viên được ghi vào " << d << "/new-passwords.csv.\n"
+            << "  4. Chạy máy chủ: sodiem-server run --data " << d << " --listen 0.0.0.0:8443\n"
+            << "  (--maintenance: chỉ người dùng hệ điều hành sở hữu " << d << " dùng được. Hoặc --by admin "
+               "--password-stdin; lần đầu admin phải đổi mật khẩu: thêm --new-password-stdin, mật khẩu mới ở dòng thứ hai.)\n";
   return 0;
 }
 

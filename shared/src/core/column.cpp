@@ -40,7 +40,8 @@ std::optional<Column> Column::parse(std::string_view text) {
   else if (rest == "NX") c.kind = Kind::kSubjectComment;
   else if (rest == "RL") c.kind = Kind::kConduct;
   else if (rest == "NXCN") c.kind = Kind::kHomeroomComment;
-  else if (rest.size() == 3 && rest.substr(0, 2) == "TX" && rest[2] >= '1' && rest[2] <= '4') {
+  else if (rest == "MIEN") c.kind = Kind::kExemption;
+  else if (rest.size() == 3 && rest.substr(0, 2) == "TX" && rest[2] >= '1' && rest[2] <= '0' + kMaxRegularAssessments) {
     c.kind = Kind::kRegular;
     c.index = rest[2] - '0';
   } else {
@@ -58,6 +59,7 @@ std::string Column::kind_code() const {
     case Kind::kConduct: return "RL";
     case Kind::kHomeroomComment: return "NXCN";
     case Kind::kAttendance: return "CC";
+    case Kind::kExemption: return "MIEN";
   }
   return "";
 }
@@ -72,6 +74,7 @@ std::string Column::to_string() const {
     case Kind::kSubjectComment: return s + "NX";
     case Kind::kConduct: return s + "RL";
     case Kind::kHomeroomComment: return s + "NXCN";
+    case Kind::kExemption: return s + "MIEN";
     case Kind::kAttendance: break;
   }
   return s;
@@ -82,6 +85,10 @@ int regular_assessments(bool scored, int periods_per_year) {
   if (periods_per_year <= 35) return 2;
   if (periods_per_year <= 70) return 3;
   return 4;
+}
+
+int regular_assessments(const protocol::SubjectInfo& subject) {
+  return regular_assessments(subject.scored, subject.periods_per_year) + (subject.study_topics ? 1 : 0);
 }
 
 namespace {
@@ -117,7 +124,7 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
   if (!col) {
     return Status(ErrorCode::kInvalidValue,
                   "cột \"" + excerpt(column) +
-                      "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4, HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: HK1.RL, "
+                      "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4 (TX5 khi có chuyên đề), HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: HK1.RL, "
                       "HK1.NXCN, CC.YYYY-MM-DD; HK2 tương tự)");
   }
   if (!subject) {
@@ -151,7 +158,11 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                   "cột " + excerpt(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
                       "\"), không thuộc môn " + subject->name);
   if (col->kind == Column::Kind::kSubjectComment) return value.empty() ? Result<std::string>(std::string()) : comment_text(value);
-  const int tx = regular_assessments(subject->scored, subject->periods_per_year);
+  if (col->kind == Column::Kind::kExemption)
+    return Status(ErrorCode::kForbidden, "miễn học môn " + subject->name +
+                                             " do Hiệu trưởng quyết định và được ghi bằng lệnh sodiem-server exempt, "
+                                             "không nhập từ sổ điểm");
+  const int tx = regular_assessments(*subject);
   if (col->kind == Column::Kind::kRegular && col->index > tx) {
     return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " chỉ có " + std::to_string(tx) +
                                                 " cột đánh giá thường xuyên mỗi học kì, không có cột " +

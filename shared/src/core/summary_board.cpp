@@ -10,13 +10,20 @@ namespace {
 
 const std::string kMissing = "chưa đủ điểm";
 
+// Exempt (miễn học) from the subject in term `hk` ("HK1."): its HKn.MIEN cell
+// holds the reason.
+bool exempt(const std::map<std::string, std::string>& cells, const std::string& hk) {
+  auto it = cells.find(hk + "MIEN");
+  return it != cells.end() && !it->second.empty();
+}
+
 std::optional<std::string> comment_term(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells,
                                         const std::string& hk) {
   // TT22 Điều 9.1.a: Đạt when every assessment of the term is given and Đạt.
-  const int required = regular_assessments(false, subject.periods_per_year) + 2;
+  const int required = regular_assessments(subject) + 2;
   std::vector<grading::CommentResult> given;
   for (const auto& [col, v] : cells)
-    if (col.rfind(hk, 0) == 0 && col != hk + "NX")
+    if (col.rfind(hk, 0) == 0 && col != hk + "NX" && col != hk + "MIEN")
       given.push_back(v == "Đ" ? grading::CommentResult::kDat : grading::CommentResult::kChuaDat);
   if (static_cast<int>(given.size()) < required) return std::nullopt;
   return grading::comment_subject_result(given, required) == grading::CommentResult::kDat ? "Đ" : "CĐ";
@@ -24,7 +31,7 @@ std::optional<std::string> comment_term(const protocol::SubjectInfo& subject, co
 
 std::optional<Mark> scored_term(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells,
                                 const std::string& hk) {
-  const int tx_count = regular_assessments(true, subject.periods_per_year);
+  const int tx_count = regular_assessments(subject);
   std::vector<Mark> regular;
   for (int i = 1; i <= tx_count; ++i)
     if (auto it = cells.find(hk + "TX" + std::to_string(i)); it != cells.end())
@@ -44,6 +51,7 @@ std::optional<grading::Level> learning(const std::vector<std::optional<std::stri
   std::vector<grading::CommentResult> comment;
   for (const auto& r : results) {
     if (!r) return std::nullopt;
+    if (*r == board::kExempt) continue;  // an exempt subject is not assessed (TT22 Điều 9)
     if (*r == "Đ") comment.push_back(grading::CommentResult::kDat);
     else if (*r == "CĐ") comment.push_back(grading::CommentResult::kChuaDat);
     else if (auto m = Mark::parse(*r)) scored.push_back(*m);
@@ -51,6 +59,18 @@ std::optional<grading::Level> learning(const std::vector<std::optional<std::stri
   }
   if (scored.empty() && comment.empty()) return std::nullopt;
   return grading::learning_level(scored, comment).level;
+}
+
+// A combined subject (Nghệ thuật = Âm nhạc + Mĩ thuật at THCS) from its
+// parts' results: it counts once in the learning level, Đạt when every part
+// is Đạt, Chưa đạt when one is not; missing while a part is.
+std::optional<std::string> combined_result(const std::vector<std::optional<std::string>>& parts) {
+  bool failed = false;
+  for (const auto& p : parts) {
+    if (!p) return std::nullopt;
+    failed = failed || *p == "CĐ";
+  }
+  return failed ? "CĐ" : "Đ";
 }
 
 std::string level_text(std::optional<grading::Level> level) {
@@ -62,7 +82,7 @@ std::string level_text(std::optional<grading::Level> level) {
 std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
   std::vector<std::string> out;
   if (subject.name == protocol::kHomeroomSubject) return out;
-  const int tx = regular_assessments(subject.scored, subject.periods_per_year);
+  const int tx = regular_assessments(subject);
   for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
   out.push_back(term + ".GK");
   out.push_back(term + ".CK");
@@ -76,6 +96,7 @@ std::vector<MissingCell> missing_cells(
   std::vector<MissingCell> out;
   for (const auto& [code, cells] : students)
     for (const auto& col : required)
+      if (!exempt(cells, term + "."))
       if (auto it = cells.find(col); it == cells.end() || it->second.empty()) out.push_back({code, col});
   return out;
 }
@@ -94,17 +115,21 @@ std::string missing_cells_text(const std::string& what, const std::vector<Missin
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   SubjectResults out;
   if (subject.name == protocol::kHomeroomSubject) return out;
+  // Exempt in a term: that term's result is "Miễn"; exempt in one term only,
+  // the other term's result is the year's; in both, the year is "Miễn".
+  const bool x1 = exempt(cells, "HK1."), x2 = exempt(cells, "HK2.");
   if (!subject.scored) {
-    out.hk1 = comment_term(subject, cells, "HK1.");
-    out.hk2 = comment_term(subject, cells, "HK2.");
-    out.year = out.hk2;  // the year's result is the HKII result
+    out.hk1 = x1 ? std::optional(kExempt) : comment_term(subject, cells, "HK1.");
+    out.hk2 = x2 ? std::optional(kExempt) : comment_term(subject, cells, "HK2.");
+    out.year = x2 ? out.hk1 : out.hk2;  // the year's result is the HKII result
     return out;
   }
-  const auto t1 = scored_term(subject, cells, "HK1.");
-  const auto t2 = scored_term(subject, cells, "HK2.");
-  if (t1) out.hk1 = t1->to_fixed1();
-  if (t2) out.hk2 = t2->to_fixed1();
+  const auto t1 = x1 ? std::nullopt : scored_term(subject, cells, "HK1.");
+  const auto t2 = x2 ? std::nullopt : scored_term(subject, cells, "HK2.");
+  out.hk1 = x1 ? std::optional(kExempt) : t1 ? std::optional(t1->to_fixed1()) : std::nullopt;
+  out.hk2 = x2 ? std::optional(kExempt) : t2 ? std::optional(t2->to_fixed1()) : std::nullopt;
   if (t1 && t2) out.year = grading::year_average(*t1, *t2).to_fixed1();
+  else if (x1 || x2) out.year = x1 ? out.hk2 : out.hk1;
   return out;
 }
 
@@ -135,20 +160,31 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
       return it == per_subject.end() ? kNone : it->second;
     };
     std::vector<std::optional<std::string>> term_results, year_results;
+    // Combined subject → its parts' results (term, year).
+    std::map<std::string, std::vector<std::optional<std::string>>> combined_term, combined_year;
     std::vector<Mark> year_averages;
     for (const auto& subject : year_subjects) {
       const SubjectResults r = subject_results(*info[subject], cells_of(subject));
+      const std::string& combined = info[subject]->assessed_as;
       if (term_subjects.contains(subject)) {
         const auto& t = hk2 ? r.hk2 : r.hk1;
-        term_results.push_back(t);
+        (combined.empty() ? term_results : combined_term[combined]).push_back(t);
         out.push_back({section, student, subject, t.value_or(kMissing)});
       }
       if (hk2) {
-        year_results.push_back(r.year);
+        (combined.empty() ? year_results : combined_year[combined]).push_back(r.year);
         out.push_back({year_section, student, subject, r.year.value_or(kMissing)});
         if (r.year && info[subject]->scored)
           if (auto m = Mark::parse(*r.year)) year_averages.push_back(*m);
       }
+    }
+    for (const auto& [name, parts] : combined_term) {
+      term_results.push_back(combined_result(parts));
+      out.push_back({section, student, name, term_results.back().value_or(kMissing)});
+    }
+    for (const auto& [name, parts] : combined_year) {
+      year_results.push_back(combined_result(parts));
+      out.push_back({year_section, student, name, year_results.back().value_or(kMissing)});
     }
     const auto& homeroom = cells_of(std::string(protocol::kHomeroomSubject));
     auto conduct_of = [&](const std::string& t) -> std::optional<grading::Level> {

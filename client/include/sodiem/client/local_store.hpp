@@ -92,7 +92,9 @@ class LocalStore {
   void save_enrollment(const Enrollment& e, const std::string& epoch);
   void apply_roster(const protocol::Roster& roster);
   std::uint64_t roster_version();
-  std::optional<protocol::SubjectInfo> subject(const std::string& name);
+  // A subject's settings; with `class_name`, as that class's grade has them
+  // (a school set up from a curriculum), nullopt if the grade lacks it.
+  std::optional<protocol::SubjectInfo> subject(const std::string& name, const std::string& class_name = "");
   bool has_class(const std::string& name);
   std::optional<std::string> student_class(const std::string& code);
   bool assigned(const std::string& class_name, const std::string& subject);

@@ -69,6 +69,9 @@ class Directory {
   const ClassRow* class_by_id(std::int64_t id) const;
   const SubjectRow* subject_by_name(std::string_view name) const;
   const SubjectRow* subject_by_id(std::int64_t id) const;
+  // The subject's settings in the class's grade (class_subjects.hpp); nullptr
+  // when the class's grade does not have that subject.
+  const protocol::SubjectInfo* subject_info(std::int64_t class_id, std::int64_t subject_id) const;
   const StudentRow* student_by_code(std::string_view code) const;
   const StudentRow* student_by_id(std::int64_t id) const;
   const UserAccess* user(std::int64_t id) const;
@@ -85,6 +88,8 @@ class Directory {
   std::unordered_map<std::string, std::size_t> class_index_, subject_index_, student_index_;
   std::unordered_map<std::int64_t, std::size_t> class_ids_, subject_ids_, student_ids_;
   std::unordered_map<std::int64_t, UserAccess> users_;
+  std::map<std::pair<std::int64_t, std::int64_t>, protocol::SubjectInfo> class_subjects_;
+  std::vector<protocol::GradeSubject> grade_subjects_;
   std::uint64_t version_ = 0;
 };
 

@@ -13,17 +13,19 @@ namespace sodiem {
 
 struct Column {
   enum class Kind {
-    kRegular,          // HKn.TX1..4  ĐĐGtx (subject)
+    kRegular,          // HKn.TX1..5  ĐĐGtx (subject; TX5 only with study topics)
     kMidTerm,          // HKn.GK      ĐĐGgk (subject)
     kEndTerm,          // HKn.CK      ĐĐGck (subject)
     kSubjectComment,   // HKn.NX      the subject teacher's comment (text)
     kConduct,          // HKn.RL      kết quả rèn luyện (homeroom)
     kHomeroomComment,  // HKn.NXCN    the homeroom teacher's comment (homeroom)
     kAttendance,       // CC.YYYY-MM-DD  absence that day: P (có phép) / K (không phép) (homeroom)
+    kExemption,        // HKn.MIEN    exempt (miễn học) from the subject that term: the reason (subject;
+                       //             written by `sodiem-server exempt` only, never typed into the book)
   };
   int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance
   Kind kind = Kind::kRegular;
-  int index = 1;     // 1..4 for regular assessments
+  int index = 1;     // 1..5 for regular assessments
   std::string date;  // attendance: YYYY-MM-DD
 
   bool homeroom() const { return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance; }
@@ -39,6 +41,10 @@ struct Column {
 // to 35 periods a year have 2, more than 35 up to 70 have 3, more have 4;
 // comment-only subjects have 2.
 int regular_assessments(bool scored, int periods_per_year);
+// A subject's regular assessments per term: the above, plus one for THPT
+// study topics (chuyên đề học tập), so at most 5 (TX5).
+int regular_assessments(const protocol::SubjectInfo& subject);
+inline constexpr int kMaxRegularAssessments = 5;
 
 // True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
 bool valid_iso_date(std::string_view date, int min_year = 2000);

@@ -19,6 +19,9 @@ namespace sodiem::board {
 // One subject's results for one student: "8.3" (scored) or "Đ" / "CĐ"
 // (comment subject), per term and for the year (CN); absent until every
 // required assessment of that period is there.
+// A term's (or the year's) result of a subject the student is exempt from
+// (miễn học: a non-empty HKn.MIEN cell); the learning level leaves it out.
+inline const std::string kExempt = "Miễn";
 struct SubjectResults {
   std::optional<std::string> hk1, hk2, year;
 };
@@ -27,7 +30,8 @@ SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::
 
 // The cells of `term` ("HK1"/"HK2") a subject's results need: TX1…TXn,
 // GK, CK (TT22 Điều 7); the subject step may not be signed while one of
-// them is empty for a current student of the class.
+// them is empty for a current student of the class who is not exempt
+// (missing_cells: an exempt student's cells count as complete).
 std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term);
 struct MissingCell {
   std::string student, column;

@@ -159,7 +159,19 @@ struct SubjectInfo {
   std::string name;
   bool scored = true;
   int periods_per_year = 0;
+  // Set up from a curriculum (a grade's settings, Roster::grade_subjects):
+  bool study_topics = false;  // THPT chuyên đề học tập: one more regular assessment
+  std::string assessed_as;    // the combined subject it counts as on the board ("" = itself)
+  bool primary = false;       // rated by TT27 (Tiểu học); kept, not graded yet
   bool operator==(const SubjectInfo&) const = default;
+};
+// A subject's settings in one grade of a school set up from a curriculum.
+// A grade with entries has exactly those subjects; a grade without has every
+// subject of Roster::subjects as it is there.
+struct GradeSubject {
+  int grade = 0;
+  SubjectInfo subject;
+  bool operator==(const GradeSubject&) const = default;
 };
 struct StudentInfo {
   std::string code;
@@ -196,6 +208,7 @@ struct Roster {
   std::vector<StudentInfo> students;
   std::vector<Assignment> assignments;
   std::vector<LockNotice> locks;  // absent from older servers
+  std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
 };
 
 // A cell's story, asked for by a client (online only).

@@ -1,0 +1,35 @@
+// The subjects of a class and their settings: a grade set up from a
+// curriculum (grade_subjects, sodiem-server setup) has exactly its own
+// subjects with its own periods, kind, study topics and combined subject; a
+// grade without has every subject as `subjects` has it (the demo school,
+// databases from before). The one place this rule is written; every server
+// path that needs a subject's settings for a class asks here (or the
+// Directory, loaded from here). Same thread as the connection.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sodiem/protocol/messages.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+struct ClassSubject {
+  std::int64_t class_id = 0, subject_id = 0;
+  protocol::SubjectInfo info;
+};
+
+// Every (class, subject) pair of the school with its settings.
+std::vector<ClassSubject> load_class_subjects(sqlite::Db& db);
+
+// One class's subject `name`; nullopt if that subject is not taught in the class's grade.
+std::optional<protocol::SubjectInfo> class_subject(sqlite::Db& db, std::int64_t class_id, const std::string& name);
+
+// The per-grade settings rows, as the roster sends them (Roster::grade_subjects).
+std::vector<protocol::GradeSubject> load_grade_subjects(sqlite::Db& db);
+
+}  // namespace sodiem::server

@@ -1,0 +1,142 @@
+// A real school from a plain `init` (issue 15): init says what comes next;
+// `sodiem-server setup` from each shipped GDPT 2018 default makes the
+// imports of staff and students work; a bad curriculum file is refused with
+// its problems named, in Vietnamese, and nothing changed; a re-run changes
+// nothing. Runs the real sodiem-server binary on real SQLite.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "process.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+
+namespace {
+
+const std::string kServer = SODIEM_SERVER_BIN;
+
+struct FreshSchool {
+  TempDir tmp;
+  std::string dir = tmp / "server";
+  CommandResult init;
+
+  FreshSchool() {
+    init = run_command({kServer, "init", "--data", dir, "--school-name", "Trường Thử"});
+    REQUIRE(init.exit_code == 0);
+  }
+  CommandResult server(std::vector<std::string> args) {
+    args.insert(args.begin(), kServer);
+    return run_command(args);
+  }
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(tmp / name, std::ios::binary) << text;
+    return tmp / name;
+  }
+  // Everything setup may change, the audit trail included, as text.
+  std::string state() {
+    sqlite::Db db(server::DataPaths{dir}.db());
+    std::string out;
+    for (const char* table : {"subjects", "grade_subjects", "school_years", "terms", "meta", "audit_log"}) {
+      std::string row;
+      auto cols = db.prepare(std::string("SELECT name FROM pragma_table_info('") + table + "')");
+      while (cols.step()) row += (row.empty() ? "" : " || '|' || ") + std::string("quote(") + cols.text(0) + ")";
+      auto s = db.prepare("SELECT " + row + " FROM " + table + " ORDER BY 1");
+      while (s.step()) out += s.text(0) + "\n";
+      out += "--\n";
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a plain init says what to do next; setup from each shipped default lets staff and students be imported",
+          "[e2e][curriculum]") {
+  struct Level {
+    const char* level;
+    const char* cls;
+    const char* subjects;  // the teacher's assignments in that class
+  };
+  for (const Level& l : {Level{"tieu-hoc", "1A", "1A:Tiếng Việt;1A:Toán"}, Level{"thcs", "8A", "8A:Toán;8A:Công nghệ"},
+                         Level{"thpt", "10A1", "10A1:Toán;10A1:Vật lí"}}) {
+    INFO(l.level);
+    FreshSchool s;
+    // The next steps, with the exact commands.
+    CHECK_THAT(s.init.out, Catch::Contains("sodiem-server setup --data " + s.dir + " --level thcs --maintenance"));
+    CHECK_THAT(s.init.out, Catch::Contains("sodiem-server import students --data " + s.dir));
+    CHECK_THAT(s.init.out, Catch::Contains("sodiem-server import staff --data " + s.dir));
+
+    const std::string students = s.write("hs.csv", std::string("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n") +
+                                                       "HS001,Nguyễn Văn An,05/09/2015,Nam," + l.cls + "\n" +
+                                                       "HS002,Trần Thị Bình,12/03/2015,Nữ," + l.cls + "\n");
+    const std::string staff =
+        s.write("gv.csv", std::string("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n") +
+                              "gv.an,Lê Thị An,GVBM;GVCN,," + l.cls + "," + l.subjects + "\n");
+    REQUIRE(s.server({"import", "students", "--data", s.dir, students, "--maintenance"}).exit_code == 0);
+    // Before setup there are no subjects: the staff import names the subject it cannot find.
+    auto before = s.server({"import", "staff", "--data", s.dir, staff, "--maintenance"});
+    CHECK(before.exit_code != 0);
+
+    auto setup = s.server({"setup", "--data", s.dir, "--level", l.level, "--maintenance"});
+    INFO(setup.err);
+    REQUIRE(setup.exit_code == 0);
+    CHECK_THAT(setup.out, Catch::Contains("Đã thiết lập chương trình học"));
+    auto imported = s.server({"import", "staff", "--data", s.dir, staff, "--maintenance"});
+    INFO(imported.err);
+    CHECK(imported.exit_code == 0);
+    CHECK(s.server({"audit", "verify", "--data", s.dir}).exit_code == 0);
+  }
+}
+
+TEST_CASE("a bad curriculum file is refused, every problem named in Vietnamese, nothing changed", "[e2e][curriculum]") {
+  FreshSchool s;
+  REQUIRE(s.server({"setup", "--data", s.dir, "--level", "thcs", "--maintenance"}).exit_code == 0);
+  const std::string before = s.state();
+  struct Bad {
+    std::string text, expected;
+  };
+  const std::string head = R"({"format": "sodiem-curriculum/1", "levels": ["THCS"], "subjects": [)";
+  for (const Bad& b : {Bad{head + R"({"name": "Toán", "kind": "điểm", "periods": {"6": 140}}]})",
+                           "subjects[0] «Toán» › kind: loại môn \"điểm\" không có"},
+                       Bad{head + R"({"name": "Công nghệ", "kind": "scored", "periods": {"8": 5200}}]})",
+                           "subjects[0] «Công nghệ» › periods › 8: số tiết mỗi năm phải là số nguyên từ 1 đến 420"},
+                       Bad{head + "{\"name\": \"To\xC3n\", \"kind\": \"scored\", \"periods\": {\"6\": 140}}]}",
+                           "không phải UTF-8 hợp lệ (dòng 1)"},
+                       Bad{std::string(100, '[') + std::string(100, ']'), "lồng sâu quá"},
+                       Bad{head + "{\"name\": \"" + std::string(300 * 1024, 'x') + "\"}]}", "quá giới hạn"}}) {
+    auto r = s.server({"setup", "--data", s.dir, s.write("bad.json", b.text), "--maintenance"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("không thay đổi gì"));
+    CHECK_THAT(r.err, Catch::Contains(b.expected));
+    CHECK(s.state() == before);
+  }
+  auto unknown = s.server({"setup", "--data", s.dir, "--level", "mam-non", "--maintenance"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("không có chương trình mặc định"));
+  CHECK(s.state() == before);
+}
+
+TEST_CASE("setup run again with the same file changes nothing, not even the audit trail", "[e2e][curriculum]") {
+  FreshSchool s;
+  const std::string file = s.write("thcs.json", [] {
+    std::ifstream in(std::string(SODIEM_SOURCE_DIR) + "/server/curriculum/thcs.json");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }());
+  auto first = s.server({"setup", "--data", s.dir, file, "--year", "2026-2027", "--maintenance"});
+  REQUIRE(first.exit_code == 0);
+  const std::string after_first = s.state();
+  auto again = s.server({"setup", "--data", s.dir, file, "--year", "2026-2027", "--maintenance"});
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("không có gì thay đổi"));
+  CHECK(s.state() == after_first);
+  // The file and the shipped default are the same curriculum.
+  auto level = s.server({"setup", "--data", s.dir, "--level", "thcs", "--maintenance"});
+  CHECK_THAT(level.out, Catch::Contains("không có gì thay đổi"));
+  // Another school year while one is current is refused.
+  auto other = s.server({"setup", "--data", s.dir, file, "--year", "2027-2028", "--maintenance"});
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("năm học hiện tại là 2026-2027"));
+  CHECK(s.state() == after_first);
+}
