@@ -145,7 +145,7 @@ void check_subject(Checker& c, Curriculum& cur, const json& s, std::size_t i) {
       auto p = c.count(v, at, 1, kMaxPeriodsPerYear, "số tiết mỗi năm");
       if (!g || !p) continue;
       if (!grade_in_levels(cur, *g)) c.bad(at, "khối " + key + " không thuộc cấp học nào của tệp (levels)");
-      subj.grades.push_back({*g, *p, 0, {}});
+      subj.grades.push_back({*g, *p, 0, {}, ""});
     }
     std::sort(subj.grades.begin(), subj.grades.end(), [](auto& a, auto& b) { return a.grade < b.grade; });
   }
@@ -191,6 +191,7 @@ void check_subject(Checker& c, Curriculum& cur, const json& s, std::size_t i) {
         }
       }
   }
+  for (auto& g : subj.grades) g.assessed_as = subj.assessed_as;
   cur.subjects.push_back(std::move(subj));
 }
 
@@ -354,8 +355,8 @@ CurriculumParse merge_curricula(std::vector<Curriculum> parts) {
         all.subjects.push_back(std::move(s));
         continue;
       }
-      if (it->kind != s.kind || it->assessed_as != s.assessed_as) {
-        out.errors.push_back("môn " + s.name + " có loại hoặc môn gộp khác nhau giữa các cấp học");
+      if (it->kind != s.kind) {
+        out.errors.push_back("môn " + s.name + " có loại khác nhau giữa các cấp học");
         continue;
       }
       for (auto& g : s.grades) it->grades.push_back(std::move(g));

@@ -168,14 +168,14 @@ Result<SetupReport> apply_curriculum(sqlite::Db& db, const Curriculum& cur, std:
                             "WHERE grade = ? AND subject_id = ?");
       old.bind(1, g.grade).bind(2, id);
       if (old.step() && old.text(0) == subject_kind_code(s.kind) && old.int64(1) == g.periods &&
-          old.int64(2) == g.topic_periods && old.text(3) == s.assessed_as && old.text(4) == tests)
+          old.int64(2) == g.topic_periods && old.text(3) == g.assessed_as && old.text(4) == tests)
         continue;
       db.prepare("INSERT INTO grade_subjects(grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, "
                  "periodic_tests) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(grade, subject_id) DO UPDATE SET "
                  "kind = excluded.kind, periods_per_year = excluded.periods_per_year, topic_periods = excluded.topic_periods, "
                  "assessed_as = excluded.assessed_as, periodic_tests = excluded.periodic_tests")
           .bind(1, g.grade).bind(2, id).bind(3, subject_kind_code(s.kind)).bind(4, g.periods).bind(5, g.topic_periods)
-          .bind(6, s.assessed_as).bind(7, tests).run();
+          .bind(6, g.assessed_as).bind(7, tests).run();
       ++report.grade_settings_changed;
     }
   }

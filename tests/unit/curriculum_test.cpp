@@ -30,7 +30,7 @@ protocol::SubjectInfo info(const Curriculum& c, const std::string& name, int gra
     if (s.name == name)
       for (const auto& g : s.grades)
         if (g.grade == grade)
-          return {name, s.kind == SubjectKind::kScored, g.periods, g.topic_periods > 0, s.assessed_as,
+          return {name, s.kind == SubjectKind::kScored, g.periods, g.topic_periods > 0, g.assessed_as,
                   s.kind == SubjectKind::kPrimary};
   FAIL("no " << name << " in grade " << grade);
   return {};
@@ -109,6 +109,9 @@ TEST_CASE("several levels merge into one school", "[unit][curriculum]") {
   const auto cn = info(*merged.curriculum, "Công nghệ", 8), cn10 = info(*merged.curriculum, "Công nghệ", 10);
   CHECK(regular_assessments(cn) == 3);
   CHECK(regular_assessments(cn10) == 4);  // 70 periods → 3, + chuyên đề
+  // Âm nhạc is part of Nghệ thuật at THCS, a subject of its own at THPT.
+  CHECK(info(*merged.curriculum, "Âm nhạc", 9).assessed_as == "Nghệ thuật");
+  CHECK(info(*merged.curriculum, "Âm nhạc", 10).assessed_as.empty());
   // The same level twice is refused.
   CHECK_FALSE(merge_curricula({shipped("thcs"), shipped("thcs")}).curriculum);
 }

@@ -31,6 +31,7 @@ struct CurriculumGrade {
   int periods = 0;                          // per school year
   int topic_periods = 0;                    // THPT chuyên đề học tập; > 0 adds one regular assessment
   std::vector<std::string> periodic_tests;  // primary: of "GK1" "CK1" "GK2" "CN" (TT27 Điều 7)
+  std::string assessed_as;                  // the subject's, per grade once levels merge
   bool operator==(const CurriculumGrade&) const = default;
 };
 
@@ -70,8 +71,8 @@ struct CurriculumParse {
 };
 CurriculumParse parse_curriculum(std::string_view text);
 
-// Several curricula (levels) as one; errors when two give the same subject
-// for the same grade, or the same subject different kinds.
+// Several curricula (levels) as one; errors when two name the same level,
+// or give the same subject different kinds.
 CurriculumParse merge_curricula(std::vector<Curriculum> parts);
 
 // The school year `name` ("2026-2027") with the usual calendar (khung kế hoạch
