@@ -181,3 +181,14 @@ TEST_CASE("default school year: terms and entry windows of the usual calendar", 
   CHECK_FALSE(default_year("2026-2028"));
   CHECK_FALSE(default_year("26-27"));
 }
+
+TEST_CASE("primary subjects are stored but not graded yet: marks refused with why, nothing required", "[unit][curriculum]") {
+  const Curriculum th = shipped("tieu-hoc");
+  const auto tv = info(th, "Tiếng Việt", 4);
+  CHECK(tv.primary);
+  auto refused = normalize_cell_value(&tv, "HK1.GK", "9");
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("Thông tư 27"));
+  CHECK(normalize_cell_value(&tv, "HK1.NX", "Em đọc to, rõ ràng").is_ok());
+  CHECK(board::required_columns(tv, "HK1").empty());
+}

@@ -262,3 +262,24 @@ TEST_CASE("error codes parse back and carry retry advice", "[protocol]") {
   CHECK(advice(ErrorCode::kPasswordChangeRequired) == RetryAdvice::kReauthenticate);
   CHECK_FALSE(parse_error_code("NOPE").has_value());
 }
+
+TEST_CASE("a roster carries each grade's subject settings (gs), optional both ways", "[protocol][curriculum]") {
+  Roster r{4, {"GVBM"}, {{"8A", 8}}, {{"Công nghệ", true, 35}}, {}, {{"8A", "Công nghệ"}}};
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("gs") == false);  // a demo school sends none
+  CHECK(round_trip(r).grade_subjects.empty());
+  r.grade_subjects = {{8, {"Công nghệ", true, 52, false, "", false}},
+                      {8, {"Âm nhạc", false, 35, false, "Nghệ thuật", false}},
+                      {10, {"Toán", true, 105, true, "", false}},
+                      {1, {"Tiếng Việt", false, 420, false, "", true}}};
+  CHECK(round_trip(r).grade_subjects == r.grade_subjects);
+  // What an older client meets: a key it does not know is left alone.
+  auto j = nlohmann::json::from_cbor(encode(Message{r}));
+  j["zz"] = nlohmann::json::array({1, 2});
+  CHECK(decode(cbor(j)).message.has_value());
+  // A malformed entry is refused, named.
+  j = nlohmann::json::from_cbor(encode(Message{r}));
+  j["gs"][0][2] = "yes";
+  Decoded bad = decode(cbor(j));
+  CHECK_FALSE(bad.message.has_value());
+  CHECK_THAT(bad.error, Catch::Contains("gs."));
+}

@@ -158,6 +158,10 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                   "cột " + excerpt(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
                       "\"), không thuộc môn " + subject->name);
   if (col->kind == Column::Kind::kSubjectComment) return value.empty() ? Result<std::string>(std::string()) : comment_text(value);
+  if (subject->primary)  // TT27 ratings (Hoàn thành tốt / Hoàn thành / Chưa hoàn thành) are not modelled yet
+    return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
+                                                " của tiểu học đánh giá theo Thông tư 27 (Hoàn thành tốt / Hoàn thành / Chưa "
+                                                "hoàn thành); sổ điểm chưa hỗ trợ nhập đánh giá này, chỉ nhận xét (HKn.NX)");
   if (col->kind == Column::Kind::kExemption)
     return Status(ErrorCode::kForbidden, "miễn học môn " + subject->name +
                                              " do Hiệu trưởng quyết định và được ghi bằng lệnh sodiem-server exempt, "

@@ -81,7 +81,8 @@ std::string level_text(std::optional<grading::Level> level) {
 
 std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
   std::vector<std::string> out;
-  if (subject.name == protocol::kHomeroomSubject) return out;
+  // Primary subjects (TT27) are not graded yet: nothing is required of them.
+  if (subject.name == protocol::kHomeroomSubject || subject.primary) return out;
   const int tx = regular_assessments(subject);
   for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
   out.push_back(term + ".GK");
