@@ -26,9 +26,11 @@ struct Checker {
 
   // The object's keys must all be known.
   void only_keys(const json& o, const std::string& where, std::initializer_list<const char*> known) {
-    for (const auto& [k, v] : o.items())
+    for (const auto& item : o.items()) {
+      const std::string& k = item.key();  // clang 14 (the fuzz build) captures no structured binding
       if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; }))
         bad(where, "khóa \"" + excerpt(k) + "\" không có trong định dạng (sai chính tả?)");
+    }
   }
   // A non-empty NFC text of at most kMaxNameBytes; "" after saying why otherwise.
   std::string text(const json& o, const char* key, const std::string& where, bool required,

@@ -6,10 +6,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <set>
 
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -91,6 +93,23 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
   }
   const std::vector<ImportedStaff> staff = check_staff(t, classes, subjects, report.errors);
   if (!report.errors.empty()) return report;
+  {
+    // A class is taught the subjects of its grade only (a school set up from
+    // a curriculum: class_subjects.hpp).
+    std::set<std::pair<std::int64_t, std::int64_t>> taught;
+    for (const auto& cs : load_class_subjects(db)) taught.insert({cs.class_id, cs.subject_id});
+    std::map<std::int64_t, std::string> class_name, subject_name;
+    for (const auto& [name, id] : classes) class_name[id] = name;
+    for (const auto& [name, id] : subjects) subject_name[id] = name;
+    for (const auto& s : staff)
+      for (const auto& teaching : s.teaches)
+        if (!taught.contains({teaching.class_id, teaching.subject_id}))
+          report.errors.push_back("tài khoản " + s.username + ": phân công " + class_name[teaching.class_id] + ":" +
+                                  subject_name[teaching.subject_id] + " — lớp " + class_name[teaching.class_id] +
+                                  " không học môn " + subject_name[teaching.subject_id] +
+                                  " theo chương trình của khối (sodiem-server setup)");
+    if (!report.errors.empty()) return report;
+  }
 
   sqlite::Transaction tx(db);
   Accounts accounts(db, clock);

@@ -140,3 +140,47 @@ TEST_CASE("setup run again with the same file changes nothing, not even the audi
   CHECK_THAT(other.err, Catch::Contains("năm học hiện tại là 2026-2027"));
   CHECK(s.state() == after_first);
 }
+
+TEST_CASE("a school of two levels: each class is taught its own grade's subjects", "[e2e][curriculum]") {
+  FreshSchool s;
+  auto setup = s.server({"setup", "--data", s.dir, "--level", "thcs", "--level", "thpt", "--maintenance"});
+  INFO(setup.err);
+  REQUIRE(setup.exit_code == 0);
+  CHECK_THAT(setup.out, Catch::Contains("cấp học THCS, THPT"));
+  const std::string students = s.write("hs.csv", "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                                                 "HS801,Nguyễn Văn An,05/09/2012,Nam,8A\n"
+                                                 "HS1001,Trần Thị Bình,12/03/2010,Nữ,10A1\n");
+  REQUIRE(s.server({"import", "students", "--data", s.dir, students, "--maintenance"}).exit_code == 0);
+  const std::string header = "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n";
+  // Lịch sử is a THPT subject; grade 8 learns Lịch sử và Địa lí.
+  auto wrong = s.server({"import", "staff", "--data", s.dir,
+                         s.write("gv1.csv", header + "gv.su,Lê Văn Sử,GVBM,,,10A1:Lịch sử;8A:Lịch sử\n"), "--maintenance"});
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("lớp 8A không học môn Lịch sử"));
+  auto right = s.server({"import", "staff", "--data", s.dir,
+                         s.write("gv2.csv", header + "gv.su,Lê Văn Sử,GVBM,,,10A1:Lịch sử;8A:Lịch sử và Địa lí\n"),
+                         "--maintenance"});
+  INFO(right.err);
+  CHECK(right.exit_code == 0);
+
+  // Miễn học, by command only: recorded once, undone with --remove, audited.
+  const std::vector<std::string> exempt = {"exempt", "--data", s.dir, "--class", "10A1", "--subject", "Giáo dục thể chất",
+                                           "--student", "HS1001", "--term", "CN", "--maintenance"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = exempt;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return s.server(args);
+  };
+  auto first = with({"--reason", "Giấy khám sức khỏe"});
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
+  CHECK_THAT(first.out, Catch::Contains("Đã ghi miễn học"));
+  CHECK_THAT(with({"--reason", "Giấy khám sức khỏe"}).out, Catch::Contains("Không có gì thay đổi"));
+  CHECK(with({}).exit_code == 2);  // a reason is required
+  auto other_grade = s.server({"exempt", "--data", s.dir, "--class", "8A", "--subject", "Lịch sử", "--student", "HS801",
+                               "--term", "HK1", "--reason", "x", "--maintenance"});
+  CHECK(other_grade.exit_code == 2);
+  CHECK_THAT(other_grade.err, Catch::Contains("lớp 8A không học môn Lịch sử"));
+  CHECK_THAT(with({"--remove"}).out, Catch::Contains("Đã bỏ miễn học"));
+  CHECK(s.server({"audit", "verify", "--data", s.dir}).exit_code == 0);
+}

@@ -46,6 +46,10 @@ TEST_CASE("fuzz corpus and found crashes: roster CSV", "[unit][fuzz]") {
   CHECK(replay("roster_csv", sodiem::fuzz::check_roster_csv) >= 3);
 }
 
+TEST_CASE("fuzz corpus and found crashes: curriculum files", "[unit][fuzz]") {
+  CHECK(replay("curriculum", sodiem::fuzz::check_curriculum) >= 3);
+}
+
 TEST_CASE("fuzz corpus and found crashes: audit details", "[unit][fuzz]") {
   CHECK(replay("audit_detail", sodiem::fuzz::check_audit_detail) >= 3);
 }
