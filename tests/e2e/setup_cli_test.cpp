@@ -184,3 +184,50 @@ TEST_CASE("a school of two levels: each class is taught its own grade's subjects
   CHECK_THAT(with({"--remove"}).out, Catch::Contains("Đã bỏ miễn học"));
   CHECK(s.server({"audit", "verify", "--data", s.dir}).exit_code == 0);
 }
+
+TEST_CASE("a new THCS school from the defaults runs: a teacher enrols and Công nghệ 8 takes TX3, 6 does not",
+          "[e2e][curriculum]") {
+  FreshSchool s;
+  REQUIRE(s.server({"setup", "--data", s.dir, "--level", "thcs", "--maintenance"}).exit_code == 0);
+  REQUIRE(s.server({"import", "students", "--data", s.dir,
+                    s.write("hs.csv", "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                                      "HS801,Nguyễn Văn An,05/09/2012,Nam,8A\n"
+                                      "HS601,Trần Thị Bình,12/03/2014,Nữ,6A\n"),
+                    "--maintenance"})
+              .exit_code == 0);
+  REQUIRE(s.server({"import", "staff", "--data", s.dir,
+                    s.write("gv.csv", "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                                      "gv.cn,Phạm Văn Công,GVBM,,,8A:Công nghệ;6A:Công nghệ\n"),
+                    "--maintenance"})
+              .exit_code == 0);
+  std::string password;
+  {
+    std::ifstream in(s.dir + "/new-passwords.csv");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("gv.cn,", 0) == 0) password = line.substr(6);
+  }
+  REQUIRE_FALSE(password.empty());
+  const auto at = s.init.out.find("(SHA-256): ");
+  REQUIRE(at != std::string::npos);
+  const std::string fingerprint = s.init.out.substr(at + 11, 64);
+
+  ServerProcess running(kServer, s.dir);
+  const std::string client = SODIEM_CLIENT_BIN, dir = s.tmp / "gv.cn";
+  auto enroll = run_command({client, "enroll", "--data", dir, "--server", running.url(), "--user", "gv.cn",
+                             "--password-stdin", "--new-password-stdin", "--fingerprint", fingerprint},
+                            password + "\nmật-khẩu-mới-của-tôi-2026\n");
+  INFO(enroll.err);
+  REQUIRE(enroll.exit_code == 0);
+  auto tx3 = run_command({client, "set", "--data", dir, "8A", "Công nghệ", "HS801", "HK1.TX3", "8,5"});
+  INFO(tx3.err);
+  CHECK(tx3.exit_code == 0);
+  auto refused = run_command({client, "set", "--data", dir, "6A", "Công nghệ", "HS601", "HK1.TX3", "8"});
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("chỉ có 2 cột đánh giá thường xuyên"));
+  CHECK(run_command({client, "sync", "--data", dir}).exit_code == 0);
+  sqlite::Db db(server::DataPaths{s.dir}.db());
+  auto q = db.prepare("SELECT value FROM cells WHERE col = 'HK1.TX3'");
+  REQUIRE(q.step());
+  CHECK(q.text(0) == "8.5");
+}
