@@ -2,7 +2,8 @@
 // `sodiem-server setup` from each shipped GDPT 2018 default makes the
 // imports of staff and students work; a bad curriculum file is refused with
 // its problems named, in Vietnamese, and nothing changed; a re-run changes
-// nothing. Runs the real sodiem-server binary on real SQLite.
+// nothing; a teacher of the new school enrols and enters the marks the
+// grade allows. Runs the real binaries (TLS, WebSocket sync, SQLite).
 #include <catch2/catch.hpp>
 #include <fstream>
 
