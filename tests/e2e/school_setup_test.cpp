@@ -174,3 +174,28 @@ TEST_CASE("an exempt student's cells count as complete for progress and the subj
   CHECK(server::verify_records(*db).intact);
   CHECK(server::verify_audit(*db).intact);
 }
+
+TEST_CASE("a database from before grade subjects migrates, keeps its school as it was, and can be set up",
+          "[e2e][curriculum]") {
+  LoopbackSchool school;
+  auto& store = school.device("gv.congnghe.2");
+  school.sync("gv.congnghe.2");
+  REQUIRE(store.record({"8A", "Công nghệ", "HS8A01", "HK1.TX2"}, "9").is_ok());
+  school.sync("gv.congnghe.2");
+  // As a server of the previous release left it: schema 16, no grade_subjects.
+  {
+    auto db = school.server_db();
+    db->exec("DROP TABLE grade_subjects; PRAGMA user_version=16");
+  }
+  school.restart();  // opens (and migrates) the database again
+  CHECK(school.server_scalar("PRAGMA user_version") == 17);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM grade_subjects") == 0);
+  // Every subject as before: Công nghệ 8 has two TX.
+  school.sync("gv.congnghe.2");
+  CHECK_FALSE(store.record({"8A", "Công nghệ", "HS8A01", "HK1.TX3"}, "9").is_ok());
+  CHECK(progress_of(school, "8A", "Công nghệ").required == 160);
+  REQUIRE(setup(school, thcs()).is_ok());
+  school.sync("gv.congnghe.2");
+  CHECK(store.record({"8A", "Công nghệ", "HS8A01", "HK1.TX3"}, "9").is_ok());
+  CHECK(progress_of(school, "8A", "Công nghệ").required == 200);
+}
