@@ -66,6 +66,20 @@ TEST_CASE("the grade book of a class and subject prints as a draft PDF with the 
   CHECK_THAT(board_text, Catch::Contains("Học tập"));
   CHECK_THAT(board_text, Catch::Contains("Giáo viên chủ nhiệm"));
   CHECK_THAT(board_text, Catch::Contains("Bản nháp: chưa được hiệu trưởng phê duyệt"));
+
+  // The transcript (học bạ) of one student: the year's results per subject.
+  const std::string transcript = school.tmp / "HS6A01.pdf";
+  REQUIRE(server::print_transcript(*db, "6A", "HS6A01", transcript).is_ok());
+  const std::string tt = pdf_text(transcript);
+  CHECK_THAT(tt, Catch::Contains("HỌC BẠ"));
+  CHECK_THAT(tt, Catch::Contains("Mã học sinh: HS6A01"));
+  CHECK_THAT(tt, Catch::Contains("Toán"));
+  CHECK_THAT(tt, Catch::Contains("Kết quả học tập"));
+  CHECK_THAT(tt, Catch::Contains("Trang 1/1"));
+  CHECK_FALSE(server::print_transcript(*db, "6A", "HS6B01", transcript + "x").is_ok());
+  // The whole class: a page per student.
+  REQUIRE(server::print_transcript(*db, "6A", "", transcript).is_ok());
+  CHECK_THAT(pdf_text(transcript), Catch::Contains("Trang 40/40"));
 }
 
 TEST_CASE("a signed subject prints its signature and digest, and says so when the data changed after", "[e2e]") {

@@ -114,6 +114,44 @@ std::string principal(sqlite::Db& db) {
   return s.step() ? s.text(0) : std::string();
 }
 
+// The summary board of a class and term, pivoted: sections in order ("Tổng
+// hợp HKn", and for HK2 "Tổng hợp CN"), each one's columns in order, and
+// section → student → column → value.
+struct BoardTable {
+  std::vector<std::string> sections;
+  std::map<std::string, std::vector<std::string>> columns;
+  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> values;
+};
+
+BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
+  std::vector<signing::CellLine> lines;
+  auto s = db.prepare(
+      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, cls.id);
+  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+  auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
+  const auto board = board::summary_board(
+      term, lines,
+      [&](const std::string& name) {
+        info.bind(1, name);
+        std::optional<protocol::SubjectInfo> out;
+        if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
+        info.reset();
+        return out;
+      },
+      attendance::two_sessions(load_calendar(db), cls.name));
+  BoardTable out;
+  for (const auto& l : board) {
+    if (std::find(out.sections.begin(), out.sections.end(), l.subject) == out.sections.end())
+      out.sections.push_back(l.subject);
+    auto& cols = out.columns[l.subject];
+    if (std::find(cols.begin(), cols.end(), l.column) == cols.end()) cols.push_back(l.column);
+    out.values[l.subject][l.student][l.column] = l.value;
+  }
+  return out;
+}
+
 }  // namespace
 
 Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std::string& subject_name,
@@ -209,34 +247,7 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2 (HK2 có cả năm)");
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
-  std::vector<signing::CellLine> lines;
-  auto s = db.prepare(
-      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
-  s.bind(1, protocol::kHomeroomSubject).bind(2, cls->id);
-  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-  auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
-  const auto board = board::summary_board(
-      term, lines,
-      [&](const std::string& name) {
-        info.bind(1, name);
-        std::optional<protocol::SubjectInfo> out;
-        if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
-        info.reset();
-        return out;
-      },
-      attendance::two_sessions(load_calendar(db), class_name));
-
-  // One table per section (the term, and for HK2 the year), a row per student.
-  std::vector<std::string> sections;
-  std::map<std::string, std::vector<std::string>> columns;
-  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> values;  // section → student → column
-  for (const auto& l : board) {
-    if (std::find(sections.begin(), sections.end(), l.subject) == sections.end()) sections.push_back(l.subject);
-    auto& cols = columns[l.subject];
-    if (std::find(cols.begin(), cols.end(), l.column) == cols.end()) cols.push_back(l.column);
-    values[l.subject][l.student][l.column] = l.value;
-  }
+  auto b = class_board(db, *cls, term);
   const auto homeroom = signed_step(db, cls->id, -1, term, "class");
   const auto review = signed_step(db, cls->id, -1, term, "review");
   const auto approval = signed_step(db, cls->id, -1, term, "approve");
@@ -250,7 +261,7 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
   print::PdfWriter pdf(setup);
   pdf.title("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ");
   bool first = true;
-  for (const auto& section : sections) {
+  for (const auto& section : b.sections) {
     if (!first) pdf.page_break();
     first = false;
     const std::string label = section == "Tổng hợp CN" ? "Cả năm học" : term == "HK1" ? "Học kì I" : "Học kì II";
@@ -259,7 +270,7 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
     t.font_pt = 8;
     t.header = {"STT", "Họ và tên"};
     t.widths = {4, 22};
-    for (const auto& col : columns[section]) {
+    for (const auto& col : b.columns[section]) {
       t.header.push_back(col);
       t.widths.push_back(col == "Nghỉ" || col == "Lên lớp" || col == "Danh hiệu" ? 14 : 7);
     }
@@ -268,8 +279,8 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
     int stt = 0;
     for (const auto& st : cls->students) {
       std::vector<std::string> row{std::to_string(++stt), st.name};
-      const auto& mine = values[section][st.code];
-      for (const auto& col : columns[section]) {
+      const auto& mine = b.values[section][st.code];
+      for (const auto& col : b.columns[section]) {
         auto it = mine.find(col);
         row.push_back(it == mine.end() ? std::string() : comma(it->second));
       }
@@ -280,6 +291,66 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
   pdf.signatures({{"Giáo viên chủ nhiệm", signature_note(homeroom), homeroom ? homeroom->signer_name : homeroom_teacher(db, cls->id)},
                   {"Phó hiệu trưởng", signature_note(review), review ? review->signer_name : ""},
                   {"Hiệu trưởng", signature_note(approval), approval ? approval->signer_name : principal(db)}});
+  return pdf.finish(path);
+}
+
+Status print_transcript(sqlite::Db& db, const std::string& class_name, const std::string& student,
+                        const std::string& path) {
+  const auto cls = load_class(db, class_name);
+  if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
+  std::vector<Student> students;
+  for (const auto& st : cls->students)
+    if (student.empty() || st.code == student) students.push_back(st);
+  if (students.empty())
+    return Status(ErrorCode::kInvalidValue, "học sinh mã \"" + student + "\" không thuộc lớp " + class_name);
+  auto hk1 = class_board(db, *cls, "HK1");
+  auto hk2 = class_board(db, *cls, "HK2");
+  const auto approval = signed_step(db, cls->id, -1, "HK2", "approve");
+  const bool approved = approval && approval->matches;
+  print::PageSetup setup;
+  setup.school = get_meta(db, "school_name");
+  setup.top_right = year_name(db);
+  setup.footer = footer({signed_step(db, cls->id, -1, "HK1", "approve"), approval}, approved);
+  if (!approved) setup.watermark = "BẢN NHÁP";
+  print::PdfWriter pdf(setup);
+  const std::string s1 = "Tổng hợp HK1", s2 = "Tổng hợp HK2", cn = "Tổng hợp CN";
+  auto value = [](BoardTable& b, const std::string& section, const std::string& code, const std::string& col) {
+    auto& m = b.values[section][code];
+    auto it = m.find(col);
+    return it == m.end() ? std::string() : comma(it->second);
+  };
+  bool first = true;
+  for (const auto& st : students) {
+    if (!first) pdf.page_break();
+    first = false;
+    pdf.title("HỌC BẠ");
+    pdf.text("Họ và tên: " + st.name + "    Mã học sinh: " + st.code + "    Lớp: " + cls->name, 11, true, Align::kCenter);
+    pdf.space(3);
+    print::Table t;
+    t.header = {"Môn học", "Học kì I", "Học kì II", "Cả năm"};
+    t.widths = {34, 14, 14, 14};
+    t.align = {Align::kLeft, Align::kCenter, Align::kCenter, Align::kCenter};
+    std::vector<std::string> subjects;
+    for (const auto& col : hk2.columns[cn])
+      if (col != "Học tập" && col != "Rèn luyện" && col != "Nghỉ" && col != "Lên lớp" && col != "Danh hiệu")
+        subjects.push_back(col);
+    for (const auto& col : hk1.columns[s1])
+      if (col != "Học tập" && col != "Rèn luyện" && std::find(subjects.begin(), subjects.end(), col) == subjects.end())
+        subjects.push_back(col);
+    for (const auto& sub : subjects)
+      t.rows.push_back({sub, value(hk1, s1, st.code, sub), value(hk2, s2, st.code, sub), value(hk2, cn, st.code, sub)});
+    for (const auto* row : {"Học tập", "Rèn luyện"})
+      t.rows.push_back({std::string("Kết quả ") + (row == std::string("Học tập") ? "học tập" : "rèn luyện"),
+                        value(hk1, s1, st.code, row), value(hk2, s2, st.code, row), value(hk2, cn, st.code, row)});
+    pdf.table(t);
+    for (const auto* row : {"Nghỉ", "Lên lớp", "Danh hiệu"}) {
+      const std::string v = value(hk2, cn, st.code, row);
+      if (!v.empty()) pdf.text(std::string(row) + ": " + v, 10);
+    }
+    pdf.space(4);
+    pdf.signatures({{"Giáo viên chủ nhiệm", "(Ký, ghi rõ họ tên)", homeroom_teacher(db, cls->id)},
+                    {"Hiệu trưởng", signature_note(approval), approval ? approval->signer_name : principal(db)}});
+  }
   return pdf.finish(path);
 }
 
