@@ -120,3 +120,44 @@ TEST_CASE("a signed subject prints its signature and digest, and says so when th
   CHECK_THAT(text, Catch::Contains("KHÔNG khớp dữ liệu hiện tại"));
   CHECK_THAT(text, Catch::Contains("DỮ LIỆU ĐÃ THAY ĐỔI SAU"));  // the note wraps after it
 }
+
+namespace {
+// One part of an XLSX file (a zip), read with Python's zipfile.
+std::string xlsx_part(const std::string& path, const std::string& part) {
+  auto r = run_command({"python3", "-c", "import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())",
+                        path, part});
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+}  // namespace
+
+TEST_CASE("a class's marks and summary board export as XLSX: numbers for marks, names in Vietnamese", "[e2e]") {
+  LoopbackSchool school;
+  auto& teacher = school.device("gv.toan.1");
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "8,5").is_ok());
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.NX"}, "Chăm chỉ").is_ok());
+  school.sync("gv.toan.1");
+  auto db = school.server_db();
+  const std::string out = school.tmp / "marks.xlsx";
+  REQUIRE(server::export_marks_xlsx(*db, "6A", "Toán", out).is_ok());
+  CHECK_FALSE(std::filesystem::exists(out + ".tmp"));
+  const std::string strings = xlsx_part(out, "xl/sharedStrings.xml");
+  const std::string sheet = xlsx_part(out, "xl/worksheets/sheet1.xml");
+  CHECK_THAT(strings, Catch::Contains("BẢNG ĐIỂM MÔN Toán — LỚP 6A"));
+  CHECK_THAT(strings, Catch::Contains("HK1.TX1"));  // the hidden row that names the columns
+  CHECK_THAT(strings, Catch::Contains("Chăm chỉ"));
+  CHECK_THAT(sheet, Catch::Contains("<v>8.5</v>"));
+  CHECK_THAT(sheet, Catch::Contains("hidden=\"1\""));
+  CHECK_THAT(xlsx_part(out, "xl/workbook.xml"), Catch::Contains("Toán 6A"));
+  auto name = db->prepare("SELECT full_name FROM students WHERE code = 'HS6A01'");
+  REQUIRE(name.step());
+  CHECK_THAT(strings, Catch::Contains(name.text(0)));
+
+  CHECK_FALSE(server::export_marks_xlsx(*db, "6A", "Tiếng Klingon", out + "x").is_ok());
+  CHECK_FALSE(std::filesystem::exists(out + "x"));
+  const std::string board = school.tmp / "board.xlsx";
+  REQUIRE(server::export_board_xlsx(*db, "6A", "HK2", board).is_ok());
+  CHECK_THAT(xlsx_part(board, "xl/workbook.xml"), Catch::Contains("6A HK2"));
+  CHECK_THAT(xlsx_part(board, "xl/workbook.xml"), Catch::Contains("6A Cả năm"));
+  CHECK_THAT(xlsx_part(board, "xl/sharedStrings.xml"), Catch::Contains("Học tập"));
+}

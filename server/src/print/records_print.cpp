@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pdf_writer.hpp"
+#include "records_data.hpp"
 #include "sodiem/core/attendance.hpp"
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/core/names.hpp"
@@ -24,48 +25,22 @@ namespace sodiem::server {
 namespace {
 
 using print::Align;
-
-struct Student {
-  std::string code, name;
-};
-
-struct ClassData {
-  std::int64_t id = 0;
-  std::string name;
-  std::vector<Student> students;  // current students, class-list order
-};
-
-std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_name) {
-  auto c = db.prepare("SELECT id, name FROM classes WHERE name = ?");
-  c.bind(1, class_name);
-  if (!c.step()) return std::nullopt;
-  ClassData out{c.int64(0), c.text(1), {}};
-  auto s = db.prepare("SELECT code, full_name FROM students WHERE class_id = ? AND status = 'active'");
-  s.bind(1, out.id);
-  while (s.step()) out.students.push_back({s.text(0), s.text(1)});
-  NameOrder().sort(out.students, [](const Student& st) { return st.name; });
-  return out;
-}
-
-std::string comma(std::string v) {
-  if (v.size() >= 3 && v[v.size() - 2] == '.' && v.find_first_not_of("0123456789.") == std::string::npos)
-    v[v.size() - 2] = ',';
-  return v;
-}
+using records::BoardTable;
+using records::ClassData;
+using records::Student;
+using records::class_board;
+using records::comma;
+using records::load_class;
+using records::year_name;
 
 std::string date_time_vn(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);  // Vietnam, no DST
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char out[32];
+  char out[64];
   std::snprintf(out, sizeof out, "%02d/%02d/%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
                 tm.tm_min);
   return out;
-}
-
-std::string year_name(sqlite::Db& db) {
-  auto s = db.prepare("SELECT name FROM school_years WHERE current = 1 ORDER BY id DESC LIMIT 1");
-  return s.step() ? "Năm học " + s.text(0) : std::string();
 }
 
 // One step's active signature, if any.
@@ -114,44 +89,6 @@ std::string principal(sqlite::Db& db) {
   return s.step() ? s.text(0) : std::string();
 }
 
-// The summary board of a class and term, pivoted: sections in order ("Tổng
-// hợp HKn", and for HK2 "Tổng hợp CN"), each one's columns in order, and
-// section → student → column → value.
-struct BoardTable {
-  std::vector<std::string> sections;
-  std::map<std::string, std::vector<std::string>> columns;
-  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> values;
-};
-
-BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
-  std::vector<signing::CellLine> lines;
-  auto s = db.prepare(
-      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
-  s.bind(1, protocol::kHomeroomSubject).bind(2, cls.id);
-  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-  auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
-  const auto board = board::summary_board(
-      term, lines,
-      [&](const std::string& name) {
-        info.bind(1, name);
-        std::optional<protocol::SubjectInfo> out;
-        if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
-        info.reset();
-        return out;
-      },
-      attendance::two_sessions(load_calendar(db), cls.name));
-  BoardTable out;
-  for (const auto& l : board) {
-    if (std::find(out.sections.begin(), out.sections.end(), l.subject) == out.sections.end())
-      out.sections.push_back(l.subject);
-    auto& cols = out.columns[l.subject];
-    if (std::find(cols.begin(), cols.end(), l.column) == cols.end()) cols.push_back(l.column);
-    out.values[l.subject][l.student][l.column] = l.value;
-  }
-  return out;
-}
-
 }  // namespace
 
 Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std::string& subject_name,
@@ -160,17 +97,11 @@ Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std:
     return Status(ErrorCode::kInvalidValue, "học kì phải là HK1, HK2 hoặc CN (cả năm)");
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
-  auto sj = db.prepare("SELECT id, name, scored, periods_per_year FROM subjects WHERE name = ?");
-  sj.bind(1, subject_name);
-  if (!sj.step()) return Status(ErrorCode::kInvalidValue, "không có môn \"" + subject_name + "\"");
-  const std::int64_t subject_id = sj.int64(0);
-  const protocol::SubjectInfo info{sj.text(1), sj.int64(2) != 0, static_cast<int>(sj.int64(3))};
-
-  std::map<std::string, std::map<std::string, std::string>> cells;
-  auto c = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-                      "WHERE c.class_id = ? AND c.subject_id = ? AND c.value != ''");
-  c.bind(1, cls->id).bind(2, subject_id);
-  while (c.step()) cells[c.text(0)][c.text(1)] = c.text(2);
+  const auto subject = records::load_subject(db, *cls, subject_name);
+  if (!subject) return Status(ErrorCode::kInvalidValue, "không có môn \"" + subject_name + "\"");
+  const std::int64_t subject_id = subject->id;
+  const protocol::SubjectInfo& info = subject->info;
+  auto cells = subject->cells;
 
   // Columns: the term's assessments and comment, then its result; for the
   // year, both terms' results and the year's.

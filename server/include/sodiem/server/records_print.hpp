@@ -26,4 +26,14 @@ namespace sodiem::server {
 [[nodiscard]] Status print_transcript(sqlite::Db& db, const std::string& class_name, const std::string& student,
                                       const std::string& path);
 
+// The same records as spreadsheets (xlsx_export.cpp, libxlsxwriter): a
+// class's marks in one subject for the year — both terms' assessments,
+// comments and averages, marks as numbers shown with one decimal, a hidden
+// row of column names (HK1.TX1, …) for reading the sheet back — and the
+// summary board, a sheet per section. Written whole or not at all.
+[[nodiscard]] Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& subject,
+                                       const std::string& path);
+[[nodiscard]] Status export_board_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& term,
+                                       const std::string& path);
+
 }  // namespace sodiem::server
