@@ -6,11 +6,13 @@
 #include <set>
 #include <sstream>
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/calendar.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -57,8 +59,9 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
         "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
     s.bind(1, protocol::kHomeroomSubject).bind(2, class_id);
     while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-    return board::class_document(class_name, term, step, lines,
-                                 [&](const std::string& name) { return class_subject(db, class_id, name); });
+    return board::class_document(
+        class_name, term, step, lines, [&](const std::string& name) { return class_subject(db, class_id, name); },
+        attendance::two_sessions(load_calendar(db), class_name));
   }
   // One subject: its cells of the term and each student's result; its name is in the header.
   auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "

@@ -1,6 +1,8 @@
 // The ui's request checks and answer headers (see ui_guard.hpp).
 #include "ui_guard.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "sodiem/protocol/text.hpp"
@@ -103,7 +105,9 @@ void add_security_headers(UiResponse& res) {
                            "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
                            "frame-ancestors 'none'");
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  res.headers.emplace_back("Cache-Control", "no-store");
+  const bool cache_set = std::any_of(res.headers.begin(), res.headers.end(),
+                                     [](const auto& h) { return h.first == "Cache-Control"; });
+  if (!cache_set) res.headers.emplace_back("Cache-Control", "no-store");
   res.headers.emplace_back("Referrer-Policy", "no-referrer");
   res.headers.emplace_back("X-Frame-Options", "DENY");
   res.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");

@@ -9,6 +9,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -50,7 +51,7 @@ int run_import(const ImportOptions& o) {
 }
 
 struct ExportOptions {
-  std::string what, class_name, term, dir, file;
+  std::string what, class_name, subject, term = "HK2", dir, file;
 };
 
 int run_export(const ExportOptions& o) {
@@ -61,6 +62,16 @@ int run_export(const ExportOptions& o) {
       return 2;
     }
     std::cout << "Đã xuất hồ sơ đã ký của lớp " << o.class_name << " " << o.term << " vào " << o.file << "\n";
+    return 0;
+  }
+  if (o.what == "marks" || o.what == "board") {
+    if (o.class_name.empty() || (o.what == "marks" && o.subject.empty()))
+      return fail_status(Status(ErrorCode::kInvalidValue, o.what == "marks" ? "cần --class và --subject" : "cần --class"));
+    const Status st = o.what == "marks" ? export_marks_xlsx(*db, o.class_name, o.subject, o.file)
+                                        : export_board_xlsx(*db, o.class_name, o.term, o.file);
+    if (!st) return fail_status(st);
+    std::cout << "Đã xuất " << (o.what == "marks" ? "bảng điểm môn " + o.subject : "bảng tổng hợp " + o.term) << " lớp "
+              << o.class_name << " vào " << o.file << "\n";
     return 0;
   }
   std::ofstream out(o.file, std::ios::trunc);
@@ -87,12 +98,15 @@ void add_import_command(CLI::App& app, Context& ctx) {
 
 void add_export_command(CLI::App& app, Context& ctx) {
   auto [exp, o] = add_command(app, ctx, "export",
-                              "Export students or staff as CSV, in the shape import reads", run_export);
-  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed"});
-  exp->add_option("--class", o->class_name, "signed: the class");
-  exp->add_option("--term", o->term, "signed: HK1 | HK2");
+                              "Export students or staff as CSV (the shape import reads), a class's signed record, "
+                              "or marks and the summary board as XLSX",
+                              run_export);
+  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed", "marks", "board"});
+  exp->add_option("--class", o->class_name, "signed, marks, board: the class");
+  exp->add_option("--subject", o->subject, "marks: the subject");
+  exp->add_option("--term", o->term, "signed, board: HK1 | HK2 (default HK2, which carries the year)");
   add_data_option(*exp, o->dir);
-  exp->add_option("FILE", o->file, "CSV file to write")->required();
+  exp->add_option("FILE", o->file, "File to write (.csv, .json, .xlsx)")->required();
 }
 
 }  // namespace sodiem::server::cli

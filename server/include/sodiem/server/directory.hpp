@@ -80,6 +80,8 @@ class Directory {
   // The part of the roster `user` may see, with their own assignments.
   protocol::Roster roster_for(const UserAccess& user) const;
   std::uint64_t version() const { return version_; }
+  // Attendance days and sessions (calendar.hpp), as loaded.
+  const protocol::SchoolCalendar& calendar() const { return calendar_; }
 
  private:
   std::vector<ClassRow> classes_;
@@ -90,6 +92,7 @@ class Directory {
   std::unordered_map<std::int64_t, UserAccess> users_;
   std::map<std::pair<std::int64_t, std::int64_t>, protocol::SubjectInfo> class_subjects_;
   std::vector<protocol::GradeSubject> grade_subjects_;
+  protocol::SchoolCalendar calendar_;
   std::uint64_t version_ = 0;
 };
 
