@@ -298,6 +298,9 @@ CurriculumParse parse_curriculum(std::string_view text) {
       if (depth > kMaxCurriculumDepth) too_deep = true;
       return !too_deep;
     });
+  } catch (const json::out_of_range&) {  // a number too large for any type (1E2026): found by fuzzing
+    out.errors.push_back("tệp chương trình có một số quá lớn");
+    return out;
   } catch (const json::parse_error& e) {
     std::size_t line = 1;
     const std::size_t upto = std::min<std::size_t>(e.byte, text.size());
@@ -320,7 +323,7 @@ CurriculumParse parse_curriculum(std::string_view text) {
     return out;
   }
   c.only_keys(root, "tệp", {"format", "title", "source", "levels", "subjects", "school_year"});
-  if (root.value("format", std::string()) != kFormat)
+  if (auto f = root.find("format"); f == root.end() || !f->is_string() || f->get<std::string>() != kFormat)
     c.bad("format", "phải là \"" + std::string(kFormat) + "\"");
   Curriculum cur;
   cur.title = c.text(root, "title", "tệp", false, kMaxTextBytes);

@@ -192,3 +192,10 @@ TEST_CASE("primary subjects are stored but not graded yet: marks refused with wh
   CHECK(normalize_cell_value(&tv, "HK1.NX", "Em đọc to, rõ ràng").is_ok());
   CHECK(board::required_columns(tv, "HK1").empty());
 }
+
+TEST_CASE("fuzz findings: a number too large for any type, a format that is not text", "[unit][curriculum]") {
+  // Both threw out of the parser (std::terminate) before they were named.
+  CHECK(errors_of(R"({"format": 111111E2026})").find("số quá lớn") != std::string::npos);
+  CHECK(errors_of(R"({"format": 1, "levels": ["THCS"], "subjects": [{"name": "Toán", "kind": "scored", "periods": {"6": 140}}]})")
+            .find("format: phải là \"sodiem-curriculum/1\"") != std::string::npos);
+}

@@ -8,6 +8,7 @@
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/calendar.hpp"
+#include "sodiem/server/class_subjects.hpp"
 
 namespace sodiem::server::records {
 
@@ -30,12 +31,15 @@ std::string comma(std::string v) {
 }
 
 std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, const std::string& subject) {
-  auto sj = db.prepare("SELECT id, name, scored, periods_per_year FROM subjects WHERE name = ?");
+  auto sj = db.prepare("SELECT id FROM subjects WHERE name = ?");
   sj.bind(1, subject);
   if (!sj.step()) return std::nullopt;
+  // The subject as the class's grade has it (class_subjects.hpp).
+  auto info = class_subject(db, cls.id, subject);
+  if (!info) return std::nullopt;
   SubjectData out;
   out.id = sj.int64(0);
-  out.info = {sj.text(1), sj.int64(2) != 0, static_cast<int>(sj.int64(3))};
+  out.info = std::move(*info);
   auto c = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
                       "WHERE c.class_id = ? AND c.subject_id = ? AND c.value != ''");
   c.bind(1, cls.id).bind(2, out.id);
@@ -55,16 +59,8 @@ BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& 
       "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
   s.bind(1, protocol::kHomeroomSubject).bind(2, cls.id);
   while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-  auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
   const auto board = board::summary_board(
-      term, lines,
-      [&](const std::string& name) {
-        info.bind(1, name);
-        std::optional<protocol::SubjectInfo> out;
-        if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
-        info.reset();
-        return out;
-      },
+      term, lines, [&](const std::string& name) { return class_subject(db, cls.id, name); },
       attendance::two_sessions(load_calendar(db), cls.name));
   BoardTable out;
   for (const auto& l : board) {
