@@ -147,7 +147,7 @@ void check_subject(Checker& c, Curriculum& cur, const json& s, std::size_t i) {
       auto p = c.count(v, at, 1, kMaxPeriodsPerYear, "số tiết mỗi năm");
       if (!g || !p) continue;
       if (!grade_in_levels(cur, *g)) c.bad(at, "khối " + key + " không thuộc cấp học nào của tệp (levels)");
-      subj.grades.push_back({*g, *p, 0, {}, ""});
+      subj.grades.push_back({*g, *p, 0, {}, "", SubjectKind::kScored});
     }
     std::sort(subj.grades.begin(), subj.grades.end(), [](auto& a, auto& b) { return a.grade < b.grade; });
   }
@@ -193,7 +193,10 @@ void check_subject(Checker& c, Curriculum& cur, const json& s, std::size_t i) {
         }
       }
   }
-  for (auto& g : subj.grades) g.assessed_as = subj.assessed_as;
+  for (auto& g : subj.grades) {
+    g.assessed_as = subj.assessed_as;
+    g.kind = subj.kind;
+  }
   cur.subjects.push_back(std::move(subj));
 }
 
@@ -358,10 +361,6 @@ CurriculumParse merge_curricula(std::vector<Curriculum> parts) {
       auto it = std::find_if(all.subjects.begin(), all.subjects.end(), [&](auto& o) { return o.name == s.name; });
       if (it == all.subjects.end()) {
         all.subjects.push_back(std::move(s));
-        continue;
-      }
-      if (it->kind != s.kind) {
-        out.errors.push_back("môn " + s.name + " có loại khác nhau giữa các cấp học");
         continue;
       }
       for (auto& g : s.grades) it->grades.push_back(std::move(g));

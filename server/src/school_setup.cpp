@@ -142,7 +142,7 @@ Result<SetupReport> apply_curriculum(sqlite::Db& db, const Curriculum& cur, std:
   std::map<std::pair<int, std::int64_t>, bool> in_file;
   for (const auto& s : cur.subjects) {
     const CurriculumGrade& first = s.grades.front();
-    const int scored = s.kind == SubjectKind::kScored ? 1 : 0;
+    const int scored = first.kind == SubjectKind::kScored ? 1 : 0;
     std::int64_t id = 0;
     auto find = db.prepare("SELECT id, scored, periods_per_year, department FROM subjects WHERE name = ?");
     find.bind(1, s.name);
@@ -167,14 +167,14 @@ Result<SetupReport> apply_curriculum(sqlite::Db& db, const Curriculum& cur, std:
       auto old = db.prepare("SELECT kind, periods_per_year, topic_periods, assessed_as, periodic_tests FROM grade_subjects "
                             "WHERE grade = ? AND subject_id = ?");
       old.bind(1, g.grade).bind(2, id);
-      if (old.step() && old.text(0) == subject_kind_code(s.kind) && old.int64(1) == g.periods &&
+      if (old.step() && old.text(0) == subject_kind_code(g.kind) && old.int64(1) == g.periods &&
           old.int64(2) == g.topic_periods && old.text(3) == g.assessed_as && old.text(4) == tests)
         continue;
       db.prepare("INSERT INTO grade_subjects(grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, "
                  "periodic_tests) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(grade, subject_id) DO UPDATE SET "
                  "kind = excluded.kind, periods_per_year = excluded.periods_per_year, topic_periods = excluded.topic_periods, "
                  "assessed_as = excluded.assessed_as, periodic_tests = excluded.periodic_tests")
-          .bind(1, g.grade).bind(2, id).bind(3, subject_kind_code(s.kind)).bind(4, g.periods).bind(5, g.topic_periods)
+          .bind(1, g.grade).bind(2, id).bind(3, subject_kind_code(g.kind)).bind(4, g.periods).bind(5, g.topic_periods)
           .bind(6, g.assessed_as).bind(7, tests).run();
       ++report.grade_settings_changed;
     }

@@ -143,6 +143,14 @@ TEST_CASE("setup run again with the same file changes nothing, not even the audi
 }
 
 TEST_CASE("a school of two levels: each class is taught its own grade's subjects", "[e2e][curriculum]") {
+  {
+    // Tiểu học and THCS together (a boarding school of both): Toán is rated in 1–5, scored in 6–9.
+    FreshSchool both;
+    auto r = both.server({"setup", "--data", both.dir, "--level", "tieu-hoc", "--level", "thcs", "--maintenance"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("cấp học TH, THCS"));
+  }
   FreshSchool s;
   auto setup = s.server({"setup", "--data", s.dir, "--level", "thcs", "--level", "thpt", "--maintenance"});
   INFO(setup.err);

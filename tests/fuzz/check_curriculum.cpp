@@ -32,8 +32,8 @@ std::string check_curriculum(std::string_view bytes) {
       }
       if (!in_level || g.periods < 1 || g.periods > server::kMaxPeriodsPerYear || g.topic_periods < 0)
         return "an accepted grade setting is out of range: " + s.name;
-      const protocol::SubjectInfo info{s.name, s.kind == server::SubjectKind::kScored, g.periods, g.topic_periods > 0,
-                                       g.assessed_as, s.kind == server::SubjectKind::kPrimary};
+      const protocol::SubjectInfo info{s.name, g.kind == server::SubjectKind::kScored, g.periods, g.topic_periods > 0,
+                                       g.assessed_as, g.kind == server::SubjectKind::kPrimary};
       const int tx = regular_assessments(info);
       if (tx < 2 || tx > kMaxRegularAssessments) return "a grade setting gives " + std::to_string(tx) + " TX columns";
       const std::string last = "HK1.TX" + std::to_string(tx), beyond = "HK1.TX" + std::to_string(tx + 1);

@@ -30,8 +30,8 @@ protocol::SubjectInfo info(const Curriculum& c, const std::string& name, int gra
     if (s.name == name)
       for (const auto& g : s.grades)
         if (g.grade == grade)
-          return {name, s.kind == SubjectKind::kScored, g.periods, g.topic_periods > 0, g.assessed_as,
-                  s.kind == SubjectKind::kPrimary};
+          return {name, g.kind == SubjectKind::kScored, g.periods, g.topic_periods > 0, g.assessed_as,
+                  g.kind == SubjectKind::kPrimary};
   FAIL("no " << name << " in grade " << grade);
   return {};
 }
@@ -112,6 +112,13 @@ TEST_CASE("several levels merge into one school", "[unit][curriculum]") {
   // Âm nhạc is part of Nghệ thuật at THCS, a subject of its own at THPT.
   CHECK(info(*merged.curriculum, "Âm nhạc", 9).assessed_as == "Nghệ thuật");
   CHECK(info(*merged.curriculum, "Âm nhạc", 10).assessed_as.empty());
+  // A primary and lower-secondary school (liên cấp): Toán is rated in grades 1–5, scored in 6–9.
+  auto th_thcs = merge_curricula({shipped("tieu-hoc"), shipped("thcs")});
+  REQUIRE(th_thcs.curriculum);
+  CHECK(info(*th_thcs.curriculum, "Toán", 5).primary);
+  CHECK(info(*th_thcs.curriculum, "Toán", 6).scored);
+  CHECK_FALSE(info(*th_thcs.curriculum, "Âm nhạc", 5).scored);
+  CHECK(info(*th_thcs.curriculum, "Âm nhạc", 7).assessed_as == "Nghệ thuật");
   // The same level twice is refused.
   CHECK_FALSE(merge_curricula({shipped("thcs"), shipped("thcs")}).curriculum);
 }

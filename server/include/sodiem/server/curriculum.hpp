@@ -32,6 +32,7 @@ struct CurriculumGrade {
   int topic_periods = 0;                    // THPT chuyên đề học tập; > 0 adds one regular assessment
   std::vector<std::string> periodic_tests;  // primary: of "GK1" "CK1" "GK2" "CN" (TT27 Điều 7)
   std::string assessed_as;                  // the subject's, per grade once levels merge
+  SubjectKind kind = SubjectKind::kScored;  // the subject's, per grade once levels merge (Toán: TH primary, THCS scored)
   bool operator==(const CurriculumGrade&) const = default;
 };
 
@@ -71,8 +72,8 @@ struct CurriculumParse {
 };
 CurriculumParse parse_curriculum(std::string_view text);
 
-// Several curricula (levels) as one; errors when two name the same level,
-// or give the same subject different kinds.
+// Several curricula (levels) as one (a subject keeps each level's kind and
+// combined subject per grade); errors when two name the same level.
 CurriculumParse merge_curricula(std::vector<Curriculum> parts);
 
 // The school year `name` ("2026-2027") with the usual calendar (khung kế hoạch
