@@ -9,6 +9,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/marks_import.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "support.hpp"
 
@@ -27,8 +28,22 @@ int run_import(const ImportOptions& o) {
     return 2;
   }
   auto db = open_existing(o.dir);
+  if (o.what == "marks" && o.actor.maintenance)
+    return fail_status(Status(ErrorCode::kForbidden, "điểm được nhập bởi giáo viên: dùng --by TÀI_KHOẢN --password-stdin"));
   auto by = authenticate(*db, o.dir, o.actor, "import " + o.what);
   if (!by) return fail_status(by.status());
+  if (o.what == "marks") {
+    const auto marks = import_marks_xlsx(*db, o.file, *by, SystemClock::instance());
+    if (!marks.ok) {
+      std::cerr << "sodiem-server: không nhập gì cả; " << marks.errors.size() << " lỗi trong " << o.file << ":\n";
+      constexpr std::size_t kShown = 30;
+      for (std::size_t i = 0; i < marks.errors.size() && i < kShown; ++i) std::cerr << "  " << marks.errors[i] << "\n";
+      if (marks.errors.size() > kShown) std::cerr << "  … và " << marks.errors.size() - kShown << " lỗi khác\n";
+      return 2;
+    }
+    std::cout << "Đã nhập " << o.file << ": " << marks.changed << " ô thay đổi, ghi dưới tên " << *by << "\n";
+    return 0;
+  }
   ImportReport report =
       o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
   if (!report.ok) {
@@ -88,12 +103,14 @@ int run_export(const ExportOptions& o) {
 
 void add_import_command(CLI::App& app, Context& ctx) {
   auto [import, o] = add_command(app, ctx, "import",
-                                 "Import students or staff from a UTF-8 CSV file (all or nothing)", run_import);
-  add_choice(*import, "WHAT", o->what, {"students", "staff"});
+                                 "Import students or staff from a UTF-8 CSV file, or marks from the XLSX `export marks` "
+                                 "writes (all or nothing)",
+                                 run_import);
+  add_choice(*import, "WHAT", o->what, {"students", "staff", "marks"});
   add_data_option(*import, o->dir);
-  import->add_option("FILE", o->file, "CSV file")->required();
+  import->add_option("FILE", o->file, "CSV file (students, staff) or XLSX file (marks)")->required();
   import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
-  add_actor_options(*import, o->actor, "the administrator or HT");
+  add_actor_options(*import, o->actor, "the administrator or HT (marks: the teacher whose marks they are)");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {
