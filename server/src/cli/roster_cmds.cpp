@@ -21,6 +21,15 @@ struct ImportOptions {
   ActorOptions actor;
 };
 
+// "nothing imported; N errors in FILE:" and the first 30 of them; exit code 2.
+int refused_import(const std::string& file, const std::vector<std::string>& errors) {
+  std::cerr << "sodiem-server: không nhập gì cả; " << errors.size() << " lỗi trong " << file << ":\n";
+  constexpr std::size_t kShown = 30;
+  for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) std::cerr << "  " << errors[i] << "\n";
+  if (errors.size() > kShown) std::cerr << "  … và " << errors.size() - kShown << " lỗi khác\n";
+  return 2;
+}
+
 int run_import(const ImportOptions& o) {
   std::ifstream in(o.file, std::ios::binary);
   if (!in) {
@@ -34,25 +43,13 @@ int run_import(const ImportOptions& o) {
   if (!by) return fail_status(by.status());
   if (o.what == "marks") {
     const auto marks = import_marks_xlsx(*db, o.file, *by, SystemClock::instance());
-    if (!marks.ok) {
-      std::cerr << "sodiem-server: không nhập gì cả; " << marks.errors.size() << " lỗi trong " << o.file << ":\n";
-      constexpr std::size_t kShown = 30;
-      for (std::size_t i = 0; i < marks.errors.size() && i < kShown; ++i) std::cerr << "  " << marks.errors[i] << "\n";
-      if (marks.errors.size() > kShown) std::cerr << "  … và " << marks.errors.size() - kShown << " lỗi khác\n";
-      return 2;
-    }
+    if (!marks.ok) return refused_import(o.file, marks.errors);
     std::cout << "Đã nhập " << o.file << ": " << marks.changed << " ô thay đổi, ghi dưới tên " << *by << "\n";
     return 0;
   }
   ImportReport report =
       o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
-  if (!report.ok) {
-    std::cerr << "sodiem-server: không nhập gì cả; " << report.errors.size() << " lỗi trong " << o.file << ":\n";
-    constexpr std::size_t kShown = 30;
-    for (std::size_t i = 0; i < report.errors.size() && i < kShown; ++i) std::cerr << "  " << report.errors[i] << "\n";
-    if (report.errors.size() > kShown) std::cerr << "  … và " << report.errors.size() - kShown << " lỗi khác\n";
-    return 2;
-  }
+  if (!report.ok) return refused_import(o.file, report.errors);
   std::cout << "Đã nhập " << o.file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
   if (!report.new_passwords.empty()) {
     const std::string passwords_out = o.passwords_out.empty() ? o.dir + "/new-passwords.csv" : o.passwords_out;
