@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
@@ -47,8 +48,17 @@ int run_import(const ImportOptions& o) {
     std::cout << "Đã nhập " << o.file << ": " << marks.changed << " ô thay đổi, ghi dưới tên " << *by << "\n";
     return 0;
   }
+  // An XLSX roster is read as the CSV it holds: the same checks.
+  std::istringstream from_xlsx;
+  const bool xlsx = o.file.size() > 5 && o.file.substr(o.file.size() - 5) == ".xlsx";
+  if (xlsx) {
+    auto csv = roster_csv_from_xlsx(o.file);
+    if (!csv) return refused_import(o.file, {csv.status().message()});
+    from_xlsx.str(*csv);
+  }
+  std::istream& rows = xlsx ? static_cast<std::istream&>(from_xlsx) : in;
   ImportReport report =
-      o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
+      o.what == "students" ? import_students(*db, rows, *by) : import_staff(*db, rows, SystemClock::instance(), *by);
   if (!report.ok) return refused_import(o.file, report.errors);
   std::cout << "Đã nhập " << o.file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
   if (!report.new_passwords.empty()) {
@@ -84,6 +94,10 @@ int run_export(const ExportOptions& o) {
     if (!st) return fail_status(st);
     std::cout << "Đã xuất " << (o.what == "marks" ? "bảng điểm môn " + o.subject : "bảng tổng hợp " + o.term) << " lớp "
               << o.class_name << " vào " << o.file << "\n";
+    return 0;
+  }
+  if (o.file.size() > 5 && o.file.substr(o.file.size() - 5) == ".xlsx") {
+    if (auto st = export_roster_xlsx(*db, o.what, o.file); !st) return fail_status(st);
     return 0;
   }
   std::ofstream out(o.file, std::ios::trunc);
