@@ -260,3 +260,16 @@ TEST_CASE("students and staff as XLSX: exported as text, read back through the s
   CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3"));
   CHECK_THAT(report.errors[0], Catch::Contains("31/02/2014"));
 }
+
+TEST_CASE("names stored before the invisible-character rule are named, shown escaped", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  CHECK(server::stored_name_faults(*db).empty());
+  db->prepare("UPDATE students SET full_name = 'Nguy\xE1\xBB\x85n \xE2\x80\xAE" "An' WHERE code = 'HS6A01'").run();
+  db->prepare("UPDATE users SET full_name = 'C\xC2\xADo' WHERE username = 'gv.toan.1'").run();
+  const auto faults = server::stored_name_faults(*db);
+  REQUIRE(faults.size() == 2);
+  CHECK_THAT(faults[0], Catch::StartsWith("học sinh \"HS6A01\" (họ tên \"Nguyễn <U+202E>An\"): có ký tự ẩn"));
+  CHECK_THAT(faults[1], Catch::StartsWith("tài khoản \"gv.toan.1\" (họ tên \"C<U+00AD>o\")"));
+}
