@@ -11,7 +11,7 @@
 #include "sodiem/client/actions.hpp"
 #include "sodiem/server/marks_import.hpp"
 #include "sodiem/server/records_print.hpp"
-#include "../../server/src/print/xlsx_reader.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;

@@ -8,7 +8,7 @@
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/ingest.hpp"
-#include "xlsx_reader.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 namespace sodiem::server {
 

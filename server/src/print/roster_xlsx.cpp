@@ -9,7 +9,7 @@
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_csv.hpp"
 #include "sodiem/server/roster_io.hpp"
-#include "xlsx_reader.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 namespace sodiem::server {
 

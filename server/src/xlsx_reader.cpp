@@ -1,5 +1,5 @@
 // XLSX reading within bounds (see xlsx_reader.hpp).
-#include "xlsx_reader.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 #include <minizip/unzip.h>
 #include <pugixml.hpp>

@@ -2,7 +2,8 @@
 // cells as text, within fixed bounds — file size, each part's unpacked size
 // (a zip bomb stops at the bound, not at the end of the disk), cells, shared
 // strings — with minizip and pugixml (which expands no entities). A
-// refusal says why in Vietnamese. Used by marks_import.cpp; thread-safe.
+// refusal says why in Vietnamese. Used by marks_import.cpp and roster_xlsx.cpp
+// (server/src/print/), fuzzed (tests/fuzz/check_xlsx.cpp); thread-safe.
 #pragma once
 #include <cstddef>
 #include <map>
