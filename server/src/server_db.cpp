@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 16> kMigrations{R"sql(
+constexpr std::array<std::string_view, 17> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -184,6 +184,13 @@ CREATE TABLE audit_alarms(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TE
 -- shared by the running server and the commands acting for a person.
 CREATE TABLE login_lockouts(username TEXT PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL,
                             last_failure INTEGER NOT NULL, locked_until INTEGER NOT NULL);
+)sql",
+                                                      R"sql(
+-- Login sessions of the web console (server/src/console): only the SHA-256
+-- of each random token; ended_at set at logout or expiry.
+CREATE TABLE console_sessions(id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+                              user_id INTEGER NOT NULL REFERENCES users(id), address TEXT NOT NULL,
+                              created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, ended_at INTEGER);
 )sql"};
 
 }  // namespace

@@ -142,7 +142,7 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   SSL_CTX_set_num_tickets(ctx.native_handle(), 0);
 
   // Before the io_context: sessions it destroys at the end still find it.
-  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name);
+  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name, options.console);
   asio::io_context ioc{1};
   auto address = asio::ip::make_address(options.host);
   auto listener = std::make_shared<Listener>(ioc, tcp::endpoint(address, options.port), edge);
