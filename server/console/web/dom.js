@@ -40,7 +40,7 @@ export function say(text, isError = false) {
 
 export function setMain(...children) {
   const main = document.getElementById('main');
-  main.replaceChildren(...children);
+  main.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 // Any page's error: a lost session (401) sends the page back to the login

@@ -44,14 +44,15 @@ export async function show() {
   setMain(
     el('h1', {}, 'Tiến độ cập nhật điểm'),
     el('div', { class: 'controls' }, el('label', { for: 'term' }, 'Học kì'), select,
-      el('span', { class: 'muted' }, data.deadline ? `Hạn nhập điểm: ${dateVN(data.deadline)}` : '')),
+      el('span', { class: 'muted' }, data.deadline ? `Hạn nhập điểm: ${dateVN(data.deadline)}` : ''),
+      el('span', { class: 'muted' }, 'Bấm tên môn để xem sổ điểm (chỉ xem).')),
+    el('div', { id: 'book' }),
     el('div', { class: 'card' }, el('h2', {}, 'Theo lớp'), chart),
     el('div', { class: 'card table-wrap' },
       el('h2', {}, 'Theo lớp và môn'),
       data.rows.length ? el('table', { id: 'progress-table' },
         el('thead', {}, el('tr', {}, ['Lớp', 'Môn', 'Giáo viên', 'Đã nhập', 'Tiến độ', '%'].map((h) => el('th', {}, h)))),
-        el('tbody', {}, rows)) : el('p', {}, 'Không có lớp và môn nào bạn được xem.')),
-    el('div', { id: 'book' }));
+        el('tbody', {}, rows)) : el('p', {}, 'Không có lớp và môn nào bạn được xem.')));
 }
 
 async function book(cls, subject) {
@@ -63,8 +64,11 @@ async function book(cls, subject) {
     data.columns.map((c) => el('td', { class: 'num' }, (s.values[c] ?? '').replace('.', ','))),
     el('td', { class: 'num' }, (s.result ?? '').replace('.', ','))));
   const box = document.getElementById('book');
+  const close = el('button', { type: 'button', id: 'book-close' }, 'Đóng');
+  close.addEventListener('click', () => box.replaceChildren());
   box.replaceChildren(el('div', { class: 'card table-wrap', id: 'gradebook' },
-    el('h2', {}, `Sổ điểm môn ${data.subject} lớp ${data.class} — ${data.term === 'HK1' ? 'Học kì I' : 'Học kì II'} (chỉ xem)`),
+    el('div', { class: 'controls' },
+      el('h2', {}, `Sổ điểm môn ${data.subject} lớp ${data.class} — ${data.term === 'HK1' ? 'Học kì I' : 'Học kì II'} (chỉ xem)`), close),
     el('table', {}, el('thead', {}, head), el('tbody', {}, body))));
-  box.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  box.scrollIntoView({ block: 'start' });
 }

@@ -1,0 +1,101 @@
+// The school's web console in a real browser (issue 16): a teacher files a
+// correction request with the real client, then the principal opens
+// https://HOST:PORT/ on the school server, logs in, sees Tiến độ (table and
+// chart, a grade book read-only), and approves the request in the queue;
+// the server's own CLI then shows it approved. A phone-sized view too, and
+// no CSP violation or script error throughout. Screenshots in
+// build/browser-screenshots. Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { School, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+
+let school, browser, page;
+
+before(async () => {
+  school = new School();
+  await school.start();
+  // gv.toan.1 records a mark, then asks for it to be changed.
+  const home = tmpDir('client');
+  enroll(school, home, 'gv.toan.1');
+  client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+  client(['sync', '--data', home]);
+  client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
+  client(['sync', '--data', home]);
+  browser = await openBrowser({ ignoreHTTPSErrors: true });
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await school?.stop();
+});
+
+test('the principal logs in, sees Tiến độ and a grade book, and approves a correction', { timeout: 180_000 }, async () => {
+  const origin = `https://127.0.0.1:${school.port}`;
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('#login-form');
+  await screenshot(page, 'console-login');
+
+  // A wrong password first: refused in Vietnamese, still on the login form.
+  await page.fill('#username', 'hieutruong');
+  await page.fill('#password', 'khong-dung');
+  await page.click('#login-button');
+  await page.waitForFunction(() => document.querySelector('#login-error')?.textContent.includes('Sai tên đăng nhập'));
+
+  await page.fill('#password', school.password('hieutruong'));
+  await page.click('#login-button');
+  await page.waitForSelector('#progress-table');
+  assert.match(await page.textContent('#user'), /hieutruong \(Hiệu trưởng\)/);
+  const rows = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  const toan6A = rows.find((r) => r[0] === '6A' && r[1] === 'Toán');
+  assert.ok(toan6A, 'the row of 6A Toán');
+  assert.match(toan6A[3], /^1\/\d+$/, 'the one mark recorded in 6A Toán is counted');
+  assert.ok(await page.$$eval('#progress-chart .bar', (bars) => bars.length) > 0, 'a bar chart per class');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-progress');
+
+  // Drill down: the grade book of 6A Toán, read-only.
+  await page.click('#progress-table a:text-is("Toán")');
+  await page.waitForSelector('#gradebook table');
+  const first = await page.$$eval('#gradebook tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(first[0], 'HS6A01');
+  assert.equal(first[2], '7');
+  assert.equal(await page.$$eval('#gradebook input, #gradebook [contenteditable]', (els) => els.length), 0, 'read-only');
+  await screenshot(page, 'console-gradebook');
+
+  // The correction queue: old → new, reason, author; approve with a comment.
+  await page.click('nav a[data-page="corrections"]');
+  await page.waitForSelector('.correction');
+  const text = await page.textContent('.correction');
+  assert.match(text, /7\s*→\s*9/);
+  assert.match(text, /Nhập nhầm cột/);
+  assert.match(text, /gv\.toan\.1/);
+  assert.match(text, /\d{2}\/\d{2}\/\d{4}/, 'dates as dd/mm/yyyy');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-corrections');
+  await page.fill('.correction .decide input', 'Đồng ý, đã kiểm tra bài');
+  await page.click('.correction button[data-action="approve"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã duyệt'));
+  await page.waitForSelector('#corrections-empty');
+  await screenshot(page, 'console-approved');
+
+  // The server's own view: approved by the principal, with the comment.
+  const list = JSON.parse(server(['correction', 'list', '--data', school.dir, '--json']));
+  assert.equal(list.length, 1);
+  assert.equal(list[0].status, 'approved');
+  assert.equal(list[0].decided_by, 'hieutruong');
+  assert.equal(list[0].comment, 'Đồng ý, đã kiểm tra bài');
+
+  // On a phone: the same pages, narrower.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('nav a[data-page="progress"]');
+  await page.waitForSelector('#progress-table');
+  await screenshot(page, 'console-phone-progress');
+
+  // Logout: the session is gone on the server too.
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  const after = await page.evaluate(async () => (await fetch('/api/session')).status);
+  assert.equal(after, 401);
+  assert.deepEqual(browser.problems, []);
+});
