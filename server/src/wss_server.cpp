@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "sodiem/server/console/console.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "wss_session.hpp"
 
@@ -194,6 +195,8 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   const auto ep = listener->local_endpoint();
   on_listening(ep.address().to_string() + ":" + std::to_string(ep.port()));
   ioc.run();
+  // The console answers no more: nothing is posted to the loop once it is gone.
+  if (options.console) options.console->stop();
   std::lock_guard lock(hook->mutex);
   hook->stop = nullptr;
 }

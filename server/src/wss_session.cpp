@@ -59,6 +59,9 @@ void Session::close_hard() {
   beast::get_lowest_layer(ws_).close();  // pending operations end with operation_aborted
   login_timer_.cancel();
   idle_timer_.cancel();
+  // No answer from the console will be written now: let the session go
+  // (from a handler of its own, not from inside this call).
+  if (awaiting_console_) asio::post(ws_.get_executor(), [keep = std::move(awaiting_console_)] {});
 }
 
 void Session::on_run() {
@@ -115,12 +118,17 @@ void Session::serve_console() {
   auto& msg = parser_->get();
   const bool head = msg.method() == http::verb::head;
   const unsigned version = msg.version();
+  // The answer may come from the console's thread, which holds only a weak
+  // reference (whatever thread drops it, the session ends on its strand);
+  // the session keeps itself until the answer is written or it is closed.
+  awaiting_console_ = shared_from_this();
+  std::weak_ptr<Session> weak = awaiting_console_;
   auto executor = ws_.get_executor();
-  // The answer may come from the console's thread: written on this strand,
-  // under a deadline, then the connection closes (one request each).
-  edge_.console->handle(console::from_beast(msg, address_), [self = shared_from_this(), executor, head,
-                                                              version](console::Response answer) {
-    asio::post(executor, [self, answer = std::move(answer), head, version]() mutable {
+  edge_.console->handle(console::from_beast(msg, address_), [weak, executor, head, version](console::Response answer) {
+    asio::post(executor, [weak, answer = std::move(answer), head, version]() mutable {
+      auto self = weak.lock();
+      if (!self || !self->awaiting_console_) return;
+      self->awaiting_console_.reset();
       auto res = console::to_beast(std::move(answer), version, head);
       beast::get_lowest_layer(self->ws_).expires_after(self->edge_.limits.handshake_timeout);
       http::async_write(self->ws_.next_layer(), *res, [self, res](beast::error_code, std::size_t) { self->close_hard(); });

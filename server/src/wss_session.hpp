@@ -93,6 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::pair<std::string, bool>> outbox_;
   std::shared_ptr<SyncService::Peer> peer_;
+  std::shared_ptr<Session> awaiting_console_;  // itself, while the console prepares its answer
   asio::steady_timer login_timer_;
   asio::steady_timer idle_timer_;
   Clock::time_point last_activity_;

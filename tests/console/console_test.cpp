@@ -134,7 +134,7 @@ struct ConsoleSchool {
 
 }  // namespace
 
-TEST_CASE("console: the principal logs in over TLS and sees Tiến độ; a wrong password is refused and audited",
+TEST_CASE("console: the principal logs in over TLS and sees Tiến độ — a wrong password is refused and audited",
           "[e2e][console]") {
   ConsoleSchool c;
   const Answer page = c.request("GET", "/");
@@ -319,7 +319,7 @@ TEST_CASE("console: roles on every request: a teacher reaches neither Tiến đ�
   CHECK(c.correction_status(id) == "pending");
 }
 
-TEST_CASE("console: the principal approves a correction; the cell and the audit trail show it with the principal as actor",
+TEST_CASE("console: the principal approves a correction — the cell and the audit trail show it with the principal as actor",
           "[e2e][console]") {
   ConsoleSchool c;
   const auto id = c.file_correction();

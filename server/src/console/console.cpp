@@ -69,6 +69,8 @@ void Console::Impl::stop() {
   }
   cv.notify_all();
   if (worker.joinable()) worker.join();
+  std::lock_guard lock(mutex);
+  queue.clear();  // the requests never answered: their connections are closed by the server
 }
 
 void Console::Impl::run() {

@@ -41,7 +41,8 @@ struct WssOptions {
   std::string school_name;
   WssLimits limits;
   // Answers the HTTPS requests that are not a WebSocket upgrade (the
-  // school's web console); null: the status page. Outlives run_wss_server.
+  // school's web console); null: the status page. Outlives run_wss_server,
+  // which stops it before returning.
   console::Console* console = nullptr;
   // For embedding (tests): called once listening with a thread-safe function
   // that stops the server as SIGTERM does.

@@ -68,7 +68,8 @@ class Console {
   // Answers `req` through `reply`, exactly once, from any thread (the
   // caller's for page files and refusals, the console's for the API).
   void handle(Request req, Reply reply);
-  // Ends the console's thread; requests still queued are answered 503.
+  // Ends the console's thread; requests still queued are dropped unanswered
+  // (run_wss_server calls it before its loop ends; their connections close).
   void stop();
 
   struct Impl;
