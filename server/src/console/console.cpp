@@ -90,10 +90,10 @@ void Console::Impl::run() {
 
 const Directory& Console::Impl::directory() {
   const auto version = std::stoull(get_meta(*db, "roster_version", "1"));
-  if (data_version < 0 || static_cast<std::uint64_t>(data_version) != version) {
+  if (roster_version < 0 || static_cast<std::uint64_t>(roster_version) != version) {
     dir = Directory();
     dir.load(*db);
-    data_version = static_cast<std::int64_t>(version);
+    roster_version = static_cast<std::int64_t>(version);
   }
   return dir;
 }

@@ -100,7 +100,7 @@ struct Console::Impl {
   std::unique_ptr<sqlite::Db> db;
   std::string school_name;
   Directory dir;
-  std::int64_t data_version = -1;
+  std::int64_t roster_version = -1;  // of `dir`
 
   std::mutex mutex;
   std::condition_variable cv;

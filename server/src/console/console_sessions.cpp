@@ -21,6 +21,8 @@ std::string csrf_of(const std::string& token) { return sha256_hex("sodiem consol
 
 std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& address, std::int64_t now) {
   const std::string token = random_hex(32);
+  // Sessions over for a day are forgotten (the audit trail keeps the logins).
+  db.prepare("DELETE FROM console_sessions WHERE COALESCE(ended_at, last_used_at) < ?").bind(1, now - 86400).run();
   db.prepare("INSERT INTO console_sessions(token_hash, user_id, address, created_at, last_used_at) VALUES(?, ?, ?, ?, ?)")
       .bind(1, sha256_hex(token))
       .bind(2, user_id)
