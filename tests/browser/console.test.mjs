@@ -2,7 +2,8 @@
 // correction request with the real client, then the principal opens
 // https://HOST:PORT/ on the school server, logs in, sees Tiến độ (table and
 // chart, a grade book read-only), and approves the request in the queue;
-// the server's own CLI then shows it approved. A phone-sized view too, and
+// the server's own CLI then shows it approved; a lock is set and removed
+// from the Khóa sổ page. A phone-sized view too, and
 // no CSP violation or script error throughout. Screenshots in
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
@@ -30,7 +31,7 @@ after(async () => {
   await school?.stop();
 });
 
-test('the principal logs in, sees Tiến độ and a grade book, and approves a correction', { timeout: 180_000 }, async () => {
+test('the principal logs in, sees Tiến độ and a grade book, approves a correction, sets and removes a lock', { timeout: 180_000 }, async () => {
   const origin = `https://127.0.0.1:${school.port}`;
   await page.goto(`${origin}/`);
   await page.waitForSelector('#login-form');
@@ -85,6 +86,28 @@ test('the principal logs in, sees Tiến độ and a grade book, and approves a 
   assert.equal(list[0].status, 'approved');
   assert.equal(list[0].decided_by, 'hieutruong');
   assert.equal(list[0].comment, 'Đồng ý, đã kiểm tra bài');
+
+  // Khóa sổ: set a lock from the form (dates typed dd/mm/yyyy), see it, remove it with a reason.
+  await page.click('nav a[data-page="locks"]');
+  await page.waitForSelector('#lock-form');
+  await page.selectOption('#lock-term', 'HK1');
+  await page.fill('#lock-class', '6A');
+  await page.fill('#lock-until', '31/12/2099');
+  await page.fill('#lock-reason', 'Chốt điểm học kì I');
+  await page.click('#lock-form button[type="submit"]');
+  await page.waitForSelector('#locks-table');
+  const lockRow = await page.textContent('#locks-table tbody tr');
+  assert.match(lockRow, /Lớp 6A/);
+  assert.match(lockRow, /31\/12\/2099/);
+  assert.match(lockRow, /Chốt điểm học kì I \(hieutruong\)/);
+  const locks = JSON.parse(server(['lock', 'list', '--data', school.dir, '--json']));
+  assert.equal(locks.length, 1);
+  assert.equal(locks[0].class, '6A');
+  await screenshot(page, 'console-locks');
+  await page.fill('#locks-table tbody tr input', 'Mở để nhập bổ sung');
+  await page.click('#locks-table tbody tr button');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã mở khóa'));
+  assert.equal(JSON.parse(server(['lock', 'list', '--data', school.dir, '--json'])).length, 0);
 
   // On a phone: the same pages, narrower.
   await page.setViewportSize({ width: 390, height: 844 });
