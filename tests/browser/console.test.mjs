@@ -73,6 +73,9 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   assert.match(text, /gv\.toan\.1/);
   assert.match(text, /\d{2}\/\d{2}\/\d{4}/, 'dates as dd/mm/yyyy');
   assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await page.click('.correction button[data-action="history"]');
+  await page.waitForSelector('.correction .history table');
+  assert.match(await page.textContent('.correction .history'), /gv\.toan\.1/);
   await screenshot(page, 'console-corrections');
   await page.fill('.correction .decide input', 'Đồng ý, đã kiểm tra bài');
   await page.click('.correction button[data-action="approve"]');

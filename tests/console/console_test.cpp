@@ -275,6 +275,7 @@ TEST_CASE("console: roles on every request: a teacher reaches neither Tiến đ�
   CHECK(c.get(gv, "/api/progress?term=HK1").status == 403);
   CHECK(c.get(gv, "/api/gradebook?class=6A&subject=To%C3%A1n&term=HK1").status == 403);
   CHECK(c.get(gv, "/api/corrections").status == 403);
+  CHECK(c.get(gv, "/api/history?class=6A&subject=To%C3%A1n&student=HS6A01&column=HK1.TX1").status == 403);
   CHECK(c.get(gv, "/api/locks").status == 403);
   const Answer decide = c.post(gv, "/api/corrections/decide", {{"id", id}, {"decision", "approve"}, {"comment", ""}});
   CHECK(decide.status == 403);
@@ -347,6 +348,12 @@ TEST_CASE("console: the principal approves a correction — the cell and the aud
     CHECK(json::parse(s.text(1))["id"] == id);
   }
   CHECK(c.get(ht, "/api/gradebook?class=6A&subject=To%C3%A1n&term=HK1").body["students"][0]["values"]["HK1.TX1"] == "9");
+  // The cell's story shows the teacher's mark, then the approved correction.
+  const Answer story = c.get(ht, "/api/history?class=6A&subject=To%C3%A1n&student=HS6A01&column=HK1.TX1");
+  REQUIRE(story.status == 200);
+  REQUIRE(story.body["events"].size() >= 2);
+  CHECK(story.body["events"].front()["new"] == "7");
+  CHECK(story.body["events"].back()["new"] == "9");
   // Decided once: a second decision is refused and changes nothing.
   CHECK(c.post(ht, "/api/corrections/decide", {{"id", id}, {"decision", "refuse"}, {"comment", "không"}}).status != 200);
   CHECK(c.correction_status(id) == "approved");

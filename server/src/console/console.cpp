@@ -35,6 +35,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/logout", do_logout},
     {"GET", "/api/progress", api_progress},
     {"GET", "/api/gradebook", api_gradebook},
+    {"GET", "/api/history", api_history},
     {"GET", "/api/corrections", api_corrections},
     {"POST", "/api/corrections/decide", api_decide},
     {"GET", "/api/locks", api_locks},

@@ -114,6 +114,8 @@ struct Console::Impl {
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
+// A cell's story (the same cell_history as `sodiem-server history`).
+Response api_history(Console::Impl& c, const Actor& a, const Request& req);
 Response api_corrections(Console::Impl& c, const Actor& a, const Request& req);
 Response api_decide(Console::Impl& c, const Actor& a, const Request& req);
 Response api_locks(Console::Impl& c, const Actor& a, const Request& req);

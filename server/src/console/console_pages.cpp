@@ -1,12 +1,14 @@
 // The console's read pages: which pages a user's roles open, data-entry
-// progress (the same entry_progress as `sodiem-server progress`) and a
-// class × subject grade book, read-only. Every request checks the role here,
+// progress (the same entry_progress as `sodiem-server progress`), a class ×
+// subject grade book and a cell's history (cell_history, as `sodiem-server
+// history`), read-only. Every request checks the role here,
 // and each row the user's read rights (UserAccess::may_read, the rule sync
 // applies). Console thread only.
 #include <map>
 
 #include "console_impl.hpp"
 #include "sodiem/core/summary_board.hpp"
+#include "sodiem/server/history.hpp"
 #include "sodiem/server/progress.hpp"
 
 namespace sodiem::server::console {
@@ -91,6 +93,27 @@ Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req) {
   }
   return json_response({{"class", cls->name}, {"subject", subject->info.name}, {"term", term}, {"columns", columns},
                         {"students", students}});
+}
+
+Response api_history(Console::Impl& c, const Actor& a, const Request& req) {
+  if (!sees_progress(a.user)) return error_response(403, "FORBIDDEN", kProgressOnly);
+  auto field = [&](const char* key) {
+    auto it = req.query.find(key);
+    return it == req.query.end() ? std::string() : it->second;
+  };
+  const Directory& dir = c.directory();
+  const ClassRow* cls = dir.class_by_name(field("class"));
+  const SubjectRow* subject = dir.subject_by_name(field("subject"));
+  if (!cls || !subject) return error_response(404, "NOT_FOUND", "không có lớp hoặc môn này");
+  if (!a.user.may_read(cls->id, subject->id))
+    return error_response(403, "FORBIDDEN", "bạn không được xem sổ điểm môn " + subject->info.name + " lớp " + cls->name);
+  auto events = cell_history(*c.db, cls->name, subject->info.name, field("student"), field("column"));
+  if (!events) return status_response(events.status());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : *events)
+    out.push_back({{"at", format_local_time(e.at)}, {"author", e.author}, {"device", e.device}, {"outcome", e.outcome},
+                   {"old", e.old_value}, {"new", e.new_value}, {"reason", e.reason}});
+  return json_response({{"events", out}});
 }
 
 }  // namespace sodiem::server::console
