@@ -19,6 +19,8 @@ before(async () => {
   const home = tmpDir('client');
   enroll(school, home, 'gv.toan.1');
   client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+  // HS6A02's book of the term is complete: a term result for the phổ điểm.
+  for (const col of ['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK']) client(['set', '--data', home, '6A', 'Toán', 'HS6A02', `HK1.${col}`, '8']);
   client(['sync', '--data', home]);
   client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
   client(['sync', '--data', home]);
@@ -50,7 +52,7 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   const rows = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   const toan6A = rows.find((r) => r[0] === '6A' && r[1] === 'Toán');
   assert.ok(toan6A, 'the row of 6A Toán');
-  assert.match(toan6A[3], /^1\/\d+$/, 'the one mark recorded in 6A Toán is counted');
+  assert.match(toan6A[3], /^7\/\d+$/, 'the seven marks recorded in 6A Toán are counted');
   assert.ok(await page.$$eval('#progress-chart .bar', (bars) => bars.length) > 0, 'a bar chart per class');
   assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
   await screenshot(page, 'console-progress');
@@ -62,6 +64,10 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   assert.equal(first[0], 'HS6A01');
   assert.equal(first[2], '7');
   assert.equal(await page.$$eval('#gradebook input, #gradebook [contenteditable]', (els) => els.length), 0, 'read-only');
+  const second = await page.$$eval('#gradebook tbody tr:nth-child(2) td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(second.at(-1), '8,0', "the server's term result, decimal comma");
+  const spread = await page.$$eval('#spread > span', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(spread.slice(-2), ['8 – 10', '1 HS'], 'phổ điểm: one student in the top band');
   await screenshot(page, 'console-gradebook');
 
   // The correction queue: old → new, reason, author; approve with a comment.

@@ -65,10 +65,28 @@ async function book(cls, subject) {
     el('td', { class: 'num' }, (s.result ?? '').replace('.', ','))));
   const box = document.getElementById('book');
   const close = el('button', { type: 'button', id: 'book-close' }, 'Đóng');
+  const spread = distribution(data.students.map((s) => s.result).filter((r) => r !== null && r !== undefined));
   close.addEventListener('click', () => box.replaceChildren());
   box.replaceChildren(el('div', { class: 'card table-wrap', id: 'gradebook' },
     el('div', { class: 'controls' },
       el('h2', {}, `Sổ điểm môn ${data.subject} lớp ${data.class} — ${data.term === 'HK1' ? 'Học kì I' : 'Học kì II'} (chỉ xem)`), close),
-    el('table', {}, el('thead', {}, head), el('tbody', {}, body))));
+    el('table', {}, el('thead', {}, head), el('tbody', {}, body)),
+    el('h2', {}, 'Phổ điểm trung bình học kì'), spread));
   box.scrollIntoView({ block: 'start' });
+}
+
+// Phổ điểm: the students' term results (the server's, from complete books)
+// by band; Đ / CĐ for a subject assessed by comment.
+const BANDS = [['Dưới 3,5', 0, 3.5], ['3,5 – dưới 5', 3.5, 5], ['5 – dưới 6,5', 5, 6.5], ['6,5 – dưới 8', 6.5, 8], ['8 – 10', 8, 10.01]];
+function distribution(results) {
+  if (!results.length) return el('p', { class: 'muted', id: 'spread' }, 'Chưa học sinh nào có đủ điểm để tính trung bình học kì.');
+  const counts = [];
+  if (results.every((r) => r === 'Đ' || r === 'CĐ')) {
+    for (const label of ['Đ', 'CĐ']) counts.push([label, results.filter((r) => r === label).length]);
+  } else {
+    for (const [label, lo, hi] of BANDS) counts.push([label, results.filter((r) => Number(r) >= lo && Number(r) < hi).length]);
+  }
+  const chart = el('div', { class: 'chart', id: 'spread' });
+  for (const [label, n] of counts) chart.append(el('span', {}, label), bar(n, results.length), el('span', { class: 'num' }, `${n} HS`));
+  return chart;
 }
