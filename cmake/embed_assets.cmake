@@ -2,12 +2,14 @@
 # every file under ROOT (the ui's page files), each as a byte array.
 # Run by client/CMakeLists.txt at build time: cmake -DROOT=… -DOUTPUT=… -P.
 # The server's console (server/CMakeLists.txt) names its own namespace,
-# header, asset type and function: -DNAMESPACE=… -DHEADER=… -DTYPE=… -DFUNCTION=….
+# header, asset type and functions: -DNAMESPACE=… -DHEADER=… -DTYPE=… -DFUNCTION=…
+# -DLIST_FUNCTION=… (all the assets, ended by a null path).
 if(NOT NAMESPACE)
   set(NAMESPACE "sodiem::client::ui")
   set(HEADER "ui_http.hpp")
   set(TYPE "UiAsset")
   set(FUNCTION "find_ui_asset")
+  set(LIST_FUNCTION "ui_assets")
 endif()
 file(GLOB_RECURSE files RELATIVE "${ROOT}" "${ROOT}/*")
 list(SORT files)
@@ -47,6 +49,7 @@ endforeach()
 string(APPEND body "const ${TYPE} kAssets[] = {\n${table}  {nullptr, nullptr, nullptr, 0}};\n}  // namespace\n")
 string(APPEND body "const ${TYPE}* ${FUNCTION}(std::string_view path) {\n")
 string(APPEND body "  for (const ${TYPE}* a = kAssets; a->path; ++a)\n    if (path == a->path) return a;\n  return nullptr;\n}\n")
+string(APPEND body "const ${TYPE}* ${LIST_FUNCTION}() { return kAssets; }\n")
 string(APPEND body "}  // namespace ${NAMESPACE}\n")
 file(WRITE "${OUTPUT}.tmp" "${body}")
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

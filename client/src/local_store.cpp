@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/names.hpp"
@@ -222,7 +223,11 @@ Result<std::string> LocalStore::validate(const CellKey& cell, const std::string&
     return Status(ErrorCode::kForbidden,
                   homeroom ? "bạn không phải giáo viên chủ nhiệm lớp " + cell.class_name
                            : "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
-  return normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
+  auto normal = normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
+  if (normal && homeroom && !normal->empty())
+    if (auto col = Column::parse(cell.column))
+      if (auto why = attendance::fault(*col, calendar(), cell.class_name)) return Status(ErrorCode::kInvalidValue, *why);
+  return normal;
 }
 
 }  // namespace sodiem::client

@@ -32,8 +32,26 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   std::string roles;
   for (const auto& role : r.roles) roles += (roles.empty() ? "" : ",") + role;
   set_meta("roles", roles);
+  // Class names hold no control characters: one per line.
+  std::string two;
+  for (const auto& c : r.calendar.two_session_classes) two += c + "\n";
+  set_meta("calendar_first_day", r.calendar.first_day);
+  set_meta("calendar_last_day", r.calendar.last_day);
+  set_meta("calendar_sundays", r.calendar.sundays ? "1" : "0");
+  set_meta("calendar_two_sessions", two);
   set_meta("roster_version", std::to_string(r.version));
   tx.commit();
+}
+
+protocol::SchoolCalendar LocalStore::calendar() {
+  protocol::SchoolCalendar c;
+  c.first_day = meta("calendar_first_day");
+  c.last_day = meta("calendar_last_day");
+  c.sundays = meta("calendar_sundays") == "1";
+  const std::string two = meta("calendar_two_sessions");
+  for (std::size_t at = 0, end; (end = two.find('\n', at)) != std::string::npos; at = end + 1)
+    c.two_session_classes.push_back(two.substr(at, end - at));
+  return c;
 }
 
 void LocalStore::apply_changes(const protocol::Changes& changes) {

@@ -5,6 +5,7 @@
 
 #include "outbox_sql.hpp"
 #include "sodiem/core/names.hpp"
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::client {
@@ -26,7 +27,8 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
     // A class-level step signs the term's cells and the summary board, which
     // needs the whole year's cells (HK2 carries the year results).
     return board::class_document(class_name, term, step, class_cells(class_name),
-                                 [this](const std::string& name) { return this->subject(name); });
+                                 [this](const std::string& name) { return this->subject(name); },
+                                 attendance::two_sessions(calendar(), class_name));
   }
   const auto info = this->subject(subject);
   if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");

@@ -6,10 +6,12 @@
 #include <set>
 #include <sstream>
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/calendar.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -63,7 +65,7 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
       if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
       info.reset();
       return out;
-    });
+    }, attendance::two_sessions(load_calendar(db), class_name));
   }
   // One subject: its cells of the term and each student's result; its name is in the header.
   auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "sodiem/server/calendar.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -88,6 +89,7 @@ void Directory::load(sqlite::Db& db) {
     while (s.step())
       if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.homeroom_classes.insert(s.int64(1));
   }
+  calendar_ = load_calendar(db);
   version_ = std::stoull(get_meta(db, "roster_version", "1"));
 }
 
@@ -143,6 +145,11 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     r.assignments.push_back({class_by_id(key.first)->name, subject_by_id(key.second)->info.name});
   for (std::int64_t c : user.homeroom_classes)
     r.assignments.push_back({class_by_id(c)->name, std::string(protocol::kHomeroomSubject)});
+  r.calendar = calendar_;
+  std::erase_if(r.calendar.two_session_classes, [&](const std::string& name) {
+    const ClassRow* c = class_by_name(name);
+    return !c || !visible_classes.contains(c->id);
+  });
   return r;
 }
 

@@ -3,6 +3,7 @@
 // PushAuditWriter (audit_detail_writer.cpp, beside its reader) the audit entry.
 #include "sodiem/server/ingest.hpp"
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 
 #include <algorithm>
@@ -356,6 +357,13 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
     return d;
   }
   d.value = std::move(*value);
+  if (homeroom && !d.value.empty()) {
+    if (auto col = Column::parse(op.cell.column))
+      if (auto why = attendance::fault(*col, directory_.calendar(), cls->name)) {
+        refuse(ErrorCode::kInvalidValue, *why);
+        return d;
+      }
+  }
 
   if (op.kind == protocol::OpKind::kCorrectionRequest) {
     // Filed for the leadership to decide; locks do not apply to asking.

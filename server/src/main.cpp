@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   add_account_command(app, ctx);
   add_unapprove_command(app, ctx);
   add_term_command(app, ctx);
+  add_calendar_command(app, ctx);
+  add_print_command(app, ctx);
   add_verify_command(app, ctx);
   add_progress_command(app, ctx);
 

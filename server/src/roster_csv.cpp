@@ -88,8 +88,25 @@ const std::vector<std::pair<std::string, std::string>> kStatus = {
 
 }  // namespace
 
+// The separator of a file: ';' when its first line (outside quotes) has
+// more semicolons than commas — Excel writes that where the decimal mark is
+// a comma, as in Vietnamese settings — else ','.
+static char separator_of(std::string_view text) {
+  std::size_t commas = 0, semicolons = 0;
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c == '\n' || c == '\r') break;
+    else if (c == ',') ++commas;
+    else if (c == ';') ++semicolons;
+  }
+  return semicolons > commas ? ';' : ',';
+}
+
 CsvRows parse_csv(std::string_view text, const CsvLimits& limits) {
   if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  const char sep = separator_of(text);
   CsvRows out;
   std::vector<std::string> row;
   std::string field;
@@ -130,7 +147,7 @@ CsvRows parse_csv(std::string_view text, const CsvLimits& limits) {
     if (c == '"') {
       quoted = true;
       any = true;
-    } else if (c == ',') {
+    } else if (c == sep) {
       if (!end_field()) return too_many_fields();
       any = true;
     } else if (c == '\n' || c == '\r') {
@@ -192,6 +209,8 @@ std::string csv_line(const std::vector<std::string>& fields) {
   for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
   return out + "\n";
 }
+
+std::string csv_first_line(const std::vector<std::string>& header) { return std::string(kBom) + csv_line(header); }
 
 std::string unguard_field(std::string v) {
   if (v.size() >= 2 && v[0] == '\'' && kGuarded.find(v[1]) != std::string_view::npos) v.erase(0, 1);

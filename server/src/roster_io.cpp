@@ -66,7 +66,7 @@ ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string
 void export_students(sqlite::Db& db, std::ostream& out) {
   std::vector<std::string> header = kStudentColumns;
   header.push_back("Trạng thái");
-  out << csv_line(header);
+  out << csv_first_line(header);
   auto s = db.prepare(
       "SELECT s.code, s.full_name, COALESCE(s.birth_date, ''), COALESCE(s.gender, ''), c.name, s.status "
       "FROM students s JOIN classes c ON c.id = s.class_id ORDER BY c.grade, c.name, s.code");
@@ -137,7 +137,7 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
 }
 
 void export_staff(sqlite::Db& db, std::ostream& out) {
-  out << csv_line(kStaffColumns);
+  out << csv_first_line(kStaffColumns);
   auto users = db.prepare("SELECT id, username, full_name, roles, department FROM users ORDER BY id");
   auto homeroom = db.prepare("SELECT c.name FROM homerooms h JOIN classes c ON c.id = h.class_id WHERE h.user_id = ?");
   auto teaches = db.prepare(

@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 17> kMigrations{R"sql(
+constexpr std::array<std::string_view, 18> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -184,6 +184,11 @@ CREATE TABLE audit_alarms(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device TE
 -- shared by the running server and the commands acting for a person.
 CREATE TABLE login_lockouts(username TEXT PRIMARY KEY, failures INTEGER NOT NULL, lockouts INTEGER NOT NULL,
                             last_failure INTEGER NOT NULL, locked_until INTEGER NOT NULL);
+)sql",
+                                                      R"sql(
+-- Sessions (buổi) a class is taught each day: 1, or 2 (morning and
+-- afternoon); attendance is then kept per session (calendar.hpp).
+ALTER TABLE classes ADD COLUMN sessions_per_day INTEGER NOT NULL DEFAULT 1;
 )sql",
                                                       R"sql(
 -- Login sessions of the web console (server/src/console): only the SHA-256

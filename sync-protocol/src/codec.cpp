@@ -194,6 +194,9 @@ json to_json(const Roster& m) {
                                    l.new_values_only, l.reason}));
     out["lk"] = std::move(locks);
   }
+  const auto& ca = m.calendar;
+  if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
+    out["ca"] = {{"y", json::array({ca.first_day, ca.last_day})}, {"su", ca.sundays}, {"b2", ca.two_session_classes}};
   return out;
 }
 json to_json(const HistoryRequest& m) {
@@ -397,6 +400,16 @@ Message roster_from(const json& j) {
       l.reason = get_string(e[6], "lk.reason", kMaxValueBytes);
       m.locks.push_back(std::move(l));
     }
+  }
+  if (j.contains("ca")) {
+    const json& ca = field(j, "ca");
+    const json& y = tuple(field(ca, "y"), 2, "ca.y");
+    m.calendar.first_day = get_string(y[0], "ca.y", 10);
+    m.calendar.last_day = get_string(y[1], "ca.y", 10);
+    const json& su = field(ca, "su");
+    if (!su.is_boolean()) fail("field 'ca.su' must be a boolean");
+    m.calendar.sundays = su.get<bool>();
+    for (const json& c : arr(ca, "b2", 10000)) m.calendar.two_session_classes.push_back(get_string(c, "ca.b2", kMaxKeyBytes));
   }
   return m;
 }

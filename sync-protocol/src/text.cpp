@@ -37,7 +37,10 @@ std::size_t sequence_at(std::string_view s, std::size_t i) {
 bool invisible_at(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<std::uint8_t>(s[i + k]) : 0; };
   switch (b(0)) {
+    case 0xC2: return b(1) == 0xAD;  // U+00AD soft hyphen
+    case 0xCD: return b(1) == 0x8F;  // U+034F combining grapheme joiner
     case 0xD8: return b(1) == 0x9C;  // U+061C
+    case 0xE1: return b(1) == 0xA0 && b(2) == 0x8E;  // U+180E
     case 0xE2:
       if (b(1) == 0x80) return (b(2) >= 0x8B && b(2) <= 0x8F) || (b(2) >= 0xA8 && b(2) <= 0xAE);  // U+200B–200F, U+2028–202E
       return b(1) == 0x81 && b(2) >= 0xA0 && b(2) <= 0xAF;  // U+2060–206F
@@ -73,7 +76,7 @@ TextFault text_fault(std::string_view s, TextKind kind) {
     if (c >= 0x20 && c != 0x7F) {
       // C1 controls U+0080–U+009F are encoded C2 80 – C2 9F.
       if (c == 0xC2 && i + 1 < s.size() && static_cast<std::uint8_t>(s[i + 1]) <= 0x9F) return TextFault::kControl;
-      if (kind == TextKind::kName && c >= 0xD8 && !invisible) invisible = invisible_at(s, i);
+      if (kind == TextKind::kName && c >= 0xC2 && !invisible) invisible = invisible_at(s, i);
       continue;
     }
     if (kind == TextKind::kMultiline && (c == '\t' || c == '\n' || c == '\r')) continue;

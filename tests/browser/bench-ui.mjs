@@ -12,7 +12,9 @@
 //     fetch (fetch() → last byte of the answer, of which ui_answer is the
 //     ui's own work: request sent → first byte), after_answer (last byte →
 //     answer shown: delivery to the page's thread, res.json, painting,
-//     averages), and how many saves overlapped a /api/status poll or a
+//     averages), browser_floor_p50/p99 (the same run's round trip for the
+//     smallest uncached answer: what the browser costs on this machine
+//     before the ui does anything), and how many saves overlapped a /api/status poll or a
 //     quiet grid refetch (with the p50/p99 of the saves that did / did not);
 //   ui_grid_ms.parts: document (navigation → HTML received), modules (→ the
 //     last script or style asked before the grid was shown), page_start (→ the app's first
@@ -129,6 +131,19 @@ try {
     await page.waitForFunction((n) => window.sodiemPerf.saves.length >= n, i + 1);
   }
   const saves = await page.evaluate(() => window.sodiemPerf.saves.slice());
+  const saveParts = await page.evaluate(() => (window.sodiemPerf.saveParts || []).slice());
+  // The floor in the same run: the browser's own round trip to the ui for
+  // the smallest uncached answer (a page file, no disk write), so a figure
+  // read on a busy machine can be told from the ui's own cost.
+  const floor = await page.evaluate(async (n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await (await fetch('/early.js', { cache: 'no-store' })).text();
+      out.push(performance.now() - t);
+    }
+    return out;
+  }, Math.min(SAVES, 200));
   // Where the time goes: each save's measure (commit → shown) against the
   // browser's resource timing of its POST /api/cells (one per save, in order).
   const parts = await page.evaluate(() => {
@@ -156,6 +171,8 @@ try {
     ui_save_ms: {
       p50: round(pct(saves, 50)), p99: round(pct(saves, 99)), n: saves.length,
       ui_answer_p50: round(pct(answer, 50)), ui_answer_p99: round(pct(answer, 99)),
+      browser_floor_p50: round(pct(floor, 50)), browser_floor_p99: round(pct(floor, 99)),
+      answered_p50: saveParts.length ? med(saveParts.map((x) => x.answered_ms)) : null,
       parts: {
         in_page_before_fetch: med(parts.map((x) => x.before)), fetch: med(parts.map((x) => x.fetch)),
         after_answer: med(parts.map((x) => x.after)),

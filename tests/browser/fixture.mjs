@@ -123,6 +123,12 @@ export class School {
 
   // fromMinutesAgo: the lock counts from that long ago (Vietnam time, to the
   // minute), so that a mark typed just now is after its start.
+  // The class is taught in `n` sessions a day (attendance per session when 2).
+  sessions(cls, n) {
+    server(['calendar', '--data', this.dir, '--class', cls, '--sessions', String(n), '--by', 'hieutruong', '--password-stdin'],
+      `${this.password('hieutruong')}\n`);
+  }
+
   lock(term, cls, reason, fromMinutesAgo = 0) {
     const from = [];
     if (fromMinutesAgo) {

@@ -1,7 +1,8 @@
 // A homeroom teacher in a real browser: conduct per term and the homeroom
 // comment on the homeroom grid, attendance of the month by click and by
-// keyboard (P / K, totals per student), all synced, and the class summary
-// board (read-only). Run by run.sh (CTest label `browser`).
+// keyboard (P / K, totals per student), all synced, the class summary
+// board (read-only), and attendance per session once the class is taught
+// two sessions a day. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
@@ -99,5 +100,27 @@ test('a homeroom teacher records conduct, comments and attendance; the board sho
   assert.ok(row.includes('Tốt'), `the board shows the conduct: ${row}`);
   assert.equal(await page.$$eval('table.board input, table.board textarea', (els) => els.length), 0);
   await screenshot(page, 'board');
+  assert.deepEqual(browser.problems, []);
+
+  // The principal sets the class to two sessions a day: after a sync the
+  // sheet has a morning and an afternoon column per day, each one session.
+  school.sessions(cls, 2);
+  await page.click('#sync-now');
+  await page.waitForFunction(async () => (await (await fetch('/api/status')).json()).pending === 0);
+  await page.click('nav.tabs a[href*="attendance"]');
+  await page.waitForSelector('main[data-ready="attendance"]');
+  const sessions = await page.$$eval('tbody tr:first-child td[data-column^="CC."]', (tds) => tds.map((td) => td.dataset.column));
+  assert.equal(sessions.length, days.length * 2, 'two columns a day');
+  const [s1, s2] = sessions;
+  assert.match(s1, /^CC\.\d{4}-\d{2}-\d{2}\.S$/);
+  assert.match(s2, /^CC\.\d{4}-\d{2}-\d{2}\.C$/);
+  const before2 = Number(await count(codes[3], 'P') || 0);
+  await page.click(cellSel(codes[3], s1));
+  await waitCell(page, codes[3], s1, { state: SAVED, text: 'P' });
+  await page.click(cellSel(codes[3], s2));
+  await waitCell(page, codes[3], s2, { state: SAVED, text: 'P' });
+  assert.equal(Number(await count(codes[3], 'P')), before2 + 2, 'each session counts one');
+  assert.match(await page.textContent('.sheet-sub'), /theo buổi/);
+  await screenshot(page, 'attendance-sessions');
   assert.deepEqual(browser.problems, []);
 });

@@ -14,25 +14,6 @@ using client::LocalStore;
 
 namespace {
 
-// Queues an op as a modified client could, skipping the client's own checks:
-// only the server decides.
-std::int64_t queue_raw(LocalStore& store, const protocol::CellKey& cell, const std::string& value) {
-  auto& db = store.db();
-  auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
-  s.step();
-  const std::int64_t seq = s.int64(0);
-  db.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
-             "VALUES(?, ?, ?, ?, ?, ?, 0, 0)")
-      .bind(1, seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code).bind(5, cell.column)
-      .bind(6, value).run();
-  return seq;
-}
-
-std::string outcome_of(LocalStore& store, std::int64_t seq) {
-  const std::string code = store.outcome(static_cast<std::uint64_t>(seq)).first;
-  return code.empty() ? "PENDING" : code;
-}
-
 std::int64_t count(LocalStore& store, const std::string& sql) {
   auto s = store.db().prepare(sql);
   REQUIRE(s.step());
@@ -81,11 +62,11 @@ TEST_CASE("permission matrix: every role × every kind of write, through sync", 
   std::vector<std::int64_t> seqs;
   std::set<std::string> users;
   for (const auto& r : rows) {
-    seqs.push_back(queue_raw(school.device(r.user), r.cell, r.value));
+    seqs.push_back(queue_unchecked(school.device(r.user), r.cell, r.value));
     users.insert(r.user);
   }
   // A refusal never blocks the ops behind it: each device also sends a last op it may write, or none.
-  const auto tail = queue_raw(school.device("gv.toan.1"), {"7A", "Toán", "HS7A05", "HK2.CK"}, "9.5");
+  const auto tail = queue_unchecked(school.device("gv.toan.1"), {"7A", "Toán", "HS7A05", "HK2.CK"}, "9.5");
   for (const auto& user : users) school.sync(user);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     INFO(rows[i].user << " " << rows[i].cell.class_name << " " << rows[i].cell.subject << " " << rows[i].cell.column);
@@ -139,7 +120,7 @@ TEST_CASE("a cell's history shows every version, refusal and author", "[e2e]") {
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "6").is_ok());
   school.sync("gv.toan.1");
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "7,5").is_ok());
-  queue_raw(laptop, {"6A", "Toán", "HS6A01", "HK1.GK"}, "12");  // refused by the server
+  queue_unchecked(laptop, {"6A", "Toán", "HS6A01", "HK1.GK"}, "12");  // refused by the server
   REQUIRE(laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8").is_ok());  // typed after it, same second
   school.sync("gv.toan.1");
   auto db = school.server_db();

@@ -29,6 +29,18 @@ TEST_CASE("CSV parsing handles quotes, embedded commas and newlines, CRLF and a 
   CHECK(server::csv_field("plain") == "plain");
 }
 
+TEST_CASE("a file saved by Excel with ';' (Vietnamese settings) reads like one with ','", "[unit]") {
+  auto semi = server::parse_csv("\xEF\xBB\xBF" "Mã học sinh;Họ và tên;Lớp\r\nHS1;\"Lê; Văn\";6A\r\nHS2;Trần Bình;6B\r\n");
+  CHECK(semi.error.empty());
+  REQUIRE(semi.rows.size() == 3);
+  CHECK(semi.rows[1] == std::vector<std::string>{"HS1", "Lê; Văn", "6A"});
+  // A comma file whose fields hold semicolons (roles "GVBM;GVCN") stays a comma file.
+  auto comma = server::parse_csv("Tên đăng nhập,Vai trò,Phân công\ngv,GVBM;GVCN,6A:Toán;6B:Toán\n");
+  REQUIRE(comma.rows.size() == 2);
+  CHECK(comma.rows[1] == std::vector<std::string>{"gv", "GVBM;GVCN", "6A:Toán;6B:Toán"});
+  CHECK(server::csv_first_line({"Mã học sinh", "Lớp"}) == "\xEF\xBB\xBF" "Mã học sinh,Lớp\n");
+}
+
 TEST_CASE("a students file with one bad row imports nothing and names the row", "[storage]") {
   TempDir tmp;
   auto demo = make_demo_server(tmp / "server");
@@ -152,6 +164,7 @@ TEST_CASE("export then import changes nothing, and the export is the same", "[st
     std::ostringstream second;
     kind == std::string("students") ? server::export_students(*db, second) : server::export_staff(*db, second);
     CHECK(first.str() == second.str());
+    CHECK(first.str().rfind("\xEF\xBB\xBF", 0) == 0);  // Excel shows Vietnamese
   }
 }
 

@@ -62,4 +62,21 @@ void LoopbackSchool::restart() {
   service = std::make_unique<server::SyncService>(db_path(), clock);
 }
 
+std::int64_t queue_unchecked(client::LocalStore& store, const protocol::CellKey& cell, const std::string& value) {
+  auto& db = store.db();
+  auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox");
+  s.step();
+  const std::int64_t seq = s.int64(0);
+  db.prepare("INSERT INTO outbox(seq, class_name, subject, student_code, col, value, base_version, recorded_at) "
+             "VALUES(?, ?, ?, ?, ?, ?, 0, 0)")
+      .bind(1, seq).bind(2, cell.class_name).bind(3, cell.subject).bind(4, cell.student_code).bind(5, cell.column)
+      .bind(6, value).run();
+  return seq;
+}
+
+std::string outcome_of(client::LocalStore& store, std::int64_t seq) {
+  const std::string code = store.outcome(static_cast<std::uint64_t>(seq)).first;
+  return code.empty() ? "PENDING" : code;
+}
+
 }  // namespace sodiem::testing

@@ -49,4 +49,11 @@ class LoopbackSchool {
   std::map<std::string, std::unique_ptr<client::LocalStore>> devices_;
 };
 
+// Queues an op as a modified client could, skipping the client's own
+// checks (only the server decides); its outbox seq.
+std::int64_t queue_unchecked(client::LocalStore& store, const protocol::CellKey& cell, const std::string& value);
+
+// The server's answer to an op ("OK", "INVALID_VALUE", …), or "PENDING".
+std::string outcome_of(client::LocalStore& store, std::int64_t seq);
+
 }  // namespace sodiem::testing

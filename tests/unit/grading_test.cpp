@@ -169,6 +169,35 @@ TEST_CASE("promotion, awards and comment-subject results", "[unit]") {
   CHECK(comment_subject_result(std::vector{D, CD, D, D}, 4) == CD);
 }
 
+TEST_CASE("year outcomes: re-tests, summer conduct training, more than 45 sessions", "[unit]") {
+  const struct {
+    Level conduct, learning;
+    int absent;
+    const char* outcome;
+  } rows[] = {
+      {Level::kTot, Level::kTot, 0, "Lên lớp"},
+      {Level::kDat, Level::kDat, 45, "Lên lớp"},
+      {Level::kTot, Level::kTot, 46, "Ở lại lớp"},  // directly, whatever the results
+      {Level::kChuaDat, Level::kChuaDat, 46, "Ở lại lớp"},
+      {Level::kTot, Level::kChuaDat, 3, "Kiểm tra lại"},
+      {Level::kChuaDat, Level::kKha, 3, "Rèn luyện trong hè"},
+      {Level::kChuaDat, Level::kChuaDat, 45, "Kiểm tra lại và rèn luyện trong hè"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.outcome << " " << r.absent);
+    CHECK(outcome_name(year_outcome(r.conduct, r.learning, r.absent)) == r.outcome);
+  }
+  CHECK(eval(R"({"rule":"TT22","op":"promotion","absent_sessions":2,"conduct":"Khá","learning":"Chưa đạt",)"
+             R"("subjects":{"Toán":"4.9","Ngữ văn":"5.0","Âm nhạc":"CĐ","Mĩ thuật":"Đ"}})") ==
+        R"({"outcome":"Kiểm tra lại","promoted":false,"reasons":["kết quả học tập cả năm mức Chưa đạt: kiểm tra lại trong hè"],)"
+        R"("retest_subjects":["Toán","Âm nhạc"]})");
+  CHECK(eval(R"({"rule":"TT22","op":"promotion","absent_sessions":50,"conduct":"Tốt","learning":"Tốt","subjects":{"Toán":"4.0"}})") ==
+        R"({"outcome":"Ở lại lớp","promoted":false,"reasons":["nghỉ học 50 buổi, quá 45 buổi trong năm học"],"retest_subjects":[]})");
+  CHECK(eval(R"({"rule":"TT22","op":"promotion","absent_sessions":0,"conduct":"Tốt","learning":"Tốt"})") ==
+        R"({"outcome":"Lên lớp","promoted":true,"reasons":[]})");
+  CHECK_FALSE(eval_json(R"({"rule":"TT22","op":"promotion","absent_sessions":0,"conduct":"Tốt","learning":"Chưa đạt","subjects":{"Toán":"x"}})").ok);
+}
+
 TEST_CASE("TT27 primary year result", "[unit]") {
   using S = SubjectRating;
   using Q = QualityRating;

@@ -149,6 +149,9 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   r.locks = {{"6A", "Toán", "HK1", "GK", ErrorCode::kTermLocked, false, "Chốt điểm học kì I"},
              {"6A", "Toán", "HK2", "TX", ErrorCode::kEntryClosed, true, "Hết hạn nhập"}};
   CHECK(round_trip(r).locks == r.locks);
+  CHECK(round_trip(r).calendar == SchoolCalendar{});
+  r.calendar = {"2026-09-05", "2027-05-31", true, {"1A", "1B"}};
+  CHECK(round_trip(r).calendar == r.calendar);
   auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
   CHECK(e.code == ErrorCode::kTooLarge);
   round_trip(RosterRequest{});
@@ -191,6 +194,13 @@ TEST_CASE("an unknown op kind or correction status is malformed", "[protocol]") 
   Decoded lk = decode(encode(r));
   CHECK_FALSE(lk.message.has_value());
   CHECK_THAT(lk.error, Catch::Contains("lk.code"));
+  // A calendar's Sunday flag is a boolean.
+  r.locks.clear();
+  auto bad = nlohmann::json::from_cbor(encode(r));
+  bad["ca"] = {{"y", {"2026-09-05", "2027-05-31"}}, {"su", 1}, {"b2", nlohmann::json::array()}};
+  Decoded ca = decode(cbor(bad));
+  CHECK_FALSE(ca.message.has_value());
+  CHECK_THAT(ca.error, Catch::Contains("ca.su"));
 }
 
 TEST_CASE("missing and mistyped fields are named", "[protocol]") {

@@ -34,7 +34,7 @@ UiResponse error_response(int status, std::string_view code, std::string_view me
 }
 
 void add_security_headers(UiResponse& res) {
-  for (const auto& h : web::security_headers()) res.headers.push_back(h);
+  web::add_security_headers(res.headers);
 }
 
 std::optional<UiResponse> UiGuard::admit(UiRequest& req) const {

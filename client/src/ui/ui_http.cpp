@@ -110,16 +110,6 @@ class Session : public std::enable_shared_from_this<Session> {
     send(static_file(req));
   }
 
-  static UiResponse static_file(const UiRequest& req) {
-    if (req.method != "GET" && req.method != "HEAD") return error_response(405, "METHOD", "thao tác không được hỗ trợ");
-    const UiAsset* asset = find_ui_asset(req.path == "/" ? "/index.html" : req.path);
-    if (!asset) return error_response(404, "NOT_FOUND", "không có trang này");
-    UiResponse res;
-    res.content_type = asset->content_type;
-    res.body.assign(reinterpret_cast<const char*>(asset->data), asset->size);
-    return res;
-  }
-
   void send(UiResponse res) {
     add_security_headers(res);
     auto msg = std::make_shared<http::response<http::string_body>>();
@@ -156,6 +146,8 @@ void UiHttpServer::Impl::accept() {
         socket.close(ec);
       } else {
         close_on_exec(socket.native_handle());
+        // Answers are one write each: sent at once, not held for an ACK.
+        socket.set_option(tcp::no_delay(true), ec);
         std::make_shared<Session>(std::move(socket), self)->read();
       }
     } else if (ec == asio::error::no_descriptors) {

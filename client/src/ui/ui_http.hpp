@@ -45,5 +45,13 @@ struct UiAsset {
   std::size_t size;
 };
 const UiAsset* find_ui_asset(std::string_view path);
+// Every page file, ending with an entry whose path is nullptr.
+const UiAsset* ui_assets();
+
+// GET/HEAD of a page file (ui_static.cpp). "/" is index.html, with its
+// references to the other files rewritten to /v/VERSION/… (VERSION: a hash
+// of every page file), which are answered as immutable, so the browser
+// keeps them across openings; the entry page itself is never cached.
+UiResponse static_file(const UiRequest& req);
 
 }  // namespace sodiem::client::ui

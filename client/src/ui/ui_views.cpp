@@ -8,6 +8,8 @@
 
 #include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/grade_book.hpp"
+#include "sodiem/core/attendance.hpp"
+#include "sodiem/core/column.hpp"
 #include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::client::ui {
@@ -114,29 +116,33 @@ json attendance_view(LocalStore& store, const std::string& class_name, int year,
   using namespace std::chrono;
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "CC.%04d-%02d-", year, month);
+  // The school days of the month: those the server would take an absence
+  // for (attendance::fault, the same rule), Sundays only where taught.
+  const auto calendar = store.calendar();
+  const bool two = attendance::two_sessions(calendar, class_name);
   json days = json::array();
   const year_month ym{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month))};
   const auto last = static_cast<unsigned>((ym / std::chrono::last).day());
   for (unsigned d = 1; d <= last; ++d) {
-    const year_month_day date{ym / std::chrono::day(d)};
-    if (weekday(sys_days(date)) == Sunday) continue;
     char iso[16];
     std::snprintf(iso, sizeof iso, "%04d-%02d-%02u", year, month, d);
-    days.push_back(iso);
+    Column day;
+    day.kind = Column::Kind::kAttendance;
+    day.term = 0;
+    day.date = iso;
+    if (!attendance::fault(day, calendar, class_name)) days.push_back(iso);
   }
   json students = students_json(store, class_name, std::string(protocol::kHomeroomSubject), prefix, nullptr);
   for (auto& s : students) {
-    int p = 0, k = 0;
-    for (auto& [col, cell] : s["cells"].items()) {
-      const auto v = cell["value"].get<std::string>();
-      p += v == "P";
-      k += v == "K";
-    }
-    s["absent"] = {{"P", p}, {"K", k}};
+    std::map<std::string, std::string> cells;
+    for (auto& [col, cell] : s["cells"].items()) cells[col] = cell["value"].get<std::string>();
+    const auto absent = attendance::count(cells, two);
+    s["absent"] = {{"P", absent.excused}, {"K", absent.unexcused}};
   }
   char m[8];
   std::snprintf(m, sizeof m, "%04d-%02d", year, month);
-  return {{"class", class_name}, {"month", m}, {"days", std::move(days)}, {"students", std::move(students)}};
+  return {{"class", class_name}, {"month", m}, {"sessions", two ? 2 : 1}, {"days", std::move(days)},
+          {"students", std::move(students)}};
 }
 
 json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
@@ -171,7 +177,8 @@ json board_view(LocalStore& store, const std::string& class_name, const std::str
   std::map<std::string, std::string> names;
   for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject))) names[st.code] = st.name;
   const auto board = board::summary_board(term, store.class_cells(class_name),
-                                          [&store](const std::string& name) { return store.subject(name); });
+                                          [&store](const std::string& name) { return store.subject(name); },
+                                          attendance::two_sessions(store.calendar(), class_name));
   json lines = json::array();
   for (const auto& l : board)
     lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},

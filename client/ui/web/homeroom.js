@@ -1,5 +1,6 @@
 // Homeroom screens: the landing (→ the homeroom grid of conduct and
-// comments), attendance per month (P/K per school day) and the class
+// comments), attendance per month (P/K per school day, or per session for a
+// class taught in two sessions a day) and the class
 // summary board (read-only). Called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
@@ -36,13 +37,17 @@ export async function showAttendance(ctx, main, p) {
   const data = await api.get('/api/attendance', { class: cls, month });
   ctx.sync({ view: 'attendance', class: cls, month });
   document.title = `Điểm danh ${cls} — Sổ điểm`;
-  const columns = (data.days || []).map((d) => ({
-    key: `CC.${d}`, id: `CC.${d}`, label: `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
-    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}`,
-  }));
+  // One column a day, or two (sáng, chiều) for a class taught in two sessions.
+  const SESSIONS = [['S', 'sáng'], ['C', 'chiều']];
+  const columns = (data.days || []).flatMap((d) => (data.sessions === 2 ? SESSIONS : [['', '']]).map(([s, name]) => ({
+    key: `CC.${d}${s ? '.' + s : ''}`, id: `CC.${d}${s ? '.' + s : ''}`,
+    label: s ? `${weekdayVN(d)} ${d.slice(8)}\n${s}` : `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
+    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}${name ? ', buổi ' + name : ''}`,
+  })));
   const perWeek = new Map();
   for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
-  for (const c of columns) if (perWeek.get(c.group) < 3) c.group = c.group.replace('Tuần từ ', '');
+  const narrow = data.sessions === 2 ? 5 : 3;
+  for (const c of columns) if (perWeek.get(c.group) < narrow) c.group = c.group.replace('Tuần từ ', '');
   columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
     { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
   const host = h('div.grid-host');
@@ -55,7 +60,7 @@ export async function showAttendance(ctx, main, p) {
         h('button', { type: 'button', 'data-month': 'next', onclick: () => goMonth(shiftMonth(month, 1)) }, 'Tháng sau ›'))),
     homeroomTabs(cls, 'attendance'),
     h('div.sheet-sub', {},
-      h('span.keys', {}, 'Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa')),
+      h('span.keys', {}, `${data.sessions === 2 ? 'Điểm danh theo buổi (S: sáng, C: chiều) · ' : ''}Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa`)),
     columns.length > 2 ? host : h('p.none', {}, 'Tháng này không có ngày học.')));
   if (columns.length <= 2) return {};
   const grid = new Grid(host, {

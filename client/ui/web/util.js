@@ -38,7 +38,10 @@ export const TERM_NAMES = { HK1: 'Học kì I', HK2: 'Học kì II', CN: 'Cả n
 // A cell column id in words: "HK1.TX2" → "TX2 · Học kì I".
 export function columnVN(id) {
   const s = String(id ?? '');
-  if (s.startsWith('CC.')) return `Chuyên cần ${dateVN(s.slice(3))}`;
+  if (s.startsWith('CC.')) {
+    const session = { S: ', buổi sáng', C: ', buổi chiều' }[s.slice(14)] || '';
+    return `Chuyên cần ${dateVN(s.slice(3, 13))}${session}`;
+  }
   const [term, rest] = s.split('.');
   const names = { GK: 'Giữa kì', CK: 'Cuối kì', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN' };
   const what = names[rest] || rest || s;

@@ -29,6 +29,10 @@ void add_lock_command(CLI::App& app, Context& ctx);
 void add_exception_command(CLI::App& app, Context& ctx);
 void add_grace_command(CLI::App& app, Context& ctx);
 void add_term_command(CLI::App& app, Context& ctx);
+// calendar_cmds.cpp
+void add_calendar_command(CLI::App& app, Context& ctx);
+// print_cmds.cpp
+void add_print_command(CLI::App& app, Context& ctx);
 // corrections_cmds.cpp
 void add_correction_command(CLI::App& app, Context& ctx);
 void add_delegate_command(CLI::App& app, Context& ctx);

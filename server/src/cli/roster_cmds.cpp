@@ -9,6 +9,8 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/marks_import.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -26,8 +28,22 @@ int run_import(const ImportOptions& o) {
     return 2;
   }
   auto db = open_existing(o.dir);
+  if (o.what == "marks" && o.actor.maintenance)
+    return fail_status(Status(ErrorCode::kForbidden, "điểm được nhập bởi giáo viên: dùng --by TÀI_KHOẢN --password-stdin"));
   auto by = authenticate(*db, o.dir, o.actor, "import " + o.what);
   if (!by) return fail_status(by.status());
+  if (o.what == "marks") {
+    const auto marks = import_marks_xlsx(*db, o.file, *by, SystemClock::instance());
+    if (!marks.ok) {
+      std::cerr << "sodiem-server: không nhập gì cả; " << marks.errors.size() << " lỗi trong " << o.file << ":\n";
+      constexpr std::size_t kShown = 30;
+      for (std::size_t i = 0; i < marks.errors.size() && i < kShown; ++i) std::cerr << "  " << marks.errors[i] << "\n";
+      if (marks.errors.size() > kShown) std::cerr << "  … và " << marks.errors.size() - kShown << " lỗi khác\n";
+      return 2;
+    }
+    std::cout << "Đã nhập " << o.file << ": " << marks.changed << " ô thay đổi, ghi dưới tên " << *by << "\n";
+    return 0;
+  }
   ImportReport report =
       o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
   if (!report.ok) {
@@ -50,7 +66,7 @@ int run_import(const ImportOptions& o) {
 }
 
 struct ExportOptions {
-  std::string what, class_name, term, dir, file;
+  std::string what, class_name, subject, term = "HK2", dir, file;
 };
 
 int run_export(const ExportOptions& o) {
@@ -61,6 +77,16 @@ int run_export(const ExportOptions& o) {
       return 2;
     }
     std::cout << "Đã xuất hồ sơ đã ký của lớp " << o.class_name << " " << o.term << " vào " << o.file << "\n";
+    return 0;
+  }
+  if (o.what == "marks" || o.what == "board") {
+    if (o.class_name.empty() || (o.what == "marks" && o.subject.empty()))
+      return fail_status(Status(ErrorCode::kInvalidValue, o.what == "marks" ? "cần --class và --subject" : "cần --class"));
+    const Status st = o.what == "marks" ? export_marks_xlsx(*db, o.class_name, o.subject, o.file)
+                                        : export_board_xlsx(*db, o.class_name, o.term, o.file);
+    if (!st) return fail_status(st);
+    std::cout << "Đã xuất " << (o.what == "marks" ? "bảng điểm môn " + o.subject : "bảng tổng hợp " + o.term) << " lớp "
+              << o.class_name << " vào " << o.file << "\n";
     return 0;
   }
   std::ofstream out(o.file, std::ios::trunc);
@@ -77,22 +103,27 @@ int run_export(const ExportOptions& o) {
 
 void add_import_command(CLI::App& app, Context& ctx) {
   auto [import, o] = add_command(app, ctx, "import",
-                                 "Import students or staff from a UTF-8 CSV file (all or nothing)", run_import);
-  add_choice(*import, "WHAT", o->what, {"students", "staff"});
+                                 "Import students or staff from a UTF-8 CSV file, or marks from the XLSX `export marks` "
+                                 "writes (all or nothing)",
+                                 run_import);
+  add_choice(*import, "WHAT", o->what, {"students", "staff", "marks"});
   add_data_option(*import, o->dir);
-  import->add_option("FILE", o->file, "CSV file")->required();
+  import->add_option("FILE", o->file, "CSV file (students, staff) or XLSX file (marks)")->required();
   import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
-  add_actor_options(*import, o->actor, "the administrator or HT");
+  add_actor_options(*import, o->actor, "the administrator or HT (marks: the teacher whose marks they are)");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {
   auto [exp, o] = add_command(app, ctx, "export",
-                              "Export students or staff as CSV, in the shape import reads", run_export);
-  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed"});
-  exp->add_option("--class", o->class_name, "signed: the class");
-  exp->add_option("--term", o->term, "signed: HK1 | HK2");
+                              "Export students or staff as CSV (the shape import reads), a class's signed record, "
+                              "or marks and the summary board as XLSX",
+                              run_export);
+  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed", "marks", "board"});
+  exp->add_option("--class", o->class_name, "signed, marks, board: the class");
+  exp->add_option("--subject", o->subject, "marks: the subject");
+  exp->add_option("--term", o->term, "signed, board: HK1 | HK2 (default HK2, which carries the year)");
   add_data_option(*exp, o->dir);
-  exp->add_option("FILE", o->file, "CSV file to write")->required();
+  exp->add_option("FILE", o->file, "File to write (.csv, .json, .xlsx)")->required();
 }
 
 }  // namespace sodiem::server::cli

@@ -152,7 +152,7 @@ void Console::stop() { impl_->stop(); }
 
 void Console::handle(Request req, Reply reply) {
   Reply answer = [reply = std::move(reply)](Response res) {
-    for (const auto& h : web::security_headers()) res.headers.push_back(h);
+    web::add_security_headers(res.headers);
     reply(std::move(res));
   };
   if (auto refusal = admit(req)) return answer(std::move(*refusal));

@@ -13,5 +13,7 @@ struct ConsoleAsset {
   std::size_t size;
 };
 const ConsoleAsset* find_console_asset(std::string_view path);
+// All of them, ended by one with a null path.
+const ConsoleAsset* console_assets();
 
 }  // namespace sodiem::server::console

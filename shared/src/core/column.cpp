@@ -22,11 +22,16 @@ bool valid_iso_date(std::string_view d, int min_year) {
 
 std::optional<Column> Column::parse(std::string_view text) {
   if (text.substr(0, 3) == "CC.") {
-    if (!valid_iso_date(text.substr(3))) return std::nullopt;
     Column c;
     c.term = 0;
     c.kind = Kind::kAttendance;
-    c.date = std::string(text.substr(3));
+    std::string_view date = text.substr(3);
+    if (date.size() == 12 && date[10] == '.' && (date[11] == 'S' || date[11] == 'C')) {
+      c.session = date[11];
+      date = date.substr(0, 10);
+    }
+    if (!valid_iso_date(date)) return std::nullopt;
+    c.date = std::string(date);
     return c;
   }
   if (text.size() < 6 || text.substr(0, 2) != "HK" || text[3] != '.') return std::nullopt;
@@ -63,7 +68,7 @@ std::string Column::kind_code() const {
 }
 
 std::string Column::to_string() const {
-  if (kind == Kind::kAttendance) return "CC." + date;
+  if (kind == Kind::kAttendance) return "CC." + date + (session ? std::string{'.', session} : std::string());
   std::string s = "HK" + std::to_string(term) + ".";
   switch (kind) {
     case Kind::kRegular: return s + "TX" + std::to_string(index);
@@ -118,7 +123,7 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
     return Status(ErrorCode::kInvalidValue,
                   "cột \"" + excerpt(column) +
                       "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4, HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: HK1.RL, "
-                      "HK1.NXCN, CC.YYYY-MM-DD; HK2 tương tự)");
+                      "HK1.NXCN, CC.YYYY-MM-DD hoặc theo buổi CC.YYYY-MM-DD.S / .C; HK2 tương tự)");
   }
   if (!subject) {
     if (!col->homeroom())

@@ -106,6 +106,26 @@ Promotion promotion(Level conduct, Level learning, int absent_sessions) {
   return p;
 }
 
+Outcome year_outcome(Level conduct, Level learning, int absent_sessions) {
+  if (absent_sessions > 45) return Outcome::kOLaiLop;
+  const bool retest = learning < Level::kDat, summer = conduct < Level::kDat;
+  if (retest && summer) return Outcome::kKiemTraLaiVaRenLuyenHe;
+  if (retest) return Outcome::kKiemTraLai;
+  if (summer) return Outcome::kRenLuyenHe;
+  return Outcome::kLenLop;
+}
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kLenLop: return "Lên lớp";
+    case Outcome::kKiemTraLai: return "Kiểm tra lại";
+    case Outcome::kRenLuyenHe: return "Rèn luyện trong hè";
+    case Outcome::kKiemTraLaiVaRenLuyenHe: return "Kiểm tra lại và rèn luyện trong hè";
+    case Outcome::kOLaiLop: return "Ở lại lớp";
+  }
+  return "";
+}
+
 std::optional<std::string> award(Level conduct, Level learning, std::span<const Mark> year_averages) {
   if (conduct != Level::kTot || learning != Level::kTot) return std::nullopt;
   const auto nines = std::count_if(year_averages.begin(), year_averages.end(), [](Mark m) { return m.tenths() >= 90; });

@@ -92,7 +92,23 @@ json promotion_op(const json& req) {
   const Level conduct = level_of(need(req, "conduct"), "conduct");
   const Level learning = level_of(need(req, "learning"), "learning");
   auto p = promotion(conduct, learning, abs.get<int>());
-  return {{"promoted", p.promoted}, {"reasons", p.reasons}};
+  const Outcome outcome = year_outcome(conduct, learning, abs.get<int>());
+  json out{{"promoted", p.promoted}, {"reasons", p.reasons}, {"outcome", outcome_name(outcome)}};
+  if (req.contains("subjects")) {
+    // Re-tests: the subjects with a year average below 5.0 or Chưa đạt, when
+    // learning calls for them (Điều 12.2).
+    const bool retest = outcome == Outcome::kKiemTraLai || outcome == Outcome::kKiemTraLaiVaRenLuyenHe;
+    json subjects = json::array();
+    for (const auto& [name, v] : object_of(req, "subjects").items()) {
+      bool below = false;
+      if (v.is_string() && (v.get<std::string>() == "CĐ" || v.get<std::string>() == "Chưa đạt")) below = true;
+      else if (v.is_string() && (v.get<std::string>() == "Đ" || v.get<std::string>() == "Đạt")) below = false;
+      else below = mark_of(v, "subjects." + name).tenths() < 50;
+      if (retest && below) subjects.push_back(name);
+    }
+    out["retest_subjects"] = std::move(subjects);
+  }
+  return out;
 }
 
 json award_op(const json& req) {

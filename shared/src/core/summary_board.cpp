@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
 
@@ -109,7 +110,7 @@ SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::
 }
 
 std::vector<signing::CellLine> summary_board(const std::string& term, const std::vector<signing::CellLine>& year_cells,
-                                             const SubjectLookup& subjects) {
+                                             const SubjectLookup& subjects, bool two_sessions) {
   const bool hk2 = term == "HK2";
   const std::string hk = term + ".";
   // student → subject → column → value
@@ -162,9 +163,8 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
                    term_conduct ? std::string(grading::level_name(*term_conduct)) : "chưa đánh giá"});
     if (!hk2) continue;
 
-    int excused = 0, unexcused = 0;
-    for (const auto& [col, v] : homeroom)
-      if (col.rfind("CC.", 0) == 0) (v == "P" ? excused : unexcused)++;
+    const auto absent = attendance::count(homeroom, two_sessions);
+    const int excused = absent.excused, unexcused = absent.unexcused;
     const auto year_learning = learning(year_results);
     const auto c1 = conduct_of("HK1"), c2 = conduct_of("HK2");
     out.push_back({year_section, student, "Học tập", level_text(year_learning)});
@@ -210,11 +210,12 @@ std::string subject_document(const std::string& class_name, const protocol::Subj
 }
 
 std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
-                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects) {
+                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects,
+                           bool two_sessions) {
   std::vector<signing::CellLine> lines;
   for (const auto& c : year_cells)
     if (c.column.rfind(term + ".", 0) == 0) lines.push_back(c);
-  for (auto& b : summary_board(term, year_cells, subjects)) lines.push_back(std::move(b));
+  for (auto& b : summary_board(term, year_cells, subjects, two_sessions)) lines.push_back(std::move(b));
   return signing::canonical_document(class_name, "", term, step, std::move(lines));
 }
 

@@ -1,6 +1,8 @@
 // The shared rules of the HTTP fronts (see web_guard.hpp).
 #include "sodiem/core/web_guard.hpp"
 
+#include <algorithm>
+
 #include "sodiem/protocol/text.hpp"
 
 namespace sodiem::web {
@@ -74,8 +76,8 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
-const std::vector<std::pair<std::string, std::string>>& security_headers() {
-  static const std::vector<std::pair<std::string, std::string>> headers = {
+const Headers& security_headers() {
+  static const Headers headers = {
       {"Content-Security-Policy",
        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -88,6 +90,13 @@ const std::vector<std::pair<std::string, std::string>>& security_headers() {
       {"Cross-Origin-Resource-Policy", "same-origin"},
   };
   return headers;
+}
+
+void add_security_headers(Headers& headers) {
+  const bool cache_set =
+      std::any_of(headers.begin(), headers.end(), [](const auto& h) { return h.first == "Cache-Control"; });
+  for (const auto& h : security_headers())
+    if (!(cache_set && h.first == "Cache-Control")) headers.push_back(h);
 }
 
 }  // namespace sodiem::web

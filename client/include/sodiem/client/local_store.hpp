@@ -94,6 +94,8 @@ class LocalStore {
   std::uint64_t roster_version();
   std::optional<protocol::SubjectInfo> subject(const std::string& name);
   bool has_class(const std::string& name);
+  // Attendance days and sessions, as the last roster said (attendance.hpp).
+  protocol::SchoolCalendar calendar();
   std::optional<std::string> student_class(const std::string& code);
   bool assigned(const std::string& class_name, const std::string& subject);
 

@@ -77,6 +77,8 @@ class Directory {
   // The part of the roster `user` may see, with their own assignments.
   protocol::Roster roster_for(const UserAccess& user) const;
   std::uint64_t version() const { return version_; }
+  // Attendance days and sessions (calendar.hpp), as loaded.
+  const protocol::SchoolCalendar& calendar() const { return calendar_; }
 
  private:
   std::vector<ClassRow> classes_;
@@ -85,6 +87,7 @@ class Directory {
   std::unordered_map<std::string, std::size_t> class_index_, subject_index_, student_index_;
   std::unordered_map<std::int64_t, std::size_t> class_ids_, subject_ids_, student_ids_;
   std::unordered_map<std::int64_t, UserAccess> users_;
+  protocol::SchoolCalendar calendar_;
   std::uint64_t version_ = 0;
 };
 

@@ -47,6 +47,9 @@ CsvRows read_csv(std::istream& in, const CsvLimits& limits = {});
 std::string csv_field(std::string_view value);
 // Fields joined by commas through csv_field, ending with "\n".
 std::string csv_line(const std::vector<std::string>& fields);
+// The first line of an exported file: Excel's UTF-8 byte order mark, then
+// the header, so that Excel shows Vietnamese as it is (read back as usual).
+std::string csv_first_line(const std::vector<std::string>& header);
 // Takes off the ' that csv_field put in front of a field.
 std::string unguard_field(std::string value);
 

@@ -19,12 +19,14 @@ struct Column {
     kSubjectComment,   // HKn.NX      the subject teacher's comment (text)
     kConduct,          // HKn.RL      kết quả rèn luyện (homeroom)
     kHomeroomComment,  // HKn.NXCN    the homeroom teacher's comment (homeroom)
-    kAttendance,       // CC.YYYY-MM-DD  absence that day: P (có phép) / K (không phép) (homeroom)
+    kAttendance,       // CC.YYYY-MM-DD[.S|.C]  absence that day (every session of it) or in its morning
+                       // (S, sáng) / afternoon (C, chiều) session: P (có phép) / K (không phép) (homeroom)
   };
   int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance
   Kind kind = Kind::kRegular;
   int index = 1;     // 1..4 for regular assessments
   std::string date;  // attendance: YYYY-MM-DD
+  char session = 0;  // attendance: 0 = the whole day, 'S' morning, 'C' afternoon
 
   bool homeroom() const { return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance; }
 

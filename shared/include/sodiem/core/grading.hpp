@@ -62,6 +62,16 @@ struct Promotion {
 // and absent at most 45 sessions in the year.
 Promotion promotion(Level year_conduct, Level year_learning, int absent_sessions);
 
+// Điều 12: what follows the year's results. More than 45 sessions absent →
+// ở lại lớp directly; otherwise learning Chưa đạt → kiểm tra lại (re-tests
+// in the subjects of retest_subjects), conduct Chưa đạt → rèn luyện trong
+// hè, both → both; else lên lớp.
+enum class Outcome { kLenLop, kKiemTraLai, kRenLuyenHe, kKiemTraLaiVaRenLuyenHe, kOLaiLop };
+Outcome year_outcome(Level year_conduct, Level year_learning, int absent_sessions);
+// "Lên lớp", "Kiểm tra lại", "Rèn luyện trong hè", "Kiểm tra lại và rèn
+// luyện trong hè", "Ở lại lớp".
+std::string_view outcome_name(Outcome outcome);
+
 // Điều 15: "Học sinh Xuất sắc" (Tốt/Tốt and at least 6 scored subjects with
 // ĐTBmcn ≥ 9.0), "Học sinh Giỏi" (Tốt/Tốt), or none.
 std::optional<std::string> award(Level year_conduct, Level year_learning, std::span<const Mark> year_averages);

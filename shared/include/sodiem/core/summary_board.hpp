@@ -51,9 +51,10 @@ using SubjectLookup = std::function<std::optional<protocol::SubjectInfo>(const s
 // student and board column, under subject "Tổng hợp HKn" (and "Tổng hợp CN"
 // for the year): each subject's result, "Học tập", "Rèn luyện", "Nghỉ";
 // for the year also "Lên lớp" and "Danh hiệu". A result that cannot be
-// computed yet says "chưa đủ điểm".
+// computed yet says "chưa đủ điểm". "Nghỉ" counts sessions (buổi): a whole
+// day's absence is two of them in a class with two sessions a day.
 std::vector<signing::CellLine> summary_board(const std::string& term, const std::vector<signing::CellLine>& year_cells,
-                                             const SubjectLookup& subjects);
+                                             const SubjectLookup& subjects, bool two_sessions = false);
 
 // The canonical document of the subject step: the subject's cells of the
 // term (subject "" in each line) and each student's result for the term
@@ -64,6 +65,7 @@ std::string subject_document(const std::string& class_name, const protocol::Subj
 // The canonical document of a class-level step (class, review, approve): the
 // term's cells of every subject plus the summary board.
 std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
-                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects);
+                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects,
+                           bool two_sessions = false);
 
 }  // namespace sodiem::board

@@ -32,6 +32,10 @@ std::string cookie_value(std::string_view header, std::string_view name);
 // The headers every answer carries: CSP without inline script or style and
 // with frame-ancestors 'none', nosniff, no-store, no referrer, no framing,
 // same-origin isolation. No CORS header is ever sent.
-const std::vector<std::pair<std::string, std::string>>& security_headers();
+using Headers = std::vector<std::pair<std::string, std::string>>;
+const Headers& security_headers();
+// Appends security_headers() to an answer's headers; a Cache-Control the
+// answer already set (a page file that may be cached) is kept.
+void add_security_headers(Headers& headers);
 
 }  // namespace sodiem::web

@@ -186,6 +186,17 @@ struct LockNotice {
   bool operator==(const LockNotice&) const = default;
 };
 
+// The school year's calendar as attendance needs it (the server's; the
+// client checks a typed absence against it as the server will).
+struct SchoolCalendar {
+  std::string first_day, last_day;  // "YYYY-MM-DD" of the current school year; "" when none is set
+  bool sundays = false;              // the school teaches on Sundays
+  // Classes taught in two sessions (buổi) a day, morning and afternoon;
+  // every other class has one.
+  std::vector<std::string> two_session_classes;
+  bool operator==(const SchoolCalendar&) const = default;
+};
+
 // What the user may see of the school, and what they may write; a homeroom
 // class appears as an assignment with subject kHomeroomSubject.
 struct Roster {
@@ -196,6 +207,7 @@ struct Roster {
   std::vector<StudentInfo> students;
   std::vector<Assignment> assignments;
   std::vector<LockNotice> locks;  // absent from older servers
+  SchoolCalendar calendar;        // absent from older servers
 };
 
 // A cell's story, asked for by a client (online only).

@@ -23,8 +23,8 @@ enum class TextKind {
 
 // Why a text is refused. kInvisible (names and keys only): a bidi control
 // (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), a zero-width or
-// invisible format character (U+200B–U+200D, U+2060–U+2064, U+206A–U+206F,
-// U+FEFF) or a line or paragraph separator (U+2028, U+2029). None is needed to write Vietnamese,
+// invisible format character (U+00AD soft hyphen, U+034F, U+180E,
+// U+200B–U+200D, U+2060–U+2064, U+206A–U+206F, U+FEFF) or a line or paragraph separator (U+2028, U+2029). None is needed to write Vietnamese,
 // including ZWJ/ZWNJ (used by Persian and Indic scripts, emoji): in a name
 // they only make two names that look the same differ, or make a name display
 // as another ("\u202Egnaht" shows as "thang").

@@ -1,0 +1,80 @@
+// The data the printed and exported records read (see records_data.hpp).
+#include "records_data.hpp"
+
+#include <algorithm>
+
+#include "sodiem/core/attendance.hpp"
+#include "sodiem/core/names.hpp"
+#include "sodiem/core/signing.hpp"
+#include "sodiem/core/summary_board.hpp"
+#include "sodiem/server/calendar.hpp"
+
+namespace sodiem::server::records {
+
+std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_name) {
+  auto c = db.prepare("SELECT id, name FROM classes WHERE name = ?");
+  c.bind(1, class_name);
+  if (!c.step()) return std::nullopt;
+  ClassData out{c.int64(0), c.text(1), {}};
+  auto s = db.prepare("SELECT code, full_name FROM students WHERE class_id = ? AND status = 'active'");
+  s.bind(1, out.id);
+  while (s.step()) out.students.push_back({s.text(0), s.text(1)});
+  NameOrder().sort(out.students, [](const Student& st) { return st.name; });
+  return out;
+}
+
+std::string comma(std::string v) {
+  if (v.size() >= 3 && v[v.size() - 2] == '.' && v.find_first_not_of("0123456789.") == std::string::npos)
+    v[v.size() - 2] = ',';
+  return v;
+}
+
+std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, const std::string& subject) {
+  auto sj = db.prepare("SELECT id, name, scored, periods_per_year FROM subjects WHERE name = ?");
+  sj.bind(1, subject);
+  if (!sj.step()) return std::nullopt;
+  SubjectData out;
+  out.id = sj.int64(0);
+  out.info = {sj.text(1), sj.int64(2) != 0, static_cast<int>(sj.int64(3))};
+  auto c = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+                      "WHERE c.class_id = ? AND c.subject_id = ? AND c.value != ''");
+  c.bind(1, cls.id).bind(2, out.id);
+  while (c.step()) out.cells[c.text(0)][c.text(1)] = c.text(2);
+  return out;
+}
+
+std::string year_name(sqlite::Db& db) {
+  auto s = db.prepare("SELECT name FROM school_years WHERE current = 1 ORDER BY id DESC LIMIT 1");
+  return s.step() ? "Năm học " + s.text(0) : std::string();
+}
+
+BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
+  std::vector<signing::CellLine> lines;
+  auto s = db.prepare(
+      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, cls.id);
+  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+  auto info = db.prepare("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
+  const auto board = board::summary_board(
+      term, lines,
+      [&](const std::string& name) {
+        info.bind(1, name);
+        std::optional<protocol::SubjectInfo> out;
+        if (info.step()) out = protocol::SubjectInfo{name, info.int64(0) != 0, static_cast<int>(info.int64(1))};
+        info.reset();
+        return out;
+      },
+      attendance::two_sessions(load_calendar(db), cls.name));
+  BoardTable out;
+  for (const auto& l : board) {
+    if (std::find(out.sections.begin(), out.sections.end(), l.subject) == out.sections.end())
+      out.sections.push_back(l.subject);
+    auto& cols = out.columns[l.subject];
+    if (std::find(cols.begin(), cols.end(), l.column) == cols.end()) cols.push_back(l.column);
+    out.values[l.subject][l.student][l.column] = l.value;
+  }
+  return out;
+}
+
+}  // namespace sodiem::server::records

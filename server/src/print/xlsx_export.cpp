@@ -1,0 +1,237 @@
+// Marks and the summary board as XLSX (see records_print.hpp), written with
+// libxlsxwriter from the data records_data.hpp reads.
+#include <xlsxwriter.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "records_data.hpp"
+#include "sodiem/core/mark.hpp"
+#include "sodiem/core/summary_board.hpp"
+#include "sodiem/server/records_print.hpp"
+#include "sodiem/server/server_db.hpp"
+
+namespace sodiem::server {
+namespace {
+
+// A workbook written to PATH.tmp and renamed on success.
+class Book {
+ public:
+  explicit Book(const std::string& path) : path_(path), tmp_(path + ".tmp") {
+    lxw_workbook_options options{};
+    options.constant_memory = LXW_FALSE;
+    book_ = workbook_new_opt(tmp_.c_str(), &options);
+    if (!book_) return;
+    bold_ = workbook_add_format(book_);
+    format_set_bold(bold_);
+    head_ = workbook_add_format(book_);
+    format_set_bold(head_);
+    format_set_align(head_, LXW_ALIGN_CENTER);
+    format_set_align(head_, LXW_ALIGN_VERTICAL_CENTER);
+    format_set_text_wrap(head_);
+    format_set_border(head_, LXW_BORDER_THIN);
+    format_set_bg_color(head_, 0xE8E8E8);
+    text_ = workbook_add_format(book_);
+    format_set_border(text_, LXW_BORDER_THIN);
+    mark_ = workbook_add_format(book_);
+    format_set_border(mark_, LXW_BORDER_THIN);
+    format_set_num_format(mark_, "0.0");
+    format_set_align(mark_, LXW_ALIGN_CENTER);
+    avg_ = workbook_add_format(book_);
+    format_set_border(avg_, LXW_BORDER_THIN);
+    format_set_num_format(avg_, "0.0");
+    format_set_bold(avg_);
+    format_set_align(avg_, LXW_ALIGN_CENTER);
+    center_ = workbook_add_format(book_);
+    format_set_border(center_, LXW_BORDER_THIN);
+    format_set_align(center_, LXW_ALIGN_CENTER);
+  }
+  ~Book() {
+    if (book_) {
+      workbook_close(book_);
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+  }
+  bool ok() const { return book_ != nullptr; }
+  lxw_worksheet* sheet(const std::string& name) { return workbook_add_worksheet(book_, name.c_str()); }
+
+  // A value as the spreadsheet shows it: a mark or an average as a number
+  // (one decimal shown), anything else as text.
+  void value(lxw_worksheet* ws, int row, int col, const std::string& v, bool average = false) {
+    if (v.empty()) {
+      worksheet_write_blank(ws, row, col, text_);
+      return;
+    }
+    if (auto m = Mark::parse(v)) {
+      // The spreadsheet's number: tenths / 10, the nearest double to the mark.
+      worksheet_write_number(ws, row, col, m->tenths() / 10.0, average ? avg_ : mark_);
+      return;
+    }
+    worksheet_write_string(ws, row, col, v.c_str(), v.size() <= 3 ? center_ : text_);
+  }
+
+  Status close() {
+    const lxw_error err = workbook_close(book_);
+    book_ = nullptr;
+    std::error_code ec;
+    if (err != LXW_NO_ERROR) {
+      std::filesystem::remove(tmp_, ec);
+      return Status(ErrorCode::kInvalidValue, std::string("không ghi được tệp XLSX: ") + lxw_strerror(err));
+    }
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path_ + ": " + ec.message());
+    return Status::ok();
+  }
+
+  lxw_format *bold_ = nullptr, *head_ = nullptr, *text_ = nullptr, *mark_ = nullptr, *avg_ = nullptr,
+             *center_ = nullptr;
+
+ private:
+  std::string path_, tmp_;
+  lxw_workbook* book_ = nullptr;
+};
+
+// Sheet names: at most 31 characters, none of []:*?/\.
+std::string sheet_name(std::string name) {
+  for (char& c : name)
+    if (std::string_view("[]:*?/\\").find(c) != std::string_view::npos) c = '-';
+  // Cut on a UTF-8 boundary.
+  std::size_t chars = 0, i = 0;
+  for (; i < name.size(); ++i)
+    if ((static_cast<unsigned char>(name[i]) & 0xC0) != 0x80 && ++chars > 31) break;
+  return name.substr(0, i);
+}
+
+void title_rows(Book& book, lxw_worksheet* ws, sqlite::Db& db, const std::string& title, int last_col) {
+  worksheet_write_string(ws, 0, 0, get_meta(db, "school_name").c_str(), book.bold_);
+  worksheet_write_string(ws, 0, last_col, records::year_name(db).c_str(), nullptr);
+  worksheet_merge_range(ws, 1, 0, 1, last_col, title.c_str(), book.bold_);
+}
+
+}  // namespace
+
+Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& subject_name,
+                         const std::string& path) {
+  const auto cls = records::load_class(db, class_name);
+  if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
+  const auto subject = records::load_subject(db, *cls, subject_name);
+  if (!subject) return Status(ErrorCode::kInvalidValue, "không có môn \"" + subject_name + "\"");
+  const auto& info = subject->info;
+
+  // Book order: each term's assessments, its comment, its result; the year's result.
+  struct Col {
+    std::string id, label, group;
+    int kind;  // 0 cell, 1 term result, 2 year result
+  };
+  std::vector<Col> cols;
+  for (const std::string term : {"HK1", "HK2"}) {
+    const std::string group = term == "HK1" ? "Học kì I" : "Học kì II";
+    for (const auto& c : board::required_columns(info, term)) cols.push_back({c, c.substr(4), group, 0});
+    cols.push_back({term, info.scored ? "ĐTB " + term : "KQ " + term, group, 1});
+    cols.push_back({term + ".NX", "Nhận xét", group, 0});
+  }
+  cols.push_back({"CN", info.scored ? "ĐTB CN" : "KQ CN", "Cả năm", 2});
+
+  Book book(path);
+  if (!book.ok()) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path);
+  auto* ws = book.sheet(sheet_name(info.name + " " + cls->name));
+  const int first = 3, last = first + static_cast<int>(cols.size()) - 1;
+  title_rows(book, ws, db, "BẢNG ĐIỂM MÔN " + info.name + " — LỚP " + cls->name, last);
+  // Row 3: groups; row 4: labels; row 5 (hidden): column names for reading back.
+  const char* fixed[] = {"STT", "Mã HS", "Họ và tên"};
+  for (int c = 0; c < 3; ++c) worksheet_merge_range(ws, 3, c, 4, c, fixed[c], book.head_);
+  for (int c = first; c <= last;) {
+    int e = c;
+    while (e + 1 <= last && cols[static_cast<std::size_t>(e + 1 - first)].group == cols[static_cast<std::size_t>(c - first)].group) ++e;
+    if (e > c) worksheet_merge_range(ws, 3, c, 3, e, cols[static_cast<std::size_t>(c - first)].group.c_str(), book.head_);
+    else worksheet_write_string(ws, 3, c, cols[static_cast<std::size_t>(c - first)].group.c_str(), book.head_);
+    c = e + 1;
+  }
+  // The hidden row: what import_marks_xlsx reads back (marker, class, subject, columns).
+  worksheet_write_string(ws, 5, 0, "sodiem:marks", nullptr);
+  worksheet_write_string(ws, 5, 1, cls->name.c_str(), nullptr);
+  worksheet_write_string(ws, 5, 2, info.name.c_str(), nullptr);
+  for (int c = first; c <= last; ++c) {
+    const auto& col = cols[static_cast<std::size_t>(c - first)];
+    worksheet_write_string(ws, 4, c, col.label.c_str(), book.head_);
+    worksheet_write_string(ws, 5, c, col.id.c_str(), nullptr);
+  }
+  lxw_row_col_options hidden{};
+  hidden.hidden = LXW_TRUE;
+  worksheet_set_row_opt(ws, 5, LXW_DEF_ROW_HEIGHT, nullptr, &hidden);
+  int row = 6, stt = 0;
+  for (const auto& st : cls->students) {
+    auto it = subject->cells.find(st.code);
+    static const std::map<std::string, std::string> kNone;
+    const auto& mine = it == subject->cells.end() ? kNone : it->second;
+    const auto results = board::subject_results(info, mine);
+    worksheet_write_number(ws, row, 0, ++stt, book.center_);
+    worksheet_write_string(ws, row, 1, st.code.c_str(), book.text_);
+    worksheet_write_string(ws, row, 2, st.name.c_str(), book.text_);
+    for (int c = first; c <= last; ++c) {
+      const auto& col = cols[static_cast<std::size_t>(c - first)];
+      std::string v;
+      if (col.kind == 0) {
+        auto f = mine.find(col.id);
+        if (f != mine.end()) v = f->second;
+      } else if (col.kind == 1) {
+        v = (col.id == "HK1" ? results.hk1 : results.hk2).value_or("");
+      } else {
+        v = results.year.value_or("");
+      }
+      book.value(ws, row, c, v, col.kind != 0);
+    }
+    ++row;
+  }
+  worksheet_set_column(ws, 0, 0, 5, nullptr);
+  worksheet_set_column(ws, 1, 1, 11, nullptr);
+  worksheet_set_column(ws, 2, 2, 26, nullptr);
+  worksheet_set_column(ws, first, last, 7, nullptr);
+  for (int c = first; c <= last; ++c)
+    if (cols[static_cast<std::size_t>(c - first)].id.ends_with(".NX")) worksheet_set_column(ws, c, c, 28, nullptr);
+  worksheet_freeze_panes(ws, 6, 3);
+  return book.close();
+}
+
+Status export_board_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& term,
+                         const std::string& path) {
+  if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2 (HK2 có cả năm)");
+  const auto cls = records::load_class(db, class_name);
+  if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
+  auto b = records::class_board(db, *cls, term);
+  Book book(path);
+  if (!book.ok()) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path);
+  if (b.sections.empty()) b.sections.push_back("Tổng hợp " + term);
+  for (const auto& section : b.sections) {
+    const std::string label = section == "Tổng hợp CN" ? "Cả năm" : term;
+    auto* ws = book.sheet(sheet_name(cls->name + " " + label));
+    const auto& columns = b.columns[section];
+    const int last = 2 + static_cast<int>(columns.size());
+    title_rows(book, ws, db, "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ — LỚP " + cls->name + " — " + label, std::max(last, 3));
+    const char* fixed[] = {"STT", "Mã HS", "Họ và tên"};
+    for (int c = 0; c < 3; ++c) worksheet_write_string(ws, 3, c, fixed[c], book.head_);
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      worksheet_write_string(ws, 3, 3 + static_cast<int>(i), columns[i].c_str(), book.head_);
+    int row = 4, stt = 0;
+    for (const auto& st : cls->students) {
+      worksheet_write_number(ws, row, 0, ++stt, book.center_);
+      worksheet_write_string(ws, row, 1, st.code.c_str(), book.text_);
+      worksheet_write_string(ws, row, 2, st.name.c_str(), book.text_);
+      const auto& mine = b.values[section][st.code];
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        auto it = mine.find(columns[i]);
+        book.value(ws, row, 3 + static_cast<int>(i), it == mine.end() ? std::string() : it->second, true);
+      }
+      ++row;
+    }
+    worksheet_set_column(ws, 0, 0, 5, nullptr);
+    worksheet_set_column(ws, 1, 1, 11, nullptr);
+    worksheet_set_column(ws, 2, 2, 26, nullptr);
+    worksheet_set_column(ws, 3, std::max(last, 3), 10, nullptr);
+    worksheet_freeze_panes(ws, 4, 3);
+  }
+  return book.close();
+}
+
+}  // namespace sodiem::server
