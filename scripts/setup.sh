@@ -17,7 +17,7 @@ PACKAGES=(
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan, UBSan
   chromium  # tests/browser: sodiem ui in headless Chromium
   libpango1.0-dev libcairo2-dev fonts-liberation2 fonts-noto-core  # sodiem-server print: PDF with Vietnamese fonts
-  libxlsxwriter-dev  # sodiem-server export marks|board: XLSX
+  libxlsxwriter-dev libminizip-dev libpugixml-dev  # sodiem-server export|import marks: XLSX
   poppler-utils  # tests read the printed PDFs back (pdftotext, pdffonts)
 )
 # Node.js and npm run the browser tests (playwright-core from npm); most

@@ -10,14 +10,18 @@ namespace {
 const std::string kGenesis(64, '0');
 
 std::string entry_hash(std::int64_t seq, const AuditEntry& e, const std::string& prev_hash) {
+  return audit_entry_hash(seq, e, prev_hash);
+}
+
+}  // namespace
+
+std::string audit_entry_hash(std::int64_t seq, const AuditEntry& e, const std::string& prev_hash) {
   // Length-prefixed fields: no two different entries share a byte string.
   std::string text = prev_hash;
   for (const std::string& f : {std::to_string(seq), std::to_string(e.at), e.actor, e.device, e.kind, e.detail})
     text += "|" + std::to_string(f.size()) + ":" + f;
   return crypto::sha256_hex(text);
 }
-
-}  // namespace
 
 std::int64_t append_audit(sqlite::Db& db, const AuditEntry& e) {
   const std::int64_t seq = std::stoll(get_meta(db, "audit_head_seq", "0")) + 1;

@@ -17,16 +17,6 @@ bool has_delegation(sqlite::Db& db, const std::string& username, std::int64_t no
   return s.step();
 }
 
-// The HT decides; a PHT only with the HT's delegation.
-Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t now) {
-  if (auto st = require_role(db, username, {"HT"}, "chỉ Hiệu trưởng được duyệt yêu cầu điều chỉnh"); st) return st;
-  auto pht = require_role(db, username, {"PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được ủy quyền mới được duyệt yêu cầu điều chỉnh");
-  if (!pht) return pht;
-  if (has_delegation(db, username, now)) return Status::ok();
-  return Status(ErrorCode::kForbidden, "Phó hiệu trưởng " + username +
-                                           " chưa được Hiệu trưởng ủy quyền duyệt yêu cầu điều chỉnh "
-                                           "(sodiem-server delegate add " + username + " --by <HT>)");
-}
 
 constexpr const char* kSelect =
     "SELECT r.id, c.name, COALESCE(s.name, ?), st.code, st.full_name, r.col, r.old_value, r.new_value, r.reason, "
@@ -55,6 +45,16 @@ Correction from_row(sqlite::Stmt& s) {
 }
 
 }  // namespace
+
+Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t now) {
+  if (auto st = require_role(db, username, {"HT"}, "chỉ Hiệu trưởng được duyệt yêu cầu điều chỉnh"); st) return st;
+  auto pht = require_role(db, username, {"PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được ủy quyền mới được duyệt yêu cầu điều chỉnh");
+  if (!pht) return pht;
+  if (has_delegation(db, username, now)) return Status::ok();
+  return Status(ErrorCode::kForbidden, "Phó hiệu trưởng " + username +
+                                           " chưa được Hiệu trưởng ủy quyền duyệt yêu cầu điều chỉnh "
+                                           "(sodiem-server delegate add " + username + " --by <HT>)");
+}
 
 std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& status_filter) {
   std::vector<Correction> out;

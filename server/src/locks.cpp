@@ -169,8 +169,9 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
         !matches(l.subject, t.subject) || !matches(l.column_kind, kind))
       continue;
     if (l.kind == "entry_closed" && t.cell_has_value) continue;  // editing an existing value is still allowed
-    // Offline grace: typed before the lock began, arriving within the window.
-    if (recorded_at < l.starts_at && now - l.starts_at <= grace_seconds_) {
+    // Offline grace: typed before the lock began, arriving within the window
+    // (0 hours: none, not even in the lock's first second).
+    if (recorded_at < l.starts_at && grace_seconds_ > 0 && now - l.starts_at <= grace_seconds_) {
       grace_used = true;
       continue;
     }

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_term_command(app, ctx);
   add_calendar_command(app, ctx);
   add_print_command(app, ctx);
+  add_archive_commands(app, ctx);
   add_verify_command(app, ctx);
   add_progress_command(app, ctx);
 

@@ -23,22 +23,24 @@ void audit_refused_password(sqlite::Db& db, std::int64_t now, const std::string&
                           .dump()});
 }
 
-Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who) {
-  const auto gate = limiter.begin(who.username, "");
+Result<PasswordRecord> begin_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock,
+                                         const ActorCredentials& who) {
+  const auto gate = limiter.begin(who.username, who.address);
   if (!gate.allowed) return Status(ErrorCode::kRateLimited, gate.refusal + " Không có gì được thay đổi.");
-  Accounts accounts(db, clock);
-  const PasswordRecord record = accounts.password_record(who.username);
-  CheckedPassword check;
-  try {
-    check = Accounts::check_password(record, who.password, record.must_change ? who.new_password : std::string());
-  } catch (...) {
-    limiter.abandon(who.username, "");
-    throw;
-  }
+  return Accounts(db, clock).password_record(who.username);
+}
+
+CheckedPassword check_actor_password(const PasswordRecord& record, const ActorCredentials& who) {
+  return Accounts::check_password(record, who.password, record.must_change ? who.new_password : std::string());
+}
+
+Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
+                          const PasswordRecord& record, const CheckedPassword& check) {
   const auto now = clock.now_unix_seconds();
-  const nlohmann::json context = {{"command", who.command}, {"os_user", who.os_user}};
+  nlohmann::json context = {{"command", who.command}, {"os_user", who.os_user}};
+  if (!who.address.empty()) context["address"] = who.address;
   if (!check.matches) {
-    const auto lockouts = limiter.fail(who.username, "");
+    const auto lockouts = limiter.fail(who.username, who.address);
     nlohmann::json detail = context;
     detail["why"] = kBadLoginMessage;
     sqlite::Transaction tx(db);
@@ -47,7 +49,7 @@ Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock&
     return Status(ErrorCode::kUnauthenticated, std::string(kBadLoginMessage) + " (tài khoản " + who.username +
                                                    "); không có gì được thay đổi.");
   }
-  limiter.succeed(who.username, "");
+  limiter.succeed(who.username, who.address);
   if (record.disabled) return Status(ErrorCode::kUnauthenticated, "Tài khoản " + who.username + " đã bị khóa");
   if (!record.must_change) return Status::ok();
   if (who.new_password.empty())
@@ -55,11 +57,25 @@ Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock&
                   "Mật khẩu được cấp cho tài khoản " + who.username +
                       " phải được đổi trước khi dùng: chạy lại lệnh với --new-password-stdin (mật khẩu mới ở dòng thứ "
                       "hai); không có gì được thay đổi.");
+  Accounts accounts(db, clock);
   sqlite::Transaction tx(db);
   if (auto st = accounts.change_password(record, check, who.password, who.new_password); !st) return st;
   append_audit(db, {now, who.username, "", "password_changed", context.dump()});
   tx.commit();
   return Status::ok();
+}
+
+Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who) {
+  auto record = begin_actor_check(db, limiter, clock, who);
+  if (!record) return record.status();
+  CheckedPassword check;
+  try {
+    check = check_actor_password(*record, who);
+  } catch (...) {
+    limiter.abandon(who.username, who.address);
+    throw;
+  }
+  return finish_actor_check(db, limiter, clock, who, *record, check);
 }
 
 }  // namespace sodiem::server

@@ -41,7 +41,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }
 
 // Why a cell's text is refused, for the clerk who fixes the file.
-std::string fault_text(protocol::TextFault fault) {
+std::string fault_text_of(protocol::TextFault fault) {
   switch (fault) {
     case protocol::TextFault::kNotUtf8: return "không phải văn bản UTF-8; hãy lưu tệp dạng \"CSV UTF-8\"";
     case protocol::TextFault::kControl: return "có ký tự điều khiển (xuống dòng, tab…), không được phép trong ô này";
@@ -210,6 +210,8 @@ std::string csv_line(const std::vector<std::string>& fields) {
   return out + "\n";
 }
 
+std::string text_fault_text(protocol::TextFault fault) { return fault_text_of(fault); }
+
 std::string csv_first_line(const std::vector<std::string>& header) { return std::string(kBom) + csv_line(header); }
 
 std::string unguard_field(std::string v) {
@@ -248,7 +250,7 @@ bool read_roster_table(std::istream& in, const std::vector<std::string>& require
         const std::string where = "dòng " + std::to_string(r + 1) +
                                   (r > 0 && k < header_ok.size() && header_ok[k] ? ", cột \"" + t.rows[0][k] + "\": "
                                                                                   : ", ô thứ " + std::to_string(k + 1) + ": ");
-        errors.push_back(where + fault_text(fault));
+        errors.push_back(where + fault_text_of(fault));
         if (r == 0) header_ok.push_back(false);
         continue;
       }

@@ -182,4 +182,54 @@ void export_staff(sqlite::Db& db, std::ostream& out) {
   }
 }
 
+namespace {
+// `text` with each invisible or control character shown as <U+XXXX>, so a
+// terminal shows what is there instead of obeying it.
+std::string visible(const std::string& text) {
+  if (!protocol::is_valid_utf8(text)) return "(không phải UTF-8)";
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    const std::string one = text.substr(i, n);
+    if (protocol::text_fault(one, protocol::TextKind::kName) == protocol::TextFault::kNone) {
+      out += one;
+    } else {
+      std::uint32_t cp = n == 1 ? b : b & (0xFF >> (n + 1));
+      for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "<U+%04X>", cp);
+      out += hex;
+    }
+    i += n;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> stored_name_faults(sqlite::Db& db) {
+  std::vector<std::string> out;
+  const struct {
+    const char* sql;
+    const char* what;
+  } tables[] = {{"SELECT code, code, full_name FROM students", "học sinh"},
+                {"SELECT username, username, full_name FROM users", "tài khoản"},
+                {"SELECT name, name, '' FROM classes", "lớp"},
+                {"SELECT name, name, '' FROM subjects", "môn"}};
+  for (const auto& t : tables) {
+    auto s = db.prepare(t.sql);
+    while (s.step())
+      for (int k : {1, 2}) {
+        const std::string text = s.text(k);
+        const auto fault = protocol::text_fault(text, protocol::TextKind::kName);
+        if (fault == protocol::TextFault::kNone) continue;
+        out.push_back(std::string(t.what) + " \"" + visible(s.text(0)) + "\"" +
+                      (k == 2 ? " (họ tên \"" + visible(text) + "\")" : std::string()) + ": " + text_fault_text(fault) +
+                      " (sửa trong tệp danh sách rồi nhập lại)");
+        break;
+      }
+  }
+  return out;
+}
+
 }  // namespace sodiem::server

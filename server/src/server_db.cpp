@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 18> kMigrations{R"sql(
+constexpr std::array<std::string_view, 19> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -189,6 +189,13 @@ CREATE TABLE login_lockouts(username TEXT PRIMARY KEY, failures INTEGER NOT NULL
 -- Sessions (buổi) a class is taught each day: 1, or 2 (morning and
 -- afternoon); attendance is then kept per session (calendar.hpp).
 ALTER TABLE classes ADD COLUMN sessions_per_day INTEGER NOT NULL DEFAULT 1;
+)sql",
+                                                      R"sql(
+-- Login sessions of the web console (server/src/console): only the SHA-256
+-- of each random token; ended_at set at logout or expiry.
+CREATE TABLE console_sessions(id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+                              user_id INTEGER NOT NULL REFERENCES users(id), address TEXT NOT NULL,
+                              created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, ended_at INTEGER);
 )sql",
                                                       R"sql(
 -- Each grade's subjects as set up from a curriculum (sodiem-server setup,

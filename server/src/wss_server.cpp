@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "sodiem/server/console/console.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "wss_session.hpp"
 
@@ -142,7 +143,7 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   SSL_CTX_set_num_tickets(ctx.native_handle(), 0);
 
   // Before the io_context: sessions it destroys at the end still find it.
-  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name);
+  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name, options.console);
   asio::io_context ioc{1};
   auto address = asio::ip::make_address(options.host);
   auto listener = std::make_shared<Listener>(ioc, tcp::endpoint(address, options.port), edge);
@@ -194,6 +195,8 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   const auto ep = listener->local_endpoint();
   on_listening(ep.address().to_string() + ":" + std::to_string(ep.port()));
   ioc.run();
+  // The console answers no more: nothing is posted to the loop once it is gone.
+  if (options.console) options.console->stop();
   std::lock_guard lock(hook->mutex);
   hook->stop = nullptr;
 }

@@ -1,5 +1,6 @@
 // One WSS connection of the server: deadlines, the pre-welcome limits, the
-// status page and the WebSocket session (see wss_session.hpp).
+// status page or the console's requests, and the WebSocket session (see
+// wss_session.hpp).
 #include "wss_session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include <boost/asio/post.hpp>
 
 #include "sodiem/core/tuning.hpp"
+#include "console/console_beast.hpp"
 #include "sodiem/server/status_page.hpp"
 
 namespace sodiem::server::wss {
@@ -57,6 +59,9 @@ void Session::close_hard() {
   beast::get_lowest_layer(ws_).close();  // pending operations end with operation_aborted
   login_timer_.cancel();
   idle_timer_.cancel();
+  // No answer from the console will be written now: let the session go
+  // (from a handler of its own, not from inside this call).
+  if (awaiting_console_) asio::post(ws_.get_executor(), [keep = std::move(awaiting_console_)] {});
 }
 
 void Session::on_run() {
@@ -70,14 +75,14 @@ void Session::on_tls_handshake(beast::error_code ec) {
   if (ec) return;  // scanners, wrong protocol or suites, timeouts: nothing to do
   parser_.emplace();
   parser_->header_limit(8 * 1024);
-  parser_->body_limit(1024);  // an upgrade or a GET has no body
+  parser_->body_limit(tuning::kConsoleMaxBodyBytes);  // an upgrade has none; a console request a small one
   http::async_read(ws_.next_layer(), buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
 }
 
 void Session::on_http_request(beast::error_code ec, std::size_t) {
   if (ec) return;
-  if (!websocket::is_upgrade(parser_->get())) return serve_status_page();
+  if (!websocket::is_upgrade(parser_->get())) return edge_.console ? serve_console() : serve_status_page();
   beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = edge_.limits.handshake_timeout;
@@ -106,6 +111,28 @@ void Session::serve_status_page() {
   res->prepare_payload();
   http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
     self->close_hard();
+  });
+}
+
+void Session::serve_console() {
+  auto& msg = parser_->get();
+  const bool head = msg.method() == http::verb::head;
+  const unsigned version = msg.version();
+  // The answer may come from the console's thread, which holds only a weak
+  // reference (whatever thread drops it, the session ends on its strand);
+  // the session keeps itself until the answer is written or it is closed.
+  awaiting_console_ = shared_from_this();
+  std::weak_ptr<Session> weak = awaiting_console_;
+  auto executor = ws_.get_executor();
+  edge_.console->handle(console::from_beast(msg, address_), [weak, executor, head, version](console::Response answer) {
+    asio::post(executor, [weak, answer = std::move(answer), head, version]() mutable {
+      auto self = weak.lock();
+      if (!self || !self->awaiting_console_) return;
+      self->awaiting_console_.reset();
+      auto res = console::to_beast(std::move(answer), version, head);
+      beast::get_lowest_layer(self->ws_).expires_after(self->edge_.limits.handshake_timeout);
+      http::async_write(self->ws_.next_layer(), *res, [self, res](beast::error_code, std::size_t) { self->close_hard(); });
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 // One WSS connection of the server (internal to wss_server.cpp and
 // wss_session.cpp): TLS handshake and HTTP request under a deadline, then
-// the status page or a WebSocket sync session. Until the peer is welcomed it
+// the school's web console (or the status page) or a WebSocket sync session. Until the peer is welcomed it
 // reads one small message at a time and must be welcomed by the login
 // deadline; welcomed, it takes 4 MiB messages and is closed after
 // session_idle_timeout without an application message either way. Runs on
@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "sodiem/server/connection_table.hpp"
+#include "sodiem/server/console/console.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
 
@@ -38,15 +39,16 @@ class Session;
 // What the listener and its sessions share; io thread only. Declared before
 // the io_context, so it outlives the sessions the context destroys.
 struct Edge {
-  Edge(SyncService& s, ssl::context& c, WssLimits l, std::string school)
+  Edge(SyncService& s, ssl::context& c, WssLimits l, std::string school, console::Console* con)
       : service(s), ctx(c), limits(l), table({l.max_pre_auth, l.max_pre_auth_per_address, l.max_authenticated}),
-        school_name(std::move(school)) {}
+        school_name(std::move(school)), console(con) {}
   SyncService& service;
   ssl::context& ctx;
   const WssLimits limits;
   ConnectionTable table;
   std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
   std::string school_name;
+  console::Console* console;  // null: the status page instead
   bool stopping = false;
 };
 
@@ -68,6 +70,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_tls_handshake(beast::error_code ec);
   void on_http_request(beast::error_code ec, std::size_t);
   void serve_status_page();
+  // Any other HTTP request: the school's console answers (server/src/console).
+  void serve_console();
   void on_accept(beast::error_code ec);
   void on_authenticated();
   void on_login_deadline(beast::error_code ec);
@@ -89,6 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::pair<std::string, bool>> outbox_;
   std::shared_ptr<SyncService::Peer> peer_;
+  std::shared_ptr<Session> awaiting_console_;  // itself, while the console prepares its answer
   asio::steady_timer login_timer_;
   asio::steady_timer idle_timer_;
   Clock::time_point last_activity_;

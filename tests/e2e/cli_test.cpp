@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -852,6 +853,50 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
     CHECK(bad.exit_code != 0);
     CHECK_THAT(bad.err, Catch::Contains("KHÔNG hợp lệ"));
   }
+
+  // The year-end archive of what was approved: it proves itself offline,
+  // and any changed byte, file or audit entry is caught.
+  std::ofstream(out, std::ios::binary | std::ios::trunc) << original;
+  const std::string archive = s.tmp / "luu-tru-6A";
+  CHECK(run_command({kServer, "archive", "--data", s.demo.dir, "--class", "6B", archive}).exit_code != 0);  // not approved
+  auto arch = run_command({kServer, "archive", "--data", s.demo.dir, "--class", "6A", archive});
+  INFO(arch.err);
+  REQUIRE(arch.exit_code == 0);
+  for (const char* f : {"manifest.json", "ho-so-ky-so-HK1.json", "bang-tong-hop-HK1.pdf", "so-theo-doi-HK1-Toán.pdf",
+                        "nhat-ky-kiem-toan.jsonl"})
+    CHECK(std::filesystem::exists(archive + "/" + f));
+  auto good = run_command({kServer, "verify-archive", archive});
+  INFO(good.err);
+  CHECK(good.exit_code == 0);
+  CHECK_THAT(good.out, Catch::Contains("16 chữ ký hợp lệ"));
+  CHECK(run_command({kServer, "archive", "--data", s.demo.dir, "--class", "6A", archive}).exit_code != 0);  // exists
+  const auto tamper = [&](const std::string& file, const std::function<void(std::string&)>& change) {
+    std::string bytes;
+    {
+      std::ifstream f(archive + "/" + file, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(f), {});
+    }
+    const std::string kept = bytes;
+    change(bytes);
+    std::ofstream(archive + "/" + file, std::ios::binary | std::ios::trunc) << bytes;
+    auto bad = run_command({kServer, "verify-archive", archive});
+    std::ofstream(archive + "/" + file, std::ios::binary | std::ios::trunc) << kept;
+    return bad;
+  };
+  auto pdf = tamper("bang-tong-hop-HK1.pdf", [](std::string& b) { b[b.size() / 2] ^= 1; });
+  CHECK(pdf.exit_code != 0);
+  CHECK_THAT(pdf.err, Catch::Contains("bang-tong-hop-HK1.pdf đã bị thay đổi"));
+  auto log = tamper("nhat-ky-kiem-toan.jsonl", [](std::string& b) { b.replace(b.find("\"actor\":\"") + 9, 1, "X"); });
+  CHECK(log.exit_code != 0);
+  auto manifest = tamper("manifest.json", [](std::string& b) { b.replace(b.find("\"class\": \"6A\""), 13, "\"class\": \"6B\""); });
+  CHECK(manifest.exit_code != 0);
+  CHECK_THAT(manifest.err, Catch::Contains("chữ ký của manifest.json không hợp lệ"));
+  std::ofstream(archive + "/them.pdf") << "x";
+  auto extra = run_command({kServer, "verify-archive", archive});
+  CHECK(extra.exit_code != 0);
+  CHECK_THAT(extra.err, Catch::Contains("them.pdf không có trong manifest.json"));
+  std::filesystem::remove(archive + "/them.pdf");
+  CHECK(run_command({kServer, "verify-archive", archive}).exit_code == 0);
 
   // The principal withdraws the approval, with a reason: writable again.
   CHECK(s.act("gv.toan.1", {"unapprove", "--data", s.demo.dir, "--class", "6A", "--term", "HK1", "--reason", "x"})

@@ -213,14 +213,14 @@ TEST_CASE("edge: TLS 1.2 offers only ECDHE with AEAD suites, no CBC", "[e2e]") {
   }
 }
 
-TEST_CASE("edge: the HTTPS status page escapes the school name", "[e2e]") {
+TEST_CASE("edge: the HTTPS status page (/status, beside the console) escapes the school name", "[e2e]") {
   TempDir tmp;
   REQUIRE(server::init_data_dir(server::DataPaths{tmp / "server"}, "Trường <script>alert(\"x\")</script> & Co", false)
               .is_ok());
   ServerProcess server(kServer, tmp / "server");
   WsProbe p(server.url());
   REQUIRE(p.tls());
-  const std::string page = p.http_get("/");
+  const std::string page = p.http_get("/status");
   CHECK_THAT(page, Catch::StartsWith("HTTP/1.1 200"));
   CHECK_THAT(page, Catch::Contains("Trường &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"));
   CHECK_THAT(page, !Catch::Contains("<script>"));

@@ -225,6 +225,20 @@ TEST_CASE("the principal widens the grace window and a late mark typed before th
   CHECK_THAT(audit.text(0), Catch::Contains("\"old\":72") && Catch::Contains("\"new\":96"));
 }
 
+TEST_CASE("a grace window of 0 hours is none: a mark typed before the lock is refused even in the lock's first second",
+          "[e2e]") {
+  School s;
+  auto& laptop = s.device("gv.toan.1");
+  s.clock = ManualClock(kT0 - 600);
+  auto late = laptop.record({"6A", "Toán", "HS6A01", "HK1.GK"}, "8");
+  REQUIRE(late.is_ok());
+  s.clock = ManualClock(kT0);
+  REQUIRE(server::set_offline_grace_hours(*s.admin, 0, "hieutruong", s.clock.now_unix_seconds()).is_ok());
+  s.lock(frozen());
+  s.sync("gv.toan.1");  // in the same second the lock began
+  CHECK(s.outcome("gv.toan.1", late->seq) == "TERM_LOCKED");
+}
+
 TEST_CASE("a vice principal decides corrections only while the principal's delegation lasts", "[e2e]") {
   School s;
   const auto now = s.clock.now_unix_seconds();

@@ -4,11 +4,14 @@
 // draft mark on anything the principal has not approved.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "loopback_school.hpp"
 #include "process.hpp"
 #include "sodiem/client/actions.hpp"
+#include "sodiem/server/marks_import.hpp"
 #include "sodiem/server/records_print.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -160,4 +163,118 @@ TEST_CASE("a class's marks and summary board export as XLSX: numbers for marks, 
   CHECK_THAT(xlsx_part(board, "xl/workbook.xml"), Catch::Contains("6A HK2"));
   CHECK_THAT(xlsx_part(board, "xl/workbook.xml"), Catch::Contains("6A Cả năm"));
   CHECK_THAT(xlsx_part(board, "xl/sharedStrings.xml"), Catch::Contains("Học tập"));
+}
+
+namespace {
+// A minimal XLSX of the marks template's shape (tests/support/make_xlsx.py).
+void make_xlsx(const std::string& out, const std::string& sheet, const std::string& cells_json) {
+  auto r = run_command({"python3", SODIEM_TEST_SUPPORT_DIR "/make_xlsx.py", out, sheet, cells_json});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+std::string cell_value(LoopbackSchool& school, const std::string& code, const std::string& col) {
+  auto db = school.server_db();
+  auto s = db->prepare("SELECT c.value FROM cells c JOIN students st ON st.id = c.student_id "
+                       "JOIN subjects sj ON sj.id = c.subject_id WHERE st.code = ? AND sj.name = 'Toán' AND c.col = ?");
+  s.bind(1, code).bind(2, col);
+  return s.step() ? s.text(0) : std::string();
+}
+}  // namespace
+
+TEST_CASE("marks come back from the exported XLSX as the teacher's ops: checked, audited, all or nothing", "[e2e]") {
+  LoopbackSchool school;
+  auto& teacher = school.device("gv.toan.1");
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "8,5").is_ok());
+  school.sync("gv.toan.1");
+  auto db = school.server_db();
+
+  // The exported file, edited as Excel would: 8.5 → 9.
+  const std::string exported = school.tmp / "marks.xlsx";
+  REQUIRE(server::export_marks_xlsx(*db, "6A", "Toán", exported).is_ok());
+  auto edit = run_command({"python3", "-c",
+                           "import sys, zipfile\n"
+                           "src = zipfile.ZipFile(sys.argv[1]); dst = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED)\n"
+                           "for i in src.infolist():\n"
+                           "    d = src.read(i.filename)\n"
+                           "    if i.filename == 'xl/worksheets/sheet1.xml': d = d.replace(b'<v>8.5</v>', b'<v>9</v>', 1)\n"
+                           "    dst.writestr(i, d)\n"
+                           "dst.close()\n",
+                           exported, school.tmp / "edited.xlsx"});
+  REQUIRE(edit.exit_code == 0);
+  const auto audit_before = school.server_scalar("SELECT COUNT(*) FROM audit_log");
+  auto imported = server::import_marks_xlsx(*db, school.tmp / "edited.xlsx", "gv.toan.1", school.clock);
+  INFO((imported.errors.empty() ? "" : imported.errors[0]));
+  REQUIRE(imported.ok);
+  CHECK(imported.changed == 1);
+  CHECK(cell_value(school, "HS6A01", "HK1.TX1") == "9");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM audit_log") > audit_before);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM changes c JOIN devices d ON d.id = c.device_id "
+                             "WHERE d.public_id = 'xlsx-gv.toan.1'") == 1);
+  // The same file again changes nothing; the teacher's device pulls the new mark.
+  CHECK(server::import_marks_xlsx(*db, school.tmp / "edited.xlsx", "gv.toan.1", school.clock).changed == 0);
+  school.sync("gv.toan.1");
+  auto shown = teacher.show("6A", "Toán");
+  bool pulled = false;
+  for (const auto& st : shown)
+    if (st.code == "HS6A01")
+      for (const auto& [col, v] : st.cells) pulled = pulled || (col == "HK1.TX1" && v == "9");
+  CHECK(pulled);
+
+  // Float noise and a decimal comma are the marks they stand for.
+  make_xlsx(school.tmp / "typed.xlsx", "Toán 6A",
+            R"([["A6","s","sodiem:marks"],["B6","s","6A"],["C6","s","Toán"],["D6","s","HK1.TX1"],["E6","s","HK1.TX2"],)"
+            R"(["F6","s","HK1"],["B7","s","HS6A02"],["D7","n","8.3000000000000007"],["E7","s","7,5"],["F7","n","1"],)"
+            R"(["B8","s","HS6A03"],["D8","n","6.9999999999999996"]])");
+  auto typed = server::import_marks_xlsx(*db, school.tmp / "typed.xlsx", "gv.toan.1", school.clock);
+  INFO((typed.errors.empty() ? "" : typed.errors[0]));
+  REQUIRE(typed.ok);
+  CHECK(typed.changed == 3);  // the average column F is computed, never read
+  CHECK(cell_value(school, "HS6A02", "HK1.TX1") == "8.3");
+  CHECK(cell_value(school, "HS6A02", "HK1.TX2") == "7.5");
+  CHECK(cell_value(school, "HS6A03", "HK1.TX1") == "7");
+
+  // One bad cell: nothing stored, each problem named by sheet and cell.
+  make_xlsx(school.tmp / "bad.xlsx", "Toán 6A",
+            R"([["A6","s","sodiem:marks"],["B6","s","6A"],["C6","s","Toán"],["D6","s","HK1.TX1"],["E6","s","HK1.TX2"],)"
+            R"(["B7","s","HS6A04"],["D7","n","6"],["E7","n","11"],["B8","s","HS6A05"],["D8","n","8.25"]])");
+  auto bad = server::import_marks_xlsx(*db, school.tmp / "bad.xlsx", "gv.toan.1", school.clock);
+  CHECK_FALSE(bad.ok);
+  REQUIRE(bad.errors.size() == 2);
+  CHECK_THAT(bad.errors[0], Catch::StartsWith("Toán 6A!E7: "));
+  CHECK_THAT(bad.errors[1], Catch::StartsWith("Toán 6A!D8: "));
+  CHECK(cell_value(school, "HS6A04", "HK1.TX1").empty());  // the good cell was not stored either
+
+  // Someone who does not teach Toán 6A: refused, nothing stored.
+  make_xlsx(school.tmp / "other.xlsx", "Toán 6A",
+            R"([["A6","s","sodiem:marks"],["B6","s","6A"],["C6","s","Toán"],["D6","s","HK1.TX1"],)"
+            R"(["B7","s","HS6A06"],["D7","n","5"]])");
+  auto other = server::import_marks_xlsx(*db, school.tmp / "other.xlsx", "gv.van.1", school.clock);
+  CHECK_FALSE(other.ok);
+  REQUIRE_FALSE(other.errors.empty());
+  CHECK_THAT(other.errors.front(), Catch::Contains("không được phân công"));
+  CHECK(cell_value(school, "HS6A06", "HK1.TX1").empty());
+  // Not a spreadsheet.
+  std::ofstream(school.tmp / "not.xlsx") << "Mã học sinh,Lớp\n";
+  auto not_xlsx = server::import_marks_xlsx(*db, school.tmp / "not.xlsx", "gv.toan.1", school.clock);
+  CHECK_FALSE(not_xlsx.ok);
+  REQUIRE_FALSE(not_xlsx.errors.empty());
+  CHECK_THAT(not_xlsx.errors.front(), Catch::Contains("không phải tệp Excel"));
+}
+
+TEST_CASE("a spreadsheet's stored numbers become exact marks", "[unit]") {
+  using server::xlsx::number_text;
+  CHECK(number_text("8.5") == "8.5");
+  CHECK(number_text("8") == "8");
+  CHECK(number_text("8.3000000000000007") == "8.3");
+  CHECK(number_text("8.2999999999999998") == "8.3");
+  CHECK(number_text("9.9999999999999982") == "10");
+  CHECK(number_text("6.9999999999999996") == "7");
+  CHECK(number_text("8.25") == "8.25");  // a real second decimal: the mark's own check refuses it
+  CHECK(number_text("8.5E0") == "8.5");
+  CHECK(number_text("85E-1") == "8.5");
+  CHECK(number_text("1E1") == "10");
+  CHECK(number_text("abc") == "abc");
+  CHECK(number_text("-1") == "-1");
+  CHECK(server::xlsx::cell_name(6, 3) == "D7");
+  CHECK(server::xlsx::cell_name(0, 26) == "AA1");
 }

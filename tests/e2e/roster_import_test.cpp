@@ -5,6 +5,8 @@
 
 #include "loopback_school.hpp"
 #include "sodiem/server/locks.hpp"
+#include "process.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_io.hpp"
 
 using namespace sodiem;
@@ -219,4 +221,55 @@ TEST_CASE("delegated entry: an assignment with an end date stops allowing writes
   REQUIRE(late.is_ok());
   school.sync("gv.tinhoc.1");
   CHECK(store.outcome(late->seq).first == "FORBIDDEN");
+}
+
+TEST_CASE("students and staff as XLSX: exported as text, read back through the same checks", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  for (auto kind : {"students", "staff"}) {
+    const std::string file = tmp / (std::string(kind) + ".xlsx");
+    REQUIRE(server::export_roster_xlsx(*db, kind, file).is_ok());
+    auto csv = server::roster_csv_from_xlsx(file);
+    REQUIRE(csv.is_ok());
+    std::ostringstream direct;
+    kind == std::string("students") ? server::export_students(*db, direct) : server::export_staff(*db, direct);
+    CHECK(*csv == direct.str().substr(3));  // the same rows as the CSV export (which starts with a BOM)
+    std::istringstream in(*csv);
+    auto report = kind == std::string("students") ? server::import_students(*db, in, "admin")
+                                                  : server::import_staff(*db, in, SystemClock::instance(), "admin");
+    INFO(kind << (report.errors.empty() ? "" : report.errors[0]));
+    CHECK(report.ok);
+    CHECK(report.inserted == 0);
+  }
+  // A sheet typed by hand: the bad row is named by its row number in the sheet.
+  const std::string typed = tmp / "typed.xlsx";
+  auto made = run_command({"python3", SODIEM_TEST_SUPPORT_DIR "/make_xlsx.py", typed, "Học sinh",
+                           R"([["A1","s","Mã học sinh"],["B1","s","Họ và tên"],["C1","s","Ngày sinh"],["D1","s","Giới tính"],)"
+                           R"(["E1","s","Lớp"],["F1","s","Trạng thái"],)"
+                           R"(["A2","s","HS6A90"],["B2","s","Lê Văn Mới"],["C2","s","01/02/2014"],["D2","s","Nam"],["E2","s","6A"],)"
+                           R"(["F2","s","Đang học"],["A3","s","HS6A91"],["B3","s","Trần Thị Sai"],["C3","s","31/02/2014"],)"
+                           R"(["D3","s","Nữ"],["E3","s","6A"],["F3","s","Đang học"]])"});
+  REQUIRE(made.exit_code == 0);
+  auto csv = server::roster_csv_from_xlsx(typed);
+  REQUIRE(csv.is_ok());
+  std::istringstream in(*csv);
+  auto report = server::import_students(*db, in, "admin");
+  CHECK_FALSE(report.ok);
+  REQUIRE_FALSE(report.errors.empty());
+  CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 3"));
+  CHECK_THAT(report.errors[0], Catch::Contains("31/02/2014"));
+}
+
+TEST_CASE("names stored before the invisible-character rule are named, shown escaped", "[storage]") {
+  TempDir tmp;
+  auto demo = make_demo_server(tmp / "server");
+  auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
+  CHECK(server::stored_name_faults(*db).empty());
+  db->prepare("UPDATE students SET full_name = 'Nguy\xE1\xBB\x85n \xE2\x80\xAE" "An' WHERE code = 'HS6A01'").run();
+  db->prepare("UPDATE users SET full_name = 'C\xC2\xADo' WHERE username = 'gv.toan.1'").run();
+  const auto faults = server::stored_name_faults(*db);
+  REQUIRE(faults.size() == 2);
+  CHECK_THAT(faults[0], Catch::StartsWith("học sinh \"HS6A01\" (họ tên \"Nguyễn <U+202E>An\"): có ký tự ẩn"));
+  CHECK_THAT(faults[1], Catch::StartsWith("tài khoản \"gv.toan.1\" (họ tên \"C<U+00AD>o\")"));
 }

@@ -182,13 +182,13 @@ TEST_CASE("a database from before grade subjects migrates, keeps its school as i
   school.sync("gv.congnghe.2");
   REQUIRE(store.record({"8A", "Công nghệ", "HS8A01", "HK1.TX2"}, "9").is_ok());
   school.sync("gv.congnghe.2");
-  // As a server of the previous release left it: schema 17, no grade_subjects.
+  // As a server of the previous release left it: schema 18, no grade_subjects.
   {
     auto db = school.server_db();
-    db->exec("DROP TABLE grade_subjects; PRAGMA user_version=17");
+    db->exec("DROP TABLE grade_subjects; PRAGMA user_version=18");
   }
   school.restart();  // opens (and migrates) the database again
-  CHECK(school.server_scalar("PRAGMA user_version") == 18);
+  CHECK(school.server_scalar("PRAGMA user_version") == 19);
   CHECK(school.server_scalar("SELECT COUNT(*) FROM grade_subjects") == 0);
   // Every subject as before: Công nghệ 8 has two TX.
   school.sync("gv.congnghe.2");

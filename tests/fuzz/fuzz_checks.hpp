@@ -24,6 +24,9 @@ std::string check_roster_csv(std::string_view bytes);
 // One audit entry's detail, as verify_records reads it.
 std::string check_audit_detail(std::string_view bytes);
 
+// A spreadsheet as `import marks` and the roster import read it (xlsx_reader).
+std::string check_xlsx(std::string_view bytes);
+
 // The curriculum file of sodiem-server setup: a curriculum or named
 // problems; what is accepted is within limits and its column rules hold.
 std::string check_curriculum(std::string_view bytes);

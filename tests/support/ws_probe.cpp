@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,6 +54,8 @@ WsProbe::WsProbe(const std::string& url, const std::string& from) {
     throw std::runtime_error("WsProbe: bad address " + url + " / " + from);
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;
+  const int one = 1;  // no Nagle: a request after the handshake's last flight would wait for a delayed ACK (~40 ms)
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
       ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
     ::close(fd_);
@@ -113,7 +116,11 @@ WsProbe::Read WsProbe::read_some(std::chrono::milliseconds timeout) {
 }
 
 std::string WsProbe::http_get(const std::string& path) {
-  if (!write_all("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) return {};
+  return http_raw("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+}
+
+std::string WsProbe::http_raw(const std::string& request) {
+  if (!write_all(request)) return {};
   const auto until = Clock::now() + std::chrono::seconds(5);
   while (Clock::now() < until && read_some(std::chrono::milliseconds(200)) != Read::kClosed) {
   }
@@ -228,7 +235,8 @@ bool WsProbe::tcp_closed_within(std::chrono::milliseconds timeout) {
   return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-EdgeServer::EdgeServer(server::SyncService& service, const std::string& data_dir, server::WssLimits limits) {
+EdgeServer::EdgeServer(server::SyncService& service, const std::string& data_dir, server::WssLimits limits,
+                       server::console::Console* console) {
   std::promise<std::string> listening;
   std::promise<std::function<void()>> stopper;
   auto url = listening.get_future();
@@ -240,6 +248,7 @@ EdgeServer::EdgeServer(server::SyncService& service, const std::string& data_dir
   options.key_path = server::DataPaths{data_dir}.key();
   options.school_name = "Trường thử";
   options.limits = limits;
+  options.console = console;
   options.on_stop_handle = [p = std::make_shared<std::promise<std::function<void()>>>(std::move(stopper))](
                                std::function<void()> s) { p->set_value(std::move(s)); };
   thread_ = std::thread([&service, options, p = std::make_shared<std::promise<std::string>>(std::move(listening))] {

@@ -34,6 +34,8 @@ class WsProbe {
   bool tls(const std::string& tls12_ciphers = "");
   // Plain HTTPS GET; the response (head and body) read until the server closes.
   std::string http_get(const std::string& path);
+  // Any HTTP request, written as given; the response read until the server closes.
+  std::string http_raw(const std::string& request);
   // WebSocket upgrade, offering permessage-deflate or not (frames are sent
   // uncompressed either way); true on 101.
   bool upgrade(bool offer_deflate = false);
@@ -74,7 +76,9 @@ class WsProbe {
 // given limits; stops at destruction.
 class EdgeServer {
  public:
-  EdgeServer(server::SyncService& service, const std::string& data_dir, server::WssLimits limits = {});
+  // console: the school's web console on the same port (null: the status page).
+  EdgeServer(server::SyncService& service, const std::string& data_dir, server::WssLimits limits = {},
+             server::console::Console* console = nullptr);
   ~EdgeServer();
   const std::string& url() const { return url_; }
 

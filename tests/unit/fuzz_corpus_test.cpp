@@ -53,3 +53,7 @@ TEST_CASE("fuzz corpus and found crashes: curriculum files", "[unit][fuzz]") {
 TEST_CASE("fuzz corpus and found crashes: audit details", "[unit][fuzz]") {
   CHECK(replay("audit_detail", sodiem::fuzz::check_audit_detail) >= 3);
 }
+
+TEST_CASE("fuzz corpus and found crashes: XLSX reader", "[unit][fuzz]") {
+  CHECK(replay("xlsx", sodiem::fuzz::check_xlsx) >= 2);
+}

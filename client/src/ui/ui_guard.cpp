@@ -1,87 +1,21 @@
 // The ui's request checks and answer headers (see ui_guard.hpp).
 #include "ui_guard.hpp"
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
-#include "sodiem/protocol/text.hpp"
+#include "sodiem/core/web_guard.hpp"
 
 namespace sodiem::client::ui {
 
 namespace {
 
-bool same_secret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-std::string cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    auto semi = header.find(';');
-    auto part = header.substr(0, semi);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
-      return std::string(part.substr(name.size() + 1));
-    if (semi == std::string_view::npos) break;
-    header.remove_prefix(semi + 1);
-  }
-  return {};
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using web::cookie_value;
+using web::same_secret;
 
 constexpr std::size_t kMaxTarget = 4096;
 constexpr std::size_t kMaxParams = 32;
 
 }  // namespace
-
-std::optional<std::string> decode_component(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  if (protocol::text_problem(out, protocol::TextKind::kName)) return std::nullopt;
-  return out;
-}
-
-bool json_depth_within(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 UiGuard::UiGuard(std::string token, std::string csrf, std::string host)
     : token_(std::move(token)), csrf_(std::move(csrf)), host_(std::move(host)) {}
@@ -100,18 +34,7 @@ UiResponse error_response(int status, std::string_view code, std::string_view me
 }
 
 void add_security_headers(UiResponse& res) {
-  res.headers.emplace_back("Content-Security-Policy",
-                           "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; "
-                           "frame-ancestors 'none'");
-  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  const bool cache_set = std::any_of(res.headers.begin(), res.headers.end(),
-                                     [](const auto& h) { return h.first == "Cache-Control"; });
-  if (!cache_set) res.headers.emplace_back("Cache-Control", "no-store");
-  res.headers.emplace_back("Referrer-Policy", "no-referrer");
-  res.headers.emplace_back("X-Frame-Options", "DENY");
-  res.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
-  res.headers.emplace_back("Cross-Origin-Resource-Policy", "same-origin");
+  web::add_security_headers(res.headers);
 }
 
 std::optional<UiResponse> UiGuard::admit(UiRequest& req) const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "sodiem/core/web_guard.hpp"
 #include "ui_types.hpp"
 
 namespace sodiem::client::ui {
@@ -40,12 +41,8 @@ void add_security_headers(UiResponse& res);
 // A JSON error answer {"error": message, "code": code}.
 UiResponse error_response(int status, std::string_view code, std::string_view message);
 
-// Percent-decodes a query component ('+' is a space); nullopt on a bad
-// escape or a result that is not valid UTF-8 without control characters.
-std::optional<std::string> decode_component(std::string_view text);
-
-// Whether the JSON text nests arrays/objects at most max_depth deep (checked
-// before parsing, which would recurse that deep).
-bool json_depth_within(std::string_view text, int max_depth);
+// The shared rules (sodiem/core/web_guard.hpp), by their old names here.
+using web::decode_component;
+using web::json_depth_within;
 
 }  // namespace sodiem::client::ui

@@ -12,6 +12,7 @@
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/records_check.hpp"
+#include "sodiem/server/roster_io.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -45,6 +46,8 @@ int run_audit_verify(const AuditVerifyOptions& o) {
   if (evidence) return 1;
   std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
             << " phiên bản điểm khớp nhật ký\n";
+  // Not tampering, but worth fixing: names stored before today's rules.
+  for (const auto& w : stored_name_faults(*db)) std::cout << "Cảnh báo: " << w << "\n";
   return 0;
 }
 

@@ -36,6 +36,7 @@ void add_term_command(CLI::App& app, Context& ctx);
 void add_calendar_command(CLI::App& app, Context& ctx);
 // print_cmds.cpp
 void add_print_command(CLI::App& app, Context& ctx);
+void add_archive_commands(CLI::App& app, Context& ctx);  // archive, verify-archive
 // corrections_cmds.cpp
 void add_correction_command(CLI::App& app, Context& ctx);
 void add_delegate_command(CLI::App& app, Context& ctx);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/server/console/console.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
@@ -99,6 +100,8 @@ int run_run(const RunOptions& o) {
     return 3;
   }
   SyncService service(paths.db(), SystemClock::instance());
+  console::Console console(service, paths.db(), SystemClock::instance());  // stops before the service
+  options.console = &console;
   {
     auto db = open_server_db(paths.db());
     options.school_name = get_meta(*db, "school_name");
@@ -120,7 +123,7 @@ void add_init_command(CLI::App& app, Context& ctx) {
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {
-  auto [run, o] = add_command(app, ctx, "run", "Serve sync (WSS) and the status page (HTTPS)", run_run);
+  auto [run, o] = add_command(app, ctx, "run", "Serve sync (WSS) and the school's web console (HTTPS)", run_run);
   add_data_option(*run, o->dir);
   run->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
 }

@@ -3,6 +3,7 @@
 // Registered by main.cpp (see commands.hpp). Reading only: no actor needed.
 #include <iostream>
 
+#include "sodiem/server/archive.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "support.hpp"
 
@@ -32,7 +33,46 @@ int run_print(const PrintOptions& o) {
   return 0;
 }
 
+struct ArchiveOptions {
+  std::string dir, class_name, term, out;
+};
+
+int run_archive(const ArchiveOptions& o) {
+  auto db = open_existing(o.dir);
+  std::string summary;
+  if (auto st = write_archive(*db, o.dir, o.class_name, o.term, o.out, summary); !st) return fail_status(st);
+  std::cout << "Đã lưu trữ hồ sơ lớp " << o.class_name << " vào " << o.out << ": " << summary << "\n";
+  return 0;
+}
+
+struct VerifyArchiveOptions {
+  std::string dir;
+};
+
+int run_verify_archive(const VerifyArchiveOptions& o) {
+  std::string summary;
+  if (auto st = verify_archive(o.dir, summary); !st) {
+    std::cerr << "sodiem-server: KHÔNG hợp lệ: " << st.message() << "\n";
+    return 1;
+  }
+  std::cout << "Hợp lệ: " << summary << "\n";
+  return 0;
+}
+
 }  // namespace
+
+void add_archive_commands(CLI::App& app, Context& ctx) {
+  auto [a, o] = add_command(app, ctx, "archive",
+                            "Year-end archive of a class: approved records, signatures, PDFs, the audit chain, a signed "
+                            "manifest",
+                            run_archive);
+  add_data_option(*a, o->dir);
+  a->add_option("--class", o->class_name, "Class")->required();
+  a->add_option("--term", o->term, "HK1 | HK2 (default: every approved term)");
+  a->add_option("OUT_DIR", o->out, "A new folder to write")->required();
+  auto [v, vo] = add_command(app, ctx, "verify-archive", "Check an archive folder offline", run_verify_archive);
+  v->add_option("DIR", vo->dir, "The archive folder")->required();
+}
 
 void add_print_command(CLI::App& app, Context& ctx) {
   auto [p, o] = add_command(app, ctx, "print", "Printed records as PDF: gradebook | board | transcript", run_print);

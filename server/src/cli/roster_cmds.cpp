@@ -5,10 +5,12 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/marks_import.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "support.hpp"
 
@@ -20,6 +22,15 @@ struct ImportOptions {
   ActorOptions actor;
 };
 
+// "nothing imported; N errors in FILE:" and the first 30 of them; exit code 2.
+int refused_import(const std::string& file, const std::vector<std::string>& errors) {
+  std::cerr << "sodiem-server: không nhập gì cả; " << errors.size() << " lỗi trong " << file << ":\n";
+  constexpr std::size_t kShown = 30;
+  for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) std::cerr << "  " << errors[i] << "\n";
+  if (errors.size() > kShown) std::cerr << "  … và " << errors.size() - kShown << " lỗi khác\n";
+  return 2;
+}
+
 int run_import(const ImportOptions& o) {
   std::ifstream in(o.file, std::ios::binary);
   if (!in) {
@@ -27,17 +38,28 @@ int run_import(const ImportOptions& o) {
     return 2;
   }
   auto db = open_existing(o.dir);
+  if (o.what == "marks" && o.actor.maintenance)
+    return fail_status(Status(ErrorCode::kForbidden, "điểm được nhập bởi giáo viên: dùng --by TÀI_KHOẢN --password-stdin"));
   auto by = authenticate(*db, o.dir, o.actor, "import " + o.what);
   if (!by) return fail_status(by.status());
-  ImportReport report =
-      o.what == "students" ? import_students(*db, in, *by) : import_staff(*db, in, SystemClock::instance(), *by);
-  if (!report.ok) {
-    std::cerr << "sodiem-server: không nhập gì cả; " << report.errors.size() << " lỗi trong " << o.file << ":\n";
-    constexpr std::size_t kShown = 30;
-    for (std::size_t i = 0; i < report.errors.size() && i < kShown; ++i) std::cerr << "  " << report.errors[i] << "\n";
-    if (report.errors.size() > kShown) std::cerr << "  … và " << report.errors.size() - kShown << " lỗi khác\n";
-    return 2;
+  if (o.what == "marks") {
+    const auto marks = import_marks_xlsx(*db, o.file, *by, SystemClock::instance());
+    if (!marks.ok) return refused_import(o.file, marks.errors);
+    std::cout << "Đã nhập " << o.file << ": " << marks.changed << " ô thay đổi, ghi dưới tên " << *by << "\n";
+    return 0;
   }
+  // An XLSX roster is read as the CSV it holds: the same checks.
+  std::istringstream from_xlsx;
+  const bool xlsx = o.file.size() > 5 && o.file.substr(o.file.size() - 5) == ".xlsx";
+  if (xlsx) {
+    auto csv = roster_csv_from_xlsx(o.file);
+    if (!csv) return refused_import(o.file, {csv.status().message()});
+    from_xlsx.str(*csv);
+  }
+  std::istream& rows = xlsx ? static_cast<std::istream&>(from_xlsx) : in;
+  ImportReport report =
+      o.what == "students" ? import_students(*db, rows, *by) : import_staff(*db, rows, SystemClock::instance(), *by);
+  if (!report.ok) return refused_import(o.file, report.errors);
   std::cout << "Đã nhập " << o.file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
   if (!report.new_passwords.empty()) {
     const std::string passwords_out = o.passwords_out.empty() ? o.dir + "/new-passwords.csv" : o.passwords_out;
@@ -74,6 +96,10 @@ int run_export(const ExportOptions& o) {
               << o.class_name << " vào " << o.file << "\n";
     return 0;
   }
+  if (o.file.size() > 5 && o.file.substr(o.file.size() - 5) == ".xlsx") {
+    if (auto st = export_roster_xlsx(*db, o.what, o.file); !st) return fail_status(st);
+    return 0;
+  }
   std::ofstream out(o.file, std::ios::trunc);
   if (!out) {
     std::cerr << "sodiem-server: không ghi được tệp " << o.file << "\n";
@@ -88,12 +114,14 @@ int run_export(const ExportOptions& o) {
 
 void add_import_command(CLI::App& app, Context& ctx) {
   auto [import, o] = add_command(app, ctx, "import",
-                                 "Import students or staff from a UTF-8 CSV file (all or nothing)", run_import);
-  add_choice(*import, "WHAT", o->what, {"students", "staff"});
+                                 "Import students or staff from a UTF-8 CSV file, or marks from the XLSX `export marks` "
+                                 "writes (all or nothing)",
+                                 run_import);
+  add_choice(*import, "WHAT", o->what, {"students", "staff", "marks"});
   add_data_option(*import, o->dir);
-  import->add_option("FILE", o->file, "CSV file")->required();
+  import->add_option("FILE", o->file, "CSV file (students, staff) or XLSX file (marks)")->required();
   import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
-  add_actor_options(*import, o->actor, "the administrator or HT");
+  add_actor_options(*import, o->actor, "the administrator or HT (marks: the teacher whose marks they are)");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {

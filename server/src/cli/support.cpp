@@ -105,7 +105,7 @@ Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const A
   }
   const Clock& clock = SystemClock::instance();
   LoginLimiter limiter(clock, LoginLimits{}, std::make_shared<DbLockoutStore>(DataPaths{dir}.db()));
-  if (auto st = verify_actor_password(db, limiter, clock, {actor.by, *password, new_password, command, os_user}); !st)
+  if (auto st = verify_actor_password(db, limiter, clock, {actor.by, *password, new_password, command, os_user, ""}); !st)
     return st;
   return actor.by;
 }

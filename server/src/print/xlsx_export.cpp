@@ -148,9 +148,10 @@ Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const st
     else worksheet_write_string(ws, 3, c, cols[static_cast<std::size_t>(c - first)].group.c_str(), book.head_);
     c = e + 1;
   }
-  worksheet_write_string(ws, 5, 0, "#", nullptr);
-  worksheet_write_string(ws, 5, 1, "student", nullptr);
-  worksheet_write_string(ws, 5, 2, "name", nullptr);
+  // The hidden row: what import_marks_xlsx reads back (marker, class, subject, columns).
+  worksheet_write_string(ws, 5, 0, "sodiem:marks", nullptr);
+  worksheet_write_string(ws, 5, 1, cls->name.c_str(), nullptr);
+  worksheet_write_string(ws, 5, 2, info.name.c_str(), nullptr);
   for (int c = first; c <= last; ++c) {
     const auto& col = cols[static_cast<std::size_t>(c - first)];
     worksheet_write_string(ws, 4, c, col.label.c_str(), book.head_);

@@ -22,6 +22,10 @@ struct AuditEntry {
   std::string detail;  // JSON text
 };
 
+// An entry's chain hash: SHA-256 over the previous entry's hash and the
+// entry's fields, each length-prefixed ("0"×64 before the first entry).
+std::string audit_entry_hash(std::int64_t seq, const AuditEntry& entry, const std::string& prev_hash);
+
 // Appends inside the caller's open transaction; returns the entry's seq.
 std::int64_t append_audit(sqlite::Db& db, const AuditEntry& entry);
 

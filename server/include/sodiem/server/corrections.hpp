@@ -44,6 +44,10 @@ Result<std::int64_t> delegate_corrections(sqlite::Db& db, const std::string& to,
                                           std::int64_t until, const std::string& reason, std::int64_t now);
 Status revoke_delegation(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
 std::vector<Delegation> active_delegations(sqlite::Db& db, std::int64_t now);
+// Whether `username` may decide correction requests now: the HT; a PHT only
+// with the HT's delegation (FORBIDDEN with why otherwise). The approve and
+// refuse functions check it themselves; the console asks it to offer the buttons.
+Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t now);
 // All requests for the leadership; otherwise the user's own.
 std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string& username, bool leadership);
 

@@ -3,7 +3,8 @@
 // Accounts::check_password and the same LoginLimiter (lockouts shared with
 // sync logins through the database: lockout_store.hpp) as a device login,
 // and refused attempts audited the same way. Called by the server's CLI on
-// its own connection; sync_login.cpp shares audit_refused_password.
+// its own connection and by the web console (in steps, hashing off its
+// thread); sync_login.cpp shares audit_refused_password.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
+#include "sodiem/server/accounts.hpp"
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/sqlite/db.hpp"
 
@@ -29,6 +31,7 @@ struct ActorCredentials {
   std::string new_password;  // replaces an issued password (must be changed at first use, as on a device)
   std::string command;       // what they asked for, for the audit trail ("lock set", …)
   std::string os_user;       // who ran it on the server, for the audit trail
+  std::string address;       // the remote address (the web console); "" = a local shell
 };
 
 // Checks `who`'s password now, on this thread, through `limiter` (no
@@ -39,5 +42,17 @@ struct ActorCredentials {
 // PASSWORD_CHANGE_REQUIRED unless who.new_password is acceptable (then it is
 // changed and audited). Messages in Vietnamese.
 Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who);
+
+// verify_actor_password in its three steps, for a caller that must not hash
+// on its own thread (the web console): begin on the database's thread (the
+// limiter's gate and the stored record: RATE_LIMITED before any hashing),
+// check anywhere (~0.2 s; if it throws, the caller calls limiter.abandon),
+// finish on the database's thread (the verdict, counted, audited, and the
+// issued password replaced). Exactly one finish (or abandon) per begun check.
+Result<PasswordRecord> begin_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock,
+                                         const ActorCredentials& who);
+CheckedPassword check_actor_password(const PasswordRecord& record, const ActorCredentials& who);
+Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
+                          const PasswordRecord& record, const CheckedPassword& check);
 
 }  // namespace sodiem::server

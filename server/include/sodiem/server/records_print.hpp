@@ -36,4 +36,11 @@ namespace sodiem::server {
 [[nodiscard]] Status export_board_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& term,
                                        const std::string& path);
 
+// Students or staff ("students" | "staff") as XLSX: the CSV export's rows,
+// all as text (roster_xlsx.cpp).
+[[nodiscard]] Status export_roster_xlsx(sqlite::Db& db, const std::string& what, const std::string& path);
+// The first sheet of an XLSX as the CSV text the roster import reads (its
+// rows numbered as in the sheet), so one set of checks serves both.
+Result<std::string> roster_csv_from_xlsx(const std::string& path);
+
 }  // namespace sodiem::server

@@ -8,6 +8,7 @@
 // Pure (no database); thread-safe. Used by roster_io.cpp (import, export)
 // and by the CSV fuzz target.
 #pragma once
+#include "sodiem/protocol/text.hpp"
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -50,6 +51,9 @@ std::string csv_line(const std::vector<std::string>& fields);
 // The first line of an exported file: Excel's UTF-8 byte order mark, then
 // the header, so that Excel shows Vietnamese as it is (read back as usual).
 std::string csv_first_line(const std::vector<std::string>& header);
+// Why text was refused (a name with an invisible character, …), in
+// Vietnamese, for the clerk who fixes it.
+std::string text_fault_text(protocol::TextFault fault);
 // Takes off the ' that csv_field put in front of a field.
 std::string unguard_field(std::string value);
 

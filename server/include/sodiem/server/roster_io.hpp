@@ -39,4 +39,9 @@ void export_students(sqlite::Db& db, std::ostream& csv);
 ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock, const std::string& by);
 void export_staff(sqlite::Db& db, std::ostream& csv);
 
+// Names and codes stored before today's rules that the roster import would
+// now refuse (an invisible or direction-changing character): one line each,
+// naming the row and what to do. `audit verify` prints them as warnings.
+std::vector<std::string> stored_name_faults(sqlite::Db& db);
+
 }  // namespace sodiem::server

@@ -74,6 +74,8 @@ class SyncService {
   const std::string& epoch() const { return epoch_; }
   // The server's one login throttle (for any other way of logging in).
   LoginLimiter& login_limiter() { return *limiter_; }
+  // The server's one pool for password hashing (the web console's logins too).
+  KdfPool& kdf_pool() { return *kdf_; }
 
  private:
   struct Job {

@@ -1,8 +1,8 @@
 // The server's network front: accepts TLS connections, upgrades WebSocket
-// requests to sync sessions fed to a SyncService, answers plain HTTPS GETs
-// with a status page, and stops gracefully on SIGTERM/SIGINT. It defends its
-// edge: deadlines for the handshake and the login, a small message bound
-// until the welcome, unauthenticated connections bounded per address and in
+// requests to sync sessions fed to a SyncService, hands other HTTPS requests
+// to the school's web console (or answers a status page), and stops
+// gracefully on SIGTERM/SIGINT. It defends its edge: deadlines for the
+// handshake and the login, a small message bound until the welcome, unauthenticated connections bounded per address and in
 // all (ConnectionTable), an idle bound that pings cannot defeat, back-off
 // when descriptors run out, TLS 1.2 with ECDHE+AEAD suites only (or 1.3).
 // Beast/Asio stay inside the .cpp. run_wss_server blocks the calling thread.
@@ -18,6 +18,9 @@
 namespace sodiem::server {
 
 class SyncService;
+namespace console {
+class Console;
+}
 
 // The edge's bounds (tuning.hpp explains each); tests shorten the times.
 struct WssLimits {
@@ -37,6 +40,10 @@ struct WssOptions {
   std::string key_path;
   std::string school_name;
   WssLimits limits;
+  // Answers the HTTPS requests that are not a WebSocket upgrade (the
+  // school's web console); null: the status page. Outlives run_wss_server,
+  // which stops it before returning.
+  console::Console* console = nullptr;
   // For embedding (tests): called once listening with a thread-safe function
   // that stops the server as SIGTERM does.
   std::function<void(std::function<void()> stop)> on_stop_handle;

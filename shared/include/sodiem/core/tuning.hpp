@@ -111,4 +111,17 @@ inline constexpr int kKeyFileIterations = kPasswordHashIterations;
 inline constexpr std::size_t kPasswordCheckThreads = 1;
 inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
 
+// The school's web console (server/src/console) on the sync port: a login
+// session ends after kConsoleSessionIdle without a request, and
+// kConsoleSessionMax after its login whatever happens (a shared office PC);
+// a request body is at most kConsoleMaxBodyBytes (a login, a decision with
+// its comment), its JSON at most kConsoleMaxJsonDepth deep; at most
+// kConsoleMaxQueued requests wait for the console's database thread (more:
+// 503, try again).
+inline constexpr auto kConsoleSessionIdle = 30min;
+inline constexpr auto kConsoleSessionMax = 12h;
+inline constexpr std::size_t kConsoleMaxBodyBytes = 16 * 1024;
+inline constexpr int kConsoleMaxJsonDepth = 8;
+inline constexpr std::size_t kConsoleMaxQueued = 64;
+
 }  // namespace sodiem::tuning

@@ -1,0 +1,38 @@
+// The page's only door to the console's JSON API (server/src/console): adds
+// the CSRF token to every POST and turns error answers into ApiError with
+// the server's Vietnamese message. Used by every page module.
+
+let csrf = '';
+export function setCsrf(token) { csrf = token || ''; }
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function request(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (method === 'POST') {
+    init.headers['Content-Type'] = 'application/json';
+    init.headers['X-CSRF-Token'] = csrf;
+    init.body = JSON.stringify(body ?? {});
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'UNAVAILABLE', 'Không liên lạc được với máy chủ của trường. Hãy kiểm tra mạng rồi thử lại.');
+  }
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.code || 'ERROR', data?.error || `Lỗi máy chủ (${res.status})`);
+  }
+  return data;
+}
+
+export const get = (path, params) => request('GET', params ? `${path}?${new URLSearchParams(params)}` : path);
+export const post = (path, body) => request('POST', path, body);

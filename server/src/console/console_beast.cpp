@@ -1,0 +1,35 @@
+// Between Beast's HTTP messages and the console's (see console_beast.hpp).
+#include "console_beast.hpp"
+
+namespace sodiem::server::console {
+
+namespace http = boost::beast::http;
+
+Request from_beast(BeastRequest& msg, const std::string& address) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  // Two Host fields (RFC 9112 §3.2: a 400) must not let one be checked and the other used.
+  if (msg.count(http::field::host) == 1) req.host = std::string(msg[http::field::host]);
+  if (msg.count(http::field::origin) <= 1) req.origin = std::string(msg[http::field::origin]);
+  else req.origin = "(repeated)";
+  req.cookie = std::string(msg[http::field::cookie]);
+  req.csrf_header = std::string(msg["X-CSRF-Token"]);
+  req.content_type = std::string(msg[http::field::content_type]);
+  req.body = std::move(msg.body());
+  req.address = address;
+  return req;
+}
+
+std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head) {
+  auto msg = std::make_shared<BeastResponse>(static_cast<http::status>(res.status), version);
+  msg->set(http::field::server, "sodiem-server");
+  msg->set(http::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) msg->insert(name, value);
+  msg->keep_alive(false);
+  msg->body() = head ? std::string() : std::move(res.body);
+  msg->prepare_payload();
+  return msg;
+}
+
+}  // namespace sodiem::server::console

@@ -1,0 +1,22 @@
+// Between Beast's HTTP messages and the console's plain Request/Response:
+// the only console code that sees Beast. Called by the WSS session
+// (wss_session.cpp) on the I/O thread.
+#pragma once
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <string>
+
+#include "sodiem/server/console/console.hpp"
+
+namespace sodiem::server::console {
+
+using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// The request's fields the console reads (one Host field, or none when
+// absent or repeated); the body is moved out.
+Request from_beast(BeastRequest& msg, const std::string& address);
+// The answer to write, closing the connection after it; no body for HEAD.
+std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head);
+
+}  // namespace sodiem::server::console

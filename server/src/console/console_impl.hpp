@@ -1,0 +1,125 @@
+// The console's inside (internal to server/src/console/): its thread and
+// database connection, the request guard, sessions, and the API handlers.
+// Everything here but the guard and the page files runs on the console's
+// own thread; a password check runs on the SyncService's KdfPool and comes
+// back to that thread as a queued task.
+#pragma once
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "sodiem/core/status.hpp"
+#include "sodiem/protocol/text.hpp"
+#include "sodiem/server/console/console.hpp"
+#include "sodiem/server/directory.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+class KdfPool;
+class LoginLimiter;
+}  // namespace sodiem::server
+
+namespace sodiem::server::console {
+
+// ---- answers (console_guard.cpp) ----
+Response json_response(const nlohmann::json& body, int status = 200);
+Response error_response(int status, std::string_view code, std::string_view message);
+// The HTTP status and answer for a refusal by a server function.
+Response status_response(const Status& st);
+// The embedded page file at `path` ("/" = index.html), or none.
+std::optional<Response> page_file(const std::string& path);
+
+// ---- the guard (console_guard.cpp): every request, on the caller's thread ----
+// Fills req.path and req.query; the refusal to send instead, or none. GET
+// and HEAD read; POST (JSON only, same origin) changes; nothing else.
+std::optional<Response> admit(Request& req);
+// The JSON object of a POST body: bounded depth, then parsed (well-formed UTF-8).
+Result<nlohmann::json> body_object(const Request& req);
+// A string field of a JSON object as acceptable text of `kind`, in NFC, at
+// most max_chars characters; "" when absent and !required.
+Result<std::string> text_field(const nlohmann::json& obj, const char* key, protocol::TextKind kind,
+                               std::size_t max_chars, bool required);
+
+// ---- sessions (console_sessions.cpp) ----
+inline constexpr const char* kCookieName = "__Host-sodiem_console";
+struct Session {
+  std::int64_t id = 0, user_id = 0;
+  std::string csrf;  // derived from the token, never stored
+  std::int64_t created_at = 0, last_used_at = 0;
+};
+// The CSRF token of a session token (SHA-256 of it under a label): the page
+// reads it from /api/session; the database keeps neither.
+std::string csrf_of(const std::string& token);
+// A new session for the user, inside the caller's transaction: its random
+// token (only its hash is stored).
+std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& address, std::int64_t now);
+// The live session of `token`, its last use moved to now; none when
+// unknown, ended, idle too long or too old (an expired one is ended).
+std::optional<Session> find_session(sqlite::Db& db, const std::string& token, std::int64_t now,
+                                    const ConsoleLimits& limits);
+void end_session(sqlite::Db& db, std::int64_t id, std::int64_t now);
+std::string session_cookie(const std::string& token);
+std::string cleared_cookie();
+
+// ---- the thread ----
+struct Actor {
+  Session session;
+  UserAccess user;
+};
+
+struct Console::Impl {
+  Impl(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits);
+  ~Impl();
+  // Queues a task for the thread; false (nothing queued) when stopped, or
+  // when `bounded` and kConsoleMaxQueued tasks already wait.
+  bool post(std::function<void()> task, bool bounded);
+  void stop();
+  void run();
+  // On the thread: an API request, answered through reply.
+  void route(Request& req, const Reply& reply);
+  // The signed-in user of req, or the refusal (401).
+  Result<Actor> actor_of(const Request& req);
+  // The roster and accounts, re-read when another writer changed them.
+  const Directory& directory();
+
+  // console_login.cpp
+  void login(const Request& req, const Reply& reply);
+  Response logout(const Actor& actor, const Request& req);
+  Response session_info(const Actor& actor, const Request& req);
+
+  LoginLimiter& limiter;
+  KdfPool& kdf;
+  const Clock& clock;
+  const ConsoleLimits limits;
+  std::unique_ptr<sqlite::Db> db;
+  std::string school_name;
+  Directory dir;
+  std::int64_t roster_version = -1;  // of `dir`
+
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> queue;
+  bool stopping = false;
+  std::thread worker;
+};
+
+// ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
+// Which pages the user's roles open: "progress", "corrections", "locks".
+std::vector<std::string> pages_of(const UserAccess& user);
+Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
+Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
+// A cell's story (the same cell_history as `sodiem-server history`).
+Response api_history(Console::Impl& c, const Actor& a, const Request& req);
+Response api_corrections(Console::Impl& c, const Actor& a, const Request& req);
+Response api_decide(Console::Impl& c, const Actor& a, const Request& req);
+Response api_locks(Console::Impl& c, const Actor& a, const Request& req);
+Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req);
+Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req);
+
+}  // namespace sodiem::server::console

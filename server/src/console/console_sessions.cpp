@@ -1,0 +1,73 @@
+// The console's login sessions (table console_sessions; see
+// console_impl.hpp): a random token in a Secure HttpOnly SameSite=Strict
+// cookie, only its hash stored; idle and absolute expiry. Console thread only.
+#include "sodiem/core/crypto.hpp"
+#include "console_impl.hpp"
+
+namespace sodiem::server::console {
+
+using crypto::random_hex;
+using crypto::sha256_hex;
+
+namespace {
+// The last use is written when at least this part of the idle bound has
+// passed since the one stored (not at every request: the console shares
+// the database's one writer with sync), so a session lives between 7/8 of
+// the idle bound and all of it after its last request.
+constexpr std::int64_t kTouchFraction = 8;
+}  // namespace
+
+std::string csrf_of(const std::string& token) { return sha256_hex("sodiem console csrf\n" + token); }
+
+std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& address, std::int64_t now) {
+  const std::string token = random_hex(32);
+  // Sessions over for a day are forgotten (the audit trail keeps the logins).
+  db.prepare("DELETE FROM console_sessions WHERE COALESCE(ended_at, last_used_at) < ?").bind(1, now - 86400).run();
+  db.prepare("INSERT INTO console_sessions(token_hash, user_id, address, created_at, last_used_at) VALUES(?, ?, ?, ?, ?)")
+      .bind(1, sha256_hex(token))
+      .bind(2, user_id)
+      .bind(3, address)
+      .bind(4, now)
+      .bind(5, now)
+      .run();
+  return token;
+}
+
+std::optional<Session> find_session(sqlite::Db& db, const std::string& token, std::int64_t now,
+                                    const ConsoleLimits& limits) {
+  if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+  auto s = db.cached("SELECT id, user_id, created_at, last_used_at FROM console_sessions "
+                     "WHERE token_hash = ? AND ended_at IS NULL");
+  s->bind(1, sha256_hex(token));
+  if (!s->step()) return std::nullopt;
+  Session session{s->int64(0), s->int64(1), csrf_of(token), s->int64(2), s->int64(3)};
+  s->reset();
+  const std::int64_t idle = limits.session_idle.count(), max = limits.session_max.count();
+  if (now - session.last_used_at > idle || now - session.created_at > max) {
+    end_session(db, session.id, now);
+    return std::nullopt;
+  }
+  if ((now - session.last_used_at) * kTouchFraction >= std::max<std::int64_t>(idle, 1)) {
+    sqlite::Transaction tx(db);
+    db.cached("UPDATE console_sessions SET last_used_at = ? WHERE id = ?")->bind(1, now).bind(2, session.id).run();
+    tx.commit();
+    session.last_used_at = now;
+  }
+  return session;
+}
+
+void end_session(sqlite::Db& db, std::int64_t id, std::int64_t now) {
+  sqlite::Transaction tx(db);
+  db.cached("UPDATE console_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")->bind(1, now).bind(2, id).run();
+  tx.commit();
+}
+
+std::string session_cookie(const std::string& token) {
+  return std::string(kCookieName) + "=" + token + "; Secure; HttpOnly; SameSite=Strict; Path=/";
+}
+
+std::string cleared_cookie() {
+  return std::string(kCookieName) + "=; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+}
+
+}  // namespace sodiem::server::console

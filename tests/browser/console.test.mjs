@@ -1,0 +1,133 @@
+// The school's web console in a real browser (issue 16): a teacher files a
+// correction request with the real client, then the principal opens
+// https://HOST:PORT/ on the school server, logs in, sees Tiến độ (table and
+// chart, a grade book read-only), and approves the request in the queue;
+// the server's own CLI then shows it approved; a lock is set and removed
+// from the Khóa sổ page. A phone-sized view too, and
+// no CSP violation or script error throughout. Screenshots in
+// build/browser-screenshots. Run by run.sh (CTest label `browser`).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { School, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+
+let school, browser, page;
+
+before(async () => {
+  school = new School();
+  await school.start();
+  // gv.toan.1 records a mark, then asks for it to be changed.
+  const home = tmpDir('client');
+  enroll(school, home, 'gv.toan.1');
+  client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+  // HS6A02's book of the term is complete: a term result for the phổ điểm.
+  for (const col of ['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK']) client(['set', '--data', home, '6A', 'Toán', 'HS6A02', `HK1.${col}`, '8']);
+  client(['sync', '--data', home]);
+  client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
+  client(['sync', '--data', home]);
+  browser = await openBrowser({ ignoreHTTPSErrors: true });
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await school?.stop();
+});
+
+test('the principal logs in, sees Tiến độ and a grade book, approves a correction, sets and removes a lock', { timeout: 180_000 }, async () => {
+  const origin = `https://127.0.0.1:${school.port}`;
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('#login-form');
+  await screenshot(page, 'console-login');
+
+  // A wrong password first: refused in Vietnamese, still on the login form.
+  await page.fill('#username', 'hieutruong');
+  await page.fill('#password', 'khong-dung');
+  await page.click('#login-button');
+  await page.waitForFunction(() => document.querySelector('#login-error')?.textContent.includes('Sai tên đăng nhập'));
+
+  await page.fill('#password', school.password('hieutruong'));
+  await page.click('#login-button');
+  await page.waitForSelector('#progress-table');
+  assert.match(await page.textContent('#user'), /hieutruong \(Hiệu trưởng\)/);
+  const rows = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  const toan6A = rows.find((r) => r[0] === '6A' && r[1] === 'Toán');
+  assert.ok(toan6A, 'the row of 6A Toán');
+  assert.match(toan6A[3], /^7\/\d+$/, 'the seven marks recorded in 6A Toán are counted');
+  assert.ok(await page.$$eval('#progress-chart .bar', (bars) => bars.length) > 0, 'a bar chart per class');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-progress');
+
+  // Drill down: the grade book of 6A Toán, read-only.
+  await page.click('#progress-table a:text-is("Toán")');
+  await page.waitForSelector('#gradebook table');
+  const first = await page.$$eval('#gradebook tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(first[0], 'HS6A01');
+  assert.equal(first[2], '7');
+  assert.equal(await page.$$eval('#gradebook input, #gradebook [contenteditable]', (els) => els.length), 0, 'read-only');
+  const second = await page.$$eval('#gradebook tbody tr:nth-child(2) td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(second.at(-1), '8,0', "the server's term result, decimal comma");
+  const spread = await page.$$eval('#spread > span', (s) => s.map((x) => x.textContent));
+  assert.deepEqual(spread.slice(-2), ['8 – 10', '1 HS'], 'phổ điểm: one student in the top band');
+  await screenshot(page, 'console-gradebook');
+
+  // The correction queue: old → new, reason, author; approve with a comment.
+  await page.click('nav a[data-page="corrections"]');
+  await page.waitForSelector('.correction');
+  const text = await page.textContent('.correction');
+  assert.match(text, /7\s*→\s*9/);
+  assert.match(text, /Nhập nhầm cột/);
+  assert.match(text, /gv\.toan\.1/);
+  assert.match(text, /\d{2}\/\d{2}\/\d{4}/, 'dates as dd/mm/yyyy');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await page.click('.correction button[data-action="history"]');
+  await page.waitForSelector('.correction .history table');
+  assert.match(await page.textContent('.correction .history'), /gv\.toan\.1/);
+  await screenshot(page, 'console-corrections');
+  await page.fill('.correction .decide input', 'Đồng ý, đã kiểm tra bài');
+  await page.click('.correction button[data-action="approve"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã duyệt'));
+  await page.waitForSelector('#corrections-empty');
+  await screenshot(page, 'console-approved');
+
+  // The server's own view: approved by the principal, with the comment.
+  const list = JSON.parse(server(['correction', 'list', '--data', school.dir, '--json']));
+  assert.equal(list.length, 1);
+  assert.equal(list[0].status, 'approved');
+  assert.equal(list[0].decided_by, 'hieutruong');
+  assert.equal(list[0].comment, 'Đồng ý, đã kiểm tra bài');
+
+  // Khóa sổ: set a lock from the form (dates typed dd/mm/yyyy), see it, remove it with a reason.
+  await page.click('nav a[data-page="locks"]');
+  await page.waitForSelector('#lock-form');
+  await page.selectOption('#lock-term', 'HK1');
+  await page.fill('#lock-class', '6A');
+  await page.fill('#lock-until', '31/12/2099');
+  await page.fill('#lock-reason', 'Chốt điểm học kì I');
+  await page.click('#lock-form button[type="submit"]');
+  await page.waitForSelector('#locks-table');
+  const lockRow = await page.textContent('#locks-table tbody tr');
+  assert.match(lockRow, /Lớp 6A/);
+  assert.match(lockRow, /31\/12\/2099/);
+  assert.match(lockRow, /Chốt điểm học kì I \(hieutruong\)/);
+  const locks = JSON.parse(server(['lock', 'list', '--data', school.dir, '--json']));
+  assert.equal(locks.length, 1);
+  assert.equal(locks[0].class, '6A');
+  await screenshot(page, 'console-locks');
+  await page.fill('#locks-table tbody tr input', 'Mở để nhập bổ sung');
+  await page.click('#locks-table tbody tr button');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã mở khóa'));
+  assert.equal(JSON.parse(server(['lock', 'list', '--data', school.dir, '--json'])).length, 0);
+
+  // On a phone: the same pages, narrower.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('nav a[data-page="progress"]');
+  await page.waitForSelector('#progress-table');
+  await screenshot(page, 'console-phone-progress');
+
+  // Logout: the session is gone on the server too.
+  await page.click('#logout');
+  await page.waitForSelector('#login-form');
+  const after = await page.evaluate(async () => (await fetch('/api/session')).status);
+  assert.equal(after, 401);
+  assert.deepEqual(browser.problems, []);
+});

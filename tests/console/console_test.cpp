@@ -1,0 +1,397 @@
+// The school's web console over real TLS on the server's sync port: the
+// demo school (LoopbackSchool) with a real SyncService, run_wss_server and
+// the Console in this process, and a hand-written HTTPS client (WsProbe).
+// Login and lockout, the first-login password change, session expiry and
+// logout, CSRF, the role matrix, and a correction approved with its audit.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+#include "loopback_school.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/console/console.hpp"
+#include "ws_probe.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using json = nlohmann::json;
+
+namespace {
+
+// The server's, the devices' and the console's clock: read by their threads,
+// moved by the test.
+class TestClock final : public Clock {
+ public:
+  explicit TestClock(std::int64_t t) : t_(t) {}
+  std::int64_t now_unix_seconds() const override { return t_.load(); }
+  void advance(std::int64_t s) { t_ += s; }
+
+ private:
+  std::atomic<std::int64_t> t_;
+};
+
+struct Answer {
+  int status = 0;
+  std::string head;
+  json body;
+  std::string header(const std::string& name) const {
+    const auto at = head.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return {};
+    const auto from = at + name.size() + 4;
+    return head.substr(from, head.find("\r\n", from) - from);
+  }
+  std::string error_code() const { return body.is_object() && body.contains("code") ? body["code"].get<std::string>() : ""; }
+};
+
+struct ConsoleSchool {
+  TestClock clock{SystemClock::instance().now_unix_seconds()};
+  LoopbackSchool school{clock};
+  server::console::ConsoleLimits limits{std::chrono::minutes(30), std::chrono::hours(12)};
+  std::unique_ptr<server::console::Console> console;
+  std::unique_ptr<EdgeServer> edge;
+  std::string host;
+
+  explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)}) : limits(l) {
+    console = std::make_unique<server::console::Console>(*school.service, school.db_path(), clock, limits);
+    edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, server::WssLimits{}, console.get());
+    host = edge->url().substr(std::string("wss://").size());
+  }
+  ~ConsoleSchool() {
+    edge.reset();  // the listener first, then the console's thread
+    console.reset();
+  }
+
+  Answer request(const std::string& method, const std::string& path, const std::string& cookie = "",
+                 const std::string& csrf = "", const std::string& body = "", const std::string& extra = "",
+                 const std::string& content_type = "application/json") {
+    WsProbe p(edge->url());
+    REQUIRE(p.tls());
+    std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
+    if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\n";
+    if (!csrf.empty()) req += "X-CSRF-Token: " + csrf + "\r\n";
+    if (method == "POST") req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    req += extra + "\r\n" + body;
+    const std::string raw = p.http_raw(req);
+    Answer a;
+    REQUIRE(raw.rfind("HTTP/1.1 ", 0) == 0);
+    a.status = std::stoi(raw.substr(9, 3));
+    const auto end = raw.find("\r\n\r\n");
+    a.head = raw.substr(0, end);
+    a.body = json::parse(raw.substr(end + 4), nullptr, false);
+    return a;
+  }
+
+  // A signed-in user's cookie and CSRF token.
+  struct Login {
+    std::string cookie, csrf;
+  };
+  Answer try_login(const std::string& user, const std::string& password, const std::string& new_password = "") {
+    json body = {{"username", user}, {"password", password}};
+    if (!new_password.empty()) body["new_password"] = new_password;
+    return request("POST", "/api/login", "", "", body.dump());
+  }
+  Login login(const std::string& user) {
+    const Answer a = try_login(user, school.demo.password_of(user));
+    INFO(a.body.dump());
+    REQUIRE(a.status == 200);
+    const std::string set = a.header("Set-Cookie");
+    REQUIRE(set.rfind("__Host-sodiem_console=", 0) == 0);
+    CHECK_THAT(set, Catch::Contains("Secure") && Catch::Contains("HttpOnly") && Catch::Contains("SameSite=Strict") &&
+                        Catch::Contains("Path=/"));
+    return {set.substr(22, 64), a.body["csrf"].get<std::string>()};
+  }
+  Answer get(const Login& l, const std::string& path) { return request("GET", path, l.cookie); }
+  Answer post(const Login& l, const std::string& path, const json& body) {
+    return request("POST", path, l.cookie, l.csrf, body.dump());
+  }
+
+  // gv.toan.1 asks to change a mark of 6A Toán; the request's id.
+  std::int64_t file_correction() {
+    auto& d = school.device("gv.toan.1");
+    REQUIRE(d.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "7").is_ok());
+    REQUIRE(d.request_correction({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9", "nhập nhầm cột").is_ok());
+    school.sync("gv.toan.1");
+    const auto id = school.server_scalar("SELECT MAX(id) FROM corrections WHERE status = 'pending'");
+    REQUIRE(id > 0);
+    return id;
+  }
+  std::string correction_status(std::int64_t id) {
+    auto db = school.server_db();
+    auto s = db->prepare("SELECT status FROM corrections WHERE id = ?");
+    s.bind(1, id);
+    REQUIRE(s.step());
+    return s.text(0);
+  }
+  std::int64_t audit_count(const std::string& kind) {
+    auto db = school.server_db();
+    auto s = db->prepare("SELECT COUNT(*) FROM audit_log WHERE kind = ?");
+    s.bind(1, kind);
+    s.step();
+    return s.int64(0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("console: the principal logs in over TLS and sees Tiến độ — a wrong password is refused and audited",
+          "[e2e][console]") {
+  ConsoleSchool c;
+  const Answer page = c.request("GET", "/");
+  CHECK(page.status == 200);
+  CHECK_THAT(page.header("Content-Security-Policy"), Catch::Contains("script-src 'self'") &&
+                                                         Catch::Contains("frame-ancestors 'none'") &&
+                                                         !Catch::Contains("unsafe-inline"));
+  CHECK(page.header("X-Content-Type-Options") == "nosniff");
+  CHECK(page.header("Access-Control-Allow-Origin").empty());
+
+  CHECK(c.request("GET", "/api/progress").status == 401);  // no session
+  const auto ht = c.login("hieutruong");
+  const Answer session = c.get(ht, "/api/session");
+  REQUIRE(session.status == 200);
+  CHECK(session.body["username"] == "hieutruong");
+  CHECK(session.body["csrf"] == ht.csrf);
+  CHECK(session.header("Cache-Control") == "no-store");
+  const Answer progress = c.get(ht, "/api/progress?term=HK1");
+  REQUIRE(progress.status == 200);
+  REQUIRE(progress.body["rows"].size() > 0);
+  CHECK(progress.body["rows"][0]["required"].get<int>() > 0);
+  CHECK(c.audit_count("console_login") == 1);
+
+  const Answer wrong = c.try_login("hieutruong", "not-the-password");
+  CHECK(wrong.status == 401);
+  CHECK(wrong.header("Set-Cookie").empty());
+  CHECK(c.audit_count("actor_login_failed") == 1);
+  CHECK(c.try_login("khong.co.ai", "x").status == 401);  // an unknown name: the same answer
+}
+
+TEST_CASE("console: repeated wrong passwords lock the account out, the right one included, in the shared store",
+          "[e2e][console][fault]") {
+  ConsoleSchool c;
+  for (int i = 0; i < tuning::kLoginFailuresPerAccount; ++i) CHECK(c.try_login("hieutruong", "sai-mat-khau").status == 401);
+  const Answer locked = c.try_login("hieutruong", c.school.demo.password_of("hieutruong"));
+  CHECK(locked.status == 429);
+  CHECK(locked.error_code() == "RATE_LIMITED");
+  CHECK(c.audit_count("login_locked") == 1);
+  // The lockout is the one the CLI and sync honour (login_lockouts, shared by every process).
+  CHECK(c.school.server_scalar("SELECT locked_until FROM login_lockouts WHERE username = 'hieutruong'") >
+        c.clock.now_unix_seconds());
+  // Sync logins of the same account are refused too (one limiter).
+  client::LocalStore store(c.school.tmp / "late-device", c.clock);
+  LoopbackTransport t(*c.school.service);
+  CHECK(client::enroll(store, t, {"wss://loopback", c.school.demo.fingerprint}, "hieutruong",
+                       c.school.demo.password_of("hieutruong"), "late")
+            .code() == ErrorCode::kRateLimited);
+}
+
+TEST_CASE("console: an issued password must be changed at first login before any session exists", "[e2e][console]") {
+  ConsoleSchool c;
+  {
+    auto db = c.school.server_db();
+    server::Accounts accounts(*db, c.clock);
+    REQUIRE(accounts.create_user("pht.moi", "Lê Văn Mới", "cap-lan-dau-123", {"PHT"}).is_ok());
+  }
+  const Answer first = c.try_login("pht.moi", "cap-lan-dau-123");
+  CHECK(first.status == 403);
+  CHECK(first.error_code() == "PASSWORD_CHANGE_REQUIRED");
+  CHECK(first.header("Set-Cookie").empty());
+  CHECK(c.school.server_scalar("SELECT COUNT(*) FROM console_sessions") == 0);
+  CHECK(c.try_login("pht.moi", "cap-lan-dau-123", "ngan").status == 400);  // too short: nothing changes
+  const Answer changed = c.try_login("pht.moi", "cap-lan-dau-123", "mat-khau-rieng-456");
+  INFO(changed.body.dump());
+  CHECK(changed.status == 200);
+  CHECK(c.audit_count("password_changed") == 1);
+  CHECK(c.try_login("pht.moi", "cap-lan-dau-123").status == 401);
+  CHECK(c.try_login("pht.moi", "mat-khau-rieng-456").status == 200);
+}
+
+TEST_CASE("console: a session ends when idle too long, when too old, and at logout", "[e2e][console]") {
+  ConsoleSchool c({std::chrono::minutes(10), std::chrono::minutes(60)});
+  SECTION("idle") {
+    const auto ht = c.login("hieutruong");
+    c.clock.advance(9 * 60);
+    CHECK(c.get(ht, "/api/session").status == 200);  // a request keeps it alive
+    c.clock.advance(9 * 60);
+    CHECK(c.get(ht, "/api/session").status == 200);
+    c.clock.advance(10 * 60 + 1);
+    const Answer gone = c.get(ht, "/api/session");
+    CHECK(gone.status == 401);
+    CHECK_THAT(gone.header("Set-Cookie"), Catch::Contains("Max-Age=0"));
+    c.clock.advance(-30 * 60);  // time going back does not revive it
+    CHECK(c.get(ht, "/api/session").status == 401);
+  }
+  SECTION("absolute") {
+    const auto ht = c.login("hieutruong");
+    for (int i = 0; i < 6; ++i) {
+      c.clock.advance(9 * 60);
+      CHECK(c.get(ht, "/api/session").status == 200);
+    }
+    c.clock.advance(9 * 60);  // 63 minutes after the login, though used 9 minutes ago
+    CHECK(c.get(ht, "/api/session").status == 401);
+  }
+  SECTION("logout") {
+    const auto ht = c.login("hieutruong");
+    const auto other = c.login("hieutruong");  // another browser of the same person
+    CHECK(c.request("POST", "/api/logout", ht.cookie, "", "{}").status == 403);  // no CSRF: still signed in
+    CHECK(c.get(ht, "/api/session").status == 200);
+    const Answer out = c.post(ht, "/api/logout", json::object());
+    CHECK(out.status == 200);
+    CHECK_THAT(out.header("Set-Cookie"), Catch::Contains("Max-Age=0"));
+    CHECK(c.get(ht, "/api/session").status == 401);
+    CHECK(c.get(other, "/api/session").status == 200);
+    CHECK(c.audit_count("console_logout") == 1);
+  }
+}
+
+TEST_CASE("console: a state change without the CSRF token, or with another session's, changes nothing",
+          "[e2e][console]") {
+  ConsoleSchool c;
+  const auto id = c.file_correction();
+  const auto ht = c.login("hieutruong");
+  const auto pht = c.login("phohieutruong");
+  const json approve = {{"id", id}, {"decision", "approve"}, {"comment", "đồng ý"}};
+  const auto before = c.school.server_scalar("SELECT COUNT(*) FROM audit_log");
+  CHECK(c.request("POST", "/api/corrections/decide", ht.cookie, "", approve.dump()).error_code() == "CSRF");
+  CHECK(c.request("POST", "/api/corrections/decide", ht.cookie, pht.csrf, approve.dump()).status == 403);
+  CHECK(c.request("POST", "/api/corrections/decide", ht.cookie, std::string(64, '0'), approve.dump()).status == 403);
+  // A form posted from another site: wrong origin, and not JSON.
+  CHECK(c.request("POST", "/api/corrections/decide", ht.cookie, ht.csrf, approve.dump(), "Origin: https://evil.example\r\n")
+            .status == 403);
+  CHECK(c.request("POST", "/api/corrections/decide", ht.cookie, ht.csrf, "id=1&decision=approve", "",
+                  "application/x-www-form-urlencoded")
+            .status == 415);
+  CHECK(c.correction_status(id) == "pending");
+  CHECK(c.school.server_scalar("SELECT COUNT(*) FROM audit_log") == before);
+}
+
+TEST_CASE("console: roles on every request: a teacher reaches neither Tiến độ nor the queue, a department head sees their subjects",
+          "[e2e][console]") {
+  ConsoleSchool c;
+  const auto id = c.file_correction();
+  const auto gv = c.login("gv.toan.2");  // a subject and homeroom teacher, no leadership role
+  const Answer session = c.get(gv, "/api/session");
+  REQUIRE(session.status == 200);
+  CHECK(session.body["pages"].empty());
+  CHECK(c.get(gv, "/api/progress?term=HK1").status == 403);
+  CHECK(c.get(gv, "/api/gradebook?class=6A&subject=To%C3%A1n&term=HK1").status == 403);
+  CHECK(c.get(gv, "/api/corrections").status == 403);
+  CHECK(c.get(gv, "/api/history?class=6A&subject=To%C3%A1n&student=HS6A01&column=HK1.TX1").status == 403);
+  CHECK(c.get(gv, "/api/locks").status == 403);
+  const Answer decide = c.post(gv, "/api/corrections/decide", {{"id", id}, {"decision", "approve"}, {"comment", ""}});
+  CHECK(decide.status == 403);
+  CHECK(c.post(gv, "/api/locks/add", {{"term", "HK1"}, {"kind", "frozen"}, {"reason", "thử"}}).status == 403);
+  CHECK(c.correction_status(id) == "pending");
+  CHECK(c.audit_count("correction_approved") == 0);
+  CHECK(c.school.server_scalar("SELECT COUNT(*) FROM locks") == 0);
+  // A department head sees what sync lets them read (their department's
+  // subjects, all subjects of their homeroom class), and no queue.
+  const auto ttcm = c.login("gv.toan.1");
+  const Answer progress = c.get(ttcm, "/api/progress?term=HK1");
+  REQUIRE(progress.status == 200);
+  REQUIRE_FALSE(progress.body["rows"].empty());
+  const auto all_rows = c.get(c.login("hieutruong"), "/api/progress?term=HK1").body["rows"].size();
+  CHECK(progress.body["rows"].size() < all_rows);
+  std::string homeroom;
+  {
+    auto db = c.school.server_db();
+    auto s = db->prepare("SELECT c.name FROM homerooms h JOIN classes c ON c.id = h.class_id JOIN users u ON u.id = "
+                         "h.user_id WHERE u.username = 'gv.toan.1'");
+    if (s.step()) homeroom = s.text(0);
+  }
+  auto department = [&](const std::string& subject) {
+    auto db = c.school.server_db();
+    auto s = db->prepare("SELECT department FROM subjects WHERE name = ?");
+    s.bind(1, subject);
+    return s.step() ? s.text(0) : std::string();
+  };
+  for (const auto& row : progress.body["rows"])
+    CHECK((row["class"] == homeroom || department(row["subject"]) == department("Toán")));
+  const std::string other_class = homeroom == "6A" ? "7A" : "6A";
+  CHECK(c.get(ttcm, "/api/gradebook?class=" + other_class + "&subject=To%C3%A1n&term=HK1").status == 200);
+  CHECK(c.get(ttcm, "/api/gradebook?class=" + other_class + "&subject=Ng%E1%BB%AF+v%C4%83n&term=HK1").status == 403);
+  CHECK(c.get(ttcm, "/api/corrections").status == 403);
+  CHECK(c.post(ttcm, "/api/corrections/decide", {{"id", id}, {"decision", "approve"}, {"comment", ""}}).status == 403);
+  // A vice principal sees the queue but decides only when delegated (the rule of the CLI).
+  const auto pht = c.login("phohieutruong");
+  const Answer queue = c.get(pht, "/api/corrections");
+  REQUIRE(queue.status == 200);
+  CHECK(queue.body["may_decide"] == false);
+  CHECK(c.post(pht, "/api/corrections/decide", {{"id", id}, {"decision", "approve"}, {"comment", ""}}).status == 403);
+  CHECK(c.correction_status(id) == "pending");
+}
+
+TEST_CASE("console: the principal approves a correction — the cell and the audit trail show it with the principal as actor",
+          "[e2e][console]") {
+  ConsoleSchool c;
+  const auto id = c.file_correction();
+  const auto ht = c.login("hieutruong");
+  const Answer queue = c.get(ht, "/api/corrections");
+  REQUIRE(queue.status == 200);
+  REQUIRE(queue.body["items"].size() == 1);
+  CHECK(queue.body["items"][0]["old"] == "7");
+  CHECK(queue.body["items"][0]["new"] == "9");
+  CHECK(queue.body["items"][0]["requested_by"] == "gv.toan.1");
+  CHECK(queue.body["may_decide"] == true);
+  const Answer book = c.get(ht, "/api/gradebook?class=6A&subject=To%C3%A1n&term=HK1");
+  REQUIRE(book.status == 200);
+  CHECK(book.body["students"][0]["values"]["HK1.TX1"] == "7");
+
+  const Answer decided = c.post(ht, "/api/corrections/decide", {{"id", id}, {"decision", "approve"}, {"comment", "Đồng ý"}});
+  INFO(decided.body.dump());
+  REQUIRE(decided.status == 200);
+  CHECK(c.correction_status(id) == "approved");
+  {
+    auto db = c.school.server_db();
+    auto s = db->prepare("SELECT actor, detail FROM audit_log WHERE kind = 'correction_approved'");
+    REQUIRE(s.step());
+    CHECK(s.text(0) == "hieutruong");
+    CHECK(json::parse(s.text(1))["id"] == id);
+  }
+  CHECK(c.get(ht, "/api/gradebook?class=6A&subject=To%C3%A1n&term=HK1").body["students"][0]["values"]["HK1.TX1"] == "9");
+  // The cell's story shows the teacher's mark, then the approved correction.
+  const Answer story = c.get(ht, "/api/history?class=6A&subject=To%C3%A1n&student=HS6A01&column=HK1.TX1");
+  REQUIRE(story.status == 200);
+  REQUIRE(story.body["events"].size() >= 2);
+  CHECK(story.body["events"].front()["new"] == "7");
+  CHECK(story.body["events"].back()["new"] == "9");
+  // Decided once: a second decision is refused and changes nothing.
+  CHECK(c.post(ht, "/api/corrections/decide", {{"id", id}, {"decision", "refuse"}, {"comment", "không"}}).status != 200);
+  CHECK(c.correction_status(id) == "approved");
+}
+
+TEST_CASE("console: locks are set and removed with a reason through the same functions as the CLI", "[e2e][console]") {
+  ConsoleSchool c;
+  const auto ht = c.login("hieutruong");
+  const Answer added = c.post(ht, "/api/locks/add", {{"term", "HK1"}, {"class", "6A"}, {"kind", "frozen"}, {"reason", "Chốt điểm"}});
+  INFO(added.body.dump());
+  REQUIRE(added.status == 200);
+  const Answer list = c.get(ht, "/api/locks");
+  REQUIRE(list.body["items"].size() == 1);
+  CHECK(list.body["items"][0]["set_by"] == "hieutruong");
+  CHECK(c.post(ht, "/api/locks/remove", {{"id", added.body["id"]}}).status == 400);  // a reason is required
+  CHECK(c.post(ht, "/api/locks/remove", {{"id", added.body["id"]}, {"reason", "Mở lại để nhập bổ sung"}}).status == 200);
+  CHECK(c.get(ht, "/api/locks").body["items"].empty());
+  CHECK(c.audit_count("lock_set") == 1);
+  CHECK(c.audit_count("lock_removed") == 1);
+}
+
+TEST_CASE("console: hostile requests are refused before any handler: deep JSON, bad text, bad escapes, big bodies",
+          "[e2e][console][fault]") {
+  ConsoleSchool c;
+  const auto ht = c.login("hieutruong");
+  CHECK(c.request("POST", "/api/login", "", "", std::string(100, '[') + std::string(100, ']')).status == 400);
+  CHECK(c.post(ht, "/api/locks/add", {{"term", "HK1"}, {"kind", "frozen"}, {"reason", "a\u202Eb"}, {"class", "6\u202EA"}})
+            .status == 400);
+  CHECK(c.request("GET", "/api/gradebook?class=%E1%BB&subject=x", ht.cookie).status == 400);
+  CHECK(c.request("GET", "//evil.example/").status == 400);
+  CHECK(c.request("DELETE", "/api/session", ht.cookie).status == 405);
+  // Over the body bound: the connection is closed without an answer.
+  WsProbe p(c.edge->url());
+  REQUIRE(p.tls());
+  const std::string big(tuning::kConsoleMaxBodyBytes + 1, 'x');
+  const std::string raw = p.http_raw("POST /api/login HTTP/1.1\r\nHost: " + c.host +
+                                     "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(big.size()) +
+                                     "\r\n\r\n" + big);
+  CHECK(raw.rfind("HTTP/1.1 200", 0) != 0);
+  CHECK(c.school.server_scalar("SELECT COUNT(*) FROM locks") == 0);
+}
