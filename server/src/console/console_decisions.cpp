@@ -12,12 +12,6 @@ namespace sodiem::server::console {
 
 namespace {
 
-bool any_role(const UserAccess& u, std::initializer_list<std::string_view> roles) {
-  for (auto r : roles)
-    if (u.has_role(r)) return true;
-  return false;
-}
-
 constexpr const char* kLeadershipOnly = "Hàng đợi yêu cầu điều chỉnh chỉ dành cho Hiệu trưởng và Phó hiệu trưởng";
 constexpr const char* kLocksOnly = "Trang khóa sổ chỉ dành cho Ban giám hiệu và quản trị viên";
 
@@ -41,7 +35,7 @@ Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std
 }  // namespace
 
 Response api_corrections(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!any_role(a.user, {"HT", "PHT"})) return error_response(403, "FORBIDDEN", kLeadershipOnly);
+  if (!decides_corrections(a.user)) return error_response(403, "FORBIDDEN", kLeadershipOnly);
   auto it = req.query.find("status");
   const std::string status = it == req.query.end() ? "pending" : it->second == "all" ? "" : it->second;
   const auto now = c.clock.now_unix_seconds();
@@ -58,7 +52,7 @@ Response api_corrections(Console::Impl& c, const Actor& a, const Request& req) {
 }
 
 Response api_decide(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!any_role(a.user, {"HT", "PHT"})) return error_response(403, "FORBIDDEN", kLeadershipOnly);
+  if (!decides_corrections(a.user)) return error_response(403, "FORBIDDEN", kLeadershipOnly);
   auto body = body_object(req);
   if (!body) return status_response(body.status());
   auto id = id_field(*body);
@@ -81,7 +75,7 @@ Response api_decide(Console::Impl& c, const Actor& a, const Request& req) {
 }
 
 Response api_locks(Console::Impl& c, const Actor& a, const Request&) {
-  if (!any_role(a.user, {"HT", "PHT", "ADMIN"})) return error_response(403, "FORBIDDEN", kLocksOnly);
+  if (!manages_locks(a.user)) return error_response(403, "FORBIDDEN", kLocksOnly);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& l : list_locks(*c.db, false))
     items.push_back({{"id", l.id}, {"term", l.term}, {"grade", l.grade ? nlohmann::json(*l.grade) : nullptr},
@@ -95,7 +89,7 @@ Response api_locks(Console::Impl& c, const Actor& a, const Request&) {
 }
 
 Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!any_role(a.user, {"HT", "PHT", "ADMIN"})) return error_response(403, "FORBIDDEN", kLocksOnly);
+  if (!manages_locks(a.user)) return error_response(403, "FORBIDDEN", kLocksOnly);
   auto body = body_object(req);
   if (!body) return status_response(body.status());
   const auto now = c.clock.now_unix_seconds();
@@ -122,7 +116,7 @@ Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req) {
 }
 
 Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!any_role(a.user, {"HT", "PHT", "ADMIN"})) return error_response(403, "FORBIDDEN", kLocksOnly);
+  if (!manages_locks(a.user)) return error_response(403, "FORBIDDEN", kLocksOnly);
   auto body = body_object(req);
   if (!body) return status_response(body.status());
   auto id = id_field(*body);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +27,16 @@ class LoginLimiter;
 }  // namespace sodiem::server
 
 namespace sodiem::server::console {
+
+// Who sees which page: one place for the page list and every handler.
+inline bool any_role(const UserAccess& u, std::initializer_list<std::string_view> roles) {
+  for (auto r : roles)
+    if (u.has_role(r)) return true;
+  return false;
+}
+inline bool sees_progress(const UserAccess& u) { return any_role(u, {"HT", "PHT", "TTCM"}); }
+inline bool decides_corrections(const UserAccess& u) { return any_role(u, {"HT", "PHT"}); }
+inline bool manages_locks(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
 
 // ---- answers (console_guard.cpp) ----
 Response json_response(const nlohmann::json& body, int status = 200);

@@ -15,14 +15,6 @@ namespace sodiem::server::console {
 
 namespace {
 
-bool any_role(const UserAccess& u, std::initializer_list<std::string_view> roles) {
-  for (auto r : roles)
-    if (u.has_role(r)) return true;
-  return false;
-}
-
-bool sees_progress(const UserAccess& u) { return any_role(u, {"HT", "PHT", "TTCM"}); }
-
 constexpr const char* kProgressOnly =
     "Trang Tiến độ chỉ dành cho Hiệu trưởng, Phó hiệu trưởng và Tổ trưởng chuyên môn";
 
@@ -36,8 +28,8 @@ std::string term_of(const Request& req) {
 std::vector<std::string> pages_of(const UserAccess& user) {
   std::vector<std::string> pages;
   if (sees_progress(user)) pages.push_back("progress");
-  if (any_role(user, {"HT", "PHT"})) pages.push_back("corrections");
-  if (any_role(user, {"HT", "PHT", "ADMIN"})) pages.push_back("locks");
+  if (decides_corrections(user)) pages.push_back("corrections");
+  if (manages_locks(user)) pages.push_back("locks");
   return pages;
 }
 
