@@ -39,7 +39,7 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
       "SELECT c.id, c.name, s.id, s.name, s.scored, s.periods_per_year, "
       "COALESCE((SELECT group_concat(u.username, ', ') FROM teaching_assignments t JOIN users u ON u.id = t.user_id "
       "          WHERE t.class_id = c.id AND t.subject_id = s.id), '') "
-      "FROM classes c CROSS JOIN subjects s "
+      "FROM current_classes c CROSS JOIN subjects s "
       "WHERE EXISTS (SELECT 1 FROM teaching_assignments t WHERE t.class_id = c.id AND t.subject_id = s.id) "
       "ORDER BY c.grade, c.name, s.id");
   while (s.step()) {
@@ -48,7 +48,7 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
     r.subject = s.text(3);
     // The subject as the class's grade has it (class_subjects.hpp).
     const protocol::SubjectInfo info = class_subject(db, s.int64(0), r.subject)
-                                           .value_or(protocol::SubjectInfo{r.subject, s.int64(4) != 0, static_cast<int>(s.int64(5)), false, "", false});
+                                           .value_or(protocol::SubjectInfo{r.subject, s.int64(4) != 0, static_cast<int>(s.int64(5)), false, "", false, ""});
     const auto& of_subject = cells[{s.int64(0), s.int64(2)}];
     std::vector<std::pair<std::string, Cells>> book;
     for (std::int64_t student : students[s.int64(0)]) {
