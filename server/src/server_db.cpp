@@ -216,6 +216,7 @@ CREATE TABLE grade_subjects(grade INTEGER NOT NULL, subject_id INTEGER NOT NULL 
 -- year, and a class's cells, assignments, signatures and requests stay with
 -- the year they were made in (year new). 0 = made before any school year.
 -- Rebuilt because the old table had UNIQUE(name).
+DROP VIEW IF EXISTS current_classes;
 CREATE TABLE classes_by_year(id INTEGER PRIMARY KEY, name TEXT NOT NULL, grade INTEGER NOT NULL,
                              sessions_per_day INTEGER NOT NULL DEFAULT 1,
                              school_year_id INTEGER NOT NULL DEFAULT 0, UNIQUE(school_year_id, name));

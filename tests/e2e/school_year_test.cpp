@@ -228,3 +228,34 @@ TEST_CASE("promoted class names follow the grade", "[unit][school_year]") {
   CHECK(server::parse_year_outcome("NGHỈ HỌC") == server::YearOutcome::kLeft);
   CHECK_FALSE(server::parse_year_outcome("lên"));
 }
+
+TEST_CASE("a database from before school years migrates: its classes join the current year, nothing else changes",
+          "[e2e][school_year]") {
+  LoopbackSchool school;
+  auto& teacher = school.device("gv.toan.1");
+  school.sync("gv.toan.1");
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "8").is_ok());
+  school.sync("gv.toan.1");
+  {
+    // As the previous release left it: schema 19, classes UNIQUE(name), no year.
+    auto db = school.server_db();
+    db->exec("PRAGMA foreign_keys=OFF; BEGIN; DROP VIEW current_classes; "
+             "CREATE TABLE old_classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL, "
+             "sessions_per_day INTEGER NOT NULL DEFAULT 1); "
+             "INSERT INTO old_classes SELECT id, name, grade, sessions_per_day FROM classes; DROP TABLE classes; "
+             "ALTER TABLE old_classes RENAME TO classes; PRAGMA user_version=19; COMMIT; PRAGMA foreign_keys=ON;");
+  }
+  const auto cells = school.server_scalar("SELECT COUNT(*) FROM cells");
+  school.restart();
+  CHECK(school.server_scalar("PRAGMA user_version") == 20);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM classes WHERE school_year_id = "
+                             "(SELECT id FROM school_years WHERE current = 1)") == 8);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check") == 0);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM cells") == cells);
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX2"}, "9").is_ok());
+  school.sync("gv.toan.1");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM cells c JOIN current_classes k ON k.id = c.class_id "
+                             "WHERE k.name = '6A' AND c.col = 'HK1.TX2' AND c.value = '9'") == 1);
+  auto db = school.server_db();
+  CHECK(server::verify_records(*db).intact);
+}
