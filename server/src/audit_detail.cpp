@@ -88,7 +88,8 @@ AuditDetail push(const json& d) {
   return out;
 }
 
-// A student's marks moved to another class: {"student", "to", "versions":
+// A student's marks moved to another class, or admitted from a transfer
+// packet: {"student", "to", "versions":
 // [[version, subject, column, value], …], …}.
 AuditDetail moved(const json& d) {
   AuditDetail out;
@@ -118,14 +119,16 @@ AuditDetail moved(const json& d) {
 }  // namespace
 
 AuditDetail read_audit_detail(std::string_view kind, std::string_view detail) {
-  if (kind != "push" && kind != "correction_approved" && kind != "exemption" && kind != "student_moved") return {};
+  if (kind != "push" && kind != "correction_approved" && kind != "exemption" && kind != "student_moved" &&
+      kind != "transfer_in")
+    return {};
   const json d = json::parse(detail, nullptr, /*allow_exceptions=*/false);
   if (d.is_discarded()) {
     AuditDetail out;
     out.problem = AuditDetail::Problem::kUnreadable;
     return out;
   }
-  return kind == "push" ? push(d) : kind == "student_moved" ? moved(d) : approval(d);
+  return kind == "push" ? push(d) : kind == "student_moved" || kind == "transfer_in" ? moved(d) : approval(d);
 }
 
 }  // namespace sodiem::server

@@ -8,6 +8,7 @@
 // after keeping a copy.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "loopback_school.hpp"
@@ -17,6 +18,7 @@
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/transfer.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -258,4 +260,95 @@ TEST_CASE("a database from before school years migrates: its classes join the cu
                              "WHERE k.name = '6A' AND c.col = 'HK1.TX2' AND c.value = '9'") == 1);
   auto db = school.server_db();
   CHECK(server::verify_records(*db).intact);
+}
+
+TEST_CASE("a transfer packet carries a student's year to another school, signed; tampering and another year refused",
+          "[e2e][school_year]") {
+  LoopbackSchool from;
+  auto& teacher = from.device("gv.toan.1");
+  from.sync("gv.toan.1");
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A05", "HK1.TX1"}, "8.5").is_ok());
+  REQUIRE(teacher.record({"6A", "Toán", "HS6A05", "HK1.NX"}, "Chăm chỉ, tiến bộ").is_ok());
+  from.sync("gv.toan.1");
+  const std::string packet = from.tmp / "HS6A05.json";
+  {
+    auto db = from.server_db();
+    auto out = server::transfer_out(*db, from.demo.dir, "HS6A05", "Trường THCS Bình Minh", packet, from.clock, "quantri");
+    REQUIRE(out.is_ok());
+    CHECK(out->cells == 2);
+    CHECK(server::verify_records(*db).intact);
+    CHECK(server::verify_audit(*db).intact);
+  }
+  CHECK(from.server_scalar("SELECT status = 'transferred' FROM students WHERE code = 'HS6A05'") == 1);
+  // The teacher's roster no longer lists the student; the marks stay in the class's records.
+  from.sync("gv.toan.1");
+  CHECK_FALSE(in_roster(teacher, "6A", "Toán", "HS6A05"));
+  CHECK(from.server_scalar("SELECT COUNT(*) FROM cells c JOIN students s ON s.id = c.student_id "
+                           "WHERE s.code = 'HS6A05' AND c.value != ''") == 2);
+
+  LoopbackSchool to;
+  auto admit = [&](const std::string& path) {
+    auto db = to.server_db();
+    return server::transfer_in(*db, path, "6B", to.clock, "quantri");
+  };
+  // The demo school has its own HS6A05: a code clash is refused, nothing changes.
+  const auto students = to.server_scalar("SELECT COUNT(*) FROM students");
+  auto clash = admit(packet);
+  REQUIRE_FALSE(clash.is_ok());
+  CHECK_THAT(clash.status().message(), Catch::Contains("đã có học sinh mã HS6A05"));
+  CHECK(to.server_scalar("SELECT COUNT(*) FROM students") == students);
+  to.server_db()->exec("UPDATE students SET code = 'HS6A05-CU' WHERE code = 'HS6A05'");
+
+  // A packet changed after signing is refused.
+  std::string text;
+  {
+    std::ifstream in(packet);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  {
+    std::string forged = text;
+    const auto at = forged.find("\"8.5\"");
+    REQUIRE(at != std::string::npos);
+    forged.replace(at, 5, "\"9.5\"");
+    std::ofstream(to.tmp / "forged.json") << forged;
+    auto r = admit(to.tmp / "forged.json");
+    REQUIRE_FALSE(r.is_ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("chữ ký số không hợp lệ"));
+  }
+  for (const std::string bad : {std::string(2 << 20, ' '), std::string(50, '[') + std::string(50, ']'), std::string("\xff")}) {
+    std::ofstream(to.tmp / "bad.json", std::ios::binary) << bad;
+    auto r = admit(to.tmp / "bad.json");
+    CHECK_FALSE(r.is_ok());
+  }
+  CHECK(to.server_scalar("SELECT COUNT(*) FROM students") == students);
+
+  auto admitted = admit(packet);
+  REQUIRE(admitted.is_ok());
+  CHECK(admitted->versions.size() == 2);
+  CHECK(admitted->left_behind.empty());
+  CHECK(to.server_scalar("SELECT COUNT(*) FROM cells c JOIN students s ON s.id = c.student_id JOIN classes k ON "
+                         "k.id = c.class_id WHERE s.code = 'HS6A05' AND k.name = '6B' AND c.col = 'HK1.TX1' AND "
+                         "c.value = '8.5'") == 1);
+  {
+    auto db = to.server_db();
+    CHECK(server::verify_records(*db).intact);
+    CHECK(server::verify_audit(*db).intact);
+  }
+  // The 6B teacher pulls the admitted marks.
+  auto& receiving = to.device("gv.toan.1");
+  to.sync("gv.toan.1");
+  CHECK(shown(receiving, "6B", "Toán", "HS6A05", "HK1.TX1") == "8.5");
+
+  // After the next school year began, the packet is refused: its marks are the old school's record.
+  {
+    auto db = from.server_db();
+    REQUIRE(server::start_new_year(*db, {*server::default_year(next_year_name(*db)), {}, from.demo.dir, true},
+                                   from.clock, "quantri")
+                .is_ok());
+    REQUIRE(server::transfer_out(*db, from.demo.dir, "HS7A01", "Trường X", from.tmp / "next.json", from.clock, "quantri")
+                .is_ok());
+  }
+  auto other_year = admit(from.tmp / "next.json");
+  REQUIRE_FALSE(other_year.is_ok());
+  CHECK_THAT(other_year.status().message(), Catch::Contains("năm học"));
 }

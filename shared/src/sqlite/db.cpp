@@ -198,7 +198,15 @@ void Db::migrate(std::span<const std::string_view> migrations) {
 }
 
 Transaction::Transaction(Db& db, Durability durability)
-    : db_(db), relaxed_(durability == Durability::kRelaxed && db.synchronous_full()) {
+    : db_(db),
+      nested_(sqlite3_get_autocommit(db.handle()) == 0),
+      relaxed_(!nested_ && durability == Durability::kRelaxed && db.synchronous_full()) {
+  if (nested_) {
+    // Inside another transaction (a command that composes two write paths):
+    // a savepoint, made durable by the outer commit.
+    db_.exec("SAVEPOINT nested_transaction");
+    return;
+  }
   if (relaxed_) db_.exec("PRAGMA synchronous=NORMAL");
   try {
     db_.exec("BEGIN IMMEDIATE");
@@ -210,14 +218,14 @@ Transaction::Transaction(Db& db, Durability durability)
 Transaction::~Transaction() {
   if (!done_) {
     try {
-      db_.exec("ROLLBACK");
+      db_.exec(nested_ ? "ROLLBACK TO nested_transaction; RELEASE nested_transaction" : "ROLLBACK");
     } catch (...) {
     }
   }
   restore_durability();
 }
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE nested_transaction" : "COMMIT");
   done_ = true;
   restore_durability();
 }

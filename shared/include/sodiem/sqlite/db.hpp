@@ -129,6 +129,8 @@ class Db {
 };
 
 // BEGIN IMMEDIATE on construction; rolls back unless commit() was called.
+// Inside another transaction it is a savepoint: commit() releases it (the
+// outer commit makes it durable), destruction without commit() undoes it.
 class Transaction {
  public:
   explicit Transaction(Db& db, Durability durability = Durability::kFull);
@@ -140,6 +142,7 @@ class Transaction {
  private:
   void restore_durability();
   Db& db_;
+  bool nested_ = false;  // inside another transaction: a savepoint
   bool relaxed_ = false;
   bool done_ = false;
 };
