@@ -3,7 +3,8 @@
 // https://HOST:PORT/ on the school server, logs in, sees Tiến độ (table and
 // chart, a grade book read-only), and approves the request in the queue;
 // the server's own CLI then shows it approved; a lock is set and removed
-// from the Khóa sổ page. A phone-sized view too, and
+// from the Khóa sổ page; Nhật ký finds the cell's entries and its history
+// and shows the chain intact. A phone-sized view too, and
 // no CSP violation or script error throughout. Screenshots in
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
@@ -118,11 +119,39 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã mở khóa'));
   assert.equal(JSON.parse(server(['lock', 'list', '--data', school.dir, '--json'])).length, 0);
 
+  // Nhật ký: the chain's verdict (as `audit verify`), a cell's entries, its history from a row.
+  await page.click('nav a[data-page="audit"]');
+  await page.waitForSelector('#audit-table');
+  await page.waitForFunction(() => document.querySelector('.verdict')?.dataset.intact === 'true');
+  assert.match(await page.textContent('#audit-verdict'), /nguyên vẹn/);
+  assert.doesNotMatch(await page.textContent('.verdict'), /null|undefined/);
+  server(['audit', 'verify', '--data', school.dir]);  // exits 0: the same verdict
+  await page.fill('#audit-student', 'HS6A01');
+  await page.fill('#audit-column', 'HK1.TX1');
+  await page.press('#audit-column', 'Enter');  // the keyboard submits the search
+  await page.waitForSelector('#audit-table tr[data-kind="correction_approved"]');
+  const approvedRow = await page.textContent('#audit-table tr[data-kind="correction_approved"]');
+  assert.match(approvedRow, /hieutruong/);
+  assert.match(approvedRow, /7 → 9/);
+  const kinds = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.dataset.kind));
+  assert.ok(kinds.includes('push'), "the teacher's push of that cell");
+  await page.click('#audit-table tr[data-kind="correction_approved"] button[data-action="history"]');
+  await page.waitForSelector('#audit-table .history table');
+  assert.match(await page.textContent('#audit-table .history'), /gv\.toan\.1/);
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-audit');
+  await page.emulateMedia({ media: 'print' });
+  await screenshot(page, 'console-audit-print');
+  await page.emulateMedia({ media: 'screen' });
+
   // On a phone: the same pages, narrower.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.click('nav a[data-page="progress"]');
   await page.waitForSelector('#progress-table');
   await screenshot(page, 'console-phone-progress');
+  await page.click('nav a[data-page="audit"]');
+  await page.waitForSelector('#audit-table');
+  await screenshot(page, 'console-phone-audit');
 
   // Logout: the session is gone on the server too.
   await page.click('#logout');

@@ -6,8 +6,9 @@ import { el, failed, say, setMain } from './dom.js';
 import * as progress from './progress.js';
 import * as corrections from './corrections.js';
 import * as locks from './locks.js';
+import * as audit from './audit.js';
 
-const PAGES = { progress, corrections, locks };
+const PAGES = { progress, corrections, locks, audit };
 const ROLE_NAMES = { HT: 'Hiệu trưởng', PHT: 'Phó hiệu trưởng', TTCM: 'Tổ trưởng chuyên môn', ADMIN: 'Quản trị',
   VANTHU: 'Văn thư', GVCN: 'Giáo viên chủ nhiệm', GVBM: 'Giáo viên bộ môn' };
 

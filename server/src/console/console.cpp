@@ -41,6 +41,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/locks", api_locks},
     {"POST", "/api/locks/add", api_lock_add},
     {"POST", "/api/locks/remove", api_lock_remove},
+    {"GET", "/api/audit", api_audit},
+    {"GET", "/api/audit/verify", api_audit_verify},
 };
 
 }  // namespace
