@@ -4,7 +4,9 @@
 // chart, a grade book read-only), and approves the request in the queue;
 // the server's own CLI then shows it approved; a lock is set and removed
 // from the Khóa sổ page; Nhật ký finds the cell's entries and its history
-// and shows the chain intact. A phone-sized view too, and
+// and shows the chain intact; Tài khoản makes an account (its password
+// shown once), disables it and revokes the teacher's device, each seen by
+// the server's CLI. A phone-sized view too, and
 // no CSP violation or script error throughout. Screenshots in
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
@@ -143,6 +145,39 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   await page.emulateMedia({ media: 'print' });
   await screenshot(page, 'console-audit-print');
   await page.emulateMedia({ media: 'screen' });
+
+  // Tài khoản: make an account (its issued password shown once), disable it, revoke a device.
+  await page.click('nav a[data-page="accounts"]');
+  await page.waitForSelector('#accounts-table');
+  await page.click('#account-create summary');
+  await page.fill('#new-username', 'gv.ly.9');
+  await page.fill('#new-full-name', 'Đỗ Văn Lý');
+  await page.fill('#new-department', 'Khoa học tự nhiên');
+  await page.check('#role-GVBM');
+  await page.click('#create-account');
+  await page.waitForSelector('#issued-password');
+  const issued = (await page.textContent('#issued-password')).trim();
+  assert.ok(issued.length >= 8, 'an issued password');
+  await screenshot(page, 'console-accounts-issued');
+  let accounts = JSON.parse(server(['account', 'list', '--data', school.dir, '--json']));
+  const made = accounts.find((a) => a.username === 'gv.ly.9');
+  assert.ok(made, 'the account exists for the CLI');
+  assert.equal(made.must_change_password, true);
+  await page.click('#accounts-table tr[data-user="gv.ly.9"] button[data-action="disable"]');
+  await page.fill('#accounts-table tr[data-user="gv.ly.9"] input[data-field="reason"]', 'Tạo nhầm');
+  await page.click('#accounts-table tr[data-user="gv.ly.9"] button[data-action="disable-confirm"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã khóa tài khoản'));
+  assert.equal(await page.$('#issued-password'), null, 'the password is not shown again');
+  accounts = JSON.parse(server(['account', 'list', '--data', school.dir, '--json']));
+  assert.equal(accounts.find((a) => a.username === 'gv.ly.9').disabled, true);
+  await page.click('#devices-table tbody tr button[data-action="revoke"]');
+  await page.fill('#devices-table tbody tr input[data-field="reason"]', 'Mất máy');
+  await page.click('#devices-table tbody tr button[data-action="revoke-confirm"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã thu hồi thiết bị'));
+  const devices = JSON.parse(server(['device', 'list', '--data', school.dir, '--json']));
+  assert.equal(devices.filter((d) => d.revoked).length, 1);
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-accounts');
 
   // On a phone: the same pages, narrower.
   await page.setViewportSize({ width: 390, height: 844 });

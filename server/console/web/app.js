@@ -7,8 +7,9 @@ import * as progress from './progress.js';
 import * as corrections from './corrections.js';
 import * as locks from './locks.js';
 import * as audit from './audit.js';
+import * as accounts from './accounts.js';
 
-const PAGES = { progress, corrections, locks, audit };
+const PAGES = { progress, corrections, locks, audit, accounts };
 const ROLE_NAMES = { HT: 'Hiệu trưởng', PHT: 'Phó hiệu trưởng', TTCM: 'Tổ trưởng chuyên môn', ADMIN: 'Quản trị',
   VANTHU: 'Văn thư', GVCN: 'Giáo viên chủ nhiệm', GVBM: 'Giáo viên bộ môn' };
 

@@ -43,6 +43,10 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/locks/remove", api_lock_remove},
     {"GET", "/api/audit", api_audit},
     {"GET", "/api/audit/verify", api_audit_verify},
+    {"GET", "/api/accounts", api_accounts},
+    {"POST", "/api/accounts/create", api_account_create},
+    {"POST", "/api/accounts/action", api_account_action},
+    {"POST", "/api/devices/revoke", api_device_revoke},
 };
 
 }  // namespace

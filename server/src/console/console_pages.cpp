@@ -31,6 +31,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (decides_corrections(user)) pages.push_back("corrections");
   if (manages_locks(user)) pages.push_back("locks");
   if (reads_audit(user)) pages.push_back("audit");
+  if (manages_accounts(user)) pages.push_back("accounts");
   return pages;
 }
 
