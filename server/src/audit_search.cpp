@@ -1,8 +1,8 @@
 // Searching the audit trail (see audit_search.hpp). The actor, kind and
 // dates are matched in SQL; a class, subject, student or column first as a
 // JSON string anywhere in the detail (cheap, in SQL), then exactly against
-// the cells the entry names: read_audit_detail's for a push, a correction or
-// an exemption, the detail's own "class"/"subject"/"student"/"column" for
+// the cells the entry names: read_audit_detail's for a push, a correction,
+// an exemption or a student's move, the detail's own "class"/"subject"/"student"/"column" for
 // the others (a lock on 6A names the class only).
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -25,7 +25,7 @@ struct Named {
 
 Named named_by(const std::string& kind, const std::string& detail) {
   Named out;
-  if (kind == "push" || kind == "correction_approved" || kind == "exemption") {
+  if (kind == "push" || kind == "correction_approved" || kind == "exemption" || kind == "student_moved") {
     const AuditDetail d = read_audit_detail(kind, detail);
     auto add = [&](const AuditedVersion& v) {
       AuditCell c{v.class_name, v.subject, v.student, v.column};

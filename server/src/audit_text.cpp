@@ -48,6 +48,7 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
     {"key_registered", "Đăng ký khóa ký số"},
     {"import_students", "Nhập danh sách học sinh"},
     {"exemption", "Miễn đánh giá"},
+    {"student_moved", "Chuyển lớp học sinh"},
     {"setup", "Thiết lập năm học"},
     {"init", "Khởi tạo máy chủ"},
     {"demo_school", "Nạp trường mẫu"},

@@ -1,6 +1,5 @@
 // One audit entry's detail (JSON text), read without trusting it: the grade
-// versions a "push", "correction_approved" or "exemption" entry vouches for,
-// and the ops of a push that became none. Never
+// versions a "push", "correction_approved" or "exemption" entry vouches for. Never
 // throws, whatever the text; pure and thread-safe. Used by verify_records
 // (records_check.cpp) and the audit fuzz target.
 #pragma once
