@@ -5,10 +5,7 @@
 // lift a login lockout, revoke a lost device. The server checks and audits
 // every action; this page only asks for what it needs (a reason).
 import { get, post } from './api.js';
-import { el, failed, say, setMain } from './dom.js';
-
-const ROLE_NAMES = { HT: 'Hiệu trưởng', PHT: 'Phó hiệu trưởng', ADMIN: 'Quản trị', TTCM: 'Tổ trưởng chuyên môn',
-  GVCN: 'Giáo viên chủ nhiệm', GVBM: 'Giáo viên bộ môn', VANTHU: 'Văn thư' };
+import { ROLE_NAMES, el, failed, say, setMain } from './dom.js';
 
 let filterText = '';
 
