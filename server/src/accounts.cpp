@@ -281,12 +281,38 @@ std::vector<DeviceInfo> Accounts::devices(const std::string& username) {
 std::vector<AccountInfo> Accounts::list() {
   std::vector<AccountInfo> out;
   auto s = db_.prepare(
-      "SELECT u.username, u.full_name, u.roles, u.disabled, u.must_change_password, COUNT(d.id), "
-      "COALESCE(MAX(d.last_seen_at), 0) FROM users u LEFT JOIN devices d ON d.user_id = u.id "
+      "SELECT u.username, u.full_name, u.roles, u.department, u.disabled, u.must_change_password, COUNT(d.id), "
+      "COALESCE(MAX(d.last_seen_at), 0), COALESCE((SELECT l.locked_until FROM login_lockouts l "
+      "WHERE l.username = u.username), 0) FROM users u LEFT JOIN devices d ON d.user_id = u.id "
       "GROUP BY u.id ORDER BY u.username");
-  while (s.step())
-    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3) != 0, s.int64(4) != 0, s.int64(5), s.int64(6)});
+  while (s.step()) {
+    AccountInfo a;
+    a.username = s.text(0);
+    a.full_name = s.text(1);
+    a.roles = s.text(2);
+    a.department = s.text(3);
+    a.disabled = s.int64(4) != 0;
+    a.must_change_password = s.int64(5) != 0;
+    a.devices = s.int64(6);
+    a.last_seen_at = s.int64(7);
+    a.locked_until = s.int64(8);
+    out.push_back(std::move(a));
+  }
   return out;
+}
+
+Status Accounts::unlock_login(const std::string& username, const std::string& by) {
+  if (auto st = require_admin(db_, by); !st) return st;
+  sqlite::Transaction tx(db_);
+  db_.prepare("DELETE FROM login_lockouts WHERE username = ? AND (locked_until > ? OR failures > 0)")
+      .bind(1, username)
+      .bind(2, clock_.now_unix_seconds())
+      .run();
+  if (db_.changes() == 0)
+    return Status(ErrorCode::kInvalidValue, "tài khoản " + username + " không bị tạm khóa đăng nhập");
+  append_audit(db_, {clock_.now_unix_seconds(), by, "", "login_unlocked", nlohmann::json{{"username", username}}.dump()});
+  tx.commit();
+  return Status::ok();
 }
 
 }  // namespace sodiem::server

@@ -63,7 +63,15 @@ AuditDetail push(const json& d) {
   for (const auto& op : *ops) {
     if (!op.is_array() || op.size() != 8 || !op[2].is_number_integer() || !op[1].is_string()) return malformed();
     const std::int64_t version = op[2].get<std::int64_t>();
-    if (op[1] != "OK" || version == 0) continue;
+    if (op[1] != "OK" || version == 0) {
+      bool texts = true;
+      for (int i = 3; i < 8; ++i) texts = texts && op[i].is_string();
+      if (texts && op[1] != "OK")
+        out.outcomes.push_back({op[1].get<std::string>(),
+                                {version, op[3].get<std::string>(), op[4].get<std::string>(), op[5].get<std::string>(),
+                                 op[6].get<std::string>(), op[7].get<std::string>()}});
+      continue;
+    }
     for (int i = 3; i < 8; ++i)
       if (!op[i].is_string()) return malformed();
     out.versions.push_back({version, op[3].get<std::string>(), op[4].get<std::string>(), op[5].get<std::string>(),

@@ -3,7 +3,10 @@
 // https://HOST:PORT/ on the school server, logs in, sees Tiến độ (table and
 // chart, a grade book read-only), and approves the request in the queue;
 // the server's own CLI then shows it approved; a lock is set and removed
-// from the Khóa sổ page. A phone-sized view too, and
+// from the Khóa sổ page; Nhật ký finds the cell's entries and its history
+// and shows the chain intact; Tài khoản makes an account (its password
+// shown once), disables it and revokes the teacher's device, each seen by
+// the server's CLI. A phone-sized view too, and
 // no CSP violation or script error throughout. Screenshots in
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
@@ -118,11 +121,72 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã mở khóa'));
   assert.equal(JSON.parse(server(['lock', 'list', '--data', school.dir, '--json'])).length, 0);
 
+  // Nhật ký: the chain's verdict (as `audit verify`), a cell's entries, its history from a row.
+  await page.click('nav a[data-page="audit"]');
+  await page.waitForSelector('#audit-table');
+  await page.waitForFunction(() => document.querySelector('.verdict')?.dataset.intact === 'true');
+  assert.match(await page.textContent('#audit-verdict'), /nguyên vẹn/);
+  assert.doesNotMatch(await page.textContent('.verdict'), /null|undefined/);
+  server(['audit', 'verify', '--data', school.dir]);  // exits 0: the same verdict
+  await page.fill('#audit-student', 'HS6A01');
+  await page.fill('#audit-column', 'HK1.TX1');
+  await page.press('#audit-column', 'Enter');  // the keyboard submits the search
+  await page.waitForSelector('#audit-table tr[data-kind="correction_approved"]');
+  const approvedRow = await page.textContent('#audit-table tr[data-kind="correction_approved"]');
+  assert.match(approvedRow, /hieutruong/);
+  assert.match(approvedRow, /7 → 9/);
+  const kinds = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.dataset.kind));
+  assert.ok(kinds.includes('push'), "the teacher's push of that cell");
+  await page.click('#audit-table tr[data-kind="correction_approved"] button[data-action="history"]');
+  await page.waitForSelector('#audit-table .history table');
+  assert.match(await page.textContent('#audit-table .history'), /gv\.toan\.1/);
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-audit');
+  await page.emulateMedia({ media: 'print' });
+  await screenshot(page, 'console-audit-print');
+  await page.emulateMedia({ media: 'screen' });
+
+  // Tài khoản: make an account (its issued password shown once), disable it, revoke a device.
+  await page.click('nav a[data-page="accounts"]');
+  await page.waitForSelector('#accounts-table');
+  await page.click('#account-create summary');
+  await page.fill('#new-username', 'gv.ly.9');
+  await page.fill('#new-full-name', 'Đỗ Văn Lý');
+  await page.fill('#new-department', 'Khoa học tự nhiên');
+  await page.check('#role-GVBM');
+  await page.click('#create-account');
+  await page.waitForSelector('#issued-password');
+  const issued = (await page.textContent('#issued-password')).trim();
+  assert.ok(issued.length >= 8, 'an issued password');
+  await screenshot(page, 'console-accounts-issued');
+  let accounts = JSON.parse(server(['account', 'list', '--data', school.dir, '--json']));
+  const made = accounts.find((a) => a.username === 'gv.ly.9');
+  assert.ok(made, 'the account exists for the CLI');
+  assert.equal(made.must_change_password, true);
+  await page.click('#accounts-table tr[data-user="gv.ly.9"] button[data-action="disable"]');
+  await page.fill('#accounts-table tr[data-user="gv.ly.9"] input[data-field="reason"]', 'Tạo nhầm');
+  await page.click('#accounts-table tr[data-user="gv.ly.9"] button[data-action="disable-confirm"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã khóa tài khoản'));
+  assert.equal(await page.$('#issued-password'), null, 'the password is not shown again');
+  accounts = JSON.parse(server(['account', 'list', '--data', school.dir, '--json']));
+  assert.equal(accounts.find((a) => a.username === 'gv.ly.9').disabled, true);
+  await page.click('#devices-table tbody tr button[data-action="revoke"]');
+  await page.fill('#devices-table tbody tr input[data-field="reason"]', 'Mất máy');
+  await page.click('#devices-table tbody tr button[data-action="revoke-confirm"]');
+  await page.waitForFunction(() => document.querySelector('#message')?.textContent.startsWith('Đã thu hồi thiết bị'));
+  const devices = JSON.parse(server(['device', 'list', '--data', school.dir, '--json']));
+  assert.equal(devices.filter((d) => d.revoked).length, 1);
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-accounts');
+
   // On a phone: the same pages, narrower.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.click('nav a[data-page="progress"]');
   await page.waitForSelector('#progress-table');
   await screenshot(page, 'console-phone-progress');
+  await page.click('nav a[data-page="audit"]');
+  await page.waitForSelector('#audit-table');
+  await screenshot(page, 'console-phone-audit');
 
   // Logout: the session is gone on the server too.
   await page.click('#logout');

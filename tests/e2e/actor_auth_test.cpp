@@ -104,6 +104,7 @@ TEST_CASE("every acting command refuses a wrong or missing password, changes not
       {"quantri", {"account", "disable", "gv.toan.1", "--reason", "Chuyển công tác"}},
       {"quantri", {"account", "enable", "gv.toan.1"}},
       {"quantri", {"account", "reset-password", "gv.anh.2"}},
+      {"quantri", {"account", "unlock", "gv.toan.1"}, false},  // no lockout on the demo: the command's own refusal
       {"quantri", {"import", "students", students}},
       {"quantri", {"import", "staff", staff}},
   };
@@ -182,6 +183,18 @@ TEST_CASE("the lockout after repeated wrong passwords is the sync login's: it bi
               .exit_code != 0);
   auto pht = f.act("phohieutruong", {"correction", "refuse", "1", "--data", f.demo.dir, "--comment", "x"});
   CHECK_THAT(pht.err, Catch::Contains("tạm thời không đăng nhập được"));
+
+  // An administrator lifts the principal's lockout (as the console's Tài khoản page does): it ends at once.
+  auto unlock = f.act("quantri", {"account", "unlock", "hieutruong", "--data", f.demo.dir});
+  INFO(unlock.err);
+  CHECK(unlock.exit_code == 0);
+  const auto unlocked = f.audit("login_unlocked", "quantri");
+  REQUIRE(unlocked.size() == 1);
+  CHECK(unlocked[0]["username"] == "hieutruong");
+  auto again = f.act("hieutruong", lock);
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(f.act("quantri", {"account", "unlock", "hieutruong", "--data", f.demo.dir}).exit_code != 0);  // nothing held now
 }
 
 TEST_CASE("the maintenance identity acts for the data directory's owner as an administrator, audited as such", "[e2e]") {

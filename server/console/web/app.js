@@ -2,14 +2,14 @@
 // the navigation by the pages the server says the user may open, logout.
 // The server enforces every permission; the page only hides what it refuses.
 import { ApiError, get, post, setCsrf } from './api.js';
-import { el, failed, say, setMain } from './dom.js';
+import { ROLE_NAMES, el, failed, say, setMain } from './dom.js';
 import * as progress from './progress.js';
 import * as corrections from './corrections.js';
 import * as locks from './locks.js';
+import * as audit from './audit.js';
+import * as accounts from './accounts.js';
 
-const PAGES = { progress, corrections, locks };
-const ROLE_NAMES = { HT: 'Hiệu trưởng', PHT: 'Phó hiệu trưởng', TTCM: 'Tổ trưởng chuyên môn', ADMIN: 'Quản trị',
-  VANTHU: 'Văn thư', GVCN: 'Giáo viên chủ nhiệm', GVBM: 'Giáo viên bộ môn' };
+const PAGES = { progress, corrections, locks, audit, accounts };
 
 let session = null;
 

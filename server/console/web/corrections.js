@@ -3,12 +3,10 @@
 // decides who may: the principal, a vice principal only when delegated).
 import { get, post } from './api.js';
 import { el, failed, say, setMain } from './dom.js';
+import { historyToggle } from './history.js';
 
 let status = 'pending';
 const STATUS = { pending: 'Chờ duyệt', approved: 'Đã duyệt', refused: 'Đã từ chối' };
-const OUTCOME = { OK: 'Nhận', CONFLICT: 'Xung đột', RESOLVED: 'Đã giải quyết xung đột', CORRECTION_REQUESTED: 'Xin điều chỉnh',
-  CORRECTION_REFUSED: 'Từ chối điều chỉnh', TERM_LOCKED: 'Sổ đã khóa', ENTRY_CLOSED: 'Hết hạn nhập', FORBIDDEN: 'Không có quyền',
-  APPROVED_READ_ONLY: 'Đã phê duyệt, chỉ xem' };
 
 function item(r, mayDecide) {
   const comment = el('input', { type: 'text', placeholder: 'Ý kiến (bắt buộc khi từ chối)', 'aria-label': `Ý kiến cho yêu cầu #${r.id}`, maxlength: 500 });
@@ -23,18 +21,7 @@ function item(r, mayDecide) {
       button.disabled = false;
     }
   };
-  const story = el('div', { class: 'history' });
-  const showStory = el('button', { type: 'button', 'data-action': 'history' }, 'Lịch sử ô điểm');
-  showStory.addEventListener('click', async () => {
-    try {
-      const data = await get('/api/history', { class: r.class, subject: r.subject, student: r.student, column: r.column });
-      story.replaceChildren(el('div', { class: 'table-wrap' }, el('table', {},
-        el('thead', {}, el('tr', {}, ['Lúc', 'Người', 'Kết quả', 'Giá trị', 'Ghi chú'].map((h) => el('th', {}, h)))),
-        el('tbody', {}, data.events.map((e) => el('tr', {}, el('td', {}, e.at), el('td', {}, e.author),
-          el('td', {}, OUTCOME[e.outcome] || e.outcome), el('td', {}, `${e.old || '(trống)'} → ${e.new || '(trống)'}`),
-          el('td', {}, e.reason)))))));
-    } catch (err) { failed(err); }
-  });
+  const [showStory, story] = historyToggle({ class: r.class, subject: r.subject, student: r.student, column: r.column });
   const approve = el('button', { type: 'button', class: 'primary', 'data-action': 'approve' }, 'Duyệt');
   const refuse = el('button', { type: 'button', class: 'danger', 'data-action': 'refuse' }, 'Từ chối');
   approve.addEventListener('click', () => decide('approve', approve));

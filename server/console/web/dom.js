@@ -1,5 +1,9 @@
 // Small helpers of the console's page: building elements from text (never
-// from HTML strings), Vietnamese dates, the status line. No state.
+// from HTML strings), Vietnamese dates and role names, the status line. No state.
+
+// The school's role codes in Vietnamese.
+export const ROLE_NAMES = { HT: 'Hiệu trưởng', PHT: 'Phó hiệu trưởng', TTCM: 'Tổ trưởng chuyên môn', ADMIN: 'Quản trị',
+  VANTHU: 'Văn thư', GVCN: 'Giáo viên chủ nhiệm', GVBM: 'Giáo viên bộ môn' };
 
 // el('td', {class: 'num'}, '5', child…): text children become text nodes.
 export function el(tag, attrs = {}, ...children) {

@@ -1,6 +1,6 @@
 // sodiem-server device and account: enrolled devices (revoking a lost
-// laptop) and accounts (disable, enable, reset a password). Registered by
-// main.cpp (see commands.hpp).
+// laptop) and accounts (disable, enable, reset a password, lift a login
+// lockout). Registered by main.cpp (see commands.hpp).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -62,7 +62,9 @@ int run_account(const AccountOptions& a) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& x : list)
         out.push_back({{"username", x.username}, {"full_name", x.full_name}, {"roles", x.roles},
-                       {"disabled", x.disabled}, {"must_change_password", x.must_change_password},
+                       {"department", x.department}, {"disabled", x.disabled},
+                       {"locked_until", x.locked_until ? nlohmann::json(format_local_time(x.locked_until)) : nullptr},
+                       {"must_change_password", x.must_change_password},
                        {"devices", x.devices},
                        {"last_seen", x.last_seen_at ? nlohmann::json(format_local_time(x.last_seen_at)) : nullptr}});
       std::cout << out.dump() << "\n";
@@ -70,6 +72,9 @@ int run_account(const AccountOptions& a) {
     }
     for (const auto& x : list)
       std::cout << x.username << "  " << x.full_name << "  [" << x.roles << "]" << (x.disabled ? "  ĐÃ KHÓA" : "")
+                << (x.locked_until > SystemClock::instance().now_unix_seconds()
+                        ? "  tạm khóa đăng nhập đến " + format_local_time(x.locked_until)
+                        : std::string())
                 << (x.must_change_password ? "  (chưa đổi mật khẩu được cấp)" : "") << "  " << x.devices
                 << " thiết bị" << (x.last_seen_at ? ", đồng bộ lần cuối " + format_local_time(x.last_seen_at) : "")
                 << "\n";
@@ -83,6 +88,11 @@ int run_account(const AccountOptions& a) {
     if (!password) return fail_status(password.status());
     std::cout << "Mật khẩu mới của " << username << ": " << *password
               << "\n(phải đổi ở lần đăng nhập đầu tiên: sodiem enroll … --password-stdin --new-password-stdin)\n";
+    return 0;
+  }
+  if (a.action == "unlock") {
+    if (auto st = accounts.unlock_login(username, *by); !st) return fail_status(st);
+    std::cout << "Đã gỡ tạm khóa đăng nhập của " << username << "\n";
     return 0;
   }
   const bool disable = a.action == "disable";
@@ -107,8 +117,8 @@ void add_device_command(CLI::App& app, Context& ctx) {
 
 void add_account_command(CLI::App& app, Context& ctx) {
   auto [acct, o] = add_command(app, ctx, "account",
-                               "Accounts: list | disable | enable | reset-password (ADMIN or HT)", run_account);
-  add_choice(*acct, "ACTION", o->action, {"list", "disable", "enable", "reset-password"});
+                               "Accounts: list | disable | enable | reset-password | unlock (a login lockout) (ADMIN or HT)", run_account);
+  add_choice(*acct, "ACTION", o->action, {"list", "disable", "enable", "reset-password", "unlock"});
   acct->add_option("USER", o->username, "The account");
   add_data_option(*acct, o->dir);
   add_actor_options(*acct, o->actor, "the administrator or HT");

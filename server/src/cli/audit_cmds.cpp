@@ -8,11 +8,9 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/history_text.hpp"
 #include "sodiem/server/audit.hpp"
-#include "sodiem/server/audit_heads.hpp"
+#include "sodiem/server/audit_verdict.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/history.hpp"
-#include "sodiem/server/records_check.hpp"
-#include "sodiem/server/roster_io.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -24,30 +22,11 @@ struct AuditVerifyOptions {
 
 int run_audit_verify(const AuditVerifyOptions& o) {
   auto db = open_existing(o.dir);
-  auto check = verify_audit(*db);
-  if (!check.intact) {
-    std::cerr << "sodiem-server: nhật ký kiểm toán KHÔNG nguyên vẹn: " << check.problem << "\n";
-    return 1;
-  }
-  auto records = verify_records(*db);
-  if (!records.intact) {
-    std::cerr << "sodiem-server: dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " << records.problem << "\n";
-    return 1;
-  }
-  // What devices found when they compared the heads they kept (audit_heads.hpp).
-  int evidence = 0;
-  for (const auto& a : audit_alarms(*db)) {
-    if (!a.kept_signature_valid) continue;
-    ++evidence;
-    std::cerr << "sodiem-server: máy " << a.device << " của " << a.username << " báo lúc " << format_local_time(a.at)
-              << ": nhật ký từng có " << a.kept_size << " mục (đầu cây do chính máy chủ này ký) nhưng nay không còn "
-              << "nối tiếp được (" << a.why << ") — nhật ký kiểm toán đã bị viết lại\n";
-  }
-  if (evidence) return 1;
-  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << check.entries << " mục; " << records.entries
-            << " phiên bản điểm khớp nhật ký\n";
-  // Not tampering, but worth fixing: names stored before today's rules.
-  for (const auto& w : stored_name_faults(*db)) std::cout << "Cảnh báo: " << w << "\n";
+  const AuditVerdict v = check_audit_trail(*db);
+  for (const auto& p : v.problems) std::cerr << "sodiem-server: " << p << "\n";
+  if (!v.intact) return 1;
+  std::cout << "Nhật ký kiểm toán nguyên vẹn: " << v.entries << " mục; " << v.versions << " phiên bản điểm khớp nhật ký\n";
+  for (const auto& w : v.warnings) std::cout << "Cảnh báo: " << w << "\n";
   return 0;
 }
 

@@ -41,6 +41,12 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/locks", api_locks},
     {"POST", "/api/locks/add", api_lock_add},
     {"POST", "/api/locks/remove", api_lock_remove},
+    {"GET", "/api/audit", api_audit},
+    {"GET", "/api/audit/verify", api_audit_verify},
+    {"GET", "/api/accounts", api_accounts},
+    {"POST", "/api/accounts/create", api_account_create},
+    {"POST", "/api/accounts/action", api_account_action},
+    {"POST", "/api/devices/revoke", api_device_revoke},
 };
 
 }  // namespace

@@ -37,6 +37,10 @@ inline bool any_role(const UserAccess& u, std::initializer_list<std::string_view
 inline bool sees_progress(const UserAccess& u) { return any_role(u, {"HT", "PHT", "TTCM"}); }
 inline bool decides_corrections(const UserAccess& u) { return any_role(u, {"HT", "PHT"}); }
 inline bool manages_locks(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
+inline bool reads_audit(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
+inline bool manages_accounts(const UserAccess& u) { return any_role(u, {"ADMIN", "HT"}); }
+// A cell's history: from Tiến độ and the queue, and from the audit trail.
+inline bool sees_cell_history(const UserAccess& u) { return sees_progress(u) || reads_audit(u); }
 
 // ---- answers (console_guard.cpp) ----
 Response json_response(const nlohmann::json& body, int status = 200);
@@ -121,7 +125,8 @@ struct Console::Impl {
 };
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
-// Which pages the user's roles open: "progress", "corrections", "locks".
+// Which pages the user's roles open: "progress", "corrections",
+// "locks", "audit", "accounts".
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
@@ -132,5 +137,14 @@ Response api_decide(Console::Impl& c, const Actor& a, const Request& req);
 Response api_locks(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req);
+// Nhật ký (console_audit.cpp): the trail searched, and its verdict.
+Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
+Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
+// Tài khoản (console_accounts.cpp): list, create, reset / unlock / disable /
+// enable ({"action", "username", "reason"}), revoke a device.
+Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);
+Response api_account_create(Console::Impl& c, const Actor& a, const Request& req);
+Response api_account_action(Console::Impl& c, const Actor& a, const Request& req);
+Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req);
 
 }  // namespace sodiem::server::console

@@ -30,6 +30,8 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (sees_progress(user)) pages.push_back("progress");
   if (decides_corrections(user)) pages.push_back("corrections");
   if (manages_locks(user)) pages.push_back("locks");
+  if (reads_audit(user)) pages.push_back("audit");
+  if (manages_accounts(user)) pages.push_back("accounts");
   return pages;
 }
 
@@ -88,7 +90,8 @@ Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req) {
 }
 
 Response api_history(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!sees_progress(a.user)) return error_response(403, "FORBIDDEN", kProgressOnly);
+  if (!sees_cell_history(a.user))
+    return error_response(403, "FORBIDDEN", "Lịch sử ô điểm chỉ dành cho Ban giám hiệu, tổ trưởng chuyên môn và quản trị viên");
   auto field = [&](const char* key) {
     auto it = req.query.find(key);
     return it == req.query.end() ? std::string() : it->second;

@@ -46,8 +46,9 @@ struct DeviceInfo {
 
 // One account as the administrator sees it.
 struct AccountInfo {
-  std::string username, full_name, roles;
+  std::string username, full_name, roles, department;
   bool disabled = false;
+  std::int64_t locked_until = 0;  // a login lockout (login_lockouts) until then; 0 = none stored
   bool must_change_password = false;
   std::int64_t devices = 0;
   std::int64_t last_seen_at = 0;  // 0 = never synced
@@ -111,6 +112,10 @@ class Accounts {
   // Issues a new random password (returned) that must be changed at next login.
   Result<std::string> reset_password(const std::string& username, const std::string& by);
   std::vector<AccountInfo> list();
+  // Lifts the account's login lockout and forgets its failed attempts (the
+  // store every process reads: the running server's limiter follows at the
+  // next attempt). Refused when nothing is held against the account.
+  Status unlock_login(const std::string& username, const std::string& by);
   // A lost or stolen device: it can no longer sync; what it has not sent is
   // not accepted. The account and its other devices go on.
   Status revoke_device(const std::string& device_public_id, const std::string& by, const std::string& reason);

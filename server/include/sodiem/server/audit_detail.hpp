@@ -22,6 +22,14 @@ struct AuditDetail {
   // accepted ops became and those its unchanged ops found; an approval the
   // version the approved value became (0 if the entry names none).
   std::vector<AuditedVersion> versions;
+  // A push's ops with another outcome than OK (refused, kept aside as a
+  // conflict): the code (e.g. "TERM_LOCKED"), the cell and the value sent.
+  // For reading only (the audit search names them); verify_records ignores them.
+  struct Outcome {
+    std::string code;
+    AuditedVersion cell;
+  };
+  std::vector<Outcome> outcomes;
   // Where reading stopped, after `versions`: the text is not JSON, or it
   // is JSON of another shape than the kind's.
   enum class Problem { kNone, kUnreadable, kMalformed } problem = Problem::kNone;

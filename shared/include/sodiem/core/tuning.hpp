@@ -123,5 +123,14 @@ inline constexpr auto kConsoleSessionMax = 12h;
 inline constexpr std::size_t kConsoleMaxBodyBytes = 16 * 1024;
 inline constexpr int kConsoleMaxJsonDepth = 8;
 inline constexpr std::size_t kConsoleMaxQueued = 64;
+// The console's audit search (Nhật ký): a page shows at most
+// kAuditSearchMaxPage entries (kAuditSearchPage unless asked), newest
+// first; one request reads at most kAuditSearchWindow entries of the trail
+// (a push's detail is parsed only when a filter needs it), then says where
+// it stopped so the page can search further back: bounded work per request
+// on a trail of millions of entries, on the console's one thread.
+inline constexpr std::size_t kAuditSearchPage = 50;
+inline constexpr std::size_t kAuditSearchMaxPage = 200;
+inline constexpr std::int64_t kAuditSearchWindow = 20000;
 
 }  // namespace sodiem::tuning
