@@ -8,6 +8,17 @@ namespace sodiem::client {
 
 std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject) {
   std::vector<GridColumn> out;
+  if (subject.name == protocol::kHomeroomSubject && subject.primary) {
+    // TT27: the five qualities and ten competences at the end of each term, the comment.
+    for (const std::string term : {"HK1", "HK2"}) {
+      for (int i = 1; i <= kQualities; ++i)
+        out.push_back({term + ".PC" + std::to_string(i), "", quality_name(i), term, "quality"});
+      for (int i = 1; i <= kCompetences; ++i)
+        out.push_back({term + ".NL" + std::to_string(i), "", competence_name(i), term, "quality"});
+      out.push_back({term + ".NXCN", "", "Nhận xét GVCN", term, "comment"});
+    }
+    return out;
+  }
   if (subject.name == protocol::kHomeroomSubject) {
     for (const std::string term : {"HK1", "HK2"}) {
       out.push_back({term + ".RL", "", "Rèn luyện", term, "conduct"});

@@ -220,6 +220,13 @@ bool LocalStore::has_class(const std::string& name) {
   s->bind(1, name);
   return s->step();
 }
+int LocalStore::class_grade(const std::string& name) {
+  auto s = db_->cached("SELECT grade FROM classes WHERE name = ?");
+  s->bind(1, name);
+  const int grade = s->step() ? static_cast<int>(s->int64(0)) : 0;
+  s->reset();
+  return grade;
+}
 std::optional<std::string> LocalStore::student_class(const std::string& code) {
   auto s = db_->cached("SELECT class_name FROM students WHERE code = ?");
   s->bind(1, code);

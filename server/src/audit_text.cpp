@@ -49,6 +49,9 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
     {"import_students", "Nhập danh sách học sinh"},
     {"exemption", "Miễn đánh giá"},
     {"student_moved", "Chuyển lớp học sinh"},
+    {"year_new", "Chuyển sang năm học mới"},
+    {"transfer_out", "Lập hồ sơ chuyển trường"},
+    {"transfer_in", "Nhận học sinh chuyển trường"},
     {"setup", "Thiết lập năm học"},
     {"init", "Khởi tạo máy chủ"},
     {"demo_school", "Nạp trường mẫu"},
@@ -67,6 +70,7 @@ constexpr std::pair<std::string_view, std::string_view> kKeys[] = {
     {"updated", "cập nhật"}, {"opens", "mở"},            {"closes", "đóng"},        {"until", "đến"},
     {"starts_at", "từ"},    {"ends_at", "đến"},          {"expires_at", "hết hạn"}, {"roles", "vai trò"},
     {"full_name", "họ tên"}, {"department", "tổ"},       {"lockout", "lần khóa"},   {"set_by", "người đặt"},
+    {"from", "từ lớp"},     {"old_year", "năm học cũ"},  {"new_year", "năm học mới"}, {"from_school", "từ trường"},
 };
 // Unix times among those keys.
 bool is_time_key(std::string_view k) {

@@ -127,7 +127,9 @@ class Handlers {
     const bool homeroom = subject == protocol::kHomeroomSubject;
     if (!store_.has_class(class_name))
       throw Refusal{404, "NOT_FOUND", "lớp \"" + class_name + "\" không có trong danh sách lớp của bạn"};
-    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", false, ""})
+    // A primary class's homeroom book rates qualities and competences (TT27), not conduct.
+    const int grade = store_.class_grade(class_name);
+    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", grade >= 1 && grade <= 5, ""})
                          : store_.subject(subject, class_name);
     if (!info) throw Refusal{404, "NOT_FOUND", "môn \"" + subject + "\" không có trong danh sách môn học"};
     if (!store_.assigned(class_name, subject))

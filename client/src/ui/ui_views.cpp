@@ -69,14 +69,17 @@ json students_json(LocalStore& store, const std::string& class_name, const std::
 
 json grid_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject) {
   const bool homeroom = subject.name == protocol::kHomeroomSubject;
-  // The homeroom grid: conduct and comments (attendance has its own view).
+  // The homeroom grid: conduct (primary: qualities and competences) and
+  // comments; attendance has its own view.
   json students = json::array();
   if (homeroom) {
     json all = students_json(store, class_name, subject.name, "HK", nullptr);
     for (auto& s : all) {
       json kept = json::object();
-      for (auto& [col, cell] : s["cells"].items())
-        if (col.ends_with(".RL") || col.ends_with(".NXCN")) kept[col] = cell;
+      for (auto& [col, cell] : s["cells"].items()) {
+        const auto c = Column::parse(col);
+        if (c && c->homeroom() && c->kind != Column::Kind::kAttendance) kept[col] = cell;
+      }
       s["cells"] = kept;
       students.push_back(std::move(s));
     }

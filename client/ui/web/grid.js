@@ -137,7 +137,9 @@ export class Grid {
       `<datalist id="dl-conduct"><option value="Tốt"></option><option value="Khá"></option>` +
       `<option value="Đạt"></option><option value="Chưa đạt"></option></datalist>` +
       `<datalist id="dl-rating"><option value="Hoàn thành tốt"></option><option value="Hoàn thành"></option>` +
-      `<option value="Chưa hoàn thành"></option></datalist>`;
+      `<option value="Chưa hoàn thành"></option></datalist>` +
+      `<datalist id="dl-quality"><option value="Tốt"></option><option value="Đạt"></option>` +
+      `<option value="Cần cố gắng"></option></datalist>`;
     this.wrap = this.host.querySelector('.grid-wrap');
     this.table = this.wrap.querySelector('table');
     this.tbody = this.table.tBodies[0];
@@ -371,6 +373,7 @@ export class Grid {
       if (col.type === 'grade') input.setAttribute('list', 'dl-grade');
       if (col.type === 'conduct') input.setAttribute('list', 'dl-conduct');
       if (col.type === 'rating') input.setAttribute('list', 'dl-rating');
+      if (col.type === 'quality') input.setAttribute('list', 'dl-quality');
       if (col.type === 'mark') input.inputMode = 'decimal';
       if (col.type === 'test') input.inputMode = 'numeric';
     }

@@ -45,7 +45,9 @@ export function columnVN(id) {
   const [term, rest] = s.split('.');
   const names = { GK: 'Giữa kì', CK: 'Cuối kì', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN',
                   KTGK: 'Bài kiểm tra giữa kì', KTCK: 'Bài kiểm tra cuối kì' };
-  const what = names[rest] || rest || s;
+  const numbered = /^(PC|NL)(\d+)/.exec(rest || '');
+  const what = names[rest] || (numbered ? `${numbered[1] === 'PC' ? 'Phẩm chất' : 'Năng lực'} ${numbered[2]}` : '') ||
+               rest || s;
   return TERM_NAMES[term] ? `${what} · ${TERM_NAMES[term]}` : s;
 }
 

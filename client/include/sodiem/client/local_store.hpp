@@ -104,6 +104,8 @@ class LocalStore {
   // (a school set up from a curriculum), nullopt if the grade lacks it.
   std::optional<protocol::SubjectInfo> subject(const std::string& name, const std::string& class_name = "");
   bool has_class(const std::string& name);
+  // The class's grade as the roster says; 0 when unknown.
+  int class_grade(const std::string& name);
   // Attendance days and sessions, as the last roster said (attendance.hpp).
   protocol::SchoolCalendar calendar();
   std::optional<std::string> student_class(const std::string& code);
