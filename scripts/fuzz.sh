@@ -9,7 +9,7 @@
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]   build, then run (all targets by default)
 #   scripts/fuzz.sh --build               build only
-# Targets: protocol_decode op_value roster_csv audit_detail xlsx curriculum.
+# Targets: protocol_decode op_value roster_csv audit_detail xlsx curriculum transfer.
 # FUZZ_NO_BUILD=1 runs what is built; FUZZ_BUILD_DIR changes build-fuzz.
 # Exits 77 (CTest: skipped) when clang or its libFuzzer runtime is missing
 # (Debian: clang, libclang-rt-14-dev; scripts/setup.sh installs them).
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-ALL=(protocol_decode op_value roster_csv audit_detail xlsx curriculum)
+ALL=(protocol_decode op_value roster_csv audit_detail xlsx curriculum transfer)
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 1 ] || usage

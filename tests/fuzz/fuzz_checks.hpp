@@ -30,5 +30,7 @@ std::string check_xlsx(std::string_view bytes);
 // The curriculum file of sodiem-server setup: a curriculum or named
 // problems; what is accepted is within limits and its column rules hold.
 std::string check_curriculum(std::string_view bytes);
+// Transfer packets (server/include/sodiem/server/transfer_packet.hpp).
+std::string check_transfer(std::string_view bytes);
 
 }  // namespace sodiem::fuzz

@@ -50,6 +50,10 @@ TEST_CASE("fuzz corpus and found crashes: curriculum files", "[unit][fuzz]") {
   CHECK(replay("curriculum", sodiem::fuzz::check_curriculum) >= 3);
 }
 
+TEST_CASE("fuzz corpus and found crashes: transfer packets", "[unit][fuzz]") {
+  CHECK(replay("transfer", sodiem::fuzz::check_transfer) >= 3);
+}
+
 TEST_CASE("fuzz corpus and found crashes: audit details", "[unit][fuzz]") {
   CHECK(replay("audit_detail", sodiem::fuzz::check_audit_detail) >= 3);
 }

@@ -20,25 +20,10 @@
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
+#include "sodiem/server/transfer_packet.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
-
-inline constexpr std::size_t kMaxTransferBytes = 1 << 20;
-
-struct TransferCell {
-  std::string subject, column, value;  // subject "Chủ nhiệm" for homeroom cells
-};
-
-struct TransferPacket {
-  std::string school, school_year, to;
-  std::string code, full_name, birth_date, gender, class_name;  // birth_date "DD/MM/YYYY" or ""
-  std::vector<TransferCell> cells;
-  std::string public_key;  // hex, the sending server's audit key
-};
-
-// The packet in `text`, its signature checked; or why not (Vietnamese).
-Result<TransferPacket> read_transfer_packet(std::string_view text);
 
 struct TransferOutReport {
   std::string path, digest;  // the packet file and its SHA-256
