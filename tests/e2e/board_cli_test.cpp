@@ -27,13 +27,13 @@ const std::vector<std::string> kGrade6 = {
     "Tin học", "Giáo dục thể chất", "Âm nhạc", "Mĩ thuật", "Hoạt động trải nghiệm, hướng nghiệp",
     "Nội dung giáo dục của địa phương"};
 
-CommandResult client(std::vector<std::string> args, const std::string& input = "") {
+CommandResult sodiem_cli(std::vector<std::string> args, const std::string& input = "") {
   args.insert(args.begin(), kClient);
   return run_command(args, input);
 }
 
 // Every required `term` cell of `subject` for each student of 6A on the device.
-void fill(const std::string& dir, const std::string& subject, const std::string& term) {
+void fill_subject(const std::string& dir, const std::string& subject, const std::string& term) {
   client::LocalStore store(dir);
   const auto info = store.subject(subject, "6A");
   REQUIRE(info);
@@ -54,7 +54,7 @@ json progress_row(const std::string& server_dir, const std::string& subject) {
 
 }  // namespace
 
-TEST_CASE("sodiem board: every assigned subject, the empty required cells named; signing refused until complete",
+TEST_CASE("sodiem board lists every assigned subject and names the empty required cells, and signing waits for them",
           "[e2e][board]") {
   TempDir tmp;
   const std::string dir = tmp / "server";
@@ -85,27 +85,27 @@ TEST_CASE("sodiem board: every assigned subject, the empty required cells named;
 
   ServerProcess running(kServer, dir);
   const std::string gv = tmp / "gv.cn", pass = "mật khẩu ký số\n";
-  auto enroll = client({"enroll", "--data", gv, "--server", running.url(), "--user", "gv.cn", "--password-stdin",
+  auto enroll = sodiem_cli({"enroll", "--data", gv, "--server", running.url(), "--user", "gv.cn", "--password-stdin",
                         "--new-password-stdin", "--fingerprint", init.out.substr(at + 11, 64)},
                        password + "\nmật-khẩu-mới-của-tôi-2026\n");
   INFO(enroll.err);
   REQUIRE(enroll.exit_code == 0);
-  REQUIRE(client({"key", "init", "--data", gv, "--passphrase-stdin"}, pass).exit_code == 0);
+  REQUIRE(sodiem_cli({"key", "init", "--data", gv, "--passphrase-stdin"}, pass).exit_code == 0);
   auto sign = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"sign", "--data", gv, "--passphrase-stdin"});
-    return client(args, pass);
+    return sodiem_cli(args, pass);
   };
 
   // Everything of HK1 but Tin học, which nobody has marked yet, and the conduct.
   for (const auto& s : kGrade6)
-    if (s != "Tin học") fill(gv, s, "HK1");
+    if (s != "Tin học") fill_subject(gv, s, "HK1");
   {
     client::LocalStore store(gv);
     for (const char* code : {"HS601", "HS602"}) REQUIRE(store.record({"6A", "Chủ nhiệm", code, "HK1.RL"}, "Tốt").is_ok());
   }
-  REQUIRE(client({"sync", "--data", gv}).exit_code == 0);
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
 
-  auto shown = client({"board", "--data", gv, "6A", "HK1", "--json"});
+  auto shown = sodiem_cli({"board", "--data", gv, "6A", "HK1", "--json"});
   INFO(shown.err);
   REQUIRE(shown.exit_code == 0);
   auto board = json::parse(shown.out);
@@ -128,12 +128,12 @@ TEST_CASE("sodiem board: every assigned subject, the empty required cells named;
     CHECK(r["Rèn luyện"] == "Tốt");
   }
   // The teacher's way of typing it, and in words.
-  auto words = client({"board", "--data", gv, "6a", "hk1"});
+  auto words = sodiem_cli({"board", "--data", gv, "6a", "hk1"});
   CHECK(words.exit_code == 0);
   CHECK_THAT(words.out, Catch::Contains("Bảng tổng hợp kết quả lớp 6A, học kì I") &&
                             Catch::Contains("còn 8 ô bắt buộc") && Catch::Contains("HS601  Tin học  HK1.TX1") &&
                             Catch::Contains("Nguyễn Văn An"));
-  CHECK(client({"board", "--data", gv, "6A", "HK3"}).exit_code == 2);
+  CHECK(sodiem_cli({"board", "--data", gv, "6A", "HK3"}).exit_code == 2);
 
   // Progress: 2 active students (not the one who left) × required columns.
   CHECK(progress_row(dir, "Tin học")["required"] == 2 * 4);
@@ -157,9 +157,9 @@ TEST_CASE("sodiem board: every assigned subject, the empty required cells named;
                           Catch::Contains("HS601 Tin học HK1.TX1"));
 
   // Tin học given: the board is complete, the signatures go through.
-  fill(gv, "Tin học", "HK1");
-  REQUIRE(client({"sync", "--data", gv}).exit_code == 0);
-  board = json::parse(client({"board", "--data", gv, "6A", "HK1", "--json"}).out);
+  fill_subject(gv, "Tin học", "HK1");
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
+  board = json::parse(sodiem_cli({"board", "--data", gv, "6A", "HK1", "--json"}).out);
   CHECK(board["complete"] == true);
   CHECK(board["missing"].empty());
   for (const auto& st : board["students"]) CHECK(st["results"]["Học tập"] == "Tốt");  // every average 8.0, every comment subject Đ
@@ -176,7 +176,7 @@ TEST_CASE("sodiem board: every assigned subject, the empty required cells named;
   CHECK(q.int64(0) == 1);
 
   // The year (CN) needs HK2 too: every HK2 cell of both students is missing.
-  board = json::parse(client({"board", "--data", gv, "6A", "CN", "--json"}).out);
+  board = json::parse(sodiem_cli({"board", "--data", gv, "6A", "CN", "--json"}).out);
   CHECK(board["term"] == "CN");
   CHECK(board["complete"] == false);
   // Per student: 13 subjects × 4 cells, 2 more for each of the five with
