@@ -37,7 +37,7 @@ std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_i
   return out;
 }
 
-board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id) {
+board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term) {
   board::ClassBook book;
   {
     auto s = db.prepare("SELECT name FROM classes WHERE id = ?");
@@ -53,8 +53,8 @@ board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id) {
   }
   auto s = db.prepare(
       "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
-  s.bind(1, protocol::kHomeroomSubject).bind(2, class_id);
+      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != '' AND c.col LIKE ?");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, class_id).bind(3, only_term.empty() ? "%" : only_term + ".%");
   while (s.step()) book.cells.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
   book.two_sessions = attendance::two_sessions(load_calendar(db), book.class_name);
   return book;

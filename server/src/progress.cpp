@@ -31,7 +31,7 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
   std::vector<ProgressRow> rows;
   auto c = db.prepare("SELECT id FROM classes ORDER BY grade, name");
   while (c.step()) {
-    const board::ClassBook book = load_class_book(db, c.int64(0));
+    const board::ClassBook book = load_class_book(db, c.int64(0), term);
     for (const auto& count : board::subject_counts(book, term)) {
       ProgressRow r;
       r.class_name = book.class_name;

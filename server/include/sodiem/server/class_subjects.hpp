@@ -36,8 +36,9 @@ std::optional<protocol::SubjectInfo> class_subject(sqlite::Db& db, std::int64_t 
 // What a class's board and its class-level signatures are built from
 // (board::ClassBook): its assigned subjects, its active students, every cell
 // of the class and whether it is taught two sessions a day. Empty (no class
-// name) for an unknown class id.
-board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id);
+// name) for an unknown class id. With `only_term` ("HK1"/"HK2"), only that
+// term's cells (enough for board::subject_counts, the progress report).
+board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term = "");
 
 // The per-grade settings rows, as the roster sends them (Roster::grade_subjects).
 std::vector<protocol::GradeSubject> load_grade_subjects(sqlite::Db& db);
