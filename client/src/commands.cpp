@@ -460,13 +460,21 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
   if (report.complete()) {
     std::cout << "Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.\n";
   } else {
-    constexpr std::size_t kShown = 20;
+    // Per subject (the teacher to ask), its count and the first few cells.
+    constexpr std::size_t kNamed = 4;
+    std::vector<std::pair<std::string, std::vector<std::string>>> by_subject;
+    for (const auto& m : report.missing) {  // HK1's then HK2's: one line a subject all the same
+      auto it = std::find_if(by_subject.begin(), by_subject.end(), [&](const auto& g) { return g.first == m.subject; });
+      if (it == by_subject.end()) it = by_subject.insert(by_subject.end(), {m.subject, {}});
+      it->second.push_back(m.student + " " + m.column);
+    }
     std::cout << "Chưa thể ký xác nhận: còn " << report.missing.size() << " ô bắt buộc chưa có điểm hoặc đánh giá"
               << (term == "HK1" ? "" : " (cả hai học kì)") << ":\n";
-    for (std::size_t i = 0; i < report.missing.size() && i < kShown; ++i)
-      std::cout << "  " << report.missing[i].student << "  " << report.missing[i].subject << "  "
-                << report.missing[i].column << "\n";
-    if (report.missing.size() > kShown) std::cout << "  … và " << report.missing.size() - kShown << " ô khác\n";
+    for (const auto& [subject, cells] : by_subject) {
+      std::cout << "  " << subject << ": " << cells.size() << " ô — ";
+      for (std::size_t i = 0; i < cells.size() && i < kNamed; ++i) std::cout << (i ? ", " : "") << cells[i];
+      std::cout << (cells.size() > kNamed ? ", …" : "") << "\n";
+    }
   }
   for (const auto& st : report.students) {
     std::cout << "  " << st.code << "  " << st.name << "\n     ";
