@@ -393,7 +393,7 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   if (!store->has_class(class_name)) return fail("lớp \"" + class_name + "\" không có trong danh sách lớp của bạn", 2);
-  auto subj = subject == protocol::kHomeroomSubject ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", false})
+  auto subj = subject == protocol::kHomeroomSubject ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", false, ""})
                                                     : store->subject(subject, class_name);
   if (!subj) return fail("môn \"" + subject + "\" không có trong danh sách môn học", 2);
   auto students = store->show(class_name, subject);

@@ -15,6 +15,21 @@ std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject) {
     }
     return out;
   }
+  if (subject.primary) {
+    // TT27: the rating at mid-term and end of term (HK2: end of year), the
+    // periodic tests the grade sits beside them, the comment.
+    auto sits = [&](const std::string& code) { return ("," + subject.periodic_tests + ",").find("," + code + ",") != std::string::npos; };
+    for (const std::string term : {"HK1", "HK2"}) {
+      const std::string n = term.substr(2);
+      out.push_back({term + ".GK", "", "Giữa kì", term, "rating"});
+      if (sits("GK" + n)) out.push_back({term + ".KTGK", "", "KT giữa kì", term, "test"});
+      out.push_back({term + ".CK", "", term == "HK2" ? "Cuối năm" : "Cuối kì", term, "rating"});
+      if (sits(term == "HK2" ? "CN" : "CK" + n))
+        out.push_back({term + ".KTCK", "", term == "HK2" ? "KT cuối năm" : "KT cuối kì", term, "test"});
+      out.push_back({term + ".NX", "", "Nhận xét", term, "comment"});
+    }
+    return out;
+  }
   const std::string cell_type = subject.scored ? "mark" : "grade";
   const int tx = regular_assessments(subject);
   for (const std::string term : {"HK1", "HK2"}) {

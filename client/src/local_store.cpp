@@ -20,7 +20,7 @@ using protocol::Op;
 namespace {
 
 
-constexpr std::array<std::string_view, 11> kMigrations{R"sql(
+constexpr std::array<std::string_view, 12> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -112,11 +112,15 @@ CREATE TABLE lock_notices(class_name TEXT NOT NULL, subject TEXT NOT NULL, term 
 CREATE TABLE grade_subjects(grade INTEGER NOT NULL, name TEXT NOT NULL, scored INTEGER NOT NULL,
                             periods_per_year INTEGER NOT NULL, study_topics INTEGER NOT NULL,
                             assessed_as TEXT NOT NULL, primary_rated INTEGER NOT NULL, PRIMARY KEY(grade, name));
+)sql",
+                                                      R"sql(
+-- TT27 periodic tests of a primary subject in that grade ("GK1,CK1,GK2,CN").
+ALTER TABLE grade_subjects ADD COLUMN periodic_tests TEXT NOT NULL DEFAULT '';
 )sql"};
 
 }  // namespace
 
-LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_(clock) {
+LocalStore::LocalStore(const std::string& data_dir, const Clock& clock) : clock_(clock), data_dir_(data_dir) {
   // The device token and the queued marks: this user's alone, also in a
   // directory made before this rule (0755 / 0644).
   restrict_data_dir(data_dir);
@@ -196,20 +200,20 @@ std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name
     // The class's grade's own settings, as the server's class_subjects.hpp
     // decides them: a grade with rows has exactly those subjects.
     auto g = db_->cached(
-        "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated "
+        "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated, g.periodic_tests "
         "FROM classes c JOIN grade_subjects g ON g.grade = c.grade WHERE c.name = ? ORDER BY g.name = ? DESC LIMIT 1");
     g->bind(1, class_name).bind(2, name);
     if (g->step()) {
       if (g->text(0) != name) return std::nullopt;  // the grade has its subjects, not this one
       protocol::SubjectInfo info{name, g->int64(1) != 0, static_cast<int>(g->int64(2)), g->int64(3) != 0, g->text(4),
-                                 g->int64(5) != 0};
+                                 g->int64(5) != 0, g->text(6)};
       return info;
     }
   }
   auto s = db_->cached("SELECT scored, periods_per_year FROM subjects WHERE name = ?");
   s->bind(1, name);
   if (!s->step()) return std::nullopt;
-  return protocol::SubjectInfo{name, s->int64(0) != 0, static_cast<int>(s->int64(1)), false, "", false};
+  return protocol::SubjectInfo{name, s->int64(0) != 0, static_cast<int>(s->int64(1)), false, "", false, ""};
 }
 bool LocalStore::has_class(const std::string& name) {
   auto s = db_->cached("SELECT 1 FROM classes WHERE name = ?");

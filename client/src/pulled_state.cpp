@@ -3,6 +3,8 @@
 // local_store.hpp; same thread as the store.
 #include "sodiem/client/local_store.hpp"
 
+#include <filesystem>
+
 #include "outbox_sql.hpp"
 
 namespace sodiem::client {
@@ -10,7 +12,29 @@ namespace sodiem::client {
 using protocol::CellKey;
 using protocol::Op;
 
+std::string LocalStore::school_year() { return meta("school_year"); }
+
+void LocalStore::enter_school_year(const std::string& year) {
+  const std::string known = meta("school_year");
+  if (year.empty() || year == known) return;
+  if (!known.empty()) {
+    // The old year, as this device knew it, kept aside before it is forgotten.
+    const std::string dir = data_dir_ + "/years/" + known;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!std::filesystem::exists(dir + "/client.db")) db_->prepare("VACUUM INTO ?").bind(1, dir + "/client.db").run();
+  }
+  sqlite::Transaction tx(*db_);
+  if (!known.empty())
+    db_->exec(
+        "DELETE FROM cells WHERE NOT EXISTS(SELECT 1 FROM outbox o WHERE o.seq = cells.last_seq AND " SODIEM_O_PENDING ");"
+        "DELETE FROM conflicts;");
+  set_meta("school_year", year);
+  tx.commit();
+}
+
 void LocalStore::apply_roster(const protocol::Roster& r) {
+  enter_school_year(r.school_year);
   sqlite::Transaction tx(*db_);
   db_->exec(
       "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
@@ -20,11 +44,12 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
   for (const auto& s : r.subjects) is.bind(1, s.name).bind(2, s.scored ? 1 : 0).bind(3, s.periods_per_year).run();
   auto ig = db_->prepare(
-      "INSERT OR REPLACE INTO grade_subjects(grade, name, scored, periods_per_year, study_topics, assessed_as, primary_rated) "
-      "VALUES(?, ?, ?, ?, ?, ?, ?)");
+      "INSERT OR REPLACE INTO grade_subjects(grade, name, scored, periods_per_year, study_topics, assessed_as, primary_rated, "
+      "periodic_tests) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& g : r.grade_subjects)
     ig.bind(1, g.grade).bind(2, g.subject.name).bind(3, g.subject.scored ? 1 : 0).bind(4, g.subject.periods_per_year)
-        .bind(5, g.subject.study_topics ? 1 : 0).bind(6, g.subject.assessed_as).bind(7, g.subject.primary ? 1 : 0).run();
+        .bind(5, g.subject.study_topics ? 1 : 0).bind(6, g.subject.assessed_as).bind(7, g.subject.primary ? 1 : 0)
+        .bind(8, g.subject.periodic_tests).run();
   auto ist = db_->prepare("INSERT INTO students(code, full_name, class_name) VALUES(?, ?, ?)");
   for (const auto& s : r.students) ist.bind(1, s.code).bind(2, s.full_name).bind(3, s.class_name).run();
   auto ia = db_->prepare("INSERT OR IGNORE INTO assignments(class_name, subject) VALUES(?, ?)");

@@ -51,17 +51,18 @@ board::ClassBook LocalStore::class_book(const std::string& class_name) {
   // A grade with rows has exactly those subjects (class_subjects.hpp on the
   // server); in the roster's (the server's subject) order.
   auto g = db_->prepare(
-      "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated FROM classes c "
+      "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated, g.periodic_tests "
+      "FROM classes c "
       "JOIN grade_subjects g ON g.grade = c.grade LEFT JOIN subjects s ON s.name = g.name WHERE c.name = ? "
       "ORDER BY s.rowid, g.name");
   g.bind(1, class_name);
   while (g.step())
     book.subjects.push_back({g.text(0), g.int64(1) != 0, static_cast<int>(g.int64(2)), g.int64(3) != 0, g.text(4),
-                             g.int64(5) != 0});
+                             g.int64(5) != 0, g.text(6)});
   if (book.subjects.empty()) {
     auto s = db_->prepare("SELECT name, scored, periods_per_year FROM subjects ORDER BY rowid");
     while (s.step())
-      book.subjects.push_back({s.text(0), s.int64(1) != 0, static_cast<int>(s.int64(2)), false, "", false});
+      book.subjects.push_back({s.text(0), s.int64(1) != 0, static_cast<int>(s.int64(2)), false, "", false, ""});
   }
   auto st = db_->prepare("SELECT code FROM students WHERE class_name = ? ORDER BY code");
   st.bind(1, class_name);

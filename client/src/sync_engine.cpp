@@ -76,7 +76,10 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   };
   auto send = [&](const Message& m) -> Status { return send_bytes(encode(m)); };
 
-  if (auto st = send(Hello{kProtocolVersion, kSchemaVersion, enrollment->device_id, enrollment->token}); !st) return st;
+  if (auto st = send(Hello{kProtocolVersion, kSchemaVersion, enrollment->device_id, enrollment->token,
+                           store_.school_year()});
+      !st)
+    return st;
   // The audit trail's head, checked against the one kept at the last sync.
   AuditWatch audit(store_.db());
   AuditRequest audit_asked = audit.request();
@@ -116,6 +119,9 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
     if (outstanding > 0) --outstanding;
     if (auto* w = std::get_if<Welcome>(&*msg)) {
       welcomed = true;
+      // A new school year: this device's pushes (of the old one) are refused
+      // and kept by the server; the old year's cells leave this store.
+      store_.enter_school_year(w->school_year);
       // The server knows less than we delivered (restored from a backup):
       // give it back everything above its mark.
       if (w->device_high_seq < store_.max_acked_seq()) {

@@ -88,17 +88,44 @@ AuditDetail push(const json& d) {
   return out;
 }
 
+// A student's marks moved to another class: {"student", "to", "versions":
+// [[version, subject, column, value], …], …}.
+AuditDetail moved(const json& d) {
+  AuditDetail out;
+  auto str = [&](const char* key) -> const json* {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() ? &*it : nullptr;
+  };
+  const json* student = d.is_object() ? str("student") : nullptr;
+  const json* to = d.is_object() ? str("to") : nullptr;
+  auto versions = d.is_object() ? d.find("versions") : d.end();
+  if (!student || !to || versions == d.end() || !versions->is_array()) {
+    out.problem = AuditDetail::Problem::kMalformed;
+    return out;
+  }
+  for (const auto& v : *versions) {
+    if (!v.is_array() || v.size() != 4 || !v[0].is_number_integer() || !v[1].is_string() || !v[2].is_string() ||
+        !v[3].is_string()) {
+      out.problem = AuditDetail::Problem::kMalformed;
+      return out;
+    }
+    out.versions.push_back({v[0].get<std::int64_t>(), to->get<std::string>(), v[1].get<std::string>(),
+                            student->get<std::string>(), v[2].get<std::string>(), v[3].get<std::string>()});
+  }
+  return out;
+}
+
 }  // namespace
 
 AuditDetail read_audit_detail(std::string_view kind, std::string_view detail) {
-  if (kind != "push" && kind != "correction_approved" && kind != "exemption") return {};
+  if (kind != "push" && kind != "correction_approved" && kind != "exemption" && kind != "student_moved") return {};
   const json d = json::parse(detail, nullptr, /*allow_exceptions=*/false);
   if (d.is_discarded()) {
     AuditDetail out;
     out.problem = AuditDetail::Problem::kUnreadable;
     return out;
   }
-  return kind == "push" ? push(d) : approval(d);
+  return kind == "push" ? push(d) : kind == "student_moved" ? moved(d) : approval(d);
 }
 
 }  // namespace sodiem::server

@@ -19,7 +19,7 @@ protocol::SchoolCalendar load_calendar(sqlite::Db& db) {
     }
   }
   c.sundays = get_meta(db, "sundays", "0") == "1";
-  auto s = db.prepare("SELECT name FROM classes WHERE sessions_per_day = 2 ORDER BY grade, name");
+  auto s = db.prepare("SELECT name FROM current_classes WHERE sessions_per_day = 2 ORDER BY grade, name");
   while (s.step()) c.two_session_classes.push_back(s.text(0));
   return c;
 }
@@ -44,8 +44,8 @@ Status set_sessions_per_day(sqlite::Db& db, const std::string& class_name, std::
   if (class_name.empty() == !grade.has_value())
     return Status(ErrorCode::kInvalidValue, "hãy chọn một lớp (--class) hoặc một khối (--grade)");
   sqlite::Transaction tx(db);
-  auto u = class_name.empty() ? db.prepare("UPDATE classes SET sessions_per_day = ? WHERE grade = ?")
-                              : db.prepare("UPDATE classes SET sessions_per_day = ? WHERE name = ?");
+  auto u = class_name.empty() ? db.prepare("UPDATE classes SET sessions_per_day = ? WHERE id IN (SELECT id FROM current_classes WHERE grade = ?)")
+                              : db.prepare("UPDATE classes SET sessions_per_day = ? WHERE id IN (SELECT id FROM current_classes WHERE name = ?)");
   u.bind(1, sessions);
   if (class_name.empty()) u.bind(2, *grade);
   else u.bind(2, class_name);

@@ -12,12 +12,13 @@ namespace {
 constexpr const char* kClassSubjects =
     "SELECT c.id, s.id, s.name, CASE WHEN g.kind IS NULL THEN s.scored ELSE g.kind = 'scored' END, "
     "COALESCE(g.periods_per_year, s.periods_per_year), COALESCE(g.topic_periods, 0) > 0, COALESCE(g.assessed_as, ''), "
-    "COALESCE(g.kind = 'primary', 0) FROM classes c CROSS JOIN subjects s "
+    "COALESCE(g.kind = 'primary', 0), COALESCE(g.periodic_tests, '') FROM current_classes c CROSS JOIN subjects s "
     "LEFT JOIN grade_subjects g ON g.grade = c.grade AND g.subject_id = s.id "
     "WHERE (g.grade IS NOT NULL OR NOT EXISTS (SELECT 1 FROM grade_subjects x WHERE x.grade = c.grade))";
 
 protocol::SubjectInfo info_of(sqlite::Stmt& s) {
-  return {s.text(2), s.int64(3) != 0, static_cast<int>(s.int64(4)), s.int64(5) != 0, s.text(6), s.int64(7) != 0};
+  return {s.text(2), s.int64(3) != 0, static_cast<int>(s.int64(4)), s.int64(5) != 0, s.text(6), s.int64(7) != 0,
+          s.text(8)};
 }
 
 }  // namespace
@@ -71,11 +72,13 @@ std::vector<protocol::GradeSubject> load_grade_subjects(sqlite::Db& db) {
   std::vector<protocol::GradeSubject> out;
   auto s = db.prepare(
       "SELECT g.grade, s.name, g.kind = 'scored', g.periods_per_year, g.topic_periods > 0, g.assessed_as, "
-      "g.kind = 'primary' FROM grade_subjects g JOIN subjects s ON s.id = g.subject_id ORDER BY g.grade, s.id");
+      "g.kind = 'primary', g.periodic_tests FROM grade_subjects g JOIN subjects s ON s.id = g.subject_id "
+      "ORDER BY g.grade, s.id");
   while (s.step()) {
     protocol::GradeSubject g;
     g.grade = static_cast<int>(s.int64(0));
-    g.subject = {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3)), s.int64(4) != 0, s.text(5), s.int64(6) != 0};
+    g.subject = {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3)), s.int64(4) != 0, s.text(5), s.int64(6) != 0,
+                 s.text(7)};
     out.push_back(std::move(g));
   }
   return out;

@@ -190,7 +190,7 @@ Status unapprove(sqlite::Db& db, const std::string& class_name, const std::strin
   if (reason.empty()) return Status(ErrorCode::kInvalidValue, "hủy phê duyệt cần ghi lý do (--reason)");
   sqlite::Transaction tx(db);
   db.prepare("UPDATE confirmations SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE step = 'approve' AND "
-             "term = ? AND revoked_at IS NULL AND class_id = (SELECT id FROM classes WHERE name = ?)")
+             "term = ? AND revoked_at IS NULL AND class_id = (SELECT id FROM current_classes WHERE name = ?)")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, term).bind(5, class_name).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "lớp " + class_name + " " + term + " chưa được phê duyệt");
   bump_roster_version(db);  // devices fetch the lifted read-only notice
@@ -200,7 +200,7 @@ Status unapprove(sqlite::Db& db, const std::string& class_name, const std::strin
 }
 
 Status export_signed(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
-  auto c = db.prepare("SELECT id FROM classes WHERE name = ?");
+  auto c = db.prepare("SELECT id FROM current_classes WHERE name = ?");
   c.bind(1, class_name);
   if (!c.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + class_name);
   const std::int64_t class_id = c.int64(0);

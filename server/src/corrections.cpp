@@ -5,6 +5,7 @@
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/server_versions.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -87,16 +88,8 @@ Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int
   const std::string note = "điều chỉnh #" + std::to_string(id) + " do " + approver + " duyệt: " + c.reason;
   // The server itself writes the version (device 0), so every device,
   // including the requester's, pulls it.
-  db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
-             "recorded_at, received_at, current_version, note) VALUES(0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, 0, ?)")
-      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.cell.column).bind(5, c.new_value)
-      .bind(6, user_id).bind(7, now).bind(8, now).bind(9, note).run();
-  const auto version = static_cast<std::uint64_t>(db.last_insert_rowid());
-  db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
-             "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET value = excluded.value, "
-             "version = excluded.version, device_id = 0, user_id = excluded.user_id")
-      .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, c.cell.column).bind(5, c.new_value)
-      .bind(6, version).bind(7, user_id).run();
+  const auto version =
+      write_server_version(db, {class_id, subject_id, student_id, c.cell.column, c.new_value, user_id, note}, now);
   db.prepare("UPDATE corrections SET status = 'approved', decided_by = ?, decided_at = ?, decision_comment = ?, "
              "applied_version = ? WHERE id = ?")
       .bind(1, approver).bind(2, now).bind(3, comment).bind(4, version).bind(5, id).run();

@@ -9,6 +9,7 @@
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/school_year.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -85,8 +86,7 @@ std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
   for (int grade = 6; grade <= 9; ++grade) {
     for (char letter : {'A', 'B'}) {
       const std::string name = std::to_string(grade) + letter;
-      db.prepare("INSERT INTO classes(name, grade) VALUES(?, ?)").bind(1, name).bind(2, grade).run();
-      classes.emplace_back(db.last_insert_rowid(), name);
+      classes.emplace_back(add_class(db, name, grade), name);
       for (int i = 1; i <= 40; ++i) {
         char code[16];
         std::snprintf(code, sizeof code, "HS%s%02d", name.c_str(), i);

@@ -5,6 +5,7 @@
 
 #include "sodiem/server/calendar.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -37,7 +38,7 @@ bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const 
 void Directory::load(sqlite::Db& db) {
   *this = Directory();
   {
-    auto s = db.prepare("SELECT id, name, grade FROM classes ORDER BY grade, name");
+    auto s = db.prepare("SELECT id, name, grade FROM current_classes ORDER BY grade, name");
     while (s.step()) {
       class_index_[s.text(1)] = classes_.size();
       class_ids_[s.int64(0)] = classes_.size();
@@ -49,13 +50,14 @@ void Directory::load(sqlite::Db& db) {
     while (s.step()) {
       subject_index_[s.text(1)] = subjects_.size();
       subject_ids_[s.int64(0)] = subjects_.size();
-      subjects_.push_back({s.int64(0), {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3)), false, "", false}});
+      subjects_.push_back({s.int64(0), {s.text(1), s.int64(2) != 0, static_cast<int>(s.int64(3)), false, "", false, ""}});
     }
   }
   for (auto& cs : load_class_subjects(db)) class_subjects_[{cs.class_id, cs.subject_id}] = std::move(cs.info);
   grade_subjects_ = load_grade_subjects(db);
   {
-    auto s = db.prepare("SELECT id, code, full_name, class_id FROM students WHERE status = 'active' ORDER BY id");
+    auto s = db.prepare("SELECT s.id, s.code, s.full_name, s.class_id FROM students s JOIN current_classes c ON c.id = s.class_id "
+                        "WHERE s.status = 'active' ORDER BY s.id");
     while (s.step()) {
       student_index_[s.text(1)] = students_.size();
       student_ids_[s.int64(0)] = students_.size();
@@ -76,7 +78,8 @@ void Directory::load(sqlite::Db& db) {
     }
   }
   {
-    auto s = db.prepare("SELECT user_id, class_id, subject_id, COALESCE(ends_at, 0) FROM teaching_assignments");
+    auto s = db.prepare("SELECT t.user_id, t.class_id, t.subject_id, COALESCE(t.ends_at, 0) FROM teaching_assignments t "
+                        "JOIN current_classes c ON c.id = t.class_id");  // this year's
     while (s.step())
       if (auto it = users_.find(s.int64(0)); it != users_.end())
         it->second.teaches[{s.int64(1), s.int64(2)}] = s.int64(3);
@@ -88,11 +91,12 @@ void Directory::load(sqlite::Db& db) {
       if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.department_subjects.insert(s.int64(1));
   }
   {
-    auto s = db.prepare("SELECT user_id, class_id FROM homerooms");
+    auto s = db.prepare("SELECT h.user_id, h.class_id FROM homerooms h JOIN current_classes c ON c.id = h.class_id");
     while (s.step())
       if (auto it = users_.find(s.int64(0)); it != users_.end()) it->second.homeroom_classes.insert(s.int64(1));
   }
   calendar_ = load_calendar(db);
+  school_year_ = current_year_name(db);
   version_ = std::stoull(get_meta(db, "roster_version", "1"));
 }
 
@@ -154,6 +158,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
   for (std::int64_t c : user.homeroom_classes)
     r.assignments.push_back({class_by_id(c)->name, std::string(protocol::kHomeroomSubject)});
   r.calendar = calendar_;
+  r.school_year = school_year_;
   std::erase_if(r.calendar.two_session_classes, [&](const std::string& name) {
     const ClassRow* c = class_by_name(name);
     return !c || !visible_classes.contains(c->id);

@@ -8,6 +8,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/server_versions.hpp"
 
 namespace sodiem::server {
 
@@ -24,7 +25,7 @@ Result<std::vector<std::uint64_t>> set_exemption(sqlite::Db& db, const Exemption
   sqlite::Transaction tx(db);
   std::int64_t class_id = 0, student_id = 0, subject_id = 0, user_id = 0;
   {
-    auto s = db.prepare("SELECT c.id, st.id FROM classes c JOIN students st ON st.class_id = c.id AND st.status = 'active' "
+    auto s = db.prepare("SELECT c.id, st.id FROM current_classes c JOIN students st ON st.class_id = c.id AND st.status = 'active' "
                         "WHERE c.name = ? AND st.code = ?");
     s.bind(1, r.class_name).bind(2, r.student);
     if (!s.step())
@@ -58,16 +59,8 @@ Result<std::vector<std::uint64_t>> set_exemption(sqlite::Db& db, const Exemption
     const std::string old = cur.step() ? cur.text(0) : std::string();
     if (old == r.reason) continue;  // already so
     const std::string note = (r.reason.empty() ? "bỏ miễn học do " : "miễn học do ") + by + " ghi";
-    db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
-               "recorded_at, received_at, current_version, note) VALUES(0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, 0, ?)")
-        .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, col).bind(5, r.reason)
-        .bind(6, user_id).bind(7, now).bind(8, now).bind(9, note).run();
-    const auto version = static_cast<std::uint64_t>(db.last_insert_rowid());
-    db.prepare("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
-               "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET value = excluded.value, "
-               "version = excluded.version, device_id = 0, user_id = excluded.user_id")
-        .bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind(4, col).bind(5, r.reason)
-        .bind(6, version).bind(7, user_id).run();
+    const auto version =
+        write_server_version(db, {class_id, subject_id, student_id, col, r.reason, user_id, note}, now);
     // The same shape as an approved correction's entry: it vouches for the version (records_check).
     append_audit(db, {now, by, "", "exemption",
                       nlohmann::json{{"class", r.class_name}, {"subject", r.subject}, {"student", r.student},

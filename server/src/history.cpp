@@ -13,7 +13,7 @@ Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string
                                                const std::string& column) {
   std::int64_t class_id = 0, subject_id = kHomeroomSubjectId, student_id = 0;
   {
-    auto s = db.prepare("SELECT id FROM classes WHERE name = ?");
+    auto s = db.prepare("SELECT id FROM current_classes WHERE name = ?");
     s.bind(1, class_name);
     if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + class_name);
     class_id = s.int64(0);

@@ -298,6 +298,12 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
     d.kind = Decision::Kind::kReplay;
     return d;
   }
+  if (!push.device.stale_year.empty() && op.kind != protocol::OpKind::kRegisterKey) {
+    refuse(ErrorCode::kTermLocked, "Năm học " + push.device.stale_year + " đã kết thúc (trường đã sang năm học " +
+                                       directory_.school_year() + "): thay đổi này được lưu trong hồ sơ của máy chủ "
+                                       "nhưng không ghi vào sổ điểm; nếu cần sửa kết quả năm cũ, hãy báo Hiệu trưởng");
+    return d;
+  }
   if (op.kind == protocol::OpKind::kRegisterKey || op.kind == protocol::OpKind::kConfirm ||
       op.kind == protocol::OpKind::kDecideCorrection) {
     d.kind = Decision::Kind::kDecision;

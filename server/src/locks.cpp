@@ -64,7 +64,7 @@ void LockBook::load(sqlite::Db& db, std::int64_t now) {
   terms_.clear();
   approved_.clear();
   {
-    auto s = db.cached("SELECT c.name, r.term FROM confirmations r JOIN classes c ON c.id = r.class_id "
+    auto s = db.cached("SELECT c.name, r.term FROM confirmations r JOIN current_classes c ON c.id = r.class_id "
                         "WHERE r.step = 'approve' AND r.revoked_at IS NULL");
     while (s->step()) approved_.emplace(s->text(0), s->text(1));
   }
@@ -260,7 +260,7 @@ Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
     return Status(ErrorCode::kInvalidValue, "loại cột phải là một trong TX, GK, CK, NX, RL, NXCN, CC");
   if (l.grade && (*l.grade < 1 || *l.grade > 12)) return Status(ErrorCode::kInvalidValue, "khối phải từ 1 đến 12");
   if (!l.class_name.empty()) {
-    auto s = db.prepare("SELECT 1 FROM classes WHERE name = ?");
+    auto s = db.prepare("SELECT 1 FROM current_classes WHERE name = ?");
     s.bind(1, l.class_name);
     if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + l.class_name);
   }

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_run_command(app, ctx);
   add_setup_command(app, ctx);
   add_exempt_command(app, ctx);
+  add_year_command(app, ctx);
   add_import_command(app, ctx);
   add_export_command(app, ctx);
   add_audit_command(app, ctx);

@@ -17,19 +17,19 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
     s.bind(1, term);
     if (s.step()) deadline = s.text(0);
   }
-  std::map<std::pair<std::string, std::string>, std::string> teachers;  // (class, subject) → usernames
+  std::map<std::pair<std::int64_t, std::string>, std::string> teachers;  // (class id, subject) → usernames
   {
-    auto s = db.prepare("SELECT c.name, s.name, group_concat(u.username, ', ') FROM teaching_assignments t "
-                        "JOIN classes c ON c.id = t.class_id JOIN subjects s ON s.id = t.subject_id "
-                        "JOIN users u ON u.id = t.user_id GROUP BY t.class_id, t.subject_id");
-    while (s.step()) teachers[{s.text(0), s.text(1)}] = s.text(2);
+    auto s = db.prepare("SELECT t.class_id, s.name, group_concat(u.username, ', ') FROM teaching_assignments t "
+                        "JOIN subjects s ON s.id = t.subject_id JOIN users u ON u.id = t.user_id "
+                        "GROUP BY t.class_id, t.subject_id");
+    while (s.step()) teachers[{s.int64(0), s.text(1)}] = s.text(2);
   }
   // Each class's assigned subjects × required columns × its active students,
   // exempt counting as filled (board::subject_counts, the rule the
   // signatures use): a student who moved out or left is not counted, and a
   // subject nobody has entered a mark in (or nobody teaches) is still a row.
   std::vector<ProgressRow> rows;
-  auto c = db.prepare("SELECT id FROM classes ORDER BY grade, name");
+  auto c = db.prepare("SELECT id FROM current_classes ORDER BY grade, name");
   while (c.step()) {
     const board::ClassBook book = load_class_book(db, c.int64(0), term);
     for (const auto& count : board::subject_counts(book, term)) {
@@ -38,7 +38,7 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
       r.subject = count.subject;
       r.required = count.required;
       r.filled = count.filled;
-      if (auto it = teachers.find({r.class_name, r.subject}); it != teachers.end()) r.teachers = it->second;
+      if (auto it = teachers.find({c.int64(0), r.subject}); it != teachers.end()) r.teachers = it->second;
       r.deadline = deadline;
       rows.push_back(std::move(r));
     }

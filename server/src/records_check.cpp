@@ -39,7 +39,7 @@ AuditCheck verify_records(sqlite::Db& db) {
     return true;
   };
 
-  auto entries = db.prepare("SELECT seq, kind, detail FROM audit_log WHERE kind IN ('push', 'correction_approved', 'exemption') "
+  auto entries = db.prepare("SELECT seq, kind, detail FROM audit_log WHERE kind IN ('push', 'correction_approved', 'exemption', 'student_moved') "
                             "ORDER BY seq");
   while (entries.step()) {
     const std::int64_t entry = entries.int64(0);

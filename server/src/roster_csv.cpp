@@ -84,7 +84,8 @@ std::string iso_date(const std::string& s) {
 }
 
 const std::vector<std::pair<std::string, std::string>> kStatus = {
-    {"Đang học", "active"}, {"Nghỉ học", "left"}, {"Chuyển trường", "transferred"}};
+    {"Đang học", "active"}, {"Nghỉ học", "left"}, {"Chuyển trường", "transferred"},
+    {"Đã ra trường", "graduated"}};
 
 }  // namespace
 

@@ -13,7 +13,9 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/locks.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/student_moves.hpp"
 
 namespace sodiem::server {
 
@@ -35,9 +37,12 @@ ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string
   if (!report.errors.empty()) return report;
 
   sqlite::Transaction tx(db);
-  auto find_class = db.prepare("SELECT id FROM classes WHERE name = ?");
-  auto add_class = db.prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
-  auto exists = db.prepare("SELECT 1 FROM students WHERE code = ?");
+  auto find_class = db.prepare("SELECT id FROM current_classes WHERE name = ?");
+  // An active student of this year named in another class: their marks follow them (student_moves.hpp).
+  auto exists = db.prepare("SELECT s.id, s.class_id, s.status = 'active' AND c.id IS NOT NULL FROM students s "
+                           "LEFT JOIN current_classes c ON c.id = s.class_id WHERE s.code = ?");
+  const std::int64_t now = SystemClock::instance().now_unix_seconds();
+  std::vector<std::string> moves;
   auto upsert = db.prepare(
       "INSERT INTO students(code, full_name, birth_date, gender, class_id, status) VALUES(?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(code) DO UPDATE SET full_name = excluded.full_name, birth_date = excluded.birth_date, "
@@ -48,18 +53,26 @@ ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string
     if (find_class.step()) class_id = find_class.int64(0);
     find_class.reset();
     if (class_id == 0) {
-      add_class.bind(1, s.class_name).bind(2, s.grade).run();
-      class_id = db.last_insert_rowid();
+      class_id = add_class(db, s.class_name, s.grade);
     }
     exists.bind(1, s.code);
     const bool existed = exists.step();
+    const std::int64_t student_id = existed ? exists.int64(0) : 0, old_class = existed ? exists.int64(1) : 0;
+    const bool was_here = existed && exists.int64(2) != 0;
     exists.reset();
     upsert.bind(1, s.code).bind(2, s.name).bind(3, s.birth_date).bind(4, s.gender).bind(5, class_id).bind(6, s.status).run();
     ++(existed ? report.updated : report.inserted);
+    if (was_here && old_class != class_id) {
+      const StudentMove m = move_student_marks(db, student_id, old_class, class_id, by, now);
+      moves.push_back(m.student + ": " + m.from_class + " → " + m.to_class + " (" + std::to_string(m.versions.size()) +
+                      " ô điểm chuyển theo" + (m.kept ? ", " + std::to_string(m.kept) + " ô lớp mới đã có giá trị khác" : "") +
+                      (m.left_behind ? ", " + std::to_string(m.left_behind) + " ô của môn lớp mới không học" : "") + ")");
+    }
   }
+  report.moves = moves;
   bump_roster_version(db);
-  append_audit(db, {SystemClock::instance().now_unix_seconds(), by, "", "import_students",
-                    nlohmann::json{{"inserted", report.inserted}, {"updated", report.updated}}.dump()});
+  append_audit(db, {now, by, "", "import_students",
+                    nlohmann::json{{"inserted", report.inserted}, {"updated", report.updated}, {"moved", moves}}.dump()});
   tx.commit();
   report.ok = true;
   return report;
@@ -86,7 +99,7 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
   if (!read_roster_table(in, kStaffColumns, t, report.errors)) return report;
   std::map<std::string, std::int64_t> classes, subjects;
   {
-    auto s = db.prepare("SELECT name, id FROM classes");
+    auto s = db.prepare("SELECT name, id FROM current_classes");
     while (s.step()) classes[s.text(0)] = s.int64(1);
     auto u = db.prepare("SELECT name, id FROM subjects");
     while (u.step()) subjects[u.text(0)] = u.int64(1);
@@ -133,8 +146,8 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
       report.new_passwords.emplace_back(s.username, password);
       ++report.inserted;
     }
-    db.prepare("DELETE FROM teaching_assignments WHERE user_id = ?").bind(1, id).run();
-    db.prepare("DELETE FROM homerooms WHERE user_id = ?").bind(1, id).run();
+    db.prepare("DELETE FROM teaching_assignments WHERE user_id = ? AND class_id IN (SELECT id FROM current_classes)").bind(1, id).run();
+    db.prepare("DELETE FROM homerooms WHERE user_id = ? AND class_id IN (SELECT id FROM current_classes)").bind(1, id).run();
     for (const auto& t : s.teaches) {
       auto ins = db.prepare("INSERT OR IGNORE INTO teaching_assignments(user_id, class_id, subject_id, ends_at) "
                             "VALUES(?, ?, ?, ?)");
@@ -158,9 +171,9 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
 void export_staff(sqlite::Db& db, std::ostream& out) {
   out << csv_first_line(kStaffColumns);
   auto users = db.prepare("SELECT id, username, full_name, roles, department FROM users ORDER BY id");
-  auto homeroom = db.prepare("SELECT c.name FROM homerooms h JOIN classes c ON c.id = h.class_id WHERE h.user_id = ?");
+  auto homeroom = db.prepare("SELECT c.name FROM homerooms h JOIN current_classes c ON c.id = h.class_id WHERE h.user_id = ?");
   auto teaches = db.prepare(
-      "SELECT c.name, s.name, COALESCE(t.ends_at, 0) FROM teaching_assignments t JOIN classes c ON c.id = t.class_id "
+      "SELECT c.name, s.name, COALESCE(t.ends_at, 0) FROM teaching_assignments t JOIN current_classes c ON c.id = t.class_id "
       "JOIN subjects s ON s.id = t.subject_id WHERE t.user_id = ? ORDER BY c.grade, c.name, s.id");
   while (users.step()) {
     std::string roles = users.text(3);
@@ -214,7 +227,7 @@ std::vector<std::string> stored_name_faults(sqlite::Db& db) {
     const char* what;
   } tables[] = {{"SELECT code, code, full_name FROM students", "học sinh"},
                 {"SELECT username, username, full_name FROM users", "tài khoản"},
-                {"SELECT name, name, '' FROM classes", "lớp"},
+                {"SELECT name, name, '' FROM current_classes", "lớp"},
                 {"SELECT name, name, '' FROM subjects", "môn"}};
   for (const auto& t : tables) {
     auto s = db.prepare(t.sql);

@@ -11,6 +11,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -66,7 +67,7 @@ Result<bool> set_year(sqlite::Db& db, const YearPlan& plan) {
     if (cur.step() && cur.text(1) != plan.name)
       return Status(ErrorCode::kInvalidValue,
                     "năm học hiện tại là " + cur.text(1) + ", không phải " + plan.name +
-                        "; chuyển sang năm học mới cần lệnh chuyển năm học (chưa có), không làm bằng setup");
+                        "; sang năm học mới bằng lệnh sodiem-server year new, không bằng setup");
   }
   auto y = db.prepare("SELECT id, starts_on, ends_on, current FROM school_years WHERE name = ?");
   y.bind(1, plan.name);
@@ -81,6 +82,7 @@ Result<bool> set_year(sqlite::Db& db, const YearPlan& plan) {
     db.prepare("INSERT INTO school_years(name, starts_on, ends_on, current) VALUES(?, ?, ?, 1)")
         .bind(1, plan.name).bind(2, plan.starts_on).bind(3, plan.ends_on).run();
     year_id = db.last_insert_rowid();
+    adopt_yearless_classes(db, year_id);  // classes imported before the first year was set up
     changed = true;
   }
   for (const auto& t : plan.terms) {

@@ -11,7 +11,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 19> kMigrations{R"sql(
+constexpr std::array<std::string_view, 20> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -210,6 +210,24 @@ CREATE TABLE grade_subjects(grade INTEGER NOT NULL, subject_id INTEGER NOT NULL 
                             topic_periods INTEGER NOT NULL DEFAULT 0, assessed_as TEXT NOT NULL DEFAULT '',
                             periodic_tests TEXT NOT NULL DEFAULT '',
                             PRIMARY KEY(grade, subject_id)) WITHOUT ROWID;
+)sql",
+                                                      R"sql(
+-- Classes belong to a school year (school_year.hpp): 6A is a new class each
+-- year, and a class's cells, assignments, signatures and requests stay with
+-- the year they were made in (year new). 0 = made before any school year.
+-- Rebuilt because the old table had UNIQUE(name).
+DROP VIEW IF EXISTS current_classes;
+CREATE TABLE classes_by_year(id INTEGER PRIMARY KEY, name TEXT NOT NULL, grade INTEGER NOT NULL,
+                             sessions_per_day INTEGER NOT NULL DEFAULT 1,
+                             school_year_id INTEGER NOT NULL DEFAULT 0, UNIQUE(school_year_id, name));
+INSERT INTO classes_by_year(id, name, grade, sessions_per_day, school_year_id)
+  SELECT id, name, grade, sessions_per_day, COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0)
+  FROM classes;
+DROP TABLE classes;
+ALTER TABLE classes_by_year RENAME TO classes;
+-- The current year's classes: every lookup of a class by name goes through it.
+CREATE VIEW current_classes AS SELECT * FROM classes
+  WHERE school_year_id = COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0);
 )sql"};
 
 }  // namespace

@@ -61,6 +61,7 @@ void SyncService::welcome(const std::shared_ptr<Peer>& peer, const DeviceContext
   w.device_high_seq = device.high_seq;
   w.username = directory_->username_of(device.user_id);
   w.roster_version = directory_->version();
+  w.school_year = directory_->school_year();
   reply(peer, w);
 }
 

@@ -20,6 +20,7 @@ struct SyncService::Peer {
   std::string device_public_id;
   std::int64_t user_id = 0;
   std::int64_t session_floor = 0;
+  std::string stale_year;  // the hello's school year when it is not the current one
   std::uint64_t standing_checked = 0;  // standing_epoch_ when revoked/disabled were last read
   bool awaiting_verdict = false;       // a password check is on the KdfPool
   std::deque<Job> parked;              // its messages received meanwhile, in order

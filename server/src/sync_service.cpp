@@ -225,6 +225,9 @@ void SyncService::handle(Job& job) {
     // Another connection of the same device may have advanced it meanwhile.
     if (auto it = high_seq_.find(device->row_id); it != high_seq_.end())
       device->high_seq = std::max(device->high_seq, it->second);
+    job.peer->stale_year = !hello->school_year.empty() && hello->school_year != directory_->school_year()
+                               ? hello->school_year
+                               : std::string();
     return welcome(job.peer, *device, "");
   }
   if (auto* login = std::get_if<Login>(&job.message)) return begin_login(job.peer, *login);
@@ -312,7 +315,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
         continue;
       }
       DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row],
-                           peer.session_floor};
+                           peer.session_floor, peer.stale_year};
       const std::uint64_t before = device.high_seq;
       db_->exec("SAVEPOINT push");
       auto ack = ingestor_->apply(device, push);

@@ -122,7 +122,9 @@ void check_versions(const json& j) {
 // ---- encoders -------------------------------------------------------------
 
 json to_json(const Hello& m) {
-  return {{"t", "hello"}, {"pv", m.protocol_version}, {"sv", m.schema_version}, {"d", m.device_id}, {"k", m.token}};
+  json j = {{"t", "hello"}, {"pv", m.protocol_version}, {"sv", m.schema_version}, {"d", m.device_id}, {"k", m.token}};
+  if (!m.school_year.empty()) j["yr"] = m.school_year;
+  return j;
 }
 json to_json(const Login& m) {
   json j = {{"t", "login"}, {"pv", m.protocol_version}, {"sv", m.schema_version},
@@ -134,6 +136,7 @@ json to_json(const Welcome& m) {
   json j = {{"t", "welcome"}, {"d", m.device_id}, {"e", m.server_epoch},
             {"h", m.device_high_seq}, {"u", m.username}, {"r", m.roster_version}};
   if (!m.token.empty()) j["k"] = m.token;
+  if (!m.school_year.empty()) j["yr"] = m.school_year;
   return j;
 }
 json to_json(const Push& m) {
@@ -200,10 +203,15 @@ json to_json(const Roster& m) {
       gs.push_back(json::array({g.grade, g.subject.name, g.subject.scored, g.subject.periods_per_year,
                                 g.subject.study_topics, g.subject.assessed_as, g.subject.primary}));
     out["gs"] = std::move(gs);
+    json pt = json::array();
+    for (const auto& g : m.grade_subjects)
+      if (!g.subject.periodic_tests.empty()) pt.push_back(json::array({g.grade, g.subject.name, g.subject.periodic_tests}));
+    if (!pt.empty()) out["pt"] = std::move(pt);
   }
   const auto& ca = m.calendar;
   if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
     out["ca"] = {{"y", json::array({ca.first_day, ca.last_day})}, {"su", ca.sundays}, {"b2", ca.two_session_classes}};
+  if (!m.school_year.empty()) out["yr"] = m.school_year;
   return out;
 }
 json to_json(const HistoryRequest& m) {
@@ -256,6 +264,7 @@ Message hello_from(const json& j) {
   Hello m;
   m.device_id = str(j, "d");
   m.token = str(j, "k", 256);
+  m.school_year = opt_str(j, "yr", kMaxKeyBytes);
   return m;
 }
 Message login_from(const json& j) {
@@ -275,6 +284,7 @@ Message welcome_from(const json& j) {
   m.device_high_seq = uint(j, "h");
   m.username = str(j, "u");
   m.roster_version = uint(j, "r");
+  m.school_year = opt_str(j, "yr", kMaxKeyBytes);
   return m;
 }
 Message push_from(const json& j) {
@@ -424,6 +434,16 @@ Message roster_from(const json& j) {
       m.grade_subjects.push_back(std::move(g));
     }
   }
+  if (j.contains("pt")) {
+    for (const json& e : arr(j, "pt", 20000)) {
+      tuple(e, 3, "pt");
+      const int grade = get_small_uint(e[0], "pt.grade");
+      const std::string name = get_string(e[1], "pt.name", kMaxKeyBytes);
+      const std::string tests = get_string(e[2], "pt.tests", 64);
+      for (auto& g : m.grade_subjects)
+        if (g.grade == grade && g.subject.name == name) g.subject.periodic_tests = tests;
+    }
+  }
   if (j.contains("ca")) {
     const json& ca = field(j, "ca");
     const json& y = tuple(field(ca, "y"), 2, "ca.y");
@@ -434,6 +454,7 @@ Message roster_from(const json& j) {
     m.calendar.sundays = su.get<bool>();
     for (const json& c : arr(ca, "b2", 10000)) m.calendar.two_session_classes.push_back(get_string(c, "ca.b2", kMaxKeyBytes));
   }
+  m.school_year = opt_str(j, "yr", kMaxKeyBytes);
   return m;
 }
 Message history_request_from(const json& j) {

@@ -186,7 +186,7 @@ TEST_CASE("a database from before grade subjects migrates, keeps its school as i
     db->exec("DROP TABLE grade_subjects; PRAGMA user_version=18");
   }
   school.restart();  // opens (and migrates) the database again
-  CHECK(school.server_scalar("PRAGMA user_version") == 19);
+  CHECK(school.server_scalar("PRAGMA user_version") >= 19);
   CHECK(school.server_scalar("SELECT COUNT(*) FROM grade_subjects") == 0);
   // Every subject as before: Công nghệ 8 has two TX.
   school.sync("gv.congnghe.2");

@@ -240,3 +240,54 @@ TEST_CASE("a new THCS school from the defaults runs: a teacher enrols and Công 
   REQUIRE(q.step());
   CHECK(q.text(0) == "8.5");
 }
+
+TEST_CASE("year new from the command line: refused until approved or forced, outcomes from a file, the archive only "
+          "for reading",
+          "[e2e][school_year]") {
+  FreshSchool s;
+  REQUIRE(s.server({"setup", "--data", s.dir, "--level", "thcs", "--year", "2026-2027", "--maintenance"}).exit_code == 0);
+  const std::string students = s.write("hs.csv", "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                                                 "HS001,Nguyễn Văn An,05/09/2014,Nam,6A\n"
+                                                 "HS002,Trần Thị Bình,12/03/2014,Nữ,6A\n"
+                                                 "HS003,Lê Văn Cường,01/01/2011,Nam,9A\n");
+  REQUIRE(s.server({"import", "students", "--data", s.dir, students, "--maintenance"}).exit_code == 0);
+
+  auto unapproved = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--maintenance"});
+  CHECK(unapproved.exit_code == 2);
+  CHECK_THAT(unapproved.err, Catch::Contains("chưa phê duyệt kết quả cả năm của lớp 6A, 9A"));
+  auto bad = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--force", "--maintenance", "--outcomes",
+                       s.write("bad.csv", "Mã học sinh,Kết quả\nHS002,lưu ban\n")});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("dòng 2") && Catch::Contains("lưu ban"));
+
+  auto done = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--force", "--maintenance", "--outcomes",
+                        s.write("kq.csv", "Mã học sinh;Kết quả\nHS002;Ở lại lớp\n")});
+  INFO(done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK_THAT(done.out, Catch::Contains("6A → 7A") && Catch::Contains("1 lên lớp, 1 ở lại lớp, 1 ra trường"));
+  auto list = s.server({"year", "list", "--data", s.dir});
+  CHECK_THAT(list.out, Catch::Contains("2027-2028") && Catch::Contains("(hiện tại)") &&
+                           Catch::Contains("lưu trữ: " + s.dir + "/years/2026-2027"));
+  auto exported = s.server({"export", "students", "--data", s.dir, s.tmp / "out.csv"});
+  REQUIRE(exported.exit_code == 0);
+  std::ifstream out(s.tmp / "out.csv");
+  const std::string csv(std::istreambuf_iterator<char>(out), {});
+  CHECK_THAT(csv, Catch::Contains("HS001,Nguyễn Văn An,05/09/2014,Nam,7A,Đang học"));
+  CHECK_THAT(csv, Catch::Contains("HS002,Trần Thị Bình,12/03/2014,Nữ,6A,Đang học"));
+  CHECK_THAT(csv, Catch::Contains("HS003,Lê Văn Cường,01/01/2011,Nam,9A,Đã ra trường"));
+  CHECK(s.server({"audit", "verify", "--data", s.dir}).exit_code == 0);
+
+  // The archive: read commands work, changes and serving are refused.
+  const std::string archive = s.dir + "/years/2026-2027";
+  CHECK(s.server({"progress", "--data", archive}).exit_code == 0);
+  CHECK(s.server({"audit", "verify", "--data", archive}).exit_code == 0);
+  auto change = s.server({"calendar", "--data", archive, "--sundays", "yes", "--maintenance"});
+  CHECK(change.exit_code == 3);
+  CHECK_THAT(change.err, Catch::Contains("bản lưu trữ năm học 2026-2027"));
+  auto serve = s.server({"run", "--data", archive, "--listen", "127.0.0.1:0"});
+  CHECK(serve.exit_code == 2);
+  CHECK_THAT(serve.err, Catch::Contains("bản lưu trữ năm học 2026-2027"));
+  // The same year twice is refused.
+  auto twice = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--force", "--maintenance"});
+  CHECK(twice.exit_code == 2);
+}

@@ -29,9 +29,12 @@ protocol::SubjectInfo info(const Curriculum& c, const std::string& name, int gra
   for (const auto& s : c.subjects)
     if (s.name == name)
       for (const auto& g : s.grades)
-        if (g.grade == grade)
+        if (g.grade == grade) {
+          std::string tests;
+          for (const auto& t : g.periodic_tests) tests += (tests.empty() ? "" : ",") + t;
           return {name, g.kind == SubjectKind::kScored, g.periods, g.topic_periods > 0, g.assessed_as,
-                  g.kind == SubjectKind::kPrimary};
+                  g.kind == SubjectKind::kPrimary, tests};
+        }
   FAIL("no " << name << " in grade " << grade);
   return {};
 }
@@ -189,13 +192,21 @@ TEST_CASE("default school year: terms and entry windows of the usual calendar", 
   CHECK_FALSE(default_year("26-27"));
 }
 
-TEST_CASE("primary subjects are stored but not graded yet: marks refused with why, nothing required", "[unit][curriculum]") {
+TEST_CASE("primary subjects of the shipped default are rated by TT27, with the grade's periodic tests",
+          "[unit][curriculum]") {
   const Curriculum th = shipped("tieu-hoc");
   const auto tv = info(th, "Tiếng Việt", 4);
   CHECK(tv.primary);
+  // A score is not a rating; the rating is.
   auto refused = normalize_cell_value(&tv, "HK1.GK", "9");
   REQUIRE_FALSE(refused.is_ok());
-  CHECK_THAT(refused.status().message(), Catch::Contains("Thông tư 27"));
+  CHECK_THAT(refused.status().message(), Catch::Contains("Hoàn thành tốt"));
+  CHECK(*normalize_cell_value(&tv, "HK1.GK", "htt") == "Hoàn thành tốt");
+  // Grade 4 sits Tiếng Việt tests at mid and end of each term; grade 1 at the end of each.
+  CHECK(*normalize_cell_value(&tv, "HK1.KTGK", "9") == "9");
+  const auto tv1 = info(th, "Tiếng Việt", 1);
+  CHECK(*normalize_cell_value(&tv1, "HK2.KTCK", "8") == "8");
+  CHECK_FALSE(normalize_cell_value(&tv1, "HK1.KTGK", "8").is_ok());
   CHECK(normalize_cell_value(&tv, "HK1.NX", "Em đọc to, rõ ràng").is_ok());
   CHECK(board::required_columns(tv, "HK1").empty());
 }

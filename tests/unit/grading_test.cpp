@@ -209,6 +209,9 @@ TEST_CASE("TT27 primary year result", "[unit]") {
   CHECK(primary_year_result(std::vector{S::kHoanThanh}, all_tot, std::vector{10}) == YearResult::kHoanThanh);
   CHECK(primary_year_result(all_htt, std::vector{Q::kCanCoGang}, std::vector{10}) == YearResult::kChuaHoanThanh);
   CHECK(primary_year_result(all_htt, all_tot, std::vector{4}) == YearResult::kChuaHoanThanh);
+  // Nothing rated or tested is not "Hoàn thành xuất sắc" (issue 15).
+  CHECK(primary_year_result({}, {}, {}) == YearResult::kChuaHoanThanh);
+  CHECK(primary_year_result(all_htt, all_tot, {}) == YearResult::kChuaHoanThanh);
 }
 
 TEST_CASE("grading eval answers the INTERFACES.md requests and names bad fields", "[unit]") {
@@ -226,6 +229,12 @@ TEST_CASE("grading eval answers the INTERFACES.md requests and names bad fields"
            {R"({"rule":"TT22","op":"year_conduct","hk1":"Giỏi","hk2":"Tốt"})", "hk1"},
            {R"({"rule":"TT22","op":"learning_level","scored":{"Toán":"8"},"comment":{"Nhạc":"A"}})", "comment.Nhạc"},
            {R"({"rule":"TT27","op":"year_result","subjects":{},"qualities":{},"tests":{"Toán":"11"}})", "tests.Toán"},
+           {R"({"rule":"TT27","op":"year_result","subjects":{},"qualities":{"Chăm chỉ":"Tốt"},"tests":{"Toán":"9"}})",
+            "subjects"},
+           {R"({"rule":"TT27","op":"year_result","subjects":{"Toán":"Hoàn thành tốt"},"qualities":{"Chăm chỉ":"Tốt"}})",
+            "tests"},
+           {R"({"rule":"TT27","op":"year_result","subjects":{"Toán":"Hoàn thành tốt"},"qualities":{},"tests":{"Toán":"9"}})",
+            "qualities"},
            {R"({"op":"term_average"})", "rule"},
            // 2^32 + 5 absences once read as 5 (get<int> wrapped), and promoted.
            {R"({"rule":"TT22","op":"promotion","absent_sessions":4294967301,"conduct":"Tốt","learning":"Tốt"})",

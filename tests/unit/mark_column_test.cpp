@@ -94,3 +94,66 @@ TEST_CASE("homeroom cells: conduct, homeroom comment, attendance, comments of su
   CHECK(Column::parse("CC.2026-11-23")->to_string() == "CC.2026-11-23");
   CHECK(Column::parse("HK2.NXCN")->to_string() == "HK2.NXCN");
 }
+
+TEST_CASE("primary (TT27) cells: ratings, periodic tests 1–10 in the grade's tests only, qualities and competences",
+          "[unit][tt27]") {
+  // Toán of grade 4: tests at mid and end of each term; Đạo đức: none.
+  protocol::SubjectInfo toan4{"Toán", false, 175, false, "", true, "GK1,CK1,GK2,CN"};
+  protocol::SubjectInfo toan2{"Toán", false, 105, false, "", true, "CK1,CN"};
+  protocol::SubjectInfo dao_duc{"Đạo đức", false, 35, false, "", true, ""};
+  struct Case {
+    const protocol::SubjectInfo* subject;
+    const char* column;
+    const char* typed;
+    const char* stored;  // nullptr: refused
+  };
+  for (const Case& c : std::vector<Case>{
+           {&toan4, "HK1.GK", "T", "Hoàn thành tốt"},
+           {&toan4, "HK1.CK", "hoan thanh", "Hoàn thành"},
+           {&toan4, "HK2.CK", "CHT", "Chưa hoàn thành"},
+           {&dao_duc, "HK2.CK", "Hoàn thành tốt", "Hoàn thành tốt"},
+           {&toan4, "HK1.GK", "Tốt", nullptr},  // a quality's level, not a subject's
+           {&toan4, "HK1.GK", "8", nullptr},
+           {&toan4, "HK1.KTGK", "9", "9"},
+           {&toan4, "HK2.KTCK", " 10 ", "10"},
+           {&toan4, "HK1.KTCK", "0", nullptr},    // no 0
+           {&toan4, "HK1.KTCK", "7.5", nullptr},  // no decimals
+           {&toan4, "HK1.KTCK", "11", nullptr},
+           {&toan2, "HK1.KTCK", "6", "6"},
+           {&toan2, "HK1.KTGK", "6", nullptr},    // grade 2 has no mid-term test
+           {&toan2, "HK2.KTGK", "", nullptr},     // not even empty: the column is not there
+           {&dao_duc, "HK2.KTCK", "8", nullptr},
+           {&toan4, "HK1.TX1", "8", nullptr},     // no regular marks in primary
+           {&toan4, "HK1.NX", "Em tiến bộ", "Em tiến bộ"},
+           {nullptr, "HK1.PC1", "T", "Tốt"},
+           {nullptr, "HK2.PC5.GK", "đạt", "Đạt"},
+           {nullptr, "HK2.NL10", "C", "Cần cố gắng"},
+           {nullptr, "HK1.NL3", "Khá", nullptr},
+           {nullptr, "HK1.PC6", "T", nullptr},
+           {nullptr, "HK1.NL11", "T", nullptr},
+           {&toan4, "HK1.PC1", "T", nullptr},  // a homeroom column
+       }) {
+    INFO(c.column << " = " << c.typed);
+    auto r = normalize_cell_value(c.subject, c.column, c.typed);
+    if (c.stored) {
+      REQUIRE(r.is_ok());
+      CHECK(*r == c.stored);
+    } else {
+      CHECK_FALSE(r.is_ok());
+    }
+  }
+  // A secondary subject has no TT27 periodic test columns.
+  protocol::SubjectInfo toan6{"Toán", true, 140};
+  CHECK_FALSE(normalize_cell_value(&toan6, "HK1.KTCK", "8").is_ok());
+  // Columns print back as they parse.
+  for (const char* text : {"HK1.KTGK", "HK2.KTCK", "HK1.PC3", "HK2.NL10.GK", "HK1.PC1.GK"}) {
+    auto col = Column::parse(text);
+    REQUIRE(col);
+    CHECK(col->to_string() == text);
+    CHECK(col->homeroom() == (std::string(text).find("KT") == std::string::npos));
+  }
+  CHECK(periodic_test_code(*Column::parse("HK2.KTCK")) == "CN");
+  CHECK(periodic_test_code(*Column::parse("HK1.KTGK")) == "GK1");
+  CHECK(std::string(quality_name(1)) == "Yêu nước");
+  CHECK(std::string(competence_name(10)) == "Thể chất");
+}

@@ -127,7 +127,7 @@ class Handlers {
     const bool homeroom = subject == protocol::kHomeroomSubject;
     if (!store_.has_class(class_name))
       throw Refusal{404, "NOT_FOUND", "lớp \"" + class_name + "\" không có trong danh sách lớp của bạn"};
-    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", false})
+    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", false, ""})
                          : store_.subject(subject, class_name);
     if (!info) throw Refusal{404, "NOT_FOUND", "môn \"" + subject + "\" không có trong danh sách môn học"};
     if (!store_.assigned(class_name, subject))

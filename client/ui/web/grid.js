@@ -135,7 +135,9 @@ export class Grid {
       `<div class="grid-msg" role="status" aria-live="polite"></div>` +
       `<datalist id="dl-grade"><option value="Đ"></option><option value="CĐ"></option></datalist>` +
       `<datalist id="dl-conduct"><option value="Tốt"></option><option value="Khá"></option>` +
-      `<option value="Đạt"></option><option value="Chưa đạt"></option></datalist>`;
+      `<option value="Đạt"></option><option value="Chưa đạt"></option></datalist>` +
+      `<datalist id="dl-rating"><option value="Hoàn thành tốt"></option><option value="Hoàn thành"></option>` +
+      `<option value="Chưa hoàn thành"></option></datalist>`;
     this.wrap = this.host.querySelector('.grid-wrap');
     this.table = this.wrap.querySelector('table');
     this.tbody = this.table.tBodies[0];
@@ -368,7 +370,9 @@ export class Grid {
       input.spellcheck = false;
       if (col.type === 'grade') input.setAttribute('list', 'dl-grade');
       if (col.type === 'conduct') input.setAttribute('list', 'dl-conduct');
+      if (col.type === 'rating') input.setAttribute('list', 'dl-rating');
       if (col.type === 'mark') input.inputMode = 'decimal';
+      if (col.type === 'test') input.inputMode = 'numeric';
     }
     input.value = mode === 'keep' ? display(cell.value, col.type) : initial;
     input.setAttribute('aria-label', `${this.rows[r].name} · ${columnVN(col.id)}`);

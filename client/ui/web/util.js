@@ -43,7 +43,8 @@ export function columnVN(id) {
     return `Chuyên cần ${dateVN(s.slice(3, 13))}${session}`;
   }
   const [term, rest] = s.split('.');
-  const names = { GK: 'Giữa kì', CK: 'Cuối kì', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN' };
+  const names = { GK: 'Giữa kì', CK: 'Cuối kì', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN',
+                  KTGK: 'Bài kiểm tra giữa kì', KTCK: 'Bài kiểm tra cuối kì' };
   const what = names[rest] || rest || s;
   return TERM_NAMES[term] ? `${what} · ${TERM_NAMES[term]}` : s;
 }

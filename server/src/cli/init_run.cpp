@@ -11,6 +11,7 @@
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -93,6 +94,11 @@ int run_run(const RunOptions& o) {
     if (auto st = check_database_pages(*db, dir); !st) {
       std::cerr << "sodiem-server: " << st.message() << "\n";
       return 3;
+    }
+    if (const std::string year = archived_year(*db); !year.empty()) {
+      std::cerr << "sodiem-server: " << dir << " là bản lưu trữ năm học " << year
+                << ", chỉ để xem và in; máy chủ không phục vụ đồng bộ trên đó.\n";
+      return 2;
     }
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()

@@ -61,6 +61,7 @@ int run_import(const ImportOptions& o) {
       o.what == "students" ? import_students(*db, rows, *by) : import_staff(*db, rows, SystemClock::instance(), *by);
   if (!report.ok) return refused_import(o.file, report.errors);
   std::cout << "Đã nhập " << o.file << ": thêm " << report.inserted << ", cập nhật " << report.updated << "\n";
+  for (const auto& m : report.moves) std::cout << "  chuyển lớp " << m << "\n";
   if (!report.new_passwords.empty()) {
     const std::string passwords_out = o.passwords_out.empty() ? o.dir + "/new-passwords.csv" : o.passwords_out;
     const mode_t old = umask(077);

@@ -14,6 +14,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/lockout_store.hpp"
 #include "sodiem/server/password_gate.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace fs = std::filesystem;
@@ -79,6 +80,9 @@ std::optional<std::string> read_secret_line(const std::string& prompt) {
 
 Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const ActorOptions& actor,
                                  const std::string& command) {
+  if (const std::string year = archived_year(db); !year.empty())
+    return Status(ErrorCode::kForbidden, "Thư mục " + dir + " là bản lưu trữ năm học " + year +
+                                             ": chỉ để xem và in, không thay đổi được; không có gì được thay đổi.");
   const std::string os_user = os_user_name();
   if (actor.maintenance) {
     struct stat st {};

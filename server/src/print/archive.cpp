@@ -43,7 +43,7 @@ Result<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes) {
 }
 
 bool approved(sqlite::Db& db, const std::string& class_name, const std::string& term) {
-  auto s = db.prepare("SELECT 1 FROM confirmations c JOIN classes k ON k.id = c.class_id WHERE k.name = ? AND c.term = ? "
+  auto s = db.prepare("SELECT 1 FROM confirmations c JOIN current_classes k ON k.id = c.class_id WHERE k.name = ? AND c.term = ? "
                       "AND c.step = 'approve' AND c.subject_id IS NULL AND c.revoked_at IS NULL");
   s.bind(1, class_name).bind(2, term);
   return s.step();

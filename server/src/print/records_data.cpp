@@ -11,7 +11,7 @@
 namespace sodiem::server::records {
 
 std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_name) {
-  auto c = db.prepare("SELECT id, name FROM classes WHERE name = ?");
+  auto c = db.prepare("SELECT id, name FROM current_classes WHERE name = ?");
   c.bind(1, class_name);
   if (!c.step()) return std::nullopt;
   ClassData out{c.int64(0), c.text(1), {}};

@@ -1,5 +1,6 @@
 #include "sodiem/core/column.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,22 @@ std::optional<Column> Column::parse(std::string_view text) {
   else if (rest == "RL") c.kind = Kind::kConduct;
   else if (rest == "NXCN") c.kind = Kind::kHomeroomComment;
   else if (rest == "MIEN") c.kind = Kind::kExemption;
+  else if (rest == "KTGK" || rest == "KTCK") {
+    c.kind = Kind::kPeriodicTest;
+    c.mid = rest == "KTGK";
+  } else if (rest.size() >= 3 && (rest.substr(0, 2) == "PC" || rest.substr(0, 2) == "NL")) {
+    const bool quality = rest.substr(0, 2) == "PC";
+    std::string_view n = rest.substr(2);
+    if (n.size() > 3 && n.substr(n.size() - 3) == ".GK") {
+      c.mid = true;
+      n.remove_suffix(3);
+    }
+    if (n.empty() || n.size() > 2 || n[0] < '1' || n[0] > '9' || (n.size() == 2 && (n[1] < '0' || n[1] > '9')))
+      return std::nullopt;
+    c.index = n.size() == 1 ? n[0] - '0' : (n[0] - '0') * 10 + (n[1] - '0');
+    if (c.index > (quality ? kQualities : kCompetences)) return std::nullopt;
+    c.kind = quality ? Kind::kQuality : Kind::kCompetence;
+  }
   else if (rest.size() == 3 && rest.substr(0, 2) == "TX" && rest[2] >= '1' && rest[2] <= '0' + kMaxRegularAssessments) {
     c.kind = Kind::kRegular;
     c.index = rest[2] - '0';
@@ -65,6 +82,9 @@ std::string Column::kind_code() const {
     case Kind::kHomeroomComment: return "NXCN";
     case Kind::kAttendance: return "CC";
     case Kind::kExemption: return "MIEN";
+    case Kind::kPeriodicTest: return "KT";
+    case Kind::kQuality: return "PC";
+    case Kind::kCompetence: return "NL";
   }
   return "";
 }
@@ -80,9 +100,29 @@ std::string Column::to_string() const {
     case Kind::kConduct: return s + "RL";
     case Kind::kHomeroomComment: return s + "NXCN";
     case Kind::kExemption: return s + "MIEN";
+    case Kind::kPeriodicTest: return s + (mid ? "KTGK" : "KTCK");
+    case Kind::kQuality: return s + "PC" + std::to_string(index) + (mid ? ".GK" : "");
+    case Kind::kCompetence: return s + "NL" + std::to_string(index) + (mid ? ".GK" : "");
     case Kind::kAttendance: break;
   }
   return s;
+}
+
+const char* quality_name(int i) {
+  static constexpr const char* kNames[] = {"Yêu nước", "Nhân ái", "Chăm chỉ", "Trung thực", "Trách nhiệm"};
+  return i >= 1 && i <= kQualities ? kNames[i - 1] : "";
+}
+
+const char* competence_name(int i) {
+  static constexpr const char* kNames[] = {"Tự chủ và tự học", "Giao tiếp và hợp tác", "Giải quyết vấn đề và sáng tạo",
+                                           "Ngôn ngữ", "Tính toán", "Khoa học", "Công nghệ", "Tin học", "Thẩm mĩ",
+                                           "Thể chất"};
+  return i >= 1 && i <= kCompetences ? kNames[i - 1] : "";
+}
+
+std::string periodic_test_code(const Column& c) {
+  if (c.term == 2 && !c.mid) return "CN";
+  return std::string(c.mid ? "GK" : "CK") + std::to_string(c.term);
 }
 
 int regular_assessments(bool scored, int periods_per_year) {
@@ -121,6 +161,55 @@ std::optional<std::string> one_of(std::string_view value,
   return std::nullopt;
 }
 
+// A primary subject's cell (TT27 Điều 6–7): ratings at mid and end of
+// term, periodic tests 1–10 in the grade's tests only; no regular marks.
+Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Column& col, std::string_view column,
+                                  std::string_view value) {
+  switch (col.kind) {
+    case Column::Kind::kMidTerm:
+    case Column::Kind::kEndTerm: {
+      if (value.empty()) return std::string();
+      static const std::vector<std::pair<const char*, std::vector<const char*>>> kRatings = {
+          {"Hoàn thành tốt", {"Hoàn thành tốt", "hoan thanh tot", "HTT", "T"}},
+          {"Hoàn thành", {"Hoàn thành", "hoan thanh", "HT", "H"}},
+          {"Chưa hoàn thành", {"Chưa hoàn thành", "chua hoan thanh", "CHT", "C"}}};
+      if (auto rating = one_of(value, kRatings)) return *rating;
+      return Status(ErrorCode::kInvalidValue, "môn " + subject.name +
+                                                  " (tiểu học): nhập Hoàn thành tốt, Hoàn thành hoặc Chưa hoàn thành "
+                                                  "(T, H, C), không phải \"" + excerpt(value) + "\"");
+    }
+    case Column::Kind::kPeriodicTest: {
+      const std::string code = periodic_test_code(col);
+      bool sits = false;
+      for (std::size_t at = 0; at <= subject.periodic_tests.size();) {
+        const auto comma = std::min(subject.periodic_tests.find(',', at), subject.periodic_tests.size());
+        if (subject.periodic_tests.compare(at, comma - at, code) == 0) sits = true;
+        at = comma + 1;
+      }
+      if (!sits)
+        return Status(ErrorCode::kInvalidValue,
+                      "môn " + subject.name + " của khối này không có bài kiểm tra định kì " + code + " (cột " +
+                          excerpt(column) + ")" +
+                          (subject.periodic_tests.empty() ? "" : "; có: " + subject.periodic_tests));
+      if (value.empty()) return std::string();
+      std::string_view v = value;
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+      if (v == "10") return std::string("10");
+      if (v.size() == 1 && v[0] >= '1' && v[0] <= '9') return std::string(v);
+      return Status(ErrorCode::kInvalidValue, "điểm bài kiểm tra định kì \"" + excerpt(value) +
+                                                  "\" không hợp lệ: Thông tư 27 cho điểm số nguyên từ 1 đến 10, "
+                                                  "không có điểm 0 và điểm thập phân");
+    }
+    case Column::Kind::kRegular:
+      return Status(ErrorCode::kInvalidValue, "môn " + subject.name +
+                                                  " (tiểu học) không có điểm đánh giá thường xuyên (cột " + excerpt(column) +
+                                                  "); đánh giá thường xuyên bằng nhận xét, định kì ở HKn.GK, HKn.CK");
+    default:
+      return Status(ErrorCode::kInvalidValue, "cột " + excerpt(column) + " không dùng cho môn tiểu học " + subject.name);
+  }
+}
+
 }  // namespace
 
 Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, std::string_view column,
@@ -129,8 +218,9 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
   if (!col) {
     return Status(ErrorCode::kInvalidValue,
                   "cột \"" + excerpt(column) +
-                      "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4 (TX5 khi có chuyên đề), HK1.GK, HK1.CK, HK1.NX; chủ nhiệm: "
-                      "HK1.RL, HK1.NXCN, CC.YYYY-MM-DD hoặc theo buổi CC.YYYY-MM-DD.S / .C; HK2 tương tự)");
+                      "\" không hợp lệ (môn học: HK1.TX1…HK1.TX4 (TX5 khi có chuyên đề), HK1.GK, HK1.CK, HK1.NX, tiểu học "
+                      "HK1.KTGK, HK1.KTCK; chủ nhiệm: HK1.RL, HK1.NXCN, CC.YYYY-MM-DD hoặc theo buổi CC.YYYY-MM-DD.S / "
+                      ".C, tiểu học HK1.PC1…PC5, HK1.NL1…NL10 (thêm .GK cho giữa kì); HK2 tương tự)");
   }
   if (!subject) {
     if (!col->homeroom())
@@ -149,6 +239,17 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                       "kết quả rèn luyện phải là Tốt, Khá, Đạt hoặc Chưa đạt (hoặc T, K, Đ, CĐ), không phải \"" +
                           excerpt(value) + "\"");
       }
+      case Column::Kind::kQuality:
+      case Column::Kind::kCompetence: {
+        static const std::vector<std::pair<const char*, std::vector<const char*>>> kLevels = {
+            {"Tốt", {"Tốt", "tot", "T"}}, {"Đạt", {"Đạt", "dat", "Đ", "D"}},
+            {"Cần cố gắng", {"Cần cố gắng", "can co gang", "CCG", "C"}}};
+        if (auto level = one_of(value, kLevels)) return *level;
+        return Status(ErrorCode::kInvalidValue,
+                      std::string(col->kind == Column::Kind::kQuality ? "phẩm chất " + std::string(quality_name(col->index))
+                                                                      : "năng lực " + std::string(competence_name(col->index))) +
+                          ": nhập Tốt, Đạt hoặc Cần cố gắng (T, Đ, C), không phải \"" + excerpt(value) + "\"");
+      }
       case Column::Kind::kAttendance:
         if (value == "P" || value == "p") return std::string("P");
         if (value == "K" || value == "k") return std::string("K");
@@ -163,14 +264,14 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                   "cột " + excerpt(column) + " thuộc sổ chủ nhiệm (môn \"" + std::string(protocol::kHomeroomSubject) +
                       "\"), không thuộc môn " + subject->name);
   if (col->kind == Column::Kind::kSubjectComment) return value.empty() ? Result<std::string>(std::string()) : comment_text(value);
-  if (subject->primary)  // TT27 ratings (Hoàn thành tốt / Hoàn thành / Chưa hoàn thành) are not modelled yet
-    return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
-                                                " của tiểu học đánh giá theo Thông tư 27 (Hoàn thành tốt / Hoàn thành / Chưa "
-                                                "hoàn thành); sổ điểm chưa hỗ trợ nhập đánh giá này, chỉ nhận xét (HKn.NX)");
   if (col->kind == Column::Kind::kExemption)
     return Status(ErrorCode::kForbidden, "miễn học môn " + subject->name +
                                              " do Hiệu trưởng quyết định và được ghi bằng lệnh sodiem-server exempt, "
                                              "không nhập từ sổ điểm");
+  if (subject->primary) return primary_value(*subject, *col, column, value);
+  if (col->kind == Column::Kind::kPeriodicTest)
+    return Status(ErrorCode::kInvalidValue, "cột " + excerpt(column) + " (bài kiểm tra định kì theo Thông tư 27) chỉ có ở "
+                                                "môn tiểu học; môn " + subject->name + " dùng HKn.GK, HKn.CK");
   const int tx = regular_assessments(*subject);
   if (col->kind == Column::Kind::kRegular && col->index > tx) {
     return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " chỉ có " + std::to_string(tx) +

@@ -167,6 +167,7 @@ YearResult primary_year_result(std::span<const SubjectRating> subjects, std::spa
   auto all_tests = [&](int at_least) {
     return std::all_of(tests.begin(), tests.end(), [&](int t) { return t >= at_least; });
   };
+  if (subjects.empty() || qualities.empty() || tests.empty()) return YearResult::kChuaHoanThanh;  // nothing to judge by
   const bool good = all_subjects(SubjectRating::kHoanThanhTot) && all_qualities(QualityRating::kTot);
   if (good && all_tests(9)) return YearResult::kHoanThanhXuatSac;
   if (good && all_tests(7)) return YearResult::kHoanThanhTot;

@@ -145,6 +145,12 @@ json primary_year_result_op(const json& req) {
         throw BadField("field 'tests." + name + "' must be an integer score from 1 to 10");
       tests.push_back(t);
     }
+  // TT27 Điều 9: every subject, quality and competence is rated and the
+  // end-of-year tests (at least Tiếng Việt and Toán) are scored before a
+  // result can be given; nothing rated is not "Hoàn thành xuất sắc".
+  if (subjects.empty()) throw BadField("field 'subjects' must rate at least one subject");
+  if (qualities.empty()) throw BadField("field 'qualities' must rate the qualities and competences");
+  if (tests.empty()) throw BadField("field 'tests' must give the end-of-year periodic test scores (1 to 10)");
   return {{"result", year_result_name(primary_year_result(subjects, qualities, tests))}};
 }
 

@@ -173,12 +173,28 @@ void Db::migrate(std::span<const std::string_view> migrations) {
   if (v > static_cast<int>(migrations.size()))
     throw Error(SQLITE_ERROR, "database schema version " + std::to_string(v) + " is newer than this program (" +
                                   std::to_string(migrations.size()) + ")");
-  for (; v < static_cast<int>(migrations.size()); ++v) {
-    Transaction tx(*this);
-    exec(migrations[v]);
-    exec("PRAGMA user_version=" + std::to_string(v + 1));
-    tx.commit();
+  if (v == static_cast<int>(migrations.size())) return;
+  // A migration may rebuild a table others refer to (SQLite's documented
+  // procedure): foreign keys off meanwhile, checked before each commit.
+  exec("PRAGMA foreign_keys=OFF");
+  try {
+    for (; v < static_cast<int>(migrations.size()); ++v) {
+      Transaction tx(*this);
+      exec(migrations[v]);
+      {
+        auto check = prepare("PRAGMA foreign_key_check");
+        if (check.step())
+          throw Error(SQLITE_CONSTRAINT, "migration " + std::to_string(v + 1) + " breaks a foreign key (table " +
+                                             check.text(0) + ")");
+      }
+      exec("PRAGMA user_version=" + std::to_string(v + 1));
+      tx.commit();
+    }
+  } catch (...) {
+    exec("PRAGMA foreign_keys=ON");
+    throw;
   }
+  exec("PRAGMA foreign_keys=ON");
 }
 
 Transaction::Transaction(Db& db, Durability durability)

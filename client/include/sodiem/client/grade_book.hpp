@@ -18,7 +18,7 @@ struct GridColumn {
   std::string average;  // "HK1" | "HK2" | "CN" for an average column
   std::string label;    // "TX1", "GK", "ĐTB HK1", …
   std::string term;     // "HK1" | "HK2" | "CN"
-  std::string type;     // mark | grade | comment | conduct | average
+  std::string type;     // mark | grade | comment | conduct | average; primary: rating | test
 };
 
 // Columns of `subject` in book order: per term TX1…TXn, GK, CK, the term's

@@ -92,6 +92,14 @@ class LocalStore {
   std::optional<Enrollment> enrollment();
   void save_enrollment(const Enrollment& e, const std::string& epoch);
   void apply_roster(const protocol::Roster& roster);
+  // The school year of the last roster ("" before a server that says).
+  std::string school_year();
+  // The server is in school year `year` (its welcome or roster said so).
+  // From another year than the one known here: a copy of this store goes to
+  // DATA/years/<old year>/client.db, then the old year's server state is
+  // forgotten (cells, conflicts), keeping undelivered edits — the server
+  // refuses and keeps those, as they belong to the old year. Idempotent.
+  void enter_school_year(const std::string& year);
   std::uint64_t roster_version();
   // A subject's settings; with `class_name`, as that class's grade has them
   // (a school set up from a curriculum), nullopt if the grade lacks it.
@@ -210,6 +218,7 @@ class LocalStore {
 
   std::unique_ptr<sqlite::Db> db_;
   const Clock& clock_;
+  std::string data_dir_;
   std::unique_ptr<OutboxMark> mark_;
 };
 

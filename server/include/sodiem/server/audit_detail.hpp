@@ -1,5 +1,5 @@
 // One audit entry's detail (JSON text), read without trusting it: the grade
-// versions a "push", "correction_approved" or "exemption" entry vouches for. Never
+// versions a "push", "correction_approved", "exemption" or "student_moved" entry vouches for. Never
 // throws, whatever the text; pure and thread-safe. Used by verify_records
 // (records_check.cpp) and the audit fuzz target.
 #pragma once
@@ -26,7 +26,7 @@ struct AuditDetail {
   enum class Problem { kNone, kUnreadable, kMalformed } problem = Problem::kNone;
 };
 
-// `kind` is the entry's kind; any other kind than these three vouches for none.
+// `kind` is the entry's kind; any other kind than these four vouches for none.
 AuditDetail read_audit_detail(std::string_view kind, std::string_view detail);
 
 }  // namespace sodiem::server

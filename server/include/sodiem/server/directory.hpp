@@ -82,6 +82,8 @@ class Directory {
   std::uint64_t version() const { return version_; }
   // Attendance days and sessions (calendar.hpp), as loaded.
   const protocol::SchoolCalendar& calendar() const { return calendar_; }
+  // The current school year's name ("" before any is set up).
+  const std::string& school_year() const { return school_year_; }
 
  private:
   std::vector<ClassRow> classes_;
@@ -93,6 +95,7 @@ class Directory {
   std::map<std::pair<std::int64_t, std::int64_t>, protocol::SubjectInfo> class_subjects_;
   std::vector<protocol::GradeSubject> grade_subjects_;
   protocol::SchoolCalendar calendar_;
+  std::string school_year_;
   std::uint64_t version_ = 0;
 };
 

@@ -31,6 +31,9 @@ struct DeviceContext {
   std::uint64_t high_seq = 0;  // highest seq applied; kept in step with the db
   // Start of the device's previous session: ops it sends now were typed after it.
   std::int64_t session_floor = 0;
+  // The ended school year the device's ops belong to (its hello's), "" when
+  // current: every op of it is refused and kept, never written into this year.
+  std::string stale_year;
 };
 
 class Ingestor {

@@ -25,10 +25,15 @@ struct ImportReport {
   int updated = 0;
   // Staff import: initial passwords of new accounts, "username,password" lines.
   std::vector<std::pair<std::string, std::string>> new_passwords;
+  // Students import: each student of this year who changed class, their
+  // marks following them ("HS6A01: 6A → 6B (12 ô điểm chuyển theo)").
+  std::vector<std::string> moves;
 };
 
 // Students: "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp[,Trạng thái]".
 // A new class is created when its name starts with its grade (6A, 10A1).
+// An active student named in another class of this year takes their marks
+// along (student_moves.hpp).
 ImportReport import_students(sqlite::Db& db, std::istream& csv, const std::string& by);
 void export_students(sqlite::Db& db, std::ostream& csv);
 

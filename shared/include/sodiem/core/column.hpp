@@ -23,16 +23,27 @@ struct Column {
                        // (S, sáng) / afternoon (C, chiều) session: P (có phép) / K (không phép) (homeroom)
     kExemption,        // HKn.MIEN    exempt (miễn học) from the subject that term: the reason (subject;
                        //             written by `sodiem-server exempt` only, never typed into the book)
+    // Tiểu học (TT27/2020): a primary subject's HKn.GK / HKn.CK hold the
+    // rating at mid-term / end of term (HK2.CK = end of year): Hoàn thành
+    // tốt / Hoàn thành / Chưa hoàn thành; HKn.NX the comment.
+    kPeriodicTest,     // HKn.KTGK / HKn.KTCK  periodic test score, an integer 1–10 (subject; only the
+                       //             tests the grade sits: SubjectInfo::periodic_tests)
+    kQuality,          // HKn.PC1..PC5[.GK]  phẩm chất, end (or mid) of term: Tốt / Đạt / Cần cố gắng (homeroom)
+    kCompetence,       // HKn.NL1..NL10[.GK] năng lực, the same (homeroom)
   };
   int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance
   Kind kind = Kind::kRegular;
   int index = 1;     // 1..5 for regular assessments
   std::string date;  // attendance: YYYY-MM-DD
   char session = 0;  // attendance: 0 = the whole day, 'S' morning, 'C' afternoon
+  bool mid = false;  // periodic test, quality, competence: at mid-term (GK) rather than end of term
 
-  bool homeroom() const { return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance; }
+  bool homeroom() const {
+    return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance ||
+           kind == Kind::kQuality || kind == Kind::kCompetence;
+  }
 
-  // The kind as locks name it: TX GK CK NX RL NXCN CC.
+  // The kind as locks name it: TX GK CK NX RL NXCN CC (MIEN KT PC NL).
   std::string kind_code() const;
 
   static std::optional<Column> parse(std::string_view text);
@@ -47,6 +58,16 @@ int regular_assessments(bool scored, int periods_per_year);
 // study topics (chuyên đề học tập), so at most 5 (TX5).
 int regular_assessments(const protocol::SubjectInfo& subject);
 inline constexpr int kMaxRegularAssessments = 5;
+
+// TT27: the five qualities (phẩm chất) and ten competences (năng lực: three
+// general, seven specific) a primary homeroom teacher rates, by number.
+inline constexpr int kQualities = 5;
+inline constexpr int kCompetences = 10;
+const char* quality_name(int index);     // 1 → "Yêu nước"
+const char* competence_name(int index);  // 1 → "Tự chủ và tự học"
+// The periodic test code of a column ("GK1" "CK1" "GK2" "CN"), as
+// SubjectInfo::periodic_tests lists them.
+std::string periodic_test_code(const Column& column);
 
 // True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
 bool valid_iso_date(std::string_view date, int min_year = 2000);

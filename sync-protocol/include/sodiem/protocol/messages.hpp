@@ -59,6 +59,10 @@ struct Hello {
   int schema_version = kSchemaVersion;
   std::string device_id;
   std::string token;
+  // The school year the device's pending ops were recorded in (the last
+  // roster's); "" from older clients. Ops of an ended year are refused
+  // (kept in the server's records), never written into the new year.
+  std::string school_year;
 };
 
 // First message of a device that enrolls: password login.
@@ -80,6 +84,7 @@ struct Welcome {
   std::uint64_t device_high_seq = 0;  // highest seq of this device applied
   std::string username;
   std::uint64_t roster_version = 0;
+  std::string school_year;  // the server's current school year; "" from older servers
 };
 
 struct Push {
@@ -162,7 +167,10 @@ struct SubjectInfo {
   // Set up from a curriculum (a grade's settings, Roster::grade_subjects):
   bool study_topics = false;  // THPT chuyên đề học tập: one more regular assessment
   std::string assessed_as;    // the combined subject it counts as on the board ("" = itself)
-  bool primary = false;       // rated by TT27 (Tiểu học); kept, not graded yet
+  bool primary = false;       // rated by TT27 (Tiểu học)
+  // TT27 periodic tests the grade sits in this subject (scored 1–10), of
+  // "GK1" "CK1" "GK2" "CN", comma-separated: columns HK1.KTGK HK1.KTCK HK2.KTGK HK2.KTCK.
+  std::string periodic_tests;
   bool operator==(const SubjectInfo&) const = default;
 };
 // A subject's settings in one grade of a school set up from a curriculum.
@@ -221,6 +229,7 @@ struct Roster {
   std::vector<LockNotice> locks;  // absent from older servers
   SchoolCalendar calendar;        // absent from older servers
   std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
+  std::string school_year;                   // "2026-2027"; absent from older servers
 };
 
 // A cell's story, asked for by a client (online only).
