@@ -68,6 +68,13 @@ Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::s
     if (!missing.empty())
       return Status(ErrorCode::kInvalidValue,
                     board::missing_cells_text("môn " + subject + " lớp " + class_name + " " + term, missing));
+  } else {
+    // The class board: every assigned subject's required cells and the
+    // conduct of every student, as the server checks (sodiem board shows them).
+    const auto missing = board::missing_cells(store.class_book(class_name), term);
+    if (!missing.empty())
+      return Status(ErrorCode::kInvalidValue,
+                    board::missing_cells_text("lớp " + class_name + " " + term, missing, true));
   }
   auto document = store.confirmation_document(class_name, subject, term, step);
   if (!document) return document.status();

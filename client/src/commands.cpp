@@ -1,12 +1,14 @@
 #include "sodiem/client/commands.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/client/actions.hpp"
 #include "sodiem/client/audit_watch.hpp"
+#include "sodiem/client/board_report.hpp"
 #include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/column.hpp"
@@ -422,6 +424,62 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
     for (auto& [col, v] : s["cells"].items()) std::cout << "  " << col << "=" << v.get<std::string>();
     for (auto& [term, v] : s["averages"].items()) std::cout << "  ĐTB " << term << "=" << v.get<std::string>();
     if (s.contains("conflicts")) std::cout << "  [xung đột]";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+int cmd_board(const std::string& dir, const std::string& typed_class, const std::string& typed_term, bool as_json) {
+  auto store = open_enrolled(dir);
+  if (!store) return fail(kNotEnrolled, 3);
+  std::string term = typed_term;
+  for (char& c : term) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (term != "HK1" && term != "HK2" && term != "CN") return fail("học kì phải là HK1, HK2 hoặc CN (cả năm)", 2);
+  auto key = store->canonical_cell({typed_class, "", "", ""});
+  if (!key) return fail(key.status().message(), 2);
+  const std::string& class_name = key->class_name;
+  if (!store->has_class(class_name)) return fail("lớp \"" + class_name + "\" không có trong danh sách lớp của bạn", 2);
+  const BoardReport report = board_report(*store, class_name, term);
+  if (as_json) {
+    json missing = json::array(), students = json::array();
+    for (const auto& m : report.missing) missing.push_back({{"student", m.student}, {"subject", m.subject}, {"column", m.column}});
+    for (const auto& st : report.students) {
+      json results = json::object();
+      for (const auto& [column, value] : st.results) results[column] = value;
+      students.push_back({{"student", st.code}, {"name", st.name}, {"results", std::move(results)}});
+    }
+    std::cout << json{{"class", class_name}, {"term", term}, {"complete", report.complete()},
+                      {"missing", std::move(missing)}, {"students", std::move(students)}}.dump()
+              << "\n";
+    return 0;
+  }
+  static const std::map<std::string, std::string> kTermName = {
+      {"HK1", "học kì I"}, {"HK2", "học kì II"}, {"CN", "cả năm"}};
+  std::cout << "Bảng tổng hợp kết quả lớp " << class_name << ", " << kTermName.at(term)
+            << " (theo lần đồng bộ gần nhất)\n";
+  if (report.complete()) {
+    std::cout << "Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.\n";
+  } else {
+    // Per subject (the teacher to ask), its count and the first few cells.
+    constexpr std::size_t kNamed = 4;
+    std::vector<std::pair<std::string, std::vector<std::string>>> by_subject;
+    for (const auto& m : report.missing) {  // HK1's then HK2's: one line a subject all the same
+      auto it = std::find_if(by_subject.begin(), by_subject.end(), [&](const auto& g) { return g.first == m.subject; });
+      if (it == by_subject.end()) it = by_subject.insert(by_subject.end(), {m.subject, {}});
+      it->second.push_back(m.student + " " + m.column);
+    }
+    std::cout << "Chưa thể ký xác nhận: còn " << report.missing.size() << " ô bắt buộc chưa có điểm hoặc đánh giá"
+              << (term == "HK1" ? "" : " (cả hai học kì)") << ":\n";
+    for (const auto& [subject, cells] : by_subject) {
+      std::cout << "  " << subject << ": " << cells.size() << " ô — ";
+      for (std::size_t i = 0; i < cells.size() && i < kNamed; ++i) std::cout << (i ? ", " : "") << cells[i];
+      std::cout << (cells.size() > kNamed ? ", …" : "") << "\n";
+    }
+  }
+  for (const auto& st : report.students) {
+    std::cout << "  " << st.code << "  " << st.name << "\n     ";
+    for (std::size_t i = 0; i < st.results.size(); ++i)
+      std::cout << (i ? "; " : "") << st.results[i].first << ": " << st.results[i].second;
     std::cout << "\n";
   }
   return 0;

@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
   sign->add_option("--data", dir)->required();
   sign->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
 
+  auto* board = app.add_subcommand("board", "Bảng tổng hợp của lớp sẽ được ký: kết quả và các ô bắt buộc còn trống");
+  board->add_option("--data", dir)->required();
+  board->add_option("CLASS", cls)->required();
+  board->add_option("TERM", term, "HK1 | HK2 | CN (cả năm)")->required();
+  board->add_flag("--json", as_json);
+
   auto* conflicts = app.add_subcommand("conflicts", "Conflicts you are party to; resolve one with a chosen value");
   conflicts->add_option("--data", dir)->required();
   conflicts->add_flag("--json", as_json);
@@ -170,6 +176,7 @@ int main(int argc, char** argv) {
     if (*ui) return cmd_ui(dir, listen, !no_browser);
     if (*status) return cmd_status(dir, as_json);
     if (*show) return cmd_show(dir, cls, subject, as_json);
+    if (*board) return cmd_board(dir, cls, term, as_json);
     if (*inbox) return cmd_inbox(dir, as_json);
     if (*password) {
       std::string current, next;

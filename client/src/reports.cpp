@@ -26,9 +26,7 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
   if (subject.empty()) {
     // A class-level step signs the term's cells and the summary board, which
     // needs the whole year's cells (HK2 carries the year results).
-    return board::class_document(class_name, term, step, class_cells(class_name),
-                                 [this, &class_name](const std::string& name) { return this->subject(name, class_name); },
-                                 attendance::two_sessions(calendar(), class_name));
+    return board::class_document(term, step, class_book(class_name));
   }
   const auto info = this->subject(subject, class_name);
   if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
@@ -45,6 +43,33 @@ std::vector<signing::CellLine> LocalStore::class_cells(const std::string& class_
   s.bind(1, class_name);
   while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
   return lines;
+}
+
+board::ClassBook LocalStore::class_book(const std::string& class_name) {
+  board::ClassBook book;
+  book.class_name = class_name;
+  // A grade with rows has exactly those subjects (class_subjects.hpp on the
+  // server); in the roster's (the server's subject) order.
+  auto g = db_->prepare(
+      "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated, g.periodic_tests "
+      "FROM classes c "
+      "JOIN grade_subjects g ON g.grade = c.grade LEFT JOIN subjects s ON s.name = g.name WHERE c.name = ? "
+      "ORDER BY s.rowid, g.name");
+  g.bind(1, class_name);
+  while (g.step())
+    book.subjects.push_back({g.text(0), g.int64(1) != 0, static_cast<int>(g.int64(2)), g.int64(3) != 0, g.text(4),
+                             g.int64(5) != 0, g.text(6)});
+  if (book.subjects.empty()) {
+    auto s = db_->prepare("SELECT name, scored, periods_per_year FROM subjects ORDER BY rowid");
+    while (s.step())
+      book.subjects.push_back({s.text(0), s.int64(1) != 0, static_cast<int>(s.int64(2)), false, "", false, ""});
+  }
+  auto st = db_->prepare("SELECT code FROM students WHERE class_name = ? ORDER BY code");
+  st.bind(1, class_name);
+  while (st.step()) book.students.push_back(st.text(0));
+  book.cells = class_cells(class_name);
+  book.two_sessions = attendance::two_sessions(calendar(), class_name);
+  return book;
 }
 
 StatusReport LocalStore::status() {

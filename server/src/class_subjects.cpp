@@ -1,6 +1,9 @@
 // The subjects of a class and their settings (class_subjects.hpp).
 #include "sodiem/server/class_subjects.hpp"
 
+#include "sodiem/core/attendance.hpp"
+#include "sodiem/server/calendar.hpp"
+
 namespace sodiem::server {
 namespace {
 
@@ -25,6 +28,37 @@ std::vector<ClassSubject> load_class_subjects(sqlite::Db& db) {
   auto s = db.prepare(std::string(kClassSubjects) + " ORDER BY c.id, s.id");
   while (s.step()) out.push_back({s.int64(0), s.int64(1), info_of(s)});
   return out;
+}
+
+std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_id) {
+  std::vector<ClassSubject> out;
+  auto s = db.prepare(std::string(kClassSubjects) + " AND c.id = ? ORDER BY s.id");
+  s.bind(1, class_id);
+  while (s.step()) out.push_back({s.int64(0), s.int64(1), info_of(s)});
+  return out;
+}
+
+board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term) {
+  board::ClassBook book;
+  {
+    auto s = db.prepare("SELECT name FROM classes WHERE id = ?");
+    s.bind(1, class_id);
+    if (!s.step()) return book;
+    book.class_name = s.text(0);
+  }
+  for (auto& cs : class_subjects_of(db, class_id)) book.subjects.push_back(std::move(cs.info));
+  {
+    auto s = db.prepare("SELECT code FROM students WHERE class_id = ? AND status = 'active' ORDER BY code");
+    s.bind(1, class_id);
+    while (s.step()) book.students.push_back(s.text(0));
+  }
+  auto s = db.prepare(
+      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != '' AND c.col LIKE ?");
+  s.bind(1, protocol::kHomeroomSubject).bind(2, class_id).bind(3, only_term.empty() ? "%" : only_term + ".%");
+  while (s.step()) book.cells.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+  book.two_sessions = attendance::two_sessions(load_calendar(db), book.class_name);
+  return book;
 }
 
 std::optional<protocol::SubjectInfo> class_subject(sqlite::Db& db, std::int64_t class_id, const std::string& name) {

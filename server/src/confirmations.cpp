@@ -6,13 +6,11 @@
 #include <set>
 #include <sstream>
 
-#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
-#include "sodiem/server/calendar.hpp"
 #include "sodiem/server/server_db.hpp"
 
 namespace sodiem::server {
@@ -51,18 +49,9 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
     s.bind(1, class_id);
     if (s.step()) class_name = s.text(0);
   }
+  // A class-level step: the term's cells and the summary board (which needs the year's cells).
+  if (subject_id < 0) return board::class_document(term, step, load_class_book(db, class_id));
   std::vector<signing::CellLine> lines;
-  if (subject_id < 0) {
-    // A class-level step: the term's cells and the summary board (which needs the year's cells).
-    auto s = db.prepare(
-        "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-        "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
-    s.bind(1, protocol::kHomeroomSubject).bind(2, class_id);
-    while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-    return board::class_document(
-        class_name, term, step, lines, [&](const std::string& name) { return class_subject(db, class_id, name); },
-        attendance::two_sessions(load_calendar(db), class_name));
-  }
   // One subject: its cells of the term and each student's result; its name is in the header.
   auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
                       "WHERE c.class_id = ? AND c.subject_id = ? AND c.col LIKE ? AND c.value != ''");
@@ -132,6 +121,13 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
   if (approved(db, cls->id, term))
     return Status(ErrorCode::kApprovedReadOnly, "kết quả " + term + " lớp " + cls->name +
                                                     " đã được Hiệu trưởng phê duyệt; muốn thay đổi cần Hiệu trưởng hủy phê duyệt");
+  // A class-level step signs the board: every required cell of every
+  // assigned subject and the conduct of every current student first (the
+  // HK2 board carries the year, so both terms), exempt counting as given.
+  if (subject_id < 0) {
+    const auto missing = board::missing_cells(load_class_book(db, cls->id), term);
+    if (!missing.empty()) return Status(ErrorCode::kForbidden, board::missing_cells_text(what + " " + term, missing, true));
+  }
   // The step before must be done, and still match the data.
   if (step == "class") {
     std::string missing;

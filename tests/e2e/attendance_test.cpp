@@ -96,9 +96,7 @@ TEST_CASE("a class taught in two sessions a day keeps attendance per session and
   CHECK(school.server_scalar("SELECT COUNT(*) FROM cells WHERE col LIKE 'CC.%' AND value != ''") == 3);
 
   // The board (HK2 carries the year) counts 4 sessions: 3 excused, 1 not.
-  const auto lines = board::summary_board("HK2", gvcn.class_cells("6B"),
-                                          [&](const std::string& n) { return gvcn.subject(n); },
-                                          attendance::two_sessions(gvcn.calendar(), "6B"));
+  const auto lines = board::summary_board("HK2", gvcn.class_book("6B"));
   bool found = false;
   for (const auto& l : lines)
     if (l.student == "HS6B01" && l.column == "Nghỉ") {

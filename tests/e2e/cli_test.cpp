@@ -776,12 +776,13 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
   const std::string homeroom = setup("gv.van.1");  // homeroom teacher of 6A
   REQUIRE(s.client({"set", "--data", homeroom, "6A", "Chủ nhiệm", "HS6A01", "HK1.RL", "Tốt"}).exit_code == 0);
 
-  // Out of order: the class before its subjects.
+  // The class board with required cells empty: refused, naming them with their subject.
   auto early = sign(homeroom, {"class", "6A", "HK1"});
-  CHECK(early.exit_code != 0);
-  CHECK_THAT(early.err, Catch::Contains("chưa được giáo viên bộ môn xác nhận"));
+  CHECK(early.exit_code == 2);
+  CHECK_THAT(early.err, Catch::Contains("ô bắt buộc chưa có điểm") && Catch::Contains("HS6A01 Ngữ văn HK1.TX1"));
 
-  // Every subject teacher of 6A confirms their subject.
+  // Every subject teacher of 6A fills their subject (not signable before: it names the cells).
+  std::vector<std::pair<std::string, std::string>> teachers;  // data dir, subject
   for (const auto& a : s.demo.accounts) {
     const auto& classes = a["classes"];
     if (std::find(classes.begin(), classes.end(), "6A") == classes.end()) continue;
@@ -800,8 +801,21 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
         for (const auto& col : board::required_columns(*info, "HK1"))
           REQUIRE(store.record({"6A", subject, st.code, col}, info->scored ? "8" : "Đ").is_ok());
     }
+    REQUIRE(s.client({"sync", "--data", dir}).exit_code == 0);
+    teachers.emplace_back(dir, subject);
+  }
+  {
+    client::LocalStore store(homeroom);  // and the conduct of every student
+    for (const auto& st : store.show("6A", "Chủ nhiệm"))
+      REQUIRE(store.record({"6A", "Chủ nhiệm", st.code, "HK1.RL"}, "Tốt").is_ok());
+  }
+  // Out of order: the class before its subjects.
+  auto unsigned_subjects = sign(homeroom, {"class", "6A", "HK1"});
+  CHECK(unsigned_subjects.exit_code != 0);
+  CHECK_THAT(unsigned_subjects.err, Catch::Contains("chưa được giáo viên bộ môn xác nhận"));
+  for (const auto& [dir, subject] : teachers) {
     auto r = sign(dir, {"subject", "6A", "HK1", "--subject", subject});
-    INFO(user << ": " << r.err);
+    INFO(subject << ": " << r.err);
     REQUIRE(r.exit_code == 0);
   }
   CHECK(sign(toan, {"subject", "6B", "HK1", "--subject", "Ngữ văn"}).exit_code != 0);  // not their subject

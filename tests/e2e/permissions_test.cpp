@@ -180,4 +180,22 @@ TEST_CASE("progress counts the required cells filled per class and subject", "[e
       CHECK(r.required == 39 * 6);
       CHECK(r.filled == 0);
     }
+
+  // A student who left the school (still listed in 6A, status left) is not
+  // counted either; a subject of 6A that nobody teaches is still required
+  // of 6A: a row without a teacher, nothing filled.
+  db->prepare("UPDATE students SET status = 'left' WHERE code = 'HS6A02'").run();
+  db->prepare("DELETE FROM teaching_assignments WHERE class_id = (SELECT id FROM classes WHERE name = '6A') "
+              "AND subject_id = (SELECT id FROM subjects WHERE name = 'Tin học')").run();
+  auto left = server::entry_progress(*db, "HK1");
+  REQUIRE(left.is_ok());
+  const server::ProgressRow* tin = nullptr;
+  for (const auto& r : *left) {
+    if (r.class_name == "6A" && r.subject == "Toán") CHECK(r.required == 38 * 6);
+    if (r.class_name == "6A" && r.subject == "Tin học") tin = &r;
+  }
+  REQUIRE(tin);
+  CHECK(tin->required == 38 * 4);
+  CHECK(tin->filled == 0);
+  CHECK(tin->teachers.empty());
 }

@@ -58,3 +58,42 @@ TEST_CASE("the required cells of a term follow the subject's periods", "[unit]")
   CHECK(missing[1].column == "HK1.CK");
   CHECK(board::missing_cells_text("môn Sử", missing) == "chưa thể ký xác nhận môn Sử: còn 2 ô bắt buộc chưa có điểm: HS1 HK1.TX2, HS1 HK1.CK");
 }
+
+TEST_CASE("a class signature over an incomplete board is refused by the server, naming the cells", "[e2e][board]") {
+  LoopbackSchool school;
+  auto& gvcn = school.device("gv.van.1");  // homeroom teacher of 6A
+  const std::string keys = school.tmp / "keys";
+  std::filesystem::create_directories(keys);
+  REQUIRE(client::create_signing_key(gvcn, keys, "mật khẩu ký").is_ok());
+  REQUIRE(gvcn.record({"6A", "Chủ nhiệm", "HS6A01", "HK1.RL"}, "Tốt").is_ok());
+  school.sync("gv.van.1");
+
+  // What a client without the check would send, for the class and (the
+  // same rule) the review of the board.
+  auto key = signing::Ed25519KeyFile::load(client::signing_key_path(keys), "mật khẩu ký");
+  REQUIRE(key.is_ok());
+  auto send = [&](const std::string& step) {
+    auto document = gvcn.confirmation_document("6A", "", "HK1", step);
+    REQUIRE(document.is_ok());
+    protocol::Op op;
+    op.kind = protocol::OpKind::kConfirm;
+    op.cell = {"6A", "", step, "HK1"};
+    op.value = signing::digest_hex(*document);
+    op.note = *(*key)->sign(op.value);
+    const auto seq = gvcn.queue_op(op);
+    school.sync("gv.van.1");
+    return gvcn.outcome(seq);
+  };
+  const auto [code, reason] = send("class");
+  CHECK(code == "FORBIDDEN");
+  CHECK_THAT(reason, Catch::StartsWith("chưa thể ký xác nhận lớp 6A HK1: còn "));
+  CHECK_THAT(reason, Catch::Contains("ô bắt buộc chưa có điểm hoặc đánh giá: HS6A01 Ngữ văn HK1.TX1, "));
+  CHECK_THAT(reason, Catch::Contains(" ô khác"));
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM confirmations") == 0);
+
+  // The client's own path refuses before signing, with the same words.
+  auto refused = client::sign_step(gvcn, keys, "class", "6A", "HK1", "", "mật khẩu ký",
+                                   [&] { return school.try_sync(gvcn).status(); });
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().message() == reason);
+}

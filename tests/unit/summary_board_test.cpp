@@ -2,6 +2,7 @@
 // results computed from the cells by the TT22 engine, and the document that
 // carries them.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -33,6 +34,25 @@ void add_term(std::vector<CellLine>& cells, const std::string& student, const st
   cells.push_back({"Chủ nhiệm", student, term + ".RL", conduct});
 }
 
+// The class: every subject `lookup` knows (or `subject_of` does), the
+// students that appear in the cells.
+using Lookup = std::optional<protocol::SubjectInfo> (*)(const std::string&);
+board::ClassBook book_of(const std::vector<CellLine>& cells, Lookup subject_of = lookup,
+                         const std::vector<std::string>& extra = {"Âm nhạc", "Mĩ thuật"}) {
+  board::ClassBook book;
+  book.class_name = "6A";
+  std::vector<std::string> names = kScored;
+  names.push_back("Giáo dục thể chất");
+  names.insert(names.end(), extra.begin(), extra.end());
+  for (const auto& n : names)
+    if (auto info = subject_of(n)) book.subjects.push_back(*info);
+  std::set<std::string> students;
+  for (const auto& c : cells) students.insert(c.student);
+  book.students.assign(students.begin(), students.end());
+  book.cells = cells;
+  return book;
+}
+
 std::map<std::string, std::string> board_of(const std::vector<CellLine>& lines, const std::string& student) {
   std::map<std::string, std::string> out;
   for (const auto& l : lines)
@@ -49,7 +69,7 @@ TEST_CASE("the term board carries each subject's average and the learning and co
   cells.erase(std::remove_if(cells.begin(), cells.end(),
                              [](const CellLine& c) { return c.student == "HS02" && c.subject == "Toán" && c.column == "HK1.CK"; }),
               cells.end());
-  const auto lines = board::summary_board("HK1", cells, lookup);
+  const auto lines = board::summary_board("HK1", book_of(cells));
   auto a = board_of(lines, "HS01");
   CHECK(a["Tổng hợp HK1|Toán"] == "8.3");
   CHECK(a["Tổng hợp HK1|Giáo dục thể chất"] == "Đ");
@@ -75,7 +95,7 @@ TEST_CASE("the HK2 board adds the year: averages, levels, absences, promotion an
     std::snprintf(date, sizeof date, "CC.2027-%02d-%02d", 1 + (day - 1) / 28, 1 + (day - 1) % 28);
     cells.push_back({"Chủ nhiệm", "HS03", date, day % 2 ? "P" : "K"});
   }
-  const auto lines = board::summary_board("HK2", cells, lookup);
+  const auto lines = board::summary_board("HK2", book_of(cells));
   auto a = board_of(lines, "HS01");
   CHECK(a["Tổng hợp HK2|Toán"] == "9.0");
   CHECK(a["Tổng hợp CN|Toán"] == "8.8");  // (8.3 + 2·9.0) / 3 = 8.77 → 8.8
@@ -97,17 +117,17 @@ TEST_CASE("the class document signs the term's cells with the board, and any cha
   std::vector<CellLine> cells;
   add_term(cells, "HS01", "HK1", "8", "9", "8", "Tốt");
   add_term(cells, "HS01", "HK2", "9", "9", "9", "Tốt");
-  const auto doc = board::class_document("6A", "HK1", "class", cells, lookup);
+  const auto doc = board::class_document("HK1", "class", book_of(cells));
   CHECK_THAT(doc, Catch::Contains("Toán\tHS01\tHK1.CK\t8\n") && Catch::Contains("Tổng hợp HK1\tHS01\tHọc tập\tTốt\n"));
   CHECK_THAT(doc, !Catch::Contains("HK2.CK"));  // the other term's cells are not signed here
   // Same cells in another order: same document.
   auto shuffled = cells;
   std::reverse(shuffled.begin(), shuffled.end());
-  CHECK(board::class_document("6A", "HK1", "class", shuffled, lookup) == doc);
+  CHECK(board::class_document("HK1", "class", book_of(shuffled)) == doc);
   // One conduct level changed: the board line changes, so does the digest.
   for (auto& c : cells)
     if (c.column == "HK1.RL") c.value = "Khá";
-  const auto changed = board::class_document("6A", "HK1", "class", cells, lookup);
+  const auto changed = board::class_document("HK1", "class", book_of(cells));
   CHECK_THAT(changed, Catch::Contains("Tổng hợp HK1\tHS01\tRèn luyện\tKhá\n"));
   CHECK(signing::digest_hex(changed) != signing::digest_hex(doc));
 }
@@ -134,7 +154,7 @@ TEST_CASE("the subject document signs the subject's cells with each student's te
 TEST_CASE("a combined subject (Nghệ thuật = Âm nhạc + Mĩ thuật) counts once in the learning level", "[board][curriculum]") {
   // Âm nhạc and Mĩ thuật both Chưa đạt: as two subjects that is two comment
   // subjects Chưa đạt (learning Chưa đạt); as Nghệ thuật it is one (Đạt, TT22 Điều 9).
-  auto combined = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
+  Lookup combined = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
     if (name == "Âm nhạc" || name == "Mĩ thuật") return protocol::SubjectInfo{name, false, 35, false, "Nghệ thuật", false};
     return lookup(name);
   };
@@ -142,24 +162,24 @@ TEST_CASE("a combined subject (Nghệ thuật = Âm nhạc + Mĩ thuật) counts
   add_term(cells, "HS01", "HK1", "6", "6", "6", "Tốt");
   for (const char* part : {"Âm nhạc", "Mĩ thuật"})
     for (const char* c : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"}) cells.push_back({part, "HS01", c, "CĐ"});
-  auto b = board_of(board::summary_board("HK1", cells, combined), "HS01");
+  auto b = board_of(board::summary_board("HK1", book_of(cells, combined)), "HS01");
   CHECK(b["Tổng hợp HK1|Âm nhạc"] == "CĐ");
   CHECK(b["Tổng hợp HK1|Mĩ thuật"] == "CĐ");
   CHECK(b["Tổng hợp HK1|Nghệ thuật"] == "CĐ");
   CHECK(b["Tổng hợp HK1|Học tập"] == "Đạt");
   // The same marks with the two subjects standing alone: Chưa đạt.
-  auto alone = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
+  Lookup alone = [](const std::string& name) -> std::optional<protocol::SubjectInfo> {
     if (name == "Âm nhạc" || name == "Mĩ thuật") return protocol::SubjectInfo{name, false, 35, false, "", false};
     return lookup(name);
   };
-  CHECK(board_of(board::summary_board("HK1", cells, alone), "HS01")["Tổng hợp HK1|Học tập"] == "Chưa đạt");
+  CHECK(board_of(board::summary_board("HK1", book_of(cells, alone)), "HS01")["Tổng hợp HK1|Học tập"] == "Chưa đạt");
   // One part Đạt, the other not: Nghệ thuật is Chưa đạt; both Đạt: Đạt.
   for (auto& c : cells)
     if (c.subject == "Âm nhạc") c.value = "Đ";
-  CHECK(board_of(board::summary_board("HK1", cells, combined), "HS01")["Tổng hợp HK1|Nghệ thuật"] == "CĐ");
+  CHECK(board_of(board::summary_board("HK1", book_of(cells, combined)), "HS01")["Tổng hợp HK1|Nghệ thuật"] == "CĐ");
   for (auto& c : cells)
     if (c.subject == "Mĩ thuật") c.value = "Đ";
-  b = board_of(board::summary_board("HK1", cells, combined), "HS01");
+  b = board_of(board::summary_board("HK1", book_of(cells, combined)), "HS01");
   CHECK(b["Tổng hợp HK1|Nghệ thuật"] == "Đ");
   CHECK(b["Tổng hợp HK1|Học tập"] == "Đạt");  // every average 6.0: not Khá (needs 6.5)
 }

@@ -179,14 +179,18 @@ json sign_view(LocalStore& store, const std::string& class_name, const protocol:
 json board_view(LocalStore& store, const std::string& class_name, const std::string& term) {
   std::map<std::string, std::string> names;
   for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject))) names[st.code] = st.name;
-  const auto board = board::summary_board(term, store.class_cells(class_name),
-                                          [&store, &class_name](const std::string& name) { return store.subject(name, class_name); },
-                                          attendance::two_sessions(store.calendar(), class_name));
-  json lines = json::array();
-  for (const auto& l : board)
+  // The board the class-level signature covers and what it still lacks
+  // (the rule the server enforces: board::missing_cells).
+  const auto book = store.class_book(class_name);
+  json lines = json::array(), missing = json::array();
+  for (const auto& l : board::summary_board(term, book))
     lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},
                      {"value", l.value}});
-  return {{"class", class_name}, {"term", term}, {"lines", std::move(lines)}};
+  for (const auto& m : board::missing_cells(book, term))
+    missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"subject", m.subject}, {"column", m.column}});
+  const bool complete = missing.empty();
+  return {{"class", class_name}, {"term", term}, {"lines", std::move(lines)}, {"complete", complete},
+          {"missing", std::move(missing)}};
 }
 
 }  // namespace sodiem::client::ui

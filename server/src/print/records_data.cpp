@@ -3,11 +3,9 @@
 
 #include <algorithm>
 
-#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
-#include "sodiem/server/calendar.hpp"
 #include "sodiem/server/class_subjects.hpp"
 
 namespace sodiem::server::records {
@@ -53,15 +51,7 @@ std::string year_name(sqlite::Db& db) {
 }
 
 BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
-  std::vector<signing::CellLine> lines;
-  auto s = db.prepare(
-      "SELECT COALESCE(sj.name, ?), st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
-      "LEFT JOIN subjects sj ON sj.id = c.subject_id WHERE c.class_id = ? AND c.value != ''");
-  s.bind(1, protocol::kHomeroomSubject).bind(2, cls.id);
-  while (s.step()) lines.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-  const auto board = board::summary_board(
-      term, lines, [&](const std::string& name) { return class_subject(db, cls.id, name); },
-      attendance::two_sessions(load_calendar(db), cls.name));
+  const auto board = board::summary_board(term, load_class_book(db, cls.id));
   BoardTable out;
   for (const auto& l : board) {
     if (std::find(out.sections.begin(), out.sections.end(), l.subject) == out.sections.end())

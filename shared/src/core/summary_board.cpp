@@ -11,13 +11,6 @@ namespace {
 
 const std::string kMissing = "chưa đủ điểm";
 
-// Exempt (miễn học) from the subject in term `hk` ("HK1."): its HKn.MIEN cell
-// holds the reason.
-bool exempt(const std::map<std::string, std::string>& cells, const std::string& hk) {
-  auto it = cells.find(hk + "MIEN");
-  return it != cells.end() && !it->second.empty();
-}
-
 std::optional<std::string> comment_term(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells,
                                         const std::string& hk) {
   // TT22 Điều 9.1.a: Đạt when every assessment of the term is given and Đạt.
@@ -80,46 +73,12 @@ std::string level_text(std::optional<grading::Level> level) {
 
 }  // namespace
 
-std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
-  std::vector<std::string> out;
-  // Primary subjects (TT27) are not graded yet: nothing is required of them.
-  if (subject.name == protocol::kHomeroomSubject || subject.primary) return out;
-  const int tx = regular_assessments(subject);
-  for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
-  out.push_back(term + ".GK");
-  out.push_back(term + ".CK");
-  return out;
-}
-
-std::vector<MissingCell> missing_cells(
-    const protocol::SubjectInfo& subject, const std::string& term,
-    const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& students) {
-  const auto required = required_columns(subject, term);
-  std::vector<MissingCell> out;
-  for (const auto& [code, cells] : students)
-    for (const auto& col : required)
-      if (!exempt(cells, term + "."))
-      if (auto it = cells.find(col); it == cells.end() || it->second.empty()) out.push_back({code, col});
-  return out;
-}
-
-std::string missing_cells_text(const std::string& what, const std::vector<MissingCell>& missing) {
-  if (missing.empty()) return {};
-  constexpr std::size_t kNamed = 8;
-  std::string text = "chưa thể ký xác nhận " + what + ": còn " + std::to_string(missing.size()) +
-                     " ô bắt buộc chưa có điểm: ";
-  for (std::size_t i = 0; i < missing.size() && i < kNamed; ++i)
-    text += (i ? ", " : "") + missing[i].student + " " + missing[i].column;
-  if (missing.size() > kNamed) text += " và " + std::to_string(missing.size() - kNamed) + " ô khác";
-  return text;
-}
-
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   SubjectResults out;
   if (subject.name == protocol::kHomeroomSubject) return out;
   // Exempt in a term: that term's result is "Miễn"; exempt in one term only,
   // the other term's result is the year's; in both, the year is "Miễn".
-  const bool x1 = exempt(cells, "HK1."), x2 = exempt(cells, "HK2.");
+  const bool x1 = exempt(cells, "HK1"), x2 = exempt(cells, "HK2");
   if (!subject.scored) {
     out.hk1 = x1 ? std::optional(kExempt) : comment_term(subject, cells, "HK1.");
     out.hk2 = x2 ? std::optional(kExempt) : comment_term(subject, cells, "HK2.");
@@ -135,23 +94,12 @@ SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::
   return out;
 }
 
-std::vector<signing::CellLine> summary_board(const std::string& term, const std::vector<signing::CellLine>& year_cells,
-                                             const SubjectLookup& subjects, bool two_sessions) {
+std::vector<signing::CellLine> summary_board(const std::string& term, const ClassBook& book) {
   const bool hk2 = term == "HK2";
-  const std::string hk = term + ".";
-  // student → subject → column → value
-  std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> by_student;
-  std::set<std::string> term_subjects, year_subjects;
-  std::map<std::string, std::optional<protocol::SubjectInfo>> info;
-  for (const auto& c : year_cells) {
-    if (c.value.empty()) continue;
-    by_student[c.student][c.subject][c.column] = c.value;
-    if (c.subject == protocol::kHomeroomSubject) continue;
-    if (!info.contains(c.subject)) info[c.subject] = subjects(c.subject);
-    if (!info[c.subject]) continue;  // unknown to this roster: not on the board
-    year_subjects.insert(c.subject);
-    if (c.column.rfind(hk, 0) == 0) term_subjects.insert(c.subject);
-  }
+  const BookCells by_student = book_cells(book);
+  std::vector<const protocol::SubjectInfo*> assigned;
+  for (const auto& s : book.subjects)
+    if (s.name != protocol::kHomeroomSubject) assigned.push_back(&s);
   std::vector<signing::CellLine> out;
   const std::string section = "Tổng hợp " + term, year_section = "Tổng hợp CN";
   static const std::map<std::string, std::string> kNone;
@@ -165,18 +113,16 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
     // Combined subject → its parts' results (term, year).
     std::map<std::string, std::vector<std::optional<std::string>>> combined_term, combined_year;
     std::vector<Mark> year_averages;
-    for (const auto& subject : year_subjects) {
-      const SubjectResults r = subject_results(*info[subject], cells_of(subject));
-      const std::string& combined = info[subject]->assessed_as;
-      if (term_subjects.contains(subject)) {
-        const auto& t = hk2 ? r.hk2 : r.hk1;
-        (combined.empty() ? term_results : combined_term[combined]).push_back(t);
-        out.push_back({section, student, subject, t.value_or(kMissing)});
-      }
+    for (const protocol::SubjectInfo* subject : assigned) {
+      const SubjectResults r = subject_results(*subject, cells_of(subject->name));
+      const std::string& combined = subject->assessed_as;
+      const auto& t = hk2 ? r.hk2 : r.hk1;
+      (combined.empty() ? term_results : combined_term[combined]).push_back(t);
+      out.push_back({section, student, subject->name, t.value_or(kMissing)});
       if (hk2) {
         (combined.empty() ? year_results : combined_year[combined]).push_back(r.year);
-        out.push_back({year_section, student, subject, r.year.value_or(kMissing)});
-        if (r.year && info[subject]->scored)
+        out.push_back({year_section, student, subject->name, r.year.value_or(kMissing)});
+        if (r.year && subject->scored)
           if (auto m = Mark::parse(*r.year)) year_averages.push_back(*m);
       }
     }
@@ -200,7 +146,7 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const std:
                    term_conduct ? std::string(grading::level_name(*term_conduct)) : "chưa đánh giá"});
     if (!hk2) continue;
 
-    const auto absent = attendance::count(homeroom, two_sessions);
+    const auto absent = attendance::count(homeroom, book.two_sessions);
     const int excused = absent.excused, unexcused = absent.unexcused;
     const auto year_learning = learning(year_results);
     const auto c1 = conduct_of("HK1"), c2 = conduct_of("HK2");
@@ -246,14 +192,18 @@ std::string subject_document(const std::string& class_name, const protocol::Subj
   return signing::canonical_document(class_name, subject.name, term, step, std::move(term_cells));
 }
 
-std::string class_document(const std::string& class_name, const std::string& term, const std::string& step,
-                           const std::vector<signing::CellLine>& year_cells, const SubjectLookup& subjects,
-                           bool two_sessions) {
+std::string class_document(const std::string& term, const std::string& step, const ClassBook& book) {
+  // The term's cells of the book as the board sees them: current students,
+  // assigned subjects and the homeroom's.
+  std::set<std::string> subjects = {std::string(protocol::kHomeroomSubject)};
+  for (const auto& s : book.subjects) subjects.insert(s.name);
+  const std::set<std::string> students(book.students.begin(), book.students.end());
   std::vector<signing::CellLine> lines;
-  for (const auto& c : year_cells)
-    if (c.column.rfind(term + ".", 0) == 0) lines.push_back(c);
-  for (auto& b : summary_board(term, year_cells, subjects, two_sessions)) lines.push_back(std::move(b));
-  return signing::canonical_document(class_name, "", term, step, std::move(lines));
+  for (const auto& c : book.cells)
+    if (c.column.rfind(term + ".", 0) == 0 && subjects.contains(c.subject) && students.contains(c.student))
+      lines.push_back(c);
+  for (auto& b : summary_board(term, book)) lines.push_back(std::move(b));
+  return signing::canonical_document(book.class_name, "", term, step, std::move(lines));
 }
 
 }  // namespace sodiem::board

@@ -35,5 +35,8 @@ int cmd_correction_decide(const std::string& dir, std::uint64_t id, bool approve
 // (client/ui/API.md); listen "" = 127.0.0.1 on a free port.
 int cmd_ui(const std::string& dir, const std::string& listen, bool open_browser);
 int cmd_show(const std::string& dir, const std::string& class_name, const std::string& subject, bool json);
+// The class summary board of HK1, HK2 or CN as the device has it, and the
+// required cells still empty before it can be signed (board_report.hpp).
+int cmd_board(const std::string& dir, const std::string& class_name, const std::string& term, bool json);
 
 }  // namespace sodiem::client

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/client/outbox_mark.hpp"
 #include "sodiem/core/status.hpp"
@@ -142,6 +143,11 @@ class LocalStore {
   // Every non-empty cell of the class (all subjects, the whole year), as
   // the class-level documents and the summary board take them.
   std::vector<signing::CellLine> class_cells(const std::string& class_name);
+  // The class as its board and class-level signatures take it
+  // (board::ClassBook, as the server's load_class_book gathers it): the
+  // class's subjects (its grade's, as the roster's gs says, or every
+  // subject), its students as of the last roster, its cells, its sessions.
+  board::ClassBook class_book(const std::string& class_name);
   // The stored outcome of an op: code ("" while pending) and reason.
   std::pair<std::string, std::string> outcome(std::uint64_t seq);
 

@@ -1,0 +1,186 @@
+// The year-end board (issue 15) with the real binaries on a school set up
+// from the THCS defaults: `sodiem board CLASS TERM --json` lists every
+// subject assigned to the class, marks or not, and names the required cells
+// still empty; the subject and class signatures are refused while one is
+// (naming them), then accepted; `sodiem-server progress` counts assigned
+// subjects × required columns × active students.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+#include "sodiem/client/local_store.hpp"
+#include "sodiem/core/required_cells.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using nlohmann::json;
+
+namespace {
+
+const std::string kServer = SODIEM_SERVER_BIN;
+const std::string kClient = SODIEM_CLIENT_BIN;
+const std::vector<std::string> kGrade6 = {
+    "Ngữ văn", "Toán", "Ngoại ngữ 1", "Giáo dục công dân", "Lịch sử và Địa lí", "Khoa học tự nhiên", "Công nghệ",
+    "Tin học", "Giáo dục thể chất", "Âm nhạc", "Mĩ thuật", "Hoạt động trải nghiệm, hướng nghiệp",
+    "Nội dung giáo dục của địa phương"};
+
+CommandResult sodiem_cli(std::vector<std::string> args, const std::string& input = "") {
+  args.insert(args.begin(), kClient);
+  return run_command(args, input);
+}
+
+// Every required `term` cell of `subject` for each student of 6A on the device.
+void fill_subject(const std::string& dir, const std::string& subject, const std::string& term) {
+  client::LocalStore store(dir);
+  const auto info = store.subject(subject, "6A");
+  REQUIRE(info);
+  for (const auto& st : store.show("6A", subject))
+    for (const auto& col : board::required_columns(*info, term))
+      REQUIRE(store.record({"6A", subject, st.code, col}, info->scored ? "8" : "Đ").is_ok());
+}
+
+json progress_row(const std::string& server_dir, const std::string& subject) {
+  auto r = run_command({kServer, "progress", "--data", server_dir, "--term", "HK1", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const auto& row : json::parse(r.out))
+    if (row["class"] == "6A" && row["subject"] == subject) return row;
+  FAIL("no progress row for 6A " << subject);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("sodiem board lists every assigned subject and names the empty required cells, and signing waits for them",
+          "[e2e][board]") {
+  TempDir tmp;
+  const std::string dir = tmp / "server";
+  auto init = run_command({kServer, "init", "--data", dir, "--school-name", "Trường THCS Thử"});
+  REQUIRE(init.exit_code == 0);
+  REQUIRE(run_command({kServer, "setup", "--data", dir, "--level", "thcs", "--maintenance"}).exit_code == 0);
+  std::ofstream(tmp / "hs.csv") << "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp,Trạng thái\n"
+                                   "HS601,Nguyễn Văn An,05/09/2014,Nam,6A,Đang học\n"
+                                   "HS602,Trần Thị Bình,12/03/2014,Nữ,6A,Đang học\n"
+                                   "HS603,Lê Văn Cường,01/02/2014,Nam,6A,Nghỉ học\n";
+  REQUIRE(run_command({kServer, "import", "students", "--data", dir, tmp / "hs.csv", "--maintenance"}).exit_code == 0);
+  std::string assignments;
+  for (const auto& s : kGrade6) assignments += (assignments.empty() ? "6A:" : ";6A:") + s;
+  std::ofstream(tmp / "gv.csv") << "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                                   "gv.cn,Phạm Văn Công,GVCN;GVBM,,6A,\"" << assignments << "\"\n";
+  auto staff = run_command({kServer, "import", "staff", "--data", dir, tmp / "gv.csv", "--maintenance"});
+  INFO(staff.out << staff.err);
+  REQUIRE(staff.exit_code == 0);
+  std::string password;
+  {
+    std::ifstream in(dir + "/new-passwords.csv");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("gv.cn,", 0) == 0) password = line.substr(6);
+  }
+  REQUIRE_FALSE(password.empty());
+  const auto at = init.out.find("(SHA-256): ");
+  REQUIRE(at != std::string::npos);
+
+  ServerProcess running(kServer, dir);
+  const std::string gv = tmp / "gv.cn", pass = "mật khẩu ký số\n";
+  auto enroll = sodiem_cli({"enroll", "--data", gv, "--server", running.url(), "--user", "gv.cn", "--password-stdin",
+                        "--new-password-stdin", "--fingerprint", init.out.substr(at + 11, 64)},
+                       password + "\nmật-khẩu-mới-của-tôi-2026\n");
+  INFO(enroll.err);
+  REQUIRE(enroll.exit_code == 0);
+  REQUIRE(sodiem_cli({"key", "init", "--data", gv, "--passphrase-stdin"}, pass).exit_code == 0);
+  auto sign = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"sign", "--data", gv, "--passphrase-stdin"});
+    return sodiem_cli(args, pass);
+  };
+
+  // Everything of HK1 but Tin học, which nobody has marked yet, and the conduct.
+  for (const auto& s : kGrade6)
+    if (s != "Tin học") fill_subject(gv, s, "HK1");
+  {
+    client::LocalStore store(gv);
+    for (const char* code : {"HS601", "HS602"}) REQUIRE(store.record({"6A", "Chủ nhiệm", code, "HK1.RL"}, "Tốt").is_ok());
+  }
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
+
+  auto shown = sodiem_cli({"board", "--data", gv, "6A", "HK1", "--json"});
+  INFO(shown.err);
+  REQUIRE(shown.exit_code == 0);
+  auto board = json::parse(shown.out);
+  CHECK(board["class"] == "6A");
+  CHECK(board["term"] == "HK1");
+  CHECK(board["complete"] == false);
+  json expected = json::array();
+  for (const char* code : {"HS601", "HS602"})
+    for (const char* col : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"})
+      expected.push_back({{"student", code}, {"subject", "Tin học"}, {"column", col}});
+  CHECK(board["missing"] == expected);
+  REQUIRE(board["students"].size() == 2);  // HS603 left the school
+  for (const auto& st : board["students"]) {
+    const auto& r = st["results"];
+    CHECK(r["Tin học"] == "chưa đủ điểm");  // on the board although it has no mark
+    CHECK(r["Toán"] == "8.0");
+    CHECK(r["Âm nhạc"] == "Đ");
+    CHECK(r["Nghệ thuật"] == "Đ");
+    CHECK(r["Học tập"] == "chưa đủ điểm");
+    CHECK(r["Rèn luyện"] == "Tốt");
+  }
+  // The teacher's way of typing it, and in words.
+  auto words = sodiem_cli({"board", "--data", gv, "6a", "hk1"});
+  CHECK(words.exit_code == 0);
+  CHECK_THAT(words.out, Catch::Contains("Bảng tổng hợp kết quả lớp 6A, học kì I") &&
+                            Catch::Contains("còn 8 ô bắt buộc") && Catch::Contains("Tin học: 8 ô — HS601 HK1.TX1, HS601 HK1.TX2, HS601 HK1.GK, HS601 HK1.CK, …") &&
+                            Catch::Contains("Nguyễn Văn An"));
+  CHECK(sodiem_cli({"board", "--data", gv, "6A", "HK3"}).exit_code == 2);
+
+  // Progress: 2 active students (not the one who left) × required columns.
+  CHECK(progress_row(dir, "Tin học")["required"] == 2 * 4);
+  CHECK(progress_row(dir, "Tin học")["filled"] == 0);
+  CHECK(progress_row(dir, "Toán")["required"] == 2 * 6);
+  CHECK(progress_row(dir, "Toán")["filled"] == 2 * 6);
+
+  // Signing: each marked subject; not Tin học, not the class, each naming the cells.
+  for (const auto& s : kGrade6)
+    if (s != "Tin học") {
+      auto r = sign({"subject", "6A", "HK1", "--subject", s});
+      INFO(s << ": " << r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+  auto tin = sign({"subject", "6A", "HK1", "--subject", "Tin học"});
+  CHECK(tin.exit_code == 2);
+  CHECK_THAT(tin.err, Catch::Contains("còn 8 ô bắt buộc chưa có điểm: HS601 HK1.TX1"));
+  auto cls = sign({"class", "6A", "HK1"});
+  CHECK(cls.exit_code == 2);
+  CHECK_THAT(cls.err, Catch::Contains("chưa thể ký xác nhận lớp 6A HK1: còn 8 ô bắt buộc") &&
+                          Catch::Contains("HS601 Tin học HK1.TX1"));
+
+  // Tin học given: the board is complete, the signatures go through.
+  fill_subject(gv, "Tin học", "HK1");
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
+  board = json::parse(sodiem_cli({"board", "--data", gv, "6A", "HK1", "--json"}).out);
+  CHECK(board["complete"] == true);
+  CHECK(board["missing"].empty());
+  for (const auto& st : board["students"]) CHECK(st["results"]["Học tập"] == "Tốt");  // every average 8.0, every comment subject Đ
+  CHECK(progress_row(dir, "Tin học")["filled"] == 2 * 4);
+  auto tin_ok = sign({"subject", "6A", "HK1", "--subject", "Tin học"});
+  INFO(tin_ok.err);
+  REQUIRE(tin_ok.exit_code == 0);
+  auto cls_ok = sign({"class", "6A", "HK1"});
+  INFO(cls_ok.err);
+  CHECK(cls_ok.exit_code == 0);
+  sqlite::Db db(server::DataPaths{dir}.db());
+  auto q = db.prepare("SELECT COUNT(*) FROM confirmations WHERE step = 'class' AND revoked_at IS NULL");
+  REQUIRE(q.step());
+  CHECK(q.int64(0) == 1);
+
+  // The year (CN) needs HK2 too: every HK2 cell of both students is missing.
+  board = json::parse(sodiem_cli({"board", "--data", gv, "6A", "CN", "--json"}).out);
+  CHECK(board["term"] == "CN");
+  CHECK(board["complete"] == false);
+  // Per student: 13 subjects × 4 cells, 2 more for each of the five with
+  // 4 TX (Ngữ văn, Toán, Ngoại ngữ 1, Lịch sử và Địa lí, KHTN), the conduct.
+  CHECK(board["missing"].size() == 2 * (13 * 4 + 5 * 2 + 1));
+  CHECK(board["students"][0]["results"]["Lên lớp"] == "chưa đủ dữ liệu");
+}
