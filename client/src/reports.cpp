@@ -30,8 +30,9 @@ Result<std::string> LocalStore::confirmation_document(const std::string& class_n
   }
   const auto info = this->subject(subject, class_name);
   if (!info) return Status(ErrorCode::kInvalidValue, "môn \"" + subject + "\" không có trong danh sách môn học");
+  // The class's students as the roster says: one who moved or left is not signed here.
   auto s = db_->prepare("SELECT student_code, col, value FROM cells WHERE class_name = ? AND subject = ? AND col LIKE ? "
-                        "AND value != ''");
+                        "AND value != '' AND student_code IN (SELECT code FROM students WHERE class_name = ?1)");
   s.bind(1, class_name).bind(2, subject).bind(3, term + ".%");
   while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});
   return board::subject_document(class_name, *info, term, step, std::move(lines));

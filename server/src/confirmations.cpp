@@ -53,7 +53,10 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
   if (subject_id < 0) return board::class_document(term, step, load_class_book(db, class_id));
   std::vector<signing::CellLine> lines;
   // One subject: its cells of the term and each student's result; its name is in the header.
+  // The class's current students only: one who moved or left is signed
+  // where they are now (their marks followed them), as devices see it.
   auto s = db.prepare("SELECT st.code, c.col, c.value FROM cells c JOIN students st ON st.id = c.student_id "
+                      "AND st.class_id = c.class_id AND st.status = 'active' "
                       "WHERE c.class_id = ? AND c.subject_id = ? AND c.col LIKE ? AND c.value != ''");
   s.bind(1, class_id).bind(2, subject_id).bind(3, term + ".%");
   while (s.step()) lines.push_back({std::string(), s.text(0), s.text(1), s.text(2)});

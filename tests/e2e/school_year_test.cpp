@@ -13,6 +13,7 @@
 
 #include "loopback_school.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/roster_io.hpp"
@@ -285,6 +286,19 @@ TEST_CASE("a transfer packet carries a student's year to another school, signed;
   CHECK_FALSE(in_roster(teacher, "6A", "Toán", "HS6A05"));
   CHECK(from.server_scalar("SELECT COUNT(*) FROM cells c JOIN students s ON s.id = c.student_id "
                            "WHERE s.code = 'HS6A05' AND c.value != ''") == 2);
+  // What the 6A Toán teacher signs is the same on the server, on the device
+  // that holds the student's old cells and on a new device that never saw them.
+  {
+    auto db = from.server_db();
+    auto ids = db->prepare("SELECT (SELECT id FROM current_classes WHERE name = '6A'), (SELECT id FROM subjects WHERE name = 'Toán')");
+    REQUIRE(ids.step());
+    const std::string on_server = server::server_document(*db, ids.int64(0), ids.int64(1), "HK1", "subject");
+    auto& fresh = from.device("gv.toan.1", "may-moi");
+    REQUIRE(from.try_sync(fresh).is_ok());
+    CHECK(*teacher.confirmation_document("6A", "Toán", "HK1", "subject") == on_server);
+    CHECK(*fresh.confirmation_document("6A", "Toán", "HK1", "subject") == on_server);
+    CHECK(on_server.find("HS6A05") == std::string::npos);
+  }
 
   LoopbackSchool to;
   auto admit = [&](const std::string& path) {
