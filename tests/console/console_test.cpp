@@ -4,6 +4,8 @@
 // Login and lockout, the first-login password change, session expiry and
 // logout, CSRF, the role matrix, and a correction approved with its audit.
 #include "console_school.hpp"
+#include "sodiem/server/curriculum.hpp"
+#include "sodiem/server/school_setup.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -269,4 +271,24 @@ TEST_CASE("console: hostile requests are refused before any handler: deep JSON, 
                                      "\r\n\r\n" + big);
   CHECK(raw.rfind("HTTP/1.1 200", 0) != 0);
   CHECK(c.school.server_scalar("SELECT COUNT(*) FROM locks") == 0);
+}
+
+TEST_CASE("console: the grade book shows a subject as the class's grade has it (Công nghệ 8: three TX)",
+          "[e2e][console][curriculum]") {
+  ConsoleSchool c;
+  {
+    auto db = c.school.server_db();
+    auto parsed = server::parse_curriculum(*server::shipped_curriculum("thcs"));
+    REQUIRE(parsed.curriculum);
+    REQUIRE(server::apply_curriculum(*db, *parsed.curriculum, std::nullopt, c.clock, "quantri").is_ok());
+  }
+  c.school.sync("gv.congnghe.2");  // the service notices the new roster
+  const auto ht = c.login("hieutruong");
+  const Answer book = c.get(ht, "/api/gradebook?class=8A&subject=C%C3%B4ng+ngh%E1%BB%87&term=HK1");
+  REQUIRE(book.status == 200);
+  INFO(book.body["columns"].dump());
+  CHECK(book.body["columns"].dump().find("HK1.TX3") != std::string::npos);
+  const Answer six = c.get(ht, "/api/gradebook?class=6A&subject=C%C3%B4ng+ngh%E1%BB%87&term=HK1");
+  REQUIRE(six.status == 200);
+  CHECK(six.body["columns"].dump().find("HK1.TX3") == std::string::npos);
 }

@@ -65,7 +65,11 @@ Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req) {
   if (!cls || !subject) return error_response(404, "NOT_FOUND", "không có lớp hoặc môn này");
   if (!a.user.may_read(cls->id, subject->id))
     return error_response(403, "FORBIDDEN", "bạn không được xem sổ điểm môn " + subject->info.name + " lớp " + cls->name);
-  const auto columns = board::required_columns(subject->info, term);
+  // The subject as the class's grade has it (Công nghệ 8: three TX), not the school-wide default.
+  const protocol::SubjectInfo* graded = dir.subject_info(cls->id, subject->id);
+  if (!graded) return error_response(404, "NOT_FOUND", "lớp " + cls->name + " không học môn " + subject->info.name);
+  const protocol::SubjectInfo& info = *graded;
+  const auto columns = board::required_columns(info, term);
   std::map<std::int64_t, std::map<std::string, std::string>> cells;  // student → column → value
   {
     auto s = c.db->prepare("SELECT student_id, col, value FROM cells WHERE class_id = ? AND subject_id = ? AND value != ''");
@@ -80,7 +84,7 @@ Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req) {
     nlohmann::json values = nlohmann::json::object();
     for (const auto& col : columns)
       if (auto it = mine.find(col); it != mine.end()) values[col] = it->second;
-    const auto results = board::subject_results(subject->info, mine);
+    const auto results = board::subject_results(info, mine);
     const auto& result = term == "HK1" ? results.hk1 : results.hk2;
     students.push_back({{"code", s.text(1)}, {"name", s.text(2)}, {"values", values},
                         {"result", result ? nlohmann::json(*result) : nlohmann::json(nullptr)}});
