@@ -257,8 +257,11 @@ Result<std::string> LocalStore::validate(const CellKey& cell, const std::string&
                            : "bạn không được phân công dạy môn " + cell.subject + " lớp " + cell.class_name);
   auto normal = normalize_cell_value(homeroom ? nullptr : &*subj, cell.column, value);
   if (normal && homeroom && !normal->empty())
-    if (auto col = Column::parse(cell.column))
-      if (auto why = attendance::fault(*col, calendar(), cell.class_name)) return Status(ErrorCode::kInvalidValue, *why);
+    if (auto col = Column::parse(cell.column)) {
+      auto why = attendance::fault(*col, calendar(), cell.class_name);
+      if (!why) why = homeroom_column_fault(*col, class_grade(cell.class_name));
+      if (why) return Status(ErrorCode::kInvalidValue, *why);
+    }
   return normal;
 }
 

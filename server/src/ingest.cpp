@@ -371,11 +371,14 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
   }
   d.value = std::move(*value);
   if (homeroom && !d.value.empty()) {
-    if (auto col = Column::parse(op.cell.column))
-      if (auto why = attendance::fault(*col, directory_.calendar(), cls->name)) {
+    if (auto col = Column::parse(op.cell.column)) {
+      auto why = attendance::fault(*col, directory_.calendar(), cls->name);
+      if (!why) why = homeroom_column_fault(*col, cls->grade);
+      if (why) {
         refuse(ErrorCode::kInvalidValue, *why);
         return d;
       }
+    }
   }
 
   if (op.kind == protocol::OpKind::kCorrectionRequest) {

@@ -69,3 +69,19 @@ TEST_CASE("a primary grade's subjects carry their periodic tests to the server's
   for (const auto& c : cols)
     if (c.type == "quality") CHECK(*normalize_cell_value(nullptr, c.id, "c") == "Cần cố gắng");
 }
+
+TEST_CASE("qualities and competences belong to primary classes, conduct to secondary ones, on device and server",
+          "[e2e][tt27]") {
+  LoopbackSchool school;
+  auto& homeroom = school.device("gv.van.1");  // homeroom of 6A
+  school.sync("gv.van.1");
+  auto typed = homeroom.record({"6A", "Chủ nhiệm", "HS6A01", "HK1.PC1"}, "T");
+  REQUIRE_FALSE(typed.is_ok());
+  CHECK_THAT(typed.status().message(), Catch::Contains("chỉ đánh giá ở tiểu học"));
+  const auto seq = queue_unchecked(homeroom, {"6A", "Chủ nhiệm", "HS6A01", "HK1.PC1"}, "Tốt");
+  REQUIRE(homeroom.record({"6A", "Chủ nhiệm", "HS6A01", "HK1.RL"}, "Tốt").is_ok());
+  school.sync("gv.van.1");
+  CHECK(outcome_of(homeroom, seq) == "INVALID_VALUE");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.PC1'") == 0);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.RL' AND value = 'Tốt'") == 1);
+}

@@ -155,5 +155,13 @@ TEST_CASE("primary (TT27) cells: ratings, periodic tests 1–10 in the grade's t
   CHECK(periodic_test_code(*Column::parse("HK2.KTCK")) == "CN");
   CHECK(periodic_test_code(*Column::parse("HK1.KTGK")) == "GK1");
   CHECK(std::string(quality_name(1)) == "Yêu nước");
+  // Qualities and competences in primary classes, conduct from grade 6 up.
+  CHECK_FALSE(homeroom_column_fault(*Column::parse("HK1.PC1"), 4));
+  CHECK(homeroom_column_fault(*Column::parse("HK1.PC1"), 7));
+  CHECK(homeroom_column_fault(*Column::parse("HK2.NL3.GK"), 10));
+  CHECK(homeroom_column_fault(*Column::parse("HK1.RL"), 3));
+  CHECK_FALSE(homeroom_column_fault(*Column::parse("HK1.RL"), 6));
+  CHECK_FALSE(homeroom_column_fault(*Column::parse("HK1.NXCN"), 2));
+  CHECK_FALSE(homeroom_column_fault(*Column::parse("HK1.PC1"), 0));
   CHECK(std::string(competence_name(10)) == "Thể chất");
 }

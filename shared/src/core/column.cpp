@@ -120,6 +120,18 @@ const char* competence_name(int i) {
   return i >= 1 && i <= kCompetences ? kNames[i - 1] : "";
 }
 
+std::optional<std::string> homeroom_column_fault(const Column& c, int grade) {
+  if (grade <= 0) return std::nullopt;
+  const bool primary = grade <= 5;
+  if (!primary && (c.kind == Column::Kind::kQuality || c.kind == Column::Kind::kCompetence))
+    return "phẩm chất, năng lực (" + c.to_string() + ") theo Thông tư 27 chỉ đánh giá ở tiểu học; lớp khối " +
+           std::to_string(grade) + " đánh giá rèn luyện (HKn.RL)";
+  if (primary && c.kind == Column::Kind::kConduct)
+    return "tiểu học không đánh giá rèn luyện (" + c.to_string() +
+           "); giáo viên chủ nhiệm đánh giá phẩm chất HKn.PC1…PC5 và năng lực HKn.NL1…NL10 (Thông tư 27)";
+  return std::nullopt;
+}
+
 std::string periodic_test_code(const Column& c) {
   if (c.term == 2 && !c.mid) return "CN";
   return std::string(c.mid ? "GK" : "CK") + std::to_string(c.term);

@@ -65,6 +65,11 @@ inline constexpr int kQualities = 5;
 inline constexpr int kCompetences = 10;
 const char* quality_name(int index);     // 1 → "Yêu nước"
 const char* competence_name(int index);  // 1 → "Tự chủ và tự học"
+// Why a homeroom column does not belong to a class of `grade`, or nullopt:
+// conduct (RL) is rated from grade 6 up (TT22), qualities and competences
+// (PC, NL) in grades 1–5 (TT27). Other columns, and grade 0 (unknown), fit.
+// Device (LocalStore::validate) and server (ingest) both ask it.
+std::optional<std::string> homeroom_column_fault(const Column& column, int grade);
 // The periodic test code of a column ("GK1" "CK1" "GK2" "CN"), as
 // SubjectInfo::periodic_tests lists them.
 std::string periodic_test_code(const Column& column);
