@@ -7,6 +7,7 @@
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/school_year.hpp"
 
 namespace sodiem::server::records {
 
@@ -46,8 +47,8 @@ std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, co
 }
 
 std::string year_name(sqlite::Db& db) {
-  auto s = db.prepare("SELECT name FROM school_years WHERE current = 1 ORDER BY id DESC LIMIT 1");
-  return s.step() ? "Năm học " + s.text(0) : std::string();
+  const std::string year = current_year_name(db);
+  return year.empty() ? std::string() : "Năm học " + year;
 }
 
 BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
