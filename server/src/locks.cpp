@@ -131,7 +131,9 @@ std::vector<protocol::LockNotice> LockBook::notices(const std::string& username,
   if (!active()) return out;
   std::map<std::string, int> grades;
   for (const auto& c : roster.classes) grades[c.name] = c.grade;
-  static const std::vector<std::string> kSubjectKinds{"TX1", "GK", "CK", "NX"}, kHomeroomKinds{"RL", "NXCN"};
+  // One column of each kind (TT27 too: periodic tests, qualities, competences).
+  static const std::vector<std::string> kSubjectKinds{"TX1", "GK", "CK", "NX", "KTCK"},
+      kHomeroomKinds{"RL", "NXCN", "PC1", "NL1"};
   for (const auto& a : roster.assignments) {
     const auto& kinds = a.subject == protocol::kHomeroomSubject ? kHomeroomKinds : kSubjectKinds;
     for (const std::string term : {"HK1", "HK2"})
@@ -141,7 +143,7 @@ std::vector<protocol::LockNotice> LockBook::notices(const std::string& username,
         if (empty_cell.code == ErrorCode::kOk) continue;
         t.cell_has_value = true;
         const bool new_only = check(t, now, now).code == ErrorCode::kOk;
-        out.push_back({a.class_name, a.subject, term, kind == "TX1" ? "TX" : kind, empty_cell.code, new_only,
+        out.push_back({a.class_name, a.subject, term, Column::parse(t.column)->kind_code(), empty_cell.code, new_only,
                        empty_cell.reason});
       }
   }
@@ -255,9 +257,9 @@ Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
     return Status(ErrorCode::kInvalidValue, "loại khóa phải là entry-closed (hết hạn nhập) hoặc frozen (khóa hẳn)");
   if (!l.term.empty() && l.term != "HK1" && l.term != "HK2")
     return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
-  static const std::vector<std::string> kKinds = {"TX", "GK", "CK", "NX", "RL", "NXCN", "CC"};
+  static const std::vector<std::string> kKinds = {"TX", "GK", "CK", "NX", "RL", "NXCN", "CC", "KT", "PC", "NL"};
   if (!l.column_kind.empty() && std::find(kKinds.begin(), kKinds.end(), l.column_kind) == kKinds.end())
-    return Status(ErrorCode::kInvalidValue, "loại cột phải là một trong TX, GK, CK, NX, RL, NXCN, CC");
+    return Status(ErrorCode::kInvalidValue, "loại cột phải là một trong TX, GK, CK, NX, RL, NXCN, CC (tiểu học: KT, PC, NL)");
   if (l.grade && (*l.grade < 1 || *l.grade > 12)) return Status(ErrorCode::kInvalidValue, "khối phải từ 1 đến 12");
   if (!l.class_name.empty()) {
     auto s = db.prepare("SELECT 1 FROM current_classes WHERE name = ?");

@@ -10,6 +10,7 @@
 #include "sodiem/core/column.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 
@@ -84,4 +85,29 @@ TEST_CASE("qualities and competences belong to primary classes, conduct to secon
   CHECK(outcome_of(homeroom, seq) == "INVALID_VALUE");
   CHECK(school.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.PC1'") == 0);
   CHECK(school.server_scalar("SELECT COUNT(*) FROM cells WHERE col = 'HK1.RL' AND value = 'Tốt'") == 1);
+}
+
+TEST_CASE("a lock shows on a primary grade book's test, quality and competence columns before anyone types",
+          "[e2e][tt27]") {
+  LoopbackSchool school;
+  {
+    auto db = school.server_db();
+    server::Lock lock;
+    lock.term = "HK1";
+    lock.kind = "frozen";
+    lock.starts_at = school.clock.now_unix_seconds();
+    lock.reason = "khóa học kì 1";
+    lock.set_by = "hieutruong";
+    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
+    lock.column_kind = "KT";  // a primary column kind may be locked on its own
+    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
+  }
+  auto& store = school.device("gv.van.1");
+  school.sync("gv.van.1");
+  auto kinds = store.db().prepare("SELECT group_concat(DISTINCT column_kind) FROM lock_notices WHERE term = 'HK1'");
+  REQUIRE(kinds.step());
+  const std::string all = kinds.text(0);
+  INFO(all);
+  for (const char* kind : {"TX", "GK", "CK", "NX", "KT", "RL", "NXCN", "PC", "NL"})
+    CHECK(("," + all + ",").find(std::string(",") + kind + ",") != std::string::npos);
 }

@@ -172,7 +172,7 @@ void add_lock_command(CLI::App& app, Context& ctx) {
   lock->add_option("--grade", o->grade, "Grade (khối)");
   lock->add_option("--class", o->class_name, "Class");
   lock->add_option("--subject", o->subject, "Subject (\"Chủ nhiệm\" for homeroom cells)");
-  lock->add_option("--column", o->column, "Column kind: TX GK CK NX RL NXCN CC");
+  lock->add_option("--column", o->column, "Column kind: TX GK CK NX RL NXCN CC (primary: KT PC NL)");
   lock->add_option("--kind", o->kind, "entry-closed | frozen");
   lock->add_option("--from", o->from, "Start, YYYY-MM-DD[THH:MM] Vietnam time (default now)");
   lock->add_option("--until", o->until, "End (default: until removed)");

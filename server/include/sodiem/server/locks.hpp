@@ -20,7 +20,7 @@ struct Lock {
   std::int64_t id = 0;
   std::string term;  // "HK1", "HK2", "" = any term
   std::optional<int> grade;
-  std::string class_name, subject, column_kind;  // "" = any; column kinds: TX GK CK NX RL NXCN CC
+  std::string class_name, subject, column_kind;  // "" = any; column kinds: TX GK CK NX RL NXCN CC KT PC NL
   std::string kind;                              // "entry_closed" | "frozen"
   std::int64_t starts_at = 0, ends_at = 0;       // unix seconds; ends_at 0 = until removed
   std::string reason, set_by;
