@@ -10,7 +10,6 @@
 #include "sodiem/core/column.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
-#include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 
@@ -90,18 +89,8 @@ TEST_CASE("qualities and competences belong to primary classes, conduct to secon
 TEST_CASE("a lock shows on a primary grade book's test, quality and competence columns before anyone types",
           "[e2e][tt27]") {
   LoopbackSchool school;
-  {
-    auto db = school.server_db();
-    server::Lock lock;
-    lock.term = "HK1";
-    lock.kind = "frozen";
-    lock.starts_at = school.clock.now_unix_seconds();
-    lock.reason = "khóa học kì 1";
-    lock.set_by = "hieutruong";
-    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
-    lock.column_kind = "KT";  // a primary column kind may be locked on its own
-    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
-  }
+  school.freeze("HK1");
+  school.freeze("HK1", "KT");  // a primary column kind may be locked on its own
   auto& store = school.device("gv.van.1");
   school.sync("gv.van.1");
   auto kinds = store.db().prepare("SELECT group_concat(DISTINCT column_kind) FROM lock_notices WHERE term = 'HK1'");

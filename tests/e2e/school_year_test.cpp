@@ -14,7 +14,6 @@
 #include "loopback_school.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/confirmations.hpp"
-#include "sodiem/server/locks.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_year.hpp"
@@ -125,16 +124,7 @@ TEST_CASE("year new: the old year archived read-only, classes promoted, students
   school.sync("gv.toan.1");
   REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "8").is_ok());
   school.sync("gv.toan.1");
-  {
-    auto db = school.server_db();
-    server::Lock lock;
-    lock.term = "HK1";
-    lock.kind = "frozen";
-    lock.starts_at = school.clock.now_unix_seconds();
-    lock.reason = "khóa học kì 1";
-    lock.set_by = "hieutruong";
-    REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
-  }
+  school.freeze("HK1");
   // Offline across the rollover: typed in the old year, sent after it.
   REQUIRE(teacher.record({"6A", "Toán", "HS6A03", "HK2.TX1"}, "9").is_ok());
 

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "sodiem/server/locks.hpp"
+
 namespace sodiem::testing {
 
 LoopbackSchool::LoopbackSchool(const Clock& c)
@@ -55,6 +57,20 @@ std::int64_t LoopbackSchool::server_scalar(const std::string& sql) const {
   auto s = db->prepare(sql);
   REQUIRE(s.step());
   return s.int64(0);
+}
+
+std::int64_t LoopbackSchool::freeze(const std::string& term, const std::string& column_kind) {
+  server::Lock lock;
+  lock.term = term;
+  lock.column_kind = column_kind;
+  lock.kind = "frozen";
+  lock.starts_at = clock.now_unix_seconds();
+  lock.reason = "khóa " + term;
+  lock.set_by = "hieutruong";
+  auto db = server_db();
+  auto id = server::add_lock(*db, lock, clock.now_unix_seconds());
+  REQUIRE(id.is_ok());
+  return *id;
 }
 
 void LoopbackSchool::restart() {
