@@ -3,6 +3,7 @@
 #include "sodiem/server/audit_verdict.hpp"
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/audit_heads.hpp"
 #include "sodiem/server/records_check.hpp"
@@ -24,6 +25,9 @@ AuditVerdict check_audit_trail(sqlite::Db& db) {
     v.problems.push_back("dữ liệu điểm KHÔNG khớp nhật ký kiểm toán: " + records.problem);
     return v;
   }
+  // Who may do what: the access tables against the digests the trail recorded.
+  auto access = check_access_tables(db);
+  for (auto& p : access.problems) v.problems.push_back(std::move(p));
   // What devices found when they compared the heads they kept (audit_heads.hpp).
   for (const auto& a : audit_alarms(db)) {
     if (!a.kept_signature_valid) continue;
@@ -36,6 +40,7 @@ AuditVerdict check_audit_trail(sqlite::Db& db) {
   v.intact = true;
   // Not tampering, but worth fixing: names stored before today's rules.
   v.warnings = stored_name_faults(db);
+  for (auto& w : access.warnings) v.warnings.push_back(std::move(w));
   return v;
 }
 

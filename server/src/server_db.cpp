@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "sodiem/core/file_guard.hpp"
+#include "sodiem/server/access_seal.hpp"
 
 #include <array>
 #include <string_view>
@@ -11,7 +12,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 20> kMigrations{R"sql(
+constexpr std::array<std::string_view, 21> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -228,6 +229,46 @@ ALTER TABLE classes_by_year RENAME TO classes;
 -- The current year's classes: every lookup of a class by name goes through it.
 CREATE VIEW current_classes AS SELECT * FROM classes
   WHERE school_year_id = COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0);
+)sql",
+                                                      R"sql(
+-- Who may do what, tied to the audit trail (access_seal.hpp): an entry that
+-- follows a change to these tables carries the digest of each (access, in
+-- its hash), and verify compares them with the tables. The triggers tell
+-- the server's connection which tables a transaction changed (the function
+-- exists only there: an edit from elsewhere must drop them first). A
+-- migration that rebuilds one of these tables must create its triggers again.
+ALTER TABLE audit_log ADD COLUMN access TEXT NOT NULL DEFAULT '';
+CREATE INDEX audit_log_access ON audit_log(seq) WHERE access != '';
+CREATE TRIGGER access_users_ins BEFORE INSERT ON users BEGIN SELECT sodiem_access_touch('users'); END;
+CREATE TRIGGER access_users_upd BEFORE UPDATE OF id, username, full_name, password_hash, roles, disabled, department, must_change_password ON users BEGIN SELECT sodiem_access_touch('users'); END;
+CREATE TRIGGER access_users_del BEFORE DELETE ON users BEGIN SELECT sodiem_access_touch('users'); END;
+CREATE TRIGGER access_devices_ins BEFORE INSERT ON devices BEGIN SELECT sodiem_access_touch('devices'); END;
+CREATE TRIGGER access_devices_upd BEFORE UPDATE OF id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason ON devices BEGIN SELECT sodiem_access_touch('devices'); END;
+CREATE TRIGGER access_devices_del BEFORE DELETE ON devices BEGIN SELECT sodiem_access_touch('devices'); END;
+CREATE TRIGGER access_teaching_assignments_ins BEFORE INSERT ON teaching_assignments BEGIN SELECT sodiem_access_touch('teaching_assignments'); END;
+CREATE TRIGGER access_teaching_assignments_upd BEFORE UPDATE OF user_id, class_id, subject_id, ends_at ON teaching_assignments BEGIN SELECT sodiem_access_touch('teaching_assignments'); END;
+CREATE TRIGGER access_teaching_assignments_del BEFORE DELETE ON teaching_assignments BEGIN SELECT sodiem_access_touch('teaching_assignments'); END;
+CREATE TRIGGER access_homerooms_ins BEFORE INSERT ON homerooms BEGIN SELECT sodiem_access_touch('homerooms'); END;
+CREATE TRIGGER access_homerooms_upd BEFORE UPDATE OF class_id, user_id ON homerooms BEGIN SELECT sodiem_access_touch('homerooms'); END;
+CREATE TRIGGER access_homerooms_del BEFORE DELETE ON homerooms BEGIN SELECT sodiem_access_touch('homerooms'); END;
+CREATE TRIGGER access_locks_ins BEFORE INSERT ON locks BEGIN SELECT sodiem_access_touch('locks'); END;
+CREATE TRIGGER access_locks_upd BEFORE UPDATE OF id, term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at, removed_at, removed_by, removed_reason ON locks BEGIN SELECT sodiem_access_touch('locks'); END;
+CREATE TRIGGER access_locks_del BEFORE DELETE ON locks BEGIN SELECT sodiem_access_touch('locks'); END;
+CREATE TRIGGER access_lock_exceptions_ins BEFORE INSERT ON lock_exceptions BEGIN SELECT sodiem_access_touch('lock_exceptions'); END;
+CREATE TRIGGER access_lock_exceptions_upd BEFORE UPDATE OF id, username, class_name, subject, col, expires_at, reason, created_by, created_at, removed_at, removed_by ON lock_exceptions BEGIN SELECT sodiem_access_touch('lock_exceptions'); END;
+CREATE TRIGGER access_lock_exceptions_del BEFORE DELETE ON lock_exceptions BEGIN SELECT sodiem_access_touch('lock_exceptions'); END;
+CREATE TRIGGER access_delegations_ins BEFORE INSERT ON delegations BEGIN SELECT sodiem_access_touch('delegations'); END;
+CREATE TRIGGER access_delegations_upd BEFORE UPDATE OF id, power, user_id, granted_by, granted_at, expires_at, reason, revoked_at, revoked_by ON delegations BEGIN SELECT sodiem_access_touch('delegations'); END;
+CREATE TRIGGER access_delegations_del BEFORE DELETE ON delegations BEGIN SELECT sodiem_access_touch('delegations'); END;
+CREATE TRIGGER access_signing_keys_ins BEFORE INSERT ON signing_keys BEGIN SELECT sodiem_access_touch('signing_keys'); END;
+CREATE TRIGGER access_signing_keys_upd BEFORE UPDATE OF user_id, public_key, registered_at, device_id ON signing_keys BEGIN SELECT sodiem_access_touch('signing_keys'); END;
+CREATE TRIGGER access_signing_keys_del BEFORE DELETE ON signing_keys BEGIN SELECT sodiem_access_touch('signing_keys'); END;
+CREATE TRIGGER access_classes_ins BEFORE INSERT ON classes BEGIN SELECT sodiem_access_touch('classes'); END;
+CREATE TRIGGER access_classes_upd BEFORE UPDATE OF id, name, grade, sessions_per_day, school_year_id ON classes BEGIN SELECT sodiem_access_touch('classes'); END;
+CREATE TRIGGER access_classes_del BEFORE DELETE ON classes BEGIN SELECT sodiem_access_touch('classes'); END;
+CREATE TRIGGER access_students_ins BEFORE INSERT ON students BEGIN SELECT sodiem_access_touch('students'); END;
+CREATE TRIGGER access_students_upd BEFORE UPDATE OF id, code, full_name, class_id, birth_date, gender, status ON students BEGIN SELECT sodiem_access_touch('students'); END;
+CREATE TRIGGER access_students_del BEFORE DELETE ON students BEGIN SELECT sodiem_access_touch('students'); END;
 )sql"};
 
 }  // namespace
@@ -237,7 +278,9 @@ std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
   // also in a data directory made before this rule (0755 / 0644).
   restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
   auto db = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
+  install_access_guard(*db);
   db->migrate(kMigrations);
+  enforce_access_guard(*db);
   return db;
 }
 

@@ -115,12 +115,12 @@ Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::str
   std::string head = std::string(64, '0');
   {
     std::ofstream out(tmp / kAudit, std::ios::binary);
-    auto a = db.prepare("SELECT seq, at, actor, device, kind, detail, prev_hash, hash FROM audit_log ORDER BY seq");
+    auto a = db.prepare("SELECT seq, at, actor, device, kind, detail, prev_hash, hash, access FROM audit_log ORDER BY seq");
     while (a.step()) {
-      out << json{{"seq", a.int64(0)}, {"at", a.int64(1)}, {"actor", a.text(2)}, {"device", a.text(3)},
-                  {"kind", a.text(4)}, {"detail", a.text(5)}, {"prev_hash", a.text(6)}, {"hash", a.text(7)}}
-                 .dump()
-          << "\n";
+      json line{{"seq", a.int64(0)}, {"at", a.int64(1)}, {"actor", a.text(2)}, {"device", a.text(3)},
+                {"kind", a.text(4)}, {"detail", a.text(5)}, {"prev_hash", a.text(6)}, {"hash", a.text(7)}};
+      if (!a.view(8).empty()) line["access"] = a.text(8);
+      out << line.dump() << "\n";
       ++entries;
       head = a.text(7);
     }
@@ -207,7 +207,7 @@ Status verify_archive(const std::string& dir, std::string& summary) {
     try {
       const std::int64_t seq = e.at("seq");
       const AuditEntry entry{e.at("at"), e.at("actor"), e.at("device"), e.at("kind"), e.at("detail")};
-      if (seq != n + 1 || e.at("prev_hash") != prev || audit_entry_hash(seq, entry, prev) != e.at("hash"))
+      if (seq != n + 1 || e.at("prev_hash") != prev || audit_entry_hash(seq, entry, prev, e.value("access", std::string())) != e.at("hash"))
         return Status(ErrorCode::kAuditMismatch, "nhật ký kiểm toán: mục " + std::to_string(n + 1) + " bị sửa, xóa hoặc đảo");
       prev = e.at("hash");
     } catch (const json::exception&) {

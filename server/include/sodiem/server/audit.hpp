@@ -24,7 +24,12 @@ struct AuditEntry {
 
 // An entry's chain hash: SHA-256 over the previous entry's hash and the
 // entry's fields, each length-prefixed ("0"×64 before the first entry).
-std::string audit_entry_hash(std::int64_t seq, const AuditEntry& entry, const std::string& prev_hash);
+// `access`: the digests of the access tables after the change
+// (access_seal.hpp), which append_audit adds when the transaction changed
+// them; "" otherwise, and in every entry from before it existed (the hash
+// then reads as it did).
+std::string audit_entry_hash(std::int64_t seq, const AuditEntry& entry, const std::string& prev_hash,
+                             const std::string& access = "");
 
 // Appends inside the caller's open transaction; returns the entry's seq.
 std::int64_t append_audit(sqlite::Db& db, const AuditEntry& entry);

@@ -1,0 +1,47 @@
+// Who may do what, tied to the audit trail. The access tables (accounts,
+// devices, assignments, homerooms, locks and their exceptions, delegations,
+// signing keys, classes, students) decide what a push may write; an insider
+// who edits them with the database file could make anyone a principal.
+//
+// Triggers (migration 21) tell the server's own connection which of these
+// tables a transaction changes. The first change to a table in a transaction
+// first checks the table against the digest the trail last recorded for it
+// (a difference = an edit from outside the software, noted in the next
+// entry). append_audit (audit.hpp) then seals: its entry carries the digest
+// of every access table (`access`, covered by the entry's hash). A transaction
+// that changed an access table commits only with an audit entry after the
+// change (the commit is refused otherwise: a forgotten audit is a bug seen
+// at once, not a silent gap). check_access_tables() is `audit verify`'s part.
+//
+// install_access_guard: open_server_db only. seal_access: append_audit only.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::server {
+
+// Registers sodiem_access_touch() and the commit/rollback hooks on the
+// server's connection. Commits are checked once enforce_access_guard is set
+// (after the migrations).
+void install_access_guard(sqlite::Db& db);
+void enforce_access_guard(sqlite::Db& db);
+
+// The `access` field for an audit entry appended now inside the caller's
+// transaction: "" when no access table changed since the last seal (and a
+// baseline exists), else {"d":{table: digest,…}[, "outside":[table,…]]}.
+std::string seal_access(sqlite::Db& db);
+
+// The SHA-256 of one access table's rows that matter (hex).
+std::string access_table_digest(sqlite::Db& db, const std::string& table);
+
+struct AccessCheck {
+  std::vector<std::string> problems;  // Vietnamese, one line each
+  std::vector<std::string> warnings;
+};
+// The tables against the last recorded digests, the entries that recorded
+// an outside edit, and the triggers. Read-only.
+AccessCheck check_access_tables(sqlite::Db& db);
+
+}  // namespace sodiem::server

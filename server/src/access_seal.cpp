@@ -1,0 +1,260 @@
+// The access tables tied to the audit trail (see access_seal.hpp): the
+// trigger function, the commit guard, the seal an audit entry carries, and
+// the check `audit verify` runs.
+#include "sodiem/server/access_seal.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdio>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/crypto.hpp"
+
+namespace sodiem::server {
+namespace {
+
+using nlohmann::json;
+
+struct AccessTable {
+  const char* name;
+  const char* columns;  // what matters; the triggers of migration 21 watch the same
+  const char* what;     // in Vietnamese, for the verdict
+};
+constexpr std::array<AccessTable, 10> kTables{{
+    {"users", "id, username, full_name, password_hash, roles, disabled, department, must_change_password", "tài khoản"},
+    {"devices", "id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason", "thiết bị"},
+    {"teaching_assignments", "user_id, class_id, subject_id, ends_at", "phân công giảng dạy"},
+    {"homerooms", "class_id, user_id", "chủ nhiệm lớp"},
+    {"locks",
+     "id, term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at, "
+     "removed_at, removed_by, removed_reason",
+     "khóa sổ"},
+    {"lock_exceptions",
+     "id, username, class_name, subject, col, expires_at, reason, created_by, created_at, removed_at, removed_by",
+     "mở khóa ngoại lệ"},
+    {"delegations", "id, power, user_id, granted_by, granted_at, expires_at, reason, revoked_at, revoked_by", "ủy quyền"},
+    {"signing_keys", "user_id, public_key, registered_at, device_id", "khóa ký số"},
+    {"classes", "id, name, grade, sessions_per_day, school_year_id", "lớp"},
+    {"students", "id, code, full_name, class_id, birth_date, gender, status", "học sinh"},
+}};
+
+const AccessTable* find_table(std::string_view name) {
+  for (const auto& t : kTables)
+    if (name == t.name) return &t;
+  return nullptr;
+}
+
+// Per connection: what the open transaction changed.
+struct GuardState {
+  bool enforce = false;
+  bool baseline_done = false;     // the trail holds a digest of every table
+  bool pending_baseline = false;  // sealed in the open transaction
+  std::set<std::string> touched;  // changed since the last seal
+  std::set<std::string> outside;  // found edited from outside at first touch
+};
+
+std::mutex registry_mutex;
+std::unordered_map<sqlite3*, GuardState*>& registry() {
+  static std::unordered_map<sqlite3*, GuardState*> r;
+  return r;
+}
+
+GuardState* state_of(sqlite3* h) {
+  std::lock_guard lock(registry_mutex);
+  auto it = registry().find(h);
+  return it == registry().end() ? nullptr : it->second;
+}
+
+std::string digest_of(sqlite3* h, const AccessTable& t) {
+  // quote(): typed SQL literals, so NULL, 1 and '1' differ and no two rows
+  // concatenate alike.
+  std::string cols = t.columns, select;
+  for (std::size_t start = 0; start < cols.size();) {
+    std::size_t end = cols.find(',', start);
+    if (end == std::string::npos) end = cols.size();
+    std::string c = cols.substr(start, end - start);
+    while (!c.empty() && c.front() == ' ') c.erase(0, 1);
+    select += (select.empty() ? "quote(" : " || ',' || quote(") + c + ")";
+    start = end + 1;
+  }
+  sqlite::Stmt s(h, "SELECT " + select + " FROM " + t.name + " ORDER BY " + cols);
+  std::string text;
+  while (s.step()) {
+    const auto row = s.view(0);
+    text += std::to_string(row.size()) + ":";
+    text += row;
+    text += "\n";
+  }
+  return crypto::sha256_hex(text);
+}
+
+struct Recorded {
+  std::int64_t seq = 0;
+  json digests = json::object();
+};
+Recorded last_recorded(sqlite3* h) {
+  Recorded r;
+  sqlite::Stmt s(h, "SELECT seq, access FROM audit_log WHERE access != '' ORDER BY seq DESC LIMIT 1");
+  if (!s.step()) return r;
+  r.seq = s.int64(0);
+  json a = json::parse(s.view(1), nullptr, false);
+  if (a.is_object() && a.contains("d") && a["d"].is_object()) r.digests = a["d"];
+  return r;
+}
+
+void touch(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* st = static_cast<GuardState*>(sqlite3_user_data(ctx));
+  const auto* name = argc == 1 ? reinterpret_cast<const char*>(sqlite3_value_text(argv[0])) : nullptr;
+  const AccessTable* t = name ? find_table(name) : nullptr;
+  if (!t) {
+    sqlite3_result_error(ctx, "sodiem_access_touch: unknown table", -1);
+    return;
+  }
+  if (st->touched.contains(t->name)) return;
+  try {
+    sqlite3* h = sqlite3_context_db_handle(ctx);
+    // Before this transaction's first change: the table as the trail last saw it?
+    const Recorded r = last_recorded(h);
+    if (r.digests.contains(t->name) && r.digests[t->name] != digest_of(h, *t)) st->outside.insert(t->name);
+    st->touched.insert(t->name);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+int on_commit(void* p) {
+  auto* st = static_cast<GuardState*>(p);
+  if (st->enforce && !st->touched.empty()) {
+    std::string names;
+    for (const auto& t : st->touched) names += (names.empty() ? "" : ", ") + t;
+    std::fprintf(stderr, "sodiem-server: giao dịch thay đổi bảng %s mà không ghi nhật ký kiểm toán: bị hủy\n",
+                 names.c_str());
+    return 1;  // SQLite rolls back
+  }
+  st->touched.clear();
+  st->outside.clear();
+  if (st->pending_baseline) st->baseline_done = true;
+  st->pending_baseline = false;
+  return 0;
+}
+
+void on_rollback(void* p) {
+  auto* st = static_cast<GuardState*>(p);
+  st->touched.clear();
+  st->outside.clear();
+  st->pending_baseline = false;
+}
+
+void destroy(void* p) {
+  auto* st = static_cast<GuardState*>(p);
+  {
+    std::lock_guard lock(registry_mutex);
+    for (auto it = registry().begin(); it != registry().end(); ++it)
+      if (it->second == st) {
+        registry().erase(it);
+        break;
+      }
+  }
+  delete st;
+}
+
+}  // namespace
+
+void install_access_guard(sqlite::Db& db) {
+  auto* st = new GuardState;
+  {
+    std::lock_guard lock(registry_mutex);
+    registry()[db.handle()] = st;
+  }
+  const int rc = sqlite3_create_function_v2(db.handle(), "sodiem_access_touch", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+                                            touch, nullptr, nullptr, destroy);
+  if (rc != SQLITE_OK) throw sqlite::Error(rc, "sodiem_access_touch");
+  sqlite3_commit_hook(db.handle(), on_commit, st);
+  sqlite3_rollback_hook(db.handle(), on_rollback, st);
+}
+
+void enforce_access_guard(sqlite::Db& db) {
+  if (auto* st = state_of(db.handle())) st->enforce = true;
+}
+
+std::string access_table_digest(sqlite::Db& db, const std::string& table) {
+  const AccessTable* t = find_table(table);
+  if (!t) throw sqlite::Error(SQLITE_ERROR, "not an access table: " + table);
+  return digest_of(db.handle(), *t);
+}
+
+std::string seal_access(sqlite::Db& db) {
+  GuardState* st = state_of(db.handle());
+  if (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done)) return "";
+  Recorded r = last_recorded(db.handle());
+  bool complete = true;
+  for (const auto& t : kTables) complete = complete && r.digests.contains(t.name);
+  if (complete && st->touched.empty() && st->outside.empty()) {
+    st->baseline_done = true;
+    return "";
+  }
+  for (const auto& t : kTables)
+    if (!complete || st->touched.contains(t.name)) r.digests[t.name] = digest_of(db.handle(), t);
+  json out{{"d", r.digests}};
+  if (!st->outside.empty()) out["outside"] = st->outside;
+  st->touched.clear();
+  st->outside.clear();
+  st->pending_baseline = true;
+  return out.dump();
+}
+
+AccessCheck check_access_tables(sqlite::Db& db) {
+  AccessCheck c;
+  // The triggers that report changes to the software's own connection.
+  for (const auto& t : kTables)
+    for (const char* event : {"ins", "upd", "del"}) {
+      auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = ?");
+      s.bind(1, std::string("access_") + t.name + "_" + event).bind(2, t.name);
+      if (!s.step())
+        c.problems.push_back(std::string("trigger access_") + t.name + "_" + event + " bị xóa: thay đổi bảng " + t.what +
+                             " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
+    }
+  // Entries that found a table edited from outside before their own change.
+  Recorded last;
+  auto s = db.prepare("SELECT seq, at, actor, kind, access FROM audit_log WHERE access != '' ORDER BY seq");
+  while (s.step()) {
+    const json a = json::parse(s.view(4), nullptr, false);
+    if (!a.is_object() || !a.contains("d") || !a["d"].is_object()) {
+      c.problems.push_back("mục nhật ký " + std::to_string(s.int64(0)) + ": dấu các bảng tài khoản sai định dạng");
+      continue;
+    }
+    last.seq = s.int64(0);
+    last.digests = a["d"];
+    if (!a.contains("outside") || !a["outside"].is_array()) continue;
+    for (const auto& name : a["outside"]) {
+      const AccessTable* t = name.is_string() ? find_table(name.get<std::string>()) : nullptr;
+      c.problems.push_back("mục nhật ký " + std::to_string(s.int64(0)) + " (" + s.text(3) + " của " + s.text(2) +
+                           ", " + format_local_time(s.int64(1)) + "): trước thay đổi này, bảng " +
+                           (t ? std::string(t->what) + " (" + t->name + ")" : name.dump()) +
+                           " đã bị sửa từ ngoài phần mềm");
+    }
+  }
+  if (last.seq == 0) {
+    c.warnings.push_back("các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa có dấu trong nhật ký kiểm toán "
+                         "(có từ thao tác được ghi nhật ký tiếp theo)");
+    return c;
+  }
+  for (const auto& t : kTables) {
+    if (!last.digests.contains(t.name)) {
+      c.warnings.push_back(std::string("bảng ") + t.what + " (" + t.name + ") chưa có dấu trong nhật ký kiểm toán");
+      continue;
+    }
+    if (last.digests[t.name] != digest_of(db.handle(), t))
+      c.problems.push_back(std::string("bảng ") + t.what + " (" + t.name +
+                           ") đã bị sửa từ ngoài phần mềm: không khớp dấu ghi ở mục nhật ký " +
+                           std::to_string(last.seq));
+  }
+  return c;
+}
+
+}  // namespace sodiem::server

@@ -1,0 +1,167 @@
+// Who may do what is tied to the audit trail (access_seal.hpp): an insider
+// who edits the accounts, assignments or locks with the database file is
+// named by `audit verify`, even after a later audited change of the same
+// table; every change the software makes carries its audit entry.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "loopback_school.hpp"
+#include "sodiem/server/access_seal.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/audit.hpp"
+#include "sodiem/server/audit_verdict.hpp"
+#include "sodiem/server/server_db.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// What an insider does with a database browser: the server's triggers call a
+// function only the server has, so they are dropped, the table edited, and
+// the triggers put back as they were.
+void edit_from_outside(sqlite::Db& db, const std::string& table, const std::string& sql) {
+  std::vector<std::pair<std::string, std::string>> triggers;
+  {
+    auto s = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?");
+    s.bind(1, table);
+    while (s.step()) triggers.emplace_back(s.text(0), s.text(1));
+  }
+  REQUIRE(triggers.size() == 3);
+  db.exec("BEGIN");
+  for (const auto& [name, _] : triggers) db.exec("DROP TRIGGER " + name);
+  db.exec(sql);
+  for (const auto& [_, text] : triggers) db.exec(text);
+  db.exec("COMMIT");
+}
+
+void mark(LoopbackSchool& school, const std::string& student, const std::string& value) {
+  auto op = school.device("gv.toan.1").record({"6A", "Toán", student, "HK1.TX1"}, value);
+  INFO(op.status().message());
+  REQUIRE(op.is_ok());
+  school.sync("gv.toan.1");
+}
+
+}  // namespace
+
+TEST_CASE("a teacher made principal with the database file is named by audit verify", "[e2e][fault]") {
+  LoopbackSchool school;
+  mark(school, "HS6A01", "7");
+  {
+    auto db = server::open_server_db(school.db_path());
+    const auto before = server::check_audit_trail(*db);
+    INFO(joined(before.problems));
+    REQUIRE(before.intact);
+  }
+  school.service->stop();
+  {
+    auto raw = school.server_db();
+    // Without the server's function the triggers refuse the edit outright.
+    CHECK_THROWS(raw->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'"));
+    edit_from_outside(*raw, "users", "UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
+  }
+  {
+    auto db = server::open_server_db(school.db_path());
+    const auto v = server::check_audit_trail(*db);
+    CHECK_FALSE(v.intact);
+    CHECK_THAT(joined(v.problems), Catch::Contains("bảng tài khoản (users) đã bị sửa từ ngoài phần mềm"));
+  }
+
+  SECTION("a later audited change of the same table does not make it legitimate") {
+    {
+      auto db = server::open_server_db(school.db_path());
+      server::Accounts accounts(*db, school.clock);
+      REQUIRE(accounts.set_disabled("gv.van.1", true, "admin", "Chuyển công tác").is_ok());
+      const auto v = server::check_audit_trail(*db);
+      CHECK_FALSE(v.intact);
+      const std::string problems = joined(v.problems);
+      CHECK_THAT(problems, Catch::Contains("account_disabled của admin"));
+      CHECK_THAT(problems, Catch::Contains("trước thay đổi này, bảng tài khoản (users) đã bị sửa từ ngoài phần mềm"));
+      // The table now matches what that entry recorded: only the entry names the edit.
+      CHECK_THAT(problems, !Catch::Contains("không khớp dấu"));
+    }
+    // And the mark pushed while the server runs is still accepted (the alarm blocks nobody).
+    school.restart();
+    mark(school, "HS6A02", "8");
+    CHECK(school.server_scalar("SELECT COUNT(*) FROM cells c JOIN students s ON s.id = c.student_id "
+                               "WHERE s.code = 'HS6A02' AND c.col = 'HK1.TX1' AND c.value = '8'") == 1);
+  }
+  SECTION("dropping the triggers is named too") {
+    school.server_db()->exec("DROP TRIGGER access_locks_del");
+    auto db = server::open_server_db(school.db_path());
+    CHECK_THAT(joined(server::check_audit_trail(*db).problems), Catch::Contains("trigger access_locks_del bị xóa"));
+  }
+}
+
+TEST_CASE("every access table is watched: an outside edit of each is named", "[e2e][fault]") {
+  LoopbackSchool school;
+  mark(school, "HS6A01", "7");
+  school.service->stop();
+  const std::vector<std::pair<std::string, std::string>> edits{
+      {"users", "UPDATE users SET password_hash = password_hash || 'x' WHERE username = 'hieutruong'"},
+      {"devices", "UPDATE devices SET revoked_at = NULL, token_hash = 'abc'"},
+      {"teaching_assignments",
+       "INSERT INTO teaching_assignments(user_id, class_id, subject_id) SELECT u.id, c.id, s.id FROM users u, "
+       "classes c, subjects s WHERE u.username = 'gv.van.1' AND c.name = '6B' AND s.name = 'Toán'"},
+      {"homerooms", "DELETE FROM homerooms"},
+      {"locks", "INSERT INTO locks(kind, starts_at, ends_at, reason, set_by, set_at) VALUES('frozen', 0, 1, 'x', 'x', 0)"},
+      {"lock_exceptions", "INSERT INTO lock_exceptions(expires_at, reason, created_by, created_at) VALUES(9e9, 'x', 'x', 0)"},
+      {"delegations", "INSERT INTO delegations(power, user_id, granted_by, granted_at) SELECT 'corrections', id, 'x', 0 "
+                      "FROM users WHERE username = 'gv.toan.1'"},
+      {"signing_keys", "INSERT INTO signing_keys SELECT id, 'ab', 0, 0 FROM users WHERE username = 'gv.toan.1'"},
+      {"classes", "UPDATE classes SET grade = 9 WHERE name = '6A'"},
+      {"students", "UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'"},
+  };
+  const std::string snapshot = school.tmp.path() + "/before-edits.db";
+  school.server_db()->prepare("VACUUM INTO ?").bind(1, snapshot).run();
+  for (const auto& [table, sql] : edits) {
+    INFO(table);
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(school.db_path() + suffix);
+    std::filesystem::copy_file(snapshot, school.db_path(), std::filesystem::copy_options::overwrite_existing);
+    edit_from_outside(*school.server_db(), table, sql);
+    auto db = server::open_server_db(school.db_path());
+    const auto v = server::check_audit_trail(*db);
+    CHECK_FALSE(v.intact);
+    CHECK_THAT(joined(v.problems), Catch::Contains("(" + table + ") đã bị sửa"));
+  }
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(school.db_path() + suffix);
+  std::filesystem::copy_file(snapshot, school.db_path(), std::filesystem::copy_options::overwrite_existing);
+  auto db = server::open_server_db(school.db_path());
+  const auto v = server::check_audit_trail(*db);
+  INFO(joined(v.problems));
+  CHECK(v.intact);
+}
+
+TEST_CASE("the server's own change to an access table commits only with its audit entry", "[e2e]") {
+  LoopbackSchool school;
+  school.service->stop();
+  auto db = server::open_server_db(school.db_path());
+  const auto roles = [&] { return school.server_scalar("SELECT roles = 'HT' FROM users WHERE username = 'gv.toan.1'"); };
+  {
+    sqlite::Transaction tx(*db);
+    db->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
+    CHECK_THROWS(tx.commit());
+  }
+  CHECK(roles() == 0);
+  {
+    sqlite::Transaction tx(*db);
+    db->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
+    server::append_audit(*db, {1, "admin", "", "test_roles", "{}"});
+    tx.commit();
+  }
+  CHECK(roles() == 1);
+  const auto v = server::check_audit_trail(*db);
+  INFO(joined(v.problems));
+  CHECK(v.intact);
+  // The entry carries the digest of the table as it now is.
+  auto last = school.server_db();
+  auto s = last->prepare("SELECT access FROM audit_log WHERE kind = 'test_roles'");
+  REQUIRE(s.step());
+  CHECK_THAT(s.text(0), Catch::Contains(server::access_table_digest(*db, "users")));
+}
