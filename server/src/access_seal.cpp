@@ -171,7 +171,7 @@ void install_access_guard(sqlite::Db& db) {
     std::lock_guard lock(registry_mutex);
     registry()[db.handle()] = st;
   }
-  const int rc = sqlite3_create_function_v2(db.handle(), "sodiem_access_touch", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+  const int rc = sqlite3_create_function_v2(db.handle(), "sodiem_access_touch", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, st,
                                             touch, nullptr, nullptr, destroy);
   if (rc != SQLITE_OK) throw sqlite::Error(rc, "sodiem_access_touch");
   sqlite3_commit_hook(db.handle(), on_commit, st);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "audited_write.hpp"
 #include "process.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
@@ -392,8 +393,10 @@ json run_ingest_core(int runs) {
                          "JOIN subjects s ON s.id = t.subject_id WHERE t.user_id = ? ORDER BY c.name");
     a.bind(1, user_id);
     while (a.step()) assigned.emplace_back(a.text(0), a.text(1));
-    db->exec("INSERT INTO devices(public_id, user_id, name, token_hash, created_at, last_seen_at) "
-             "VALUES('bench-device', " + std::to_string(user_id) + ", 'bench', '', 0, 0)");
+    audited_write(*db, [&] {
+      db->exec("INSERT INTO devices(public_id, user_id, name, token_hash, created_at, last_seen_at) "
+               "VALUES('bench-device', " + std::to_string(user_id) + ", 'bench', '', 0, 0)");
+    });
   }
   if (assigned.empty()) throw std::runtime_error("ingest_core: gv.toan.1 teaches nothing");
   const int n = 20000, per_push = 500, pushes_per_commit = 5;

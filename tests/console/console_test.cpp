@@ -3,6 +3,7 @@
 // the Console in this process, and a hand-written HTTPS client (WsProbe).
 // Login and lockout, the first-login password change, session expiry and
 // logout, CSRF, the role matrix, and a correction approved with its audit.
+#include "audited_write.hpp"
 #include "console_school.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/school_setup.hpp"
@@ -66,7 +67,7 @@ TEST_CASE("console: an issued password must be changed at first login before any
   {
     auto db = c.school.server_db();
     server::Accounts accounts(*db, c.clock);
-    REQUIRE(accounts.create_user("pht.moi", "Lê Văn Mới", "cap-lan-dau-123", {"PHT"}).is_ok());
+    audited_write(*db, [&] { REQUIRE(accounts.create_user("pht.moi", "Lê Văn Mới", "cap-lan-dau-123", {"PHT"}).is_ok()); });
   }
   const Answer first = c.try_login("pht.moi", "cap-lan-dau-123");
   CHECK(first.status == 403);

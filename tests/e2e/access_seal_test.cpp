@@ -41,6 +41,9 @@ void edit_from_outside(sqlite::Db& db, const std::string& table, const std::stri
   db.exec("COMMIT");
 }
 
+// The database file opened as any SQLite tool would: no server function.
+std::unique_ptr<sqlite::Db> insider(const LoopbackSchool& school) { return std::make_unique<sqlite::Db>(school.db_path()); }
+
 void mark(LoopbackSchool& school, const std::string& student, const std::string& value) {
   auto op = school.device("gv.toan.1").record({"6A", "Toán", student, "HK1.TX1"}, value);
   INFO(op.status().message());
@@ -61,7 +64,7 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
   }
   school.service->stop();
   {
-    auto raw = school.server_db();
+    auto raw = insider(school);
     // Without the server's function the triggers refuse the edit outright.
     CHECK_THROWS(raw->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'"));
     edit_from_outside(*raw, "users", "UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
@@ -93,7 +96,7 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
                                "WHERE s.code = 'HS6A02' AND c.col = 'HK1.TX1' AND c.value = '8'") == 1);
   }
   SECTION("dropping the triggers is named too") {
-    school.server_db()->exec("DROP TRIGGER access_locks_del");
+    insider(school)->exec("DROP TRIGGER access_locks_del");
     auto db = server::open_server_db(school.db_path());
     CHECK_THAT(joined(server::check_audit_trail(*db).problems), Catch::Contains("trigger access_locks_del bị xóa"));
   }
@@ -119,20 +122,20 @@ TEST_CASE("every access table is watched: an outside edit of each is named", "[e
       {"students", "UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'"},
   };
   const std::string snapshot = school.tmp.path() + "/before-edits.db";
-  school.server_db()->prepare("VACUUM INTO ?").bind(1, snapshot).run();
+  insider(school)->prepare("VACUUM INTO ?").bind(1, snapshot).run();
+  // Each edit on its own copy of the school as it was.
+  int n = 0;
   for (const auto& [table, sql] : edits) {
     INFO(table);
-    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(school.db_path() + suffix);
-    std::filesystem::copy_file(snapshot, school.db_path(), std::filesystem::copy_options::overwrite_existing);
-    edit_from_outside(*school.server_db(), table, sql);
-    auto db = server::open_server_db(school.db_path());
+    const std::string copy = school.tmp / ("edit-" + std::to_string(++n) + ".db");
+    std::filesystem::copy_file(snapshot, copy);
+    edit_from_outside(*std::make_unique<sqlite::Db>(copy), table, sql);
+    auto db = server::open_server_db(copy);
     const auto v = server::check_audit_trail(*db);
     CHECK_FALSE(v.intact);
     CHECK_THAT(joined(v.problems), Catch::Contains("(" + table + ") đã bị sửa"));
   }
-  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(school.db_path() + suffix);
-  std::filesystem::copy_file(snapshot, school.db_path(), std::filesystem::copy_options::overwrite_existing);
-  auto db = server::open_server_db(school.db_path());
+  auto db = server::open_server_db(snapshot);
   const auto v = server::check_audit_trail(*db);
   INFO(joined(v.problems));
   CHECK(v.intact);

@@ -31,13 +31,14 @@ void rewrite_entry(sqlite::Db& db, std::int64_t seq, const std::string& from, co
   db.exec("BEGIN");
   db.prepare("UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE seq = ?").bind(1, from).bind(2, to).bind(3, seq).run();
   std::string prev(64, '0');
-  auto rows = db.prepare("SELECT seq, at, actor, device, kind, detail FROM audit_log ORDER BY seq");
+  auto rows = db.prepare("SELECT seq, at, actor, device, kind, detail, access FROM audit_log ORDER BY seq");
   std::vector<std::pair<std::int64_t, std::string>> hashes;
   while (rows.step()) {
     std::string text = prev;
     for (const std::string& f : {std::to_string(rows.int64(0)), std::to_string(rows.int64(1)), rows.text(2),
                                  rows.text(3), rows.text(4), rows.text(5)})
       text += "|" + std::to_string(f.size()) + ":" + f;
+    if (!rows.view(6).empty()) text += "|a" + std::to_string(rows.view(6).size()) + ":" + rows.text(6);
     const std::string hash = crypto::sha256_hex(text);
     hashes.emplace_back(rows.int64(0), prev + " " + hash);
     prev = hash;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "audited_write.hpp"
 #include "loopback_transport.hpp"
 #include "sodiem/client/local_store.hpp"
 #include "sodiem/client/sync_engine.hpp"
@@ -113,7 +114,7 @@ struct Fixture {
   std::unique_ptr<server::SyncService> service =
       std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock);
 
-  std::unique_ptr<sqlite::Db> db() { return std::make_unique<sqlite::Db>(server::DataPaths{demo.dir}.db()); }
+  std::unique_ptr<sqlite::Db> db() { return server::open_server_db(server::DataPaths{demo.dir}.db()); }
   std::int64_t audit_count(const std::string& kind) {
     auto d = db();
     auto s = d->prepare("SELECT COUNT(*) FROM audit_log WHERE kind = ?");
@@ -321,9 +322,11 @@ TEST_CASE("a stored hash with fewer iterations is replaced at the next successfu
   Fixture f;
   {
     auto db = f.db();
-    db->prepare("UPDATE users SET password_hash = ? WHERE username = 'gv.toan.1'")
-        .bind(1, hash_with("mat-khau-cu-1", 100000))
-        .run();
+    audited_write(*db, [&] {
+      db->prepare("UPDATE users SET password_hash = ? WHERE username = 'gv.toan.1'")
+          .bind(1, hash_with("mat-khau-cu-1", 100000))
+          .run();
+    });
   }
   PeerClient c(*f.service, "192.0.2.40");
   c.send(login_of("gv.toan.1", "mat-khau-cu-1"));

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "audited_write.hpp"
 #include "loopback_school.hpp"
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/progress.hpp"
@@ -172,7 +173,9 @@ TEST_CASE("progress counts the required cells filled per class and subject", "[e
 
   // A student who moved to 6B: their 6A marks are no longer 6A's progress,
   // and 6A needs one student's cells fewer (never over 100 %).
-  db->prepare("UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'").run();
+  audited_write(*db, [&] {
+    db->prepare("UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'").run();
+  });
   auto moved = server::entry_progress(*db, "HK1");
   REQUIRE(moved.is_ok());
   for (const auto& r : *moved)
@@ -184,9 +187,11 @@ TEST_CASE("progress counts the required cells filled per class and subject", "[e
   // A student who left the school (still listed in 6A, status left) is not
   // counted either; a subject of 6A that nobody teaches is still required
   // of 6A: a row without a teacher, nothing filled.
-  db->prepare("UPDATE students SET status = 'left' WHERE code = 'HS6A02'").run();
-  db->prepare("DELETE FROM teaching_assignments WHERE class_id = (SELECT id FROM classes WHERE name = '6A') "
-              "AND subject_id = (SELECT id FROM subjects WHERE name = 'Tin học')").run();
+  audited_write(*db, [&] {
+    db->prepare("UPDATE students SET status = 'left' WHERE code = 'HS6A02'").run();
+    db->prepare("DELETE FROM teaching_assignments WHERE class_id = (SELECT id FROM classes WHERE name = '6A') "
+                "AND subject_id = (SELECT id FROM subjects WHERE name = 'Tin học')").run();
+  });
   auto left = server::entry_progress(*db, "HK1");
   REQUIRE(left.is_ok());
   const server::ProgressRow* tin = nullptr;

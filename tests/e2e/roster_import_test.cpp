@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "audited_write.hpp"
 #include "loopback_school.hpp"
 #include "sodiem/server/locks.hpp"
 #include "process.hpp"
@@ -139,7 +140,7 @@ TEST_CASE("a role named twice is kept once, and a file exported with a role stor
 
   // Stored twice by an import before this rule: exported as it is stored,
   // the file imports back and the account holds the role once.
-  db->prepare("UPDATE users SET roles = 'GVBM,GVBM' WHERE username = 'gv.moi'").run();
+  audited_write(*db, [&] { db->prepare("UPDATE users SET roles = 'GVBM,GVBM' WHERE username = 'gv.moi'").run(); });
   std::ostringstream exported;
   server::export_staff(*db, exported);
   REQUIRE_THAT(exported.str(), Catch::Contains("gv.moi,Giáo Viên Mới,GVBM;GVBM,"));
@@ -266,8 +267,10 @@ TEST_CASE("names stored before the invisible-character rule are named, shown esc
   auto demo = make_demo_server(tmp / "server");
   auto db = server::open_server_db(server::DataPaths{demo.dir}.db());
   CHECK(server::stored_name_faults(*db).empty());
-  db->prepare("UPDATE students SET full_name = 'Nguy\xE1\xBB\x85n \xE2\x80\xAE" "An' WHERE code = 'HS6A01'").run();
-  db->prepare("UPDATE users SET full_name = 'C\xC2\xADo' WHERE username = 'gv.toan.1'").run();
+  audited_write(*db, [&] {
+    db->prepare("UPDATE students SET full_name = 'Nguy\xE1\xBB\x85n \xE2\x80\xAE" "An' WHERE code = 'HS6A01'").run();
+    db->prepare("UPDATE users SET full_name = 'C\xC2\xADo' WHERE username = 'gv.toan.1'").run();
+  });
   const auto faults = server::stored_name_faults(*db);
   REQUIRE(faults.size() == 2);
   CHECK_THAT(faults[0], Catch::StartsWith("học sinh \"HS6A01\" (họ tên \"Nguyễn <U+202E>An\"): có ký tự ẩn"));

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "schema_rewind.hpp"
 #include "loopback_school.hpp"
 #include "sodiem/client/actions.hpp"
 #include "sodiem/core/column.hpp"
@@ -183,6 +184,7 @@ TEST_CASE("a database from before grade subjects migrates, keeps its school as i
   // As a server of the previous release left it: schema 18, no grade_subjects.
   {
     auto db = school.server_db();
+    rewind_access_seal(*db);
     db->exec("DROP TABLE grade_subjects; PRAGMA user_version=18");
   }
   school.restart();  // opens (and migrates) the database again

@@ -50,7 +50,7 @@ client::SyncReport LoopbackSchool::sync(const std::string& user) {
   return *r;
 }
 
-std::unique_ptr<sqlite::Db> LoopbackSchool::server_db() const { return std::make_unique<sqlite::Db>(db_path()); }
+std::unique_ptr<sqlite::Db> LoopbackSchool::server_db() const { return server::open_server_db(db_path()); }
 
 std::int64_t LoopbackSchool::server_scalar(const std::string& sql) const {
   auto db = server_db();

@@ -39,7 +39,8 @@ class LoopbackSchool {
   client::SyncReport sync(const std::string& user);
   // One sync round over one connection, cut as `plan` says; whether it completed.
   bool session(client::LocalStore& store, CutPlan plan = {});
-  // A separate connection to the server's database, for looking at it.
+  // A separate connection to the server's database (open_server_db: its
+  // changes to access tables need an audit entry, see audited_write.hpp).
   std::unique_ptr<sqlite::Db> server_db() const;
   std::int64_t server_scalar(const std::string& sql) const;
   // Stops the service and starts a new one on the same files.

@@ -46,6 +46,12 @@ std::string demo_template() {
                                                     std::to_string(fs::file_size(exe)) + "-" + std::to_string(stamp));
   const int lock = ::open((dir.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock < 0 || ::flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock the demo school template");
+  // Released on every way out: a failed build must not leave the next test
+  // of this process waiting for its own lock.
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }
+  } unlock{lock};
   if (!fs::exists(dir / "server.db")) {
     const fs::path building = dir.string() + ".building";
     fs::remove_all(building);
@@ -54,7 +60,6 @@ std::string demo_template() {
     if (!r) throw std::runtime_error(r.status().message());
     fs::rename(building, dir);
   }
-  ::close(lock);
   return dir.string();
 }
 

@@ -1,0 +1,23 @@
+// For tests of migrations from an earlier release: undoes the schema steps
+// after `version` that those tests do not rebuild themselves, so the
+// database reads as that release left it. Header-only; tests only.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::testing {
+
+// Back to before migration 21 (access tables tied to the audit trail).
+inline void rewind_access_seal(sqlite::Db& db) {
+  std::vector<std::string> triggers;
+  {
+    auto s = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'access\\_%' ESCAPE '\\'");
+    while (s.step()) triggers.push_back(s.text(0));
+  }
+  for (const auto& t : triggers) db.exec("DROP TRIGGER " + t);
+  db.exec("DROP INDEX IF EXISTS audit_log_access; ALTER TABLE audit_log DROP COLUMN access; PRAGMA user_version=20");
+}
+
+}  // namespace sodiem::testing
