@@ -7,6 +7,7 @@
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -17,7 +18,8 @@ namespace {
 
 bool empty_or_missing(const std::string& dir) { return !fs::exists(dir) || fs::is_empty(dir); }
 
-// Opens the copy, checks it page by page and its audit chain, and counts.
+// Opens the copy, checks it page by page, its audit chain and what the chain
+// vouches for (marks, access tables), and counts.
 Result<BackupSummary> check_copy(const DataPaths& paths) {
   BackupSummary out;
   out.path = paths.dir;
@@ -33,6 +35,8 @@ Result<BackupSummary> check_copy(const DataPaths& paths) {
   out.audit_entries = audit.entries;
   const AuditCheck records = verify_records(*db);
   if (!records.intact) return Status(ErrorCode::kInternal, "dữ liệu điểm trong bản sao lưu không khớp nhật ký: " + records.problem);
+  if (const auto access = check_access_tables(*db); !access.problems.empty())
+    return Status(ErrorCode::kInternal, "bản sao lưu: " + access.problems.front());
   auto s = db->prepare("SELECT COUNT(*) FROM changes");
   s.step();
   out.versions = s.int64(0);

@@ -358,6 +358,21 @@ TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordere
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("không có trong nhật ký kiểm toán"));
 
+  // Who may do what, edited straight in the file (a teacher made principal):
+  // the server's triggers refuse a plain edit; dropped and put back, the
+  // edit is named by verify and at the server's start.
+  CHECK_THROWS(tamper("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'"));
+  tamper("BEGIN; DROP TRIGGER access_users_upd; UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'; "
+         "CREATE TRIGGER access_users_upd BEFORE UPDATE OF id, username, full_name, password_hash, roles, disabled, "
+         "department, must_change_password ON users BEGIN SELECT sodiem_access_touch('users'); END; COMMIT;");
+  r = verify();
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("bảng tài khoản (users) đã bị sửa từ ngoài phần mềm"));
+  {
+    auto run = run_command({"timeout", "3", kServer, "run", "--data", s.demo.dir, "--listen", "127.0.0.1:0"});
+    CHECK_THAT(run.err, Catch::Contains("CẢNH BÁO: bảng tài khoản (users) đã bị sửa từ ngoài phần mềm"));
+  }
+
   // A backup of a database that fails its checks exits non-zero and leaves
   // nothing behind: above all not the server's private key beside a copy.
   const std::string failed_backup = s.tmp / "failed-backup";

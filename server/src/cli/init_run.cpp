@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -100,6 +101,10 @@ int run_run(const RunOptions& o) {
                 << ", chỉ để xem và in; máy chủ không phục vụ đồng bộ trên đó.\n";
       return 2;
     }
+    // Accounts, assignments or locks edited from outside the software: said
+    // loudly at each start (the server still serves; the principal decides).
+    for (const auto& problem : check_access_tables(*db).problems)
+      std::cerr << "sodiem-server: CẢNH BÁO: " << problem << " — xem sodiem-server audit verify\n";
   } catch (const std::exception& e) {
     std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()
               << "). Khôi phục bản sao lưu gần nhất: sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI\n";
