@@ -246,8 +246,9 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                       "HK1.KTGK, HK1.KTCK; chủ nhiệm: HK1.RL, HK1.NXCN, CC.YYYY-MM-DD hoặc theo buổi CC.YYYY-MM-DD.S / "
                       ".C, tiểu học HK1.PC1…PC5, HK1.NL1…NL10 (thêm .GK cho giữa kì); HK2 tương tự)");
   }
+  // INVALID_VALUE like every value refused here (the op_value fuzz property).
   if (col->kind == Column::Kind::kRetest || col->kind == Column::Kind::kSummerConduct)
-    return Status(ErrorCode::kForbidden,
+    return Status(ErrorCode::kInvalidValue,
                   std::string(col->kind == Column::Kind::kRetest ? "kết quả kiểm tra lại" : "kết quả rèn luyện trong hè") +
                       " do Ban giám hiệu ghi bằng lệnh sodiem-server " +
                       (col->kind == Column::Kind::kRetest ? "retest" : "summer") + ", không nhập từ sổ điểm");
