@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -21,6 +22,7 @@
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/backup.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/curriculum.hpp"
@@ -219,18 +221,39 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
   CHECK(before["HS04"].final == board::Final::kRetained);
 
   // From here the leadership works on the server with the real binary.
-  auto server_cmd = [&](std::vector<std::string> args) {
+  auto server_cmd = [&](std::vector<std::string> args, const std::string& dir = "") {
     args.insert(args.begin(), kServer);
     if (args[1] != "outcomes") args.push_back("--maintenance");
     args.push_back("--data");
-    args.push_back(school.demo.dir);
+    args.push_back(dir.empty() ? school.demo.dir : dir);
     return run_command(args);
+  };
+  auto classes_now = [](sqlite::Db& db) {
+    auto s = db.prepare("SELECT st.code, c.name, c.grade FROM students st JOIN current_classes c ON c.id = st.class_id "
+                        "ORDER BY st.code");
+    std::vector<std::string> rows;
+    while (s.step()) rows.push_back(s.text(0) + " " + s.text(1) + " " + std::to_string(s.int64(2)));
+    return rows;
   };
   auto pending = server_cmd({"year", "new", "--name", "2026-2027"});
   CHECK(pending.exit_code == 2);
   CHECK_THAT(pending.err, Catch::Contains("còn 2 học sinh chờ kiểm tra lại hoặc rèn luyện trong hè") &&
                               Catch::Contains("6A HS02 (kiểm tra lại môn Ngữ văn, kiểm tra lại môn Toán)") &&
                               Catch::Contains("6A HS03 (rèn luyện trong hè)"));
+  {
+    // A school that goes on anyway (a copy of it): the pending students are
+    // retained unless its file says otherwise.
+    const std::string copy = school.tmp / "forced";
+    REQUIRE(server::backup_data_dir(school.demo.dir, copy).is_ok());
+    const std::string file = school.tmp / "quyet-dinh.csv";
+    std::ofstream(file) << "Mã học sinh,Kết quả\nHS02,Lên lớp\n";
+    auto forced = server_cmd({"year", "new", "--name", "2026-2027", "--force", "--outcomes", file}, copy);
+    INFO(forced.err);
+    REQUIRE(forced.exit_code == 0);
+    CHECK_THAT(forced.out, Catch::Contains("(--force):\n  6A HS03 (rèn luyện trong hè)\n"));
+    sqlite::Db db(server::DataPaths{copy}.db());
+    CHECK(classes_now(db) == std::vector<std::string>{"HS01 7A 7", "HS02 7A 7", "HS03 6A 6", "HS04 6A 6"});
+  }
 
   // Refusals name what is wrong; a teacher may not record.
   auto not_retested = server_cmd({"retest", "--class", "6A", "--student", "HS01", "--subject", "Toán", "--result", "8"});
@@ -317,10 +340,6 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
   REQUIRE(next.exit_code == 0);
   CHECK_THAT(next.out, Catch::Contains("3 lên lớp, 1 ở lại lớp") && Catch::Contains("4 theo kết quả cả năm đã phê duyệt"));
   auto db = school.server_db();
-  auto s = db->prepare("SELECT st.code, c.name, c.grade FROM students st JOIN current_classes c ON c.id = st.class_id "
-                       "ORDER BY st.code");
-  std::vector<std::string> rows;
-  while (s.step()) rows.push_back(s.text(0) + " " + s.text(1) + " " + std::to_string(s.int64(2)));
-  CHECK(rows == std::vector<std::string>{"HS01 7A 7", "HS02 7A 7", "HS03 7A 7", "HS04 6A 6"});
+  CHECK(classes_now(*db) == std::vector<std::string>{"HS01 7A 7", "HS02 7A 7", "HS03 7A 7", "HS04 6A 6"});
   CHECK(server::verify_audit(*db).intact);
 }
