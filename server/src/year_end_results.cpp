@@ -3,6 +3,7 @@
 // audit entry `year_end_result` (the shape of an exemption's, which
 // vouches for the version: records_check.cpp), one transaction.
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/unicode_text.hpp"
@@ -22,7 +23,7 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-Result<std::uint64_t> record(sqlite::Db& db, const YearEndRecord& r, bool retest, const std::string& by,
+Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, bool retest, const std::string& by,
                              std::int64_t now) {
   const std::string what = retest ? "kết quả kiểm tra lại" : "kết quả rèn luyện trong hè";
   if (Status st = require_role(db, by, {"HT", "PHT", "ADMIN"},
@@ -32,15 +33,17 @@ Result<std::uint64_t> record(sqlite::Db& db, const YearEndRecord& r, bool retest
     return st;
   sqlite::Transaction tx(db);
   std::int64_t class_id = 0, student_id = 0;
+  const auto not_found = Status(ErrorCode::kInvalidValue, "không có học sinh mã " + excerpt(r.student) +
+                                                              " đang học lớp " + excerpt(r.class_name));
+  if (auto found = find_current_class(db, r.class_name)) std::tie(class_id, r.class_name) = *found;
+  else return not_found;
   {
-    auto s = db.prepare("SELECT c.id, st.id FROM current_classes c JOIN students st ON st.class_id = c.id "
-                        "AND st.status = 'active' WHERE c.name = ? AND st.code = ?");
-    s.bind(1, r.class_name).bind(2, r.student);
-    if (!s.step())
-      return Status(ErrorCode::kInvalidValue,
-                    "không có học sinh mã " + excerpt(r.student) + " đang học lớp " + excerpt(r.class_name));
-    class_id = s.int64(0);
-    student_id = s.int64(1);
+    const auto key = match_key(r.student);
+    auto s = db.prepare("SELECT id, code FROM students WHERE class_id = ? AND status = 'active'");
+    s.bind(1, class_id);
+    while (student_id == 0 && s.step())
+      if (match_key(s.text(1)) == key) std::tie(student_id, r.student) = std::pair{s.int64(0), s.text(1)};
+    if (student_id == 0) return not_found;
   }
   if (!year_approved(db, class_id))
     return Status(ErrorCode::kInvalidValue, "kết quả cả năm lớp " + r.class_name +
@@ -59,9 +62,13 @@ Result<std::uint64_t> record(sqlite::Db& db, const YearEndRecord& r, bool retest
   if (retest) {
     std::vector<std::string> subjects;
     bool listed = false;
+    const auto key = match_key(r.subject);
     for (const auto& t : outcome->retests) {
       subjects.push_back(t.subject + " (" + t.year_result + ")");
-      listed = listed || t.subject == r.subject;
+      if (!listed && match_key(t.subject) == key) {
+        listed = true;
+        r.subject = t.subject;
+      }
     }
     if (subjects.empty())
       return Status(ErrorCode::kInvalidValue, "học sinh " + r.student + " không phải kiểm tra lại (kết quả cả năm: " +

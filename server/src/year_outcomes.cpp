@@ -16,10 +16,25 @@ bool year_approved(sqlite::Db& db, std::int64_t class_id) {
   return yes;
 }
 
+std::optional<std::pair<std::int64_t, std::string>> find_current_class(sqlite::Db& db, const std::string& name) {
+  const auto key = match_key(name);
+  if (!key) return std::nullopt;
+  auto s = db.prepare("SELECT id, name FROM current_classes");
+  while (s.step())
+    if (match_key(s.text(1)) == key) return std::pair{s.int64(0), s.text(1)};
+  return std::nullopt;
+}
+
 Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std::string& class_name) {
   std::vector<ClassOutcomes> out;
+  std::string only;
+  if (!class_name.empty()) {
+    auto found = find_current_class(db, class_name);
+    if (!found) return Status(ErrorCode::kInvalidValue, "năm học này không có lớp " + excerpt(class_name));
+    only = found->second;
+  }
   auto c = db.prepare("SELECT id, name, grade FROM current_classes WHERE ? = '' OR name = ? ORDER BY grade, name");
-  c.bind(1, class_name).bind(2, class_name);
+  c.bind(1, only).bind(2, only);
   auto names = db.prepare("SELECT code, full_name FROM students WHERE class_id = ? AND status = 'active'");
   while (c.step()) {
     ClassOutcomes o;
@@ -36,8 +51,6 @@ Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std:
     names.reset();
     out.push_back(std::move(o));
   }
-  if (!class_name.empty() && out.empty())
-    return Status(ErrorCode::kInvalidValue, "năm học này không có lớp " + excerpt(class_name));
   return out;
 }
 

@@ -127,7 +127,7 @@ void print_text(const json& j) {
       }
       std::cout << "\n";
     }
-    std::cout << " Danh sách lớp " << name << ":\n";
+    std::cout << "Danh sách lớp " << name << ":\n";
     print_lists(c["lists"], false);
   }
   std::cout << "\nToàn trường (các lớp đã phê duyệt):\n";

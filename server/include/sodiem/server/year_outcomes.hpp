@@ -10,7 +10,9 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sodiem/core/status.hpp"
@@ -28,14 +30,19 @@ struct ClassOutcomes {
   std::map<std::string, std::string> names;     // student code → full name
 };
 
+// The current year's class named `name` as a person types it (any case,
+// NFC or not: match_key): its id and stored name; nullopt when none.
+std::optional<std::pair<std::int64_t, std::string>> find_current_class(sqlite::Db& db, const std::string& name);
+
 // The current year's classes (by grade, then name), or only `class_name`
-// (refused when there is no such class this year).
+// (find_current_class; refused when there is no such class this year).
 Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std::string& class_name = "");
 
 // Whether the HT has approved class `class_id`'s year results (the HK2
 // board, which carries the year: board_terms).
 bool year_approved(sqlite::Db& db, std::int64_t class_id);
 
+// Class, student code and subject match as typed (any case, NFC or not).
 struct YearEndRecord {
   std::string class_name, student;
   std::string subject;  // the re-tested subject; "" for summer training
