@@ -128,7 +128,7 @@ AuditDetail moved(const json& d) {
 
 AuditDetail read_audit_detail(std::string_view kind, std::string_view detail) {
   if (kind != "push" && kind != "correction_approved" && kind != "exemption" && kind != "student_moved" &&
-      kind != "transfer_in")
+      kind != "transfer_in" && kind != "year_end_result")
     return {};
   const json d = json::parse(detail, nullptr, /*allow_exceptions=*/false);
   if (d.is_discarded()) {

@@ -26,7 +26,7 @@ struct Named {
 Named named_by(const std::string& kind, const std::string& detail) {
   Named out;
   if (kind == "push" || kind == "correction_approved" || kind == "exemption" || kind == "student_moved" ||
-      kind == "transfer_in") {
+      kind == "transfer_in" || kind == "year_end_result") {
     const AuditDetail d = read_audit_detail(kind, detail);
     auto add = [&](const AuditedVersion& v) {
       AuditCell c{v.class_name, v.subject, v.student, v.column};

@@ -50,6 +50,7 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
     {"exemption", "Miễn đánh giá"},
     {"student_moved", "Chuyển lớp học sinh"},
     {"year_new", "Chuyển sang năm học mới"},
+    {"year_end_result", "Ghi kết quả kiểm tra lại, rèn luyện trong hè"},
     {"transfer_out", "Lập hồ sơ chuyển trường"},
     {"transfer_in", "Nhận học sinh chuyển trường"},
     {"setup", "Thiết lập năm học"},

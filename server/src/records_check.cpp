@@ -39,7 +39,8 @@ AuditCheck verify_records(sqlite::Db& db) {
     return true;
   };
 
-  auto entries = db.prepare("SELECT seq, kind, detail FROM audit_log WHERE kind IN ('push', 'correction_approved', 'exemption', 'student_moved', 'transfer_in') "
+  auto entries = db.prepare("SELECT seq, kind, detail FROM audit_log WHERE kind IN ('push', 'correction_approved', 'exemption', 'student_moved', 'transfer_in', "
+                            "'year_end_result') "
                             "ORDER BY seq");
   while (entries.step()) {
     const std::int64_t entry = entries.int64(0);

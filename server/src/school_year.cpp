@@ -11,6 +11,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/year_outcomes.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -153,20 +154,45 @@ Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, co
                          " nên không biết lên lớp thành lớp nào; hãy đổi tên lớp trước");
   if (!problems.empty())
     return Status(ErrorCode::kInvalidValue, "không chuyển năm học: " + first_few(problems));
+  // The year's results are on the HK2 board (board_terms): its approval is
+  // the year's. Each approved THCS/THPT class's students go where their
+  // computed outcome says (year_outcomes.hpp), unless the file says otherwise.
+  std::map<std::string, YearOutcome> computed;
+  std::vector<std::string> pending;
+  {
+    auto outcomes = load_year_outcomes(db);
+    if (!outcomes) return outcomes.status();
+    for (const auto& c : *outcomes) {
+      if (!c.approved || c.primary) continue;
+      for (const auto& s : c.students) {
+        if (r.outcomes.contains(s.student)) continue;
+        if (s.final == board::Final::kPromoted) computed[s.student] = YearOutcome::kPromoted;
+        else if (s.final == board::Final::kRetained) computed[s.student] = YearOutcome::kRetained;
+        else {
+          // Not re-tested or trained (yet): not promoted (TT22 Điều 13) when forced on.
+          computed[s.student] = YearOutcome::kRetained;
+          std::string awaiting;
+          for (const auto& a : s.awaiting) awaiting += (awaiting.empty() ? "" : ", ") + a;
+          pending.push_back(c.class_name + " " + s.student + " (" + awaiting + ")");
+        }
+      }
+    }
+  }
+  report.pending_retained = pending;
   if (!r.force) {
     std::vector<std::string> unapproved;
-    auto a = db.prepare("SELECT 1 FROM confirmations WHERE class_id = ? AND term = 'CN' AND step = 'approve' "
-                        "AND revoked_at IS NULL");
-    for (const auto& c : classes) {
-      if (c.students.empty()) continue;
-      a.bind(1, c.id);
-      if (!a.step()) unapproved.push_back(c.name);
-      a.reset();
-    }
+    for (const auto& c : classes)
+      if (!c.students.empty() && !year_approved(db, c.id)) unapproved.push_back(c.name);
     if (!unapproved.empty())
       return Status(ErrorCode::kInvalidValue,
                     "chưa phê duyệt kết quả cả năm của lớp " + first_few(unapproved) +
                         "; hãy hoàn tất phê duyệt, hoặc chạy lại với --force nếu trường quyết định chuyển năm học dù chưa duyệt");
+    if (!pending.empty())
+      return Status(ErrorCode::kInvalidValue,
+                    "còn " + std::to_string(pending.size()) + " học sinh chờ kiểm tra lại hoặc rèn luyện trong hè: " +
+                        first_few(pending) +
+                        "; hãy ghi kết quả (sodiem-server retest, sodiem-server summer), hoặc chạy lại với --force "
+                        "(các học sinh này sẽ ở lại lớp) hay --outcomes nếu trường quyết định khác");
   }
 
   // The old year, aside: a checked copy of the whole data directory, marked
@@ -221,7 +247,11 @@ Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, co
     }
     for (const auto& [id, code] : c.students) {
       auto it = r.outcomes.find(code);
-      const YearOutcome outcome = it == r.outcomes.end() ? YearOutcome::kPromoted : it->second;
+      auto from_board = computed.find(code);
+      const YearOutcome outcome = it != r.outcomes.end()             ? it->second
+                                  : from_board != computed.end() ? from_board->second
+                                                                 : YearOutcome::kPromoted;
+      if (it == r.outcomes.end() && from_board != computed.end()) ++report.from_boards;
       if (outcome == YearOutcome::kLeft || outcome == YearOutcome::kTransferred) {
         set_status.bind(1, outcome == YearOutcome::kLeft ? "left" : "transferred").bind(2, id).run();
         ++report.left;
@@ -254,6 +284,8 @@ Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, co
                                    {"retained", report.retained},
                                    {"graduated", report.graduated},
                                    {"left", report.left},
+                                   {"from_boards", report.from_boards},
+                                   {"retained_pending", report.pending_retained},
                                    {"forced", r.force}}
                         .dump()});
   tx.commit();

@@ -255,6 +255,14 @@ TEST_CASE("year new from the command line: refused until approved or forced, out
   auto unapproved = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--maintenance"});
   CHECK(unapproved.exit_code == 2);
   CHECK_THAT(unapproved.err, Catch::Contains("chưa phê duyệt kết quả cả năm của lớp 6A, 9A"));
+  // Nothing approved: the outcomes are provisional, re-tests cannot be recorded yet.
+  CHECK_THAT(s.server({"outcomes", "--data", s.dir, "--class", "6a"}).out,
+             Catch::Contains("Lớp 6A (CHƯA phê duyệt kết quả cả năm") && Catch::Contains("HS001 Nguyễn Văn An: chưa đủ kết quả"));
+  auto early = s.server({"retest", "--data", s.dir, "--class", "6A", "--student", "HS001", "--subject", "Toán", "--result",
+                         "5", "--maintenance"});
+  CHECK(early.exit_code == 2);
+  CHECK_THAT(early.err, Catch::Contains("kết quả cả năm lớp 6A chưa được Hiệu trưởng phê duyệt"));
+  CHECK(s.server({"outcomes", "--data", s.dir, "--class", "7A"}).exit_code == 2);
   auto bad = s.server({"year", "new", "--data", s.dir, "--name", "2027-2028", "--force", "--maintenance", "--outcomes",
                        s.write("bad.csv", "Mã học sinh,Kết quả\nHS002,lưu ban\n")});
   CHECK(bad.exit_code == 2);

@@ -12,13 +12,19 @@ LoopbackSchool::LoopbackSchool(const Clock& c)
       clock(c),
       service(std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock)) {}
 
+LoopbackSchool::LoopbackSchool(const PlainInit& plain, const Clock& c)
+    : demo(make_plain_server(tmp / "server", plain.school_name)),
+      clock(c),
+      service(std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock)) {}
+
 client::LocalStore& LoopbackSchool::device(const std::string& user, const std::string& name) {
   const std::string key = name.empty() ? user : name;
   auto& d = devices_[key];
   if (!d) {
     d = std::make_unique<client::LocalStore>(tmp / ("device-" + key), clock);
     LoopbackTransport t(*service);
-    const auto st = client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), key);
+    const auto st = client::enroll(*d, t, {"wss://loopback", demo.fingerprint}, user, demo.password_of(user), key,
+                                   demo.new_password_of(user));
     INFO(st.message());
     REQUIRE(st.is_ok());
   }

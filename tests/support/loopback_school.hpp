@@ -22,6 +22,12 @@ class LoopbackSchool {
  public:
   // `clock` (default: the system clock) is the server's and every device's.
   explicit LoopbackSchool(const Clock& clock = SystemClock::instance());
+  // A school from a plain init instead of the demo (make_plain_server): set
+  // it up, import its people and add their accounts to demo.accounts.
+  struct PlainInit {
+    std::string school_name;
+  };
+  LoopbackSchool(const PlainInit& plain, const Clock& clock);
 
   TempDir tmp;
   DemoServer demo;

@@ -31,6 +31,12 @@ std::string DemoServer::password_of(const std::string& username) const {
   throw std::runtime_error("no demo account " + username);
 }
 
+std::string DemoServer::new_password_of(const std::string& username) const {
+  for (const auto& a : accounts)
+    if (a["username"] == username) return a.value("new_password", "");
+  return "";
+}
+
 namespace {
 
 // The demo school made once per test binary (its accounts' passwords are
@@ -74,6 +80,13 @@ DemoServer make_demo_server(const std::string& dir) {
   std::ifstream f(paths.demo_accounts());
   auto j = nlohmann::json::parse(f);
   return DemoServer{dir, j["server_fingerprint"], j["accounts"]};
+}
+
+DemoServer make_plain_server(const std::string& dir, const std::string& school_name) {
+  auto r = server::init_data_dir(server::DataPaths{dir}, school_name, false);
+  if (!r) throw std::runtime_error(r.status().message());
+  return DemoServer{dir, r->fingerprint,
+                    nlohmann::json::array({{{"username", "admin"}, {"password", r->admin_password}}})};
 }
 
 }  // namespace sodiem::testing

@@ -24,10 +24,17 @@ struct DemoServer {
   std::string fingerprint;
   nlohmann::json accounts;
   std::string password_of(const std::string& username) const;
+  // The password replacing the issued one at first login; "" for none.
+  std::string new_password_of(const std::string& username) const;
 };
 
 // The demo school in `dir`: made by the real `init --demo` logic once per
 // test binary (its password hashes take seconds), copied for each test.
 DemoServer make_demo_server(const std::string& dir);
+
+// A school from a plain `init` (no demo school) in `dir`: the admin account
+// only (accounts: [{"username": "admin", "password": …}]). An account added
+// later with a "new_password" replaces its issued password at enrolment.
+DemoServer make_plain_server(const std::string& dir, const std::string& school_name);
 
 }  // namespace sodiem::testing

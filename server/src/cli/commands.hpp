@@ -22,6 +22,8 @@ void add_setup_command(CLI::App& app, Context& ctx);
 void add_exempt_command(CLI::App& app, Context& ctx);
 // year_cmds.cpp
 void add_year_command(CLI::App& app, Context& ctx);
+// outcomes_cmds.cpp
+void add_outcomes_commands(CLI::App& app, Context& ctx);  // outcomes, retest, summer
 // transfer_cmds.cpp
 void add_transfer_command(CLI::App& app, Context& ctx);
 // roster_cmds.cpp

@@ -63,7 +63,14 @@ int run_year_new(const YearNewOptions& o) {
   for (const auto& m : report->class_moves) moves += (moves.empty() ? "" : ", ") + m;
   std::cout << "Đã sang năm học " << report->new_year << ". Lớp lên: " << (moves.empty() ? "không có" : moves) << ".\n"
             << "Học sinh: " << report->promoted << " lên lớp, " << report->retained << " ở lại lớp, "
-            << report->graduated << " ra trường, " << report->left << " nghỉ học hoặc chuyển trường.\n"
+            << report->graduated << " ra trường, " << report->left << " nghỉ học hoặc chuyển trường"
+            << " (" << report->from_boards << " theo kết quả cả năm đã phê duyệt).\n";
+  if (!report->pending_retained.empty()) {
+    std::cout << "Ở lại lớp vì chưa có kết quả kiểm tra lại hoặc rèn luyện trong hè (--force):";
+    for (const auto& p : report->pending_retained) std::cout << "\n  " << p;
+    std::cout << "\n";
+  }
+  std::cout
             << "Năm học " << report->old_year << " được lưu trữ (chỉ xem và in) tại " << report->archive_dir
             << ", ví dụ: sodiem-server progress --data " << report->archive_dir << "\n"
             << "Tiếp theo: nhập học sinh lớp đầu cấp (sodiem-server import students), rồi phân công giảng dạy và chủ "
@@ -105,8 +112,11 @@ void add_year_command(CLI::App& app, Context& ctx) {
   sub->add_option("--name", o->name, "The new school year, e.g. 2027-2028")->required();
   sub->add_option("--outcomes", o->outcomes,
                   "CSV/XLSX-exported CSV with columns \"Mã học sinh\", \"Kết quả\" (Lên lớp | Ở lại lớp | Nghỉ học | "
-                  "Chuyển trường); students not listed are promoted");
-  sub->add_flag("--force", o->force, "Go on although some classes' year results are not approved");
+                  "Chuyển trường), overriding the outcomes computed from the approved year boards (sodiem-server "
+                  "outcomes); students not listed go where those say, or are promoted when their class is not approved");
+  sub->add_flag("--force", o->force,
+                "Go on although some classes' year results are not approved (their students promoted unless listed) "
+                "or re-tests / summer training are not recorded (those students retained unless listed)");
   add_actor_options(*sub, o->actor, "the HT or ADMIN");
 }
 

@@ -35,6 +35,12 @@ std::optional<Column> Column::parse(std::string_view text) {
     c.date = std::string(date);
     return c;
   }
+  if (text == "CN.KTL" || text == "CN.RLH") {
+    Column c;
+    c.term = 0;
+    c.kind = text == "CN.KTL" ? Kind::kRetest : Kind::kSummerConduct;
+    return c;
+  }
   if (text.size() < 6 || text.substr(0, 2) != "HK" || text[3] != '.') return std::nullopt;
   Column c;
   if (text[2] == '1') c.term = 1;
@@ -85,12 +91,16 @@ std::string Column::kind_code() const {
     case Kind::kPeriodicTest: return "KT";
     case Kind::kQuality: return "PC";
     case Kind::kCompetence: return "NL";
+    case Kind::kRetest: return "KTL";
+    case Kind::kSummerConduct: return "RLH";
   }
   return "";
 }
 
 std::string Column::to_string() const {
   if (kind == Kind::kAttendance) return "CC." + date + (session ? std::string{'.', session} : std::string());
+  if (kind == Kind::kRetest) return "CN.KTL";
+  if (kind == Kind::kSummerConduct) return "CN.RLH";
   std::string s = "HK" + std::to_string(term) + ".";
   switch (kind) {
     case Kind::kRegular: return s + "TX" + std::to_string(index);
@@ -103,7 +113,9 @@ std::string Column::to_string() const {
     case Kind::kPeriodicTest: return s + (mid ? "KTGK" : "KTCK");
     case Kind::kQuality: return s + "PC" + std::to_string(index) + (mid ? ".GK" : "");
     case Kind::kCompetence: return s + "NL" + std::to_string(index) + (mid ? ".GK" : "");
-    case Kind::kAttendance: break;
+    case Kind::kAttendance:
+    case Kind::kRetest:
+    case Kind::kSummerConduct: break;
   }
   return s;
 }
@@ -234,6 +246,12 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                       "HK1.KTGK, HK1.KTCK; chủ nhiệm: HK1.RL, HK1.NXCN, CC.YYYY-MM-DD hoặc theo buổi CC.YYYY-MM-DD.S / "
                       ".C, tiểu học HK1.PC1…PC5, HK1.NL1…NL10 (thêm .GK cho giữa kì); HK2 tương tự)");
   }
+  // INVALID_VALUE like every value refused here (the op_value fuzz property).
+  if (col->kind == Column::Kind::kRetest || col->kind == Column::Kind::kSummerConduct)
+    return Status(ErrorCode::kInvalidValue,
+                  std::string(col->kind == Column::Kind::kRetest ? "kết quả kiểm tra lại" : "kết quả rèn luyện trong hè") +
+                      " do Ban giám hiệu ghi bằng lệnh sodiem-server " +
+                      (col->kind == Column::Kind::kRetest ? "retest" : "summer") + ", không nhập từ sổ điểm");
   if (!subject) {
     if (!col->homeroom())
       return Status(ErrorCode::kInvalidValue, "cột " + excerpt(column) +
@@ -305,6 +323,36 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
   return Status(ErrorCode::kInvalidValue, "môn " + subject->name +
                                               " đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt), không phải \"" +
                                               excerpt(value) + "\"");
+}
+
+Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subject, std::string_view column,
+                                             std::string_view value) {
+  const auto col = Column::parse(column);
+  if (col && col->kind == Column::Kind::kSummerConduct && !subject) {
+    if (value.empty()) return std::string();
+    static const std::vector<std::pair<const char*, std::vector<const char*>>> kResults = {
+        {"Đạt", {"Đạt", "dat", "Đ", "D"}}, {"Chưa đạt", {"Chưa đạt", "chua dat", "CĐ", "CD"}}};
+    if (auto r = one_of(value, kResults)) return *r;
+    return Status(ErrorCode::kInvalidValue, "kết quả rèn luyện trong hè phải là Đạt hoặc Chưa đạt (Đ, CĐ), không phải \"" +
+                                                excerpt(value) + "\"");
+  }
+  if (col && col->kind == Column::Kind::kRetest && subject && !subject->primary &&
+      subject->name != protocol::kHomeroomSubject) {
+    if (value.empty()) return std::string();
+    if (subject->scored) {
+      if (auto mark = Mark::parse(value)) return mark->to_string();
+      return Status(ErrorCode::kInvalidValue, "điểm kiểm tra lại môn " + subject->name + " \"" + excerpt(value) +
+                                                  "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân");
+    }
+    static const std::vector<std::pair<const char*, std::vector<const char*>>> kGrades = {
+        {"Đ", {"Đ", "D", "Đạt", "dat"}}, {"CĐ", {"CĐ", "CD", "Chưa đạt", "chua dat"}}};
+    if (auto grade = one_of(value, kGrades)) return *grade;
+    return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " đánh giá bằng nhận xét: kết quả kiểm tra lại là Đ "
+                                                "(Đạt) hoặc CĐ (Chưa đạt), không phải \"" + excerpt(value) + "\"");
+  }
+  return Status(ErrorCode::kInvalidValue, "cột \"" + excerpt(column) +
+                                              "\" không phải cột cuối năm (CN.KTL của một môn THCS/THPT, CN.RLH của sổ "
+                                              "chủ nhiệm)");
 }
 
 }  // namespace sodiem

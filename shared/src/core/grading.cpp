@@ -126,6 +126,17 @@ std::string_view outcome_name(Outcome o) {
   return "";
 }
 
+bool needs_retest(std::string_view r) {
+  if (r == "CĐ" || r == "Chưa đạt") return true;
+  const auto m = Mark::parse(r);
+  return m && m->tenths() < 50;
+}
+
+Level conduct_after_summer(Level year_conduct, bool passed) {
+  if (year_conduct != Level::kChuaDat) return year_conduct;
+  return passed ? Level::kDat : Level::kChuaDat;
+}
+
 std::optional<std::string> award(Level conduct, Level learning, std::span<const Mark> year_averages) {
   if (conduct != Level::kTot || learning != Level::kTot) return std::nullopt;
   const auto nines = std::count_if(year_averages.begin(), year_averages.end(), [](Mark m) { return m.tenths() >= 90; });

@@ -100,11 +100,10 @@ json promotion_op(const json& req) {
     const bool retest = outcome == Outcome::kKiemTraLai || outcome == Outcome::kKiemTraLaiVaRenLuyenHe;
     json subjects = json::array();
     for (const auto& [name, v] : object_of(req, "subjects").items()) {
-      bool below = false;
-      if (v.is_string() && (v.get<std::string>() == "CĐ" || v.get<std::string>() == "Chưa đạt")) below = true;
-      else if (v.is_string() && (v.get<std::string>() == "Đ" || v.get<std::string>() == "Đạt")) below = false;
-      else below = mark_of(v, "subjects." + name).tenths() < 50;
-      if (retest && below) subjects.push_back(name);
+      std::string result = text_of(v, "subjects." + name);
+      if (result != "Đ" && result != "Đạt" && result != "CĐ" && result != "Chưa đạt")
+        result = mark_of(v, "subjects." + name).to_fixed1();
+      if (retest && needs_retest(result)) subjects.push_back(name);
     }
     out["retest_subjects"] = std::move(subjects);
   }

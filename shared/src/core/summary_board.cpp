@@ -39,7 +39,8 @@ std::optional<Mark> scored_term(const protocol::SubjectInfo& subject, const std:
   return grading::term_average(regular, *gkm, *ckm);
 }
 
-// The learning level from every subject's result, or nullopt if one is missing.
+// The learning level from results (combined subjects already folded in),
+// or nullopt if one is missing.
 std::optional<grading::Level> learning(const std::vector<std::optional<std::string>>& results) {
   std::vector<Mark> scored;
   std::vector<grading::CommentResult> comment;
@@ -55,23 +56,36 @@ std::optional<grading::Level> learning(const std::vector<std::optional<std::stri
   return grading::learning_level(scored, comment).level;
 }
 
-// A combined subject (Nghệ thuật = Âm nhạc + Mĩ thuật at THCS) from its
-// parts' results: it counts once in the learning level, Đạt when every part
-// is Đạt, Chưa đạt when one is not; missing while a part is.
-std::optional<std::string> combined_result(const std::vector<std::optional<std::string>>& parts) {
-  bool failed = false;
-  for (const auto& p : parts) {
-    if (!p) return std::nullopt;
-    failed = failed || *p == "CĐ";
-  }
-  return failed ? "CĐ" : "Đ";
-}
-
 std::string level_text(std::optional<grading::Level> level) {
   return level ? std::string(grading::level_name(*level)) : kMissing;
 }
 
 }  // namespace
+
+std::map<std::string, std::optional<std::string>> combined_results(const std::vector<SubjectResult>& results) {
+  // A combined subject counts once in the learning level: Đạt when every
+  // part is Đạt, Chưa đạt when one is not; missing while a part is.
+  std::map<std::string, std::optional<std::string>> out;
+  std::map<std::string, bool> missing;
+  for (const auto& r : results) {
+    if (!r.subject || r.subject->assessed_as.empty()) continue;
+    const std::string& name = r.subject->assessed_as;
+    auto& combined = out.try_emplace(name, "Đ").first->second;
+    if (!r.result) missing[name] = true;
+    else if (*r.result == "CĐ") combined = "CĐ";
+  }
+  for (const auto& [name, yes] : missing)
+    if (yes) out[name] = std::nullopt;
+  return out;
+}
+
+std::optional<grading::Level> learning_level_of(const std::vector<SubjectResult>& results) {
+  std::vector<std::optional<std::string>> counted;
+  for (const auto& r : results)
+    if (r.subject && r.subject->assessed_as.empty()) counted.push_back(r.result);
+  for (auto& [name, result] : combined_results(results)) counted.push_back(std::move(result));
+  return learning(counted);
+}
 
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells) {
   SubjectResults out;
@@ -109,37 +123,30 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const Clas
       auto it = per_subject.find(subject);
       return it == per_subject.end() ? kNone : it->second;
     };
-    std::vector<std::optional<std::string>> term_results, year_results;
-    // Combined subject → its parts' results (term, year).
-    std::map<std::string, std::vector<std::optional<std::string>>> combined_term, combined_year;
+    std::vector<SubjectResult> term_results, year_results;
     std::vector<Mark> year_averages;
     for (const protocol::SubjectInfo* subject : assigned) {
       const SubjectResults r = subject_results(*subject, cells_of(subject->name));
-      const std::string& combined = subject->assessed_as;
       const auto& t = hk2 ? r.hk2 : r.hk1;
-      (combined.empty() ? term_results : combined_term[combined]).push_back(t);
+      term_results.push_back({subject, t});
       out.push_back({section, student, subject->name, t.value_or(kMissing)});
       if (hk2) {
-        (combined.empty() ? year_results : combined_year[combined]).push_back(r.year);
+        year_results.push_back({subject, r.year});
         out.push_back({year_section, student, subject->name, r.year.value_or(kMissing)});
         if (r.year && subject->scored)
           if (auto m = Mark::parse(*r.year)) year_averages.push_back(*m);
       }
     }
-    for (const auto& [name, parts] : combined_term) {
-      term_results.push_back(combined_result(parts));
-      out.push_back({section, student, name, term_results.back().value_or(kMissing)});
-    }
-    for (const auto& [name, parts] : combined_year) {
-      year_results.push_back(combined_result(parts));
-      out.push_back({year_section, student, name, year_results.back().value_or(kMissing)});
-    }
+    for (const auto& [name, result] : combined_results(term_results))
+      out.push_back({section, student, name, result.value_or(kMissing)});
+    for (const auto& [name, result] : combined_results(year_results))
+      out.push_back({year_section, student, name, result.value_or(kMissing)});
     const auto& homeroom = cells_of(std::string(protocol::kHomeroomSubject));
     auto conduct_of = [&](const std::string& t) -> std::optional<grading::Level> {
       auto it = homeroom.find(t + ".RL");
       return it == homeroom.end() ? std::nullopt : grading::parse_level(it->second);
     };
-    const auto term_learning = learning(term_results);
+    const auto term_learning = learning_level_of(term_results);
     const auto term_conduct = conduct_of(term);
     out.push_back({section, student, "Học tập", level_text(term_learning)});
     out.push_back({section, student, "Rèn luyện",
@@ -148,7 +155,7 @@ std::vector<signing::CellLine> summary_board(const std::string& term, const Clas
 
     const auto absent = attendance::count(homeroom, book.two_sessions);
     const int excused = absent.excused, unexcused = absent.unexcused;
-    const auto year_learning = learning(year_results);
+    const auto year_learning = learning_level_of(year_results);
     const auto c1 = conduct_of("HK1"), c2 = conduct_of("HK2");
     out.push_back({year_section, student, "Học tập", level_text(year_learning)});
     if (!c1 || !c2) {

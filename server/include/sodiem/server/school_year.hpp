@@ -4,7 +4,8 @@
 // rollover `sodiem-server year new` runs: the old year copied aside as a
 // checked, read-only data directory (years/<name>/, queryable with --data),
 // classes promoted (6A → 7A), students carried forward (promoted, retained,
-// graduated from the school's top grade, left), locks of the old year
+// graduated from the school's top grade, left) as their approved year
+// boards decide (year_outcomes.hpp) or a file overrides, locks of the old year
 // lifted, the new year current — one transaction, audited, all or nothing.
 // The old year's rows stay in the live database (the audit trail vouches
 // for them) but no longer in the roster, so nothing can be written to them.
@@ -46,9 +47,15 @@ std::optional<YearOutcome> parse_year_outcome(const std::string& text);
 
 struct NewYearRequest {
   YearPlan plan;                                  // the new year: name, dates, terms
-  std::map<std::string, YearOutcome> outcomes;   // student code → outcome; absent = promoted
+  // Student code → outcome, overriding the computed one; a student of an
+  // approved THCS/THPT class not listed goes where their final outcome says
+  // (year_outcomes.hpp), any other student is promoted.
+  std::map<std::string, YearOutcome> outcomes;
   std::string data_dir;                           // the archive goes to data_dir/years/<old name>
-  bool force = false;                             // go on although some class boards are not approved
+  // Go on although some class boards are not approved (their students are
+  // promoted unless listed) or re-tests / summer training are not recorded
+  // (those students are retained unless listed).
+  bool force = false;
 };
 
 struct NewYearReport {
@@ -56,6 +63,10 @@ struct NewYearReport {
   int classes = 0;  // classes of the new year made by the rollover
   int promoted = 0, retained = 0, graduated = 0, left = 0;
   std::vector<std::string> class_moves;  // "6A → 7A"
+  int from_boards = 0;  // students whose outcome came from their class's approved year board
+  // Forced on while their re-tests or summer training were not recorded:
+  // "6A HS6A02 (kiểm tra lại môn Toán)", retained (TT22 Điều 13).
+  std::vector<std::string> pending_retained;
 };
 
 Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& request, const Clock& clock,

@@ -30,8 +30,12 @@ struct Column {
                        //             tests the grade sits: SubjectInfo::periodic_tests)
     kQuality,          // HKn.PC1..PC5[.GK]  phẩm chất, end (or mid) of term: Tốt / Đạt / Cần cố gắng (homeroom)
     kCompetence,       // HKn.NL1..NL10[.GK] năng lực, the same (homeroom)
+    // Year end (TT22 Điều 12), written by the leadership's commands only
+    // (sodiem-server retest / summer), never typed into the book; term 0.
+    kRetest,           // CN.KTL      the re-test (kiểm tra lại) result of the subject: a mark, or Đ / CĐ
+    kSummerConduct,    // CN.RLH      the summer conduct training result: Đạt / Chưa đạt (homeroom)
   };
-  int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance
+  int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance and the year-end (CN.) columns
   Kind kind = Kind::kRegular;
   int index = 1;     // 1..5 for regular assessments
   std::string date;  // attendance: YYYY-MM-DD
@@ -40,10 +44,10 @@ struct Column {
 
   bool homeroom() const {
     return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance ||
-           kind == Kind::kQuality || kind == Kind::kCompetence;
+           kind == Kind::kQuality || kind == Kind::kCompetence || kind == Kind::kSummerConduct;
   }
 
-  // The kind as locks name it: TX GK CK NX RL NXCN CC (MIEN KT PC NL).
+  // The kind as locks name it: TX GK CK NX RL NXCN CC (MIEN KT PC NL KTL RLH).
   std::string kind_code() const;
 
   static std::optional<Column> parse(std::string_view text);
@@ -76,6 +80,14 @@ std::string periodic_test_code(const Column& column);
 
 // True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
 bool valid_iso_date(std::string_view date, int min_year = 2000);
+
+// The value of a year-end column (CN.KTL with the subject, CN.RLH with
+// nullptr = homeroom) as the leadership's commands record it: a re-test of
+// a scored subject is a mark 0–10 ("4,5" → "4.5"), of a comment subject Đ /
+// CĐ; summer training Đạt / Chưa đạt. Any other column, or a value that
+// does not fit: INVALID_VALUE with a Vietnamese message. "" stays "".
+Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subject, std::string_view column,
+                                             std::string_view value);
 
 // Longest comment text accepted, in bytes.
 inline constexpr std::size_t kMaxCommentBytes = 1000;

@@ -72,6 +72,17 @@ Outcome year_outcome(Level year_conduct, Level year_learning, int absent_session
 // luyện trong hè", "Ở lại lớp".
 std::string_view outcome_name(Outcome outcome);
 
+// Điều 12.2 (TT22): a subject whose year result calls for a re-test (kiểm
+// tra lại) when the year's learning is Chưa đạt: a scored subject with ĐTBmcn
+// below 5.0, a comment subject Chưa đạt ("CĐ" / "Chưa đạt"). "Đ", "Đạt", a
+// mark from 5.0 and anything else (an exempt subject's "Miễn") do not.
+bool needs_retest(std::string_view year_result);
+
+// Điều 12.3: the year's conduct after summer training (rèn luyện trong hè):
+// Đạt when the homeroom teacher rates the summer training Đạt, else it stays
+// Chưa đạt. A student not sent to summer training keeps `year_conduct`.
+Level conduct_after_summer(Level year_conduct, bool summer_training_passed);
+
 // Điều 15: "Học sinh Xuất sắc" (Tốt/Tốt and at least 6 scored subjects with
 // ĐTBmcn ≥ 9.0), "Học sinh Giỏi" (Tốt/Tốt), or none.
 std::optional<std::string> award(Level year_conduct, Level year_learning, std::span<const Mark> year_averages);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sodiem/core/grading.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/protocol/messages.hpp"
@@ -27,6 +28,22 @@ struct SubjectResults {
 };
 // cells: column ("HK1.TX1", …) → value, of one subject and one student.
 SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::map<std::string, std::string>& cells);
+
+// One assigned subject's result for a period (a term or the year), as the
+// learning level counts it: "8.3", "Đ", "CĐ", kExempt, or nullopt while
+// its marks are missing.
+struct SubjectResult {
+  const protocol::SubjectInfo* subject = nullptr;
+  std::optional<std::string> result;
+};
+// Each combined subject among `results` (Nghệ thuật = Âm nhạc + Mĩ thuật at
+// THCS: SubjectInfo::assessed_as) with its result from its parts': Đ when
+// every part is Đ, CĐ when one is not, nullopt while a part is missing.
+std::map<std::string, std::optional<std::string>> combined_results(const std::vector<SubjectResult>& results);
+// The learning level (TT22 Điều 9, with its one-subject adjustment) from
+// `results`: each subject not combined, each combined subject once, exempt
+// subjects left out; nullopt while a result is missing or nothing is assessed.
+std::optional<grading::Level> learning_level_of(const std::vector<SubjectResult>& results);
 
 // The board of `term` ("HK1" or "HK2") of a class (required_cells.hpp):
 // one line per current student and board column, under subject "Tổng hợp

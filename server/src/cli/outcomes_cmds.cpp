@@ -1,0 +1,218 @@
+// sodiem-server outcomes (the year-end lists per class and for the school:
+// each outcome, the final one after re-tests and summer training, awards;
+// text or the --json contract of the README), retest and summer (the
+// leadership records a re-test or summer training result), see
+// year_outcomes.hpp. Registered by main.cpp (commands.hpp).
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sodiem/core/clock.hpp"
+#include "sodiem/core/unicode_text.hpp"
+#include "sodiem/server/school_year.hpp"
+#include "sodiem/server/year_outcomes.hpp"
+#include "support.hpp"
+
+namespace sodiem::server::cli {
+namespace {
+
+using nlohmann::json;
+
+json level_or_null(const std::optional<grading::Level>& l) { return l ? json(grading::level_name(*l)) : json(nullptr); }
+json text_or_null(const std::optional<std::string>& t) { return t ? json(*t) : json(nullptr); }
+
+// The lists of one class or the school: each list's name → its students.
+json empty_lists() {
+  json outcome = json::object(), final = json::object();
+  for (auto o : {grading::Outcome::kLenLop, grading::Outcome::kKiemTraLai, grading::Outcome::kRenLuyenHe,
+                 grading::Outcome::kKiemTraLaiVaRenLuyenHe, grading::Outcome::kOLaiLop})
+    outcome[std::string(grading::outcome_name(o))] = json::array();
+  for (auto f : {board::Final::kPromoted, board::Final::kRetained, board::Final::kPending, board::Final::kIncomplete})
+    final[std::string(board::final_name(f))] = json::array();
+  return {{"outcome", outcome}, {"final", final}, {"award", {{"Học sinh Xuất sắc", json::array()}, {"Học sinh Giỏi", json::array()}}}};
+}
+
+void add_to_lists(json& lists, const json& who, const board::StudentOutcome& s) {
+  if (s.outcome) lists["outcome"][std::string(grading::outcome_name(*s.outcome))].push_back(who);
+  lists["final"][std::string(board::final_name(s.final))].push_back(who);
+  if (s.award) lists["award"][*s.award].push_back(who);
+}
+
+json student_json(const board::StudentOutcome& s, const std::string& name) {
+  json retests = json::array();
+  for (const auto& r : s.retests)
+    retests.push_back({{"subject", r.subject}, {"year_result", r.year_result}, {"result", text_or_null(r.result)}});
+  return {{"student", s.student},
+          {"name", name},
+          {"learning", level_or_null(s.learning)},
+          {"conduct", level_or_null(s.conduct)},
+          {"absent_sessions", s.absent_sessions},
+          {"outcome", s.outcome ? json(grading::outcome_name(*s.outcome)) : json(nullptr)},
+          {"retests", retests},
+          {"summer_training", s.summer_training},
+          {"summer_result", text_or_null(s.summer_result)},
+          {"final_learning", level_or_null(s.final_learning)},
+          {"final_conduct", level_or_null(s.final_conduct)},
+          {"final", board::final_name(s.final)},
+          {"award", text_or_null(s.award)},
+          {"awaiting", s.awaiting}};
+}
+
+// The --json contract (README, "sodiem-server outcomes --json").
+json outcomes_json(const std::string& year, const std::vector<ClassOutcomes>& classes) {
+  json out{{"year", year}, {"classes", json::array()}, {"school", {{"lists", empty_lists()}}}};
+  for (const auto& c : classes) {
+    json cls{{"class", c.class_name}, {"grade", c.grade}, {"approved", c.approved}, {"assessed", !c.primary},
+             {"students", json::array()}, {"lists", empty_lists()}};
+    if (!c.primary)
+      for (const auto& s : c.students) {
+        const auto it = c.names.find(s.student);
+        const std::string name = it == c.names.end() ? "" : it->second;
+        cls["students"].push_back(student_json(s, name));
+        const json who{{"class", c.class_name}, {"student", s.student}, {"name", name}};
+        add_to_lists(cls["lists"], who, s);
+        if (c.approved) add_to_lists(out["school"]["lists"], who, s);
+      }
+    out["classes"].push_back(std::move(cls));
+  }
+  return out;
+}
+
+void print_lists(const json& lists, bool with_class) {
+  for (const char* group : {"outcome", "final", "award"})
+    for (const auto& [name, people] : lists[group].items()) {
+      if (people.empty()) continue;
+      std::cout << "  " << (std::string(group) == "final" ? "Sau kiểm tra lại, rèn luyện hè — " : "") << name << " ("
+                << people.size() << "):";
+      for (const auto& p : people)
+        std::cout << "\n    " << (with_class ? p["class"].get<std::string>() + " " : "")
+                  << p["student"].get<std::string>() << " " << p["name"].get<std::string>();
+      std::cout << "\n";
+    }
+}
+
+void print_text(const json& j) {
+  std::cout << "Kết quả cuối năm học " << j["year"].get<std::string>() << " (Thông tư 22)\n";
+  for (const auto& c : j["classes"]) {
+    const std::string name = c["class"];
+    if (!c["assessed"].get<bool>()) {
+      std::cout << "\nLớp " << name << ": lớp tiểu học (Thông tư 27), không xét ở đây\n";
+      continue;
+    }
+    std::cout << "\nLớp " << name
+              << (c["approved"].get<bool>() ? " (đã phê duyệt kết quả cả năm)\n"
+                                            : " (CHƯA phê duyệt kết quả cả năm: kết quả dưới đây là tạm tính)\n");
+    for (const auto& s : c["students"]) {
+      std::cout << "  " << s["student"].get<std::string>() << " " << s["name"].get<std::string>() << ": ";
+      if (s["outcome"].is_null()) {
+        std::cout << "chưa đủ kết quả";
+      } else {
+        std::cout << "học tập " << s["learning"].get<std::string>() << ", rèn luyện " << s["conduct"].get<std::string>()
+                  << ", nghỉ " << s["absent_sessions"].get<int>() << " buổi — " << s["outcome"].get<std::string>();
+        for (const auto& r : s["retests"])
+          std::cout << "; " << r["subject"].get<std::string>() << " " << r["year_result"].get<std::string>() << " → "
+                    << (r["result"].is_null() ? "chưa kiểm tra lại" : r["result"].get<std::string>());
+        if (s["summer_training"].get<bool>())
+          std::cout << "; rèn luyện hè: "
+                    << (s["summer_result"].is_null() ? "chưa có kết quả" : s["summer_result"].get<std::string>());
+        if (!s["award"].is_null()) std::cout << "; " << s["award"].get<std::string>();
+      }
+      std::cout << " ⇒ " << s["final"].get<std::string>();
+      if (!s["awaiting"].empty()) {
+        constexpr std::size_t kShown = 3;  // the whole list is in --json
+        std::string awaiting;
+        for (std::size_t i = 0; i < s["awaiting"].size() && i < kShown; ++i)
+          awaiting += (i ? ", " : "") + s["awaiting"][i].get<std::string>();
+        if (s["awaiting"].size() > kShown) awaiting += " và " + std::to_string(s["awaiting"].size() - kShown) + " mục khác";
+        std::cout << " (còn: " << awaiting << ")";
+      }
+      std::cout << "\n";
+    }
+    std::cout << "Danh sách lớp " << name << ":\n";
+    print_lists(c["lists"], false);
+  }
+  std::cout << "\nToàn trường (các lớp đã phê duyệt):\n";
+  print_lists(j["school"]["lists"], true);
+}
+
+struct OutcomesOptions {
+  std::string dir, class_name;
+  bool json = false;
+};
+
+int run_outcomes(const OutcomesOptions& o) {
+  auto db = open_existing(o.dir);
+  auto classes = load_year_outcomes(*db, to_nfc(o.class_name).value_or(o.class_name));
+  if (!classes) return fail_status(classes.status());
+  const json j = outcomes_json(current_year_name(*db), *classes);
+  if (o.json) std::cout << j.dump(2) << "\n";
+  else print_text(j);
+  return 0;
+}
+
+struct RecordOptions {
+  std::string dir;
+  YearEndRecord record;
+  ActorOptions actor;
+};
+
+template <bool kRetest>
+int run_record(const RecordOptions& o) {
+  YearEndRecord r = o.record;
+  for (std::string* text : {&r.class_name, &r.student, &r.subject, &r.value}) {
+    auto nfc = to_nfc(*text);
+    if (!nfc) {
+      std::cerr << "sodiem-server: lớp, mã học sinh, môn hoặc kết quả không phải văn bản UTF-8 hợp lệ\n";
+      return 2;
+    }
+    *text = std::move(*nfc);
+  }
+  auto db = open_existing(o.dir);
+  auto by = authenticate(*db, o.dir, o.actor, kRetest ? "retest" : "summer");
+  if (!by) return fail_status(by.status());
+  const auto now = SystemClock::instance().now_unix_seconds();
+  auto version = kRetest ? record_retest(*db, r, *by, now) : record_summer_training(*db, r, *by, now);
+  if (!version) return fail_status(version.status());
+  const std::string what = (kRetest ? "kết quả kiểm tra lại môn " + r.subject : std::string("kết quả rèn luyện trong hè")) +
+                           " của học sinh " + r.student + " lớp " + r.class_name;
+  if (*version == 0) std::cout << "Không có gì thay đổi: " << what << " đã như vậy\n";
+  else std::cout << "Đã ghi " << what << ". Xem kết quả: sodiem-server outcomes --data " << o.dir << " --class "
+                 << r.class_name << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_outcomes_commands(CLI::App& app, Context& ctx) {
+  {
+    auto [sub, o] = add_command(app, ctx, "outcomes",
+                                "Year-end outcomes (TT22): each student's result, re-tests and summer training, the "
+                                "lists of each outcome and of awards per class and for the school",
+                                run_outcomes);
+    add_data_option(*sub, o->dir);
+    sub->add_option("--class", o->class_name, "Only this class");
+    sub->add_flag("--json", o->json, "Machine-readable (the README's contract)");
+  }
+  {
+    auto [sub, o] = add_command(app, ctx, "retest",
+                                "Record a student's re-test (kiểm tra lại) result in a subject; the year's result is "
+                                "recomputed with it (leadership)",
+                                run_record<true>);
+    add_data_option(*sub, o->dir);
+    sub->add_option("--class", o->record.class_name, "The student's class")->required();
+    sub->add_option("--student", o->record.student, "The student's code")->required();
+    sub->add_option("--subject", o->record.subject, "The re-tested subject")->required();
+    sub->add_option("--result", o->record.value, "A mark 0–10 (comment subjects: Đ or CĐ)")->required();
+    add_actor_options(*sub, o->actor, "the HT, a PHT (or ADMIN for them)");
+  }
+  auto [sub, o] = add_command(app, ctx, "summer",
+                              "Record a student's summer conduct training (rèn luyện trong hè) result; the year's "
+                              "conduct is recomputed with it (leadership)",
+                              run_record<false>);
+  add_data_option(*sub, o->dir);
+  sub->add_option("--class", o->record.class_name, "The student's class")->required();
+  sub->add_option("--student", o->record.student, "The student's code")->required();
+  sub->add_option("--result", o->record.value, "Đạt or Chưa đạt")->required();
+  add_actor_options(*sub, o->actor, "the HT, a PHT (or ADMIN for them)");
+}
+
+}  // namespace sodiem::server::cli

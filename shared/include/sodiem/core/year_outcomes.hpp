@@ -1,0 +1,62 @@
+// The year-end outcome of each student of a THCS/THPT class (Thông tư
+// 22/2021, Điều 12–13), from the class's book as its year (CN) board reads
+// it: the first decision (Lên lớp / Kiểm tra lại / Rèn luyện trong hè / both
+// / Ở lại lớp, more than 45 sessions absent → Ở lại lớp directly), the
+// subjects to re-test (year average < 5.0 or Chưa đạt), the re-test and
+// summer training results once recorded (cells CN.KTL, CN.RLH), the year's
+// learning and conduct recomputed from them (a re-test result replaces the
+// subject's year result) and the final Lên lớp / Ở lại lớp; awards. The one
+// place this is decided: the server's outcome lists, re-test commands and
+// `year new` ask here. Pure functions; thread-safe.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sodiem/core/grading.hpp"
+#include "sodiem/core/required_cells.hpp"
+
+namespace sodiem::board {
+
+inline constexpr std::string_view kRetestColumn = "CN.KTL";  // subject: the re-test result
+inline constexpr std::string_view kSummerColumn = "CN.RLH";  // homeroom: the summer training result
+
+// One subject to re-test.
+struct Retest {
+  std::string subject;                // the assigned subject (a part of a combined one)
+  std::string year_result;            // its year result: "4.2" or "CĐ"
+  std::optional<std::string> result;  // the re-test's, once recorded
+};
+
+// Where a student stands at the end of the year.
+enum class Final {
+  kIncomplete,  // the year's results are not all there yet
+  kPending,     // waiting for re-tests and/or summer training results
+  kPromoted,    // Lên lớp
+  kRetained,    // Ở lại lớp
+};
+// "Chưa đủ kết quả", "Chờ kiểm tra lại / rèn luyện trong hè", "Lên lớp", "Ở lại lớp".
+std::string_view final_name(Final f);
+
+struct StudentOutcome {
+  std::string student;
+  std::optional<grading::Level> learning, conduct;  // the year's, as the board shows them
+  int absent_sessions = 0;                          // excused and not, counted together
+  std::optional<grading::Outcome> outcome;          // the first decision; nullopt while incomplete
+  std::vector<Retest> retests;                      // when the outcome calls for re-tests
+  bool summer_training = false;                     // the outcome calls for summer training
+  std::optional<std::string> summer_result;         // "Đạt" / "Chưa đạt", once recorded
+  // Recomputed from the re-test and summer results, once all are in (or the
+  // year's own, when no re-test or summer training was called for).
+  std::optional<grading::Level> final_learning, final_conduct;
+  Final final = Final::kIncomplete;
+  std::optional<std::string> award;  // Học sinh Xuất sắc / Học sinh Giỏi (the year's results)
+  std::vector<std::string> awaiting;  // "kiểm tra lại môn Toán", "rèn luyện trong hè", or what is missing
+};
+
+// Every current student of the book, in the book's order (by code). A book
+// of a primary class (TT27) has no such outcomes: every student incomplete.
+std::vector<StudentOutcome> year_outcomes(const ClassBook& book);
+
+}  // namespace sodiem::board
