@@ -25,7 +25,7 @@ struct AccessTable {
   const char* columns;  // what matters; the triggers of migration 21 watch the same
   const char* what;     // in Vietnamese, for the verdict
 };
-constexpr std::array<AccessTable, 10> kTables{{
+constexpr std::array<AccessTable, 14> kTables{{
     {"users", "id, username, full_name, password_hash, roles, disabled, department, must_change_password", "tài khoản"},
     {"devices", "id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason", "thiết bị"},
     {"teaching_assignments", "user_id, class_id, subject_id, ends_at", "phân công giảng dạy"},
@@ -41,7 +41,27 @@ constexpr std::array<AccessTable, 10> kTables{{
     {"signing_keys", "user_id, public_key, registered_at, device_id", "khóa ký số"},
     {"classes", "id, name, grade, sessions_per_day, school_year_id", "lớp"},
     {"students", "id, code, full_name, class_id, birth_date, gender, status", "học sinh"},
+    {"subjects", "id, name, scored, periods_per_year, department", "môn học"},
+    {"grade_subjects", "grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, periodic_tests",
+     "môn học của khối"},
+    {"school_years", "id, name, starts_on, ends_on, current", "năm học"},
+    {"terms", "id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on", "học kỳ"},
 }};
+
+// The trigger migration 21 made for `event` of `t`, as sqlite_master keeps it.
+std::string trigger_sql(const AccessTable& t, std::string_view event) {
+  const std::string name = std::string("access_") + t.name + "_" + std::string(event);
+  const std::string when = event == "ins"   ? "BEFORE INSERT"
+                           : event == "upd" ? std::string("BEFORE UPDATE OF ") + t.columns
+                                            : "BEFORE DELETE";
+  return "CREATE TRIGGER " + name + " " + when + " ON " + t.name + " BEGIN SELECT sodiem_access_touch('" + t.name +
+         "'); END";
+}
+
+// The one view, which decides which classes are this year's.
+constexpr std::string_view kCurrentClassesView =
+    "CREATE VIEW current_classes AS SELECT * FROM classes\n"
+    "  WHERE school_year_id = COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0)";
 
 const AccessTable* find_table(std::string_view name) {
   for (const auto& t : kTables)
@@ -56,6 +76,7 @@ struct GuardState {
   bool pending_baseline = false;  // sealed in the open transaction
   std::set<std::string> touched;  // changed since the last seal
   std::set<std::string> outside;  // found edited from outside at first touch
+  std::set<std::string> checked;  // compared with the trail in this transaction
 };
 
 std::mutex registry_mutex;
@@ -71,15 +92,16 @@ GuardState* state_of(sqlite3* h) {
 }
 
 std::string digest_of(sqlite3* h, const AccessTable& t) {
-  // quote(): typed SQL literals, so NULL, 1 and '1' differ and no two rows
-  // concatenate alike.
+  // Each value as its type and every byte in hex (quote() would stop at a
+  // NUL inside a text that the software reads whole), so NULL, 1 and '1'
+  // differ and no two rows concatenate alike.
   std::string cols = t.columns, select;
   for (std::size_t start = 0; start < cols.size();) {
     std::size_t end = cols.find(',', start);
     if (end == std::string::npos) end = cols.size();
     std::string c = cols.substr(start, end - start);
     while (!c.empty() && c.front() == ' ') c.erase(0, 1);
-    select += (select.empty() ? "quote(" : " || ',' || quote(") + c + ")";
+    select += (select.empty() ? "" : " || ',' || ") + ("typeof(" + c + ") || ':' || hex(CAST(" + c + " AS BLOB))");
     start = end + 1;
   }
   sqlite::Stmt s(h, "SELECT " + select + " FROM " + t.name + " ORDER BY " + cols);
@@ -119,8 +141,11 @@ void touch(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   try {
     sqlite3* h = sqlite3_context_db_handle(ctx);
     // Before this transaction's first change: the table as the trail last saw it?
-    const Recorded r = last_recorded(h);
-    if (r.digests.contains(t->name) && r.digests[t->name] != digest_of(h, *t)) st->outside.insert(t->name);
+    if (!st->checked.contains(t->name)) {
+      const Recorded r = last_recorded(h);
+      if (r.digests.contains(t->name) && r.digests[t->name] != digest_of(h, *t)) st->outside.insert(t->name);
+      st->checked.insert(t->name);
+    }
     st->touched.insert(t->name);
   } catch (const std::exception& e) {
     sqlite3_result_error(ctx, e.what(), -1);
@@ -138,6 +163,7 @@ int on_commit(void* p) {
   }
   st->touched.clear();
   st->outside.clear();
+  st->checked.clear();
   if (st->pending_baseline) st->baseline_done = true;
   st->pending_baseline = false;
   return 0;
@@ -147,6 +173,7 @@ void on_rollback(void* p) {
   auto* st = static_cast<GuardState*>(p);
   st->touched.clear();
   st->outside.clear();
+  st->checked.clear();
   st->pending_baseline = false;
 }
 
@@ -198,8 +225,14 @@ std::string seal_access(sqlite::Db& db) {
     st->baseline_done = true;
     return "";
   }
-  for (const auto& t : kTables)
-    if (!complete || st->touched.contains(t.name)) r.digests[t.name] = digest_of(db.handle(), t);
+  for (const auto& t : kTables) {
+    if (complete && !st->touched.contains(t.name)) continue;
+    const std::string now = digest_of(db.handle(), t);
+    // A table recorded before but not changed here must still be as recorded.
+    if (!st->touched.contains(t.name) && r.digests.contains(t.name) && r.digests[t.name] != now)
+      st->outside.insert(t.name);
+    r.digests[t.name] = now;
+  }
   json out{{"d", r.digests}};
   if (!st->outside.empty()) out["outside"] = st->outside;
   st->touched.clear();
@@ -210,49 +243,69 @@ std::string seal_access(sqlite::Db& db) {
 
 AccessCheck check_access_tables(sqlite::Db& db) {
   AccessCheck c;
-  // The triggers that report changes to the software's own connection.
-  for (const auto& t : kTables)
-    for (const char* event : {"ins", "upd", "del"}) {
-      auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = ?");
-      s.bind(1, std::string("access_") + t.name + "_" + event).bind(2, t.name);
-      if (!s.step())
-        c.problems.push_back(std::string("trigger access_") + t.name + "_" + event + " bị xóa: thay đổi bảng " + t.what +
-                             " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
-    }
-  // Entries that found a table edited from outside before their own change.
-  Recorded last;
-  auto s = db.prepare("SELECT seq, at, actor, kind, access FROM audit_log WHERE access != '' ORDER BY seq");
-  while (s.step()) {
-    const json a = json::parse(s.view(4), nullptr, false);
-    if (!a.is_object() || !a.contains("d") || !a["d"].is_object()) {
-      c.problems.push_back("mục nhật ký " + std::to_string(s.int64(0)) + ": dấu các bảng tài khoản sai định dạng");
-      continue;
-    }
-    last.seq = s.int64(0);
-    last.digests = a["d"];
-    if (!a.contains("outside") || !a["outside"].is_array()) continue;
-    for (const auto& name : a["outside"]) {
-      const AccessTable* t = name.is_string() ? find_table(name.get<std::string>()) : nullptr;
-      c.problems.push_back("mục nhật ký " + std::to_string(s.int64(0)) + " (" + s.text(3) + " của " + s.text(2) +
-                           ", " + format_local_time(s.int64(1)) + "): trước thay đổi này, bảng " +
-                           (t ? std::string(t->what) + " (" + t->name + ")" : name.dump()) +
-                           " đã bị sửa từ ngoài phần mềm");
+  // The schema that reports changes to the software's connection: exactly
+  // these triggers (no other trigger could change a table on the software's
+  // behalf) and the one view.
+  std::set<std::string> seen;
+  {
+    auto s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name");
+    while (s.step()) {
+      const std::string type = s.text(0), name = s.text(1), sql = s.text(3);
+      if (type == "view") {
+        if (name != "current_classes" || sql != kCurrentClassesView)
+          c.problems.push_back("view " + name + " không phải của phần mềm (bị thêm hoặc sửa từ ngoài)");
+        continue;
+      }
+      bool expected = false;
+      for (const auto& t : kTables)
+        for (const char* event : {"ins", "upd", "del"})
+          if (name == std::string("access_") + t.name + "_" + event) {
+            expected = true;
+            if (sql != trigger_sql(t, event)) c.problems.push_back("trigger " + name + " bị sửa từ ngoài phần mềm");
+          }
+      if (!expected)
+        c.problems.push_back("trigger " + name + " trên bảng " + s.text(2) +
+                             " không phải của phần mềm: nó có thể thay đổi dữ liệu thay cho máy chủ");
+      seen.insert(name);
     }
   }
+  for (const auto& t : kTables)
+    for (const char* event : {"ins", "upd", "del"})
+      if (!seen.contains(std::string("access_") + t.name + "_" + event))
+        c.problems.push_back(std::string("trigger access_") + t.name + "_" + event + " bị xóa: thay đổi bảng " + t.what +
+                             " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
+
+  // The tables now against the last digests the trail recorded.
+  const Recorded last = last_recorded(db.handle());
   if (last.seq == 0) {
     c.warnings.push_back("các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa có dấu trong nhật ký kiểm toán "
                          "(có từ thao tác được ghi nhật ký tiếp theo)");
-    return c;
-  }
-  for (const auto& t : kTables) {
-    if (!last.digests.contains(t.name)) {
-      c.warnings.push_back(std::string("bảng ") + t.what + " (" + t.name + ") chưa có dấu trong nhật ký kiểm toán");
-      continue;
+  } else {
+    for (const auto& t : kTables) {
+      if (!last.digests.contains(t.name)) {
+        c.warnings.push_back(std::string("bảng ") + t.what + " (" + t.name + ") chưa có dấu trong nhật ký kiểm toán");
+        continue;
+      }
+      if (last.digests[t.name] != digest_of(db.handle(), t))
+        c.problems.push_back(std::string("bảng ") + t.what + " (" + t.name +
+                             ") đã bị sửa từ ngoài phần mềm: không khớp dấu ghi ở mục nhật ký " +
+                             std::to_string(last.seq));
     }
-    if (last.digests[t.name] != digest_of(db.handle(), t))
-      c.problems.push_back(std::string("bảng ") + t.what + " (" + t.name +
-                           ") đã bị sửa từ ngoài phần mềm: không khớp dấu ghi ở mục nhật ký " +
-                           std::to_string(last.seq));
+  }
+
+  // Entries that found a table edited from outside before their own change.
+  auto s = db.prepare("SELECT seq, at, actor, kind, access FROM audit_log WHERE access != '' "
+                      "AND access LIKE '%\"outside\"%' ORDER BY seq");
+  while (s.step()) {
+    const json a = json::parse(s.view(4), nullptr, false);
+    if (!a.is_object() || !a.contains("outside") || !a["outside"].is_array()) continue;
+    for (const auto& name : a["outside"]) {
+      const AccessTable* t = name.is_string() ? find_table(name.get<std::string>()) : nullptr;
+      c.history.push_back("mục nhật ký " + std::to_string(s.int64(0)) + " (" + s.text(3) + " của " + s.text(2) + ", " +
+                          format_local_time(s.int64(1)) + "): trước thay đổi này, bảng " +
+                          (t ? std::string(t->what) + " (" + t->name + ")" : name.dump()) +
+                          " đã bị sửa từ ngoài phần mềm");
+    }
   }
   return c;
 }

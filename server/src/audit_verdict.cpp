@@ -28,6 +28,7 @@ AuditVerdict check_audit_trail(sqlite::Db& db) {
   // Who may do what: the access tables against the digests the trail recorded.
   auto access = check_access_tables(db);
   for (auto& p : access.problems) v.problems.push_back(std::move(p));
+  for (auto& p : access.history) v.problems.push_back(std::move(p));
   // What devices found when they compared the heads they kept (audit_heads.hpp).
   for (const auto& a : audit_alarms(db)) {
     if (!a.kept_signature_valid) continue;

@@ -269,6 +269,18 @@ CREATE TRIGGER access_classes_del BEFORE DELETE ON classes BEGIN SELECT sodiem_a
 CREATE TRIGGER access_students_ins BEFORE INSERT ON students BEGIN SELECT sodiem_access_touch('students'); END;
 CREATE TRIGGER access_students_upd BEFORE UPDATE OF id, code, full_name, class_id, birth_date, gender, status ON students BEGIN SELECT sodiem_access_touch('students'); END;
 CREATE TRIGGER access_students_del BEFORE DELETE ON students BEGIN SELECT sodiem_access_touch('students'); END;
+CREATE TRIGGER access_subjects_ins BEFORE INSERT ON subjects BEGIN SELECT sodiem_access_touch('subjects'); END;
+CREATE TRIGGER access_subjects_upd BEFORE UPDATE OF id, name, scored, periods_per_year, department ON subjects BEGIN SELECT sodiem_access_touch('subjects'); END;
+CREATE TRIGGER access_subjects_del BEFORE DELETE ON subjects BEGIN SELECT sodiem_access_touch('subjects'); END;
+CREATE TRIGGER access_grade_subjects_ins BEFORE INSERT ON grade_subjects BEGIN SELECT sodiem_access_touch('grade_subjects'); END;
+CREATE TRIGGER access_grade_subjects_upd BEFORE UPDATE OF grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, periodic_tests ON grade_subjects BEGIN SELECT sodiem_access_touch('grade_subjects'); END;
+CREATE TRIGGER access_grade_subjects_del BEFORE DELETE ON grade_subjects BEGIN SELECT sodiem_access_touch('grade_subjects'); END;
+CREATE TRIGGER access_school_years_ins BEFORE INSERT ON school_years BEGIN SELECT sodiem_access_touch('school_years'); END;
+CREATE TRIGGER access_school_years_upd BEFORE UPDATE OF id, name, starts_on, ends_on, current ON school_years BEGIN SELECT sodiem_access_touch('school_years'); END;
+CREATE TRIGGER access_school_years_del BEFORE DELETE ON school_years BEGIN SELECT sodiem_access_touch('school_years'); END;
+CREATE TRIGGER access_terms_ins BEFORE INSERT ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
+CREATE TRIGGER access_terms_upd BEFORE UPDATE OF id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
+CREATE TRIGGER access_terms_del BEFORE DELETE ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
 )sql"};
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/audit_verdict.hpp"
+#include "sodiem/server/backup.hpp"
 #include "sodiem/server/server_db.hpp"
 
 using namespace sodiem;
@@ -88,6 +89,10 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
       CHECK_THAT(problems, Catch::Contains("trước thay đổi này, bảng tài khoản (users) đã bị sửa từ ngoài phần mềm"));
       // The table now matches what that entry recorded: only the entry names the edit.
       CHECK_THAT(problems, !Catch::Contains("không khớp dấu"));
+      // That evidence stays in the trail; it does not stop the school's backups.
+      auto copy = server::backup_data_dir(school.demo.dir, school.tmp / "backup");
+      INFO(copy.status().message());
+      CHECK(copy.is_ok());
     }
     // And the mark pushed while the server runs is still accepted (the alarm blocks nobody).
     school.restart();
@@ -99,6 +104,14 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
     insider(school)->exec("DROP TRIGGER access_locks_del");
     auto db = server::open_server_db(school.db_path());
     CHECK_THAT(joined(server::check_audit_trail(*db).problems), Catch::Contains("trigger access_locks_del bị xóa"));
+  }
+  SECTION("so is a trigger of the insider's that would change a table on the server's behalf") {
+    insider(school)->exec(
+        "CREATE TRIGGER later AFTER UPDATE OF last_seen_at ON devices "
+        "BEGIN UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'; END");
+    auto db = server::open_server_db(school.db_path());
+    CHECK_THAT(joined(server::check_audit_trail(*db).problems),
+               Catch::Contains("trigger later trên bảng devices không phải của phần mềm"));
   }
 }
 
@@ -120,6 +133,13 @@ TEST_CASE("every access table is watched: an outside edit of each is named", "[e
       {"signing_keys", "INSERT INTO signing_keys SELECT id, 'ab', 0, 0 FROM users WHERE username = 'gv.toan.1'"},
       {"classes", "UPDATE classes SET grade = 9 WHERE name = '6A'"},
       {"students", "UPDATE students SET class_id = (SELECT id FROM classes WHERE name = '6B') WHERE code = 'HS6A01'"},
+      {"subjects", "UPDATE subjects SET department = 'Tự nhiên' WHERE name = 'Ngữ văn'"},
+      {"grade_subjects", "INSERT INTO grade_subjects(grade, subject_id, kind, periods_per_year) "
+                         "SELECT 6, id, 'scored', 140 FROM subjects WHERE name = 'Toán'"},
+      {"school_years", "UPDATE school_years SET current = 0"},
+      {"terms", "UPDATE terms SET entry_closes_on = '2099-12-31'"},
+      // What the software reads whole but quote() would cut at the NUL: ",HT" after it.
+      {"users", "UPDATE users SET roles = roles || char(0) || ',HT' WHERE username = 'gv.toan.1'"},
   };
   const std::string snapshot = school.tmp.path() + "/before-edits.db";
   insider(school)->prepare("VACUUM INTO ?").bind(1, snapshot).run();

@@ -1,6 +1,6 @@
 // Who may do what, tied to the audit trail. The access tables (accounts,
 // devices, assignments, homerooms, locks and their exceptions, delegations,
-// signing keys, classes, students) decide what a push may write; an insider
+// signing keys, classes, students, subjects, school years and terms) decide what a push may write; an insider
 // who edits them with the database file could make anyone a principal.
 //
 // Triggers (migration 21) tell the server's own connection which of these
@@ -37,11 +37,16 @@ std::string seal_access(sqlite::Db& db);
 std::string access_table_digest(sqlite::Db& db, const std::string& table);
 
 struct AccessCheck {
-  std::vector<std::string> problems;  // Vietnamese, one line each
+  // Vietnamese, one line each. Now: the tables differ from their last
+  // digests, or the triggers and the view are not the software's.
+  std::vector<std::string> problems;
+  // Then: entries that recorded an outside edit before their own change
+  // (evidence kept for good; a backup of such a school is still a backup).
+  std::vector<std::string> history;
   std::vector<std::string> warnings;
 };
-// The tables against the last recorded digests, the entries that recorded
-// an outside edit, and the triggers. Read-only.
+// The schema's triggers and view, the tables against the last recorded
+// digests, and the entries that recorded an outside edit. Read-only.
 AccessCheck check_access_tables(sqlite::Db& db);
 
 }  // namespace sodiem::server
