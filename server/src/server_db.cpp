@@ -238,6 +238,9 @@ CREATE VIEW current_classes AS SELECT * FROM classes
 -- exists only there: an edit from elsewhere must drop them first). A
 -- migration that rebuilds one of these tables must create its triggers again.
 ALTER TABLE audit_log ADD COLUMN access TEXT NOT NULL DEFAULT '';
+-- A console session is valid only with the audited login that opened it
+-- (console_sessions.cpp): a row added to the file opens nothing.
+ALTER TABLE console_sessions ADD COLUMN login_seq INTEGER;
 CREATE INDEX audit_log_access ON audit_log(seq) WHERE access != '';
 CREATE TRIGGER access_users_ins BEFORE INSERT ON users BEGIN SELECT sodiem_access_touch('users'); END;
 CREATE TRIGGER access_users_upd BEFORE UPDATE OF id, username, full_name, password_hash, roles, disabled, department, must_change_password ON users BEGIN SELECT sodiem_access_touch('users'); END;

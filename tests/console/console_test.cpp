@@ -5,6 +5,7 @@
 // logout, CSRF, the role matrix, and a correction approved with its audit.
 #include "audited_write.hpp"
 #include "console_school.hpp"
+#include "sodiem/core/crypto.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/school_setup.hpp"
 
@@ -292,4 +293,30 @@ TEST_CASE("console: the grade book shows a subject as the class's grade has it (
   const Answer six = c.get(ht, "/api/gradebook?class=6A&subject=C%C3%B4ng+ngh%E1%BB%87&term=HK1");
   REQUIRE(six.status == 200);
   CHECK(six.body["columns"].dump().find("HK1.TX3") == std::string::npos);
+}
+
+TEST_CASE("console: a session written into the database file opens nothing; a real one names its audited login",
+          "[e2e][console][fault]") {
+  ConsoleSchool c;
+  const auto ht = c.login("hieutruong");
+  REQUIRE(c.get(ht, "/api/session").status == 200);
+  // An insider with the file adds a session for the principal with a token
+  // they know, as the software would (its hash), even pointing at the real
+  // login entry of another session.
+  const std::string token(64, 'a');
+  {
+    sqlite::Db raw(c.school.db_path());
+    raw.prepare("INSERT INTO console_sessions(token_hash, user_id, address, created_at, last_used_at, login_seq) "
+                "SELECT ?, id, '127.0.0.1', strftime('%s','now'), strftime('%s','now'), "
+                "(SELECT MAX(seq) FROM audit_log WHERE kind = 'console_login') FROM users WHERE username = 'hieutruong'")
+        .bind(1, crypto::sha256_hex(token))
+        .run();
+  }
+  CHECK(c.request("GET", "/api/session", token).status == 401);
+  CHECK(c.request("GET", "/api/progress?term=HK1", token).status == 401);
+  // The real session still works, and its login entry names it.
+  CHECK(c.get(ht, "/api/session").status == 200);
+  CHECK(c.school.server_scalar("SELECT COUNT(*) FROM audit_log a JOIN console_sessions cs ON "
+                               "json_extract(a.detail, '$.session') = cs.token_hash AND cs.login_seq = a.seq "
+                               "WHERE a.kind = 'console_login'") == 1);
 }

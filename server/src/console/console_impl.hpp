@@ -71,9 +71,11 @@ struct Session {
 // The CSRF token of a session token (SHA-256 of it under a label): the page
 // reads it from /api/session; the database keeps neither.
 std::string csrf_of(const std::string& token);
-// A new session for the user, inside the caller's transaction: its random
-// token (only its hash is stored).
-std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& address, std::int64_t now);
+// A new session for the user, inside the caller's transaction, with the
+// audit entry of the login (console_login) it is bound to: its random token
+// (only its hash is stored).
+std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& username, const std::string& address,
+                         std::int64_t now);
 // The live session of `token`, its last use moved to now; none when
 // unknown, ended, idle too long or too old (an expired one is ended).
 std::optional<Session> find_session(sqlite::Db& db, const std::string& token, std::int64_t now,

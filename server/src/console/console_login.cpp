@@ -73,9 +73,7 @@ void Console::Impl::login(const Request& req, const Reply& reply) {
       if (!verdict) return reply(status_response(verdict));
       const auto now = clock.now_unix_seconds();
       sqlite::Transaction tx(*db);
-      const std::string token = open_session(*db, st->record.user_id, st->who.address, now);
-      append_audit(*db, {now, st->who.username, "", "console_login",
-                         nlohmann::json{{"address", st->who.address}}.dump()});
+      const std::string token = open_session(*db, st->record.user_id, st->who.username, st->who.address, now);
       tx.commit();
       Response res = json_response({{"username", st->who.username}, {"csrf", csrf_of(token)}});
       res.headers.emplace_back("Set-Cookie", session_cookie(token));
