@@ -17,7 +17,8 @@ inline void rewind_access_seal(sqlite::Db& db) {
     while (s.step()) triggers.push_back(s.text(0));
   }
   for (const auto& t : triggers) db.exec("DROP TRIGGER " + t);
-  db.exec("DROP INDEX IF EXISTS audit_log_access; ALTER TABLE audit_log DROP COLUMN access; PRAGMA user_version=20");
+  db.exec("DROP INDEX IF EXISTS audit_log_access; ALTER TABLE audit_log DROP COLUMN access; "
+          "ALTER TABLE console_sessions DROP COLUMN login_seq; PRAGMA user_version=20");
 }
 
 }  // namespace sodiem::testing
