@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "sodiem/cli/vietnamese.hpp"
 #include "sodiem/client/commands.hpp"
 #include "sodiem/core/file_guard.hpp"
 #include "sodiem/core/grading_eval.hpp"
@@ -14,52 +15,52 @@ int main(int argc, char** argv) {
     std::cerr << "sodiem: " << *problem << "\n";
     return 2;
   }
-  CLI::App app{"sodiem — sổ điểm của giáo viên, dùng được khi không có mạng (teacher's offline grade book)"};
+  CLI::App app{"sodiem — sổ điểm của giáo viên, dùng được cả khi không có mạng"};
   app.require_subcommand(1);
   std::string dir, server, user, fingerprint, device_name = "may-giao-vien";
   std::string cls, subject, student, column, value;
   bool password_stdin = false, as_json = false;
   SyncOptions sync_options;
 
-  auto* enroll = app.add_subcommand("enroll", "Register this device with the school server");
-  enroll->add_option("--data", dir, "Directory for this client's state")->required();
-  enroll->add_option("--server", server, "wss://HOST:PORT")->required();
-  enroll->add_option("--user", user, "Username")->required();
-  enroll->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
-  enroll->add_option("--fingerprint", fingerprint, "SHA-256 fingerprint of the server certificate (hex)");
-  enroll->add_option("--device-name", device_name, "A name for this device");
+  auto* enroll = app.add_subcommand("enroll", "Đăng ký máy này với máy chủ của trường");
+  enroll->add_option("--data", dir, "Thư mục lưu dữ liệu sổ điểm trên máy này")->required();
+  enroll->add_option("--server", server, "Địa chỉ máy chủ của trường: wss://MÁY_CHỦ:CỔNG")->required();
+  enroll->add_option("--user", user, "Tên đăng nhập")->required();
+  enroll->add_flag("--password-stdin", password_stdin, "Đọc mật khẩu từ đầu vào chuẩn")->required();
+  enroll->add_option("--fingerprint", fingerprint, "Dấu vân tay SHA-256 của chứng chỉ máy chủ (dạng hex)");
+  enroll->add_option("--device-name", device_name, "Tên đặt cho máy này");
   bool new_password_stdin = false;
   enroll->add_flag("--new-password-stdin", new_password_stdin,
-                   "Also read a new password from the second line (required at first login with an issued password)");
+                   "Đọc thêm mật khẩu mới ở dòng thứ hai (bắt buộc khi đăng nhập lần đầu bằng mật khẩu được cấp)");
 
-  auto* set = app.add_subcommand("set", "Record one cell (works offline)");
+  auto* set = app.add_subcommand("set", "Ghi một ô điểm (được cả khi không có mạng)");
   set->add_option("--data", dir)->required();
   set->add_option("CLASS", cls)->required();
   set->add_option("SUBJECT", subject)->required();
   set->add_option("STUDENT_CODE", student)->required();
-  set->add_option("COLUMN", column, "HK1.TX1..HK1.TX4, HK1.GK, HK1.CK, HK2...")->required();
-  set->add_option("VALUE", value, "A mark 0-10 (one decimal), Đ/CĐ for comment subjects, \"\" to clear")->required();
+  set->add_option("COLUMN", column, "Cột điểm: HK1.TX1..HK1.TX4, HK1.GK, HK1.CK, HK2...")->required();
+  set->add_option("VALUE", value, "Điểm 0–10 (một chữ số thập phân), Đ/CĐ cho môn đánh giá bằng nhận xét, \"\" để xóa")->required();
 
-  auto* sync = app.add_subcommand("sync", "Push everything recorded, pull everything new");
+  auto* sync = app.add_subcommand("sync", "Đồng bộ: gửi lên máy chủ mọi điểm đã ghi, nhận về mọi thay đổi mới");
   sync->add_option("--data", dir)->required();
   sync->add_flag("--json", as_json);
-  sync->add_option("--max-attempts", sync_options.max_attempts, "Connection attempts before giving up")
+  sync->add_option("--max-attempts", sync_options.max_attempts, "Số lần thử kết nối trước khi dừng")
       ->check(CLI::Range(1, 1000));
 
-  auto* status = app.add_subcommand("status", "Pending, rejected and conflicting changes");
+  auto* status = app.add_subcommand("status", "Các thay đổi đang chờ gửi, bị từ chối hoặc đang xung đột");
   status->add_option("--data", dir)->required();
   status->add_flag("--json", as_json);
 
-  auto* show = app.add_subcommand("show", "The cells of a class and subject");
+  auto* show = app.add_subcommand("show", "Xem các ô điểm của một lớp, một môn");
   show->add_option("--data", dir)->required();
   show->add_option("CLASS", cls)->required();
   show->add_option("SUBJECT", subject)->required();
   show->add_flag("--json", as_json);
 
   std::string reason;
-  auto* correction = app.add_subcommand("correction", "Correction requests after a lock");
+  auto* correction = app.add_subcommand("correction", "Yêu cầu điều chỉnh điểm sau khi khóa sổ");
   correction->require_subcommand(1);
-  auto* creq = correction->add_subcommand("request", "Ask the leadership to change a locked cell");
+  auto* creq = correction->add_subcommand("request", "Đề nghị ban giám hiệu sửa một ô điểm đã khóa sổ");
   creq->add_option("--data", dir)->required();
   std::uint64_t from_inbox = 0;
   creq->add_option("CLASS", cls);
@@ -67,38 +68,38 @@ int main(int argc, char** argv) {
   creq->add_option("STUDENT_CODE", student);
   creq->add_option("COLUMN", column);
   creq->add_option("NEW_VALUE", value);
-  creq->add_option("--from-inbox", from_inbox, "Use a refused change from `sodiem inbox` (its #number)");
-  creq->add_option("--reason", reason, "Why the value must change")->required();
+  creq->add_option("--from-inbox", from_inbox, "Dùng một thay đổi bị từ chối trong `sodiem inbox` (theo số #)");
+  creq->add_option("--reason", reason, "Lý do cần sửa điểm")->required();
 
-  auto* clist = correction->add_subcommand("list", "Correction requests as of the last sync (HT/PHT: all; others: your own)");
+  auto* clist = correction->add_subcommand("list", "Các yêu cầu điều chỉnh tính đến lần đồng bộ gần nhất (HT/PHT: tất cả; giáo viên: của mình)");
   clist->add_option("--data", dir)->required();
   clist->add_flag("--json", as_json);
   std::uint64_t correction_id = 0;
   std::string comment;
   auto* capprove =
-      correction->add_subcommand("approve", "HT (or a delegated PHT): approve a request (a new version of the cell)");
-  capprove->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
+      correction->add_subcommand("approve", "HT (hoặc PHT được ủy quyền): phê duyệt một yêu cầu (ô điểm có phiên bản mới)");
+  capprove->add_option("ID", correction_id, "Số # của yêu cầu (xem sodiem correction list)")->required();
   capprove->add_option("--data", dir)->required();
-  capprove->add_option("--comment", comment, "Comment for the teacher");
-  auto* crefuse = correction->add_subcommand("refuse", "HT (or a delegated PHT): refuse a request, with the reason");
-  crefuse->add_option("ID", correction_id, "The request's #number (sodiem correction list)")->required();
+  capprove->add_option("--comment", comment, "Ghi chú gửi giáo viên");
+  auto* crefuse = correction->add_subcommand("refuse", "HT (hoặc PHT được ủy quyền): từ chối một yêu cầu, kèm lý do");
+  crefuse->add_option("ID", correction_id, "Số # của yêu cầu (xem sodiem correction list)")->required();
   crefuse->add_option("--data", dir)->required();
-  crefuse->add_option("--comment", comment, "Why it is refused")->required();
+  crefuse->add_option("--comment", comment, "Lý do từ chối")->required();
 
   std::string step, term;
-  auto* key = app.add_subcommand("key", "Your digital-signature key (ký số)");
+  auto* key = app.add_subcommand("key", "Khóa chữ ký số của bạn");
   key->require_subcommand(1);
-  auto* key_init = key->add_subcommand("init", "Create an Ed25519 key on this device and register its public key");
+  auto* key_init = key->add_subcommand("init", "Tạo khóa ký số Ed25519 trên máy này và đăng ký khóa công khai với máy chủ");
   key_init->add_option("--data", dir)->required();
-  key_init->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
+  key_init->add_flag("--passphrase-stdin", password_stdin, "Đọc mật khẩu của khóa ký số từ đầu vào chuẩn")->required();
 
-  auto* sign = app.add_subcommand("sign", "Sign a confirmation step: subject | class | review | approve");
+  auto* sign = app.add_subcommand("sign", "Ký xác nhận một bước: subject (môn) | class (lớp) | review (kiểm tra) | approve (phê duyệt)");
   sign->add_option("STEP", step)->required()->check(CLI::IsMember({"subject", "class", "review", "approve"}));
   sign->add_option("CLASS", cls)->required();
   sign->add_option("TERM", term, "HK1 | HK2")->required();
-  sign->add_option("--subject", subject, "For the subject step");
+  sign->add_option("--subject", subject, "Môn học (cho bước subject)");
   sign->add_option("--data", dir)->required();
-  sign->add_flag("--passphrase-stdin", password_stdin, "Read the key's passphrase from standard input")->required();
+  sign->add_flag("--passphrase-stdin", password_stdin, "Đọc mật khẩu của khóa ký số từ đầu vào chuẩn")->required();
 
   auto* board = app.add_subcommand("board", "Bảng tổng hợp của lớp sẽ được ký: kết quả và các ô bắt buộc còn trống");
   board->add_option("--data", dir)->required();
@@ -106,19 +107,19 @@ int main(int argc, char** argv) {
   board->add_option("TERM", term, "HK1 | HK2 | CN (cả năm)")->required();
   board->add_flag("--json", as_json);
 
-  auto* conflicts = app.add_subcommand("conflicts", "Conflicts you are party to; resolve one with a chosen value");
+  auto* conflicts = app.add_subcommand("conflicts", "Các xung đột liên quan đến bạn; chọn một giá trị để giải quyết");
   conflicts->add_option("--data", dir)->required();
   conflicts->add_flag("--json", as_json);
-  auto* resolve = conflicts->add_subcommand("resolve", "Choose the value of a conflicting cell (a new version)");
+  auto* resolve = conflicts->add_subcommand("resolve", "Chọn giá trị cho một ô điểm đang xung đột (tạo phiên bản mới)");
   resolve->add_option("--data", dir)->required();
   resolve->add_option("CLASS", cls)->required();
   resolve->add_option("SUBJECT", subject)->required();
   resolve->add_option("STUDENT_CODE", student)->required();
   resolve->add_option("COLUMN", column)->required();
   resolve->add_option("VALUE", value)->required();
-  resolve->add_option("--note", reason, "Why this value");
+  resolve->add_option("--note", reason, "Lý do chọn giá trị này");
 
-  auto* history = app.add_subcommand("history", "A cell's full story from the server: who, when, device, old → new, why");
+  auto* history = app.add_subcommand("history", "Toàn bộ lịch sử một ô điểm trên máy chủ: ai, lúc nào, máy nào, cũ → mới, lý do");
   history->add_option("--data", dir)->required();
   history->add_option("CLASS", cls)->required();
   history->add_option("SUBJECT", subject)->required();
@@ -126,25 +127,26 @@ int main(int argc, char** argv) {
   history->add_option("COLUMN", column)->required();
   history->add_flag("--json", as_json);
 
-  auto* inbox = app.add_subcommand("inbox", "Changes the server refused (with why) and conflicts you are party to");
+  auto* inbox = app.add_subcommand("inbox", "Hộp thư: các thay đổi máy chủ từ chối (kèm lý do) và các xung đột liên quan đến bạn");
   inbox->add_option("--data", dir)->required();
   inbox->add_flag("--json", as_json);
 
-  auto* password = app.add_subcommand("password", "Change your password (online): current and new on standard input");
+  auto* password = app.add_subcommand("password", "Đổi mật khẩu (cần có mạng): mật khẩu hiện tại và mật khẩu mới ở đầu vào chuẩn");
   password->add_option("--data", dir)->required();
-  password->add_flag("--password-stdin", password_stdin, "Line 1: current password, line 2: new password")->required();
+  password->add_flag("--password-stdin", password_stdin, "Dòng 1: mật khẩu hiện tại, dòng 2: mật khẩu mới")->required();
 
   std::string listen;
   bool no_browser = false;
   auto* ui = app.add_subcommand("ui", "Sổ điểm trong trình duyệt: bảng điểm, hộp thư, chủ nhiệm, ký xác nhận");
   ui->add_option("--data", dir)->required();
-  ui->add_option("--listen", listen, "127.0.0.1:PORT (default: a free port)");
-  ui->add_flag("--no-browser", no_browser, "Only print the address; do not open a browser");
+  ui->add_option("--listen", listen, "127.0.0.1:CỔNG (mặc định: một cổng còn trống)");
+  ui->add_flag("--no-browser", no_browser, "Chỉ in địa chỉ, không mở trình duyệt");
 
-  auto* grading = app.add_subcommand("grading", "Grading calculator (TT22, TT27)");
+  auto* grading = app.add_subcommand("grading", "Tính điểm trung bình, xếp loại theo quy định (TT22, TT27)");
   grading->require_subcommand(1);
-  auto* eval = grading->add_subcommand("eval", "One JSON request on stdin, one JSON answer on stdout");
+  auto* eval = grading->add_subcommand("eval", "Một yêu cầu JSON ở đầu vào chuẩn, một câu trả lời JSON ở đầu ra chuẩn");
 
+  sodiem::cli::vietnamize(app, "sodiem");  // after every subcommand: help and errors in Vietnamese
   CLI11_PARSE(app, argc, argv);
   if (*eval) {
     std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -158,14 +160,14 @@ int main(int argc, char** argv) {
       std::string password;
       std::getline(std::cin, password);
       if (password.empty()) {
-        std::cerr << "sodiem: no password on standard input\n";
+        std::cerr << "sodiem: không có mật khẩu trên đầu vào chuẩn\n";
         return 2;
       }
       std::string new_password;
       if (new_password_stdin) {
         std::getline(std::cin, new_password);
         if (new_password.empty()) {
-          std::cerr << "sodiem: no new password on the second line of standard input\n";
+          std::cerr << "sodiem: không có mật khẩu mới ở dòng thứ hai của đầu vào chuẩn\n";
           return 2;
         }
       }

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "sodiem/cli/vietnamese.hpp"
 #include "sodiem/core/file_guard.hpp"
 
 using namespace sodiem::server::cli;
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
     std::cerr << "sodiem-server: " << *problem << "\n";
     return 2;
   }
-  CLI::App app{"sodiem-server — máy chủ sổ điểm của trường (school server)"};
+  CLI::App app{"sodiem-server — máy chủ sổ điểm của trường"};
   app.require_subcommand(1);
   Context ctx;
   // In this order: it is the order `--help` lists them in.
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   add_verify_command(app, ctx);
   add_progress_command(app, ctx);
 
+  sodiem::cli::vietnamize(app, "sodiem-server");  // after every subcommand: help and errors in Vietnamese
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {

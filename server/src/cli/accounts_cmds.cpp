@@ -105,24 +105,24 @@ int run_account(const AccountOptions& a) {
 
 void add_device_command(CLI::App& app, Context& ctx) {
   auto [dev, o] = add_command(app, ctx, "device",
-                              "Enrolled devices: list | revoke (a lost or stolen laptop; ADMIN or HT)", run_device);
+                              "Các máy đã đăng ký: list (xem) | revoke (thu hồi máy bị mất hoặc bị lấy cắp; ADMIN hoặc HT)", run_device);
   add_choice(*dev, "ACTION", o->action, {"list", "revoke"});
-  dev->add_option("DEVICE_ID", o->device_id, "The device to revoke (device list)");
+  dev->add_option("DEVICE_ID", o->device_id, "Máy cần thu hồi (xem device list)");
   add_data_option(*dev, o->dir);
-  dev->add_option("--user", o->user, "Only this user's devices");
-  add_actor_options(*dev, o->actor, "the administrator or HT");
-  dev->add_option("--reason", o->reason, "Why (required to revoke)");
+  dev->add_option("--user", o->user, "Chỉ các máy của người dùng này");
+  add_actor_options(*dev, o->actor, "quản trị viên hoặc HT");
+  dev->add_option("--reason", o->reason, "Lý do (bắt buộc khi thu hồi)");
   dev->add_flag("--json", o->json);
 }
 
 void add_account_command(CLI::App& app, Context& ctx) {
   auto [acct, o] = add_command(app, ctx, "account",
-                               "Accounts: list | disable | enable | reset-password | unlock (a login lockout) (ADMIN or HT)", run_account);
+                               "Tài khoản: list (xem) | disable (khóa) | enable (mở lại) | reset-password (cấp lại mật khẩu) | unlock (gỡ khóa do đăng nhập sai nhiều lần) (ADMIN hoặc HT)", run_account);
   add_choice(*acct, "ACTION", o->action, {"list", "disable", "enable", "reset-password", "unlock"});
-  acct->add_option("USER", o->username, "The account");
+  acct->add_option("USER", o->username, "Tài khoản");
   add_data_option(*acct, o->dir);
-  add_actor_options(*acct, o->actor, "the administrator or HT");
-  acct->add_option("--reason", o->reason, "Why (required to disable)");
+  add_actor_options(*acct, o->actor, "quản trị viên hoặc HT");
+  acct->add_option("--reason", o->reason, "Lý do (bắt buộc khi khóa tài khoản)");
   acct->add_flag("--json", o->json);
 }
 

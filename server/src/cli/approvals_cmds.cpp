@@ -74,22 +74,22 @@ int run_progress(const ProgressOptions& o) {
 
 void add_unapprove_command(CLI::App& app, Context& ctx) {
   auto [unapp, o] = add_command(app, ctx, "unapprove",
-                                "Withdraw the principal's approval of a class and term (HT, with a reason)", run_unapprove);
+                                "Rút lại phê duyệt của hiệu trưởng cho một lớp, một học kỳ (HT, kèm lý do)", run_unapprove);
   add_data_option(*unapp, o->dir);
   unapp->add_option("--class", o->class_name)->required();
   unapp->add_option("--term", o->term)->required();
-  add_actor_options(*unapp, o->actor, "the HT");
+  add_actor_options(*unapp, o->actor, "HT");
   unapp->add_option("--reason", o->reason)->required();
 }
 
 void add_verify_command(CLI::App& app, Context& ctx) {
-  auto [vfy, o] = add_command(app, ctx, "verify", "Check a signed export offline", run_verify);
+  auto [vfy, o] = add_command(app, ctx, "verify", "Kiểm tra một tệp xuất có chữ ký số (không cần mạng)", run_verify);
   vfy->add_option("FILE", o->file)->required();
 }
 
 void add_progress_command(CLI::App& app, Context& ctx) {
   auto [progress, o] = add_command(app, ctx, "progress",
-                                   "Data-entry progress per class × subject (tiến độ cập nhật)", run_progress);
+                                   "Tiến độ cập nhật điểm theo từng lớp × môn", run_progress);
   add_data_option(*progress, o->dir);
   progress->add_option("--term", o->term, "HK1 | HK2");
   progress->add_flag("--json", o->json);

@@ -77,31 +77,31 @@ int run_backup(const BackupOptions& o) {
 }  // namespace
 
 void add_audit_command(CLI::App& app, Context& ctx) {
-  auto* audit = app.add_subcommand("audit", "The hash-chained audit trail");
+  auto* audit = app.add_subcommand("audit", "Nhật ký kiểm tra (chuỗi băm, không sửa được)");
   audit->require_subcommand(1);
   auto [verify, o] = add_command(*audit, ctx, "verify",
-                                 "Exit 0 iff the chain is intact; else name the first bad entry", run_audit_verify);
+                                 "Kiểm tra nhật ký: thoát với mã 0 nếu chuỗi còn nguyên vẹn, nếu không thì chỉ ra mục hỏng đầu tiên", run_audit_verify);
   add_data_option(*verify, o->dir);
 }
 
 void add_history_command(CLI::App& app, Context& ctx) {
   auto [history, o] = add_command(app, ctx, "history",
-                                  "A cell's full story: who, when, device, old → new, why", run_history);
+                                  "Toàn bộ lịch sử một ô điểm: ai, lúc nào, máy nào, cũ → mới, lý do", run_history);
   add_data_option(*history, o->dir);
-  history->add_option("CELL", o->cell, "CLASS SUBJECT STUDENT_CODE COLUMN")->required()->expected(4);
+  history->add_option("CELL", o->cell, "LỚP MÔN MÃ_HỌC_SINH CỘT (ví dụ: 6A Toán HS001 HK1.GK)")->required()->expected(4);
   history->add_flag("--json", o->json);
 }
 
 void add_backup_commands(CLI::App& app, Context& ctx) {
   auto [bkp, b] = add_command(app, ctx, "backup",
-                              "Consistent copy of the data directory, safe while the server runs", run_backup);
+                              "Sao lưu thư mục dữ liệu (bản sao nhất quán, làm được khi máy chủ đang chạy)", run_backup);
   add_data_option(*bkp, b->dir);
-  bkp->add_option("OUT_DIR", b->backup_dir, "A new (or empty) directory for the backup")->required();
+  bkp->add_option("OUT_DIR", b->backup_dir, "Thư mục mới (hoặc rỗng) để chứa bản sao lưu")->required();
   auto [rst, r] = add_command(app, ctx, "restore",
-                              "Put a backup into an empty data directory (clients re-sync)", run_backup);
+                              "Khôi phục một bản sao lưu vào thư mục dữ liệu rỗng (các máy giáo viên đồng bộ lại)", run_backup);
   r->restore = true;
-  rst->add_option("BACKUP_DIR", r->backup_dir, "A directory written by `backup`")->required();
-  add_data_option(*rst, r->dir, "The new, empty data directory");
+  rst->add_option("BACKUP_DIR", r->backup_dir, "Thư mục do lệnh `backup` tạo ra")->required();
+  add_data_option(*rst, r->dir, "Thư mục dữ liệu mới, rỗng");
 }
 
 }  // namespace sodiem::server::cli

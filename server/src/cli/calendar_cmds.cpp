@@ -49,17 +49,17 @@ int run_calendar(const CalendarOptions& o) {
 
 void add_calendar_command(CLI::App& app, Context& ctx) {
   auto [cal, o] = add_command(app, ctx, "calendar",
-                              "Attendance days and sessions: Sundays, classes taught in two sessions a day "
-                              "(HT, or ADMIN for the HT); without changes, show them",
+                              "Lịch điểm danh: học Chủ nhật hay không, lớp học hai buổi một ngày (HT, hoặc ADMIN "
+                              "thay HT); không có thay đổi thì chỉ xem",
                               run_calendar);
   add_data_option(*cal, o->dir);
-  cal->add_option("--sundays", o->sundays, "yes | no: the school teaches on Sundays")
+  cal->add_option("--sundays", o->sundays, "yes (có) | no (không): trường có dạy vào Chủ nhật")
       ->check(CLI::IsMember({"yes", "no"}));
-  cal->add_option("--class", o->class_name, "Class whose sessions a day to set");
-  cal->add_option("--grade", o->grade, "Or every class of this grade (khối)");
-  cal->add_option("--sessions", o->sessions, "Sessions (buổi) a day: 1, or 2 = attendance per session")
+  cal->add_option("--class", o->class_name, "Lớp cần đặt số buổi học một ngày");
+  cal->add_option("--grade", o->grade, "Hoặc mọi lớp của khối này");
+  cal->add_option("--sessions", o->sessions, "Số buổi học một ngày: 1, hoặc 2 = điểm danh theo từng buổi")
       ->check(CLI::Range(1, 2));
-  add_actor_options(*cal, o->actor, "the HT (or ADMIN for the HT)");
+  add_actor_options(*cal, o->actor, "HT (hoặc ADMIN thay HT)");
 }
 
 }  // namespace sodiem::server::cli

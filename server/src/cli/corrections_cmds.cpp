@@ -112,26 +112,26 @@ int run_delegate(const DelegateOptions& la) {
 
 void add_correction_command(CLI::App& app, Context& ctx) {
   auto [corr, o] = add_command(app, ctx, "correction",
-                               "Correction requests: list | approve | refuse (HT, or a PHT with the HT's delegation)",
+                               "Yêu cầu điều chỉnh điểm: list (xem) | approve (phê duyệt) | refuse (từ chối) (HT, hoặc PHT được HT ủy quyền)",
                                run_correction);
   add_choice(*corr, "ACTION", o->action, {"list", "approve", "refuse"});
-  corr->add_option("ID", o->id, "Request to decide");
+  corr->add_option("ID", o->id, "Số của yêu cầu cần quyết định");
   add_data_option(*corr, o->dir);
-  add_actor_options(*corr, o->actor, "the HT or PHT deciding");
-  corr->add_option("--comment", o->comment, "Decision comment (required to refuse)");
-  corr->add_option("--status", o->status, "pending | approved | refused");
+  add_actor_options(*corr, o->actor, "HT hoặc PHT quyết định");
+  corr->add_option("--comment", o->comment, "Ghi chú cho quyết định (bắt buộc khi từ chối)");
+  corr->add_option("--status", o->status, "pending (đang chờ) | approved (đã duyệt) | refused (đã từ chối)");
   corr->add_flag("--json", o->json);
 }
 
 void add_delegate_command(CLI::App& app, Context& ctx) {
   auto [deleg, o] = add_command(app, ctx, "delegate",
-                                "HT delegates deciding correction requests to a PHT: add | list | remove", run_delegate);
+                                "HT ủy quyền cho PHT duyệt yêu cầu điều chỉnh: add (thêm) | list (xem) | remove (bỏ)", run_delegate);
   add_choice(*deleg, "ACTION", o->action, {"add", "list", "remove"});
-  deleg->add_option("WHO", o->who, "add: the PHT's username; remove: the delegation's id");
+  deleg->add_option("WHO", o->who, "add: tên đăng nhập của PHT; remove: số của ủy quyền");
   add_data_option(*deleg, o->dir);
-  deleg->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time (default: until removed)");
-  deleg->add_option("--reason", o->reason, "Why");
-  add_actor_options(*deleg, o->actor, "the HT");
+  deleg->add_option("--until", o->until, "Hết hạn lúc YYYY-MM-DD[THH:MM] giờ Việt Nam (mặc định: đến khi bỏ)");
+  deleg->add_option("--reason", o->reason, "Lý do");
+  add_actor_options(*deleg, o->actor, "HT");
   deleg->add_flag("--json", o->json);
 }
 

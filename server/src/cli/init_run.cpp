@@ -127,16 +127,16 @@ int run_run(const RunOptions& o) {
 }  // namespace
 
 void add_init_command(CLI::App& app, Context& ctx) {
-  auto [init, o] = add_command(app, ctx, "init", "Create the database, TLS certificate and admin account", run_init);
+  auto [init, o] = add_command(app, ctx, "init", "Tạo cơ sở dữ liệu, chứng chỉ TLS và tài khoản quản trị", run_init);
   add_data_option(*init, o->dir);
-  init->add_option("--school-name", o->school, "School name");
-  init->add_flag("--demo", o->demo, "Also load the demo school and write demo-accounts.json");
+  init->add_option("--school-name", o->school, "Tên trường");
+  init->add_flag("--demo", o->demo, "Nạp thêm trường mẫu để thử và ghi tệp demo-accounts.json");
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {
-  auto [run, o] = add_command(app, ctx, "run", "Serve sync (WSS) and the school's web console (HTTPS)", run_run);
+  auto [run, o] = add_command(app, ctx, "run", "Chạy máy chủ: đồng bộ (WSS) và trang quản lý của trường (HTTPS)", run_run);
   add_data_option(*run, o->dir);
-  run->add_option("--listen", o->listen, "HOST:PORT (port 0 picks a free port)");
+  run->add_option("--listen", o->listen, "MÁY:CỔNG (cổng 0: tự chọn một cổng còn trống)");
 }
 
 }  // namespace sodiem::server::cli

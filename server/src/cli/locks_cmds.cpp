@@ -164,57 +164,57 @@ int run_term_set(const TermSetOptions& o) {
 
 void add_lock_command(CLI::App& app, Context& ctx) {
   auto [lock, o] = add_command(app, ctx, "lock",
-                               "Lock periods: set | list | remove (HT, or ADMIN on the HT's decision)", run_lock);
+                               "Khóa sổ: set (đặt) | list (xem) | remove (bỏ) (HT, hoặc ADMIN theo quyết định của HT)", run_lock);
   add_choice(*lock, "ACTION", o->action, {"set", "list", "remove"});
-  lock->add_option("ID", o->id, "Lock to remove");
+  lock->add_option("ID", o->id, "Số của lần khóa cần bỏ");
   add_data_option(*lock, o->dir);
-  lock->add_option("--term", o->term, "HK1 | HK2 (default: both)");
-  lock->add_option("--grade", o->grade, "Grade (khối)");
-  lock->add_option("--class", o->class_name, "Class");
-  lock->add_option("--subject", o->subject, "Subject (\"Chủ nhiệm\" for homeroom cells)");
-  lock->add_option("--column", o->column, "Column kind: TX GK CK NX RL NXCN CC (primary: KT PC NL)");
-  lock->add_option("--kind", o->kind, "entry-closed | frozen");
-  lock->add_option("--from", o->from, "Start, YYYY-MM-DD[THH:MM] Vietnam time (default now)");
-  lock->add_option("--until", o->until, "End (default: until removed)");
-  lock->add_option("--reason", o->reason, "Why");
-  add_actor_options(*lock, o->actor, "the HT (or ADMIN acting for the HT)");
+  lock->add_option("--term", o->term, "HK1 | HK2 (mặc định: cả hai học kỳ)");
+  lock->add_option("--grade", o->grade, "Khối");
+  lock->add_option("--class", o->class_name, "Lớp");
+  lock->add_option("--subject", o->subject, "Môn (\"Chủ nhiệm\" cho các ô của giáo viên chủ nhiệm)");
+  lock->add_option("--column", o->column, "Loại cột: TX GK CK NX RL NXCN CC (tiểu học: KT PC NL)");
+  lock->add_option("--kind", o->kind, "entry-closed (hết hạn nhập) | frozen (khóa hẳn)");
+  lock->add_option("--from", o->from, "Bắt đầu lúc YYYY-MM-DD[THH:MM] giờ Việt Nam (mặc định: ngay bây giờ)");
+  lock->add_option("--until", o->until, "Kết thúc (mặc định: đến khi bỏ)");
+  lock->add_option("--reason", o->reason, "Lý do");
+  add_actor_options(*lock, o->actor, "HT (hoặc ADMIN thay HT)");
   lock->add_flag("--json", o->json);
-  lock->add_flag("--all", o->all, "Also removed locks");
+  lock->add_flag("--all", o->all, "Xem cả các lần khóa đã bỏ");
 }
 
 void add_exception_command(CLI::App& app, Context& ctx) {
-  auto [exc, o] = add_command(app, ctx, "exception", "Narrow expiring unlocks: add | list | remove", run_exception);
+  auto [exc, o] = add_command(app, ctx, "exception", "Mở khóa ngoại lệ có thời hạn, cho đúng một phạm vi nhỏ: add (thêm) | list (xem) | remove (bỏ)", run_exception);
   add_choice(*exc, "ACTION", o->action, {"add", "list", "remove"});
-  exc->add_option("ID", o->id, "Exception to remove");
+  exc->add_option("ID", o->id, "Số của ngoại lệ cần bỏ");
   add_data_option(*exc, o->dir);
-  exc->add_option("--user", o->user, "Teacher");
-  exc->add_option("--class", o->class_name, "Class");
-  exc->add_option("--subject", o->subject, "Subject");
-  exc->add_option("--column", o->column, "Exact column, e.g. HK1.GK");
-  exc->add_option("--until", o->until, "Expiry, YYYY-MM-DD[THH:MM] Vietnam time");
-  exc->add_option("--reason", o->reason, "Why");
-  add_actor_options(*exc, o->actor, "the HT (or ADMIN)");
+  exc->add_option("--user", o->user, "Giáo viên");
+  exc->add_option("--class", o->class_name, "Lớp");
+  exc->add_option("--subject", o->subject, "Môn");
+  exc->add_option("--column", o->column, "Đúng một cột, ví dụ HK1.GK");
+  exc->add_option("--until", o->until, "Hết hạn lúc YYYY-MM-DD[THH:MM] giờ Việt Nam");
+  exc->add_option("--reason", o->reason, "Lý do");
+  add_actor_options(*exc, o->actor, "HT (hoặc ADMIN)");
   exc->add_flag("--json", o->json);
 }
 
 void add_grace_command(CLI::App& app, Context& ctx) {
   auto [grace, o] = add_command(app, ctx, "grace",
-                                "The offline grace window after a lock (school setting; HT or ADMIN)", run_grace);
+                                "Thời gian gia hạn sau khi khóa sổ cho điểm ghi lúc không có mạng (cài đặt của trường; HT hoặc ADMIN)", run_grace);
   add_data_option(*grace, o->dir);
-  grace->add_option("--hours", o->hours, "New value in hours (0–720); without it, show the current one");
-  add_actor_options(*grace, o->actor, "the HT (or ADMIN)");
+  grace->add_option("--hours", o->hours, "Giá trị mới, tính bằng giờ (0–720); bỏ trống thì xem giá trị hiện tại");
+  add_actor_options(*grace, o->actor, "HT (hoặc ADMIN)");
 }
 
 void add_term_command(CLI::App& app, Context& ctx) {
-  auto* termcmd = app.add_subcommand("term", "Entry windows of the current school year's terms");
+  auto* termcmd = app.add_subcommand("term", "Thời gian nhập điểm của các học kỳ trong năm học hiện tại");
   termcmd->require_subcommand(1);
   auto [termset, o] = add_command(*termcmd, ctx, "set",
-                                  "Set when entry opens and closes for a term (HT, or ADMIN for the HT)", run_term_set);
+                                  "Đặt ngày mở và ngày đóng nhập điểm của một học kỳ (HT, hoặc ADMIN thay HT)", run_term_set);
   add_data_option(*termset, o->dir);
   termset->add_option("--term", o->term, "HK1 | HK2")->required();
   termset->add_option("--entry-opens", o->opens, "YYYY-MM-DD")->required();
-  termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (entry allowed until the end of that day)")->required();
-  add_actor_options(*termset, o->actor, "the HT (or ADMIN for the HT)");
+  termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (được nhập đến hết ngày đó)")->required();
+  add_actor_options(*termset, o->actor, "HT (hoặc ADMIN thay HT)");
 }
 
 }  // namespace sodiem::server::cli

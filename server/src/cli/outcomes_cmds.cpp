@@ -185,34 +185,34 @@ int run_record(const RecordOptions& o) {
 void add_outcomes_commands(CLI::App& app, Context& ctx) {
   {
     auto [sub, o] = add_command(app, ctx, "outcomes",
-                                "Year-end outcomes (TT22): each student's result, re-tests and summer training, the "
-                                "lists of each outcome and of awards per class and for the school",
+                                "Kết quả cuối năm (TT22): kết quả của từng học sinh, kiểm tra lại và rèn luyện hè, "
+                                "danh sách theo từng kết quả và khen thưởng của từng lớp và toàn trường",
                                 run_outcomes);
     add_data_option(*sub, o->dir);
-    sub->add_option("--class", o->class_name, "Only this class");
-    sub->add_flag("--json", o->json, "Machine-readable (the README's contract)");
+    sub->add_option("--class", o->class_name, "Chỉ lớp này");
+    sub->add_flag("--json", o->json, "Dạng JSON cho máy đọc (theo mô tả trong README)");
   }
   {
     auto [sub, o] = add_command(app, ctx, "retest",
-                                "Record a student's re-test (kiểm tra lại) result in a subject; the year's result is "
-                                "recomputed with it (leadership)",
+                                "Ghi kết quả kiểm tra lại một môn của học sinh; kết quả cả năm được tính lại "
+                                "(ban giám hiệu)",
                                 run_record<true>);
     add_data_option(*sub, o->dir);
-    sub->add_option("--class", o->record.class_name, "The student's class")->required();
-    sub->add_option("--student", o->record.student, "The student's code")->required();
-    sub->add_option("--subject", o->record.subject, "The re-tested subject")->required();
-    sub->add_option("--result", o->record.value, "A mark 0–10 (comment subjects: Đ or CĐ)")->required();
-    add_actor_options(*sub, o->actor, "the HT, a PHT (or ADMIN for them)");
+    sub->add_option("--class", o->record.class_name, "Lớp của học sinh")->required();
+    sub->add_option("--student", o->record.student, "Mã học sinh")->required();
+    sub->add_option("--subject", o->record.subject, "Môn kiểm tra lại")->required();
+    sub->add_option("--result", o->record.value, "Điểm 0–10 (môn đánh giá bằng nhận xét: Đ hoặc CĐ)")->required();
+    add_actor_options(*sub, o->actor, "HT, PHT (hoặc ADMIN thay họ)");
   }
   auto [sub, o] = add_command(app, ctx, "summer",
-                              "Record a student's summer conduct training (rèn luyện trong hè) result; the year's "
-                              "conduct is recomputed with it (leadership)",
+                              "Ghi kết quả rèn luyện trong hè của học sinh; kết quả rèn luyện cả năm được tính "
+                              "lại (ban giám hiệu)",
                               run_record<false>);
   add_data_option(*sub, o->dir);
-  sub->add_option("--class", o->record.class_name, "The student's class")->required();
-  sub->add_option("--student", o->record.student, "The student's code")->required();
-  sub->add_option("--result", o->record.value, "Đạt or Chưa đạt")->required();
-  add_actor_options(*sub, o->actor, "the HT, a PHT (or ADMIN for them)");
+  sub->add_option("--class", o->record.class_name, "Lớp của học sinh")->required();
+  sub->add_option("--student", o->record.student, "Mã học sinh")->required();
+  sub->add_option("--result", o->record.value, "Đạt hoặc Chưa đạt")->required();
+  add_actor_options(*sub, o->actor, "HT, PHT (hoặc ADMIN thay họ)");
 }
 
 }  // namespace sodiem::server::cli

@@ -63,26 +63,26 @@ int run_verify_archive(const VerifyArchiveOptions& o) {
 
 void add_archive_commands(CLI::App& app, Context& ctx) {
   auto [a, o] = add_command(app, ctx, "archive",
-                            "Year-end archive of a class: approved records, signatures, PDFs, the audit chain, a signed "
-                            "manifest",
+                            "Lưu trữ cuối năm của một lớp: hồ sơ đã phê duyệt, chữ ký số, các tệp PDF, nhật ký kiểm tra, "
+                            "bản kê có chữ ký số",
                             run_archive);
   add_data_option(*a, o->dir);
-  a->add_option("--class", o->class_name, "Class")->required();
-  a->add_option("--term", o->term, "HK1 | HK2 (default: every approved term)");
-  a->add_option("OUT_DIR", o->out, "A new folder to write")->required();
-  auto [v, vo] = add_command(app, ctx, "verify-archive", "Check an archive folder offline", run_verify_archive);
-  v->add_option("DIR", vo->dir, "The archive folder")->required();
+  a->add_option("--class", o->class_name, "Lớp")->required();
+  a->add_option("--term", o->term, "HK1 | HK2 (mặc định: mọi học kỳ đã phê duyệt)");
+  a->add_option("OUT_DIR", o->out, "Thư mục mới để ghi vào")->required();
+  auto [v, vo] = add_command(app, ctx, "verify-archive", "Kiểm tra một thư mục lưu trữ (không cần mạng)", run_verify_archive);
+  v->add_option("DIR", vo->dir, "Thư mục lưu trữ")->required();
 }
 
 void add_print_command(CLI::App& app, Context& ctx) {
-  auto [p, o] = add_command(app, ctx, "print", "Printed records as PDF: gradebook | board | transcript", run_print);
+  auto [p, o] = add_command(app, ctx, "print", "In hồ sơ ra tệp PDF: gradebook (sổ điểm) | board (bảng tổng hợp) | transcript (học bạ)", run_print);
   add_choice(*p, "WHAT", o->what, {"gradebook", "board", "transcript"});
   add_data_option(*p, o->dir);
-  p->add_option("--class", o->class_name, "Class")->required();
-  p->add_option("--subject", o->subject, "Subject (gradebook)");
-  p->add_option("--term", o->term, "HK1 | HK2 | CN (gradebook: the year); default HK1");
-  p->add_option("--student", o->student, "Student code (transcript; default: every student of the class)");
-  p->add_option("OUT", o->out, "The PDF file to write")->required();
+  p->add_option("--class", o->class_name, "Lớp")->required();
+  p->add_option("--subject", o->subject, "Môn (cho gradebook)");
+  p->add_option("--term", o->term, "HK1 | HK2 | CN (gradebook: cả năm); mặc định HK1");
+  p->add_option("--student", o->student, "Mã học sinh (cho transcript; mặc định: mọi học sinh của lớp)");
+  p->add_option("OUT", o->out, "Tệp PDF cần ghi")->required();
 }
 
 }  // namespace sodiem::server::cli

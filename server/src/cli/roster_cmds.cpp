@@ -115,27 +115,27 @@ int run_export(const ExportOptions& o) {
 
 void add_import_command(CLI::App& app, Context& ctx) {
   auto [import, o] = add_command(app, ctx, "import",
-                                 "Import students or staff from a UTF-8 CSV file, or marks from the XLSX `export marks` "
-                                 "writes (all or nothing)",
+                                 "Nhập danh sách học sinh hoặc cán bộ, giáo viên từ tệp CSV (UTF-8), hoặc nhập điểm từ tệp XLSX "
+                                 "do `export marks` tạo ra (nhập hết hoặc không nhập gì)",
                                  run_import);
   add_choice(*import, "WHAT", o->what, {"students", "staff", "marks"});
   add_data_option(*import, o->dir);
-  import->add_option("FILE", o->file, "CSV file (students, staff) or XLSX file (marks)")->required();
-  import->add_option("--passwords-out", o->passwords_out, "Where to append new accounts' initial passwords");
-  add_actor_options(*import, o->actor, "the administrator or HT (marks: the teacher whose marks they are)");
+  import->add_option("FILE", o->file, "Tệp CSV (students, staff) hoặc tệp XLSX (marks)")->required();
+  import->add_option("--passwords-out", o->passwords_out, "Tệp để ghi thêm mật khẩu ban đầu của các tài khoản mới");
+  add_actor_options(*import, o->actor, "quản trị viên hoặc HT (marks: giáo viên có các điểm đó)");
 }
 
 void add_export_command(CLI::App& app, Context& ctx) {
   auto [exp, o] = add_command(app, ctx, "export",
-                              "Export students or staff as CSV (the shape import reads), a class's signed record, "
-                              "or marks and the summary board as XLSX",
+                              "Xuất danh sách học sinh hoặc cán bộ, giáo viên ra CSV (đúng dạng lệnh import đọc), hồ sơ đã ký "
+                              "của một lớp, hoặc điểm và bảng tổng hợp ra XLSX",
                               run_export);
   add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed", "marks", "board"});
-  exp->add_option("--class", o->class_name, "signed, marks, board: the class");
-  exp->add_option("--subject", o->subject, "marks: the subject");
-  exp->add_option("--term", o->term, "signed, board: HK1 | HK2 (default HK2, which carries the year)");
+  exp->add_option("--class", o->class_name, "signed, marks, board: lớp");
+  exp->add_option("--subject", o->subject, "marks: môn");
+  exp->add_option("--term", o->term, "signed, board: HK1 | HK2 (mặc định HK2, gồm cả kết quả cả năm)");
   add_data_option(*exp, o->dir);
-  exp->add_option("FILE", o->file, "File to write (.csv, .json, .xlsx)")->required();
+  exp->add_option("FILE", o->file, "Tệp cần ghi (.csv, .json, .xlsx)")->required();
 }
 
 }  // namespace sodiem::server::cli

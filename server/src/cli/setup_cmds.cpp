@@ -134,32 +134,32 @@ int run_exempt(const ExemptOptions& o) {
 
 void add_exempt_command(CLI::App& app, Context& ctx) {
   auto [exempt, o] = add_command(app, ctx, "exempt",
-                                 "Exempt a student from a subject for a term or the year (miễn học), with a reason; "
-                                 "the student's cells of that subject then count as complete",
+                                 "Miễn học một môn cho học sinh trong một học kỳ hoặc cả năm, kèm lý do; các ô điểm "
+                                 "môn đó của học sinh được tính là đã đủ",
                                  run_exempt);
   add_data_option(*exempt, o->dir);
-  exempt->add_option("--class", o->request.class_name, "The student's class")->required();
-  exempt->add_option("--subject", o->request.subject, "The subject")->required();
-  exempt->add_option("--student", o->request.student, "The student's code")->required();
-  exempt->add_option("--term", o->request.term, "HK1 | HK2 | CN (both terms)")->required();
-  exempt->add_option("--reason", o->request.reason, "Why (giấy khám sức khỏe, khuyết tật, …)");
-  exempt->add_flag("--remove", o->remove, "Remove the exemption instead");
-  add_actor_options(*exempt, o->actor, "the HT (or ADMIN for the HT)");
+  exempt->add_option("--class", o->request.class_name, "Lớp của học sinh")->required();
+  exempt->add_option("--subject", o->request.subject, "Môn")->required();
+  exempt->add_option("--student", o->request.student, "Mã học sinh")->required();
+  exempt->add_option("--term", o->request.term, "HK1 | HK2 | CN (cả hai học kỳ)")->required();
+  exempt->add_option("--reason", o->request.reason, "Lý do (giấy khám sức khỏe, khuyết tật, …)");
+  exempt->add_flag("--remove", o->remove, "Bỏ việc miễn học này");
+  add_actor_options(*exempt, o->actor, "HT (hoặc ADMIN thay HT)");
 }
 
 void add_setup_command(CLI::App& app, Context& ctx) {
   auto [setup, o] = add_command(app, ctx, "setup",
-                                "Set the school up from a curriculum: levels, subjects per grade, school year "
-                                "(all or nothing; re-running the same file changes nothing)",
+                                "Thiết lập trường theo chương trình học: cấp học, môn của từng khối, năm học "
+                                "(làm hết hoặc không làm gì; chạy lại cùng tệp thì không thay đổi gì)",
                                 run_setup);
   add_data_option(*setup, o->dir);
-  setup->add_option("FILE", o->file, "Curriculum file (JSON, format sodiem-curriculum/1; see server/curriculum/)");
+  setup->add_option("FILE", o->file, "Tệp chương trình học (JSON, định dạng sodiem-curriculum/1; xem server/curriculum/)");
   setup->add_option("--level", o->levels,
-                    std::string("A shipped default of the 2018 programme instead of FILE: ") + kShippedLevels +
-                        " (repeat for a school of several levels)");
-  setup->add_option("--year", o->year, "School year YYYY-YYYY with the usual calendar (default: the file's, "
-                                       "else the current one, else the year around today)");
-  add_actor_options(*setup, o->actor, "the administrator or HT");
+                    std::string("Dùng chương trình 2018 có sẵn thay cho FILE: ") + kShippedLevels +
+                        " (lặp lại cho trường nhiều cấp học)");
+  setup->add_option("--year", o->year, "Năm học YYYY-YYYY theo lịch thông thường (mặc định: năm học trong tệp, "
+                                       "nếu không có thì năm học hiện tại, nếu không thì năm học của hôm nay)");
+  add_actor_options(*setup, o->actor, "quản trị viên hoặc HT");
 }
 
 }  // namespace sodiem::server::cli

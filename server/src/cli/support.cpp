@@ -32,19 +32,21 @@ CLI::Option* add_choice(CLI::App& sub, const std::string& name, std::string& int
 }
 
 void add_actor_options(CLI::App& sub, ActorOptions& actor, const std::string& who) {
-  auto* by = sub.add_option("--by", actor.by, "Username of " + who + "; with --password-stdin");
+  auto* by = sub.add_option("--by", actor.by, "Tên đăng nhập của " + who + "; dùng cùng --password-stdin");
   sub.add_flag("--password-stdin", actor.password_stdin,
-               "Read --by's password from the first line of standard input (asked for on a terminal)");
+               "Đọc mật khẩu của người ở --by từ dòng đầu của đầu vào chuẩn (hỏi trực tiếp nếu gõ tại màn hình)");
   sub.add_flag("--new-password-stdin", actor.new_password_stdin,
-               "An issued password must be changed at first use: the new one is the second line");
+               "Mật khẩu được cấp phải đổi ở lần dùng đầu tiên: mật khẩu mới ở dòng thứ hai");
   sub.add_flag("--maintenance", actor.maintenance,
-               "Act as the server's maintenance identity (administrator powers, not the HT's), audited as "
-               "\"bảo trì (máy chủ) — <OS user>\"; only for the OS user who owns the data directory")
+               "Thực hiện với danh nghĩa bảo trì máy chủ (quyền quản trị viên, không phải quyền của HT), ghi nhật ký là "
+               "\"bảo trì (máy chủ) — <người dùng hệ điều hành>\"; chỉ dành cho người dùng hệ điều hành sở hữu thư "
+               "mục dữ liệu")
       ->excludes(by);
   sub.footer(
-      "Changes are made only for a proven actor: --by USER --password-stdin (the password on the first line of "
-      "standard input, asked for on a terminal), or --maintenance. A wrong password changes nothing, is audited and "
-      "counts toward the same lockout as device logins (sodiem-server README, \"Who acts\").");
+      "Chỉ thay đổi khi đã xác thực người thực hiện: --by TÊN_ĐĂNG_NHẬP --password-stdin (mật khẩu ở dòng đầu của "
+      "đầu vào chuẩn, hoặc được hỏi khi gõ tại màn hình), hoặc --maintenance. Sai mật khẩu thì không có gì thay đổi, "
+      "lần sai được ghi nhật ký và tính vào giới hạn đăng nhập như khi đăng nhập từ máy giáo viên (README của "
+      "sodiem-server, mục \"Who acts\").");
 }
 
 namespace {

@@ -37,7 +37,7 @@ Registered<Options> add_command(CLI::App& parent, Context& ctx, const std::strin
 }
 
 // The required `--data DIR` of every command that works on a data directory.
-CLI::Option* add_data_option(CLI::App& sub, std::string& dir, const std::string& about = "Directory for all server state");
+CLI::Option* add_data_option(CLI::App& sub, std::string& dir, const std::string& about = "Thư mục chứa toàn bộ dữ liệu của máy chủ");
 
 // A required positional naming one of `choices` (ACTION, WHAT), described
 // as "a | b | c".

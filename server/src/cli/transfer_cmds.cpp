@@ -49,16 +49,16 @@ int run_transfer(const TransferOptions& o) {
 
 void add_transfer_command(CLI::App& app, Context& ctx) {
   auto [sub, o] = add_command(app, ctx, "transfer",
-                              "A student's transfer to another school (out: a signed packet of this year's record) "
-                              "or from one (in: admit the student with their marks)",
+                              "Chuyển trường: out (chuyển đi: gói hồ sơ năm nay có chữ ký số) "
+                              "hoặc in (chuyển đến: nhận học sinh cùng các điểm đã có)",
                               run_transfer);
   add_choice(*sub, "ACTION", o->action, {"out", "in"});
-  sub->add_option("FILE", o->file, "out: the packet to write; in: the packet to read")->required();
+  sub->add_option("FILE", o->file, "out: gói hồ sơ cần ghi; in: gói hồ sơ cần đọc")->required();
   add_data_option(*sub, o->dir);
-  sub->add_option("--student", o->student, "out: the student's code");
-  sub->add_option("--to", o->to, "out: the school the student goes to");
-  sub->add_option("--class", o->class_name, "in: the class that admits the student");
-  add_actor_options(*sub, o->actor, "the HT or ADMIN");
+  sub->add_option("--student", o->student, "out: mã học sinh");
+  sub->add_option("--to", o->to, "out: trường học sinh chuyển đến");
+  sub->add_option("--class", o->class_name, "in: lớp nhận học sinh");
+  add_actor_options(*sub, o->actor, "HT hoặc ADMIN");
 }
 
 }  // namespace sodiem::server::cli

@@ -98,26 +98,26 @@ int run_year_list(const YearListOptions& o) {
 }  // namespace
 
 void add_year_command(CLI::App& app, Context& ctx) {
-  CLI::App* year = app.add_subcommand("year", "School years: list them, or move the school into the next one");
+  CLI::App* year = app.add_subcommand("year", "Năm học: xem danh sách, hoặc chuyển trường sang năm học mới");
   year->require_subcommand(1);
   {
-    auto [sub, o] = add_command(*year, ctx, "list", "The school years, the current one marked", run_year_list);
+    auto [sub, o] = add_command(*year, ctx, "list", "Danh sách năm học, có đánh dấu năm hiện tại", run_year_list);
     add_data_option(*sub, o->dir);
   }
   auto [sub, o] = add_command(*year, ctx, "new",
-                              "Start the next school year: archive this one read-only (DATA/years/NAME), promote "
-                              "classes (6A → 7A), carry students forward",
+                              "Bắt đầu năm học mới: lưu trữ năm nay chỉ để xem (DATA/years/NAME), lên lớp "
+                              "(6A → 7A), chuyển học sinh sang năm mới",
                               run_year_new);
   add_data_option(*sub, o->dir);
-  sub->add_option("--name", o->name, "The new school year, e.g. 2027-2028")->required();
+  sub->add_option("--name", o->name, "Năm học mới, ví dụ 2027-2028")->required();
   sub->add_option("--outcomes", o->outcomes,
-                  "CSV/XLSX-exported CSV with columns \"Mã học sinh\", \"Kết quả\" (Lên lớp | Ở lại lớp | Nghỉ học | "
-                  "Chuyển trường), overriding the outcomes computed from the approved year boards (sodiem-server "
-                  "outcomes); students not listed go where those say, or are promoted when their class is not approved");
+                  "Tệp CSV (hoặc CSV xuất từ XLSX) có cột \"Mã học sinh\", \"Kết quả\" (Lên lớp | Ở lại lớp | Nghỉ học | "
+                  "Chuyển trường), thay cho kết quả tính từ bảng tổng hợp cả năm đã phê duyệt (sodiem-server "
+                  "outcomes); học sinh không có trong tệp theo kết quả đã tính, hoặc được lên lớp nếu lớp chưa được phê duyệt");
   sub->add_flag("--force", o->force,
-                "Go on although some classes' year results are not approved (their students promoted unless listed) "
-                "or re-tests / summer training are not recorded (those students retained unless listed)");
-  add_actor_options(*sub, o->actor, "the HT or ADMIN");
+                "Vẫn tiếp tục dù có lớp chưa được phê duyệt kết quả cả năm (học sinh được lên lớp nếu không có trong tệp) "
+                "hoặc chưa ghi kết quả kiểm tra lại / rèn luyện hè (học sinh đó ở lại lớp nếu không có trong tệp)");
+  add_actor_options(*sub, o->actor, "HT hoặc ADMIN");
 }
 
 }  // namespace sodiem::server::cli
