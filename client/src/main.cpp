@@ -34,71 +34,73 @@ int main(int argc, char** argv) {
                    "Đọc thêm mật khẩu mới ở dòng thứ hai (bắt buộc khi đăng nhập lần đầu bằng mật khẩu được cấp)");
 
   auto* set = app.add_subcommand("set", "Ghi một ô điểm (được cả khi không có mạng)");
-  set->add_option("--data", dir)->required();
-  set->add_option("CLASS", cls)->required();
-  set->add_option("SUBJECT", subject)->required();
-  set->add_option("STUDENT_CODE", student)->required();
+  set->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  set->add_option("CLASS", cls, "Lớp, ví dụ 6A")->required();
+  set->add_option("SUBJECT", subject, "Môn, ví dụ Toán")->required();
+  set->add_option("STUDENT_CODE", student, "Mã học sinh, ví dụ HS6A01")->required();
   set->add_option("COLUMN", column, "Cột điểm: HK1.TX1..HK1.TX4, HK1.GK, HK1.CK, HK2...")->required();
   set->add_option("VALUE", value, "Điểm 0–10 (một chữ số thập phân), Đ/CĐ cho môn đánh giá bằng nhận xét, \"\" để xóa")->required();
 
   auto* sync = app.add_subcommand("sync", "Đồng bộ: gửi lên máy chủ mọi điểm đã ghi, nhận về mọi thay đổi mới");
-  sync->add_option("--data", dir)->required();
-  sync->add_flag("--json", as_json);
+  sync->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  sync->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
   sync->add_option("--max-attempts", sync_options.max_attempts, "Số lần thử kết nối trước khi dừng")
       ->check(CLI::Range(1, 1000));
 
   auto* status = app.add_subcommand("status", "Các thay đổi đang chờ gửi, bị từ chối hoặc đang xung đột");
-  status->add_option("--data", dir)->required();
-  status->add_flag("--json", as_json);
+  status->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  status->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
 
   auto* show = app.add_subcommand("show", "Xem các ô điểm của một lớp, một môn");
-  show->add_option("--data", dir)->required();
-  show->add_option("CLASS", cls)->required();
-  show->add_option("SUBJECT", subject)->required();
-  show->add_flag("--json", as_json);
+  show->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  show->add_option("CLASS", cls, "Lớp, ví dụ 6A")->required();
+  show->add_option("SUBJECT", subject, "Môn, ví dụ Toán")->required();
+  show->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
 
   std::string reason;
   auto* correction = app.add_subcommand("correction", "Yêu cầu điều chỉnh điểm sau khi khóa sổ");
   correction->require_subcommand(1);
   auto* creq = correction->add_subcommand("request", "Đề nghị ban giám hiệu sửa một ô điểm đã khóa sổ");
-  creq->add_option("--data", dir)->required();
+  creq->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   std::uint64_t from_inbox = 0;
-  creq->add_option("CLASS", cls);
-  creq->add_option("SUBJECT", subject);
-  creq->add_option("STUDENT_CODE", student);
-  creq->add_option("COLUMN", column);
-  creq->add_option("NEW_VALUE", value);
+  creq->add_option("CLASS", cls, "Lớp, ví dụ 6A");
+  creq->add_option("SUBJECT", subject, "Môn, ví dụ Toán");
+  creq->add_option("STUDENT_CODE", student, "Mã học sinh, ví dụ HS6A01");
+  creq->add_option("COLUMN", column, "Cột điểm, ví dụ HK1.TX1");
+  creq->add_option("NEW_VALUE", value, "Giá trị mới đề nghị");
   creq->add_option("--from-inbox", from_inbox, "Dùng một thay đổi bị từ chối trong `sodiem inbox` (theo số #)");
   creq->add_option("--reason", reason, "Lý do cần sửa điểm")->required();
 
   auto* clist = correction->add_subcommand("list", "Các yêu cầu điều chỉnh tính đến lần đồng bộ gần nhất (HT/PHT: tất cả; giáo viên: của mình)");
-  clist->add_option("--data", dir)->required();
-  clist->add_flag("--json", as_json);
+  clist->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  clist->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
   std::uint64_t correction_id = 0;
   std::string comment;
   auto* capprove =
       correction->add_subcommand("approve", "HT (hoặc PHT được ủy quyền): phê duyệt một yêu cầu (ô điểm có phiên bản mới)");
   capprove->add_option("ID", correction_id, "Số # của yêu cầu (xem sodiem correction list)")->required();
-  capprove->add_option("--data", dir)->required();
+  capprove->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   capprove->add_option("--comment", comment, "Ghi chú gửi giáo viên");
   auto* crefuse = correction->add_subcommand("refuse", "HT (hoặc PHT được ủy quyền): từ chối một yêu cầu, kèm lý do");
   crefuse->add_option("ID", correction_id, "Số # của yêu cầu (xem sodiem correction list)")->required();
-  crefuse->add_option("--data", dir)->required();
+  crefuse->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   crefuse->add_option("--comment", comment, "Lý do từ chối")->required();
 
   std::string step, term;
   auto* key = app.add_subcommand("key", "Khóa chữ ký số của bạn");
   key->require_subcommand(1);
   auto* key_init = key->add_subcommand("init", "Tạo khóa ký số Ed25519 trên máy này và đăng ký khóa công khai với máy chủ");
-  key_init->add_option("--data", dir)->required();
+  key_init->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   key_init->add_flag("--passphrase-stdin", password_stdin, "Đọc mật khẩu của khóa ký số từ đầu vào chuẩn")->required();
 
   auto* sign = app.add_subcommand("sign", "Ký xác nhận một bước: subject (môn) | class (lớp) | review (kiểm tra) | approve (phê duyệt)");
-  sign->add_option("STEP", step)->required()->check(CLI::IsMember({"subject", "class", "review", "approve"}));
-  sign->add_option("CLASS", cls)->required();
+  sign->add_option("STEP", step, "Bước ký")
+      ->required()
+      ->check(CLI::IsMember({"subject", "class", "review", "approve"}));
+  sign->add_option("CLASS", cls, "Lớp, ví dụ 6A")->required();
   sign->add_option("TERM", term, "HK1 | HK2")->required();
   sign->add_option("--subject", subject, "Môn học (cho bước subject)");
-  sign->add_option("--data", dir)->required();
+  sign->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   sign->add_flag("--passphrase-stdin", password_stdin, "Đọc mật khẩu của khóa ký số từ đầu vào chuẩn")->required();
 
   auto* board = app.add_subcommand("board", "Bảng tổng hợp của lớp sẽ được ký: kết quả và các ô bắt buộc còn trống");
@@ -108,37 +110,37 @@ int main(int argc, char** argv) {
   board->add_flag("--json", as_json);
 
   auto* conflicts = app.add_subcommand("conflicts", "Các xung đột liên quan đến bạn; chọn một giá trị để giải quyết");
-  conflicts->add_option("--data", dir)->required();
-  conflicts->add_flag("--json", as_json);
+  conflicts->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  conflicts->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
   auto* resolve = conflicts->add_subcommand("resolve", "Chọn giá trị cho một ô điểm đang xung đột (tạo phiên bản mới)");
-  resolve->add_option("--data", dir)->required();
-  resolve->add_option("CLASS", cls)->required();
-  resolve->add_option("SUBJECT", subject)->required();
-  resolve->add_option("STUDENT_CODE", student)->required();
-  resolve->add_option("COLUMN", column)->required();
-  resolve->add_option("VALUE", value)->required();
+  resolve->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  resolve->add_option("CLASS", cls, "Lớp, ví dụ 6A")->required();
+  resolve->add_option("SUBJECT", subject, "Môn, ví dụ Toán")->required();
+  resolve->add_option("STUDENT_CODE", student, "Mã học sinh, ví dụ HS6A01")->required();
+  resolve->add_option("COLUMN", column, "Cột điểm, ví dụ HK1.TX1")->required();
+  resolve->add_option("VALUE", value, "Giá trị chọn")->required();
   resolve->add_option("--note", reason, "Lý do chọn giá trị này");
 
   auto* history = app.add_subcommand("history", "Toàn bộ lịch sử một ô điểm trên máy chủ: ai, lúc nào, máy nào, cũ → mới, lý do");
-  history->add_option("--data", dir)->required();
-  history->add_option("CLASS", cls)->required();
-  history->add_option("SUBJECT", subject)->required();
-  history->add_option("STUDENT_CODE", student)->required();
-  history->add_option("COLUMN", column)->required();
-  history->add_flag("--json", as_json);
+  history->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  history->add_option("CLASS", cls, "Lớp, ví dụ 6A")->required();
+  history->add_option("SUBJECT", subject, "Môn, ví dụ Toán")->required();
+  history->add_option("STUDENT_CODE", student, "Mã học sinh, ví dụ HS6A01")->required();
+  history->add_option("COLUMN", column, "Cột điểm, ví dụ HK1.TX1")->required();
+  history->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
 
   auto* inbox = app.add_subcommand("inbox", "Hộp thư: các thay đổi máy chủ từ chối (kèm lý do) và các xung đột liên quan đến bạn");
-  inbox->add_option("--data", dir)->required();
-  inbox->add_flag("--json", as_json);
+  inbox->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
+  inbox->add_flag("--json", as_json, "In kết quả dạng JSON (cho máy đọc)");
 
   auto* password = app.add_subcommand("password", "Đổi mật khẩu (cần có mạng): mật khẩu hiện tại và mật khẩu mới ở đầu vào chuẩn");
-  password->add_option("--data", dir)->required();
+  password->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   password->add_flag("--password-stdin", password_stdin, "Dòng 1: mật khẩu hiện tại, dòng 2: mật khẩu mới")->required();
 
   std::string listen;
   bool no_browser = false;
   auto* ui = app.add_subcommand("ui", "Sổ điểm trong trình duyệt: bảng điểm, hộp thư, chủ nhiệm, ký xác nhận");
-  ui->add_option("--data", dir)->required();
+  ui->add_option("--data", dir, "Thư mục dữ liệu sổ điểm trên máy này (như khi enroll)")->required();
   ui->add_option("--listen", listen, "127.0.0.1:CỔNG (mặc định: một cổng còn trống)");
   ui->add_flag("--no-browser", no_browser, "Chỉ in địa chỉ, không mở trình duyệt");
 

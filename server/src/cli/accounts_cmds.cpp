@@ -112,7 +112,7 @@ void add_device_command(CLI::App& app, Context& ctx) {
   dev->add_option("--user", o->user, "Chỉ các máy của người dùng này");
   add_actor_options(*dev, o->actor, "quản trị viên hoặc HT");
   dev->add_option("--reason", o->reason, "Lý do (bắt buộc khi thu hồi)");
-  dev->add_flag("--json", o->json);
+  dev->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 void add_account_command(CLI::App& app, Context& ctx) {
@@ -123,7 +123,7 @@ void add_account_command(CLI::App& app, Context& ctx) {
   add_data_option(*acct, o->dir);
   add_actor_options(*acct, o->actor, "quản trị viên hoặc HT");
   acct->add_option("--reason", o->reason, "Lý do (bắt buộc khi khóa tài khoản)");
-  acct->add_flag("--json", o->json);
+  acct->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 }  // namespace sodiem::server::cli

@@ -76,15 +76,15 @@ void add_unapprove_command(CLI::App& app, Context& ctx) {
   auto [unapp, o] = add_command(app, ctx, "unapprove",
                                 "Rút lại phê duyệt của hiệu trưởng cho một lớp, một học kỳ (HT, kèm lý do)", run_unapprove);
   add_data_option(*unapp, o->dir);
-  unapp->add_option("--class", o->class_name)->required();
-  unapp->add_option("--term", o->term)->required();
+  unapp->add_option("--class", o->class_name, "Lớp")->required();
+  unapp->add_option("--term", o->term, "Học kỳ đã phê duyệt: HK1 | HK2")->required();
   add_actor_options(*unapp, o->actor, "HT");
-  unapp->add_option("--reason", o->reason)->required();
+  unapp->add_option("--reason", o->reason, "Lý do rút lại phê duyệt")->required();
 }
 
 void add_verify_command(CLI::App& app, Context& ctx) {
   auto [vfy, o] = add_command(app, ctx, "verify", "Kiểm tra một tệp xuất có chữ ký số (không cần mạng)", run_verify);
-  vfy->add_option("FILE", o->file)->required();
+  vfy->add_option("FILE", o->file, "Tệp đã xuất bằng `export signed`")->required();
 }
 
 void add_progress_command(CLI::App& app, Context& ctx) {
@@ -92,7 +92,7 @@ void add_progress_command(CLI::App& app, Context& ctx) {
                                    "Tiến độ cập nhật điểm theo từng lớp × môn", run_progress);
   add_data_option(*progress, o->dir);
   progress->add_option("--term", o->term, "HK1 | HK2");
-  progress->add_flag("--json", o->json);
+  progress->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 }  // namespace sodiem::server::cli

@@ -89,7 +89,7 @@ void add_history_command(CLI::App& app, Context& ctx) {
                                   "Toàn bộ lịch sử một ô điểm: ai, lúc nào, máy nào, cũ → mới, lý do", run_history);
   add_data_option(*history, o->dir);
   history->add_option("CELL", o->cell, "LỚP MÔN MÃ_HỌC_SINH CỘT (ví dụ: 6A Toán HS001 HK1.GK)")->required()->expected(4);
-  history->add_flag("--json", o->json);
+  history->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 void add_backup_commands(CLI::App& app, Context& ctx) {

@@ -120,7 +120,7 @@ void add_correction_command(CLI::App& app, Context& ctx) {
   add_actor_options(*corr, o->actor, "HT hoặc PHT quyết định");
   corr->add_option("--comment", o->comment, "Ghi chú cho quyết định (bắt buộc khi từ chối)");
   corr->add_option("--status", o->status, "pending (đang chờ) | approved (đã duyệt) | refused (đã từ chối)");
-  corr->add_flag("--json", o->json);
+  corr->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 void add_delegate_command(CLI::App& app, Context& ctx) {
@@ -132,7 +132,7 @@ void add_delegate_command(CLI::App& app, Context& ctx) {
   deleg->add_option("--until", o->until, "Hết hạn lúc YYYY-MM-DD[THH:MM] giờ Việt Nam (mặc định: đến khi bỏ)");
   deleg->add_option("--reason", o->reason, "Lý do");
   add_actor_options(*deleg, o->actor, "HT");
-  deleg->add_flag("--json", o->json);
+  deleg->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 }  // namespace sodiem::server::cli

@@ -178,7 +178,7 @@ void add_lock_command(CLI::App& app, Context& ctx) {
   lock->add_option("--until", o->until, "Kết thúc (mặc định: đến khi bỏ)");
   lock->add_option("--reason", o->reason, "Lý do");
   add_actor_options(*lock, o->actor, "HT (hoặc ADMIN thay HT)");
-  lock->add_flag("--json", o->json);
+  lock->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
   lock->add_flag("--all", o->all, "Xem cả các lần khóa đã bỏ");
 }
 
@@ -194,7 +194,7 @@ void add_exception_command(CLI::App& app, Context& ctx) {
   exc->add_option("--until", o->until, "Hết hạn lúc YYYY-MM-DD[THH:MM] giờ Việt Nam");
   exc->add_option("--reason", o->reason, "Lý do");
   add_actor_options(*exc, o->actor, "HT (hoặc ADMIN)");
-  exc->add_flag("--json", o->json);
+  exc->add_flag("--json", o->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 void add_grace_command(CLI::App& app, Context& ctx) {
