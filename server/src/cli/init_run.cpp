@@ -68,14 +68,14 @@ int run_run(const RunOptions& o) {
   const std::string& listen = o.listen;
   DataPaths paths{dir};
   if (!fs::exists(paths.db())) {
-    std::cerr << "sodiem-server: no database in " << dir << "; run `sodiem-server init --data " << dir
-              << "` first\n";
+    std::cerr << "sodiem-server: chưa có cơ sở dữ liệu trong " << dir << "; hãy chạy `sodiem-server init --data " << dir
+              << "` trước\n";
     return 2;
   }
   WssOptions options;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
-    std::cerr << "sodiem-server: --listen must be HOST:PORT\n";
+    std::cerr << "sodiem-server: --listen phải có dạng MÁY:CỔNG\n";
     return 2;
   }
   options.host = listen.substr(0, colon);
@@ -85,7 +85,7 @@ int run_run(const RunOptions& o) {
     if (port < 0 || port > 65535) throw std::out_of_range("port");
     options.port = static_cast<std::uint16_t>(port);
   } catch (const std::exception&) {
-    std::cerr << "sodiem-server: bad port in --listen " << listen << "\n";
+    std::cerr << "sodiem-server: cổng không hợp lệ trong --listen " << listen << "\n";
     return 2;
   }
   options.cert_path = paths.cert();

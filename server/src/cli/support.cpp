@@ -118,7 +118,7 @@ Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const A
 
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
   DataPaths paths{dir};
-  if (!fs::exists(paths.db())) throw std::runtime_error("no database in " + dir + "; run `sodiem-server init` first");
+  if (!fs::exists(paths.db())) throw std::runtime_error("chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
   return open_server_db(paths.db());
 }
 
