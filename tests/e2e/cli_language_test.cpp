@@ -90,7 +90,7 @@ int code(CLI::ExitCodes c) { return static_cast<int>(c); }
 
 }  // namespace
 
-TEST_CASE("--help of both binaries and of a subcommand reads in Vietnamese", "[e2e]") {
+TEST_CASE("the help of sodiem, sodiem-server and a subcommand reads in Vietnamese", "[e2e]") {
   for (const auto& argv : std::vector<std::vector<std::string>>{{kClient, "--help"},
                                                                 {kServer, "--help"},
                                                                 {kClient, "set", "--help"},
@@ -108,6 +108,13 @@ TEST_CASE("--help of both binaries and of a subcommand reads in Vietnamese", "[e
   CHECK_THAT(set.out, Catch::Contains("--data CHỮ BẮT BUỘC"));
   const auto sync = run_command({kClient, "sync", "--help"});
   CHECK_THAT(sync.out, Catch::Contains("SỐ_NGUYÊN:từ 1 đến 1000"));
+  // Descriptions line up by letters, not bytes: "CHỮ BẮT BUỘC" is 12 letters, 18 bytes.
+  const auto line_start = set.out.find("  --data CHỮ BẮT BUỘC");
+  REQUIRE(line_start != std::string::npos);
+  const auto about = set.out.find("Thư mục", line_start);
+  std::size_t column = 0;
+  for (auto i = line_start; i < about; ++i) column += (static_cast<unsigned char>(set.out[i]) & 0xC0) != 0x80;
+  CHECK(column == 30);  // CLI11's column width
   const auto lock = run_command({kServer, "lock", "--help"});
   CHECK_THAT(lock.out, Catch::Contains("Tham số (theo thứ tự):"));
   CHECK_THAT(lock.out, Catch::Contains("Không dùng cùng: --by"));
@@ -171,7 +178,8 @@ TEST_CASE("each kind of CLI11 argument error becomes a Vietnamese sentence keepi
   CHECK(vietnamese_error(CLI::RequiredError("--class")) == "Thiếu --class (bắt buộc phải có).");
   CHECK(vietnamese_error(CLI::RequiredError::Subcommand(1)) ==
         "Thiếu lệnh: hãy chọn một lệnh trong danh sách của --help.");
-  CHECK(vietnamese_error(CLI::ExtrasError("sodiem", {"a", "b"})) ==
+  // CLI11 keeps the unexpected words last first.
+  CHECK(vietnamese_error(CLI::ExtrasError("sodiem", {"b", "a"})) ==
         "Không hiểu: a b (không có lệnh hay tùy chọn nào như vậy ở đây, hoặc thừa giá trị).");
   CHECK(vietnamese_error(CLI::ArgumentMismatch("CELL", 4, 2)) == "CELL cần đúng 4 giá trị, nhưng có 2.");
   CHECK(vietnamese_error(CLI::ArgumentMismatch("CELL", -2, 1)) == "CELL cần ít nhất 2 giá trị, nhưng có 1.");

@@ -85,6 +85,30 @@ inline std::string vietnamese_error(const CLI::Error& e) {
 
 namespace detail {
 
+// CLI11's formatter, with descriptions aligned by letters rather than bytes
+// (a Vietnamese letter takes two or three bytes in UTF-8).
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_option(const CLI::Option* opt, bool is_positional) const override {
+    std::string out = "  " + make_option_name(opt, is_positional) + make_option_opts(opt);
+    const std::string about = make_option_desc(opt);
+    if (!about.empty()) {
+      std::size_t width = 0;
+      for (const char c : out) width += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // UTF-8 lead bytes
+      if (width >= column_width_) {
+        out += "\n";
+        width = 0;
+      }
+      out += std::string(column_width_ - width, ' ');
+      for (const char c : about) {
+        out += c;
+        if (c == '\n') out += std::string(column_width_, ' ');
+      }
+    }
+    return out + "\n";
+  }
+};
+
 inline void vietnamize_node(CLI::App& app, const std::shared_ptr<CLI::Formatter>& formatter) {
   app.formatter(formatter);
   if (CLI::Option* help = app.get_help_ptr()) help->description(kHelpFlagDescription);
@@ -145,7 +169,7 @@ inline std::string failure_message(const CLI::App* root, const CLI::Error& e, co
 // name shown in usage lines and in "Xem thêm: <program> … --help".
 inline void vietnamize(CLI::App& app, const std::string& program) {
   app.name(program);
-  auto formatter = std::make_shared<CLI::Formatter>();
+  auto formatter = std::make_shared<detail::Formatter>();
   formatter->label("Usage", "Cách dùng");
   formatter->label("OPTIONS", "TÙY CHỌN");
   formatter->label("SUBCOMMAND", "LỆNH");
