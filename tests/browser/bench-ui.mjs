@@ -8,11 +8,23 @@
 // Each with a breakdown of where the time goes (medians, ms), from the
 // page's own measure and the browser's resource and navigation timing (so
 // it reads any version of the page):
-//   ui_save_ms.parts: in_page_before_fetch (commit → fetch() called),
+//   ui_save_ms.via: "channel" (the page's WebSocket, /api/ws) or "http"
+//     (POST /api/cells);
+//   ui_save_ms.parts, on the channel: in_page_before_send (commit → message
+//     sent), ui (the ui's own work: message read → answer ready, fsync
+//     included, as the ui reports it), transport (sent → answer event on the
+//     page's thread, less the ui's work: both directions, the browser's
+//     network process and the hand-over to the page's thread),
+//     after_answer (answer event → answer shown: the cell, its state, the
+//     averages, the cursor); channel_floor_p50/p99 (the same run's round
+//     trip on a second WebSocket for a message the ui refuses at once: what
+//     browser and channel cost before the ui does any work);
+//   over HTTP: in_page_before_fetch (commit → fetch() called),
 //     fetch (fetch() → last byte of the answer, of which ui_answer is the
 //     ui's own work: request sent → first byte), after_answer (last byte →
 //     answer shown: delivery to the page's thread, res.json, painting,
-//     averages), browser_floor_p50/p99 (the same run's round trip for the
+//     averages);
+//   both: browser_floor_p50/p99 (the same run's fetch round trip for the
 //     smallest uncached answer: what the browser costs on this machine
 //     before the ui does anything), and how many saves overlapped a /api/status poll or a
 //     quiet grid refetch (with the p50/p99 of the saves that did / did not);
@@ -144,6 +156,26 @@ try {
     }
     return out;
   }, Math.min(SAVES, 200));
+  // The channel's floor: a second WebSocket, the same handshake, a message
+  // the ui refuses without any work (an unknown path).
+  const channelFloor = await page.evaluate(async (n) => {
+    const { csrf } = await (await fetch('/api/session')).json();
+    const ws = new WebSocket(`ws://${location.host}/api/ws`);
+    const next = () => new Promise((resolve, reject) => { ws.onmessage = (e) => resolve(JSON.parse(e.data)); ws.onclose = reject; });
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    ws.send(JSON.stringify({ csrf }));
+    if ((await next()).hello !== true) return [];
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      ws.send(JSON.stringify({ id: i + 1, path: '/api/none', body: '{}' }));
+      await next();
+      out.push(performance.now() - t);
+    }
+    ws.close();
+    return out;
+  }, Math.min(SAVES, 200)).catch(() => []);
+  const channel = await page.evaluate((n) => (window.sodiemPerf.channel || []).slice(-n), saves.length);
   // Where the time goes: each save's measure (commit → shown) against the
   // browser's resource timing of its POST /api/cells (one per save, in order).
   const parts = await page.evaluate(() => {
@@ -151,16 +183,24 @@ try {
     const path = (e) => new URL(e.name).pathname;
     const posts = res.filter((e) => path(e) === '/api/cells');
     const others = res.filter((e) => path(e) === '/api/status' || path(e) === '/api/grid');
-    return performance.getEntriesByName('sodiem-save').slice(-posts.length).map((m, i) => {
+    const measures = performance.getEntriesByName('sodiem-save');
+    const n = posts.length || measures.length;  // over HTTP one POST per save; on the channel none
+    return measures.slice(-n).map((m, i) => {
       const p = posts[i], end = m.startTime + m.duration;
       return {
-        total: m.duration, before: p.startTime - m.startTime, fetch: p.responseEnd - p.startTime,
-        answer: p.responseStart - p.requestStart, after: end - p.responseEnd,
+        total: m.duration,
+        ...(p ? { before: p.startTime - m.startTime, fetch: p.responseEnd - p.startTime,
+          answer: p.responseStart - p.requestStart, after: end - p.responseEnd } : {}),
         overlapped: others.some((o) => o.startTime < end && o.responseEnd > m.startTime),
       };
     });
   });
-  const answer = parts.map((x) => x.answer);
+  const viaChannel = channel.length === saves.length && saveParts.length === saves.length;
+  const chParts = viaChannel ? channel.map((c, i) => {
+    const s = saveParts[i], end = s.t0 + saves[i];
+    return { before: c.sent - s.t0, ui: c.ui_ms, transport: c.received - c.sent - c.ui_ms, after: end - c.received };
+  }) : [];
+  const answer = viaChannel ? chParts.map((x) => x.ui) : parts.map((x) => x.answer);
   const med = (xs) => (xs.length ? round(pct(xs, 50)) : null);
   const clear = parts.filter((x) => !x.overlapped).map((x) => x.total);
   const busy = parts.filter((x) => x.overlapped).map((x) => x.total);
@@ -170,10 +210,19 @@ try {
   console.log(JSON.stringify({
     ui_save_ms: {
       p50: round(pct(saves, 50)), p99: round(pct(saves, 99)), n: saves.length,
+      via: viaChannel ? 'channel' : 'http',
       ui_answer_p50: round(pct(answer, 50)), ui_answer_p99: round(pct(answer, 99)),
       browser_floor_p50: round(pct(floor, 50)), browser_floor_p99: round(pct(floor, 99)),
+      ...(channelFloor.length ? { channel_floor_p50: round(pct(channelFloor, 50)), channel_floor_p99: round(pct(channelFloor, 99)) } : {}),
       answered_p50: saveParts.length ? med(saveParts.map((x) => x.answered_ms)) : null,
-      parts: {
+      parts: viaChannel ? {
+        in_page_before_send: med(chParts.map((x) => x.before)), ui: med(chParts.map((x) => x.ui)),
+        transport: med(chParts.map((x) => x.transport)), transport_p99: round(pct(chParts.map((x) => x.transport), 99)),
+        after_answer: med(chParts.map((x) => x.after)), after_answer_p99: round(pct(chParts.map((x) => x.after), 99)),
+        overlapping_poll_or_refetch: busy.length,
+        p50_p99_clear: clear.length ? [med(clear), round(pct(clear, 99))] : null,
+        p50_p99_overlapping: busy.length ? [med(busy), round(pct(busy, 99))] : null,
+      } : {
         in_page_before_fetch: med(parts.map((x) => x.before)), fetch: med(parts.map((x) => x.fetch)),
         after_answer: med(parts.map((x) => x.after)),
         after_answer_p99: parts.length ? round(pct(parts.map((x) => x.after), 99)) : null,
