@@ -426,8 +426,8 @@ export class Grid {
     const ed = this.editing;
     if (!ed) return;
     this.editing = null;
-    ed.input.remove();
     this.focus();
+    ed.input.remove();
   }
 
   commitEdit(dr, dc) {
@@ -436,16 +436,20 @@ export class Grid {
     this.editing = null;
     const text = ed.input.value.trim();
     const { r, c } = ed;
-    const rest = () => {
-      ed.input.remove();
-      this.focus();
+    // The focus back on the grid before anything else changes: focusing
+    // lays the page out (cheap while nothing changed), and taking a focused
+    // element away costs a style pass.
+    const close = () => { this.focus(); ed.input.remove(); };
+    if (sameValue(text, this.cell(r, c).value, this.cols[c].type)) {
+      close();
       if (dr || dc) this.move(dr, dc);
-    };
-    if (sameValue(text, this.cell(r, c).value, this.cols[c].type)) { rest(); return; }
-    // The request leaves first; the editor, the cursor and the typed value
-    // are shown with the answer (hold).
+      return;
+    }
+    // Only queued (hold): the request leaves before the screen changes; the
+    // editor, the typed value and the cursor are shown with the answer.
+    this.hold(close);
     this.save([{ r, c, value: text }]);
-    this.hold(rest);
+    if (dr || dc) this.hold(() => this.move(dr, dc));
   }
 
   // ---- the frame after a commit ----
