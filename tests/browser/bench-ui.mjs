@@ -201,6 +201,12 @@ try {
     return { before: c.sent - s.t0, ui: c.ui_ms, transport: c.received - c.sent - c.ui_ms, after: end - c.received };
   }) : [];
   const answer = viaChannel ? chParts.map((x) => x.ui) : parts.map((x) => x.answer);
+  // Saves answered while the ui's background agent was syncing (its own
+  // SQLite connection writes then too), and the slowest saves' parts.
+  const duringSync = saves.filter((_, i) => saveParts[i]?.syncing);
+  const noSync = saves.filter((_, i) => !saveParts[i]?.syncing);
+  const slowest = chParts.map((x, i) => ({ total: round(saves[i]), ui: round(x.ui), transport: round(x.transport),
+    after: round(x.after), syncing: !!saveParts[i]?.syncing })).sort((a, b) => b.total - a.total).slice(0, 4);
   const med = (xs) => (xs.length ? round(pct(xs, 50)) : null);
   const clear = parts.filter((x) => !x.overlapped).map((x) => x.total);
   const busy = parts.filter((x) => x.overlapped).map((x) => x.total);
@@ -222,6 +228,10 @@ try {
         overlapping_poll_or_refetch: busy.length,
         p50_p99_clear: clear.length ? [med(clear), round(pct(clear, 99))] : null,
         p50_p99_overlapping: busy.length ? [med(busy), round(pct(busy, 99))] : null,
+        during_sync: duringSync.length,
+        p50_p99_during_sync: duringSync.length ? [med(duringSync), round(pct(duringSync, 99))] : null,
+        p50_p99_no_sync: noSync.length ? [med(noSync), round(pct(noSync, 99))] : null,
+        slowest: slowest,
       } : {
         in_page_before_fetch: med(parts.map((x) => x.before)), fetch: med(parts.map((x) => x.fetch)),
         after_answer: med(parts.map((x) => x.after)),

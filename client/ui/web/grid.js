@@ -576,7 +576,7 @@ export class Grid {
     for (const r of new Set(edits.map((e) => e.r))) this.paintAverages(r);
     const ms = performance.now() - t0;
     perf.saves.push(ms);
-    (perf.saveParts ||= []).push({ t0, answered_ms: answered - t0, shown_ms: performance.now() - answered });
+    (perf.saveParts ||= []).push({ t0, answered_ms: answered - t0, shown_ms: performance.now() - answered, syncing: !!status?.syncing });
     performance.measure('sodiem-save', { start: t0, duration: ms });
     if (recordUndo && undo.length) this.undoStack.push(undo);
     if (status) this.opts.onStatus?.(status);
