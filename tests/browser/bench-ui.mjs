@@ -31,7 +31,8 @@
 //   ui_grid_ms.parts: document (navigation → HTML received), modules (→ the
 //     last script or style asked before the grid was shown), page_start (→ the app's first
 //     request sent), grid_fetch_start/end (→ /api/grid sent / received),
-//     build, and the requests made before /api/grid.
+//     build, the requests made before /api/grid, and who asked for
+//     /api/grid (["link"]: the entry page's preload, once).
 // Usage: node tests/browser/bench-ui.mjs [--saves N] [--opens N]
 // (binaries from SODIEM_CLIENT_BIN / SODIEM_SERVER_BIN or build/).
 import fs from 'node:fs';
@@ -125,6 +126,7 @@ try {
         modules: Math.max(nav.responseEnd, ...files.map((e) => e.responseEnd)),
         page_start: Math.min(...api.map((e) => e.startTime)),
         grid_fetch_start: grid?.startTime, grid_fetch_end: grid?.responseEnd,
+        grid_fetches: api.filter((e) => new URL(e.name).pathname === '/api/grid').map((e) => e.initiatorType),
         before_grid: api.filter((e) => e.startTime < (grid?.startTime ?? 0)).map((e) => new URL(e.name).pathname),
       };
     });
@@ -248,7 +250,7 @@ try {
       parts: {
         document: o50('document'), modules: o50('modules'), page_start: o50('page_start'),
         grid_fetch_start: o50('grid_fetch_start'), grid_fetch_end: o50('grid_fetch_end'), build: o50('build_ms'),
-        before_grid: opens.at(-1)?.before_grid,
+        before_grid: opens.at(-1)?.before_grid, grid_fetches: opens.at(-1)?.grid_fetches,
       },
       students: filled.students, columns: filled.columns, cells: filled.edits,
       ...(grown ? {} : { why: 'roster import failed: the demo class of 40' }),
