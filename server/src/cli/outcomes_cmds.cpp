@@ -28,13 +28,21 @@ json empty_lists() {
     outcome[std::string(grading::outcome_name(o))] = json::array();
   for (auto f : {board::Final::kPromoted, board::Final::kRetained, board::Final::kPending, board::Final::kIncomplete})
     final[std::string(board::final_name(f))] = json::array();
-  return {{"outcome", outcome}, {"final", final}, {"award", {{"Học sinh Xuất sắc", json::array()}, {"Học sinh Giỏi", json::array()}}}};
+  json result = json::object();
+  for (auto r : {grading::YearResult::kHoanThanhXuatSac, grading::YearResult::kHoanThanhTot,
+                 grading::YearResult::kHoanThanh, grading::YearResult::kChuaHoanThanh})
+    result[std::string(grading::year_result_name(r))] = json::array();
+  return {{"outcome", outcome},
+          {"final", final},
+          {"award", {{"Học sinh Xuất sắc", json::array()}, {"Học sinh Giỏi", json::array()}}},
+          {"result", result}};
 }
 
 void add_to_lists(json& lists, const json& who, const board::StudentOutcome& s) {
   if (s.outcome) lists["outcome"][std::string(grading::outcome_name(*s.outcome))].push_back(who);
   lists["final"][std::string(board::final_name(s.final))].push_back(who);
   if (s.award) lists["award"][*s.award].push_back(who);
+  if (s.primary_result) lists["result"][std::string(grading::year_result_name(*s.primary_result))].push_back(who);
 }
 
 json student_json(const board::StudentOutcome& s, const std::string& name) {
@@ -54,6 +62,8 @@ json student_json(const board::StudentOutcome& s, const std::string& name) {
           {"final_conduct", level_or_null(s.final_conduct)},
           {"final", board::final_name(s.final)},
           {"award", text_or_null(s.award)},
+          {"result", s.primary_result ? json(grading::year_result_name(*s.primary_result)) : json(nullptr)},
+          {"completion", s.completion.empty() ? json(nullptr) : json(s.completion)},
           {"awaiting", s.awaiting}};
 }
 
@@ -61,24 +71,23 @@ json student_json(const board::StudentOutcome& s, const std::string& name) {
 json outcomes_json(const std::string& year, const std::vector<ClassOutcomes>& classes) {
   json out{{"year", year}, {"classes", json::array()}, {"school", {{"lists", empty_lists()}}}};
   for (const auto& c : classes) {
-    json cls{{"class", c.class_name}, {"grade", c.grade}, {"approved", c.approved}, {"assessed", !c.primary},
-             {"students", json::array()}, {"lists", empty_lists()}};
-    if (!c.primary)
-      for (const auto& s : c.students) {
-        const auto it = c.names.find(s.student);
-        const std::string name = it == c.names.end() ? "" : it->second;
-        cls["students"].push_back(student_json(s, name));
-        const json who{{"class", c.class_name}, {"student", s.student}, {"name", name}};
-        add_to_lists(cls["lists"], who, s);
-        if (c.approved) add_to_lists(out["school"]["lists"], who, s);
-      }
+    json cls{{"class", c.class_name}, {"grade", c.grade},       {"approved", c.approved}, {"assessed", true},
+             {"primary", c.primary},   {"students", json::array()}, {"lists", empty_lists()}};
+    for (const auto& s : c.students) {
+      const auto it = c.names.find(s.student);
+      const std::string name = it == c.names.end() ? "" : it->second;
+      cls["students"].push_back(student_json(s, name));
+      const json who{{"class", c.class_name}, {"student", s.student}, {"name", name}};
+      add_to_lists(cls["lists"], who, s);
+      if (c.approved) add_to_lists(out["school"]["lists"], who, s);
+    }
     out["classes"].push_back(std::move(cls));
   }
   return out;
 }
 
 void print_lists(const json& lists, bool with_class) {
-  for (const char* group : {"outcome", "final", "award"})
+  for (const char* group : {"outcome", "final", "award", "result"})
     for (const auto& [name, people] : lists[group].items()) {
       if (people.empty()) continue;
       std::cout << "  " << (std::string(group) == "final" ? "Sau kiểm tra lại, rèn luyện hè — " : "") << name << " ("
@@ -91,20 +100,22 @@ void print_lists(const json& lists, bool with_class) {
 }
 
 void print_text(const json& j) {
-  std::cout << "Kết quả cuối năm học " << j["year"].get<std::string>() << " (Thông tư 22)\n";
+  std::cout << "Kết quả cuối năm học " << j["year"].get<std::string>() << " (Thông tư 22; tiểu học: Thông tư 27)\n";
   for (const auto& c : j["classes"]) {
     const std::string name = c["class"];
-    if (!c["assessed"].get<bool>()) {
-      std::cout << "\nLớp " << name << ": lớp tiểu học (Thông tư 27), không xét ở đây\n";
-      continue;
-    }
-    std::cout << "\nLớp " << name
+    std::cout << "\nLớp " << name << (c["primary"].get<bool>() ? " (tiểu học)" : "")
               << (c["approved"].get<bool>() ? " (đã phê duyệt kết quả cả năm)\n"
                                             : " (CHƯA phê duyệt kết quả cả năm: kết quả dưới đây là tạm tính)\n");
     for (const auto& s : c["students"]) {
       std::cout << "  " << s["student"].get<std::string>() << " " << s["name"].get<std::string>() << ": ";
       if (s["outcome"].is_null()) {
         std::cout << "chưa đủ kết quả";
+      } else if (!s["result"].is_null()) {  // primary (TT27)
+        std::cout << "kết quả giáo dục " << s["result"].get<std::string>() << " — " << s["completion"].get<std::string>();
+        if (s["summer_training"].get<bool>())
+          std::cout << "; rèn luyện trong hè, đánh giá bổ sung: "
+                    << (s["summer_result"].is_null() ? "chưa có kết quả" : s["summer_result"].get<std::string>());
+        if (!s["award"].is_null()) std::cout << "; " << s["award"].get<std::string>();
       } else {
         std::cout << "học tập " << s["learning"].get<std::string>() << ", rèn luyện " << s["conduct"].get<std::string>()
                   << ", nghỉ " << s["absent_sessions"].get<int>() << " buổi — " << s["outcome"].get<std::string>();
@@ -185,8 +196,8 @@ int run_record(const RecordOptions& o) {
 void add_outcomes_commands(CLI::App& app, Context& ctx) {
   {
     auto [sub, o] = add_command(app, ctx, "outcomes",
-                                "Year-end outcomes (TT22): each student's result, re-tests and summer training, the "
-                                "lists of each outcome and of awards per class and for the school",
+                                "Year-end outcomes (TT22; primary TT27): each student's result, re-tests and summer "
+                                "training, the lists of each outcome and of awards per class and for the school",
                                 run_outcomes);
     add_data_option(*sub, o->dir);
     sub->add_option("--class", o->class_name, "Only this class");

@@ -149,6 +149,16 @@ std::string periodic_test_code(const Column& c) {
   return std::string(c.mid ? "GK" : "CK") + std::to_string(c.term);
 }
 
+bool sits_periodic_test(const protocol::SubjectInfo& subject, std::string_view code) {
+  const std::string_view tests = subject.periodic_tests;
+  for (std::size_t at = 0; at <= tests.size();) {
+    const auto comma = std::min(tests.find(',', at), tests.size());
+    if (tests.substr(at, comma - at) == code) return true;
+    at = comma + 1;
+  }
+  return false;
+}
+
 int regular_assessments(bool scored, int periods_per_year) {
   if (!scored) return 2;
   if (periods_per_year <= 35) return 2;
@@ -204,13 +214,7 @@ Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Co
     }
     case Column::Kind::kPeriodicTest: {
       const std::string code = periodic_test_code(col);
-      bool sits = false;
-      for (std::size_t at = 0; at <= subject.periodic_tests.size();) {
-        const auto comma = std::min(subject.periodic_tests.find(',', at), subject.periodic_tests.size());
-        if (subject.periodic_tests.compare(at, comma - at, code) == 0) sits = true;
-        at = comma + 1;
-      }
-      if (!sits)
+      if (!sits_periodic_test(subject, code))
         return Status(ErrorCode::kInvalidValue,
                       "môn " + subject.name + " của khối này không có bài kiểm tra định kì " + code + " (cột " +
                           excerpt(column) + ")" +

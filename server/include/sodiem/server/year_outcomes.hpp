@@ -1,5 +1,5 @@
-// Year-end outcomes on the server (TT22 Điều 12–13): each class's students'
-// outcomes as the shared rule computes them from the class's book
+// Year-end outcomes on the server (TT22 Điều 12–13; primary classes TT27
+// Điều 9, 11, 13): each class's students' outcomes as the shared rule computes them from the class's book
 // (core/year_outcomes.hpp), for the lists of `sodiem-server outcomes` and
 // for `year new`; and the leadership's records of re-test and summer
 // training results, as server-written cells (CN.KTL of the subject, CN.RLH
@@ -24,7 +24,7 @@ namespace sodiem::server {
 struct ClassOutcomes {
   std::string class_name;
   int grade = 0;
-  bool primary = false;   // a primary class (TT27): not decided here
+  bool primary = false;   // a primary class (TT27: board::primary_class)
   bool approved = false;  // the year's results (the HK2 board) approved by the HT
   std::vector<board::StudentOutcome> students;  // computed whether approved or not
   std::map<std::string, std::string> names;     // student code → full name

@@ -77,6 +77,9 @@ std::optional<std::string> homeroom_column_fault(const Column& column, int grade
 // The periodic test code of a column ("GK1" "CK1" "GK2" "CN"), as
 // SubjectInfo::periodic_tests lists them.
 std::string periodic_test_code(const Column& column);
+// Whether `subject`'s grade sits periodic test `code` ("GK1" "CK1" "GK2"
+// "CN") in it (SubjectInfo::periodic_tests; TT27 Điều 6.3).
+bool sits_periodic_test(const protocol::SubjectInfo& subject, std::string_view code);
 
 // True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
 bool valid_iso_date(std::string_view date, int min_year = 2000);
