@@ -6,6 +6,7 @@
 // subjects × required columns × active students.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -244,13 +245,16 @@ TEST_CASE("sodiem board of a primary class: ratings, tests, qualities and compet
   CHECK(board["primary"] == true);
   CHECK(board["complete"] == false);
   CHECK(board["missing"] == json::array({{{"student", "HS102"}, {"subject", "Chủ nhiệm"}, {"column", "HK1.PC4"}}}));
-  const auto& r = board["students"][0]["results"];
+  std::map<std::string, json> by_code;  // the board lists pupils by given name: Mai before Páo
+  for (const auto& st : board["students"]) by_code[st["student"]] = st["results"];
+  CHECK(board["students"][0]["student"] == "HS102");
+  const auto& r = by_code["HS101"];
   CHECK(r["Tiếng Việt"] == "Hoàn thành tốt");
   CHECK(r["Tiếng Việt (KTĐK)"] == "9");
   CHECK(r["Phẩm chất Yêu nước"] == "Tốt");
   CHECK(r["Năng lực Thể chất"] == "Tốt");
   CHECK_FALSE(r.contains("Rèn luyện"));
-  CHECK(board["students"][1]["results"]["Phẩm chất Trung thực"] == "chưa đánh giá");
+  CHECK(by_code["HS102"]["Phẩm chất Trung thực"] == "chưa đánh giá");
   CHECK(board["totals"]["Tiếng Việt"] == json{{"Hoàn thành tốt", 1}, {"Hoàn thành", 1}});
   CHECK(board["totals"]["Phẩm chất Trung thực"] == json{{"Tốt", 1}, {"chưa đánh giá", 1}});
   auto words = sodiem_cli({"board", "--data", gv, "1A", "HK1"});
