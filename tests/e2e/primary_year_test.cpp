@@ -4,7 +4,8 @@
 // on the teachers' real clients and synced, HK1 locked, HK2, the year board
 // refused while a cell is empty and signed once complete (subject teacher,
 // homeroom teacher, vice principal, principal), then the year end: the
-// class board's results, award and totals; a pupil of grade 4 and one of
+// class board's results, award and totals; a pupil recognised as Học sinh
+// Tiêu biểu (sodiem-server recognise); a pupil of grade 4 and one of
 // grade 5 not completing the year, helped over the summer and assessed
 // again (sodiem-server summer); `year new` refused while that is pending,
 // then grade 5 completes primary school and leaves, grade 4 goes up but the
@@ -95,11 +96,11 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   };
   // HS401 excels; HS402 scores 4 in the year-end Toán test and HS502 is
   // Cần cố gắng in one competence at the end of the year: Chưa hoàn thành.
-  // HS501 Hoàn thành. Typed as teachers type: T, H, t.
+  // HS501 Hoàn thành tốt (tests of 7). Typed as teachers type: T, H, t, tot.
   const std::vector<Pupil> pupils = {
       {"HS401", "4A"},
       {"HS402", "4A", "H", "6", "Đ", {{"Toán HK2.KTCK", "4"}}},
-      {"HS501", "5A", "h", "7", "đạt"},
+      {"HS501", "5A", "t", "7", "tot"},
       {"HS502", "5A", "T", "8", "T", {{"Chủ nhiệm HK2.NL5", "C"}}},
   };
   auto fill = [&](const std::string& term, const Pupil& p, const std::string& skip = "") {
@@ -202,12 +203,13 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   std::map<std::string, std::map<std::string, std::string>> results;
   for (const auto& st : report.students)
     for (const auto& [column, value] : st.results) results[st.code][column] = value;
-  CHECK(results["HS501"]["Kết quả giáo dục"] == "Hoàn thành");
+  CHECK(results["HS501"]["Kết quả giáo dục"] == "Hoàn thành tốt");
+  CHECK_FALSE(results["HS501"].contains("Khen thưởng"));  // Tiêu biểu is the class's recognition, recorded later
   CHECK(results["HS501"]["Hoàn thành chương trình"] == "Hoàn thành chương trình tiểu học");
   CHECK(results["HS502"]["Kết quả giáo dục"] == "Chưa hoàn thành");
   CHECK(results["HS502"]["Năng lực Tính toán"] == "Cần cố gắng");
   CHECK(results["HS502"]["Toán (KTĐK)"] == "8");
-  CHECK(report.totals.at("Kết quả giáo dục") == std::map<std::string, int>{{"Hoàn thành", 1}, {"Chưa hoàn thành", 1}});
+  CHECK(report.totals.at("Kết quả giáo dục") == std::map<std::string, int>{{"Hoàn thành tốt", 1}, {"Chưa hoàn thành", 1}});
   report = client::board_report(school.device("gv.lan"), "4A", "CN");
   for (const auto& st : report.students)
     for (const auto& [column, value] : st.results) results[st.code][column] = value;
@@ -257,7 +259,16 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
+  // The class recognises HS501's progress: Học sinh Tiêu biểu (TT27 Điều 13); not HS401, already Xuất sắc.
+  auto excellent = server_cmd({"recognise", "--class", "4A", "--student", "HS401", "--reason", "Giỏi Toán"});
+  CHECK(excellent.exit_code == 2);
+  CHECK_THAT(excellent.err, Catch::Contains("không được xét Học sinh Tiêu biểu: kết quả giáo dục Hoàn thành xuất sắc"));
+  auto recognised = server_cmd({"recognise", "--class", "5a", "--student", "hs501", "--reason",
+                                "Tiến bộ vượt bậc về năng lực ngôn ngữ"});
+  INFO(recognised.err);
+  REQUIRE(recognised.exit_code == 0);
   auto after = outcomes();
+  CHECK(after["HS501"].award == "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện");
   CHECK(after["HS402"].final == board::Final::kRetained);
   CHECK(after["HS402"].completion == "Chưa hoàn thành chương trình lớp 4");
   CHECK(after["HS502"].final == board::Final::kPromoted);
@@ -284,10 +295,13 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   };
   CHECK(codes(j["school"]["lists"]["result"]["Chưa hoàn thành"]) == std::vector<std::string>{"HS402", "HS502"});
   CHECK(codes(j["school"]["lists"]["award"]["Học sinh Xuất sắc"]) == std::vector<std::string>{"HS401"});
+  CHECK(codes(j["school"]["lists"]["award"]["Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện"]) ==
+        std::vector<std::string>{"HS501"});
   CHECK(codes(j["school"]["lists"]["final"]["Lên lớp"]) == std::vector<std::string>{"HS401", "HS501", "HS502"});
   CHECK(codes(j["school"]["lists"]["final"]["Ở lại lớp"]) == std::vector<std::string>{"HS402"});
   auto text = server_cmd({"outcomes", "--class", "5A"});
-  CHECK_THAT(text.out, Catch::Contains("HS501 Lò Văn Sơn: kết quả giáo dục Hoàn thành — Hoàn thành chương trình tiểu học"));
+  CHECK_THAT(text.out, Catch::Contains("HS501 Lò Văn Sơn: kết quả giáo dục Hoàn thành tốt — Hoàn thành chương trình tiểu "
+                                       "học; Học sinh Tiêu biểu"));
   {
     auto db = school.server_db();
     CHECK(server::verify_records(*db).intact);

@@ -317,3 +317,31 @@ TEST_CASE("a primary student's year-end outcome (TT27 Điều 11)", "[unit][tt27
     if (o[0].final == board::Final::kPending) CHECK(o[0].awaiting.size() == 1);
   }
 }
+
+TEST_CASE("a Hoàn thành tốt pupil recognised by the class is Học sinh Tiêu biểu (TT27 Điều 13.1.a)", "[unit][tt27][outcomes]") {
+  struct Row {
+    const char* what;
+    Student student;
+    bool recognised;
+    const char* award;  // "" for none
+  };
+  const std::vector<Row> rows = {
+      {"Hoàn thành tốt, recognised", {.test = "8"}, true, "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện"},
+      {"Hoàn thành tốt, not (yet) recognised", {.test = "8"}, false, ""},
+      {"Hoàn thành xuất sắc: Xuất sắc whatever the class says", {}, true, "Học sinh Xuất sắc"},
+      {"Hoàn thành: no award", {.rating = "Hoàn thành"}, true, ""},
+  };
+  for (const auto& row : rows) {
+    INFO(row.what);
+    auto book = class_of(4);
+    add(book, "HS1", row.student);
+    if (row.recognised) book.cells.push_back({"Chủ nhiệm", "HS1", "CN.TB", "Tiến bộ vượt bậc môn Toán"});
+    const auto o = board::year_outcomes(book);
+    REQUIRE(o.size() == 1);
+    CHECK(o[0].award.value_or("") == row.award);
+    // The board signed at the approval is not changed by a later recognition.
+    const auto b = board_of(board::summary_board("HK2", book), "HS1");
+    const auto award = b.find("Tổng hợp CN|Khen thưởng");
+    CHECK((award == b.end() ? "" : award->second) == (row.award == std::string("Học sinh Xuất sắc") ? row.award : ""));
+  }
+}

@@ -1,12 +1,14 @@
 // sodiem-server outcomes (the year-end lists per class and for the school:
 // each outcome, the final one after re-tests and summer training, awards;
 // text or the --json contract of the README), retest and summer (the
-// leadership records a re-test or summer training result), see
-// year_outcomes.hpp. Registered by main.cpp (commands.hpp).
+// leadership records a re-test or summer training result) and recognise (a
+// primary pupil's Học sinh Tiêu biểu), see year_outcomes.hpp. Registered by
+// main.cpp (commands.hpp).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/primary_board.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/year_outcomes.hpp"
@@ -34,7 +36,10 @@ json empty_lists() {
     result[std::string(grading::year_result_name(r))] = json::array();
   return {{"outcome", outcome},
           {"final", final},
-          {"award", {{"Học sinh Xuất sắc", json::array()}, {"Học sinh Giỏi", json::array()}}},
+          {"award",
+           {{"Học sinh Xuất sắc", json::array()},
+            {"Học sinh Giỏi", json::array()},
+            {std::string(board::kAwardExemplary), json::array()}}},
           {"result", result}};
 }
 
@@ -166,7 +171,9 @@ struct RecordOptions {
   ActorOptions actor;
 };
 
-template <bool kRetest>
+enum Record { kRetest, kSummer, kRecognise };
+
+template <Record kKind>
 int run_record(const RecordOptions& o) {
   YearEndRecord r = o.record;
   for (std::string* text : {&r.class_name, &r.student, &r.subject, &r.value}) {
@@ -178,12 +185,16 @@ int run_record(const RecordOptions& o) {
     *text = std::move(*nfc);
   }
   auto db = open_existing(o.dir);
-  auto by = authenticate(*db, o.dir, o.actor, kRetest ? "retest" : "summer");
+  auto by = authenticate(*db, o.dir, o.actor, kKind == kRetest ? "retest" : kKind == kSummer ? "summer" : "recognise");
   if (!by) return fail_status(by.status());
   const auto now = SystemClock::instance().now_unix_seconds();
-  auto version = kRetest ? record_retest(*db, r, *by, now) : record_summer_training(*db, r, *by, now);
+  auto version = kKind == kRetest   ? record_retest(*db, r, *by, now)
+                 : kKind == kSummer ? record_summer_training(*db, r, *by, now)
+                                    : record_recognition(*db, r, *by, now);
   if (!version) return fail_status(version.status());
-  const std::string what = (kRetest ? "kết quả kiểm tra lại môn " + r.subject : std::string("kết quả rèn luyện trong hè")) +
+  const std::string what = (kKind == kRetest   ? "kết quả kiểm tra lại môn " + r.subject
+                            : kKind == kSummer ? std::string("kết quả rèn luyện trong hè")
+                                               : std::string("khen thưởng Học sinh Tiêu biểu")) +
                            " của học sinh " + r.student + " lớp " + r.class_name;
   if (*version == 0) std::cout << "Không có gì thay đổi: " << what << " đã như vậy\n";
   else std::cout << "Đã ghi " << what << ". Xem kết quả: sodiem-server outcomes --data " << o.dir << " --class "
@@ -207,7 +218,7 @@ void add_outcomes_commands(CLI::App& app, Context& ctx) {
     auto [sub, o] = add_command(app, ctx, "retest",
                                 "Record a student's re-test (kiểm tra lại) result in a subject; the year's result is "
                                 "recomputed with it (leadership)",
-                                run_record<true>);
+                                run_record<kRetest>);
     add_data_option(*sub, o->dir);
     sub->add_option("--class", o->record.class_name, "The student's class")->required();
     sub->add_option("--student", o->record.student, "The student's code")->required();
@@ -218,12 +229,21 @@ void add_outcomes_commands(CLI::App& app, Context& ctx) {
   auto [sub, o] = add_command(app, ctx, "summer",
                               "Record a student's summer conduct training (rèn luyện trong hè) result; the year's "
                               "conduct is recomputed with it (leadership)",
-                              run_record<false>);
+                              run_record<kSummer>);
   add_data_option(*sub, o->dir);
   sub->add_option("--class", o->record.class_name, "The student's class")->required();
   sub->add_option("--student", o->record.student, "The student's code")->required();
   sub->add_option("--result", o->record.value, "Đạt or Chưa đạt")->required();
   add_actor_options(*sub, o->actor, "the HT, a PHT (or ADMIN for them)");
+  auto [rec, ro] = add_command(app, ctx, "recognise",
+                               "Record the class's recognition of a primary pupil whose year is Hoàn thành tốt as Học "
+                               "sinh Tiêu biểu (TT27 Điều 13), with what they excelled or progressed in (leadership)",
+                               run_record<kRecognise>);
+  add_data_option(*rec, ro->dir);
+  rec->add_option("--class", ro->record.class_name, "The pupil's class")->required();
+  rec->add_option("--student", ro->record.student, "The pupil's code")->required();
+  rec->add_option("--reason", ro->record.value, "The achievement or progress the class recognised")->required();
+  add_actor_options(*rec, ro->actor, "the HT, a PHT (or ADMIN for them)");
 }
 
 }  // namespace sodiem::server::cli

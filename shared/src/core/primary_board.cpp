@@ -96,7 +96,7 @@ PrimaryYear primary_year(const std::vector<const protocol::SubjectInfo*>& assign
   out.result = grading::primary_year_result(ratings, qualities, tests);
   // Điều 13.1.a: Học sinh Xuất sắc for Hoàn thành xuất sắc. Học sinh Tiêu
   // biểu (Hoàn thành tốt and recognised by the class) is the class's decision.
-  if (*out.result == grading::YearResult::kHoanThanhXuatSac) out.award = "Học sinh Xuất sắc";
+  if (*out.result == grading::YearResult::kHoanThanhXuatSac) out.award = std::string(kAwardExcellent);
   return out;
 }
 

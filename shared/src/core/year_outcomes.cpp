@@ -100,6 +100,8 @@ StudentOutcome primary_outcome_of(const std::string& student, const std::vector<
   }
   out.primary_result = year.result;
   out.award = year.award;
+  if (*year.result == grading::YearResult::kHoanThanhTot && cell(homeroom, kRecognitionColumn))
+    out.award = std::string(kAwardExemplary);  // recognised by the class (Điều 13.1.a)
   const bool completed = *year.result != grading::YearResult::kChuaHoanThanh;
   out.outcome = completed ? grading::Outcome::kLenLop : grading::Outcome::kRenLuyenHe;
   out.summer_training = !completed;

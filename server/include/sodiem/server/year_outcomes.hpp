@@ -46,7 +46,7 @@ bool year_approved(sqlite::Db& db, std::int64_t class_id);
 struct YearEndRecord {
   std::string class_name, student;
   std::string subject;  // the re-tested subject; "" for summer training
-  std::string value;    // the result: a mark or Đ / CĐ; summer training Đạt / Chưa đạt
+  std::string value;    // the result: a mark or Đ / CĐ; summer training Đạt / Chưa đạt; recognition its reason
 };
 
 // The version written, or 0 when the cell already held that value. `by`
@@ -57,5 +57,11 @@ struct YearEndRecord {
 Result<std::uint64_t> record_retest(sqlite::Db& db, const YearEndRecord& record, const std::string& by, std::int64_t now);
 Result<std::uint64_t> record_summer_training(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
                                              std::int64_t now);
+// Primary (TT27 Điều 13.1.a): the class's recognition of a Hoàn thành tốt
+// pupil as Học sinh Tiêu biểu, `record.value` what they excelled or
+// progressed in (homeroom CN.TB). Refused for a class not primary or a
+// pupil whose year result is not Hoàn thành tốt, as above otherwise.
+Result<std::uint64_t> record_recognition(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
+                                         std::int64_t now);
 
 }  // namespace sodiem::server

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sodiem/core/grading.hpp"
@@ -19,6 +20,14 @@
 namespace sodiem::board {
 
 using SubjectCells = std::map<std::string, std::map<std::string, std::string>>;  // subject → column → value
+
+// TT27 Điều 13.1.a: the year-end awards of a primary pupil. Xuất sắc for
+// Hoàn thành xuất sắc; Tiêu biểu for Hoàn thành tốt with an achievement in
+// a subject or real progress in a quality or competence recognised by the
+// class, which the leadership records (CN.TB, sodiem-server recognise).
+inline constexpr std::string_view kAwardExcellent = "Học sinh Xuất sắc";
+inline constexpr std::string_view kAwardExemplary = "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện";
+inline constexpr std::string_view kRecognitionColumn = "CN.TB";  // homeroom: the recognition's reason
 
 // One student's year (TT27 Điều 9.2.a), from each assigned subject's end-of-year
 // rating (HK2.CK) and end-of-year periodic test (HK2.KTCK, where the grade

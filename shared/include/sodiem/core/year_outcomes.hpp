@@ -57,7 +57,9 @@ struct StudentOutcome {
   // year's own, when no re-test or summer training was called for).
   std::optional<grading::Level> final_learning, final_conduct;
   Final final = Final::kIncomplete;
-  std::optional<std::string> award;  // Học sinh Xuất sắc / Học sinh Giỏi (the year's results)
+  // Học sinh Xuất sắc / Học sinh Giỏi (the year's results); primary: Học
+  // sinh Xuất sắc, or kAwardExemplary once recognised (CN.TB).
+  std::optional<std::string> award;
   // Primary (TT27) only: the year's result (Điều 9.2.a) and "Hoàn thành
   // chương trình lớp 4" / "… tiểu học" / "Chưa hoàn thành …" (Điều 11), the
   // final one after the summer's assessment; learning and conduct stay empty.
