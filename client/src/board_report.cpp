@@ -14,8 +14,11 @@ BoardReport board_report(LocalStore& store, const std::string& class_name, const
   const board::ClassBook book = store.class_book(class_name);
   out.missing = board::missing_cells(book, term);
   const std::string section = "Tổng hợp " + term;
+  auto lines = board::summary_board(term == "HK1" ? "HK1" : "HK2", book);
+  out.primary = board::primary_class(book);
+  if (out.primary) out.totals = board::class_totals(lines, section);
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> results;
-  for (auto& line : board::summary_board(term == "HK1" ? "HK1" : "HK2", book))
+  for (auto& line : lines)
     if (line.subject == section) results[line.student].emplace_back(std::move(line.column), std::move(line.value));
   for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject)))
     out.students.push_back({st.code, st.name, std::move(results[st.code])});

@@ -448,9 +448,10 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
       for (const auto& [column, value] : st.results) results[column] = value;
       students.push_back({{"student", st.code}, {"name", st.name}, {"results", std::move(results)}});
     }
-    std::cout << json{{"class", class_name}, {"term", term}, {"complete", report.complete()},
-                      {"missing", std::move(missing)}, {"students", std::move(students)}}.dump()
-              << "\n";
+    json out{{"class", class_name}, {"term", term}, {"complete", report.complete()},
+             {"missing", std::move(missing)}, {"students", std::move(students)}, {"primary", report.primary}};
+    if (report.primary) out["totals"] = report.totals;  // column → value → number of students
+    std::cout << out.dump() << "\n";
     return 0;
   }
   static const std::map<std::string, std::string> kTermName = {
@@ -481,6 +482,14 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
     for (std::size_t i = 0; i < st.results.size(); ++i)
       std::cout << (i ? "; " : "") << st.results[i].first << ": " << st.results[i].second;
     std::cout << "\n";
+  }
+  if (report.primary) {
+    std::cout << "Tổng hợp cả lớp:\n";
+    for (const auto& [column, counts] : report.totals) {
+      std::cout << "  " << column << ":";
+      for (const auto& [value, n] : counts) std::cout << " " << value << " " << n << ";";
+      std::cout << "\n";
+    }
   }
   return 0;
 }

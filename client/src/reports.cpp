@@ -49,6 +49,7 @@ std::vector<signing::CellLine> LocalStore::class_cells(const std::string& class_
 board::ClassBook LocalStore::class_book(const std::string& class_name) {
   board::ClassBook book;
   book.class_name = class_name;
+  book.grade = class_grade(class_name);
   // A grade with rows has exactly those subjects (class_subjects.hpp on the
   // server); in the roster's (the server's subject) order.
   auto g = db_->prepare(

@@ -50,7 +50,7 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
     {"exemption", "Miễn đánh giá"},
     {"student_moved", "Chuyển lớp học sinh"},
     {"year_new", "Chuyển sang năm học mới"},
-    {"year_end_result", "Ghi kết quả kiểm tra lại, rèn luyện trong hè"},
+    {"year_end_result", "Ghi kết quả kiểm tra lại, rèn luyện trong hè, khen thưởng Học sinh Tiêu biểu"},
     {"transfer_out", "Lập hồ sơ chuyển trường"},
     {"transfer_in", "Nhận học sinh chuyển trường"},
     {"setup", "Thiết lập năm học"},

@@ -41,10 +41,11 @@ std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_i
 board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term) {
   board::ClassBook book;
   {
-    auto s = db.prepare("SELECT name FROM classes WHERE id = ?");
+    auto s = db.prepare("SELECT name, grade FROM classes WHERE id = ?");
     s.bind(1, class_id);
     if (!s.step()) return book;
     book.class_name = s.text(0);
+    book.grade = static_cast<int>(s.int64(1));
   }
   for (auto& cs : class_subjects_of(db, class_id)) book.subjects.push_back(std::move(cs.info));
   {

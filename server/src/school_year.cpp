@@ -155,15 +155,16 @@ Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, co
   if (!problems.empty())
     return Status(ErrorCode::kInvalidValue, "không chuyển năm học: " + first_few(problems));
   // The year's results are on the HK2 board (board_terms): its approval is
-  // the year's. Each approved THCS/THPT class's students go where their
-  // computed outcome says (year_outcomes.hpp), unless the file says otherwise.
+  // the year's. Each approved class's students (THCS/THPT by TT22, primary
+  // by TT27) go where their computed outcome says (year_outcomes.hpp),
+  // unless the file says otherwise.
   std::map<std::string, YearOutcome> computed;
   std::vector<std::string> pending;
   {
     auto outcomes = load_year_outcomes(db);
     if (!outcomes) return outcomes.status();
     for (const auto& c : *outcomes) {
-      if (!c.approved || c.primary) continue;
+      if (!c.approved) continue;
       for (const auto& s : c.students) {
         if (r.outcomes.contains(s.student)) continue;
         if (s.final == board::Final::kPromoted) computed[s.student] = YearOutcome::kPromoted;

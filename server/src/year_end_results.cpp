@@ -1,11 +1,13 @@
-// The leadership's records of re-test and summer training results
-// (year_outcomes.hpp): server-written cells CN.KTL / CN.RLH, each with its
+// The leadership's records of re-test and summer training results and of a
+// primary pupil's recognition as Học sinh Tiêu biểu (year_outcomes.hpp):
+// server-written cells CN.KTL / CN.RLH / CN.TB, each with its
 // audit entry `year_end_result` (the shape of an exemption's, which
 // vouches for the version: records_check.cpp), one transaction.
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/primary_board.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
@@ -23,9 +25,13 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, bool retest, const std::string& by,
-                             std::int64_t now) {
-  const std::string what = retest ? "kết quả kiểm tra lại" : "kết quả rèn luyện trong hè";
+enum class What { kRetest, kSummer, kRecognition };
+
+Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, What kind, const std::string& by, std::int64_t now) {
+  const bool retest = kind == What::kRetest;
+  const std::string what = retest                   ? "kết quả kiểm tra lại"
+                           : kind == What::kSummer ? "kết quả rèn luyện trong hè"
+                                                   : "khen thưởng Học sinh Tiêu biểu";
   if (Status st = require_role(db, by, {"HT", "PHT", "ADMIN"},
                                "chỉ Hiệu trưởng, Phó hiệu trưởng (hoặc quản trị theo quyết định của Ban giám hiệu) được ghi " +
                                    what);
@@ -81,11 +87,23 @@ Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, bool retest, const
     s.bind(1, r.subject);
     if (!info || !s.step()) return Status(ErrorCode::kInvalidValue, "lớp " + r.class_name + " không học môn " + excerpt(r.subject));
     subject_id = s.int64(0);
+  } else if (kind == What::kRecognition) {
+    if (!outcome->primary_result)
+      return Status(ErrorCode::kInvalidValue, "lớp " + r.class_name +
+                                                  " không phải lớp tiểu học; Học sinh Tiêu biểu là khen thưởng theo Thông tư 27");
+    if (*outcome->primary_result != grading::YearResult::kHoanThanhTot)
+      return Status(ErrorCode::kInvalidValue,
+                    "học sinh " + r.student + " không được xét Học sinh Tiêu biểu: kết quả giáo dục " +
+                        std::string(grading::year_result_name(*outcome->primary_result)) +
+                        " (Thông tư 27 Điều 13: học sinh Hoàn thành tốt có thành tích hoặc tiến bộ được tập thể lớp "
+                        "công nhận; Hoàn thành xuất sắc đã là Học sinh Xuất sắc)");
   } else if (!outcome->summer_training) {
     return Status(ErrorCode::kInvalidValue, "học sinh " + r.student +
                                                 " không phải rèn luyện trong hè (kết quả cả năm: " + decided + ")");
   }
-  const std::string column(retest ? board::kRetestColumn : board::kSummerColumn);
+  const std::string column(retest                  ? board::kRetestColumn
+                           : kind == What::kSummer ? board::kSummerColumn
+                                                   : board::kRecognitionColumn);
   if (r.value.empty()) return Status(ErrorCode::kInvalidValue, "chưa nhập " + what);
   auto value = normalize_year_end_value(info ? &*info : nullptr, column, r.value);
   if (!value) return value.status();
@@ -114,12 +132,17 @@ Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, bool retest, const
 }  // namespace
 
 Result<std::uint64_t> record_retest(sqlite::Db& db, const YearEndRecord& r, const std::string& by, std::int64_t now) {
-  return record(db, r, true, by, now);
+  return record(db, r, What::kRetest, by, now);
 }
 
 Result<std::uint64_t> record_summer_training(sqlite::Db& db, const YearEndRecord& r, const std::string& by,
                                              std::int64_t now) {
-  return record(db, r, false, by, now);
+  return record(db, r, What::kSummer, by, now);
+}
+
+Result<std::uint64_t> record_recognition(sqlite::Db& db, const YearEndRecord& r, const std::string& by,
+                                         std::int64_t now) {
+  return record(db, r, What::kRecognition, by, now);
 }
 
 }  // namespace sodiem::server

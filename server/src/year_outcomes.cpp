@@ -42,8 +42,7 @@ Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std:
     o.class_name = c.text(1);
     o.grade = static_cast<int>(c.int64(2));
     const board::ClassBook book = load_class_book(db, id);
-    for (const auto& s : book.subjects) o.primary = o.primary || s.primary;
-    o.primary = o.primary || (o.grade >= 1 && o.grade <= 5);
+    o.primary = board::primary_class(book);
     o.approved = year_approved(db, id);
     o.students = board::year_outcomes(book);
     names.bind(1, id);

@@ -8,18 +8,31 @@
 // Each with a breakdown of where the time goes (medians, ms), from the
 // page's own measure and the browser's resource and navigation timing (so
 // it reads any version of the page):
-//   ui_save_ms.parts: in_page_before_fetch (commit → fetch() called),
+//   ui_save_ms.via: "channel" (the page's WebSocket, /api/ws) or "http"
+//     (POST /api/cells);
+//   ui_save_ms.parts, on the channel: in_page_before_send (commit → message
+//     sent), ui (the ui's own work: message read → answer ready, fsync
+//     included, as the ui reports it), transport (sent → answer event on the
+//     page's thread, less the ui's work: both directions, the browser's
+//     network process and the hand-over to the page's thread),
+//     after_answer (answer event → answer shown: the cell, its state, the
+//     averages, the cursor); channel_floor_p50/p99 (the same run's round
+//     trip on a second WebSocket for a message the ui refuses at once: what
+//     browser and channel cost before the ui does any work);
+//   over HTTP: in_page_before_fetch (commit → fetch() called),
 //     fetch (fetch() → last byte of the answer, of which ui_answer is the
 //     ui's own work: request sent → first byte), after_answer (last byte →
 //     answer shown: delivery to the page's thread, res.json, painting,
-//     averages), browser_floor_p50/p99 (the same run's round trip for the
+//     averages);
+//   both: browser_floor_p50/p99 (the same run's fetch round trip for the
 //     smallest uncached answer: what the browser costs on this machine
 //     before the ui does anything), and how many saves overlapped a /api/status poll or a
 //     quiet grid refetch (with the p50/p99 of the saves that did / did not);
 //   ui_grid_ms.parts: document (navigation → HTML received), modules (→ the
 //     last script or style asked before the grid was shown), page_start (→ the app's first
 //     request sent), grid_fetch_start/end (→ /api/grid sent / received),
-//     build, and the requests made before /api/grid.
+//     build, the requests made before /api/grid, and who asked for
+//     /api/grid (["link"]: the entry page's preload, once).
 // Usage: node tests/browser/bench-ui.mjs [--saves N] [--opens N]
 // (binaries from SODIEM_CLIENT_BIN / SODIEM_SERVER_BIN or build/).
 import fs from 'node:fs';
@@ -113,6 +126,7 @@ try {
         modules: Math.max(nav.responseEnd, ...files.map((e) => e.responseEnd)),
         page_start: Math.min(...api.map((e) => e.startTime)),
         grid_fetch_start: grid?.startTime, grid_fetch_end: grid?.responseEnd,
+        grid_fetches: api.filter((e) => new URL(e.name).pathname === '/api/grid').map((e) => e.initiatorType),
         before_grid: api.filter((e) => e.startTime < (grid?.startTime ?? 0)).map((e) => new URL(e.name).pathname),
       };
     });
@@ -144,6 +158,26 @@ try {
     }
     return out;
   }, Math.min(SAVES, 200));
+  // The channel's floor: a second WebSocket, the same handshake, a message
+  // the ui refuses without any work (an unknown path).
+  const channelFloor = await page.evaluate(async (n) => {
+    const { csrf } = await (await fetch('/api/session')).json();
+    const ws = new WebSocket(`ws://${location.host}/api/ws`);
+    const next = () => new Promise((resolve, reject) => { ws.onmessage = (e) => resolve(JSON.parse(e.data)); ws.onclose = reject; });
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    ws.send(JSON.stringify({ csrf }));
+    if ((await next()).hello !== true) return [];
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      ws.send(JSON.stringify({ id: i + 1, path: '/api/none', body: '{}' }));
+      await next();
+      out.push(performance.now() - t);
+    }
+    ws.close();
+    return out;
+  }, Math.min(SAVES, 200)).catch(() => []);
+  const channel = await page.evaluate((n) => (window.sodiemPerf.channel || []).slice(-n), saves.length);
   // Where the time goes: each save's measure (commit → shown) against the
   // browser's resource timing of its POST /api/cells (one per save, in order).
   const parts = await page.evaluate(() => {
@@ -151,16 +185,30 @@ try {
     const path = (e) => new URL(e.name).pathname;
     const posts = res.filter((e) => path(e) === '/api/cells');
     const others = res.filter((e) => path(e) === '/api/status' || path(e) === '/api/grid');
-    return performance.getEntriesByName('sodiem-save').slice(-posts.length).map((m, i) => {
+    const measures = performance.getEntriesByName('sodiem-save');
+    const n = posts.length || measures.length;  // over HTTP one POST per save; on the channel none
+    return measures.slice(-n).map((m, i) => {
       const p = posts[i], end = m.startTime + m.duration;
       return {
-        total: m.duration, before: p.startTime - m.startTime, fetch: p.responseEnd - p.startTime,
-        answer: p.responseStart - p.requestStart, after: end - p.responseEnd,
+        total: m.duration,
+        ...(p ? { before: p.startTime - m.startTime, fetch: p.responseEnd - p.startTime,
+          answer: p.responseStart - p.requestStart, after: end - p.responseEnd } : {}),
         overlapped: others.some((o) => o.startTime < end && o.responseEnd > m.startTime),
       };
     });
   });
-  const answer = parts.map((x) => x.answer);
+  const viaChannel = channel.length === saves.length && saveParts.length === saves.length;
+  const chParts = viaChannel ? channel.map((c, i) => {
+    const s = saveParts[i], end = s.t0 + saves[i];
+    return { before: c.sent - s.t0, ui: c.ui_ms, transport: c.received - c.sent - c.ui_ms, after: end - c.received };
+  }) : [];
+  const answer = viaChannel ? chParts.map((x) => x.ui) : parts.map((x) => x.answer);
+  // Saves answered while the ui's background agent was syncing (its own
+  // SQLite connection writes then too), and the slowest saves' parts.
+  const duringSync = saves.filter((_, i) => saveParts[i]?.syncing);
+  const noSync = saves.filter((_, i) => !saveParts[i]?.syncing);
+  const slowest = chParts.map((x, i) => ({ total: round(saves[i]), ui: round(x.ui), transport: round(x.transport),
+    after: round(x.after), syncing: !!saveParts[i]?.syncing })).sort((a, b) => b.total - a.total).slice(0, 4);
   const med = (xs) => (xs.length ? round(pct(xs, 50)) : null);
   const clear = parts.filter((x) => !x.overlapped).map((x) => x.total);
   const busy = parts.filter((x) => x.overlapped).map((x) => x.total);
@@ -170,10 +218,23 @@ try {
   console.log(JSON.stringify({
     ui_save_ms: {
       p50: round(pct(saves, 50)), p99: round(pct(saves, 99)), n: saves.length,
+      via: viaChannel ? 'channel' : 'http',
       ui_answer_p50: round(pct(answer, 50)), ui_answer_p99: round(pct(answer, 99)),
       browser_floor_p50: round(pct(floor, 50)), browser_floor_p99: round(pct(floor, 99)),
+      ...(channelFloor.length ? { channel_floor_p50: round(pct(channelFloor, 50)), channel_floor_p99: round(pct(channelFloor, 99)) } : {}),
       answered_p50: saveParts.length ? med(saveParts.map((x) => x.answered_ms)) : null,
-      parts: {
+      parts: viaChannel ? {
+        in_page_before_send: med(chParts.map((x) => x.before)), ui: med(chParts.map((x) => x.ui)),
+        transport: med(chParts.map((x) => x.transport)), transport_p99: round(pct(chParts.map((x) => x.transport), 99)),
+        after_answer: med(chParts.map((x) => x.after)), after_answer_p99: round(pct(chParts.map((x) => x.after), 99)),
+        overlapping_poll_or_refetch: busy.length,
+        p50_p99_clear: clear.length ? [med(clear), round(pct(clear, 99))] : null,
+        p50_p99_overlapping: busy.length ? [med(busy), round(pct(busy, 99))] : null,
+        during_sync: duringSync.length,
+        p50_p99_during_sync: duringSync.length ? [med(duringSync), round(pct(duringSync, 99))] : null,
+        p50_p99_no_sync: noSync.length ? [med(noSync), round(pct(noSync, 99))] : null,
+        slowest: slowest,
+      } : {
         in_page_before_fetch: med(parts.map((x) => x.before)), fetch: med(parts.map((x) => x.fetch)),
         after_answer: med(parts.map((x) => x.after)),
         after_answer_p99: parts.length ? round(pct(parts.map((x) => x.after), 99)) : null,
@@ -189,7 +250,7 @@ try {
       parts: {
         document: o50('document'), modules: o50('modules'), page_start: o50('page_start'),
         grid_fetch_start: o50('grid_fetch_start'), grid_fetch_end: o50('grid_fetch_end'), build: o50('build_ms'),
-        before_grid: opens.at(-1)?.before_grid,
+        before_grid: opens.at(-1)?.before_grid, grid_fetches: opens.at(-1)?.grid_fetches,
       },
       students: filled.students, columns: filled.columns, cells: filled.edits,
       ...(grown ? {} : { why: 'roster import failed: the demo class of 40' }),

@@ -1,11 +1,12 @@
 // The year-end board (issue 15) with the real binaries on a school set up
-// from the THCS defaults: `sodiem board CLASS TERM --json` lists every
+// from the THCS defaults (and one from the Tiểu học defaults, TT27): `sodiem board CLASS TERM --json` lists every
 // subject assigned to the class, marks or not, and names the required cells
 // still empty; the subject and class signatures are refused while one is
 // (naming them), then accepted; `sodiem-server progress` counts assigned
 // subjects × required columns × active students.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -112,6 +113,8 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   CHECK(board["class"] == "6A");
   CHECK(board["term"] == "HK1");
   CHECK(board["complete"] == false);
+  CHECK(board["primary"] == false);
+  CHECK_FALSE(board.contains("totals"));
   json expected = json::array();
   for (const char* code : {"HS601", "HS602"})
     for (const char* col : {"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"})
@@ -183,4 +186,83 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   // 4 TX (Ngữ văn, Toán, Ngoại ngữ 1, Lịch sử và Địa lí, KHTN), the conduct.
   CHECK(board["missing"].size() == 2 * (13 * 4 + 5 * 2 + 1));
   CHECK(board["students"][0]["results"]["Lên lớp"] == "chưa đủ dữ liệu");
+}
+
+TEST_CASE("sodiem board of a primary class: ratings, tests, qualities and competences, the class totals",
+          "[e2e][board][tt27]") {
+  TempDir tmp;
+  const std::string dir = tmp / "server";
+  auto init = run_command({kServer, "init", "--data", dir, "--school-name", "Trường PTDTBT Tiểu học Thử"});
+  REQUIRE(init.exit_code == 0);
+  REQUIRE(run_command({kServer, "setup", "--data", dir, "--level", "tieu-hoc", "--maintenance"}).exit_code == 0);
+  std::ofstream(tmp / "hs.csv") << "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                                   "HS101,Giàng A Páo,05/09/2019,Nam,1A\n"
+                                   "HS102,Sùng Thị Mai,12/03/2019,Nữ,1A\n";
+  REQUIRE(run_command({kServer, "import", "students", "--data", dir, tmp / "hs.csv", "--maintenance"}).exit_code == 0);
+  const std::vector<std::string> grade1 = {"Tiếng Việt", "Toán", "Đạo đức", "Tự nhiên và Xã hội",
+                                           "Giáo dục thể chất", "Âm nhạc", "Mĩ thuật", "Hoạt động trải nghiệm"};
+  std::string assignments;
+  for (const auto& s : grade1) assignments += (assignments.empty() ? "1A:" : ";1A:") + s;
+  std::ofstream(tmp / "gv.csv") << "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                                   "gv.cn,Vàng Thị Lan,GVCN;GVBM,,1A,\"" << assignments << "\"\n";
+  REQUIRE(run_command({kServer, "import", "staff", "--data", dir, tmp / "gv.csv", "--maintenance"}).exit_code == 0);
+  std::string password;
+  {
+    std::ifstream in(dir + "/new-passwords.csv");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("gv.cn,", 0) == 0) password = line.substr(6);
+  }
+  const auto at = init.out.find("(SHA-256): ");
+  REQUIRE(at != std::string::npos);
+  ServerProcess running(kServer, dir);
+  const std::string gv = tmp / "gv.cn";
+  REQUIRE(sodiem_cli({"enroll", "--data", gv, "--server", running.url(), "--user", "gv.cn", "--password-stdin",
+                      "--new-password-stdin", "--fingerprint", init.out.substr(at + 11, 64)},
+                     password + "\nmật-khẩu-mới-của-tôi-2026\n")
+              .exit_code == 0);
+  {
+    // HK1 of every subject (HS102 Hoàn thành), every quality and competence but HS102's Trung thực.
+    client::LocalStore store(gv);
+    for (const auto& s : grade1) {
+      const auto info = store.subject(s, "1A");
+      REQUIRE(info);
+      REQUIRE(info->primary);
+      for (const char* code : {"HS101", "HS102"})
+        for (const auto& col : board::required_columns(*info, "HK1"))
+          REQUIRE(store.record({"1A", s, code, col}, col.ends_with("KTCK") ? "9" : code == std::string("HS101") ? "T" : "H")
+                      .is_ok());
+    }
+    for (const char* code : {"HS101", "HS102"})
+      for (const auto& col : board::homeroom_required_columns(true, "HK1"))
+        if (code != std::string("HS102") || col != "HK1.PC4") REQUIRE(store.record({"1A", "Chủ nhiệm", code, col}, "Tốt").is_ok());
+  }
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
+
+  auto shown = sodiem_cli({"board", "--data", gv, "1a", "hk1", "--json"});
+  INFO(shown.err);
+  REQUIRE(shown.exit_code == 0);
+  const auto board = json::parse(shown.out);
+  CHECK(board["primary"] == true);
+  CHECK(board["complete"] == false);
+  CHECK(board["missing"] == json::array({{{"student", "HS102"}, {"subject", "Chủ nhiệm"}, {"column", "HK1.PC4"}}}));
+  std::map<std::string, json> by_code;  // the board lists pupils by given name: Mai before Páo
+  for (const auto& st : board["students"]) by_code[st["student"]] = st["results"];
+  CHECK(board["students"][0]["student"] == "HS102");
+  const auto& r = by_code["HS101"];
+  CHECK(r["Tiếng Việt"] == "Hoàn thành tốt");
+  CHECK(r["Tiếng Việt (KTĐK)"] == "9");
+  CHECK(r["Phẩm chất Yêu nước"] == "Tốt");
+  CHECK(r["Năng lực Thể chất"] == "Tốt");
+  CHECK_FALSE(r.contains("Rèn luyện"));
+  CHECK(by_code["HS102"]["Phẩm chất Trung thực"] == "chưa đánh giá");
+  CHECK(board["totals"]["Tiếng Việt"] == json{{"Hoàn thành tốt", 1}, {"Hoàn thành", 1}});
+  CHECK(board["totals"]["Phẩm chất Trung thực"] == json{{"Tốt", 1}, {"chưa đánh giá", 1}});
+  auto words = sodiem_cli({"board", "--data", gv, "1A", "HK1"});
+  CHECK_THAT(words.out, Catch::Contains("Chủ nhiệm: 1 ô — HS102 HK1.PC4") && Catch::Contains("Tổng hợp cả lớp:") &&
+                            Catch::Contains("  Toán: Hoàn thành 1; Hoàn thành tốt 1;"));
+  // Signing the class waits for it, naming the cell.
+  REQUIRE(sodiem_cli({"key", "init", "--data", gv, "--passphrase-stdin"}, "mật khẩu ký số\n").exit_code == 0);
+  auto cls = sodiem_cli({"sign", "--data", gv, "--passphrase-stdin", "class", "1A", "HK1"}, "mật khẩu ký số\n");
+  CHECK(cls.exit_code == 2);
+  CHECK_THAT(cls.err, Catch::Contains("HS102 Chủ nhiệm HK1.PC4"));
 }

@@ -146,3 +146,35 @@ TEST_CASE("two uis on two ports use two cookies (the browser keeps one jar for 1
   req.host = "127.0.0.1:4712";
   CHECK_FALSE(b.admit(req));
 }
+
+TEST_CASE("a WebSocket handshake must come from the ui's own page (Origin), with the token and the exact Host", "[ui]") {
+  UiGuard guard(kToken, kCsrf, kHost);
+  auto upgrade = [](std::string origin) {
+    auto r = get("/api/ws");
+    r.upgrade = true;
+    r.origin = std::move(origin);
+    return r;
+  };
+  auto own = upgrade("http://" + kHost);
+  CHECK_FALSE(guard.admit(own));
+  for (const std::string origin : {"", "null", "http://127.0.0.1:4712", "http://localhost:4711", "https://127.0.0.1:4711",
+                                   "http://evil.example"}) {
+    auto r = upgrade(origin);
+    auto res = guard.admit(r);
+    INFO(origin);
+    REQUIRE(res);
+    CHECK(res->status == 403);
+    CHECK(res->body.find("WRONG_ORIGIN") != std::string::npos);
+  }
+  auto no_token = upgrade("http://" + kHost);
+  no_token.cookie.clear();
+  REQUIRE(guard.admit(no_token));
+  CHECK(guard.admit(no_token)->status == 401);
+  auto rebound = upgrade("http://" + kHost);
+  rebound.host = "evil.example:4711";
+  REQUIRE(guard.admit(rebound));
+  CHECK(guard.admit(rebound)->status == 421);
+  // Origin is asked of handshakes only: a page's same-origin GET need not send it.
+  auto plain = get("/api/status");
+  CHECK_FALSE(guard.admit(plain));
+}

@@ -2,6 +2,7 @@
 // this build's versioned files, which are cached for good; everything else,
 // the entry page included, is never cached.
 #include <catch2/catch.hpp>
+#include <map>
 #include <regex>
 
 #include "ui_guard.hpp"
@@ -56,4 +57,30 @@ TEST_CASE("the entry page names this build's versioned files, which are cached f
   auto post = get(prefix + "grid.js");
   post.method = "POST";
   CHECK(static_file(post).status == 405);
+}
+
+TEST_CASE("a grid's address preloads the grid's data under the URL the page asks for", "[ui]") {
+  auto with_query = [](std::map<std::string, std::string> query) {
+    auto r = get("/");
+    r.query = std::move(query);
+    return static_file(r);
+  };
+  auto link_of = [](const UiResponse& res) {
+    std::string out;
+    for (const auto& [k, v] : res.headers)
+      if (k == "Link") out += v;
+    return out;
+  };
+  // As early.js writes it: new URLSearchParams({class, subject}).
+  CHECK(link_of(with_query({{"class", "6A"}, {"subject", "Toán"}})) ==
+        "</api/grid?class=6A&subject=To%C3%A1n>; rel=preload; as=fetch; crossorigin");
+  CHECK(link_of(with_query({{"class", "7B"}, {"subject", "Ngữ văn"}})) ==
+        "</api/grid?class=7B&subject=Ng%E1%BB%AF+v%C4%83n>; rel=preload; as=fetch; crossorigin");
+  CHECK(link_of(with_query({{"class", "6A&x=<1>"}, {"subject", "a+b/c"}})) ==
+        "</api/grid?class=6A%26x%3D%3C1%3E&subject=a%2Bb%2Fc>; rel=preload; as=fetch; crossorigin");
+  // Other screens preload nothing.
+  CHECK(link_of(with_query({})).empty());
+  CHECK(link_of(with_query({{"class", "6A"}})).empty());
+  CHECK(link_of(with_query({{"view", "inbox"}, {"class", "6A"}, {"subject", "Toán"}})).empty());
+  CHECK(link_of(static_file(get("/app.js"))).empty());
 }

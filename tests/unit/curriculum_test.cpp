@@ -208,7 +208,9 @@ TEST_CASE("primary subjects of the shipped default are rated by TT27, with the g
   CHECK(*normalize_cell_value(&tv1, "HK2.KTCK", "8") == "8");
   CHECK_FALSE(normalize_cell_value(&tv1, "HK1.KTGK", "8").is_ok());
   CHECK(normalize_cell_value(&tv, "HK1.NX", "Em đọc to, rõ ràng").is_ok());
-  CHECK(board::required_columns(tv, "HK1").empty());
+  // Required for the signatures (TT27 Điều 6): ratings at mid and end of term, the tests the grade sits.
+  CHECK(board::required_columns(tv, "HK1") == std::vector<std::string>{"HK1.GK", "HK1.KTGK", "HK1.CK", "HK1.KTCK"});
+  CHECK(board::required_columns(tv1, "HK1") == std::vector<std::string>{"HK1.GK", "HK1.CK", "HK1.KTCK"});
 }
 
 TEST_CASE("fuzz findings: a number too large for any type, a format that is not text", "[unit][curriculum]") {

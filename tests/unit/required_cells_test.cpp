@@ -70,7 +70,6 @@ TEST_CASE("the regular assessments of a term follow the periods, the kind and st
       {{"Giáo dục thể chất", false, 70}, 4},        // comment-only: always 2 TX
       {{"Âm nhạc", false, 35, false, "Nghệ thuật", false}, 4},
       {{"Hoạt động trải nghiệm", false, 105}, 4},
-      {{"Tiếng Việt", false, 245, false, "", true}, 0},  // primary (TT27): not graded yet
   };
   for (const auto& row : table) {
     INFO(row.subject.name << " " << row.subject.periods_per_year);
@@ -152,12 +151,6 @@ TEST_CASE("which cells a class board still lacks", "[unit][board]") {
        [](board::ClassBook& b) {
          b.subjects = {kToan};
          drop(b, "HS1", "Giáo dục thể chất", "");
-       },
-       {}},
-      {"a primary (TT27) class: nothing required yet, not even conduct", "HK1",
-       [](board::ClassBook& b) {
-         b.subjects = {{"Tiếng Việt", false, 245, false, "", true}};
-         b.cells.clear();
        },
        {}},
   };

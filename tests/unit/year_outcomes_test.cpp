@@ -166,6 +166,9 @@ TEST_CASE("year-end columns: written by the leadership's commands, never typed i
       {nullptr, "CN.KTL", "5", "!không phải cột cuối năm"},
       {&toan, "CN.RLH", "Đạt", "!không phải cột cuối năm"},
       {&toan, "HK2.CK", "5", "!không phải cột cuối năm"},
+      {nullptr, "CN.TB", " Tiến bộ vượt bậc môn Toán ", "Tiến bộ vượt bậc môn Toán"},
+      {nullptr, "CN.TB", "  ", "!hãy ghi thành tích hoặc tiến bộ"},
+      {&toan, "CN.TB", "Giỏi Toán", "!không phải cột cuối năm"},
   };
   for (const auto& r : rows) {
     INFO(r.column << " = " << r.value);
@@ -179,20 +182,22 @@ TEST_CASE("year-end columns: written by the leadership's commands, never typed i
     }
   }
   // Typed into the book (a teacher's device, a correction, a spreadsheet): refused.
-  for (const auto& [subject, column] : {std::pair{&toan, "CN.KTL"}, std::pair{(const protocol::SubjectInfo*)nullptr, "CN.RLH"}}) {
+  for (const auto& [subject, column] : {std::pair{&toan, "CN.KTL"}, std::pair{(const protocol::SubjectInfo*)nullptr, "CN.RLH"},
+                                        std::pair{(const protocol::SubjectInfo*)nullptr, "CN.TB"}}) {
     auto typed = normalize_cell_value(subject, column, "5");
     REQUIRE_FALSE(typed.is_ok());
     CHECK(typed.status().code() == ErrorCode::kInvalidValue);
     CHECK_THAT(typed.status().message(), Catch::Contains("do Ban giám hiệu ghi bằng lệnh sodiem-server"));
   }
   // The columns read back as themselves, outside both terms.
-  for (const char* c : {"CN.KTL", "CN.RLH"}) {
+  for (const char* c : {"CN.KTL", "CN.RLH", "CN.TB"}) {
     auto col = Column::parse(c);
     REQUIRE(col);
     CHECK(col->to_string() == c);
     CHECK(col->term == 0);
   }
   CHECK(Column::parse("CN.RLH")->homeroom());
+  CHECK(Column::parse("CN.TB")->homeroom());
   CHECK_FALSE(Column::parse("CN.KTL")->homeroom());
   CHECK_FALSE(Column::parse("CN.XYZ"));
 }

@@ -40,6 +40,10 @@ void add_security_headers(UiResponse& res) {
 std::optional<UiResponse> UiGuard::admit(UiRequest& req) const {
   if (req.host != host_)
     return error_response(421, "WRONG_HOST", "địa chỉ không đúng: hãy mở trang bằng địa chỉ mà sodiem ui đã in ra");
+  // A WebSocket is not bound by the same-origin policy: a handshake must
+  // come from this ui's own page.
+  if (req.upgrade && req.origin != "http://" + host_)
+    return error_response(403, "WRONG_ORIGIN", "kết nối không đến từ trang của sodiem ui trên máy này");
   // "//host/…" would make the launch redirect's Location another site.
   if (req.target.empty() || req.target.size() > kMaxTarget || req.target.front() != '/' ||
       (req.target.size() > 1 && (req.target[1] == '/' || req.target[1] == '\\')))

@@ -1,7 +1,9 @@
 // UiGuard: what every request to `sodiem ui` must pass before a handler
 // sees it: the per-launch token (the launch URL's ?token=, then a cookie),
 // the exact Host (defeats DNS rebinding), a CSRF token on every POST, a
-// bounded, well-formed target; and the headers every answer carries (CSP
+// bounded, well-formed target, the page's own Origin on a WebSocket
+// handshake (and on each message of that channel, the CSRF token its first
+// message gave: ui_ws.cpp); and the headers every answer carries (CSP
 // without inline script, no sniffing, no caching, no CORS). Pure; called by
 // the ui's HTTP sessions on the io thread.
 #pragma once

@@ -6,10 +6,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <fcntl.h>
 #include <optional>
-#include <unordered_set>
+
+#include "ui_http_impl.hpp"
 
 namespace sodiem::client::ui {
 
@@ -20,45 +22,25 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr std::size_t kHeaderLimit = 16 * 1024;
-constexpr std::size_t kBodyLimit = 1024 * 1024;
+constexpr std::size_t kBodyLimit = kUiBodyLimit;
 constexpr auto kDeadline = std::chrono::seconds(30);
 constexpr std::size_t kMaxConnections = 64;
-
-class Session;
 
 // Sockets are not inherited by the browser opener (xdg-open and the browser
 // it starts would otherwise hold the port after sodiem ui ended).
 void close_on_exec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
 }  // namespace
 
-struct UiHttpServer::Impl : std::enable_shared_from_this<UiHttpServer::Impl> {
-  Impl(asio::io_context& c, const UiGuard& g, Handler h) : ioc(c), acceptor(c), guard(g), handler(std::move(h)) {}
-  asio::io_context& ioc;
-  tcp::acceptor acceptor;
-  const UiGuard& guard;
-  Handler handler;
-  std::unordered_set<Session*> sessions;
-  std::uint64_t accepted = 0;
-  bool stopped = false;
-  void accept();
-  // At the connection limit: closes the oldest connection that never
-  // presented the token, so connections held open by someone without it
-  // cannot lock the teacher out. False when every one presented it.
-  bool evict_stranger();
-};
-
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public UiConnection, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<UiHttpServer::Impl> server)
-      : stream_(std::move(socket)), server_(std::move(server)), serial_(++server_->accepted) {
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    serial = ++server_->accepted;
     server_->sessions.insert(this);
   }
-  ~Session() { server_->sessions.erase(this); }
-
-  bool trusted() const { return trusted_; }
-  std::uint64_t serial() const { return serial_; }
+  ~Session() override { server_->sessions.erase(this); }
 
   void read() {
     parser_.emplace();
@@ -68,7 +50,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
-  void close() {
+  void close() override {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
@@ -94,10 +76,18 @@ class Session : public std::enable_shared_from_this<Session> {
     req.token_header = std::string(msg["X-Sodiem-Token"]);
     req.csrf_header = std::string(msg["X-CSRF-Token"]);
     req.content_type = std::string(msg[http::field::content_type]);
+    if (msg.count(http::field::origin) == 1) req.origin = std::string(msg[http::field::origin]);
+    req.upgrade = beast::websocket::is_upgrade(msg);
     req.body = std::move(msg.body());
     head_ = msg.method() == http::verb::head;
     if (auto refusal = server_->guard.admit(req)) return send(std::move(*refusal));
-    trusted_ = true;
+    trusted = true;
+    if (req.upgrade) {
+      if (req.path != "/api/ws") return send(error_response(404, "NOT_FOUND", "không có kênh này"));
+      // This connection becomes the page's save channel.
+      server_->sessions.erase(this);
+      return start_ws_channel(server_, std::move(stream_), parser_->release(), std::move(req));
+    }
     if (req.path.rfind("/api/", 0) == 0) {
       stream_.expires_never();  // the handler may take a while (a sync)
       auto self = shared_from_this();
@@ -132,8 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<UiHttpServer::Impl> server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  const std::uint64_t serial_;
-  bool keep_alive_ = false, head_ = false, trusted_ = false;
+  bool keep_alive_ = false, head_ = false;
 };
 
 }  // namespace
@@ -161,9 +150,9 @@ void UiHttpServer::Impl::accept() {
 }
 
 bool UiHttpServer::Impl::evict_stranger() {
-  Session* oldest = nullptr;
+  UiConnection* oldest = nullptr;
   for (auto* s : sessions)
-    if (!s->trusted() && (!oldest || s->serial() < oldest->serial())) oldest = s;
+    if (!s->trusted && (!oldest || s->serial < oldest->serial)) oldest = s;
   if (!oldest) return false;
   // Its pending read ends with an error and the session goes.
   sessions.erase(oldest);
@@ -199,7 +188,7 @@ void UiHttpServer::stop() {
   impl_->stopped = true;
   beast::error_code ec;
   impl_->acceptor.close(ec);
-  for (auto* s : std::vector<Session*>(impl_->sessions.begin(), impl_->sessions.end())) s->close();
+  for (auto* s : std::vector<UiConnection*>(impl_->sessions.begin(), impl_->sessions.end())) s->close();
 }
 
 }  // namespace sodiem::client::ui

@@ -1,5 +1,6 @@
 // The ui's page files as HTTP answers (see static_file in ui_http.hpp).
 // Called by ui_http.cpp for every admitted request outside /api/.
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -63,6 +64,27 @@ UiResponse asset_answer(const UiAsset& asset, bool immutable) {
   return res;
 }
 
+// A query component as the page's URLSearchParams writes it
+// (application/x-www-form-urlencoded): the preload below must name the very
+// URL early.js asks for, or the browser would fetch the grid twice.
+std::string form_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto ch = static_cast<unsigned char>(c);
+    if (std::isalnum(ch) || ch == '*' || ch == '-' || ch == '.' || ch == '_') {
+      out += c;
+    } else if (ch == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 UiResponse static_file(const UiRequest& req) {
@@ -72,6 +94,14 @@ UiResponse static_file(const UiRequest& req) {
     UiResponse res;
     res.content_type = "text/html; charset=utf-8";
     res.body = v.index_html;
+    // A grid's address (/?class=6A&subject=Toán): the browser asks for its
+    // data as soon as it has this answer's headers, before any script of the
+    // page runs (early.js then gets that answer).
+    const auto cls = req.query.find("class"), subject = req.query.find("subject");
+    if (cls != req.query.end() && subject != req.query.end() && !req.query.contains("view") && !cls->second.empty() &&
+        !subject->second.empty())
+      res.headers.emplace_back("Link", "</api/grid?class=" + form_encoded(cls->second) + "&subject=" +
+                                           form_encoded(subject->second) + ">; rel=preload; as=fetch; crossorigin");
     return res;
   }
   // A versioned path names this build's file and never changes.

@@ -12,6 +12,8 @@ struct UiRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // "/api/grid?class=6A&subject=To%C3%A1n"
   std::string host, cookie, token_header, csrf_header, content_type;
+  std::string origin;    // the Origin field, if there was exactly one
+  bool upgrade = false;  // a WebSocket handshake (the page's save channel)
   std::string body;
   // Filled by the guard: the target's path and decoded query parameters.
   std::string path;

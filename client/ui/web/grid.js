@@ -2,13 +2,17 @@
 // of delegated listeners, keyboard like Excel, paste of tab-separated blocks,
 // undo, and the cell popover (refusal, conflict, lock, correction request).
 // Used by screens.js (subject and homeroom grids) and homeroom.js
-// (attendance). Every write goes through POST /api/cells (see API.md).
+// (attendance). Every write goes through /api/cells (api.save: the page's
+// channel, else a POST; see API.md).
 import * as api from './api.js';
 import { comma, esc, h, columnVN } from './util.js';
 
 const LOCK_CODES = new Set(['TERM_LOCKED', 'ENTRY_CLOSED', 'APPROVED_READ_ONLY']);
 const EMPTY = Object.freeze({ value: '', state: 'empty' });
 const MAX_EDITS = 2000;  // per POST /api/cells
+// How long the screen's writes for a committed edit wait for its answer
+// (see hold): about one frame at 60 Hz, so the cursor never visibly lags.
+const HOLD_MS = 16;
 
 // Timings the benchmark (tests/browser/bench-ui.mjs) reads.
 export const perf = (window.sodiemPerf = window.sodiemPerf || { saves: [], grids: [] });
@@ -75,6 +79,8 @@ export class Grid {
     this.queue = Promise.resolve();
     this.inflight = 0;
     this.lastCommit = -Infinity;  // performance.now() of the last save (the quiet refresh waits for a pause)
+    this.held = [];  // screen writes waiting for a save's answer (hold, show)
+    this.heldTimer = 0;
     this.setStudents(opts.students);
     this.build();
   }
@@ -211,6 +217,7 @@ export class Grid {
   // an edit in progress and cells being saved untouched. False if the class
   // list changed (the caller rebuilds).
   update(students) {
+    this.show();
     if (students.length !== this.rows.length || students.some((s) => !this.rowIndex.has(s.code))) return false;
     for (const s of students) {
       const r = this.rowIndex.get(s.code);
@@ -243,10 +250,21 @@ export class Grid {
     const td = this.td(r, c);
     if (!td) return;
     td.classList.add('sel');
-    td.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    this.scrollToCursor();
     if (!keepPop) this.hidePop();
     const row = this.rows[r], col = this.cols[c];
     this.describe(`${row.stt}. ${row.name} (${row.code}) · ${col.id ? columnVN(col.id) : col.label}`);
+  }
+
+  // The cursor's cell scrolled into view in the next frame, whose layout
+  // is done anyway, not at once (which would lay the table out twice).
+  scrollToCursor() {
+    if (this.scrollPending) return;
+    this.scrollPending = true;
+    requestAnimationFrame(() => {
+      this.scrollPending = false;
+      this.td(this.cur.r, this.cur.c)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    });
   }
 
   move(dr, dc) { this.select(this.cur.r + dr, this.cur.c + dc); }
@@ -270,6 +288,7 @@ export class Grid {
 
   // ---- mouse ----
   onMouseDown(e) {
+    this.show();
     if (this.pop.classList.contains('transient')) this.hidePop();
     const p = this.posFromEvent(e);
     if (!p) return;
@@ -281,6 +300,7 @@ export class Grid {
   }
 
   onClick(e) {
+    this.show();
     const p = this.posFromEvent(e);
     if (!p) return;
     const col = this.cols[p.c];
@@ -290,6 +310,7 @@ export class Grid {
   }
 
   onDblClick(e) {
+    this.show();
     const p = this.posFromEvent(e);
     if (!p || this.cols[p.c].type === 'attendance') return;
     this.startEdit('keep');
@@ -297,6 +318,7 @@ export class Grid {
 
   // ---- keyboard ----
   onKey(e) {
+    this.show();
     if (this.pop.contains(e.target)) {
       if (e.key === 'Escape') { e.preventDefault(); this.hidePop(); this.focus(); }
       return;
@@ -404,8 +426,8 @@ export class Grid {
     const ed = this.editing;
     if (!ed) return;
     this.editing = null;
-    ed.input.remove();
     this.focus();
+    ed.input.remove();
   }
 
   commitEdit(dr, dc) {
@@ -413,12 +435,42 @@ export class Grid {
     if (!ed) return;
     this.editing = null;
     const text = ed.input.value.trim();
-    ed.input.remove();
-    this.focus();
     const { r, c } = ed;
-    // Saved before the cursor moves: the request leaves before that layout.
-    if (!sameValue(text, this.cell(r, c).value, this.cols[c].type)) this.save([{ r, c, value: text }]);
-    if (dr || dc) this.move(dr, dc);
+    // The focus back on the grid before anything else changes: focusing
+    // lays the page out (cheap while nothing changed), and taking a focused
+    // element away costs a style pass.
+    const close = () => { this.focus(); ed.input.remove(); };
+    if (sameValue(text, this.cell(r, c).value, this.cols[c].type)) {
+      close();
+      if (dr || dc) this.move(dr, dc);
+      return;
+    }
+    // Only queued (hold): the request leaves before the screen changes; the
+    // editor, the typed value and the cursor are shown with the answer.
+    this.hold(close);
+    this.save([{ r, c, value: text }]);
+    if (dr || dc) this.hold(() => this.move(dr, dc));
+  }
+
+  // ---- the frame after a commit ----
+  // A save's request leaves before the screen changes; the screen's writes
+  // for it (the typed value marked as being saved, the editor closed, the
+  // cursor moved) wait for the answer, at most HOLD_MS, so the page's thread
+  // is idle when the answer arrives instead of laying out and painting a
+  // frame that the answer then changes again: one frame shows it all. Any
+  // event (a key, a click, a paste, a refresh) shows them first.
+  hold(write) {
+    this.held.push(write);
+    if (!this.heldTimer) this.heldTimer = setTimeout(() => this.show(), HOLD_MS);
+  }
+
+  show() {
+    if (!this.held.length) return;
+    clearTimeout(this.heldTimer);
+    this.heldTimer = 0;
+    const writes = this.held;
+    this.held = [];
+    for (const write of writes) write();
   }
 
   setValue(r, c, value) {
@@ -451,11 +503,13 @@ export class Grid {
 
   // ---- saving: POST /api/cells, one at a time, in order ----
   save(edits, { undo = true, label = '' } = {}) {
-    for (const e of edits) {  // show the typed value at once, marked as being saved
-      const td = this.td(e.r, e.c);
-      td.classList.add('saving');
-      td.textContent = display(e.value, this.cols[e.c].type);
-    }
+    this.hold(() => {
+      for (const e of edits) {  // the typed value, marked as being saved
+        const td = this.td(e.r, e.c);
+        td.classList.add('saving');
+        td.textContent = display(e.value, this.cols[e.c].type);
+      }
+    });
     this.inflight++;
     const t0 = performance.now();  // the commit: the benchmark's ui_save_ms runs from here to the answer shown
     this.lastCommit = t0;
@@ -474,7 +528,7 @@ export class Grid {
     try {
       for (let i = 0; i < edits.length; i += MAX_EDITS) {
         const part = edits.slice(i, i + MAX_EDITS);
-        const ans = await api.post('/api/cells', {
+        const ans = await api.save('/api/cells', {
           class: this.opts.cls, subject: this.opts.subject,
           edits: part.map((e) => ({ student: this.rows[e.r].code, column: this.cols[e.c].id, value: e.value })),
         });
@@ -484,10 +538,12 @@ export class Grid {
       }
       answered = performance.now();
     } catch (err) {
+      this.show();
       for (const e of edits) { this.td(e.r, e.c).classList.remove('saving'); this.paint(e.r, e.c); this.flash(e.r, e.c); }
       this.message(err.message, 'error');
       return;
     }
+    this.show();
     const undo = [];
     const refused = [];
     edits.forEach((e, i) => {
@@ -520,7 +576,7 @@ export class Grid {
     for (const r of new Set(edits.map((e) => e.r))) this.paintAverages(r);
     const ms = performance.now() - t0;
     perf.saves.push(ms);
-    (perf.saveParts ||= []).push({ answered_ms: answered - t0, shown_ms: performance.now() - answered });
+    (perf.saveParts ||= []).push({ t0, answered_ms: answered - t0, shown_ms: performance.now() - answered, syncing: !!status?.syncing });
     performance.measure('sodiem-save', { start: t0, duration: ms });
     if (recordUndo && undo.length) this.undoStack.push(undo);
     if (status) this.opts.onStatus?.(status);
@@ -547,6 +603,7 @@ export class Grid {
 
   // ---- paste / copy ----
   onPaste(e) {
+    this.show();
     if (this.editing || this.pop.contains(e.target)) return;
     const text = e.clipboardData?.getData('text/plain');
     if (!text) return;
@@ -575,6 +632,7 @@ export class Grid {
   }
 
   onCopy(e) {
+    this.show();
     if (this.editing || this.pop.contains(e.target)) return;
     const td = this.td(this.cur.r, this.cur.c);
     e.clipboardData.setData('text/plain', td.textContent);

@@ -1,12 +1,14 @@
 // sodiem-server outcomes (the year-end lists per class and for the school:
 // each outcome, the final one after re-tests and summer training, awards;
 // text or the --json contract of the README), retest and summer (the
-// leadership records a re-test or summer training result), see
-// year_outcomes.hpp. Registered by main.cpp (commands.hpp).
+// leadership records a re-test or summer training result) and recognise (a
+// primary pupil's Học sinh Tiêu biểu), see year_outcomes.hpp. Registered by
+// main.cpp (commands.hpp).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/primary_board.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/year_outcomes.hpp"
@@ -28,13 +30,24 @@ json empty_lists() {
     outcome[std::string(grading::outcome_name(o))] = json::array();
   for (auto f : {board::Final::kPromoted, board::Final::kRetained, board::Final::kPending, board::Final::kIncomplete})
     final[std::string(board::final_name(f))] = json::array();
-  return {{"outcome", outcome}, {"final", final}, {"award", {{"Học sinh Xuất sắc", json::array()}, {"Học sinh Giỏi", json::array()}}}};
+  json result = json::object();
+  for (auto r : {grading::YearResult::kHoanThanhXuatSac, grading::YearResult::kHoanThanhTot,
+                 grading::YearResult::kHoanThanh, grading::YearResult::kChuaHoanThanh})
+    result[std::string(grading::year_result_name(r))] = json::array();
+  return {{"outcome", outcome},
+          {"final", final},
+          {"award",
+           {{"Học sinh Xuất sắc", json::array()},
+            {"Học sinh Giỏi", json::array()},
+            {std::string(board::kAwardExemplary), json::array()}}},
+          {"result", result}};
 }
 
 void add_to_lists(json& lists, const json& who, const board::StudentOutcome& s) {
   if (s.outcome) lists["outcome"][std::string(grading::outcome_name(*s.outcome))].push_back(who);
   lists["final"][std::string(board::final_name(s.final))].push_back(who);
   if (s.award) lists["award"][*s.award].push_back(who);
+  if (s.primary_result) lists["result"][std::string(grading::year_result_name(*s.primary_result))].push_back(who);
 }
 
 json student_json(const board::StudentOutcome& s, const std::string& name) {
@@ -54,6 +67,8 @@ json student_json(const board::StudentOutcome& s, const std::string& name) {
           {"final_conduct", level_or_null(s.final_conduct)},
           {"final", board::final_name(s.final)},
           {"award", text_or_null(s.award)},
+          {"result", s.primary_result ? json(grading::year_result_name(*s.primary_result)) : json(nullptr)},
+          {"completion", s.completion.empty() ? json(nullptr) : json(s.completion)},
           {"awaiting", s.awaiting}};
 }
 
@@ -61,24 +76,23 @@ json student_json(const board::StudentOutcome& s, const std::string& name) {
 json outcomes_json(const std::string& year, const std::vector<ClassOutcomes>& classes) {
   json out{{"year", year}, {"classes", json::array()}, {"school", {{"lists", empty_lists()}}}};
   for (const auto& c : classes) {
-    json cls{{"class", c.class_name}, {"grade", c.grade}, {"approved", c.approved}, {"assessed", !c.primary},
-             {"students", json::array()}, {"lists", empty_lists()}};
-    if (!c.primary)
-      for (const auto& s : c.students) {
-        const auto it = c.names.find(s.student);
-        const std::string name = it == c.names.end() ? "" : it->second;
-        cls["students"].push_back(student_json(s, name));
-        const json who{{"class", c.class_name}, {"student", s.student}, {"name", name}};
-        add_to_lists(cls["lists"], who, s);
-        if (c.approved) add_to_lists(out["school"]["lists"], who, s);
-      }
+    json cls{{"class", c.class_name}, {"grade", c.grade},       {"approved", c.approved}, {"assessed", true},
+             {"primary", c.primary},   {"students", json::array()}, {"lists", empty_lists()}};
+    for (const auto& s : c.students) {
+      const auto it = c.names.find(s.student);
+      const std::string name = it == c.names.end() ? "" : it->second;
+      cls["students"].push_back(student_json(s, name));
+      const json who{{"class", c.class_name}, {"student", s.student}, {"name", name}};
+      add_to_lists(cls["lists"], who, s);
+      if (c.approved) add_to_lists(out["school"]["lists"], who, s);
+    }
     out["classes"].push_back(std::move(cls));
   }
   return out;
 }
 
 void print_lists(const json& lists, bool with_class) {
-  for (const char* group : {"outcome", "final", "award"})
+  for (const char* group : {"outcome", "final", "award", "result"})
     for (const auto& [name, people] : lists[group].items()) {
       if (people.empty()) continue;
       std::cout << "  " << (std::string(group) == "final" ? "Sau kiểm tra lại, rèn luyện hè — " : "") << name << " ("
@@ -91,20 +105,22 @@ void print_lists(const json& lists, bool with_class) {
 }
 
 void print_text(const json& j) {
-  std::cout << "Kết quả cuối năm học " << j["year"].get<std::string>() << " (Thông tư 22)\n";
+  std::cout << "Kết quả cuối năm học " << j["year"].get<std::string>() << " (Thông tư 22; tiểu học: Thông tư 27)\n";
   for (const auto& c : j["classes"]) {
     const std::string name = c["class"];
-    if (!c["assessed"].get<bool>()) {
-      std::cout << "\nLớp " << name << ": lớp tiểu học (Thông tư 27), không xét ở đây\n";
-      continue;
-    }
-    std::cout << "\nLớp " << name
+    std::cout << "\nLớp " << name << (c["primary"].get<bool>() ? " (tiểu học)" : "")
               << (c["approved"].get<bool>() ? " (đã phê duyệt kết quả cả năm)\n"
                                             : " (CHƯA phê duyệt kết quả cả năm: kết quả dưới đây là tạm tính)\n");
     for (const auto& s : c["students"]) {
       std::cout << "  " << s["student"].get<std::string>() << " " << s["name"].get<std::string>() << ": ";
       if (s["outcome"].is_null()) {
         std::cout << "chưa đủ kết quả";
+      } else if (!s["result"].is_null()) {  // primary (TT27)
+        std::cout << "kết quả giáo dục " << s["result"].get<std::string>() << " — " << s["completion"].get<std::string>();
+        if (s["summer_training"].get<bool>())
+          std::cout << "; rèn luyện trong hè, đánh giá bổ sung: "
+                    << (s["summer_result"].is_null() ? "chưa có kết quả" : s["summer_result"].get<std::string>());
+        if (!s["award"].is_null()) std::cout << "; " << s["award"].get<std::string>();
       } else {
         std::cout << "học tập " << s["learning"].get<std::string>() << ", rèn luyện " << s["conduct"].get<std::string>()
                   << ", nghỉ " << s["absent_sessions"].get<int>() << " buổi — " << s["outcome"].get<std::string>();
@@ -155,7 +171,9 @@ struct RecordOptions {
   ActorOptions actor;
 };
 
-template <bool kRetest>
+enum Record { kRetest, kSummer, kRecognise };
+
+template <Record kKind>
 int run_record(const RecordOptions& o) {
   YearEndRecord r = o.record;
   for (std::string* text : {&r.class_name, &r.student, &r.subject, &r.value}) {
@@ -167,12 +185,16 @@ int run_record(const RecordOptions& o) {
     *text = std::move(*nfc);
   }
   auto db = open_existing(o.dir);
-  auto by = authenticate(*db, o.dir, o.actor, kRetest ? "retest" : "summer");
+  auto by = authenticate(*db, o.dir, o.actor, kKind == kRetest ? "retest" : kKind == kSummer ? "summer" : "recognise");
   if (!by) return fail_status(by.status());
   const auto now = SystemClock::instance().now_unix_seconds();
-  auto version = kRetest ? record_retest(*db, r, *by, now) : record_summer_training(*db, r, *by, now);
+  auto version = kKind == kRetest   ? record_retest(*db, r, *by, now)
+                 : kKind == kSummer ? record_summer_training(*db, r, *by, now)
+                                    : record_recognition(*db, r, *by, now);
   if (!version) return fail_status(version.status());
-  const std::string what = (kRetest ? "kết quả kiểm tra lại môn " + r.subject : std::string("kết quả rèn luyện trong hè")) +
+  const std::string what = (kKind == kRetest   ? "kết quả kiểm tra lại môn " + r.subject
+                            : kKind == kSummer ? std::string("kết quả rèn luyện trong hè")
+                                               : std::string("khen thưởng Học sinh Tiêu biểu")) +
                            " của học sinh " + r.student + " lớp " + r.class_name;
   if (*version == 0) std::cout << "Không có gì thay đổi: " << what << " đã như vậy\n";
   else std::cout << "Đã ghi " << what << ". Xem kết quả: sodiem-server outcomes --data " << o.dir << " --class "
@@ -185,8 +207,8 @@ int run_record(const RecordOptions& o) {
 void add_outcomes_commands(CLI::App& app, Context& ctx) {
   {
     auto [sub, o] = add_command(app, ctx, "outcomes",
-                                "Kết quả cuối năm (TT22): kết quả của từng học sinh, kiểm tra lại và rèn luyện hè, "
-                                "danh sách theo từng kết quả và khen thưởng của từng lớp và toàn trường",
+                                "Kết quả cuối năm (TT22; tiểu học: TT27): kết quả của từng học sinh, kiểm tra lại và "
+                                "rèn luyện hè, danh sách theo từng kết quả và khen thưởng của từng lớp và toàn trường",
                                 run_outcomes);
     add_data_option(*sub, o->dir);
     sub->add_option("--class", o->class_name, "Chỉ lớp này");
@@ -196,7 +218,7 @@ void add_outcomes_commands(CLI::App& app, Context& ctx) {
     auto [sub, o] = add_command(app, ctx, "retest",
                                 "Ghi kết quả kiểm tra lại một môn của học sinh; kết quả cả năm được tính lại "
                                 "(ban giám hiệu)",
-                                run_record<true>);
+                                run_record<kRetest>);
     add_data_option(*sub, o->dir);
     sub->add_option("--class", o->record.class_name, "Lớp của học sinh")->required();
     sub->add_option("--student", o->record.student, "Mã học sinh")->required();
@@ -207,12 +229,21 @@ void add_outcomes_commands(CLI::App& app, Context& ctx) {
   auto [sub, o] = add_command(app, ctx, "summer",
                               "Ghi kết quả rèn luyện trong hè của học sinh; kết quả rèn luyện cả năm được tính "
                               "lại (ban giám hiệu)",
-                              run_record<false>);
+                              run_record<kSummer>);
   add_data_option(*sub, o->dir);
   sub->add_option("--class", o->record.class_name, "Lớp của học sinh")->required();
   sub->add_option("--student", o->record.student, "Mã học sinh")->required();
   sub->add_option("--result", o->record.value, "Đạt hoặc Chưa đạt")->required();
   add_actor_options(*sub, o->actor, "HT, PHT (hoặc ADMIN thay họ)");
+  auto [rec, ro] = add_command(app, ctx, "recognise",
+                               "Ghi việc lớp công nhận học sinh tiểu học có kết quả năm Hoàn thành tốt là Học sinh "
+                               "Tiêu biểu (TT27 Điều 13), kèm thành tích hoặc sự tiến bộ nổi bật (ban giám hiệu)",
+                               run_record<kRecognise>);
+  add_data_option(*rec, ro->dir);
+  rec->add_option("--class", ro->record.class_name, "Lớp của học sinh")->required();
+  rec->add_option("--student", ro->record.student, "Mã học sinh")->required();
+  rec->add_option("--reason", ro->record.value, "Thành tích hoặc sự tiến bộ được lớp công nhận")->required();
+  add_actor_options(*rec, ro->actor, "HT, PHT (hoặc ADMIN thay họ)");
 }
 
 }  // namespace sodiem::server::cli

@@ -35,10 +35,10 @@ std::optional<Column> Column::parse(std::string_view text) {
     c.date = std::string(date);
     return c;
   }
-  if (text == "CN.KTL" || text == "CN.RLH") {
+  if (text == "CN.KTL" || text == "CN.RLH" || text == "CN.TB") {
     Column c;
     c.term = 0;
-    c.kind = text == "CN.KTL" ? Kind::kRetest : Kind::kSummerConduct;
+    c.kind = text == "CN.KTL" ? Kind::kRetest : text == "CN.RLH" ? Kind::kSummerConduct : Kind::kRecognition;
     return c;
   }
   if (text.size() < 6 || text.substr(0, 2) != "HK" || text[3] != '.') return std::nullopt;
@@ -93,6 +93,7 @@ std::string Column::kind_code() const {
     case Kind::kCompetence: return "NL";
     case Kind::kRetest: return "KTL";
     case Kind::kSummerConduct: return "RLH";
+    case Kind::kRecognition: return "TB";
   }
   return "";
 }
@@ -101,6 +102,7 @@ std::string Column::to_string() const {
   if (kind == Kind::kAttendance) return "CC." + date + (session ? std::string{'.', session} : std::string());
   if (kind == Kind::kRetest) return "CN.KTL";
   if (kind == Kind::kSummerConduct) return "CN.RLH";
+  if (kind == Kind::kRecognition) return "CN.TB";
   std::string s = "HK" + std::to_string(term) + ".";
   switch (kind) {
     case Kind::kRegular: return s + "TX" + std::to_string(index);
@@ -115,7 +117,8 @@ std::string Column::to_string() const {
     case Kind::kCompetence: return s + "NL" + std::to_string(index) + (mid ? ".GK" : "");
     case Kind::kAttendance:
     case Kind::kRetest:
-    case Kind::kSummerConduct: break;
+    case Kind::kSummerConduct:
+    case Kind::kRecognition: break;
   }
   return s;
 }
@@ -147,6 +150,16 @@ std::optional<std::string> homeroom_column_fault(const Column& c, int grade) {
 std::string periodic_test_code(const Column& c) {
   if (c.term == 2 && !c.mid) return "CN";
   return std::string(c.mid ? "GK" : "CK") + std::to_string(c.term);
+}
+
+bool sits_periodic_test(const protocol::SubjectInfo& subject, std::string_view code) {
+  const std::string_view tests = subject.periodic_tests;
+  for (std::size_t at = 0; at <= tests.size();) {
+    const auto comma = std::min(tests.find(',', at), tests.size());
+    if (tests.substr(at, comma - at) == code) return true;
+    at = comma + 1;
+  }
+  return false;
 }
 
 int regular_assessments(bool scored, int periods_per_year) {
@@ -204,13 +217,7 @@ Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Co
     }
     case Column::Kind::kPeriodicTest: {
       const std::string code = periodic_test_code(col);
-      bool sits = false;
-      for (std::size_t at = 0; at <= subject.periodic_tests.size();) {
-        const auto comma = std::min(subject.periodic_tests.find(',', at), subject.periodic_tests.size());
-        if (subject.periodic_tests.compare(at, comma - at, code) == 0) sits = true;
-        at = comma + 1;
-      }
-      if (!sits)
+      if (!sits_periodic_test(subject, code))
         return Status(ErrorCode::kInvalidValue,
                       "môn " + subject.name + " của khối này không có bài kiểm tra định kì " + code + " (cột " +
                           excerpt(column) + ")" +
@@ -247,11 +254,16 @@ Result<std::string> normalize_cell_value(const protocol::SubjectInfo* subject, s
                       ".C, tiểu học HK1.PC1…PC5, HK1.NL1…NL10 (thêm .GK cho giữa kì); HK2 tương tự)");
   }
   // INVALID_VALUE like every value refused here (the op_value fuzz property).
-  if (col->kind == Column::Kind::kRetest || col->kind == Column::Kind::kSummerConduct)
+  if (col->kind == Column::Kind::kRetest || col->kind == Column::Kind::kSummerConduct ||
+      col->kind == Column::Kind::kRecognition) {
+    const bool retest = col->kind == Column::Kind::kRetest, summer = col->kind == Column::Kind::kSummerConduct;
     return Status(ErrorCode::kInvalidValue,
-                  std::string(col->kind == Column::Kind::kRetest ? "kết quả kiểm tra lại" : "kết quả rèn luyện trong hè") +
+                  std::string(retest   ? "kết quả kiểm tra lại"
+                              : summer ? "kết quả rèn luyện trong hè"
+                                       : "khen thưởng Học sinh Tiêu biểu") +
                       " do Ban giám hiệu ghi bằng lệnh sodiem-server " +
-                      (col->kind == Column::Kind::kRetest ? "retest" : "summer") + ", không nhập từ sổ điểm");
+                      (retest ? "retest" : summer ? "summer" : "recognise") + ", không nhập từ sổ điểm");
+  }
   if (!subject) {
     if (!col->homeroom())
       return Status(ErrorCode::kInvalidValue, "cột " + excerpt(column) +
@@ -336,6 +348,12 @@ Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subjec
     return Status(ErrorCode::kInvalidValue, "kết quả rèn luyện trong hè phải là Đạt hoặc Chưa đạt (Đ, CĐ), không phải \"" +
                                                 excerpt(value) + "\"");
   }
+  if (col && col->kind == Column::Kind::kRecognition && !subject) {
+    if (value.empty()) return std::string();
+    auto text = comment_text(value);
+    if (text && text->empty()) return Status(ErrorCode::kInvalidValue, "hãy ghi thành tích hoặc tiến bộ được công nhận");
+    return text;
+  }
   if (col && col->kind == Column::Kind::kRetest && subject && !subject->primary &&
       subject->name != protocol::kHomeroomSubject) {
     if (value.empty()) return std::string();
@@ -351,8 +369,8 @@ Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subjec
                                                 "(Đạt) hoặc CĐ (Chưa đạt), không phải \"" + excerpt(value) + "\"");
   }
   return Status(ErrorCode::kInvalidValue, "cột \"" + excerpt(column) +
-                                              "\" không phải cột cuối năm (CN.KTL của một môn THCS/THPT, CN.RLH của sổ "
-                                              "chủ nhiệm)");
+                                              "\" không phải cột cuối năm (CN.KTL của một môn THCS/THPT, CN.RLH, CN.TB của "
+                                              "sổ chủ nhiệm)");
 }
 
 }  // namespace sodiem

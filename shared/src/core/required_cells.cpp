@@ -34,10 +34,27 @@ bool exempt(const std::map<std::string, std::string>& cells, const std::string& 
   return it != cells.end() && !it->second.empty();
 }
 
+bool primary_class(const ClassBook& book) {
+  if (book.grade > 0) return book.grade <= 5;
+  for (const auto& s : book.subjects)
+    if (!s.primary && s.name != protocol::kHomeroomSubject) return false;
+  return !book.subjects.empty();
+}
+
 std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term) {
   std::vector<std::string> out;
-  // Primary subjects (TT27) are not graded yet: nothing is required of them.
-  if (subject.name == protocol::kHomeroomSubject || subject.primary) return out;
+  if (subject.name == protocol::kHomeroomSubject) return out;
+  if (subject.primary) {
+    // TT27 Điều 6.1 (ratings at mid-term and end of term) and 6.3 (the
+    // periodic tests: mid-term GK1/GK2 in grades 4–5 Tiếng Việt and Toán,
+    // end of term CK1 and end of year CN).
+    const std::string n = term.size() == 3 ? term.substr(2) : "";
+    out.push_back(term + ".GK");
+    if (sits_periodic_test(subject, "GK" + n)) out.push_back(term + ".KTGK");
+    out.push_back(term + ".CK");
+    if (sits_periodic_test(subject, n == "2" ? "CN" : "CK" + n)) out.push_back(term + ".KTCK");
+    return out;
+  }
   const int tx = regular_assessments(subject);
   for (int i = 1; i <= tx; ++i) out.push_back(term + ".TX" + std::to_string(i));
   out.push_back(term + ".GK");
@@ -57,6 +74,16 @@ std::vector<MissingCell> missing_cells(const protocol::SubjectInfo& subject, con
   return out;
 }
 
+std::vector<std::string> homeroom_required_columns(bool primary, const std::string& term) {
+  if (!primary) return {term + ".RL"};
+  std::vector<std::string> out;
+  for (const char* at : {".GK", ""}) {
+    for (int i = 1; i <= kQualities; ++i) out.push_back(term + ".PC" + std::to_string(i) + at);
+    for (int i = 1; i <= kCompetences; ++i) out.push_back(term + ".NL" + std::to_string(i) + at);
+  }
+  return out;
+}
+
 std::vector<std::string> board_terms(const std::string& term) {
   if (term == "HK1") return {"HK1"};
   return {"HK1", "HK2"};
@@ -64,16 +91,16 @@ std::vector<std::string> board_terms(const std::string& term) {
 
 std::vector<MissingCell> missing_cells(const ClassBook& book, const std::string& term) {
   const BookCells grouped = book_cells(book);
-  bool tt22 = false;
-  for (const auto& s : book.subjects) tt22 = tt22 || !s.primary;
+  const bool primary = primary_class(book);
   const std::string homeroom(protocol::kHomeroomSubject);
   std::vector<MissingCell> out;
   for (const auto& t : board_terms(term)) {
     for (const auto& subject : book.subjects)
       for (auto& m : missing_cells(subject, t, of_subject(book, grouped, subject.name))) out.push_back(std::move(m));
-    if (!tt22) continue;
+    const auto required = homeroom_required_columns(primary, t);
     for (const auto& [student, cells] : of_subject(book, grouped, homeroom))
-      if (auto it = cells.find(t + ".RL"); it == cells.end()) out.push_back({student, homeroom, t + ".RL"});
+      for (const auto& col : required)
+        if (!cells.contains(col)) out.push_back({student, homeroom, col});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/primary_board.hpp"
 
 namespace sodiem::board {
 namespace {
@@ -93,6 +94,19 @@ SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::
   // Exempt in a term: that term's result is "Miễn"; exempt in one term only,
   // the other term's result is the year's; in both, the year is "Miễn".
   const bool x1 = exempt(cells, "HK1"), x2 = exempt(cells, "HK2");
+  if (subject.primary) {
+    // TT27 Điều 6.1: the rating at the end of the term; the year's is the
+    // end of HK2 (cuối năm học).
+    auto rating = [&](const std::string& column) -> std::optional<std::string> {
+      auto it = cells.find(column);
+      if (it == cells.end() || !grading::parse_subject_rating(it->second)) return std::nullopt;
+      return it->second;
+    };
+    out.hk1 = x1 ? std::optional(kExempt) : rating("HK1.CK");
+    out.hk2 = x2 ? std::optional(kExempt) : rating("HK2.CK");
+    out.year = out.hk2;
+    return out;
+  }
   if (!subject.scored) {
     out.hk1 = x1 ? std::optional(kExempt) : comment_term(subject, cells, "HK1.");
     out.hk2 = x2 ? std::optional(kExempt) : comment_term(subject, cells, "HK2.");
@@ -109,6 +123,7 @@ SubjectResults subject_results(const protocol::SubjectInfo& subject, const std::
 }
 
 std::vector<signing::CellLine> summary_board(const std::string& term, const ClassBook& book) {
+  if (primary_class(book)) return primary_board(term, book);
   const bool hk2 = term == "HK2";
   const BookCells by_student = book_cells(book);
   std::vector<const protocol::SubjectInfo*> assigned;
@@ -194,7 +209,8 @@ std::string subject_document(const std::string& class_name, const protocol::Subj
   for (const auto& [student, cells] : by_student) {
     const SubjectResults r = subject_results(subject, cells);
     const auto& result = term == "HK2" ? r.hk2 : r.hk1;
-    term_cells.push_back({"Kết quả", student, (subject.scored ? "ĐTB " : "KQ ") + term, result.value_or(kMissing)});
+    term_cells.push_back({"Kết quả", student, (subject.scored && !subject.primary ? "ĐTB " : "KQ ") + term,
+                          result.value_or(subject.primary ? "chưa đánh giá" : kMissing)});
   }
   return signing::canonical_document(class_name, subject.name, term, step, std::move(term_cells));
 }

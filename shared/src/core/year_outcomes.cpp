@@ -4,6 +4,7 @@
 #include "sodiem/core/year_outcomes.hpp"
 
 #include "sodiem/core/attendance.hpp"
+#include "sodiem/core/primary_board.hpp"
 #include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::board {
@@ -84,6 +85,45 @@ StudentOutcome outcome_of(const std::string& student, const std::vector<const pr
   return out;
 }
 
+// TT27 Điều 11 (year_outcomes.hpp). No 45-session rule in primary.
+StudentOutcome primary_outcome_of(const std::string& student, const std::vector<const protocol::SubjectInfo*>& assigned,
+                                  const std::map<std::string, Cells>& per_subject, const ClassBook& book) {
+  StudentOutcome out;
+  out.student = student;
+  const Cells& homeroom = cells_of(per_subject, protocol::kHomeroomSubject);
+  const auto absent = attendance::count(homeroom, book.two_sessions);
+  out.absent_sessions = absent.excused + absent.unexcused;
+  PrimaryYear year = primary_year(assigned, per_subject);
+  if (!year.result) {
+    out.awaiting = std::move(year.missing);
+    return out;
+  }
+  out.primary_result = year.result;
+  out.award = year.award;
+  if (*year.result == grading::YearResult::kHoanThanhTot && cell(homeroom, kRecognitionColumn))
+    out.award = std::string(kAwardExemplary);  // recognised by the class (Điều 13.1.a)
+  const bool completed = *year.result != grading::YearResult::kChuaHoanThanh;
+  out.outcome = completed ? grading::Outcome::kLenLop : grading::Outcome::kRenLuyenHe;
+  out.summer_training = !completed;
+  if (completed) {
+    out.final = Final::kPromoted;
+    out.completion = completion_text(true, book.grade);
+    return out;
+  }
+  // Chưa hoàn thành: helped and assessed again (Điều 11.1.b–c).
+  out.summer_result = cell(homeroom, kSummerColumn);
+  if (!out.summer_result) {
+    out.awaiting.push_back("rèn luyện trong hè (giáo viên giúp đỡ, đánh giá bổ sung)");
+    out.final = Final::kPending;
+    out.completion = completion_text(false, book.grade);
+    return out;
+  }
+  const bool passed = *out.summer_result == "Đạt";
+  out.final = passed ? Final::kPromoted : Final::kRetained;
+  out.completion = completion_text(passed, book.grade);
+  return out;
+}
+
 }  // namespace
 
 std::string_view final_name(Final f) {
@@ -98,23 +138,13 @@ std::string_view final_name(Final f) {
 
 std::vector<StudentOutcome> year_outcomes(const ClassBook& book) {
   std::vector<const protocol::SubjectInfo*> assigned;
-  bool primary = false;
-  for (const auto& s : book.subjects) {
-    if (s.name == protocol::kHomeroomSubject) continue;
-    assigned.push_back(&s);
-    primary = primary || s.primary;
-  }
+  for (const auto& s : book.subjects)
+    if (s.name != protocol::kHomeroomSubject) assigned.push_back(&s);
+  const bool primary = primary_class(book);
   std::vector<StudentOutcome> out;
-  for (const auto& [student, per_subject] : book_cells(book)) {
-    if (primary) {
-      StudentOutcome o;
-      o.student = student;
-      o.awaiting.push_back("lớp tiểu học đánh giá theo Thông tư 27, chưa xét lên lớp ở đây");
-      out.push_back(std::move(o));
-      continue;
-    }
-    out.push_back(outcome_of(student, assigned, per_subject, book.two_sessions));
-  }
+  for (const auto& [student, per_subject] : book_cells(book))
+    out.push_back(primary ? primary_outcome_of(student, assigned, per_subject, book)
+                          : outcome_of(student, assigned, per_subject, book.two_sessions));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sodiem/client/local_store.hpp"
+#include "sodiem/core/primary_board.hpp"
 #include "sodiem/core/required_cells.hpp"
 
 namespace sodiem::client {
@@ -22,6 +23,9 @@ struct BoardReport {
   std::string class_name, term;  // term: HK1 | HK2 | CN
   std::vector<board::MissingCell> missing;
   std::vector<BoardStudent> students;  // in Vietnamese name order
+  // A primary class (TT27): its board's class totals (board::class_totals).
+  bool primary = false;
+  board::Totals totals;
   bool complete() const { return missing.empty(); }
 };
 

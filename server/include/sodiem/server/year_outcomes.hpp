@@ -1,5 +1,5 @@
-// Year-end outcomes on the server (TT22 Điều 12–13): each class's students'
-// outcomes as the shared rule computes them from the class's book
+// Year-end outcomes on the server (TT22 Điều 12–13; primary classes TT27
+// Điều 9, 11, 13): each class's students' outcomes as the shared rule computes them from the class's book
 // (core/year_outcomes.hpp), for the lists of `sodiem-server outcomes` and
 // for `year new`; and the leadership's records of re-test and summer
 // training results, as server-written cells (CN.KTL of the subject, CN.RLH
@@ -24,7 +24,7 @@ namespace sodiem::server {
 struct ClassOutcomes {
   std::string class_name;
   int grade = 0;
-  bool primary = false;   // a primary class (TT27): not decided here
+  bool primary = false;   // a primary class (TT27: board::primary_class)
   bool approved = false;  // the year's results (the HK2 board) approved by the HT
   std::vector<board::StudentOutcome> students;  // computed whether approved or not
   std::map<std::string, std::string> names;     // student code → full name
@@ -46,7 +46,7 @@ bool year_approved(sqlite::Db& db, std::int64_t class_id);
 struct YearEndRecord {
   std::string class_name, student;
   std::string subject;  // the re-tested subject; "" for summer training
-  std::string value;    // the result: a mark or Đ / CĐ; summer training Đạt / Chưa đạt
+  std::string value;    // the result: a mark or Đ / CĐ; summer training Đạt / Chưa đạt; recognition its reason
 };
 
 // The version written, or 0 when the cell already held that value. `by`
@@ -57,5 +57,11 @@ struct YearEndRecord {
 Result<std::uint64_t> record_retest(sqlite::Db& db, const YearEndRecord& record, const std::string& by, std::int64_t now);
 Result<std::uint64_t> record_summer_training(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
                                              std::int64_t now);
+// Primary (TT27 Điều 13.1.a): the class's recognition of a Hoàn thành tốt
+// pupil as Học sinh Tiêu biểu, `record.value` what they excelled or
+// progressed in (homeroom CN.TB). Refused for a class not primary or a
+// pupil whose year result is not Hoàn thành tốt, as above otherwise.
+Result<std::uint64_t> record_recognition(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
+                                         std::int64_t now);
 
 }  // namespace sodiem::server

@@ -34,6 +34,9 @@ struct Column {
     // (sodiem-server retest / summer), never typed into the book; term 0.
     kRetest,           // CN.KTL      the re-test (kiểm tra lại) result of the subject: a mark, or Đ / CĐ
     kSummerConduct,    // CN.RLH      the summer conduct training result: Đạt / Chưa đạt (homeroom)
+    kRecognition,      // CN.TB       primary (TT27 Điều 13.1.a): the class's recognition of a Hoàn thành
+                       //             tốt pupil as Học sinh Tiêu biểu, what they excelled or progressed in
+                       //             (homeroom; sodiem-server recognise)
   };
   int term = 1;  // 1 = HK1, 2 = HK2; 0 for attendance and the year-end (CN.) columns
   Kind kind = Kind::kRegular;
@@ -44,10 +47,11 @@ struct Column {
 
   bool homeroom() const {
     return kind == Kind::kConduct || kind == Kind::kHomeroomComment || kind == Kind::kAttendance ||
-           kind == Kind::kQuality || kind == Kind::kCompetence || kind == Kind::kSummerConduct;
+           kind == Kind::kQuality || kind == Kind::kCompetence || kind == Kind::kSummerConduct ||
+           kind == Kind::kRecognition;
   }
 
-  // The kind as locks name it: TX GK CK NX RL NXCN CC (MIEN KT PC NL KTL RLH).
+  // The kind as locks name it: TX GK CK NX RL NXCN CC (MIEN KT PC NL KTL RLH TB).
   std::string kind_code() const;
 
   static std::optional<Column> parse(std::string_view text);
@@ -77,14 +81,18 @@ std::optional<std::string> homeroom_column_fault(const Column& column, int grade
 // The periodic test code of a column ("GK1" "CK1" "GK2" "CN"), as
 // SubjectInfo::periodic_tests lists them.
 std::string periodic_test_code(const Column& column);
+// Whether `subject`'s grade sits periodic test `code` ("GK1" "CK1" "GK2"
+// "CN") in it (SubjectInfo::periodic_tests; TT27 Điều 6.3).
+bool sits_periodic_test(const protocol::SubjectInfo& subject, std::string_view code);
 
 // True for a real calendar date "YYYY-MM-DD" from min_year to 2100.
 bool valid_iso_date(std::string_view date, int min_year = 2000);
 
-// The value of a year-end column (CN.KTL with the subject, CN.RLH with
-// nullptr = homeroom) as the leadership's commands record it: a re-test of
-// a scored subject is a mark 0–10 ("4,5" → "4.5"), of a comment subject Đ /
-// CĐ; summer training Đạt / Chưa đạt. Any other column, or a value that
+// The value of a year-end column (CN.KTL with the subject, CN.RLH and CN.TB
+// with nullptr = homeroom) as the leadership's commands record it: a re-test
+// of a scored subject is a mark 0–10 ("4,5" → "4.5"), of a comment subject Đ
+// / CĐ; summer training Đạt / Chưa đạt; a recognition its reason (a comment
+// text, not empty). Any other column, or a value that
 // does not fit: INVALID_VALUE with a Vietnamese message. "" stays "".
 Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subject, std::string_view column,
                                              std::string_view value);

@@ -1,4 +1,5 @@
-// Which cells a signature needs (TT22 Điều 7 and 8): the one rule of "what
+// Which cells a signature needs (TT22 Điều 7 and 8; primary classes TT27
+// Điều 6): the one rule of "what
 // is required", shared by the client (sodiem sign, sodiem board, the ui's
 // sign and board views) and the server (confirm_step, the authority, and the
 // progress report). Also the ClassBook every class-level computation starts
@@ -25,7 +26,13 @@ struct ClassBook {
   std::vector<std::string> students;  // student codes
   std::vector<signing::CellLine> cells;
   bool two_sessions = false;  // attendance counted per session (two a day)
+  int grade = 0;              // the class's grade; 0 = unknown
 };
+
+// Whether the class is assessed by TT27 (Tiểu học): grades 1–5, as
+// homeroom_column_fault decides which homeroom columns it has; a book of
+// unknown grade, when none of its subjects is assessed by TT22.
+bool primary_class(const ClassBook& book);
 
 // student → subject → column → value: the book's non-empty cells of its
 // current students (every current student has an entry).
@@ -33,9 +40,17 @@ using BookCells = std::map<std::string, std::map<std::string, std::map<std::stri
 BookCells book_cells(const ClassBook& book);
 
 // The cells of `term` ("HK1"/"HK2") a subject's results need: TX1…TXn
-// (by periods per year, +1 with study topics), GK, CK (TT22 Điều 7). None
-// for primary (TT27) subjects, not graded yet.
+// (by periods per year, +1 with study topics), GK, CK (TT22 Điều 7). A
+// primary (TT27) subject: its ratings at mid-term and end of term, GK and
+// CK (Điều 6.1: giữa kì, cuối kì), and the periodic tests the grade sits in
+// it that term, KTGK and KTCK (Điều 6.3: SubjectInfo::periodic_tests).
 std::vector<std::string> required_columns(const protocol::SubjectInfo& subject, const std::string& term);
+
+// The homeroom teacher's cells of `term` each current student needs: the
+// conduct HKn.RL (TT22 Điều 8) or, in a primary class, the five qualities
+// and ten competences at mid-term and end of term, HKn.PC1.GK … HKn.NL10.GK
+// then HKn.PC1 … HKn.NL10 (TT27 Điều 6.2).
+std::vector<std::string> homeroom_required_columns(bool primary, const std::string& term);
 
 // Exempt (miễn học) from a subject in `term` ("HK1"/"HK2"): its HKn.MIEN
 // cell holds the reason (set by the HT, sodiem-server exempt).
@@ -58,9 +73,9 @@ std::vector<std::string> board_terms(const std::string& term);
 
 // The class-level steps (class, review, approve) and `sodiem board`: for each
 // term of board_terms(term), each assigned subject's required cells of each
-// current student, then (in a class assessed by TT22: one subject not
-// primary) each student's conduct (Chủ nhiệm HKn.RL). Ordered by term,
-// subject, student.
+// current student, then each student's homeroom cells
+// (homeroom_required_columns: conduct, or a primary class's qualities and
+// competences). Ordered by term, subject, student.
 std::vector<MissingCell> missing_cells(const ClassBook& book, const std::string& term);
 
 // Per assigned subject of the class, its required cells of `term` (HK1/HK2)

@@ -19,7 +19,8 @@ namespace sodiem::board {
 
 // One subject's results for one student: "8.3" (scored) or "Đ" / "CĐ"
 // (comment subject), per term and for the year (CN); absent until every
-// required assessment of that period is there.
+// required assessment of that period is there. A primary (TT27) subject's:
+// its end-of-term rating (HKn.CK), the year's that of HK2.
 // A term's (or the year's) result of a subject the student is exempt from
 // (miễn học: a non-empty HKn.MIEN cell); the learning level leaves it out.
 inline const std::string kExempt = "Miễn";
@@ -45,7 +46,8 @@ std::map<std::string, std::optional<std::string>> combined_results(const std::ve
 // subjects left out; nullopt while a result is missing or nothing is assessed.
 std::optional<grading::Level> learning_level_of(const std::vector<SubjectResult>& results);
 
-// The board of `term` ("HK1" or "HK2") of a class (required_cells.hpp):
+// The board of `term` ("HK1" or "HK2") of a class (required_cells.hpp); a
+// primary class's is primary_board() (primary_board.hpp). Otherwise:
 // one line per current student and board column, under subject "Tổng hợp
 // HKn" (and, on the HK2 board, "Tổng hợp CN" for the year): each ASSIGNED
 // subject's result (a combined subject's parts, then the combined subject),

@@ -1,11 +1,17 @@
-// The year-end outcome of each student of a THCS/THPT class (Thông tư
+// The year-end outcome of each student of a class: THCS/THPT (Thông tư
 // 22/2021, Điều 12–13), from the class's book as its year (CN) board reads
 // it: the first decision (Lên lớp / Kiểm tra lại / Rèn luyện trong hè / both
 // / Ở lại lớp, more than 45 sessions absent → Ở lại lớp directly), the
 // subjects to re-test (year average < 5.0 or Chưa đạt), the re-test and
 // summer training results once recorded (cells CN.KTL, CN.RLH), the year's
 // learning and conduct recomputed from them (a re-test result replaces the
-// subject's year result) and the final Lên lớp / Ở lại lớp; awards. The one
+// subject's year result) and the final Lên lớp / Ở lại lớp; awards.
+// Primary (Thông tư 27/2020, primary_board.hpp): Hoàn thành xuất sắc / tốt
+// / Hoàn thành → Lên lớp (Điều 11.1.a; grade 5: Hoàn thành chương trình
+// tiểu học, 11.2); Chưa hoàn thành → the teacher helps the student over the
+// summer and assesses again (11.1.b: outcome kRenLuyenHe, its result the
+// homeroom's CN.RLH, Đạt = completed) → Lên lớp, else Ở lại lớp (11.1.c:
+// the HT may still decide Lên lớp, `year new --outcomes`). The one
 // place this is decided: the server's outcome lists, re-test commands and
 // `year new` ask here. Pure functions; thread-safe.
 #pragma once
@@ -51,12 +57,19 @@ struct StudentOutcome {
   // year's own, when no re-test or summer training was called for).
   std::optional<grading::Level> final_learning, final_conduct;
   Final final = Final::kIncomplete;
-  std::optional<std::string> award;  // Học sinh Xuất sắc / Học sinh Giỏi (the year's results)
+  // Học sinh Xuất sắc / Học sinh Giỏi (the year's results); primary: Học
+  // sinh Xuất sắc, or kAwardExemplary once recognised (CN.TB).
+  std::optional<std::string> award;
+  // Primary (TT27) only: the year's result (Điều 9.2.a) and "Hoàn thành
+  // chương trình lớp 4" / "… tiểu học" / "Chưa hoàn thành …" (Điều 11), the
+  // final one after the summer's assessment; learning and conduct stay empty.
+  std::optional<grading::YearResult> primary_result;
+  std::string completion;
   std::vector<std::string> awaiting;  // "kiểm tra lại môn Toán", "rèn luyện trong hè", or what is missing
 };
 
-// Every current student of the book, in the book's order (by code). A book
-// of a primary class (TT27) has no such outcomes: every student incomplete.
+// Every current student of the book, in the book's order (by code); a
+// primary class's (board::primary_class) by TT27.
 std::vector<StudentOutcome> year_outcomes(const ClassBook& book);
 
 }  // namespace sodiem::board
