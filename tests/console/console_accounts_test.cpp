@@ -143,7 +143,7 @@ TEST_CASE("console: reset, disable and enable, unlock, revoke — the functions 
   CHECK(c.post(ht, "/api/accounts/action", {{"action", "promote"}, {"username", "vanthu"}}).status == 400);
 }
 
-TEST_CASE("console: accounts are for ADMIN and HT only; a missing CSRF token changes nothing", "[e2e][console]") {
+TEST_CASE("console: accounts are for ADMIN and HT only — a missing CSRF token changes nothing", "[e2e][console]") {
   ConsoleSchool c;
   c.school.sync("gv.toan.1");
   const auto users = users_total(c), audits0 = audit_total(c);

@@ -161,7 +161,7 @@ TEST_CASE("console: the chain's verdict is the CLI's: intact, then an edited ent
   CHECK_THAT(bad.body["problems"][0].get<std::string>(), Catch::Contains("KHÔNG nguyên vẹn"));
 }
 
-TEST_CASE("console: Nhật ký is for HT, PHT and ADMIN; bad filters are refused in Vietnamese", "[e2e][console]") {
+TEST_CASE("console: Nhật ký is for HT, PHT and ADMIN — bad filters are refused in Vietnamese", "[e2e][console]") {
   ConsoleSchool c;
   c.file_correction();
   for (const char* user : {"gv.toan.2", "gv.toan.1", "vanthu"}) {

@@ -295,7 +295,7 @@ TEST_CASE("console: the grade book shows a subject as the class's grade has it (
   CHECK(six.body["columns"].dump().find("HK1.TX3") == std::string::npos);
 }
 
-TEST_CASE("console: a session written into the database file opens nothing; a real one names its audited login",
+TEST_CASE("console: a session written into the database file opens nothing — a real one names its audited login",
           "[e2e][console][fault]") {
   ConsoleSchool c;
   const auto ht = c.login("hieutruong");

@@ -32,7 +32,7 @@ TEST_CASE("CSV parsing handles quotes, embedded commas and newlines, CRLF and a 
   CHECK(server::csv_field("plain") == "plain");
 }
 
-TEST_CASE("a file saved by Excel with ';' (Vietnamese settings) reads like one with ','", "[unit]") {
+TEST_CASE("a file saved by Excel with semicolons (Vietnamese settings) reads like one with commas", "[unit]") {
   auto semi = server::parse_csv("\xEF\xBB\xBF" "Mã học sinh;Họ và tên;Lớp\r\nHS1;\"Lê; Văn\";6A\r\nHS2;Trần Bình;6B\r\n");
   CHECK(semi.error.empty());
   REQUIRE(semi.rows.size() == 3);

@@ -37,7 +37,7 @@ std::string repeat(const std::string& s, int n) {
 
 }  // namespace
 
-TEST_CASE("a name longer than the protocol carries is refused by line; one at the limit imports and syncs", "[e2e]") {
+TEST_CASE("a name longer than the protocol carries is refused by line — one at the limit imports and syncs", "[e2e]") {
   LoopbackSchool school;
   auto& store = school.device("gv.tinhoc.1");
   auto db = server::open_server_db(school.db_path());

@@ -83,7 +83,7 @@ TEST_CASE("set up from the THCS defaults, Công nghệ 8 has three regular asses
   CHECK(progress_of(school, "6A", "Công nghệ").required == 160);
 }
 
-TEST_CASE("setup again with the same curriculum changes nothing; stranding marks is refused whole", "[e2e][curriculum]") {
+TEST_CASE("setup again with the same curriculum changes nothing — stranding marks is refused whole", "[e2e][curriculum]") {
   LoopbackSchool school;
   REQUIRE(setup(school, thcs()).is_ok());
   const auto audit_before = school.server_scalar("SELECT COUNT(*) FROM audit_log");

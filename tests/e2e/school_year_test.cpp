@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "audited_write.hpp"
 #include "schema_rewind.hpp"
 #include "loopback_school.hpp"
 #include "sodiem/server/audit.hpp"
@@ -255,7 +256,7 @@ TEST_CASE("a database from before school years migrates: its classes join the cu
   CHECK(server::verify_records(*db).intact);
 }
 
-TEST_CASE("a transfer packet carries a student's year to another school, signed; tampering and another year refused",
+TEST_CASE("a transfer packet carries a student's year to another school, signed — tampering and another year refused",
           "[e2e][school_year]") {
   LoopbackSchool from;
   auto& teacher = from.device("gv.toan.1");
@@ -303,7 +304,10 @@ TEST_CASE("a transfer packet carries a student's year to another school, signed;
   REQUIRE_FALSE(clash.is_ok());
   CHECK_THAT(clash.status().message(), Catch::Contains("đã có học sinh mã HS6A05"));
   CHECK(to.server_scalar("SELECT COUNT(*) FROM students") == students);
-  to.server_db()->exec("UPDATE students SET code = 'HS6A05-CU' WHERE code = 'HS6A05'");
+  {
+    auto db = to.server_db();
+    audited_write(*db, [&] { db->exec("UPDATE students SET code = 'HS6A05-CU' WHERE code = 'HS6A05'"); });
+  }
 
   // A packet changed after signing is refused.
   std::string text;

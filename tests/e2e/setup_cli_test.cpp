@@ -53,7 +53,7 @@ struct FreshSchool {
 
 }  // namespace
 
-TEST_CASE("a plain init says what to do next; setup from each shipped default lets staff and students be imported",
+TEST_CASE("a plain init says what to do next — setup from each shipped default lets staff and students be imported",
           "[e2e][curriculum]") {
   struct Level {
     const char* level;

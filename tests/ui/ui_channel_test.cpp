@@ -81,7 +81,7 @@ TEST_CASE("ui channel: a handshake without the token, with a wrong Host, from an
   CHECK(::kill(ui.pid, 0) == 0);
 }
 
-TEST_CASE("ui channel: the first message must be the CSRF token; otherwise the channel closes and nothing is recorded",
+TEST_CASE("ui channel: the first message must be the CSRF token, or the channel closes and nothing is recorded",
           "[ui][e2e]") {
   School school;
   const auto dir = school.enroll("gv.toan.1");

@@ -77,7 +77,7 @@ TEST_CASE("the shipped THCS defaults give each grade its own regular assessments
   CHECK_FALSE(info(c, "Mĩ thuật", 7).scored);
 }
 
-TEST_CASE("THPT study topics add a fifth regular assessment; primary subjects keep their periodic tests", "[unit][curriculum]") {
+TEST_CASE("THPT study topics add a fifth regular assessment — primary subjects keep their periodic tests", "[unit][curriculum]") {
   const Curriculum thpt = shipped("thpt");
   const auto toan = info(thpt, "Toán", 11);
   CHECK(toan.study_topics);

@@ -138,7 +138,7 @@ bool invisible(char32_t cp) {
 }
 }  // namespace
 
-TEST_CASE("a name holds no bidi override, zero-width or separator character; values and passwords may", "[protocol][fault]") {
+TEST_CASE("a name holds no bidi override, zero-width or separator character — values and passwords may", "[protocol][fault]") {
   // Every code point, alone and between letters: refused in a name exactly
   // when it is on the list (C1 controls stay control characters).
   std::size_t refused = 0;
