@@ -19,6 +19,7 @@ PACKAGES=(
   libpango1.0-dev libcairo2-dev fonts-liberation2 fonts-noto-core  # sodiem-server print: PDF with Vietnamese fonts
   libxlsxwriter-dev libminizip-dev libpugixml-dev  # sodiem-server export|import marks: XLSX
   poppler-utils  # tests read the printed PDFs back (pdftotext, pdffonts)
+  postgresql-15 libpq-dev  # the PostgreSQL store: scripts/pg.sh starts a throw-away cluster for tests and bench
 )
 # Node.js and npm run the browser tests (playwright-core from npm); most
 # machines have them already, a bare Debian gets its own.

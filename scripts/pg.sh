@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL from Debian's packages, for the tests and the
+# benchmark (never for a school's data).
+#   bash scripts/pg.sh start DIR   # initdb in DIR, start on a free loopback
+#                                  # port; prints the owner's URL and writes
+#                                  # DIR/url (owner) and DIR/app-url (the
+#                                  # application role: no superuser, no
+#                                  # BYPASSRLS, owns nothing)
+#   bash scripts/pg.sh stop DIR    # stops it (fast shutdown); DIR stays
+# Connections are trusted on loopback only (a private cluster in a temporary
+# directory); the Unix socket lives in DIR. As root, the cluster runs as the
+# `postgres` user (PostgreSQL refuses to run as root).
+set -euo pipefail
+cmd=${1:-}
+dir=${2:-}
+if [ -z "$cmd" ] || [ -z "$dir" ]; then
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+fi
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "pg.sh: PostgreSQL is not installed (bash scripts/setup.sh installs postgresql-15)" >&2
+  exit 3
+fi
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "$cmd" in
+  start)
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    # Throw-away: a cluster left by an earlier run (killed before its stop)
+    # is stopped and wiped, never reused.
+    if [ -f "$dir/data/postmaster.pid" ]; then as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf "$dir/data" "$dir/url" "$dir/app-url" "$dir/port"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
+    as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; exit 1; }
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Small and fast: a test cluster, sized for 2 cores; fsync stays on so
+    # that a benchmark's commits cost what they cost in a school.
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=100 -c shared_buffers=64MB" >/dev/null \
+      || { tail -20 "$dir/server.log" >&2; exit 1; }
+    psql_() { as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+    psql_ -d postgres -c "CREATE ROLE sodiem_owner LOGIN; CREATE ROLE sodiem_app LOGIN NOSUPERUSER NOBYPASSRLS;" \
+      -c "CREATE DATABASE sodiem OWNER sodiem_owner;"
+    psql_ -d sodiem -c "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO sodiem_app; ALTER SCHEMA public OWNER TO sodiem_owner;"
+    echo "$port" >"$dir/port"
+    echo "postgresql://sodiem_owner@127.0.0.1:$port/sodiem" >"$dir/url"
+    echo "postgresql://sodiem_app@127.0.0.1:$port/sodiem" >"$dir/app-url"
+    cat "$dir/url"
+    ;;
+  stop)
+    if [ -f "$dir/data/postmaster.pid" ]; then
+      as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    fi
+    ;;
+  *)
+    echo "usage: $0 start|stop DIR" >&2
+    exit 2
+    ;;
+esac

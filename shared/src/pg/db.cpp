@@ -1,0 +1,229 @@
+// libpq wrapper with sqlite::Db's surface (see db.hpp).
+#include "sodiem/pg/db.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+
+#include "sodiem/pg/dialect.hpp"
+
+namespace sodiem::pg {
+namespace {
+
+// What an administrator reads first, in Vietnamese; PostgreSQL's own words
+// follow for whoever fixes it.
+const char* explain(std::string_view state) {
+  if (state.starts_with("08")) return "mất kết nối tới cơ sở dữ liệu PostgreSQL; việc vừa làm chưa được ghi. Hãy thử lại";
+  if (state == "53100") return "đĩa của máy chủ PostgreSQL đã đầy nên không ghi được; dữ liệu đã có vẫn nguyên vẹn";
+  if (state.starts_with("53")) return "máy chủ PostgreSQL đang quá tải; hãy thử lại sau ít phút";
+  if (state == "57P01" || state == "57P02" || state == "57P03")
+    return "máy chủ PostgreSQL đang dừng hoặc khởi động lại; hãy thử lại sau ít phút";
+  if (state == "42501") return "tài khoản cơ sở dữ liệu không có quyền làm việc này";
+  return nullptr;
+}
+
+[[noreturn]] void fail(pg_conn* conn, const pg_result* res, std::string_view what) {
+  std::string state;
+  std::string msg;
+  if (res) {
+    if (const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE)) state = s;
+    msg = PQresultErrorMessage(res);
+  }
+  if (msg.empty() && conn) msg = PQerrorMessage(conn);
+  if (state.empty() && conn && PQstatus(conn) != CONNECTION_OK) state = "08006";
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  const std::string detail = std::string(what) + ": " + msg;
+  const char* vi = explain(state);
+  throw Error(state, vi ? std::string(vi) + " (chi tiết: " + detail + ")" : detail);
+}
+
+// Owns a PGresult for the scope of a check.
+struct Result {
+  explicit Result(pg_result* r) : r(r) {}
+  ~Result() { PQclear(r); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  pg_result* r;
+};
+
+}  // namespace
+
+// ---- Stmt
+
+Stmt::Stmt(Db& db, std::string_view sql) : db_(&db) {
+  auto [name, n] = db.prepared(sql);
+  name_ = std::move(name);
+  nparams_ = n;
+  params_.resize(static_cast<std::size_t>(n));
+}
+Stmt::~Stmt() { clear_result(); }
+Stmt::Stmt(Stmt&& o) noexcept
+    : db_(o.db_), name_(std::move(o.name_)), nparams_(o.nparams_), params_(std::move(o.params_)), res_(o.res_),
+      row_(o.row_), rows_(o.rows_), changes_(o.changes_) {
+  o.res_ = nullptr;
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) { return bind(i, std::string_view(std::to_string(v))); }
+Stmt& Stmt::bind(int i, std::string_view v) {
+  if (i < 1 || i > nparams_) throw Error("", "bind: no parameter " + std::to_string(i) + " in " + name_);
+  if (v.find('\0') != std::string_view::npos)
+    throw Error("22021", "bind: PostgreSQL text cannot hold a NUL byte (parameter " + std::to_string(i) + ")");
+  params_[static_cast<std::size_t>(i - 1)] = std::string(v);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  if (i < 1 || i > nparams_) throw Error("", "bind: no parameter " + std::to_string(i) + " in " + name_);
+  params_[static_cast<std::size_t>(i - 1)].reset();
+  return *this;
+}
+
+void Stmt::execute() {
+  std::vector<const char*> values(params_.size());
+  for (std::size_t k = 0; k < params_.size(); ++k) values[k] = params_[k] ? params_[k]->c_str() : nullptr;
+  res_ = PQexecPrepared(db_->conn_, name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
+  const auto st = PQresultStatus(res_);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    Result owned(res_);
+    res_ = nullptr;
+    fail(db_->conn_, owned.r, "execute " + name_);
+  }
+  rows_ = PQntuples(res_);
+  row_ = -1;
+  const char* n = PQcmdTuples(res_);
+  changes_ = (n && *n) ? std::stoll(n) : 0;
+}
+bool Stmt::step() {
+  if (!res_) execute();
+  if (row_ + 1 < rows_) {
+    ++row_;
+    return true;
+  }
+  return false;
+}
+void Stmt::run_keeping_bindings() {
+  clear_result();
+  execute();
+  clear_result();
+}
+void Stmt::run() {
+  run_keeping_bindings();
+  for (auto& p : params_) p.reset();
+}
+void Stmt::reset() {
+  clear_result();
+  for (auto& p : params_) p.reset();
+}
+void Stmt::clear_result() {
+  if (res_) PQclear(res_);
+  res_ = nullptr;
+  row_ = -1;
+  rows_ = 0;
+}
+std::int64_t Stmt::int64(int col) const {
+  const std::string_view v = view(col);
+  std::int64_t out = 0;
+  if (v.empty()) return 0;  // NULL reads as 0, as in SQLite
+  // Booleans read as 0/1, as SQLite stores them.
+  if (v == "t") return 1;
+  if (v == "f") return 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw Error("", "int64: column " + std::to_string(col) + " is not an integer: " + std::string(v.substr(0, 40)));
+  return out;
+}
+std::string Stmt::text(int col) const { return std::string(view(col)); }
+std::string_view Stmt::view(int col) const {
+  if (!res_ || row_ < 0 || col < 0 || col >= PQnfields(res_) || PQgetisnull(res_, row_, col)) return {};
+  return {PQgetvalue(res_, row_, col), static_cast<std::size_t>(PQgetlength(res_, row_, col))};
+}
+bool Stmt::is_null(int col) const {
+  return !res_ || row_ < 0 || col < 0 || col >= PQnfields(res_) || PQgetisnull(res_, row_, col);
+}
+
+// ---- Db
+
+Db::Db(const std::string& conninfo) {
+  conn_ = PQconnectdb(conninfo.c_str());
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw Error("08001", std::string("không kết nối được tới cơ sở dữ liệu PostgreSQL (chi tiết: ") + msg + ")");
+  }
+  // The server's notices (e.g. "drop cascades to …") are not for the user.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  exec("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit = on");
+}
+Db::~Db() {
+  if (conn_) PQfinish(conn_);
+}
+
+void Db::exec(std::string_view sql) {
+  Result r(PQexec(conn_, std::string(sql).c_str()));
+  const auto st = PQresultStatus(r.r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(conn_, r.r, "exec " + std::string(sql.substr(0, 60)));
+}
+
+bool Db::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+std::pair<std::string, int> Db::prepared(std::string_view sql) {
+  auto it = prepared_.find(std::string(sql));
+  if (it != prepared_.end()) return it->second;
+  const Translated t = to_postgres(sql);
+  std::string name = "s" + std::to_string(prepared_.size() + 1);
+  Result r(PQprepare(conn_, name.c_str(), t.sql.c_str(), t.params, nullptr));
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail(conn_, r.r, "prepare " + std::string(sql.substr(0, 60)));
+  return prepared_.emplace(std::string(sql), std::pair{name, t.params}).first->second;
+}
+
+int Db::schema_version() {
+  exec("CREATE TABLE IF NOT EXISTS sodiem_schema(one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL)");
+  auto s = prepare("SELECT version FROM sodiem_schema");
+  return s.step() ? static_cast<int>(s.int64(0)) : 0;
+}
+
+void Db::migrate(std::span<const std::string_view> migrations) {
+  int v = schema_version();
+  if (v > static_cast<int>(migrations.size()))
+    throw Error("", "database schema version " + std::to_string(v) + " is newer than this program (" +
+                        std::to_string(migrations.size()) + ")");
+  for (; v < static_cast<int>(migrations.size()); ++v) {
+    Transaction tx(*this);
+    // One migrator at a time, across processes (several servers may start
+    // together against one database).
+    exec("LOCK TABLE sodiem_schema IN EXCLUSIVE MODE");
+    auto cur = prepare("SELECT version FROM sodiem_schema");
+    const int now = cur.step() ? static_cast<int>(cur.int64(0)) : 0;
+    cur.reset();
+    if (now > v) {  // another process got there first
+      v = now - 1;
+      tx.commit();
+      continue;
+    }
+    exec(migrations[static_cast<std::size_t>(v)]);
+    auto set = prepare(
+        "INSERT INTO sodiem_schema(one, version) VALUES(1, ?) ON CONFLICT(one) DO UPDATE SET version = excluded.version");
+    set.bind(1, v + 1).run();
+    tx.commit();
+  }
+}
+
+// ---- Transaction
+
+Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
+  db_.exec(nested_ ? "SAVEPOINT nested_transaction" : "BEGIN");
+}
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    db_.exec(nested_ ? "ROLLBACK TO SAVEPOINT nested_transaction; RELEASE SAVEPOINT nested_transaction" : "ROLLBACK");
+  } catch (...) {
+  }
+}
+void Transaction::commit() {
+  db_.exec(nested_ ? "RELEASE SAVEPOINT nested_transaction" : "COMMIT");
+  done_ = true;
+}
+
+}  // namespace sodiem::pg

@@ -1,0 +1,182 @@
+// The libpq wrapper (sodiem_pg) against a real throw-away PostgreSQL started
+// by scripts/pg.sh (CTest fixture `pg`): statements written as for SQLite run
+// unchanged, failures carry PostgreSQL's code, transactions nest, migrations
+// run once even with two processes' connections racing.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include "sodiem/pg/db.hpp"
+#include "sodiem/pg/dialect.hpp"
+
+using namespace sodiem;
+
+namespace {
+
+std::string pg_url() {
+  std::ifstream in(std::string(SODIEM_PG_DIR) + "/url");
+  std::string url;
+  std::getline(in, url);
+  if (url.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/url is missing (the pg_start fixture failed?)");
+  return url;
+}
+
+// A schema of its own per test case, dropped at the end.
+struct Scratch {
+  pg::Db db{pg_url()};
+  std::string schema;
+  Scratch() {
+    static std::atomic<int> n{0};
+    schema = "t_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+    db.exec("CREATE SCHEMA " + schema);
+    db.exec("SET search_path TO " + schema);
+  }
+  ~Scratch() {
+    try {
+      db.exec("DROP SCHEMA " + schema + " CASCADE");
+    } catch (...) {
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("pg dialect: placeholders, INSERT OR IGNORE, what has no translation", "[unit][pg]") {
+  auto t = pg::to_postgres("SELECT a FROM x WHERE b = ? AND c = ? AND d = '?' AND \"e?\" = ?");
+  CHECK(t.sql == "SELECT a FROM x WHERE b = $1 AND c = $2 AND d = '?' AND \"e?\" = $3");
+  CHECK(t.params == 3);
+  t = pg::to_postgres("UPDATE x SET a = ?2, b = ?1 -- why?\nWHERE c = ?2");
+  CHECK(t.sql == "UPDATE x SET a = $2, b = $1 -- why?\nWHERE c = $2");
+  CHECK(t.params == 2);
+  t = pg::to_postgres("insert or ignore into x(a) values(?);");
+  CHECK(t.sql == "INSERT into x(a) values($1) ON CONFLICT DO NOTHING;");
+  t = pg::to_postgres("INSERT OR IGNORE INTO x(a) VALUES('it''s ?') RETURNING a");
+  CHECK(t.sql == "INSERT INTO x(a) VALUES('it''s ?') ON CONFLICT DO NOTHING RETURNING a");
+  CHECK(t.params == 0);
+  CHECK_THROWS_AS(pg::to_postgres("INSERT OR REPLACE INTO x VALUES(1)"), pg::Error);
+  CHECK_THROWS_AS(pg::to_postgres("PRAGMA user_version"), pg::Error);
+  // A word that merely contains INSERT or PRAGMA is not a keyword.
+  CHECK(pg::to_postgres("SELECT pragmatic, inserted FROM x").sql == "SELECT pragmatic, inserted FROM x");
+}
+
+TEST_CASE("pg: statements written for SQLite run, values round-trip, NULL and NUL", "[storage][pg]") {
+  Scratch s;
+  s.db.exec("CREATE TABLE cells(student TEXT PRIMARY KEY, value TEXT, version BIGINT NOT NULL)");
+  auto ins = s.db.prepare("INSERT INTO cells(student, value, version) VALUES(?, ?, ?)");
+  ins.bind(1, "HS6A01").bind(2, "Nguyễn Thị Ánh: 8,5").bind(3, std::int64_t{9007199254740993}).run();
+  ins.bind(1, "HS6A02").bind_null(2).bind(3, -4).run();
+  CHECK(ins.changes() == 1);  // rows changed by the last execution, as sqlite3_changes
+  auto sel = s.db.prepare("SELECT student, value, version FROM cells ORDER BY student");
+  REQUIRE(sel.step());
+  CHECK(sel.text(0) == "HS6A01");
+  CHECK(sel.text(1) == "Nguyễn Thị Ánh: 8,5");
+  CHECK(sel.int64(2) == 9007199254740993);
+  REQUIRE(sel.step());
+  CHECK(sel.is_null(1));
+  CHECK_FALSE(sel.is_null(2));
+  CHECK(sel.int64(2) == -4);
+  CHECK_FALSE(sel.step());
+  // The same SQL again reuses the server's prepared statement.
+  auto again = s.db.prepare("SELECT student, value, version FROM cells ORDER BY student");
+  CHECK(again.step());
+  // PostgreSQL's text has no NUL byte: refused before it is sent.
+  auto nul = s.db.prepare("INSERT INTO cells(student, value, version) VALUES(?, ?, 1)");
+  CHECK_THROWS_AS(nul.bind(1, std::string_view("HS\0X", 4)), pg::Error);
+  CHECK_THROWS_AS(nul.bind(3, "x"), pg::Error);  // no third parameter
+}
+
+TEST_CASE("pg: a unique violation carries its code, INSERT OR IGNORE ignores it", "[storage][pg]") {
+  Scratch s;
+  s.db.exec("CREATE TABLE ops(device BIGINT, seq BIGINT, PRIMARY KEY(device, seq))");
+  auto ins = s.db.prepare("INSERT INTO ops(device, seq) VALUES(?, ?)");
+  ins.bind(1, 1).bind(2, 1).run();
+  try {
+    ins.bind(1, 1).bind(2, 1).run();
+    FAIL("a duplicate was accepted");
+  } catch (const pg::Error& e) {
+    CHECK(e.unique_violation());
+    CHECK_FALSE(e.retryable());
+  }
+  auto ignore = s.db.prepare("INSERT OR IGNORE INTO ops(device, seq) VALUES(?, ?)");
+  ignore.bind(1, 1).bind(2, 1).run_keeping_bindings();
+  ignore.bind(2, 2);
+  REQUIRE_NOTHROW(ignore.run());
+  auto n = s.db.prepare("SELECT count(*) FROM ops");
+  REQUIRE(n.step());
+  CHECK(n.int64(0) == 2);
+}
+
+TEST_CASE("pg: a transaction without commit leaves nothing, a nested one is a savepoint", "[storage][pg]") {
+  Scratch s;
+  s.db.exec("CREATE TABLE t(v BIGINT)");
+  auto ins = s.db.prepare("INSERT INTO t(v) VALUES(?)");
+  {
+    pg::Transaction tx(s.db);
+    ins.bind(1, 1).run();
+  }
+  {
+    pg::Transaction outer(s.db);
+    ins.bind(1, 2).run();
+    {
+      pg::Transaction inner(s.db);
+      ins.bind(1, 3).run();
+    }  // undone alone
+    {
+      pg::Transaction inner(s.db);
+      ins.bind(1, 4).run();
+      inner.commit();
+    }
+    outer.commit();
+  }
+  CHECK_FALSE(s.db.in_transaction());
+  auto sum = s.db.prepare("SELECT coalesce(sum(v), 0), count(*) FROM t");
+  REQUIRE(sum.step());
+  CHECK(sum.int64(0) == 6);
+  CHECK(sum.int64(1) == 2);
+}
+
+TEST_CASE("pg: migrations run once, also when two connections start together", "[storage][pg]") {
+  Scratch s;
+  static constexpr std::string_view kMigrations[] = {
+      "CREATE TABLE a(x BIGINT)",
+      "INSERT INTO a(x) VALUES(1)",
+      "ALTER TABLE a ADD COLUMN y TEXT",
+  };
+  std::atomic<int> failures{0};
+  auto start = [&] {
+    try {
+      pg::Db db(pg_url());
+      db.exec("SET search_path TO " + s.schema);
+      db.migrate(kMigrations);
+    } catch (const std::exception& e) {
+      ++failures;
+      UNSCOPED_INFO(e.what());
+    }
+  };
+  std::thread a(start), b(start);
+  a.join();
+  b.join();
+  CHECK(failures == 0);
+  CHECK(s.db.schema_version() == 3);
+  auto n = s.db.prepare("SELECT count(*) FROM a");
+  REQUIRE(n.step());
+  CHECK(n.int64(0) == 1);  // the INSERT ran once
+  s.db.migrate(kMigrations);  // nothing left to do
+  CHECK(s.db.schema_version() == 3);
+  static constexpr std::string_view kFewer[] = {"CREATE TABLE a(x BIGINT)"};
+  CHECK_THROWS_AS(s.db.migrate(kFewer), pg::Error);  // the database is newer than this program
+}
+
+TEST_CASE("pg: a refused connection says so in Vietnamese", "[storage][pg]") {
+  try {
+    pg::Db db("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
+    FAIL("connected to port 1");
+  } catch (const pg::Error& e) {
+    CHECK(std::string(e.what()).find("không kết nối được") != std::string::npos);
+    CHECK(e.sqlstate == "08001");
+  }
+}
