@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh sodiem-server sodiem sodiem_bench >/dev/null
+BUILD_DIR=build-release BUILD_TYPE=Release bash scripts/build.sh sodiem-server sodiem sodiem_bench sodiem_pg_bench >/dev/null
 mkdir -p bench-results
 B=build-release
 LOCAL=$(mktemp); SLOW=$(mktemp)
@@ -45,6 +45,18 @@ else
   rm -rf "$W"
 fi
 
+# PostgreSQL's ceilings (COPY, and one INSERT per row through sodiem_pg) for
+# the same rows, in a throw-away cluster (scripts/pg.sh).
+PG=$(mktemp); PGDIR=$(mktemp -d)
+if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
+  "$B/tests/sodiem_pg_bench" "$(cat "$PGDIR/url")" >"$PG" 2>>"$PGDIR.log" ||
+    echo '{"pg":null,"pg_why":"sodiem_pg_bench failed"}' >"$PG"
+  bash scripts/pg.sh stop "$PGDIR" || true
+else
+  echo '{"pg":null,"pg_why":"scripts/pg.sh could not start PostgreSQL"}' >"$PG"
+fi
+rm -rf "$PGDIR" "$PGDIR.log"
+
 # The teacher's screen in headless Chromium (tests/browser/bench-ui.mjs):
 # a keystroke's commit → the durable write answered; opening a 45-student grid.
 UI=$(mktemp)
@@ -57,11 +69,12 @@ else
   echo '{"ui_save_ms":null,"ui_grid_ms":null,"ui_why":"needs /usr/bin/chromium and node"}' >"$UI"
 fi
 
-python3 - "$LOCAL" "$SLOW" "$UI" <<'PY'
+python3 - "$LOCAL" "$SLOW" "$UI" "$PG" <<'PY'
 import json, sys, datetime, platform, os
 local = json.load(open(sys.argv[1])); slow = json.load(open(sys.argv[2]))
 out = dict(local); out["slow_link"] = slow
 out.update(json.loads(open(sys.argv[3]).read().strip().splitlines()[-1]))
+out.update(json.loads(open(sys.argv[4]).read().strip().splitlines()[-1]))
 out["machine"] = {"cores": os.cpu_count(), "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
 json.dump(out, open("bench-results/latest.json", "w"), indent=2)
 i1, w, n, lw, sl = out["ingest_1"], out["wire"], out["noop_sync"], out["local_write_ms"], out["slow_link"]
@@ -83,9 +96,14 @@ if us and ug:
   ]
 else:
   rows.append(("ui", "null: " + out.get("ui_why", ""), "—"))
+pg = out.get("pg")
+if pg:
+  rows.append(("PostgreSQL ceilings, the same rows as raw SQLite (the PostgreSQL store is not built yet)", f'COPY {pg["pg_copy_ops_per_s"]:,.0f} ops/s in one transaction, {pg["pg_copy_500_ops_per_s"]:,.0f} ops/s committed every 500; one INSERT per row {pg["pg_insert_500_ops_per_s"]:,.0f} ops/s ({pg["rows"]:,} rows, medians of 3)', "—"))
+else:
+  rows.append(("PostgreSQL", "null: " + out.get("pg_why", ""), "—"))
 with open("bench-results/latest.md", "w") as f:
     f.write(f'# Benchmark results ({out["machine"]["date"]}, {out["machine"]["cores"]} cores)\n\n| what | measured | target |\n|---|---|---|\n')
     for r in rows: f.write(f"| {r[0]} | {r[1]} | {r[2]} |\n")
 print(open("bench-results/latest.md").read())
 PY
-rm -f "$LOCAL" "$SLOW" "$UI"
+rm -f "$LOCAL" "$SLOW" "$UI" "$PG"
