@@ -178,7 +178,15 @@ std::pair<std::string, int> Db::prepared(std::string_view sql) {
 }
 
 int Db::schema_version() {
-  exec("CREATE TABLE IF NOT EXISTS sodiem_schema(one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL)");
+  {
+    // CREATE … IF NOT EXISTS is not safe against a second process doing the
+    // same at the same moment: one at a time (an advisory lock of the whole
+    // database, held to the end of this short transaction).
+    Transaction tx(*this);
+    exec("SELECT pg_advisory_xact_lock(7243500001)");
+    exec("CREATE TABLE IF NOT EXISTS sodiem_schema(one INTEGER PRIMARY KEY CHECK (one = 1), version INTEGER NOT NULL)");
+    tx.commit();
+  }
   auto s = prepare("SELECT version FROM sodiem_schema");
   return s.step() ? static_cast<int>(s.int64(0)) : 0;
 }

@@ -1,0 +1,188 @@
+// The server's PostgreSQL schema (server/src/pg/pg_schema.cpp) against a real
+// cluster (CTest fixture `pg`): level with SQLite's (same tables, columns,
+// keys and indexes, each led by school_id), and one school can neither read
+// nor write nor point into another's rows when connected as the application
+// role, the way the servers connect.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "sodiem/pg/db.hpp"
+#include "sodiem/server/pg_schema.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+using namespace sodiem;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_line(const std::string& file) {
+  std::ifstream in(std::string(SODIEM_PG_DIR) + "/" + file);
+  std::string s;
+  std::getline(in, s);
+  if (s.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/" + file + " is missing (pg_start failed?)");
+  return s;
+}
+
+// A fresh schema holding the server's PostgreSQL migrations, dropped after.
+struct PgSchool {
+  pg::Db owner{read_line("url")};
+  std::string schema;
+  PgSchool() {
+    static std::atomic<int> n{0};
+    schema = "s_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+    owner.exec("CREATE SCHEMA " + schema + "; GRANT USAGE ON SCHEMA " + schema + " TO sodiem_app");
+    owner.exec("SET search_path TO " + schema);
+    owner.migrate(server::pg_migrations());
+  }
+  ~PgSchool() {
+    try {
+      owner.exec("DROP SCHEMA " + schema + " CASCADE");
+    } catch (...) {
+    }
+  }
+  std::unique_ptr<pg::Db> app() {
+    auto db = std::make_unique<pg::Db>(read_line("app-url"));
+    db->exec("SET search_path TO " + schema);
+    return db;
+  }
+};
+
+using Columns = std::set<std::string>;
+
+// SQLite: table → columns, and every key/index as "table(col, …)" with
+// UNIQUE/PK marked, from a server database made by the server's own code.
+struct SqliteShape {
+  std::map<std::string, Columns> tables;
+  std::set<std::string> keys;
+};
+SqliteShape sqlite_shape() {
+  const auto dir = fs::temp_directory_path() / ("pgshape-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  SqliteShape out;
+  {
+    auto db = server::open_server_db((dir / "server.db").string());
+    auto t = db->prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    while (t.step()) {
+      const auto table = t.text(0);
+      auto c = db->prepare("SELECT name, pk FROM pragma_table_info(?) ORDER BY pk");
+      c.bind(1, table);
+      std::vector<std::string> pk;
+      while (c.step()) {
+        out.tables[table].insert(c.text(0));
+        if (c.int64(1) > 0) pk.push_back(c.text(0));
+      }
+      std::string k = "PK " + table + "(";
+      for (std::size_t i = 0; i < pk.size(); ++i) k += (i ? ", " : "") + pk[i];
+      out.keys.insert(k + ")");
+      auto ix = db->prepare("SELECT name, \"unique\", partial FROM pragma_index_list(?) WHERE origin != 'pk'");
+      ix.bind(1, table);
+      while (ix.step()) {
+        auto ic = db->prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno");
+        ic.bind(1, ix.text(0));
+        std::string cols;
+        while (ic.step()) cols += (cols.empty() ? "" : ", ") + ic.text(0);
+        out.keys.insert(std::string(ix.int64(1) ? "UNIQUE " : "INDEX ") + table + "(" + cols + ")" +
+                        (ix.int64(2) ? " WHERE" : ""));
+      }
+    }
+  }
+  fs::remove_all(dir);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pg schema: the same tables, columns, keys and indexes as SQLite's, each led by school_id",
+          "[storage][pg]") {
+  const auto lite = sqlite_shape();
+  REQUIRE(lite.tables.size() > 20);
+  PgSchool s;
+  std::map<std::string, Columns> pgt;
+  auto c = s.owner.prepare("SELECT table_name, column_name FROM information_schema.columns "
+                           "WHERE table_schema = ? AND table_name IN (SELECT tablename FROM pg_tables WHERE schemaname = ?)");
+  c.bind(1, s.schema).bind(2, s.schema);
+  while (c.step()) pgt[c.text(0)].insert(c.text(1));
+  pgt.erase("sodiem_schema");
+  for (const auto& [table, cols] : lite.tables) {
+    INFO("table " << table);
+    REQUIRE(pgt.count(table));
+    Columns want = cols;
+    want.insert("school_id");
+    CHECK(pgt[table] == want);
+  }
+  CHECK(pgt.size() == lite.tables.size());
+
+  // Keys: PostgreSQL's are SQLite's with school_id first.
+  std::set<std::string> pgk;
+  auto k = s.owner.prepare(
+      "SELECT t.relname, i.indisprimary::int, i.indisunique::int, (i.indpred IS NOT NULL)::int, "
+      "  (SELECT string_agg(a.attname, ', ' ORDER BY x.n) FROM unnest(i.indkey) WITH ORDINALITY AS x(att, n) "
+      "   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.att) "
+      "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+      "WHERE n.nspname = ? AND t.relname <> 'sodiem_schema'");
+  k.bind(1, s.schema);
+  while (k.step()) {
+    std::string cols = k.text(4);
+    REQUIRE(cols.rfind("school_id", 0) == 0);
+    cols = cols == "school_id" ? "" : cols.substr(cols.find(", ") + 2);
+    const std::string kind = k.int64(1) ? "PK " : k.int64(2) ? "UNIQUE " : "INDEX ";
+    pgk.insert(kind + k.text(0) + "(" + cols + ")" + (k.int64(3) ? " WHERE" : ""));
+  }
+  // SQLite's rowid tables: the rowid alias is the PK column.
+  CHECK(pgk == lite.keys);
+}
+
+TEST_CASE("pg schema: the application role sees and writes only its own school", "[storage][pg]") {
+  PgSchool s;
+  auto pa = s.app();
+  auto& a = *pa;
+  a.exec("SET sodiem.school = 'thcs-a'");
+  a.exec("INSERT INTO school_years(id, name, starts_on, ends_on, current) VALUES(1, '2026-2027', '2026-09-05', "
+         "'2027-05-31', 1)");
+  a.exec("INSERT INTO classes(id, name, grade, school_year_id) VALUES(10, '6A', 6, 1)");
+  a.exec("INSERT INTO users(id, username, full_name, password_hash, roles) VALUES(5, 'hieu.truong', 'Hiệu trưởng A', "
+         "'x', 'HT')");
+  auto pb = s.app();
+  auto& b = *pb;
+  b.exec("SET sodiem.school = 'thcs-b'");
+  // B's names do not collide with A's: keys are per school.
+  b.exec("INSERT INTO users(username, full_name, password_hash, roles) VALUES('hieu.truong', 'Hiệu trưởng B', 'y', "
+         "'HT')");
+  auto count = [](pg::Db& db, const std::string& sql) {
+    auto q = db.prepare(sql);
+    REQUIRE(q.step());
+    return q.int64(0);
+  };
+  CHECK(count(b, "SELECT count(*) FROM classes") == 0);
+  CHECK(count(b, "SELECT count(*) FROM current_classes") == 0);  // the view cannot read around the policy
+  CHECK(count(b, "SELECT count(*) FROM users") == 1);
+  CHECK(count(a, "SELECT count(*) FROM users") == 1);
+  CHECK(count(a, "SELECT count(*) FROM current_classes") == 1);
+  // B cannot change A's rows, nor write a row in A's name, nor point at A's class.
+  auto up = b.prepare("UPDATE users SET roles = 'GV' WHERE username = ?");
+  up.bind(1, "hieu.truong").run();
+  CHECK(count(a, "SELECT count(*) FROM users WHERE roles = 'HT'") == 1);
+  CHECK_THROWS_AS(b.exec("INSERT INTO classes(school_id, id, name, grade) VALUES('thcs-a', 11, '6B', 6)"), pg::Error);
+  CHECK_THROWS_AS(b.exec("INSERT INTO students(code, full_name, class_id) VALUES('HS1', 'Lò Văn A', 10)"), pg::Error);
+  auto del = b.prepare("DELETE FROM classes");
+  del.run();
+  CHECK(del.changes() == 0);
+  CHECK(count(a, "SELECT count(*) FROM classes") == 1);
+  // A session that set no school reads nothing and writes nothing.
+  auto pnone = s.app();
+  auto& none = *pnone;
+  CHECK(count(none, "SELECT count(*) FROM users") == 0);
+  CHECK_THROWS_AS(none.exec("INSERT INTO meta(key, value) VALUES('k', 'v')"), pg::Error);
+  // The application role owns nothing: it cannot switch the policies off.
+  CHECK_THROWS_AS(b.exec("ALTER TABLE users DISABLE ROW LEVEL SECURITY"), pg::Error);
+}
