@@ -59,6 +59,13 @@ TEST_CASE("pg dialect: placeholders, INSERT OR IGNORE, what has no translation",
   CHECK(t.params == 0);
   CHECK_THROWS_AS(pg::to_postgres("INSERT OR REPLACE INTO x VALUES(1)"), pg::Error);
   CHECK_THROWS_AS(pg::to_postgres("PRAGMA user_version"), pg::Error);
+  // The server's store: every key is led by school_id.
+  t = pg::to_postgres("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      "school_id");
+  CHECK(t.sql == "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT (school_id, key) DO UPDATE SET value = "
+                 "excluded.value");
+  CHECK(pg::to_postgres("INSERT INTO m(k) VALUES(1) ON CONFLICT DO NOTHING", "school_id").sql ==
+        "INSERT INTO m(k) VALUES(1) ON CONFLICT DO NOTHING");
   // A word that merely contains INSERT or PRAGMA is not a keyword.
   CHECK(pg::to_postgres("SELECT pragmatic, inserted FROM x").sql == "SELECT pragmatic, inserted FROM x");
 }

@@ -186,3 +186,20 @@ TEST_CASE("pg schema: the application role sees and writes only its own school",
   // The application role owns nothing: it cannot switch the policies off.
   CHECK_THROWS_AS(b.exec("ALTER TABLE users DISABLE ROW LEVEL SECURITY"), pg::Error);
 }
+
+TEST_CASE("pg schema: a statement written for SQLite's keys runs on the per-school keys", "[storage][pg]") {
+  PgSchool s;
+  auto pa = s.app();
+  auto& a = *pa;
+  a.set_key_prefix("school_id");
+  a.exec("SET sodiem.school = 'thcs-a'");
+  // The text the SQLite store runs, unchanged.
+  auto put = a.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  put.bind(1, "school_name").bind(2, "Trường THCS A").run();
+  put.bind(1, "school_name").bind(2, "Trường THCS Nà Hang").run();
+  auto get = a.prepare("SELECT value FROM meta WHERE key = ?");
+  get.bind(1, "school_name");
+  REQUIRE(get.step());
+  CHECK(get.text(0) == "Trường THCS Nà Hang");
+  CHECK_FALSE(get.step());
+}

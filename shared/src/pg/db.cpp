@@ -170,7 +170,7 @@ bool Db::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_I
 std::pair<std::string, int> Db::prepared(std::string_view sql) {
   auto it = prepared_.find(std::string(sql));
   if (it != prepared_.end()) return it->second;
-  const Translated t = to_postgres(sql);
+  const Translated t = to_postgres(sql, key_prefix_);
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   Result r(PQprepare(conn_, name.c_str(), t.sql.c_str(), t.params, nullptr));
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail(conn_, r.r, "prepare " + std::string(sql.substr(0, 60)));

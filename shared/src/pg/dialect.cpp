@@ -56,7 +56,7 @@ std::size_t copy_opaque(std::string_view s, std::size_t i, std::string& out) {
 
 }  // namespace
 
-Translated to_postgres(std::string_view s) {
+Translated to_postgres(std::string_view s, std::string_view key_prefix) {
   Translated t;
   t.sql.reserve(s.size() + 16);
   int next = 0;
@@ -91,6 +91,17 @@ Translated to_postgres(std::string_view s) {
           continue;
         }
         throw Error("", "to_postgres: no faithful translation of INSERT OR … in: " + std::string(s.substr(0, 80)));
+      }
+    }
+    if (!key_prefix.empty() && word_at(s, i, "CONFLICT")) {
+      std::size_t j = i + 8;
+      while (j < s.size() && std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+      if (j < s.size() && s[j] == '(') {
+        t.sql.append(s.substr(i, j + 1 - i));
+        t.sql.append(key_prefix);
+        t.sql += ", ";
+        i = j + 1;
+        continue;
       }
     }
     if (word_at(s, i, "PRAGMA")) throw Error("", "to_postgres: PRAGMA is SQLite's own: " + std::string(s.substr(0, 80)));

@@ -98,6 +98,9 @@ class Db {
   void migrate(std::span<const std::string_view> migrations);
 
   pg_conn* handle() { return conn_; }
+  // The column that leads every key (see to_postgres); set before the first
+  // statement is prepared.
+  void set_key_prefix(std::string prefix) { key_prefix_ = std::move(prefix); }
 
  private:
   friend class Stmt;
@@ -105,6 +108,7 @@ class Db {
   // prepared on first use) and its number of parameters.
   std::pair<std::string, int> prepared(std::string_view sql);
   pg_conn* conn_ = nullptr;
+  std::string key_prefix_;
   std::unordered_map<std::string, std::pair<std::string, int>> prepared_;
 };
 
