@@ -1,6 +1,10 @@
 #include "sodiem/sqlite/db.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 namespace sodiem::sqlite {
 namespace {
@@ -35,9 +39,30 @@ const char* explain(int rc) {
   const char* vi = explain(rc);
   throw Error(rc, vi ? std::string(vi) + " (chi tiết: " + detail + ")" : detail);
 }
+// With SODIEM_SQL_LOG=FILE, every statement text prepared or executed is
+// appended to FILE (kind, a tab, the database file's name, a tab, the SQL,
+// then 0x1E): the list of statements
+// the PostgreSQL store must run (tests/pg/sql_portability.sh). Off otherwise:
+// one getenv per process.
+void log_sql(sqlite3* db, std::string_view kind, std::string_view sql) {
+  static const int fd = [] {
+    const char* path = std::getenv("SODIEM_SQL_LOG");
+    return path ? ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+  }();
+  if (fd < 0) return;
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  std::string_view name = file ? file : "";
+  if (const auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  std::string record;
+  record.reserve(kind.size() + name.size() + sql.size() + 3);
+  record.append(kind).append("\t").append(name).append("\t").append(sql).append("\x1e");
+  (void)!::write(fd, record.data(), record.size());  // one append per record
+}
+
 }  // namespace
 
 Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
+  log_sql(db, "prepare", sql);
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
                               nullptr);
   if (rc != SQLITE_OK) throw_error(db, rc, "prepare " + std::string(sql.substr(0, 60)));
@@ -145,6 +170,7 @@ CachedStmt Db::cached(std::string_view sql) {
 }
 
 void Db::exec(std::string_view sql) {
+  log_sql(db_, "exec", sql);
   char* err = nullptr;
   std::string s(sql);
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
