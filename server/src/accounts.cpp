@@ -284,7 +284,8 @@ std::vector<AccountInfo> Accounts::list() {
       "SELECT u.username, u.full_name, u.roles, u.department, u.disabled, u.must_change_password, COUNT(d.id), "
       "COALESCE(MAX(d.last_seen_at), 0), COALESCE((SELECT l.locked_until FROM login_lockouts l "
       "WHERE l.username = u.username), 0) FROM users u LEFT JOIN devices d ON d.user_id = u.id "
-      "GROUP BY u.id ORDER BY u.username");
+      "GROUP BY u.id, u.username, u.full_name, u.roles, u.department, u.disabled, u.must_change_password "
+      "ORDER BY u.username");
   while (s.step()) {
     AccountInfo a;
     a.username = s.text(0);

@@ -17,7 +17,7 @@ std::string stored_node(sqlite::Db& db, int level, std::uint64_t index) {
 }
 
 void put_node(sqlite::Db& db, int level, std::uint64_t index, const std::string& hash) {
-  db.cached("INSERT OR REPLACE INTO audit_tree(level, idx, hash) VALUES(?, ?, ?)")
+  db.cached("INSERT INTO audit_tree(level, idx, hash) VALUES(?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hash = excluded.hash")
       ->bind(1, level)
       .bind(2, static_cast<std::int64_t>(index))
       .bind(3, merkle::to_hex(hash))

@@ -10,9 +10,10 @@ namespace {
 // A grade's own row when it has one; the subject's own settings when the
 // grade has no rows at all; nothing when the grade has rows but not this subject.
 constexpr const char* kClassSubjects =
-    "SELECT c.id, s.id, s.name, CASE WHEN g.kind IS NULL THEN s.scored ELSE g.kind = 'scored' END, "
-    "COALESCE(g.periods_per_year, s.periods_per_year), COALESCE(g.topic_periods, 0) > 0, COALESCE(g.assessed_as, ''), "
-    "COALESCE(g.kind = 'primary', 0), COALESCE(g.periodic_tests, '') FROM current_classes c CROSS JOIN subjects s "
+    "SELECT c.id, s.id, s.name, CASE WHEN g.kind IS NULL THEN s.scored WHEN g.kind = 'scored' THEN 1 ELSE 0 END, "
+    "COALESCE(g.periods_per_year, s.periods_per_year), CASE WHEN COALESCE(g.topic_periods, 0) > 0 THEN 1 ELSE 0 END, "
+    "COALESCE(g.assessed_as, ''), CASE WHEN g.kind = 'primary' THEN 1 ELSE 0 END, COALESCE(g.periodic_tests, '') "
+    "FROM current_classes c CROSS JOIN subjects s "
     "LEFT JOIN grade_subjects g ON g.grade = c.grade AND g.subject_id = s.id "
     "WHERE (g.grade IS NOT NULL OR NOT EXISTS (SELECT 1 FROM grade_subjects x WHERE x.grade = c.grade))";
 

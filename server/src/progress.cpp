@@ -19,10 +19,13 @@ Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::strin
   }
   std::map<std::pair<std::int64_t, std::string>, std::string> teachers;  // (class id, subject) → usernames
   {
-    auto s = db.prepare("SELECT t.class_id, s.name, group_concat(u.username, ', ') FROM teaching_assignments t "
+    auto s = db.prepare("SELECT t.class_id, s.name, u.username FROM teaching_assignments t "
                         "JOIN subjects s ON s.id = t.subject_id JOIN users u ON u.id = t.user_id "
-                        "GROUP BY t.class_id, t.subject_id");
-    while (s.step()) teachers[{s.int64(0), s.text(1)}] = s.text(2);
+                        "ORDER BY t.class_id, t.subject_id, u.username");
+    while (s.step()) {
+      auto& names = teachers[{s.int64(0), s.text(1)}];
+      names += (names.empty() ? "" : ", ") + s.text(2);
+    }
   }
   // Each class's assigned subjects × required columns × its active students,
   // exempt counting as filled (board::subject_counts, the rule the

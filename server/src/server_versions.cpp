@@ -10,7 +10,7 @@ std::uint64_t write_server_version(sqlite::Db& db, const ServerVersion& v, std::
       .bind(6, v.user_id).bind(7, now).bind(8, now).bind(9, v.note).run();
   const auto version = static_cast<std::uint64_t>(db.last_insert_rowid());
   db.cached("INSERT INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
-            "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET value = excluded.value, "
+            "VALUES(?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(class_id, subject_id, student_id, col) DO UPDATE SET value = excluded.value, "
             "version = excluded.version, device_id = 0, user_id = excluded.user_id")
       ->bind(1, v.class_id).bind(2, v.subject_id).bind(3, v.student_id).bind(4, v.column).bind(5, v.value)
       .bind(6, static_cast<std::int64_t>(version)).bind(7, v.user_id).run();

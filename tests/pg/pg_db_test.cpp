@@ -66,6 +66,11 @@ TEST_CASE("pg dialect: placeholders, INSERT OR IGNORE, what has no translation",
                  "excluded.value");
   CHECK(pg::to_postgres("INSERT INTO m(k) VALUES(1) ON CONFLICT DO NOTHING", "school_id").sql ==
         "INSERT INTO m(k) VALUES(1) ON CONFLICT DO NOTHING");
+  // SQLite's functions that PostgreSQL spells otherwise.
+  CHECK(pg::to_postgres("SELECT 1 WHERE instr(detail, ?) > 0").sql == "SELECT 1 WHERE strpos(detail, $1) > 0");
+  CHECK(pg::to_postgres("SELECT json_extract(a.detail, '$.session') FROM a").sql ==
+        "SELECT (a.detail::jsonb ->> 'session') FROM a");
+  CHECK_THROWS_AS(pg::to_postgres("SELECT json_extract(a.detail, '$.x.y') FROM a"), pg::Error);
   // A word that merely contains INSERT or PRAGMA is not a keyword.
   CHECK(pg::to_postgres("SELECT pragmatic, inserted FROM x").sql == "SELECT pragmatic, inserted FROM x");
 }

@@ -104,6 +104,26 @@ Translated to_postgres(std::string_view s, std::string_view key_prefix) {
         continue;
       }
     }
+    // SQLite's functions that PostgreSQL spells otherwise.
+    if (word_at(s, i, "INSTR") && s.substr(i + 5, 1) == "(") {
+      t.sql += "strpos";
+      i += 5;
+      continue;
+    }
+    if (word_at(s, i, "JSON_EXTRACT") && s.substr(i + 12, 1) == "(") {
+      // json_extract(expr, '$.key') with a plain expression and one key.
+      const std::size_t open = i + 13, comma = s.find(',', open), close = s.find(')', open);
+      const std::string_view expr = comma == std::string_view::npos ? "" : s.substr(open, comma - open);
+      std::string_view path = comma < close ? s.substr(comma + 1, close - comma - 1) : "";
+      while (!path.empty() && path.front() == ' ') path.remove_prefix(1);
+      const bool plain = !expr.empty() && expr.find_first_of("()'\"") == std::string_view::npos &&
+                         path.size() > 4 && path.starts_with("'$.") && path.ends_with("'") &&
+                         path.substr(3, path.size() - 4).find_first_of(".[]'") == std::string_view::npos;
+      if (!plain) throw Error("", "to_postgres: json_extract beyond (column, '$.key'): " + std::string(s.substr(0, 80)));
+      t.sql += "(" + std::string(expr) + "::jsonb ->> '" + std::string(path.substr(3, path.size() - 4)) + "')";
+      i = close + 1;
+      continue;
+    }
     if (word_at(s, i, "PRAGMA")) throw Error("", "to_postgres: PRAGMA is SQLite's own: " + std::string(s.substr(0, 80)));
     if (ignore && word_at(s, i, "RETURNING")) returning_at = t.sql.size();
     t.sql += s[i++];
