@@ -89,8 +89,12 @@ void Stmt::execute() {
   }
   rows_ = PQntuples(res_);
   row_ = -1;
+  // Rows changed, for INSERT, UPDATE and DELETE only (as sqlite3_changes);
+  // -1 for anything else (a SELECT leaves the last count alone).
+  const std::string_view status = PQcmdStatus(res_);
   const char* n = PQcmdTuples(res_);
-  changes_ = (n && *n) ? std::stoll(n) : 0;
+  const bool dml = status.starts_with("INSERT") || status.starts_with("UPDATE") || status.starts_with("DELETE");
+  changes_ = dml ? ((n && *n) ? std::stoll(n) : 0) : -1;
 }
 bool Stmt::step() {
   if (!res_) execute();

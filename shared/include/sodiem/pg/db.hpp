@@ -63,7 +63,8 @@ class Stmt {
   std::string text(int col) const;
   std::string_view view(int col) const;
   bool is_null(int col) const;
-  // Rows changed by the last execution (INSERT/UPDATE/DELETE).
+  // Rows changed by the last execution if it was an INSERT, UPDATE or
+  // DELETE; -1 otherwise.
   std::int64_t changes() const { return changes_; }
 
  private:

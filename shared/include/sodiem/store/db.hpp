@@ -1,0 +1,156 @@
+// The server's store connection over either backend (docs/postgresql.md §1):
+// store::Db holds a SQLite or a PostgreSQL connection behind the calls the
+// server's code already makes on sqlite::Db (prepare, cached, exec, bind,
+// step, Transaction …), so that one implementation of each rule runs over
+// both. Statements are written in the SQLite dialect; on PostgreSQL they are
+// translated once (pg::to_postgres, key prefix "school_id"). What only one
+// backend has (SQLite functions and hooks, PostgreSQL's COPY) is reached
+// through sqlite() / pg(), in per-backend code that says so.
+// A Db is used by one thread at a time. Callers: the server (as it moves
+// from sqlite::Db), tests/pg/store_test.cpp.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+
+#include "sodiem/pg/db.hpp"
+#include "sodiem/sqlite/db.hpp"
+
+namespace sodiem::store {
+
+enum class Backend { kSqlite, kPostgres };
+
+class Db;
+
+class Stmt {
+ public:
+  Stmt(Db& db, sqlite::Stmt s) : db_(&db), s_(std::move(s)) {}
+  Stmt(Db& db, pg::Stmt s) : db_(&db), s_(std::move(s)) {}
+  Stmt(Stmt&&) noexcept = default;
+  Stmt& operator=(Stmt&&) = delete;
+
+  Stmt& bind(int i, std::int64_t v) {
+    std::visit([&](auto& s) { s.bind(i, v); }, s_);
+    return *this;
+  }
+  Stmt& bind(int i, std::uint64_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind(int i, std::string_view v) {
+    std::visit([&](auto& s) { s.bind(i, v); }, s_);
+    return *this;
+  }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind_null(int i) {
+    std::visit([&](auto& s) { s.bind_null(i); }, s_);
+    return *this;
+  }
+  Stmt& bind_ref(int i, std::string_view v) {
+    std::visit([&](auto& s) { s.bind_ref(i, v); }, s_);
+    return *this;
+  }
+  bool step();
+  void run();
+  void run_keeping_bindings();
+  void reset() {
+    std::visit([](auto& s) { s.reset(); }, s_);
+  }
+  std::int64_t int64(int col) const {
+    return std::visit([&](const auto& s) { return s.int64(col); }, s_);
+  }
+  std::string text(int col) const {
+    return std::visit([&](const auto& s) { return s.text(col); }, s_);
+  }
+  std::string_view view(int col) const {
+    return std::visit([&](const auto& s) { return s.view(col); }, s_);
+  }
+  bool is_null(int col) const {
+    return std::visit([&](const auto& s) { return s.is_null(col); }, s_);
+  }
+
+ private:
+  void note_changes();
+  Db* db_;
+  std::variant<sqlite::Stmt, pg::Stmt> s_;
+  bool executed_ = false;  // PostgreSQL: this execution's changes noted
+};
+
+// A cached statement lent out by Db::cached(), reset when it goes.
+class CachedStmt {
+ public:
+  CachedStmt(Stmt& stmt, bool& in_use) : stmt_(&stmt), in_use_(&in_use) {}
+  ~CachedStmt() {
+    if (!stmt_) return;
+    stmt_->reset();
+    *in_use_ = false;
+  }
+  CachedStmt(CachedStmt&& o) noexcept : stmt_(o.stmt_), in_use_(o.in_use_) { o.stmt_ = nullptr; }
+  CachedStmt(const CachedStmt&) = delete;
+  CachedStmt& operator=(const CachedStmt&) = delete;
+  Stmt* operator->() { return stmt_; }
+  Stmt& operator*() { return *stmt_; }
+
+ private:
+  Stmt* stmt_;
+  bool* in_use_;
+};
+
+class Db {
+ public:
+  explicit Db(std::unique_ptr<sqlite::Db> db) : lite_(std::move(db)) {}
+  // The connection serves the school `school_id` only: every transaction
+  // sets it for the policies (pg_schema.hpp), and keys are led by it.
+  Db(std::unique_ptr<pg::Db> db, std::string school_id);
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  Backend backend() const { return lite_ ? Backend::kSqlite : Backend::kPostgres; }
+  // Per-backend code only; nullptr on the other backend.
+  sqlite::Db* sqlite() { return lite_.get(); }
+  pg::Db* pg() { return pg_.get(); }
+  const std::string& school_id() const { return school_; }
+
+  void exec(std::string_view sql);
+  Stmt prepare(std::string_view sql);
+  CachedStmt cached(std::string_view sql);
+  // The id of the last row inserted on this connection (SQLite's rowid;
+  // PostgreSQL's lastval(), from an identity column).
+  std::int64_t last_insert_rowid();
+  // Rows changed by the last INSERT, UPDATE or DELETE run here.
+  std::int64_t changes() const;
+
+ private:
+  friend class Stmt;
+  friend class Transaction;
+  std::unique_ptr<sqlite::Db> lite_;
+  std::unique_ptr<pg::Db> pg_;
+  std::string school_;
+  std::int64_t pg_changes_ = 0;
+  struct Cached {
+    Stmt stmt;
+    bool in_use = false;
+  };
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
+};
+
+// BEGIN (IMMEDIATE on SQLite) on construction; rolls back unless commit().
+// Nested: a savepoint on both. On PostgreSQL the outermost transaction sets
+// the school for the policies and serialises the school's writers
+// (pg_advisory_xact_lock), as SQLite's single writer does.
+class Transaction {
+ public:
+  explicit Transaction(Db& db, sqlite::Durability durability = sqlite::Durability::kFull);
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  std::optional<sqlite::Transaction> lite_;
+  std::optional<pg::Transaction> pg_;
+};
+
+}  // namespace sodiem::store

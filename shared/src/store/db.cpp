@@ -1,0 +1,86 @@
+// store::Db over SQLite or PostgreSQL (see store/db.hpp).
+#include "sodiem/store/db.hpp"
+
+namespace sodiem::store {
+
+// ---- Stmt
+
+bool Stmt::step() {
+  const bool row = std::visit([](auto& s) { return s.step(); }, s_);
+  if (!executed_) note_changes();
+  return row;
+}
+void Stmt::run() {
+  std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  note_changes();
+  reset();
+}
+void Stmt::run_keeping_bindings() {
+  std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  note_changes();
+  executed_ = false;
+}
+void Stmt::note_changes() {
+  if (auto* p = std::get_if<pg::Stmt>(&s_)) {
+    if (p->changes() >= 0) db_->pg_changes_ = p->changes();
+    executed_ = true;
+  }
+}
+
+// ---- Db
+
+Db::Db(std::unique_ptr<pg::Db> db, std::string school_id) : pg_(std::move(db)), school_(std::move(school_id)) {
+  if (school_.empty()) throw pg::Error("", "store: a PostgreSQL connection needs its school");
+  pg_->set_key_prefix("school_id");
+  // Outside a transaction too (reads), the session is this school's.
+  auto set = pg_->prepare("SELECT set_config('sodiem.school', ?, false)");
+  set.bind(1, school_);
+  set.step();
+}
+
+void Db::exec(std::string_view sql) {
+  if (lite_) return lite_->exec(sql);
+  pg_->exec(sql);
+}
+Stmt Db::prepare(std::string_view sql) {
+  if (lite_) return Stmt(*this, lite_->prepare(sql));
+  return Stmt(*this, pg_->prepare(sql));
+}
+CachedStmt Db::cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) it = cache_.emplace(std::string(sql), std::make_unique<Cached>(Cached{prepare(sql)})).first;
+  Cached& c = *it->second;
+  if (c.in_use) throw std::logic_error("cached statement already in use: " + std::string(sql.substr(0, 60)));
+  c.in_use = true;
+  return CachedStmt(c.stmt, c.in_use);
+}
+std::int64_t Db::last_insert_rowid() {
+  if (lite_) return lite_->last_insert_rowid();
+  auto s = pg_->prepare("SELECT lastval()");
+  s.step();
+  return s.int64(0);
+}
+std::int64_t Db::changes() const { return lite_ ? lite_->changes() : pg_changes_; }
+
+// ---- Transaction
+
+Transaction::Transaction(Db& db, sqlite::Durability durability) {
+  if (db.lite_) {
+    lite_.emplace(*db.lite_, durability);
+    return;
+  }
+  const bool outer = !db.pg_->in_transaction();
+  pg_.emplace(*db.pg_);
+  if (!outer) return;
+  // This school's writers one at a time (versions in commit order, one audit
+  // chain); the school for the policies, for this transaction.
+  auto lock = db.pg_->prepare("SELECT pg_advisory_xact_lock(hashtext(?)), set_config('sodiem.school', ?, true)");
+  lock.bind(1, "sodiem.school:" + db.school_).bind(2, db.school_);
+  lock.step();
+}
+void Transaction::commit() {
+  if (lite_) return lite_->commit();
+  pg_->commit();
+}
+
+}  // namespace sodiem::store
