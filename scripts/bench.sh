@@ -98,7 +98,7 @@ else:
   rows.append(("ui", "null: " + out.get("ui_why", ""), "—"))
 pg = out.get("pg")
 if pg:
-  rows.append(("PostgreSQL ceilings, the same rows as raw SQLite (the PostgreSQL store is not built yet)", f'COPY {pg["pg_copy_ops_per_s"]:,.0f} ops/s in one transaction, {pg["pg_copy_500_ops_per_s"]:,.0f} ops/s committed every 500; one INSERT per row {pg["pg_insert_500_ops_per_s"]:,.0f} ops/s ({pg["rows"]:,} rows, medians of 3)', "—"))
+  rows.append(("PostgreSQL ceilings, the same rows as raw SQLite (the PostgreSQL store is not built yet)", f'COPY {pg["pg_copy_ops_per_s"]:,.0f} ops/s in one transaction, {pg["pg_copy_500_ops_per_s"]:,.0f} ops/s committed every 500; one INSERT per row {pg["pg_insert_500_ops_per_s"]:,.0f} ops/s; all the server\'s writes per op (log row, cell upsert, audit row per 500), 500 ops per transaction: row by row {pg["pg_same_writes"]["rows"]:,.0f}, pipelined {pg["pg_same_writes"]["pipeline"]:,.0f}, 32 rows per statement {pg["pg_same_writes"]["batched_32"]:,.0f}, COPY into a staging table then INSERT … SELECT {pg["pg_same_writes"]["copy_staged"]:,.0f} ops/s ({pg["rows"]:,} rows, medians of 3)', "—"))
 else:
   rows.append(("PostgreSQL", "null: " + out.get("pg_why", ""), "—"))
 with open("bench-results/latest.md", "w") as f:

@@ -7,7 +7,20 @@
 //   pg_copy_500_ops_per_s    the same COPY committed every 500 rows (a sync
 //                            group's durability);
 //   pg_insert_500_ops_per_s  one prepared INSERT per row through sodiem_pg,
-//                            500 per transaction (one round trip per row).
+//                            500 per transaction (one round trip per row);
+//   pg_same_writes {rows, pipeline, batched_32}: all the server's writes per
+//                            op, as raw SQLite's "same writes" figure does
+//                            (the log row, the cell's upsert, one audit row
+//                            per 500), 500 ops per transaction: one statement
+//                            per row waiting for each answer; the same in
+//                            libpq's pipeline mode (no waits); 32 rows per
+//                            statement (multi-row VALUES), the way the
+//                            SQLite ingest writes; and copy_staged: the
+//                            group's rows COPY'd into a temporary table, then
+//                            one INSERT … SELECT for the log and one upsert
+//                            for the cells (four round trips per group).
+//                            What the PostgreSQL store's ingest can hope
+//                            for, against COPY.
 // Each is the median of 3 runs of N rows (default 20,000).
 // Usage: sodiem_pg_bench URL [N]
 #include <libpq-fe.h>
@@ -92,6 +105,178 @@ double insert_ops_per_s(pg::Db& db, int n) {
   return n / seconds_since(t0);
 }
 
+void fresh_same_writes(pg::Db& db) {
+  fresh_table(db);
+  db.exec("DROP TABLE IF EXISTS bench_cells; DROP TABLE IF EXISTS bench_audit");
+  db.exec("CREATE TABLE bench_cells(class_id BIGINT NOT NULL, subject_id BIGINT NOT NULL, student_id BIGINT NOT NULL, "
+          "col TEXT NOT NULL, value TEXT NOT NULL, version BIGINT NOT NULL, device_id BIGINT NOT NULL, "
+          "user_id BIGINT NOT NULL, PRIMARY KEY(class_id, subject_id, student_id, col))");
+  db.exec("CREATE TABLE bench_audit(seq BIGSERIAL PRIMARY KEY, detail TEXT NOT NULL)");
+}
+
+std::string audit_detail(int from, int to) {
+  std::string d = "{\"batch\":1,\"ops\":[],\"runs\":[[\"6A\",\"Toán\"," + std::to_string(from + 1) + "," +
+                  std::to_string(from + 1) + ",[";
+  for (int j = from; j < to; ++j) d += "[\"HS6A01\",\"" + std::string(kCols[j % 12]) + "\",\"" + mark_for(j) + "\"],";
+  return d + "]]]}";
+}
+
+constexpr const char* kChangeCols =
+    "INSERT INTO bench_changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+    "recorded_at, received_at, current_version) VALUES";
+constexpr const char* kCellCols =
+    "INSERT INTO bench_cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) VALUES";
+constexpr const char* kCellUpsert = " ON CONFLICT(class_id, subject_id, student_id, col) DO UPDATE SET "
+                                    "value = excluded.value, version = excluded.version";
+
+// The statements' texts for k rows per statement.
+std::string change_sql(int k) {
+  std::string s = kChangeCols;
+  for (int r = 0; r < k; ++r) s += std::string(r ? "," : "") + "(?, 0, ?, 2, ?, ?, ?, 1, ?, 1, ?, 1763900000, 0)";
+  return s;
+}
+std::string cell_sql(int k) {
+  std::string s = kCellCols;
+  for (int r = 0; r < k; ++r) s += std::string(r ? "," : "") + "(?, 2, ?, ?, ?, ?, 1, 1)";
+  return s + kCellUpsert;
+}
+void bind_change(pg::Stmt& st, int base, int j) {
+  st.bind(base + 1, j + 1).bind(base + 2, 1 + (j / 480) % 4).bind(base + 3, 1 + (j / 12) % 40).bind(base + 4, kCols[j % 12])
+      .bind(base + 5, mark_for(j)).bind(base + 6, j + 1).bind(base + 7, 1763900000 + j);
+}
+void bind_cell(pg::Stmt& st, int base, int j) {
+  st.bind(base + 1, 1 + (j / 480) % 4).bind(base + 2, 1 + (j / 12) % 40).bind(base + 3, kCols[j % 12])
+      .bind(base + 4, mark_for(j)).bind(base + 5, j + 1);
+}
+
+// k rows per statement (k = 1: one statement per row, waiting for each).
+double same_writes_ops_per_s(pg::Db& db, int n, int k) {
+  fresh_same_writes(db);
+  auto change = db.prepare(change_sql(k)), cell = db.prepare(cell_sql(k));
+  auto change1 = db.prepare(change_sql(1)), cell1 = db.prepare(cell_sql(1));
+  auto audit = db.prepare("INSERT INTO bench_audit(detail) VALUES(?)");
+  const auto t0 = Steady::now();
+  for (int i = 0; i < n; i += 500) {
+    pg::Transaction tx(db);
+    const int end = std::min(n, i + 500);
+    int j = i;
+    for (; j + k <= end; j += k) {
+      for (int r = 0; r < k; ++r) bind_change(change, r * 7, j + r);
+      change.run();
+      for (int r = 0; r < k; ++r) bind_cell(cell, r * 5, j + r);
+      cell.run();
+    }
+    for (; j < end; ++j) {
+      bind_change(change1, 0, j);
+      change1.run();
+      bind_cell(cell1, 0, j);
+      cell1.run();
+    }
+    audit.bind(1, audit_detail(i, end)).run();
+    tx.commit();
+  }
+  return n / seconds_since(t0);
+}
+
+// One statement per row, sent without waiting (libpq pipeline mode); the
+// answers are read at each commit.
+double same_writes_pipeline_ops_per_s(pg::Db& db, int n) {
+  fresh_same_writes(db);
+  PGconn* c = db.handle();
+  auto prep = [&](const char* name, const std::string& sql, int np) {
+    PGresult* r = PQprepare(c, name, sql.c_str(), np, nullptr);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) throw std::runtime_error(PQerrorMessage(c));
+  };
+  auto numbered = [](std::string sql) {
+    std::string out;
+    int n = 0;
+    for (char ch : sql) out += ch == '?' ? "$" + std::to_string(++n) : std::string(1, ch);
+    return out;
+  };
+  prep("pl_change", numbered(change_sql(1)), 7);
+  prep("pl_cell", numbered(cell_sql(1)), 5);
+  prep("pl_audit", "INSERT INTO bench_audit(detail) VALUES($1)", 1);
+  if (PQenterPipelineMode(c) != 1) throw std::runtime_error("no pipeline mode");
+  auto send = [&](const char* name, const std::vector<std::string>& v) {
+    std::vector<const char*> p;
+    for (const auto& x : v) p.push_back(x.c_str());
+    if (PQsendQueryPrepared(c, name, static_cast<int>(p.size()), p.data(), nullptr, nullptr, 0) != 1)
+      throw std::runtime_error(PQerrorMessage(c));
+  };
+  auto drain = [&] {
+    // Every statement's result (each followed by a NULL), then the sync's.
+    for (;;) {
+      PGresult* r = PQgetResult(c);
+      if (!r) continue;
+      const auto st = PQresultStatus(r);
+      PQclear(r);
+      if (st == PGRES_PIPELINE_SYNC) return;
+      if (st != PGRES_COMMAND_OK) throw std::runtime_error(PQerrorMessage(c));
+    }
+  };
+  const auto t0 = Steady::now();
+  for (int i = 0; i < n; i += 500) {
+    PQsendQueryParams(c, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    const int end = std::min(n, i + 500);
+    for (int j = i; j < end; ++j) {
+      const std::string cls = std::to_string(1 + (j / 480) % 4), student = std::to_string(1 + (j / 12) % 40),
+                        version = std::to_string(j + 1), mark = mark_for(j);
+      send("pl_change", {version, cls, student, kCols[j % 12], mark, version, std::to_string(1763900000 + j)});
+      send("pl_cell", {cls, student, kCols[j % 12], mark, version});
+    }
+    send("pl_audit", {audit_detail(i, end)});
+    PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    if (PQpipelineSync(c) != 1) throw std::runtime_error(PQerrorMessage(c));
+    drain();
+  }
+  const double rate = n / seconds_since(t0);
+  if (PQexitPipelineMode(c) != 1) throw std::runtime_error(PQerrorMessage(c));
+  for (const char* name : {"pl_change", "pl_cell", "pl_audit"}) db.exec(std::string("DEALLOCATE ") + name);
+  return rate;
+}
+
+double same_writes_copy_staged_ops_per_s(pg::Db& db, int n) {
+  fresh_same_writes(db);
+  db.exec("DROP TABLE IF EXISTS bench_stage");
+  db.exec("CREATE TEMP TABLE bench_stage(version BIGINT, class_id BIGINT, student_id BIGINT, col TEXT, value TEXT, "
+          "seq BIGINT, recorded_at BIGINT) ON COMMIT DELETE ROWS");
+  PGconn* c = db.handle();
+  auto audit = db.prepare("INSERT INTO bench_audit(detail) VALUES(?)");
+  const auto t0 = Steady::now();
+  for (int i = 0; i < n; i += 500) {
+    pg::Transaction tx(db);
+    const int end = std::min(n, i + 500);
+    PGresult* r = PQexec(c, "COPY bench_stage FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN) throw std::runtime_error(PQerrorMessage(c));
+    PQclear(r);
+    std::string chunk;
+    for (int j = i; j < end; ++j)
+      chunk += std::to_string(j + 1) + "\t" + std::to_string(1 + (j / 480) % 4) + "\t" + std::to_string(1 + (j / 12) % 40) +
+               "\t" + kCols[j % 12] + "\t" + mark_for(j) + "\t" + std::to_string(j + 1) + "\t" +
+               std::to_string(1763900000 + j) + "\n";
+    if (PQputCopyData(c, chunk.data(), static_cast<int>(chunk.size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
+      throw std::runtime_error(PQerrorMessage(c));
+    while ((r = PQgetResult(c))) {
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (!ok) throw std::runtime_error(PQerrorMessage(c));
+    }
+    db.exec("INSERT INTO bench_changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, "
+            "user_id, recorded_at, received_at, current_version) SELECT version, 0, class_id, 2, student_id, col, value, "
+            "1, seq, 1, recorded_at, 1763900000, 0 FROM bench_stage");
+    db.exec("INSERT INTO bench_cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
+            "SELECT class_id, 2, student_id, col, value, version, 1, 1 FROM bench_stage ON CONFLICT(class_id, "
+            "subject_id, student_id, col) DO UPDATE SET value = excluded.value, version = excluded.version");
+    audit.bind(1, audit_detail(i, end)).run();
+    tx.commit();
+  }
+  const double rate = n / seconds_since(t0);
+  db.exec("DROP TABLE bench_stage");
+  return rate;
+}
+
 template <class F>
 double median3(F f) {
   std::vector<double> v{f(), f(), f()};
@@ -114,7 +299,13 @@ int main(int argc, char** argv) {
     out["pg_copy_ops_per_s"] = std::round(median3([&] { return copy_ops_per_s(db, n, n); }));
     out["pg_copy_500_ops_per_s"] = std::round(median3([&] { return copy_ops_per_s(db, n, 500); }));
     out["pg_insert_500_ops_per_s"] = std::round(median3([&] { return insert_ops_per_s(db, n); }));
-    db.exec("DROP TABLE bench_changes");
+    out["pg_same_writes"] = {
+        {"rows", std::round(median3([&] { return same_writes_ops_per_s(db, n, 1); }))},
+        {"pipeline", std::round(median3([&] { return same_writes_pipeline_ops_per_s(db, n); }))},
+        {"batched_32", std::round(median3([&] { return same_writes_ops_per_s(db, n, 32); }))},
+        {"copy_staged", std::round(median3([&] { return same_writes_copy_staged_ops_per_s(db, n); }))},
+    };
+    db.exec("DROP TABLE bench_changes; DROP TABLE bench_cells; DROP TABLE bench_audit");
     std::cout << nlohmann::json{{"pg", out}}.dump() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "sodiem_pg_bench: " << e.what() << "\n";
