@@ -8,7 +8,7 @@
 #                                  # BYPASSRLS, owns nothing)
 #   bash scripts/pg.sh stop DIR    # stops it (fast shutdown); DIR stays
 # Connections are trusted on loopback only (a private cluster in a temporary
-# directory); the Unix socket lives in DIR. As root, the cluster runs as the
+# directory under /tmp, named in DIR/cluster; its Unix socket lives there). As root, the cluster runs as the
 # `postgres` user (PostgreSQL refuses to run as root).
 set -euo pipefail
 cmd=${1:-}
@@ -32,17 +32,22 @@ case "$cmd" in
     dir=$(cd "$dir" && pwd)
     # Throw-away: a cluster left by an earlier run (killed before its stop)
     # is stopped and wiped, never reused.
-    if [ -f "$dir/data/postmaster.pid" ]; then as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
-    rm -rf "$dir/data" "$dir/url" "$dir/app-url" "$dir/port"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
-    as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    bash "$0" stop "$dir" >/dev/null 2>&1 || true
+    rm -f "$dir/url" "$dir/app-url" "$dir/port" "$dir/cluster"
+    # The cluster lives in a fresh folder under /tmp that its user owns: the
+    # caller's DIR may sit where `postgres` cannot enter (/root/…).
+    cluster=$(mktemp -d "${TMPDIR:-/tmp}/sodiem-pg.XXXXXX")
+    echo "$cluster" >"$dir/cluster"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$cluster"; fi
+    chmod 700 "$cluster"
+    as_pg "$bin/initdb" -D "$cluster/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     # Small and fast: a test cluster, sized for 2 cores; fsync stays on so
     # that a benchmark's commits cost what they cost in a school.
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir -c max_connections=100 -c shared_buffers=64MB" >/dev/null \
-      || { tail -20 "$dir/server.log" >&2; exit 1; }
+    as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=100 -c shared_buffers=64MB" >/dev/null \
+      || { tail -20 "$cluster/server.log" >&2; exit 1; }
     psql_() { as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
     psql_ -d postgres -c "CREATE ROLE sodiem_owner LOGIN; CREATE ROLE sodiem_app LOGIN NOSUPERUSER NOBYPASSRLS;" \
       -c "CREATE DATABASE sodiem OWNER sodiem_owner;"
@@ -53,9 +58,12 @@ case "$cmd" in
     cat "$dir/url"
     ;;
   stop)
-    if [ -f "$dir/data/postmaster.pid" ]; then
-      as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    cluster=$(cat "$dir/cluster" 2>/dev/null || true)
+    if [ -n "$cluster" ] && [ -f "$cluster/data/postmaster.pid" ]; then
+      as_pg "$bin/pg_ctl" -D "$cluster/data" -m fast -w -t 60 stop >/dev/null
     fi
+    case "$cluster" in */sodiem-pg.*) rm -rf "$cluster" ;; esac
+    rm -f "$dir/cluster"
     ;;
   *)
     echo "usage: $0 start|stop DIR" >&2
