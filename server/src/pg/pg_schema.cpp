@@ -152,23 +152,30 @@ CREATE TABLE console_sessions(school_id TEXT NOT NULL DEFAULT current_setting('s
 CREATE VIEW current_classes WITH (security_invoker = true) AS SELECT * FROM classes
   WHERE school_year_id = COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0);
 -- Row-level security: a session reads and writes only the school it set.
+-- sodiem_one_school(table) is applied to every table, here and in each later
+-- migration that creates one.
+CREATE FUNCTION sodiem_one_school(t TEXT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %I ADD CHECK (school_id <> '''')', t);
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+  EXECUTE format('CREATE POLICY one_school ON %I USING (school_id = current_setting(''sodiem.school'', true)) '
+                 'WITH CHECK (school_id = current_setting(''sodiem.school'', true))', t);
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sodiem_app') THEN
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sodiem_app', t);
+    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO sodiem_app', current_schema());
+  END IF;
+END $$;
+REVOKE ALL ON FUNCTION sodiem_one_school(TEXT) FROM PUBLIC;
 DO $$
 DECLARE t TEXT;
 BEGIN
   FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'sodiem_schema' LOOP
-    EXECUTE format('ALTER TABLE %I ADD CHECK (school_id <> '''')', t);
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('CREATE POLICY one_school ON %I USING (school_id = current_setting(''sodiem.school'', true)) '
-                   'WITH CHECK (school_id = current_setting(''sodiem.school'', true))', t);
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sodiem_app') THEN
-      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sodiem_app', t);
-    END IF;
+    PERFORM sodiem_one_school(t);
   END LOOP;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sodiem_app') THEN
     EXECUTE 'GRANT SELECT ON current_classes TO sodiem_app';
-    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO sodiem_app', current_schema());
   END IF;
 END $$;
 )sql"};
