@@ -186,6 +186,19 @@ TEST_CASE("a school of two levels: each class is taught its own grade's subjects
   CHECK_THAT(first.out, Catch::Contains("Đã ghi miễn học"));
   CHECK_THAT(with({"--reason", "Giấy khám sức khỏe"}).out, Catch::Contains("Không có gì thay đổi"));
   CHECK(with({}).exit_code == 2);  // a reason is required
+  // Names as a person types them: lower case, a decomposed "thể" (macOS,
+  // Unikey's "Unicode tổ hợp"); the same exemption, nothing new.
+  auto typed = s.server({"exempt", "--data", s.dir, "--class", "10a1", "--subject", "giáo dục the\xCC\x82\xCC\x89" " chất",
+                         "--student", "hs1001", "--term", "CN", "--reason", "Giấy khám sức khỏe", "--maintenance"});
+  INFO(typed.err);
+  CHECK(typed.exit_code == 0);
+  CHECK_THAT(typed.out, Catch::Contains("Không có gì thay đổi"));
+  auto lock = s.server({"lock", "set", "--data", s.dir, "--class", "10a1", "--subject", "GIÁO DỤC THỂ CHẤT", "--kind",
+                        "frozen", "--reason", "Thử khóa", "--maintenance"});
+  INFO(lock.err);
+  CHECK(lock.exit_code == 0);
+  auto locks = s.server({"lock", "list", "--data", s.dir});
+  CHECK_THAT(locks.out, Catch::Contains("lớp 10A1 môn Giáo dục thể chất"));
   auto other_grade = s.server({"exempt", "--data", s.dir, "--class", "8A", "--subject", "Lịch sử", "--student", "HS801",
                                "--term", "HK1", "--reason", "x", "--maintenance"});
   CHECK(other_grade.exit_code == 2);

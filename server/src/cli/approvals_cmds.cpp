@@ -22,9 +22,11 @@ int run_unapprove(const UnapproveOptions& o) {
   auto db = open_existing(o.dir);
   auto by = authenticate(*db, o.dir, o.actor, "unapprove");
   if (!by) return fail_status(by.status());
-  if (auto st = unapprove(*db, o.class_name, o.term, *by, o.reason, SystemClock::instance().now_unix_seconds()); !st)
+  std::string class_name = o.class_name;
+  canonical_class(*db, class_name);
+  if (auto st = unapprove(*db, class_name, o.term, *by, o.reason, SystemClock::instance().now_unix_seconds()); !st)
     return fail_status(st);
-  std::cout << "Đã hủy phê duyệt " << o.term << " lớp " << o.class_name << "\n";
+  std::cout << "Đã hủy phê duyệt " << o.term << " lớp " << class_name << "\n";
   return 0;
 }
 

@@ -31,7 +31,9 @@ int run_calendar(const CalendarOptions& o) {
       if (auto st = set_sundays(*db, o.sundays == "yes", *by, now); !st) return fail_status(st);
     if (o.sessions != 0) {
       auto grade = o.grade ? std::optional<int>(o.grade) : std::nullopt;
-      if (auto st = set_sessions_per_day(*db, o.class_name, grade, o.sessions, *by, now); !st) return fail_status(st);
+      std::string class_name = o.class_name;
+      canonical_class(*db, class_name);
+      if (auto st = set_sessions_per_day(*db, class_name, grade, o.sessions, *by, now); !st) return fail_status(st);
     }
   }
   const auto c = load_calendar(*db);

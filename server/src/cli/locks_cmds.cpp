@@ -35,6 +35,8 @@ int run_lock(const LockOptions& a) {
     if (a.grade) l.grade = a.grade;
     l.class_name = a.class_name;
     l.subject = a.subject;
+    canonical_class(*db, l.class_name);
+    canonical_subject(*db, l.subject);
     l.column_kind = a.column;
     l.kind = a.kind == "entry-closed" ? "entry_closed" : a.kind;
     auto from = time_arg(a.from, "--from");
@@ -98,6 +100,8 @@ int run_exception(const ExceptionOptions& a) {
     e.username = a.user;
     e.class_name = a.class_name;
     e.subject = a.subject;
+    canonical_class(*db, e.class_name);
+    canonical_subject(*db, e.subject);
     e.column = a.column;
     e.expires_at = *until;
     e.reason = a.reason;

@@ -119,6 +119,9 @@ int run_exempt(const ExemptOptions& o) {
     return 2;
   }
   auto db = open_existing(o.dir);
+  canonical_class(*db, r.class_name);
+  canonical_subject(*db, r.subject);
+  canonical_student(*db, r.student);
   auto by = authenticate(*db, o.dir, o.actor, "exempt");
   if (!by) return fail_status(by.status());
   auto versions = set_exemption(*db, r, *by, SystemClock::instance().now_unix_seconds());

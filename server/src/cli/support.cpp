@@ -11,6 +11,8 @@
 #include <stdexcept>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/unicode_text.hpp"
+#include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/lockout_store.hpp"
 #include "sodiem/server/password_gate.hpp"
@@ -121,6 +123,28 @@ std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
   if (!fs::exists(paths.db())) throw std::runtime_error("chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
   return open_server_db(paths.db());
 }
+
+namespace {
+
+void canonical(sqlite::Db& db, std::string& typed, const char* sql, std::string_view extra = {}) {
+  if (typed.empty()) return;
+  const auto key = match_key(typed);
+  if (!key) return;
+  std::vector<std::string> found;
+  auto s = db.prepare(sql);
+  while (s.step())
+    if (match_key(s.view(0)) == key) found.push_back(s.text(0));
+  if (!extra.empty() && match_key(extra) == key) found.emplace_back(extra);
+  if (found.size() == 1) typed = found.front();
+}
+
+}  // namespace
+
+void canonical_class(sqlite::Db& db, std::string& typed) { canonical(db, typed, "SELECT name FROM current_classes"); }
+void canonical_subject(sqlite::Db& db, std::string& typed) {
+  canonical(db, typed, "SELECT name FROM subjects", protocol::kHomeroomSubject);
+}
+void canonical_student(sqlite::Db& db, std::string& typed) { canonical(db, typed, "SELECT code FROM students"); }
 
 int fail_status(const Status& st) {
   std::cerr << "sodiem-server: " << st.message() << "\n";

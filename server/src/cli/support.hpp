@@ -67,6 +67,15 @@ Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const A
 // The server database of the data directory `dir`; throws if there is none.
 std::unique_ptr<sqlite::Db> open_existing(const std::string& dir);
 
+// A class, subject or student code as a person typed it ("6a", "toán",
+// "hs6a01", a decomposed "Toán") → the name the school stores, when exactly
+// one matches (match_key: NFC and case-folded): classes of the current year,
+// the school's subjects and "Chủ nhiệm", students by code. Anything else is
+// left as typed, so the command's own refusal names it. "" stays "".
+void canonical_class(sqlite::Db& db, std::string& typed);
+void canonical_subject(sqlite::Db& db, std::string& typed);
+void canonical_student(sqlite::Db& db, std::string& typed);
+
 // Prints the refusal; exit code 3 when forbidden or unauthenticated, else 2.
 int fail_status(const Status& st);
 

@@ -25,7 +25,9 @@ int run_transfer(const TransferOptions& o) {
       std::cerr << "sodiem-server: transfer out cần --student MÃ_HS và --to \"TÊN TRƯỜNG\"\n";
       return 2;
     }
-    auto r = transfer_out(*db, o.dir, to_nfc(o.student).value_or(o.student), to_nfc(o.to).value_or(o.to), o.file,
+    std::string student = to_nfc(o.student).value_or(o.student);
+    canonical_student(*db, student);
+    auto r = transfer_out(*db, o.dir, student, to_nfc(o.to).value_or(o.to), o.file,
                           SystemClock::instance(), *by);
     if (!r) return fail_status(r.status());
     std::cout << "Đã lập hồ sơ chuyển trường " << r->path << " (" << r->cells << " ô điểm, ký số; SHA-256 "
@@ -36,7 +38,9 @@ int run_transfer(const TransferOptions& o) {
     std::cerr << "sodiem-server: transfer in cần --class LỚP (lớp nhận học sinh)\n";
     return 2;
   }
-  auto r = transfer_in(*db, o.file, to_nfc(o.class_name).value_or(o.class_name), SystemClock::instance(), *by);
+  std::string class_name = o.class_name;
+  canonical_class(*db, class_name);
+  auto r = transfer_in(*db, o.file, to_nfc(class_name).value_or(class_name), SystemClock::instance(), *by);
   if (!r) return fail_status(r.status());
   std::cout << "Đã nhận học sinh " << r->student << " từ " << r->from_school << " vào lớp " << r->class_name << " với "
             << r->versions.size() << " ô điểm. Khóa ký hồ sơ: " << r->fingerprint
