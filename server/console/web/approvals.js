@@ -32,7 +32,8 @@ function subjectsCell(c) {
   const pending = c.subjects.filter((s) => s.state !== 'signed').map((s) => s.subject);
   return el('td', {},
     el('div', { class: 'num-line' }, `${c.confirmed}/${c.subjects.length} môn`),
-    pending.length ? el('div', { class: 'muted small' }, `Chưa xác nhận: ${pending.join(', ')}`) : null);
+    !pending.length ? null : c.confirmed === 0 ? el('div', { class: 'muted small' }, 'Chưa môn nào được xác nhận')
+      : el('div', { class: 'muted small' }, `Chưa xác nhận: ${pending.join(', ')}`));
 }
 
 export async function show() {
@@ -96,6 +97,7 @@ function unapproveForm(cls) {
       const res = await post('/api/approvals/unapprove', { class: cls, term, reason: reason.value.trim() });
       await show();
       say(res.message);
+      window.scrollTo(0, 0);
     } catch (err) {
       failed(err);
       button.disabled = false;
@@ -103,8 +105,8 @@ function unapproveForm(cls) {
   });
   return el('div', { class: 'card unapprove' },
     el('h3', {}, 'Hủy phê duyệt'),
-    el('p', { class: 'muted' }, 'Sau khi hủy, giáo viên sửa được điểm của lớp trong học kì này; các bước ký phải làm lại. '
-      + 'Việc hủy được ghi vào nhật ký kèm lý do.'),
+    el('p', { class: 'muted' }, 'Sau khi hủy, giáo viên sửa được điểm của lớp trong học kì này; bước nào có dữ liệu thay đổi '
+      + 'phải ký lại, rồi Hiệu trưởng phê duyệt lại. Việc hủy được ghi vào nhật ký kèm lý do.'),
     form);
 }
 
