@@ -68,6 +68,32 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
   return board::subject_document(class_name, *info, term, step, std::move(lines));
 }
 
+std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(sqlite::Db& db, std::int64_t class_id) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto s = db.prepare("SELECT DISTINCT s.id, s.name FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id "
+                      "WHERE t.class_id = ? ORDER BY s.id");
+  s.bind(1, class_id);
+  while (s.step()) out.emplace_back(s.int64(0), s.text(1));
+  return out;
+}
+
+StepSignature step_signature(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                             const std::string& step) {
+  StepSignature out;
+  auto s = db.prepare("SELECT r.digest, u.username, r.signed_at FROM confirmations r JOIN users u ON u.id = r.user_id "
+                      "WHERE r.class_id = ? AND COALESCE(r.subject_id, -1) = ? AND r.term = ? AND r.step = ? "
+                      "AND r.revoked_at IS NULL ORDER BY r.id DESC LIMIT 1");
+  s.bind(1, class_id).bind(2, subject_id).bind(3, term).bind(4, step);
+  if (!s.step()) return out;
+  out.digest = s.text(0);
+  out.signer = s.text(1);
+  out.signed_at = s.int64(2);
+  // Only a signature present costs the document: an unsigned class is cheap.
+  const bool current = out.digest == signing::digest_hex(server_document(db, class_id, subject_id, term, step));
+  out.state = current ? StepSignature::State::kValid : StepSignature::State::kStale;
+  return out;
+}
+
 Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
                     std::int64_t now) {
   if (op.value.size() != 64 || op.value.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -134,20 +160,15 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
   // The step before must be done, and still match the data.
   if (step == "class") {
     std::string missing;
-    auto s = db.prepare("SELECT DISTINCT s.id, s.name FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id "
-                        "WHERE t.class_id = ? ORDER BY s.id");
-    s.bind(1, cls->id);
-    while (s.step()) {
-      const std::string current = signing::digest_hex(server_document(db, cls->id, s.int64(0), term, "subject"));
-      if (active_digest(db, cls->id, s.int64(0), term, "subject") != current) missing += (missing.empty() ? "" : ", ") + s.text(1);
-    }
+    for (const auto& [id, name] : subjects_to_confirm(db, cls->id))
+      if (step_signature(db, cls->id, id, term, "subject").state != StepSignature::State::kValid)
+        missing += (missing.empty() ? "" : ", ") + name;
     if (!missing.empty())
       return Status(ErrorCode::kForbidden, "chưa thể xác nhận lớp " + cls->name + ": các môn chưa được giáo viên bộ môn xác nhận "
                                            "(hoặc đã thay đổi sau khi xác nhận): " + missing);
   } else if (step == "review" || step == "approve") {
     const std::string before = step == "review" ? "class" : "review";
-    const std::string current = signing::digest_hex(server_document(db, cls->id, -1, term, before));
-    if (active_digest(db, cls->id, -1, term, before) != current)
+    if (step_signature(db, cls->id, -1, term, before).state != StepSignature::State::kValid)
       return Status(ErrorCode::kForbidden, std::string("chưa thể ") + (step == "review" ? "xem xét" : "phê duyệt") + " lớp " +
                                                cls->name + ": bước trước (" + before +
                                                ") chưa ký hoặc dữ liệu đã thay đổi sau khi ký");

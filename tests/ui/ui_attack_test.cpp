@@ -62,6 +62,15 @@ TEST_CASE("ui: malformed requests for the agent's jobs (sign, enroll, password) 
   CHECK(not_mine.status == 403);
   auto flag = ui.post("/api/sign", R"({"class":"6A","subject":"Toán","term":"HK1","passphrase":"x","new_key":"yes"})");
   CHECK(flag.status == 400);
+  // The class-level steps: a step that does not exist, a class this device does not hold.
+  CHECK(ui.post("/api/sign", R"({"class":"6A","step":"publish","term":"HK1","passphrase":"x"})").status == 422);
+  CHECK(ui.post("/api/sign", R"({"class":"9Z","step":"approve","term":"HK1","passphrase":"x"})").status == 404);
+  CHECK(ui.get("/api/sign?class=6A&step=publish&term=HK1").status == 422);
+  auto board = ui.get("/api/sign?class=6A&step=approve&term=HK1");
+  REQUIRE(board.status == 200);
+  CHECK(board.data()["step"] == "approve");
+  CHECK(board.data()["ready"] == false);  // an empty book: the same missing cells as `sodiem sign` names
+  CHECK_FALSE(board.data()["missing"].empty());
   CHECK(ui.post("/api/enroll", R"({"server":"wss://127.0.0.1:1"})").status == 400);
   CHECK(ui.post("/api/password", R"({"current":5,"next":"x"})").status == 400);
   auto status = ui.get("/api/status");

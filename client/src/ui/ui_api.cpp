@@ -9,6 +9,7 @@
 #include "sodiem/client/cell_states.hpp"
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/signing.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/protocol/text.hpp"
 #include "ui_views.hpp"
@@ -88,6 +89,14 @@ std::string term_param(const std::string& term) {
   return term;
 }
 
+// A confirmation step ("" = the subject step, as before steps were named).
+std::string step_of(const std::string& step) {
+  if (step.empty()) return "subject";
+  for (auto known : signing::kSteps)
+    if (step == known) return step;
+  throw Refusal{422, "INVALID_VALUE", "bước ký phải là subject, class, review hoặc approve"};
+}
+
 class Handlers {
  public:
   Handlers(LocalStore& store, SyncAgent& agent, const std::string& dir, const UiGuard& guard)
@@ -102,8 +111,12 @@ class Handlers {
     while (a.step())
       assignments.push_back(
           {{"class", a.text(0)}, {"subject", a.text(1)}, {"homeroom", a.text(1) == protocol::kHomeroomSubject}});
+    // Every class this device holds (the leadership's: the school's), for the review and approve steps.
+    json classes = json::array();
+    auto c = store_.db().prepare("SELECT name FROM classes ORDER BY grade, name");
+    while (c.step()) classes.push_back(c.text(0));
     return {{"csrf", guard_.csrf()}, {"enrolled", true}, {"user", e->username}, {"roles", roles},
-            {"server", e->server_url}, {"device", e->device_id}, {"assignments", assignments},
+            {"server", e->server_url}, {"device", e->device_id}, {"assignments", assignments}, {"classes", classes},
             {"audit_alarm", AuditWatch(store_.db()).alarm()}};
   }
 
@@ -158,8 +171,21 @@ class Handlers {
     return board_view(store_, cls, term_param(param(req, "term")));
   }
 
+  // A class whose board this device holds (a class-level step's).
+  void known_class(const std::string& class_name) {
+    if (!store_.has_class(class_name))
+      throw Refusal{404, "NOT_FOUND", "lớp \"" + class_name + "\" không có trong danh sách lớp của bạn"};
+  }
+
   json sign_preview(const UiRequest& req) {
     const auto cls = param(req, "class");
+    auto step_it = req.query.find("step");
+    const auto step = step_of(step_it == req.query.end() ? std::string() : step_it->second);
+    if (step != "subject") {
+      // The class board the step signs; who may sign it is the server's to say.
+      known_class(cls);
+      return class_sign_view(store_, cls, term_param(param(req, "term")), step, has_signing_key(dir_));
+    }
     const auto subject = assigned_subject(cls, param(req, "subject"));
     if (subject.name == protocol::kHomeroomSubject)
       throw Refusal{422, "INVALID_VALUE", "bước ký của môn học cần một môn, không phải Chủ nhiệm"};
@@ -328,8 +354,10 @@ class Handlers {
 
   void sign(const json& body, UiHttpServer::Respond& respond) {
     const auto cls = name(body, "class");
-    const auto subject = name(body, "subject");
-    assigned_subject(cls, subject);
+    const auto step = step_of(text(body, "step", protocol::TextKind::kName, 16, false));
+    const auto subject = step == "subject" ? name(body, "subject") : std::string();
+    if (step == "subject") assigned_subject(cls, subject);
+    else known_class(cls);
     const auto term = term_param(name(body, "term"));
     const auto passphrase = text(body, "passphrase", protocol::TextKind::kName, 256);
     auto flag = body.find("new_key");
@@ -344,7 +372,7 @@ class Handlers {
         auto key = create_signing_key(store, dir, passphrase);
         if (!key) return from_status(key.status());
       }
-      auto done = sign_step(store, dir, "subject", cls, term, subject, passphrase, sync_now);
+      auto done = sign_step(store, dir, step, cls, term, subject, passphrase, sync_now);
       if (!done) return from_status(done.status());
       return ok({{"ok", true}, {"digest", done->digest}, {"message", done->message}});
     });

@@ -10,6 +10,7 @@
 #include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 
 namespace sodiem::client::ui {
@@ -191,6 +192,25 @@ json board_view(LocalStore& store, const std::string& class_name, const std::str
   const bool complete = missing.empty();
   return {{"class", class_name}, {"term", term}, {"lines", std::move(lines)}, {"complete", complete},
           {"missing", std::move(missing)}};
+}
+
+json class_sign_view(LocalStore& store, const std::string& class_name, const std::string& term, const std::string& step,
+                     bool has_key) {
+  json out = board_view(store, class_name, term);
+  std::string error, digest;
+  if (store.status().pending > 0) {
+    error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
+  } else if (auto document = store.confirmation_document(class_name, "", term, step)) {
+    digest = signing::digest_hex(*document);
+  } else {
+    error = document.status().message();
+  }
+  out["ready"] = out["complete"].get<bool>() && error.empty();
+  out["step"] = step;
+  out["digest"] = digest;
+  out["has_key"] = has_key;
+  out["error"] = error;
+  return out;
 }
 
 }  // namespace sodiem::client::ui

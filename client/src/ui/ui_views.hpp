@@ -1,6 +1,6 @@
 // The read-only JSON views of the ui (see client/ui/API.md): the grade grid,
-// the attendance month, what the subject step would sign, the class summary
-// board. Built from the LocalStore with the same grading engine and layout
+// the attendance month, what a confirmation step would sign, the class
+// summary board. Built from the LocalStore with the same grading engine and layout
 // as `sodiem show`; called by UiApi on the io thread.
 #pragma once
 #include <nlohmann/json_fwd.hpp>
@@ -20,5 +20,11 @@ nlohmann::json attendance_view(LocalStore& store, const std::string& class_name,
 nlohmann::json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
                          const std::string& term, bool has_key);
 nlohmann::json board_view(LocalStore& store, const std::string& class_name, const std::string& term);
+// What a class-level step (class | review | approve) would sign: the board
+// (board_view) and the digest of the step's document from the cells here
+// (what `sodiem sign` signs once synced), {"step", "digest", "ready",
+// "has_key", "error"} added.
+nlohmann::json class_sign_view(LocalStore& store, const std::string& class_name, const std::string& term,
+                               const std::string& step, bool has_key);
 
 }  // namespace sodiem::client::ui

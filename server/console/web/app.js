@@ -6,10 +6,11 @@ import { ROLE_NAMES, el, failed, say, setMain } from './dom.js';
 import * as progress from './progress.js';
 import * as corrections from './corrections.js';
 import * as locks from './locks.js';
+import * as approvals from './approvals.js';
 import * as audit from './audit.js';
 import * as accounts from './accounts.js';
 
-const PAGES = { progress, corrections, locks, audit, accounts };
+const PAGES = { progress, corrections, locks, approvals, audit, accounts };
 
 let session = null;
 

@@ -38,6 +38,8 @@ inline bool sees_progress(const UserAccess& u) { return any_role(u, {"HT", "PHT"
 inline bool decides_corrections(const UserAccess& u) { return any_role(u, {"HT", "PHT"}); }
 inline bool manages_locks(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
 inline bool reads_audit(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
+inline bool sees_approvals(const UserAccess& u) { return any_role(u, {"HT", "PHT"}); }
+inline bool unapproves(const UserAccess& u) { return u.has_role("HT"); }
 inline bool manages_accounts(const UserAccess& u) { return any_role(u, {"ADMIN", "HT"}); }
 // A cell's history: from Tiến độ and the queue, and from the audit trail.
 inline bool sees_cell_history(const UserAccess& u) { return sees_progress(u) || reads_audit(u); }
@@ -128,7 +130,7 @@ struct Console::Impl {
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
 // Which pages the user's roles open: "progress", "corrections",
-// "locks", "audit", "accounts".
+// "locks", "approvals", "audit", "accounts".
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
@@ -142,6 +144,11 @@ Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req);
 // Nhật ký (console_audit.cpp): the trail searched, and its verdict.
 Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
 Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
+// Phê duyệt (console_approvals.cpp): the chain of each class, the board a
+// class-level step signs with its digest, unapprove {"class", "term", "reason"}.
+Response api_approvals(Console::Impl& c, const Actor& a, const Request& req);
+Response api_approval_board(Console::Impl& c, const Actor& a, const Request& req);
+Response api_unapprove(Console::Impl& c, const Actor& a, const Request& req);
 // Tài khoản (console_accounts.cpp): list, create, reset / unlock / disable /
 // enable ({"action", "username", "reason"}), revoke a device.
 Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);

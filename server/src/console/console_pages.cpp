@@ -30,6 +30,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (sees_progress(user)) pages.push_back("progress");
   if (decides_corrections(user)) pages.push_back("corrections");
   if (manages_locks(user)) pages.push_back("locks");
+  if (sees_approvals(user)) pages.push_back("approvals");
   if (reads_audit(user)) pages.push_back("audit");
   if (manages_accounts(user)) pages.push_back("accounts");
   return pages;

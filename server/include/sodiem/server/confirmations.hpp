@@ -8,6 +8,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
@@ -20,6 +22,23 @@ namespace sodiem::server {
 // subject_id < 0: the whole class.
 std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                             const std::string& step);
+
+// A step's active signature of a class and term (subject_id < 0: a
+// class-level step) as it stands: none, one still covering the server's
+// data (kValid), or one over data changed since it was signed (kStale). The
+// one rule of "this step is done": signing the next step needs kValid, and
+// the console's approval queue shows the same.
+struct StepSignature {
+  enum class State { kMissing, kValid, kStale } state = State::kMissing;
+  std::string signer, digest;  // signer: the username
+  std::int64_t signed_at = 0;
+};
+StepSignature step_signature(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                             const std::string& step);
+
+// The subjects whose subject step the class step needs: those taught in the
+// class (a teaching assignment), by id.
+std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(sqlite::Db& db, std::int64_t class_id);
 
 // Handles an op of kind kRegisterKey / kConfirm; returns a Status whose code
 // is the op's outcome (kOk with a message on success).
