@@ -1,3 +1,7 @@
+// The confirmation chain (confirmations.hpp): the documents each step signs,
+// signature checks, registering keys, confirm / unapprove and the step
+// states the console and the CLI read. Called by the ingest (signed ops),
+// the server CLI and the console, on the server's DB connection.
 #include "sodiem/server/confirmations.hpp"
 
 #include <fstream>
