@@ -3,10 +3,12 @@
 // incomplete (nothing written, every problem named), then written from the
 // approved board as CSV and as XML and read back by Python's csv and
 // xml.etree: identity, class-list order, year results with a decimal
-// comma, the year-end decisions, re-tests once recorded, NFC text. Real
+// comma, the year-end decisions, re-tests once recorded, NFC text; then
+// the class's year-end archive with its year's segment of the audit chain. Real
 // client, sync, signatures, SQLite and the sodiem-server binary.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,6 +17,7 @@
 #include "process.hpp"
 #include "sodiem/client/actions.hpp"
 #include "sodiem/core/required_cells.hpp"
+#include "sodiem/server/archive.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/district_export.hpp"
@@ -61,7 +64,7 @@ const json* child(const json& node, const std::string& tag, const std::string& a
 
 }  // namespace
 
-TEST_CASE("district export: refused until approved and complete, then CSV and XML read back",
+TEST_CASE("district export: refused until approved and complete, then CSV and XML read back, and the archive audit segment",
           "[e2e][district]") {
   ManualClock clock(at("2025-08-20T08:00"));  // the school set up before its year starts
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THCS Hòa Bình"}, clock);
@@ -255,4 +258,31 @@ TEST_CASE("district export: refused until approved and complete, then CSV and XM
   CHECK_THAT(bad.err, Catch::Contains("không phải năm học 2019-2020"));
   CHECK_FALSE(std::filesystem::exists(refused));
 
+  // The year-end archive of 6A carries only the segment of the audit chain
+  // that covers its year (not the setup before it), anchored by the previous
+  // hash in the signed manifest: verify-archive checks it offline, and a
+  // segment cut short at its start is caught.
+  const std::string archive = school.tmp / "luu-tru-6A";
+  std::string summary;
+  REQUIRE(server::write_archive(*db, school.demo.dir, "6A", "", archive, summary).is_ok());
+  const auto first_of_year =
+      school.server_scalar("SELECT MAX(seq) + 1 FROM audit_log WHERE at < " + std::to_string(at("2025-09-05")));
+  CHECK(first_of_year > 1);
+  const std::string log_path = archive + "/nhat-ky-kiem-toan.jsonl";
+  std::string log_text;
+  {
+    std::ifstream f(log_path, std::ios::binary);
+    log_text.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  const std::string first_line = log_text.substr(0, log_text.find('\n'));
+  CHECK(json::parse(first_line)["seq"] == first_of_year);
+  std::string verified;
+  auto ok = server::verify_archive(archive, verified);
+  INFO(ok.message());
+  REQUIRE(ok.is_ok());
+  CHECK_THAT(verified, Catch::Contains("liền mạch từ mục " + std::to_string(first_of_year)));
+  std::ofstream(log_path, std::ios::binary | std::ios::trunc) << log_text.substr(first_line.size() + 1);
+  auto cut = server::verify_archive(archive, verified);
+  CHECK_FALSE(cut.is_ok());
+  CHECK_THAT(cut.message(), Catch::Contains("nhat-ky-kiem-toan.jsonl"));
 }
