@@ -9,6 +9,9 @@ mkdir -p bench-results
 B=build-release
 LOCAL=$(mktemp); SLOW=$(mktemp)
 "$B/tests/sodiem_bench" local >"$LOCAL"
+# Printed records (issue 17): one grade book, then every transcript of the demo school.
+PRINT=$(mktemp)
+"$B/tests/sodiem_bench" print >"$PRINT"
 
 # Slow link: 300 ms RTT, 256 kbit/s up, 1 Mbit/s down, 3 % loss, via tunwire.
 TUNWIRE=../shared/tools/tunwire.py
@@ -69,12 +72,13 @@ else
   echo '{"ui_save_ms":null,"ui_grid_ms":null,"ui_why":"needs /usr/bin/chromium and node"}' >"$UI"
 fi
 
-python3 - "$LOCAL" "$SLOW" "$UI" "$PG" <<'PY'
+python3 - "$LOCAL" "$SLOW" "$UI" "$PRINT" "$PG" <<'PY'
 import json, sys, datetime, platform, os
 local = json.load(open(sys.argv[1])); slow = json.load(open(sys.argv[2]))
 out = dict(local); out["slow_link"] = slow
+out.update(json.load(open(sys.argv[4])))
 out.update(json.loads(open(sys.argv[3]).read().strip().splitlines()[-1]))
-out.update(json.loads(open(sys.argv[4]).read().strip().splitlines()[-1]))
+out.update(json.loads(open(sys.argv[5]).read().strip().splitlines()[-1]))
 out["machine"] = {"cores": os.cpu_count(), "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
 json.dump(out, open("bench-results/latest.json", "w"), indent=2)
 i1, w, n, lw, sl = out["ingest_1"], out["wire"], out["noop_sync"], out["local_write_ms"], out["slow_link"]
@@ -87,6 +91,11 @@ rows = [
   ("local write", f'p50 {lw["p50"]:.2f} ms, p99 {lw["p99"]:.2f} ms', "p99 < 2 ms"),
   ("slow link push of 2,700", (f'{sl["push_2700_s"]} s' if sl.get("push_2700_s") is not None else "null: " + sl.get("why", "")), "≤ 10 s"),
   ("server RSS", f'idle {out["server_rss_mb"]["idle"]:.1f} MB, 200 clients {out["server_rss_mb"]["clients_200"]} MB', "—"),
+]
+pg, ps = out["print_gradebook_ms"], out["print_school_s"]
+rows += [
+  ("print a grade book (one class × subject × term, PDF)", f'p50 {pg["p50"]:.0f} ms (min {pg["min"]:.0f}, max {pg["max"]:.0f}; {pg["runs"]} runs, {pg["pages"]} page(s))', "—"),
+  ("print every transcript of the demo school (PDF per class)", f'{ps["seconds"]:.1f} s for {ps["transcripts"]} transcripts in {ps["classes"]} PDFs ({ps["pages"]} pages)', "—"),
 ]
 us, ug = out.get("ui_save_ms"), out.get("ui_grid_ms")
 if us and ug:
@@ -106,4 +115,4 @@ with open("bench-results/latest.md", "w") as f:
     for r in rows: f.write(f"| {r[0]} | {r[1]} | {r[2]} |\n")
 print(open("bench-results/latest.md").read())
 PY
-rm -f "$LOCAL" "$SLOW" "$UI" "$PG"
+rm -f "$LOCAL" "$SLOW" "$UI" "$PRINT" "$PG"

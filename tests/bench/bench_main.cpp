@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "audited_write.hpp"
+#include "bench_print.hpp"
 #include "process.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
@@ -460,11 +461,15 @@ int main(int argc, char** argv) {
       std::cout << json{{"ingest_core", run_ingest_core(runs ? std::max(1, std::stoi(runs)) : 9)}}.dump(2) << std::endl;
       return 0;
     }
+    if (mode == "print") {  // the printed records (issue 17)
+      std::cout << sodiem::bench::run_print().dump(2) << std::endl;
+      return 0;
+    }
     if (mode == "local") {
       std::cout << run_local().dump(2) << std::endl;
       return 0;
     }
-    std::cerr << "usage: sodiem_bench local | ingest_1 | ingest_core | fill DIR N\n";
+    std::cerr << "usage: sodiem_bench local | print | ingest_1 | ingest_core | fill DIR N\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "sodiem_bench: " << e.what() << "\n";

@@ -26,6 +26,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
+#include "sodiem/server/district_export.hpp"
 #include "sodiem/server/locks.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/roster_io.hpp"
@@ -238,6 +239,33 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   CHECK(before["HS402"].final == board::Final::kPending);
   CHECK(before["HS501"].completion == "Hoàn thành chương trình tiểu học");
   CHECK(before["HS502"].final == board::Final::kPending);
+
+  // ---- The district export (CSDL ngành) of a primary school: the TT27
+  // fields from the approved boards, read back by Python's xml.etree.
+  {
+    auto db = school.server_db();
+    const std::string xml = school.tmp / "csdl.xml";
+    auto r = server::export_district(*db, "", xml);
+    INFO((r.problems.empty() ? "" : r.problems[0]));
+    REQUIRE(r.ok);
+    CHECK(r.classes == 2);
+    CHECK(r.students == 4);
+    auto read = run_command({"python3", "-c", R"PY(
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+c = root.find("class[@name='4A']")
+s = c.find("student[@code='HS401']")
+t = c.find("student[@code='HS402']")
+print("|".join([c.get("level"), s.findtext("education-result"), s.findtext("award"), s.find("subject[@name='Toán']").text,
+                s.find("test[@subject='Toán']").text, s.find("quality[@name='Yêu nước']").text,
+                s.find("competence[@name='Tính toán']").text, s.findtext("completion"), s.findtext("outcome"),
+                t.findtext("decision"), t.findtext("outcome")]))
+)PY", xml});
+    INFO(read.err);
+    REQUIRE(read.exit_code == 0);
+    CHECK(read.out == "Tiểu học|Hoàn thành xuất sắc|Học sinh Xuất sắc|Hoàn thành tốt|10|Tốt|Tốt|"
+                      "Hoàn thành chương trình lớp 4|Lên lớp|Rèn luyện trong hè|Chờ kiểm tra lại / rèn luyện trong hè\n");
+  }
 
   auto server_cmd = [&](std::vector<std::string> args) {
     args.insert(args.begin(), kServer);

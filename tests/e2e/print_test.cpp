@@ -79,6 +79,26 @@ TEST_CASE("the grade book of a class and subject prints as a draft PDF with the 
   CHECK_THAT(tt, Catch::Contains("Toán"));
   CHECK_THAT(tt, Catch::Contains("Kết quả học tập"));
   CHECK_THAT(tt, Catch::Contains("Trang 1/1"));
+  // The Ministry's layout (TT22): the level, identity, each subject's teacher, the homeroom and principal blocks.
+  CHECK_THAT(tt, Catch::Contains("TRUNG HỌC CƠ SỞ"));
+  CHECK_THAT(tt, Catch::Contains("Giáo viên bộ môn"));
+  CHECK_THAT(tt, Catch::Contains("Kết quả rèn luyện"));
+  CHECK_THAT(tt, Catch::Contains("Nhận xét của giáo viên chủ nhiệm"));
+  CHECK_THAT(tt, Catch::Contains("Giáo viên chủ nhiệm"));
+  CHECK_THAT(tt, Catch::Contains("Hiệu trưởng"));
+  {
+    auto who = db->prepare("SELECT u.full_name FROM teaching_assignments ta JOIN users u ON u.id = ta.user_id "
+                           "JOIN subjects sj ON sj.id = ta.subject_id JOIN classes c ON c.id = ta.class_id "
+                           "WHERE c.name = '6A' AND sj.name = 'Toán'");
+    REQUIRE(who.step());
+    const auto toan = tt.find("Toán");
+    REQUIRE(toan != std::string::npos);
+    CHECK_THAT(tt.substr(toan, tt.find('\n', toan) - toan), Catch::Contains(who.text(0)));  // on the subject's row
+    auto born = db->prepare("SELECT birth_date FROM students WHERE code = 'HS6A01'");
+    REQUIRE(born.step());
+    const std::string iso = born.text(0);
+    CHECK_THAT(tt, Catch::Contains("Ngày sinh: " + iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4)));
+  }
   CHECK_FALSE(server::print_transcript(*db, "6A", "HS6B01", transcript + "x").is_ok());
   // The whole class: a page per student.
   REQUIRE(server::print_transcript(*db, "6A", "", transcript).is_ok());

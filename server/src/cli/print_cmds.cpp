@@ -18,7 +18,6 @@ int run_print(const PrintOptions& o) {
   auto db = open_existing(o.dir);
   Status st = Status::ok();
   if (o.what == "gradebook") {
-    if (o.subject.empty()) return fail_status(Status(ErrorCode::kInvalidValue, "sổ theo dõi cần --subject (môn học)"));
     st = print_gradebook(*db, o.class_name, o.subject, o.term, o.out);
   } else if (o.what == "transcript") {
     st = print_transcript(*db, o.class_name, o.student, o.out);
@@ -26,7 +25,7 @@ int run_print(const PrintOptions& o) {
     st = print_board(*db, o.class_name, o.term, o.out);
   }
   if (!st) return fail_status(st);
-  const std::string what = o.what == "gradebook"    ? "sổ theo dõi môn " + o.subject + " " + o.term
+  const std::string what = o.what == "gradebook"    ? "sổ theo dõi " + (o.subject.empty() ? std::string("cả lớp") : "môn " + o.subject) + " " + o.term
                            : o.what == "transcript" ? "học bạ " + (o.student.empty() ? "cả lớp" : o.student)
                                                     : "bảng tổng hợp " + o.term;
   std::cout << "Đã in " << what << " lớp " << o.class_name << " ra " << o.out << "\n";
@@ -79,7 +78,7 @@ void add_print_command(CLI::App& app, Context& ctx) {
   add_choice(*p, "WHAT", o->what, {"gradebook", "board", "transcript"});
   add_data_option(*p, o->dir);
   p->add_option("--class", o->class_name, "Lớp")->required();
-  p->add_option("--subject", o->subject, "Môn (cho gradebook)");
+  p->add_option("--subject", o->subject, "Môn (cho gradebook; lớp tiểu học: bỏ trống để in mọi môn cùng phẩm chất, năng lực)");
   p->add_option("--term", o->term, "HK1 | HK2 | CN (gradebook: cả năm); mặc định HK1");
   p->add_option("--student", o->student, "Mã học sinh (cho transcript; mặc định: mọi học sinh của lớp)");
   p->add_option("OUT", o->out, "Tệp PDF cần ghi")->required();

@@ -1,17 +1,20 @@
 // sodiem-server import and export: the roster (students, staff) as CSV, all
-// or nothing; a class's signed record for a term. Registered by main.cpp
+// or nothing; a class's signed record for a term; the district export. Registered by main.cpp
 // (see commands.hpp).
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/confirmations.hpp"
+#include "sodiem/server/district_export.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/marks_import.hpp"
 #include "sodiem/server/records_print.hpp"
+#include "sodiem/server/school_year.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -74,10 +77,34 @@ int run_import(const ImportOptions& o) {
 }
 
 struct ExportOptions {
-  std::string what, class_name, subject, term = "HK2", dir, file;
+  std::string what, class_name, subject, term = "HK2", year, dir, file;
 };
 
+// The district export of the year: the data directory's own, or the year
+// archived in DIR/years/YEAR (school_year.hpp). All or nothing, every
+// problem listed.
+int run_export_district(const ExportOptions& o) {
+  std::string dir = o.dir;
+  {
+    auto db = open_existing(o.dir);
+    if (!o.year.empty() && current_year_name(*db) != o.year && std::filesystem::exists(o.dir + "/years/" + o.year))
+      dir = o.dir + "/years/" + o.year;
+  }
+  auto db = open_existing(dir);
+  const DistrictReport r = export_district(*db, o.year, o.file);
+  if (!r.ok) {
+    std::cerr << "sodiem-server: không xuất dữ liệu lên CSDL ngành; không tệp nào được ghi. Cần sửa " << r.problems.size()
+              << " vấn đề:\n";
+    for (const auto& p : r.problems) std::cerr << "  - " << p << "\n";
+    return 2;
+  }
+  std::cout << "Đã xuất kết quả năm học " << r.year << " lên CSDL ngành: " << r.classes << " lớp, " << r.students
+            << " học sinh vào " << o.file << "\n";
+  return 0;
+}
+
 int run_export(const ExportOptions& o) {
+  if (o.what == "district") return run_export_district(o);
   auto db = open_existing(o.dir);
   if (o.what == "signed") {
     if (auto st = export_signed(*db, o.class_name, o.term, o.file); !st) {
@@ -128,14 +155,16 @@ void add_import_command(CLI::App& app, Context& ctx) {
 void add_export_command(CLI::App& app, Context& ctx) {
   auto [exp, o] = add_command(app, ctx, "export",
                               "Xuất danh sách học sinh hoặc cán bộ, giáo viên ra CSV (đúng dạng lệnh import đọc), hồ sơ đã ký "
-                              "của một lớp, hoặc điểm và bảng tổng hợp ra XLSX",
+                              "của một lớp, điểm và bảng tổng hợp ra XLSX, hoặc kết quả cả năm của trường lên CSDL ngành "
+                              "(district: CSV hoặc XML, chỉ từ các bảng đã phê duyệt)",
                               run_export);
-  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed", "marks", "board"});
+  add_choice(*exp, "WHAT", o->what, {"students", "staff", "signed", "marks", "board", "district"});
   exp->add_option("--class", o->class_name, "signed, marks, board: lớp");
   exp->add_option("--subject", o->subject, "marks: môn");
   exp->add_option("--term", o->term, "signed, board: HK1 | HK2 (mặc định HK2, gồm cả kết quả cả năm)");
+  exp->add_option("--year", o->year, "district: năm học YYYY-YYYY (mặc định: năm học hiện tại)");
   add_data_option(*exp, o->dir);
-  exp->add_option("FILE", o->file, "Tệp cần ghi (.csv, .json, .xlsx)")->required();
+  exp->add_option("FILE", o->file, "Tệp cần ghi (.csv, .json, .xlsx; district: .csv hoặc .xml)")->required();
 }
 
 }  // namespace sodiem::server::cli

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "records_data.hpp"
+#include "sodiem/core/clock.hpp"
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/server/audit.hpp"
@@ -110,12 +111,38 @@ Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::str
     if (auto st = made("hoc-ba.pdf", print_transcript(db, class_name, "", (tmp / "hoc-ba.pdf").string())); !st)
       return fail(st);
   }
-  // The audit chain, from its first entry to the head.
-  std::int64_t entries = 0;
-  std::string head = std::string(64, '0');
+  // The segment of the audit chain that covers the class's year: from the
+  // day its records could begin (the year's start, or a term's entry window
+  // opening earlier) to the head; its
+  // first entry's previous hash goes in the signed manifest, so the segment
+  // is checked link by link offline without the entries before it.
+  std::int64_t first_seq = 1, entries = 0;
+  std::string prev_hash = std::string(64, '0'), head = prev_hash;
   {
+    auto y = db.prepare("SELECT MIN(d) FROM (SELECT starts_on AS d FROM school_years WHERE current = 1 UNION ALL "
+                        "SELECT t.entry_opens_on FROM terms t JOIN school_years y ON y.id = t.school_year_id "
+                        "WHERE y.current = 1 AND t.entry_opens_on IS NOT NULL)");
+    const std::optional<std::int64_t> from = y.step() && !y.is_null(0) ? parse_local_time(y.text(0)) : std::nullopt;
+    // After the last entry made before that day (a clock set back once
+    // does not pull older entries in).
+    auto f = db.prepare("SELECT seq, prev_hash FROM audit_log WHERE seq > "
+                        "(SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE at < ?) ORDER BY seq LIMIT 1");
+    f.bind(1, from.value_or(0));
+    if (f.step()) {
+      first_seq = f.int64(0);
+      prev_hash = f.text(1);
+    } else {  // nothing since: the segment is empty, anchored at the head
+      auto h = db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+      if (h.step()) {
+        first_seq = h.int64(0) + 1;
+        prev_hash = h.text(1);
+      }
+    }
+    head = prev_hash;
     std::ofstream out(tmp / kAudit, std::ios::binary);
-    auto a = db.prepare("SELECT seq, at, actor, device, kind, detail, prev_hash, hash, access FROM audit_log ORDER BY seq");
+    auto a = db.prepare("SELECT seq, at, actor, device, kind, detail, prev_hash, hash, access FROM audit_log "
+                        "WHERE seq >= ? ORDER BY seq");
+    a.bind(1, first_seq);
     while (a.step()) {
       json line{{"seq", a.int64(0)}, {"at", a.int64(1)}, {"actor", a.text(2)}, {"device", a.text(3)},
                 {"kind", a.text(4)}, {"detail", a.text(5)}, {"prev_hash", a.text(6)}, {"hash", a.text(7)}};
@@ -141,7 +168,7 @@ Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::str
                    {"year", records::year_name(db)},
                    {"terms", terms},
                    {"created_at", static_cast<std::int64_t>(std::time(nullptr))},
-                   {"audit", {{"entries", entries}, {"head_hash", head}}},
+                   {"audit", {{"first_seq", first_seq}, {"prev_hash", prev_hash}, {"entries", entries}, {"head_hash", head}}},
                    {"files", hashes},
                    {"public_key", key->public_key_hex()}};
   manifest["signature"] = key->sign_hex(signed_bytes(manifest));
@@ -153,7 +180,8 @@ Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::str
   }
   fs::rename(tmp, out_dir, ec);
   if (ec) return fail(Status(ErrorCode::kInternal, "không đặt được thư mục " + out_dir + ": " + ec.message()));
-  summary = std::to_string(files.size()) + " tệp (" + std::to_string(entries) + " mục nhật ký kiểm toán), khóa máy chủ " +
+  summary = std::to_string(files.size()) + " tệp (" + std::to_string(entries) + " mục nhật ký kiểm toán từ mục " +
+            std::to_string(first_seq) + "), khóa máy chủ " +
             key->public_key_hex().substr(0, 16) + "…";
   return Status::ok();
 }
@@ -197,8 +225,13 @@ Status verify_archive(const std::string& dir, std::string& summary) {
   }
   // The audit chain, unbroken to the head the manifest names.
   if (!listed.contains(kAudit)) return Status(ErrorCode::kAuditMismatch, "thiếu nhật ký kiểm toán");
+  // The segment starts where the signed manifest says (an archive of the
+  // whole chain: at entry 1, after the all-zero hash).
+  const auto& head = manifest["audit"];
+  if (!head.is_object()) return Status(ErrorCode::kAuditMismatch, "nhật ký kiểm toán không khớp với manifest.json");
+  const std::int64_t first_seq = head.value("first_seq", std::int64_t{1});
   std::ifstream audit(root / kAudit, std::ios::binary);
-  std::string line, prev(64, '0');
+  std::string line, prev = head.value("prev_hash", std::string(64, '0'));
   std::int64_t n = 0;
   while (std::getline(audit, line)) {
     json e = json::parse(line, nullptr, false);
@@ -207,20 +240,20 @@ Status verify_archive(const std::string& dir, std::string& summary) {
     try {
       const std::int64_t seq = e.at("seq");
       const AuditEntry entry{e.at("at"), e.at("actor"), e.at("device"), e.at("kind"), e.at("detail")};
-      if (seq != n + 1 || e.at("prev_hash") != prev || audit_entry_hash(seq, entry, prev, e.value("access", std::string())) != e.at("hash"))
-        return Status(ErrorCode::kAuditMismatch, "nhật ký kiểm toán: mục " + std::to_string(n + 1) + " bị sửa, xóa hoặc đảo");
+      if (seq != first_seq + n || e.at("prev_hash") != prev || audit_entry_hash(seq, entry, prev, e.value("access", std::string())) != e.at("hash"))
+        return Status(ErrorCode::kAuditMismatch,
+                      "nhật ký kiểm toán: mục " + std::to_string(first_seq + n) + " bị sửa, xóa hoặc đảo");
       prev = e.at("hash");
     } catch (const json::exception&) {
       return Status(ErrorCode::kAuditMismatch, "nhật ký kiểm toán: dòng " + std::to_string(n + 1) + " hỏng");
     }
     ++n;
   }
-  const auto& head = manifest["audit"];
-  if (!head.is_object() || head.value("entries", -1) != n || head.value("head_hash", "") != prev)
+  if (head.value("entries", -1) != n || head.value("head_hash", "") != prev)
     return Status(ErrorCode::kAuditMismatch, "nhật ký kiểm toán không khớp với manifest.json");
   summary = "hồ sơ lớp " + manifest.value("class", "") + " (" + manifest.value("year", "") + ") nguyên vẹn: " +
             std::to_string(listed.size()) + " tệp, " + std::to_string(signatures) + " chữ ký hợp lệ, nhật ký kiểm toán " +
-            std::to_string(n) + " mục liền mạch; ký bởi khóa máy chủ " + manifest["public_key"].get<std::string>().substr(0, 16) + "…";
+            std::to_string(n) + " mục liền mạch từ mục " + std::to_string(first_seq) + "; ký bởi khóa máy chủ " + manifest["public_key"].get<std::string>().substr(0, 16) + "…";
   return Status::ok();
 }
 

@@ -2,11 +2,14 @@
 #include "records_data.hpp"
 
 #include <algorithm>
+#include <ctime>
 
+#include "sodiem/core/crypto.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/school_year.hpp"
 
 namespace sodiem::server::records {
@@ -16,9 +19,14 @@ std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_nam
   c.bind(1, class_name);
   if (!c.step()) return std::nullopt;
   ClassData out{c.int64(0), c.text(1), {}};
-  auto s = db.prepare("SELECT code, full_name FROM students WHERE class_id = ? AND status = 'active'");
+  auto s = db.prepare("SELECT code, full_name, COALESCE(birth_date, ''), COALESCE(gender, '') FROM students "
+                      "WHERE class_id = ? AND status = 'active'");
   s.bind(1, out.id);
-  while (s.step()) out.students.push_back({s.text(0), s.text(1)});
+  while (s.step()) {
+    std::string birth = s.text(2);
+    if (birth.size() == 10 && birth[4] == '-') birth = birth.substr(8, 2) + "/" + birth.substr(5, 2) + "/" + birth.substr(0, 4);
+    out.students.push_back({s.text(0), s.text(1), birth, s.text(3)});
+  }
   NameOrder().sort(out.students, [](const Student& st) { return st.name; });
   return out;
 }
@@ -62,6 +70,55 @@ BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& 
     out.values[l.subject][l.student][l.column] = l.value;
   }
   return out;
+}
+
+std::optional<Signed> signed_step(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                                  const std::string& step) {
+  auto s = db.prepare(
+      "SELECT u.username, u.full_name, c.digest, c.signed_at FROM confirmations c JOIN users u ON u.id = c.user_id "
+      "WHERE c.class_id = ? AND COALESCE(c.subject_id, -1) = ? AND c.term = ? AND c.step = ? AND c.revoked_at IS NULL "
+      "ORDER BY c.id DESC LIMIT 1");
+  s.bind(1, class_id).bind(2, subject_id).bind(3, term).bind(4, step);
+  if (!s.step()) return std::nullopt;
+  Signed out{step, s.text(0), s.text(1), s.text(2), s.int64(3), false};
+  out.matches = crypto::sha256_hex(server_document(db, class_id, subject_id, term, step)) == out.digest;
+  return out;
+}
+
+std::string date_time_vn(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);  // Vietnam, no DST
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[64];
+  std::snprintf(out, sizeof out, "%02d/%02d/%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
+                tm.tm_min);
+  return out;
+}
+
+std::string signature_note(const std::optional<Signed>& s) {
+  if (!s) return "(Ký, ghi rõ họ tên)";
+  return "Đã ký số lúc " + date_time_vn(s->at) + (s->matches ? "" : " — DỮ LIỆU ĐÃ THAY ĐỔI SAU KHI KÝ");
+}
+
+std::string footer(const std::vector<std::optional<Signed>>& steps, bool approved) {
+  std::string out = "In từ Sổ điểm lúc " + date_time_vn(std::time(nullptr)) + ". ";
+  if (!approved) out += "Bản nháp: chưa được hiệu trưởng phê duyệt. ";
+  for (const auto& s : steps)
+    if (s)
+      out += "Ký số " + s->step + " (" + s->signer + "): SHA-256 " + s->digest.substr(0, 16) + "…" +
+             (s->matches ? " khớp dữ liệu. " : " KHÔNG khớp dữ liệu hiện tại. ");
+  return out;
+}
+
+std::string homeroom_teacher(sqlite::Db& db, std::int64_t class_id) {
+  auto s = db.prepare("SELECT u.full_name FROM homerooms h JOIN users u ON u.id = h.user_id WHERE h.class_id = ?");
+  s.bind(1, class_id);
+  return s.step() ? s.text(0) : std::string();
+}
+
+std::string principal(sqlite::Db& db) {
+  auto s = db.prepare("SELECT full_name FROM users WHERE (',' || roles || ',') LIKE '%,HT,%' AND disabled = 0 LIMIT 1");
+  return s.step() ? s.text(0) : std::string();
 }
 
 }  // namespace sodiem::server::records

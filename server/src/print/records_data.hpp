@@ -1,7 +1,8 @@
 // What the printed and exported records read (records_print.cpp,
-// xlsx_export.cpp): a class's current students in class-list order, the
-// subject's cells, the summary board pivoted for tables. Internal to
-// sodiem_print.
+// records_primary.cpp, xlsx_export.cpp, district_export.cpp): a class's
+// current students in class-list order, the subject's cells, the summary
+// board pivoted for tables, the signatures and what a page says of them.
+// Internal to sodiem_print.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -16,6 +17,7 @@ namespace sodiem::server::records {
 
 struct Student {
   std::string code, name;
+  std::string birth, sex;  // "05/09/2014" (or as stored), "Nam" / "Nữ"
 };
 
 struct ClassData {
@@ -48,5 +50,27 @@ struct BoardTable {
   std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> values;
 };
 BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term);
+
+// One confirmation step's active signature (confirmations.hpp), if any, and
+// whether the data as it stands still gives the digest it signed.
+struct Signed {
+  std::string step, signer, signer_name, digest;
+  std::int64_t at = 0;
+  bool matches = false;
+};
+// subject_id < 0: a class-level step (class, review, approve).
+std::optional<Signed> signed_step(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+                                  const std::string& step);
+
+// "dd/mm/yyyy hh:mm", Vietnam time.
+std::string date_time_vn(std::int64_t unix_seconds);
+// Under a signature block: "(Ký, ghi rõ họ tên)", or when and whether the
+// data still matches.
+std::string signature_note(const std::optional<Signed>& s);
+// The page footer: when printed, draft or not, each step's digest.
+std::string footer(const std::vector<std::optional<Signed>>& steps, bool approved);
+// The class's homeroom teacher's and the principal's full names, or "".
+std::string homeroom_teacher(sqlite::Db& db, std::int64_t class_id);
+std::string principal(sqlite::Db& db);
 
 }  // namespace sodiem::server::records

@@ -12,11 +12,13 @@
 
 #include "pdf_writer.hpp"
 #include "records_data.hpp"
+#include "records_primary.hpp"
 #include "sodiem/core/attendance.hpp"
-#include "sodiem/core/crypto.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
+#include "sodiem/core/year_outcomes.hpp"
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/calendar.hpp"
 #include "sodiem/server/confirmations.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -27,67 +29,17 @@ namespace {
 using print::Align;
 using records::BoardTable;
 using records::ClassData;
+using records::Signed;
 using records::Student;
 using records::class_board;
 using records::comma;
 using records::load_class;
+using records::signed_step;
 using records::year_name;
-
-std::string date_time_vn(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds + 7 * 3600);  // Vietnam, no DST
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%02d/%02d/%04d %02d:%02d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
-                tm.tm_min);
-  return out;
-}
-
-// One step's active signature, if any.
-struct Signed {
-  std::string step, signer, signer_name, digest;
-  std::int64_t at = 0;
-  bool matches = false;  // the data as it stands still gives that digest
-};
-
-std::optional<Signed> signed_step(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
-                                  const std::string& step) {
-  auto s = db.prepare(
-      "SELECT u.username, u.full_name, c.digest, c.signed_at FROM confirmations c JOIN users u ON u.id = c.user_id "
-      "WHERE c.class_id = ? AND COALESCE(c.subject_id, -1) = ? AND c.term = ? AND c.step = ? AND c.revoked_at IS NULL "
-      "ORDER BY c.id DESC LIMIT 1");
-  s.bind(1, class_id).bind(2, subject_id).bind(3, term).bind(4, step);
-  if (!s.step()) return std::nullopt;
-  Signed out{step, s.text(0), s.text(1), s.text(2), s.int64(3), false};
-  out.matches = crypto::sha256_hex(server_document(db, class_id, subject_id, term, step)) == out.digest;
-  return out;
-}
-
-std::string signature_note(const std::optional<Signed>& s) {
-  if (!s) return "(Ký, ghi rõ họ tên)";
-  return "Đã ký số lúc " + date_time_vn(s->at) + (s->matches ? "" : " — DỮ LIỆU ĐÃ THAY ĐỔI SAU KHI KÝ");
-}
-
-std::string footer(const std::vector<std::optional<Signed>>& steps, bool approved) {
-  std::string out = "In từ Sổ điểm lúc " + date_time_vn(std::time(nullptr)) + ". ";
-  if (!approved) out += "Bản nháp: chưa được hiệu trưởng phê duyệt. ";
-  for (const auto& s : steps)
-    if (s)
-      out += "Ký số " + s->step + " (" + s->signer + "): SHA-256 " + s->digest.substr(0, 16) + "…" +
-             (s->matches ? " khớp dữ liệu. " : " KHÔNG khớp dữ liệu hiện tại. ");
-  return out;
-}
-
-std::string homeroom_teacher(sqlite::Db& db, std::int64_t class_id) {
-  auto s = db.prepare("SELECT u.full_name FROM homerooms h JOIN users u ON u.id = h.user_id WHERE h.class_id = ?");
-  s.bind(1, class_id);
-  return s.step() ? s.text(0) : std::string();
-}
-
-std::string principal(sqlite::Db& db) {
-  auto s = db.prepare("SELECT full_name FROM users WHERE (',' || roles || ',') LIKE '%,HT,%' AND disabled = 0 LIMIT 1");
-  return s.step() ? s.text(0) : std::string();
-}
+using records::footer;
+using records::homeroom_teacher;
+using records::principal;
+using records::signature_note;
 
 }  // namespace
 
@@ -97,6 +49,8 @@ Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std:
     return Status(ErrorCode::kInvalidValue, "học kì phải là HK1, HK2 hoặc CN (cả năm)");
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
+  if (records::primary(db, *cls)) return records::print_primary_gradebook(db, *cls, subject_name, term, path);
+  if (subject_name.empty()) return Status(ErrorCode::kInvalidValue, "sổ theo dõi của lớp " + class_name + " cần --subject (môn học)");
   const auto subject = records::load_subject(db, *cls, subject_name);
   if (!subject) return Status(ErrorCode::kInvalidValue, "không có môn \"" + subject_name + "\"");
   const std::int64_t subject_id = subject->id;
@@ -178,6 +132,7 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2 (HK2 có cả năm)");
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
+  if (records::primary(db, *cls)) return records::print_primary_board(db, *cls, term, path);
   auto b = class_board(db, *cls, term);
   const auto homeroom = signed_step(db, cls->id, -1, term, "class");
   const auto review = signed_step(db, cls->id, -1, term, "review");
@@ -234,6 +189,7 @@ Status print_transcript(sqlite::Db& db, const std::string& class_name, const std
     if (student.empty() || st.code == student) students.push_back(st);
   if (students.empty())
     return Status(ErrorCode::kInvalidValue, "học sinh mã \"" + student + "\" không thuộc lớp " + class_name);
+  if (records::primary(db, *cls)) return records::print_primary_transcript(db, *cls, students, path);
   auto hk1 = class_board(db, *cls, "HK1");
   auto hk2 = class_board(db, *cls, "HK2");
   const auto approval = signed_step(db, cls->id, -1, "HK2", "approve");
@@ -250,17 +206,40 @@ Status print_transcript(sqlite::Db& db, const std::string& class_name, const std
     auto it = m.find(col);
     return it == m.end() ? std::string() : comma(it->second);
   };
+  // The Ministry's học bạ (Thông tư 22/2021): the year's results per
+  // subject with the subject teacher's name and signature, the re-test
+  // results, learning and conduct, absences, the outcome and award, the
+  // homeroom teacher's comment, the homeroom and principal signatures.
+  const board::ClassBook book = load_class_book(db, cls->id);
+  std::map<std::string, board::StudentOutcome> outcomes;
+  for (auto& o : board::year_outcomes(book)) outcomes[o.student] = std::move(o);
+  const board::BookCells cells = board::book_cells(book);
+  std::map<std::string, std::string> teachers;  // subject → teacher (the current one last)
+  {
+    auto t = db.prepare("SELECT sj.name, u.full_name FROM teaching_assignments ta JOIN users u ON u.id = ta.user_id "
+                        "JOIN subjects sj ON sj.id = ta.subject_id WHERE ta.class_id = ? "
+                        "ORDER BY ta.ends_at IS NULL, ta.ends_at");
+    t.bind(1, cls->id);
+    while (t.step()) teachers[t.text(0)] = t.text(1);
+  }
+  const std::string level = book.grade >= 10 ? "TRUNG HỌC PHỔ THÔNG" : "TRUNG HỌC CƠ SỞ";
   bool first = true;
   for (const auto& st : students) {
     if (!first) pdf.page_break();
     first = false;
+    const auto o = outcomes.find(st.code);
+    const board::StudentOutcome* outcome = o == outcomes.end() ? nullptr : &o->second;
     pdf.title("HỌC BẠ");
-    pdf.text("Họ và tên: " + st.name + "    Mã học sinh: " + st.code + "    Lớp: " + cls->name, 11, true, Align::kCenter);
-    pdf.space(3);
+    pdf.text(level, 11, true, Align::kCenter);
+    pdf.space(2);
+    pdf.text("Họ và tên: " + st.name + "    Giới tính: " + st.sex + "    Ngày sinh: " + st.birth, 11);
+    pdf.text("Mã học sinh: " + st.code + "    Lớp: " + cls->name + "    " + year_name(db), 11);
+    pdf.space(2);
     print::Table t;
-    t.header = {"Môn học", "Học kì I", "Học kì II", "Cả năm"};
-    t.widths = {34, 14, 14, 14};
-    t.align = {Align::kLeft, Align::kCenter, Align::kCenter, Align::kCenter};
+    t.header = {"Môn học và hoạt động giáo dục", "Học kì I", "Học kì II", "Cả năm", "Sau kiểm\ntra lại",
+                "Giáo viên bộ môn\n(ký, ghi rõ họ tên)"};
+    t.widths = {30, 10, 10, 10, 10, 30};
+    t.align = {Align::kLeft, Align::kCenter, Align::kCenter, Align::kCenter, Align::kCenter, Align::kLeft};
     std::vector<std::string> subjects;
     for (const auto& col : hk2.columns[cn])
       if (col != "Học tập" && col != "Rèn luyện" && col != "Nghỉ" && col != "Lên lớp" && col != "Danh hiệu")
@@ -268,19 +247,44 @@ Status print_transcript(sqlite::Db& db, const std::string& class_name, const std
     for (const auto& col : hk1.columns[s1])
       if (col != "Học tập" && col != "Rèn luyện" && std::find(subjects.begin(), subjects.end(), col) == subjects.end())
         subjects.push_back(col);
-    for (const auto& sub : subjects)
-      t.rows.push_back({sub, value(hk1, s1, st.code, sub), value(hk2, s2, st.code, sub), value(hk2, cn, st.code, sub)});
-    for (const auto* row : {"Học tập", "Rèn luyện"})
-      t.rows.push_back({std::string("Kết quả ") + (row == std::string("Học tập") ? "học tập" : "rèn luyện"),
-                        value(hk1, s1, st.code, row), value(hk2, s2, st.code, row), value(hk2, cn, st.code, row)});
-    pdf.table(t);
-    for (const auto* row : {"Nghỉ", "Lên lớp", "Danh hiệu"}) {
-      const std::string v = value(hk2, cn, st.code, row);
-      if (!v.empty()) pdf.text(std::string(row) + ": " + v, 10);
+    auto retest = [&](const std::string& subject) {
+      if (outcome)
+        for (const auto& r : outcome->retests)
+          if (r.subject == subject && r.result) return comma(*r.result);
+      return std::string();
+    };
+    for (const auto& sub : subjects) {
+      auto teacher = teachers.find(sub);
+      t.rows.push_back({sub, value(hk1, s1, st.code, sub), value(hk2, s2, st.code, sub), value(hk2, cn, st.code, sub),
+                        retest(sub), teacher == teachers.end() ? std::string() : teacher->second});
     }
-    pdf.space(4);
+    const bool retested = outcome && !outcome->retests.empty(), summer = outcome && outcome->summer_training;
+    auto level_after = [](bool applies, const std::optional<grading::Level>& l) {
+      return applies && l ? std::string(grading::level_name(*l)) : std::string();
+    };
+    t.rows.push_back({"Kết quả học tập", value(hk1, s1, st.code, "Học tập"), value(hk2, s2, st.code, "Học tập"),
+                      value(hk2, cn, st.code, "Học tập"), level_after(retested, outcome ? outcome->final_learning : std::nullopt), ""});
+    t.rows.push_back({"Kết quả rèn luyện", value(hk1, s1, st.code, "Rèn luyện"), value(hk2, s2, st.code, "Rèn luyện"),
+                      value(hk2, cn, st.code, "Rèn luyện"), level_after(summer, outcome ? outcome->final_conduct : std::nullopt), ""});
+    pdf.table(t);
+    pdf.space(1);
+    if (const std::string v = value(hk2, cn, st.code, "Nghỉ"); !v.empty()) pdf.text("Tổng số buổi nghỉ cả năm: " + v, 10);
+    if (outcome && outcome->outcome) {
+      std::string text = "Xét cuối năm: " + std::string(grading::outcome_name(*outcome->outcome));
+      if (summer) text += "; rèn luyện trong hè: " + outcome->summer_result.value_or("chưa có kết quả");
+      text += ". Kết quả: " + std::string(board::final_name(outcome->final));
+      pdf.text(text, 10, true);
+    }
+    if (const std::string v = value(hk2, cn, st.code, "Danh hiệu"); !v.empty()) pdf.text("Danh hiệu: " + v, 10);
+    std::string remark;
+    if (auto c = cells.find(st.code); c != cells.end())
+      if (auto h = c->second.find(std::string(protocol::kHomeroomSubject)); h != c->second.end())
+        if (auto n = h->second.find("HK2.NXCN"); n != h->second.end()) remark = n->second;
+    pdf.text("Nhận xét của giáo viên chủ nhiệm: " + remark, 10);
+    pdf.space(2);
     pdf.signatures({{"Giáo viên chủ nhiệm", "(Ký, ghi rõ họ tên)", homeroom_teacher(db, cls->id)},
-                    {"Hiệu trưởng", signature_note(approval), approval ? approval->signer_name : principal(db)}});
+                    {"Hiệu trưởng", approval ? signature_note(approval) : "(Ký, ghi rõ họ tên và đóng dấu)",
+                     approval ? approval->signer_name : principal(db)}});
   }
   return pdf.finish(path);
 }

@@ -1,7 +1,9 @@
 // The year-end archive of a class (issue 17): a folder that proves itself
 // years later without the server's database — the approved records with
 // every signature (export_signed), their PDFs (grade books, boards,
-// transcripts), the audit chain up to the moment of archiving, and a
+// transcripts), the segment of the audit chain that covers the class's
+// year (from the first entry on or after the day its records could begin
+// to the moment of archiving; the hash before it in the manifest), and a
 // manifest of every file's SHA-256 signed with the server's audit key.
 // verify_archive() checks it all offline. Called by the CLI.
 #pragma once
@@ -19,7 +21,7 @@ namespace sodiem::server {
 
 // Checks an archive folder: the manifest's signature, every file's hash and
 // no file besides them, every signature of the records, and the audit chain
-// unbroken to the head the manifest names. Ok with a Vietnamese summary, or
+// segment unbroken from the anchor the manifest names to its head. Ok with a Vietnamese summary, or
 // the first problem found.
 [[nodiscard]] Status verify_archive(const std::string& dir, std::string& summary);
 
