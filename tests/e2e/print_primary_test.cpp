@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "pdf_pages.hpp"
 #include "loopback_school.hpp"
 #include "process.hpp"
 #include "sodiem/core/required_cells.hpp"
@@ -96,6 +97,7 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
   const std::string book = school.tmp / "4A-HK1.pdf";
   REQUIRE(server::print_gradebook(*db, "4A", "", "HK1", book).is_ok());
   std::string text = pdf_text(book);
+  keep_first_page(book, "gradebook-tieu-hoc");
   CHECK_THAT(text, Catch::Contains("SỔ THEO DÕI CHẤT LƯỢNG GIÁO DỤC"));
   CHECK_THAT(text, Catch::Contains("Lớp 4A — Học kì I"));
   CHECK_THAT(text, Catch::Contains("Môn: Toán"));
@@ -136,6 +138,7 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
   const std::string board = school.tmp / "4A-HK2-board.pdf";
   REQUIRE(server::print_board(*db, "4A", "HK2", board).is_ok());
   text = pdf_text(board);
+  keep_first_page(board, "board-tieu-hoc");
   CHECK_THAT(text, Catch::Contains("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP"));
   CHECK_THAT(text, Catch::Contains("Cuối năm học"));
   CHECK_THAT(text, Catch::Contains("xuất sắc"));  // HS402's year (the cell may wrap)
@@ -146,6 +149,7 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
   const std::string hoc_ba = school.tmp / "4A-hoc-ba.pdf";
   REQUIRE(server::print_transcript(*db, "4A", "", hoc_ba).is_ok());
   text = pdf_text(hoc_ba);
+  keep_first_page(hoc_ba, "hoc-ba-tieu-hoc");
   CHECK(pdf_pages(hoc_ba) == 2);
   CHECK_THAT(text, Catch::Contains("Trang 2/2"));
   CHECK_THAT(text, Catch::Contains("TIỂU HỌC"));

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "pdf_pages.hpp"
 #include "loopback_school.hpp"
 #include "process.hpp"
 #include "sodiem/client/actions.hpp"
@@ -41,6 +42,7 @@ TEST_CASE("the grade book of a class and subject prints as a draft PDF with the 
     CHECK_FALSE(std::filesystem::exists(out + "x"));
   }
   const std::string text = pdf_text(out);
+  keep_first_page(out, "gradebook-thcs");
   CHECK_THAT(text, Catch::Contains("SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH"));
   CHECK_THAT(text, Catch::Contains("Môn: Toán — Lớp 6A — Học kì I"));
   CHECK_THAT(text, Catch::Contains("8,5"));
@@ -65,6 +67,7 @@ TEST_CASE("the grade book of a class and subject prints as a draft PDF with the 
   const std::string board = school.tmp / "6A-HK1-board.pdf";
   REQUIRE(server::print_board(*db, "6A", "HK1", board).is_ok());
   const std::string board_text = pdf_text(board);
+  keep_first_page(board, "board-thcs");
   CHECK_THAT(board_text, Catch::Contains("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ"));
   CHECK_THAT(board_text, Catch::Contains("Học tập"));
   CHECK_THAT(board_text, Catch::Contains("Giáo viên chủ nhiệm"));
@@ -74,6 +77,7 @@ TEST_CASE("the grade book of a class and subject prints as a draft PDF with the 
   const std::string transcript = school.tmp / "HS6A01.pdf";
   REQUIRE(server::print_transcript(*db, "6A", "HS6A01", transcript).is_ok());
   const std::string tt = pdf_text(transcript);
+  keep_first_page(transcript, "hoc-ba-thcs");
   CHECK_THAT(tt, Catch::Contains("HỌC BẠ"));
   CHECK_THAT(tt, Catch::Contains("Mã học sinh: HS6A01"));
   CHECK_THAT(tt, Catch::Contains("Toán"));
