@@ -4,8 +4,10 @@
 #include <utility>
 #include <vector>
 
+#include "sodiem/core/grading.hpp"
 #include "sodiem/core/mark.hpp"
 #include "sodiem/core/unicode_text.hpp"
+#include "sodiem/core/year_outcomes.hpp"
 
 namespace sodiem {
 
@@ -223,11 +225,7 @@ Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Co
                           excerpt(column) + ")" +
                           (subject.periodic_tests.empty() ? "" : "; có: " + subject.periodic_tests));
       if (value.empty()) return std::string();
-      std::string_view v = value;
-      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-      if (v == "10") return std::string("10");
-      if (v.size() == 1 && v[0] >= '1' && v[0] <= '9') return std::string(v);
+      if (auto score = grading::parse_periodic_test(value)) return std::to_string(*score);
       return Status(ErrorCode::kInvalidValue, "điểm bài kiểm tra định kì \"" + excerpt(value) +
                                                   "\" không hợp lệ: Thông tư 27 cho điểm số nguyên từ 1 đến 10, "
                                                   "không có điểm 0 và điểm thập phân");

@@ -99,9 +99,7 @@ StudentOutcome primary_outcome_of(const std::string& student, const std::vector<
     return out;
   }
   out.primary_result = year.result;
-  out.award = year.award;
-  if (*year.result == grading::YearResult::kHoanThanhTot && cell(homeroom, kRecognitionColumn))
-    out.award = std::string(kAwardExemplary);  // recognised by the class (Điều 13.1.a)
+  out.award = primary_award(*year.result, cell(homeroom, kRecognitionColumn).has_value());  // Điều 13.1.a
   const bool completed = *year.result != grading::YearResult::kChuaHoanThanh;
   out.outcome = completed ? grading::Outcome::kLenLop : grading::Outcome::kRenLuyenHe;
   out.summer_training = !completed;
