@@ -355,16 +355,22 @@ Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subjec
   if (col && col->kind == Column::Kind::kRetest && subject && !subject->primary &&
       subject->name != protocol::kHomeroomSubject) {
     if (value.empty()) return std::string();
+    // Did not sit the re-test: recorded as such (board::kRetestAbsent).
+    static const std::vector<std::pair<const char*, std::vector<const char*>>> kAbsent = {
+        {"Vắng", {"Vắng", "vang", "V", "vắng thi", "vắng kiểm tra lại"}}};
+    if (one_of(value, kAbsent)) return std::string(board::kRetestAbsent);
     if (subject->scored) {
       if (auto mark = Mark::parse(value)) return mark->to_string();
       return Status(ErrorCode::kInvalidValue, "điểm kiểm tra lại môn " + subject->name + " \"" + excerpt(value) +
-                                                  "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân");
+                                                  "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân "
+                                                  "(Vắng nếu học sinh không dự kiểm tra lại)");
     }
     static const std::vector<std::pair<const char*, std::vector<const char*>>> kGrades = {
         {"Đ", {"Đ", "D", "Đạt", "dat"}}, {"CĐ", {"CĐ", "CD", "Chưa đạt", "chua dat"}}};
     if (auto grade = one_of(value, kGrades)) return *grade;
     return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " đánh giá bằng nhận xét: kết quả kiểm tra lại là Đ "
-                                                "(Đạt) hoặc CĐ (Chưa đạt), không phải \"" + excerpt(value) + "\"");
+                                                "(Đạt) hoặc CĐ (Chưa đạt), hoặc Vắng nếu học sinh không dự kiểm tra lại, "
+                                                "không phải \"" + excerpt(value) + "\"");
   }
   return Status(ErrorCode::kInvalidValue, "cột \"" + excerpt(column) +
                                               "\" không phải cột cuối năm (CN.KTL của một môn THCS/THPT, CN.RLH, CN.TB của "

@@ -65,7 +65,7 @@ StudentOutcome outcome_of(const std::string& student, const std::vector<const pr
       if (r.result && grading::needs_retest(*r.result)) {
         Retest t{r.subject->name, *r.result, cell(cells_of(per_subject, r.subject->name), kRetestColumn)};
         if (!t.result) out.awaiting.push_back("kiểm tra lại môn " + t.subject);
-        else r.result = t.result;
+        else if (*t.result != kRetestAbsent) r.result = t.result;  // absent: the year result stands
         out.retests.push_back(std::move(t));
       }
   if (out.summer_training) {
