@@ -441,17 +441,7 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
   if (!store->has_class(class_name)) return fail("lớp \"" + class_name + "\" không có trong danh sách lớp của bạn", 2);
   const BoardReport report = board_report(*store, class_name, term);
   if (as_json) {
-    json missing = json::array(), students = json::array();
-    for (const auto& m : report.missing) missing.push_back({{"student", m.student}, {"subject", m.subject}, {"column", m.column}});
-    for (const auto& st : report.students) {
-      json results = json::object();
-      for (const auto& [column, value] : st.results) results[column] = value;
-      students.push_back({{"student", st.code}, {"name", st.name}, {"results", std::move(results)}});
-    }
-    json out{{"class", class_name}, {"term", term}, {"complete", report.complete()},
-             {"missing", std::move(missing)}, {"students", std::move(students)}, {"primary", report.primary}};
-    if (report.primary) out["totals"] = report.totals;  // column → value → number of students
-    std::cout << out.dump() << "\n";
+    std::cout << board_json(report).dump() << "\n";
     return 0;
   }
   static const std::map<std::string, std::string> kTermName = {

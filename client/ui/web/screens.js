@@ -59,11 +59,18 @@ export function toColumns(columns) {
   }));
 }
 
-export function homeroomTabs(cls, active) {
+// A primary class (grades 1–5, Thông tư 27): its homeroom book rates
+// qualities and competences, not conduct (the session says, per homeroom).
+export function primaryHomeroom(ctx, cls) {
+  return (ctx.session.assignments || []).some((a) => a.homeroom && a.class === cls && a.primary);
+}
+
+export function homeroomTabs(ctx, cls, active) {
   const tab = (view, label) => h('a.tab', { href: viewLink(view === 'grid' ? { class: cls, subject: HOMEROOM_SUBJECT } : { view, class: cls }),
-    'data-nav': '', class: `tab${active === view ? ' active' : ''}` }, label);
+    'data-nav': '', 'data-view': view, class: `tab${active === view ? ' active' : ''}` }, label);
   return h('nav.tabs', { 'aria-label': 'Công việc chủ nhiệm' },
-    tab('grid', 'Rèn luyện và nhận xét'), tab('attendance', 'Điểm danh'), tab('board', 'Bảng tổng hợp'));
+    tab('grid', primaryHomeroom(ctx, cls) ? 'Phẩm chất, năng lực và nhận xét' : 'Rèn luyện và nhận xét'),
+    tab('attendance', 'Điểm danh'), tab('board', 'Bảng tổng hợp'));
 }
 
 const LEGEND = [['local', 'đã lưu trên máy, chưa gửi'], ['synced', 'đã đồng bộ'], ['refused', 'bị từ chối'],
@@ -90,7 +97,7 @@ export async function showGrid(ctx, main, p) {
     h('div.sheet-head', {},
       h('h1', {}, homeroom ? `Sổ chủ nhiệm — lớp ${cls}` : `${subject} — lớp ${cls}`),
       tools),
-    homeroom ? homeroomTabs(cls, 'grid') : null,
+    homeroom ? homeroomTabs(ctx, cls, 'grid') : null,
     h('div.sheet-sub', {}, legend(),
       h('span.keys', {}, 'Enter: lưu và xuống · Tab: sang phải · F2: sửa · Delete: xóa · Esc: bỏ · Ctrl+Z: hoàn tác · Ctrl+V: dán từ Excel')),
     host));
