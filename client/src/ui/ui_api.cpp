@@ -251,7 +251,12 @@ class Handlers {
                                {"column", c.cell.column}, {"old", c.old_value}, {"new", c.new_value},
                                {"reason", c.reason}, {"status", c.status}, {"decided_by", c.decided_by},
                                {"comment", c.decision_comment}});
-    return {{"refused", refused}, {"conflicts", conflicts}, {"corrections", corrections}};
+    // Students who moved out of the user's classes (the marks followed them).
+    json moves = json::array();
+    for (const auto& m : store_.move_notices())
+      moves.push_back({{"student", m.student_code}, {"student_name", m.student_name}, {"from", m.from_class},
+                       {"to", m.to_class}, {"at", iso8601_utc(m.at)}});
+    return {{"refused", refused}, {"conflicts", conflicts}, {"corrections", corrections}, {"moves", moves}};
   }
 
   UiResponse correction(const json& body) {

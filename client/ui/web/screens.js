@@ -3,7 +3,7 @@
 // fills `main` and returns {refresh, dispose}; called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
-import { comma, columnVN, h, TERM_NAMES } from './util.js';
+import { comma, columnVN, dateTimeVN, h, TERM_NAMES } from './util.js';
 
 export const HOMEROOM_SUBJECT = 'Chủ nhiệm';
 
@@ -180,7 +180,16 @@ export async function showInbox(ctx, main) {
   async function load() {
     const data = await api.get('/api/inbox');
     const refused = data.refused || [], conflicts = data.conflicts || [], corrections = data.corrections || [];
+    const moves = data.moves || [];
     body.replaceChildren(
+      moves.length ? h('section.moves', {},
+        h('h2', {}, `Học sinh chuyển lớp (${moves.length})`),
+        h('p.hint', {}, 'Các học sinh này đã chuyển khỏi lớp bạn dạy; điểm đã nhập chuyển theo học sinh sang lớp mới.'),
+        h('table.list', {},
+          h('thead', {}, h('tr', {}, ...['Học sinh', 'Từ lớp', 'Sang lớp', 'Ngày'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, ...moves.map((x) => h('tr', { 'data-kind': 'move', 'data-student': x.student },
+            h('td', {}, `${x.student_name || x.student} (${x.student})`), h('td', {}, x.from), h('td', {}, x.to),
+            h('td', {}, dateTimeVN(x.at))))))) : null,
       h('h2', {}, `Thay đổi bị từ chối (${refused.length})`),
       refused.length ? h('table.list', {},
         h('thead', {}, h('tr', {}, ...['Sổ', 'Ô', 'Bạn nhập', 'Lý do', 'Trên máy chủ', ''].map((t) => h('th', {}, t)))),
