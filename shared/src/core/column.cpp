@@ -357,7 +357,7 @@ Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subjec
     if (value.empty()) return std::string();
     // Did not sit the re-test: recorded as such (board::kRetestAbsent).
     static const std::vector<std::pair<const char*, std::vector<const char*>>> kAbsent = {
-        {"Vắng", {"Vắng", "vang", "V", "vắng thi", "vắng kiểm tra lại"}}};
+        {"Vắng", {"Vắng", "vang", "V", "vắng thi", "vang thi", "vắng kiểm tra lại", "vang kiem tra lai"}}};
     if (one_of(value, kAbsent)) return std::string(board::kRetestAbsent);
     if (subject->scored) {
       if (auto mark = Mark::parse(value)) return mark->to_string();
