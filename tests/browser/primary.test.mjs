@@ -172,7 +172,13 @@ test('a primary school: ratings and tests 1–10, qualities and competences, the
   assert.match(await page.textContent('.missing'), /Chưa thể ký xác nhận: còn \d+ ô bắt buộc/);
   assert.ok(await page.$('.missing-subject[data-subject="Toán"] li[data-student="HS401"][data-column="HK1.CK"]'));
   assert.ok(await page.$('.missing-subject[data-subject="Chủ nhiệm"]'));
-  assert.match(await page.textContent('.missing-subject[data-subject="Chủ nhiệm"] h3'), /Giáo viên chủ nhiệm/);
+  // 15 qualities and competences, mid-term and end of term, 3 pupils; 3 typed above.
+  assert.match(await page.textContent('.missing-subject[data-subject="Chủ nhiệm"] summary'), /Giáo viên chủ nhiệm — 87 ô/);
+  // Many cells: folded per subject, the results table in view; a click opens a subject.
+  assert.equal(await page.$eval('.missing-subject[data-subject="Toán"]', (d) => d.open), false);
+  await page.click('.missing-subject[data-subject="Toán"] summary');
+  assert.equal(await page.$eval('.missing-subject[data-subject="Toán"]', (d) => d.open), true);
+  assert.ok(await page.isVisible('table.board'));
   assert.equal(await page.$$eval('table.board input, table.board textarea', (els) => els.length), 0);
   await screenshot(page, 'primary-board-missing');
 

@@ -140,6 +140,7 @@ export function pivotTable(lines, extra = null) {
 const OUTCOME_COLUMNS = new Set(['Lên lớp', 'Danh hiệu', 'Kết quả giáo dục', 'Hoàn thành chương trình', 'Khen thưởng']);
 const BOARD_TERMS = ['HK1', 'HK2', 'CN'];
 const NAMED_PER_SUBJECT = 12;
+const OPEN_UP_TO = 24;  // missing cells shown unfolded
 
 // What the class-level signature still lacks, per subject (the teacher to
 // ask): its count and the cells, named.
@@ -152,8 +153,9 @@ function missingPanel(missing, names, term) {
   return h('div.missing', { role: 'alert', 'data-missing': String(missing.length) },
     h('p', {}, h('strong', {}, `Chưa thể ký xác nhận: còn ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
       term === 'HK1' ? '.' : ' (cả hai học kì).'),
-    ...[...bySubject].map(([subject, cells]) => h('div.missing-subject', { 'data-subject': subject },
-      h('h3', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
+    // Folded per subject when many (the results table stays in view); a click opens one.
+    ...[...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open: missing.length <= OPEN_UP_TO },
+      h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
       h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
         h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
       cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null))));
