@@ -1,6 +1,7 @@
 // The class board as `sodiem board` and the ui show it (board_report.hpp).
 #include "sodiem/client/board_report.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "sodiem/core/summary_board.hpp"
@@ -22,6 +23,27 @@ BoardReport board_report(LocalStore& store, const std::string& class_name, const
     if (line.subject == section) results[line.student].emplace_back(std::move(line.column), std::move(line.value));
   for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject)))
     out.students.push_back({st.code, st.name, std::move(results[st.code])});
+  return out;
+}
+
+nlohmann::json board_json(const BoardReport& report) {
+  using nlohmann::json;
+  json missing = json::array(), students = json::array(), columns = json::array();
+  std::vector<std::string> order;  // the results' columns, as the board orders them
+  for (const auto& m : report.missing) missing.push_back({{"student", m.student}, {"subject", m.subject}, {"column", m.column}});
+  for (const auto& st : report.students) {
+    json results = json::object();
+    for (const auto& [column, value] : st.results) {
+      results[column] = value;
+      if (std::find(order.begin(), order.end(), column) == order.end()) order.push_back(column);
+    }
+    students.push_back({{"student", st.code}, {"name", st.name}, {"results", std::move(results)}});
+  }
+  for (auto& c : order) columns.push_back(std::move(c));
+  json out{{"class", report.class_name}, {"term", report.term}, {"complete", report.complete()},
+           {"missing", std::move(missing)}, {"students", std::move(students)}, {"columns", std::move(columns)},
+           {"primary", report.primary}};
+  if (report.primary) out["totals"] = report.totals;  // column → value → number of students
   return out;
 }
 

@@ -271,6 +271,12 @@ const char* status_text(const std::string& status) {
   if (status == "refused") return "bị từ chối";
   return "chờ duyệt";
 }
+// A student moved out of one of the user's classes (`sodiem inbox --json` "moves").
+json move_json(const protocol::MoveNotice& m) {
+  return {{"student", m.student_code}, {"name", m.student_name}, {"from", m.from_class}, {"to", m.to_class},
+          {"at", iso8601_utc(m.at)}};
+}
+
 json correction_json(const protocol::CorrectionInfo& c) {
   return {{"id", c.id}, {"class", c.cell.class_name}, {"subject", c.cell.subject}, {"student", c.cell.student_code},
           {"student_name", c.student_name}, {"column", c.cell.column}, {"old", c.old_value}, {"new", c.new_value},
@@ -351,6 +357,7 @@ int cmd_inbox(const std::string& dir, bool as_json) {
   std::vector<protocol::CorrectionInfo> mine;
   for (auto& c : store->corrections())
     if (c.requested_by == me) mine.push_back(std::move(c));
+  const auto moves = store->move_notices();
   if (as_json) {
     json r = json::array(), c = json::array();
     for (const auto& x : refused)
@@ -361,12 +368,13 @@ int cmd_inbox(const std::string& dir, bool as_json) {
       c.push_back({{"class", x.cell.class_name}, {"subject", x.cell.subject}, {"student", x.cell.student_code},
                    {"column", x.cell.column}, {"current", x.current}, {"current_author", x.current_author},
                    {"other", x.other}, {"other_author", x.other_author}});
-    json k = json::array();
+    json k = json::array(), mv = json::array();
     for (const auto& x : mine) k.push_back(correction_json(x));
-    std::cout << json{{"rejected", r}, {"conflicts", c}, {"corrections", k}}.dump() << "\n";
+    for (const auto& x : moves) mv.push_back(move_json(x));
+    std::cout << json{{"rejected", r}, {"conflicts", c}, {"corrections", k}, {"moves", mv}}.dump() << "\n";
     return 0;
   }
-  if (refused.empty() && conflicts.empty() && mine.empty())
+  if (refused.empty() && conflicts.empty() && mine.empty() && moves.empty())
     std::cout << "Hộp thư trống: không có thay đổi nào bị từ chối hay xung đột.\n";
   for (const auto& x : refused) {
     if (!x.writes_cell()) {
@@ -386,6 +394,10 @@ int cmd_inbox(const std::string& dir, bool as_json) {
               << x.other << "\" (" << x.other_author << ")\n";
   if (!mine.empty()) std::cout << "Yêu cầu điều chỉnh của bạn:\n";
   for (const auto& x : mine) print_correction(x);
+  if (!moves.empty()) std::cout << "Học sinh chuyển khỏi lớp bạn dạy (điểm đã nhập chuyển theo học sinh sang lớp mới):\n";
+  for (const auto& x : moves)
+    std::cout << "  " << x.student_code << " " << x.student_name << ": lớp " << x.from_class << " → lớp " << x.to_class
+              << " (" << format_local_time(x.at) << ")\n";
   return 0;
 }
 
@@ -441,17 +453,7 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
   if (!store->has_class(class_name)) return fail("lớp \"" + class_name + "\" không có trong danh sách lớp của bạn", 2);
   const BoardReport report = board_report(*store, class_name, term);
   if (as_json) {
-    json missing = json::array(), students = json::array();
-    for (const auto& m : report.missing) missing.push_back({{"student", m.student}, {"subject", m.subject}, {"column", m.column}});
-    for (const auto& st : report.students) {
-      json results = json::object();
-      for (const auto& [column, value] : st.results) results[column] = value;
-      students.push_back({{"student", st.code}, {"name", st.name}, {"results", std::move(results)}});
-    }
-    json out{{"class", class_name}, {"term", term}, {"complete", report.complete()},
-             {"missing", std::move(missing)}, {"students", std::move(students)}, {"primary", report.primary}};
-    if (report.primary) out["totals"] = report.totals;  // column → value → number of students
-    std::cout << out.dump() << "\n";
+    std::cout << board_json(report).dump() << "\n";
     return 0;
   }
   static const std::map<std::string, std::string> kTermName = {

@@ -9,12 +9,18 @@ namespace sodiem::client {
 std::vector<GridColumn> grid_columns(const protocol::SubjectInfo& subject) {
   std::vector<GridColumn> out;
   if (subject.name == protocol::kHomeroomSubject && subject.primary) {
-    // TT27: the five qualities and ten competences at the end of each term, the comment.
+    // TT27 Điều 6.2: the five qualities and ten competences at mid-term
+    // (HKn.PC1.GK …) and at the end of each term (HKn.PC1 …), every one
+    // required (board::homeroom_required_columns), then the comment.
     for (const std::string term : {"HK1", "HK2"}) {
-      for (int i = 1; i <= kQualities; ++i)
-        out.push_back({term + ".PC" + std::to_string(i), "", quality_name(i), term, "quality"});
-      for (int i = 1; i <= kCompetences; ++i)
-        out.push_back({term + ".NL" + std::to_string(i), "", competence_name(i), term, "quality"});
+      for (const bool mid : {true, false}) {
+        const std::string suffix = mid ? ".GK" : "";
+        const std::string when = mid ? " (GK)" : term == "HK2" ? " (CN)" : " (CK)";
+        for (int i = 1; i <= kQualities; ++i)
+          out.push_back({term + ".PC" + std::to_string(i) + suffix, "", quality_name(i) + when, term, "quality"});
+        for (int i = 1; i <= kCompetences; ++i)
+          out.push_back({term + ".NL" + std::to_string(i) + suffix, "", competence_name(i) + when, term, "quality"});
+      }
       out.push_back({term + ".NXCN", "", "Nhận xét GVCN", term, "comment"});
     }
     return out;

@@ -20,7 +20,7 @@ using protocol::Op;
 namespace {
 
 
-constexpr std::array<std::string_view, 12> kMigrations{R"sql(
+constexpr std::array<std::string_view, 13> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -116,6 +116,12 @@ CREATE TABLE grade_subjects(grade INTEGER NOT NULL, name TEXT NOT NULL, scored I
                                                       R"sql(
 -- TT27 periodic tests of a primary subject in that grade ("GK1,CK1,GK2,CN").
 ALTER TABLE grade_subjects ADD COLUMN periodic_tests TEXT NOT NULL DEFAULT '';
+)sql",
+                                                      R"sql(
+-- Students who moved out of the user's classes this school year
+-- (protocol::MoveNotice), as the last roster said: shown in the inbox.
+CREATE TABLE move_notices(student_code TEXT NOT NULL, student_name TEXT NOT NULL, from_class TEXT NOT NULL,
+                          to_class TEXT NOT NULL, at INTEGER NOT NULL);
 )sql"};
 
 }  // namespace

@@ -1,5 +1,5 @@
 // LocalStore, what comes from the server: the roster (with its lock
-// notices), pulled changes, the correction requests, the cursor. See
+// notices and class moves), pulled changes, the correction requests, the cursor. See
 // local_store.hpp; same thread as the store.
 #include "sodiem/client/local_store.hpp"
 
@@ -38,7 +38,7 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   sqlite::Transaction tx(*db_);
   db_->exec(
       "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
-      "DELETE FROM lock_notices; DELETE FROM grade_subjects;");
+      "DELETE FROM lock_notices; DELETE FROM grade_subjects; DELETE FROM move_notices;");
   auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
   for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
@@ -60,6 +60,9 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   for (const auto& l : r.locks)
     il.bind(1, l.class_name).bind(2, l.subject).bind(3, l.term).bind(4, l.column_kind)
         .bind(5, protocol::to_string(l.code)).bind(6, l.new_values_only ? 1 : 0).bind(7, l.reason).run();
+  auto im = db_->prepare("INSERT INTO move_notices(student_code, student_name, from_class, to_class, at) VALUES(?, ?, ?, ?, ?)");
+  for (const auto& m : r.moves) im.bind(1, m.student_code).bind(2, m.student_name).bind(3, m.from_class).bind(4, m.to_class)
+                                    .bind(5, m.at).run();
   std::string roles;
   for (const auto& role : r.roles) roles += (roles.empty() ? "" : ",") + role;
   set_meta("roles", roles);
@@ -72,6 +75,13 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   set_meta("calendar_two_sessions", two);
   set_meta("roster_version", std::to_string(r.version));
   tx.commit();
+}
+
+std::vector<protocol::MoveNotice> LocalStore::move_notices() {
+  std::vector<protocol::MoveNotice> out;
+  auto s = db_->prepare("SELECT student_code, student_name, from_class, to_class, at FROM move_notices ORDER BY at, rowid");
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4)});
+  return out;
 }
 
 protocol::SchoolCalendar LocalStore::calendar() {

@@ -12,7 +12,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 21> kMigrations{R"sql(
+constexpr std::array<std::string_view, 22> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -284,6 +284,13 @@ CREATE TRIGGER access_school_years_del BEFORE DELETE ON school_years BEGIN SELEC
 CREATE TRIGGER access_terms_ins BEFORE INSERT ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
 CREATE TRIGGER access_terms_upd BEFORE UPDATE OF id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
 CREATE TRIGGER access_terms_del BEFORE DELETE ON terms BEGIN SELECT sodiem_access_touch('terms'); END;
+)sql",
+                                                      R"sql(
+-- Each class change of a student within the school year (student_moves.hpp):
+-- the old class's teachers are told on their next roster (protocol::MoveNotice).
+CREATE TABLE student_moves(id INTEGER PRIMARY KEY, student_id INTEGER NOT NULL, from_class_id INTEGER NOT NULL,
+                           to_class_id INTEGER NOT NULL, at INTEGER NOT NULL, moved_by TEXT NOT NULL);
+CREATE INDEX student_moves_by_class ON student_moves(from_class_id);
 )sql"};
 
 }  // namespace

@@ -61,6 +61,8 @@ StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int
     move.versions.push_back(version);
     rows.push_back({version, c.subject, c.column, c.value});
   }
+  db.prepare("INSERT INTO student_moves(student_id, from_class_id, to_class_id, at, moved_by) VALUES(?, ?, ?, ?, ?)")
+      .bind(1, student_id).bind(2, from_class_id).bind(3, to_class_id).bind(4, now).bind(5, by).run();
   append_audit(db, {now, by, "", "student_moved",
                     nlohmann::json{{"student", move.student},
                                    {"from", move.from_class},
@@ -70,6 +72,21 @@ StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int
                                    {"left_behind", move.left_behind}}
                         .dump()});
   return move;
+}
+
+std::vector<protocol::MoveNotice> move_notices(sqlite::Db& db, const std::vector<protocol::Assignment>& assignments) {
+  std::set<std::string> mine;
+  for (const auto& a : assignments) mine.insert(a.class_name);
+  std::vector<protocol::MoveNotice> out;
+  if (mine.empty()) return out;
+  // The old class is one of this year's (current_classes); the new one too.
+  auto s = db.prepare(
+      "SELECT st.code, st.full_name, f.name, t.name, m.at FROM student_moves m "
+      "JOIN current_classes f ON f.id = m.from_class_id JOIN classes t ON t.id = m.to_class_id "
+      "JOIN students st ON st.id = m.student_id ORDER BY m.at, m.id");
+  while (s.step())
+    if (mine.contains(s.text(2))) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4)});
+  return out;
 }
 
 }  // namespace sodiem::server

@@ -24,6 +24,7 @@
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/student_moves.hpp"
 #include "sodiem/server/wal_checkpointer.hpp"
 #include "sodiem/server/wal_syncer.hpp"
 #include "sync_peer.hpp"
@@ -248,6 +249,7 @@ void SyncService::handle(Job& job) {
     LockBook locks;
     locks.load(*db_, now);
     roster.locks = locks.notices(user->username, roster, now);
+    roster.moves = move_notices(*db_, roster.assignments);  // students gone from the user's classes
     return reply(job.peer, std::move(roster));
   }
   if (auto* change = std::get_if<PasswordChange>(&job.message))

@@ -212,6 +212,11 @@ json to_json(const Roster& m) {
   if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
     out["ca"] = {{"y", json::array({ca.first_day, ca.last_day})}, {"su", ca.sundays}, {"b2", ca.two_session_classes}};
   if (!m.school_year.empty()) out["yr"] = m.school_year;
+  if (!m.moves.empty()) {
+    json mv = json::array();
+    for (const auto& x : m.moves) mv.push_back(json::array({x.student_code, x.student_name, x.from_class, x.to_class, x.at}));
+    out["mv"] = std::move(mv);
+  }
   return out;
 }
 json to_json(const HistoryRequest& m) {
@@ -455,6 +460,14 @@ Message roster_from(const json& j) {
     for (const json& c : arr(ca, "b2", 10000)) m.calendar.two_session_classes.push_back(get_string(c, "ca.b2", kMaxKeyBytes));
   }
   m.school_year = opt_str(j, "yr", kMaxKeyBytes);
+  if (j.contains("mv")) {
+    for (const json& e : arr(j, "mv", 100000)) {
+      tuple(e, 5, "mv");
+      m.moves.push_back({get_string(e[0], "mv.student", kMaxKeyBytes), get_string(e[1], "mv.name", kMaxNameBytes),
+                         get_string(e[2], "mv.from", kMaxKeyBytes), get_string(e[3], "mv.to", kMaxKeyBytes),
+                         get_int(e[4], "mv.at")});
+    }
+  }
   return m;
 }
 Message history_request_from(const json& j) {

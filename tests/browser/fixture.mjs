@@ -80,17 +80,44 @@ function stopChild(child, signal = 'SIGTERM') {
   });
 }
 
-// The demo school: one data directory, a server that can be stopped and
+// The demo school, or (opts.level) a new school as an administrator sets
+// one up: a plain `init`, `setup --level` from a shipped curriculum
+// (server/curriculum/*.json), `import students` and `import staff` of the
+// CSV texts given. One data directory, a server that can be stopped and
 // started again on the same port.
 export class School {
-  constructor() {
+  constructor(opts = {}) {
     this.dir = tmpDir('server');
+    this.port = 0;
+    this.proc = null;
+    if (opts.level) {
+      this.setUp(opts);
+      return;
+    }
     server(['init', '--data', this.dir, '--demo']);
     const demo = JSON.parse(fs.readFileSync(path.join(this.dir, 'demo-accounts.json'), 'utf8'));
     this.fingerprint = demo.server_fingerprint;
     this.accounts = demo.accounts;
-    this.port = 0;
-    this.proc = null;
+  }
+
+  setUp({ level, name = 'Trường Thử', students: pupils, staff }) {
+    const out = server(['init', '--data', this.dir, '--school-name', name]);
+    this.fingerprint = /SHA-256\): *([0-9A-Fa-f:]+)/.exec(out)[1];
+    server(['setup', '--data', this.dir, '--level', level, '--maintenance']);
+    const file = (n, text) => { const f = path.join(this.dir, n); fs.writeFileSync(f, text); return f; };
+    server(['import', 'students', '--data', this.dir, file('hoc-sinh.csv', pupils), '--maintenance']);
+    server(['import', 'staff', '--data', this.dir, file('giao-vien.csv', staff), '--maintenance']);
+    // New accounts change the password they were given at their first login.
+    this.accounts = fs.readFileSync(path.join(this.dir, 'new-passwords.csv'), 'utf8').trim().split('\n').map((line) => {
+      const [username, password] = line.split(',');
+      return { username, password, new_password: `${password}-mới` };
+    });
+  }
+
+  // A subject's name per grade of a shipped curriculum (its `periods`).
+  static subjectsOf(level, grade) {
+    const c = JSON.parse(fs.readFileSync(path.join(repo, 'server/curriculum', `${level}.json`), 'utf8'));
+    return c.subjects.filter((s) => String(grade) in s.periods).map((s) => s.name);
   }
 
   account(username) {
@@ -141,6 +168,14 @@ export class School {
 }
 
 export function enroll(school, dataDir, user, deviceName = 'may-thu') {
+  const a = school.account(user);
+  if (a.new_password) {  // a first login with a given password: changed at once
+    client(['enroll', '--data', dataDir, '--server', school.url, '--user', user, '--password-stdin', '--new-password-stdin',
+      '--fingerprint', school.fingerprint, '--device-name', deviceName], `${a.password}\n${a.new_password}\n`);
+    a.password = a.new_password;
+    delete a.new_password;
+    return;
+  }
   client(['enroll', '--data', dataDir, '--server', school.url, '--user', user, '--password-stdin',
     '--fingerprint', school.fingerprint, '--device-name', deviceName], `${school.password(user)}\n`);
 }

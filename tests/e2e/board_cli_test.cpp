@@ -121,6 +121,12 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
       expected.push_back({{"student", code}, {"subject", "Tin học"}, {"column", col}});
   CHECK(board["missing"] == expected);
   REQUIRE(board["students"].size() == 2);  // HS603 left the school
+  // The board's columns in board order (the ui's board shows them so): the
+  // subjects, then the learning level and the conduct.
+  REQUIRE(board["columns"].is_array());
+  CHECK(board["columns"].size() == board["students"][0]["results"].size());
+  CHECK(board["columns"][board["columns"].size() - 2] == "Học tập");
+  CHECK(board["columns"].back() == "Rèn luyện");
   for (const auto& st : board["students"]) {
     const auto& r = st["results"];
     CHECK(r["Tin học"] == "chưa đủ điểm");  // on the board although it has no mark

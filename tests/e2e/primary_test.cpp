@@ -8,6 +8,7 @@
 #include "loopback_school.hpp"
 #include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/column.hpp"
+#include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/roster_io.hpp"
@@ -59,13 +60,25 @@ TEST_CASE("a primary grade's subjects carry their periodic tests to the server's
                                  "HK2.KTCK", "HK2.NX"});
   CHECK(ids(client::grid_columns(*toan1)) ==
         std::vector<std::string>{"HK1.GK", "HK1.CK", "HK1.KTCK", "HK1.NX", "HK2.GK", "HK2.CK", "HK2.KTCK", "HK2.NX"});
-  // A primary class's homeroom grid: 5 qualities and 10 competences and the comment, per term.
+  // A primary class's homeroom grid: 5 qualities and 10 competences at
+  // mid-term and at the end of the term, and the comment, per term: every
+  // cell the board requires (the one rule) has its column, so the homeroom
+  // teacher can complete the board from the grid.
   protocol::SubjectInfo homeroom{std::string(protocol::kHomeroomSubject), false, 0, false, "", true, ""};
   const auto cols = client::grid_columns(homeroom);
-  REQUIRE(cols.size() == 32);
-  CHECK(cols[0].id == "HK1.PC1");
-  CHECK(cols[0].label == "Yêu nước");
-  CHECK(cols[15].id == "HK1.NXCN");
+  REQUIRE(cols.size() == 62);
+  CHECK(cols[0].id == "HK1.PC1.GK");
+  CHECK(cols[0].label == "Yêu nước (GK)");
+  CHECK(cols[15].id == "HK1.PC1");
+  CHECK(cols[15].label == "Yêu nước (CK)");
+  CHECK(cols[30].id == "HK1.NXCN");
+  CHECK(cols[60].label == "Thể chất (CN)");
+  for (const std::string term : {"HK1", "HK2"}) {
+    std::vector<std::string> rated;
+    for (const auto& c : cols)
+      if (c.type == "quality" && c.term == term) rated.push_back(c.id);
+    CHECK(rated == board::homeroom_required_columns(true, term));
+  }
   for (const auto& c : cols)
     if (c.type == "quality") CHECK(*normalize_cell_value(nullptr, c.id, "c") == "Cần cố gắng");
 }

@@ -1,6 +1,6 @@
 // The school year's life on the demo school over real sync: a student who
 // changes class mid-year takes their marks along (and the audit trail
-// vouches for the copies); `year new` archives the old year as a checked,
+// vouches for the copies; the old class's teachers are told); `year new` archives the old year as a checked,
 // read-only data directory, promotes classes, carries students forward
 // (promoted, retained, graduated), lifts the old year's locks; a device
 // that was offline across the rollover has its old-year edits refused and
@@ -108,6 +108,21 @@ TEST_CASE("a student who changes class mid-year takes their marks along", "[e2e]
   CHECK_FALSE(in_roster(teacher, "6A", "Toán", "HS6A01"));
   // As homeroom teacher of 6B they see the conduct that came along.
   CHECK(shown(teacher, "6B", "Chủ nhiệm", "HS6A01", "HK1.RL") == "Tốt");
+  // The old class's teachers are told, on their next sync (the inbox): its
+  // subject teacher and its homeroom teacher; a teacher of other classes not.
+  const auto told = teacher.move_notices();
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].student_code == "HS6A01");
+  CHECK(told[0].student_name == full_name);
+  CHECK(told[0].from_class == "6A");
+  CHECK(told[0].to_class == "6B");
+  CHECK(told[0].at <= school.clock.now_unix_seconds());
+  CHECK(told[0].at > school.clock.now_unix_seconds() - 3600);
+  school.sync("gv.van.1");
+  CHECK(homeroom_6a.move_notices().size() == 1);
+  auto& elsewhere = school.device("gv.toan.2");  // Toán 8A–9B
+  school.sync("gv.toan.2");
+  CHECK(elsewhere.move_notices().empty());
 
   // A later mark goes to 6B; a mark still aimed at 6A is refused and kept.
   REQUIRE(teacher.record({"6B", "Toán", "HS6A01", "HK1.TX2"}, "9").is_ok());

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <map>
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -75,6 +76,51 @@ TEST_CASE("the shipped THCS defaults give each grade its own regular assessments
   CHECK(info(c, "Âm nhạc", 7).assessed_as == "Nghệ thuật");
   CHECK(info(c, "Mĩ thuật", 7).assessed_as == "Nghệ thuật");
   CHECK_FALSE(info(c, "Mĩ thuật", 7).scored);
+}
+
+TEST_CASE("the shipped periods are those of the 2018 programme's tables (Thông tư 32/2018, 13/2022)",
+          "[unit][curriculum]") {
+  // Chương trình tổng thể, mục IV: periods per year of each grade, without
+  // optional subjects (Tiếng dân tộc thiểu số, Ngoại ngữ 2; Ngoại ngữ 1 in grades 1–2).
+  for (const auto& [level, totals] : std::vector<std::pair<std::string, std::map<int, int>>>{
+           {"tieu-hoc", {{1, 875}, {2, 875}, {3, 980}, {4, 1050}, {5, 1050}}},
+           {"thcs", {{6, 1015}, {7, 1015}, {8, 1032}, {9, 1032}}}}) {
+    std::map<int, int> sum;
+    for (const auto& s : shipped(level).subjects)
+      for (const auto& g : s.grades) sum[g.grade] += g.periods;
+    INFO(level);
+    CHECK(sum == totals);
+  }
+  struct Row {
+    const char* level;
+    const char* subject;
+    int grade, periods, topic_periods;
+  };
+  const Curriculum th = shipped("tieu-hoc"), thcs = shipped("thcs"), thpt = shipped("thpt");
+  for (const Row& r : {Row{"tieu-hoc", "Tiếng Việt", 3, 245, 0}, Row{"tieu-hoc", "Toán", 1, 105, 0},
+                       Row{"tieu-hoc", "Tin học và Công nghệ", 3, 70, 0}, Row{"tieu-hoc", "Âm nhạc", 5, 35, 0},
+                       Row{"thcs", "Công nghệ", 8, 52, 0}, Row{"thcs", "Khoa học tự nhiên", 9, 140, 0},
+                       Row{"thcs", "Nội dung giáo dục của địa phương", 6, 35, 0},
+                       // THPT: compulsory, then electives; study-topic clusters of 35 periods.
+                       Row{"thpt", "Ngữ văn", 10, 105, 35}, Row{"thpt", "Toán", 12, 105, 35},
+                       Row{"thpt", "Ngoại ngữ 1", 11, 105, 0}, Row{"thpt", "Lịch sử", 10, 52, 35},
+                       Row{"thpt", "Giáo dục thể chất", 10, 70, 0}, Row{"thpt", "Giáo dục quốc phòng và an ninh", 11, 35, 0},
+                       Row{"thpt", "Hoạt động trải nghiệm, hướng nghiệp", 12, 105, 0},
+                       Row{"thpt", "Nội dung giáo dục của địa phương", 10, 35, 0}, Row{"thpt", "Vật lí", 11, 70, 35},
+                       Row{"thpt", "Giáo dục kinh tế và pháp luật", 12, 70, 35}, Row{"thpt", "Mĩ thuật", 10, 70, 35}}) {
+    const Curriculum& c = std::string(r.level) == "tieu-hoc" ? th : std::string(r.level) == "thcs" ? thcs : thpt;
+    INFO(r.level << " " << r.subject << " lớp " << r.grade);
+    bool found = false;
+    for (const auto& s : c.subjects)
+      if (s.name == r.subject)
+        for (const auto& g : s.grades)
+          if (g.grade == r.grade) {
+            found = true;
+            CHECK(g.periods == r.periods);
+            CHECK(g.topic_periods == r.topic_periods);
+          }
+    CHECK(found);
+  }
 }
 
 TEST_CASE("THPT study topics add a fifth regular assessment — primary subjects keep their periodic tests", "[unit][curriculum]") {

@@ -1,6 +1,7 @@
 // The grading engine: table-driven tests of every rule, a property test
 // against exact rational arithmetic, and the JSON face.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
 
@@ -212,6 +213,55 @@ TEST_CASE("TT27 primary year result", "[unit]") {
   // Nothing rated or tested is not "Hoàn thành xuất sắc" (issue 15).
   CHECK(primary_year_result({}, {}, {}) == YearResult::kChuaHoanThanh);
   CHECK(primary_year_result(all_htt, all_tot, {}) == YearResult::kChuaHoanThanh);
+}
+
+TEST_CASE("grading eval TT27: year result and award by the shared engine; tests 1–10, none missing", "[unit][tt27]") {
+  const std::string subjects = R"("subjects":{"Tiếng Việt":"Hoàn thành tốt","Toán":"T","Đạo đức":"Hoàn thành tốt"})";
+  const std::string qualities = R"("qualities":{"Yêu nước":"Tốt","Tự chủ và tự học":"T"})";
+  struct Row {
+    std::string tests, extra, answer;  // answer: the JSON, or "!" + the field named in the error
+  };
+  const std::vector<Row> rows = {
+      {R"({"Tiếng Việt":"9","Toán":"10"})", "", R"({"award":"Học sinh Xuất sắc","result":"Hoàn thành xuất sắc"})"},
+      {R"({"Tiếng Việt":"9","Toán":"10"})", R"(,"recognised":true)", R"({"award":"Học sinh Xuất sắc","result":"Hoàn thành xuất sắc"})"},
+      {R"({"Tiếng Việt":"8","Toán":"10"})", "", R"({"award":null,"result":"Hoàn thành tốt"})"},
+      {R"({"Tiếng Việt":"8","Toán":" 10 "})", R"(,"recognised":true)",
+       R"({"award":"Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện","result":"Hoàn thành tốt"})"},
+      {R"({"Tiếng Việt":"6","Toán":"10"})", R"(,"recognised":true)", R"({"award":null,"result":"Hoàn thành"})"},
+      {R"({"Tiếng Việt":"4","Toán":"10"})", "", R"({"award":null,"result":"Chưa hoàn thành"})"},
+      // Empty or missing tests are an error, never "Hoàn thành xuất sắc" (issue 15).
+      {"", "", "!tests"},
+      {"{}", "", "!tests"},
+      {R"({"Tiếng Việt":"9"})", "", "!tests.Toán"},
+      {R"({"Toán":"9"})", "", "!tests.Tiếng Việt"},
+      {R"({"Tiếng Việt":"9","Toán":""})", "", "!tests.Toán"},
+      {R"({"Tiếng Việt":"9","Toán":"0"})", "", "!tests.Toán"},
+      {R"({"Tiếng Việt":"9","Toán":"9.5"})", "", "!tests.Toán"},
+      {R"({"Tiếng Việt":"9","Toán":"9,0"})", "", "!tests.Toán"},
+      {R"({"Tiếng Việt":"9","Toán":"9","Khoa học":"9"})", "", "!tests.Khoa học"},
+      {R"({"Tiếng Việt":"9","Toán":"9"})", R"(,"recognised":"có")", "!recognised"},
+  };
+  for (const auto& row : rows) {
+    const std::string body = subjects + "," + qualities + (row.tests.empty() ? "" : R"(,"tests":)" + row.tests) + row.extra;
+    const auto award = eval_json(R"({"rule":"TT27","op":"award",)" + body + "}");
+    const auto result = eval_json(R"({"rule":"TT27","op":"year_result",)" + body + "}");
+    INFO(body << " → " << award.json);
+    if (row.answer[0] == '!') {
+      CHECK_FALSE(award.ok);
+      CHECK_THAT(award.json, Catch::Contains("error") && Catch::Contains("'" + row.answer.substr(1)));
+      if (row.answer != "!recognised") CHECK_FALSE(result.ok);  // year_result does not read "recognised"
+    } else {
+      CHECK(award.ok);
+      CHECK(award.json == row.answer);
+      // year_result answers the same result.
+      CHECK(result.ok);
+      CHECK(nlohmann::json::parse(result.json)["result"] == nlohmann::json::parse(award.json)["result"]);
+    }
+  }
+  // The one reading of a test score, as the grade book's cells read it.
+  CHECK(parse_periodic_test("10") == 10);
+  CHECK(parse_periodic_test(" 7 ") == 7);
+  for (const char* bad : {"0", "11", "7.0", "7,5", "", "07", "-1", "một"}) CHECK_FALSE(parse_periodic_test(bad));
 }
 
 TEST_CASE("grading eval answers the INTERFACES.md requests and names bad fields", "[unit]") {

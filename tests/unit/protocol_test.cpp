@@ -152,6 +152,10 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   CHECK(round_trip(r).calendar == SchoolCalendar{});
   r.calendar = {"2026-09-05", "2027-05-31", true, {"1A", "1B"}};
   CHECK(round_trip(r).calendar == r.calendar);
+  // Class moves out of the user's classes (absent from older servers: none).
+  CHECK(round_trip(r).moves.empty());
+  r.moves = {{"HS1", "Nguyễn Văn An", "6A", "6B", 1790000000}, {"HS2", "Lê Thị Bình", "6A", "6C", 1790000100}};
+  CHECK(round_trip(r).moves == r.moves);
   auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
   CHECK(e.code == ErrorCode::kTooLarge);
   round_trip(RosterRequest{});
@@ -201,6 +205,12 @@ TEST_CASE("an unknown op kind or correction status is malformed", "[protocol]") 
   Decoded ca = decode(cbor(bad));
   CHECK_FALSE(ca.message.has_value());
   CHECK_THAT(ca.error, Catch::Contains("ca.su"));
+  // A class move is five fields, its time an integer.
+  auto bad_move = nlohmann::json::from_cbor(encode(r));
+  bad_move["mv"] = {{"HS1", "An", "6A", "6B", "hôm qua"}};
+  Decoded mv = decode(cbor(bad_move));
+  CHECK_FALSE(mv.message.has_value());
+  CHECK_THAT(mv.error, Catch::Contains("mv.at"));
 }
 
 TEST_CASE("missing and mistyped fields are named", "[protocol]") {

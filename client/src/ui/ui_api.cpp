@@ -108,9 +108,11 @@ class Handlers {
     json roles = json::array(), assignments = json::array();
     for (const auto& role : store_.roles()) roles.push_back(role);
     auto a = store_.db().prepare("SELECT class_name, subject FROM assignments ORDER BY class_name, subject");
-    while (a.step())
-      assignments.push_back(
-          {{"class", a.text(0)}, {"subject", a.text(1)}, {"homeroom", a.text(1) == protocol::kHomeroomSubject}});
+    while (a.step()) {
+      json one{{"class", a.text(0)}, {"subject", a.text(1)}, {"homeroom", a.text(1) == protocol::kHomeroomSubject}};
+      if (one["homeroom"].get<bool>()) one["primary"] = primary(a.text(0));
+      assignments.push_back(std::move(one));
+    }
     // Every class this device holds (the leadership's: the school's), for the review and approve steps.
     json classes = json::array();
     auto c = store_.db().prepare("SELECT name FROM classes ORDER BY grade, name");
@@ -135,14 +137,19 @@ class Handlers {
             {"audit_alarm", AuditWatch(store_.db()).alarm()}};
   }
 
+  // A class of grade 1–5, assessed by TT27 (qualities and competences, no conduct).
+  bool primary(const std::string& class_name) {
+    const int grade = store_.class_grade(class_name);
+    return grade >= 1 && grade <= 5;
+  }
+
   // The subject (or the homeroom) of a class the user is assigned to.
   protocol::SubjectInfo assigned_subject(const std::string& class_name, const std::string& subject) {
     const bool homeroom = subject == protocol::kHomeroomSubject;
     if (!store_.has_class(class_name))
       throw Refusal{404, "NOT_FOUND", "lớp \"" + class_name + "\" không có trong danh sách lớp của bạn"};
     // A primary class's homeroom book rates qualities and competences (TT27), not conduct.
-    const int grade = store_.class_grade(class_name);
-    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", grade >= 1 && grade <= 5, ""})
+    auto info = homeroom ? std::optional(protocol::SubjectInfo{subject, false, 0, false, "", primary(class_name), ""})
                          : store_.subject(subject, class_name);
     if (!info) throw Refusal{404, "NOT_FOUND", "môn \"" + subject + "\" không có trong danh sách môn học"};
     if (!store_.assigned(class_name, subject))
@@ -168,7 +175,9 @@ class Handlers {
   json board(const UiRequest& req) {
     const auto cls = param(req, "class");
     assigned_subject(cls, std::string(protocol::kHomeroomSubject));
-    return board_view(store_, cls, term_param(param(req, "term")));
+    const auto term = param(req, "term");
+    if (term != "CN") term_param(term);
+    return board_view(store_, cls, term);
   }
 
   // A class whose board this device holds (a class-level step's).
@@ -268,7 +277,12 @@ class Handlers {
                                {"column", c.cell.column}, {"old", c.old_value}, {"new", c.new_value},
                                {"reason", c.reason}, {"status", c.status}, {"decided_by", c.decided_by},
                                {"comment", c.decision_comment}});
-    return {{"refused", refused}, {"conflicts", conflicts}, {"corrections", corrections}};
+    // Students who moved out of the user's classes (the marks followed them).
+    json moves = json::array();
+    for (const auto& m : store_.move_notices())
+      moves.push_back({{"student", m.student_code}, {"student_name", m.student_name}, {"from", m.from_class},
+                       {"to", m.to_class}, {"at", iso8601_utc(m.at)}});
+    return {{"refused", refused}, {"conflicts", conflicts}, {"corrections", corrections}, {"moves", moves}};
   }
 
   UiResponse correction(const json& body) {

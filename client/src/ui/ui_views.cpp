@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "sodiem/client/board_report.hpp"
 #include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/grade_book.hpp"
 #include "sodiem/core/attendance.hpp"
@@ -178,20 +179,10 @@ json sign_view(LocalStore& store, const std::string& class_name, const protocol:
 }
 
 json board_view(LocalStore& store, const std::string& class_name, const std::string& term) {
-  std::map<std::string, std::string> names;
-  for (const auto& st : store.show(class_name, std::string(protocol::kHomeroomSubject))) names[st.code] = st.name;
-  // The board the class-level signature covers and what it still lacks
-  // (the rule the server enforces: board::missing_cells).
-  const auto book = store.class_book(class_name);
-  json lines = json::array(), missing = json::array();
-  for (const auto& l : board::summary_board(term, book))
-    lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},
-                     {"value", l.value}});
-  for (const auto& m : board::missing_cells(book, term))
-    missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"subject", m.subject}, {"column", m.column}});
-  const bool complete = missing.empty();
-  return {{"class", class_name}, {"term", term}, {"lines", std::move(lines)}, {"complete", complete},
-          {"missing", std::move(missing)}};
+  // What `sodiem board --json` prints (the one report): the board the
+  // class-level signature covers and the required cells it still lacks
+  // (board::missing_cells, the rule the server enforces).
+  return board_json(board_report(store, class_name, term));
 }
 
 json class_sign_view(LocalStore& store, const std::string& class_name, const std::string& term, const std::string& step,

@@ -1,7 +1,9 @@
-// Homeroom screens: the landing (→ the homeroom grid of conduct and
-// comments), attendance per month (P/K per school day, or per session for a
-// class taught in two sessions a day) and the class
-// summary board (read-only). Called by app.js's router.
+// Homeroom screens: the landing (→ the homeroom grid of conduct, or a
+// primary class's qualities and competences, and comments), attendance per
+// month (P/K per school day, or per session for a class taught in two
+// sessions a day) and the class summary board (read-only: each student's
+// results, the year's outcomes and awards, what the class-level signature
+// still lacks). Called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
 import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher } from './screens.js';
@@ -58,7 +60,7 @@ export async function showAttendance(ctx, main, p) {
         h('button', { type: 'button', 'data-month': 'prev', onclick: () => goMonth(shiftMonth(month, -1)) }, '‹ Tháng trước'),
         h('strong.month-name', {}, monthVN(month)),
         h('button', { type: 'button', 'data-month': 'next', onclick: () => goMonth(shiftMonth(month, 1)) }, 'Tháng sau ›'))),
-    homeroomTabs(cls, 'attendance'),
+    homeroomTabs(ctx, cls, 'attendance'),
     h('div.sheet-sub', {},
       h('span.keys', {}, `${data.sessions === 2 ? 'Điểm danh theo buổi (S: sáng, C: chiều) · ' : ''}Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa`)),
     columns.length > 2 ? host : h('p.none', {}, 'Tháng này không có ngày học.')));
@@ -133,22 +135,83 @@ export function pivotTable(lines, extra = null) {
       ...extraCols.map((c) => h('td.result', {}, extra.value(r.student, c))))))));
 }
 
+// Board columns that carry the year's outcomes and awards (summary_board:
+// THCS/THPT; primary_board: Tiểu học).
+const OUTCOME_COLUMNS = new Set(['Lên lớp', 'Danh hiệu', 'Kết quả giáo dục', 'Hoàn thành chương trình', 'Khen thưởng']);
+const BOARD_TERMS = ['HK1', 'HK2', 'CN'];
+const NAMED_PER_SUBJECT = 12;
+const OPEN_UP_TO = 24;  // missing cells shown unfolded
+
+// What the class-level signature still lacks, per subject (the teacher to
+// ask): its count and the cells, named.
+function missingPanel(missing, names, term) {
+  const bySubject = new Map();
+  for (const m of missing) {
+    if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
+    bySubject.get(m.subject).push(m);
+  }
+  return h('div.missing', { role: 'alert', 'data-missing': String(missing.length) },
+    h('p', {}, h('strong', {}, `Chưa thể ký xác nhận: còn ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
+      term === 'HK1' ? '.' : ' (cả hai học kì).'),
+    // Folded per subject when many (the results table stays in view); a click opens one.
+    ...[...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open: missing.length <= OPEN_UP_TO },
+      h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
+      h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
+        h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
+      cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null))));
+}
+
+// One row per student, one column per board column (board order), the
+// outcome columns marked.
+function resultsTable(data) {
+  const columns = data.columns || [];
+  const outcome = (c) => (OUTCOME_COLUMNS.has(c) ? 'outcome' : null);
+  return h('div.table-scroll', {}, h('table.list.board', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'STT'), h('th', {}, 'Họ và tên'), h('th', {}, 'Mã HS'),
+      ...columns.map((c) => h('th', { class: outcome(c) }, c)))),
+    h('tbody', {}, ...(data.students || []).map((s, i) => h('tr', { 'data-student': s.student },
+      h('td.num', {}, i + 1), h('th', { scope: 'row' }, s.name || ''), h('td', {}, s.student),
+      ...columns.map((c) => {
+        const v = s.results?.[c] ?? '';
+        const pending = /^chưa /.test(v);
+        return h('td', { 'data-column': c, class: [outcome(c), pending ? 'pending' : null].filter(Boolean).join(' ') || null },
+          shownValue(v));
+      }))))));
+}
+
+// A primary class's totals: each column → each value → how many students.
+function totalsTable(totals) {
+  return h('div.table-scroll', {}, h('table.list.totals', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Nội dung'), h('th', {}, 'Số học sinh'))),
+    h('tbody', {}, ...Object.entries(totals).map(([column, counts]) => h('tr', { 'data-column': column },
+      h('th', { scope: 'row', class: OUTCOME_COLUMNS.has(column) ? 'outcome' : null }, column),
+      h('td', {}, Object.entries(counts).map(([value, n]) => `${value}: ${n}`).join(' · ')))))));
+}
+
 export async function showBoard(ctx, main, p) {
   const cls = homeroomClass(ctx, p);
-  const term = p.get('term') === 'HK2' ? 'HK2' : 'HK1';
+  const term = BOARD_TERMS.includes(p.get('term')) ? p.get('term') : 'HK1';
+  // What `sodiem board CLASS TERM --json` prints.
   const data = await api.get('/api/board', { class: cls, term });
   ctx.sync({ view: 'board', class: cls, term });
   document.title = `Bảng tổng hợp ${cls} — Sổ điểm`;
-  const pick = h('select', { 'aria-label': 'Học kì' }, ...['HK1', 'HK2'].map((k) =>
+  const pick = h('select', { 'aria-label': 'Học kì' }, ...BOARD_TERMS.map((k) =>
     h('option', { value: k, selected: k === term }, TERM_NAMES[k])));
   pick.addEventListener('change', () => ctx.go({ view: 'board', class: cls, term: pick.value }, { replace: true }));
-  const lines = data.lines || [];
+  const students = data.students || [];
+  const names = new Map(students.map((s) => [s.student, s.name]));
+  const missing = data.missing || [];
   main.append(h('section.sheet', {},
     h('div.sheet-head', {}, h('h1', {}, `Bảng tổng hợp kết quả — lớp ${cls}`),
       h('div.tools', {}, pick, h('button', { type: 'button', onclick: () => window.print() }, 'In'))),
-    homeroomTabs(cls, 'board'),
-    h('p.hint', {}, 'Chỉ để xem: tính từ các ô đã có trên máy này (sau lần đồng bộ gần nhất).'),
-    lines.length ? pivotTable(lines) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.')));
+    homeroomTabs(ctx, cls, 'board'),
+    h('p.hint', {}, `${TERM_NAMES[term]}${data.primary ? ' · Tiểu học (Thông tư 27/2020)' : ''} · Chỉ để xem: tính từ các ô đã có trên máy này (sau lần đồng bộ gần nhất).`,
+      term === 'CN' ? ' Kết quả cả năm, lên lớp và khen thưởng; kiểm tra lại và rèn luyện trong hè do nhà trường ghi.' : ''),
+    missing.length ? missingPanel(missing, names, term)
+      : h('p.ready', { 'data-complete': 'true' }, 'Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.'),
+    students.length && (data.columns || []).length ? resultsTable(data) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.'),
+    data.primary && data.totals && Object.keys(data.totals).length
+      ? h('section.board-totals', {}, h('h2', {}, 'Tổng hợp cả lớp'), totalsTable(data.totals)) : null));
   main.dataset.ready = 'board';
   return {};
 }

@@ -3,7 +3,7 @@
 // fills `main` and returns {refresh, dispose}; called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
-import { comma, columnVN, h, TERM_NAMES } from './util.js';
+import { comma, columnVN, dateTimeVN, h, TERM_NAMES } from './util.js';
 
 export const HOMEROOM_SUBJECT = 'Chủ nhiệm';
 
@@ -59,11 +59,18 @@ export function toColumns(columns) {
   }));
 }
 
-export function homeroomTabs(cls, active) {
+// A primary class (grades 1–5, Thông tư 27): its homeroom book rates
+// qualities and competences, not conduct (the session says, per homeroom).
+export function primaryHomeroom(ctx, cls) {
+  return (ctx.session.assignments || []).some((a) => a.homeroom && a.class === cls && a.primary);
+}
+
+export function homeroomTabs(ctx, cls, active) {
   const tab = (view, label) => h('a.tab', { href: viewLink(view === 'grid' ? { class: cls, subject: HOMEROOM_SUBJECT } : { view, class: cls }),
-    'data-nav': '', class: `tab${active === view ? ' active' : ''}` }, label);
+    'data-nav': '', 'data-view': view, class: `tab${active === view ? ' active' : ''}` }, label);
   return h('nav.tabs', { 'aria-label': 'Công việc chủ nhiệm' },
-    tab('grid', 'Rèn luyện và nhận xét'), tab('attendance', 'Điểm danh'), tab('board', 'Bảng tổng hợp'));
+    tab('grid', primaryHomeroom(ctx, cls) ? 'Phẩm chất, năng lực và nhận xét' : 'Rèn luyện và nhận xét'),
+    tab('attendance', 'Điểm danh'), tab('board', 'Bảng tổng hợp'));
 }
 
 const LEGEND = [['local', 'đã lưu trên máy, chưa gửi'], ['synced', 'đã đồng bộ'], ['refused', 'bị từ chối'],
@@ -90,7 +97,7 @@ export async function showGrid(ctx, main, p) {
     h('div.sheet-head', {},
       h('h1', {}, homeroom ? `Sổ chủ nhiệm — lớp ${cls}` : `${subject} — lớp ${cls}`),
       tools),
-    homeroom ? homeroomTabs(cls, 'grid') : null,
+    homeroom ? homeroomTabs(ctx, cls, 'grid') : null,
     h('div.sheet-sub', {}, legend(),
       h('span.keys', {}, 'Enter: lưu và xuống · Tab: sang phải · F2: sửa · Delete: xóa · Esc: bỏ · Ctrl+Z: hoàn tác · Ctrl+V: dán từ Excel')),
     host));
@@ -173,7 +180,16 @@ export async function showInbox(ctx, main) {
   async function load() {
     const data = await api.get('/api/inbox');
     const refused = data.refused || [], conflicts = data.conflicts || [], corrections = data.corrections || [];
+    const moves = data.moves || [];
     body.replaceChildren(
+      moves.length ? h('section.moves', {},
+        h('h2', {}, `Học sinh chuyển lớp (${moves.length})`),
+        h('p.hint', {}, 'Các học sinh này đã chuyển khỏi lớp bạn dạy; điểm đã nhập chuyển theo học sinh sang lớp mới.'),
+        h('table.list', {},
+          h('thead', {}, h('tr', {}, ...['Học sinh', 'Từ lớp', 'Sang lớp', 'Ngày'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, ...moves.map((x) => h('tr', { 'data-kind': 'move', 'data-student': x.student },
+            h('td', {}, `${x.student_name || x.student} (${x.student})`), h('td', {}, x.from), h('td', {}, x.to),
+            h('td', {}, dateTimeVN(x.at))))))) : null,
       h('h2', {}, `Thay đổi bị từ chối (${refused.length})`),
       refused.length ? h('table.list', {},
         h('thead', {}, h('tr', {}, ...['Sổ', 'Ô', 'Bạn nhập', 'Lý do', 'Trên máy chủ', ''].map((t) => h('th', {}, t)))),

@@ -42,12 +42,14 @@ export function columnVN(id) {
     const session = { S: ', buổi sáng', C: ', buổi chiều' }[s.slice(14)] || '';
     return `Chuyên cần ${dateVN(s.slice(3, 13))}${session}`;
   }
-  const [term, rest] = s.split('.');
+  // "HK1.PC2.GK": a quality or competence at mid-term (TT27).
+  const [term, rest, when] = s.split('.');
   const names = { GK: 'Giữa kì', CK: 'Cuối kì', NX: 'Nhận xét', RL: 'Rèn luyện', NXCN: 'Nhận xét GVCN',
-                  KTGK: 'Bài kiểm tra giữa kì', KTCK: 'Bài kiểm tra cuối kì' };
-  const numbered = /^(PC|NL)(\d+)/.exec(rest || '');
-  const what = names[rest] || (numbered ? `${numbered[1] === 'PC' ? 'Phẩm chất' : 'Năng lực'} ${numbered[2]}` : '') ||
-               rest || s;
+                  KTGK: 'Bài kiểm tra giữa kì', KTCK: 'Bài kiểm tra cuối kì', MIEN: 'Miễn học',
+                  KTL: 'Kiểm tra lại', RLH: 'Rèn luyện trong hè', TB: 'Khen thưởng Học sinh Tiêu biểu' };
+  const numbered = /^(PC|NL)(\d+)$/.exec(rest || '');
+  const what = names[rest] || (numbered ? `${numbered[1] === 'PC' ? 'Phẩm chất' : 'Năng lực'} ${numbered[2]}` +
+               (when === 'GK' ? ' giữa kì' : term === 'HK2' ? ' cuối năm' : ' cuối kì') : '') || rest || s;
   return TERM_NAMES[term] ? `${what} · ${TERM_NAMES[term]}` : s;
 }
 

@@ -223,7 +223,8 @@ void add_outcomes_commands(CLI::App& app, Context& ctx) {
     sub->add_option("--class", o->record.class_name, "Lớp của học sinh")->required();
     sub->add_option("--student", o->record.student, "Mã học sinh")->required();
     sub->add_option("--subject", o->record.subject, "Môn kiểm tra lại")->required();
-    sub->add_option("--result", o->record.value, "Điểm 0–10 (môn đánh giá bằng nhận xét: Đ hoặc CĐ)")->required();
+    sub->add_option("--result", o->record.value, "Điểm 0–10 (môn đánh giá bằng nhận xét: Đ hoặc CĐ); Vắng nếu học sinh không dự kiểm tra "
+                    "lại (kết quả cả năm giữ nguyên)")->required();
     add_actor_options(*sub, o->actor, "HT, PHT (hoặc ADMIN thay họ)");
   }
   auto [sub, o] = add_command(app, ctx, "summer",

@@ -4,8 +4,10 @@
 #include <utility>
 #include <vector>
 
+#include "sodiem/core/grading.hpp"
 #include "sodiem/core/mark.hpp"
 #include "sodiem/core/unicode_text.hpp"
+#include "sodiem/core/year_outcomes.hpp"
 
 namespace sodiem {
 
@@ -223,11 +225,7 @@ Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Co
                           excerpt(column) + ")" +
                           (subject.periodic_tests.empty() ? "" : "; có: " + subject.periodic_tests));
       if (value.empty()) return std::string();
-      std::string_view v = value;
-      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-      while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-      if (v == "10") return std::string("10");
-      if (v.size() == 1 && v[0] >= '1' && v[0] <= '9') return std::string(v);
+      if (auto score = grading::parse_periodic_test(value)) return std::to_string(*score);
       return Status(ErrorCode::kInvalidValue, "điểm bài kiểm tra định kì \"" + excerpt(value) +
                                                   "\" không hợp lệ: Thông tư 27 cho điểm số nguyên từ 1 đến 10, "
                                                   "không có điểm 0 và điểm thập phân");
@@ -357,16 +355,22 @@ Result<std::string> normalize_year_end_value(const protocol::SubjectInfo* subjec
   if (col && col->kind == Column::Kind::kRetest && subject && !subject->primary &&
       subject->name != protocol::kHomeroomSubject) {
     if (value.empty()) return std::string();
+    // Did not sit the re-test: recorded as such (board::kRetestAbsent).
+    static const std::vector<std::pair<const char*, std::vector<const char*>>> kAbsent = {
+        {"Vắng", {"Vắng", "vang", "V", "vắng thi", "vang thi", "vắng kiểm tra lại", "vang kiem tra lai"}}};
+    if (one_of(value, kAbsent)) return std::string(board::kRetestAbsent);
     if (subject->scored) {
       if (auto mark = Mark::parse(value)) return mark->to_string();
       return Status(ErrorCode::kInvalidValue, "điểm kiểm tra lại môn " + subject->name + " \"" + excerpt(value) +
-                                                  "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân");
+                                                  "\" không hợp lệ: điểm phải từ 0 đến 10, tối đa một chữ số thập phân "
+                                                  "(Vắng nếu học sinh không dự kiểm tra lại)");
     }
     static const std::vector<std::pair<const char*, std::vector<const char*>>> kGrades = {
         {"Đ", {"Đ", "D", "Đạt", "dat"}}, {"CĐ", {"CĐ", "CD", "Chưa đạt", "chua dat"}}};
     if (auto grade = one_of(value, kGrades)) return *grade;
     return Status(ErrorCode::kInvalidValue, "môn " + subject->name + " đánh giá bằng nhận xét: kết quả kiểm tra lại là Đ "
-                                                "(Đạt) hoặc CĐ (Chưa đạt), không phải \"" + excerpt(value) + "\"");
+                                                "(Đạt) hoặc CĐ (Chưa đạt), hoặc Vắng nếu học sinh không dự kiểm tra lại, "
+                                                "không phải \"" + excerpt(value) + "\"");
   }
   return Status(ErrorCode::kInvalidValue, "cột \"" + excerpt(column) +
                                               "\" không phải cột cuối năm (CN.KTL của một môn THCS/THPT, CN.RLH, CN.TB của "

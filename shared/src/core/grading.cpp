@@ -157,6 +157,14 @@ std::optional<QualityRating> parse_quality_rating(std::string_view t) {
   return std::nullopt;
 }
 
+std::optional<int> parse_periodic_test(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v == "10") return 10;
+  if (v.size() == 1 && v[0] >= '1' && v[0] <= '9') return v[0] - '0';
+  return std::nullopt;
+}
+
 std::string_view year_result_name(YearResult r) {
   switch (r) {
     case YearResult::kHoanThanhXuatSac: return "Hoàn thành xuất sắc";

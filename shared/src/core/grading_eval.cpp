@@ -1,9 +1,12 @@
 #include "sodiem/core/grading_eval.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/primary_board.hpp"
+#include "sodiem/core/unicode_text.hpp"
 
 namespace sodiem::grading {
 namespace {
@@ -121,12 +124,20 @@ json award_op(const json& req) {
   return {{"award", a ? json(*a) : json(nullptr)}};
 }
 
-json primary_year_result_op(const json& req) {
+// TT27 Điều 9, 13: a pupil's year result from its inputs, by the one engine
+// (primary_year_result; a test score read by parse_periodic_test, as a
+// cell is). Every subject, quality and competence rated, the end-of-year
+// tests scored: nothing rated or tested is an error, not "Hoàn thành xuất
+// sắc"; so is a rated Tiếng Việt or Toán without its end-of-year test
+// (Điều 7.2: every grade sits them) and a test of a subject not rated.
+YearResult primary_result_of(const json& req) {
   std::vector<SubjectRating> subjects;
+  std::vector<std::string> rated;
   for (const auto& [name, v] : object_of(req, "subjects").items()) {
     auto r = parse_subject_rating(text_of(v, "subjects." + name));
     if (!r) throw BadField("field 'subjects." + name + "' must be Hoàn thành tốt, Hoàn thành or Chưa hoàn thành");
     subjects.push_back(*r);
+    rated.push_back(to_nfc(name).value_or(name));
   }
   std::vector<QualityRating> qualities;
   for (const auto& [name, v] : object_of(req, "qualities").items()) {
@@ -135,22 +146,44 @@ json primary_year_result_op(const json& req) {
     qualities.push_back(*r);
   }
   std::vector<int> tests;
+  std::vector<std::string> tested;
   if (req.contains("tests"))
     for (const auto& [name, v] : object_of(req, "tests").items()) {
-      const std::string s = text_of(v, "tests." + name);
-      int t = 0;
-      if (s.empty() || s.size() > 2 || s.find_first_not_of("0123456789") != std::string::npos || (t = std::stoi(s)) < 1 ||
-          t > 10)
-        throw BadField("field 'tests." + name + "' must be an integer score from 1 to 10");
-      tests.push_back(t);
+      auto t = parse_periodic_test(text_of(v, "tests." + name));
+      if (!t) throw BadField("field 'tests." + name + "' must be an integer score from 1 to 10 (no 0, no decimals)");
+      tests.push_back(*t);
+      tested.push_back(to_nfc(name).value_or(name));
     }
-  // TT27 Điều 9: every subject, quality and competence is rated and the
-  // end-of-year tests (at least Tiếng Việt and Toán) are scored before a
-  // result can be given; nothing rated is not "Hoàn thành xuất sắc".
   if (subjects.empty()) throw BadField("field 'subjects' must rate at least one subject");
   if (qualities.empty()) throw BadField("field 'qualities' must rate the qualities and competences");
   if (tests.empty()) throw BadField("field 'tests' must give the end-of-year periodic test scores (1 to 10)");
-  return {{"result", year_result_name(primary_year_result(subjects, qualities, tests))}};
+  auto has = [](const std::vector<std::string>& names, const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  for (const std::string core : {"Tiếng Việt", "Toán"})
+    if (has(rated, core) && !has(tested, core))
+      throw BadField("field 'tests." + core + "' is missing: every grade sits the end-of-year test of " + core);
+  for (const auto& name : tested)
+    if (!has(rated, name)) throw BadField("field 'tests." + name + "' names a subject not rated in 'subjects'");
+  return primary_year_result(subjects, qualities, tests);
+}
+
+json primary_year_result_op(const json& req) {
+  return {{"result", year_result_name(primary_result_of(req))}};
+}
+
+// Điều 13.1.a: the award from the same inputs (board::primary_award);
+// "recognised": the class recognised the pupil's achievement or progress
+// (Học sinh Tiêu biểu, for Hoàn thành tốt).
+json primary_award_op(const json& req) {
+  bool recognised = false;
+  if (auto it = req.find("recognised"); it != req.end()) {
+    if (!it->is_boolean()) throw BadField("field 'recognised' must be true or false");
+    recognised = it->get<bool>();
+  }
+  const YearResult result = primary_result_of(req);
+  const auto award = board::primary_award(result, recognised);
+  return {{"result", year_result_name(result)}, {"award", award ? json(*award) : json(nullptr)}};
 }
 
 }  // namespace
@@ -173,6 +206,7 @@ EvalAnswer eval_json(std::string_view request) {
     else if (rule == "TT22" && op == "promotion") answer = promotion_op(req);
     else if (rule == "TT22" && op == "award") answer = award_op(req);
     else if (rule == "TT27" && op == "year_result") answer = primary_year_result_op(req);
+    else if (rule == "TT27" && op == "award") answer = primary_award_op(req);
     else throw BadField("unknown rule/op '" + rule + "/" + op + "'");
     out.ok = true;
     out.json = answer.dump();

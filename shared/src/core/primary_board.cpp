@@ -72,10 +72,9 @@ PrimaryYear primary_year(const std::vector<const protocol::SubjectInfo*>& assign
     else out.missing.push_back("môn " + subject->name + " chưa đánh giá cuối năm");
     if (!sits_periodic_test(*subject, "CN")) continue;
     const auto test = cell(cells, "HK2.KTCK");
-    int score = 0;
-    if (test && test->find_first_not_of("0123456789") == std::string::npos && test->size() <= 2 &&
-        (score = std::stoi(*test)) >= 1 && score <= 10)
-      tests.push_back(score);
+    const auto score = test ? grading::parse_periodic_test(*test) : std::nullopt;
+    if (score)
+      tests.push_back(*score);
     else
       out.missing.push_back("môn " + subject->name + " chưa có điểm kiểm tra định kì cuối năm");
   }
@@ -94,10 +93,16 @@ PrimaryYear primary_year(const std::vector<const protocol::SubjectInfo*>& assign
     out.missing.push_back("không môn nào có bài kiểm tra định kì cuối năm (Thông tư 27 Điều 6.3: Tiếng Việt, Toán)");
   if (!out.missing.empty()) return out;
   out.result = grading::primary_year_result(ratings, qualities, tests);
-  // Điều 13.1.a: Học sinh Xuất sắc for Hoàn thành xuất sắc. Học sinh Tiêu
-  // biểu (Hoàn thành tốt and recognised by the class) is the class's decision.
-  if (*out.result == grading::YearResult::kHoanThanhXuatSac) out.award = std::string(kAwardExcellent);
+  // Học sinh Tiêu biểu (Hoàn thành tốt and recognised by the class) is the
+  // class's decision, recorded after the board: year_outcomes() asks again.
+  out.award = primary_award(*out.result, false);
   return out;
+}
+
+std::optional<std::string> primary_award(grading::YearResult result, bool recognised) {
+  if (result == grading::YearResult::kHoanThanhXuatSac) return std::string(kAwardExcellent);
+  if (result == grading::YearResult::kHoanThanhTot && recognised) return std::string(kAwardExemplary);
+  return std::nullopt;
 }
 
 std::string completion_text(bool completed, int grade) {

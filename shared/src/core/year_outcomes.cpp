@@ -65,7 +65,7 @@ StudentOutcome outcome_of(const std::string& student, const std::vector<const pr
       if (r.result && grading::needs_retest(*r.result)) {
         Retest t{r.subject->name, *r.result, cell(cells_of(per_subject, r.subject->name), kRetestColumn)};
         if (!t.result) out.awaiting.push_back("kiểm tra lại môn " + t.subject);
-        else r.result = t.result;
+        else if (*t.result != kRetestAbsent) r.result = t.result;  // absent: the year result stands
         out.retests.push_back(std::move(t));
       }
   if (out.summer_training) {
@@ -99,9 +99,7 @@ StudentOutcome primary_outcome_of(const std::string& student, const std::vector<
     return out;
   }
   out.primary_result = year.result;
-  out.award = year.award;
-  if (*year.result == grading::YearResult::kHoanThanhTot && cell(homeroom, kRecognitionColumn))
-    out.award = std::string(kAwardExemplary);  // recognised by the class (Điều 13.1.a)
+  out.award = primary_award(*year.result, cell(homeroom, kRecognitionColumn).has_value());  // Điều 13.1.a
   const bool completed = *year.result != grading::YearResult::kChuaHoanThanh;
   out.outcome = completed ? grading::Outcome::kLenLop : grading::Outcome::kRenLuyenHe;
   out.summer_training = !completed;

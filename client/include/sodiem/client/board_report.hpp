@@ -4,6 +4,7 @@
 // (board::missing_cells, the rule the server enforces when the board is
 // signed). Same thread as the store.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,5 +34,11 @@ struct BoardReport {
 // missing cells are those the class-level signature of HK1 (resp. HK2, which
 // carries the year) needs. The term must be HK1, HK2 or CN.
 BoardReport board_report(LocalStore& store, const std::string& class_name, const std::string& term);
+
+// The report as `sodiem board --json` prints it and the ui's board view
+// sends it: {"class","term","complete","missing":[{"student","subject",
+// "column"}],"students":[{"student","name","results":{column: value}}],
+// "columns":[board columns in board order],"primary", "totals" (primary)}.
+nlohmann::json board_json(const BoardReport& report);
 
 }  // namespace sodiem::client

@@ -109,6 +109,9 @@ class LocalStore {
   int class_grade(const std::string& name);
   // Attendance days and sessions, as the last roster said (attendance.hpp).
   protocol::SchoolCalendar calendar();
+  // Students who moved out of the user's classes this school year, as the
+  // last roster said (oldest first): the inbox tells the teacher.
+  std::vector<protocol::MoveNotice> move_notices();
   std::optional<std::string> student_class(const std::string& code);
   bool assigned(const std::string& class_name, const std::string& subject);
 

@@ -6,13 +6,15 @@
 // ("theo học sinh chuyển từ lớp 6A"), vouched for by one "student_moved"
 // audit entry. The old class's cells stay as they were: its history and
 // printed records keep them. A cell the new class already holds a
-// different value in is not overwritten (counted as kept). Called by
-// import_students inside its transaction.
+// different value in is not overwritten (counted as kept). The move is
+// recorded (table student_moves) so that the old class's teachers are told:
+// move_notices(). Called by import_students inside its transaction.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "sodiem/protocol/messages.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
@@ -26,5 +28,9 @@ struct StudentMove {
 
 StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int64_t from_class_id,
                                std::int64_t to_class_id, const std::string& by, std::int64_t now);
+
+// The moves of this school year out of the classes among `assignments` (a
+// user's, subject or homeroom): what that user's roster tells them, oldest first.
+std::vector<protocol::MoveNotice> move_notices(sqlite::Db& db, const std::vector<protocol::Assignment>& assignments);
 
 }  // namespace sodiem::server

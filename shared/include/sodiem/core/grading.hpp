@@ -94,6 +94,11 @@ enum class QualityRating { kCanCoGang = 0, kDat = 1, kTot = 2 };                
 std::optional<SubjectRating> parse_subject_rating(std::string_view text);
 std::optional<QualityRating> parse_quality_rating(std::string_view text);
 
+// A periodic test score (TT27 Điều 7.2: integers 1–10, no 0, no decimals),
+// spaces around allowed; nullopt otherwise. The one reading of a test score:
+// the cell rule (column.cpp), the year (primary_board.cpp), `grading eval`.
+std::optional<int> parse_periodic_test(std::string_view text);
+
 enum class YearResult { kChuaHoanThanh, kHoanThanh, kHoanThanhTot, kHoanThanhXuatSac };
 std::string_view year_result_name(YearResult r);
 

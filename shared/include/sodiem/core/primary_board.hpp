@@ -29,6 +29,12 @@ inline constexpr std::string_view kAwardExcellent = "Học sinh Xuất sắc";
 inline constexpr std::string_view kAwardExemplary = "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện";
 inline constexpr std::string_view kRecognitionColumn = "CN.TB";  // homeroom: the recognition's reason
 
+// Điều 13.1.a: the award of a pupil whose year's result is `result`:
+// kAwardExcellent for Hoàn thành xuất sắc; kAwardExemplary for Hoàn thành
+// tốt once the class's recognition is recorded (`recognised`, CN.TB);
+// nullopt otherwise. The one rule: the board, the outcomes, `grading eval`.
+std::optional<std::string> primary_award(grading::YearResult result, bool recognised);
+
 // One student's year (TT27 Điều 9.2.a), from each assigned subject's end-of-year
 // rating (HK2.CK) and end-of-year periodic test (HK2.KTCK, where the grade
 // sits "CN"), and the end-of-year qualities and competences (HK2.PC1…PC5,
@@ -37,7 +43,7 @@ inline constexpr std::string_view kRecognitionColumn = "CN.TB";  // homeroom: th
 struct PrimaryYear {
   std::optional<grading::YearResult> result;  // nullopt while something is missing
   std::vector<std::string> missing;           // what is missing, in Vietnamese
-  std::optional<std::string> award;           // "Học sinh Xuất sắc" (Điều 13.1.a)
+  std::optional<std::string> award;           // primary_award(result, false): "Học sinh Xuất sắc" or none
 };
 PrimaryYear primary_year(const std::vector<const protocol::SubjectInfo*>& assigned, const SubjectCells& cells);
 

@@ -26,13 +26,18 @@
 namespace sodiem::board {
 
 inline constexpr std::string_view kRetestColumn = "CN.KTL";  // subject: the re-test result
+// The re-test result of a student who did not sit it (vắng kiểm tra lại):
+// nothing replaces the subject's year result, so the year is decided as it
+// stood (TT22 Điều 14: only a re-test's result replaces it): Ở lại lớp
+// when learning stays Chưa đạt.
+inline constexpr std::string_view kRetestAbsent = "Vắng";
 inline constexpr std::string_view kSummerColumn = "CN.RLH";  // homeroom: the summer training result
 
 // One subject to re-test.
 struct Retest {
   std::string subject;                // the assigned subject (a part of a combined one)
   std::string year_result;            // its year result: "4.2" or "CĐ"
-  std::optional<std::string> result;  // the re-test's, once recorded
+  std::optional<std::string> result;  // the re-test's, once recorded; kRetestAbsent when not sat
 };
 
 // Where a student stands at the end of the year.

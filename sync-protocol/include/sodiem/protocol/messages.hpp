@@ -206,6 +206,16 @@ struct LockNotice {
   bool operator==(const LockNotice&) const = default;
 };
 
+// A student of one of the user's classes who moved to another class this
+// school year (an import of students naming another class): the old
+// class's teachers are told; the marks followed the student (the server's
+// student_moves.hpp), the old class's cells stay as they were.
+struct MoveNotice {
+  std::string student_code, student_name, from_class, to_class;
+  std::int64_t at = 0;  // unix seconds
+  bool operator==(const MoveNotice&) const = default;
+};
+
 // The school year's calendar as attendance needs it (the server's; the
 // client checks a typed absence against it as the server will).
 struct SchoolCalendar {
@@ -230,6 +240,7 @@ struct Roster {
   SchoolCalendar calendar;        // absent from older servers
   std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
   std::string school_year;                   // "2026-2027"; absent from older servers
+  std::vector<MoveNotice> moves;             // out of the user's classes this year; absent from older servers
 };
 
 // A cell's story, asked for by a client (online only).
