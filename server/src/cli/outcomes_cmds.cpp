@@ -157,7 +157,9 @@ struct OutcomesOptions {
 
 int run_outcomes(const OutcomesOptions& o) {
   auto db = open_existing(o.dir);
-  auto classes = load_year_outcomes(*db, to_nfc(o.class_name).value_or(o.class_name));
+  std::string class_name = to_nfc(o.class_name).value_or(o.class_name);
+  canonical_class(*db, class_name);
+  auto classes = load_year_outcomes(*db, class_name);
   if (!classes) return fail_status(classes.status());
   const json j = outcomes_json(current_year_name(*db), *classes);
   if (o.json) std::cout << j.dump(2) << "\n";
@@ -185,6 +187,9 @@ int run_record(const RecordOptions& o) {
     *text = std::move(*nfc);
   }
   auto db = open_existing(o.dir);
+  canonical_class(*db, r.class_name);
+  canonical_student(*db, r.student);
+  canonical_subject(*db, r.subject);
   auto by = authenticate(*db, o.dir, o.actor, kKind == kRetest ? "retest" : kKind == kSummer ? "summer" : "recognise");
   if (!by) return fail_status(by.status());
   const auto now = SystemClock::instance().now_unix_seconds();

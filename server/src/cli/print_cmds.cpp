@@ -14,8 +14,12 @@ struct PrintOptions {
   std::string what, dir, class_name, subject, term = "HK1", student, out;
 };
 
-int run_print(const PrintOptions& o) {
-  auto db = open_existing(o.dir);
+int run_print(const PrintOptions& given) {
+  auto db = open_existing(given.dir);
+  PrintOptions o = given;
+  canonical_class(*db, o.class_name);
+  canonical_subject(*db, o.subject);
+  canonical_student(*db, o.student);
   Status st = Status::ok();
   if (o.what == "gradebook") {
     st = print_gradebook(*db, o.class_name, o.subject, o.term, o.out);
@@ -36,8 +40,10 @@ struct ArchiveOptions {
   std::string dir, class_name, term, out;
 };
 
-int run_archive(const ArchiveOptions& o) {
-  auto db = open_existing(o.dir);
+int run_archive(const ArchiveOptions& given) {
+  auto db = open_existing(given.dir);
+  ArchiveOptions o = given;
+  canonical_class(*db, o.class_name);
   std::string summary;
   if (auto st = write_archive(*db, o.dir, o.class_name, o.term, o.out, summary); !st) return fail_status(st);
   std::cout << "Đã lưu trữ hồ sơ lớp " << o.class_name << " vào " << o.out << ": " << summary << "\n";

@@ -103,9 +103,12 @@ int run_export_district(const ExportOptions& o) {
   return 0;
 }
 
-int run_export(const ExportOptions& o) {
-  if (o.what == "district") return run_export_district(o);
-  auto db = open_existing(o.dir);
+int run_export(const ExportOptions& given) {
+  if (given.what == "district") return run_export_district(given);
+  auto db = open_existing(given.dir);
+  ExportOptions o = given;
+  canonical_class(*db, o.class_name);
+  canonical_subject(*db, o.subject);
   if (o.what == "signed") {
     if (auto st = export_signed(*db, o.class_name, o.term, o.file); !st) {
       std::cerr << "sodiem-server: " << st.message() << "\n";
