@@ -61,6 +61,11 @@ Result<nlohmann::json> body_object(const Request& req);
 Result<std::string> text_field(const nlohmann::json& obj, const char* key, protocol::TextKind kind,
                                std::size_t max_chars, bool required);
 
+// The positive integer "id" of a POST body (a request, a lock, an exception).
+Result<std::int64_t> id_field(const nlohmann::json& body);
+// A date or time field: "" → `fallback`; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (Vietnam time).
+Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback);
+
 // ---- sessions (console_sessions.cpp) ----
 inline constexpr const char* kCookieName = "__Host-sodiem_console";
 struct Session {
@@ -139,6 +144,15 @@ Response api_decide(Console::Impl& c, const Actor& a, const Request& req);
 Response api_locks(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req);
+inline constexpr const char* kLocksOnly = "Trang khóa sổ chỉ dành cho Ban giám hiệu và quản trị viên";
+// Exceptions and the offline grace window (console_exceptions.cpp), as
+// `sodiem-server exception add|remove` and `grace --hours`: the exceptions
+// in force for api_locks; add {user, class, subject, column, until, reason},
+// remove {id}, grace {hours}.
+nlohmann::json exceptions_json(sqlite::Db& db, std::int64_t now);
+Response api_exception_add(Console::Impl& c, const Actor& a, const Request& req);
+Response api_exception_remove(Console::Impl& c, const Actor& a, const Request& req);
+Response api_grace(Console::Impl& c, const Actor& a, const Request& req);
 // Nhật ký (console_audit.cpp): the trail searched, and its verdict.
 Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
 Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
