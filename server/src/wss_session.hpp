@@ -68,10 +68,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_run();
   void on_tls_handshake(beast::error_code ec);
+  void on_http_header(beast::error_code ec, std::size_t);
   void on_http_request(beast::error_code ec, std::size_t);
   void serve_status_page();
   // Any other HTTP request: the school's console answers (server/src/console).
   void serve_console();
+  // A console answer written at once (to a body over its bound), then the
+  // `unread` bytes the peer still sends drained (bounded), then closed.
+  void write_console_answer(console::Response answer, unsigned version, std::size_t unread);
+  void drain_then_close(std::size_t left);
+  // The bytes of the declared body not read yet (a bound when undeclared).
+  std::size_t unread_body() const;
   void on_accept(beast::error_code ec);
   void on_authenticated();
   void on_login_deadline(beast::error_code ec);

@@ -1,12 +1,16 @@
 // The school's web console in a real browser, its tools beyond the term's
 // flow (issue 16): on Khóa sổ the principal opens an exception for one
 // teacher and column, sets the grace window and removes the exception, each
-// seen by the server's own CLI (`exception list`, `grace`). Screenshots in
-// build/browser-screenshots; no CSP violation or script error throughout.
-// Run by run.sh (CTest label `browser`).
+// seen by the server's own CLI (`exception list`, `grace`); the
+// administrator imports a students file with bad rows (each row's error
+// shown, nothing imported) then a good one (seen by `export students`).
+// Screenshots in build/browser-screenshots; no CSP violation or script
+// error throughout. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { School, openBrowser, screenshot, server } from './fixture.mjs';
+import { School, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
 
 let school, browser, page, origin;
 
@@ -73,5 +77,36 @@ test('Khóa sổ: an exception opened and removed, the grace window set, as the 
   await page.waitForSelector('#exceptions-empty');
   listed = JSON.parse(server(['exception', 'list', '--data', school.dir, '--json']));
   assert.equal(listed.length, 0);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('Nhập danh sách: a file with bad rows shows each error and imports nothing; a good one imports', { timeout: 120_000 }, async () => {
+  await login('quantri');
+  await page.click('nav a[data-page="import"]');
+  await page.waitForSelector('#import-form');
+  const header = 'Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n';
+  await page.selectOption('#import-what', 'students');
+  await page.setInputFiles('#import-file', { name: 'hs-moi.csv', mimeType: 'text/csv',
+    buffer: Buffer.from(`${header}HS6A90,Lê Văn Mới,01/02/2014,Nam,6A\nHS6A91,Trần Thị Sai,31/02/2014,Nữ,6A\n`) });
+  await page.click('#import-button');
+  await page.waitForSelector('#import-errors');
+  const refused = await page.textContent('#import-errors');
+  assert.match(refused, /Không nhập gì cả; 1 lỗi trong hs-moi\.csv/);
+  assert.match(refused, /dòng 3/);
+  assert.match(refused, /31\/02\/2014/);
+  await screenshot(page, 'console-import-refused');
+  let exported = path.join(tmpDir('export'), 'hs.csv');
+  server(['export', 'students', '--data', school.dir, exported]);
+  assert.doesNotMatch(fs.readFileSync(exported, 'utf8'), /HS6A90/, 'nothing imported, the good row neither');
+
+  await page.setInputFiles('#import-file', { name: 'hs-moi.csv', mimeType: 'text/csv',
+    buffer: Buffer.from(`${header}HS6A90,Lê Văn Mới,01/02/2014,Nam,6A\nHS6A91,Trần Thị Đúng,28/02/2014,Nữ,6A\n`) });
+  await page.click('#import-button');
+  await message('Đã nhập hs-moi.csv: thêm 2');
+  assert.equal(await page.$('#import-errors'), null);
+  exported = path.join(tmpDir('export'), 'hs.csv');
+  server(['export', 'students', '--data', school.dir, exported]);
+  assert.match(fs.readFileSync(exported, 'utf8'), /HS6A91,Trần Thị Đúng/);
+  await screenshot(page, 'console-import-done');
   assert.deepEqual(browser.problems, []);
 });

@@ -6,10 +6,11 @@ let csrf = '';
 export function setCsrf(token) { csrf = token || ''; }
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, data = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.data = data;  // the whole answer (an import's per-row errors)
   }
 }
 
@@ -29,10 +30,11 @@ async function request(method, path, body) {
   let data = null;
   try { data = await res.json(); } catch { data = null; }
   if (!res.ok) {
-    throw new ApiError(res.status, data?.code || 'ERROR', data?.error || `Lỗi máy chủ (${res.status})`);
+    throw new ApiError(res.status, data?.code || 'ERROR', data?.error || `Lỗi máy chủ (${res.status})`, data);
   }
   return data;
 }
 
 export const get = (path, params) => request('GET', params ? `${path}?${new URLSearchParams(params)}` : path);
 export const post = (path, body) => request('POST', path, body);
+

@@ -8,8 +8,9 @@ import * as corrections from './corrections.js';
 import * as locks from './locks.js';
 import * as audit from './audit.js';
 import * as accounts from './accounts.js';
+import * as rosterImport from './import.js';
 
-const PAGES = { progress, corrections, locks, audit, accounts };
+const PAGES = { progress, corrections, locks, audit, accounts, import: rosterImport };
 
 let session = null;
 

@@ -50,6 +50,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/accounts/create", api_account_create},
     {"POST", "/api/accounts/action", api_account_action},
     {"POST", "/api/devices/revoke", api_device_revoke},
+    {"POST", kImportPath.data(), api_import},
 };
 
 }  // namespace

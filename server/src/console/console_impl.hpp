@@ -66,6 +66,20 @@ Result<std::int64_t> id_field(const nlohmann::json& body);
 // A date or time field: "" → `fallback`; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (Vietnam time).
 Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback);
 
+// A private directory (mkdtemp, 0700) for one request's files, removed with
+// them; throws when none can be made (the request's 500).
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string file(const std::string& name) const;
+
+ private:
+  std::string dir_;
+};
+
 // ---- sessions (console_sessions.cpp) ----
 inline constexpr const char* kCookieName = "__Host-sodiem_console";
 struct Session {
@@ -133,7 +147,7 @@ struct Console::Impl {
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
 // Which pages the user's roles open: "progress", "corrections",
-// "locks", "audit", "accounts".
+// "locks", "audit", "accounts", "import".
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
@@ -162,5 +176,11 @@ Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_create(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_action(Console::Impl& c, const Actor& a, const Request& req);
 Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req);
+
+// Nhập danh sách (console_import.cpp): the roster or staff file, all or
+// nothing, as `sodiem-server import students|staff`; the one route whose
+// body may reach kConsoleMaxImportBytes (console_beast.cpp).
+inline constexpr std::string_view kImportPath = "/api/import";
+Response api_import(Console::Impl& c, const Actor& a, const Request& req);
 
 }  // namespace sodiem::server::console

@@ -32,6 +32,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (manages_locks(user)) pages.push_back("locks");
   if (reads_audit(user)) pages.push_back("audit");
   if (manages_accounts(user)) pages.push_back("accounts");
+  if (manages_accounts(user)) pages.push_back("import");
   return pages;
 }
 
