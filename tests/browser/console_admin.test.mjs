@@ -3,20 +3,29 @@
 // teacher and column, sets the grace window and removes the exception, each
 // seen by the server's own CLI (`exception list`, `grace`); the
 // administrator imports a students file with bad rows (each row's error
-// shown, nothing imported) then a good one (seen by `export students`).
-// Screenshots in build/browser-screenshots; no CSP violation or script
-// error throughout. Run by run.sh (CTest label `browser`).
+// shown, nothing imported) then a good one (seen by `export students`); the
+// principal downloads the grade book, the class board and a transcript as
+// PDF (read back with pdftotext). Screenshots in build/browser-screenshots;
+// no CSP violation or script error throughout. Run by run.sh (CTest label
+// `browser`).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { School, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+import { School, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
 
 let school, browser, page, origin;
 
 before(async () => {
   school = new School();
   await school.start();
+  // gv.toan.1 records two marks of 6A Toán: something to print.
+  const home = tmpDir('client');
+  enroll(school, home, 'gv.toan.1');
+  client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+  client(['set', '--data', home, '6A', 'Toán', 'HS6A02', 'HK1.TX1', '9']);
+  client(['sync', '--data', home]);
   origin = `https://127.0.0.1:${school.port}`;
   browser = await openBrowser({ ignoreHTTPSErrors: true });
   page = browser.page;
@@ -108,5 +117,51 @@ test('Nhập danh sách: a file with bad rows shows each error and imports nothi
   server(['export', 'students', '--data', school.dir, exported]);
   assert.match(fs.readFileSync(exported, 'utf8'), /HS6A91,Trần Thị Đúng/);
   await screenshot(page, 'console-import-done');
+  assert.deepEqual(browser.problems, []);
+});
+
+// The PDF a click on `button` downloads, as text.
+async function printed(button) {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(button)]);
+  const saved = path.join(tmpDir('print'), file.suggestedFilename());
+  await file.saveAs(saved);
+  assert.equal(fs.readFileSync(saved).subarray(0, 5).toString(), '%PDF-');
+  const text = spawnSync('pdftotext', ['-layout', saved, '-'], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  return { name: file.suggestedFilename(), text: text.stdout };
+}
+
+test('In hồ sơ: the grade book, the class board and a transcript download as PDF of the right class', { timeout: 180_000 }, async () => {
+  await login('hieutruong');
+  await page.click('nav a[data-page="progress"]');
+  await page.waitForSelector('#progress-table');
+  await page.click('#progress-table tr:has(td:text-is("6A")) a:text-is("Toán")');
+  await page.waitForSelector('#gradebook table');
+  await screenshot(page, 'console-print-buttons');
+
+  const book = await printed('#print-gradebook');
+  assert.equal(book.name, 'so-theo-doi-6A-Toán-HK1.pdf');
+  assert.match(book.text, /6A/);
+  assert.match(book.text, /Toán/);
+  assert.match(book.text, /HS6A01/);
+  assert.doesNotMatch(book.text, /HS6B01/);
+
+  const board = await printed('#print-class-board');
+  assert.equal(board.name, 'bang-tong-hop-6A-HK1.pdf');
+  assert.match(board.text, /Lớp 6A — Học kì I/);
+  assert.doesNotMatch(board.text, /Lớp 6B/);
+
+  await page.selectOption('#transcript-student', 'HS6A02');
+  const transcript = await printed('#print-transcript');
+  assert.equal(transcript.name, 'hoc-ba-6A-HS6A02.pdf');
+  assert.match(transcript.text, /HS6A02/);
+  assert.doesNotMatch(transcript.text, /HS6A01/);
+
+  // From the progress page's class list: another class's board.
+  await page.selectOption('#board-class', '6B');
+  const other = await printed('#print-board');
+  assert.equal(other.name, 'bang-tong-hop-6B-HK1.pdf');
+  assert.match(other.text, /Lớp 6B — Học kì I/);
+  assert.doesNotMatch(other.text, /Lớp 6A/);
   assert.deepEqual(browser.problems, []);
 });

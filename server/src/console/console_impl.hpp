@@ -110,7 +110,8 @@ struct Actor {
 };
 
 struct Console::Impl {
-  Impl(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits);
+  Impl(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits,
+       ConsolePrinters printers);
   ~Impl();
   // Queues a task for the thread; false (nothing queued) when stopped, or
   // when `bounded` and kConsoleMaxQueued tasks already wait.
@@ -133,6 +134,7 @@ struct Console::Impl {
   KdfPool& kdf;
   const Clock& clock;
   const ConsoleLimits limits;
+  const ConsolePrinters printers;
   std::unique_ptr<sqlite::Db> db;
   std::string school_name;
   Directory dir;
@@ -182,5 +184,13 @@ Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req)
 // body may reach kConsoleMaxImportBytes (console_beast.cpp).
 inline constexpr std::string_view kImportPath = "/api/import";
 Response api_import(Console::Impl& c, const Actor& a, const Request& req);
+// The printed records as PDF downloads (console_print.cpp), by the functions
+// of `sodiem-server print` (c.printers): a class × subject grade book
+// (?class&subject&term, who may read that book), the class board
+// (?class&term) and transcripts (?class[&student]) for whoever may read the
+// whole class (the leadership, its homeroom teacher).
+Response api_print_gradebook(Console::Impl& c, const Actor& a, const Request& req);
+Response api_print_board(Console::Impl& c, const Actor& a, const Request& req);
+Response api_print_transcript(Console::Impl& c, const Actor& a, const Request& req);
 
 }  // namespace sodiem::server::console
