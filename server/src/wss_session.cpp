@@ -24,6 +24,10 @@ namespace {
 // welcome or a refusal that closes), then give up.
 constexpr int kMaxVerdictWaits = 6;
 constexpr std::size_t kKeptBufferBytes = 64 * 1024;  // a bigger read buffer is freed after its message
+// Console requests with a body past kConsoleMaxBodyBytes (roster uploads,
+// up to kConsoleMaxImportBytes each) read or waiting for their answer at
+// once: the memory a peer, even one not signed in, can make the server hold.
+constexpr std::size_t kMaxConsoleUploads = 2;
 }  // namespace
 
 Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::string address)
@@ -35,6 +39,7 @@ Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::st
       idle_timer_(ws_.get_executor()) {}
 
 Session::~Session() {
+  if (holds_upload_) --edge_.console_uploads;
   if (peer_) edge_.service.close_peer(peer_);
   edge_.table.remove(id_);
   edge_.sessions.erase(id_);
@@ -98,6 +103,13 @@ void Session::on_http_header(beast::error_code ec, std::size_t) {
   parser_->body_limit(limit);
   if (const auto length = parser_->content_length(); to_console && length && *length > limit)
     return write_console_answer(console::body_too_large(limit), parser_->get().version(), unread_body());
+  if (to_console && limit > tuning::kConsoleMaxBodyBytes &&
+      parser_->content_length().value_or(limit) > tuning::kConsoleMaxBodyBytes) {
+    if (edge_.console_uploads >= kMaxConsoleUploads)
+      return write_console_answer(console::uploads_busy(), parser_->get().version(), unread_body());
+    ++edge_.console_uploads;
+    holds_upload_ = true;
+  }
   http::async_read(ws_.next_layer(), buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
 }

@@ -49,6 +49,7 @@ struct Edge {
   std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
   std::string school_name;
   console::Console* console;  // null: the status page instead
+  std::size_t console_uploads = 0;  // sessions reading or awaiting a body past kConsoleMaxBodyBytes
   bool stopping = false;
 };
 
@@ -106,6 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point last_activity_;
   int verdict_waits_ = 0;
   bool accepted_ = false;
+  bool holds_upload_ = false;  // counted in edge_.console_uploads until this session ends
   bool authenticated_ = false;
   bool awaiting_verdict_ = false;  // one message is with the service; read no more until welcomed
   bool closing_ = false;

@@ -7,8 +7,10 @@
 // teachers and vice principals refused, no CSRF token changes nothing.
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "console_school.hpp"
 #include "process.hpp"
@@ -214,6 +216,46 @@ TEST_CASE("console: only the import may send more than 16 KB, and never more tha
   REQUIRE(imported.status == 200);
   CHECK(imported.body["inserted"] == 1500);
   CHECK(c.post(admin, "/api/accounts/create", big).status == 413);
+}
+
+TEST_CASE("console: at most two uploads are received at once, whoever sends them", "[e2e][console][fault]") {
+  ConsoleSchool c;
+  const auto admin = c.login("quantri");
+  // Two peers, not signed in, announce 1 MB each and send nothing more:
+  // the server holds their slots, and a third upload is refused at once.
+  auto announce = [&](WsProbe& p) {
+    REQUIRE(p.tls());
+    p.http_raw("POST /api/import HTTP/1.1\r\nHost: " + c.host +
+                   "\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{",
+               std::chrono::seconds(0));  // written; no answer awaited
+  };
+  const json body = import_body("students", "hs.csv", student_csv({{"HS6A90", "Lê Văn Mới", "01/02/2014", "Nam", "6A"}}));
+  {
+    WsProbe first(c.edge->url()), second(c.edge->url());
+    announce(first);
+    announce(second);
+    Answer busy;
+    for (int i = 0; i < 50 && busy.status != 503; ++i) {  // until both heads are read
+      busy = c.post(admin, "/api/import", json{{"what", "students"}, {"filename", "x.csv"},
+                                               {"data", base64(std::string(20000, 'x'))}});
+      if (busy.status != 503) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(busy.status == 503);
+    CHECK_THAT(busy.body["error"].get<std::string>(), Catch::Contains("đang nhận tệp khác"));
+    // A small request is not an upload: answered as usual.
+    CHECK(c.get(admin, "/api/session").status == 200);
+    CHECK(c.post(admin, "/api/import", body).status == 200);  // under 16 KB: no slot needed
+  }
+  // The peers gone, their slots are free again.
+  Answer again;
+  const json big = import_body("students", "hs2.csv", student_csv({{"HS6A91", std::string(16000, 'a'), "01/02/2014", "Nam", "6A"}}));
+  for (int i = 0; i < 50; ++i) {
+    again = c.post(admin, "/api/import", big);
+    if (again.status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(again.status != 503);
+  CHECK(again.status != 413);
 }
 
 TEST_CASE("console: a roster import by a teacher, a vice principal or without the CSRF token changes nothing",

@@ -43,6 +43,12 @@ Response body_too_large(std::size_t limit) {
   return res;
 }
 
+Response uploads_busy() {
+  Response res = error_response(503, "BUSY", "máy chủ đang nhận tệp khác: hãy thử lại sau ít phút");
+  web::add_security_headers(res.headers);
+  return res;
+}
+
 std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head) {
   auto msg = std::make_shared<BeastResponse>(static_cast<http::status>(res.status), version);
   msg->set(http::field::server, "sodiem-server");

@@ -24,6 +24,8 @@ std::size_t body_limit_of(const BeastRequest& head);
 // The answer to a request whose body passes that bound (413, in Vietnamese,
 // with the security headers).
 Response body_too_large(std::size_t limit);
+// The answer to an upload while others are being received (503, in Vietnamese).
+Response uploads_busy();
 // The answer to write, closing the connection after it; no body for HEAD.
 std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head);
 
