@@ -78,6 +78,15 @@ ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string
   return report;
 }
 
+ImportRefusal import_refusal(const std::string& file, const std::vector<std::string>& errors) {
+  constexpr std::size_t kShown = 30;
+  ImportRefusal r;
+  r.headline = "không nhập gì cả; " + std::to_string(errors.size()) + " lỗi trong " + file + ":";
+  for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) r.lines.push_back(errors[i]);
+  if (errors.size() > kShown) r.lines.push_back("… và " + std::to_string(errors.size() - kShown) + " lỗi khác");
+  return r;
+}
+
 void export_students(sqlite::Db& db, std::ostream& out) {
   std::vector<std::string> header = kStudentColumns;
   header.push_back("Trạng thái");

@@ -5,6 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -20,6 +24,10 @@ namespace {
 // welcome or a refusal that closes), then give up.
 constexpr int kMaxVerdictWaits = 6;
 constexpr std::size_t kKeptBufferBytes = 64 * 1024;  // a bigger read buffer is freed after its message
+// Console requests with a body past kConsoleMaxBodyBytes (roster uploads,
+// up to kConsoleMaxImportBytes each) read or waiting for their answer at
+// once: the memory a peer, even one not signed in, can make the server hold.
+constexpr std::size_t kMaxConsoleUploads = 2;
 }  // namespace
 
 Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::string address)
@@ -31,6 +39,7 @@ Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::st
       idle_timer_(ws_.get_executor()) {}
 
 Session::~Session() {
+  if (holds_upload_) --edge_.console_uploads;
   if (peer_) edge_.service.close_peer(peer_);
   edge_.table.remove(id_);
   edge_.sessions.erase(id_);
@@ -75,12 +84,47 @@ void Session::on_tls_handshake(beast::error_code ec) {
   if (ec) return;  // scanners, wrong protocol or suites, timeouts: nothing to do
   parser_.emplace();
   parser_->header_limit(8 * 1024);
-  parser_->body_limit(tuning::kConsoleMaxBodyBytes);  // an upgrade has none; a console request a small one
+  // An upgrade has no body; a console request a small one, but the roster
+  // import's: the largest bound while the head is read, then the request's own.
+  parser_->body_limit(std::max(tuning::kConsoleMaxBodyBytes, tuning::kConsoleMaxImportBytes));
+  http::async_read_header(ws_.next_layer(), buffer_, *parser_,
+                          beast::bind_front_handler(&Session::on_http_header, shared_from_this()));
+}
+
+void Session::on_http_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit && edge_.console)  // a declared length over every bound
+    return write_console_answer(console::body_too_large(console::body_limit_of(parser_->get())), parser_->get().version(),
+                                unread_body());
+  if (ec) return;
+  // Only the roster import may send more; to the console, a declared
+  // length over the bound is refused before any of the body is read.
+  const bool to_console = edge_.console && !websocket::is_upgrade(parser_->get());
+  const std::size_t limit = to_console ? console::body_limit_of(parser_->get()) : tuning::kConsoleMaxBodyBytes;
+  parser_->body_limit(limit);
+  if (const auto length = parser_->content_length(); to_console && length && *length > limit)
+    return write_console_answer(console::body_too_large(limit), parser_->get().version(), unread_body());
+  if (to_console && limit > tuning::kConsoleMaxBodyBytes &&
+      parser_->content_length().value_or(limit) > tuning::kConsoleMaxBodyBytes) {
+    if (edge_.console_uploads >= kMaxConsoleUploads)
+      return write_console_answer(console::uploads_busy(), parser_->get().version(), unread_body());
+    ++edge_.console_uploads;
+    holds_upload_ = true;
+  }
   http::async_read(ws_.next_layer(), buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
 }
 
+std::size_t Session::unread_body() const {
+  const auto length = parser_->content_length();  // the header's, as declared
+  if (!length) return tuning::kConsoleMaxImportBytes;
+  return *length > buffer_.size() ? static_cast<std::size_t>(std::min<std::uint64_t>(*length - buffer_.size(), SIZE_MAX))
+                                  : 0;
+}
+
 void Session::on_http_request(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit && edge_.console)  // a chunked body past the bound
+    return write_console_answer(console::body_too_large(console::body_limit_of(parser_->get())), parser_->get().version(),
+                                tuning::kConsoleMaxImportBytes);
   if (ec) return;
   if (!websocket::is_upgrade(parser_->get())) return edge_.console ? serve_console() : serve_status_page();
   beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
@@ -133,6 +177,28 @@ void Session::serve_console() {
       beast::get_lowest_layer(self->ws_).expires_after(self->edge_.limits.handshake_timeout);
       http::async_write(self->ws_.next_layer(), *res, [self, res](beast::error_code, std::size_t) { self->close_hard(); });
     });
+  });
+}
+
+void Session::write_console_answer(console::Response answer, unsigned version, std::size_t unread) {
+  auto res = console::to_beast(std::move(answer), version, /*head=*/false);
+  beast::get_lowest_layer(ws_).expires_after(edge_.limits.handshake_timeout);  // the answer and the draining
+  http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res, unread](beast::error_code ec, std::size_t) {
+    if (ec) return self->close_hard();
+    self->drain_then_close(std::min(unread, tuning::kConsoleMaxImportBytes));
+  });
+}
+
+void Session::drain_then_close(std::size_t left) {
+  // Closing with the peer's bytes unread would reset the connection, and
+  // the peer could lose the answer; read (and drop) what it still sends,
+  // up to `left`, within the deadline.
+  if (left == 0) return close_hard();
+  auto scrap = std::make_shared<std::array<char, 16 * 1024>>();
+  ws_.next_layer().async_read_some(asio::buffer(*scrap), [self = shared_from_this(), scrap, left](beast::error_code ec,
+                                                                                                 std::size_t n) {
+    if (ec || n >= left) return self->close_hard();
+    self->drain_then_close(left - n);
   });
 }
 

@@ -49,6 +49,7 @@ struct Edge {
   std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
   std::string school_name;
   console::Console* console;  // null: the status page instead
+  std::size_t console_uploads = 0;  // sessions reading or awaiting a body past kConsoleMaxBodyBytes
   bool stopping = false;
 };
 
@@ -68,10 +69,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_run();
   void on_tls_handshake(beast::error_code ec);
+  void on_http_header(beast::error_code ec, std::size_t);
   void on_http_request(beast::error_code ec, std::size_t);
   void serve_status_page();
   // Any other HTTP request: the school's console answers (server/src/console).
   void serve_console();
+  // A console answer written at once (to a body over its bound), then the
+  // `unread` bytes the peer still sends drained (bounded), then closed.
+  void write_console_answer(console::Response answer, unsigned version, std::size_t unread);
+  void drain_then_close(std::size_t left);
+  // The bytes of the declared body not read yet (a bound when undeclared).
+  std::size_t unread_body() const;
   void on_accept(beast::error_code ec);
   void on_authenticated();
   void on_login_deadline(beast::error_code ec);
@@ -99,6 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point last_activity_;
   int verdict_waits_ = 0;
   bool accepted_ = false;
+  bool holds_upload_ = false;  // counted in edge_.console_uploads until this session ends
   bool authenticated_ = false;
   bool awaiting_verdict_ = false;  // one message is with the service; read no more until welcomed
   bool closing_ = false;

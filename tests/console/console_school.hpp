@@ -11,6 +11,7 @@
 #include "loopback_school.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/console/console.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "ws_probe.hpp"
 
 namespace sodiem::testing::console {
@@ -32,7 +33,8 @@ class TestClock final : public Clock {
 struct Answer {
   int status = 0;
   std::string head;
-  json body;
+  std::string raw;  // the body as sent (a PDF)
+  json body;        // the body as JSON (discarded when it is none)
   std::string header(const std::string& name) const {
     const auto at = head.find("\r\n" + name + ": ");
     if (at == std::string::npos) return {};
@@ -51,7 +53,10 @@ struct ConsoleSchool {
   std::string host;
 
   explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)}) : limits(l) {
-    console = std::make_unique<server::console::Console>(*school.service, school.db_path(), clock, limits);
+    // Printing with the functions of `sodiem-server print`, as init_run.cpp hands them in.
+    const server::console::ConsolePrinters printers{server::print_gradebook, server::print_board,
+                                                    server::print_transcript};
+    console = std::make_unique<server::console::Console>(*school.service, school.db_path(), clock, limits, printers);
     edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, server::WssLimits{}, console.get());
     host = edge->url().substr(std::string("wss://").size());
   }
@@ -62,7 +67,8 @@ struct ConsoleSchool {
 
   Answer request(const std::string& method, const std::string& path, const std::string& cookie = "",
                  const std::string& csrf = "", const std::string& body = "", const std::string& extra = "",
-                 const std::string& content_type = "application/json") {
+                 const std::string& content_type = "application/json",
+                 std::chrono::seconds wait = std::chrono::seconds(5)) {
     WsProbe p(edge->url());
     REQUIRE(p.tls());
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n";
@@ -70,13 +76,14 @@ struct ConsoleSchool {
     if (!csrf.empty()) req += "X-CSRF-Token: " + csrf + "\r\n";
     if (method == "POST") req += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     req += extra + "\r\n" + body;
-    const std::string raw = p.http_raw(req);
+    const std::string raw = p.http_raw(req, wait);
     Answer a;
     REQUIRE(raw.rfind("HTTP/1.1 ", 0) == 0);
     a.status = std::stoi(raw.substr(9, 3));
     const auto end = raw.find("\r\n\r\n");
     a.head = raw.substr(0, end);
-    a.body = json::parse(raw.substr(end + 4), nullptr, false);
+    a.raw = raw.substr(end + 4);
+    a.body = json::parse(a.raw, nullptr, false);
     return a;
   }
 

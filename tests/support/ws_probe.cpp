@@ -119,9 +119,9 @@ std::string WsProbe::http_get(const std::string& path) {
   return http_raw("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 }
 
-std::string WsProbe::http_raw(const std::string& request) {
+std::string WsProbe::http_raw(const std::string& request, std::chrono::seconds wait) {
   if (!write_all(request)) return {};
-  const auto until = Clock::now() + std::chrono::seconds(5);
+  const auto until = Clock::now() + wait;
   while (Clock::now() < until && read_some(std::chrono::milliseconds(200)) != Read::kClosed) {
   }
   return in_;

@@ -35,7 +35,7 @@ class WsProbe {
   // Plain HTTPS GET; the response (head and body) read until the server closes.
   std::string http_get(const std::string& path);
   // Any HTTP request, written as given; the response read until the server closes.
-  std::string http_raw(const std::string& request);
+  std::string http_raw(const std::string& request, std::chrono::seconds wait = std::chrono::seconds(5));
   // WebSocket upgrade, offering permessage-deflate or not (frames are sent
   // uncompressed either way); true on 101.
   bool upgrade(bool offer_deflate = false);

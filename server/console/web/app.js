@@ -9,8 +9,9 @@ import * as locks from './locks.js';
 import * as approvals from './approvals.js';
 import * as audit from './audit.js';
 import * as accounts from './accounts.js';
+import * as rosterImport from './import.js';
 
-const PAGES = { progress, corrections, locks, approvals, audit, accounts };
+const PAGES = { progress, corrections, locks, approvals, audit, accounts, import: rosterImport };
 
 let session = null;
 

@@ -1,5 +1,8 @@
-// Khóa sổ: the lock periods in force; set one or remove one with a reason
-// (the principal, or an administrator on the principal's decision).
+// Khóa sổ: the lock periods in force; set one or remove one with a reason;
+// the exceptions in force (one teacher / class / subject / column allowed to
+// write after a lock, until a time), added with a reason or removed; the
+// offline grace window (the principal, or an administrator on the
+// principal's decision).
 import { get, post } from './api.js';
 import { el, failed, isoFromVN, say, setMain } from './dom.js';
 
@@ -48,6 +51,74 @@ function addForm() {
   return form;
 }
 
+// Runs `action` (a POST) from `button`, says its answer, then redraws the page.
+async function act(button, action) {
+  button.disabled = true;
+  try {
+    const res = await action();
+    say(res.message);
+    await show();
+  } catch (err) { failed(err); button.disabled = false; }
+}
+
+function exceptionScope(e) {
+  const parts = [e.user || 'Mọi giáo viên'];
+  if (e.class) parts.push(`Lớp ${e.class}`);
+  if (e.subject) parts.push(e.subject);
+  if (e.column) parts.push(`cột ${e.column}`);
+  return parts.join(' · ');
+}
+
+function exceptionsCard(data) {
+  const rows = data.exceptions.map((e) => {
+    const remove = el('button', { type: 'button', class: 'danger', 'data-action': 'remove-exception' }, 'Gỡ ngoại lệ');
+    remove.addEventListener('click', () => act(remove, () => post('/api/locks/exception/remove', { id: e.id })));
+    return el('tr', { 'data-id': e.id }, el('td', {}, `#${e.id}`), el('td', {}, exceptionScope(e)), el('td', {}, e.until),
+      el('td', {}, `${e.reason} (${e.by})`), data.may_change ? el('td', {}, remove) : null);
+  });
+  const heads = ['Số', 'Được phép', 'Đến', 'Lí do', data.may_change ? 'Gỡ' : null].filter(Boolean);
+  return el('div', { class: 'card table-wrap', id: 'exceptions' }, el('h2', {}, 'Ngoại lệ đang hiệu lực'),
+    el('p', { class: 'muted' }, 'Một ngoại lệ cho phép đúng một phạm vi hẹp (giáo viên, lớp, môn hoặc cột) ghi điểm sau khi khóa, đến hết thời hạn.'),
+    data.exceptions.length ? el('table', { id: 'exceptions-table' }, el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
+      el('tbody', {}, rows)) : el('p', { id: 'exceptions-empty' }, 'Không có ngoại lệ nào.'));
+}
+
+function exceptionForm() {
+  const f = {
+    user: el('input', { id: 'exc-user', placeholder: 'tên đăng nhập, vd. gv.toan.1' }),
+    class: el('input', { id: 'exc-class', placeholder: 'vd. 6A' }),
+    subject: el('input', { id: 'exc-subject', placeholder: 'vd. Toán' }),
+    column: el('input', { id: 'exc-column', placeholder: 'đúng một cột, vd. HK1.GK' }),
+    until: el('input', { id: 'exc-until', required: true, placeholder: 'dd/mm/yyyy hh:mm' }),
+    reason: el('input', { id: 'exc-reason', required: true, maxlength: 500 }),
+  };
+  const labels = { user: 'Giáo viên', class: 'Lớp', subject: 'Môn', column: 'Cột', until: 'Hết hạn lúc', reason: 'Lí do' };
+  const button = el('button', { type: 'submit', class: 'primary' }, 'Mở ngoại lệ');
+  const form = el('form', { class: 'card', id: 'exception-form' }, el('h2', {}, 'Mở ngoại lệ có thời hạn'),
+    Object.entries(f).map(([k, input]) => [el('label', { for: input.id }, labels[k]), input]), el('div', {}, button));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const until = isoFromVN(f.until.value);
+    if (!until) { say(`Ngày giờ "${f.until.value}" không đúng dạng dd/mm/yyyy hh:mm`, true); return; }
+    act(button, () => post('/api/locks/exception/add', { user: f.user.value.trim(), class: f.class.value.trim(),
+      subject: f.subject.value.trim(), column: f.column.value.trim(), until, reason: f.reason.value }));
+  });
+  return form;
+}
+
+function graceForm(data) {
+  const hours = el('input', { id: 'grace-hours', type: 'number', min: 0, max: 720, step: 1, value: data.grace_hours, required: true });
+  const button = el('button', { type: 'submit' }, 'Lưu');
+  const form = el('form', { class: 'card', id: 'grace-form' }, el('h2', {}, 'Thời gian ân hạn'),
+    el('p', { class: 'muted' }, 'Điểm ghi khi mất mạng trước lúc khóa vẫn được nhận nếu gửi lên trong khoảng thời gian này.'),
+    el('label', { for: 'grace-hours' }, 'Số giờ (0–720)'), hours, el('div', {}, button));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act(button, () => post('/api/locks/grace', { hours: Number(hours.value) }));
+  });
+  return form;
+}
+
 export async function show() {
   const data = await get('/api/locks');
   const rows = data.items.map((l) => {
@@ -67,9 +138,12 @@ export async function show() {
   });
   setMain(
     el('h1', {}, 'Khóa sổ'),
-    el('p', { class: 'muted' }, `Điểm nhập khi mất mạng trước lúc khóa vẫn được nhận nếu gửi lên trong ${data.grace_hours} giờ.`),
+    el('p', { class: 'muted', id: 'grace-note' }, `Điểm nhập khi mất mạng trước lúc khóa vẫn được nhận nếu gửi lên trong ${data.grace_hours} giờ.`),
     el('div', { class: 'card table-wrap' }, data.items.length ? el('table', { id: 'locks-table' },
       el('thead', {}, el('tr', {}, ['Số', 'Phạm vi', 'Loại', 'Từ', 'Đến', 'Lí do', data.may_change ? 'Mở khóa' : null].filter(Boolean).map((h) => el('th', {}, h)))),
       el('tbody', {}, rows)) : el('p', {}, 'Không có khóa sổ nào đang hiệu lực.')),
-    data.may_change ? addForm() : null);
+    data.may_change ? addForm() : null,
+    exceptionsCard(data),
+    data.may_change ? exceptionForm() : null,
+    data.may_change ? graceForm(data) : null);
 }

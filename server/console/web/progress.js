@@ -1,7 +1,9 @@
 // Tiến độ: per class × subject, how many required cells are filled (table
 // and bar chart), and a class × subject grade book, read-only, on a click.
-import { get } from './api.js';
-import { dateVN, el, failed, setMain } from './dom.js';
+// Print buttons: the grade book, the class board and a student's
+// transcript as PDF, made by the server as `sodiem-server print` makes them.
+import { download, get } from './api.js';
+import { dateVN, el, failed, say, setMain } from './dom.js';
 
 let term = 'HK1';
 
@@ -10,6 +12,19 @@ function bar(filled, required) {
   const inner = el('span');
   inner.style.width = `${pct}%`;  // CSSOM, not an inline style attribute: allowed by the CSP
   return el('div', { class: `bar${pct >= 100 ? ' full' : ''}`, role: 'img', 'aria-label': `${pct}%` }, inner);
+}
+
+// A button that downloads a printed record (GET `path` with `params()`).
+function printButton(id, label, path, params) {
+  const button = el('button', { type: 'button', id, class: 'no-print' }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    say('Đang in…');
+    try {
+      say(`Đã tải về ${await download(path, params())}`);
+    } catch (err) { failed(err); } finally { button.disabled = false; }
+  });
+  return button;
 }
 
 function percent(filled, required) {
@@ -33,6 +48,9 @@ export async function show() {
   }
   const chart = el('div', { class: 'chart', id: 'progress-chart' });
   for (const [name, c] of byClass) chart.append(el('span', {}, `Lớp ${name}`), bar(c.filled, c.required), el('span', { class: 'num' }, percent(c.filled, c.required)));
+  const boardClass = el('select', { id: 'board-class', 'aria-label': 'Lớp' }, [...byClass.keys()].map((name) => el('option', { value: name }, name)));
+  const boardPrint = byClass.size ? el('div', { class: 'controls no-print' }, el('label', { for: 'board-class' }, 'Bảng tổng hợp của lớp'), boardClass,
+    printButton('print-board', 'In bảng tổng hợp (PDF)', '/api/print/board', () => ({ class: boardClass.value, term }))) : null;
 
   const rows = data.rows.map((r) => el('tr', { class: r.required && r.filled >= r.required ? 'done' : '' },
     el('td', {}, r.class),
@@ -47,7 +65,7 @@ export async function show() {
       el('span', { class: 'muted' }, data.deadline ? `Hạn nhập điểm: ${dateVN(data.deadline)}` : ''),
       el('span', { class: 'muted' }, 'Bấm tên môn để xem sổ điểm (chỉ xem).')),
     el('div', { id: 'book' }),
-    el('div', { class: 'card' }, el('h2', {}, 'Theo lớp'), chart),
+    el('div', { class: 'card' }, el('h2', {}, 'Theo lớp'), chart, boardPrint),
     el('div', { class: 'card table-wrap' },
       el('h2', {}, 'Theo lớp và môn'),
       data.rows.length ? el('table', { id: 'progress-table' },
@@ -67,9 +85,16 @@ async function book(cls, subject) {
   const close = el('button', { type: 'button', id: 'book-close' }, 'Đóng');
   const spread = distribution(data.students.map((s) => s.result).filter((r) => r !== null && r !== undefined));
   close.addEventListener('click', () => box.replaceChildren());
+  const student = el('select', { id: 'transcript-student', 'aria-label': 'Học sinh' },
+    data.students.map((s) => el('option', { value: s.code }, `${s.code} — ${s.name}`)));
+  const prints = el('div', { class: 'controls no-print' },
+    printButton('print-gradebook', 'In sổ theo dõi (PDF)', '/api/print/gradebook', () => ({ class: data.class, subject: data.subject, term: data.term })),
+    printButton('print-class-board', `In bảng tổng hợp lớp ${data.class} (PDF)`, '/api/print/board', () => ({ class: data.class, term: data.term })),
+    data.students.length ? [student, printButton('print-transcript', 'In học bạ (PDF)', '/api/print/transcript', () => ({ class: data.class, student: student.value }))] : null);
   box.replaceChildren(el('div', { class: 'card table-wrap', id: 'gradebook' },
     el('div', { class: 'controls' },
       el('h2', {}, `Sổ điểm môn ${data.subject} lớp ${data.class} — ${data.term === 'HK1' ? 'Học kì I' : 'Học kì II'} (chỉ xem)`), close),
+    prints,
     el('table', {}, el('thead', {}, head), el('tbody', {}, body)),
     el('h2', {}, 'Phổ điểm trung bình học kì'), spread));
   box.scrollIntoView({ block: 'start' });

@@ -9,6 +9,7 @@
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
@@ -111,7 +112,9 @@ int run_run(const RunOptions& o) {
     return 3;
   }
   SyncService service(paths.db(), SystemClock::instance());
-  console::Console console(service, paths.db(), SystemClock::instance());  // stops before the service
+  // The console prints with the functions of `sodiem-server print`.
+  const console::ConsolePrinters printers{print_gradebook, print_board, print_transcript};
+  console::Console console(service, paths.db(), SystemClock::instance(), {}, printers);  // stops before the service
   options.console = &console;
   {
     auto db = open_server_db(paths.db());

@@ -27,10 +27,9 @@ struct ImportOptions {
 
 // "nothing imported; N errors in FILE:" and the first 30 of them; exit code 2.
 int refused_import(const std::string& file, const std::vector<std::string>& errors) {
-  std::cerr << "sodiem-server: không nhập gì cả; " << errors.size() << " lỗi trong " << file << ":\n";
-  constexpr std::size_t kShown = 30;
-  for (std::size_t i = 0; i < errors.size() && i < kShown; ++i) std::cerr << "  " << errors[i] << "\n";
-  if (errors.size() > kShown) std::cerr << "  … và " << errors.size() - kShown << " lỗi khác\n";
+  const ImportRefusal refusal = import_refusal(file, errors);  // as the console shows it
+  std::cerr << "sodiem-server: " << refusal.headline << "\n";
+  for (const auto& line : refusal.lines) std::cerr << "  " << line << "\n";
   return 2;
 }
 

@@ -44,18 +44,27 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/approvals", api_approvals},
     {"GET", "/api/approvals/board", api_approval_board},
     {"POST", "/api/approvals/unapprove", api_unapprove},
+    {"POST", "/api/locks/exception/add", api_exception_add},
+    {"POST", "/api/locks/exception/remove", api_exception_remove},
+    {"POST", "/api/locks/grace", api_grace},
     {"GET", "/api/audit", api_audit},
     {"GET", "/api/audit/verify", api_audit_verify},
     {"GET", "/api/accounts", api_accounts},
     {"POST", "/api/accounts/create", api_account_create},
     {"POST", "/api/accounts/action", api_account_action},
     {"POST", "/api/devices/revoke", api_device_revoke},
+    {"POST", kImportPath.data(), api_import},
+    {"GET", "/api/print/gradebook", api_print_gradebook},
+    {"GET", "/api/print/board", api_print_board},
+    {"GET", "/api/print/transcript", api_print_transcript},
 };
 
 }  // namespace
 
-Console::Impl::Impl(SyncService& service, const std::string& db_path, const Clock& c, ConsoleLimits l)
-    : limiter(service.login_limiter()), kdf(service.kdf_pool()), clock(c), limits(l), db(open_server_db(db_path)) {
+Console::Impl::Impl(SyncService& service, const std::string& db_path, const Clock& c, ConsoleLimits l,
+                    ConsolePrinters p)
+    : limiter(service.login_limiter()), kdf(service.kdf_pool()), clock(c), limits(l), printers(p),
+      db(open_server_db(db_path)) {
   school_name = get_meta(*db, "school_name");
   worker = std::thread([this] { run(); });
 }
@@ -152,8 +161,9 @@ void Console::Impl::route(Request& req, const Reply& reply) {
   }
 }
 
-Console::Console(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits)
-    : impl_(std::make_unique<Impl>(service, db_path, clock, limits)) {}
+Console::Console(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits,
+                 ConsolePrinters printers)
+    : impl_(std::make_unique<Impl>(service, db_path, clock, limits, printers)) {}
 
 Console::~Console() { stop(); }
 

@@ -1,6 +1,11 @@
 // Between Beast's HTTP messages and the console's (see console_beast.hpp).
 #include "console_beast.hpp"
 
+#include <string_view>
+
+#include "console_impl.hpp"
+#include "sodiem/core/web_guard.hpp"
+
 namespace sodiem::server::console {
 
 namespace http = boost::beast::http;
@@ -19,6 +24,29 @@ Request from_beast(BeastRequest& msg, const std::string& address) {
   req.body = std::move(msg.body());
   req.address = address;
   return req;
+}
+
+std::size_t body_limit_of(const BeastRequest& head) {
+  const std::string_view target = head.target();
+  const bool import = head.method() == http::verb::post && target.substr(0, target.find('?')) == kImportPath;
+  return import ? tuning::kConsoleMaxImportBytes : tuning::kConsoleMaxBodyBytes;
+}
+
+Response body_too_large(std::size_t limit) {
+  Response res = error_response(
+      413, "TOO_LARGE",
+      limit > tuning::kConsoleMaxBodyBytes
+          ? "tệp gửi lên quá lớn (tối đa " + std::to_string(limit >> 20) +
+                " MB mỗi lần nhập): hãy chia danh sách thành nhiều tệp nhỏ hơn"
+          : "dữ liệu gửi lên quá lớn (tối đa " + std::to_string(limit >> 10) + " KB)");
+  web::add_security_headers(res.headers);
+  return res;
+}
+
+Response uploads_busy() {
+  Response res = error_response(503, "BUSY", "máy chủ đang nhận tệp khác: hãy thử lại sau ít phút");
+  web::add_security_headers(res.headers);
+  return res;
 }
 
 std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head) {

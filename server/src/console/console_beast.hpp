@@ -3,6 +3,7 @@
 // (wss_session.cpp) on the I/O thread.
 #pragma once
 #include <boost/beast/http.hpp>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,15 @@ using BeastResponse = boost::beast::http::response<boost::beast::http::string_bo
 // The request's fields the console reads (one Host field, or none when
 // absent or repeated); the body is moved out.
 Request from_beast(BeastRequest& msg, const std::string& address);
+// The body bound of a request, by its head: the roster import's upload
+// (POST kImportPath) may take kConsoleMaxImportBytes, every other request
+// kConsoleMaxBodyBytes.
+std::size_t body_limit_of(const BeastRequest& head);
+// The answer to a request whose body passes that bound (413, in Vietnamese,
+// with the security headers).
+Response body_too_large(std::size_t limit);
+// The answer to an upload while others are being received (503, in Vietnamese).
+Response uploads_busy();
 // The answer to write, closing the connection after it; no body for HEAD.
 std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head);
 

@@ -13,24 +13,6 @@ namespace sodiem::server::console {
 namespace {
 
 constexpr const char* kLeadershipOnly = "Hàng đợi yêu cầu điều chỉnh chỉ dành cho Hiệu trưởng và Phó hiệu trưởng";
-constexpr const char* kLocksOnly = "Trang khóa sổ chỉ dành cho Ban giám hiệu và quản trị viên";
-
-Result<std::int64_t> id_field(const nlohmann::json& body) {
-  auto it = body.find("id");
-  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0)
-    return Status(ErrorCode::kInvalidValue, "thiếu số của yêu cầu");
-  return it->get<std::int64_t>();
-}
-
-// "" → `fallback`; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (Vietnam time).
-Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback) {
-  auto text = text_field(body, key, protocol::TextKind::kName, 16, false);
-  if (!text) return text.status();
-  if (text->empty()) return fallback;
-  auto t = parse_local_time(*text);
-  if (!t) return Status(ErrorCode::kInvalidValue, std::string("ngày giờ không hợp lệ: ") + *text + " (dd/mm/yyyy)");
-  return *t;
-}
 
 }  // namespace
 
@@ -77,6 +59,7 @@ Response api_decide(Console::Impl& c, const Actor& a, const Request& req) {
 Response api_locks(Console::Impl& c, const Actor& a, const Request&) {
   if (!manages_locks(a.user)) return error_response(403, "FORBIDDEN", kLocksOnly);
   nlohmann::json items = nlohmann::json::array();
+  const auto now = c.clock.now_unix_seconds();
   for (const auto& l : list_locks(*c.db, false))
     items.push_back({{"id", l.id}, {"term", l.term}, {"grade", l.grade ? nlohmann::json(*l.grade) : nullptr},
                      {"class", l.class_name}, {"subject", l.subject}, {"column_kind", l.column_kind},
@@ -84,6 +67,7 @@ Response api_locks(Console::Impl& c, const Actor& a, const Request&) {
                      {"until", l.ends_at ? format_local_time(l.ends_at) : std::string()}, {"reason", l.reason},
                      {"set_by", l.set_by}});
   return json_response({{"items", items},
+                        {"exceptions", exceptions_json(*c.db, now)},
                         {"grace_hours", offline_grace_hours(*c.db)},
                         {"may_change", check_lock_authority(*c.db, a.user.username).is_ok()}});
 }

@@ -5,6 +5,7 @@
 
 #include "console_assets.hpp"
 #include "console_impl.hpp"
+#include "sodiem/core/clock.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/core/web_guard.hpp"
 
@@ -94,6 +95,22 @@ Result<nlohmann::json> body_object(const Request& req) {
   nlohmann::json j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status(ErrorCode::kInvalidValue, "dữ liệu gửi lên không phải JSON hợp lệ");
   return j;
+}
+
+Result<std::int64_t> id_field(const nlohmann::json& body) {
+  auto it = body.find("id");
+  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0)
+    return Status(ErrorCode::kInvalidValue, "thiếu số của yêu cầu");
+  return it->get<std::int64_t>();
+}
+
+Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback) {
+  auto text = text_field(body, key, protocol::TextKind::kName, 16, false);
+  if (!text) return text.status();
+  if (text->empty()) return fallback;
+  auto t = parse_local_time(*text);
+  if (!t) return Status(ErrorCode::kInvalidValue, std::string("ngày giờ không hợp lệ: ") + *text + " (dd/mm/yyyy)");
+  return *t;
 }
 
 Result<std::string> text_field(const nlohmann::json& obj, const char* key, protocol::TextKind kind,

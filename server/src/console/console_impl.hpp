@@ -63,6 +63,25 @@ Result<nlohmann::json> body_object(const Request& req);
 Result<std::string> text_field(const nlohmann::json& obj, const char* key, protocol::TextKind kind,
                                std::size_t max_chars, bool required);
 
+// The positive integer "id" of a POST body (a request, a lock, an exception).
+Result<std::int64_t> id_field(const nlohmann::json& body);
+// A date or time field: "" → `fallback`; "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (Vietnam time).
+Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback);
+
+// A private directory (mkdtemp, 0700) for one request's files, removed with
+// them; throws when none can be made (the request's 500).
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string file(const std::string& name) const;
+
+ private:
+  std::string dir_;
+};
+
 // ---- sessions (console_sessions.cpp) ----
 inline constexpr const char* kCookieName = "__Host-sodiem_console";
 struct Session {
@@ -93,7 +112,8 @@ struct Actor {
 };
 
 struct Console::Impl {
-  Impl(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits);
+  Impl(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits,
+       ConsolePrinters printers);
   ~Impl();
   // Queues a task for the thread; false (nothing queued) when stopped, or
   // when `bounded` and kConsoleMaxQueued tasks already wait.
@@ -116,6 +136,7 @@ struct Console::Impl {
   KdfPool& kdf;
   const Clock& clock;
   const ConsoleLimits limits;
+  const ConsolePrinters printers;
   std::unique_ptr<sqlite::Db> db;
   std::string school_name;
   Directory dir;
@@ -130,7 +151,7 @@ struct Console::Impl {
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
 // Which pages the user's roles open: "progress", "corrections",
-// "locks", "approvals", "audit", "accounts".
+// "locks", "approvals", "audit", "accounts", "import".
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
@@ -141,6 +162,15 @@ Response api_decide(Console::Impl& c, const Actor& a, const Request& req);
 Response api_locks(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lock_remove(Console::Impl& c, const Actor& a, const Request& req);
+inline constexpr const char* kLocksOnly = "Trang khóa sổ chỉ dành cho Ban giám hiệu và quản trị viên";
+// Exceptions and the offline grace window (console_exceptions.cpp), as
+// `sodiem-server exception add|remove` and `grace --hours`: the exceptions
+// in force for api_locks; add {user, class, subject, column, until, reason},
+// remove {id}, grace {hours}.
+nlohmann::json exceptions_json(sqlite::Db& db, std::int64_t now);
+Response api_exception_add(Console::Impl& c, const Actor& a, const Request& req);
+Response api_exception_remove(Console::Impl& c, const Actor& a, const Request& req);
+Response api_grace(Console::Impl& c, const Actor& a, const Request& req);
 // Nhật ký (console_audit.cpp): the trail searched, and its verdict.
 Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
 Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
@@ -155,5 +185,19 @@ Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_create(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_action(Console::Impl& c, const Actor& a, const Request& req);
 Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req);
+
+// Nhập danh sách (console_import.cpp): the roster or staff file, all or
+// nothing, as `sodiem-server import students|staff`; the one route whose
+// body may reach kConsoleMaxImportBytes (console_beast.cpp).
+inline constexpr std::string_view kImportPath = "/api/import";
+Response api_import(Console::Impl& c, const Actor& a, const Request& req);
+// The printed records as PDF downloads (console_print.cpp), by the functions
+// of `sodiem-server print` (c.printers): a class × subject grade book
+// (?class&subject&term, who may read that book), the class board
+// (?class&term) and transcripts (?class[&student]) for whoever may read the
+// whole class (the leadership, its homeroom teacher).
+Response api_print_gradebook(Console::Impl& c, const Actor& a, const Request& req);
+Response api_print_board(Console::Impl& c, const Actor& a, const Request& req);
+Response api_print_transcript(Console::Impl& c, const Actor& a, const Request& req);
 
 }  // namespace sodiem::server::console

@@ -33,6 +33,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (sees_approvals(user)) pages.push_back("approvals");
   if (reads_audit(user)) pages.push_back("audit");
   if (manages_accounts(user)) pages.push_back("accounts");
+  if (manages_accounts(user)) pages.push_back("import");
   return pages;
 }
 

@@ -1,6 +1,6 @@
-// The roster (students, staff) as XLSX, in and out (see records_print.hpp):
-// the same rows as the CSV files, so import checks them with the same code
-// (roster_io.hpp) and export writes what import reads.
+// The roster (students, staff) exported as XLSX (see records_print.hpp):
+// the same rows as the CSV files, so that import (roster_csv_from_xlsx,
+// roster_xlsx_csv.cpp) reads back what export writes.
 #include <xlsxwriter.h>
 
 #include <filesystem>
@@ -9,7 +9,6 @@
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_csv.hpp"
 #include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/xlsx_reader.hpp"
 
 namespace sodiem::server {
 
@@ -43,32 +42,6 @@ Status export_roster_xlsx(sqlite::Db& db, const std::string& what, const std::st
   std::filesystem::rename(tmp, path, ec);
   if (ec) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path + ": " + ec.message());
   return Status::ok();
-}
-
-Result<std::string> roster_csv_from_xlsx(const std::string& path) {
-  auto book = xlsx::read(path);
-  if (!book) return book.status();
-  if (book->empty()) return Status(ErrorCode::kInvalidValue, "tệp " + path + " không có trang tính nào");
-  // The first sheet, row by row from the first, as the CSV import reads it;
-  // numbers as stored ("2012" stays 2012), rows without any cell kept empty
-  // so that line numbers are the sheet's row numbers.
-  const auto& sheet = book->front();
-  int rows = 0, cols = 0;
-  for (const auto& [at, v] : sheet.cells) {
-    rows = std::max(rows, at.first + 1);
-    cols = std::max(cols, at.second + 1);
-  }
-  std::string csv;
-  for (int r = 0; r < rows; ++r) {
-    std::vector<std::string> fields;
-    bool any = false;
-    for (int c = 0; c < cols; ++c) {
-      fields.push_back(sheet.at(r, c));
-      any = any || !fields.back().empty();
-    }
-    csv += any ? csv_line(fields) : "\n";
-  }
-  return csv;
 }
 
 }  // namespace sodiem::server

@@ -39,8 +39,6 @@ namespace sodiem::server {
 // Students or staff ("students" | "staff") as XLSX: the CSV export's rows,
 // all as text (roster_xlsx.cpp).
 [[nodiscard]] Status export_roster_xlsx(sqlite::Db& db, const std::string& what, const std::string& path);
-// The first sheet of an XLSX as the CSV text the roster import reads (its
-// rows numbered as in the sheet), so one set of checks serves both.
-Result<std::string> roster_csv_from_xlsx(const std::string& path);
+// (Reading one back: roster_csv_from_xlsx, roster_csv.hpp.)
 
 }  // namespace sodiem::server

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sodiem/core/status.hpp"
 #include "sodiem/core/tuning.hpp"
 
 namespace sodiem::server {
@@ -40,6 +41,10 @@ CsvRows parse_csv(std::string_view text, const CsvLimits& limits = {});
 // Reads at most limits.max_bytes from `in` (and one byte more, to know the
 // file is larger), then parses: a huge file is refused without being read.
 CsvRows read_csv(std::istream& in, const CsvLimits& limits = {});
+// The first sheet of an XLSX file as the CSV text the roster import reads
+// (its rows numbered as in the sheet; within xlsx_reader's bounds), so one
+// set of checks serves both (roster_xlsx_csv.cpp).
+Result<std::string> roster_csv_from_xlsx(const std::string& path);
 
 // One field as an export writes it: quoted when it holds , " or a line
 // break; a field starting with = + - @ tab or CR (a formula for Excel and

@@ -30,6 +30,15 @@ struct ImportReport {
   std::vector<std::string> moves;
 };
 
+// How a refused import is told, by the CLI and the console alike: the
+// headline ("không nhập gì cả; 3 lỗi trong hs.csv:") and the first 30
+// errors as they are ("dòng 7: …"), then "… và N lỗi khác".
+struct ImportRefusal {
+  std::string headline;
+  std::vector<std::string> lines;
+};
+ImportRefusal import_refusal(const std::string& file, const std::vector<std::string>& errors);
+
 // Students: "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp[,Trạng thái]".
 // A new class is created when its name starts with its grade (6A, 10A1).
 // An active student named in another class of this year takes their marks

@@ -121,6 +121,9 @@ inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
 inline constexpr auto kConsoleSessionIdle = 30min;
 inline constexpr auto kConsoleSessionMax = 12h;
 inline constexpr std::size_t kConsoleMaxBodyBytes = 16 * 1024;
+// Only the roster and staff import's upload (the file, base64 in JSON: a
+// file of at most about 1.5 MB) may be larger.
+inline constexpr std::size_t kConsoleMaxImportBytes = 2 * 1024 * 1024;
 inline constexpr int kConsoleMaxJsonDepth = 8;
 inline constexpr std::size_t kConsoleMaxQueued = 64;
 // The console's audit search (Nhật ký): a page shows at most

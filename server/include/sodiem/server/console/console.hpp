@@ -22,8 +22,12 @@
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/status.hpp"
 #include "sodiem/core/tuning.hpp"
 
+namespace sodiem::sqlite {
+class Db;
+}
 namespace sodiem::server {
 class SyncService;
 }
@@ -34,6 +38,19 @@ namespace sodiem::server::console {
 struct ConsoleLimits {
   std::chrono::seconds session_idle = tuning::kConsoleSessionIdle;
   std::chrono::seconds session_max = tuning::kConsoleSessionMax;
+};
+
+// The printed records (records_print.hpp: print_gradebook, print_board,
+// print_transcript), the very functions of `sodiem-server print`. They live
+// in sodiem_print, which is built on this library, so the program hands
+// them in (init_run.cpp); without them the print buttons answer that this
+// server does not print.
+struct ConsolePrinters {
+  Status (*gradebook)(sqlite::Db&, const std::string& class_name, const std::string& subject, const std::string& term,
+                      const std::string& path) = nullptr;
+  Status (*board)(sqlite::Db&, const std::string& class_name, const std::string& term, const std::string& path) = nullptr;
+  Status (*transcript)(sqlite::Db&, const std::string& class_name, const std::string& student,
+                       const std::string& path) = nullptr;
 };
 
 // One HTTP request as the console sees it: plain strings, no Beast.
@@ -59,7 +76,8 @@ class Console {
  public:
   // `db_path`: the server database, already migrated; `clock`: for
   // sessions and the audit trail (the server's own in production).
-  Console(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits = {});
+  Console(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits = {},
+          ConsolePrinters printers = {});
   ~Console();
   Console(const Console&) = delete;
   Console& operator=(const Console&) = delete;
