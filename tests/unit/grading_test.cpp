@@ -215,7 +215,7 @@ TEST_CASE("TT27 primary year result", "[unit]") {
   CHECK(primary_year_result(all_htt, all_tot, {}) == YearResult::kChuaHoanThanh);
 }
 
-TEST_CASE("grading eval TT27: year result and award by the shared engine; tests 1–10, none missing", "[unit][tt27]") {
+TEST_CASE("grading eval TT27: year result and award by the shared engine, tests 1–10, none missing", "[unit][tt27]") {
   const std::string subjects = R"("subjects":{"Tiếng Việt":"Hoàn thành tốt","Toán":"T","Đạo đức":"Hoàn thành tốt"})";
   const std::string qualities = R"("qualities":{"Yêu nước":"Tốt","Tự chủ và tự học":"T"})";
   struct Row {

@@ -144,7 +144,7 @@ const OPEN_UP_TO = 24;  // missing cells shown unfolded
 
 // What the class-level signature still lacks, per subject (the teacher to
 // ask): its count and the cells, named.
-function missingPanel(missing, names, term) {
+export function missingPanel(missing, names, term) {
   const bySubject = new Map();
   for (const m of missing) {
     if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
@@ -163,7 +163,7 @@ function missingPanel(missing, names, term) {
 
 // One row per student, one column per board column (board order), the
 // outcome columns marked.
-function resultsTable(data) {
+export function resultsTable(data) {
   const columns = data.columns || [];
   const outcome = (c) => (OUTCOME_COLUMNS.has(c) ? 'outcome' : null);
   return h('div.table-scroll', {}, h('table.list.board', {},

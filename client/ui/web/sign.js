@@ -8,7 +8,7 @@
 // the key first when the device has none. Who may sign a step, the server
 // decides. Called by app.js's router.
 import * as api from './api.js';
-import { bookOrder, pivotTable } from './homeroom.js';
+import { bookOrder, missingPanel, pivotTable, resultsTable } from './homeroom.js';
 import { columnVN, comma, field, h, TERM_NAMES } from './util.js';
 
 const STEP_TITLES = {
@@ -144,24 +144,22 @@ async function showClassStep(ctx, main, p, { step, classes, stepSel, termSel, te
     h('div.tools', {}, stepSel, classSel, termSel),
     body));
 
+  // The board as `sodiem board --json` prints it (the board page's report).
   const data = await api.get('/api/sign', { class: cls, step, term });
   const missing = data.missing || [];
-  const lines = data.lines || [];
+  const students = data.students || [];
+  const names = new Map(students.map((s) => [s.student, s.name]));
   const blocked = !data.ready || missing.length > 0 || !!data.error;
   const form = keyForm(data, blocked, STEP_BUTTONS[step],
     (passphrase, newKey) => api.post('/api/sign', { class: cls, step, term, passphrase, new_key: newKey }));
   body.replaceChildren(...[
     data.error ? h('p.form-msg.error', {}, data.error) : null,
-    missing.length ? h('div.missing', { role: 'alert' },
-      h('p', {}, h('strong', {}, `Còn ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá: chưa ký được.`),
-        ' Bảng tổng hợp chỉ ký được khi đủ mọi môn và rèn luyện của mọi học sinh.'),
-      h('ul', {}, ...missing.slice(0, 60).map((m) => h('li', {}, `${m.name || m.student} (${m.student}) — ${m.subject} ${columnVN(m.column)}`)),
-        missing.length > 60 ? h('li', {}, `… và ${missing.length - 60} ô khác`) : null))
+    missing.length ? missingPanel(missing, names, term)
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng bảng tổng hợp sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
     data.digest ? h('p.digest', {}, 'Mã băm của nội dung trên máy này: ', h('code', { id: 'sign-digest' }, data.digest),
       ' (trùng với mã băm trên bảng điều khiển của trường khi máy đã đồng bộ).') : null,
     h('h2', {}, 'Nội dung sẽ ký'),
-    lines.length ? pivotTable(lines) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.'),
+    students.length && (data.columns || []).length ? resultsTable(data) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.'),
     form].filter(Boolean));
   main.dataset.ready = 'sign';
   return {};
