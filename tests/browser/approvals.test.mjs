@@ -124,6 +124,8 @@ test('the console shows 6A waiting with its board, the principal approves it in 
     assert.match(digest, /^[0-9a-f]{64}$/);
     assert.match(await page.textContent('#sign-instructions'), /Sổ điểm → Ký duyệt/);
     assert.equal(await page.$$eval('#board-card table.board[data-section="Tổng hợp HK1"] tbody tr', (t) => t.length), 40);
+    const consoleOrder = await page.$$eval('#board-card table.board[data-section="Tổng hợp HK1"] tbody tr',
+      (t) => t.map((r) => r.dataset.student));
     assert.equal(await page.$('#board-card .missing'), null, 'the board is complete');
     assert.equal(await page.$('#unapprove-form'), null, 'nothing to unapprove yet');
     assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
@@ -143,6 +145,8 @@ test('the console shows 6A waiting with its board, the principal approves it in 
     });
     assert.equal((await uiPage.textContent('#sign-digest')).trim(), digest, 'the ui shows the digest the console showed');
     assert.equal(await uiPage.$$eval('table.board tbody tr', (t) => t.length), 40);
+    // Both list the class in the class list's (Vietnamese) order.
+    assert.deepEqual(await uiPage.$$eval('table.board tbody tr', (t) => t.map((r) => r.dataset.student)), consoleOrder);
     assert.ok(!(await uiPage.isDisabled('button[data-action="sign"]')));
     await screenshot(uiPage, 'approvals-ui-sign');
     await uiPage.fill('input[name="passphrase"]', 'khoa-hieu-truong');

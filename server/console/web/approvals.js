@@ -66,7 +66,9 @@ export async function show() {
 
 // One table per section of the board ("Tổng hợp HK1"; on HK2 also "Tổng
 // hợp CN"): a row per student, a column per board column, in board order.
-function boardTables(lines) {
+function boardTables(lines, order = []) {
+  const rank = new Map(order.map((code, i) => [code, i]));
+  const byList = (a, b) => (rank.get(a[0]) ?? 1e9) - (rank.get(b[0]) ?? 1e9);
   const sections = new Map();
   for (const l of lines) {
     if (!sections.has(l.section)) sections.set(l.section, { columns: [], students: new Map() });
@@ -78,9 +80,10 @@ function boardTables(lines) {
   return [...sections].map(([section, s]) => el('div', { class: 'table-wrap' },
     el('table', { class: 'board', 'data-section': section },
       el('caption', {}, section),
-      el('thead', {}, el('tr', {}, el('th', {}, 'Mã HS'), el('th', {}, 'Họ và tên'), s.columns.map((c) => el('th', {}, c)))),
-      el('tbody', {}, [...s.students].map(([code, st]) => el('tr', { 'data-student': code },
-        el('td', {}, code), el('td', {}, st.name),
+      el('thead', {}, el('tr', {}, el('th', {}, 'STT'), el('th', {}, 'Họ và tên'), el('th', {}, 'Mã HS'),
+        s.columns.map((c) => el('th', {}, c)))),
+      el('tbody', {}, [...s.students].sort(byList).map(([code, st], i) => el('tr', { 'data-student': code },
+        el('td', {}, String(i + 1)), el('td', {}, st.name), el('td', {}, code),
         s.columns.map((c) => el('td', { 'data-column': c }, (st.values[c] ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2')))))))));
 }
 
@@ -133,7 +136,7 @@ async function board(cls) {
       el('p', {}, el('strong', {}, `Còn ${data.missing.length} ô bắt buộc chưa có điểm hoặc đánh giá: chưa bước nào ký được.`)),
       el('ul', {}, data.missing.slice(0, 40).map((m) => el('li', {}, `${m.name} (${m.student}) — ${m.subject} ${m.column}`)),
         data.missing.length > 40 ? el('li', {}, `… và ${data.missing.length - 40} ô khác`) : null)),
-    boardTables(data.lines),
+    boardTables(data.lines, data.order),
     el('details', { class: 'document' }, el('summary', {}, 'Văn bản được ký (đầy đủ)'), el('pre', {}, data.document)),
     approved && data.may_unapprove ? unapproveForm(cls) : null);
   document.getElementById('approval-board').replaceChildren(box);

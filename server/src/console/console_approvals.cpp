@@ -9,6 +9,7 @@
 // the server holds no private key. Console thread only.
 #include <map>
 
+#include "sodiem/core/names.hpp"
 #include "console_impl.hpp"
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/approval_queue.hpp"
@@ -88,6 +89,11 @@ Response api_approval_board(Console::Impl& c, const Actor& a, const Request& req
     s.bind(1, cls->id);
     while (s.step()) names[s.text(0)] = s.text(1);
   }
+  // The rows in class-list order (the document itself is in code order).
+  std::vector<std::pair<std::string, std::string>> roster(names.begin(), names.end());
+  NameOrder().sort(roster, [](const auto& p) { return p.second; });
+  nlohmann::json order = nlohmann::json::array();
+  for (const auto& entry : roster) order.push_back(entry.first);
   nlohmann::json lines = nlohmann::json::array(), missing = nlohmann::json::array();
   for (const auto& l : b.lines)
     lines.push_back({{"section", l.subject}, {"student", l.student}, {"name", names[l.student]}, {"column", l.column},
@@ -96,7 +102,8 @@ Response api_approval_board(Console::Impl& c, const Actor& a, const Request& req
     missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"subject", m.subject}, {"column", m.column}});
   return json_response({{"class", cls->name}, {"term", *term}, {"step", b.step}, {"digest", b.digest},
                         {"document", b.document}, {"complete", b.missing.empty()}, {"missing", missing},
-                        {"lines", lines}, {"chain", chain_json(chain)}, {"may_unapprove", unapproves(a.user)}});
+                        {"lines", lines}, {"order", order}, {"chain", chain_json(chain)},
+                        {"may_unapprove", unapproves(a.user)}});
 }
 
 Response api_unapprove(Console::Impl& c, const Actor& a, const Request& req) {
