@@ -1,6 +1,7 @@
 // The district export (see district_export.hpp; the format:
 // docs/district-export.md): gathers every current class's approved year,
 // checks it all, then writes CSV or XML through a temporary file.
+#include "sodiem/server/status_page.hpp"  // html_escape: also right for XML text and attributes
 #include "sodiem/server/district_export.hpp"
 
 #include <algorithm>
@@ -210,22 +211,7 @@ std::string nfc(const std::string& text, Export& e, const std::string& where) {
   return text;
 }
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string attr(const std::string& name, const std::string& value) { return " " + name + "=\"" + xml_escape(value) + "\""; }
+std::string attr(const std::string& name, const std::string& value) { return " " + name + "=\"" + html_escape(value) + "\""; }
 
 std::string today_vn() {
   const std::time_t t = std::time(nullptr) + 7 * 3600;
@@ -259,12 +245,12 @@ std::string csv_text(Export& e) {
 std::string result_element(const std::string& column, const std::string& value) {
   static const std::string kTest = " (KTĐK)", kQuality = "Phẩm chất ", kCompetence = "Năng lực ";
   if (column.size() > kTest.size() && column.compare(column.size() - kTest.size(), kTest.size(), kTest) == 0)
-    return "<test" + attr("subject", column.substr(0, column.size() - kTest.size())) + ">" + xml_escape(value) + "</test>";
+    return "<test" + attr("subject", column.substr(0, column.size() - kTest.size())) + ">" + html_escape(value) + "</test>";
   if (column.rfind(kQuality, 0) == 0)
-    return "<quality" + attr("name", column.substr(kQuality.size())) + ">" + xml_escape(value) + "</quality>";
+    return "<quality" + attr("name", column.substr(kQuality.size())) + ">" + html_escape(value) + "</quality>";
   if (column.rfind(kCompetence, 0) == 0)
-    return "<competence" + attr("name", column.substr(kCompetence.size())) + ">" + xml_escape(value) + "</competence>";
-  return "<subject" + attr("name", column) + ">" + xml_escape(value) + "</subject>";
+    return "<competence" + attr("name", column.substr(kCompetence.size())) + ">" + html_escape(value) + "</competence>";
+  return "<subject" + attr("name", column) + ">" + html_escape(value) + "</subject>";
 }
 
 std::string xml_text(Export& e) {
@@ -287,7 +273,7 @@ std::string xml_text(Export& e) {
         }
         if (*kFields[i].element == '\0' || st.fields[i].empty()) continue;
         const std::string el = kFields[i].element;
-        out += "      <" + el + ">" + xml_escape(nfc(st.fields[i], e, code)) + "</" + el + ">\n";
+        out += "      <" + el + ">" + html_escape(nfc(st.fields[i], e, code)) + "</" + el + ">\n";
         if (i == kAbsent)  // the results after the absences: as the board lists them
           for (const auto& c : e.columns)
             if (auto it = st.results.find(c); it != st.results.end())
