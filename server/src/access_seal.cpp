@@ -190,35 +190,41 @@ void destroy(void* p) {
   delete st;
 }
 
+// SQLite's connection under `db` (the seal's hooks and functions are SQLite's).
+sqlite3* lite(store::Db& db) {
+  if (!db.sqlite()) throw std::logic_error("access seal: SQLite only so far");
+  return db.sqlite()->handle();
+}
+
 }  // namespace
 
-void install_access_guard(sqlite::Db& db) {
+void install_access_guard(store::Db& db) {
   auto* st = new GuardState;
   {
     std::lock_guard lock(registry_mutex);
-    registry()[db.handle()] = st;
+    registry()[lite(db)] = st;
   }
-  const int rc = sqlite3_create_function_v2(db.handle(), "sodiem_access_touch", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, st,
+  const int rc = sqlite3_create_function_v2(lite(db), "sodiem_access_touch", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, st,
                                             touch, nullptr, nullptr, destroy);
   if (rc != SQLITE_OK) throw sqlite::Error(rc, "sodiem_access_touch");
-  sqlite3_commit_hook(db.handle(), on_commit, st);
-  sqlite3_rollback_hook(db.handle(), on_rollback, st);
+  sqlite3_commit_hook(lite(db), on_commit, st);
+  sqlite3_rollback_hook(lite(db), on_rollback, st);
 }
 
-void enforce_access_guard(sqlite::Db& db) {
-  if (auto* st = state_of(db.handle())) st->enforce = true;
+void enforce_access_guard(store::Db& db) {
+  if (auto* st = state_of(lite(db))) st->enforce = true;
 }
 
-std::string access_table_digest(sqlite::Db& db, const std::string& table) {
+std::string access_table_digest(store::Db& db, const std::string& table) {
   const AccessTable* t = find_table(table);
   if (!t) throw sqlite::Error(SQLITE_ERROR, "not an access table: " + table);
-  return digest_of(db.handle(), *t);
+  return digest_of(lite(db), *t);
 }
 
-std::string seal_access(sqlite::Db& db) {
-  GuardState* st = state_of(db.handle());
+std::string seal_access(store::Db& db) {
+  GuardState* st = state_of(lite(db));
   if (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done)) return "";
-  Recorded r = last_recorded(db.handle());
+  Recorded r = last_recorded(lite(db));
   bool complete = true;
   for (const auto& t : kTables) complete = complete && r.digests.contains(t.name);
   if (complete && st->touched.empty() && st->outside.empty()) {
@@ -227,7 +233,7 @@ std::string seal_access(sqlite::Db& db) {
   }
   for (const auto& t : kTables) {
     if (complete && !st->touched.contains(t.name)) continue;
-    const std::string now = digest_of(db.handle(), t);
+    const std::string now = digest_of(lite(db), t);
     // A table recorded before but not changed here must still be as recorded.
     if (!st->touched.contains(t.name) && r.digests.contains(t.name) && r.digests[t.name] != now)
       st->outside.insert(t.name);
@@ -241,7 +247,7 @@ std::string seal_access(sqlite::Db& db) {
   return out.dump();
 }
 
-AccessCheck check_access_tables(sqlite::Db& db) {
+AccessCheck check_access_tables(store::Db& db) {
   AccessCheck c;
   // The schema that reports changes to the software's connection: exactly
   // these triggers (no other trigger could change a table on the software's
@@ -276,7 +282,7 @@ AccessCheck check_access_tables(sqlite::Db& db) {
                              " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
 
   // The tables now against the last digests the trail recorded.
-  const Recorded last = last_recorded(db.handle());
+  const Recorded last = last_recorded(lite(db));
   if (last.seq == 0) {
     c.warnings.push_back("các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa có dấu trong nhật ký kiểm toán "
                          "(có từ thao tác được ghi nhật ký tiếp theo)");
@@ -286,7 +292,7 @@ AccessCheck check_access_tables(sqlite::Db& db) {
         c.warnings.push_back(std::string("bảng ") + t.what + " (" + t.name + ") chưa có dấu trong nhật ký kiểm toán");
         continue;
       }
-      if (last.digests[t.name] != digest_of(db.handle(), t))
+      if (last.digests[t.name] != digest_of(lite(db), t))
         c.problems.push_back(std::string("bảng ") + t.what + " (" + t.name +
                              ") đã bị sửa từ ngoài phần mềm: không khớp dấu ghi ở mục nhật ký " +
                              std::to_string(last.seq));

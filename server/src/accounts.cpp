@@ -30,7 +30,7 @@ Status new_password_problem(const std::string& old_password, const std::string& 
 
 // The refusal of a revoked device or a disabled account (one wording for
 // the hello and for a session cut short).
-Status standing_of(sqlite::Stmt& s, int disabled_col, int revoked_at_col) {
+Status standing_of(store::Stmt& s, int disabled_col, int revoked_at_col) {
   if (s.int64(disabled_col) != 0) return Status(ErrorCode::kUnauthenticated, "Tài khoản đã bị khóa");
   if (!s.is_null(revoked_at_col))
     return Status(ErrorCode::kUnauthenticated, "Thiết bị này đã bị " + s.text(revoked_at_col + 1) + " thu hồi lúc " +
@@ -46,7 +46,7 @@ std::string maintenance_actor(const std::string& os_user) { return std::string(k
 
 bool is_maintenance_actor(const std::string& name) { return name.rfind(kMaintenanceActor, 0) == 0; }
 
-Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
+Status require_role(store::Db& db, const std::string& username, const std::vector<std::string>& roles,
                     const std::string& refusal) {
   if (is_maintenance_actor(username)) {
     if (std::find(roles.begin(), roles.end(), "ADMIN") != roles.end()) return Status::ok();
@@ -89,7 +89,7 @@ Result<std::int64_t> Accounts::create_user(const std::string& username, const st
 }
 
 namespace {
-PasswordRecord read_record(sqlite::Stmt& s) {
+PasswordRecord read_record(store::Stmt& s) {
   PasswordRecord r;
   if (!s.step()) {
     r.hash = kNoAccountHash;
@@ -191,14 +191,14 @@ Result<DeviceContext> Accounts::authenticate(const std::string& device_public_id
   s.reset();
   // This session is the floor of the next one. Relaxed (no fsync before the
   // welcome): lost to a power cut, the older floor stays, a looser bound.
-  sqlite::Transaction tx(db_, sqlite::Durability::kRelaxed);
+  store::Transaction tx(db_, sqlite::Durability::kRelaxed);
   db_.prepare("UPDATE devices SET session_floor = ? WHERE id = ?").bind(1, clock_.now_unix_seconds()).bind(2, d.row_id).run();
   tx.commit();
   return d;
 }
 
 namespace {
-Status require_admin(sqlite::Db& db, const std::string& by) {
+Status require_admin(store::Db& db, const std::string& by) {
   return require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được quản lý tài khoản");
 }
 }  // namespace
@@ -208,7 +208,7 @@ Status Accounts::set_disabled(const std::string& username, bool disabled, const 
   if (auto st = require_admin(db_, by); !st) return st;
   if (disabled && username == by) return Status(ErrorCode::kInvalidValue, "không thể tự khóa tài khoản của chính mình");
   if (disabled && reason.empty()) return Status(ErrorCode::kInvalidValue, "khóa tài khoản cần ghi lý do (--reason)");
-  sqlite::Transaction tx(db_);
+  store::Transaction tx(db_);
   db_.prepare("UPDATE users SET disabled = ? WHERE username = ?").bind(1, disabled ? 1 : 0).bind(2, username).run();
   if (db_.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + username);
   append_audit(db_, {clock_.now_unix_seconds(), by, "", disabled ? "account_disabled" : "account_enabled",
@@ -242,7 +242,7 @@ Status Accounts::device_standing(std::int64_t device_row) {
 Result<std::string> Accounts::reset_password(const std::string& username, const std::string& by) {
   if (auto st = require_admin(db_, by); !st) return st;
   const std::string password = crypto::random_hex(6);
-  sqlite::Transaction tx(db_);
+  store::Transaction tx(db_);
   db_.prepare("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE username = ?")
       .bind(1, crypto::hash_password(password)).bind(2, username).run();
   if (db_.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + username);
@@ -255,7 +255,7 @@ Status Accounts::revoke_device(const std::string& device_public_id, const std::s
   if (auto st = require_admin(db_, by); !st) return st;
   if (reason.empty()) return Status(ErrorCode::kInvalidValue, "thu hồi thiết bị cần ghi lý do (--reason)");
   const auto now = clock_.now_unix_seconds();
-  sqlite::Transaction tx(db_);
+  store::Transaction tx(db_);
   db_.prepare("UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE public_id = ? AND "
               "revoked_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, device_public_id).run();
@@ -304,7 +304,7 @@ std::vector<AccountInfo> Accounts::list() {
 
 Status Accounts::unlock_login(const std::string& username, const std::string& by) {
   if (auto st = require_admin(db_, by); !st) return st;
-  sqlite::Transaction tx(db_);
+  store::Transaction tx(db_);
   db_.prepare("DELETE FROM login_lockouts WHERE username = ? AND (locked_until > ? OR failures > 0)")
       .bind(1, username)
       .bind(2, clock_.now_unix_seconds())

@@ -7,7 +7,7 @@
 
 namespace sodiem::server {
 
-ClassChain class_chain(sqlite::Db& db, std::int64_t class_id, const std::string& class_name, int grade,
+ClassChain class_chain(store::Db& db, std::int64_t class_id, const std::string& class_name, int grade,
                        const std::string& term) {
   ClassChain c;
   c.class_id = class_id;
@@ -29,14 +29,14 @@ ClassChain class_chain(sqlite::Db& db, std::int64_t class_id, const std::string&
   return c;
 }
 
-std::vector<ClassChain> approval_queue(sqlite::Db& db, const std::string& term) {
+std::vector<ClassChain> approval_queue(store::Db& db, const std::string& term) {
   std::vector<ClassChain> out;
   auto s = db.prepare("SELECT id, name, grade FROM current_classes ORDER BY grade, name");
   while (s.step()) out.push_back(class_chain(db, s.int64(0), s.text(1), static_cast<int>(s.int64(2)), term));
   return out;
 }
 
-SignedBoard class_board(sqlite::Db& db, std::int64_t class_id, const std::string& term, const std::string& step) {
+SignedBoard class_board(store::Db& db, std::int64_t class_id, const std::string& term, const std::string& step) {
   SignedBoard b;
   b.step = step;
   const board::ClassBook book = load_class_book(db, class_id);

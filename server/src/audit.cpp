@@ -26,7 +26,7 @@ std::string audit_entry_hash(std::int64_t seq, const AuditEntry& e, const std::s
   return crypto::sha256_hex(text);
 }
 
-std::int64_t append_audit(sqlite::Db& db, const AuditEntry& e) {
+std::int64_t append_audit(store::Db& db, const AuditEntry& e) {
   const std::string access = seal_access(db);
   const std::int64_t seq = std::stoll(get_meta(db, "audit_head_seq", "0")) + 1;
   const std::string prev = get_meta(db, "audit_head_hash", kGenesis);
@@ -40,7 +40,7 @@ std::int64_t append_audit(sqlite::Db& db, const AuditEntry& e) {
   return seq;
 }
 
-AuditCheck verify_audit(sqlite::Db& db) {
+AuditCheck verify_audit(store::Db& db) {
   AuditCheck check;
   auto s = db.prepare("SELECT seq, at, actor, device, kind, detail, prev_hash, hash, access FROM audit_log ORDER BY seq");
   std::string prev = kGenesis;

@@ -12,7 +12,7 @@
 
 namespace sodiem::server {
 
-protocol::AuditHead answer_audit_request(sqlite::Db& db, const AuditKey& key, const std::string& epoch,
+protocol::AuditHead answer_audit_request(store::Db& db, const AuditKey& key, const std::string& epoch,
                                          const protocol::AuditRequest& request) {
   const AuditTreeHead head = audit_tree_head(db);
   protocol::AuditHead out;
@@ -32,12 +32,12 @@ protocol::AuditHead answer_audit_request(sqlite::Db& db, const AuditKey& key, co
   return out;
 }
 
-void record_audit_alarm(sqlite::Db& db, const AuditKey& key, const std::string& username, const std::string& device,
+void record_audit_alarm(store::Db& db, const AuditKey& key, const std::string& username, const std::string& device,
                         const protocol::AuditAlarm& alarm, std::int64_t now) {
   const bool ours = signing::verify_signature(
       key.public_key_hex(), protocol::signed_head_text(alarm.kept_epoch, alarm.kept_size, alarm.kept_root),
       alarm.kept_signature);
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("INSERT INTO audit_alarms(at, device, username, kept_epoch, kept_size, kept_root, kept_signature, "
              "kept_signature_valid, shown_size, shown_root, why) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, now).bind(2, device).bind(3, username).bind(4, alarm.kept_epoch).bind(5, alarm.kept_size)
@@ -60,7 +60,7 @@ void record_audit_alarm(sqlite::Db& db, const AuditKey& key, const std::string& 
                  alarm.why);
 }
 
-std::vector<AuditAlarmRow> audit_alarms(sqlite::Db& db) {
+std::vector<AuditAlarmRow> audit_alarms(store::Db& db) {
   std::vector<AuditAlarmRow> out;
   auto s = db.prepare("SELECT at, username, device, kept_epoch, kept_size, shown_size, kept_signature_valid, why "
                       "FROM audit_alarms ORDER BY id");

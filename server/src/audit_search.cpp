@@ -67,7 +67,7 @@ std::string literal(const std::string& v) { return v.empty() ? std::string() : j
 
 }  // namespace
 
-AuditPage search_audit(sqlite::Db& db, const AuditQuery& q) {
+AuditPage search_audit(store::Db& db, const AuditQuery& q) {
   AuditPage page;
   {
     auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM audit_log");

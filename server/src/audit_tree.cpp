@@ -9,14 +9,14 @@
 namespace sodiem::server {
 namespace {
 
-std::string stored_node(sqlite::Db& db, int level, std::uint64_t index) {
+std::string stored_node(store::Db& db, int level, std::uint64_t index) {
   auto s = db.cached("SELECT hash FROM audit_tree WHERE level = ? AND idx = ?");
   s->bind(1, level).bind(2, static_cast<std::int64_t>(index));
   if (!s->step()) throw std::runtime_error("audit tree lacks node " + std::to_string(level) + "/" + std::to_string(index));
   return merkle::from_hex(s->view(0));
 }
 
-void put_node(sqlite::Db& db, int level, std::uint64_t index, const std::string& hash) {
+void put_node(store::Db& db, int level, std::uint64_t index, const std::string& hash) {
   db.cached("INSERT INTO audit_tree(level, idx, hash) VALUES(?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hash = excluded.hash")
       ->bind(1, level)
       .bind(2, static_cast<std::int64_t>(index))
@@ -25,7 +25,7 @@ void put_node(sqlite::Db& db, int level, std::uint64_t index, const std::string&
 }
 
 // Leaf `index` and the perfect subtrees it completes.
-void add_leaf(sqlite::Db& db, std::uint64_t index, const std::string& entry_hash_hex) {
+void add_leaf(store::Db& db, std::uint64_t index, const std::string& entry_hash_hex) {
   std::string hash = merkle::leaf_hash(entry_hash_hex);
   put_node(db, 0, index, hash);
   int level = 0;
@@ -37,10 +37,10 @@ void add_leaf(sqlite::Db& db, std::uint64_t index, const std::string& entry_hash
   }
 }
 
-std::uint64_t tree_size(sqlite::Db& db) { return std::stoull(get_meta(db, "audit_tree_size", "0")); }
+std::uint64_t tree_size(store::Db& db) { return std::stoull(get_meta(db, "audit_tree_size", "0")); }
 
 // Leaves for entries tree_size+1 … up_to, read from audit_log.
-void catch_up(sqlite::Db& db, std::int64_t up_to) {
+void catch_up(store::Db& db, std::int64_t up_to) {
   std::uint64_t size = tree_size(db);
   if (static_cast<std::int64_t>(size) >= up_to) return;
   auto s = db.prepare("SELECT seq, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq");
@@ -54,13 +54,13 @@ void catch_up(sqlite::Db& db, std::int64_t up_to) {
   set_meta(db, "audit_tree_size", std::to_string(size));
 }
 
-merkle::SubtreeFn stored(sqlite::Db& db) {
+merkle::SubtreeFn stored(store::Db& db) {
   return [&db](int level, std::uint64_t index) { return stored_node(db, level, index); };
 }
 
 }  // namespace
 
-void extend_audit_tree(sqlite::Db& db, std::int64_t seq, const std::string& entry_hash_hex) {
+void extend_audit_tree(store::Db& db, std::int64_t seq, const std::string& entry_hash_hex) {
   catch_up(db, seq - 1);
   if (tree_size(db) != static_cast<std::uint64_t>(seq - 1))
     throw std::runtime_error("audit tree out of step with entry " + std::to_string(seq));
@@ -68,10 +68,10 @@ void extend_audit_tree(sqlite::Db& db, std::int64_t seq, const std::string& entr
   set_meta(db, "audit_tree_size", std::to_string(seq));
 }
 
-AuditTreeHead audit_tree_head(sqlite::Db& db) {
+AuditTreeHead audit_tree_head(store::Db& db) {
   const std::int64_t entries = std::stoll(get_meta(db, "audit_head_seq", "0"));
   if (tree_size(db) < static_cast<std::uint64_t>(entries)) {
-    sqlite::Transaction tx(db);
+    store::Transaction tx(db);
     catch_up(db, entries);
     tx.commit();
   }
@@ -81,13 +81,13 @@ AuditTreeHead audit_tree_head(sqlite::Db& db) {
   return head;
 }
 
-std::vector<std::string> audit_consistency_proof(sqlite::Db& db, std::uint64_t m, std::uint64_t n) {
+std::vector<std::string> audit_consistency_proof(store::Db& db, std::uint64_t m, std::uint64_t n) {
   std::vector<std::string> out;
   for (const auto& h : merkle::consistency_proof(m, n, stored(db))) out.push_back(merkle::to_hex(h));
   return out;
 }
 
-std::string check_audit_tree(sqlite::Db& db) {
+std::string check_audit_tree(store::Db& db) {
   const std::uint64_t size = tree_size(db);
   std::vector<std::string> level;  // hashes of the current level, recomputed from the entries
   {

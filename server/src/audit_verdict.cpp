@@ -11,7 +11,7 @@
 
 namespace sodiem::server {
 
-AuditVerdict check_audit_trail(sqlite::Db& db) {
+AuditVerdict check_audit_trail(store::Db& db) {
   AuditVerdict v;
   const auto chain = verify_audit(db);
   v.entries = chain.entries;

@@ -108,7 +108,7 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
     // A new epoch: every client re-pulls from the start instead of trusting
     // cursors and versions from a timeline this copy may not contain.
     auto db = open_server_db(to.db());
-    sqlite::Transaction tx(*db);
+    store::Transaction tx(*db);
     const std::string old_epoch = get_meta(*db, "epoch");
     const std::string epoch = crypto::random_hex(8);
     set_meta(*db, "epoch", epoch);

@@ -9,7 +9,7 @@
 
 namespace sodiem::server {
 
-protocol::SchoolCalendar load_calendar(sqlite::Db& db) {
+protocol::SchoolCalendar load_calendar(store::Db& db) {
   protocol::SchoolCalendar c;
   {
     auto s = db.prepare("SELECT starts_on, ends_on FROM school_years WHERE current = 1 ORDER BY id DESC LIMIT 1");
@@ -24,9 +24,9 @@ protocol::SchoolCalendar load_calendar(sqlite::Db& db) {
   return c;
 }
 
-Status set_sundays(sqlite::Db& db, bool sundays, const std::string& by, std::int64_t now) {
+Status set_sundays(store::Db& db, bool sundays, const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   const bool before = get_meta(db, "sundays", "0") == "1";
   set_meta(db, "sundays", sundays ? "1" : "0");
   bump_roster_version(db);  // devices check attendance days against it
@@ -36,14 +36,14 @@ Status set_sundays(sqlite::Db& db, bool sundays, const std::string& by, std::int
   return Status::ok();
 }
 
-Status set_sessions_per_day(sqlite::Db& db, const std::string& class_name, std::optional<int> grade, int sessions,
+Status set_sessions_per_day(store::Db& db, const std::string& class_name, std::optional<int> grade, int sessions,
                             const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
   if (sessions != 1 && sessions != 2)
     return Status(ErrorCode::kInvalidValue, "số buổi học mỗi ngày phải là 1 hoặc 2");
   if (class_name.empty() == !grade.has_value())
     return Status(ErrorCode::kInvalidValue, "hãy chọn một lớp (--class) hoặc một khối (--grade)");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto u = class_name.empty() ? db.prepare("UPDATE classes SET sessions_per_day = ? WHERE id IN (SELECT id FROM current_classes WHERE grade = ?)")
                               : db.prepare("UPDATE classes SET sessions_per_day = ? WHERE id IN (SELECT id FROM current_classes WHERE name = ?)");
   u.bind(1, sessions);

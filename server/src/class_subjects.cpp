@@ -17,21 +17,21 @@ constexpr const char* kClassSubjects =
     "LEFT JOIN grade_subjects g ON g.grade = c.grade AND g.subject_id = s.id "
     "WHERE (g.grade IS NOT NULL OR NOT EXISTS (SELECT 1 FROM grade_subjects x WHERE x.grade = c.grade))";
 
-protocol::SubjectInfo info_of(sqlite::Stmt& s) {
+protocol::SubjectInfo info_of(store::Stmt& s) {
   return {s.text(2), s.int64(3) != 0, static_cast<int>(s.int64(4)), s.int64(5) != 0, s.text(6), s.int64(7) != 0,
           s.text(8)};
 }
 
 }  // namespace
 
-std::vector<ClassSubject> load_class_subjects(sqlite::Db& db) {
+std::vector<ClassSubject> load_class_subjects(store::Db& db) {
   std::vector<ClassSubject> out;
   auto s = db.prepare(std::string(kClassSubjects) + " ORDER BY c.id, s.id");
   while (s.step()) out.push_back({s.int64(0), s.int64(1), info_of(s)});
   return out;
 }
 
-std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_id) {
+std::vector<ClassSubject> class_subjects_of(store::Db& db, std::int64_t class_id) {
   std::vector<ClassSubject> out;
   auto s = db.prepare(std::string(kClassSubjects) + " AND c.id = ? ORDER BY s.id");
   s.bind(1, class_id);
@@ -39,7 +39,7 @@ std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_i
   return out;
 }
 
-board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term) {
+board::ClassBook load_class_book(store::Db& db, std::int64_t class_id, const std::string& only_term) {
   board::ClassBook book;
   {
     auto s = db.prepare("SELECT name, grade FROM classes WHERE id = ?");
@@ -63,14 +63,14 @@ board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const st
   return book;
 }
 
-std::optional<protocol::SubjectInfo> class_subject(sqlite::Db& db, std::int64_t class_id, const std::string& name) {
+std::optional<protocol::SubjectInfo> class_subject(store::Db& db, std::int64_t class_id, const std::string& name) {
   auto s = db.prepare(std::string(kClassSubjects) + " AND c.id = ? AND s.name = ?");
   s.bind(1, class_id).bind(2, name);
   if (!s.step()) return std::nullopt;
   return info_of(s);
 }
 
-std::vector<protocol::GradeSubject> load_grade_subjects(sqlite::Db& db) {
+std::vector<protocol::GradeSubject> load_grade_subjects(store::Db& db) {
   std::vector<protocol::GradeSubject> out;
   auto s = db.prepare(
       "SELECT g.grade, s.name, g.kind = 'scored', g.periods_per_year, g.topic_periods > 0, g.assessed_as, "

@@ -31,7 +31,7 @@ std::int64_t step_index(const std::string& step) {
 }
 
 // The active (not revoked) confirmation of a step, if any: digest.
-std::string active_digest(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+std::string active_digest(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                           const std::string& step) {
   auto s = db.prepare("SELECT digest FROM confirmations WHERE class_id = ? AND COALESCE(subject_id, -1) = ? AND term = ? "
                       "AND step = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1");
@@ -39,13 +39,13 @@ std::string active_digest(sqlite::Db& db, std::int64_t class_id, std::int64_t su
   return s.step() ? s.text(0) : std::string();
 }
 
-bool approved(sqlite::Db& db, std::int64_t class_id, const std::string& term) {
+bool approved(store::Db& db, std::int64_t class_id, const std::string& term) {
   return !active_digest(db, class_id, -1, term, "approve").empty();
 }
 
 }  // namespace
 
-std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+std::string server_document(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                             const std::string& step) {
   std::string class_name;
   {
@@ -72,7 +72,7 @@ std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t 
   return board::subject_document(class_name, *info, term, step, std::move(lines));
 }
 
-std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(sqlite::Db& db, std::int64_t class_id) {
+std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(store::Db& db, std::int64_t class_id) {
   std::vector<std::pair<std::int64_t, std::string>> out;
   auto s = db.prepare("SELECT DISTINCT s.id, s.name FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id "
                       "WHERE t.class_id = ? ORDER BY s.id");
@@ -81,7 +81,7 @@ std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(sqlite::Db
   return out;
 }
 
-StepSignature step_signature(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+StepSignature step_signature(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                              const std::string& step) {
   StepSignature out;
   auto s = db.prepare("SELECT r.digest, u.username, r.signed_at FROM confirmations r JOIN users u ON u.id = r.user_id "
@@ -98,7 +98,7 @@ StepSignature step_signature(sqlite::Db& db, std::int64_t class_id, std::int64_t
   return out;
 }
 
-Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
+Status register_key(store::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
                     std::int64_t now) {
   if (op.value.size() != 64 || op.value.find_first_not_of("0123456789abcdef") != std::string::npos)
     return Status(ErrorCode::kInvalidValue, "khóa công khai phải là 64 chữ số hex (Ed25519)");
@@ -110,7 +110,7 @@ Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_
   return Status(ErrorCode::kOk, "Đã đăng ký khóa ký số của " + user.username);
 }
 
-Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
+Status confirm_step(store::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
                     std::int64_t now) {
   const std::string& step = op.cell.student_code;
   const std::string& term = op.cell.column;
@@ -212,11 +212,11 @@ Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess
   return Status(ErrorCode::kOk, kDone.at(step) + term + " " + what);
 }
 
-Status unapprove(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
+Status unapprove(store::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
                  const std::string& reason, std::int64_t now) {
   if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được hủy phê duyệt"); !st) return st;
   if (reason.empty()) return Status(ErrorCode::kInvalidValue, "hủy phê duyệt cần ghi lý do (--reason)");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("UPDATE confirmations SET revoked_at = ?, revoked_by = ?, revoked_reason = ? WHERE step = 'approve' AND "
              "term = ? AND revoked_at IS NULL AND class_id = (SELECT id FROM current_classes WHERE name = ?)")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, term).bind(5, class_name).run();
@@ -227,7 +227,7 @@ Status unapprove(sqlite::Db& db, const std::string& class_name, const std::strin
   return Status::ok();
 }
 
-Status export_signed(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
+Status export_signed(store::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
   auto c = db.prepare("SELECT id FROM current_classes WHERE name = ?");
   c.bind(1, class_name);
   if (!c.step()) return Status(ErrorCode::kInvalidValue, "không có lớp " + class_name);

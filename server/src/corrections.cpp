@@ -11,7 +11,7 @@
 namespace sodiem::server {
 namespace {
 
-bool has_delegation(sqlite::Db& db, const std::string& username, std::int64_t now) {
+bool has_delegation(store::Db& db, const std::string& username, std::int64_t now) {
   auto s = db.prepare("SELECT 1 FROM delegations d JOIN users u ON u.id = d.user_id WHERE u.username = ? AND "
                       "d.power = 'corrections' AND d.revoked_at IS NULL AND (d.expires_at = 0 OR d.expires_at > ?)");
   s.bind(1, username).bind(2, now);
@@ -27,7 +27,7 @@ constexpr const char* kSelect =
     "FROM corrections r JOIN classes c ON c.id = r.class_id LEFT JOIN subjects s ON s.id = r.subject_id "
     "JOIN students st ON st.id = r.student_id JOIN users u ON u.id = r.requested_by ";
 
-Correction from_row(sqlite::Stmt& s) {
+Correction from_row(store::Stmt& s) {
   Correction c;
   c.id = static_cast<std::uint64_t>(s.int64(0));
   c.cell = {s.text(1), s.text(2), s.text(3), s.text(5)};
@@ -47,7 +47,7 @@ Correction from_row(sqlite::Stmt& s) {
 
 }  // namespace
 
-Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t now) {
+Status check_approver(store::Db& db, const std::string& username, std::int64_t now) {
   if (auto st = require_role(db, username, {"HT"}, "chỉ Hiệu trưởng được duyệt yêu cầu điều chỉnh"); st) return st;
   auto pht = require_role(db, username, {"PHT"}, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được ủy quyền mới được duyệt yêu cầu điều chỉnh");
   if (!pht) return pht;
@@ -57,7 +57,7 @@ Status check_approver(sqlite::Db& db, const std::string& username, std::int64_t 
                                            "(sodiem-server delegate add " + username + " --by <HT>)");
 }
 
-std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& status_filter) {
+std::vector<Correction> list_corrections(store::Db& db, const std::string& status_filter) {
   std::vector<Correction> out;
   auto s = db.prepare(std::string(kSelect) + "WHERE ? = '' OR r.status = ? ORDER BY r.id");
   s.bind(1, protocol::kHomeroomSubject).bind(2, status_filter).bind(3, status_filter);
@@ -65,7 +65,7 @@ std::vector<Correction> list_corrections(sqlite::Db& db, const std::string& stat
   return out;
 }
 
-Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+Result<std::uint64_t> approve_correction_in_transaction(store::Db& db, std::int64_t id, const std::string& approver,
                                                         const std::string& comment, std::int64_t now) {
   if (auto st = check_approver(db, approver, now); !st) return st;
   auto s = db.prepare(std::string(kSelect) + "WHERE r.id = ?");
@@ -101,7 +101,7 @@ Result<std::uint64_t> approve_correction_in_transaction(sqlite::Db& db, std::int
   return version;
 }
 
-Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+Status refuse_correction_in_transaction(store::Db& db, std::int64_t id, const std::string& approver,
                                         const std::string& comment, std::int64_t now) {
   if (auto st = check_approver(db, approver, now); !st) return st;
   if (comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do");
@@ -114,23 +114,23 @@ Status refuse_correction_in_transaction(sqlite::Db& db, std::int64_t id, const s
   return Status::ok();
 }
 
-Result<std::uint64_t> approve_correction(sqlite::Db& db, std::int64_t id, const std::string& approver,
+Result<std::uint64_t> approve_correction(store::Db& db, std::int64_t id, const std::string& approver,
                                          const std::string& comment, std::int64_t now) {
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto version = approve_correction_in_transaction(db, id, approver, comment, now);
   if (version) tx.commit();
   return version;
 }
 
-Status refuse_correction(sqlite::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
+Status refuse_correction(store::Db& db, std::int64_t id, const std::string& approver, const std::string& comment,
                          std::int64_t now) {
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto st = refuse_correction_in_transaction(db, id, approver, comment, now);
   if (st) tx.commit();
   return st;
 }
 
-std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string& username, bool leadership) {
+std::vector<Correction> corrections_visible_to(store::Db& db, const std::string& username, bool leadership) {
   std::vector<Correction> out;
   auto s = db.prepare(std::string(kSelect) + "WHERE ? = 1 OR u.username = ? ORDER BY r.id");
   s.bind(1, protocol::kHomeroomSubject).bind(2, leadership ? 1 : 0).bind(3, username);
@@ -138,7 +138,7 @@ std::vector<Correction> corrections_visible_to(sqlite::Db& db, const std::string
   return out;
 }
 
-Status decide_correction(sqlite::Db& db, const std::string& username, const protocol::Op& op, std::int64_t now) {
+Status decide_correction(store::Db& db, const std::string& username, const protocol::Op& op, std::int64_t now) {
   const auto id = static_cast<std::int64_t>(op.base_version);
   {
     // The op names the request's cell too: a decision never lands on another request.
@@ -165,12 +165,12 @@ Status decide_correction(sqlite::Db& db, const std::string& username, const prot
   return Status(ErrorCode::kInvalidValue, "quyết định phải là approve hoặc refuse, không phải \"" + op.value + "\"");
 }
 
-Result<std::int64_t> delegate_corrections(sqlite::Db& db, const std::string& to, const std::string& by,
+Result<std::int64_t> delegate_corrections(store::Db& db, const std::string& to, const std::string& by,
                                           std::int64_t until, const std::string& reason, std::int64_t now) {
   if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được ủy quyền duyệt yêu cầu điều chỉnh"); !st) return st;
   if (auto st = require_role(db, to, {"PHT"}, "chỉ ủy quyền cho Phó hiệu trưởng"); !st) return st;
   if (until != 0 && until <= now) return Status(ErrorCode::kInvalidValue, "thời hạn ủy quyền phải ở tương lai");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("INSERT INTO delegations(power, user_id, granted_by, granted_at, expires_at, reason) "
              "SELECT 'corrections', id, ?, ?, ?, ? FROM users WHERE username = ?")
       .bind(1, by).bind(2, now).bind(3, until).bind(4, reason).bind(5, to).run();
@@ -182,9 +182,9 @@ Result<std::int64_t> delegate_corrections(sqlite::Db& db, const std::string& to,
   return id;
 }
 
-Status revoke_delegation(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
+Status revoke_delegation(store::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
   if (auto st = require_role(db, by, {"HT"}, "chỉ Hiệu trưởng được thu hồi ủy quyền"); !st) return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("UPDATE delegations SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, id).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có ủy quyền #" + std::to_string(id) + " đang hiệu lực");
@@ -193,7 +193,7 @@ Status revoke_delegation(sqlite::Db& db, std::int64_t id, const std::string& by,
   return Status::ok();
 }
 
-std::vector<Delegation> active_delegations(sqlite::Db& db, std::int64_t now) {
+std::vector<Delegation> active_delegations(store::Db& db, std::int64_t now) {
   std::vector<Delegation> out;
   auto s = db.prepare("SELECT d.id, u.username, d.granted_by, d.reason, d.granted_at, d.expires_at FROM delegations d "
                       "JOIN users u ON u.id = d.user_id WHERE d.revoked_at IS NULL AND (d.expires_at = 0 OR d.expires_at > ?) "

@@ -57,14 +57,14 @@ std::string demo_password() { return crypto::random_hex(6); }
 
 }  // namespace
 
-std::string load_demo_school(sqlite::Db& db, const Clock& clock) {
+std::string load_demo_school(store::Db& db, const Clock& clock) {
   using nlohmann::json;
   std::mt19937 rng(20261123);  // fixed seed: the same names on every init
   auto pick = [&rng](const std::vector<const char*>& v) { return std::string(v[rng() % v.size()]); };
   Accounts accounts(db, clock);
   json out = json::array();
 
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   // The school year around today (it starts in September), with both terms'
   // entry windows open for the whole year, so the demo accepts marks any day.
   const std::time_t today = static_cast<std::time_t>(clock.now_unix_seconds() + 7 * 3600);

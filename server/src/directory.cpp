@@ -35,7 +35,7 @@ bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const 
   return teaches.contains({class_id, subject_id}) || (has_role("TTCM") && department_subjects.contains(subject_id));
 }
 
-void Directory::load(sqlite::Db& db) {
+void Directory::load(store::Db& db) {
   *this = Directory();
   {
     auto s = db.prepare("SELECT id, name, grade FROM current_classes ORDER BY grade, name");

@@ -12,7 +12,7 @@
 
 namespace sodiem::server {
 
-Result<std::vector<std::uint64_t>> set_exemption(sqlite::Db& db, const ExemptionRequest& r, const std::string& by,
+Result<std::vector<std::uint64_t>> set_exemption(store::Db& db, const ExemptionRequest& r, const std::string& by,
                                                  std::int64_t now) {
   if (Status st = require_role(db, by, {"HT", "ADMIN"}, "chỉ Hiệu trưởng (hoặc quản trị theo quyết định của Hiệu trưởng) "
                                                         "được ghi miễn học");
@@ -22,7 +22,7 @@ Result<std::vector<std::uint64_t>> set_exemption(sqlite::Db& db, const Exemption
     return Status(ErrorCode::kInvalidValue, "học kì phải là HK1, HK2 hoặc CN (cả năm)");
   if (r.reason.size() > kMaxCommentBytes)
     return Status(ErrorCode::kInvalidValue, "lý do miễn học dài quá " + std::to_string(kMaxCommentBytes) + " byte");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   std::int64_t class_id = 0, student_id = 0, subject_id = 0, user_id = 0;
   {
     auto s = db.prepare("SELECT c.id, st.id FROM current_classes c JOIN students st ON st.class_id = c.id AND st.status = 'active' "

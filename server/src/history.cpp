@@ -8,7 +8,7 @@
 
 namespace sodiem::server {
 
-Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string& class_name,
+Result<std::vector<HistoryEvent>> cell_history(store::Db& db, const std::string& class_name,
                                                const std::string& subject, const std::string& student,
                                                const std::string& column) {
   std::int64_t class_id = 0, subject_id = kHomeroomSubjectId, student_id = 0;

@@ -25,7 +25,7 @@ using protocol::Ack;
 using protocol::Op;
 using protocol::OpOutcome;
 
-Ingestor::Ingestor(sqlite::Db& db, const Directory& directory, const Clock& clock)
+Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock)
     : db_(db),
       directory_(directory),
       clock_(clock),
@@ -83,20 +83,20 @@ std::string values_rows(int n, int first, std::initializer_list<int> row) {
 }
 }  // namespace
 
-sqlite::Stmt& Ingestor::insert_changes(int n) {
+store::Stmt& Ingestor::insert_changes(int n) {
   auto& stmt = insert_changes_[n];
   if (!stmt)
-    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(
+    stmt = std::make_unique<store::Stmt>(db_.prepare(
         "INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
         "recorded_at, received_at, current_version) VALUES" +
         values_rows(n, 4, {0, 1, 1, 1, 1, 1, -1, 1, -2, 1, -3, 0})));
   return *stmt;
 }
 
-sqlite::Stmt& Ingestor::upsert_cells(int n) {
+store::Stmt& Ingestor::upsert_cells(int n) {
   auto& stmt = upsert_cells_[n];
   if (!stmt)
-    stmt = std::make_unique<sqlite::Stmt>(db_.prepare(
+    stmt = std::make_unique<store::Stmt>(db_.prepare(
         "INSERT INTO cells(id, class_id, subject_id, student_id, col, value, version, device_id, user_id) VALUES" +
         values_rows(n, 3, {1, 1, 1, 1, 1, 1, 1, -1, -2}) +
         " ON CONFLICT(id) DO UPDATE SET value = excluded.value, version = excluded.version, "
@@ -107,7 +107,7 @@ sqlite::Stmt& Ingestor::upsert_cells(int n) {
 namespace {
 // The next number of a counter kept in memory (0 = not known: `select_next`
 // reads it from its table), counted on.
-std::int64_t take_next(std::int64_t& next, sqlite::Stmt& select_next) {
+std::int64_t take_next(std::int64_t& next, store::Stmt& select_next) {
   if (next == 0) {
     select_next.step();
     next = select_next.int64(0);
@@ -117,7 +117,7 @@ std::int64_t take_next(std::int64_t& next, sqlite::Stmt& select_next) {
 }
 }  // namespace
 
-void Ingestor::bind_class_subject(sqlite::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w) {
+void Ingestor::bind_class_subject(store::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w) {
   if (!kept) {
     stmt.bind(param, w.class_id).bind(param + 1, w.subject_id);
     return;
@@ -129,7 +129,7 @@ void Ingestor::bind_class_subject(sqlite::Stmt& stmt, std::int64_t* kept, int pa
 void Ingestor::write_pending() {
   for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
     const int n = static_cast<int>(std::min<std::size_t>(kRowsPerStatement, pending_.size() - at));
-    sqlite::Stmt& log = insert_changes(n);
+    store::Stmt& log = insert_changes(n);
     log.bind(1, push_device_).bind(2, push_user_).bind(3, push_now_);
     const bool full = n == kRowsPerStatement;
     for (int i = 0; i < n; ++i) {
@@ -147,7 +147,7 @@ void Ingestor::write_pending() {
       throw std::runtime_error("log versions out of step: " + std::to_string(db_.last_insert_rowid()) + " ≠ " +
                                std::to_string(pending_[at + n - 1].version));
     // In op order, so a cell written twice ends with its last value.
-    sqlite::Stmt& cells = upsert_cells(n);
+    store::Stmt& cells = upsert_cells(n);
     cells.bind(1, push_device_).bind(2, push_user_);
     for (int i = 0; i < n; ++i) {
       const PendingWrite& w = pending_[at + i];

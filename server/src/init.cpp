@@ -34,7 +34,7 @@ Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& scho
   result.admin_password = crypto::random_hex(8);
   auto db = open_server_db(paths.db());
   {
-    sqlite::Transaction tx(*db);
+    store::Transaction tx(*db);
     set_meta(*db, "epoch", crypto::random_hex(8));
     set_meta(*db, "school_name", school_name);
     set_meta(*db, "roster_version", "1");

@@ -32,7 +32,7 @@ nlohmann::json lock_json(const Lock& l) {
           {"reason", l.reason},    {"set_by", l.set_by}};
 }
 
-Lock lock_from(sqlite::Stmt& s) {
+Lock lock_from(store::Stmt& s) {
   Lock l;
   l.id = s.int64(0);
   l.term = s.text(1);
@@ -57,7 +57,7 @@ bool matches(const std::string& want, const std::string& have) { return want.emp
 
 }  // namespace
 
-void LockBook::load(sqlite::Db& db, std::int64_t now) {
+void LockBook::load(store::Db& db, std::int64_t now) {
   // Runs before every push: the statements are prepared once per connection.
   locks_.clear();
   exceptions_.clear();
@@ -214,18 +214,18 @@ LockDecision LockBook::check(const LockTarget& t, std::int64_t recorded_at, std:
   return d;
 }
 
-Status check_lock_authority(sqlite::Db& db, const std::string& username) {
+Status check_lock_authority(store::Db& db, const std::string& username) {
   return require_role(db, username, {"HT", "ADMIN"},
                       "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ");
 }
 
-Status set_entry_window(sqlite::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
+Status set_entry_window(store::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
   if (!valid_iso_date(opens) || !valid_iso_date(closes) || closes < opens)
     return Status(ErrorCode::kInvalidValue, "ngày mở và ngày đóng phải có dạng YYYY-MM-DD, ngày đóng không trước ngày mở");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("UPDATE terms SET entry_opens_on = ?, entry_closes_on = ? WHERE code = ? AND school_year_id = "
              "(SELECT id FROM school_years WHERE current = 1)")
       .bind(1, opens).bind(2, closes).bind(3, term).run();
@@ -237,10 +237,10 @@ Status set_entry_window(sqlite::Db& db, const std::string& term, const std::stri
   return Status::ok();
 }
 
-Status set_offline_grace_hours(sqlite::Db& db, int hours, const std::string& by, std::int64_t now) {
+Status set_offline_grace_hours(store::Db& db, int hours, const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
   if (hours < 0 || hours > 720) return Status(ErrorCode::kInvalidValue, "thời gian ân hạn phải từ 0 đến 720 giờ");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   const int before = offline_grace_hours(db);
   set_meta(db, "offline_grace_hours", std::to_string(hours));
   append_audit(db, {now, by, "", "setting_changed",
@@ -249,9 +249,9 @@ Status set_offline_grace_hours(sqlite::Db& db, int hours, const std::string& by,
   return Status::ok();
 }
 
-int offline_grace_hours(sqlite::Db& db) { return std::stoi(get_meta(db, "offline_grace_hours", "72")); }
+int offline_grace_hours(store::Db& db) { return std::stoi(get_meta(db, "offline_grace_hours", "72")); }
 
-Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
+Result<std::int64_t> add_lock(store::Db& db, Lock l, std::int64_t now) {
   if (auto st = check_lock_authority(db, l.set_by); !st) return st;
   if (l.kind != "entry_closed" && l.kind != "frozen")
     return Status(ErrorCode::kInvalidValue, "loại khóa phải là entry-closed (hết hạn nhập) hoặc frozen (khóa hẳn)");
@@ -275,7 +275,7 @@ Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
   if (l.ends_at != 0 && l.ends_at <= l.starts_at)
     return Status(ErrorCode::kInvalidValue, "thời điểm kết thúc phải sau thời điểm bắt đầu");
   l.set_at = now;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto ins = db.prepare(
       "INSERT INTO locks(term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at) "
       "VALUES(NULLIF(?, ''), ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?)");
@@ -290,9 +290,9 @@ Result<std::int64_t> add_lock(sqlite::Db& db, Lock l, std::int64_t now) {
   return l.id;
 }
 
-Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now) {
+Status remove_lock(store::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("UPDATE locks SET removed_at = ?, removed_by = ?, removed_reason = ? WHERE id = ? AND removed_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, reason).bind(4, id).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có khóa #" + std::to_string(id) + " đang hiệu lực");
@@ -302,7 +302,7 @@ Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const
   return Status::ok();
 }
 
-std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed) {
+std::vector<Lock> list_locks(store::Db& db, bool include_removed) {
   std::vector<Lock> out;
   auto s = db.prepare(std::string("SELECT ") + kLockColumns + " FROM locks" +
                       (include_removed ? "" : " WHERE removed_at IS NULL") + " ORDER BY id");
@@ -310,7 +310,7 @@ std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed) {
   return out;
 }
 
-Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t now) {
+Result<std::int64_t> add_exception(store::Db& db, LockException e, std::int64_t now) {
   if (auto st = check_lock_authority(db, e.created_by); !st) return st;
   if (e.reason.empty()) return Status(ErrorCode::kInvalidValue, "cần ghi lý do mở ngoại lệ");
   if (e.expires_at <= now) return Status(ErrorCode::kInvalidValue, "ngoại lệ phải hết hạn ở một thời điểm trong tương lai");
@@ -324,7 +324,7 @@ Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t
     if (!s.step()) return Status(ErrorCode::kInvalidValue, "không có tài khoản " + e.username);
   }
   e.created_at = now;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("INSERT INTO lock_exceptions(username, class_name, subject, col, expires_at, reason, created_by, created_at) "
              "VALUES(NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?)")
       .bind(1, e.username).bind(2, e.class_name).bind(3, e.subject).bind(4, e.column).bind(5, e.expires_at)
@@ -339,9 +339,9 @@ Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t
   return e.id;
 }
 
-Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
+Status remove_exception(store::Db& db, std::int64_t id, const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   db.prepare("UPDATE lock_exceptions SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL")
       .bind(1, now).bind(2, by).bind(3, id).run();
   if (db.changes() == 0) return Status(ErrorCode::kInvalidValue, "không có ngoại lệ #" + std::to_string(id));
@@ -351,7 +351,7 @@ Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, 
   return Status::ok();
 }
 
-std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now) {
+std::vector<LockException> list_exceptions(store::Db& db, std::int64_t now) {
   std::vector<LockException> out;
   auto s = db.prepare(
       "SELECT id, COALESCE(username, ''), COALESCE(class_name, ''), COALESCE(subject, ''), COALESCE(col, ''), "

@@ -10,7 +10,7 @@
 
 namespace sodiem::server {
 
-void audit_refused_password(sqlite::Db& db, std::int64_t now, const std::string& username, const std::string& device,
+void audit_refused_password(store::Db& db, std::int64_t now, const std::string& username, const std::string& device,
                             const std::string& kind, const std::string& detail,
                             const std::vector<LoginLimiter::Lockout>& lockouts) {
   append_audit(db, {now, username, device, kind, detail});
@@ -23,7 +23,7 @@ void audit_refused_password(sqlite::Db& db, std::int64_t now, const std::string&
                           .dump()});
 }
 
-Result<PasswordRecord> begin_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock,
+Result<PasswordRecord> begin_actor_check(store::Db& db, LoginLimiter& limiter, const Clock& clock,
                                          const ActorCredentials& who) {
   const auto gate = limiter.begin(who.username, who.address);
   if (!gate.allowed) return Status(ErrorCode::kRateLimited, gate.refusal + " Không có gì được thay đổi.");
@@ -34,7 +34,7 @@ CheckedPassword check_actor_password(const PasswordRecord& record, const ActorCr
   return Accounts::check_password(record, who.password, record.must_change ? who.new_password : std::string());
 }
 
-Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
+Status finish_actor_check(store::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
                           const PasswordRecord& record, const CheckedPassword& check) {
   const auto now = clock.now_unix_seconds();
   nlohmann::json context = {{"command", who.command}, {"os_user", who.os_user}};
@@ -43,7 +43,7 @@ Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& cl
     const auto lockouts = limiter.fail(who.username, who.address);
     nlohmann::json detail = context;
     detail["why"] = kBadLoginMessage;
-    sqlite::Transaction tx(db);
+    store::Transaction tx(db);
     audit_refused_password(db, now, who.username, "", "actor_login_failed", detail.dump(), lockouts);
     tx.commit();
     return Status(ErrorCode::kUnauthenticated, std::string(kBadLoginMessage) + " (tài khoản " + who.username +
@@ -58,14 +58,14 @@ Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& cl
                       " phải được đổi trước khi dùng: chạy lại lệnh với --new-password-stdin (mật khẩu mới ở dòng thứ "
                       "hai); không có gì được thay đổi.");
   Accounts accounts(db, clock);
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   if (auto st = accounts.change_password(record, check, who.password, who.new_password); !st) return st;
   append_audit(db, {now, who.username, "", "password_changed", context.dump()});
   tx.commit();
   return Status::ok();
 }
 
-Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who) {
+Status verify_actor_password(store::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who) {
   auto record = begin_actor_check(db, limiter, clock, who);
   if (!record) return record.status();
   CheckedPassword check;

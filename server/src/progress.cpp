@@ -8,7 +8,7 @@
 
 namespace sodiem::server {
 
-Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::string& term) {
+Result<std::vector<ProgressRow>> entry_progress(store::Db& db, const std::string& term) {
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2");
   std::string deadline;
   {

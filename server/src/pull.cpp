@@ -7,7 +7,7 @@
 
 namespace sodiem::server {
 
-PullService::PullService(sqlite::Db& db, const Directory& directory, std::string server_epoch)
+PullService::PullService(store::Db& db, const Directory& directory, std::string server_epoch)
     : db_(db),
       directory_(directory),
       epoch_(std::move(server_epoch)),

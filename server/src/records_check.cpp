@@ -8,7 +8,7 @@
 
 namespace sodiem::server {
 
-AuditCheck verify_records(sqlite::Db& db) {
+AuditCheck verify_records(store::Db& db) {
   AuditCheck check;
   auto bad = [&](const std::string& why) {
     check.intact = false;

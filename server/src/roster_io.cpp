@@ -21,14 +21,14 @@ namespace sodiem::server {
 
 namespace {
 // Who may import: the report's one error otherwise.
-bool may_import(sqlite::Db& db, const std::string& by, ImportReport& report) {
+bool may_import(store::Db& db, const std::string& by, ImportReport& report) {
   const Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được nhập danh sách");
   if (!st) report.errors.push_back(st.message());
   return st.is_ok();
 }
 }  // namespace
 
-ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string& by) {
+ImportReport import_students(store::Db& db, std::istream& in, const std::string& by) {
   ImportReport report;
   if (!may_import(db, by, report)) return report;
   RosterTable t;
@@ -36,7 +36,7 @@ ImportReport import_students(sqlite::Db& db, std::istream& in, const std::string
   const std::vector<ImportedStudent> students = check_students(t, report.errors);
   if (!report.errors.empty()) return report;
 
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto find_class = db.prepare("SELECT id FROM current_classes WHERE name = ?");
   // An active student of this year named in another class: their marks follow them (student_moves.hpp).
   auto exists = db.prepare("SELECT s.id, s.class_id, s.status = 'active' AND c.id IS NOT NULL FROM students s "
@@ -87,7 +87,7 @@ ImportRefusal import_refusal(const std::string& file, const std::vector<std::str
   return r;
 }
 
-void export_students(sqlite::Db& db, std::ostream& out) {
+void export_students(store::Db& db, std::ostream& out) {
   std::vector<std::string> header = kStudentColumns;
   header.push_back("Trạng thái");
   out << csv_first_line(header);
@@ -101,7 +101,7 @@ void export_students(sqlite::Db& db, std::ostream& out) {
   }
 }
 
-ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, const std::string& by) {
+ImportReport import_staff(store::Db& db, std::istream& in, const Clock& clock, const std::string& by) {
   ImportReport report;
   if (!may_import(db, by, report)) return report;
   RosterTable t;
@@ -133,7 +133,7 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
     if (!report.errors.empty()) return report;
   }
 
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   Accounts accounts(db, clock);
   for (const auto& s : staff) {
     std::string roles;
@@ -177,7 +177,7 @@ ImportReport import_staff(sqlite::Db& db, std::istream& in, const Clock& clock, 
   return report;
 }
 
-void export_staff(sqlite::Db& db, std::ostream& out) {
+void export_staff(store::Db& db, std::ostream& out) {
   out << csv_first_line(kStaffColumns);
   auto users = db.prepare("SELECT id, username, full_name, roles, department FROM users ORDER BY id");
   auto homeroom = db.prepare("SELECT c.name FROM homerooms h JOIN current_classes c ON c.id = h.class_id WHERE h.user_id = ?");
@@ -229,7 +229,7 @@ std::string visible(const std::string& text) {
 }
 }  // namespace
 
-std::vector<std::string> stored_name_faults(sqlite::Db& db) {
+std::vector<std::string> stored_name_faults(store::Db& db) {
   std::vector<std::string> out;
   const struct {
     const char* sql;

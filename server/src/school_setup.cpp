@@ -26,7 +26,7 @@ std::string join(const std::vector<std::string>& v, const char* sep = ",") {
 // Every (class, subject) whose settings change so that recorded marks would
 // be stranded: gone from the class's grade, another kind, or fewer regular
 // assessments than columns already filled. Empty when the change is safe.
-std::vector<std::string> stranded_marks(sqlite::Db& db, const std::vector<ClassSubject>& before,
+std::vector<std::string> stranded_marks(store::Db& db, const std::vector<ClassSubject>& before,
                                         const std::vector<ClassSubject>& after) {
   std::map<std::pair<std::int64_t, std::int64_t>, const protocol::SubjectInfo*> now;
   for (const auto& cs : after) now[{cs.class_id, cs.subject_id}] = &cs.info;
@@ -59,7 +59,7 @@ std::vector<std::string> stranded_marks(sqlite::Db& db, const std::vector<ClassS
 
 // The current school year set to `plan`: created, or its dates and terms
 // updated. True if anything changed.
-Result<bool> set_year(sqlite::Db& db, const YearPlan& plan) {
+Result<bool> set_year(store::Db& db, const YearPlan& plan) {
   std::int64_t year_id = 0;
   bool changed = false;
   {
@@ -113,13 +113,13 @@ std::string school_year_around(std::int64_t unix_seconds) {
   return std::to_string(y) + "-" + std::to_string(y + 1);
 }
 
-Result<SetupReport> apply_curriculum(sqlite::Db& db, const Curriculum& cur, std::optional<YearPlan> year,
+Result<SetupReport> apply_curriculum(store::Db& db, const Curriculum& cur, std::optional<YearPlan> year,
                                      const Clock& clock, const std::string& by) {
   SetupReport report;
   if (Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được thiết lập chương trình học");
       !st)
     return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   const auto before = load_class_subjects(db);
 
   // Levels: the union of those set up before and these.

@@ -24,7 +24,7 @@ struct OldClass {
 };
 
 // The highest grade the school teaches: the end of its highest level.
-int top_grade(sqlite::Db& db, const std::vector<OldClass>& classes) {
+int top_grade(store::Db& db, const std::vector<OldClass>& classes) {
   int top = 0;
   for (std::string rest = get_meta(db, "school_levels", ""); !rest.empty();) {
     const auto comma = rest.find(',');
@@ -46,7 +46,7 @@ std::string first_few(const std::vector<std::string>& items, std::size_t n = 8) 
 
 }  // namespace
 
-std::int64_t current_year_id(sqlite::Db& db) {
+std::int64_t current_year_id(store::Db& db) {
   auto s = db.cached("SELECT COALESCE(MAX(id), 0) FROM school_years WHERE current = 1");
   s->step();
   const std::int64_t id = s->int64(0);
@@ -54,12 +54,12 @@ std::int64_t current_year_id(sqlite::Db& db) {
   return id;
 }
 
-std::string current_year_name(sqlite::Db& db) {
+std::string current_year_name(store::Db& db) {
   auto s = db.prepare("SELECT name FROM school_years WHERE current = 1 ORDER BY id DESC LIMIT 1");
   return s.step() ? s.text(0) : std::string();
 }
 
-std::int64_t add_class(sqlite::Db& db, const std::string& name, int grade) {
+std::int64_t add_class(store::Db& db, const std::string& name, int grade) {
   db.cached("INSERT INTO classes(name, grade, school_year_id) VALUES(?, ?, ?)")
       ->bind(1, name)
       .bind(2, grade)
@@ -68,7 +68,7 @@ std::int64_t add_class(sqlite::Db& db, const std::string& name, int grade) {
   return db.last_insert_rowid();
 }
 
-void adopt_yearless_classes(sqlite::Db& db, std::int64_t year_id) {
+void adopt_yearless_classes(store::Db& db, std::int64_t year_id) {
   db.prepare("UPDATE classes SET school_year_id = ? WHERE school_year_id = 0").bind(1, year_id).run();
 }
 
@@ -91,9 +91,9 @@ std::optional<YearOutcome> parse_year_outcome(const std::string& text) {
   return std::nullopt;
 }
 
-std::string archived_year(sqlite::Db& db) { return get_meta(db, "archived_year", ""); }
+std::string archived_year(store::Db& db) { return get_meta(db, "archived_year", ""); }
 
-Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, const Clock& clock,
+Result<NewYearReport> start_new_year(store::Db& db, const NewYearRequest& r, const Clock& clock,
                                      const std::string& by) {
   if (Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được chuyển năm học");
       !st)
@@ -103,7 +103,7 @@ Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& r, co
   const std::int64_t now = clock.now_unix_seconds();
   // The write lock from here on: the copy of the old year below is the
   // last state anyone wrote to it.
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   NewYearReport report;
   const std::int64_t old_id = current_year_id(db);
   report.old_year = current_year_name(db);

@@ -295,13 +295,13 @@ CREATE INDEX student_moves_by_class ON student_moves(from_class_id);
 
 }  // namespace
 
-std::unique_ptr<sqlite::Db> open_server_db(const std::string& path) {
+std::unique_ptr<store::Db> open_server_db(const std::string& path) {
   // Password and token hashes and every mark: the server's user's alone,
   // also in a data directory made before this rule (0755 / 0644).
   restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
-  auto db = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
+  auto db = std::make_unique<store::Db>(std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true));
   install_access_guard(*db);
-  db->migrate(kMigrations);
+  db->sqlite()->migrate(kMigrations);
   enforce_access_guard(*db);
   return db;
 }
@@ -311,7 +311,7 @@ std::string audit_key_path(const std::string& db_path) {
   return DataPaths{dir.empty() ? "." : dir.string()}.audit_key();
 }
 
-Status check_database_pages(sqlite::Db& db, const std::string& data_dir) {
+Status check_database_pages(store::Db& db, const std::string& data_dir) {
   std::string problems;
   try {
     auto s = db.prepare("PRAGMA quick_check(5)");
@@ -329,20 +329,20 @@ Status check_database_pages(sqlite::Db& db, const std::string& data_dir) {
                     "các máy giáo viên sẽ tự gửi lại những gì bản sao lưu còn thiếu.");
 }
 
-std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback) {
+std::string get_meta(store::Db& db, const std::string& key, const std::string& fallback) {
   auto s = db.cached("SELECT value FROM meta WHERE key = ?");
   s->bind(1, key);
   return s->step() ? s->text(0) : fallback;
 }
 
-void set_meta(sqlite::Db& db, const std::string& key, const std::string& value) {
+void set_meta(store::Db& db, const std::string& key, const std::string& value) {
   db.cached("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
       ->bind(1, key)
       .bind(2, value)
       .run();
 }
 
-void bump_roster_version(sqlite::Db& db) {
+void bump_roster_version(store::Db& db) {
   set_meta(db, "roster_version", std::to_string(std::stoull(get_meta(db, "roster_version", "1")) + 1));
 }
 

@@ -3,7 +3,7 @@
 
 namespace sodiem::server {
 
-std::uint64_t write_server_version(sqlite::Db& db, const ServerVersion& v, std::int64_t now) {
+std::uint64_t write_server_version(store::Db& db, const ServerVersion& v, std::int64_t now) {
   db.cached("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
             "recorded_at, received_at, current_version, note) VALUES(0, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?, 0, ?)")
       ->bind(1, v.class_id).bind(2, v.subject_id).bind(3, v.student_id).bind(4, v.column).bind(5, v.value)

@@ -11,7 +11,7 @@
 
 namespace sodiem::server {
 
-StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int64_t from_class_id,
+StudentMove move_student_marks(store::Db& db, std::int64_t student_id, std::int64_t from_class_id,
                                std::int64_t to_class_id, const std::string& by, std::int64_t now) {
   StudentMove move;
   auto name = [&](const char* sql, std::int64_t id) {
@@ -74,7 +74,7 @@ StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int
   return move;
 }
 
-std::vector<protocol::MoveNotice> move_notices(sqlite::Db& db, const std::vector<protocol::Assignment>& assignments) {
+std::vector<protocol::MoveNotice> move_notices(store::Db& db, const std::vector<protocol::Assignment>& assignments) {
   std::set<std::string> mine;
   for (const auto& a : assignments) mine.insert(a.class_name);
   std::vector<protocol::MoveNotice> out;

@@ -110,7 +110,7 @@ void SyncService::begin_login(const std::shared_ptr<Peer>& peer, const Login& lo
     const auto now = clock_.now_unix_seconds();
     if (!st->check.matches) {
       const auto lockouts = limiter_->fail(login.username, address);
-      sqlite::Transaction tx(*db_);
+      store::Transaction tx(*db_);
       audit_refused_password(*db_, now, login.username, "", "login_failed",
                              nlohmann::json{{"device_name", login.device_name}, {"why", kBadLoginMessage}, {"address", address}}.dump(),
                              lockouts);
@@ -119,7 +119,7 @@ void SyncService::begin_login(const std::shared_ptr<Peer>& peer, const Login& lo
     }
     limiter_->succeed(login.username, address);
     if (peer->closed) return;  // gone while its password was checked: enroll nothing
-    sqlite::Transaction tx(*db_);
+    store::Transaction tx(*db_);
     auto enrollment =
         accounts_->enroll(login.username, st->record, st->check, login.password, login.device_name, login.new_password);
     if (enrollment && enrollment->password_changed)
@@ -172,7 +172,7 @@ void SyncService::begin_password_change(const std::shared_ptr<Peer>& peer, const
     if (!st->check.matches) {
       // A wrong current password ends the session: no second guess on it.
       const auto lockouts = limiter_->fail(username, address);
-      sqlite::Transaction tx(*db_);
+      store::Transaction tx(*db_);
       audit_refused_password(*db_, now, username, peer->device_public_id, "password_change_failed",
                              nlohmann::json{{"why", kWrongCurrent}, {"address", address}}.dump(), lockouts);
       tx.commit();
@@ -180,7 +180,7 @@ void SyncService::begin_password_change(const std::shared_ptr<Peer>& peer, const
     }
     limiter_->succeed(username, address);
     if (peer->closed || peer->closing) return;  // refused meanwhile (revoked…): change nothing
-    sqlite::Transaction tx(*db_);
+    store::Transaction tx(*db_);
     const Status s = accounts_->change_password(st->record, st->check, st->change.current_password,
                                                 st->change.new_password);
     append_audit(*db_, {now, username, peer->device_public_id, s ? "password_changed" : "password_change_failed",

@@ -42,7 +42,7 @@ constexpr const char* kDiskFailed =
 SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
     : clock_(clock) {
   db_ = open_server_db(db_path);
-  checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_);
+  checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_->sqlite());
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
   // The read above opened the WAL.
@@ -298,7 +298,7 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t ops = 0;
     // The commit writes the WAL without fsync; the syncer flushes it before any ack goes out.
-    sqlite::Transaction tx(*db_, sqlite::Durability::kRelaxed);
+    store::Transaction tx(*db_, sqlite::Durability::kRelaxed);
     // Inside the write transaction: a revocation committed before it is seen.
     notice_other_writers();
     for (Job& job : group) {

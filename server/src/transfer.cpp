@@ -30,7 +30,7 @@ using nlohmann::json;
 
 }  // namespace
 
-Result<TransferOutReport> transfer_out(sqlite::Db& db, const std::string& data_dir, const std::string& code,
+Result<TransferOutReport> transfer_out(store::Db& db, const std::string& data_dir, const std::string& code,
                                        const std::string& to_school, const std::string& out_path, const Clock& clock,
                                        const std::string& by) {
   if (Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được lập hồ sơ chuyển trường");
@@ -38,7 +38,7 @@ Result<TransferOutReport> transfer_out(sqlite::Db& db, const std::string& data_d
     return st;
   if (to_school.size() > protocol::kMaxNameBytes || protocol::text_problem(to_school, protocol::TextKind::kName))
     return Status(ErrorCode::kInvalidValue, "tên trường chuyển đến quá dài hoặc có ký tự không hợp lệ");
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   auto s = db.prepare("SELECT s.id, s.code, s.full_name, COALESCE(s.birth_date, ''), COALESCE(s.gender, ''), c.id, "
                       "c.name, c.grade FROM students s JOIN current_classes c ON c.id = s.class_id "
                       "WHERE s.code = ? AND s.status = 'active'");
@@ -92,7 +92,7 @@ Result<TransferOutReport> transfer_out(sqlite::Db& db, const std::string& data_d
   return report;
 }
 
-Result<TransferInReport> transfer_in(sqlite::Db& db, const std::string& packet_path, const std::string& class_name,
+Result<TransferInReport> transfer_in(store::Db& db, const std::string& packet_path, const std::string& class_name,
                                      const Clock& clock, const std::string& by) {
   if (Status st = require_role(db, by, {"ADMIN", "HT"}, "chỉ quản trị hệ thống hoặc Hiệu trưởng được nhận hồ sơ chuyển trường");
       !st)
@@ -125,7 +125,7 @@ Result<TransferInReport> transfer_in(sqlite::Db& db, const std::string& packet_p
       return Status(ErrorCode::kInvalidValue, "trường đã có học sinh mã " + p.code +
                                                   "; nếu là học sinh khác, hãy đổi mã trong danh sách rồi nhập lại");
   }
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   // The student row through the roster import's own checks (name, date, gender, class).
   {
     std::istringstream csv(csv_first_line(kStudentColumns) +

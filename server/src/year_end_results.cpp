@@ -27,7 +27,7 @@ std::string joined(const std::vector<std::string>& items) {
 
 enum class What { kRetest, kSummer, kRecognition };
 
-Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, What kind, const std::string& by, std::int64_t now) {
+Result<std::uint64_t> record(store::Db& db, YearEndRecord r, What kind, const std::string& by, std::int64_t now) {
   const bool retest = kind == What::kRetest;
   const std::string what = retest                   ? "kết quả kiểm tra lại"
                            : kind == What::kSummer ? "kết quả rèn luyện trong hè"
@@ -37,7 +37,7 @@ Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, What kind, const s
                                    what);
       !st)
     return st;
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   std::int64_t class_id = 0, student_id = 0;
   const auto not_found = Status(ErrorCode::kInvalidValue, "không có học sinh mã " + excerpt(r.student) +
                                                               " đang học lớp " + excerpt(r.class_name));
@@ -131,16 +131,16 @@ Result<std::uint64_t> record(sqlite::Db& db, YearEndRecord r, What kind, const s
 
 }  // namespace
 
-Result<std::uint64_t> record_retest(sqlite::Db& db, const YearEndRecord& r, const std::string& by, std::int64_t now) {
+Result<std::uint64_t> record_retest(store::Db& db, const YearEndRecord& r, const std::string& by, std::int64_t now) {
   return record(db, r, What::kRetest, by, now);
 }
 
-Result<std::uint64_t> record_summer_training(sqlite::Db& db, const YearEndRecord& r, const std::string& by,
+Result<std::uint64_t> record_summer_training(store::Db& db, const YearEndRecord& r, const std::string& by,
                                              std::int64_t now) {
   return record(db, r, What::kSummer, by, now);
 }
 
-Result<std::uint64_t> record_recognition(sqlite::Db& db, const YearEndRecord& r, const std::string& by,
+Result<std::uint64_t> record_recognition(store::Db& db, const YearEndRecord& r, const std::string& by,
                                          std::int64_t now) {
   return record(db, r, What::kRecognition, by, now);
 }

@@ -7,7 +7,7 @@
 
 namespace sodiem::server {
 
-bool year_approved(sqlite::Db& db, std::int64_t class_id) {
+bool year_approved(store::Db& db, std::int64_t class_id) {
   auto s = db.cached("SELECT 1 FROM confirmations WHERE class_id = ? AND term = 'HK2' AND step = 'approve' "
                      "AND revoked_at IS NULL");
   s->bind(1, class_id);
@@ -16,7 +16,7 @@ bool year_approved(sqlite::Db& db, std::int64_t class_id) {
   return yes;
 }
 
-std::optional<std::pair<std::int64_t, std::string>> find_current_class(sqlite::Db& db, const std::string& name) {
+std::optional<std::pair<std::int64_t, std::string>> find_current_class(store::Db& db, const std::string& name) {
   const auto key = match_key(name);
   if (!key) return std::nullopt;
   auto s = db.prepare("SELECT id, name FROM current_classes");
@@ -25,7 +25,7 @@ std::optional<std::pair<std::int64_t, std::string>> find_current_class(sqlite::D
   return std::nullopt;
 }
 
-Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std::string& class_name) {
+Result<std::vector<ClassOutcomes>> load_year_outcomes(store::Db& db, const std::string& class_name) {
   std::vector<ClassOutcomes> out;
   std::string only;
   if (!class_name.empty()) {

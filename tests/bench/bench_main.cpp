@@ -424,7 +424,7 @@ json run_ingest_core(int runs) {
     std::uint64_t accepted = 0;
     const auto t0 = Steady::now();
     for (std::size_t p = 0; p < pushes.size(); p += pushes_per_commit) {
-      sqlite::Transaction tx(*db, sqlite::Durability::kRelaxed);
+      store::Transaction tx(*db, sqlite::Durability::kRelaxed);
       for (std::size_t q = p; q < std::min(pushes.size(), p + pushes_per_commit); ++q) {
         db->exec("SAVEPOINT push");
         auto ack = ingestor.apply(device, pushes[q]);

@@ -28,8 +28,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 // Every required cell of both terms and each student's conduct: a mark
 // 5.0–9.9 or Đ, the same on every run.
-std::int64_t fill_year(sqlite::Db& db) {
-  sqlite::Transaction tx(db);
+std::int64_t fill_year(store::Db& db) {
+  store::Transaction tx(db);
   auto insert = db.prepare(
       "INSERT OR REPLACE INTO cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
       "VALUES(?, ?, ?, ?, ?, ?, 0, 0)");

@@ -167,13 +167,13 @@ TEST_CASE("the server's own change to an access table commits only with its audi
   auto db = server::open_server_db(school.db_path());
   const auto roles = [&] { return school.server_scalar("SELECT roles = 'HT' FROM users WHERE username = 'gv.toan.1'"); };
   {
-    sqlite::Transaction tx(*db);
+    store::Transaction tx(*db);
     db->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
     CHECK_THROWS(tx.commit());
   }
   CHECK(roles() == 0);
   {
-    sqlite::Transaction tx(*db);
+    store::Transaction tx(*db);
     db->exec("UPDATE users SET roles = 'HT' WHERE username = 'gv.toan.1'");
     server::append_audit(*db, {1, "admin", "", "test_roles", "{}"});
     tx.commit();

@@ -12,6 +12,7 @@
 #include "process.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -40,7 +41,7 @@ struct Fixture {
   }
   // Everything the acting commands may change, as text (not the audit trail).
   std::string state() {
-    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{demo.dir}.db());
     std::string out;
     for (const char* table : {"locks", "lock_exceptions", "delegations", "corrections", "confirmations", "users",
                               "devices", "students", "classes", "teaching_assignments", "homerooms", "terms"}) {
@@ -56,7 +57,7 @@ struct Fixture {
     return out;
   }
   std::int64_t scalar(const std::string& sql, const std::string& arg = "") {
-    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{demo.dir}.db());
     auto s = db.prepare(sql);
     if (!arg.empty()) s.bind(1, arg);
     REQUIRE(s.step());
@@ -64,7 +65,7 @@ struct Fixture {
   }
   // The audit rows of `kind` for `actor`, newest last.
   std::vector<nlohmann::json> audit(const std::string& kind, const std::string& actor) {
-    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{demo.dir}.db());
     auto s = db.prepare("SELECT detail FROM audit_log WHERE kind = ? AND actor = ? ORDER BY seq");
     s.bind(1, kind).bind(2, actor);
     std::vector<nlohmann::json> out;
@@ -203,7 +204,7 @@ TEST_CASE("the maintenance identity acts for the data directory's owner as an ad
                         "Bảo trì", "--maintenance"});
   INFO(lock.err);
   REQUIRE(lock.exit_code == 0);
-  sqlite::Db db(server::DataPaths{f.demo.dir}.db());
+  testing::ServerDb db(server::DataPaths{f.demo.dir}.db());
   auto s = db.prepare("SELECT actor FROM audit_log WHERE kind = 'lock_set' ORDER BY seq DESC LIMIT 1");
   REQUIRE(s.step());
   const std::string actor = s.text(0);

@@ -31,7 +31,7 @@ TEST_CASE("an audit detail of another shape is named as malformed, not thrown", 
   };
   for (const auto& [kind, detail] : details) {
     INFO(kind << " " << detail);
-    sqlite::Transaction tx(*db);  // rolled back: each case on the clean log
+    store::Transaction tx(*db);  // rolled back: each case on the clean log
     const auto seq = server::append_audit(*db, {1764000000, "hieutruong", "", kind, detail});
     server::AuditCheck check;
     REQUIRE_NOTHROW(check = server::verify_records(*db));

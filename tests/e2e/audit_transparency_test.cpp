@@ -27,7 +27,7 @@ void mark(LoopbackSchool& school, const std::string& student, const std::string&
 
 // What an insider with the database file and the source code can do: change
 // an entry, then recompute the hash chain, its head and the Merkle tree.
-void rewrite_entry(sqlite::Db& db, std::int64_t seq, const std::string& from, const std::string& to) {
+void rewrite_entry(store::Db& db, std::int64_t seq, const std::string& from, const std::string& to) {
   db.exec("BEGIN");
   db.prepare("UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE seq = ?").bind(1, from).bind(2, to).bind(3, seq).run();
   std::string prev(64, '0');

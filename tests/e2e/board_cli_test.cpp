@@ -14,6 +14,7 @@
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -179,7 +180,7 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   auto cls_ok = sign({"class", "6A", "HK1"});
   INFO(cls_ok.err);
   CHECK(cls_ok.exit_code == 0);
-  sqlite::Db db(server::DataPaths{dir}.db());
+  testing::ServerDb db(server::DataPaths{dir}.db());
   auto q = db.prepare("SELECT COUNT(*) FROM confirmations WHERE step = 'class' AND revoked_at IS NULL");
   REQUIRE(q.step());
   CHECK(q.int64(0) == 1);

@@ -24,6 +24,7 @@
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -56,7 +57,7 @@ struct School {
     return run_command(args, demo.password_of(user) + "\n");
   }
   std::int64_t server_scalar(const std::string& sql) {
-    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{demo.dir}.db());
     auto s = db.prepare(sql);
     REQUIRE(s.step());
     return s.int64(0);
@@ -298,7 +299,7 @@ TEST_CASE("audit verify: intact after real syncs, an edited, deleted or reordere
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log") == 6);
   CHECK(s.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'push' AND detail LIKE '%HS6A02%'") == 1);
   {
-    sqlite::Db db(server::DataPaths{s.demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{s.demo.dir}.db());
     auto q = db.prepare("SELECT detail FROM audit_log WHERE kind = 'push' ORDER BY seq LIMIT 1");
     REQUIRE(q.step());
     auto detail = nlohmann::json::parse(q.text(0));

@@ -22,6 +22,7 @@
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
 #include "ws_probe.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -288,7 +289,7 @@ TEST_CASE("edge: 1200 bare sockets from 40 addresses do not lock a teacher out",
   auto sync = s.client({"sync", "--data", dir, "--max-attempts", "1"});
   INFO("sync with 1,200 bare sockets open: " << seconds_since(t0) << " s; " << sync.err);
   CHECK(sync.exit_code == 0);
-  sqlite::Db db(server::DataPaths{s.demo.dir}.db());
+  testing::ServerDb db(server::DataPaths{s.demo.dir}.db());
   auto q = db.prepare("SELECT COUNT(*) FROM cells WHERE value = '8'");
   REQUIRE(q.step());
   CHECK(q.int64(0) == 1);

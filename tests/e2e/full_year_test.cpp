@@ -31,6 +31,7 @@
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 #include "sodiem/server/year_outcomes.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -228,7 +229,7 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
     args.push_back(dir.empty() ? school.demo.dir : dir);
     return run_command(args);
   };
-  auto classes_now = [](sqlite::Db& db) {
+  auto classes_now = [](store::Db& db) {
     auto s = db.prepare("SELECT st.code, c.name, c.grade FROM students st JOIN current_classes c ON c.id = st.class_id "
                         "ORDER BY st.code");
     std::vector<std::string> rows;
@@ -251,7 +252,7 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
     INFO(forced.err);
     REQUIRE(forced.exit_code == 0);
     CHECK_THAT(forced.out, Catch::Contains("(--force):\n  6A HS03 (rèn luyện trong hè)\n"));
-    sqlite::Db db(server::DataPaths{copy}.db());
+    testing::ServerDb db(server::DataPaths{copy}.db());
     CHECK(classes_now(db) == std::vector<std::string>{"HS01 7A 7", "HS02 7A 7", "HS03 6A 6", "HS04 6A 6"});
   }
 

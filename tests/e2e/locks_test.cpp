@@ -21,7 +21,7 @@ const std::int64_t kT0 = SystemClock::instance().now_unix_seconds();
 struct School {
   ManualClock clock{kT0 - 86400};
   LoopbackSchool school{clock};
-  std::unique_ptr<sqlite::Db> admin = server::open_server_db(school.db_path());
+  std::unique_ptr<store::Db> admin = server::open_server_db(school.db_path());
 
   LocalStore& device(const std::string& user) { return school.device(user); }
   void sync(const std::string& user) { school.sync(user); }

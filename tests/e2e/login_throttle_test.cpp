@@ -114,7 +114,7 @@ struct Fixture {
   std::unique_ptr<server::SyncService> service =
       std::make_unique<server::SyncService>(server::DataPaths{demo.dir}.db(), clock);
 
-  std::unique_ptr<sqlite::Db> db() { return server::open_server_db(server::DataPaths{demo.dir}.db()); }
+  std::unique_ptr<store::Db> db() { return server::open_server_db(server::DataPaths{demo.dir}.db()); }
   std::int64_t audit_count(const std::string& kind) {
     auto d = db();
     auto s = d->prepare("SELECT COUNT(*) FROM audit_log WHERE kind = ?");

@@ -14,6 +14,7 @@
 #include "sodiem/server/history.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
+#include "server_store.hpp"
 #include "test_school.hpp"
 
 using namespace sodiem;
@@ -54,7 +55,7 @@ struct Fixture {
   }
 
   // A second connection to the server's database, for checking what is stored.
-  std::unique_ptr<sqlite::Db> server_db() { return std::make_unique<sqlite::Db>(server::DataPaths{demo.dir}.db()); }
+  std::unique_ptr<store::Db> server_db() { return std::make_unique<ServerDb>(server::DataPaths{demo.dir}.db()); }
 };
 
 // A device's session spoken one message at a time (hello already sent), for
@@ -77,7 +78,7 @@ struct RawSession {
   }
 };
 
-std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
+std::int64_t scalar(store::Db& db, const std::string& sql) {
   auto s = db.prepare(sql);
   REQUIRE(s.step());
   return s.int64(0);

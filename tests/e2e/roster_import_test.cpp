@@ -14,7 +14,7 @@ using namespace sodiem;
 using namespace sodiem::testing;
 
 namespace {
-std::int64_t scalar(sqlite::Db& db, const std::string& sql) {
+std::int64_t scalar(store::Db& db, const std::string& sql) {
   auto s = db.prepare(sql);
   REQUIRE(s.step());
   return s.int64(0);

@@ -16,13 +16,13 @@ namespace {
 
 const std::string kHeader = "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n";
 
-std::int64_t count(sqlite::Db& db, const std::string& sql) {
+std::int64_t count(store::Db& db, const std::string& sql) {
   auto s = db.prepare(sql);
   REQUIRE(s.step());
   return s.int64(0);
 }
 
-std::string name_of(sqlite::Db& db, const std::string& code) {
+std::string name_of(store::Db& db, const std::string& code) {
   auto s = db.prepare("SELECT full_name FROM students WHERE code = ?");
   s.bind(1, code);
   REQUIRE(s.step());

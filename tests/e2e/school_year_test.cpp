@@ -51,7 +51,7 @@ server::ImportReport move_to(LoopbackSchool& school, const std::string& code, co
   return server::import_students(*db, csv, "quantri");
 }
 
-std::string next_year_name(sqlite::Db& db) {
+std::string next_year_name(store::Db& db) {
   const std::string now = server::current_year_name(db);
   const int y = std::stoi(now.substr(0, 4)) + 1;
   return std::to_string(y) + "-" + std::to_string(y + 1);

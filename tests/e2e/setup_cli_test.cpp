@@ -10,6 +10,7 @@
 #include "process.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
+#include "server_store.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -37,7 +38,7 @@ struct FreshSchool {
   }
   // Everything setup may change, the audit trail included, as text.
   std::string state() {
-    sqlite::Db db(server::DataPaths{dir}.db());
+    testing::ServerDb db(server::DataPaths{dir}.db());
     std::string out;
     for (const char* table : {"subjects", "grade_subjects", "school_years", "terms", "meta", "audit_log"}) {
       std::string row;
@@ -248,7 +249,7 @@ TEST_CASE("a new THCS school from the defaults runs: a teacher enrols and Công 
   CHECK(refused.exit_code != 0);
   CHECK_THAT(refused.err, Catch::Contains("chỉ có 2 cột đánh giá thường xuyên"));
   CHECK(run_command({client, "sync", "--data", dir}).exit_code == 0);
-  sqlite::Db db(server::DataPaths{s.dir}.db());
+  testing::ServerDb db(server::DataPaths{s.dir}.db());
   auto q = db.prepare("SELECT value FROM cells WHERE col = 'HK1.TX3'");
   REQUIRE(q.step());
   CHECK(q.text(0) == "8.5");

@@ -4,13 +4,13 @@
 // to the access tables must (access_seal.hpp). Not for insiders' edits.
 #pragma once
 #include "sodiem/server/audit.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::testing {
 
 template <class Write>
-void audited_write(sqlite::Db& db, Write&& write) {
-  sqlite::Transaction tx(db);
+void audited_write(store::Db& db, Write&& write) {
+  store::Transaction tx(db);
   write();
   server::append_audit(db, {0, "test", "", "test_setup", "{}"});
   tx.commit();

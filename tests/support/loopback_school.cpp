@@ -56,7 +56,7 @@ client::SyncReport LoopbackSchool::sync(const std::string& user) {
   return *r;
 }
 
-std::unique_ptr<sqlite::Db> LoopbackSchool::server_db() const { return server::open_server_db(db_path()); }
+std::unique_ptr<store::Db> LoopbackSchool::server_db() const { return server::open_server_db(db_path()); }
 
 std::int64_t LoopbackSchool::server_scalar(const std::string& sql) const {
   auto db = server_db();

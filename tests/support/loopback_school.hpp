@@ -13,7 +13,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/sync_service.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 #include "test_school.hpp"
 
 namespace sodiem::testing {
@@ -47,7 +47,7 @@ class LoopbackSchool {
   bool session(client::LocalStore& store, CutPlan plan = {});
   // A separate connection to the server's database (open_server_db: its
   // changes to access tables need an audit entry, see audited_write.hpp).
-  std::unique_ptr<sqlite::Db> server_db() const;
+  std::unique_ptr<store::Db> server_db() const;
   std::int64_t server_scalar(const std::string& sql) const;
   // Stops the service and starts a new one on the same files.
   void restart();

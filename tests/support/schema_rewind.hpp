@@ -5,18 +5,18 @@
 #include <string>
 #include <vector>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::testing {
 
 // Back to before migration 22 (the class moves the old class's teachers are told of).
-inline void rewind_student_moves(sqlite::Db& db) {
+inline void rewind_student_moves(store::Db& db) {
   db.exec("DROP INDEX IF EXISTS student_moves_by_class; DROP TABLE IF EXISTS student_moves; PRAGMA user_version=21");
 }
 
 // Back to before migration 21 (access tables tied to the audit trail), and
 // so before every later one.
-inline void rewind_access_seal(sqlite::Db& db) {
+inline void rewind_access_seal(store::Db& db) {
   rewind_student_moves(db);
   std::vector<std::string> triggers;
   {

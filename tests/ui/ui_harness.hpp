@@ -21,6 +21,7 @@
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/sqlite/db.hpp"
 #include "test_school.hpp"
+#include "server_store.hpp"
 
 namespace sodiem::testing::ui_harness {
 
@@ -136,7 +137,7 @@ struct School {
     return dir;
   }
   std::int64_t server_cells(const std::string& column, const std::string& value) {
-    sqlite::Db db(server::DataPaths{demo.dir}.db());
+    testing::ServerDb db(server::DataPaths{demo.dir}.db());
     auto s = db.prepare("SELECT COUNT(*) FROM cells WHERE col = ? AND value = ?");
     s.bind(1, column).bind(2, value);
     REQUIRE(s.step());

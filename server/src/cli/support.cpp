@@ -82,7 +82,7 @@ std::optional<std::string> read_secret_line(const std::string& prompt) {
 
 }  // namespace
 
-Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const ActorOptions& actor,
+Result<std::string> authenticate(store::Db& db, const std::string& dir, const ActorOptions& actor,
                                  const std::string& command) {
   if (const std::string year = archived_year(db); !year.empty())
     return Status(ErrorCode::kForbidden, "Thư mục " + dir + " là bản lưu trữ năm học " + year +
@@ -118,7 +118,7 @@ Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const A
   return actor.by;
 }
 
-std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
+std::unique_ptr<store::Db> open_existing(const std::string& dir) {
   DataPaths paths{dir};
   if (!fs::exists(paths.db())) throw std::runtime_error("chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
   return open_server_db(paths.db());
@@ -126,7 +126,7 @@ std::unique_ptr<sqlite::Db> open_existing(const std::string& dir) {
 
 namespace {
 
-void canonical(sqlite::Db& db, std::string& typed, const char* sql, std::string_view extra = {}) {
+void canonical(store::Db& db, std::string& typed, const char* sql, std::string_view extra = {}) {
   if (typed.empty()) return;
   const auto key = match_key(typed);
   if (!key) return;
@@ -140,11 +140,11 @@ void canonical(sqlite::Db& db, std::string& typed, const char* sql, std::string_
 
 }  // namespace
 
-void canonical_class(sqlite::Db& db, std::string& typed) { canonical(db, typed, "SELECT name FROM current_classes"); }
-void canonical_subject(sqlite::Db& db, std::string& typed) {
+void canonical_class(store::Db& db, std::string& typed) { canonical(db, typed, "SELECT name FROM current_classes"); }
+void canonical_subject(store::Db& db, std::string& typed) {
   canonical(db, typed, "SELECT name FROM subjects", protocol::kHomeroomSubject);
 }
-void canonical_student(sqlite::Db& db, std::string& typed) { canonical(db, typed, "SELECT code FROM students"); }
+void canonical_student(store::Db& db, std::string& typed) { canonical(db, typed, "SELECT code FROM students"); }
 
 int fail_status(const Status& st) {
   std::cerr << "sodiem-server: " << st.message() << "\n";

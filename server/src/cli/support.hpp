@@ -13,7 +13,7 @@
 
 #include "commands.hpp"
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server::cli {
 
@@ -61,20 +61,20 @@ void add_actor_options(CLI::App& sub, ActorOptions& actor, const std::string& wh
 // maintenance identity when --maintenance is given by the OS user who owns
 // `dir`. Otherwise the refusal (Vietnamese), and nothing may change.
 // `command` names the action in the audit trail ("lock set").
-Result<std::string> authenticate(sqlite::Db& db, const std::string& dir, const ActorOptions& actor,
+Result<std::string> authenticate(store::Db& db, const std::string& dir, const ActorOptions& actor,
                                  const std::string& command);
 
 // The server database of the data directory `dir`; throws if there is none.
-std::unique_ptr<sqlite::Db> open_existing(const std::string& dir);
+std::unique_ptr<store::Db> open_existing(const std::string& dir);
 
 // A class, subject or student code as a person typed it ("6a", "toán",
 // "hs6a01", a decomposed "Toán") → the name the school stores, when exactly
 // one matches (match_key: NFC and case-folded): classes of the current year,
 // the school's subjects and "Chủ nhiệm", students by code. Anything else is
 // left as typed, so the command's own refusal names it. "" stays "".
-void canonical_class(sqlite::Db& db, std::string& typed);
-void canonical_subject(sqlite::Db& db, std::string& typed);
-void canonical_student(sqlite::Db& db, std::string& typed);
+void canonical_class(store::Db& db, std::string& typed);
+void canonical_subject(store::Db& db, std::string& typed);
+void canonical_student(store::Db& db, std::string& typed);
 
 // Prints the refusal; exit code 3 when forbidden or unauthenticated, else 2.
 int fail_status(const Status& st);

@@ -14,7 +14,7 @@
 
 namespace sodiem::server::console {
 
-nlohmann::json exceptions_json(sqlite::Db& db, std::int64_t now) {
+nlohmann::json exceptions_json(store::Db& db, std::int64_t now) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& e : list_exceptions(db, now))
     items.push_back({{"id", e.id}, {"user", e.username}, {"class", e.class_name}, {"subject", e.subject},

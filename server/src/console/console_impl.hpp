@@ -19,7 +19,7 @@
 #include "sodiem/protocol/text.hpp"
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/directory.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 class KdfPool;
@@ -95,13 +95,13 @@ std::string csrf_of(const std::string& token);
 // A new session for the user, inside the caller's transaction, with the
 // audit entry of the login (console_login) it is bound to: its random token
 // (only its hash is stored).
-std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& username, const std::string& address,
+std::string open_session(store::Db& db, std::int64_t user_id, const std::string& username, const std::string& address,
                          std::int64_t now);
 // The live session of `token`, its last use moved to now; none when
 // unknown, ended, idle too long or too old (an expired one is ended).
-std::optional<Session> find_session(sqlite::Db& db, const std::string& token, std::int64_t now,
+std::optional<Session> find_session(store::Db& db, const std::string& token, std::int64_t now,
                                     const ConsoleLimits& limits);
-void end_session(sqlite::Db& db, std::int64_t id, std::int64_t now);
+void end_session(store::Db& db, std::int64_t id, std::int64_t now);
 std::string session_cookie(const std::string& token);
 std::string cleared_cookie();
 
@@ -137,7 +137,7 @@ struct Console::Impl {
   const Clock& clock;
   const ConsoleLimits limits;
   const ConsolePrinters printers;
-  std::unique_ptr<sqlite::Db> db;
+  std::unique_ptr<store::Db> db;
   std::string school_name;
   Directory dir;
   std::int64_t roster_version = -1;  // of `dir`
@@ -167,7 +167,7 @@ inline constexpr const char* kLocksOnly = "Trang khóa sổ chỉ dành cho Ban 
 // `sodiem-server exception add|remove` and `grace --hours`: the exceptions
 // in force for api_locks; add {user, class, subject, column, until, reason},
 // remove {id}, grace {hours}.
-nlohmann::json exceptions_json(sqlite::Db& db, std::int64_t now);
+nlohmann::json exceptions_json(store::Db& db, std::int64_t now);
 Response api_exception_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_exception_remove(Console::Impl& c, const Actor& a, const Request& req);
 Response api_grace(Console::Impl& c, const Actor& a, const Request& req);

@@ -72,7 +72,7 @@ void Console::Impl::login(const Request& req, const Reply& reply) {
         return reply(error_response(403, "PASSWORD_CHANGE_REQUIRED", kMustChange));
       if (!verdict) return reply(status_response(verdict));
       const auto now = clock.now_unix_seconds();
-      sqlite::Transaction tx(*db);
+      store::Transaction tx(*db);
       const std::string token = open_session(*db, st->record.user_id, st->who.username, st->who.address, now);
       tx.commit();
       Response res = json_response({{"username", st->who.username}, {"csrf", csrf_of(token)}});
@@ -99,7 +99,7 @@ void Console::Impl::login(const Request& req, const Reply& reply) {
 Response Console::Impl::logout(const Actor& actor, const Request& req) {
   const auto now = clock.now_unix_seconds();
   {
-    sqlite::Transaction tx(*db);
+    store::Transaction tx(*db);
     db->prepare("UPDATE console_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")
         .bind(1, now)
         .bind(2, actor.session.id)

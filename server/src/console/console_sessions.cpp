@@ -23,7 +23,7 @@ constexpr std::int64_t kTouchFraction = 8;
 
 std::string csrf_of(const std::string& token) { return sha256_hex("sodiem console csrf\n" + token); }
 
-std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string& username, const std::string& address,
+std::string open_session(store::Db& db, std::int64_t user_id, const std::string& username, const std::string& address,
                          std::int64_t now) {
   const std::string token = random_hex(32);
   // Sessions over for a day are forgotten (the audit trail keeps the logins).
@@ -42,7 +42,7 @@ std::string open_session(sqlite::Db& db, std::int64_t user_id, const std::string
   return token;
 }
 
-std::optional<Session> find_session(sqlite::Db& db, const std::string& token, std::int64_t now,
+std::optional<Session> find_session(store::Db& db, const std::string& token, std::int64_t now,
                                     const ConsoleLimits& limits) {
   if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
   // Only a session opened by an audited login of its own user: a row
@@ -63,7 +63,7 @@ std::optional<Session> find_session(sqlite::Db& db, const std::string& token, st
     return std::nullopt;
   }
   if ((now - session.last_used_at) * kTouchFraction >= std::max<std::int64_t>(idle, 1)) {
-    sqlite::Transaction tx(db);
+    store::Transaction tx(db);
     db.cached("UPDATE console_sessions SET last_used_at = ? WHERE id = ?")->bind(1, now).bind(2, session.id).run();
     tx.commit();
     session.last_used_at = now;
@@ -71,8 +71,8 @@ std::optional<Session> find_session(sqlite::Db& db, const std::string& token, st
   return session;
 }
 
-void end_session(sqlite::Db& db, std::int64_t id, std::int64_t now) {
-  sqlite::Transaction tx(db);
+void end_session(store::Db& db, std::int64_t id, std::int64_t now) {
+  store::Transaction tx(db);
   db.cached("UPDATE console_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL")->bind(1, now).bind(2, id).run();
   tx.commit();
 }

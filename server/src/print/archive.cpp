@@ -43,7 +43,7 @@ Result<std::string> read_file(const fs::path& path, std::uintmax_t max_bytes) {
   return ss.str();
 }
 
-bool approved(sqlite::Db& db, const std::string& class_name, const std::string& term) {
+bool approved(store::Db& db, const std::string& class_name, const std::string& term) {
   auto s = db.prepare("SELECT 1 FROM confirmations c JOIN current_classes k ON k.id = c.class_id WHERE k.name = ? AND c.term = ? "
                       "AND c.step = 'approve' AND c.subject_id IS NULL AND c.revoked_at IS NULL");
   s.bind(1, class_name).bind(2, term);
@@ -65,7 +65,7 @@ std::string signed_bytes(json manifest) {
 
 }  // namespace
 
-Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::string& class_name,
+Status write_archive(store::Db& db, const std::string& data_dir, const std::string& class_name,
                      const std::string& term, const std::string& out_dir, std::string& summary) {
   const auto cls = records::load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");

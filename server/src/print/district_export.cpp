@@ -118,7 +118,7 @@ std::string retest_text(const std::vector<board::Retest>& retests) {
 }
 
 // One class: its approval, its students' identity and year.
-void gather_class(sqlite::Db& db, std::int64_t class_id, const std::string& class_name, int grade, const NameOrder& order,
+void gather_class(store::Db& db, std::int64_t class_id, const std::string& class_name, int grade, const NameOrder& order,
                   Export& out) {
   const std::string where = "Lớp " + class_name;
   if (!year_approved(db, class_id)) {
@@ -292,7 +292,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 }  // namespace
 
-DistrictReport export_district(sqlite::Db& db, const std::string& year, const std::string& path) {
+DistrictReport export_district(store::Db& db, const std::string& year, const std::string& path) {
   DistrictReport report;
   Export e;
   e.year = current_year_name(db);

@@ -25,7 +25,7 @@ std::string trim(std::string s) {
 
 // The user's import device, made on first use (it never logs in: its token
 // is known to no one).
-DeviceContext import_device(sqlite::Db& db, std::int64_t user_id, const std::string& username, std::int64_t now) {
+DeviceContext import_device(store::Db& db, std::int64_t user_id, const std::string& username, std::int64_t now) {
   const std::string public_id = "xlsx-" + username;
   auto find = db.prepare("SELECT id, high_seq FROM devices WHERE public_id = ?");
   find.bind(1, public_id);
@@ -43,7 +43,7 @@ DeviceContext import_device(sqlite::Db& db, std::int64_t user_id, const std::str
 
 }  // namespace
 
-MarksImport import_marks_xlsx(sqlite::Db& db, const std::string& path, const std::string& username,
+MarksImport import_marks_xlsx(store::Db& db, const std::string& path, const std::string& username,
                               const Clock& clock) {
   MarksImport out;
   auto book = xlsx::read(path);
@@ -135,7 +135,7 @@ MarksImport import_marks_xlsx(sqlite::Db& db, const std::string& path, const std
     return out;
   }
 
-  sqlite::Transaction tx(db);
+  store::Transaction tx(db);
   DeviceContext device = import_device(db, user_id, username, clock.now_unix_seconds());
   std::map<std::uint64_t, std::size_t> index;  // seq → op
   for (std::size_t i = 0; i < ops.size(); ++i) {

@@ -14,7 +14,7 @@
 
 namespace sodiem::server::records {
 
-std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_name) {
+std::optional<ClassData> load_class(store::Db& db, const std::string& class_name) {
   auto c = db.prepare("SELECT id, name FROM current_classes WHERE name = ?");
   c.bind(1, class_name);
   if (!c.step()) return std::nullopt;
@@ -37,7 +37,7 @@ std::string comma(std::string v) {
   return v;
 }
 
-std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, const std::string& subject) {
+std::optional<SubjectData> load_subject(store::Db& db, const ClassData& cls, const std::string& subject) {
   auto sj = db.prepare("SELECT id FROM subjects WHERE name = ?");
   sj.bind(1, subject);
   if (!sj.step()) return std::nullopt;
@@ -54,12 +54,12 @@ std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, co
   return out;
 }
 
-std::string year_name(sqlite::Db& db) {
+std::string year_name(store::Db& db) {
   const std::string year = current_year_name(db);
   return year.empty() ? std::string() : "Năm học " + year;
 }
 
-BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term) {
+BoardTable class_board(store::Db& db, const ClassData& cls, const std::string& term) {
   const auto board = board::summary_board(term, load_class_book(db, cls.id));
   BoardTable out;
   for (const auto& l : board) {
@@ -72,7 +72,7 @@ BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& 
   return out;
 }
 
-std::optional<Signed> signed_step(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+std::optional<Signed> signed_step(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                                   const std::string& step) {
   auto s = db.prepare(
       "SELECT u.username, u.full_name, c.digest, c.signed_at FROM confirmations c JOIN users u ON u.id = c.user_id "
@@ -110,13 +110,13 @@ std::string footer(const std::vector<std::optional<Signed>>& steps, bool approve
   return out;
 }
 
-std::string homeroom_teacher(sqlite::Db& db, std::int64_t class_id) {
+std::string homeroom_teacher(store::Db& db, std::int64_t class_id) {
   auto s = db.prepare("SELECT u.full_name FROM homerooms h JOIN users u ON u.id = h.user_id WHERE h.class_id = ?");
   s.bind(1, class_id);
   return s.step() ? s.text(0) : std::string();
 }
 
-std::string principal(sqlite::Db& db) {
+std::string principal(store::Db& db) {
   auto s = db.prepare("SELECT full_name FROM users WHERE (',' || roles || ',') LIKE '%,HT,%' AND disabled = 0 LIMIT 1");
   return s.step() ? s.text(0) : std::string();
 }

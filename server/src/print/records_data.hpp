@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server::records {
 
@@ -26,20 +26,20 @@ struct ClassData {
   std::vector<Student> students;  // current students, class-list order
 };
 
-std::optional<ClassData> load_class(sqlite::Db& db, const std::string& class_name);
+std::optional<ClassData> load_class(store::Db& db, const std::string& class_name);
 
 struct SubjectData {
   std::int64_t id = 0;
   protocol::SubjectInfo info;
   std::map<std::string, std::map<std::string, std::string>> cells;  // student code → column → value
 };
-std::optional<SubjectData> load_subject(sqlite::Db& db, const ClassData& cls, const std::string& subject);
+std::optional<SubjectData> load_subject(store::Db& db, const ClassData& cls, const std::string& subject);
 
 // "8.5" → "8,5": marks and averages as Vietnamese write them; text as it is.
 std::string comma(std::string value);
 
 // "Năm học 2026-2027", or "" without a current year.
-std::string year_name(sqlite::Db& db);
+std::string year_name(store::Db& db);
 
 // The summary board of a class and term (summary_board.hpp), pivoted:
 // sections in order ("Tổng hợp HKn", and for HK2 "Tổng hợp CN"), each one's
@@ -49,7 +49,7 @@ struct BoardTable {
   std::map<std::string, std::vector<std::string>> columns;
   std::map<std::string, std::map<std::string, std::map<std::string, std::string>>> values;
 };
-BoardTable class_board(sqlite::Db& db, const ClassData& cls, const std::string& term);
+BoardTable class_board(store::Db& db, const ClassData& cls, const std::string& term);
 
 // One confirmation step's active signature (confirmations.hpp), if any, and
 // whether the data as it stands still gives the digest it signed.
@@ -59,7 +59,7 @@ struct Signed {
   bool matches = false;
 };
 // subject_id < 0: a class-level step (class, review, approve).
-std::optional<Signed> signed_step(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+std::optional<Signed> signed_step(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                                   const std::string& step);
 
 // "dd/mm/yyyy hh:mm", Vietnam time.
@@ -70,7 +70,7 @@ std::string signature_note(const std::optional<Signed>& s);
 // The page footer: when printed, draft or not, each step's digest.
 std::string footer(const std::vector<std::optional<Signed>>& steps, bool approved);
 // The class's homeroom teacher's and the principal's full names, or "".
-std::string homeroom_teacher(sqlite::Db& db, std::int64_t class_id);
-std::string principal(sqlite::Db& db);
+std::string homeroom_teacher(store::Db& db, std::int64_t class_id);
+std::string principal(store::Db& db);
 
 }  // namespace sodiem::server::records

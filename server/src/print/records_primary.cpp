@@ -39,7 +39,7 @@ std::string cell(const std::map<std::string, std::string>& cells, const std::str
 
 std::string term_label(const std::string& term) { return term == "HK1" ? "Học kì I" : "Học kì II"; }
 
-print::PageSetup page_setup(sqlite::Db& db, const std::vector<std::optional<Signed>>& steps, bool approved,
+print::PageSetup page_setup(store::Db& db, const std::vector<std::optional<Signed>>& steps, bool approved,
                             bool landscape) {
   print::PageSetup setup;
   setup.landscape = landscape;
@@ -52,9 +52,9 @@ print::PageSetup page_setup(sqlite::Db& db, const std::vector<std::optional<Sign
 
 }  // namespace
 
-bool primary(sqlite::Db& db, const ClassData& cls) { return board::primary_class(load_class_book(db, cls.id)); }
+bool primary(store::Db& db, const ClassData& cls) { return board::primary_class(load_class_book(db, cls.id)); }
 
-Status print_primary_gradebook(sqlite::Db& db, const ClassData& cls, const std::string& subject,
+Status print_primary_gradebook(store::Db& db, const ClassData& cls, const std::string& subject,
                                const std::string& term_in, const std::string& path) {
   const std::string term = term_in == "CN" ? "HK2" : term_in;
   const board::ClassBook book = load_class_book(db, cls.id);
@@ -155,7 +155,7 @@ Status print_primary_gradebook(sqlite::Db& db, const ClassData& cls, const std::
   return pdf.finish(path);
 }
 
-Status print_primary_board(sqlite::Db& db, const ClassData& cls, const std::string& term, const std::string& path) {
+Status print_primary_board(store::Db& db, const ClassData& cls, const std::string& term, const std::string& path) {
   BoardTable b = class_board(db, cls, term);
   const auto homeroom = signed_step(db, cls.id, -1, term, "class");
   const auto review = signed_step(db, cls.id, -1, term, "review");
@@ -219,7 +219,7 @@ Status print_primary_board(sqlite::Db& db, const ClassData& cls, const std::stri
   return pdf.finish(path);
 }
 
-Status print_primary_transcript(sqlite::Db& db, const ClassData& cls, const std::vector<Student>& students,
+Status print_primary_transcript(store::Db& db, const ClassData& cls, const std::vector<Student>& students,
                                 const std::string& path) {
   BoardTable year = class_board(db, cls, "HK2");
   const board::ClassBook book = load_class_book(db, cls.id);

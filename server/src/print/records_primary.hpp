@@ -14,21 +14,21 @@
 namespace sodiem::server::records {
 
 // Whether the class is assessed by TT27 (board::primary_class of its book).
-bool primary(sqlite::Db& db, const ClassData& cls);
+bool primary(store::Db& db, const ClassData& cls);
 
 // `subject` "" = every subject of the class, then the qualities and
 // competences; `term` HK1 or HK2 ("CN" prints HK2, the end of the year).
-[[nodiscard]] Status print_primary_gradebook(sqlite::Db& db, const ClassData& cls, const std::string& subject,
+[[nodiscard]] Status print_primary_gradebook(store::Db& db, const ClassData& cls, const std::string& subject,
                                              const std::string& term, const std::string& path);
 
 // The class summary board of `term` (HK1; HK2 with the year): per section
 // the subjects' ratings and tests with the year's result, then the
 // qualities and competences.
-[[nodiscard]] Status print_primary_board(sqlite::Db& db, const ClassData& cls, const std::string& term,
+[[nodiscard]] Status print_primary_board(store::Db& db, const ClassData& cls, const std::string& term,
                                          const std::string& path);
 
 // A page per pupil of `students` (of `cls`).
-[[nodiscard]] Status print_primary_transcript(sqlite::Db& db, const ClassData& cls, const std::vector<Student>& students,
+[[nodiscard]] Status print_primary_transcript(store::Db& db, const ClassData& cls, const std::vector<Student>& students,
                                               const std::string& path);
 
 }  // namespace sodiem::server::records

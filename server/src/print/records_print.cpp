@@ -43,7 +43,7 @@ using records::signature_note;
 
 }  // namespace
 
-Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std::string& subject_name,
+Status print_gradebook(store::Db& db, const std::string& class_name, const std::string& subject_name,
                        const std::string& term, const std::string& path) {
   if (term != "HK1" && term != "HK2" && term != "CN")
     return Status(ErrorCode::kInvalidValue, "học kì phải là HK1, HK2 hoặc CN (cả năm)");
@@ -128,7 +128,7 @@ Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std:
   return pdf.finish(path);
 }
 
-Status print_board(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
+Status print_board(store::Db& db, const std::string& class_name, const std::string& term, const std::string& path) {
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2 (HK2 có cả năm)");
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
@@ -180,7 +180,7 @@ Status print_board(sqlite::Db& db, const std::string& class_name, const std::str
   return pdf.finish(path);
 }
 
-Status print_transcript(sqlite::Db& db, const std::string& class_name, const std::string& student,
+Status print_transcript(store::Db& db, const std::string& class_name, const std::string& student,
                         const std::string& path) {
   const auto cls = load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");

@@ -12,7 +12,7 @@
 
 namespace sodiem::server {
 
-Status export_roster_xlsx(sqlite::Db& db, const std::string& what, const std::string& path) {
+Status export_roster_xlsx(store::Db& db, const std::string& what, const std::string& path) {
   std::ostringstream csv;
   if (what == "students") export_students(db, csv);
   else export_staff(db, csv);

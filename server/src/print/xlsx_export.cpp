@@ -103,7 +103,7 @@ std::string sheet_name(std::string name) {
   return name.substr(0, i);
 }
 
-void title_rows(Book& book, lxw_worksheet* ws, sqlite::Db& db, const std::string& title, int last_col) {
+void title_rows(Book& book, lxw_worksheet* ws, store::Db& db, const std::string& title, int last_col) {
   worksheet_write_string(ws, 0, 0, get_meta(db, "school_name").c_str(), book.bold_);
   worksheet_write_string(ws, 0, last_col, records::year_name(db).c_str(), nullptr);
   worksheet_merge_range(ws, 1, 0, 1, last_col, title.c_str(), book.bold_);
@@ -111,7 +111,7 @@ void title_rows(Book& book, lxw_worksheet* ws, sqlite::Db& db, const std::string
 
 }  // namespace
 
-Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& subject_name,
+Status export_marks_xlsx(store::Db& db, const std::string& class_name, const std::string& subject_name,
                          const std::string& path) {
   const auto cls = records::load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
@@ -194,7 +194,7 @@ Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const st
   return book.close();
 }
 
-Status export_board_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& term,
+Status export_board_xlsx(store::Db& db, const std::string& class_name, const std::string& term,
                          const std::string& path) {
   if (term != "HK1" && term != "HK2") return Status(ErrorCode::kInvalidValue, "học kì phải là HK1 hoặc HK2 (HK2 có cả năm)");
   const auto cls = records::load_class(db, class_name);

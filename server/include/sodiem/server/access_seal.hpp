@@ -18,23 +18,23 @@
 #include <string>
 #include <vector>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // Registers sodiem_access_touch() and the commit/rollback hooks on the
 // server's connection. Commits are checked once enforce_access_guard is set
 // (after the migrations).
-void install_access_guard(sqlite::Db& db);
-void enforce_access_guard(sqlite::Db& db);
+void install_access_guard(store::Db& db);
+void enforce_access_guard(store::Db& db);
 
 // The `access` field for an audit entry appended now inside the caller's
 // transaction: "" when no access table changed since the last seal (and a
 // baseline exists), else {"d":{table: digest,…}[, "outside":[table,…]]}.
-std::string seal_access(sqlite::Db& db);
+std::string seal_access(store::Db& db);
 
 // The SHA-256 of one access table's rows that matter (hex).
-std::string access_table_digest(sqlite::Db& db, const std::string& table);
+std::string access_table_digest(store::Db& db, const std::string& table);
 
 struct AccessCheck {
   // Vietnamese, one line each. Now: the tables differ from their last
@@ -47,6 +47,6 @@ struct AccessCheck {
 };
 // The schema's triggers and view, the tables against the last recorded
 // digests, and the entries that recorded an outside edit. Read-only.
-AccessCheck check_access_tables(sqlite::Db& db);
+AccessCheck check_access_tables(store::Db& db);
 
 }  // namespace sodiem::server

@@ -8,7 +8,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/ingest.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -67,12 +67,12 @@ bool is_maintenance_actor(const std::string& name);
 // exist, be enabled and hold one of `roles` (or be the maintenance identity
 // and `roles` include ADMIN); otherwise FORBIDDEN with `refusal`
 // (Vietnamese, naming what needs the role) and the username.
-Status require_role(sqlite::Db& db, const std::string& username, const std::vector<std::string>& roles,
+Status require_role(store::Db& db, const std::string& username, const std::vector<std::string>& roles,
                     const std::string& refusal);
 
 class Accounts {
  public:
-  Accounts(sqlite::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
+  Accounts(store::Db& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   // Creates a user; returns its id. Roles: HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU.
   // An issued password must be changed at first login unless told otherwise
@@ -122,7 +122,7 @@ class Accounts {
   std::vector<DeviceInfo> devices(const std::string& username = "");
 
  private:
-  sqlite::Db& db_;
+  store::Db& db_;
   const Clock& clock_;
 };
 

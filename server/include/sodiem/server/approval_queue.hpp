@@ -11,7 +11,7 @@
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/server/confirmations.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -32,8 +32,8 @@ struct ClassChain {
 };
 
 // Every current class of the school year, in name order. term: HK1 | HK2.
-std::vector<ClassChain> approval_queue(sqlite::Db& db, const std::string& term);
-ClassChain class_chain(sqlite::Db& db, std::int64_t class_id, const std::string& class_name, int grade,
+std::vector<ClassChain> approval_queue(store::Db& db, const std::string& term);
+ClassChain class_chain(store::Db& db, std::int64_t class_id, const std::string& class_name, int grade,
                        const std::string& term);
 
 // The class board a class-level step signs, from the server's data: the
@@ -46,6 +46,6 @@ struct SignedBoard {
   std::vector<signing::CellLine> lines;
   std::vector<board::MissingCell> missing;
 };
-SignedBoard class_board(sqlite::Db& db, std::int64_t class_id, const std::string& term, const std::string& step);
+SignedBoard class_board(store::Db& db, std::int64_t class_id, const std::string& term, const std::string& step);
 
 }  // namespace sodiem::server

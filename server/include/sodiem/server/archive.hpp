@@ -10,13 +10,13 @@
 #include <string>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // Writes the archive of `class_name` for its approved terms (term "" = every
 // approved term; refused when none is) into `out_dir`, which must not exist.
-[[nodiscard]] Status write_archive(sqlite::Db& db, const std::string& data_dir, const std::string& class_name,
+[[nodiscard]] Status write_archive(store::Db& db, const std::string& data_dir, const std::string& class_name,
                                    const std::string& term, const std::string& out_dir, std::string& summary);
 
 // Checks an archive folder: the manifest's signature, every file's hash and

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -32,13 +32,13 @@ std::string audit_entry_hash(std::int64_t seq, const AuditEntry& entry, const st
                              const std::string& access = "");
 
 // Appends inside the caller's open transaction; returns the entry's seq.
-std::int64_t append_audit(sqlite::Db& db, const AuditEntry& entry);
+std::int64_t append_audit(store::Db& db, const AuditEntry& entry);
 
 struct AuditCheck {
   bool intact = true;
   std::int64_t entries = 0;
   std::string problem;  // names the first bad entry
 };
-AuditCheck verify_audit(sqlite::Db& db);
+AuditCheck verify_audit(store::Db& db);
 
 }  // namespace sodiem::server

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sodiem/core/tuning.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -52,7 +52,7 @@ struct AuditPage {
   std::int64_t newest = 0;  // the trail's last seq when searched
 };
 
-AuditPage search_audit(sqlite::Db& db, const AuditQuery& q);
+AuditPage search_audit(store::Db& db, const AuditQuery& q);
 
 // One entry in Vietnamese: its kind's name and what its detail says (never
 // throws, whatever the detail holds). Used by search_audit; pure.

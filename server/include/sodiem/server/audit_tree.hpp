@@ -10,26 +10,26 @@
 #include <string>
 #include <vector>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // Adds leaves for every audit entry up to and including `seq` that has
 // none yet (entries from before the tree existed, then this one).
-void extend_audit_tree(sqlite::Db& db, std::int64_t seq, const std::string& entry_hash_hex);
+void extend_audit_tree(store::Db& db, std::int64_t seq, const std::string& entry_hash_hex);
 
 struct AuditTreeHead {
   std::uint64_t size = 0;
   std::string root_hex;  // "" for an empty tree
 };
 // The head over every entry (catching up on entries from before the tree).
-AuditTreeHead audit_tree_head(sqlite::Db& db);
+AuditTreeHead audit_tree_head(store::Db& db);
 // Consistency proof from size m to size n (hex hashes); 0 < m ≤ n ≤ size.
-std::vector<std::string> audit_consistency_proof(sqlite::Db& db, std::uint64_t m, std::uint64_t n);
+std::vector<std::string> audit_consistency_proof(store::Db& db, std::uint64_t m, std::uint64_t n);
 // Whether the stored tree is the tree of the stored entries: "" or the
 // first subtree that differs. An edit that recomputed the chain but not the
 // tree (or the other way) shows here; one that recomputed both does not,
 // and is what devices' kept heads catch.
-std::string check_audit_tree(sqlite::Db& db);
+std::string check_audit_tree(store::Db& db);
 
 }  // namespace sodiem::server

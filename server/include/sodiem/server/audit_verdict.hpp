@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -22,6 +22,6 @@ struct AuditVerdict {
   std::vector<std::string> warnings;
 };
 
-AuditVerdict check_audit_trail(sqlite::Db& db);
+AuditVerdict check_audit_trail(store::Db& db);
 
 }  // namespace sodiem::server

@@ -12,17 +12,17 @@
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
-protocol::SchoolCalendar load_calendar(sqlite::Db& db);
+protocol::SchoolCalendar load_calendar(store::Db& db);
 
 // Whether the school teaches on Sundays (attendance may then be kept then).
-[[nodiscard]] Status set_sundays(sqlite::Db& db, bool sundays, const std::string& by, std::int64_t now);
+[[nodiscard]] Status set_sundays(store::Db& db, bool sundays, const std::string& by, std::int64_t now);
 
 // Sessions a day (1 or 2) of one class, or of every class of a grade.
-[[nodiscard]] Status set_sessions_per_day(sqlite::Db& db, const std::string& class_name, std::optional<int> grade,
+[[nodiscard]] Status set_sessions_per_day(store::Db& db, const std::string& class_name, std::optional<int> grade,
                                           int sessions, const std::string& by, std::int64_t now);
 
 }  // namespace sodiem::server

@@ -15,7 +15,7 @@
 
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -25,22 +25,22 @@ struct ClassSubject {
 };
 
 // Every (class, subject) pair of the school with its settings.
-std::vector<ClassSubject> load_class_subjects(sqlite::Db& db);
+std::vector<ClassSubject> load_class_subjects(store::Db& db);
 
 // One class's subjects (its assigned subjects), in subject order.
-std::vector<ClassSubject> class_subjects_of(sqlite::Db& db, std::int64_t class_id);
+std::vector<ClassSubject> class_subjects_of(store::Db& db, std::int64_t class_id);
 
 // One class's subject `name`; nullopt if that subject is not taught in the class's grade.
-std::optional<protocol::SubjectInfo> class_subject(sqlite::Db& db, std::int64_t class_id, const std::string& name);
+std::optional<protocol::SubjectInfo> class_subject(store::Db& db, std::int64_t class_id, const std::string& name);
 
 // What a class's board and its class-level signatures are built from
 // (board::ClassBook): its assigned subjects, its active students, every cell
 // of the class and whether it is taught two sessions a day. Empty (no class
 // name) for an unknown class id. With `only_term` ("HK1"/"HK2"), only that
 // term's cells (enough for board::subject_counts, the progress report).
-board::ClassBook load_class_book(sqlite::Db& db, std::int64_t class_id, const std::string& only_term = "");
+board::ClassBook load_class_book(store::Db& db, std::int64_t class_id, const std::string& only_term = "");
 
 // The per-grade settings rows, as the roster sends them (Roster::grade_subjects).
-std::vector<protocol::GradeSubject> load_grade_subjects(sqlite::Db& db);
+std::vector<protocol::GradeSubject> load_grade_subjects(store::Db& db);
 
 }  // namespace sodiem::server

@@ -14,13 +14,13 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/directory.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // The canonical document of a step as the server's data stands now.
 // subject_id < 0: the whole class.
-std::string server_document(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+std::string server_document(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                             const std::string& step);
 
 // A step's active signature of a class and term (subject_id < 0: a
@@ -33,27 +33,27 @@ struct StepSignature {
   std::string signer, digest;  // signer: the username
   std::int64_t signed_at = 0;
 };
-StepSignature step_signature(sqlite::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
+StepSignature step_signature(store::Db& db, std::int64_t class_id, std::int64_t subject_id, const std::string& term,
                              const std::string& step);
 
 // The subjects whose subject step the class step needs: those taught in the
 // class (a teaching assignment), by id.
-std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(sqlite::Db& db, std::int64_t class_id);
+std::vector<std::pair<std::int64_t, std::string>> subjects_to_confirm(store::Db& db, std::int64_t class_id);
 
 // Handles an op of kind kRegisterKey / kConfirm; returns a Status whose code
 // is the op's outcome (kOk with a message on success).
-Status register_key(sqlite::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
+Status register_key(store::Db& db, const UserAccess& user, std::int64_t device_id, const protocol::Op& op,
                     std::int64_t now);
-Status confirm_step(sqlite::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
+Status confirm_step(store::Db& db, const Directory& directory, const UserAccess& user, const protocol::Op& op,
                     std::int64_t now);
 
 // HT only; audited.
-Status unapprove(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
+Status unapprove(store::Db& db, const std::string& class_name, const std::string& term, const std::string& by,
                  const std::string& reason, std::int64_t now);
 
 // The approved records of a class and term with every signature, as one file;
 // verify_export() checks it offline (documents, digests, signatures, seal).
-Status export_signed(sqlite::Db& db, const std::string& class_name, const std::string& term, const std::string& path);
+Status export_signed(store::Db& db, const std::string& class_name, const std::string& term, const std::string& path);
 Status verify_export(const std::string& path, std::string& summary);
 
 }  // namespace sodiem::server

@@ -5,11 +5,11 @@
 #include <string>
 
 #include "sodiem/core/clock.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // Returns the "accounts" array as JSON text.
-std::string load_demo_school(sqlite::Db& db, const Clock& clock);
+std::string load_demo_school(store::Db& db, const Clock& clock);
 
 }  // namespace sodiem::server

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -63,7 +63,7 @@ struct UserAccess {
 
 class Directory {
  public:
-  void load(sqlite::Db& db);
+  void load(store::Db& db);
 
   const ClassRow* class_by_name(std::string_view name) const;
   const ClassRow* class_by_id(std::int64_t id) const;

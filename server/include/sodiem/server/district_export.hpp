@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -27,6 +27,6 @@ struct DistrictReport {
 // Writes the export of the year `db` holds (the current one, or the year
 // an archived data directory holds) to `path` (.csv or .xml), whole or not
 // at all. `year` ("" = the one the database holds) must name that year.
-DistrictReport export_district(sqlite::Db& db, const std::string& year, const std::string& path);
+DistrictReport export_district(store::Db& db, const std::string& year, const std::string& path);
 
 }  // namespace sodiem::server

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -25,7 +25,7 @@ struct ExemptionRequest {
 // The versions written (one per term). `by` must hold HT or ADMIN (applying
 // the HT's decision); refused (Vietnamese) for an unknown class, subject or
 // student, a subject the class's grade does not have, an approved term.
-Result<std::vector<std::uint64_t>> set_exemption(sqlite::Db& db, const ExemptionRequest& request, const std::string& by,
+Result<std::vector<std::uint64_t>> set_exemption(store::Db& db, const ExemptionRequest& request, const std::string& by,
                                                  std::int64_t now);
 
 }  // namespace sodiem::server

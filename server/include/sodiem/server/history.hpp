@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -26,7 +26,7 @@ struct HistoryEvent {
   std::int64_t order = 0;
 };
 
-Result<std::vector<HistoryEvent>> cell_history(sqlite::Db& db, const std::string& class_name,
+Result<std::vector<HistoryEvent>> cell_history(store::Db& db, const std::string& class_name,
                                                const std::string& subject, const std::string& student,
                                                const std::string& column);
 

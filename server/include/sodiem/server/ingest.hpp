@@ -19,7 +19,7 @@
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/locks.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -38,7 +38,7 @@ struct DeviceContext {
 
 class Ingestor {
  public:
-  Ingestor(sqlite::Db& db, const Directory& directory, const Clock& clock);
+  Ingestor(store::Db& db, const Directory& directory, const Clock& clock);
 
   // Applies `push`. On error nothing of this push may be committed: the
   // caller rolls back (the device's high_seq is then stale: reload it).
@@ -95,11 +95,11 @@ class Ingestor {
   // bind both.
   static constexpr std::int64_t kNotBound = std::numeric_limits<std::int64_t>::min();
   std::array<std::int64_t, 2 * kRowsPerStatement> kept_log_{}, kept_cells_{};
-  static void bind_class_subject(sqlite::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w);
+  static void bind_class_subject(store::Stmt& stmt, std::int64_t* kept, int param, const PendingWrite& w);
   void forget_next_ids() { next_version_ = next_cell_id_ = 0; }
   // The statements for n rows, prepared on first use.
-  sqlite::Stmt& insert_changes(int n);
-  sqlite::Stmt& upsert_cells(int n);
+  store::Stmt& insert_changes(int n);
+  store::Stmt& upsert_cells(int n);
   protocol::OpOutcome replayed_outcome(const DeviceContext& device, const protocol::Op& op, bool& accepted,
                                        std::uint64_t& version);
   // One push being applied, and what decide() found for one of its ops
@@ -113,25 +113,25 @@ class Ingestor {
   void record_outcome(PushScope& push, const protocol::Op& op, const Decision& decision, protocol::OpOutcome&& out,
                       std::uint64_t audit_version, const std::string& audit_value);
 
-  sqlite::Db& db_;
+  store::Db& db_;
   const Directory& directory_;
   const Clock& clock_;
-  sqlite::Stmt select_cell_;
-  sqlite::Stmt insert_change_;
+  store::Stmt select_cell_;
+  store::Stmt insert_change_;
   // [n]: for n rows; ?1 device, ?2 user (?3 time) are the push's.
-  std::vector<std::unique_ptr<sqlite::Stmt>> insert_changes_, upsert_cells_;
+  std::vector<std::unique_ptr<store::Stmt>> insert_changes_, upsert_cells_;
   std::vector<PendingWrite> pending_;
   std::int64_t next_version_ = 0, next_cell_id_ = 0;  // 0 = read from the table
-  sqlite::Stmt select_next_version_, select_next_cell_id_;
+  store::Stmt select_next_version_, select_next_cell_id_;
   std::int64_t push_device_ = 0, push_user_ = 0, push_now_ = 0;
-  sqlite::Stmt insert_outcome_;
-  sqlite::Stmt select_outcome_;
-  sqlite::Stmt select_run_;
-  sqlite::Stmt insert_run_;
-  sqlite::Stmt update_high_seq_;
-  sqlite::Stmt select_open_conflicts_;
-  sqlite::Stmt resolve_conflicts_;
-  sqlite::Stmt insert_correction_;
+  store::Stmt insert_outcome_;
+  store::Stmt select_outcome_;
+  store::Stmt select_run_;
+  store::Stmt insert_run_;
+  store::Stmt update_high_seq_;
+  store::Stmt select_open_conflicts_;
+  store::Stmt resolve_conflicts_;
+  store::Stmt insert_correction_;
   LockBook locks_;
   // The cells this worker has read or written, so that a push reads each
   // cell from SQLite once. Valid while no other connection commits (checked
@@ -139,7 +139,7 @@ class Ingestor {
   // rolled back (the caller calls forget_cells()).
   std::unordered_map<CellId, Current, CellIdHash> cells_;
   std::int64_t data_version_ = -1;
-  sqlite::Stmt select_data_version_;
+  store::Stmt select_data_version_;
 };
 
 }  // namespace sodiem::server

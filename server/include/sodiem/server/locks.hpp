@@ -12,7 +12,7 @@
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -52,7 +52,7 @@ struct LockDecision {
 
 class LockBook {
  public:
-  void load(sqlite::Db& db, std::int64_t now);
+  void load(store::Db& db, std::int64_t now);
   // effective_recorded_at: the device's claimed time, already bounded.
   LockDecision check(const LockTarget& target, std::int64_t effective_recorded_at, std::int64_t now) const;
   // False when nothing is locked or approved: no check needed.
@@ -76,21 +76,21 @@ class LockBook {
 
 
 // Management (HT, or ADMIN on the HT's decision). Each is audited.
-Result<std::int64_t> add_lock(sqlite::Db& db, Lock lock, std::int64_t now);
-Status remove_lock(sqlite::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now);
-std::vector<Lock> list_locks(sqlite::Db& db, bool include_removed);
-Result<std::int64_t> add_exception(sqlite::Db& db, LockException e, std::int64_t now);
-Status remove_exception(sqlite::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
-std::vector<LockException> list_exceptions(sqlite::Db& db, std::int64_t now);
+Result<std::int64_t> add_lock(store::Db& db, Lock lock, std::int64_t now);
+Status remove_lock(store::Db& db, std::int64_t id, const std::string& by, const std::string& reason, std::int64_t now);
+std::vector<Lock> list_locks(store::Db& db, bool include_removed);
+Result<std::int64_t> add_exception(store::Db& db, LockException e, std::int64_t now);
+Status remove_exception(store::Db& db, std::int64_t id, const std::string& by, std::int64_t now);
+std::vector<LockException> list_exceptions(store::Db& db, std::int64_t now);
 // Sets a term's entry window (dates, Vietnam time) of the current school
 // year; outside it new values are refused as ENTRY_CLOSED.
-Status set_entry_window(sqlite::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
+Status set_entry_window(store::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now);
 // The school's offline grace window: a value typed before a lock began is
 // still accepted if it arrives within this many hours (0–720; default 72).
-Status set_offline_grace_hours(sqlite::Db& db, int hours, const std::string& by, std::int64_t now);
-int offline_grace_hours(sqlite::Db& db);
+Status set_offline_grace_hours(store::Db& db, int hours, const std::string& by, std::int64_t now);
+int offline_grace_hours(store::Db& db);
 // The user must exist and hold HT or ADMIN.
-Status check_lock_authority(sqlite::Db& db, const std::string& username);
+Status check_lock_authority(store::Db& db, const std::string& username);
 
 }  // namespace sodiem::server

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -22,7 +22,7 @@ struct MarksImport {
   std::vector<std::string> errors;
 };
 
-MarksImport import_marks_xlsx(sqlite::Db& db, const std::string& path, const std::string& username,
+MarksImport import_marks_xlsx(store::Db& db, const std::string& path, const std::string& username,
                               const Clock& clock);
 
 }  // namespace sodiem::server

@@ -14,14 +14,14 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/login_limiter.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // One audit row `kind` for a refused password (detail: a JSON object), and
 // one "login_locked" row per lockout it started (attempts refused while
 // locked write nothing: one row per burst). Inside the caller's transaction.
-void audit_refused_password(sqlite::Db& db, std::int64_t now, const std::string& username, const std::string& device,
+void audit_refused_password(store::Db& db, std::int64_t now, const std::string& username, const std::string& device,
                             const std::string& kind, const std::string& detail,
                             const std::vector<LoginLimiter::Lockout>& lockouts);
 
@@ -41,7 +41,7 @@ struct ActorCredentials {
 // account: UNAUTHENTICATED; an issued password not yet replaced:
 // PASSWORD_CHANGE_REQUIRED unless who.new_password is acceptable (then it is
 // changed and audited). Messages in Vietnamese.
-Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who);
+Status verify_actor_password(store::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who);
 
 // verify_actor_password in its three steps, for a caller that must not hash
 // on its own thread (the web console): begin on the database's thread (the
@@ -49,10 +49,10 @@ Status verify_actor_password(sqlite::Db& db, LoginLimiter& limiter, const Clock&
 // check anywhere (~0.2 s; if it throws, the caller calls limiter.abandon),
 // finish on the database's thread (the verdict, counted, audited, and the
 // issued password replaced). Exactly one finish (or abandon) per begun check.
-Result<PasswordRecord> begin_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock,
+Result<PasswordRecord> begin_actor_check(store::Db& db, LoginLimiter& limiter, const Clock& clock,
                                          const ActorCredentials& who);
 CheckedPassword check_actor_password(const PasswordRecord& record, const ActorCredentials& who);
-Status finish_actor_check(sqlite::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
+Status finish_actor_check(store::Db& db, LoginLimiter& limiter, const Clock& clock, const ActorCredentials& who,
                           const PasswordRecord& record, const CheckedPassword& check);
 
 }  // namespace sodiem::server

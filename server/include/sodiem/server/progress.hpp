@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -17,6 +17,6 @@ struct ProgressRow {
   std::string deadline;  // the term's entry_closes_on, "" if unknown
 };
 
-Result<std::vector<ProgressRow>> entry_progress(sqlite::Db& db, const std::string& term);
+Result<std::vector<ProgressRow>> entry_progress(store::Db& db, const std::string& term);
 
 }  // namespace sodiem::server

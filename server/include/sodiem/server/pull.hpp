@@ -5,22 +5,22 @@
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/directory.hpp"
 #include "sodiem/server/ingest.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 class PullService {
  public:
-  PullService(sqlite::Db& db, const Directory& directory, std::string server_epoch);
+  PullService(store::Db& db, const Directory& directory, std::string server_epoch);
 
   // A cursor from another epoch (server restored from a backup) restarts at 0.
   protocol::Changes pull(const DeviceContext& device, const protocol::Pull& request);
 
  private:
-  sqlite::Db& db_;
+  store::Db& db_;
   const Directory& directory_;
   std::string epoch_;
-  sqlite::Stmt select_changes_;
+  store::Stmt select_changes_;
 };
 
 }  // namespace sodiem::server

@@ -12,6 +12,6 @@
 
 namespace sodiem::server {
 
-AuditCheck verify_records(sqlite::Db& db);
+AuditCheck verify_records(store::Db& db);
 
 }  // namespace sodiem::server

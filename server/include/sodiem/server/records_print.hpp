@@ -11,19 +11,19 @@
 #include <string>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
-[[nodiscard]] Status print_gradebook(sqlite::Db& db, const std::string& class_name, const std::string& subject,
+[[nodiscard]] Status print_gradebook(store::Db& db, const std::string& class_name, const std::string& subject,
                                      const std::string& term, const std::string& path);
-[[nodiscard]] Status print_board(sqlite::Db& db, const std::string& class_name, const std::string& term,
+[[nodiscard]] Status print_board(store::Db& db, const std::string& class_name, const std::string& term,
                                  const std::string& path);
 // The year's transcript (học bạ) of one student (`student` = code), or of
 // every current student of the class (""), a page each: each subject's
 // results per term and for the year, learning and conduct, absences,
 // outcome and award, from the same boards as print_board.
-[[nodiscard]] Status print_transcript(sqlite::Db& db, const std::string& class_name, const std::string& student,
+[[nodiscard]] Status print_transcript(store::Db& db, const std::string& class_name, const std::string& student,
                                       const std::string& path);
 
 // The same records as spreadsheets (xlsx_export.cpp, libxlsxwriter): a
@@ -31,14 +31,14 @@ namespace sodiem::server {
 // comments and averages, marks as numbers shown with one decimal, a hidden
 // row of column names (HK1.TX1, …) for reading the sheet back — and the
 // summary board, a sheet per section. Written whole or not at all.
-[[nodiscard]] Status export_marks_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& subject,
+[[nodiscard]] Status export_marks_xlsx(store::Db& db, const std::string& class_name, const std::string& subject,
                                        const std::string& path);
-[[nodiscard]] Status export_board_xlsx(sqlite::Db& db, const std::string& class_name, const std::string& term,
+[[nodiscard]] Status export_board_xlsx(store::Db& db, const std::string& class_name, const std::string& term,
                                        const std::string& path);
 
 // Students or staff ("students" | "staff") as XLSX: the CSV export's rows,
 // all as text (roster_xlsx.cpp).
-[[nodiscard]] Status export_roster_xlsx(sqlite::Db& db, const std::string& what, const std::string& path);
+[[nodiscard]] Status export_roster_xlsx(store::Db& db, const std::string& what, const std::string& path);
 // (Reading one back: roster_csv_from_xlsx, roster_csv.hpp.)
 
 }  // namespace sodiem::server

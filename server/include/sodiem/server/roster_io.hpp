@@ -14,7 +14,7 @@
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/roster_csv.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -43,19 +43,19 @@ ImportRefusal import_refusal(const std::string& file, const std::vector<std::str
 // A new class is created when its name starts with its grade (6A, 10A1).
 // An active student named in another class of this year takes their marks
 // along (student_moves.hpp).
-ImportReport import_students(sqlite::Db& db, std::istream& csv, const std::string& by);
-void export_students(sqlite::Db& db, std::ostream& csv);
+ImportReport import_students(store::Db& db, std::istream& csv, const std::string& by);
+void export_students(store::Db& db, std::ostream& csv);
 
 // Staff: "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công"
 // with Vai trò "GVBM;GVCN", Phân công "6A:Toán;6B:Toán", and "6A:Toán@2027-01-31"
 // for delegated entry that ends with that day (Vietnam time). Existing accounts
 // get their roles and assignments replaced; new ones a random password.
-ImportReport import_staff(sqlite::Db& db, std::istream& csv, const Clock& clock, const std::string& by);
-void export_staff(sqlite::Db& db, std::ostream& csv);
+ImportReport import_staff(store::Db& db, std::istream& csv, const Clock& clock, const std::string& by);
+void export_staff(store::Db& db, std::ostream& csv);
 
 // Names and codes stored before today's rules that the roster import would
 // now refuse (an invisible or direction-changing character): one line each,
 // naming the row and what to do. `audit verify` prints them as warnings.
-std::vector<std::string> stored_name_faults(sqlite::Db& db);
+std::vector<std::string> stored_name_faults(store::Db& db);
 
 }  // namespace sodiem::server

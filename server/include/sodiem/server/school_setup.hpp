@@ -15,7 +15,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/curriculum.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -31,7 +31,7 @@ struct SetupReport {
 // `year`: the school year to set (its name and dates); nullopt = the
 // curriculum's, else the current one is kept, else the usual calendar's
 // for the year around today (default_year).
-Result<SetupReport> apply_curriculum(sqlite::Db& db, const Curriculum& curriculum, std::optional<YearPlan> year,
+Result<SetupReport> apply_curriculum(store::Db& db, const Curriculum& curriculum, std::optional<YearPlan> year,
                                      const Clock& clock, const std::string& by);
 
 // "2026-2027": the school year around `unix_seconds` (Vietnam time; from

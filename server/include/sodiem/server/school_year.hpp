@@ -20,20 +20,20 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/curriculum.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
 // The current school year's id; 0 when there is none yet.
-std::int64_t current_year_id(sqlite::Db& db);
+std::int64_t current_year_id(store::Db& db);
 // The current school year's name; "" when there is none yet.
-std::string current_year_name(sqlite::Db& db);
+std::string current_year_name(store::Db& db);
 
 // A new class in the current school year; its id.
-std::int64_t add_class(sqlite::Db& db, const std::string& name, int grade);
+std::int64_t add_class(store::Db& db, const std::string& name, int grade);
 
 // Classes made before any school year existed join `year_id` (the first year set up).
-void adopt_yearless_classes(sqlite::Db& db, std::int64_t year_id);
+void adopt_yearless_classes(store::Db& db, std::int64_t year_id);
 
 // The class a class named `name` of grade `grade` becomes a year later
 // ("6A" → "7A", "10A2" → "11A2"); "" when the name does not begin with its grade.
@@ -69,10 +69,10 @@ struct NewYearReport {
   std::vector<std::string> pending_retained;
 };
 
-Result<NewYearReport> start_new_year(sqlite::Db& db, const NewYearRequest& request, const Clock& clock,
+Result<NewYearReport> start_new_year(store::Db& db, const NewYearRequest& request, const Clock& clock,
                                      const std::string& by);
 
 // The school year an archived data directory holds ("" for a live one).
-std::string archived_year(sqlite::Db& db);
+std::string archived_year(store::Db& db);
 
 }  // namespace sodiem::server

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "sodiem/core/status.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -22,17 +22,17 @@ struct DataPaths {
 std::string audit_key_path(const std::string& db_path);
 
 // Opens the database at `path`, applying any pending migrations.
-std::unique_ptr<sqlite::Db> open_server_db(const std::string& path);
+std::unique_ptr<store::Db> open_server_db(const std::string& path);
 
 // PRAGMA quick_check over every page: the server refuses to start on a
 // damaged file (it would fail each push touching a bad page, and write more
 // on top of it). The refusal names the way back: restore the last backup.
-[[nodiscard]] Status check_database_pages(sqlite::Db& db, const std::string& data_dir);
+[[nodiscard]] Status check_database_pages(store::Db& db, const std::string& data_dir);
 
-std::string get_meta(sqlite::Db& db, const std::string& key, const std::string& fallback = "");
-void set_meta(sqlite::Db& db, const std::string& key, const std::string& value);
+std::string get_meta(store::Db& db, const std::string& key, const std::string& fallback = "");
+void set_meta(store::Db& db, const std::string& key, const std::string& value);
 // Records that the roster (users, classes, students, assignments) changed,
 // so a running server reloads it and clients re-fetch it.
-void bump_roster_version(sqlite::Db& db);
+void bump_roster_version(store::Db& db);
 
 }  // namespace sodiem::server

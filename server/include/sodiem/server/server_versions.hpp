@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -19,6 +19,6 @@ struct ServerVersion {
 };
 
 // The new version's number.
-std::uint64_t write_server_version(sqlite::Db& db, const ServerVersion& v, std::int64_t now);
+std::uint64_t write_server_version(store::Db& db, const ServerVersion& v, std::int64_t now);
 
 }  // namespace sodiem::server

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "sodiem/protocol/messages.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -26,11 +26,11 @@ struct StudentMove {
   int left_behind = 0;                  // not moved: the new class does not have the subject
 };
 
-StudentMove move_student_marks(sqlite::Db& db, std::int64_t student_id, std::int64_t from_class_id,
+StudentMove move_student_marks(store::Db& db, std::int64_t student_id, std::int64_t from_class_id,
                                std::int64_t to_class_id, const std::string& by, std::int64_t now);
 
 // The moves of this school year out of the classes among `assignments` (a
 // user's, subject or homeroom): what that user's roster tells them, oldest first.
-std::vector<protocol::MoveNotice> move_notices(sqlite::Db& db, const std::vector<protocol::Assignment>& assignments);
+std::vector<protocol::MoveNotice> move_notices(store::Db& db, const std::vector<protocol::Assignment>& assignments);
 
 }  // namespace sodiem::server

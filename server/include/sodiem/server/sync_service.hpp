@@ -27,7 +27,7 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
 
-namespace sodiem::sqlite {
+namespace sodiem::store {
 class Db;
 }
 
@@ -109,7 +109,7 @@ class SyncService {
   void reply(const std::shared_ptr<Peer>& peer, protocol::Message m, bool close_after = false);
 
   const Clock& clock_;
-  std::unique_ptr<sqlite::Db> db_;
+  std::unique_ptr<store::Db> db_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // after db_: stops before it closes
   std::unique_ptr<WalSyncer> syncer_;              // likewise
   std::unique_ptr<Directory> directory_;

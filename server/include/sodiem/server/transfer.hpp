@@ -21,7 +21,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/transfer_packet.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -29,7 +29,7 @@ struct TransferOutReport {
   std::string path, digest;  // the packet file and its SHA-256
   int cells = 0;
 };
-Result<TransferOutReport> transfer_out(sqlite::Db& db, const std::string& data_dir, const std::string& student,
+Result<TransferOutReport> transfer_out(store::Db& db, const std::string& data_dir, const std::string& student,
                                        const std::string& to_school, const std::string& out_path, const Clock& clock,
                                        const std::string& by);
 
@@ -38,7 +38,7 @@ struct TransferInReport {
   std::vector<std::uint64_t> versions;
   std::vector<std::string> left_behind;  // cells of subjects the class does not have, or values refused, with why
 };
-Result<TransferInReport> transfer_in(sqlite::Db& db, const std::string& packet_path, const std::string& class_name,
+Result<TransferInReport> transfer_in(store::Db& db, const std::string& packet_path, const std::string& class_name,
                                      const Clock& clock, const std::string& by);
 
 }  // namespace sodiem::server

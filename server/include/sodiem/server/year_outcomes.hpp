@@ -17,7 +17,7 @@
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/core/year_outcomes.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -32,15 +32,15 @@ struct ClassOutcomes {
 
 // The current year's class named `name` as a person types it (any case,
 // NFC or not: match_key): its id and stored name; nullopt when none.
-std::optional<std::pair<std::int64_t, std::string>> find_current_class(sqlite::Db& db, const std::string& name);
+std::optional<std::pair<std::int64_t, std::string>> find_current_class(store::Db& db, const std::string& name);
 
 // The current year's classes (by grade, then name), or only `class_name`
 // (find_current_class; refused when there is no such class this year).
-Result<std::vector<ClassOutcomes>> load_year_outcomes(sqlite::Db& db, const std::string& class_name = "");
+Result<std::vector<ClassOutcomes>> load_year_outcomes(store::Db& db, const std::string& class_name = "");
 
 // Whether the HT has approved class `class_id`'s year results (the HK2
 // board, which carries the year: board_terms).
-bool year_approved(sqlite::Db& db, std::int64_t class_id);
+bool year_approved(store::Db& db, std::int64_t class_id);
 
 // Class, student code and subject match as typed (any case, NFC or not).
 struct YearEndRecord {
@@ -54,14 +54,14 @@ struct YearEndRecord {
 // or student, a class whose year results are not approved, a student or
 // subject that has no re-test (or summer training) to record, a value that
 // does not fit.
-Result<std::uint64_t> record_retest(sqlite::Db& db, const YearEndRecord& record, const std::string& by, std::int64_t now);
-Result<std::uint64_t> record_summer_training(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
+Result<std::uint64_t> record_retest(store::Db& db, const YearEndRecord& record, const std::string& by, std::int64_t now);
+Result<std::uint64_t> record_summer_training(store::Db& db, const YearEndRecord& record, const std::string& by,
                                              std::int64_t now);
 // Primary (TT27 Điều 13.1.a): the class's recognition of a Hoàn thành tốt
 // pupil as Học sinh Tiêu biểu, `record.value` what they excelled or
 // progressed in (homeroom CN.TB). Refused for a class not primary or a
 // pupil whose year result is not Hoàn thành tốt, as above otherwise.
-Result<std::uint64_t> record_recognition(sqlite::Db& db, const YearEndRecord& record, const std::string& by,
+Result<std::uint64_t> record_recognition(store::Db& db, const YearEndRecord& record, const std::string& by,
                                          std::int64_t now);
 
 }  // namespace sodiem::server

@@ -25,7 +25,7 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/core/tuning.hpp"
 
-namespace sodiem::sqlite {
+namespace sodiem::store {
 class Db;
 }
 namespace sodiem::server {
@@ -46,10 +46,10 @@ struct ConsoleLimits {
 // them in (init_run.cpp); without them the print buttons answer that this
 // server does not print.
 struct ConsolePrinters {
-  Status (*gradebook)(sqlite::Db&, const std::string& class_name, const std::string& subject, const std::string& term,
+  Status (*gradebook)(store::Db&, const std::string& class_name, const std::string& subject, const std::string& term,
                       const std::string& path) = nullptr;
-  Status (*board)(sqlite::Db&, const std::string& class_name, const std::string& term, const std::string& path) = nullptr;
-  Status (*transcript)(sqlite::Db&, const std::string& class_name, const std::string& student,
+  Status (*board)(store::Db&, const std::string& class_name, const std::string& term, const std::string& path) = nullptr;
+  Status (*transcript)(store::Db&, const std::string& class_name, const std::string& student,
                        const std::string& path) = nullptr;
 };
 
