@@ -199,6 +199,7 @@ sqlite3* lite(store::Db& db) {
 }  // namespace
 
 void install_access_guard(store::Db& db) {
+  if (db.backend() == store::Backend::kPostgres) return;  // to do: the seal on PostgreSQL (docs/postgresql.md §1)
   auto* st = new GuardState;
   {
     std::lock_guard lock(registry_mutex);
@@ -212,6 +213,7 @@ void install_access_guard(store::Db& db) {
 }
 
 void enforce_access_guard(store::Db& db) {
+  if (db.backend() == store::Backend::kPostgres) return;
   if (auto* st = state_of(lite(db))) st->enforce = true;
 }
 
@@ -222,6 +224,7 @@ std::string access_table_digest(store::Db& db, const std::string& table) {
 }
 
 std::string seal_access(store::Db& db) {
+  if (db.backend() == store::Backend::kPostgres) return "";
   GuardState* st = state_of(lite(db));
   if (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done)) return "";
   Recorded r = last_recorded(lite(db));
@@ -249,6 +252,11 @@ std::string seal_access(store::Db& db) {
 
 AccessCheck check_access_tables(store::Db& db) {
   AccessCheck c;
+  if (db.backend() == store::Backend::kPostgres) {
+    c.warnings.push_back("trên PostgreSQL, dấu các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa được ghi vào "
+                         "nhật ký kiểm toán (việc sửa từ ngoài phần mềm do quyền của vai trò ứng dụng ngăn)");
+    return c;
+  }
   // The schema that reports changes to the software's connection: exactly
   // these triggers (no other trigger could change a table on the software's
   // behalf) and the one view.

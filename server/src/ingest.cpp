@@ -49,8 +49,7 @@ Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock
                                     "NULL AND class_id = ? AND subject_id = ? AND student_id = ? AND col = ?")),
       insert_correction_(db.prepare("INSERT INTO corrections(class_id, subject_id, student_id, col, old_value, "
                                     "new_value, reason, requested_by, device_id, seq, requested_at) "
-                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      select_data_version_(db.prepare("PRAGMA data_version")) {
+                                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
   cells_.reserve(4096);
   insert_changes_.resize(kRowsPerStatement + 1);
   upsert_cells_.resize(kRowsPerStatement + 1);
@@ -146,19 +145,32 @@ void Ingestor::write_pending() {
     if (db_.last_insert_rowid() != pending_[at + n - 1].version)
       throw std::runtime_error("log versions out of step: " + std::to_string(db_.last_insert_rowid()) + " ≠ " +
                                std::to_string(pending_[at + n - 1].version));
-    // In op order, so a cell written twice ends with its last value.
-    store::Stmt& cells = upsert_cells(n);
-    cells.bind(1, push_device_).bind(2, push_user_);
-    for (int i = 0; i < n; ++i) {
-      const PendingWrite& w = pending_[at + i];
-      const int p = 3 + 7 * i;
-      bind_class_subject(cells, full ? &kept_cells_[2 * i] : nullptr, p + 1, w);
-      cells.bind(p, w.cell_id).bind(p + 3, w.student_id).bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value)
-          .bind(p + 6, w.version);
+    // In op order, so a cell written twice ends with its last value. A cell
+    // written twice starts a new statement at its second write: PostgreSQL
+    // refuses to upsert one row twice in one statement (SQLite would not).
+    int from = 0;
+    for (int i = 1; i <= n; ++i) {
+      bool repeat = false;
+      for (int j = from; j < i && i < n; ++j) repeat = repeat || pending_[at + j].cell_id == pending_[at + i].cell_id;
+      if (i < n && !repeat) continue;
+      write_cells(at + from, i - from, full && from == 0 && i == n);
+      from = i;
     }
-    cells.run_keeping_bindings();
   }
   pending_.clear();
+}
+
+void Ingestor::write_cells(std::size_t at, int n, bool full) {
+  store::Stmt& cells = upsert_cells(n);
+  cells.bind(1, push_device_).bind(2, push_user_);
+  for (int i = 0; i < n; ++i) {
+    const PendingWrite& w = pending_[at + i];
+    const int p = 3 + 7 * i;
+    bind_class_subject(cells, full ? &kept_cells_[2 * i] : nullptr, p + 1, w);
+    cells.bind(p, w.cell_id).bind(p + 3, w.student_id).bind_ref(p + 4, *w.col).bind_ref(p + 5, w.value)
+        .bind(p + 6, w.version);
+  }
+  cells.run_keeping_bindings();
 }
 
 Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
@@ -584,9 +596,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   // Another process (the server CLI: corrections, restore, …) committed since
   // the cells were remembered: read them again. The caller's transaction is
   // BEGIN IMMEDIATE, so no other commit can come between this and our writes.
-  select_data_version_.step();
-  const std::int64_t data_version = select_data_version_.int64(0);
-  select_data_version_.reset();
+  const std::int64_t data_version = db_.data_version();
   if (data_version != data_version_) {
     cells_.clear();
     data_version_ = data_version;

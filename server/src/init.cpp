@@ -12,6 +12,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/demo_school.hpp"
+#include "sodiem/server/store_config.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -26,13 +27,28 @@ void write_private_file(const std::string& path, const std::string& text) {
 }
 }  // namespace
 
-Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo) {
+Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo,
+                                 const std::optional<PostgresInit>& postgres) {
   std::filesystem::create_directories(paths.dir);
-  if (std::filesystem::exists(paths.db()))
-    return Status(ErrorCode::kInvalidValue, paths.db() + " already exists; refusing to overwrite it");
+  if (has_school_database(paths.dir))
+    return Status(ErrorCode::kInvalidValue, paths.dir + " đã có cơ sở dữ liệu của một trường; không ghi đè");
   InitResult result;
   result.admin_password = crypto::random_hex(8);
-  auto db = open_server_db(paths.db());
+  std::unique_ptr<store::Db> db;
+  if (postgres) {
+    if (!valid_school_id(postgres->config.school_id))
+      return Status(ErrorCode::kInvalidValue, "mã trường \"" + postgres->config.school_id +
+                                                  "\" không hợp lệ: 1–64 chữ thường không dấu, số hoặc gạch ngang");
+    db = open_postgres_school(postgres->config,
+                              postgres->owner_url.empty() ? postgres->config.url : postgres->owner_url);
+    // One database holds many schools: never a second init over a school's rows.
+    if (!get_meta(*db, "epoch").empty())
+      return Status(ErrorCode::kInvalidValue, "trường " + postgres->config.school_id +
+                                                  " đã có dữ liệu trong cơ sở dữ liệu PostgreSQL này; không ghi đè");
+    write_store_config(paths.dir, postgres->config);
+  } else {
+    db = open_server_db(paths.db());
+  }
   {
     store::Transaction tx(*db);
     set_meta(*db, "epoch", crypto::random_hex(8));

@@ -4,10 +4,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sodiem/server/server_db.hpp"
+
 namespace sodiem::server {
 
 DbLockoutStore::DbLockoutStore(const std::string& db_path)
-    : db_(std::make_unique<sqlite::Db>(db_path, /*synchronous_full=*/false)) {}
+    : db_(open_server_db(db_path)) {}
 
 std::optional<LockoutStore::State> DbLockoutStore::load(const std::string& account) {
   try {

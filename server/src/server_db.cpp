@@ -4,6 +4,7 @@
 
 #include "sodiem/core/file_guard.hpp"
 #include "sodiem/server/access_seal.hpp"
+#include "sodiem/server/store_config.hpp"
 
 #include <array>
 #include <string_view>
@@ -296,6 +297,8 @@ CREATE INDEX student_moves_by_class ON student_moves(from_class_id);
 }  // namespace
 
 std::unique_ptr<store::Db> open_server_db(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (auto pg = read_store_config(parent.empty() ? "." : parent.string())) return open_postgres_school(*pg);
   // Password and token hashes and every mark: the server's user's alone,
   // also in a data directory made before this rule (0755 / 0644).
   restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
@@ -312,6 +315,8 @@ std::string audit_key_path(const std::string& db_path) {
 }
 
 Status check_database_pages(store::Db& db, const std::string& data_dir) {
+  // PostgreSQL checks its own pages (data checksums, its own recovery).
+  if (db.backend() == store::Backend::kPostgres) return Status::ok();
   std::string problems;
   try {
     auto s = db.prepare("PRAGMA quick_check(5)");

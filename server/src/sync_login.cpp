@@ -29,9 +29,7 @@ constexpr const char* kWrongCurrent = "Mật khẩu hiện tại không đúng";
 }  // namespace
 
 void SyncService::notice_other_writers() {
-  auto s = db_->cached("PRAGMA data_version");
-  s->step();
-  const std::int64_t v = s->int64(0);
+  const std::int64_t v = db_->data_version();
   if (v != data_version_) {
     data_version_ = v;
     ++standing_epoch_;

@@ -42,10 +42,13 @@ constexpr const char* kDiskFailed =
 SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
     : clock_(clock) {
   db_ = open_server_db(db_path);
-  checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_->sqlite());
+  if (db_->sqlite()) checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_->sqlite());
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
   // The read above opened the WAL.
+  // PostgreSQL's COMMIT returns after its WAL flush (synchronous_commit = on):
+  // nothing is left to flush before the acks.
+  if (!flush_wal && !db_->sqlite()) flush_wal = [] { return true; };
   syncer_ = flush_wal ? std::make_unique<WalSyncer>(std::move(flush_wal)) : std::make_unique<WalSyncer>(db_path);
   directory_ = std::make_unique<Directory>();
   directory_->load(*db_);

@@ -54,7 +54,7 @@ void mark(LoopbackSchool& school, const std::string& student, const std::string&
 
 }  // namespace
 
-TEST_CASE("a teacher made principal with the database file is named by audit verify", "[e2e][fault]") {
+TEST_CASE("a teacher made principal with the database file is named by audit verify", "[e2e][fault][sqlite]") {
   LoopbackSchool school;
   mark(school, "HS6A01", "7");
   {
@@ -115,7 +115,7 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
   }
 }
 
-TEST_CASE("every access table is watched: an outside edit of each is named", "[e2e][fault]") {
+TEST_CASE("every access table is watched: an outside edit of each is named", "[e2e][fault][sqlite]") {
   LoopbackSchool school;
   mark(school, "HS6A01", "7");
   school.service->stop();
@@ -161,7 +161,7 @@ TEST_CASE("every access table is watched: an outside edit of each is named", "[e
   CHECK(v.intact);
 }
 
-TEST_CASE("the server's own change to an access table commits only with its audit entry", "[e2e]") {
+TEST_CASE("the server's own change to an access table commits only with its audit entry", "[e2e][sqlite]") {
   LoopbackSchool school;
   school.service->stop();
   auto db = server::open_server_db(school.db_path());

@@ -175,7 +175,7 @@ TEST_CASE("an exempt student's cells count as complete for progress and the subj
 }
 
 TEST_CASE("a database from before grade subjects migrates, keeps its school as it was, and can be set up",
-          "[e2e][curriculum]") {
+          "[e2e][curriculum][sqlite]") {
   LoopbackSchool school;
   auto& store = school.device("gv.congnghe.2");
   school.sync("gv.congnghe.2");

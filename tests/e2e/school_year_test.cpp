@@ -135,7 +135,7 @@ TEST_CASE("a student who changes class mid-year takes their marks along", "[e2e]
 }
 
 TEST_CASE("year new: the old year archived read-only, classes promoted, students carried forward",
-          "[e2e][school_year]") {
+          "[e2e][school_year][sqlite]") {
   LoopbackSchool school;
   auto& teacher = school.device("gv.toan.1");
   school.sync("gv.toan.1");
@@ -240,7 +240,7 @@ TEST_CASE("promoted class names follow the grade", "[unit][school_year]") {
 }
 
 TEST_CASE("a database from before school years migrates: its classes join the current year, nothing else changes",
-          "[e2e][school_year]") {
+          "[e2e][school_year][sqlite]") {
   LoopbackSchool school;
   auto& teacher = school.device("gv.toan.1");
   school.sync("gv.toan.1");
@@ -272,7 +272,7 @@ TEST_CASE("a database from before school years migrates: its classes join the cu
 }
 
 TEST_CASE("a transfer packet carries a student's year to another school, signed — tampering and another year refused",
-          "[e2e][school_year]") {
+          "[e2e][school_year][sqlite]") {
   LoopbackSchool from;
   auto& teacher = from.device("gv.toan.1");
   from.sync("gv.toan.1");

@@ -117,7 +117,7 @@ TEST_CASE("the WAL syncer flushes the real WAL file and refuses a database witho
 }
 
 TEST_CASE("no ack or pull answer leaves before the WAL flush, none after a failed one, and the resend counts once",
-          "[e2e][durability]") {
+          "[e2e][durability][sqlite]") {
   // The server is restarted after the failed flush, as its error asks.
   testing::TempDir tmp;
   auto demo = testing::make_demo_server(tmp / "server");

@@ -40,6 +40,10 @@ constexpr const char* kPgTables =
     "CREATE POLICY one_school ON meta USING (school_id = current_setting('sodiem.school', true));"
     "CREATE POLICY one_school ON notes USING (school_id = current_setting('sodiem.school', true));"
     "GRANT SELECT, INSERT, UPDATE, DELETE ON meta, notes TO sodiem_app;"
+    // The rowid as the server's schema reports it (pg_schema.cpp, migration 3).
+    "CREATE FUNCTION note_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "  PERFORM set_config('sodiem.last_rowid', to_jsonb(NEW) ->> TG_ARGV[0], false); RETURN NULL; END $$;"
+    "CREATE TRIGGER notes_rowid AFTER INSERT ON notes FOR EACH ROW EXECUTE FUNCTION note_rowid('id');"
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA ";
 
 // What the server's code will look like: written once against store::Db.

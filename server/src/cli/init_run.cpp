@@ -11,6 +11,7 @@
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
 #include "sodiem/server/school_year.hpp"
@@ -24,10 +25,25 @@ namespace {
 struct InitOptions {
   std::string dir, school = "Trường THCS Sổ Điểm";
   bool demo = false;
+  std::string database, database_owner, school_id;
 };
 
 int run_init(const InitOptions& o) {
-  auto result = init_data_dir(DataPaths{o.dir}, o.school, o.demo);
+  std::optional<PostgresInit> postgres;
+  if (!o.database.empty()) {
+    if (o.school_id.empty()) {
+      std::cerr << "sodiem-server: với --database cần --school-id (mã trường trong cơ sở dữ liệu chung, vd. thcs-tan-lap)\n";
+      return 2;
+    }
+    postgres = PostgresInit{{o.database, o.school_id}, o.database_owner};
+  }
+  Result<InitResult> result = Status(ErrorCode::kInternal, "");
+  try {
+    result = init_data_dir(DataPaths{o.dir}, o.school, o.demo, postgres);
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem-server: không khởi tạo được cơ sở dữ liệu: " << e.what() << "\n";
+    return 2;
+  }
   if (!result) {
     std::cerr << "sodiem-server: " << result.status().message() << "\n";
     return 2;
@@ -68,7 +84,7 @@ int run_run(const RunOptions& o) {
   const std::string& dir = o.dir;
   const std::string& listen = o.listen;
   DataPaths paths{dir};
-  if (!fs::exists(paths.db())) {
+  if (!has_school_database(dir)) {
     std::cerr << "sodiem-server: chưa có cơ sở dữ liệu trong " << dir << "; hãy chạy `sodiem-server init --data " << dir
               << "` trước\n";
     return 2;
@@ -134,6 +150,11 @@ void add_init_command(CLI::App& app, Context& ctx) {
   add_data_option(*init, o->dir);
   init->add_option("--school-name", o->school, "Tên trường");
   init->add_flag("--demo", o->demo, "Nạp thêm trường mẫu để thử và ghi tệp demo-accounts.json");
+  init->add_option("--database", o->database,
+                   "Giữ dữ liệu trong PostgreSQL thay cho tệp server.db: postgresql://VAI_TRÒ_ỨNG_DỤNG@MÁY:CỔNG/CSDL");
+  init->add_option("--database-owner", o->database_owner,
+                   "URL của vai trò sở hữu lược đồ, để tạo hoặc cập nhật bảng (mặc định: --database)");
+  init->add_option("--school-id", o->school_id, "Mã trường trong cơ sở dữ liệu chung (chữ thường, số, gạch ngang)");
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {

@@ -18,6 +18,7 @@
 #include "sodiem/server/password_gate.hpp"
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 
 namespace fs = std::filesystem;
 
@@ -120,7 +121,7 @@ Result<std::string> authenticate(store::Db& db, const std::string& dir, const Ac
 
 std::unique_ptr<store::Db> open_existing(const std::string& dir) {
   DataPaths paths{dir};
-  if (!fs::exists(paths.db())) throw std::runtime_error("chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
+  if (!has_school_database(dir)) throw std::runtime_error("chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
   return open_server_db(paths.db());
 }
 

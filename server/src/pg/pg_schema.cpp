@@ -17,7 +17,7 @@
 namespace sodiem::server {
 namespace {
 
-constexpr std::array<std::string_view, 2> kPgMigrations{R"sql(
+constexpr std::array<std::string_view, 3> kPgMigrations{R"sql(
 CREATE TABLE meta(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
   key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(school_id, key));
 CREATE TABLE school_years(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
@@ -188,6 +188,76 @@ CREATE TABLE student_moves(school_id TEXT NOT NULL DEFAULT current_setting('sodi
   PRIMARY KEY(school_id, id));
 CREATE INDEX student_moves_by_class ON student_moves(school_id, from_class_id);
 SELECT sodiem_one_school('student_moves');
+)sql",
+                                                        R"sql(
+-- The servers (the application role) check the schema's version at opening.
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sodiem_app') THEN
+    EXECUTE 'GRANT SELECT ON sodiem_schema TO sodiem_app';
+  END IF;
+END $$;
+-- SQLite's rowid, as the server's code relies on it (store::Db): a row
+-- inserted without its id gets the school's largest + 1 (SQLite's INTEGER
+-- PRIMARY KEY: the server also computes ids this way, so no sequence may hand
+-- out one it chose), and every insert leaves its id in the session's
+-- sodiem.last_rowid for store::Db::last_insert_rowid. The school's writers
+-- hold its advisory lock, so versions of changes follow commit order.
+CREATE FUNCTION sodiem_next_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.version IS NULL THEN
+    NEW.version := COALESCE((SELECT MAX(version) FROM changes WHERE school_id = NEW.school_id), 0) + 1;
+  END IF;
+  PERFORM set_config('sodiem.last_rowid', NEW.version::text, false);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER changes_rowid BEFORE INSERT ON changes FOR EACH ROW EXECUTE FUNCTION sodiem_next_version();
+CREATE FUNCTION sodiem_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE id BIGINT := (to_jsonb(NEW) ->> TG_ARGV[0])::BIGINT;
+BEGIN
+  IF id IS NULL THEN
+    EXECUTE format('SELECT COALESCE(MAX(%I), 0) + 1 FROM %I WHERE school_id = $1', TG_ARGV[0], TG_TABLE_NAME)
+      INTO id USING NEW.school_id;
+    NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], id));
+  END IF;
+  PERFORM set_config('sodiem.last_rowid', id::text, false);
+  RETURN NEW;
+END $$;
+-- A table's identity column (written as such in a migration) becomes a rowid.
+CREATE FUNCTION sodiem_rowid_of(t TEXT) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE col TEXT;
+BEGIN
+  FOR col IN SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relname = t AND a.attidentity <> '' LOOP
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP IDENTITY', t, col);
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION sodiem_rowid(%L)',
+                   t || '_rowid', t, col);
+  END LOOP;
+END $$;
+REVOKE ALL ON FUNCTION sodiem_rowid_of(TEXT) FROM PUBLIC;
+DO $$
+DECLARE t TEXT;
+BEGIN
+  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = current_schema() AND c.relkind = 'r' LOOP
+    PERFORM sodiem_rowid_of(t);
+  END LOOP;
+END $$;
+-- Later migrations end each new table with sodiem_one_school('t'), which
+-- now also makes its identity column a rowid.
+CREATE OR REPLACE FUNCTION sodiem_one_school(t TEXT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %I ADD CHECK (school_id <> '''')', t);
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+  EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+  EXECUTE format('CREATE POLICY one_school ON %I USING (school_id = current_setting(''sodiem.school'', true)) '
+                 'WITH CHECK (school_id = current_setting(''sodiem.school'', true))', t);
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sodiem_app') THEN
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO sodiem_app', t);
+  END IF;
+  PERFORM sodiem_rowid_of(t);
+END $$;
 )sql"};
 
 }  // namespace

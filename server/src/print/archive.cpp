@@ -93,8 +93,8 @@ Status write_archive(store::Db& db, const std::string& data_dir, const std::stri
   };
   // The subjects taught in the class.
   std::vector<std::string> subjects;
-  auto s = db.prepare("SELECT DISTINCT sj.name FROM teaching_assignments t JOIN subjects sj ON sj.id = t.subject_id "
-                      "WHERE t.class_id = ? ORDER BY sj.id");
+  auto s = db.prepare("SELECT sj.name FROM teaching_assignments t JOIN subjects sj ON sj.id = t.subject_id "
+                      "WHERE t.class_id = ? GROUP BY sj.id, sj.name ORDER BY sj.id");
   s.bind(1, cls->id);
   while (s.step()) subjects.push_back(s.text(0));
   for (const auto& t : terms) {
@@ -121,7 +121,7 @@ Status write_archive(store::Db& db, const std::string& data_dir, const std::stri
   {
     auto y = db.prepare("SELECT MIN(d) FROM (SELECT starts_on AS d FROM school_years WHERE current = 1 UNION ALL "
                         "SELECT t.entry_opens_on FROM terms t JOIN school_years y ON y.id = t.school_year_id "
-                        "WHERE y.current = 1 AND t.entry_opens_on IS NOT NULL)");
+                        "WHERE y.current = 1 AND t.entry_opens_on IS NOT NULL) AS opened");
     const std::optional<std::int64_t> from = y.step() && !y.is_null(0) ? parse_local_time(y.text(0)) : std::nullopt;
     // After the last entry made before that day (a clock set back once
     // does not pull older entries in).

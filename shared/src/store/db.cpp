@@ -56,15 +56,32 @@ CachedStmt Db::cached(std::string_view sql) {
 }
 std::int64_t Db::last_insert_rowid() {
   if (lite_) return lite_->last_insert_rowid();
-  auto s = pg_->prepare("SELECT lastval()");
-  s.step();
-  return s.int64(0);
+  // Left by the schema's triggers (server/src/pg/pg_schema.cpp): the id of
+  // the last row inserted into a table with a rowid, on this connection.
+  auto s = cached("SELECT CAST(NULLIF(current_setting('sodiem.last_rowid', true), '') AS BIGINT)");
+  if (!s->step() || s->is_null(0)) throw pg::Error("", "store: no row inserted on this connection");
+  return s->int64(0);
 }
 std::int64_t Db::changes() const { return lite_ ? lite_->changes() : pg_changes_; }
 
+std::int64_t Db::data_version() {
+  if (lite_) {
+    auto s = lite_->cached("PRAGMA data_version");
+    s->step();
+    return s->int64(0);
+  }
+  auto s = cached("SELECT value FROM meta WHERE key = 'commits'");
+  const std::int64_t n = s->step() ? std::stoll(s->text(0)) : 0;
+  if (n != pg_seen_) {
+    pg_seen_ = n;
+    ++pg_others_;
+  }
+  return pg_others_;
+}
+
 // ---- Transaction
 
-Transaction::Transaction(Db& db, sqlite::Durability durability) {
+Transaction::Transaction(Db& db, sqlite::Durability durability) : db_(&db) {
   if (db.lite_) {
     lite_.emplace(*db.lite_, durability);
     return;
@@ -72,6 +89,7 @@ Transaction::Transaction(Db& db, sqlite::Durability durability) {
   const bool outer = !db.pg_->in_transaction();
   pg_.emplace(*db.pg_);
   if (!outer) return;
+  pg_outer_ = true;
   // This school's writers one at a time (versions in commit order, one audit
   // chain); the school for the policies, for this transaction.
   auto lock = db.pg_->prepare("SELECT pg_advisory_xact_lock(hashtext(?)), set_config('sodiem.school', ?, true)");
@@ -80,6 +98,19 @@ Transaction::Transaction(Db& db, sqlite::Durability durability) {
 }
 void Transaction::commit() {
   if (lite_) return lite_->commit();
+  if (pg_outer_) {
+    // The school's commit counter (Db::data_version): other processes see
+    // that this one committed. Under the school's lock, so counted in order.
+    std::int64_t n = 0;
+    {
+      auto s = db_->cached("INSERT INTO meta(key, value) VALUES('commits', '1') ON CONFLICT(key) "
+                           "DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT) RETURNING value");
+      s->step();
+      n = std::stoll(s->text(0));
+    }
+    if (n != db_->pg_seen_ + 1) ++db_->pg_others_;  // others committed since we last looked
+    db_->pg_seen_ = n;
+  }
   pg_->commit();
 }
 

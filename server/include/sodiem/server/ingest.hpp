@@ -88,6 +88,9 @@ class Ingestor {
   };
   static constexpr int kRowsPerStatement = 32;
   void write_pending();
+  // pending_[at, at + n) into cells (no cell twice); full: the full-size
+  // statement with kept bindings.
+  void write_cells(std::size_t at, int n, bool full);
   // The full-size statements keep their bindings from one run to the next
   // (kept_*: row i's class id at [2i], subject id at [2i+1]); a push's
   // class and subject mostly repeat, so they are bound only when they change
@@ -139,7 +142,6 @@ class Ingestor {
   // rolled back (the caller calls forget_cells()).
   std::unordered_map<CellId, Current, CellIdHash> cells_;
   std::int64_t data_version_ = -1;
-  store::Stmt select_data_version_;
 };
 
 }  // namespace sodiem::server

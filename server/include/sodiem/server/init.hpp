@@ -2,10 +2,12 @@
 // certificate, the admin account, and optionally the demo school with its
 // demo-accounts.json. Refuses to touch an existing database.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 
 namespace sodiem::server {
 
@@ -14,6 +16,13 @@ struct InitResult {
   std::string admin_password;
 };
 
-Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo);
+// The school's data in PostgreSQL instead of DIR/server.db (store_config.hpp).
+struct PostgresInit {
+  StoreConfig config;       // what the servers connect with (the application role)
+  std::string owner_url;    // who brings the schema up to date ("" = config.url)
+};
+
+Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo,
+                                 const std::optional<PostgresInit>& postgres = std::nullopt);
 
 }  // namespace sodiem::server

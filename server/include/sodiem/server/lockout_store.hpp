@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sodiem/server/login_limiter.hpp"
-#include "sodiem/sqlite/db.hpp"
+#include "sodiem/store/db.hpp"
 
 namespace sodiem::server {
 
@@ -23,7 +23,7 @@ class DbLockoutStore : public LockoutStore {
   void save(const std::string& account, const State& state) override;
 
  private:
-  std::unique_ptr<sqlite::Db> db_;
+  std::unique_ptr<store::Db> db_;
 };
 
 }  // namespace sodiem::server

@@ -21,8 +21,16 @@ struct DataPaths {
 // The audit key beside a database file (DataPaths::audit_key of its folder).
 std::string audit_key_path(const std::string& db_path);
 
-// Opens the database at `path`, applying any pending migrations.
+// Opens the school's database: the SQLite file at `path` (DataPaths::db),
+// applying any pending migrations, or, when the folder of `path` holds a
+// database.json (store_config.hpp), the school's rows in PostgreSQL.
 std::unique_ptr<store::Db> open_server_db(const std::string& path);
+
+struct StoreConfig;
+// The school's connection to PostgreSQL (the PostgreSQL store). The schema
+// must be current: `migrate_with` (the owner's URL, at init) brings it there;
+// the application role cannot, and is refused with what to run.
+std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const std::string& migrate_with = "");
 
 // PRAGMA quick_check over every page: the server refuses to start on a
 // damaged file (it would fail each push touching a bad page, and write more

@@ -118,10 +118,15 @@ class Db {
   Stmt prepare(std::string_view sql);
   CachedStmt cached(std::string_view sql);
   // The id of the last row inserted on this connection (SQLite's rowid;
-  // PostgreSQL's lastval(), from an identity column).
+  // on PostgreSQL the id the schema's triggers leave in sodiem.last_rowid).
   std::int64_t last_insert_rowid();
   // Rows changed by the last INSERT, UPDATE or DELETE run here.
   std::int64_t changes() const;
+  // A number that changes when another connection (another process) has
+  // committed to this school since the last call: SQLite's data_version; on
+  // PostgreSQL a per-school commit counter (meta 'commits') that every outer
+  // Transaction bumps, this connection's own bumps not counted.
+  std::int64_t data_version();
 
  private:
   friend class Stmt;
@@ -130,6 +135,8 @@ class Db {
   std::unique_ptr<pg::Db> pg_;
   std::string school_;
   std::int64_t pg_changes_ = 0;
+  std::int64_t pg_seen_ = -1;   // the commit counter as last read or written here
+  std::int64_t pg_others_ = 0;  // times it moved under us
   struct Cached {
     Stmt stmt;
     bool in_use = false;
@@ -149,6 +156,8 @@ class Transaction {
   void commit();
 
  private:
+  Db* db_;
+  bool pg_outer_ = false;
   std::optional<sqlite::Transaction> lite_;
   std::optional<pg::Transaction> pg_;
 };

@@ -1,0 +1,45 @@
+// Opening a school's PostgreSQL store (server_db.hpp): the connection as the
+// application role, the schema checked (or brought up to date with the
+// owner's URL at init), the connection bound to the school.
+// Callers: open_server_db, init_data_dir.
+#include "sodiem/pg/db.hpp"
+#include "sodiem/server/access_seal.hpp"
+#include "sodiem/server/pg_schema.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
+
+namespace sodiem::server {
+
+namespace {
+// The schema's version as the application role sees it (it may not create
+// the version table, as pg::Db::schema_version does): 0 when there is none.
+int schema_version_of(pg::Db& conn) {
+  try {
+    auto s = conn.prepare("SELECT version FROM sodiem_schema");
+    return s.step() ? static_cast<int>(s.int64(0)) : 0;
+  } catch (const pg::Error&) {
+    return 0;
+  }
+}
+}  // namespace
+
+std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const std::string& migrate_with) {
+  if (!valid_school_id(config.school_id))
+    throw std::runtime_error("mã trường \"" + config.school_id + "\" không hợp lệ (chữ thường không dấu, số, gạch ngang)");
+  if (!migrate_with.empty()) pg::Db(migrate_with).migrate(pg_migrations());
+  auto conn = std::make_unique<pg::Db>(config.url);
+  const int version = schema_version_of(*conn);
+  const int wanted = static_cast<int>(pg_migrations().size());
+  if (version != wanted)
+    throw std::runtime_error("cơ sở dữ liệu PostgreSQL có lược đồ phiên bản " + std::to_string(version) +
+                             ", phần mềm cần " + std::to_string(wanted) +
+                             (version < wanted ? ": hãy cập nhật lược đồ bằng vai trò sở hữu (sodiem-server init ... "
+                                                 "--database-owner postgresql://…)"
+                                               : ": phần mềm cũ hơn cơ sở dữ liệu, hãy cài bản mới"));
+  auto db = std::make_unique<store::Db>(std::move(conn), config.school_id);
+  install_access_guard(*db);
+  enforce_access_guard(*db);
+  return db;
+}
+
+}  // namespace sodiem::server
