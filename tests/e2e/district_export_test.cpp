@@ -22,6 +22,7 @@
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/district_export.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 #include "sodiem/server/year_outcomes.hpp"
@@ -434,4 +435,33 @@ TEST_CASE("district export of a primary school: refused while a class is not com
   CHECK(back["rows"][0]["Cấp học"] == "Tiểu học");
   CHECK(back["rows"][0]["Kết quả giáo dục"] == "Hoàn thành xuất sắc");
 
+  // The ratings in the circular's symbols, the same in the district file and
+  // in the printed học bạ (one mapping): typed "Hoàn thành tốt" and "Tốt".
+  const std::string hoc_ba = school.tmp / "hoc-ba-3A.pdf";
+  REQUIRE(server::print_transcript(*db, "3A", "HS301", hoc_ba).is_ok());
+  auto pdf = run_command({"pdftotext", "-layout", hoc_ba, "-"});
+  REQUIRE(pdf.exit_code == 0);
+  auto squeeze = [](const std::string& text) {
+    std::string out;
+    for (char c : text)
+      if (c != ' ') out += c;
+    return out;
+  };
+  const std::string printed = squeeze(pdf.out);
+  const json* hs301 = nullptr;
+  for (const auto& row : back["rows"])
+    if (row["Mã học sinh"] == "HS301") hs301 = &row;
+  REQUIRE(hs301);
+  CHECK((*hs301)["Toán"] == "T");
+  CHECK((*hs301)["Toán (KTĐK)"] == "8");
+  CHECK((*hs301)["Phẩm chất Yêu nước"] == "T");
+  CHECK((*hs301)["Năng lực Tự chủ và tự học"] == "T");
+  for (const char* subject : {"Toán", "Tiếng Việt"}) {
+    INFO(subject);
+    const std::string rating = hs301->value(subject, ""), test = hs301->value(std::string(subject) + " (KTĐK)", "");
+    CHECK((rating == "T" && !test.empty()));
+    CHECK_THAT(printed, Catch::Contains(squeeze(subject + rating + test)));
+  }
+  CHECK_THAT(printed, Catch::Contains(squeeze("Yêu nước" + hs301->value("Phẩm chất Yêu nước", ""))));
+  CHECK_THAT(printed, !Catch::Contains("HTT"));
 }

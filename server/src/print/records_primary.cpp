@@ -18,19 +18,8 @@ namespace {
 
 using print::Align;
 
-// A subject rating as the forms write it: HTT / HT / CHT.
-std::string rating_code(const std::string& v) {
-  const auto r = grading::parse_subject_rating(v);
-  if (!r) return v;  // Miễn, or as typed
-  return *r == grading::SubjectRating::kHoanThanhTot ? "HTT" : *r == grading::SubjectRating::kHoanThanh ? "HT" : "CHT";
-}
-
-// A quality or competence rating as the forms write it: T / Đ / C.
-std::string quality_code(const std::string& v) {
-  const auto q = grading::parse_quality_rating(v);
-  if (!q) return v;
-  return *q == grading::QualityRating::kTot ? "T" : *q == grading::QualityRating::kDat ? "Đ" : "C";
-}
+std::string rating_code(const std::string& v) { return tt27_form(v, Rated::kSubject); }
+std::string quality_code(const std::string& v) { return tt27_form(v, Rated::kQuality); }
 
 std::string cell(const std::map<std::string, std::string>& cells, const std::string& col) {
   auto it = cells.find(col);
@@ -71,9 +60,7 @@ Status print_primary_gradebook(sqlite::Db& db, const ClassData& cls, const std::
   pdf.title("SỔ THEO DÕI CHẤT LƯỢNG GIÁO DỤC");
   pdf.text("Lớp " + cls.name + " — " + term_label(term) + (term_in == "CN" ? " (cuối năm học)" : ""), 11, true,
            Align::kCenter);
-  pdf.text("Mức đạt được: HTT hoàn thành tốt, HT hoàn thành, CHT chưa hoàn thành; điểm kiểm tra định kì 1–10; "
-           "phẩm chất, năng lực: T tốt, Đ đạt, C cần cố gắng.",
-           8, false, Align::kCenter);
+  pdf.text(kTt27Legend, 8, false, Align::kCenter);
   static const std::map<std::string, std::string> kNoCells;
   auto cells_of = [&](const std::string& code, const std::string& name) -> const std::map<std::string, std::string>& {
     auto st = cells.find(code);
@@ -163,6 +150,7 @@ Status print_primary_board(sqlite::Db& db, const ClassData& cls, const std::stri
   const bool approved = approval && approval->matches;
   print::PdfWriter pdf(page_setup(db, {homeroom, review, approval}, approved, true));
   pdf.title("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP");
+  pdf.text(kTt27Legend, 8, false, Align::kCenter);
   static const std::string kTest = " (KTĐK)", kQuality = "Phẩm chất ", kCompetence = "Năng lực ";
   bool first = true;
   for (const auto& section : b.sections) {
@@ -199,10 +187,7 @@ Status print_primary_board(sqlite::Db& db, const ClassData& cls, const std::stri
         const auto& mine = b.values[section][st.code];
         for (const auto& col : *cols) {
           auto it = mine.find(col);
-          const std::string v = it == mine.end() ? std::string() : it->second;
-          const bool summary = col == "Kết quả giáo dục" || col == "Hoàn thành chương trình" || col == "Khen thưởng" ||
-                               col == "Nghỉ";
-          row.push_back(cols == &quality_cols ? quality_code(v) : summary ? v : rating_code(v));
+          row.push_back(tt27_board_form(col, it == mine.end() ? std::string() : it->second));
         }
         t.rows.push_back(std::move(row));
       }
@@ -273,6 +258,7 @@ Status print_primary_transcript(sqlite::Db& db, const ClassData& cls, const std:
       q.rows.push_back({qn, qv, competence_name(i), quality_code(value(std::string("Năng lực ") + competence_name(i)))});
     }
     pdf.table(q);
+    pdf.text(kTt27Legend, 8);
     pdf.space(2);
     pdf.text("4. Đánh giá kết quả giáo dục: " + value("Kết quả giáo dục"), 11, true);
     pdf.text("5. Khen thưởng: " + value("Khen thưởng"), 11);
