@@ -150,6 +150,25 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
   CHECK_THAT(text, Catch::Contains("xuất sắc"));  // HS402's year (the cell may wrap)
   CHECK_THAT(text, Catch::Contains("Học sinh"));   // and award
   CHECK_THAT(text, Catch::Contains("KTĐK"));
+  // The wide year board (issue 15): each subject's end of HK1 beside the year's, in one table.
+  const auto wide = text.find("Cả năm học: cuối học kì I (HK I) và cuối năm (CN)");
+  REQUIRE(wide != std::string::npos);
+  {
+    const std::string page = text.substr(wide);
+    const auto pao = page.find("Giàng A Páo"), xuan = page.find("Sùng Thị Xuân");
+    REQUIRE(pao != std::string::npos);
+    REQUIRE(xuan != std::string::npos);
+    CHECK(pao < xuan);
+    const auto line = [&](std::size_t at) {
+      std::string out;
+      for (std::size_t i = at; i < page.size() && page[i] != '\n'; ++i)
+        if (page[i] != ' ') out += page[i];
+      return out;
+    };
+    // Páo: T at the end of HK1 and of the year in every subject, tests of 9; Xuân: H H and 6 6 in Toán.
+    CHECK_THAT(line(pao), Catch::StartsWith("GiàngAPáoTT99"));
+    CHECK_THAT(line(xuan), Catch::Contains("HH66"));
+  }
 
   // The học bạ Tiểu học: a page per pupil, in class-list order.
   const std::string hoc_ba = school.tmp / "4A-hoc-ba.pdf";
