@@ -13,6 +13,8 @@ using protocol::CellKey;
 using protocol::Op;
 
 std::string LocalStore::school_year() { return meta("school_year"); }
+std::string LocalStore::school_name() { return meta("school_name"); }
+std::string LocalStore::user_full_name() { return meta("full_name"); }
 
 void LocalStore::enter_school_year(const std::string& year) {
   const std::string known = meta("school_year");
@@ -74,6 +76,8 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   set_meta("calendar_sundays", r.calendar.sundays ? "1" : "0");
   set_meta("calendar_two_sessions", two);
   set_meta("roster_version", std::to_string(r.version));
+  set_meta("school_name", r.school);
+  set_meta("full_name", r.full_name);
   tx.commit();
 }
 

@@ -65,11 +65,12 @@ void Directory::load(store::Db& db) {
     }
   }
   {
-    auto s = db.prepare("SELECT id, username, roles, disabled FROM users");
+    auto s = db.prepare("SELECT id, username, roles, disabled, full_name FROM users");
     while (s.step()) {
       UserAccess u;
       u.user_id = s.int64(0);
       u.username = s.text(1);
+      u.full_name = s.text(4);
       std::stringstream roles(s.text(2));
       for (std::string r; std::getline(roles, r, ',');)
         if (!r.empty()) u.roles.push_back(r);
@@ -97,6 +98,7 @@ void Directory::load(store::Db& db) {
   }
   calendar_ = load_calendar(db);
   school_year_ = current_year_name(db);
+  school_name_ = get_meta(db, "school_name");
   version_ = std::stoull(get_meta(db, "roster_version", "1"));
 }
 
@@ -159,6 +161,8 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     r.assignments.push_back({class_by_id(c)->name, std::string(protocol::kHomeroomSubject)});
   r.calendar = calendar_;
   r.school_year = school_year_;
+  r.school = school_name_;
+  r.full_name = user.full_name;
   std::erase_if(r.calendar.two_session_classes, [&](const std::string& name) {
     const ClassRow* c = class_by_name(name);
     return !c || !visible_classes.contains(c->id);

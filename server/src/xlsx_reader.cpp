@@ -94,6 +94,29 @@ std::pair<int, int> parse_ref(const std::string& ref) {
   return {static_cast<int>(row - 1), static_cast<int>(col - 1)};
 }
 
+// Each cell style's (cellXfs, by index) number format code, from styles.xml.
+Result<std::vector<std::string>> number_format_codes(const std::string& styles_text) {
+  std::vector<std::string> out;
+  if (styles_text.empty()) return out;
+  pugi::xml_document styles;
+  if (auto r = parse(styles, styles_text, "styles.xml"); !r) return r.status();
+  static const std::map<std::string, std::string> kBuiltIn = {
+      {"0", "General"}, {"1", "0"}, {"2", "0.00"}, {"3", "#,##0"}, {"4", "#,##0.00"}, {"9", "0%"}, {"10", "0.00%"},
+      {"11", "0.00E+00"}, {"49", "@"}};
+  std::map<std::string, std::string> codes = kBuiltIn;
+  const auto sheet = child(styles, "styleSheet");
+  for (auto f : child(sheet, "numFmts").children())
+    if (local(f.name()) == "numFmt") codes[attr(f, "numFmtId")] = attr(f, "formatCode");
+  for (auto xf : child(sheet, "cellXfs").children()) {
+    if (local(xf.name()) != "xf") continue;
+    if (out.size() >= 65536) return Status(ErrorCode::kTooLarge, "tệp XLSX có quá nhiều kiểu ô");
+    const std::string id = attr(xf, "numFmtId");
+    auto it = codes.find(id.empty() ? "0" : id);
+    out.push_back(it == codes.end() ? "builtin:" + id : it->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string cell_name(int row, int col) {
@@ -164,6 +187,10 @@ Result<std::vector<Sheet>> read(const std::string& path, const Limits& limits) {
   if (!rels_text) return rels_text.status();
   auto strings_text = part(zip.get(), "xl/sharedStrings.xml", limits, found);
   if (!strings_text) return strings_text.status();
+  auto styles_text = part(zip.get(), "xl/styles.xml", limits, found);
+  if (!styles_text) return styles_text.status();
+  auto formats = number_format_codes(*styles_text);
+  if (!formats) return formats.status();
 
   std::map<std::string, std::string> targets;  // relationship id → part name
   pugi::xml_document rels;
@@ -224,6 +251,13 @@ Result<std::vector<Sheet>> read(const std::string& path, const Limits& limits) {
           value = string_text(child(c, "is"));
         } else {
           value = child(c, "v").text().get();
+          if (!value.empty() && (type.empty() || type == "n")) {
+            const std::string style = attr(c, "s");
+            const std::size_t xf = !style.empty() && style.size() < 6 && style.find_first_not_of("0123456789") == std::string::npos
+                                       ? std::stoul(style)
+                                       : 0;
+            sheet.number_formats[at] = xf < formats->size() ? (*formats)[xf] : "General";
+          }
         }
         if (!value.empty()) sheet.cells[at] = std::move(value);
       }

@@ -212,6 +212,8 @@ json to_json(const Roster& m) {
   if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
     out["ca"] = {{"y", json::array({ca.first_day, ca.last_day})}, {"su", ca.sundays}, {"b2", ca.two_session_classes}};
   if (!m.school_year.empty()) out["yr"] = m.school_year;
+  if (!m.school.empty()) out["sc"] = m.school;
+  if (!m.full_name.empty()) out["me"] = m.full_name;
   if (!m.moves.empty()) {
     json mv = json::array();
     for (const auto& x : m.moves) mv.push_back(json::array({x.student_code, x.student_name, x.from_class, x.to_class, x.at}));
@@ -460,6 +462,8 @@ Message roster_from(const json& j) {
     for (const json& c : arr(ca, "b2", 10000)) m.calendar.two_session_classes.push_back(get_string(c, "ca.b2", kMaxKeyBytes));
   }
   m.school_year = opt_str(j, "yr", kMaxKeyBytes);
+  m.school = opt_str(j, "sc", kMaxNameBytes);
+  m.full_name = opt_str(j, "me", kMaxNameBytes);
   if (j.contains("mv")) {
     for (const json& e : arr(j, "mv", 100000)) {
       tuple(e, 5, "mv");

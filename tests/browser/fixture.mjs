@@ -94,7 +94,7 @@ export class School {
       this.setUp(opts);
       return;
     }
-    server(['init', '--data', this.dir, '--demo']);
+    server(['init', '--data', this.dir, '--demo', ...(opts.name ? ['--school-name', opts.name] : [])]);
     const demo = JSON.parse(fs.readFileSync(path.join(this.dir, 'demo-accounts.json'), 'utf8'));
     this.fingerprint = demo.server_fingerprint;
     this.accounts = demo.accounts;

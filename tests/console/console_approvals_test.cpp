@@ -7,10 +7,15 @@
 // real Ed25519 keys) over the loopback sync.
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include "console_school.hpp"
 #include "sodiem/client/actions.hpp"
 #include "sodiem/core/required_cells.hpp"
+#include "sodiem/server/class_subjects.hpp"
+#include "sodiem/server/curriculum.hpp"
+#include "sodiem/server/roster_io.hpp"
+#include "sodiem/server/school_setup.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -190,4 +195,89 @@ TEST_CASE("console: Phê duyệt's role matrix — a teacher, a vice principal, 
   CHECK(c.get(again, "/api/approvals/board?class=9Z&term=HK1").status == 404);
   CHECK(c.post(again, "/api/approvals/unapprove", {{"class", "6A"}, {"term", "HK9"}, {"reason", "x"}}).status == 400);
   CHECK(active_approvals(c) == 1);
+}
+
+// Issue 15: at year end the board page of a primary class also shows the
+// whole year in one table, each subject's and quality's end of HK1 beside
+// the end of the year (board::primary_year_board, from the board signed).
+TEST_CASE("console: Phê duyệt shows a primary class's year in one wide table", "[console][tt27]") {
+  const std::int64_t start = *parse_local_time("2025-10-01T08:00");
+  ConsoleSchool c(LoopbackSchool::PlainInit{"Trường Tiểu học Hoa Sen"}, start);
+  std::vector<protocol::SubjectInfo> subjects;
+  std::string principal_password;
+  {
+    auto db = c.school.server_db();
+    auto parsed = server::parse_curriculum(*server::shipped_curriculum("tieu-hoc"));
+    REQUIRE(parsed.curriculum);
+    REQUIRE(server::apply_curriculum(*db, *parsed.curriculum, server::default_year("2025-2026"), c.clock, "admin").is_ok());
+    std::istringstream pupils("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                              "HS401,Sùng Thị Xuân,12/03/2016,Nữ,4A\n"
+                              "HS402,Giàng A Páo,05/09/2016,Nam,4A\n");
+    REQUIRE(server::import_students(*db, pupils, "admin").ok);
+    const auto id = c.school.server_scalar("SELECT id FROM current_classes WHERE name = '4A'");
+    std::string assigned;
+    for (auto& cs : server::class_subjects_of(*db, id)) {
+      assigned += (assigned.empty() ? "" : ";") + std::string("4A:") + cs.info.name;
+      subjects.push_back(cs.info);
+    }
+    std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                             "gv.lan,Vàng Thị Lan,GVBM;GVCN,,4A,\"" + assigned + "\"\n"
+                             "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
+    auto people = server::import_staff(*db, staff, c.clock, "admin");
+    REQUIRE(people.ok);
+    for (const auto& [user, password] : people.new_passwords) {
+      c.school.demo.accounts.push_back({{"username", user}, {"password", password}, {"new_password", "mới " + user}});
+      if (user == "hieu.truong") principal_password = password;
+    }
+  }
+  // Páo: Hoàn thành tốt and 9 everywhere; Xuân: Hoàn thành in Toán at the
+  // end of HK1, Hoàn thành tốt at the end of the year.
+  auto& gv = c.school.device("gv.lan");
+  for (const char* term : {"HK1", "HK2"}) {
+    if (std::string(term) == "HK2") c.clock.advance(*parse_local_time("2026-05-20T08:00") - c.clock.now_unix_seconds());
+    std::vector<std::pair<protocol::CellKey, std::string>> edits;
+    for (const char* code : {"HS401", "HS402"}) {
+      for (const auto& subject : subjects)
+        for (const auto& column : board::required_columns(subject, term)) {
+          const bool xuan_toan_hk1 = std::string(code) == "HS401" && subject.name == "Toán" && column == "HK1.CK";
+          edits.push_back({{"4A", subject.name, code, column},
+                           column.find(".KT") != std::string::npos ? "9" : xuan_toan_hk1 ? "Hoàn thành" : "Hoàn thành tốt"});
+        }
+      for (const auto& column : board::homeroom_required_columns(true, term)) edits.push_back({{"4A", "Chủ nhiệm", code, column}, "Tốt"});
+    }
+    for (const auto& r : gv.record_batch(edits)) REQUIRE(r.is_ok());
+    c.school.sync("gv.lan");
+  }
+
+  const Answer first = c.try_login("hieu.truong", principal_password, "mới hieu.truong");
+  INFO(first.body.dump());
+  REQUIRE(first.status == 200);
+  const ConsoleSchool::Login ht{first.header("Set-Cookie").substr(22, 64), first.body["csrf"].get<std::string>()};
+  const Answer board = c.get(ht, "/api/approvals/board?class=4A&term=HK2");
+  INFO(board.body.dump());
+  REQUIRE(board.status == 200);
+  REQUIRE(board.body.contains("year_board"));
+  const json& yb = board.body["year_board"];
+  auto column = [&](const std::string& name) {
+    for (const auto& col : yb["columns"])
+      if (col["name"] == name) return col["terms"];
+    return json();
+  };
+  CHECK(column("Toán") == json::array({"HK1", "CN"}));
+  CHECK(column("Toán (KTĐK)") == json::array({"HK1", "CN"}));
+  CHECK(column("Phẩm chất Yêu nước") == json::array({"HK1", "CN"}));
+  CHECK(column("Kết quả giáo dục") == json::array({"CN"}));
+  // Rows in class-list order (Páo before Xuân), the values of the board the chain signs.
+  REQUIRE(yb["rows"].size() == 2);
+  CHECK(yb["rows"][0]["student"] == "HS402");
+  CHECK(yb["rows"][0]["name"] == "Giàng A Páo");
+  const json& xuan = yb["rows"][1]["values"];
+  CHECK(xuan["HK1"]["Toán"] == "Hoàn thành");
+  CHECK(xuan["CN"]["Toán"] == "Hoàn thành tốt");
+  CHECK(xuan["CN"]["Toán (KTĐK)"] == "9");
+  CHECK(yb["rows"][0]["values"]["CN"]["Kết quả giáo dục"] == "Hoàn thành xuất sắc");
+  for (const auto& l : board.body["lines"])
+    if (l["section"] == "Tổng hợp CN" && l["student"] == "HS401" && l["column"] == "Toán") CHECK(l["value"] == xuan["CN"]["Toán"]);
+  // HK1 and a THCS-style term have no year board.
+  CHECK_FALSE(c.get(ht, "/api/approvals/board?class=4A&term=HK1").body.contains("year_board"));
 }

@@ -53,6 +53,11 @@ struct ConsoleSchool {
   std::string host;
 
   explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)}) : limits(l) {
+    open();
+  }
+  // A school of a plain init (no demo), set up by the test (a primary school).
+  ConsoleSchool(const LoopbackSchool::PlainInit& plain, std::int64_t now) : clock(now), school(plain, clock) { open(); }
+  void open() {
     // Printing with the functions of `sodiem-server print`, as init_run.cpp hands them in.
     const server::console::ConsolePrinters printers{server::print_gradebook, server::print_board,
                                                     server::print_transcript};

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -21,6 +22,7 @@
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/district_export.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 #include "sodiem/server/year_outcomes.hpp"
@@ -285,4 +287,181 @@ TEST_CASE("district export: refused until approved and complete, then CSV and XM
   auto cut = server::verify_archive(archive, verified);
   CHECK_FALSE(cut.is_ok());
   CHECK_THAT(cut.message(), Catch::Contains("nhat-ky-kiem-toan.jsonl"));
+}
+
+// A primary school (TT27): the export is refused, in Vietnamese and with
+// nothing written, while a class's year is incomplete (a year-end periodic
+// test missing: it cannot be signed) or signed but not approved, while only
+// some classes are approved, when a pupil's identity is incomplete, and when
+// a rating changed after the approval; then it is written.
+TEST_CASE("district export of a primary school: refused while a class is not complete or not approved, nothing written",
+          "[e2e][district][tt27]") {
+  ManualClock clock(at("2025-10-01T08:00"));
+  LoopbackSchool school(LoopbackSchool::PlainInit{"Trường Tiểu học Sơn Ca"}, clock);
+  std::map<std::string, std::vector<protocol::SubjectInfo>> subjects;  // class → its subjects
+  {
+    auto db = school.server_db();
+    auto parsed = server::parse_curriculum(*server::shipped_curriculum("tieu-hoc"));
+    REQUIRE(parsed.curriculum);
+    REQUIRE(server::apply_curriculum(*db, *parsed.curriculum, server::default_year("2025-2026"), clock, "admin").is_ok());
+    std::istringstream pupils("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                              "HS301,Đinh Văn Tú,05/09/2017,Nam,3A\n"
+                              "HS302,Hà Thị Ánh,12/03/2017,Nữ,3A\n"
+                              "HS401,Giàng A Páo,05/09/2016,Nam,4A\n");
+    REQUIRE(server::import_students(*db, pupils, "admin").ok);
+    std::map<std::string, std::string> assigned;
+    for (const char* cls : {"3A", "4A"}) {
+      const auto id = school.server_scalar(std::string("SELECT id FROM current_classes WHERE name = '") + cls + "'");
+      for (auto& cs : server::class_subjects_of(*db, id)) {
+        assigned[cls] += (assigned[cls].empty() ? "" : ";") + std::string(cls) + ":" + cs.info.name;
+        subjects[cls].push_back(cs.info);
+      }
+    }
+    std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                             "gv.ba,Lê Thị Ba,GVBM;GVCN,,3A,\"" + assigned["3A"] + "\"\n"
+                             "gv.bon,Lò Văn Bốn,GVBM;GVCN,,4A,\"" + assigned["4A"] + "\"\n"
+                             "pho.hieutruong,Đỗ Văn Phó,PHT,,,\n"
+                             "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
+    auto people = server::import_staff(*db, staff, clock, "admin");
+    REQUIRE(people.ok);
+    for (const auto& [user, password] : people.new_passwords)
+      school.demo.accounts.push_back({{"username", user}, {"password", password}, {"new_password", "mới " + user}});
+  }
+  const std::map<std::string, std::string> teacher = {{"3A", "gv.ba"}, {"4A", "gv.bon"}};
+  const std::map<std::string, std::vector<std::string>> pupils = {{"3A", {"HS301", "HS302"}}, {"4A", {"HS401"}}};
+  // Every rating, test, quality and competence of a term, but `skip` ("HS301 Toán HK2.KTCK").
+  auto fill = [&](const std::string& term, const std::string& skip = "") {
+    for (const auto& [cls, codes] : pupils) {
+      std::vector<std::pair<protocol::CellKey, std::string>> edits;
+      for (const auto& code : codes) {
+        for (const auto& subject : subjects[cls])
+          for (const auto& column : board::required_columns(subject, term))
+            if (code + " " + subject.name + " " + column != skip)
+              edits.push_back({{cls, subject.name, code, column}, column.find(".KT") != std::string::npos ? "9" : "Hoàn thành tốt"});
+        for (const auto& column : board::homeroom_required_columns(true, term))
+          edits.push_back({{cls, "Chủ nhiệm", code, column}, "Tốt"});
+      }
+      for (const auto& r : school.device(teacher.at(cls)).record_batch(edits)) REQUIRE(r.is_ok());
+      school.sync(teacher.at(cls));
+    }
+  };
+  fill("HK1");
+  clock.advance(at("2026-05-20T08:00") - clock.now_unix_seconds());
+  fill("HK2", "HS301 Toán HK2.KTCK");
+
+  const std::string csv = school.tmp / "csdl-tieu-hoc.csv";
+  // Refused through the command line: exit 2, every class named in Vietnamese, no file (nor a temporary one).
+  auto refused = [&](const std::vector<std::string>& want) {
+    auto r = run_command({SODIEM_SERVER_BIN, "export", "district", "--data", school.demo.dir, csv});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("không tệp nào được ghi"));
+    for (const auto& line : want) CHECK_THAT(r.err, Catch::Contains(line));
+    CHECK_FALSE(std::filesystem::exists(csv));
+    CHECK_FALSE(std::filesystem::exists(csv + ".tmp"));
+    auto db = school.server_db();
+    auto direct = server::export_district(*db, "", csv);
+    CHECK_FALSE(direct.ok);
+    CHECK(direct.problems == want);
+    CHECK_FALSE(std::filesystem::exists(csv));
+  };
+  const std::string not_approved = ": kết quả cả năm (bảng tổng hợp HK2) chưa được hiệu trưởng phê duyệt";
+
+  // 3A incomplete (HS301's year-end Toán test): nothing signed, both classes named.
+  refused({"Lớp 3A" + not_approved, "Lớp 4A" + not_approved});
+
+  const std::string keys = school.tmp / "keys";
+  for (const char* who : {"gv.ba", "gv.bon", "pho.hieutruong", "hieu.truong"}) {
+    std::filesystem::create_directories(keys + "/" + who);
+    REQUIRE(client::create_signing_key(school.device(who), keys + "/" + who, std::string("ký ") + who).is_ok());
+    school.sync(who);
+  }
+  auto sign = [&](const std::string& who, const std::string& step, const std::string& cls, const std::string& subject) {
+    auto& store = school.device(who);
+    return client::sign_step(store, keys + "/" + who, step, cls, "HK2", subject, "ký " + who,
+                             [&] { return school.try_sync(store).status(); });
+  };
+  auto chain = [&](const std::string& cls, bool approve) {
+    for (const auto& subject : subjects[cls]) {
+      auto r = sign(teacher.at(cls), "subject", cls, subject.name);
+      INFO(cls << " " << subject.name << ": " << r.status().message());
+      REQUIRE(r.is_ok());
+    }
+    REQUIRE(sign(teacher.at(cls), "class", cls, "").is_ok());
+    REQUIRE(sign("pho.hieutruong", "review", cls, "").is_ok());
+    if (approve) REQUIRE(sign("hieu.truong", "approve", cls, "").is_ok());
+  };
+  // 4A signed by its teacher and reviewed, not yet approved; 3A cannot be signed while incomplete.
+  chain("4A", /*approve=*/false);
+  auto incomplete = sign("gv.ba", "class", "3A", "");
+  REQUIRE_FALSE(incomplete.is_ok());
+  CHECK_THAT(incomplete.status().message(), Catch::Contains("HS301 Toán HK2.KTCK"));
+  refused({"Lớp 3A" + not_approved, "Lớp 4A" + not_approved});
+
+  // 4A approved, 3A still incomplete: still nothing, 3A named.
+  REQUIRE(sign("hieu.truong", "approve", "4A", "").is_ok());
+  refused({"Lớp 3A" + not_approved});
+
+  // 3A completed and approved; a pupil without a sex recorded: named.
+  REQUIRE(school.device("gv.ba").record({"3A", "Toán", "HS301", "HK2.KTCK"}, "8").is_ok());
+  school.sync("gv.ba");
+  chain("3A", /*approve=*/true);
+  auto db = school.server_db();
+  audited_write(*db, [&] { db->prepare("UPDATE students SET gender = NULL WHERE code = 'HS302'").run(); });
+  refused({"Lớp 3A, HS302 (Hà Thị Ánh): thiếu giới tính (Nam hoặc Nữ)"});
+  audited_write(*db, [&] { db->prepare("UPDATE students SET gender = 'Nữ' WHERE code = 'HS302'").run(); });
+
+  // A rating changed behind the approval: the signature no longer matches.
+  audited_write(*db, [&] {
+    db->prepare("UPDATE cells SET value = 'Hoàn thành' WHERE col = 'HK2.CK' AND student_id = "
+                "(SELECT id FROM students WHERE code = 'HS401') AND subject_id = (SELECT id FROM subjects WHERE name = 'Toán')")
+        .run();
+  });
+  refused({"Lớp 4A: dữ liệu đã thay đổi sau khi hiệu trưởng phê duyệt (chữ ký số không còn khớp); cần phê duyệt lại"});
+  audited_write(*db, [&] {
+    db->prepare("UPDATE cells SET value = 'Hoàn thành tốt' WHERE col = 'HK2.CK' AND student_id = "
+                "(SELECT id FROM students WHERE code = 'HS401') AND subject_id = (SELECT id FROM subjects WHERE name = 'Toán')")
+        .run();
+  });
+
+  // All approved and matching: written, both classes, TT27 fields.
+  auto ok = server::export_district(*db, "", csv);
+  INFO((ok.problems.empty() ? "" : ok.problems[0]));
+  REQUIRE(ok.ok);
+  CHECK(ok.classes == 2);
+  CHECK(ok.students == 3);
+  const json back = read_back(csv);
+  REQUIRE(back["rows"].size() == 3);
+  CHECK(back["rows"][0]["Cấp học"] == "Tiểu học");
+  CHECK(back["rows"][0]["Kết quả giáo dục"] == "Hoàn thành xuất sắc");
+
+  // The ratings in the circular's symbols, the same in the district file and
+  // in the printed học bạ (one mapping): typed "Hoàn thành tốt" and "Tốt".
+  const std::string hoc_ba = school.tmp / "hoc-ba-3A.pdf";
+  REQUIRE(server::print_transcript(*db, "3A", "HS301", hoc_ba).is_ok());
+  auto pdf = run_command({"pdftotext", "-layout", hoc_ba, "-"});
+  REQUIRE(pdf.exit_code == 0);
+  auto squeeze = [](const std::string& text) {
+    std::string out;
+    for (char c : text)
+      if (c != ' ') out += c;
+    return out;
+  };
+  const std::string printed = squeeze(pdf.out);
+  const json* hs301 = nullptr;
+  for (const auto& row : back["rows"])
+    if (row["Mã học sinh"] == "HS301") hs301 = &row;
+  REQUIRE(hs301);
+  CHECK((*hs301)["Toán"] == "T");
+  CHECK((*hs301)["Toán (KTĐK)"] == "8");
+  CHECK((*hs301)["Phẩm chất Yêu nước"] == "T");
+  CHECK((*hs301)["Năng lực Tự chủ và tự học"] == "T");
+  for (const char* subject : {"Toán", "Tiếng Việt"}) {
+    INFO(subject);
+    const std::string rating = hs301->value(subject, ""), test = hs301->value(std::string(subject) + " (KTĐK)", "");
+    CHECK((rating == "T" && !test.empty()));
+    CHECK_THAT(printed, Catch::Contains(squeeze(subject + rating + test)));
+  }
+  CHECK_THAT(printed, Catch::Contains(squeeze("Yêu nước" + hs301->value("Phẩm chất Yêu nước", ""))));
+  CHECK_THAT(printed, !Catch::Contains("HTT"));
 }

@@ -263,7 +263,8 @@ print("|".join([c.get("level"), s.findtext("education-result"), s.findtext("awar
 )PY", xml});
     INFO(read.err);
     REQUIRE(read.exit_code == 0);
-    CHECK(read.out == "Tiểu học|Hoàn thành xuất sắc|Học sinh Xuất sắc|Hoàn thành tốt|10|Tốt|Tốt|"
+    // Ratings in the circular's symbols (T: Hoàn thành tốt, a quality's or competence's Tốt).
+    CHECK(read.out == "Tiểu học|Hoàn thành xuất sắc|Học sinh Xuất sắc|T|10|T|T|"
                       "Hoàn thành chương trình lớp 4|Lên lớp|Rèn luyện trong hè|Chờ kiểm tra lại / rèn luyện trong hè\n");
   }
 

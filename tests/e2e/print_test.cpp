@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "pdf_pages.hpp"
 #include "loopback_school.hpp"
@@ -283,6 +284,81 @@ TEST_CASE("marks come back from the exported XLSX as the teacher's ops: checked,
   CHECK_FALSE(not_xlsx.ok);
   REQUIRE_FALSE(not_xlsx.errors.empty());
   CHECK_THAT(not_xlsx.errors.front(), Catch::Contains("không phải tệp Excel"));
+}
+
+// Marks and averages in the exported XLSX are numbers (Excel sums them)
+// with a one-decimal format, stored as their exact decimals: libxlsxwriter
+// alone writes 8,2 as 8.199999999999999 and 9,3 as 9.300000000000001.
+// Read back with the project's reader (xlsx_reader.hpp): the stored text,
+// the cell's type and its number format.
+TEST_CASE("XLSX marks and averages are numeric cells with a decimal format and their exact value", "[e2e]") {
+  LoopbackSchool school;
+  auto& teacher = school.device("gv.toan.1");
+  // Every HK1 column of three pupils: one mark each (the term average is that mark), and a mix.
+  const std::map<std::string, std::vector<std::string>> typed = {
+      {"HS6A01", {"8,2"}}, {"HS6A02", {"9,7"}}, {"HS6A03", {"8,3", "8,8", "9,3", "9,8", "8,7", "9,2"}}};
+  std::vector<std::pair<protocol::CellKey, std::string>> edits;
+  const std::vector<std::string> hk1 = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"};
+  for (const auto& [code, marks] : typed)
+    for (std::size_t i = 0; i < hk1.size(); ++i) edits.push_back({{"6A", "Toán", code, hk1[i]}, marks[i % marks.size()]});
+  for (const auto& r : teacher.record_batch(edits)) REQUIRE(r.is_ok());
+  school.sync("gv.toan.1");
+  auto db = school.server_db();
+  const std::string out = school.tmp / "marks.xlsx";
+  REQUIRE(server::export_marks_xlsx(*db, "6A", "Toán", out).is_ok());
+  CHECK_FALSE(std::filesystem::exists(out + ".num"));
+  auto book = server::xlsx::read(out);
+  REQUIRE(book.is_ok());
+  const auto& sheet = book->front();
+  // Row 6 (hidden) names the columns; one row per student after it.
+  std::map<std::string, int> column;
+  for (const auto& [at, text] : sheet.cells)
+    if (at.first == 5) column[text] = at.second;
+  REQUIRE(column.contains("HK1.TX1"));
+  REQUIRE(column.contains("HK1"));
+  std::map<std::string, int> row;
+  for (const auto& [at, text] : sheet.cells)
+    if (at.first > 5 && at.second == 1) row[text] = at.first;
+  auto expect_number = [&](const std::string& code, const std::string& id, const std::string& value) {
+    const int r = row.at(code), c = column.at(id);
+    INFO(code << " " << id << " (" << server::xlsx::cell_name(r, c) << ")");
+    CHECK(sheet.number(r, c));
+    CHECK(sheet.number_formats.count({r, c}) == 1);
+    if (sheet.number(r, c)) CHECK(sheet.number_formats.at({r, c}) == "0.0");
+    CHECK(sheet.at(r, c) == value);  // stored exactly: no 8.199999999999999
+  };
+  auto point = [](std::string mark) {
+    for (auto& ch : mark)
+      if (ch == ',') ch = '.';
+    return mark;
+  };
+  for (const auto& [code, marks] : typed)
+    for (std::size_t i = 0; i < hk1.size(); ++i) expect_number(code, hk1[i], point(marks[i % marks.size()]));
+  expect_number("HS6A01", "HK1", "8.2");
+  expect_number("HS6A02", "HK1", "9.7");
+  {  // HS6A03's term average: (ΣTX + 2·GK + 3·CK) / 9 in tenths, rounded half up.
+    const int sum = 83 + 88 + 93 + 98 + 2 * 87 + 3 * 92, d = 4 + 5;
+    const int avg = (2 * sum + d) / (2 * d);
+    expect_number("HS6A03", "HK1", std::to_string(avg / 10) + (avg % 10 ? "." + std::to_string(avg % 10) : ""));
+  }
+  // A comment stays text.
+  CHECK_FALSE(sheet.number(row.at("HS6A01"), column.at("HK1.NX")));
+  // The class's summary board: the subject's term average, a number likewise.
+  const std::string board = school.tmp / "board.xlsx";
+  REQUIRE(server::export_board_xlsx(*db, "6A", "HK1", board).is_ok());
+  auto board_book = server::xlsx::read(board);
+  REQUIRE(board_book.is_ok());
+  const auto& b = board_book->front();
+  int toan = -1, hs01 = -1;
+  for (const auto& [at, text] : b.cells) {
+    if (at.first == 3 && text == "Toán") toan = at.second;
+    if (at.second == 1 && text == "HS6A01") hs01 = at.first;
+  }
+  REQUIRE(toan >= 0);
+  REQUIRE(hs01 >= 0);
+  CHECK(b.number(hs01, toan));
+  CHECK(b.at(hs01, toan) == "8.2");
+  if (b.number(hs01, toan)) CHECK(b.number_formats.at({hs01, toan}) == "0.0");
 }
 
 TEST_CASE("a spreadsheet's stored numbers become exact marks", "[unit]") {

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "sodiem/core/primary_board.hpp"
+#include "sodiem/core/primary_year_board.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/core/year_outcomes.hpp"
@@ -344,4 +345,50 @@ TEST_CASE("a Hoàn thành tốt pupil recognised by the class is Học sinh Tiê
     const auto award = b.find("Tổng hợp CN|Khen thưởng");
     CHECK((award == b.end() ? "" : award->second) == (row.award == std::string("Học sinh Xuất sắc") ? row.award : ""));
   }
+}
+
+// The wide year board (issue 15): one table with each subject's rating and
+// test and each quality and competence at the end of HK1 beside the end of
+// the year, then the year's result; every value the one primary_board()'s.
+TEST_CASE("the wide primary year board puts each column's end of HK1 beside the year, from primary_board", "[unit][tt27]") {
+  board::ClassBook book = class_of(4);
+  // An: Hoàn thành in Khoa học at the end of HK1, Hoàn thành tốt at the end of the year.
+  add(book, "HS1", {"Hoàn thành tốt", "9", "Tốt", {{"Khoa học HK1.CK", "Hoàn thành"}, {"Khoa học HK1.KTCK", "6"}}});
+  add(book, "HS2", {"Hoàn thành", "7", "Đạt", {{"Chủ nhiệm HK1.PC2", "Cần cố gắng"}}});
+  const auto yb = board::primary_year_board(book);
+  auto column = [&](const std::string& name) -> const board::YearBoardColumn* {
+    for (const auto& c : yb.columns)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  using Terms = std::vector<std::string>;
+  for (const char* both : {"Tiếng Việt", "Tiếng Việt (KTĐK)", "Khoa học", "Khoa học (KTĐK)", "Đạo đức", "Phẩm chất Yêu nước",
+                           "Năng lực Tự chủ và tự học"}) {
+    INFO(both);
+    REQUIRE(column(both));
+    CHECK(column(both)->terms == Terms{"HK1", "CN"});
+  }
+  CHECK_FALSE(column("Đạo đức (KTĐK)"));  // the grade sits no test in it
+  REQUIRE(column("Kết quả giáo dục"));
+  CHECK(column("Kết quả giáo dục")->terms == Terms{"CN"});
+  CHECK(column("Nghỉ")->terms == Terms{"CN"});
+  // The year's columns in the year board's order: the subjects first, the result after them.
+  CHECK(yb.columns.front().name == "Tiếng Việt");
+  CHECK(column("Kết quả giáo dục") > column("Năng lực Tự chủ và tự học"));
+  // Every value is primary_board's, HK1 from its HK1 board, CN from the year's section.
+  const auto hk1 = board_of(board::primary_board("HK1", book), "HS1");
+  const auto year = board_of(board::primary_board("HK2", book), "HS1");
+  for (const auto& c : yb.columns)
+    for (const auto& t : c.terms) {
+      INFO(c.name << " " << t);
+      const auto& source = t == "HK1" ? hk1 : year;
+      const auto it = source.find((t == "HK1" ? "Tổng hợp HK1|" : "Tổng hợp CN|") + c.name);
+      REQUIRE(it != source.end());
+      CHECK(yb.values.at("HS1").at(t).at(c.name) == it->second);
+    }
+  CHECK(yb.values.at("HS1").at("HK1").at("Khoa học") == "Hoàn thành");
+  CHECK(yb.values.at("HS1").at("CN").at("Khoa học") == "Hoàn thành tốt");
+  CHECK(yb.values.at("HS1").at("HK1").at("Khoa học (KTĐK)") == "6");
+  CHECK(yb.values.at("HS2").at("HK1").at("Phẩm chất Nhân ái") == "Cần cố gắng");
+  CHECK(yb.values.at("HS2").at("CN").at("Phẩm chất Nhân ái") == "Đạt");
 }

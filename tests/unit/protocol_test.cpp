@@ -156,6 +156,12 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   CHECK(round_trip(r).moves.empty());
   r.moves = {{"HS1", "Nguyễn Văn An", "6A", "6B", 1790000000}, {"HS2", "Lê Thị Bình", "6A", "6C", 1790000100}};
   CHECK(round_trip(r).moves == r.moves);
+  // The school's and the user's names, for a printed book (absent from older servers: empty).
+  CHECK(round_trip(r).school.empty());
+  r.school = "Trường THCS Nguyễn Du";
+  r.full_name = "Trần Thị Hoa";
+  CHECK(round_trip(r).school == "Trường THCS Nguyễn Du");
+  CHECK(round_trip(r).full_name == "Trần Thị Hoa");
   auto e = round_trip(Error{ErrorCode::kTooLarge, "quá lớn", 3});
   CHECK(e.code == ErrorCode::kTooLarge);
   round_trip(RosterRequest{});

@@ -119,6 +119,7 @@ class Handlers {
     while (c.step()) classes.push_back(c.text(0));
     return {{"csrf", guard_.csrf()}, {"enrolled", true}, {"user", e->username}, {"roles", roles},
             {"server", e->server_url}, {"device", e->device_id}, {"assignments", assignments}, {"classes", classes},
+            {"school", store_.school_name()}, {"full_name", store_.user_full_name()}, {"school_year", store_.school_year()},
             {"audit_alarm", AuditWatch(store_.db()).alarm()}};
   }
 

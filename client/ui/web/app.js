@@ -1,8 +1,8 @@
 // Entry point of the page served by `sodiem ui`: loads the session, keeps the
 // header (sync state, polled from /api/status every 2 s, and taken from each
 // save's answer) up to date, and routes the URL (?class=6A&subject=Toán,
-// ?view=inbox, …) to a screen. The screens a grid does not need (forms,
-// homeroom, sign) load on first use, and are fetched once the first screen
+// ?view=inbox, ?view=print&class=6A&subject=Toán&term=HK1, …) to a screen.
+// The screens a grid does not need (forms, homeroom, sign, print) load on first use, and are fetched once the first screen
 // is up.
 import * as api from './api.js';
 import { dateTimeVN, h } from './util.js';
@@ -11,6 +11,7 @@ import { showPicker, showGrid, showInbox } from './screens.js';
 const forms = () => import('./forms.js');
 const homeroom = () => import('./homeroom.js');
 const sign = () => import('./sign.js');
+const print = () => import('./print.js');
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -51,8 +52,8 @@ async function route() {
   $('main').replaceWith(main);
   ctx.main = main;
   const view = p.get('view') || (p.get('class') && p.get('subject') ? 'grid' : 'picker');
-  const homeroomGrid = view === 'grid' && p.get('subject') === 'Chủ nhiệm';
-  const section = homeroomGrid || ['attendance', 'board'].includes(view) ? 'homeroom' : view === 'grid' ? 'picker' : view;
+  const homeroomGrid = ['grid', 'print'].includes(view) && p.get('subject') === 'Chủ nhiệm';
+  const section = homeroomGrid || ['attendance', 'board'].includes(view) ? 'homeroom' : ['grid', 'print'].includes(view) ? 'picker' : view;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.screen === section);
   const screens = {
     picker: showPicker, grid: showGrid, inbox: showInbox,
@@ -61,6 +62,7 @@ async function route() {
     homeroom: async (...a) => (await homeroom()).showHomeroom(...a),
     attendance: async (...a) => (await homeroom()).showAttendance(...a),
     board: async (...a) => (await homeroom()).showBoard(...a),
+    print: async (...a) => (await print()).showPrint(...a),
   };
   try {
     ctx.screen = await (screens[view] || showPicker)(ctx, main, p);
@@ -184,7 +186,7 @@ async function start() {
   await shown;
   api.openChannel();  // saves travel on it from now on
   // The other screens' modules, fetched while the teacher reads the first one.
-  const warm = () => Promise.all([forms(), homeroom(), sign()]).catch(() => {});
+  const warm = () => Promise.all([forms(), homeroom(), sign(), print()]).catch(() => {});
   if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 3000 }); else setTimeout(warm, 1000);
 }
 

@@ -92,7 +92,7 @@ export async function showGrid(ctx, main, p) {
   const host = h('div.grid-host');
   const tools = h('div.tools', {},
     homeroom ? null : h('a.button', { href: viewLink({ view: 'sign', class: cls, subject, term: 'HK1' }), 'data-nav': '' }, 'Xác nhận và ký'),
-    h('button', { type: 'button', onclick: () => window.print() }, 'In'));
+    h('a.button.print', { href: viewLink({ view: 'print', class: cls, subject }), 'data-nav': '', title: 'Bản in khổ A4 của sổ (chọn học kì)' }, 'In'));
   main.append(h('section.sheet', {},
     h('div.sheet-head', {},
       h('h1', {}, homeroom ? `Sổ chủ nhiệm — lớp ${cls}` : `${subject} — lớp ${cls}`),

@@ -87,6 +87,31 @@ function boardTables(lines, order = []) {
         s.columns.map((c) => el('td', { 'data-column': c }, (st.values[c] ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2')))))))));
 }
 
+// A primary class at year end (TT27): the whole year in one table, each
+// subject's rating and test, each quality and competence at the end of HK1
+// beside the end of the year, then the year's result (the server's
+// primary_year_board, from the same board the chain signs).
+const YEAR_TERMS = { HK1: 'Cuối HK I', CN: 'Cả năm' };
+
+function yearBoardTable(yb) {
+  const wide = yb.columns.filter((c) => c.terms.length > 1);
+  const comma = (v) => (v ?? '').replace(/^(\d+)\.(\d)$/, '$1,$2');
+  return el('div', { class: 'table-wrap' },
+    el('table', { class: 'board year-board', id: 'year-board' },
+      el('caption', {}, 'Cả năm học — cuối học kì I và cuối năm của từng môn học, phẩm chất, năng lực'),
+      el('thead', {},
+        el('tr', {}, el('th', { rowspan: 2 }, 'STT'), el('th', { rowspan: 2 }, 'Họ và tên'), el('th', { rowspan: 2 }, 'Mã HS'),
+          yb.columns.map((c) => (c.terms.length > 1
+            ? el('th', { colspan: c.terms.length, 'data-group': c.name }, c.name)
+            : el('th', { rowspan: 2, 'data-column': c.name, 'data-term': c.terms[0] },
+              c.terms[0] === 'CN' ? c.name : `${c.name} (${YEAR_TERMS[c.terms[0]]})`)))),
+        el('tr', {}, wide.map((c) => c.terms.map((t) => el('th', { 'data-column': c.name, 'data-term': t }, YEAR_TERMS[t]))))),
+      el('tbody', {}, yb.rows.map((r, i) => el('tr', { 'data-student': r.student },
+        el('td', {}, String(i + 1)), el('td', {}, r.name), el('td', {}, r.student),
+        yb.columns.map((c) => c.terms.map((t) => el('td', { 'data-column': c.name, 'data-term': t },
+          comma(r.values?.[t]?.[c.name])))))))));
+}
+
 function unapproveForm(cls) {
   const reason = el('input', { type: 'text', id: 'unapprove-reason', maxlength: 500,
     'aria-label': `Lý do hủy phê duyệt lớp ${cls}`, placeholder: 'Lý do hủy phê duyệt (bắt buộc)' });
@@ -136,6 +161,7 @@ async function board(cls) {
       el('p', {}, el('strong', {}, `Còn ${data.missing.length} ô bắt buộc chưa có điểm hoặc đánh giá: chưa bước nào ký được.`)),
       el('ul', {}, data.missing.slice(0, 40).map((m) => el('li', {}, `${m.name} (${m.student}) — ${m.subject} ${m.column}`)),
         data.missing.length > 40 ? el('li', {}, `… và ${data.missing.length - 40} ô khác`) : null)),
+    data.year_board ? yearBoardTable(data.year_board) : null,
     boardTables(data.lines, data.order),
     el('details', { class: 'document' }, el('summary', {}, 'Văn bản được ký (đầy đủ)'), el('pre', {}, data.document)),
     approved && data.may_unapprove ? unapproveForm(cls) : null);

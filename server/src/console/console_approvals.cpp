@@ -12,7 +12,9 @@
 #include "sodiem/core/names.hpp"
 #include "console_impl.hpp"
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/primary_year_board.hpp"
 #include "sodiem/server/approval_queue.hpp"
+#include "sodiem/server/class_subjects.hpp"
 
 namespace sodiem::server::console {
 
@@ -50,6 +52,21 @@ nlohmann::json chain_json(const ClassChain& c) {
   return {{"class", c.class_name}, {"grade", c.grade}, {"waiting", c.waiting}, {"subjects", subjects},
           {"confirmed", confirmed}, {"homeroom", signature_json(c.homeroom)}, {"review", signature_json(c.review)},
           {"approve", signature_json(c.approve)}};
+}
+
+// A primary class's wide year board (primary_year_board.hpp) in class-list
+// order: {"columns": [{"name", "terms"}], "rows": [{"student", "name",
+// "values": {"HK1": {column: value}, "CN": {…}}}]}.
+nlohmann::json year_board_json(const board::PrimaryYearBoard& b, const nlohmann::json& order,
+                               std::map<std::string, std::string>& names) {
+  nlohmann::json columns = nlohmann::json::array(), rows = nlohmann::json::array();
+  for (const auto& c : b.columns) columns.push_back({{"name", c.name}, {"terms", c.terms}});
+  for (const auto& code : order) {
+    auto it = b.values.find(code.get<std::string>());
+    rows.push_back({{"student", code}, {"name", names[code.get<std::string>()]},
+                    {"values", it == b.values.end() ? nlohmann::json::object() : nlohmann::json(it->second)}});
+  }
+  return {{"columns", columns}, {"rows", rows}};
 }
 
 Result<std::string> term_field(const std::string& term) {
@@ -100,10 +117,15 @@ Response api_approval_board(Console::Impl& c, const Actor& a, const Request& req
                      {"value", l.value}});
   for (const auto& m : b.missing)
     missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"subject", m.subject}, {"column", m.column}});
-  return json_response({{"class", cls->name}, {"term", *term}, {"step", b.step}, {"digest", b.digest},
+  nlohmann::json out = {{"class", cls->name}, {"term", *term}, {"step", b.step}, {"digest", b.digest},
                         {"document", b.document}, {"complete", b.missing.empty()}, {"missing", missing},
                         {"lines", lines}, {"order", order}, {"chain", chain_json(chain)},
-                        {"may_unapprove", unapproves(a.user)}});
+                        {"may_unapprove", unapproves(a.user)}};
+  // At year end, a primary class's whole year in one table (HK1 beside the year).
+  if (*term == "HK2")
+    if (const auto book = load_class_book(*c.db, cls->id); board::primary_class(book))
+      out["year_board"] = year_board_json(board::primary_year_board(book), order, names);
+  return json_response(out);
 }
 
 Response api_unapprove(Console::Impl& c, const Actor& a, const Request& req) {

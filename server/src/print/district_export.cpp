@@ -198,7 +198,9 @@ void gather_class(store::Db& db, std::int64_t class_id, const std::string& class
     f[kOutcome] = std::string(board::final_name(o.final));
     f[kAward] = o.award.value_or("");
     row.retests = o.retests;
-    for (const auto& [column, value] : year[st.code]) row.results[column] = records::comma(value);
+    // Primary ratings in the circular's symbols, as the printed books have them.
+    for (const auto& [column, value] : year[st.code])
+      row.results[column] = primary ? records::tt27_board_form(column, value) : records::comma(value);
     rows.students.push_back(std::move(row));
   }
   out.classes.push_back(std::move(rows));

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "sodiem/core/crypto.hpp"
+#include "sodiem/core/grading.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -35,6 +36,26 @@ std::string comma(std::string v) {
   if (v.size() >= 3 && v[v.size() - 2] == '.' && v.find_first_not_of("0123456789.") == std::string::npos)
     v[v.size() - 2] = ',';
   return v;
+}
+
+std::string tt27_form(const std::string& value, Rated what) {
+  if (what == Rated::kQuality) {
+    const auto q = grading::parse_quality_rating(value);
+    if (!q) return value;
+    return *q == grading::QualityRating::kTot ? "T" : *q == grading::QualityRating::kDat ? "Đ" : "C";
+  }
+  const auto r = grading::parse_subject_rating(value);
+  if (!r) return value;  // Miễn, a test, or as typed
+  return *r == grading::SubjectRating::kHoanThanhTot ? "T" : *r == grading::SubjectRating::kHoanThanh ? "H" : "C";
+}
+
+bool tt27_year_column(const std::string& column) {
+  return column == "Kết quả giáo dục" || column == "Hoàn thành chương trình" || column == "Khen thưởng" || column == "Nghỉ";
+}
+
+std::string tt27_board_form(const std::string& column, const std::string& value) {
+  if (tt27_year_column(column) || column.ends_with(" (KTĐK)")) return value;
+  return tt27_form(value, column.starts_with("Phẩm chất ") || column.starts_with("Năng lực ") ? Rated::kQuality : Rated::kSubject);
 }
 
 std::optional<SubjectData> load_subject(store::Db& db, const ClassData& cls, const std::string& subject) {

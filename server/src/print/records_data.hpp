@@ -38,6 +38,27 @@ std::optional<SubjectData> load_subject(store::Db& db, const ClassData& cls, con
 // "8.5" → "8,5": marks and averages as Vietnamese write them; text as it is.
 std::string comma(std::string value);
 
+// A primary (TT27) rating in the form of the circular's records (Thông tư
+// 27/2020: the học bạ and the class's bảng tổng hợp write each level as a
+// symbol): a subject T / H / C (Hoàn thành tốt / Hoàn thành / Chưa hoàn
+// thành), a quality or competence T / Đ / C (Tốt / Đạt / Cần cố gắng),
+// however it was typed (T, HTT, tot, the words); anything else (Miễn, a
+// test score, "") as it is. The one mapping of the primary PDFs
+// (records_primary.cpp) and the district export (district_export.cpp).
+enum class Rated { kSubject, kQuality };
+std::string tt27_form(const std::string& value, Rated what);
+// A primary board column's value (summary_board.hpp's column names) in that
+// form: "Phẩm chất …" and "Năng lực …" as qualities, a subject's column as
+// its rating; its test ("… (KTĐK)") and the year's own columns (Kết quả
+// giáo dục, Hoàn thành chương trình, Khen thưởng, Nghỉ) as they are.
+std::string tt27_board_form(const std::string& column, const std::string& value);
+// One of the year's own columns of a primary board: Kết quả giáo dục, Hoàn thành chương trình, Khen thưởng, Nghỉ.
+bool tt27_year_column(const std::string& column);
+// The key printed with those symbols.
+inline constexpr const char* kTt27Legend =
+    "Mức đạt được: T hoàn thành tốt, H hoàn thành, C chưa hoàn thành; điểm kiểm tra định kì 1–10; "
+    "phẩm chất, năng lực: T tốt, Đ đạt, C cần cố gắng.";
+
 // "Năm học 2026-2027", or "" without a current year.
 std::string year_name(store::Db& db);
 

@@ -8,6 +8,7 @@
 #include "pdf_writer.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/primary_year_board.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/class_subjects.hpp"
@@ -18,19 +19,8 @@ namespace {
 
 using print::Align;
 
-// A subject rating as the forms write it: HTT / HT / CHT.
-std::string rating_code(const std::string& v) {
-  const auto r = grading::parse_subject_rating(v);
-  if (!r) return v;  // Miễn, or as typed
-  return *r == grading::SubjectRating::kHoanThanhTot ? "HTT" : *r == grading::SubjectRating::kHoanThanh ? "HT" : "CHT";
-}
-
-// A quality or competence rating as the forms write it: T / Đ / C.
-std::string quality_code(const std::string& v) {
-  const auto q = grading::parse_quality_rating(v);
-  if (!q) return v;
-  return *q == grading::QualityRating::kTot ? "T" : *q == grading::QualityRating::kDat ? "Đ" : "C";
-}
+std::string rating_code(const std::string& v) { return tt27_form(v, Rated::kSubject); }
+std::string quality_code(const std::string& v) { return tt27_form(v, Rated::kQuality); }
 
 std::string cell(const std::map<std::string, std::string>& cells, const std::string& col) {
   auto it = cells.find(col);
@@ -48,6 +38,57 @@ print::PageSetup page_setup(store::Db& db, const std::vector<std::optional<Signe
   setup.footer = footer(steps, approved);
   if (!approved) setup.watermark = "BẢN NHÁP";
   return setup;
+}
+
+// The wide year board (primary_year_board.hpp) on a page of its own: the
+// subjects with the year's result in one table, then the qualities and
+// competences; each at the end of HK1 beside the end of the year.
+void year_board_page(print::PdfWriter& pdf, const ClassData& cls, const board::PrimaryYearBoard& yb) {
+  static const std::string kTest = " (KTĐK)", kQuality = "Phẩm chất ", kCompetence = "Năng lực ";
+  pdf.page_break();
+  pdf.text("Lớp " + cls.name + " — Cả năm học: cuối học kì I (HK I) và cuối năm (CN)", 11, true, Align::kCenter);
+  const auto quality = [&](const std::string& c) { return c.starts_with(kQuality) || c.starts_with(kCompetence); };
+  for (const bool qualities : {false, true}) {
+    print::Table t;
+    t.font_pt = 6.5;
+    t.header = {"STT", "Họ và tên"};
+    t.widths = {4, 18};
+    std::vector<std::pair<std::string, std::string>> cols;  // (column, term)
+    for (const auto& c : yb.columns) {
+      if (quality(c.name) != qualities) continue;
+      std::string label = c.name;
+      if (label.ends_with(kTest)) label = label.substr(0, label.size() - kTest.size()) + " KTĐK";
+      else if (label.starts_with(kQuality)) label = label.substr(kQuality.size());
+      else if (label.starts_with(kCompetence)) label = label.substr(kCompetence.size());
+      const bool year_only = tt27_year_column(c.name);
+      for (const auto& term : c.terms) {
+        cols.push_back({c.name, term});
+        t.header.push_back(year_only ? label : label + "\n" + (term == "HK1" ? "HK I" : "CN"));
+        t.widths.push_back(year_only ? 14 : 5);
+      }
+    }
+    if (cols.empty()) continue;
+    t.align = std::vector<Align>(t.header.size(), Align::kCenter);
+    t.align[1] = Align::kLeft;
+    int stt = 0;
+    for (const auto& st : cls.students) {
+      std::vector<std::string> row{std::to_string(++stt), st.name};
+      const auto s = yb.values.find(st.code);
+      for (const auto& [column, term] : cols) {
+        std::string v;
+        if (s != yb.values.end())
+          if (auto tv = s->second.find(term); tv != s->second.end())
+            if (auto cv = tv->second.find(column); cv != tv->second.end()) v = cv->second;
+        row.push_back(tt27_board_form(column, v));
+      }
+      t.rows.push_back(std::move(row));
+    }
+    if (qualities) {
+      pdf.space(3);
+      pdf.text("Phẩm chất chủ yếu và năng lực cốt lõi", 10, true);
+    }
+    pdf.table(t);
+  }
 }
 
 }  // namespace
@@ -71,9 +112,7 @@ Status print_primary_gradebook(store::Db& db, const ClassData& cls, const std::s
   pdf.title("SỔ THEO DÕI CHẤT LƯỢNG GIÁO DỤC");
   pdf.text("Lớp " + cls.name + " — " + term_label(term) + (term_in == "CN" ? " (cuối năm học)" : ""), 11, true,
            Align::kCenter);
-  pdf.text("Mức đạt được: HTT hoàn thành tốt, HT hoàn thành, CHT chưa hoàn thành; điểm kiểm tra định kì 1–10; "
-           "phẩm chất, năng lực: T tốt, Đ đạt, C cần cố gắng.",
-           8, false, Align::kCenter);
+  pdf.text(kTt27Legend, 8, false, Align::kCenter);
   static const std::map<std::string, std::string> kNoCells;
   auto cells_of = [&](const std::string& code, const std::string& name) -> const std::map<std::string, std::string>& {
     auto st = cells.find(code);
@@ -163,6 +202,7 @@ Status print_primary_board(store::Db& db, const ClassData& cls, const std::strin
   const bool approved = approval && approval->matches;
   print::PdfWriter pdf(page_setup(db, {homeroom, review, approval}, approved, true));
   pdf.title("BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC CỦA LỚP");
+  pdf.text(kTt27Legend, 8, false, Align::kCenter);
   static const std::string kTest = " (KTĐK)", kQuality = "Phẩm chất ", kCompetence = "Năng lực ";
   bool first = true;
   for (const auto& section : b.sections) {
@@ -199,10 +239,7 @@ Status print_primary_board(store::Db& db, const ClassData& cls, const std::strin
         const auto& mine = b.values[section][st.code];
         for (const auto& col : *cols) {
           auto it = mine.find(col);
-          const std::string v = it == mine.end() ? std::string() : it->second;
-          const bool summary = col == "Kết quả giáo dục" || col == "Hoàn thành chương trình" || col == "Khen thưởng" ||
-                               col == "Nghỉ";
-          row.push_back(cols == &quality_cols ? quality_code(v) : summary ? v : rating_code(v));
+          row.push_back(tt27_board_form(col, it == mine.end() ? std::string() : it->second));
         }
         t.rows.push_back(std::move(row));
       }
@@ -213,6 +250,8 @@ Status print_primary_board(store::Db& db, const ClassData& cls, const std::strin
       pdf.table(t);
     }
   }
+  // At year end, the whole year in one table, as the principal reads it.
+  if (term == "HK2") year_board_page(pdf, cls, board::primary_year_board(load_class_book(db, cls.id)));
   pdf.signatures({{"Giáo viên chủ nhiệm", signature_note(homeroom), homeroom ? homeroom->signer_name : homeroom_teacher(db, cls.id)},
                   {"Phó hiệu trưởng", signature_note(review), review ? review->signer_name : ""},
                   {"Hiệu trưởng", signature_note(approval), approval ? approval->signer_name : principal(db)}});
@@ -273,6 +312,7 @@ Status print_primary_transcript(store::Db& db, const ClassData& cls, const std::
       q.rows.push_back({qn, qv, competence_name(i), quality_code(value(std::string("Năng lực ") + competence_name(i)))});
     }
     pdf.table(q);
+    pdf.text(kTt27Legend, 8);
     pdf.space(2);
     pdf.text("4. Đánh giá kết quả giáo dục: " + value("Kết quả giáo dục"), 11, true);
     pdf.text("5. Khen thưởng: " + value("Khen thưởng"), 11);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "records_data.hpp"
+#include "xlsx_numbers.hpp"
 #include "sodiem/core/mark.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/server/records_print.hpp"
@@ -64,7 +65,8 @@ class Book {
       return;
     }
     if (auto m = Mark::parse(v)) {
-      // The spreadsheet's number: tenths / 10, the nearest double to the mark.
+      // The spreadsheet's number: tenths / 10, the nearest double to the mark,
+      // stored as its exact decimal by close() (xlsx_numbers.hpp).
       worksheet_write_number(ws, row, col, m->tenths() / 10.0, average ? avg_ : mark_);
       return;
     }
@@ -78,6 +80,10 @@ class Book {
     if (err != LXW_NO_ERROR) {
       std::filesystem::remove(tmp_, ec);
       return Status(ErrorCode::kInvalidValue, std::string("không ghi được tệp XLSX: ") + lxw_strerror(err));
+    }
+    if (auto exact = xlsx::exact_numbers(tmp_); !exact.is_ok()) {
+      std::filesystem::remove(tmp_, ec);
+      return exact;
     }
     std::filesystem::rename(tmp_, path_, ec);
     if (ec) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path_ + ": " + ec.message());

@@ -94,6 +94,9 @@ class LocalStore {
   void apply_roster(const protocol::Roster& roster);
   // The school year of the last roster ("" before a server that says).
   std::string school_year();
+  // The school's name and the user's full name of the last roster ("" before a server that says).
+  std::string school_name();
+  std::string user_full_name();
   // The server is in school year `year` (its welcome or roster said so).
   // From another year than the one known here: a copy of this store goes to
   // DATA/years/<old year>/client.db, then the old year's server state is

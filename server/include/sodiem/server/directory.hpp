@@ -43,6 +43,7 @@ struct StudentRow {
 struct UserAccess {
   std::int64_t user_id = 0;
   std::string username;
+  std::string full_name;
   std::vector<std::string> roles;
   // (class_id, subject_id) → assignment end (unix seconds; 0 = open-ended).
   std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> teaches;
@@ -96,6 +97,7 @@ class Directory {
   std::vector<protocol::GradeSubject> grade_subjects_;
   protocol::SchoolCalendar calendar_;
   std::string school_year_;
+  std::string school_name_;
   std::uint64_t version_ = 0;
 };
 

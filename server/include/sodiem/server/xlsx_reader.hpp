@@ -27,10 +27,14 @@ struct Sheet {
   // (row, column), both from 0 → the cell's text: a shared or inline
   // string as stored, a number as its decimal text ("8.5", "8.3000000000000007").
   std::map<std::pair<int, int>, std::string> cells;
+  // The cells stored as numbers (what a spreadsheet sums), each with its
+  // number format's code: "0.0", "General" (none), a built-in one's code.
+  std::map<std::pair<int, int>, std::string> number_formats;
   std::string at(int row, int col) const {
     auto it = cells.find({row, col});
     return it == cells.end() ? std::string() : it->second;
   }
+  bool number(int row, int col) const { return number_formats.contains({row, col}); }
 };
 
 Result<std::vector<Sheet>> read(const std::string& path, const Limits& limits = {});

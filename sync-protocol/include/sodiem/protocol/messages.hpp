@@ -241,6 +241,8 @@ struct Roster {
   std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
   std::string school_year;                   // "2026-2027"; absent from older servers
   std::vector<MoveNotice> moves;             // out of the user's classes this year; absent from older servers
+  std::string school;                        // the school's name, for printed books; absent from older servers
+  std::string full_name;                     // the user's full name (a printed book's teacher); absent from older servers
 };
 
 // A cell's story, asked for by a client (online only).
