@@ -338,10 +338,15 @@ export async function downloadPdf(page, button) {
   const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(button)]);
   const saved = path.join(tmpDir('print'), file.suggestedFilename());
   await file.saveAs(saved);
-  if (fs.readFileSync(saved).subarray(0, 5).toString() !== '%PDF-') throw new Error(`${file.suggestedFilename()} is not a PDF`);
-  const text = spawnSync('pdftotext', ['-layout', saved, '-'], { encoding: 'utf8' });
+  return { name: file.suggestedFilename(), text: pdfText(saved) };
+}
+
+// The text of a PDF file (pdftotext -layout).
+export function pdfText(file) {
+  if (fs.readFileSync(file).subarray(0, 5).toString() !== '%PDF-') throw new Error(`${file} is not a PDF`);
+  const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
   if (text.status !== 0) throw new Error(`pdftotext: ${text.stderr}`);
-  return { name: file.suggestedFilename(), text: text.stdout };
+  return text.stdout;
 }
 
 export async function screenshot(page, name) {

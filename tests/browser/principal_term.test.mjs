@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { BIN, client, consoleLogin, downloadPdf, enroll, fillClass, screenshot, server, sleep, tmpDir, withSchool } from './fixture.mjs';
+import { BIN, client, consoleLogin, downloadPdf, enroll, fillClass, pdfText, screenshot, server, sleep, tmpDir, withSchool } from './fixture.mjs';
 
 const PASS = 'khoa-ky-so-2026\n';
 const CLS = '6A';
@@ -224,13 +224,16 @@ test('the principal runs a whole term from the console: progress, lock, exceptio
     server(['export', 'signed', '--data', school.dir, '--class', CLS, '--term', 'HK1', exported]);
     assert.match(server(['verify', exported]), /16 chữ ký hợp lệ/);
 
-    // 7. The class board as PDF, as `sodiem-server print board` makes it.
-    await page.click('nav a[data-page="progress"]');
-    await page.waitForSelector('#board-class');
-    await page.selectOption('#board-class', CLS);
-    const pdf = await downloadPdf(page, '#print-board');
+    // 7. The approved board as PDF from Phê duyệt: the very file `sodiem-server print board` makes,
+    // with the principal's signature over the digest shown.
+    const pdf = await downloadPdf(page, '#print-approval-board');
     assert.equal(pdf.name, 'bang-tong-hop-6A-HK1.pdf');
+    const cliPdf = path.join(tmpDir('print'), 'cli.pdf');
+    server(['print', 'board', '--data', school.dir, '--class', CLS, '--term', 'HK1', cliPdf]);
+    assert.equal(pdf.text, pdfText(cliPdf), 'the console prints what the CLI prints');
     assert.match(pdf.text, /Lớp 6A — Học kì I/);
+    assert.ok(pdf.text.includes(`SHA-256 ${digest.slice(0, 16)}`), 'the signed digest is on the paper');
+    assert.match(await page.textContent('#message'), /Đã tải về bang-tong-hop-6A-HK1\.pdf/);
     await screenshot(page, 'term-7-printed');
 
     // 8. Nhật ký: each of the principal's acts of the term, and the chain intact.
