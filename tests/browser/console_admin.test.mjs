@@ -141,3 +141,46 @@ test('In hồ sơ: the grade book, the class board and a transcript download as 
   assert.doesNotMatch(other.text, /Lớp 6A/);
   assert.deepEqual(browser.problems, []);
 });
+
+test('Tạm khóa đăng nhập: wrong passwords lock an account and this address; the principal lifts each', { timeout: 120_000 }, async () => {
+  const { page } = env;
+  await login('hieutruong');
+  // From this machine: five wrong passwords for vanthu, then for names that do not exist.
+  const statuses = await page.evaluate(async (n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const username = i < 5 ? 'vanthu' : `khong-co-${i}`;
+      const r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password: 'sai-mat-khau' }) });
+      out.push(r.status);
+    }
+    return out;
+  }, 20);
+  assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(' '));
+  await page.click('nav a[data-page="progress"]');
+  await page.waitForSelector('#progress-table');
+  await page.click('nav a[data-page="accounts"]');
+  await page.waitForSelector('#lockouts-table');
+  const rows = await page.$$eval('#lockouts-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.scope} ${tr.dataset.key}`));
+  assert.ok(rows.includes('account vanthu'), rows.join(', '));
+  assert.ok(rows.includes('address 127.0.0.1'), rows.join(', '));
+  assert.match(await page.textContent('#lockouts-table tr[data-scope="address"]'), /Địa chỉ máy\s*127\.0\.0\.1\s*\d{2}\/\d{2}\/\d{4}/);
+  await screenshot(page, 'console-lockouts');
+
+  await page.click('#lockouts-table tr[data-scope="address"] button[data-action="lift"]');
+  await message('Đã gỡ tạm khóa đăng nhập từ địa chỉ 127.0.0.1');
+  assert.equal(await page.$('#lockouts-table tr[data-scope="address"]'), null);
+  await page.click('#lockouts-table tr[data-key="vanthu"] button[data-action="lift"]');
+  await message('Đã gỡ tạm khóa đăng nhập của tài khoản vanthu');
+  await page.waitForSelector('#lockouts-empty');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-lockouts-lifted');
+
+  // Both lifts are in the trail, by the principal; vanthu logs in at once from this address.
+  const trail = await page.evaluate(async () => (await fetch('/api/audit?kind=login_unlocked')).json());
+  const lifted = trail.rows.filter((r) => JSON.stringify(r).includes('hieutruong'));
+  assert.equal(lifted.length, 2, JSON.stringify(trail.rows));
+  await login('vanthu');
+  assert.match(await page.textContent('#user'), /vanthu/);
+  assert.deepEqual(env.browser.problems, []);
+});
