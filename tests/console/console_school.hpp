@@ -52,12 +52,14 @@ struct ConsoleSchool {
   std::unique_ptr<EdgeServer> edge;
   std::string host;
 
-  explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)}) : limits(l) {
+  explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)},
+                         server::WssLimits wss = {})
+      : limits(l) {
     // Printing with the functions of `sodiem-server print`, as init_run.cpp hands them in.
     const server::console::ConsolePrinters printers{server::print_gradebook, server::print_board,
                                                     server::print_transcript};
     console = std::make_unique<server::console::Console>(*school.service, school.db_path(), clock, limits, printers);
-    edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, server::WssLimits{}, console.get());
+    edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, wss, console.get());
     host = edge->url().substr(std::string("wss://").size());
   }
   ~ConsoleSchool() {
