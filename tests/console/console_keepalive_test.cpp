@@ -9,7 +9,7 @@ using namespace sodiem;
 using namespace sodiem::testing;
 using namespace sodiem::testing::console;
 
-TEST_CASE("console: two requests over one kept-alive connection; an idle one is closed by the handshake timeout",
+TEST_CASE("console: two requests over one kept-alive connection, an idle one closed by the handshake timeout",
           "[e2e][console]") {
   // An edge whose handshake timeout is short (2 s).
   server::WssLimits wss;
