@@ -6,6 +6,7 @@
 #include "sodiem/core/crypto.hpp"
 #include "sodiem/core/tuning.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/server_db.hpp"
 
 #include <nlohmann/json.hpp>
@@ -313,6 +314,18 @@ Status Accounts::unlock_login(const std::string& username, const std::string& by
     return Status(ErrorCode::kInvalidValue, "tài khoản " + username + " không bị tạm khóa đăng nhập");
   append_audit(db_, {clock_.now_unix_seconds(), by, "", "login_unlocked", nlohmann::json{{"username", username}}.dump()});
   tx.commit();
+  return Status::ok();
+}
+
+Status Accounts::unlock_address(LoginLimiter& limiter, const std::string& address, const std::string& by) {
+  if (auto st = require_admin(db_, by); !st) return st;
+  const auto locked = limiter.address_lockouts();
+  if (std::none_of(locked.begin(), locked.end(), [&](const auto& l) { return l.key == address; }))
+    return Status(ErrorCode::kInvalidValue, "địa chỉ " + address + " không bị tạm khóa đăng nhập");
+  store::Transaction tx(db_);
+  append_audit(db_, {clock_.now_unix_seconds(), by, "", "login_unlocked", nlohmann::json{{"address", address}}.dump()});
+  tx.commit();
+  limiter.lift_address(address);
   return Status::ok();
 }
 

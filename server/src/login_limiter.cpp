@@ -159,4 +159,26 @@ void LoginLimiter::abandon(const std::string& account, const std::string& addres
   if (!address.empty()) release(addresses_, address);
 }
 
+std::vector<LoginLimiter::Lockout> LoginLimiter::address_lockouts() {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = clock_.now_unix_seconds();
+  std::vector<Lockout> out;
+  for (const auto& [address, e] : addresses_)
+    if (e.locked_until > now) out.push_back({"address", address, e.locked_until, e.lockouts});
+  std::sort(out.begin(), out.end(), [](const Lockout& a, const Lockout& b) {
+    return a.until != b.until ? a.until < b.until : a.key < b.key;
+  });
+  return out;
+}
+
+bool LoginLimiter::lift_address(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto it = addresses_.find(address);
+  if (it == addresses_.end() || it->second.locked_until <= clock_.now_unix_seconds()) return false;
+  const int in_flight = it->second.in_flight;
+  it->second = Entry{};
+  it->second.in_flight = in_flight;
+  return true;
+}
+
 }  // namespace sodiem::server

@@ -82,6 +82,10 @@ void Session::on_run() {
 
 void Session::on_tls_handshake(beast::error_code ec) {
   if (ec) return;  // scanners, wrong protocol or suites, timeouts: nothing to do
+  read_request();
+}
+
+void Session::read_request() {
   parser_.emplace();
   parser_->header_limit(8 * 1024);
   // An upgrade has no body; a console request a small one, but the roster
@@ -162,26 +166,41 @@ void Session::serve_console() {
   auto& msg = parser_->get();
   const bool head = msg.method() == http::verb::head;
   const unsigned version = msg.version();
+  const bool keep_alive = msg.keep_alive();  // HTTP/1.1 unless "Connection: close"
   // The answer may come from the console's thread, which holds only a weak
   // reference (whatever thread drops it, the session ends on its strand);
   // the session keeps itself until the answer is written or it is closed.
   awaiting_console_ = shared_from_this();
   std::weak_ptr<Session> weak = awaiting_console_;
   auto executor = ws_.get_executor();
-  edge_.console->handle(console::from_beast(msg, address_), [weak, executor, head, version](console::Response answer) {
-    asio::post(executor, [weak, answer = std::move(answer), head, version]() mutable {
+  edge_.console->handle(console::from_beast(msg, address_), [weak, executor, head, version,
+                                                              keep_alive](console::Response answer) {
+    asio::post(executor, [weak, answer = std::move(answer), head, version, keep_alive]() mutable {
       auto self = weak.lock();
       if (!self || !self->awaiting_console_) return;
       self->awaiting_console_.reset();
-      auto res = console::to_beast(std::move(answer), version, head);
+      auto res = console::to_beast(std::move(answer), version, head, keep_alive && !self->closing_);
       beast::get_lowest_layer(self->ws_).expires_after(self->edge_.limits.handshake_timeout);
-      http::async_write(self->ws_.next_layer(), *res, [self, res](beast::error_code, std::size_t) { self->close_hard(); });
+      http::async_write(self->ws_.next_layer(), *res, [self, res](beast::error_code ec, std::size_t) {
+        self->on_console_written(ec, res->keep_alive());
+      });
     });
   });
 }
 
+void Session::on_console_written(beast::error_code ec, bool keep_alive) {
+  if (ec || !keep_alive || closing_ || close_started_) return close_hard();
+  if (holds_upload_) {  // its upload is over: the slot is free for another
+    --edge_.console_uploads;
+    holds_upload_ = false;
+  }
+  // Idle between requests: the bound of the first request, then closed.
+  beast::get_lowest_layer(ws_).expires_after(edge_.limits.handshake_timeout);
+  read_request();
+}
+
 void Session::write_console_answer(console::Response answer, unsigned version, std::size_t unread) {
-  auto res = console::to_beast(std::move(answer), version, /*head=*/false);
+  auto res = console::to_beast(std::move(answer), version, /*head=*/false, /*keep_alive=*/false);
   beast::get_lowest_layer(ws_).expires_after(edge_.limits.handshake_timeout);  // the answer and the draining
   http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res, unread](beast::error_code ec, std::size_t) {
     if (ec) return self->close_hard();

@@ -69,11 +69,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_run();
   void on_tls_handshake(beast::error_code ec);
+  // Reads an HTTP request (its head, then its body): the first after the
+  // TLS handshake, or the next on a kept-alive console connection.
+  void read_request();
   void on_http_header(beast::error_code ec, std::size_t);
   void on_http_request(beast::error_code ec, std::size_t);
   void serve_status_page();
   // Any other HTTP request: the school's console answers (server/src/console).
   void serve_console();
+  // The console's answer is written: the next request is awaited on the same
+  // connection when both sides keep it alive (HTTP/1.1 keep-alive), within
+  // the handshake timeout that bounds the first request too; else it closes.
+  void on_console_written(beast::error_code ec, bool keep_alive);
   // A console answer written at once (to a body over its bound), then the
   // `unread` bytes the peer still sends drained (bounded), then closed.
   void write_console_answer(console::Response answer, unsigned version, std::size_t unread);
@@ -107,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point last_activity_;
   int verdict_waits_ = 0;
   bool accepted_ = false;
-  bool holds_upload_ = false;  // counted in edge_.console_uploads until this session ends
+  bool holds_upload_ = false;  // counted in edge_.console_uploads until its request is answered
   bool authenticated_ = false;
   bool awaiting_verdict_ = false;  // one message is with the service; read no more until welcomed
   bool closing_ = false;

@@ -12,97 +12,47 @@
 // Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { BIN, School, Ui, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+import { test } from 'node:test';
+import { BIN, client, enroll, screenshot, server, fillClass, tmpDir, withSchool } from './fixture.mjs';
 
 const PASS = 'khoa-ky-so-2026\n';
-let school, browser, htUi;
-
-// A JSON request to a `sodiem ui` with its token (Node's own client: the Host is exact).
-function uiRequest(ui, method, p, csrf, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({
-      host: '127.0.0.1', port: ui.port, method, path: p,
-      headers: { Host: `127.0.0.1:${ui.port}`, 'X-Sodiem-Token': ui.token,
-        ...(csrf ? { 'X-CSRF-Token': csrf } : {}), ...(data ? { 'Content-Type': 'application/json' } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(text || 'null') }));
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
-// The teacher fills every required HK1 cell of their subjects in 6A (what
-// `sodiem board` says is missing) through their own ui, then syncs.
-async function fill(dir, subjects) {
-  const missing = JSON.parse(client(['board', '--data', dir, '6A', 'HK1', '--json'])).missing;
-  const ui = await new Ui(dir).start();
-  try {
-    const { csrf } = (await uiRequest(ui, 'GET', '/api/session')).json;
-    for (const subject of subjects) {
-      const homeroom = subject === 'Chủ nhiệm';
-      const grid = (await uiRequest(ui, 'GET', `/api/grid?class=6A&subject=${encodeURIComponent(subject)}`)).json;
-      const value = homeroom ? 'Tốt' : grid.scored ? '8' : 'Đ';
-      const edits = missing.filter((m) => m.subject === subject).map((m) => ({ student: m.student, column: m.column, value }));
-      assert.ok(edits.length > 0, `cells to fill in ${subject}`);
-      const r = await uiRequest(ui, 'POST', '/api/cells', csrf, { class: '6A', subject, edits });
-      assert.equal(r.status, 200, JSON.stringify(r.json));
-      assert.ok(r.json.results.every((x) => x.ok), `${subject}: ${JSON.stringify(r.json.results.find((x) => !x.ok))}`);
+let htUi;
+const env = withSchool({
+  browser: { ignoreHTTPSErrors: true },
+  async prepare({ school, startUi }) {
+    const teachers = school.accounts.filter((a) => (a.classes || []).includes('6A'));
+    assert.equal(teachers.length, 13, 'the thirteen subjects of 6A');
+    const homeroom = teachers.find((a) => a.homeroom === '6A');
+    assert.ok(homeroom, "6A's homeroom teacher");
+    const dirs = {};
+    for (const a of teachers) {
+      const dir = tmpDir('client');
+      dirs[a.username] = dir;
+      enroll(school, dir, a.username);
+      await fillClass(dir, '6A', 'HK1', a === homeroom ? [a.subjects[0], 'Chủ nhiệm'] : [a.subjects[0]]);
+      client(['key', 'init', '--data', dir, '--passphrase-stdin'], PASS);
+      sign(dir, 'subject', a.subjects[0]);
     }
-  } finally {
-    await ui.stop();
-  }
-  client(['sync', '--data', dir]);
-}
+    sign(dirs[homeroom.username], 'class');
+    const pht = tmpDir('client');
+    enroll(school, pht, 'phohieutruong');
+    client(['key', 'init', '--data', pht, '--passphrase-stdin'], PASS);
+    sign(pht, 'review');
+    // The principal's own device, with no signing key yet.
+    const ht = tmpDir('client');
+    enroll(school, ht, 'hieutruong');
+    htUi = await startUi(ht);
+  },
+});
 
 function sign(dir, step, subject) {
   client(['sign', step, '6A', 'HK1', '--data', dir, '--passphrase-stdin', ...(subject ? ['--subject', subject] : [])], PASS);
 }
 
-before(async () => {
-  school = new School();
-  await school.start();
-  const teachers = school.accounts.filter((a) => (a.classes || []).includes('6A'));
-  assert.equal(teachers.length, 13, 'the thirteen subjects of 6A');
-  const homeroom = teachers.find((a) => a.homeroom === '6A');
-  assert.ok(homeroom, "6A's homeroom teacher");
-  const dirs = {};
-  for (const a of teachers) {
-    const dir = tmpDir('client');
-    dirs[a.username] = dir;
-    enroll(school, dir, a.username);
-    await fill(dir, a === homeroom ? [a.subjects[0], 'Chủ nhiệm'] : [a.subjects[0]]);
-    client(['key', 'init', '--data', dir, '--passphrase-stdin'], PASS);
-    sign(dir, 'subject', a.subjects[0]);
-  }
-  sign(dirs[homeroom.username], 'class');
-  const pht = tmpDir('client');
-  enroll(school, pht, 'phohieutruong');
-  client(['key', 'init', '--data', pht, '--passphrase-stdin'], PASS);
-  sign(pht, 'review');
-  // The principal's own device, with no signing key yet.
-  const ht = tmpDir('client');
-  enroll(school, ht, 'hieutruong');
-  htUi = await new Ui(ht).start();
-  browser = await openBrowser({ ignoreHTTPSErrors: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await htUi?.kill();
-  await school?.stop();
-});
-
 test('the console shows 6A waiting with its board, the principal approves it in their ui, then unapproves in the console',
   { timeout: 300_000 }, async () => {
+    const { school, browser } = env;
     const { page, context } = browser;
     const origin = `https://127.0.0.1:${school.port}`;
     await page.goto(`${origin}/`);

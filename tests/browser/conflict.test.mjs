@@ -4,23 +4,11 @@
 // one (POST /api/resolve) syncs and the other device gets it. Run by run.sh
 // (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { School, Ui, cellSel, client, enroll, openBrowser, screenshot, tmpDir, waitCell } from './fixture.mjs';
+import { test } from 'node:test';
+import { cellSel, client, enroll, screenshot, tmpDir, waitCell, withSchool } from './fixture.mjs';
 
-let school, ui, browser, page;
-
-before(async () => {
-  school = new School();
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
-});
+let ui;
+const env = withSchool({ browser: true });
 
 const showCell = (dir, student, column) => {
   const shown = JSON.parse(client(['show', '--data', dir, '6A', 'Toán', '--json']));
@@ -28,12 +16,13 @@ const showCell = (dir, student, column) => {
 };
 
 test('two devices of one teacher edit one cell: both values shown, one chosen', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const laptop = tmpDir('laptop'), home = tmpDir('home');
   enroll(school, laptop, 'gv.toan.1', 'laptop');
   enroll(school, home, 'gv.toan.1', 'o-nha');
   const student = 'HS6A01', column = 'HK1.GK';
 
-  ui = await new Ui(laptop).start();
+  ui = await env.startUi(laptop);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
   await page.waitForSelector('#online[data-online="yes"]', { timeout: 60_000 });

@@ -10,33 +10,26 @@
 // no CSP violation or script error throughout. Screenshots in
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { School, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+import { test } from 'node:test';
+import { client, enroll, screenshot, server, tmpDir, withSchool } from './fixture.mjs';
 
-let school, browser, page;
-
-before(async () => {
-  school = new School();
-  await school.start();
+const env = withSchool({
+  browser: { ignoreHTTPSErrors: true },
   // gv.toan.1 records a mark, then asks for it to be changed.
-  const home = tmpDir('client');
-  enroll(school, home, 'gv.toan.1');
-  client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
-  // HS6A02's book of the term is complete: a term result for the phổ điểm.
-  for (const col of ['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK']) client(['set', '--data', home, '6A', 'Toán', 'HS6A02', `HK1.${col}`, '8']);
-  client(['sync', '--data', home]);
-  client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
-  client(['sync', '--data', home]);
-  browser = await openBrowser({ ignoreHTTPSErrors: true });
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await school?.stop();
+  prepare({ school }) {
+    const home = tmpDir('client');
+    enroll(school, home, 'gv.toan.1');
+    client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+    // HS6A02's book of the term is complete: a term result for the phổ điểm.
+    for (const col of ['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK']) client(['set', '--data', home, '6A', 'Toán', 'HS6A02', `HK1.${col}`, '8']);
+    client(['sync', '--data', home]);
+    client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
+    client(['sync', '--data', home]);
+  },
 });
 
 test('the principal logs in, sees Tiến độ and a grade book, approves a correction, sets and removes a lock', { timeout: 180_000 }, async () => {
+  const { school, browser, page } = env;
   const origin = `https://127.0.0.1:${school.port}`;
   await page.goto(`${origin}/`);
   await page.waitForSelector('#login-form');

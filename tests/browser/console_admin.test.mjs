@@ -9,46 +9,29 @@
 // no CSP violation or script error throughout. Run by run.sh (CTest label
 // `browser`).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { School, client, enroll, openBrowser, screenshot, server, tmpDir } from './fixture.mjs';
+import { test } from 'node:test';
+import { client, consoleLogin, downloadPdf, enroll, screenshot, server, tmpDir, withSchool } from './fixture.mjs';
 
-let school, browser, page, origin;
-
-before(async () => {
-  school = new School();
-  await school.start();
+const env = withSchool({
+  browser: { ignoreHTTPSErrors: true },
   // gv.toan.1 records two marks of 6A Toán: something to print.
-  const home = tmpDir('client');
-  enroll(school, home, 'gv.toan.1');
-  client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
-  client(['set', '--data', home, '6A', 'Toán', 'HS6A02', 'HK1.TX1', '9']);
-  client(['sync', '--data', home]);
-  origin = `https://127.0.0.1:${school.port}`;
-  browser = await openBrowser({ ignoreHTTPSErrors: true });
-  page = browser.page;
+  prepare({ school }) {
+    const home = tmpDir('client');
+    enroll(school, home, 'gv.toan.1');
+    client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
+    client(['set', '--data', home, '6A', 'Toán', 'HS6A02', 'HK1.TX1', '9']);
+    client(['sync', '--data', home]);
+  },
 });
 
-after(async () => {
-  await browser?.close();
-  await school?.stop();
-});
+const login = (user) => consoleLogin(env, user);
 
-async function login(user) {
-  await page.context().clearCookies();  // whoever was signed in before
-  await page.goto(`${origin}/`);
-  await page.waitForSelector('#login-form');
-  await page.fill('#username', user);
-  await page.fill('#password', school.password(user));
-  await page.click('#login-button');
-  await page.waitForSelector('#top:not([hidden])');
-}
-
-const message = (prefix) => page.waitForFunction((p) => document.querySelector('#message')?.textContent.startsWith(p), prefix);
+const message = (prefix) => env.page.waitForFunction((p) => document.querySelector('#message')?.textContent.startsWith(p), prefix);
 
 test('Khóa sổ: an exception opened and removed, the grace window set, as the CLI sees them', { timeout: 120_000 }, async () => {
+  const { school, browser, page } = env;
   await login('hieutruong');
   await page.click('nav a[data-page="locks"]');
   await page.waitForSelector('#exception-form');
@@ -90,6 +73,7 @@ test('Khóa sổ: an exception opened and removed, the grace window set, as the 
 });
 
 test('Nhập danh sách: a file with bad rows shows each error and imports nothing; a good one imports', { timeout: 120_000 }, async () => {
+  const { school, browser, page } = env;
   await login('quantri');
   await page.click('nav a[data-page="import"]');
   await page.waitForSelector('#import-form');
@@ -120,18 +104,10 @@ test('Nhập danh sách: a file with bad rows shows each error and imports nothi
   assert.deepEqual(browser.problems, []);
 });
 
-// The PDF a click on `button` downloads, as text.
-async function printed(button) {
-  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(button)]);
-  const saved = path.join(tmpDir('print'), file.suggestedFilename());
-  await file.saveAs(saved);
-  assert.equal(fs.readFileSync(saved).subarray(0, 5).toString(), '%PDF-');
-  const text = spawnSync('pdftotext', ['-layout', saved, '-'], { encoding: 'utf8' });
-  assert.equal(text.status, 0, text.stderr);
-  return { name: file.suggestedFilename(), text: text.stdout };
-}
+const printed = (button) => downloadPdf(env.page, button);
 
 test('In hồ sơ: the grade book, the class board and a transcript download as PDF of the right class', { timeout: 180_000 }, async () => {
+  const { browser, page } = env;
   await login('hieutruong');
   await page.click('nav a[data-page="progress"]');
   await page.waitForSelector('#progress-table');
@@ -164,4 +140,47 @@ test('In hồ sơ: the grade book, the class board and a transcript download as 
   assert.match(other.text, /Lớp 6B — Học kì I/);
   assert.doesNotMatch(other.text, /Lớp 6A/);
   assert.deepEqual(browser.problems, []);
+});
+
+test('Tạm khóa đăng nhập: wrong passwords lock an account and this address; the principal lifts each', { timeout: 120_000 }, async () => {
+  const { page } = env;
+  await login('hieutruong');
+  // From this machine: five wrong passwords for vanthu, then for names that do not exist.
+  const statuses = await page.evaluate(async (n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const username = i < 5 ? 'vanthu' : `khong-co-${i}`;
+      const r = await fetch('/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password: 'sai-mat-khau' }) });
+      out.push(r.status);
+    }
+    return out;
+  }, 20);
+  assert.ok(statuses.every((s) => s === 401 || s === 429), statuses.join(' '));
+  await page.click('nav a[data-page="progress"]');
+  await page.waitForSelector('#progress-table');
+  await page.click('nav a[data-page="accounts"]');
+  await page.waitForSelector('#lockouts-table');
+  const rows = await page.$$eval('#lockouts-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.scope} ${tr.dataset.key}`));
+  assert.ok(rows.includes('account vanthu'), rows.join(', '));
+  assert.ok(rows.includes('address 127.0.0.1'), rows.join(', '));
+  assert.match(await page.textContent('#lockouts-table tr[data-scope="address"]'), /Địa chỉ máy\s*127\.0\.0\.1\s*\d{2}\/\d{2}\/\d{4}/);
+  await screenshot(page, 'console-lockouts');
+
+  await page.click('#lockouts-table tr[data-scope="address"] button[data-action="lift"]');
+  await message('Đã gỡ tạm khóa đăng nhập từ địa chỉ 127.0.0.1');
+  assert.equal(await page.$('#lockouts-table tr[data-scope="address"]'), null);
+  await page.click('#lockouts-table tr[data-key="vanthu"] button[data-action="lift"]');
+  await message('Đã gỡ tạm khóa đăng nhập của tài khoản vanthu');
+  await page.waitForSelector('#lockouts-empty');
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
+  await screenshot(page, 'console-lockouts-lifted');
+
+  // Both lifts are in the trail, by the principal; vanthu logs in at once from this address.
+  const trail = await page.evaluate(async () => (await fetch('/api/audit?kind=login_unlocked')).json());
+  const lifted = trail.rows.filter((r) => JSON.stringify(r).includes('hieutruong'));
+  assert.equal(lifted.length, 2, JSON.stringify(trail.rows));
+  await login('vanthu');
+  assert.match(await page.textContent('#user'), /vanthu/);
+  assert.deepEqual(env.browser.problems, []);
 });

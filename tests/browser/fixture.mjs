@@ -1,12 +1,15 @@
 // Test fixture of the browser end-to-end tests: a real demo school
 // (`sodiem-server init --demo` + `run`), real clients (`sodiem enroll`,
 // `sodiem ui`), Debian's headless Chromium driven by playwright-core, and a
-// few checks on the page (no CSP violation, no script error). Imported by
+// few checks on the page (no CSP violation, no script error), and
+// withSchool(), the one before/after pair of every test file. Imported by
 // tests/browser/*.test.mjs and bench-ui.mjs; never by the product.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -206,6 +209,52 @@ export class Ui {
   async kill() { if (this.proc) await stopChild(this.proc, 'SIGKILL'); this.proc = null; }
 }
 
+// A JSON request to a `sodiem ui` with its token (Node's own client: the Host is exact).
+export function uiRequest(ui, method, p, csrf, body) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request({
+      host: '127.0.0.1', port: ui.port, method, path: p,
+      headers: { Host: `127.0.0.1:${ui.port}`, 'X-Sodiem-Token': ui.token,
+        ...(csrf ? { 'X-CSRF-Token': csrf } : {}), ...(data ? { 'Content-Type': 'application/json' } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(text || 'null') }));
+    });
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+// A teacher fills every required cell of the term of their subjects in a
+// class (what `sodiem board` says is missing) through their own ui, then
+// syncs: 8 for a scored subject, Đ for one assessed by comment, Tốt for
+// the homeroom's (subject "Chủ nhiệm").
+export async function fillClass(dir, cls, term, subjects) {
+  const missing = JSON.parse(client(['board', '--data', dir, cls, term, '--json'])).missing;
+  const ui = await new Ui(dir).start();
+  try {
+    const { csrf } = (await uiRequest(ui, 'GET', '/api/session')).json;
+    for (const subject of subjects) {
+      const homeroom = subject === 'Chủ nhiệm';
+      const grid = (await uiRequest(ui, 'GET', `/api/grid?class=${cls}&subject=${encodeURIComponent(subject)}`)).json;
+      const value = homeroom ? 'Tốt' : grid.scored ? '8' : 'Đ';
+      const edits = missing.filter((m) => m.subject === subject).map((m) => ({ student: m.student, column: m.column, value }));
+      if (!edits.length) throw new Error(`no cells to fill in ${cls} ${subject}`);
+      const r = await uiRequest(ui, 'POST', '/api/cells', csrf, { class: cls, subject, edits });
+      if (r.status !== 200) throw new Error(`${subject}: ${JSON.stringify(r.json)}`);
+      const bad = r.json.results.find((x) => !x.ok);
+      if (bad) throw new Error(`${subject}: ${JSON.stringify(bad)}`);
+    }
+  } finally {
+    await ui.stop();
+  }
+  client(['sync', '--data', dir]);
+}
+
 // Debian's Chromium, headless, a fresh profile; nothing downloaded.
 // ignoreHTTPSErrors: for the school server's self-signed certificate (the console).
 export async function openBrowser({ ignoreHTTPSErrors = false } = {}) {
@@ -233,6 +282,71 @@ export async function openBrowser({ ignoreHTTPSErrors = false } = {}) {
     context, page, problems,
     async close() { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); },
   };
+}
+
+// The test file's hooks around one school: before its tests, the school is
+// made (new School(school)), `beforeStart(env)` may change its data
+// directory, it is started, `prepare(env)` may bring data through real
+// clients, then a browser opens when asked (`browser`: true, or
+// openBrowser's options); after them, the browser, every ui started through
+// env.startUi and the server are stopped. Returns `env`, filled in before
+// the first test: { school, browser, page, origin (the console's), startUi }.
+export function withSchool({ school, browser, beforeStart, prepare } = {}) {
+  const uis = [];
+  const env = {
+    school: null, browser: null, page: null, origin: null,
+    async startUi(dataDir, port) {
+      const ui = await new Ui(dataDir).start(port);
+      uis.push(ui);
+      return ui;
+    },
+  };
+  before(async () => {
+    env.school = new School(school);
+    if (beforeStart) await beforeStart(env);
+    await env.school.start();
+    env.origin = `https://127.0.0.1:${env.school.port}`;
+    if (prepare) await prepare(env);
+    if (browser) {
+      env.browser = await openBrowser(browser === true ? {} : browser);
+      env.page = env.browser.page;
+    }
+  });
+  after(async () => {
+    await env.browser?.close();
+    for (const ui of uis) await ui.kill();
+    await env.school?.stop();
+  });
+  return env;
+}
+
+// Signs `user` in on the school's console (env from withSchool), whoever
+// was signed in before; resolves once the console's top bar shows.
+export async function consoleLogin(env, user) {
+  const { page } = env;
+  await page.context().clearCookies();
+  await page.goto(`${env.origin}/`);
+  await page.waitForSelector('#login-form');
+  await page.fill('#username', user);
+  await page.fill('#password', env.school.password(user));
+  await page.click('#login-button');
+  await page.waitForSelector('#top:not([hidden])');
+}
+
+// The PDF a click on `button` downloads: its name and its text (pdftotext).
+export async function downloadPdf(page, button) {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(button)]);
+  const saved = path.join(tmpDir('print'), file.suggestedFilename());
+  await file.saveAs(saved);
+  return { name: file.suggestedFilename(), text: pdfText(saved) };
+}
+
+// The text of a PDF file (pdftotext -layout).
+export function pdfText(file) {
+  if (fs.readFileSync(file).subarray(0, 5).toString() !== '%PDF-') throw new Error(`${file} is not a PDF`);
+  const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  if (text.status !== 0) throw new Error(`pdftotext: ${text.stderr}`);
+  return text.stdout;
 }
 
 export async function screenshot(page, name) {

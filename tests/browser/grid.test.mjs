@@ -5,27 +5,15 @@
 // undo, then SIGKILL the ui right after a cell turns local: the mark is there
 // after a restart. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  SAVED, School, Ui, avgSel, cell, cellSel, comma, gradingEval, openBrowser, paste, screenshot, students, termAverage,
-  tmpDir, waitCell, waitColumn,
+  SAVED, avgSel, cell, cellSel, comma, gradingEval, paste, screenshot, students, termAverage, tmpDir, waitCell, waitColumn, withSchool,
 } from './fixture.mjs';
 
-let school, ui, browser, page;
+let ui;
+const env = withSchool({ browser: true });
+
 const teacher = 'gv.toan.1';
-
-before(async () => {
-  school = new School();
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
-});
 
 // Marks with one decimal, some with a comma, some with a point, some whole.
 const mark = (i, salt) => {
@@ -34,8 +22,9 @@ const mark = (i, salt) => {
 };
 
 test('enroll through the page, then type, paste, see exact averages, undo, survive SIGKILL', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const dataDir = tmpDir('client');
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
   await page.goto(ui.url);
   assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is not kept in the address bar');
 
@@ -151,7 +140,7 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   await page.keyboard.press('Enter');
   await waitCell(page, codes[39], 'HK2.TX1', { state: 'local', text: '9,5' });
   await ui.kill();
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));  // a deep link through the token handshake
   await page.waitForSelector('main[data-ready="grid"]');
   assert.equal(new URL(page.url()).search, `?${new URLSearchParams({ class: '6A', subject: 'Toán' })}`);

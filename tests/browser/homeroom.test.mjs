@@ -4,32 +4,19 @@
 // board (read-only), and attendance per session once the class is taught
 // two sessions a day. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  SAVED, School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell,
-} from './fixture.mjs';
+import { test } from 'node:test';
+import { SAVED, cell, cellSel, enroll, screenshot, students, tmpDir, waitCell, withSchool } from './fixture.mjs';
 
-let school, ui, browser, page;
-
-before(async () => {
-  school = new School();
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
-});
+let ui;
+const env = withSchool({ browser: true });
 
 test('a homeroom teacher records conduct, comments and attendance; the board shows them', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const teacher = school.accounts.find((a) => a.homeroom && (a.roles || []).includes('GVCN'));
   const cls = teacher.homeroom;
   const dataDir = tmpDir('client');
   enroll(school, dataDir, teacher.username);
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
   await page.goto(ui.url);
   await page.waitForSelector('#nav-homeroom:not([hidden])');
   await page.click('#nav-homeroom');

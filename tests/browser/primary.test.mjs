@@ -9,9 +9,9 @@
 // pupil who moves class shows in the old class teacher's inbox after a
 // sync. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  SAVED, School, Ui, cell, cellSel, enroll, openBrowser, screenshot, server, students, tmpDir, waitCell,
+  SAVED, School, cell, cellSel, enroll, screenshot, server, students, tmpDir, waitCell, withSchool,
 } from './fixture.mjs';
 
 const CLS = '4A';
@@ -19,35 +19,27 @@ const PUPILS = [['HS401', 'Giàng A Páo', 'Nam'], ['HS402', 'Sùng Thị Mai', 
 const pupilsCsv = (cls) => 'Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n' +
   PUPILS.map(([code, name, g]) => `${code},${name},05/09/2016,${g},${code === 'HS403' ? cls(code) : CLS}`).join('\n') + '\n';
 
-let school, ui, browser, page;
-
-before(async () => {
-  const subjects = School.subjectsOf('tieu-hoc', 4);
-  school = new School({
+let ui;
+const env = withSchool({
+  school: {
     level: 'tieu-hoc', name: 'Trường PTDTBT Tiểu học Bản Mù', students: pupilsCsv(() => CLS),
     staff: 'Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n' +
-      `gv.lan,Vàng Thị Lan,GVBM;GVCN,,${CLS},"${subjects.map((s) => `${CLS}:${s}`).join(';')}"\n`,
-  });
+      `gv.lan,Vàng Thị Lan,GVBM;GVCN,,${CLS},"${School.subjectsOf('tieu-hoc', 4).map((s) => `${CLS}:${s}`).join(';')}"\n`,
+  },
   // The principal opens both terms' entry now (HK2's would open in January).
-  const day = (d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
-  for (const term of ['HK1', 'HK2'])
-    server(['term', 'set', '--data', school.dir, '--term', term, '--entry-opens', day(-3), '--entry-closes', day(60), '--maintenance']);
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
+  beforeStart({ school }) {
+    const day = (d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+    for (const term of ['HK1', 'HK2'])
+      server(['term', 'set', '--data', school.dir, '--term', term, '--entry-opens', day(-3), '--entry-closes', day(60), '--maintenance']);
+  },
+  browser: true,
 });
 
 // Every required cell the board still lacks, filled through the page's own
 // API (as a paste does): tests `test(student, subject, column)`, ratings
 // Hoàn thành tốt, qualities and competences Tốt.
 async function fillMissing(term, test) {
-  const board = await page.evaluate(async ([cls, t]) => (await fetch(`/api/board?class=${cls}&term=${t}`)).json(), [CLS, term]);
+  const board = await env.page.evaluate(async ([cls, t]) => (await fetch(`/api/board?class=${cls}&term=${t}`)).json(), [CLS, term]);
   const bySubject = new Map();
   for (const m of board.missing) {
     const value = m.column.includes('.KT') ? test(m.student, m.subject, m.column)
@@ -55,7 +47,7 @@ async function fillMissing(term, test) {
     if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
     bySubject.get(m.subject).push({ student: m.student, column: m.column, value });
   }
-  const answers = await page.evaluate(async ([cls, groups]) => {
+  const answers = await env.page.evaluate(async ([cls, groups]) => {
     const { csrf } = await (await fetch('/api/session')).json();
     const out = [];
     for (const [subject, edits] of groups) {
@@ -76,26 +68,27 @@ async function fillMissing(term, test) {
 // (a refresh after a save may rebuild the grid under the pointer).
 async function select(code, column) {
   for (let i = 0; i < 5; i++) {
-    await page.click(cellSel(code, column));
+    await env.page.click(cellSel(code, column));
     try {
-      await page.waitForSelector(`${cellSel(code, column)}.sel`, { timeout: 2000 });
+      await env.page.waitForSelector(`${cellSel(code, column)}.sel`, { timeout: 2000 });
       return;
     } catch { /* clicked while the grid was rebuilt: again */ }
   }
-  await screenshot(page, 'primary-select-failed');
-  const at = await page.evaluate(() => { const td = document.querySelector('td.sel'); return td ? `${td.dataset.student} ${td.dataset.column}` : 'none'; });
+  await screenshot(env.page, 'primary-select-failed');
+  const at = await env.page.evaluate(() => { const td = document.querySelector('td.sel'); return td ? `${td.dataset.student} ${td.dataset.column}` : 'none'; });
   throw new Error(`cannot select ${code} ${column} (selected: ${at})`);
 }
 
 async function openBoard(term) {
-  await page.goto(ui.link({ view: 'board', class: CLS, term }));
-  await page.waitForSelector('main[data-ready="board"]');
+  await env.page.goto(ui.link({ view: 'board', class: CLS, term }));
+  await env.page.waitForSelector('main[data-ready="board"]');
 }
 
 test('a primary school: ratings and tests 1–10, qualities and competences, the board and the year', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const dataDir = tmpDir('client');
   enroll(school, dataDir, 'gv.lan');
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
   await page.goto(ui.link({ class: CLS, subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
 

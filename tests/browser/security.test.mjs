@@ -10,22 +10,16 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { after, before, test } from 'node:test';
-import { School, Ui, enroll, openBrowser, screenshot, tmpDir } from './fixture.mjs';
+import { test } from 'node:test';
+import { enroll, openBrowser, screenshot, tmpDir, withSchool } from './fixture.mjs';
 
-let school, ui;
-
-before(async () => {
-  school = new School();
-  await school.start();
-  const dataDir = tmpDir('client');
-  enroll(school, dataDir, 'gv.toan.1');
-  ui = await new Ui(dataDir).start();
-});
-
-after(async () => {
-  await ui?.kill();
-  await school?.stop();
+let ui;
+const env = withSchool({
+  async prepare({ school, startUi }) {
+    const dataDir = tmpDir('client');
+    enroll(school, dataDir, 'gv.toan.1');
+    ui = await startUi(dataDir);
+  },
 });
 
 function request({ method = 'GET', path = '/', host, headers = {}, body } = {}) {

@@ -4,28 +4,17 @@
 // creates a key (passphrase twice) and signs. Run by run.sh (CTest label
 // `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { School, Ui, cellSel, enroll, openBrowser, paste, screenshot, students, tmpDir, waitColumn } from './fixture.mjs';
+import { test } from 'node:test';
+import { cellSel, enroll, paste, screenshot, students, tmpDir, waitColumn, withSchool } from './fixture.mjs';
 
-let school, ui, browser, page;
-
-before(async () => {
-  school = new School();
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
-});
+let ui;
+const env = withSchool({ browser: true });
 
 test('signing is refused while cells are missing, then shows what is signed and signs', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const dataDir = tmpDir('client');
   enroll(school, dataDir, 'gv.toan.1');
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
 
   await page.goto(ui.link({ view: 'sign', class: '6A', subject: 'Toán', term: 'HK1' }));
   await page.waitForSelector('main[data-ready="sign"]');

@@ -5,32 +5,19 @@
 // the lock's reason (state `locked`), the teacher asks for a correction from
 // the cell and sees it in the inbox. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  School, Ui, cell, cellSel, enroll, openBrowser, screenshot, students, tmpDir, waitCell, waitColumn,
-} from './fixture.mjs';
+import { test } from 'node:test';
+import { cell, cellSel, enroll, screenshot, students, tmpDir, waitCell, waitColumn, withSchool } from './fixture.mjs';
 
-let school, ui, browser, page;
+let ui;
+const env = withSchool({ browser: true });
 
-before(async () => {
-  school = new School();
-  await school.start();
-  browser = await openBrowser();
-  page = browser.page;
-});
-
-after(async () => {
-  await browser?.close();
-  await ui?.kill();
-  await school?.stop();
-});
-
-const status = () => page.evaluate(async () => (await fetch('/api/status')).json());
+const status = () => env.page.evaluate(async () => (await fetch('/api/status')).json());
 
 test('offline marks stay local, sync by themselves when the server is back; a locked column refuses with its reason', { timeout: 300_000 }, async () => {
+  const { school, browser, page } = env;
   const dataDir = tmpDir('client');
   enroll(school, dataDir, 'gv.toan.1');
-  ui = await new Ui(dataDir).start();
+  ui = await env.startUi(dataDir);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
   await page.waitForSelector('#online[data-online="yes"]', { timeout: 60_000 });

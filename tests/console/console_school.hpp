@@ -52,17 +52,19 @@ struct ConsoleSchool {
   std::unique_ptr<EdgeServer> edge;
   std::string host;
 
-  explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)}) : limits(l) {
-    open();
+  explicit ConsoleSchool(server::console::ConsoleLimits l = {std::chrono::minutes(30), std::chrono::hours(12)},
+                         server::WssLimits wss = {})
+      : limits(l) {
+    open(wss);
   }
   // A school of a plain init (no demo), set up by the test (a primary school).
   ConsoleSchool(const LoopbackSchool::PlainInit& plain, std::int64_t now) : clock(now), school(plain, clock) { open(); }
-  void open() {
+  void open(server::WssLimits wss = {}) {
     // Printing with the functions of `sodiem-server print`, as init_run.cpp hands them in.
     const server::console::ConsolePrinters printers{server::print_gradebook, server::print_board,
                                                     server::print_transcript};
     console = std::make_unique<server::console::Console>(*school.service, school.db_path(), clock, limits, printers);
-    edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, server::WssLimits{}, console.get());
+    edge = std::make_unique<EdgeServer>(*school.service, school.demo.dir, wss, console.get());
     host = edge->url().substr(std::string("wss://").size());
   }
   ~ConsoleSchool() {

@@ -127,6 +127,24 @@ std::string WsProbe::http_raw(const std::string& request, std::chrono::seconds w
   return in_;
 }
 
+std::string WsProbe::http_response(const std::string& request, std::chrono::seconds wait) {
+  if (!write_all(request)) return {};
+  const auto until = Clock::now() + wait;
+  for (;;) {
+    if (const auto end = in_.find("\r\n\r\n"); end != std::string::npos) {
+      std::size_t length = 0;
+      const auto at = in_.find("\r\nContent-Length: ");
+      if (at != std::string::npos && at < end) length = std::stoul(in_.substr(at + 18, in_.find("\r\n", at + 2) - at - 18));
+      if (in_.size() >= end + 4 + length) {
+        std::string response = in_.substr(0, end + 4 + length);
+        in_.erase(0, response.size());
+        return response;
+      }
+    }
+    if (Clock::now() >= until || read_some(std::chrono::milliseconds(200)) == Read::kClosed) return {};
+  }
+}
+
 bool WsProbe::upgrade(bool offer_deflate) {
   if (!write_all(std::string("GET /sync HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n") +

@@ -36,6 +36,10 @@ class WsProbe {
   std::string http_get(const std::string& path);
   // Any HTTP request, written as given; the response read until the server closes.
   std::string http_raw(const std::string& request, std::chrono::seconds wait = std::chrono::seconds(5));
+  // Any HTTP request, written as given; one response read (its head, then
+  // Content-Length bytes of body), the connection left open; "" when none
+  // came whole within `wait`.
+  std::string http_response(const std::string& request, std::chrono::seconds wait = std::chrono::seconds(5));
   // WebSocket upgrade, offering permessage-deflate or not (frames are sent
   // uncompressed either way); true on 101.
   bool upgrade(bool offer_deflate = false);

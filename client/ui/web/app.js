@@ -5,6 +5,7 @@
 // The screens a grid does not need (forms, homeroom, sign, print) load on first use, and are fetched once the first screen
 // is up.
 import * as api from './api.js';
+import { openChannel } from './channel.js';
 import { dateTimeVN, h } from './util.js';
 import { showPicker, showGrid, showInbox } from './screens.js';
 
@@ -184,7 +185,7 @@ async function start() {
   const shown = route();  // the screen's request first (the ui answers in order), then the status
   poll();
   await shown;
-  api.openChannel();  // saves travel on it from now on
+  openChannel();  // saves travel on it from now on
   // The other screens' modules, fetched while the teacher reads the first one.
   const warm = () => Promise.all([forms(), homeroom(), sign(), print()]).catch(() => {});
   if (window.requestIdleCallback) requestIdleCallback(warm, { timeout: 3000 }); else setTimeout(warm, 1000);

@@ -2,9 +2,10 @@
 // of delegated listeners, keyboard like Excel, paste of tab-separated blocks,
 // undo, and the cell popover (refusal, conflict, lock, correction request).
 // Used by screens.js (subject and homeroom grids) and homeroom.js
-// (attendance). Every write goes through /api/cells (api.save: the page's
+// (attendance). Every write goes through /api/cells (channel.js save: the page's
 // channel, else a POST; see API.md).
 import * as api from './api.js';
+import { save as saveOnChannel } from './channel.js';
 import { comma, esc, h, columnVN } from './util.js';
 
 const LOCK_CODES = new Set(['TERM_LOCKED', 'ENTRY_CLOSED', 'APPROVED_READ_ONLY']);
@@ -528,7 +529,7 @@ export class Grid {
     try {
       for (let i = 0; i < edits.length; i += MAX_EDITS) {
         const part = edits.slice(i, i + MAX_EDITS);
-        const ans = await api.save('/api/cells', {
+        const ans = await saveOnChannel('/api/cells', {
           class: this.opts.cls, subject: this.opts.subject,
           edits: part.map((e) => ({ student: this.rows[e.r].code, column: this.cols[e.c].id, value: e.value })),
         });

@@ -2,10 +2,12 @@
 // department, state and devices; make an account (the server's staff
 // import of one row: its checks, its audit, an issued password shown here
 // once and changed at first login), reset a password, disable or enable,
-// lift a login lockout, revoke a lost device. The server checks and audits
-// every action; this page only asks for what it needs (a reason).
+// lift a login lockout (an account's or an address's: lockouts.js), revoke
+// a lost device. The server checks and audits every action; this page only
+// asks for what it needs (a reason).
 import { get, post } from './api.js';
 import { ROLE_NAMES, el, failed, say, setMain } from './dom.js';
+import { lockoutsCard } from './lockouts.js';
 
 let filterText = '';
 
@@ -16,12 +18,15 @@ function issued(username, password) {
     el('p', { class: 'muted' }, 'Mật khẩu chỉ hiện một lần. Hãy trao tận tay người dùng; họ phải đổi mật khẩu ở lần đăng nhập đầu.'));
 }
 
-async function act(path, body) {
+async function act(path, body, button = null) {
   try {
     const res = await post(path, body);
     await show(res.password ? issued(body.username, res.password) : null);
     say(res.message);  // once the page shows the change
-  } catch (err) { failed(err); }
+  } catch (err) {
+    failed(err);
+    if (button) button.disabled = false;
+  }
 }
 
 // A button that, clicked, asks in place for confirmation (and a reason when needed).
@@ -104,14 +109,16 @@ function createForm(roles) {
 }
 
 export async function show(notice = null) {
-  const data = await get('/api/accounts');
+  const [data, lockouts] = await Promise.all([get('/api/accounts'), get('/api/lockouts')]);
   const search = el('input', { id: 'account-filter', type: 'search', placeholder: 'Tìm theo tên', value: filterText, 'aria-label': 'Tìm tài khoản' });
   const body = el('tbody', {}, data.items.map(accountRow));
   search.addEventListener('input', () => {
     filterText = search.value.trim().toLowerCase();
     for (const tr of body.rows) tr.hidden = !!filterText && !tr.textContent.toLowerCase().includes(filterText);
   });
-  setMain(el('h1', {}, 'Tài khoản'), notice, createForm(data.roles),
+  setMain(el('h1', {}, 'Tài khoản'), notice,
+    lockoutsCard(lockouts.items, (lift, button) => act('/api/lockouts/lift', lift, button)),
+    createForm(data.roles),
     el('div', { class: 'controls no-print' }, el('label', { for: 'account-filter' }, 'Tìm'), search,
       el('button', { type: 'button', id: 'accounts-print', onclick: () => window.print() }, 'In danh sách')),
     el('div', { class: 'table-wrap' }, el('table', { id: 'accounts-table' },

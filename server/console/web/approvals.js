@@ -1,11 +1,13 @@
 // Phê duyệt: where each class's confirmation chain of a term stands (subject
 // teachers → homeroom teacher → vice principal → principal), the class board
 // exactly as the next step signs it with its digest, how to sign on one's
-// own device (the server holds no private key), and, for the principal,
-// unapprove with a reason. The server checks every role; the page only
-// hides what it would refuse.
+// own device (the server holds no private key), the board printed as the
+// PDF of `sodiem-server print board` (print.js, the print route of Tiến độ),
+// and, for the principal, unapprove with a reason. The server checks every
+// role; the page only hides what it would refuse.
 import { get, post } from './api.js';
 import { el, failed, say, setMain } from './dom.js';
+import { printButton } from './print.js';
 
 let term = 'HK1';
 
@@ -148,6 +150,8 @@ async function board(cls) {
     ...['homeroom', 'review', 'approve'].map((k, i) => el('li', {}, `${STEP_NAMES[['class', 'review', 'approve'][i]]}: `, signature(c[k]))));
   const box = el('div', { class: 'card', id: 'board-card', 'data-class': cls, 'data-step': data.step, 'data-approved': String(approved) },
     el('h2', {}, `Bảng tổng hợp lớp ${cls}, ${TERM_NAMES[term]}`),
+    el('div', { class: 'controls no-print' },
+      printButton('print-approval-board', 'In bảng tổng hợp (PDF)', '/api/print/board', () => ({ class: cls, term }))),
     steps,
     approved
       ? el('p', { class: 'signed' }, `Đã được Hiệu trưởng phê duyệt. Mã băm đã ký: `, el('code', { id: 'board-digest' }, data.digest))

@@ -2,8 +2,9 @@
 // and bar chart), and a class × subject grade book, read-only, on a click.
 // Print buttons: the grade book, the class board and a student's
 // transcript as PDF, made by the server as `sodiem-server print` makes them.
-import { download, get } from './api.js';
-import { dateVN, el, failed, say, setMain } from './dom.js';
+import { get } from './api.js';
+import { dateVN, el, failed, setMain } from './dom.js';
+import { printButton } from './print.js';
 
 let term = 'HK1';
 
@@ -12,19 +13,6 @@ function bar(filled, required) {
   const inner = el('span');
   inner.style.width = `${pct}%`;  // CSSOM, not an inline style attribute: allowed by the CSP
   return el('div', { class: `bar${pct >= 100 ? ' full' : ''}`, role: 'img', 'aria-label': `${pct}%` }, inner);
-}
-
-// A button that downloads a printed record (GET `path` with `params()`).
-function printButton(id, label, path, params) {
-  const button = el('button', { type: 'button', id, class: 'no-print' }, label);
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    say('Đang in…');
-    try {
-      say(`Đã tải về ${await download(path, params())}`);
-    } catch (err) { failed(err); } finally { button.disabled = false; }
-  });
-  return button;
 }
 
 function percent(filled, required) {

@@ -53,6 +53,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/accounts/create", api_account_create},
     {"POST", "/api/accounts/action", api_account_action},
     {"POST", "/api/devices/revoke", api_device_revoke},
+    {"GET", "/api/lockouts", api_lockouts},
+    {"POST", "/api/lockouts/lift", api_lockout_lift},
     {"POST", kImportPath.data(), api_import},
     {"GET", "/api/print/gradebook", api_print_gradebook},
     {"GET", "/api/print/board", api_print_board},

@@ -49,12 +49,12 @@ Response uploads_busy() {
   return res;
 }
 
-std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head) {
+std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head, bool keep_alive) {
   auto msg = std::make_shared<BeastResponse>(static_cast<http::status>(res.status), version);
   msg->set(http::field::server, "sodiem-server");
   msg->set(http::field::content_type, res.content_type);
   for (auto& [name, value] : res.headers) msg->insert(name, value);
-  msg->keep_alive(false);
+  msg->keep_alive(keep_alive);
   msg->body() = head ? std::string() : std::move(res.body);
   msg->prepare_payload();
   return msg;

@@ -26,7 +26,8 @@ std::size_t body_limit_of(const BeastRequest& head);
 Response body_too_large(std::size_t limit);
 // The answer to an upload while others are being received (503, in Vietnamese).
 Response uploads_busy();
-// The answer to write, closing the connection after it; no body for HEAD.
-std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head);
+// The answer to write; no body for HEAD. keep_alive: the connection stays
+// open for the next request (else "Connection: close" and it is closed).
+std::shared_ptr<BeastResponse> to_beast(Response res, unsigned version, bool head, bool keep_alive);
 
 }  // namespace sodiem::server::console

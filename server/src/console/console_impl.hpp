@@ -185,6 +185,10 @@ Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_create(Console::Impl& c, const Actor& a, const Request& req);
 Response api_account_action(Console::Impl& c, const Actor& a, const Request& req);
 Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req);
+// Tạm khóa đăng nhập (console_lockouts.cpp): the accounts and addresses
+// locked out now; lift one ({"scope": "account"|"address", "key"}).
+Response api_lockouts(Console::Impl& c, const Actor& a, const Request& req);
+Response api_lockout_lift(Console::Impl& c, const Actor& a, const Request& req);
 
 // Nhập danh sách (console_import.cpp): the roster or staff file, all or
 // nothing, as `sodiem-server import students|staff`; the one route whose

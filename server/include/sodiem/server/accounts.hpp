@@ -12,6 +12,8 @@
 
 namespace sodiem::server {
 
+class LoginLimiter;
+
 // The answer to a wrong username or password (the same for both).
 inline constexpr const char* kBadLoginMessage = "Sai tên đăng nhập hoặc mật khẩu";
 
@@ -116,6 +118,10 @@ class Accounts {
   // store every process reads: the running server's limiter follows at the
   // next attempt). Refused when nothing is held against the account.
   Status unlock_login(const std::string& username, const std::string& by);
+  // Lifts the login lockout of a remote address (held only by the running
+  // server's limiter), audited as "login_unlocked" {"address"} before it is
+  // lifted. Refused when the address is not locked.
+  Status unlock_address(LoginLimiter& limiter, const std::string& address, const std::string& by);
   // A lost or stolen device: it can no longer sync; what it has not sent is
   // not accepted. The account and its other devices go on.
   Status revoke_device(const std::string& device_public_id, const std::string& by, const std::string& reason);

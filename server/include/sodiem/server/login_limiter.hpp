@@ -81,6 +81,13 @@ class LoginLimiter {
   void succeed(const std::string& account, const std::string& address);
   // The attempt was never checked (server busy): releases it uncounted.
   void abandon(const std::string& account, const std::string& address);
+  // The remote addresses locked out now, the soonest to end first (held in
+  // this process only: the running server's, for the console to list).
+  std::vector<Lockout> address_lockouts();
+  // Ends the lockout of `address` and forgets its failures (an account's
+  // is lifted in the store: Accounts::unlock_login); false when it was not
+  // locked. Audited by the caller (Accounts::unlock_address).
+  bool lift_address(const std::string& address);
 
  private:
   struct Entry {
