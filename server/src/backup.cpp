@@ -11,6 +11,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 
 namespace sodiem::server {
 namespace fs = std::filesystem;
@@ -71,6 +72,10 @@ Result<BackupSummary> checked_copy_or_nothing(const DataPaths& to, Make&& make) 
 
 Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::string& out_dir) {
   const DataPaths from{data_dir}, to{out_dir};
+  if (read_store_config(data_dir))
+    return Status(ErrorCode::kInvalidValue,
+                  "trường này lưu dữ liệu trong PostgreSQL: sao lưu từng trường chưa có ở bản này; hãy sao lưu cả cơ sở "
+                  "dữ liệu bằng công cụ của PostgreSQL (pg_dump, pg_basebackup) hoặc dùng máy chủ dự phòng");
   if (!fs::exists(from.db())) return Status(ErrorCode::kInvalidValue, "không có cơ sở dữ liệu trong " + data_dir);
   if (!empty_or_missing(out_dir))
     return Status(ErrorCode::kInvalidValue, "thư mục sao lưu " + out_dir + " đã có dữ liệu; hãy chọn thư mục mới");
