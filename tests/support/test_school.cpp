@@ -130,16 +130,21 @@ std::string demo_template() {
 
 }  // namespace
 
-DemoServer make_demo_server(const std::string& dir) {
+std::string copy_school(const std::string& from, const std::string& dir) {
   namespace fs = std::filesystem;
   fs::create_directories(dir);
-  fs::copy(demo_template(), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(from, dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   ::chmod(dir.c_str(), 0700);
   if (auto config = server::read_store_config(dir)) {
     const std::string school = "t-" + crypto::random_hex(8);
     copy_pg_school(test_pg()->super_url, config->school_id, school);
     server::write_store_config(dir, {config->url, school});
   }
+  return dir;
+}
+
+DemoServer make_demo_server(const std::string& dir) {
+  copy_school(demo_template(), dir);
   server::DataPaths paths{dir};
   std::ifstream f(paths.demo_accounts());
   auto j = nlohmann::json::parse(f);

@@ -37,4 +37,9 @@ DemoServer make_demo_server(const std::string& dir);
 // later with a "new_password" replaces its issued password at enrolment.
 DemoServer make_plain_server(const std::string& dir, const std::string& school_name);
 
+// A copy of the school in `from` (made by the two above) as a new school in
+// `to`: the folder copied; on PostgreSQL also the school's rows, under a new
+// school id. Returns `to`.
+std::string copy_school(const std::string& from, const std::string& to);
+
 }  // namespace sodiem::testing
