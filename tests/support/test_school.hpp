@@ -1,5 +1,8 @@
 // Test fixtures: a fresh temporary directory, and a server data directory
 // initialised with the demo school whose accounts can be looked up by name.
+// With SODIEM_TEST_PG=DIR (the folder `scripts/pg.sh start` wrote) each
+// school lives in that PostgreSQL under its own school id instead of a
+// server.db (CTest's "pg: " tests; bench.sh's pg_ingest_core).
 #pragma once
 #include <string>
 
