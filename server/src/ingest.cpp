@@ -34,8 +34,10 @@ Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-      select_next_version_(db.prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM changes")),
-      select_next_cell_id_(db.prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM cells")),
+            // Not MAX(): under row-level security PostgreSQL scans the school's
+      // whole index for it; the last entry of the key is one probe on both.
+      select_next_version_(db.prepare("SELECT COALESCE((SELECT version FROM changes ORDER BY version DESC LIMIT 1), 0) + 1")),
+      select_next_cell_id_(db.prepare("SELECT COALESCE((SELECT id FROM cells ORDER BY id DESC LIMIT 1), 0) + 1")),
       insert_outcome_(db.prepare("INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, "
                                  "col, value, at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
       select_outcome_(db.prepare("SELECT code, reason FROM op_outcomes WHERE device_id = ? AND seq = ?")),
@@ -53,9 +55,14 @@ Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock
   cells_.reserve(4096);
   insert_changes_.resize(kRowsPerStatement + 1);
   upsert_cells_.resize(kRowsPerStatement + 1);
-  pending_.reserve(kRowsPerStatement);
   kept_log_.fill(kNotBound);
   kept_cells_.fill(kNotBound);
+  if (db.backend() == store::Backend::kPostgres) {
+    flush_at_ = kPgRowsPerStatement;  // write_pending_pg: one statement per table
+    read_by_subject_ = true;
+    return;
+  }
+  pending_.reserve(kRowsPerStatement);
   // The full-size statements are long to compile: ready before the first push.
   insert_changes(kRowsPerStatement);
   upsert_cells(kRowsPerStatement);
@@ -126,6 +133,7 @@ void Ingestor::bind_class_subject(store::Stmt& stmt, std::int64_t* kept, int par
 }
 
 void Ingestor::write_pending() {
+  if (db_.backend() == store::Backend::kPostgres) return write_pending_pg();
   for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
     const int n = static_cast<int>(std::min<std::size_t>(kRowsPerStatement, pending_.size() - at));
     store::Stmt& log = insert_changes(n);
@@ -179,7 +187,14 @@ Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t su
   if (auto it = cells_.find(id); it != cells_.end()) return it->second;
   if (cells_.size() >= kMaxRememberedCells) {
     write_pending();  // what is forgotten must be in the table to be read again
-    cells_.clear();
+    forget_cells();
+  }
+  if (read_by_subject_) {
+    // PostgreSQL: a round trip per cell cost more than its write. The whole
+    // class × subject is read at its first cell; after that, a cell of it
+    // that is not remembered does not exist.
+    if (read_subjects_.insert({class_id, subject_id}).second) read_subject(class_id, subject_id);
+    return cells_.try_emplace(std::move(id)).first->second;
   }
   Current c;
   select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind_ref(4, col);
@@ -193,6 +208,25 @@ Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t su
   }
   select_cell_.reset();
   return cells_.emplace(std::move(id), std::move(c)).first->second;
+}
+
+void Ingestor::read_subject(std::int64_t class_id, std::int64_t subject_id) {
+  if (!select_subject_cells_)
+    select_subject_cells_ = std::make_unique<store::Stmt>(db_.prepare(
+        "SELECT student_id, col, value, version, device_id, user_id, id FROM cells WHERE class_id = ? AND subject_id = ?"));
+  store::Stmt& s = *select_subject_cells_;
+  s.bind(1, class_id).bind(2, subject_id);
+  while (s.step()) {
+    Current c;
+    c.exists = true;
+    c.value = s.text(2);
+    c.version = static_cast<std::uint64_t>(s.int64(3));
+    c.device_id = s.int64(4);
+    c.user_id = s.int64(5);
+    c.rowid = s.int64(6);
+    cells_.insert_or_assign(CellId{class_id, subject_id, s.int64(0), s.text(1)}, std::move(c));
+  }
+  s.reset();
 }
 
 OpOutcome Ingestor::replayed_outcome(const DeviceContext& device, const Op& op, bool& accepted,
@@ -470,7 +504,7 @@ void Ingestor::apply_decision(PushScope& push, const Op& op, Decision& d) {
       const Status st = op.kind == protocol::OpKind::kRegisterKey ? register_key(db_, push.user, device.row_id, op, now)
                         : op.kind == protocol::OpKind::kConfirm   ? confirm_step(db_, directory_, push.user, op, now)
                                                                   : decide_correction(db_, push.user.username, op, now);
-      if (op.kind == protocol::OpKind::kDecideCorrection) cells_.clear();  // an approval writes a cell
+      if (op.kind == protocol::OpKind::kDecideCorrection) forget_cells();  // an approval writes a cell
       forget_next_ids();
       out.code = st.code();
       out.reason = st.message();
@@ -542,7 +576,7 @@ void Ingestor::apply_decision(PushScope& push, const Op& op, Decision& d) {
       const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
       pending_.push_back(
           {new_version, rowid, d.class_id, d.subject_id, d.student_id, &op.cell.column, d.value, op.seq, d.recorded});
-      if (pending_.size() == kRowsPerStatement) write_pending();
+      if (pending_.size() == flush_at_) write_pending();
       cur.exists = true;  // the remembered cell follows the write
       cur.value = d.value;
       cur.version = version;
@@ -598,7 +632,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   // BEGIN IMMEDIATE, so no other commit can come between this and our writes.
   const std::int64_t data_version = db_.data_version();
   if (data_version != data_version_) {
-    cells_.clear();
+    forget_cells();
     data_version_ = data_version;
   }
 

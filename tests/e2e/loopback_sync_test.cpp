@@ -248,6 +248,45 @@ TEST_CASE("a push mixing accepted ops and a conflict gives every op its own vers
   CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == 47);  // a's one, b's 45 and the conflict
 }
 
+TEST_CASE("a cell written several times in one push keeps its last value and version, new or not", "[e2e]") {
+  // On PostgreSQL the push's cells go in one upsert, which may not touch a
+  // row twice: each cell is written once there, with its last write.
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A03", "HK1.TX2", "4");
+  f.sync(*a);  // HS6A03 exists before the push, HS6A02 does not
+  const char* first[] = {"5", "6", "7.5"};
+  const char* second[] = {"8", "9", "2.5"};
+  for (int i = 0; i < 3; ++i) {
+    record_ok(*a, "6A", "Toán", "HS6A02", "HK1.TX1", first[i]);
+    record_ok(*a, "6A", "Toán", "HS6A03", "HK1.TX2", second[i]);
+    record_ok(*a, "6A", "Toán", "HS6A04", "HK1.GK", first[i]);
+  }
+  auto ops = a->pending_ops(0, 100, 1 << 20);
+  REQUIRE(ops.size() == 9);
+  RawSession session(*f.service, *a);
+  auto reply = session.request(protocol::Push{1, ops});
+  REQUIRE(std::holds_alternative<protocol::Ack>(reply));
+  REQUIRE(std::get<protocol::Ack>(reply).outcomes.empty());
+  auto db = f.server_db();
+  auto cell = [&](const char* student, const char* col) {
+    auto q = db->prepare("SELECT c.value, c.version, (SELECT MAX(version) FROM changes) FROM cells c "
+                         "JOIN students s ON s.id = c.student_id WHERE s.code = ? AND c.col = ?");
+    q.bind(1, student).bind(2, col);
+    REQUIRE(q.step());
+    std::string v = q.text(0) + "@" + std::to_string(q.int64(1));
+    const std::int64_t last = q.int64(2);
+    CHECK_FALSE(q.step());
+    return std::make_pair(v, last);
+  };
+  const auto [v2, last] = cell("HS6A02", "HK1.TX1");
+  CHECK(v2 == "7.5@" + std::to_string(last - 2));
+  CHECK(cell("HS6A03", "HK1.TX2").first == "2.5@" + std::to_string(last - 1));
+  CHECK(cell("HS6A04", "HK1.GK").first == "7.5@" + std::to_string(last));
+  CHECK(scalar(*db, "SELECT COUNT(*) FROM changes") == 10);
+  CHECK(scalar(*db, "SELECT MIN(version) FROM changes") == last - 9);
+}
+
 TEST_CASE("a push over several classes stores every op under its own class, student and column", "[e2e]") {
   // The full-size statements keep their bindings between runs and class and
   // subject are bound only when they change: a class change at any row of a

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
+#include "sodiem/pg/array.hpp"
 #include "sodiem/pg/db.hpp"
 #include "sodiem/pg/dialect.hpp"
 
@@ -191,4 +193,36 @@ TEST_CASE("pg: a refused connection says so in Vietnamese", "[storage][pg]") {
     CHECK(std::string(e.what()).find("không kết nối được") != std::string::npos);
     CHECK(e.sqlstate == "08001");
   }
+}
+
+TEST_CASE("pg array literals: any text and any number come back from unnest as they went in", "[pg]") {
+  Scratch s;
+  const std::vector<std::string> texts = {"", "8,5", "Tốt", "a \"quoted\" word", "back\\slash\\", "{braces}",
+                                          "NULL", "  spaces  ", "tab\tand\nnewline", ",", "\\\""};
+  const std::vector<std::int64_t> numbers = {0, -1, 9223372036854775807LL, -9223372036854775807LL - 1, 42};
+  pg::ArrayLiteral t, n;
+  for (const auto& x : texts) t.add(x);
+  for (auto x : numbers) n.add(x);
+  CHECK(t.size() == texts.size());
+  std::vector<std::string> got;
+  auto q = s.db.prepare("SELECT x FROM unnest(?::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i");
+  q.bind(1, t.str());
+  while (q.step()) got.push_back(q.text(0));
+  CHECK(got == texts);
+  std::vector<std::int64_t> got_n;
+  auto r = s.db.prepare("SELECT x FROM unnest(?::bigint[]) WITH ORDINALITY AS u(x, i) ORDER BY i");
+  r.bind(1, n.str());
+  while (r.step()) got_n.push_back(r.int64(0));
+  CHECK(got_n == numbers);
+  // Added to after str(), and emptied: still well formed.
+  n.add(7);
+  auto c = s.db.prepare("SELECT cardinality(?::bigint[])");
+  c.bind(1, n.str());
+  REQUIRE(c.step());
+  CHECK(c.int64(0) == 6);
+  n.clear();
+  auto e = s.db.prepare("SELECT cardinality(?::bigint[])");
+  e.bind(1, n.str());
+  REQUIRE(e.step());
+  CHECK(e.int64(0) == 0);
 }

@@ -118,7 +118,8 @@ class Db {
   Stmt prepare(std::string_view sql);
   CachedStmt cached(std::string_view sql);
   // The id of the last row inserted on this connection (SQLite's rowid;
-  // on PostgreSQL the id the schema's triggers leave in sodiem.last_rowid).
+  // on PostgreSQL the id the schema's triggers leave in sodiem.last_rowid,
+  // only for a row inserted without its id: the server reads it only then).
   std::int64_t last_insert_rowid();
   // Rows changed by the last INSERT, UPDATE or DELETE run here.
   std::int64_t changes() const;
