@@ -131,11 +131,13 @@ class School:
         return data
 
     # --- the console (HTTPS on the sync port, the certificate pinned) ---
-    def request(self, method, path, cookie="", csrf="", body=None):
+    def request(self, method, path, cookie="", csrf="", body=None, source=""):
+        """Over a fresh connection (from the loopback address `source` if given): (status, body, Set-Cookie)."""
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection(self.host, self.port, context=ctx, timeout=30)
+        conn = http.client.HTTPSConnection(self.host, self.port, context=ctx, timeout=30,
+                                           source_address=(source, 0) if source else None)
         conn.connect()
         if hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest() != self.fingerprint:
             raise Failure(f"school {self.letter}: the console's certificate is not the school's")
@@ -155,11 +157,11 @@ class School:
         conn.close()
         return r.status, raw.decode("utf-8", "replace"), set_cookie
 
-    def try_login(self, user, password):
-        return self.request("POST", "/api/login", body={"username": user, "password": password})
+    def try_login(self, user, password, source=""):
+        return self.request("POST", "/api/login", body={"username": user, "password": password}, source=source)
 
-    def login(self, user):
-        status, raw, set_cookie = self.try_login(user, self.password[user])
+    def login(self, user, source=""):
+        status, raw, set_cookie = self.try_login(user, self.password[user], source)
         if status != 200 or not set_cookie.startswith("__Host-sodiem_console="):
             raise Failure(f"school {self.letter}: {user} could not log in to the console ({status}): {raw}")
         return set_cookie.split("=", 1)[1].split(";", 1)[0], json.loads(raw)["csrf"]
