@@ -306,7 +306,9 @@ std::vector<AccountInfo> Accounts::list() {
 Status Accounts::unlock_login(const std::string& username, const std::string& by) {
   if (auto st = require_admin(db_, by); !st) return st;
   store::Transaction tx(db_);
-  db_.prepare("DELETE FROM login_lockouts WHERE username = ? AND (locked_until > ? OR failures > 0)")
+  // An account's row only (the store keeps addresses' rows beside them: lockout_store.hpp).
+  db_.prepare("DELETE FROM login_lockouts WHERE username = ? AND (locked_until > ? OR failures > 0) "
+              "AND username IN (SELECT username FROM users)")
       .bind(1, username)
       .bind(2, clock_.now_unix_seconds())
       .run();

@@ -37,6 +37,23 @@ void LoginLimiter::save(const Entry& e, const std::string& account) {
   if (store_ && e.stored) store_->save(account, {e.failures, e.lockouts, e.last_failure, e.locked_until});
 }
 
+// An address's stored counts likewise: another server process of the school
+// may have counted failures from it meanwhile.
+void LoginLimiter::load_address(Entry& e, const std::string& address) {
+  if (!store_) return;
+  if (auto s = store_->load_address(address)) {
+    e.failures = s->failures;
+    e.lockouts = s->lockouts;
+    e.last_failure = s->last_failure;
+    e.locked_until = s->locked_until;
+    e.stored = true;
+  }
+}
+
+void LoginLimiter::save_address(const Entry& e, const std::string& address) {
+  if (store_ && e.stored) store_->save_address(address, {e.failures, e.lockouts, e.last_failure, e.locked_until});
+}
+
 void LoginLimiter::forget_stale(Entry& e, std::int64_t now) const {
   if (e.failures > 0 && now - e.last_failure > seconds(limits_.failure_window)) e.failures = 0;
   if (e.lockouts > 0 && now - std::max(e.last_failure, e.locked_until) > seconds(limits_.max_lockout)) e.lockouts = 0;
@@ -84,6 +101,10 @@ LoginLimiter::Gate LoginLimiter::begin(const std::string& account, const std::st
     load(*a, account);
     forget_stale(*a, now);
   }
+  if (i) {
+    load_address(*i, address);
+    forget_stale(*i, now);
+  }
   if (!a || (!address.empty() && !i))
     return refuse(now + 60, "Máy chủ đang nhận quá nhiều lần đăng nhập sai; hãy thử lại sau 1 phút.");
   if (a->locked_until > now)
@@ -130,8 +151,12 @@ std::vector<LoginLimiter::Lockout> LoginLimiter::fail(const std::string& account
     save(*a, account);
   }
   if (!address.empty())
-    if (Entry* i = slot(addresses_, address, now); i && fail_one(*i, limits_.address_failures, now))
-      started.push_back({"address", address, i->locked_until, i->lockouts});
+    if (Entry* i = slot(addresses_, address, now)) {
+      load_address(*i, address);
+      if (fail_one(*i, limits_.address_failures, now))
+        started.push_back({"address", address, i->locked_until, i->lockouts});
+      save_address(*i, address);
+    }
   return started;
 }
 
@@ -163,8 +188,12 @@ std::vector<LoginLimiter::Lockout> LoginLimiter::address_lockouts() {
   std::lock_guard lock(mutex_);
   const std::int64_t now = clock_.now_unix_seconds();
   std::vector<Lockout> out;
-  for (const auto& [address, e] : addresses_)
-    if (e.locked_until > now) out.push_back({"address", address, e.locked_until, e.lockouts});
+  if (auto stored = store_ ? store_->locked_addresses(now) : std::nullopt) {
+    for (const auto& [address, s] : *stored) out.push_back({"address", address, s.locked_until, s.lockouts});
+  } else {
+    for (const auto& [address, e] : addresses_)
+      if (e.locked_until > now) out.push_back({"address", address, e.locked_until, e.lockouts});
+  }
   std::sort(out.begin(), out.end(), [](const Lockout& a, const Lockout& b) {
     return a.until != b.until ? a.until < b.until : a.key < b.key;
   });
@@ -173,11 +202,17 @@ std::vector<LoginLimiter::Lockout> LoginLimiter::address_lockouts() {
 
 bool LoginLimiter::lift_address(const std::string& address) {
   std::lock_guard lock(mutex_);
+  Entry held;
   auto it = addresses_.find(address);
-  if (it == addresses_.end() || it->second.locked_until <= clock_.now_unix_seconds()) return false;
-  const int in_flight = it->second.in_flight;
-  it->second = Entry{};
-  it->second.in_flight = in_flight;
+  Entry& e = it == addresses_.end() ? held : it->second;
+  load_address(e, address);  // another process may have locked it
+  if (e.locked_until <= clock_.now_unix_seconds()) return false;
+  const int in_flight = e.in_flight;
+  const bool stored = e.stored;
+  e = Entry{};
+  e.in_flight = in_flight;
+  e.stored = stored;
+  save_address(e, address);
   return true;
 }
 

@@ -1,8 +1,10 @@
 # The crash trials' oracle (tests/fault/crash_trials.py only): after the final
-# clean sync it reads the server's and every client's SQLite database
+# clean sync it reads the server's store (its SQLite server.db or its school's
+# rows in PostgreSQL, server_store.py) and every client's SQLite database
 # read-only and checks that every op recorded on a device is on the server
-# exactly once, with its value, answered on the device, and that every
-# replica's cells and open conflicts equal the server's for what its user may read.
+# exactly once, with its value, answered on the device, that the server's
+# change versions are dense (1..n), and that every replica's cells and open
+# conflicts equal the server's for what its user may read.
 import sqlite3
 
 HOMEROOM_SUBJECT = "Chủ nhiệm"  # subject id 0 on the server (directory.hpp kHomeroomSubjectId)
@@ -35,35 +37,47 @@ class Verdict:
 
 
 class ServerView:
-    """What the server's database says, in names rather than ids."""
+    """What the server's store says (server_store.SqliteStore or PgStore: the same queries), in names
+    rather than ids."""
 
-    def __init__(self, db_path):
-        db = open_ro(db_path)
-        self.classes = dict(db.execute("SELECT id, name FROM classes"))
-        self.subjects = dict(db.execute("SELECT id, name FROM subjects"))
+    QUERIES = {
+        "classes": "SELECT id, name FROM classes",
+        "subjects": "SELECT id, name, department FROM subjects",
+        "students": "SELECT id, code FROM students",
+        "devices": "SELECT id, public_id, user_id, high_seq FROM devices",
+        "users": "SELECT id, username, roles, department, disabled FROM users",
+        "teaches": "SELECT user_id, class_id, subject_id FROM teaching_assignments",
+        "homerooms": "SELECT user_id, class_id FROM homerooms",
+        "cells": "SELECT class_id, subject_id, student_id, col, value, version FROM cells",
+        "changes": "SELECT device_id, seq, kind, value FROM changes",
+        "outcomes": "SELECT device_id, seq, code, value FROM op_outcomes",
+        "open_conflicts": "SELECT class_id, subject_id, student_id, col, value FROM changes "
+                          "WHERE kind = 1 AND resolved_by_version IS NULL",
+        "versions": "SELECT version FROM changes ORDER BY version",
+    }
+
+    def __init__(self, store):
+        rows = store.fetch(self.QUERIES)
+        self.classes = {i: name for i, name in rows["classes"]}
+        self.subjects = {i: name for i, name, _ in rows["subjects"]}
         self.subjects[0] = HOMEROOM_SUBJECT
-        self.students = dict(db.execute("SELECT id, code FROM students"))
-        self.devices = {pub: (dev_id, user_id, high)
-                        for dev_id, pub, user_id, high in db.execute("SELECT id, public_id, user_id, high_seq FROM devices")}
+        self.students = {i: code for i, code in rows["students"]}
+        self.devices = {pub: (dev_id, user_id, high) for dev_id, pub, user_id, high in rows["devices"]}
         self.users = {uid: (name, set(filter(None, roles.split(","))), dept, disabled)
-                      for uid, name, roles, dept, disabled in db.execute(
-                          "SELECT id, username, roles, department, disabled FROM users")}
-        self.teaches = set(db.execute("SELECT user_id, class_id, subject_id FROM teaching_assignments"))
-        self.homerooms = set(db.execute("SELECT user_id, class_id FROM homerooms"))
-        self.departments = dict(db.execute("SELECT id, department FROM subjects"))
+                      for uid, name, roles, dept, disabled in rows["users"]}
+        self.teaches = set(rows["teaches"])
+        self.homerooms = set(rows["homerooms"])
+        self.departments = {i: dept for i, _, dept in rows["subjects"]}
         self.cells = {}
-        for cls, subj, st, col, value, version in db.execute(
-                "SELECT class_id, subject_id, student_id, col, value, version FROM cells"):
+        for cls, subj, st, col, value, version in rows["cells"]:
             self.cells[(cls, subj, st, col)] = (value, version)
         # (device id, seq) → list of (kind, value) from the change log, and the stored outcomes.
         self.changes = {}
-        for device, seq, kind, value in db.execute("SELECT device_id, seq, kind, value FROM changes"):
+        for device, seq, kind, value in rows["changes"]:
             self.changes.setdefault((device, seq), []).append((kind, value))
-        self.outcomes = {(device, seq): (code, value) for device, seq, code, value in db.execute(
-            "SELECT device_id, seq, code, value FROM op_outcomes")}
-        self.open_conflicts = set(db.execute(
-            "SELECT class_id, subject_id, student_id, col, value FROM changes WHERE kind = 1 AND resolved_by_version IS NULL"))
-        db.close()
+        self.outcomes = {(device, seq): (code, value) for device, seq, code, value in rows["outcomes"]}
+        self.open_conflicts = set(rows["open_conflicts"])
+        self.versions = [v for (v,) in rows["versions"]]
 
     def may_read(self, user_id, class_id, subject_id):
         """directory.cpp UserAccess::may_read, over the same tables."""
@@ -82,10 +96,17 @@ class ServerView:
         return (self.classes[cls], self.subjects[subj], self.students[st], col)
 
 
-def check_trial(server_db, devices, attempted, verdict):
-    """devices: name → client data dir; attempted: name → list of (cell, value, status)
-    where status is 'ok' (set exited 0) or 'unknown' (killed or failed: may or may not be recorded)."""
-    srv = ServerView(server_db)
+def check_trial(store, devices, attempted, verdict):
+    """store: the server's (server_store.SqliteStore or PgStore); devices: name → client data dir;
+    attempted: name → list of (cell, value, status) where status is 'ok' (set exited 0) or 'unknown'
+    (killed or failed: may or may not be recorded)."""
+    srv = ServerView(store)
+    # The change log's versions are dense: 1..n, each once (a pull by version never skips a change).
+    if srv.versions != list(range(1, len(srv.versions) + 1)):
+        gaps = sorted(set(range(1, (max(srv.versions) if srv.versions else 0) + 1)) - set(srv.versions))[:10]
+        repeats = sorted({v for v in srv.versions if srv.versions.count(v) > 1})[:10]
+        verdict.add("diverged", f"the server's change versions are not 1..{len(srv.versions)} "
+                                f"(missing {gaps}, repeated {repeats})")
     for name, data_dir in devices.items():
         check_device(srv, name, data_dir, attempted.get(name, []), verdict)
 

@@ -4,11 +4,22 @@
 # on one) typing marks while their syncs, their `set`s and the server are
 # killed with SIGKILL at random moments and a proxy cuts connections after a
 # random number of bytes. After a clean final sync, crash_oracle.py checks
-# that nothing recorded was lost or stored twice and that every replica
-# equals the server. Prints "N trials, L lost, D duplicated, V diverged";
-# exits 1 on any finding, keeping the failing trials' directories and logs.
+# that nothing recorded was lost or stored twice, that the change versions are
+# dense and that every replica equals the server; `sodiem-server audit verify`
+# must pass. Prints "N trials, L lost, D duplicated, V diverged"; exits 1 on
+# any finding, keeping the failing trials' directories and logs.
 #
-# usage: crash_trials.py --server-bin B --client-bin B [--work DIR] [N]
+# With --pg DIR (a cluster `scripts/pg.sh start DIR` runs) the school lives in
+# PostgreSQL and TWO `sodiem-server run` processes serve it, each from its own
+# data folder (a copy of the first: the same database.json, TLS identity and
+# audit key, as a second machine behind one name would have). The proxy sends
+# each connection to one of the servers that are up, at random; the chaos
+# SIGKILLs one of them (at random, preferably while a device's batch is in
+# flight to it) while the other keeps serving, and restarts it later. Each
+# trial's school is a copy of the enrolled template school under its own id,
+# dropped afterwards unless kept.
+#
+# usage: crash_trials.py --server-bin B --client-bin B [--work DIR] [--pg DIR] [N]
 # env:   SODIEM_CRASH_SEED     seed of the first trial (trial i uses seed + i; printed)
 #        SODIEM_CRASH_OPS      ops typed per device and trial (default 40)
 #        SODIEM_CRASH_KEEP     1: keep every trial's directory, 0: none (default: the failing ones)
@@ -29,6 +40,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crash_oracle import Verdict, check_trial  # noqa: E402
 from cut_proxy import CutProxy  # noqa: E402
+from server_store import PgCluster, PgStore, SqliteStore  # noqa: E402
 
 DEVICES = [("d1", "gv.toan.1", "laptop"), ("d2", "gv.toan.1", "home"), ("d3", "gv.van.1", "laptop")]
 MARK_COLUMNS = ["HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"]
@@ -39,15 +51,22 @@ CONDUCT = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
 class Run:
     """Binaries, the proxy and the enrolled template every trial starts from."""
 
-    def __init__(self, server_bin, client_bin, work):
+    def __init__(self, server_bin, client_bin, work, pg_dir=None):
         self.server_bin, self.client_bin, self.work = server_bin, client_bin, work
+        self.pg = PgCluster(pg_dir) if pg_dir else None
+        # On PostgreSQL the template is a school in the cluster (its id unique to this run).
+        self.school = f"crash-tmpl-{random.SystemRandom().randrange(16**8):08x}" if self.pg else None
         self.proxy = CutProxy(0)
         self.url = f"wss://127.0.0.1:{self.proxy.port}"
         # Typical run times of `set` and `sync` here, so that kills land inside them on a fast or a slow machine.
         self.duration = {"set": 0.02, "sync": 0.15}
         self.template = os.path.join(work, "template")
         srv = os.path.join(self.template, "server")
-        run_checked([server_bin, "init", "--data", srv, "--demo"])
+        if self.pg:
+            run_checked([server_bin, "init", "--data", srv, "--demo", "--database", self.pg.app_url,
+                         "--database-owner", self.pg.owner_url, "--school-id", self.school])
+        else:
+            run_checked([server_bin, "init", "--data", srv, "--demo"])
         accounts = json.load(open(os.path.join(srv, "demo-accounts.json")))
         fingerprint = accounts["server_fingerprint"]
         password = {a["username"]: a["password"] for a in accounts["accounts"]}
@@ -63,8 +82,8 @@ class Run:
 class Server:
     """sodiem-server run on a trial's data, behind the proxy; killed and restarted at will."""
 
-    def __init__(self, run, data, log_path):
-        self.run, self.data, self.log_path = run, data, log_path
+    def __init__(self, run, data, log_path, name="server"):
+        self.run, self.data, self.log_path, self.name = run, data, log_path, name
         self.proc = None
         self.starts = 0
         self.lock = threading.Lock()
@@ -82,7 +101,7 @@ class Server:
                 text = f.read().split(f"--- start {self.starts}\n")[-1]
             if "listening on " in text:
                 host, port = text.split("listening on ", 1)[1].split()[0].rsplit(":", 1)
-                self.run.proxy.set_target((host, int(port)))
+                self.run.proxy.set_target((host, int(port)), self.name)
                 return
             if self.proc.poll() is not None:
                 break
@@ -90,14 +109,14 @@ class Server:
         raise TrialError(f"the server did not start (start {self.starts}, see {self.log_path})")
 
     def kill(self):
-        self.run.proxy.set_target(None)
+        self.run.proxy.set_target(None, self.name)
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
         if self.proc:
             self.proc.wait()
 
     def stop(self):
-        self.run.proxy.set_target(None)
+        self.run.proxy.set_target(None, self.name)
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -165,11 +184,27 @@ class Trial:
         self.rng = random.Random(seed)
         self.dir = os.path.join(run.work, f"trial-{index:04d}-seed-{seed}")
         shutil.copytree(run.template, self.dir)
-        self.server = Server(run, os.path.join(self.dir, "server"), os.path.join(self.dir, "server.log"))
+        self.school = None
+        if run.pg:
+            # This trial's school: the template's rows under a new id, served from two folders.
+            self.school = f"crash-{seed}-{random.SystemRandom().randrange(16**4):04x}"
+            run.pg.copy_school(run.school, self.school)
+            config = os.path.join(self.dir, "server", "database.json")
+            with open(config) as f:
+                store = json.load(f)
+            store["school_id"] = self.school
+            with open(config, "w") as f:
+                json.dump(store, f)
+            shutil.copytree(os.path.join(self.dir, "server"), os.path.join(self.dir, "server-b"))
+            self.servers = [Server(run, os.path.join(self.dir, d), os.path.join(self.dir, f"{d}.log"), n)
+                            for d, n in (("server", "a"), ("server-b", "b"))]
+        else:
+            self.servers = [Server(run, os.path.join(self.dir, "server"), os.path.join(self.dir, "server.log"))]
+        self.server = self.servers[0]
         self.plans = plan_ops(self.rng, per_device)
         self.attempted = {name: [] for name, _, _ in DEVICES}
         self.log_lock = threading.Lock()
-        self.stats = {"server_kills": 0, "client_kills": 0, "set_unknown": 0, "syncs_ok": 0}
+        self.stats = {"server_kills": 0, "mid_batch_kills": 0, "client_kills": 0, "set_unknown": 0, "syncs_ok": 0}
         self.stop_chaos = threading.Event()
         self.errors = []
         self.sync_codes = {}
@@ -224,12 +259,22 @@ class Trial:
     def chaos(self):
         rng = random.Random(f"{self.seed}-chaos")
         while not self.stop_chaos.wait(rng.uniform(0.1, 0.5)):
-            if rng.random() < 0.6:
-                self.server.kill()
+            if len(self.servers) > 1 or rng.random() < 0.6:
+                server = rng.choice(self.servers)
+                if len(self.servers) > 1:
+                    # Mid-batch: wait (a little) for a device's connection to this server, then kill
+                    # at a random moment of it, while the other server keeps serving.
+                    deadline = time.time() + 0.5
+                    while self.run.proxy.active_to(server.name) == 0 and time.time() < deadline:
+                        time.sleep(0.002)
+                    time.sleep(rng.uniform(0, 0.05))
+                if self.run.proxy.active_to(server.name):
+                    self.stats["mid_batch_kills"] += 1
+                server.kill()
                 self.stats["server_kills"] += 1
-                time.sleep(rng.uniform(0, 0.2))
+                time.sleep(rng.uniform(0, 0.2) if len(self.servers) == 1 else rng.uniform(0.05, 0.4))
                 try:
-                    self.server.start()
+                    server.start()
                 except TrialError as e:
                     self.errors.append(str(e))
                     return
@@ -239,7 +284,9 @@ class Trial:
         the others pushed in the first). Returns the findings of the oracle."""
         self.run.proxy.reseed(self.seed)
         cuts_before = self.run.proxy.cuts
-        self.server.start()
+        served_before = dict(self.run.proxy.served)
+        for server in self.servers:
+            server.start()
         self.run.proxy.cut_probability = 0.5
         typing_done = threading.Event()
         typists = [threading.Thread(target=self.typist, args=(n,)) for n, _, _ in DEVICES]
@@ -255,21 +302,27 @@ class Trial:
             t.join()
         self.run.proxy.cut_probability = 0.0
         self.stats["cuts"] = self.run.proxy.cuts - cuts_before
+        self.stats["served"] = {n: self.run.proxy.served.get(n, 0) - served_before.get(n, 0)
+                                for n in sorted(self.run.proxy.served)}
         verdict = Verdict()
-        self.server.kill()
-        self.server.start()
+        for server in self.servers:
+            server.kill()
+            server.start()
         for _ in range(2):
             for name, _, _ in DEVICES:
                 code, _, err = self.client(name, ["sync", "--max-attempts", "3"])
                 if code != 0:
                     verdict.add("diverged", f"{name}: the final sync failed ({code}): {err.strip()}")
-        rc = self.server.stop()
-        if rc != 0:
-            verdict.add("diverged", f"the server exited {rc} on SIGTERM")
+        for server in self.servers:
+            rc = server.stop()
+            if rc != 0:
+                verdict.add("diverged", f"the server {server.name} exited {rc} on SIGTERM")
+        store = (PgStore(self.run.pg.owner_url, self.school) if self.run.pg
+                 else SqliteStore(os.path.join(self.dir, "server", "server.db")))
         if self.sabotage:
-            sabotage(self.sabotage, self.dir)
+            sabotage(self.sabotage, self.dir, store)
         devices = {n: os.path.join(self.dir, n) for n, _, _ in DEVICES}
-        check_trial(os.path.join(self.dir, "server", "server.db"), devices, self.attempted, verdict)
+        check_trial(store, devices, self.attempted, verdict)
         audit = subprocess.run([self.run.server_bin, "audit", "verify", "--data", os.path.join(self.dir, "server")],
                                capture_output=True, text=True)
         if audit.returncode != 0:
@@ -279,26 +332,30 @@ class Trial:
         return verdict
 
 
-def sabotage(kind, trial_dir):
+def sabotage(kind, trial_dir, store):
     """Damages a finished trial the way a bug would, so the oracle's failure can be seen."""
     if kind == "diverge":
         db = sqlite3.connect(os.path.join(trial_dir, "d3", "client.db"))
         db.execute("UPDATE cells SET value = value || '0' WHERE (class_name, subject, student_code, col) = "
                    "(SELECT class_name, subject, student_code, col FROM cells WHERE value != '' LIMIT 1)")
+        db.commit()
+        db.close()
+        return
+    version = int(store.fetch({"v": "SELECT MIN(version) FROM changes WHERE kind = 0"})["v"][0][0])
+    if kind == "lose":
+        store.execute(f"DELETE FROM changes WHERE version = {version}")
+    elif kind == "duplicate":
+        store.execute("INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, "
+                      "user_id, recorded_at, received_at, current_version) SELECT (SELECT MAX(version) + 1 FROM changes), "
+                      "kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, recorded_at, "
+                      f"received_at, current_version FROM changes WHERE version = {version}")
     else:
-        db = sqlite3.connect(os.path.join(trial_dir, "server", "server.db"))
-        version = db.execute("SELECT MIN(version) FROM changes WHERE kind = 0").fetchone()[0]
-        if kind == "lose":
-            db.execute("DELETE FROM changes WHERE version = ?", (version,))
-        elif kind == "duplicate":
-            db.execute("INSERT INTO changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, "
-                       "user_id, recorded_at, received_at, current_version) SELECT (SELECT MAX(version) + 1 FROM changes), "
-                       "kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, recorded_at, "
-                       "received_at, current_version FROM changes WHERE version = ?", (version,))
-        else:
-            raise SystemExit(f"unknown SODIEM_CRASH_SABOTAGE kind: {kind}")
-    db.commit()
-    db.close()
+        raise SystemExit(f"unknown SODIEM_CRASH_SABOTAGE kind: {kind}")
+
+
+def drop_school(run, school):
+    if run.pg and school:
+        run.pg.drop_school(school)
 
 
 def main():
@@ -307,6 +364,8 @@ def main():
     ap.add_argument("--server-bin", required=True)
     ap.add_argument("--client-bin", required=True)
     ap.add_argument("--work", help="where to make this run's directory (default: $TMPDIR)")
+    ap.add_argument("--pg", metavar="DIR", help="the school in the PostgreSQL that `scripts/pg.sh start DIR` runs, "
+                                                 "served by two server processes")
     args = ap.parse_args()
     seed = int(os.environ.get("SODIEM_CRASH_SEED") or random.SystemRandom().randrange(1, 10**9))
     per_device = int(os.environ.get("SODIEM_CRASH_OPS", "40"))
@@ -316,9 +375,11 @@ def main():
         os.makedirs(args.work, exist_ok=True)
     work = tempfile.mkdtemp(prefix="sodiem-crash-", dir=args.work)
     print(f"crash trials: {args.trials} trials, seed {seed} (SODIEM_CRASH_SEED={seed} to replay), "
-          f"{per_device} ops per device, work dir {work}", flush=True)
-    run = Run(args.server_bin, args.client_bin, work)
-    totals = {"lost": 0, "duplicated": 0, "diverged": 0, "ops": 0, "server_kills": 0, "client_kills": 0, "cuts": 0}
+          f"{per_device} ops per device, work dir {work}"
+          f"{', PostgreSQL ' + args.pg + ', two servers' if args.pg else ''}", flush=True)
+    run = Run(args.server_bin, args.client_bin, work, args.pg)
+    totals = {"lost": 0, "duplicated": 0, "diverged": 0, "ops": 0, "server_kills": 0, "mid_batch_kills": 0,
+              "client_kills": 0, "cuts": 0}
     failed = []
     started = time.time()
     for i in range(args.trials):
@@ -330,34 +391,45 @@ def main():
             verdict = Verdict()
             verdict.add("diverged", str(e))
         finally:
-            trial.server.kill()
+            for server in trial.servers:
+                server.kill()
         s = trial.stats
         ops = sum(len(v) for v in trial.attempted.values())
         totals["ops"] += ops
-        for k in ("server_kills", "client_kills", "cuts"):
+        for k in ("server_kills", "mid_batch_kills", "client_kills", "cuts"):
             totals[k] += s.get(k, 0)
         totals["lost"] += verdict.lost
         totals["duplicated"] += verdict.duplicated
         totals["diverged"] += 1 if verdict.diverged else 0
         ok = not verdict.problems
         syncs = sum(trial.sync_codes.values())
+        spread = ("connections " + ", ".join(f"{s['served'].get(x.name, 0)} to {x.name}" for x in trial.servers) + ", "
+                  if len(trial.servers) > 1 and "served" in s else "")
         print(f"trial {i + 1}/{args.trials} seed {trial.seed}: {ops} ops ({s['set_unknown']} `set`s killed, "
-              f"{verdict.unknown_recorded} of them recorded), {s['server_kills']} server kills, {s['client_kills']} "
-              f"client kills, {s.get('cuts', 0)} cuts, {s['syncs_ok']}/{syncs} syncs completed under chaos, "
+              f"{verdict.unknown_recorded} of them recorded), {s['server_kills']} server kills "
+              f"({s['mid_batch_kills']} mid-batch), {s['client_kills']} "
+              f"client kills, {s.get('cuts', 0)} cuts, "
+              f"{spread}{s['syncs_ok']}/{syncs} syncs completed under chaos, "
               f"{verdict.conflicts} conflicts — {'ok' if ok else 'FAILED'} ({time.time() - t0:.1f} s)", flush=True)
         if not ok:
             failed.append(trial.dir)
             if keep == "0":
                 shutil.rmtree(trial.dir)
+                drop_school(run, trial.school)
             for p in verdict.problems[:30]:
                 print("    " + p)
             if len(verdict.problems) > 30:
                 print(f"    … {len(verdict.problems) - 30} more")
             if keep != "0":
-                print(f"    kept: {trial.dir}", flush=True)
+                print(f"    kept: {trial.dir}{', school ' + trial.school if trial.school else ''}", flush=True)
         elif keep != "1":
             shutil.rmtree(trial.dir)
-    print(f"{totals['ops']} ops, {totals['server_kills']} server kills, {totals['client_kills']} client kills, "
+            drop_school(run, trial.school)
+        elif trial.school:
+            print(f"    kept: {trial.dir}, school {trial.school}", flush=True)
+    drop_school(run, run.school)
+    print(f"{totals['ops']} ops, {totals['server_kills']} server kills ({totals['mid_batch_kills']} mid-batch), "
+          f"{totals['client_kills']} client kills, "
           f"{totals['cuts']} connection cuts in {time.time() - started:.0f} s")
     print(f"{args.trials} trials, {totals['lost']} lost, {totals['duplicated']} duplicated, {totals['diverged']} diverged")
     if (not failed and keep != "1") or keep == "0":

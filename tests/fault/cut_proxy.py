@@ -1,7 +1,8 @@
 # A TCP proxy for the crash trials (tests/fault/crash_trials.py only): clients
-# connect to it, it forwards bytes both ways to the server's current address
-# (TLS passes through untouched) and, when told to, cuts a connection after a
-# random number of bytes in one direction, with a FIN or a reset.
+# connect to it, it forwards bytes both ways to the current address of one of
+# the servers (picked at random per connection among those up, like a load
+# balancer; TLS passes through untouched) and, when told to, cuts a connection
+# after a random number of bytes in one direction, with a FIN or a reset.
 import random
 import select
 import socket
@@ -13,7 +14,9 @@ class CutProxy:
     def __init__(self, rng_seed):
         self._rng = random.Random(rng_seed)
         self._lock = threading.Lock()
-        self._target = None        # (host, port) of the server, None while it is down
+        self._targets = {}         # server name → (host, port); a server that is down has none
+        self.active = {}           # server name → connections open to it now
+        self.served = {}           # server name → connections sent to it
         self.cut_probability = 0.0  # of each new connection
         self.max_cut_bytes = 8000
         self.connections = 0
@@ -25,9 +28,17 @@ class CutProxy:
         self.port = self._listener.getsockname()[1]
         threading.Thread(target=self._accept_loop, daemon=True).start()
 
-    def set_target(self, target):
+    def set_target(self, target, name="server"):
+        """(host, port) of server `name`, or None while it is down."""
         with self._lock:
-            self._target = target
+            if target is None:
+                self._targets.pop(name, None)
+            else:
+                self._targets[name] = target
+
+    def active_to(self, name):
+        with self._lock:
+            return self.active.get(name, 0)
 
     def reseed(self, seed):
         with self._lock:
@@ -37,16 +48,18 @@ class CutProxy:
         while True:
             client, _ = self._listener.accept()
             with self._lock:
-                target = self._target
+                up = sorted(self._targets)
+                name = (self._rng.choice(up) if len(up) > 1 else up[0]) if up else None
+                target = self._targets.get(name)
                 self.connections += 1
                 cut = None
                 if self._rng.random() < self.cut_probability:
                     # Skewed to small counts: handshakes (a few KB) and small pushes (tens of bytes) are both hit.
                     at = int(self._rng.uniform(0, 1) ** 3 * self.max_cut_bytes)
                     cut = (self._rng.choice(("up", "down")), at, self._rng.random() < 0.5)
-            threading.Thread(target=self._serve, args=(client, target, cut), daemon=True).start()
+            threading.Thread(target=self._serve, args=(client, name, target, cut), daemon=True).start()
 
-    def _serve(self, client, target, cut):
+    def _serve(self, client, name, target, cut):
         if target is None:
             _close(client, reset=True)
             return
@@ -55,6 +68,16 @@ class CutProxy:
         except OSError:
             _close(client, reset=True)
             return
+        with self._lock:
+            self.active[name] = self.active.get(name, 0) + 1
+            self.served[name] = self.served.get(name, 0) + 1
+        try:
+            self._forward(client, server, cut)
+        finally:
+            with self._lock:
+                self.active[name] -= 1
+
+    def _forward(self, client, server, cut):
         client.setblocking(True)
         server.setblocking(True)
         peer = {client: server, server: client}

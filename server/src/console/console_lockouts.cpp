@@ -1,7 +1,7 @@
 // The console's login lockouts (Tài khoản, ADMIN and HT): the accounts
 // locked after wrong passwords (login_lockouts, the store every process
-// shares) and the remote addresses (the running server's LoginLimiter,
-// c.limiter), each lifted by the function of its kind (Accounts::
+// shares) and the remote addresses (c.limiter, which keeps them in the same
+// store), each lifted by the function of its kind (Accounts::
 // unlock_login, as `sodiem-server account unlock`; Accounts::unlock_address),
 // which checks the actor's role again and audits in their name. The POST
 // passes the console's CSRF check first (console.cpp). Console thread only.
@@ -27,7 +27,7 @@ Response api_lockouts(Console::Impl& c, const Actor& a, const Request&) {
   nlohmann::json items = nlohmann::json::array();
   auto s = c.db->prepare(
       "SELECT username, lockouts, locked_until FROM login_lockouts WHERE locked_until > ? "
-      "ORDER BY locked_until, username");
+      "AND username IN (SELECT username FROM users) ORDER BY locked_until, username");
   s.bind(1, c.clock.now_unix_seconds());
   while (s.step()) items.push_back(lockout_json("account", s.text(0), s.int64(2), s.int64(1)));
   for (const auto& l : c.limiter.address_lockouts()) items.push_back(lockout_json("address", l.key, l.until, l.lockouts));

@@ -6,10 +6,11 @@
 // password is refused, before any hashing. Attempts allowed but not yet
 // finished count as in flight, so parallel guesses cannot outrun the bound.
 // State is in memory (bounded), lost at restart; with a LockoutStore the
-// accounts' counts and lockouts are also kept in the data directory, so the
-// running server and a `sodiem-server` command acting for a person count
-// the same failures and honour the same lockout. Thread-safe; time comes
-// from the injected Clock.
+// accounts' and the addresses' counts and lockouts are also kept in the
+// school's database, so the running servers (several processes may serve one
+// school on PostgreSQL: an address alternating between them meets one bound)
+// and a `sodiem-server` command acting for a person count the same failures
+// and honour the same lockout. Thread-safe; time comes from the injected Clock.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sodiem/core/clock.hpp"
@@ -34,8 +36,9 @@ struct LoginLimits {
   std::size_t max_entries = tuning::kLoginLimiterMaxEntries;
 };
 
-// Where an account's failures and lockout outlive the process (the server
-// database: lockout_store.hpp). Called under the limiter's lock.
+// Where an account's or an address's failures and lockout outlive the
+// process (the server database: lockout_store.hpp). Called under the
+// limiter's lock.
 class LockoutStore {
  public:
   struct State {
@@ -49,6 +52,15 @@ class LockoutStore {
   // keeps nothing for it (no such account: counted in memory only).
   virtual std::optional<State> load(const std::string& account) = 0;
   virtual void save(const std::string& account, const State& state) = 0;
+  // The same for a remote address; nullopt when the store keeps no addresses
+  // (they are then counted in memory only).
+  virtual std::optional<State> load_address(const std::string&) { return std::nullopt; }
+  virtual void save_address(const std::string&, const State&) {}
+  // The addresses locked at `now`, with their state; nullopt when the store
+  // keeps no addresses.
+  virtual std::optional<std::vector<std::pair<std::string, State>>> locked_addresses(std::int64_t) {
+    return std::nullopt;
+  }
 };
 
 class LoginLimiter {
@@ -81,8 +93,8 @@ class LoginLimiter {
   void succeed(const std::string& account, const std::string& address);
   // The attempt was never checked (server busy): releases it uncounted.
   void abandon(const std::string& account, const std::string& address);
-  // The remote addresses locked out now, the soonest to end first (held in
-  // this process only: the running server's, for the console to list).
+  // The remote addresses locked out now, the soonest to end first (from the
+  // store when it keeps addresses, else this process's; for the console).
   std::vector<Lockout> address_lockouts();
   // Ends the lockout of `address` and forgets its failures (an account's
   // is lifted in the store: Accounts::unlock_login); false when it was not
@@ -96,7 +108,7 @@ class LoginLimiter {
     int lockouts = 0;   // in a row; forgotten after a quiet max_lockout
     std::int64_t last_failure = 0;
     std::int64_t locked_until = 0;
-    bool stored = false;  // the LockoutStore keeps this account
+    bool stored = false;  // the LockoutStore keeps this account or address
   };
   using Table = std::unordered_map<std::string, Entry>;
 
@@ -108,6 +120,8 @@ class LoginLimiter {
   static void release(Table& table, const std::string& key);
   void load(Entry& e, const std::string& account);
   void save(const Entry& e, const std::string& account);
+  void load_address(Entry& e, const std::string& address);
+  void save_address(const Entry& e, const std::string& address);
 
   const Clock& clock_;
   LoginLimits limits_;
