@@ -18,6 +18,7 @@
 #include "sodiem/pg/db.hpp"
 #include "sodiem/server/pg_schema.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 using namespace sodiem;
@@ -202,4 +203,28 @@ TEST_CASE("pg schema: a statement written for SQLite's keys runs on the per-scho
   REQUIRE(get.step());
   CHECK(get.text(0) == "Trường THCS Nà Hang");
   CHECK_FALSE(get.step());
+}
+
+TEST_CASE("pg open: a role that passes row-level security (superuser, BYPASSRLS) is refused, never used",
+          "[storage][pg]") {
+  const std::string super_url = "postgresql://postgres@127.0.0.1:" + read_line("port") + "/sodiem";
+  auto message_of = [](const std::string& url) -> std::string {
+    try {
+      server::open_postgres_school({url, "thcs-a"});
+      return "";
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  const std::string refused = message_of(super_url);
+  CHECK(refused.find("bỏ qua bảo vệ theo trường") != std::string::npos);
+  CHECK(refused.find("postgres") != std::string::npos);
+  // A role given BYPASSRLS later is refused the same way.
+  pg::Db super(super_url);
+  super.exec("DROP ROLE IF EXISTS sodiem_bypass; CREATE ROLE sodiem_bypass LOGIN BYPASSRLS");
+  const std::string bypass = message_of("postgresql://sodiem_bypass@127.0.0.1:" + read_line("port") + "/sodiem");
+  super.exec("DROP ROLE sodiem_bypass");
+  CHECK(bypass.find("bỏ qua bảo vệ theo trường") != std::string::npos);
+  // The application role is not refused for its role (whatever else it finds).
+  CHECK(message_of(read_line("app-url")).find("bỏ qua") == std::string::npos);
 }

@@ -18,12 +18,12 @@
 # the comparison is never between two empty views.
 #
 # usage: two_schools.py --server-bin B --client-bin B --pg DIR [--work DIR]
-# env:   SODIEM_TWO_SCHOOLS_BREAK=superuser  A's server connects as the cluster's superuser (row-level
-#        security does not apply to it): the test must then FAIL (CTest two_schools_pg_finds_leak)
-#        SODIEM_TWO_SCHOOLS_BREAK=owner-noforce  A's server connects as the schema's owner, and the
-#        owner is let past RLS on devices and login_lockouts (NO FORCE) for the run: the leaks are
-#        named one by one. It alters the cluster's schema while it runs (restored at the end): only
-#        by hand, on a cluster no other test uses
+# env:   SODIEM_TWO_SCHOOLS_BREAK=owner-noforce  A's server connects as the schema's owner, and the
+#        owner is let past RLS on devices and login_lockouts (NO FORCE) for the run: the test must
+#        then FAIL, naming the leaks one by one (CTest two_schools_pg_finds_leak, RUN_SERIAL: it
+#        alters the cluster's schema while it runs, restored at the end)
+#        SODIEM_TWO_SCHOOLS_BREAK=superuser  A's database.json names the cluster's superuser: the
+#        server refuses to start (pg_open.cpp), so the test fails at A's start
 #        SODIEM_TWO_SCHOOLS_KEEP=1           keep the folders and both schools' rows
 import argparse
 import hashlib

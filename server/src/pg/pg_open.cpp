@@ -28,6 +28,17 @@ std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const
     throw std::runtime_error("mã trường \"" + config.school_id + "\" không hợp lệ (chữ thường không dấu, số, gạch ngang)");
   if (!migrate_with.empty()) pg::Db(migrate_with).migrate(pg_migrations());
   auto conn = std::make_unique<pg::Db>(config.url);
+  // Row-level security is the school boundary: a role that passes it (a
+  // superuser, BYPASSRLS) would let this server read and write every
+  // school's rows, so it is refused, never used.
+  {
+    auto role = conn->prepare(
+        "SELECT rolname, CASE WHEN rolsuper OR rolbypassrls THEN 1 ELSE 0 END FROM pg_roles WHERE rolname = current_user");
+    if (role.step() && role.int64(1) != 0)
+      throw std::runtime_error("vai trò PostgreSQL \"" + role.text(0) +
+                               "\" bỏ qua bảo vệ theo trường (superuser hoặc BYPASSRLS): máy chủ không dùng vai trò "
+                               "này; hãy ghi vào database.json địa chỉ của vai trò ứng dụng (sodiem_app)");
+  }
   const int version = schema_version_of(*conn);
   const int wanted = static_cast<int>(pg_migrations().size());
   if (version != wanted)
