@@ -44,6 +44,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/approvals", api_approvals},
     {"GET", "/api/approvals/board", api_approval_board},
     {"POST", "/api/approvals/unapprove", api_unapprove},
+    {"GET", "/api/yearend", api_year_end},
     {"POST", "/api/locks/exception/add", api_exception_add},
     {"POST", "/api/locks/exception/remove", api_exception_remove},
     {"POST", "/api/locks/grace", api_grace},
