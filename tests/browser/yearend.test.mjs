@@ -7,7 +7,7 @@
 // list holds HS6A01 in Toán, 6A's students show their outcomes (provisional:
 // not yet approved), the school's lists are empty (no class approved), the
 // same lists as `sodiem-server outcomes --json`; the page prints (print
-// media hides the navigation). A teacher's console has no Cuối năm. No CSP
+// media hides the navigation). Khóa sổ sets HK2's entry window. A teacher's console has no Cuối năm. No CSP
 // violation or script error. Screenshots in build/browser-screenshots.
 // Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
@@ -87,6 +87,18 @@ test('the principal reads the year-end lists and the cells that block signing in
     const pdf = await page.pdf({ format: 'A4' });
     assert.ok(pdf.length > 10_000);
     await page.emulateMedia({ media: 'screen' });
+
+    // Khóa sổ: the terms' entry windows, HK2's set from the page (as `sodiem-server term set`).
+    await page.click('nav a[data-page="locks"]');
+    await page.waitForSelector('#terms-table tr[data-term="HK2"]');
+    await page.selectOption('#window-term', 'HK2');
+    await page.fill('#window-opens', '05/01/2027');
+    await page.fill('#window-closes', '31/05/2027');
+    await page.click('#window-form button[type="submit"]');
+    await page.waitForFunction(() => document.querySelector('#terms-table tr[data-term="HK2"] td[data-field="closes"]')?.textContent === '31/05/2027');
+    assert.equal(await page.textContent('#terms-table tr[data-term="HK2"] td[data-field="opens"]'), '05/01/2027');
+    assert.match(await page.textContent('#message'), /Đã đặt thời gian nhập điểm HK2/);
+    await screenshot(page, 'console-entry-windows');
 
     // A teacher's console has no Cuối năm, and the server refuses its data.
     await consoleLogin(env, 'gv.toan.2');

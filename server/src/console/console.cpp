@@ -48,6 +48,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/locks/exception/add", api_exception_add},
     {"POST", "/api/locks/exception/remove", api_exception_remove},
     {"POST", "/api/locks/grace", api_grace},
+    {"POST", "/api/locks/term", api_entry_window},
     {"GET", "/api/audit", api_audit},
     {"GET", "/api/audit/verify", api_audit_verify},
     {"GET", "/api/accounts", api_accounts},

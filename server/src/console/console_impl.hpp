@@ -173,6 +173,11 @@ nlohmann::json exceptions_json(store::Db& db, std::int64_t now);
 Response api_exception_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_exception_remove(Console::Impl& c, const Actor& a, const Request& req);
 Response api_grace(Console::Impl& c, const Actor& a, const Request& req);
+// Entry windows (console_terms.cpp), as `sodiem-server term set`: the
+// current year's terms [{"term", "starts_on", "ends_on", "opens", "closes"}]
+// for api_locks; set {term, opens, closes} (YYYY-MM-DD).
+nlohmann::json entry_windows_json(store::Db& db);
+Response api_entry_window(Console::Impl& c, const Actor& a, const Request& req);
 // Nhật ký (console_audit.cpp): the trail searched, and its verdict.
 Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
 Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
