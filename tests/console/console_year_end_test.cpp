@@ -132,7 +132,7 @@ TEST_CASE("console: Cuối năm shows the CLI's outcome, re-test and award lists
   CHECK(c.get(ht, "/api/yearend?term=HK3").status == 400);
 }
 
-TEST_CASE("console: Cuối năm's role matrix — the leadership only; a teacher's session is refused", "[e2e][console][yearend]") {
+TEST_CASE("console: Cuối năm's role matrix — the leadership only, a teacher's session refused", "[e2e][console][yearend]") {
   ConsoleSchool c;
   CHECK(c.get(c.login("phohieutruong"), "/api/yearend").status == 200);
   for (const char* user : {"gv.toan.2", "gv.toan.1", "quantri"}) {
