@@ -6,6 +6,7 @@
 // primary school's year typed on the teacher's real client and synced.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "pdf_pages.hpp"
@@ -17,6 +18,7 @@
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
+#include "sodiem/server/xlsx_reader.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -153,6 +155,8 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
   // The wide year board (issue 15): each subject's end of HK1 beside the year's, in one table.
   const auto wide = text.find("Cả năm học: cuối học kì I (HK I) và cuối năm (CN)");
   REQUIRE(wide != std::string::npos);
+  // Its last page, at a resolution that shows whether the small type overlaps.
+  keep_page(board, pdf_pages(board), "board-year-tieu-hoc", 110);
   {
     const std::string page = text.substr(wide);
     const auto pao = page.find("Giàng A Páo"), xuan = page.find("Sùng Thị Xuân");
@@ -168,6 +172,28 @@ TEST_CASE("a primary class prints its TT27 grade book, board and học bạ Ti�
     // Páo: T at the end of HK1 and of the year in every subject, tests of 9; Xuân: H H and 6 6 in Toán.
     CHECK_THAT(line(pao), Catch::StartsWith("GiàngAPáoTT99"));
     CHECK_THAT(line(xuan), Catch::Contains("HH66"));
+  }
+
+  // The board as XLSX: the periodic tests are whole numbers (TT27: 1–10, no
+  // decimals), shown without a decimal; the ratings the circular's words.
+  {
+    const std::string xlsx = school.tmp / "4A-board.xlsx";
+    REQUIRE(server::export_board_xlsx(*db, "4A", "HK2", xlsx).is_ok());
+    auto sheets = server::xlsx::read(xlsx);
+    REQUIRE(sheets.is_ok());
+    const auto& hk2 = sheets->front();
+    std::map<std::string, int> column;
+    int pao = -1;
+    for (const auto& [at, text] : hk2.cells) {
+      if (at.first == 3) column[text] = at.second;
+      if (at.second == 1 && text == "HS402") pao = at.first;
+    }
+    REQUIRE(pao >= 0);
+    REQUIRE(column.contains("Toán (KTĐK)"));
+    const int test = column.at("Toán (KTĐK)");
+    CHECK(hk2.at(pao, test) == "9");
+    REQUIRE(hk2.number(pao, test));
+    CHECK(hk2.number_formats.at({pao, test}) == "0");
   }
 
   // The học bạ Tiểu học: a page per pupil, in class-list order.

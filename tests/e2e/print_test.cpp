@@ -378,3 +378,62 @@ TEST_CASE("a spreadsheet's stored numbers become exact marks", "[unit]") {
   CHECK(server::xlsx::cell_name(6, 3) == "D7");
   CHECK(server::xlsx::cell_name(0, 26) == "AA1");
 }
+
+TEST_CASE("the board XLSX: averages as exact one-decimal numbers, absences as whole numbers", "[e2e]") {
+  LoopbackSchool school;
+  auto& teacher = school.device("gv.toan.1");
+  std::vector<std::pair<protocol::CellKey, std::string>> edits;
+  // HS6A01: HK1 (8·4 + 2·9 + 3·8) / 9 = 8.2, HK2 7.0, the year (8.2 + 2·7.0) / 3 = 7.4.
+  for (const auto& [col, value] : std::vector<std::pair<std::string, std::string>>{
+           {"HK1.TX1", "8"}, {"HK1.TX2", "8"}, {"HK1.TX3", "8"}, {"HK1.TX4", "8"}, {"HK1.GK", "9"}, {"HK1.CK", "8"},
+           {"HK2.TX1", "7"}, {"HK2.TX2", "7"}, {"HK2.TX3", "7"}, {"HK2.TX4", "7"}, {"HK2.GK", "7"}, {"HK2.CK", "7"}})
+    edits.push_back({{"6A", "Toán", "HS6A01", col}, value});
+  for (const auto& r : teacher.record_batch(edits)) REQUIRE(r.is_ok());
+  school.sync("gv.toan.1");
+  // Three sessions missed: two without leave, one with.
+  auto& homeroom = school.device("gv.van.1");
+  for (const auto& [day, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"CC.2026-11-23", "K"}, {"CC.2026-11-24", "K"}, {"CC.2026-11-25", "P"}}) {
+    auto r = homeroom.record({"6A", "Chủ nhiệm", "HS6A01", day}, kind);
+    INFO(day << ": " << r.status().message());
+    REQUIRE(r.is_ok());
+  }
+  school.sync("gv.van.1");
+
+  auto db = school.server_db();
+  const std::string out = school.tmp / "board.xlsx";
+  REQUIRE(server::export_board_xlsx(*db, "6A", "HK2", out).is_ok());
+  auto book = server::xlsx::read(out);
+  REQUIRE(book.is_ok());
+  const server::xlsx::Sheet* year = nullptr;
+  for (const auto& s : *book)
+    if (s.name == "6A Cả năm") year = &s;
+  REQUIRE(year);
+  std::map<std::string, int> column;  // row 4 heads the columns
+  int hs01 = -1;
+  for (const auto& [at, text] : year->cells) {
+    if (at.first == 3) column[text] = at.second;
+    if (at.second == 1 && text == "HS6A01") hs01 = at.first;
+  }
+  REQUIRE(hs01 >= 0);
+  auto expect = [&](const std::string& head, const std::string& value, const std::string& format) {
+    INFO(head);
+    REQUIRE(column.contains(head));
+    const int c = column.at(head);
+    CHECK(year->at(hs01, c) == value);
+    REQUIRE(year->number(hs01, c));
+    CHECK(year->number_formats.at({hs01, c}) == format);
+  };
+  expect("Toán", "7.4", "0.0");
+  expect("Nghỉ (buổi)", "3", "0");
+  expect("Nghỉ có phép", "1", "0");
+  expect("Nghỉ không phép", "2", "0");
+  CHECK_FALSE(column.contains("Nghỉ"));  // the count, not "3 buổi (…)" as text
+  // Another student: no absence is 0, still a number.
+  int other = -1;
+  for (const auto& [at, text] : year->cells)
+    if (at.second == 1 && text == "HS6A02") other = at.first;
+  REQUIRE(other >= 0);
+  CHECK(year->at(other, column.at("Nghỉ (buổi)")) == "0");
+  CHECK(year->number(other, column.at("Nghỉ (buổi)")));
+}

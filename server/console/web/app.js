@@ -10,8 +10,9 @@ import * as approvals from './approvals.js';
 import * as audit from './audit.js';
 import * as accounts from './accounts.js';
 import * as rosterImport from './import.js';
+import * as yearend from './yearend.js';
 
-const PAGES = { progress, corrections, locks, approvals, audit, accounts, import: rosterImport };
+const PAGES = { progress, corrections, locks, approvals, yearend, audit, accounts, import: rosterImport };
 
 let session = null;
 

@@ -1,10 +1,11 @@
 // Khóa sổ: the lock periods in force; set one or remove one with a reason;
 // the exceptions in force (one teacher / class / subject / column allowed to
 // write after a lock, until a time), added with a reason or removed; the
-// offline grace window (the principal, or an administrator on the
-// principal's decision).
+// offline grace window; each term's entry window (thời gian nhập điểm: new
+// marks are accepted between its dates), set as `sodiem-server term set`
+// (the principal, or an administrator on the principal's decision).
 import { get, post } from './api.js';
-import { el, failed, isoFromVN, say, setMain } from './dom.js';
+import { dateVN, el, failed, isoFromVN, say, setMain } from './dom.js';
 
 const KIND = { entry_closed: 'Hết hạn nhập điểm mới', frozen: 'Khóa hẳn' };
 
@@ -106,6 +107,41 @@ function exceptionForm() {
   return form;
 }
 
+const TERM_NAMES = { HK1: 'Học kì I', HK2: 'Học kì II' };
+
+// Each term's entry window; the principal sets a term's dates (dd/mm/yyyy).
+function termsCard(data) {
+  const rows = (data.terms || []).map((t) => el('tr', { 'data-term': t.term },
+    el('td', {}, TERM_NAMES[t.term] || t.term), el('td', {}, `${dateVN(t.starts_on)} – ${dateVN(t.ends_on)}`),
+    el('td', { 'data-field': 'opens' }, dateVN(t.opens)), el('td', { 'data-field': 'closes' }, dateVN(t.closes))));
+  const card = el('div', { class: 'card table-wrap', id: 'entry-windows' }, el('h2', {}, 'Thời gian nhập điểm'),
+    el('p', { class: 'muted' }, 'Ngoài thời gian này, điểm mới bị từ chối (hết hạn nhập điểm); điểm đã nhập sửa bằng yêu cầu điều chỉnh.'),
+    rows.length ? el('table', { id: 'terms-table' },
+      el('thead', {}, el('tr', {}, ['Học kì', 'Thời gian học kì', 'Mở nhập điểm', 'Đóng nhập điểm'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, rows)) : el('p', {}, 'Năm học hiện tại chưa có học kì nào.'));
+  if (!data.may_change || !rows.length) return card;
+  const f = {
+    term: el('select', { id: 'window-term' }, (data.terms || []).map((t) => el('option', { value: t.term }, TERM_NAMES[t.term] || t.term))),
+    opens: el('input', { id: 'window-opens', required: true, placeholder: 'dd/mm/yyyy' }),
+    closes: el('input', { id: 'window-closes', required: true, placeholder: 'dd/mm/yyyy' }),
+  };
+  const labels = { term: 'Học kì', opens: 'Mở nhập điểm', closes: 'Đóng nhập điểm' };
+  const button = el('button', { type: 'submit', class: 'primary' }, 'Đặt thời gian nhập điểm');
+  const form = el('form', { id: 'window-form' },
+    Object.entries(f).map(([k, input]) => [el('label', { for: input.id }, labels[k]), input]), el('div', {}, button));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const dates = {};
+    for (const k of ['opens', 'closes']) {
+      dates[k] = isoFromVN(f[k].value);
+      if (!dates[k] || dates[k].includes('T')) { say(`Ngày "${f[k].value}" không đúng dạng dd/mm/yyyy`, true); return; }
+    }
+    act(button, () => post('/api/locks/term', { term: f.term.value, opens: dates.opens, closes: dates.closes }));
+  });
+  card.append(form);
+  return card;
+}
+
 function graceForm(data) {
   const hours = el('input', { id: 'grace-hours', type: 'number', min: 0, max: 720, step: 1, value: data.grace_hours, required: true });
   const button = el('button', { type: 'submit' }, 'Lưu');
@@ -143,6 +179,7 @@ export async function show() {
       el('thead', {}, el('tr', {}, ['Số', 'Phạm vi', 'Loại', 'Từ', 'Đến', 'Lí do', data.may_change ? 'Mở khóa' : null].filter(Boolean).map((h) => el('th', {}, h)))),
       el('tbody', {}, rows)) : el('p', {}, 'Không có khóa sổ nào đang hiệu lực.')),
     data.may_change ? addForm() : null,
+    termsCard(data),
     exceptionsCard(data),
     data.may_change ? exceptionForm() : null,
     data.may_change ? graceForm(data) : null);

@@ -69,6 +69,7 @@ Response api_locks(Console::Impl& c, const Actor& a, const Request&) {
   return json_response({{"items", items},
                         {"exceptions", exceptions_json(*c.db, now)},
                         {"grace_hours", offline_grace_hours(*c.db)},
+                        {"terms", entry_windows_json(*c.db)},
                         {"may_change", check_lock_authority(*c.db, a.user.username).is_ok()}});
 }
 

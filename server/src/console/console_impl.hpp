@@ -40,6 +40,8 @@ inline bool manages_locks(const UserAccess& u) { return any_role(u, {"HT", "PHT"
 inline bool reads_audit(const UserAccess& u) { return any_role(u, {"HT", "PHT", "ADMIN"}); }
 inline bool sees_approvals(const UserAccess& u) { return any_role(u, {"HT", "PHT"}); }
 inline bool unapproves(const UserAccess& u) { return u.has_role("HT"); }
+// Cuối năm: the year-end lists and what still keeps boards from being signed.
+inline bool sees_year_end(const UserAccess& u) { return sees_approvals(u); }
 inline bool manages_accounts(const UserAccess& u) { return any_role(u, {"ADMIN", "HT"}); }
 // A cell's history: from Tiến độ and the queue, and from the audit trail.
 inline bool sees_cell_history(const UserAccess& u) { return sees_progress(u) || reads_audit(u); }
@@ -151,7 +153,7 @@ struct Console::Impl {
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
 // Which pages the user's roles open: "progress", "corrections",
-// "locks", "approvals", "audit", "accounts", "import".
+// "locks", "approvals", "yearend", "audit", "accounts", "import".
 std::vector<std::string> pages_of(const UserAccess& user);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
@@ -171,6 +173,11 @@ nlohmann::json exceptions_json(store::Db& db, std::int64_t now);
 Response api_exception_add(Console::Impl& c, const Actor& a, const Request& req);
 Response api_exception_remove(Console::Impl& c, const Actor& a, const Request& req);
 Response api_grace(Console::Impl& c, const Actor& a, const Request& req);
+// Entry windows (console_terms.cpp), as `sodiem-server term set`: the
+// current year's terms [{"term", "starts_on", "ends_on", "opens", "closes"}]
+// for api_locks; set {term, opens, closes} (YYYY-MM-DD).
+nlohmann::json entry_windows_json(store::Db& db);
+Response api_entry_window(Console::Impl& c, const Actor& a, const Request& req);
 // Nhật ký (console_audit.cpp): the trail searched, and its verdict.
 Response api_audit(Console::Impl& c, const Actor& a, const Request& req);
 Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
@@ -179,6 +186,12 @@ Response api_audit_verify(Console::Impl& c, const Actor& a, const Request& req);
 Response api_approvals(Console::Impl& c, const Actor& a, const Request& req);
 Response api_approval_board(Console::Impl& c, const Actor& a, const Request& req);
 Response api_unapprove(Console::Impl& c, const Actor& a, const Request& req);
+// Cuối năm (console_year_end.cpp): ?term=HK1|HK2 (HK2 by default) [&class]:
+// {"term", "outcomes": the JSON of `sodiem-server outcomes --json`,
+// "missing": [{"class", "grade", "count", "by_subject": {subject: count},
+// "cells": [{"student", "name", "subject", "column"}] (the first 200)}]} —
+// each class board's empty required cells.
+Response api_year_end(Console::Impl& c, const Actor& a, const Request& req);
 // Tài khoản (console_accounts.cpp): list, create, reset / unlock / disable /
 // enable ({"action", "username", "reason"}), revoke a device.
 Response api_accounts(Console::Impl& c, const Actor& a, const Request& req);

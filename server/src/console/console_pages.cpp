@@ -31,6 +31,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (decides_corrections(user)) pages.push_back("corrections");
   if (manages_locks(user)) pages.push_back("locks");
   if (sees_approvals(user)) pages.push_back("approvals");
+  if (sees_year_end(user)) pages.push_back("yearend");
   if (reads_audit(user)) pages.push_back("audit");
   if (manages_accounts(user)) pages.push_back("accounts");
   if (manages_accounts(user)) pages.push_back("import");

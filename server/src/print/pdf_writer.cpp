@@ -160,14 +160,67 @@ void PdfWriter::table(const Table& t) {
     });
     m.y += h;
   };
-  const double head_h = row_height(t.header, true);
-  m.need(head_h + (t.rows.empty() ? 0 : row_height(t.rows.front(), false)));
-  draw_row(t.header, true, head_h);
+  // The header: one row, or the groups' row above the columns' (Table::groups).
+  std::vector<std::size_t> group_of(n, 0);  // column → its group
+  std::vector<std::size_t> first_of;        // group → its first column
+  for (std::size_t g = 0, c = 0; g < t.groups.size(); ++g) {
+    first_of.push_back(c);
+    for (std::size_t k = 0; k < t.groups[g].second && c < n; ++k) group_of[c++] = g;
+  }
+  const bool grouped = !t.groups.empty();
+  auto spanned = [&](std::size_t g) { return !t.groups[g].first.empty(); };
+  double group_h = 0, head_h = 0;
+  if (!grouped) {
+    head_h = row_height(t.header, true);
+  } else {
+    for (std::size_t g = 0; g < t.groups.size(); ++g)
+      if (spanned(g)) {
+        const std::size_t a = first_of[g], b = std::min(n, a + t.groups[g].second);
+        group_h = std::max(group_h, m.measure_text(t.groups[g].first, t.font_pt, true, x[b] - x[a] - 2 * kPad,
+                                                   Align::kCenter) + 2 * kPad);
+      }
+    for (std::size_t i = 0; i < n; ++i) {
+      const double h = m.measure_text(t.header[i], t.font_pt, true, w[i] - 2 * kPad, Align::kCenter) + 2 * kPad;
+      head_h = std::max(head_h, spanned(group_of[i]) ? h : h - group_h);
+    }
+  }
+  auto draw_head = [&] {
+    if (!grouped) return draw_row(t.header, true, head_h);
+    const double y = m.y, pt = t.font_pt, gh = group_h, hh = head_h;
+    const auto header = t.header;
+    const auto groups = t.groups;
+    const auto owner = group_of;
+    const auto first = first_of;
+    m.add([=](cairo_t* cr) {
+      cairo_set_source_rgb(cr, 0.92, 0.92, 0.92);
+      cairo_rectangle(cr, x[0], y, x[n] - x[0], gh + hh);
+      cairo_fill(cr);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      cairo_set_line_width(cr, 0.5);
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].first.empty()) continue;
+        const std::size_t a = first[g], b = std::min(n, a + groups[g].second);
+        cairo_rectangle(cr, x[a], y, x[b] - x[a], gh);
+        cairo_stroke(cr);
+        show(cr, groups[g].first, pt, true, x[a] + kPad, y + kPad, x[b] - x[a] - 2 * kPad, Align::kCenter);
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool under = !groups[owner[i]].first.empty();
+        const double top = under ? y + gh : y, h = under ? hh : gh + hh;
+        cairo_rectangle(cr, x[i], top, w[i], h);
+        cairo_stroke(cr);
+        show(cr, header[i], pt, true, x[i] + kPad, top + kPad, w[i] - 2 * kPad, Align::kCenter);
+      }
+    });
+    m.y += gh + hh;
+  };
+  m.need(group_h + head_h + (t.rows.empty() ? 0 : row_height(t.rows.front(), false)));
+  draw_head();
   for (const auto& row : t.rows) {
     const double h = row_height(row, false);
     if (m.y + h > m.bottom()) {
       m.new_page();
-      draw_row(t.header, true, head_h);
+      draw_head();
     }
     draw_row(row, false, h);
   }

@@ -8,6 +8,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sodiem/core/status.hpp"
@@ -30,6 +31,11 @@ struct Table {
   std::vector<Align> align;         // per column (default left)
   std::vector<std::vector<std::string>> rows;
   double font_pt = 9;
+  // Optional row above the header: (text, span) over the columns in order
+  // (the spans add up to the number of columns); a column under a group
+  // whose text is "" has its header cell over both rows. For wide tables
+  // whose columns come in pairs (a subject at the end of HK I and of the year).
+  std::vector<std::pair<std::string, std::size_t>> groups;
 };
 
 class PdfWriter {

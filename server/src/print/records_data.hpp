@@ -45,6 +45,11 @@ std::string comma(std::string value);
 // however it was typed (T, HTT, tot, the words); anything else (Miễn, a
 // test score, "") as it is. The one mapping of the primary PDFs
 // (records_primary.cpp) and the district export (district_export.cpp).
+// Checked against the circular's forms as schools fill them: the học bạ
+// and the assessment sheets write T / H / C for a subject or educational
+// activity and T / Đ / C for a quality or competence (e.g. Báo Lào Cai,
+// "Chữ H trong kết quả học tập của con…", https://baolacai.net/?p=792522,
+// citing the rules in force for primary assessment, TT27/2020).
 enum class Rated { kSubject, kQuality };
 std::string tt27_form(const std::string& value, Rated what);
 // A primary board column's value (summary_board.hpp's column names) in that

@@ -47,24 +47,37 @@ void year_board_page(print::PdfWriter& pdf, const ClassData& cls, const board::P
   static const std::string kTest = " (KTĐK)", kQuality = "Phẩm chất ", kCompetence = "Năng lực ";
   pdf.page_break();
   pdf.text("Lớp " + cls.name + " — Cả năm học: cuối học kì I (HK I) và cuối năm (CN)", 11, true, Align::kCenter);
+  pdf.text("Mỗi môn học, phẩm chất, năng lực: mức đạt được cuối học kì I (HKI) và cuối năm (CN); KT: điểm bài kiểm tra "
+           "định kì. " + std::string(kTt27Legend),
+           7, false, Align::kCenter);
   const auto quality = [&](const std::string& c) { return c.starts_with(kQuality) || c.starts_with(kCompetence); };
   for (const bool qualities : {false, true}) {
     print::Table t;
     t.font_pt = 6.5;
+    // A two-row header: each subject (quality, competence) over its columns,
+    // HK I and CN of its rating then of its test (KT), so that no name is
+    // cut into syllables in a column a few millimetres wide; the year's own
+    // columns (result, completion, absences, award) over both rows.
     t.header = {"STT", "Họ và tên"};
-    t.widths = {4, 18};
+    t.widths = {5, 15};
+    t.groups = {{"", 1}, {"", 1}};
     std::vector<std::pair<std::string, std::string>> cols;  // (column, term)
     for (const auto& c : yb.columns) {
       if (quality(c.name) != qualities) continue;
-      std::string label = c.name;
-      if (label.ends_with(kTest)) label = label.substr(0, label.size() - kTest.size()) + " KTĐK";
-      else if (label.starts_with(kQuality)) label = label.substr(kQuality.size());
-      else if (label.starts_with(kCompetence)) label = label.substr(kCompetence.size());
+      std::string group = c.name;
+      const bool test = group.ends_with(kTest);
+      if (test) group = group.substr(0, group.size() - kTest.size());
+      else if (group.starts_with(kQuality)) group = group.substr(kQuality.size());
+      else if (group.starts_with(kCompetence)) group = group.substr(kCompetence.size());
       const bool year_only = tt27_year_column(c.name);
       for (const auto& term : c.terms) {
         cols.push_back({c.name, term});
-        t.header.push_back(year_only ? label : label + "\n" + (term == "HK1" ? "HK I" : "CN"));
-        t.widths.push_back(year_only ? 14 : 5);
+        const std::string when = term == "HK1" ? "HKI" : "CN";  // "HK I" does not fit 5.5 units at 6.5 pt
+        t.header.push_back(year_only ? group : test ? "KT\n" + when : when);
+        t.widths.push_back(year_only ? 10 : 5.5);
+        if (year_only) t.groups.push_back({"", 1});
+        else if (t.groups.back().first == group) ++t.groups.back().second;
+        else t.groups.push_back({group, 1});
       }
     }
     if (cols.empty()) continue;

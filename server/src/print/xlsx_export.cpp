@@ -4,11 +4,15 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "records_data.hpp"
 #include "xlsx_numbers.hpp"
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/mark.hpp"
+#include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/summary_board.hpp"
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
 
@@ -43,6 +47,10 @@ class Book {
     format_set_num_format(avg_, "0.0");
     format_set_bold(avg_);
     format_set_align(avg_, LXW_ALIGN_CENTER);
+    whole_ = workbook_add_format(book_);
+    format_set_border(whole_, LXW_BORDER_THIN);
+    format_set_num_format(whole_, "0");
+    format_set_align(whole_, LXW_ALIGN_CENTER);
     center_ = workbook_add_format(book_);
     format_set_border(center_, LXW_BORDER_THIN);
     format_set_align(center_, LXW_ALIGN_CENTER);
@@ -58,12 +66,19 @@ class Book {
   lxw_worksheet* sheet(const std::string& name) { return workbook_add_worksheet(book_, name.c_str()); }
 
   // A value as the spreadsheet shows it: a mark or an average as a number
-  // (one decimal shown), anything else as text.
-  void value(lxw_worksheet* ws, int row, int col, const std::string& v, bool average = false) {
+  // (one decimal shown), a whole number (a TT27 test score, a count: kWhole)
+  // as a number shown without a decimal, anything else as text.
+  enum class Shown { kMark, kAverage, kWhole };
+  void value(lxw_worksheet* ws, int row, int col, const std::string& v, Shown shown = Shown::kMark) {
     if (v.empty()) {
       worksheet_write_blank(ws, row, col, text_);
       return;
     }
+    if (shown == Shown::kWhole && !v.empty() && v.size() <= 9 && v.find_first_not_of("0123456789") == std::string::npos) {
+      worksheet_write_number(ws, row, col, std::stod(v), whole_);
+      return;
+    }
+    const bool average = shown == Shown::kAverage;
     if (auto m = Mark::parse(v)) {
       // The spreadsheet's number: tenths / 10, the nearest double to the mark,
       // stored as its exact decimal by close() (xlsx_numbers.hpp).
@@ -91,7 +106,7 @@ class Book {
   }
 
   lxw_format *bold_ = nullptr, *head_ = nullptr, *text_ = nullptr, *mark_ = nullptr, *avg_ = nullptr,
-             *center_ = nullptr;
+             *whole_ = nullptr, *center_ = nullptr;
 
  private:
   std::string path_, tmp_;
@@ -186,7 +201,9 @@ Status export_marks_xlsx(store::Db& db, const std::string& class_name, const std
       } else {
         v = results.year.value_or("");
       }
-      book.value(ws, row, c, v, col.kind != 0);
+      // TT27's periodic tests (KTGK, KTCK) are whole numbers 1–10.
+      const bool test = col.id.ends_with(".KTGK") || col.id.ends_with(".KTCK");
+      book.value(ws, row, c, v, col.kind != 0 ? Book::Shown::kAverage : test ? Book::Shown::kWhole : Book::Shown::kMark);
     }
     ++row;
   }
@@ -206,28 +223,63 @@ Status export_board_xlsx(store::Db& db, const std::string& class_name, const std
   const auto cls = records::load_class(db, class_name);
   if (!cls) return Status(ErrorCode::kInvalidValue, "không có lớp \"" + class_name + "\"");
   auto b = records::class_board(db, *cls, term);
+  // The sessions each student missed, counted by the rule the board's
+  // "Nghỉ" text states them with (attendance::count), as whole numbers a
+  // spreadsheet sums: total, with leave, without.
+  const board::ClassBook class_book = load_class_book(db, cls->id);
+  const board::BookCells book_cells = board::book_cells(class_book);
+  auto absences = [&](const std::string& student) {
+    static const std::map<std::string, std::string> kNone;
+    auto s = book_cells.find(student);
+    if (s == book_cells.end()) return attendance::count(kNone, class_book.two_sessions);
+    auto h = s->second.find(std::string(protocol::kHomeroomSubject));
+    return attendance::count(h == s->second.end() ? kNone : h->second, class_book.two_sessions);
+  };
   Book book(path);
   if (!book.ok()) return Status(ErrorCode::kInvalidValue, "không ghi được tệp " + path);
   if (b.sections.empty()) b.sections.push_back("Tổng hợp " + term);
+  // A sheet's column: its head, the board column it shows, how.
+  enum class From { kBoard, kAbsent, kExcused, kUnexcused };
+  struct Col {
+    std::string head, column;
+    From from;
+    Book::Shown shown;
+  };
   for (const auto& section : b.sections) {
     const std::string label = section == "Tổng hợp CN" ? "Cả năm" : term;
     auto* ws = book.sheet(sheet_name(cls->name + " " + label));
-    const auto& columns = b.columns[section];
+    std::vector<Col> columns;
+    for (const auto& c : b.columns[section]) {
+      if (c == "Nghỉ") {
+        columns.push_back({"Nghỉ (buổi)", c, From::kAbsent, Book::Shown::kWhole});
+        columns.push_back({"Nghỉ có phép", c, From::kExcused, Book::Shown::kWhole});
+        columns.push_back({"Nghỉ không phép", c, From::kUnexcused, Book::Shown::kWhole});
+      } else {
+        // A TT27 periodic test (1–10) is a whole number; a result an average.
+        columns.push_back({c, c, From::kBoard, c.ends_with(" (KTĐK)") ? Book::Shown::kWhole : Book::Shown::kAverage});
+      }
+    }
     const int last = 2 + static_cast<int>(columns.size());
     title_rows(book, ws, db, "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ — LỚP " + cls->name + " — " + label, std::max(last, 3));
     const char* fixed[] = {"STT", "Mã HS", "Họ và tên"};
     for (int c = 0; c < 3; ++c) worksheet_write_string(ws, 3, c, fixed[c], book.head_);
     for (std::size_t i = 0; i < columns.size(); ++i)
-      worksheet_write_string(ws, 3, 3 + static_cast<int>(i), columns[i].c_str(), book.head_);
+      worksheet_write_string(ws, 3, 3 + static_cast<int>(i), columns[i].head.c_str(), book.head_);
     int row = 4, stt = 0;
     for (const auto& st : cls->students) {
       worksheet_write_number(ws, row, 0, ++stt, book.center_);
       worksheet_write_string(ws, row, 1, st.code.c_str(), book.text_);
       worksheet_write_string(ws, row, 2, st.name.c_str(), book.text_);
       const auto& mine = b.values[section][st.code];
+      const attendance::Sessions missed = absences(st.code);
       for (std::size_t i = 0; i < columns.size(); ++i) {
-        auto it = mine.find(columns[i]);
-        book.value(ws, row, 3 + static_cast<int>(i), it == mine.end() ? std::string() : it->second, true);
+        const Col& col = columns[i];
+        std::string v;
+        if (col.from == From::kAbsent) v = std::to_string(missed.total());
+        else if (col.from == From::kExcused) v = std::to_string(missed.excused);
+        else if (col.from == From::kUnexcused) v = std::to_string(missed.unexcused);
+        else if (auto it = mine.find(col.column); it != mine.end()) v = it->second;
+        book.value(ws, row, 3 + static_cast<int>(i), v, col.shown);
       }
       ++row;
     }

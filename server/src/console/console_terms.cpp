@@ -1,0 +1,42 @@
+// The Khóa sổ page's entry windows (thời gian nhập điểm): each term of the
+// current school year with the dates its entry opens and closes, shown with
+// the locks (api_locks), and set as `sodiem-server term set` sets them —
+// set_entry_window (locks.hpp), which checks the actor's authority itself
+// (the principal, or an administrator on the principal's decision) and
+// writes the same `entry_window_set` audit entry with the console user as
+// actor. The page's role check comes first. Console thread only.
+#include "console_impl.hpp"
+#include "sodiem/server/locks.hpp"
+
+namespace sodiem::server::console {
+
+nlohmann::json entry_windows_json(store::Db& db) {
+  nlohmann::json out = nlohmann::json::array();
+  auto s = db.prepare(
+      "SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
+      "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1 ORDER BY t.code");
+  while (s.step())
+    out.push_back({{"term", s.text(0)}, {"starts_on", s.text(1)}, {"ends_on", s.text(2)}, {"opens", s.text(3)},
+                   {"closes", s.text(4)}});
+  return out;
+}
+
+Response api_entry_window(Console::Impl& c, const Actor& a, const Request& req) {
+  if (!manages_locks(a.user)) return error_response(403, "FORBIDDEN", kLocksOnly);
+  auto body = body_object(req);
+  if (!body) return status_response(body.status());
+  std::string fields[3];
+  const char* keys[3] = {"term", "opens", "closes"};
+  for (int i = 0; i < 3; ++i) {
+    auto v = text_field(*body, keys[i], protocol::TextKind::kName, 16, true);
+    if (!v) return status_response(v.status());
+    fields[i] = *v;
+  }
+  if (auto st = set_entry_window(*c.db, fields[0], fields[1], fields[2], a.user.username, c.clock.now_unix_seconds()); !st)
+    return status_response(st);
+  return json_response({{"ok", true},
+                        {"terms", entry_windows_json(*c.db)},
+                        {"message", "Đã đặt thời gian nhập điểm " + fields[0] + ": từ " + fields[1] + " đến " + fields[2]}});
+}
+
+}  // namespace sodiem::server::console
