@@ -472,13 +472,22 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
 // version the outcome is about (0 = none) and the value as stored.
 void Ingestor::record_outcome(PushScope& push, const Op& op, const Decision& d, OpOutcome&& out,
                               std::uint64_t audit_version, const std::string& audit_value) {
+  if (read_by_subject_) {  // PostgreSQL: written with the push's other rows
+    pending_outcomes_.push_back({out.seq, std::string(protocol::to_string(out.code)), out.reason, op.cell.column,
+                                 op.value, d.class_id, d.subject_id, d.student_id});
+  } else {
+    write_outcome(push, op, d, out);
+  }
+  push.audit.outcome(op, out.code, audit_version, audit_value);
+  push.ack.outcomes.push_back(std::move(out));
+}
+
+void Ingestor::write_outcome(PushScope& push, const Op& op, const Decision& d, const OpOutcome& out) {
   insert_outcome_.bind(1, push.device.row_id).bind(2, out.seq).bind(3, protocol::to_string(out.code)).bind(4, out.reason);
   if (d.class_id) insert_outcome_.bind(5, d.class_id); else insert_outcome_.bind_null(5);
   if (d.student_id) insert_outcome_.bind(6, d.subject_id).bind(7, d.student_id); else insert_outcome_.bind_null(6).bind_null(7);
   insert_outcome_.bind(8, op.cell.column).bind(9, op.value).bind(10, push.now);
   insert_outcome_.run();
-  push.audit.outcome(op, out.code, audit_version, audit_value);
-  push.ack.outcomes.push_back(std::move(out));
 }
 
 void Ingestor::apply_decision(PushScope& push, const Op& op, Decision& d) {
@@ -623,6 +632,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
 
   locks_.load(db_, now);
   pending_.clear();   // what a failed push left is rolled back
+  pending_outcomes_.clear();
   forget_next_ids();  // the tables may have grown since the last push
   push_device_ = device.row_id;
   push_user_ = device.user_id;
@@ -641,8 +651,12 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     apply_decision(scope, op, decision);
   }
   write_pending();
-  for (const auto& run : scope.new_runs)
-    insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
+  if (read_by_subject_) {
+    write_runs_pg(scope.new_runs);  // PostgreSQL: one statement
+  } else {
+    for (const auto& run : scope.new_runs)
+      insert_run_.bind(1, device.row_id).bind(2, run.first_seq).bind(3, run.count).bind(4, run.first_version).run();
+  }
   update_high_seq_.bind(1, device.high_seq).bind(2, now).bind(3, device.row_id);
   update_high_seq_.run();
   if (!scope.audit.empty())

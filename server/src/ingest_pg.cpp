@@ -5,7 +5,9 @@
 // the ingest under the school's lock, are bound (the schema's rowid trigger
 // fires only for rows without one). PostgreSQL refuses to upsert a row twice
 // in one statement: a cell written twice in the group is written once, with
-// its last write (what the op order would leave). Called by Ingestor only.
+// its last write (what the op order would leave). A push's refusals
+// (op_outcomes) and its runs of accepted ops (accepted_runs) go the same
+// way. Called by Ingestor only.
 #include <unordered_set>
 
 #include "sodiem/pg/array.hpp"
@@ -13,7 +15,51 @@
 
 namespace sodiem::server {
 
+void Ingestor::write_outcomes_pg() {
+  if (pending_outcomes_.empty()) return;
+  if (!insert_outcomes_pg_)
+    insert_outcomes_pg_ = std::make_unique<store::Stmt>(db_.prepare(
+        "INSERT INTO op_outcomes(device_id, seq, code, reason, class_id, subject_id, student_id, col, value, at) "
+        "SELECT ?1, q, k, r, c, s, st, l, x, ?2 FROM unnest(?3::bigint[], ?4::text[], ?5::text[], ?6::bigint[], "
+        "?7::bigint[], ?8::bigint[], ?9::text[], ?10::text[]) AS t(q, k, r, c, s, st, l, x)"));
+  pg::ArrayLiteral seq, code, reason, class_id, subject_id, student_id, col, value;
+  for (const PendingOutcome& o : pending_outcomes_) {
+    seq.add(static_cast<std::int64_t>(o.seq));
+    code.add(o.code);
+    reason.add(o.reason);
+    // As Ingestor::write_outcome: no class, NULL; no student, no subject either.
+    if (o.class_id) class_id.add(o.class_id); else class_id.add_null();
+    if (o.student_id) subject_id.add(o.subject_id), student_id.add(o.student_id);
+    else subject_id.add_null(), student_id.add_null();
+    col.add(o.col);
+    value.add(o.value);
+  }
+  store::Stmt& s = *insert_outcomes_pg_;
+  s.bind(1, push_device_).bind(2, push_now_).bind(3, seq.str()).bind(4, code.str()).bind(5, reason.str())
+      .bind(6, class_id.str()).bind(7, subject_id.str()).bind(8, student_id.str()).bind(9, col.str())
+      .bind(10, value.str());
+  s.run();
+  pending_outcomes_.clear();
+}
+
+void Ingestor::write_runs_pg(const std::vector<protocol::AcceptedRun>& runs) {
+  if (runs.empty()) return;
+  if (!insert_runs_pg_)
+    insert_runs_pg_ = std::make_unique<store::Stmt>(
+        db_.prepare("INSERT INTO accepted_runs(device_id, first_seq, count, first_version) "
+                    "SELECT ?1, f, n, v FROM unnest(?2::bigint[], ?3::bigint[], ?4::bigint[]) AS t(f, n, v)"));
+  pg::ArrayLiteral first_seq, count, first_version;
+  for (const auto& run : runs) {
+    first_seq.add(static_cast<std::int64_t>(run.first_seq));
+    count.add(static_cast<std::int64_t>(run.count));
+    first_version.add(static_cast<std::int64_t>(run.first_version));
+  }
+  insert_runs_pg_->bind(1, push_device_).bind(2, first_seq.str()).bind(3, count.str()).bind(4, first_version.str());
+  insert_runs_pg_->run();
+}
+
 void Ingestor::write_pending_pg() {
+  write_outcomes_pg();
   if (pending_.empty()) return;
   if (!insert_changes_pg_) {
     insert_changes_pg_ = std::make_unique<store::Stmt>(db_.prepare(

@@ -221,6 +221,13 @@ TEST_CASE("pg array literals: any text and any number come back from unnest as t
   REQUIRE(c.step());
   CHECK(c.int64(0) == 6);
   n.clear();
+  n.add(1), n.add_null(), n.add(3);
+  auto nulls = s.db.prepare("SELECT count(x), cardinality(?1::bigint[]) FROM unnest(?1::bigint[]) AS u(x)");
+  nulls.bind(1, n.str());
+  REQUIRE(nulls.step());
+  CHECK(nulls.int64(0) == 2);  // count() skips the NULL
+  CHECK(nulls.int64(1) == 3);
+  n.clear();
   auto e = s.db.prepare("SELECT cardinality(?::bigint[])");
   e.bind(1, n.str());
   REQUIRE(e.step());

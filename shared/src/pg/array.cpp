@@ -20,6 +20,12 @@ void ArrayLiteral::add(std::string_view v) {
   text_ += '"';
 }
 
+void ArrayLiteral::add_null() {
+  open();
+  if (count_++) text_ += ',';
+  text_ += "NULL";
+}
+
 void ArrayLiteral::open() {
   if (closed_) text_.pop_back();
   closed_ = false;

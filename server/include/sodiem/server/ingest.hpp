@@ -98,7 +98,19 @@ class Ingestor {
   // (ingest_pg.cpp). A statement per 32 rows, each waiting for its answer,
   // and a trigger per row made the ingest 27 times slower there.
   void write_pending_pg();
-  std::unique_ptr<store::Stmt> insert_changes_pg_, upsert_cells_pg_;
+  std::unique_ptr<store::Stmt> insert_changes_pg_, upsert_cells_pg_, insert_outcomes_pg_;
+  // PostgreSQL: a push's refusals (op_outcomes rows) wait here for
+  // write_pending_pg, one statement for all (a round trip each was most of
+  // the time of a push with many refusals). Nothing reads them before.
+  struct PendingOutcome {
+    std::uint64_t seq;
+    std::string code, reason, col, value;
+    std::int64_t class_id, subject_id, student_id;  // as write_outcome binds them (0: NULL)
+  };
+  std::vector<PendingOutcome> pending_outcomes_;
+  void write_outcomes_pg();
+  std::unique_ptr<store::Stmt> insert_runs_pg_;
+  void write_runs_pg(const std::vector<protocol::AcceptedRun>& runs);  // the push's device's
   // Pending rows written when this many wait: a statement's worth on
   // SQLite, a whole push (bounded) on PostgreSQL.
   std::size_t flush_at_ = kRowsPerStatement;
@@ -129,6 +141,8 @@ class Ingestor {
   void apply_decision(PushScope& push, const protocol::Op& op, Decision& decision);
   void record_outcome(PushScope& push, const protocol::Op& op, const Decision& decision, protocol::OpOutcome&& out,
                       std::uint64_t audit_version, const std::string& audit_value);
+  void write_outcome(PushScope& push, const protocol::Op& op, const Decision& decision,
+                     const protocol::OpOutcome& out);
 
   store::Db& db_;
   const Directory& directory_;

@@ -10,12 +10,13 @@
 
 namespace sodiem::pg {
 
-// Appends elements to a literal; str() closes it. Elements are never NULL.
+// Appends elements to a literal; str() closes it.
 class ArrayLiteral {
  public:
   ArrayLiteral() { text_ = "{"; }
   void add(std::int64_t v);
   void add(std::string_view v);  // quoted; '"' and '\' escaped
+  void add_null();
   void clear() {
     text_ = "{";
     count_ = 0;
