@@ -89,7 +89,9 @@ void start_restored_epoch(store::Db& db, const std::string& backup_dir) {
 // nothing changed, if it does not verify); its rows then replace the school's
 // in one transaction under the school's lock, checked again before the
 // commit; other schools' rows are not touched. The TLS certificate and key
-// and the audit key come with it, as on SQLite.
+// and the audit key come with it, as on SQLite. The school's server
+// processes must be stopped first, as on SQLite: a running SyncService reads
+// the epoch once, when it starts.
 Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const std::string& data_dir) {
   const DataPaths from{backup_dir}, to{data_dir};
   const DataPaths aside{data_dir + "/restoring-" + crypto::random_hex(6)};
