@@ -10,6 +10,7 @@
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/records_check.hpp"
+#include "sodiem/server/school_copy.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/store_config.hpp"
 
@@ -68,21 +69,90 @@ Result<BackupSummary> checked_copy_or_nothing(const DataPaths& to, Make&& make) 
   }
 }
 
+// A new epoch: every client re-pulls from the start instead of trusting
+// cursors and versions from a timeline this copy may not contain. Inside the
+// caller's transaction, on the restored rows.
+void start_restored_epoch(store::Db& db, const std::string& backup_dir) {
+  const std::string old_epoch = get_meta(db, "epoch");
+  const std::string epoch = crypto::random_hex(8);
+  set_meta(db, "epoch", epoch);
+  // Devices that kept an audit head of the old epoch up to this size can
+  // still have it proved against the restored trail (audit_heads.hpp).
+  set_meta(db, "audit_restored_from", get_meta(db, "audit_head_seq", "0"));
+  set_meta(db, "audit_restored_from_epoch", old_epoch);
+  append_audit(db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
+                    nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
+}
+
+// Restore onto a school kept in PostgreSQL (data_dir holds its database.json):
+// the backup is first copied aside and checked like any restore (refused,
+// nothing changed, if it does not verify); its rows then replace the school's
+// in one transaction under the school's lock, checked again before the
+// commit; other schools' rows are not touched. The TLS certificate and key
+// and the audit key come with it, as on SQLite. The school's server
+// processes must be stopped first, as on SQLite: a running SyncService reads
+// the epoch once, when it starts.
+Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const std::string& data_dir) {
+  const DataPaths from{backup_dir}, to{data_dir};
+  const DataPaths aside{data_dir + "/restoring-" + crypto::random_hex(6)};
+  fs::create_directories(aside.dir);
+  ::chmod(aside.dir.c_str(), 0700);
+  struct RemoveAside {
+    const std::string& dir;
+    ~RemoveAside() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{aside.dir};
+  auto checked = checked_copy_or_nothing(aside, [&] {
+    copy_private(from.db(), aside.db());
+    copy_private(from.cert(), aside.cert());
+    copy_private(from.key(), aside.key());
+    if (fs::exists(from.audit_key())) copy_private(from.audit_key(), aside.audit_key());
+  });
+  if (!checked) return Status(checked.status().code(), "không khôi phục (trường không bị thay đổi): " + checked.status().message());
+  BackupSummary out = *checked;
+  out.path = data_dir;
+  {
+    auto school = open_server_db(to.db());
+    sqlite::Db rows(aside.db(), /*synchronous_full=*/true);
+    store::Transaction tx(*school);
+    replace_school_rows(*school, rows);
+    start_restored_epoch(*school, backup_dir);
+    // The rows as the school now holds them, before they count.
+    const AuditCheck audit = verify_audit(*school);
+    if (!audit.intact)
+      return Status(ErrorCode::kInternal, "không khôi phục: nhật ký kiểm toán chép sang PostgreSQL không nguyên vẹn: " + audit.problem);
+    if (const AuditCheck records = verify_records(*school); !records.intact)
+      return Status(ErrorCode::kInternal, "không khôi phục: dữ liệu điểm chép sang PostgreSQL không khớp nhật ký: " + records.problem);
+    out.audit_entries = audit.entries;
+    tx.commit();
+  }
+  fs::rename(aside.cert(), to.cert());
+  fs::rename(aside.key(), to.key());
+  if (fs::exists(aside.audit_key())) fs::rename(aside.audit_key(), to.audit_key());
+  return out;
+}
+
 }  // namespace
 
 Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::string& out_dir) {
   const DataPaths from{data_dir}, to{out_dir};
-  if (read_store_config(data_dir))
-    return Status(ErrorCode::kInvalidValue,
-                  "trường này lưu dữ liệu trong PostgreSQL: sao lưu từng trường chưa có ở bản này; hãy sao lưu cả cơ sở "
-                  "dữ liệu bằng công cụ của PostgreSQL (pg_dump, pg_basebackup) hoặc dùng máy chủ dự phòng");
-  if (!fs::exists(from.db())) return Status(ErrorCode::kInvalidValue, "không có cơ sở dữ liệu trong " + data_dir);
+  const bool postgres = read_store_config(data_dir).has_value();
+  if (!postgres && !fs::exists(from.db())) return Status(ErrorCode::kInvalidValue, "không có cơ sở dữ liệu trong " + data_dir);
   if (!empty_or_missing(out_dir))
     return Status(ErrorCode::kInvalidValue, "thư mục sao lưu " + out_dir + " đã có dữ liệu; hãy chọn thư mục mới");
   fs::create_directories(out_dir);
   ::chmod(out_dir.c_str(), 0700);
   return checked_copy_or_nothing(to, [&] {
-    {
+    if (postgres) {
+      // The school's rows, from one snapshot, into a server.db made by the
+      // SQLite migrations: the same kind of backup as a SQLite school's.
+      auto school = open_server_db(from.db());
+      open_server_db(to.db()).reset();
+      sqlite::Db copy(to.db(), /*synchronous_full=*/true);
+      copy_school_out(*school, copy);
+    } else {
       // A reader: the running server keeps writing; the copy is one snapshot.
       sqlite::Db db(from.db(), /*synchronous_full=*/true);
       auto s = db.prepare("VACUUM INTO ?");
@@ -100,6 +170,7 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
   const DataPaths from{backup_dir}, to{data_dir};
   for (const auto& f : {from.db(), from.cert(), from.key()})
     if (!fs::exists(f)) return Status(ErrorCode::kInvalidValue, "bản sao lưu thiếu " + f);
+  if (read_store_config(data_dir)) return restore_onto_postgres(backup_dir, data_dir);
   if (fs::exists(to.db()))
     return Status(ErrorCode::kInvalidValue, "thư mục " + data_dir + " đã có cơ sở dữ liệu; khôi phục vào một thư mục trống");
   fs::create_directories(data_dir);
@@ -110,19 +181,9 @@ Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std:
     copy_private(from.cert(), to.cert());
     copy_private(from.key(), to.key());
     if (fs::exists(from.audit_key())) copy_private(from.audit_key(), to.audit_key());
-    // A new epoch: every client re-pulls from the start instead of trusting
-    // cursors and versions from a timeline this copy may not contain.
     auto db = open_server_db(to.db());
     store::Transaction tx(*db);
-    const std::string old_epoch = get_meta(*db, "epoch");
-    const std::string epoch = crypto::random_hex(8);
-    set_meta(*db, "epoch", epoch);
-    // Devices that kept an audit head of the old epoch up to this size can
-    // still have it proved against the restored trail (audit_heads.hpp).
-    set_meta(*db, "audit_restored_from", get_meta(*db, "audit_head_seq", "0"));
-    set_meta(*db, "audit_restored_from_epoch", old_epoch);
-    append_audit(*db, {SystemClock::instance().now_unix_seconds(), "admin-cli", "", "restored",
-                       nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
+    start_restored_epoch(*db, backup_dir);
     tx.commit();
   });
 }

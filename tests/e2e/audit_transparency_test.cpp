@@ -95,7 +95,7 @@ TEST_CASE("an insider's rewrite of the audit trail is caught by the next device 
   CHECK(school.try_sync("gv.toan.1").status().code() == protocol::ErrorCode::kAuditMismatch);
 }
 
-TEST_CASE("appending to the audit trail is not a rewrite, nor is a restore from a backup", "[e2e][sqlite]") {
+TEST_CASE("appending to the audit trail is not a rewrite, nor is a restore from a backup", "[e2e]") {
   LoopbackSchool school;
   mark(school, "HS6A01", "7");
   mark(school, "HS6A02", "8");

@@ -72,7 +72,7 @@ struct Student {
 }  // namespace
 
 TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer training, more than 45 sessions",
-          "[e2e][school_year][outcomes][sqlite]") {
+          "[e2e][school_year][outcomes]") {
   ManualClock clock(at("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THCS Hòa Bình"}, clock);
   std::vector<protocol::SubjectInfo> subjects;

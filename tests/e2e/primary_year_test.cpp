@@ -52,7 +52,7 @@ struct Pupil {
 }  // namespace
 
 TEST_CASE("a new primary school runs a whole year into the next: results, awards, summer help, grade 5 completes",
-          "[e2e][school_year][outcomes][tt27][sqlite]") {
+          "[e2e][school_year][outcomes][tt27]") {
   ManualClock clock(at("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường PTDTBT Tiểu học Bản Mù"}, clock);
   std::map<std::string, std::vector<protocol::SubjectInfo>> subjects;  // class → its subjects

@@ -135,7 +135,7 @@ TEST_CASE("a student who changes class mid-year takes their marks along", "[e2e]
 }
 
 TEST_CASE("year new: the old year archived read-only, classes promoted, students carried forward",
-          "[e2e][school_year][sqlite]") {
+          "[e2e][school_year]") {
   LoopbackSchool school;
   auto& teacher = school.device("gv.toan.1");
   school.sync("gv.toan.1");
@@ -272,7 +272,7 @@ TEST_CASE("a database from before school years migrates: its classes join the cu
 }
 
 TEST_CASE("a transfer packet carries a student's year to another school, signed — tampering and another year refused",
-          "[e2e][school_year][sqlite]") {
+          "[e2e][school_year]") {
   LoopbackSchool from;
   auto& teacher = from.device("gv.toan.1");
   from.sync("gv.toan.1");

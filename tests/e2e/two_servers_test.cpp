@@ -12,8 +12,6 @@
 
 #include "loopback_school.hpp"
 #include "sodiem/server/audit.hpp"
-#include "sodiem/server/backup.hpp"
-#include "sodiem/server/store_config.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -112,19 +110,4 @@ TEST_CASE("two servers on one store, devices alternating at random with lost ack
   const std::string two = run_rounds(true);
   CHECK(one.size() > 100);
   CHECK(two == one);
-}
-
-TEST_CASE("a school's backup: a copy on SQLite, a clear refusal on PostgreSQL (not built there yet), nothing written",
-          "[e2e]") {
-  LoopbackSchool school;
-  const std::string out = school.tmp / "backup";
-  const auto r = server::backup_data_dir(school.demo.dir, out);
-  if (server::read_store_config(school.demo.dir)) {
-    REQUIRE_FALSE(r.is_ok());
-    CHECK_THAT(r.status().message(), Catch::Contains("PostgreSQL") && Catch::Contains("pg_dump"));
-    CHECK_FALSE(std::filesystem::exists(out));
-  } else {
-    INFO(r.status().message());
-    CHECK(r.is_ok());
-  }
 }

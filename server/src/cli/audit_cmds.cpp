@@ -98,10 +98,11 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   add_data_option(*bkp, b->dir);
   bkp->add_option("OUT_DIR", b->backup_dir, "Thư mục mới (hoặc rỗng) để chứa bản sao lưu")->required();
   auto [rst, r] = add_command(app, ctx, "restore",
-                              "Khôi phục một bản sao lưu vào thư mục dữ liệu rỗng (các máy giáo viên đồng bộ lại)", run_backup);
+                              "Khôi phục một bản sao lưu vào thư mục dữ liệu rỗng, hoặc vào thư mục của một trường lưu trong PostgreSQL "
+                              "(thay toàn bộ dữ liệu của trường đó; hãy dừng mọi máy chủ của trường trước; các máy giáo viên đồng bộ lại)", run_backup);
   r->restore = true;
   rst->add_option("BACKUP_DIR", r->backup_dir, "Thư mục do lệnh `backup` tạo ra")->required();
-  add_data_option(*rst, r->dir, "Thư mục dữ liệu mới, rỗng");
+  add_data_option(*rst, r->dir, "Thư mục dữ liệu mới, rỗng (hoặc có database.json của trường trên PostgreSQL)");
 }
 
 }  // namespace sodiem::server::cli

@@ -7,6 +7,10 @@
 // under a new epoch, checks the copy the same way and removes it if bad (the
 // backup itself is never opened); clients see the epoch change, re-pull the
 // server's state from the start, and resend what the backup lacks.
+// A school kept in PostgreSQL (its folder holds database.json) is backed up
+// into the same kind of folder (its rows copied into a SQLite server.db,
+// school_copy.hpp), and restore() onto such a folder replaces that school's
+// rows, in one transaction, with the backup's (other schools untouched).
 // CLI commands; not thread-safe.
 #pragma once
 #include <string>
