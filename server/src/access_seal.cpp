@@ -211,7 +211,9 @@ std::string seal_access(store::Db& db) {
   const bool pg = db.backend() == store::Backend::kPostgres;
   GuardState* st = pg ? nullptr : state_of(lite(db));
   if (!pg && (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done))) return "";
-  std::set<std::string> touched = pg ? access::pg_touched(db) : st->touched;
+  bool baseline_done = false;
+  std::set<std::string> touched = pg ? access::pg_touched(db, baseline_done) : st->touched;
+  if (pg && touched.empty() && baseline_done) return "";
   std::set<std::string> outside = pg ? std::set<std::string>{} : st->outside;
   Recorded r = last_recorded(db);
   if (pg) access::pg_check_before(db, r.digests, touched, outside);
@@ -219,6 +221,7 @@ std::string seal_access(store::Db& db) {
   for (const auto& t : kTables) complete = complete && r.digests.contains(t.name);
   if (complete && touched.empty() && outside.empty()) {
     if (st) st->baseline_done = true;
+    if (pg) access::pg_baseline_done(db);
     return "";
   }
   for (const auto& t : kTables) {
@@ -232,6 +235,7 @@ std::string seal_access(store::Db& db) {
   if (!outside.empty()) out["outside"] = outside;
   if (pg) {
     access::pg_sealed(db);
+    access::pg_baseline_done(db);  // every table has its digest now
   } else {
     st->touched.clear();
     st->outside.clear();

@@ -55,8 +55,12 @@ std::string digest_of(store::Db& db, const AccessTable& t, std::string_view from
 
 // PostgreSQL's side of the seal (pg/pg_access_seal.cpp; the triggers are
 // migration 5 of pg_schema.cpp).
-// The tables changed since the last seal in the open transaction.
-std::set<std::string> pg_touched(store::Db& db);
+// The tables changed since the last seal in the open transaction; whether
+// this connection has seen the trail hold a digest of every table (kept in
+// the session, so forgotten with the transaction that found it if that one
+// rolls back).
+std::set<std::string> pg_touched(store::Db& db, bool& baseline_done);
+void pg_baseline_done(store::Db& db);
 // Each touched table as it was before the transaction's first change to it
 // against `recorded` (the trail's last digests): a difference is an edit from
 // outside, added to `outside`. The snapshots are dropped (a later change in

@@ -27,9 +27,11 @@ std::string body_of(std::string_view function) {
 
 }  // namespace
 
-std::set<std::string> pg_touched(store::Db& db) {
-  auto s = db.cached("SELECT COALESCE(current_setting('sodiem.touched', true), '')");
+std::set<std::string> pg_touched(store::Db& db, bool& baseline_done) {
+  auto s = db.cached("SELECT COALESCE(current_setting('sodiem.touched', true), ''), "
+                     "COALESCE(current_setting('sodiem.access_baseline', true), '')");
   s->step();
+  baseline_done = s->text(1) == db.school_id();
   std::set<std::string> out;
   const std::string names = s->text(0);
   for (std::size_t start = 0; start < names.size();) {
@@ -56,6 +58,12 @@ void pg_check_before(store::Db& db, const nlohmann::json& recorded, const std::s
     if (recorded.contains(name) && recorded[name] != digest_of(db, *t, snapshot_of(name))) outside.insert(name);
     db.exec("DROP TABLE " + snapshot_of(name));
   }
+}
+
+void pg_baseline_done(store::Db& db) {
+  auto s = db.cached("SELECT set_config('sodiem.access_baseline', ?, false)");
+  s->bind(1, db.school_id());
+  s->step();
 }
 
 void pg_sealed(store::Db& db) {
