@@ -1,52 +1,29 @@
-// The access tables tied to the audit trail (see access_seal.hpp): the
-// trigger function, the commit guard, the seal an audit entry carries, and
-// the check `audit verify` runs.
+// The access tables tied to the audit trail (see access_seal.hpp): the seal
+// an audit entry carries and the check `audit verify` runs, over both stores;
+// SQLite's trigger function and commit guard (PostgreSQL's are triggers,
+// pg/pg_access_seal.cpp).
 #include "sodiem/server/access_seal.hpp"
 
 #include <sqlite3.h>
 
-#include <array>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
 
+#include "access_tables.hpp"
 #include "sodiem/core/clock.hpp"
-#include "sodiem/core/crypto.hpp"
 
 namespace sodiem::server {
 namespace {
 
 using nlohmann::json;
 
-struct AccessTable {
-  const char* name;
-  const char* columns;  // what matters; the triggers of migration 21 watch the same
-  const char* what;     // in Vietnamese, for the verdict
-};
-constexpr std::array<AccessTable, 14> kTables{{
-    {"users", "id, username, full_name, password_hash, roles, disabled, department, must_change_password", "tài khoản"},
-    {"devices", "id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason", "thiết bị"},
-    {"teaching_assignments", "user_id, class_id, subject_id, ends_at", "phân công giảng dạy"},
-    {"homerooms", "class_id, user_id", "chủ nhiệm lớp"},
-    {"locks",
-     "id, term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at, "
-     "removed_at, removed_by, removed_reason",
-     "khóa sổ"},
-    {"lock_exceptions",
-     "id, username, class_name, subject, col, expires_at, reason, created_by, created_at, removed_at, removed_by",
-     "mở khóa ngoại lệ"},
-    {"delegations", "id, power, user_id, granted_by, granted_at, expires_at, reason, revoked_at, revoked_by", "ủy quyền"},
-    {"signing_keys", "user_id, public_key, registered_at, device_id", "khóa ký số"},
-    {"classes", "id, name, grade, sessions_per_day, school_year_id", "lớp"},
-    {"students", "id, code, full_name, class_id, birth_date, gender, status", "học sinh"},
-    {"subjects", "id, name, scored, periods_per_year, department", "môn học"},
-    {"grade_subjects", "grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, periodic_tests",
-     "môn học của khối"},
-    {"school_years", "id, name, starts_on, ends_on, current", "năm học"},
-    {"terms", "id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on", "học kỳ"},
-}};
+using access::AccessTable;
+using access::digest_of;
+using access::find_table;
+using access::kTables;
 
 // The trigger migration 21 made for `event` of `t`, as sqlite_master keeps it.
 std::string trigger_sql(const AccessTable& t, std::string_view event) {
@@ -63,14 +40,9 @@ constexpr std::string_view kCurrentClassesView =
     "CREATE VIEW current_classes AS SELECT * FROM classes\n"
     "  WHERE school_year_id = COALESCE((SELECT MAX(id) FROM school_years WHERE current = 1), 0)";
 
-const AccessTable* find_table(std::string_view name) {
-  for (const auto& t : kTables)
-    if (name == t.name) return &t;
-  return nullptr;
-}
-
 // Per connection: what the open transaction changed.
 struct GuardState {
+  store::Db* db = nullptr;  // the connection's store, for the digests
   bool enforce = false;
   bool baseline_done = false;     // the trail holds a digest of every table
   bool pending_baseline = false;  // sealed in the open transaction
@@ -91,37 +63,13 @@ GuardState* state_of(sqlite3* h) {
   return it == registry().end() ? nullptr : it->second;
 }
 
-std::string digest_of(sqlite3* h, const AccessTable& t) {
-  // Each value as its type and every byte in hex (quote() would stop at a
-  // NUL inside a text that the software reads whole), so NULL, 1 and '1'
-  // differ and no two rows concatenate alike.
-  std::string cols = t.columns, select;
-  for (std::size_t start = 0; start < cols.size();) {
-    std::size_t end = cols.find(',', start);
-    if (end == std::string::npos) end = cols.size();
-    std::string c = cols.substr(start, end - start);
-    while (!c.empty() && c.front() == ' ') c.erase(0, 1);
-    select += (select.empty() ? "" : " || ',' || ") + ("typeof(" + c + ") || ':' || hex(CAST(" + c + " AS BLOB))");
-    start = end + 1;
-  }
-  sqlite::Stmt s(h, "SELECT " + select + " FROM " + t.name + " ORDER BY " + cols);
-  std::string text;
-  while (s.step()) {
-    const auto row = s.view(0);
-    text += std::to_string(row.size()) + ":";
-    text += row;
-    text += "\n";
-  }
-  return crypto::sha256_hex(text);
-}
-
 struct Recorded {
   std::int64_t seq = 0;
   json digests = json::object();
 };
-Recorded last_recorded(sqlite3* h) {
+Recorded last_recorded(store::Db& db) {
   Recorded r;
-  sqlite::Stmt s(h, "SELECT seq, access FROM audit_log WHERE access != '' ORDER BY seq DESC LIMIT 1");
+  auto s = db.prepare("SELECT seq, access FROM audit_log WHERE access != '' ORDER BY seq DESC LIMIT 1");
   if (!s.step()) return r;
   r.seq = s.int64(0);
   json a = json::parse(s.view(1), nullptr, false);
@@ -139,11 +87,10 @@ void touch(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   }
   if (st->touched.contains(t->name)) return;
   try {
-    sqlite3* h = sqlite3_context_db_handle(ctx);
     // Before this transaction's first change: the table as the trail last saw it?
     if (!st->checked.contains(t->name)) {
-      const Recorded r = last_recorded(h);
-      if (r.digests.contains(t->name) && r.digests[t->name] != digest_of(h, *t)) st->outside.insert(t->name);
+      const Recorded r = last_recorded(*st->db);
+      if (r.digests.contains(t->name) && r.digests[t->name] != digest_of(*st->db, *t)) st->outside.insert(t->name);
       st->checked.insert(t->name);
     }
     st->touched.insert(t->name);
@@ -190,17 +137,48 @@ void destroy(void* p) {
   delete st;
 }
 
-// SQLite's connection under `db` (the seal's hooks and functions are SQLite's).
+// SQLite's connection under `db` (the function and hooks are SQLite's).
 sqlite3* lite(store::Db& db) {
-  if (!db.sqlite()) throw std::logic_error("access seal: SQLite only so far");
+  if (!db.sqlite()) throw std::logic_error("access seal: SQLite's function and hooks on another store");
   return db.sqlite()->handle();
+}
+
+// SQLite's schema: exactly migration 21's triggers and the one view.
+void check_sqlite_triggers(store::Db& db, std::vector<std::string>& problems) {
+  std::set<std::string> seen;
+  auto s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name");
+  while (s.step()) {
+    const std::string type = s.text(0), name = s.text(1), sql = s.text(3);
+    if (type == "view") {
+      if (name != "current_classes" || sql != kCurrentClassesView)
+        problems.push_back("view " + name + " không phải của phần mềm (bị thêm hoặc sửa từ ngoài)");
+      continue;
+    }
+    bool expected = false;
+    for (const auto& t : kTables)
+      for (const char* event : {"ins", "upd", "del"})
+        if (name == std::string("access_") + t.name + "_" + event) {
+          expected = true;
+          if (sql != trigger_sql(t, event)) problems.push_back("trigger " + name + " bị sửa từ ngoài phần mềm");
+        }
+    if (!expected)
+      problems.push_back("trigger " + name + " trên bảng " + s.text(2) +
+                         " không phải của phần mềm: nó có thể thay đổi dữ liệu thay cho máy chủ");
+    seen.insert(name);
+  }
+  for (const auto& t : kTables)
+    for (const char* event : {"ins", "upd", "del"})
+      if (!seen.contains(std::string("access_") + t.name + "_" + event))
+        problems.push_back(std::string("trigger access_") + t.name + "_" + event + " bị xóa: thay đổi bảng " + t.what +
+                           " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
 }
 
 }  // namespace
 
 void install_access_guard(store::Db& db) {
-  if (db.backend() == store::Backend::kPostgres) return;  // to do: the seal on PostgreSQL (docs/postgresql.md §1)
+  if (db.backend() == store::Backend::kPostgres) return;  // the schema's triggers (pg_schema.cpp, migration 5)
   auto* st = new GuardState;
+  st->db = &db;
   {
     std::lock_guard lock(registry_mutex);
     registry()[lite(db)] = st;
@@ -213,84 +191,69 @@ void install_access_guard(store::Db& db) {
 }
 
 void enforce_access_guard(store::Db& db) {
-  if (db.backend() == store::Backend::kPostgres) return;
+  if (db.backend() == store::Backend::kPostgres) return;  // the deferred triggers always enforce
   if (auto* st = state_of(lite(db))) st->enforce = true;
 }
 
 std::string access_table_digest(store::Db& db, const std::string& table) {
   const AccessTable* t = find_table(table);
-  if (!t) throw sqlite::Error(SQLITE_ERROR, "not an access table: " + table);
-  return digest_of(lite(db), *t);
+  if (!t) throw std::invalid_argument("not an access table: " + table);
+  return digest_of(db, *t);
+}
+
+std::vector<std::pair<std::string, std::string>> access_table_columns() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& t : kTables) out.emplace_back(t.name, t.columns);
+  return out;
 }
 
 std::string seal_access(store::Db& db) {
-  if (db.backend() == store::Backend::kPostgres) return "";
-  GuardState* st = state_of(lite(db));
-  if (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done)) return "";
-  Recorded r = last_recorded(lite(db));
+  const bool pg = db.backend() == store::Backend::kPostgres;
+  GuardState* st = pg ? nullptr : state_of(lite(db));
+  if (!pg && (!st || (st->touched.empty() && st->outside.empty() && st->baseline_done))) return "";
+  bool baseline_done = false;
+  std::set<std::string> touched = pg ? access::pg_touched(db, baseline_done) : st->touched;
+  if (pg && touched.empty() && baseline_done) return "";
+  std::set<std::string> outside = pg ? std::set<std::string>{} : st->outside;
+  Recorded r = last_recorded(db);
+  if (pg) access::pg_check_before(db, r.digests, touched, outside);
   bool complete = true;
   for (const auto& t : kTables) complete = complete && r.digests.contains(t.name);
-  if (complete && st->touched.empty() && st->outside.empty()) {
-    st->baseline_done = true;
+  if (complete && touched.empty() && outside.empty()) {
+    if (st) st->baseline_done = true;
+    if (pg) access::pg_baseline_done(db);
     return "";
   }
   for (const auto& t : kTables) {
-    if (complete && !st->touched.contains(t.name)) continue;
-    const std::string now = digest_of(lite(db), t);
+    if (complete && !touched.contains(t.name)) continue;
+    const std::string now = digest_of(db, t);
     // A table recorded before but not changed here must still be as recorded.
-    if (!st->touched.contains(t.name) && r.digests.contains(t.name) && r.digests[t.name] != now)
-      st->outside.insert(t.name);
+    if (!touched.contains(t.name) && r.digests.contains(t.name) && r.digests[t.name] != now) outside.insert(t.name);
     r.digests[t.name] = now;
   }
   json out{{"d", r.digests}};
-  if (!st->outside.empty()) out["outside"] = st->outside;
-  st->touched.clear();
-  st->outside.clear();
-  st->pending_baseline = true;
+  if (!outside.empty()) out["outside"] = outside;
+  if (pg) {
+    access::pg_sealed(db);
+    access::pg_baseline_done(db);  // every table has its digest now
+  } else {
+    st->touched.clear();
+    st->outside.clear();
+    st->pending_baseline = true;
+  }
   return out.dump();
 }
 
 AccessCheck check_access_tables(store::Db& db) {
   AccessCheck c;
-  if (db.backend() == store::Backend::kPostgres) {
-    c.warnings.push_back("trên PostgreSQL, dấu các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa được ghi vào "
-                         "nhật ký kiểm toán (việc sửa từ ngoài phần mềm do quyền của vai trò ứng dụng ngăn)");
-    return c;
-  }
   // The schema that reports changes to the software's connection: exactly
   // these triggers (no other trigger could change a table on the software's
-  // behalf) and the one view.
-  std::set<std::string> seen;
-  {
-    auto s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY name");
-    while (s.step()) {
-      const std::string type = s.text(0), name = s.text(1), sql = s.text(3);
-      if (type == "view") {
-        if (name != "current_classes" || sql != kCurrentClassesView)
-          c.problems.push_back("view " + name + " không phải của phần mềm (bị thêm hoặc sửa từ ngoài)");
-        continue;
-      }
-      bool expected = false;
-      for (const auto& t : kTables)
-        for (const char* event : {"ins", "upd", "del"})
-          if (name == std::string("access_") + t.name + "_" + event) {
-            expected = true;
-            if (sql != trigger_sql(t, event)) c.problems.push_back("trigger " + name + " bị sửa từ ngoài phần mềm");
-          }
-      if (!expected)
-        c.problems.push_back("trigger " + name + " trên bảng " + s.text(2) +
-                             " không phải của phần mềm: nó có thể thay đổi dữ liệu thay cho máy chủ");
-      seen.insert(name);
-    }
-  }
-  for (const auto& t : kTables)
-    for (const char* event : {"ins", "upd", "del"})
-      if (!seen.contains(std::string("access_") + t.name + "_" + event))
-        c.problems.push_back(std::string("trigger access_") + t.name + "_" + event + " bị xóa: thay đổi bảng " + t.what +
-                             " (" + t.name + ") không còn được ghi vào nhật ký kiểm toán");
+  // behalf) and, on SQLite, the one view.
+  if (db.backend() == store::Backend::kPostgres) access::pg_check_triggers(db, c.problems);
+  else check_sqlite_triggers(db, c.problems);
 
   // The tables now against the last digests the trail recorded.
-  const Recorded last = last_recorded(lite(db));
+  const Recorded last = last_recorded(db);
   if (last.seq == 0) {
     c.warnings.push_back("các bảng tài khoản, phân công, khóa sổ, lớp và học sinh chưa có dấu trong nhật ký kiểm toán "
                          "(có từ thao tác được ghi nhật ký tiếp theo)");
@@ -300,7 +263,7 @@ AccessCheck check_access_tables(store::Db& db) {
         c.warnings.push_back(std::string("bảng ") + t.what + " (" + t.name + ") chưa có dấu trong nhật ký kiểm toán");
         continue;
       }
-      if (last.digests[t.name] != digest_of(lite(db), t))
+      if (last.digests[t.name] != digest_of(db, t))
         c.problems.push_back(std::string("bảng ") + t.what + " (" + t.name +
                              ") đã bị sửa từ ngoài phần mềm: không khớp dấu ghi ở mục nhật ký " +
                              std::to_string(last.seq));

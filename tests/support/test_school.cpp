@@ -143,6 +143,11 @@ std::string copy_school(const std::string& from, const std::string& dir) {
   return dir;
 }
 
+std::string pg_owner_url() {
+  const auto pg = test_pg();
+  return pg ? pg->owner_url : "";
+}
+
 DemoServer make_demo_server(const std::string& dir) {
   copy_school(demo_template(), dir);
   server::DataPaths paths{dir};

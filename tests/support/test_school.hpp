@@ -45,4 +45,8 @@ DemoServer make_plain_server(const std::string& dir, const std::string& school_n
 // school id. Returns `to`.
 std::string copy_school(const std::string& from, const std::string& to);
 
+// With SODIEM_TEST_PG: the URL of the schema's owner (an insider who can
+// bypass the server's triggers); "" when the schools are SQLite files.
+std::string pg_owner_url();
+
 }  // namespace sodiem::testing

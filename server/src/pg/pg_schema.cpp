@@ -17,7 +17,7 @@
 namespace sodiem::server {
 namespace {
 
-constexpr std::array<std::string_view, 4> kPgMigrations{R"sql(
+constexpr std::array<std::string_view, 5> kPgMigrations{R"sql(
 CREATE TABLE meta(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
   key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(school_id, key));
 CREATE TABLE school_years(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
@@ -319,6 +319,70 @@ BEGIN
     EXECUTE format('DROP TRIGGER %I ON %I', r.t || '_rowid', r.t);
     EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW WHEN (NEW.%I IS NULL) '
                    'EXECUTE FUNCTION sodiem_rowid(%L)', r.t || '_rowid', r.t, r.col, r.col);
+  END LOOP;
+END $$;
+)sql",
+                                                        R"sql(
+-- The access seal (access_seal.hpp) on PostgreSQL. A change to an access
+-- table (the columns that matter) adds the table to the transaction's
+-- sodiem.touched; its first change there first keeps the school's rows as
+-- they were (a temporary table sodiem_before_<table>, dropped at commit),
+-- which the seal compares with the digest the trail last recorded (an edit
+-- from outside the software). The audit entry's seal empties sodiem.touched;
+-- a COMMIT that finds it not empty fails (the deferred constraint triggers):
+-- a change to who may do what is never left out of the trail. Outside edits
+-- (the owner or a superuser bypassing these triggers) are found by the
+-- digests. `audit verify` checks these triggers and functions as written here.
+CREATE FUNCTION sodiem_access_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  touched TEXT := COALESCE(current_setting('sodiem.touched', true), '');
+BEGIN
+  IF position(',' || TG_TABLE_NAME || ',' IN ',' || touched || ',') = 0 THEN
+    IF to_regclass('pg_temp.sodiem_before_' || TG_TABLE_NAME) IS NULL THEN
+      EXECUTE format('CREATE TEMPORARY TABLE %I ON COMMIT DROP AS SELECT * FROM %I WHERE school_id = %L',
+                     'sodiem_before_' || TG_TABLE_NAME, TG_TABLE_NAME, current_setting('sodiem.school', true));
+    END IF;
+    PERFORM set_config('sodiem.touched', CASE WHEN touched = '' THEN TG_TABLE_NAME
+                                              ELSE touched || ',' || TG_TABLE_NAME END, true);
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE FUNCTION sodiem_access_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF COALESCE(current_setting('sodiem.touched', true), '') <> '' THEN
+    RAISE EXCEPTION 'giao dịch thay đổi bảng % mà không ghi nhật ký kiểm toán: bị hủy',
+      current_setting('sodiem.touched', true);
+  END IF;
+  RETURN NULL;
+END $$;
+DO $$
+DECLARE r RECORD;
+BEGIN
+  FOR r IN SELECT * FROM (VALUES
+      ('users', 'id, username, full_name, password_hash, roles, disabled, department, must_change_password'),
+      ('devices', 'id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason'),
+      ('teaching_assignments', 'user_id, class_id, subject_id, ends_at'),
+      ('homerooms', 'class_id, user_id'),
+      ('locks', 'id, term, grade, class_name, subject, column_kind, kind, starts_at, ends_at, reason, set_by, set_at, '
+                'removed_at, removed_by, removed_reason'),
+      ('lock_exceptions', 'id, username, class_name, subject, col, expires_at, reason, created_by, created_at, '
+                          'removed_at, removed_by'),
+      ('delegations', 'id, power, user_id, granted_by, granted_at, expires_at, reason, revoked_at, revoked_by'),
+      ('signing_keys', 'user_id, public_key, registered_at, device_id'),
+      ('classes', 'id, name, grade, sessions_per_day, school_year_id'),
+      ('students', 'id, code, full_name, class_id, birth_date, gender, status'),
+      ('subjects', 'id, name, scored, periods_per_year, department'),
+      ('grade_subjects', 'grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, periodic_tests'),
+      ('school_years', 'id, name, starts_on, ends_on, current'),
+      ('terms', 'id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on')) AS v(t, cols) LOOP
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR DELETE OR UPDATE OF %s ON %I FOR EACH ROW '
+                   'EXECUTE FUNCTION sodiem_access_touch()', 'access_' || r.t || '_touch', r.cols, r.t);
+    EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR DELETE OR UPDATE OF %s ON %I '
+                   'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sodiem_access_sealed()',
+                   'access_' || r.t || '_sealed', r.cols, r.t);
   END LOOP;
 END $$;
 )sql"};

@@ -3,19 +3,25 @@
 // signing keys, classes, students, subjects, school years and terms) decide what a push may write; an insider
 // who edits them with the database file could make anyone a principal.
 //
-// Triggers (migration 21) tell the server's own connection which of these
-// tables a transaction changes. The first change to a table in a transaction
-// first checks the table against the digest the trail last recorded for it
-// (a difference = an edit from outside the software, noted in the next
-// entry). append_audit (audit.hpp) then seals: its entry carries the digest
-// of every access table (`access`, covered by the entry's hash). A transaction
-// that changed an access table commits only with an audit entry after the
-// change (the commit is refused otherwise: a forgotten audit is a bug seen
-// at once, not a silent gap). check_access_tables() is `audit verify`'s part.
+// Triggers (SQLite's migration 21, PostgreSQL's 5) tell the server's own
+// connection which of these tables a transaction changes. The first change to
+// a table in a transaction first checks the table against the digest the
+// trail last recorded for it (a difference = an edit from outside the
+// software, noted in the next entry; PostgreSQL's trigger keeps the rows as
+// they were and the seal compares them). append_audit (audit.hpp) then seals:
+// its entry carries the digest of every access table (`access`, covered by
+// the entry's hash). A transaction that changed an access table commits only
+// with an audit entry after the change (the commit is refused otherwise, by
+// SQLite's commit hook or PostgreSQL's deferred constraint triggers: a
+// forgotten audit is a bug seen at once, not a silent gap).
+// check_access_tables() is `audit verify`'s part. On PostgreSQL "from
+// outside" is a write by the schema's owner or a superuser that bypasses the
+// triggers (the application role cannot).
 //
 // install_access_guard: open_server_db only. seal_access: append_audit only.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sodiem/store/db.hpp"
@@ -33,8 +39,12 @@ void enforce_access_guard(store::Db& db);
 // baseline exists), else {"d":{table: digest,…}[, "outside":[table,…]]}.
 std::string seal_access(store::Db& db);
 
-// The SHA-256 of one access table's rows that matter (hex).
+// The SHA-256 of one access table's rows that matter (hex), the same on both
+// stores for the same rows (computed in C++ from each value's SQLite type and
+// bytes, ordered as SQLite's ORDER BY of the columns).
 std::string access_table_digest(store::Db& db, const std::string& table);
+// The access tables and the columns that matter ("id, username, …").
+std::vector<std::pair<std::string, std::string>> access_table_columns();
 
 struct AccessCheck {
   // Vietnamese, one line each. Now: the tables differ from their last
