@@ -130,6 +130,26 @@ TEST_CASE("store: one piece of code gives the same results on SQLite and on Post
   REQUIRE(all.step());
   CHECK(all.int64(0) == 4);  // the owner (no policy applies to it) sees both schools' rows
 
+  // A write outside any transaction runs in one of its own on PostgreSQL:
+  // another connection of the school sees it in the commit counter (it
+  // would otherwise keep serving what it cached) and it took the school's lock.
+  auto second_conn = std::make_unique<pg::Db>(pg_file("app-url"));
+  second_conn->exec("SET search_path TO " + schema);
+  store::Db second(std::move(second_conn), "th-na-hang");
+  const std::int64_t seen = second.data_version();
+  CHECK(second.data_version() == seen);
+  pgdb.prepare("INSERT INTO notes(body) VALUES(?)").bind(1, "ba").run();
+  CHECK(second.data_version() != seen);
+  const std::int64_t after_insert = second.data_version();
+  auto upd = pgdb.prepare("UPDATE notes SET n = n + 1 WHERE body = ? RETURNING n");
+  upd.bind(1, "ba");
+  REQUIRE(upd.step());
+  CHECK(pgdb.changes() == 1);
+  CHECK(second.data_version() != after_insert);
+  const std::int64_t after_update = second.data_version();
+  pgdb.prepare("SELECT count(*) FROM notes").step();  // a read is no commit
+  CHECK(second.data_version() == after_update);
+
   owner.exec("DROP SCHEMA " + schema + " CASCADE");
   fs::remove_all(dir);
 }

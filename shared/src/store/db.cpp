@@ -5,18 +5,37 @@ namespace sodiem::store {
 
 // ---- Stmt
 
+// A write outside any transaction (autocommit) would not take the school's
+// lock on PostgreSQL: its max + 1 rowid could meet another process's, and
+// the other processes would not see it in the commit counter. It runs in a
+// Transaction of its own instead, as SQLite's autocommit is one.
+bool Stmt::alone() const { return pg_write_ && !db_->pg_->in_transaction(); }
+
 bool Stmt::step() {
+  if (executed_ || !alone()) return step_here();
+  Transaction tx(*db_);
+  const bool row = step_here();
+  tx.commit();
+  return row;
+}
+bool Stmt::step_here() {
   const bool row = std::visit([](auto& s) { return s.step(); }, s_);
   if (!executed_) note_changes();
   return row;
 }
-void Stmt::run() {
+void Stmt::run_here() {
+  if (!alone()) return std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  Transaction tx(*db_);
   std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  tx.commit();
+}
+void Stmt::run() {
+  run_here();
   note_changes();
   reset();
 }
 void Stmt::run_keeping_bindings() {
-  std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  run_here();
   note_changes();
   executed_ = false;
 }
@@ -42,9 +61,22 @@ void Db::exec(std::string_view sql) {
   if (lite_) return lite_->exec(sql);
   pg_->exec(sql);
 }
+namespace {
+bool is_write(std::string_view sql) {
+  while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t')) sql.remove_prefix(1);
+  auto starts = [&](std::string_view word) {
+    if (sql.size() < word.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i)
+      if ((sql[i] | 0x20) != (word[i] | 0x20)) return false;
+    return true;
+  };
+  return starts("insert") || starts("update") || starts("delete");
+}
+}  // namespace
+
 Stmt Db::prepare(std::string_view sql) {
   if (lite_) return Stmt(*this, lite_->prepare(sql));
-  return Stmt(*this, pg_->prepare(sql));
+  return Stmt(*this, pg_->prepare(sql), is_write(sql));
 }
 CachedStmt Db::cached(std::string_view sql) {
   auto it = cache_.find(std::string(sql));

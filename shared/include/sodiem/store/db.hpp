@@ -29,7 +29,10 @@ class Db;
 class Stmt {
  public:
   Stmt(Db& db, sqlite::Stmt s) : db_(&db), s_(std::move(s)) {}
-  Stmt(Db& db, pg::Stmt s) : db_(&db), s_(std::move(s)) {}
+  // write: an INSERT, UPDATE or DELETE, which on PostgreSQL runs in a
+  // Transaction of its own when none is open (the school's lock and commit
+  // counter, as every write of the school takes them).
+  Stmt(Db& db, pg::Stmt s, bool write) : db_(&db), s_(std::move(s)), pg_write_(write) {}
   Stmt(Stmt&&) noexcept = default;
   Stmt& operator=(Stmt&&) = delete;
 
@@ -74,9 +77,13 @@ class Stmt {
 
  private:
   void note_changes();
+  bool alone() const;  // PostgreSQL: a write with no transaction open
+  bool step_here();
+  void run_here();
   Db* db_;
   std::variant<sqlite::Stmt, pg::Stmt> s_;
   bool executed_ = false;  // PostgreSQL: this execution's changes noted
+  bool pg_write_ = false;
 };
 
 // A cached statement lent out by Db::cached(), reset when it goes.
