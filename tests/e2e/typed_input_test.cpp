@@ -10,12 +10,21 @@
 using namespace sodiem;
 using namespace sodiem::testing;
 
-TEST_CASE("match_key folds Unicode form and letter case, nothing else", "[unit]") {
+TEST_CASE("match_key folds Unicode form, letter case and where a tone mark is typed, nothing else", "[unit]") {
   const std::string nfd_toan = "To" "a\xcc\x81" "n";  // "Toán" with a combining acute
   CHECK(match_key(nfd_toan) == match_key("Toán"));
   CHECK(match_key("TOÁN") == match_key("toán"));
   CHECK(match_key("ÂM NHẠC") == match_key("Âm nhạc"));
   CHECK(match_key("Toan") != match_key("Toán"));  // a missing accent is another word
+  // Old and new tone placement (Unikey "đặt dấu oà, uý"), precomposed or not.
+  CHECK(match_key("Hoá học") == match_key("Hóa học"));
+  CHECK(match_key("HOÁ HỌC") == match_key("Hóa học"));
+  CHECK(match_key("Ho" "a\xcc\x81" " học") == match_key("Hóa học"));
+  CHECK(match_key("Thuỷ") == match_key("Thủy"));
+  CHECK(match_key("Hoà Bình") == match_key("Hòa Bình"));
+  CHECK(match_key("Hỏa") != match_key("Hóa"));    // another tone is another word
+  CHECK(match_key("Hoa học") != match_key("Hóa học"));
+  CHECK(match_key("Hóa Học") != match_key("Hoa Hóc"));  // a tone stays in its word
   CHECK_FALSE(match_key("\xff"));
 }
 
