@@ -321,6 +321,26 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
   return students;
 }
 
+namespace {
+
+// The entry `typed` names as a person types it (exact, else by match_key:
+// "10a1", "hoá học"); end() when none or several.
+std::map<std::string, std::int64_t>::const_iterator find_typed(const std::map<std::string, std::int64_t>& names,
+                                                               const std::string& typed) {
+  if (auto exact = names.find(typed); exact != names.end()) return exact;
+  const auto key = match_key(typed);
+  auto found = names.end();
+  if (!key) return found;
+  for (auto it = names.begin(); it != names.end(); ++it)
+    if (match_key(it->first) == key) {
+      if (found != names.end()) return names.end();
+      found = it;
+    }
+  return found;
+}
+
+}  // namespace
+
 std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std::string, std::int64_t>& classes,
                                   const std::map<std::string, std::int64_t>& subjects, std::vector<std::string>& errors) {
   static const std::set<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
@@ -351,6 +371,7 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     for (const auto& role : s.roles)
       if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");
     if (!s.homeroom.empty()) {
+      if (auto c = find_typed(classes, s.homeroom); c != classes.end()) s.homeroom = c->first;
       if (!classes.contains(s.homeroom)) bad("lớp chủ nhiệm " + excerpt(s.homeroom) + " không có");
       else if (homeroom_owner.contains(s.homeroom))
         bad("lớp " + s.homeroom + " đã có giáo viên chủ nhiệm ở dòng " + homeroom_owner[s.homeroom]);
@@ -374,8 +395,8 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
       const auto colon = pair.find(':');
       const std::string cls = trim(pair.substr(0, colon));
       const std::string subj = colon == std::string::npos ? "" : trim(pair.substr(colon + 1));
-      auto c = classes.find(cls);
-      auto u = subjects.find(subj);
+      auto c = find_typed(classes, cls);
+      auto u = find_typed(subjects, subj);
       if (c == classes.end()) bad("phân công \"" + excerpt(pair) + "\": lớp " + excerpt(cls) + " không có");
       else if (u == subjects.end()) bad("phân công \"" + excerpt(pair) + "\": môn \"" + excerpt(subj) + "\" không có");
       else s.teaches.push_back({c->second, u->second, ends_at});

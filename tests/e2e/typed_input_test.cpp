@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "loopback_school.hpp"
+#include "school_year_script.hpp"
 #include "sodiem/core/unicode_text.hpp"
 
 using namespace sodiem;
@@ -48,4 +49,31 @@ TEST_CASE("a cell typed in decomposed Unicode or another letter case lands in th
   auto other_class = store.record({"6A", "Toán", "hs6b01", "HK1.TX1"}, "9");
   REQUIRE_FALSE(other_class.is_ok());
   CHECK_THAT(other_class.status().message(), Catch::Contains("không thuộc lớp 6A"));
+}
+
+TEST_CASE("import files name classes and subjects as people type them: any case, any tone placement", "[e2e]") {
+  ManualClock clock(local_time("2025-10-01T08:00"));
+  LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
+  setup_from_defaults(school, "thpt", "2025-2026");
+  import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                          "HS1,Nguyễn Văn An,05/09/2010,Nam,10A1\n");
+  // The class of a later file, typed in lower case: the same class, not a
+  // second one (and HS1 does not move).
+  import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                          "HS1,Nguyễn Văn An,05/09/2010,Nam,10a1\n"
+                          "HS2,Trần Thị Bình,12/03/2010,Nữ,10a1\n");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM current_classes") == 1);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM students s JOIN current_classes c ON c.id = s.class_id "
+                             "WHERE c.name = '10A1'") == 2);
+  // Assignments and homeroom typed the same way; "Hoá học" with the tone on the a.
+  import_staff(school, "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                       "gv.hoa,Lê Thị Hoa,GVBM;GVCN,,10a1,10a1:hoá học;10A1:TOÁN\n");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM homerooms h JOIN current_classes c ON c.id = h.class_id "
+                             "WHERE c.name = '10A1'") == 1);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM teaching_assignments t JOIN subjects s ON s.id = t.subject_id "
+                             "WHERE s.name IN ('Hóa học', 'Toán')") == 2);
+  auto& store = school.device("gv.hoa");
+  auto op = store.record({"10A1", "Hóa học", "HS2", "HK1.TX4"}, "8");
+  INFO(op.status().message());
+  CHECK(op.is_ok());
 }
