@@ -20,6 +20,7 @@
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/records_check.hpp"
+#include "sodiem/server/records_print.hpp"
 #include "sodiem/server/year_outcomes.hpp"
 
 using namespace sodiem;
@@ -197,6 +198,21 @@ TEST_CASE("a new THPT school runs a whole year into the next: TX5 of the study t
   REQUIRE(before["HS1203"].retests.size() == 2);
   CHECK(before["HS1203"].retests[0].subject == "Vật lí");
   CHECK(before["HS1203"].retests[1].subject == "Hóa học");
+
+  {
+    // The printed grade book has the TX5 column; the transcript every subject (pdftotext).
+    auto db = school.server_db();
+    const std::string book = school.tmp / "so-diem.pdf", transcript = school.tmp / "hoc-ba.pdf";
+    REQUIRE(server::print_gradebook(*db, "10A1", "Toán", "HK2", book).is_ok());
+    REQUIRE(server::print_transcript(*db, "12A1", "HS1201", transcript).is_ok());
+    auto text = run_command({"pdftotext", "-layout", book, "-"});
+    REQUIRE(text.exit_code == 0);
+    CHECK_THAT(text.out, Catch::Contains("TX5"));
+    CHECK_THAT(text.out, !Catch::Contains("Bản nháp"));
+    text = run_command({"pdftotext", "-layout", transcript, "-"});
+    REQUIRE(text.exit_code == 0);
+    for (const auto& subject : subjects["12A1"]) CHECK_THAT(text.out, Catch::Contains(subject.name.substr(0, 12)));
+  }
 
   auto pending = leadership(school, {"year", "new", "--name", "2026-2027"});
   CHECK(pending.exit_code == 2);
