@@ -19,6 +19,7 @@
 #include "sodiem/client/board_report.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/district_export.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/year_outcomes.hpp"
@@ -243,6 +244,29 @@ TEST_CASE("a new THPT school runs a whole year into the next: TX5 of the study t
   CHECK(after["HS1102"].final == board::Final::kPromoted);
   CHECK(after["HS1203"].final == board::Final::kPromoted);
   CHECK(after["HS1203"].final_learning == grading::Level::kKha);  // 6.0 and 5.5 replace the 3.0s
+
+  {
+    // The district export (CSDL ngành) of the THPT classes, read back by Python's xml.etree.
+    auto db = school.server_db();
+    const std::string xml = school.tmp / "csdl.xml";
+    auto r = server::export_district(*db, "", xml);
+    INFO((r.problems.empty() ? "" : r.problems[0]));
+    REQUIRE(r.ok);
+    CHECK(r.classes == 3);
+    CHECK(r.students == 7);
+    auto read = run_command({"python3", "-c", R"PY(
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+c = root.find("class[@name='12A1']")
+s = c.find("student[@code='HS1203']")
+k = s.find("retest[@subject='Hóa học']")
+print("|".join([c.get("level"), s.find("subject[@name='Hóa học']").text, s.findtext("decision"), k.get("year-result"),
+                k.get("result"), s.findtext("outcome")]))
+)PY", xml});
+    INFO(read.err);
+    REQUIRE(read.exit_code == 0);
+    CHECK(read.out == "THPT|3,0|Kiểm tra lại|3,0|5,5|Lên lớp\n");
+  }
 
   auto listed = leadership(school, {"outcomes", "--json"});
   REQUIRE(listed.exit_code == 0);
