@@ -293,7 +293,8 @@ std::string status_label(const std::string& code) {
   return kStatus.front().first;
 }
 
-std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<std::string>& errors) {
+std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<std::string>& errors,
+                                            const std::set<int>& taught_grades) {
   std::vector<ImportedStudent> students;
   std::set<std::string> seen;
   for (std::size_t r = 1; r < t.rows.size(); ++r) {
@@ -313,6 +314,12 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
     if (s.birth_date.empty()) bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
     if (s.gender != "Nam" && s.gender != "Nữ") bad("giới tính phải là Nam hoặc Nữ");
     if (s.grade == 0) bad("tên lớp \"" + excerpt(s.class_name) + "\" phải bắt đầu bằng khối (vd. 6A)");
+    else if (!taught_grades.empty() && !taught_grades.contains(s.grade)) {
+      std::string grades;
+      for (int g : taught_grades) grades += (grades.empty() ? "" : ", ") + std::to_string(g);
+      bad("lớp " + excerpt(s.class_name) + " thuộc khối " + std::to_string(s.grade) +
+          ", trường không dạy khối này (các khối của trường: " + grades + ")");
+    }
     bad(key_problem("tên lớp", s.class_name));
     if (auto status = status_code(t.cell(r, "Trạng thái"))) s.status = *status;
     else bad("trạng thái phải là Đang học, Nghỉ học hoặc Chuyển trường");

@@ -3,10 +3,12 @@
 // reach the same cell as the roster's spelling; unknown names are still
 // refused, named as typed.
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "loopback_school.hpp"
 #include "school_year_script.hpp"
 #include "sodiem/core/unicode_text.hpp"
+#include "sodiem/server/roster_io.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -76,4 +78,21 @@ TEST_CASE("import files name classes and subjects as people type them: any case,
   auto op = store.record({"10A1", "Hóa học", "HS2", "HK1.TX4"}, "8");
   INFO(op.status().message());
   CHECK(op.is_ok());
+}
+
+TEST_CASE("a students file naming a grade the school does not teach is refused, naming the row", "[e2e]") {
+  ManualClock clock(local_time("2025-10-01T08:00"));
+  LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
+  setup_from_defaults(school, "thpt", "2025-2026");
+  // "1A1" typed for "11A1": a grade-1 class in an upper secondary school
+  // would get every subject of the school and go up to "2A1" next year.
+  auto db = school.server_db();
+  std::istringstream in("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                        "HS1,Nguyễn Văn An,05/09/2009,Nam,11A1\n"
+                        "HS2,Trần Thị Bình,12/03/2009,Nữ,1A1\n");
+  auto report = server::import_students(*db, in, "admin");
+  CHECK_FALSE(report.ok);
+  REQUIRE(report.errors.size() == 1);
+  CHECK(report.errors[0] == "dòng 3: lớp 1A1 thuộc khối 1, trường không dạy khối này (các khối của trường: 10, 11, 12)");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM classes") == 0);
 }
