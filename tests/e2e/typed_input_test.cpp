@@ -53,7 +53,7 @@ TEST_CASE("a cell typed in decomposed Unicode or another letter case lands in th
   CHECK_THAT(other_class.status().message(), Catch::Contains("không thuộc lớp 6A"));
 }
 
-TEST_CASE("import files name classes and subjects as people type them: any case, any tone placement", "[e2e]") {
+TEST_CASE("import files name classes and subjects as people type them: any case, any tone placement", "[e2e][sqlite]") {
   ManualClock clock(local_time("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
   setup_from_defaults(school, "thpt", "2025-2026");
@@ -80,7 +80,7 @@ TEST_CASE("import files name classes and subjects as people type them: any case,
   CHECK(op.is_ok());
 }
 
-TEST_CASE("a students file naming a grade the school does not teach is refused, naming the row", "[e2e]") {
+TEST_CASE("a students file naming a grade the school does not teach is refused, naming the row", "[e2e][sqlite]") {
   ManualClock clock(local_time("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
   setup_from_defaults(school, "thpt", "2025-2026");
