@@ -293,7 +293,8 @@ std::string status_label(const std::string& code) {
   return kStatus.front().first;
 }
 
-std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<std::string>& errors) {
+std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<std::string>& errors,
+                                            const std::set<int>& taught_grades) {
   std::vector<ImportedStudent> students;
   std::set<std::string> seen;
   for (std::size_t r = 1; r < t.rows.size(); ++r) {
@@ -313,6 +314,12 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
     if (s.birth_date.empty()) bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
     if (s.gender != "Nam" && s.gender != "Nữ") bad("giới tính phải là Nam hoặc Nữ");
     if (s.grade == 0) bad("tên lớp \"" + excerpt(s.class_name) + "\" phải bắt đầu bằng khối (vd. 6A)");
+    else if (!taught_grades.empty() && !taught_grades.contains(s.grade)) {
+      std::string grades;
+      for (int g : taught_grades) grades += (grades.empty() ? "" : ", ") + std::to_string(g);
+      bad("lớp " + excerpt(s.class_name) + " thuộc khối " + std::to_string(s.grade) +
+          ", trường không dạy khối này (các khối của trường: " + grades + ")");
+    }
     bad(key_problem("tên lớp", s.class_name));
     if (auto status = status_code(t.cell(r, "Trạng thái"))) s.status = *status;
     else bad("trạng thái phải là Đang học, Nghỉ học hoặc Chuyển trường");
@@ -320,6 +327,26 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
   }
   return students;
 }
+
+namespace {
+
+// The entry `typed` names as a person types it (exact, else by match_key:
+// "10a1", "hoá học"); end() when none or several.
+std::map<std::string, std::int64_t>::const_iterator find_typed(const std::map<std::string, std::int64_t>& names,
+                                                               const std::string& typed) {
+  if (auto exact = names.find(typed); exact != names.end()) return exact;
+  const auto key = match_key(typed);
+  auto found = names.end();
+  if (!key) return found;
+  for (auto it = names.begin(); it != names.end(); ++it)
+    if (match_key(it->first) == key) {
+      if (found != names.end()) return names.end();
+      found = it;
+    }
+  return found;
+}
+
+}  // namespace
 
 std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std::string, std::int64_t>& classes,
                                   const std::map<std::string, std::int64_t>& subjects, std::vector<std::string>& errors) {
@@ -351,6 +378,7 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     for (const auto& role : s.roles)
       if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");
     if (!s.homeroom.empty()) {
+      if (auto c = find_typed(classes, s.homeroom); c != classes.end()) s.homeroom = c->first;
       if (!classes.contains(s.homeroom)) bad("lớp chủ nhiệm " + excerpt(s.homeroom) + " không có");
       else if (homeroom_owner.contains(s.homeroom))
         bad("lớp " + s.homeroom + " đã có giáo viên chủ nhiệm ở dòng " + homeroom_owner[s.homeroom]);
@@ -374,8 +402,8 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
       const auto colon = pair.find(':');
       const std::string cls = trim(pair.substr(0, colon));
       const std::string subj = colon == std::string::npos ? "" : trim(pair.substr(colon + 1));
-      auto c = classes.find(cls);
-      auto u = subjects.find(subj);
+      auto c = find_typed(classes, cls);
+      auto u = find_typed(subjects, subj);
       if (c == classes.end()) bad("phân công \"" + excerpt(pair) + "\": lớp " + excerpt(cls) + " không có");
       else if (u == subjects.end()) bad("phân công \"" + excerpt(pair) + "\": môn \"" + excerpt(subj) + "\" không có");
       else s.teaches.push_back({c->second, u->second, ends_at});

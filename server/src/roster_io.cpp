@@ -16,6 +16,7 @@
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/student_moves.hpp"
+#include "sodiem/server/year_outcomes.hpp"
 
 namespace sodiem::server {
 
@@ -33,7 +34,9 @@ ImportReport import_students(store::Db& db, std::istream& in, const std::string&
   if (!may_import(db, by, report)) return report;
   RosterTable t;
   if (!read_roster_table(in, kStudentColumns, t, report.errors)) return report;
-  const std::vector<ImportedStudent> students = check_students(t, report.errors);
+  std::set<int> taught;  // the grades set up from a curriculum (none: the demo, older databases)
+  for (auto g = db.prepare("SELECT DISTINCT grade FROM grade_subjects"); g.step();) taught.insert(static_cast<int>(g.int64(0)));
+  const std::vector<ImportedStudent> students = check_students(t, report.errors, taught);
   if (!report.errors.empty()) return report;
 
   store::Transaction tx(db);
@@ -52,6 +55,8 @@ ImportReport import_students(store::Db& db, std::istream& in, const std::string&
     std::int64_t class_id = 0;
     if (find_class.step()) class_id = find_class.int64(0);
     find_class.reset();
+    // "10a1" is the class 10A1 (names as people type them), not a second class.
+    if (auto typed = class_id == 0 ? find_current_class(db, s.class_name) : std::nullopt) class_id = typed->first;
     if (class_id == 0) {
       class_id = add_class(db, s.class_name, s.grade);
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -83,11 +84,16 @@ std::optional<YearOutcome> parse_year_outcome(const std::string& text) {
   std::string_view v = text;
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
-  const std::string t = match_key(v).value_or("");
-  if (t == "len-lop" || t == "lên lớp") return YearOutcome::kPromoted;
-  if (t == "o-lai" || t == "ở lại lớp" || t == "ở lại") return YearOutcome::kRetained;
-  if (t == "nghi-hoc" || t == "nghỉ học") return YearOutcome::kLeft;
-  if (t == "chuyen-truong" || t == "chuyển trường") return YearOutcome::kTransferred;
+  const auto t = match_key(v);
+  auto is = [&](std::initializer_list<const char*> spellings) {
+    for (const char* spelling : spellings)
+      if (t && match_key(spelling) == t) return true;
+    return false;
+  };
+  if (is({"len-lop", "Lên lớp"})) return YearOutcome::kPromoted;
+  if (is({"o-lai", "Ở lại lớp", "Ở lại"})) return YearOutcome::kRetained;
+  if (is({"nghi-hoc", "Nghỉ học"})) return YearOutcome::kLeft;
+  if (is({"chuyen-truong", "Chuyển trường"})) return YearOutcome::kTransferred;
   return std::nullopt;
 }
 

@@ -10,26 +10,16 @@
 // the same grade and the promoted ones a grade up. Real client, sync,
 // SQLite, signatures and the real sodiem-server binary.
 #include <catch2/catch.hpp>
-#include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "loopback_school.hpp"
-#include "process.hpp"
-#include "sodiem/client/actions.hpp"
+#include "school_year_script.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
-#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/confirmations.hpp"
-#include "sodiem/server/curriculum.hpp"
-#include "sodiem/server/locks.hpp"
 #include "sodiem/server/records_check.hpp"
-#include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/school_setup.hpp"
 #include "sodiem/server/year_outcomes.hpp"
 #include "server_store.hpp"
 
@@ -38,30 +28,6 @@ using namespace sodiem::testing;
 using nlohmann::json;
 
 namespace {
-
-const std::string kServer = SODIEM_SERVER_BIN;
-
-std::int64_t at(const char* local) { return *parse_local_time(local); }
-
-// `n` school days (Monday to Saturday) from Monday 2026-02-02, as CC columns.
-std::vector<std::string> school_days(int n) {
-  std::vector<std::string> out;
-  std::tm start{};
-  start.tm_year = 2026 - 1900;
-  start.tm_mon = 1;
-  start.tm_mday = 2;
-  const std::time_t t0 = timegm(&start);
-  for (int k = 0; static_cast<int>(out.size()) < n; ++k) {
-    const std::time_t t = t0 + static_cast<std::time_t>(k) * 86400;
-    std::tm d{};
-    gmtime_r(&t, &d);
-    if (d.tm_wday == 0) continue;  // Sunday
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &d);
-    out.push_back(std::string("CC.") + buf);
-  }
-  return out;
-}
 
 struct Student {
   std::string code;
@@ -73,39 +39,22 @@ struct Student {
 
 TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer training, more than 45 sessions",
           "[e2e][school_year][outcomes]") {
-  ManualClock clock(at("2025-10-01T08:00"));
+  ManualClock clock(local_time("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THCS Hòa Bình"}, clock);
-  std::vector<protocol::SubjectInfo> subjects;
-  std::int64_t class_id = 0;
-  {
-    auto db = school.server_db();
-    auto parsed = server::parse_curriculum(*server::shipped_curriculum("thcs"));
-    REQUIRE(parsed.curriculum);
-    REQUIRE(server::apply_curriculum(*db, *parsed.curriculum, server::default_year("2025-2026"), clock, "admin").is_ok());
-    std::istringstream students("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
-                                "HS01,Nguyễn Văn An,05/09/2014,Nam,6A\n"
-                                "HS02,Trần Thị Bình,12/03/2014,Nữ,6A\n"
-                                "HS03,Lê Văn Cường,01/01/2014,Nam,6A\n"
-                                "HS04,Phạm Thị Dung,20/11/2014,Nữ,6A\n");
-    auto imported = server::import_students(*db, students, "admin");
-    REQUIRE(imported.ok);
-    class_id = school.server_scalar("SELECT id FROM current_classes WHERE name = '6A'");
-    std::string all;  // every subject of grade 6, as the shipped default has it
-    for (auto& cs : server::class_subjects_of(*db, class_id)) {
-      all += (all.empty() ? "" : ";") + std::string("6A:") + cs.info.name;
-      subjects.push_back(cs.info);
-    }
-    REQUIRE(subjects.size() == 13);
-    std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
-                             "gv.an,Lê Thị An,GVBM;GVCN,,6A,\"" + all + "\"\n"
-                             "pho.hieutruong,Đỗ Văn Phó,PHT,,,\n"
-                             "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
-    auto people = server::import_staff(*db, staff, clock, "admin");
-    INFO((people.errors.empty() ? "" : people.errors[0]));
-    REQUIRE(people.ok);
-    for (const auto& [user, password] : people.new_passwords)
-      school.demo.accounts.push_back({{"username", user}, {"password", password}, {"new_password", "mật khẩu mới " + user}});
-  }
+  setup_from_defaults(school, "thcs", "2025-2026");
+  import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                          "HS01,Nguyễn Văn An,05/09/2014,Nam,6A\n"
+                          "HS02,Trần Thị Bình,12/03/2014,Nữ,6A\n"
+                          "HS03,Lê Văn Cường,01/01/2014,Nam,6A\n"
+                          "HS04,Phạm Thị Dung,20/11/2014,Nữ,6A\n");
+  const std::int64_t class_id = school.server_scalar("SELECT id FROM current_classes WHERE name = '6A'");
+  std::vector<protocol::SubjectInfo> subjects;  // every subject of grade 6, as the shipped default has it
+  const std::string all = assign_all_subjects(school, "6A", subjects);
+  REQUIRE(subjects.size() == 13);
+  import_staff(school, "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                       "gv.an,Lê Thị An,GVBM;GVCN,,6A,\"" + all + "\"\n"
+                       "pho.hieutruong,Đỗ Văn Phó,PHT,,,\n"
+                       "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
   auto& gv = school.device("gv.an");
   auto put = [&](const std::string& subject, const std::string& student, const std::string& column,
                  const std::string& value) {
@@ -131,17 +80,8 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
   // ---- HK1, then its lock.
   for (const auto& s : students) fill("HK1", s);
   school.sync("gv.an");
-  clock.advance(at("2026-01-20T08:00") - clock.now_unix_seconds());
-  {
-    server::Lock lock;
-    lock.term = "HK1";
-    lock.kind = "frozen";
-    lock.starts_at = clock.now_unix_seconds();
-    lock.reason = "khóa sổ HK1";
-    lock.set_by = "hieu.truong";
-    auto db = school.server_db();
-    REQUIRE(server::add_lock(*db, lock, clock.now_unix_seconds()).is_ok());
-  }
+  clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
+  lock_term(school, "HK1", "hieu.truong");
   clock.advance(4 * 24 * 3600);  // past the offline grace window
   school.sync("gv.an");
   const auto late = queue_unchecked(gv, {"6A", "Toán", "HS01", "HK1.TX1"}, "10");
@@ -149,28 +89,17 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
   CHECK(outcome_of(gv, late) == "TERM_LOCKED");  // and the server refuses it
 
   // ---- HK2: every mark but one; HS04 absent 46 school days.
-  clock.advance(at("2026-05-20T08:00") - clock.now_unix_seconds());
+  clock.advance(local_time("2026-05-20T08:00") - clock.now_unix_seconds());
   for (const auto& s : students) fill("HK2", s, s.code == "HS01" ? "Toán HK2.CK" : "");
   for (const auto& day : school_days(46)) put("Chủ nhiệm", "HS04", day, "K");
   school.sync("gv.an");
 
-  // Keys of the four signers.
-  const std::string keys = school.tmp / "keys";
-  auto key_of = [&](client::LocalStore& store, const std::string& who) {
-    const std::string dir = keys + "/" + who;
-    std::filesystem::create_directories(dir);
-    REQUIRE(client::create_signing_key(store, dir, "mật khẩu ký của " + who).is_ok());
-    school.sync(who);
-    return dir;
-  };
+  // Keys of the signers.
+  Signers signers(school);
+  for (const char* who : {"gv.an", "pho.hieutruong", "hieu.truong"}) signers.add(who);
   auto sign = [&](const std::string& who, const std::string& step, const std::string& subject) {
-    auto& store = school.device(who);
-    return client::sign_step(store, keys + "/" + who, step, "6A", "HK2", subject, "mật khẩu ký của " + who,
-                             [&] { return school.try_sync(store).status(); });
+    return signers.sign(who, step, "6A", "HK2", subject);
   };
-  key_of(gv, "gv.an");
-  key_of(school.device("pho.hieutruong"), "pho.hieutruong");
-  key_of(school.device("hieu.truong"), "hieu.truong");
 
   // The board is incomplete: the subject and the class are refused, naming the cell.
   auto toan = sign("gv.an", "subject", "Toán");
@@ -223,11 +152,7 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
 
   // From here the leadership works on the server with the real binary.
   auto server_cmd = [&](std::vector<std::string> args, const std::string& dir = "") {
-    args.insert(args.begin(), kServer);
-    if (args[1] != "outcomes") args.push_back("--maintenance");
-    args.push_back("--data");
-    args.push_back(dir.empty() ? school.demo.dir : dir);
-    return run_command(args);
+    return leadership(school, std::move(args), dir);
   };
   auto classes_now = [](store::Db& db) {
     auto s = db.prepare("SELECT st.code, c.name, c.grade FROM students st JOIN current_classes c ON c.id = st.class_id "

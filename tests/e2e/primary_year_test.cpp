@@ -12,25 +12,17 @@
 // pupil still not completing stays. Real client, sync, SQLite, signatures
 // and the real sodiem-server binary.
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <tuple>
 
-#include "loopback_school.hpp"
-#include "process.hpp"
-#include "sodiem/client/actions.hpp"
+#include "school_year_script.hpp"
 #include "sodiem/client/board_report.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/class_subjects.hpp"
-#include "sodiem/server/curriculum.hpp"
 #include "sodiem/server/district_export.hpp"
-#include "sodiem/server/locks.hpp"
 #include "sodiem/server/records_check.hpp"
-#include "sodiem/server/roster_io.hpp"
-#include "sodiem/server/school_setup.hpp"
 #include "sodiem/server/year_outcomes.hpp"
 
 using namespace sodiem;
@@ -38,10 +30,6 @@ using namespace sodiem::testing;
 using nlohmann::json;
 
 namespace {
-
-const std::string kServer = SODIEM_SERVER_BIN;
-
-std::int64_t at(const char* local) { return *parse_local_time(local); }
 
 struct Pupil {
   std::string code, class_name;
@@ -53,41 +41,24 @@ struct Pupil {
 
 TEST_CASE("a new primary school runs a whole year into the next: results, awards, summer help, grade 5 completes",
           "[e2e][school_year][outcomes][tt27]") {
-  ManualClock clock(at("2025-10-01T08:00"));
+  ManualClock clock(local_time("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường PTDTBT Tiểu học Bản Mù"}, clock);
+  setup_from_defaults(school, "tieu-hoc", "2025-2026");
+  import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                          "HS401,Giàng A Páo,05/09/2016,Nam,4A\n"
+                          "HS402,Sùng Thị Mai,12/03/2016,Nữ,4A\n"
+                          "HS501,Lò Văn Sơn,01/01/2015,Nam,5A\n"
+                          "HS502,Hờ Thị Dua,20/11/2015,Nữ,5A\n");
   std::map<std::string, std::vector<protocol::SubjectInfo>> subjects;  // class → its subjects
-  {
-    auto db = school.server_db();
-    auto parsed = server::parse_curriculum(*server::shipped_curriculum("tieu-hoc"));
-    REQUIRE(parsed.curriculum);
-    REQUIRE(server::apply_curriculum(*db, *parsed.curriculum, server::default_year("2025-2026"), clock, "admin").is_ok());
-    std::istringstream pupils("Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
-                              "HS401,Giàng A Páo,05/09/2016,Nam,4A\n"
-                              "HS402,Sùng Thị Mai,12/03/2016,Nữ,4A\n"
-                              "HS501,Lò Văn Sơn,01/01/2015,Nam,5A\n"
-                              "HS502,Hờ Thị Dua,20/11/2015,Nữ,5A\n");
-    REQUIRE(server::import_students(*db, pupils, "admin").ok);
-    std::map<std::string, std::string> assigned;
-    for (const char* cls : {"4A", "5A"}) {
-      const auto id = school.server_scalar(std::string("SELECT id FROM current_classes WHERE name = '") + cls + "'");
-      for (auto& cs : server::class_subjects_of(*db, id)) {
-        assigned[cls] += (assigned[cls].empty() ? "" : ";") + std::string(cls) + ":" + cs.info.name;
-        subjects[cls].push_back(cs.info);
-      }
-    }
-    REQUIRE(subjects["4A"].size() == 11);
-    REQUIRE(subjects["5A"].size() == 11);
-    std::istringstream staff("Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
-                             "gv.lan,Vàng Thị Lan,GVBM;GVCN,,4A,\"" + assigned["4A"] + "\"\n"
-                             "gv.hoa,Lý Văn Hòa,GVBM;GVCN,,5A,\"" + assigned["5A"] + "\"\n"
-                             "pho.hieutruong,Đỗ Văn Phó,PHT,,,\n"
-                             "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
-    auto people = server::import_staff(*db, staff, clock, "admin");
-    INFO((people.errors.empty() ? "" : people.errors[0]));
-    REQUIRE(people.ok);
-    for (const auto& [user, password] : people.new_passwords)
-      school.demo.accounts.push_back({{"username", user}, {"password", password}, {"new_password", "mật khẩu mới " + user}});
-  }
+  std::map<std::string, std::string> assigned;
+  for (const char* cls : {"4A", "5A"}) assigned[cls] = assign_all_subjects(school, cls, subjects[cls]);
+  REQUIRE(subjects["4A"].size() == 11);
+  REQUIRE(subjects["5A"].size() == 11);
+  import_staff(school, "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n"
+                       "gv.lan,Vàng Thị Lan,GVBM;GVCN,,4A,\"" + assigned["4A"] + "\"\n"
+                       "gv.hoa,Lý Văn Hòa,GVBM;GVCN,,5A,\"" + assigned["5A"] + "\"\n"
+                       "pho.hieutruong,Đỗ Văn Phó,PHT,,,\n"
+                       "hieu.truong,Vũ Thị Hiệu,HT,,,\n");
   const std::map<std::string, std::string> teacher = {{"4A", "gv.lan"}, {"5A", "gv.hoa"}};
   auto put = [&](const std::string& cls, const std::string& subject, const std::string& student,
                  const std::string& column, const std::string& value) {
@@ -123,17 +94,8 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   for (const auto& p : pupils) fill("HK1", p);
   school.sync("gv.lan");
   school.sync("gv.hoa");
-  clock.advance(at("2026-01-20T08:00") - clock.now_unix_seconds());
-  {
-    server::Lock lock;
-    lock.term = "HK1";
-    lock.kind = "frozen";
-    lock.starts_at = clock.now_unix_seconds();
-    lock.reason = "khóa sổ HK1";
-    lock.set_by = "hieu.truong";
-    auto db = school.server_db();
-    REQUIRE(server::add_lock(*db, lock, clock.now_unix_seconds()).is_ok());
-  }
+  clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
+  lock_term(school, "HK1", "hieu.truong");
   clock.advance(4 * 24 * 3600);  // past the offline grace window
   school.sync("gv.lan");
   const auto late = queue_unchecked(school.device("gv.lan"), {"4A", "Toán", "HS401", "HK1.KTCK"}, "10");
@@ -141,22 +103,15 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   CHECK(outcome_of(school.device("gv.lan"), late) == "TERM_LOCKED");
 
   // ---- HK2: every cell but one year-end test.
-  clock.advance(at("2026-05-20T08:00") - clock.now_unix_seconds());
+  clock.advance(local_time("2026-05-20T08:00") - clock.now_unix_seconds());
   for (const auto& p : pupils) fill("HK2", p, p.code == "HS401" ? "Toán HK2.KTCK" : "");
   school.sync("gv.lan");
   school.sync("gv.hoa");
 
-  const std::string keys = school.tmp / "keys";
-  for (const char* who : {"gv.lan", "gv.hoa", "pho.hieutruong", "hieu.truong"}) {
-    const std::string dir = keys + "/" + who;
-    std::filesystem::create_directories(dir);
-    REQUIRE(client::create_signing_key(school.device(who), dir, std::string("mật khẩu ký của ") + who).is_ok());
-    school.sync(who);
-  }
+  Signers signers(school);
+  for (const char* who : {"gv.lan", "gv.hoa", "pho.hieutruong", "hieu.truong"}) signers.add(who);
   auto sign = [&](const std::string& who, const std::string& step, const std::string& cls, const std::string& subject) {
-    auto& store = school.device(who);
-    return client::sign_step(store, keys + "/" + who, step, cls, "HK2", subject, "mật khẩu ký của " + who,
-                             [&] { return school.try_sync(store).status(); });
+    return signers.sign(who, step, cls, "HK2", subject);
   };
 
   // The board shows what is missing; the subject and the class are refused, naming the cell.
@@ -268,13 +223,7 @@ print("|".join([c.get("level"), s.findtext("education-result"), s.findtext("awar
                       "Hoàn thành chương trình lớp 4|Lên lớp|Rèn luyện trong hè|Chờ kiểm tra lại / rèn luyện trong hè\n");
   }
 
-  auto server_cmd = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), kServer);
-    if (args[1] != "outcomes") args.push_back("--maintenance");
-    args.push_back("--data");
-    args.push_back(school.demo.dir);
-    return run_command(args);
-  };
+  auto server_cmd = [&](std::vector<std::string> args) { return leadership(school, std::move(args)); };
   auto pending = server_cmd({"year", "new", "--name", "2026-2027"});
   CHECK(pending.exit_code == 2);
   CHECK_THAT(pending.err, Catch::Contains("còn 2 học sinh chờ") && Catch::Contains("4A HS402 (rèn luyện trong hè") &&

@@ -24,15 +24,45 @@ std::optional<std::string> to_nfc(std::string_view utf8) {
   return result;
 }
 
+namespace {
+
+// The five Vietnamese tone marks, as combining characters (NFD).
+bool tone_mark(char16_t c) { return c == 0x0300 || c == 0x0301 || c == 0x0303 || c == 0x0309 || c == 0x0323; }
+
+// `nfd` with each word's tone marks moved to the word's end: where a
+// syllable's tone sits is a typing convention ("Hóa"/"Hoá", "Thủy"/"Thuỷ":
+// old and new style, Unikey's "đặt dấu oà, uý"), not another word.
+icu::UnicodeString tone_at_word_end(const icu::UnicodeString& nfd) {
+  icu::UnicodeString out, tones;
+  for (int32_t i = 0; i < nfd.length(); ++i) {
+    const char16_t c = nfd.charAt(i);
+    if (tone_mark(c)) {
+      tones.append(c);
+      continue;
+    }
+    if (c == u' ' || c == u'-' || c == u',' || c == u';' || c == u':' || c == u'(' || c == u')') {
+      out.append(tones);
+      tones.remove();
+    }
+    out.append(c);
+  }
+  return out.append(tones);
+}
+
+}  // namespace
+
 std::optional<std::string> match_key(std::string_view utf8) {
   auto nfc = to_nfc(utf8);
   if (!nfc) return std::nullopt;
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(nfc->data(), static_cast<int32_t>(nfc->size())));
   u.foldCase();
   UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd_norm = icu::Normalizer2::getNFDInstance(status);
   const icu::Normalizer2* nfc_norm = icu::Normalizer2::getNFCInstance(status);
-  if (U_FAILURE(status) || !nfc_norm) return std::nullopt;
-  const icu::UnicodeString folded = nfc_norm->normalize(u, status);
+  if (U_FAILURE(status) || !nfc_norm || !nfd_norm) return std::nullopt;
+  const icu::UnicodeString decomposed = nfd_norm->normalize(u, status);
+  if (U_FAILURE(status)) return std::nullopt;
+  const icu::UnicodeString folded = nfc_norm->normalize(tone_at_word_end(decomposed), status);
   if (U_FAILURE(status)) return std::nullopt;
   std::string out;
   folded.toUTF8String(out);

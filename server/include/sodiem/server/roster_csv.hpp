@@ -13,6 +13,7 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,7 +88,10 @@ struct ImportedStudent {
 };
 inline const std::vector<std::string> kStudentColumns = {"Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp"};
 // The rows to import; every bad row's problems are appended to `errors`.
-std::vector<ImportedStudent> check_students(const RosterTable& table, std::vector<std::string>& errors);
+// `taught_grades`: the grades the school was set up with (sodiem-server
+// setup); a class of another grade is refused. Empty: any grade 1–12.
+std::vector<ImportedStudent> check_students(const RosterTable& table, std::vector<std::string>& errors,
+                                            const std::set<int>& taught_grades = {});
 
 struct ImportedStaff {
   std::string username, name, department, homeroom;

@@ -16,9 +16,11 @@ namespace sodiem {
 // (check it with protocol::text_problem first to say why).
 std::optional<std::string> to_nfc(std::string_view utf8);
 
-// The form two names are compared in when a person typed one of them: NFC
-// and case-folded ("TOÁN", "toán" and a decomposed "Toán" all match
-// "Toán"); nullopt for invalid UTF-8.
+// The form two names are compared in when a person typed one of them: NFC,
+// case-folded and each word's tone mark wherever it was typed ("TOÁN",
+// "toán" and a decomposed "Toán" all match "Toán"; "Hoá học" matches "Hóa
+// học", "Thuỷ" "Thủy"); a missing accent stays another word. Only for
+// comparing; nullopt for invalid UTF-8.
 std::optional<std::string> match_key(std::string_view utf8);
 
 // Number of Unicode code points in well-formed UTF-8: the characters a
