@@ -34,7 +34,7 @@ Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock
       insert_change_(db.prepare("INSERT INTO changes(kind, class_id, subject_id, student_id, col, value, device_id, "
                                 "seq, user_id, recorded_at, received_at, current_version) "
                                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-            // Not MAX(): under row-level security PostgreSQL scans the school's
+      // Not MAX(): under row-level security PostgreSQL scans the school's
       // whole index for it; the last entry of the key is one probe on both.
       select_next_version_(db.prepare("SELECT COALESCE((SELECT version FROM changes ORDER BY version DESC LIMIT 1), 0) + 1")),
       select_next_cell_id_(db.prepare("SELECT COALESCE((SELECT id FROM cells ORDER BY id DESC LIMIT 1), 0) + 1")),
@@ -59,7 +59,7 @@ Ingestor::Ingestor(store::Db& db, const Directory& directory, const Clock& clock
   kept_cells_.fill(kNotBound);
   if (db.backend() == store::Backend::kPostgres) {
     flush_at_ = kPgRowsPerStatement;  // write_pending_pg: one statement per table
-    read_by_subject_ = true;
+    pg_ = true;
     return;
   }
   pending_.reserve(kRowsPerStatement);
@@ -133,7 +133,7 @@ void Ingestor::bind_class_subject(store::Stmt& stmt, std::int64_t* kept, int par
 }
 
 void Ingestor::write_pending() {
-  if (db_.backend() == store::Backend::kPostgres) return write_pending_pg();
+  if (pg_) return write_pending_pg();
   for (std::size_t at = 0; at < pending_.size(); at += kRowsPerStatement) {
     const int n = static_cast<int>(std::min<std::size_t>(kRowsPerStatement, pending_.size() - at));
     store::Stmt& log = insert_changes(n);
@@ -189,7 +189,7 @@ Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t su
     write_pending();  // what is forgotten must be in the table to be read again
     forget_cells();
   }
-  if (read_by_subject_) {
+  if (pg_) {
     // PostgreSQL: a round trip per cell cost more than its write. The whole
     // class × subject is read at its first cell; after that, a cell of it
     // that is not remembered does not exist.
@@ -472,7 +472,7 @@ Ingestor::Decision Ingestor::decide(PushScope& push, const Op& op) {
 // version the outcome is about (0 = none) and the value as stored.
 void Ingestor::record_outcome(PushScope& push, const Op& op, const Decision& d, OpOutcome&& out,
                               std::uint64_t audit_version, const std::string& audit_value) {
-  if (read_by_subject_) {  // PostgreSQL: written with the push's other rows
+  if (pg_) {  // PostgreSQL: written with the push's other rows
     pending_outcomes_.push_back({out.seq, std::string(protocol::to_string(out.code)), out.reason, op.cell.column,
                                  op.value, d.class_id, d.subject_id, d.student_id});
   } else {
@@ -651,7 +651,7 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     apply_decision(scope, op, decision);
   }
   write_pending();
-  if (read_by_subject_) {
+  if (pg_) {
     write_runs_pg(scope.new_runs);  // PostgreSQL: one statement
   } else {
     for (const auto& run : scope.new_runs)

@@ -170,9 +170,10 @@ class Ingestor {
   // rolled back (the caller calls forget_cells()).
   std::unordered_map<CellId, Current, CellIdHash> cells_;
   std::int64_t data_version_ = -1;
-  // PostgreSQL: cells are read a class × subject at a time (current_cell);
-  // the pairs read since cells_ was last cleared.
-  bool read_by_subject_ = false;
+  // The store is PostgreSQL: cells are read a class × subject at a time
+  // (current_cell; the pairs read since cells_ was last cleared), and the
+  // push's rows are written by the *_pg functions (ingest_pg.cpp).
+  bool pg_ = false;
   std::set<std::pair<std::int64_t, std::int64_t>> read_subjects_;
   std::unique_ptr<store::Stmt> select_subject_cells_;
   void read_subject(std::int64_t class_id, std::int64_t subject_id);
