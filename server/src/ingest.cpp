@@ -181,6 +181,20 @@ void Ingestor::write_cells(std::size_t at, int n, bool full) {
   cells.run_keeping_bindings();
 }
 
+namespace {
+// A stored cell as both reads select it: value, version, device_id,
+// user_id, id from column `at` on.
+template <class Current>
+void read_current(Current& c, store::Stmt& s, int at) {
+  c.exists = true;
+  c.value = s.text(at);
+  c.version = static_cast<std::uint64_t>(s.int64(at + 1));
+  c.device_id = s.int64(at + 2);
+  c.user_id = s.int64(at + 3);
+  c.rowid = s.int64(at + 4);
+}
+}  // namespace
+
 Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t subject_id, std::int64_t student_id,
                                          const std::string& col) {
   CellId id{class_id, subject_id, student_id, col};
@@ -198,14 +212,7 @@ Ingestor::Current& Ingestor::current_cell(std::int64_t class_id, std::int64_t su
   }
   Current c;
   select_cell_.bind(1, class_id).bind(2, subject_id).bind(3, student_id).bind_ref(4, col);
-  if (select_cell_.step()) {
-    c.exists = true;
-    c.value = select_cell_.text(0);
-    c.version = static_cast<std::uint64_t>(select_cell_.int64(1));
-    c.device_id = select_cell_.int64(2);
-    c.user_id = select_cell_.int64(3);
-    c.rowid = select_cell_.int64(4);
-  }
+  if (select_cell_.step()) read_current(c, select_cell_, 0);
   select_cell_.reset();
   return cells_.emplace(std::move(id), std::move(c)).first->second;
 }
@@ -218,12 +225,7 @@ void Ingestor::read_subject(std::int64_t class_id, std::int64_t subject_id) {
   s.bind(1, class_id).bind(2, subject_id);
   while (s.step()) {
     Current c;
-    c.exists = true;
-    c.value = s.text(2);
-    c.version = static_cast<std::uint64_t>(s.int64(3));
-    c.device_id = s.int64(4);
-    c.user_id = s.int64(5);
-    c.rowid = s.int64(6);
+    read_current(c, s, 2);
     cells_.insert_or_assign(CellId{class_id, subject_id, s.int64(0), s.text(1)}, std::move(c));
   }
   s.reset();
