@@ -244,6 +244,12 @@ std::string seal_access(store::Db& db) {
   return out.dump();
 }
 
+std::vector<std::string> check_school_separation(store::Db& db) {
+  std::vector<std::string> problems;
+  if (db.backend() == store::Backend::kPostgres) access::pg_check_school_guards(db, problems);
+  return problems;
+}
+
 AccessCheck check_access_tables(store::Db& db) {
   AccessCheck c;
   // The schema that reports changes to the software's connection: exactly

@@ -72,5 +72,8 @@ void pg_sealed(store::Db& db);
 // The seal's triggers and functions as migration 5 made them, and no trigger
 // of someone else's: problems in Vietnamese, one line each.
 void pg_check_triggers(store::Db& db, std::vector<std::string>& problems);
+// Row-level security and the policy on every table, and the current_classes
+// view, as the migrations made them (pg/pg_school_guards.cpp).
+void pg_check_school_guards(store::Db& db, std::vector<std::string>& problems);
 
 }  // namespace sodiem::server::access

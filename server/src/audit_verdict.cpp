@@ -13,6 +13,10 @@ namespace sodiem::server {
 
 AuditVerdict check_audit_trail(store::Db& db) {
   AuditVerdict v;
+  // First what keeps schools apart in a shared PostgreSQL: without it, what
+  // follows would read other schools' rows and say so in misleading words.
+  v.problems = check_school_separation(db);
+  if (!v.problems.empty()) return v;
   const auto chain = verify_audit(db);
   v.entries = chain.entries;
   if (!chain.intact) {

@@ -197,6 +197,36 @@ TEST_CASE("a teacher made principal with the database file is named by audit ver
   }
 }
 
+TEST_CASE("what keeps the schools of one database apart is checked by audit verify", "[e2e][fault]") {
+  if (!on_pg()) return;  // PostgreSQL's row-level security and view (SQLite's view: the test above)
+  LoopbackSchool school;
+  const std::string dir = school.demo.dir;
+  mark(school, "HS6A01", "7");
+  school.service->stop();
+  {
+    auto db = owner_of(dir);
+    const auto v = server::check_audit_trail(*db);
+    INFO(joined(v.problems));
+    REQUIRE(v.intact);  // the software's own schema passes
+  }
+  CHECK_THAT(problems_after(dir, "", "ALTER TABLE cells NO FORCE ROW LEVEL SECURITY"),
+             Catch::Contains("bảng cells không còn bật bảo mật theo hàng (row-level security, FORCE)"));
+  CHECK_THAT(problems_after(dir, "", "ALTER TABLE users DISABLE ROW LEVEL SECURITY"),
+             Catch::Contains("bảng users không còn bật bảo mật theo hàng"));
+  CHECK_THAT(problems_after(dir, "", "CREATE POLICY everyone ON students USING (true)"),
+             Catch::Contains("bảng students có chính sách everyone không phải của phần mềm"));
+  CHECK_THAT(problems_after(dir, "",
+                            "DROP POLICY one_school ON changes; CREATE POLICY one_school ON changes "
+                            "USING (school_id = current_setting('sodiem.school', true) OR true)"),
+             Catch::Contains("bảng changes có chính sách one_school không phải của phần mềm"));
+  CHECK_THAT(problems_after(dir, "", "ALTER VIEW current_classes SET (security_invoker = false)"),
+             Catch::Contains("view current_classes bị sửa từ ngoài phần mềm: nó đọc bằng quyền của chủ lược đồ"));
+  CHECK_THAT(problems_after(dir, "", "CREATE OR REPLACE VIEW current_classes AS SELECT * FROM classes"),
+             Catch::Contains("view current_classes bị sửa từ ngoài phần mềm"));
+  CHECK_THAT(problems_after(dir, "", "CREATE VIEW all_students AS SELECT * FROM students"),
+             Catch::Contains("view all_students không phải của phần mềm"));
+}
+
 TEST_CASE("every access table is watched: an outside edit of each is named", "[e2e][fault]") {
   LoopbackSchool school;
   mark(school, "HS6A01", "7");

@@ -58,5 +58,11 @@ struct AccessCheck {
 // The schema's triggers and view, the tables against the last recorded
 // digests, and the entries that recorded an outside edit. Read-only.
 AccessCheck check_access_tables(store::Db& db);
+// On PostgreSQL, what keeps the schools of one database apart: row-level
+// security on and forced on every table with only the software's policy, and
+// the current_classes view as the migrations made it. Problems in Vietnamese;
+// none on SQLite (a file is one school). `audit verify` asks this first: with
+// it broken, the other checks would read other schools' rows.
+std::vector<std::string> check_school_separation(store::Db& db);
 
 }  // namespace sodiem::server
