@@ -48,8 +48,16 @@ Result<KeyCreated> create_signing_key(LocalStore& store, const std::string& dir,
 }
 
 Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::string& step,
-                         const std::string& class_name, const std::string& term, const std::string& subject,
+                         const std::string& typed_class, const std::string& typed_term, const std::string& typed_subject,
                          const std::string& passphrase, const SyncNow& sync) {
+  // The class and subject as the roster spells them, however typed ("1a",
+  // "toán", decomposed Unicode), as for marks: the server signs its names.
+  auto names = store.canonical_cell({typed_class, typed_subject, "", ""});
+  if (!names) return names.status();
+  const std::string& class_name = names->class_name;
+  const std::string subject = typed_subject.empty() ? "" : names->subject;
+  std::string term = typed_term;
+  for (char& c : term) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if ((step == "subject") == subject.empty())
     return Status(ErrorCode::kInvalidValue,
                   step == "subject" ? "bước subject cần --subject MÔN" : "chỉ bước subject mới có --subject");

@@ -2,6 +2,7 @@
 #include "sodiem/server/school_year.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -60,9 +61,17 @@ std::string current_year_name(store::Db& db) {
   return s.step() ? s.text(0) : std::string();
 }
 
+std::string class_name_as_written(const std::string& typed) {
+  std::string name = typed;
+  for (char c : name)
+    if (static_cast<unsigned char>(c) >= 0x80) return name;  // a name in words ("Lá 1"): as typed
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
 std::int64_t add_class(store::Db& db, const std::string& name, int grade) {
   db.cached("INSERT INTO classes(name, grade, school_year_id) VALUES(?, ?, ?)")
-      ->bind(1, name)
+      ->bind(1, class_name_as_written(name))
       .bind(2, grade)
       .bind(3, current_year_id(db))
       .run();
@@ -237,7 +246,8 @@ Result<NewYearReport> start_new_year(store::Db& db, const NewYearRequest& r, con
         .bind(6, t.entry_closes_on).run();
 
   std::map<std::string, std::int64_t> new_classes;  // name → id in the new year
-  auto class_in_new_year = [&](const std::string& name, int grade, int sessions) {
+  auto class_in_new_year = [&](const std::string& old_name, int grade, int sessions) {
+    const std::string name = class_name_as_written(old_name);  // "1a" of an older import: 2A next year
     if (auto it = new_classes.find(name); it != new_classes.end()) return it->second;
     db.prepare("INSERT INTO classes(name, grade, sessions_per_day, school_year_id) VALUES(?, ?, ?, ?)")
         .bind(1, name).bind(2, grade).bind(3, sessions).bind(4, new_id).run();

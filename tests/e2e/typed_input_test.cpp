@@ -63,8 +63,12 @@ TEST_CASE("import files name classes and subjects as people type them: any case,
   // second one (and HS1 does not move).
   import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
                           "HS1,Nguyễn Văn An,05/09/2010,Nam,10a1\n"
-                          "HS2,Trần Thị Bình,12/03/2010,Nữ,10a1\n");
-  CHECK(school.server_scalar("SELECT COUNT(*) FROM current_classes") == 1);
+                          "HS2,Trần Thị Bình,12/03/2010,Nữ,10a1\n"
+                          "HS3,Lê Văn Cường,01/02/2010,Nam,10a2\n");
+  // A class first typed in lower case is named as schools write it, 10A2,
+  // on its records and in every later match.
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM current_classes") == 2);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM current_classes WHERE name = '10A2'") == 1);
   CHECK(school.server_scalar("SELECT COUNT(*) FROM students s JOIN current_classes c ON c.id = s.class_id "
                              "WHERE c.name = '10A1'") == 2);
   // Assignments and homeroom typed the same way; "Hoá học" with the tone on the a.

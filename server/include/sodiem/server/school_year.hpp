@@ -29,7 +29,11 @@ std::int64_t current_year_id(store::Db& db);
 // The current school year's name; "" when there is none yet.
 std::string current_year_name(store::Db& db);
 
-// A new class in the current school year; its id.
+// A class name as schools write it on their records: a code typed in lower
+// case ("10a1") in upper case ("10A1"); a name with Vietnamese letters is kept
+// as typed.
+std::string class_name_as_written(const std::string& typed);
+// A new class in the current school year (named class_name_as_written); its id.
 std::int64_t add_class(store::Db& db, const std::string& name, int grade);
 
 // Classes made before any school year existed join `year_id` (the first year set up).
