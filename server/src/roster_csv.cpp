@@ -267,6 +267,18 @@ bool read_roster_table(std::istream& in, const std::vector<std::string>& require
   }
   for (std::size_t i = 0; i < t.rows[0].size(); ++i)
     if (header_ok[i]) t.columns[t.rows[0][i]] = i;
+  // A row longer than the header lost nothing only if its extra cells are
+  // empty (a trailing separator); otherwise a list such as "6A:Toán;6B:Toán"
+  // was split into cells and would be cut short without a word.
+  const std::size_t width = t.rows[0].size();
+  for (std::size_t r = 1; r < t.rows.size(); ++r)
+    if (t.rows[r].size() > width &&
+        std::any_of(t.rows[r].begin() + static_cast<std::ptrdiff_t>(width), t.rows[r].end(),
+                    [](const std::string& f) { return !f.empty(); }))
+      errors.push_back("dòng " + std::to_string(r + 1) + ": có " + std::to_string(t.rows[r].size()) +
+                       " ô, nhiều hơn " + std::to_string(width) +
+                       " cột của dòng tiêu đề. Một ô chứa dấu chấm phẩy hoặc dấu phẩy (ví dụ phân công "
+                       "6A:Toán;6B:Toán) phải đặt trong dấu ngoặc kép: \"6A:Toán;6B:Toán\"");
   for (const auto& name : required)
     if (!t.columns.contains(name)) errors.push_back("dòng 1: thiếu cột \"" + name + "\"");
   return errors.size() == before;
@@ -312,6 +324,8 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
     if (s.name.empty()) bad("thiếu họ và tên");
     bad(name_problem("họ và tên", s.name));
     if (s.birth_date.empty()) bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
+    if (const auto key = match_key(s.gender); key == match_key("Nam")) s.gender = "Nam";  // "nam", "NAM"
+    else if (key == match_key("Nữ")) s.gender = "Nữ";
     if (s.gender != "Nam" && s.gender != "Nữ") bad("giới tính phải là Nam hoặc Nữ");
     if (s.grade == 0) bad("tên lớp \"" + excerpt(s.class_name) + "\" phải bắt đầu bằng khối (vd. 6A)");
     else if (!taught_grades.empty() && !taught_grades.contains(s.grade)) {
@@ -346,11 +360,24 @@ std::map<std::string, std::int64_t>::const_iterator find_typed(const std::map<st
   return found;
 }
 
+// A staff role by its code or its name, in any case and tone placement
+// ("pht", "Hiệu trưởng"); "" when it is neither.
+std::string role_code(const std::string& typed) {
+  static const std::pair<const char*, const char*> kRoles[] = {
+      {"HT", "Hiệu trưởng"},       {"PHT", "Phó hiệu trưởng"},         {"ADMIN", "Quản trị"},
+      {"TTCM", "Tổ trưởng chuyên môn"}, {"GVCN", "Giáo viên chủ nhiệm"}, {"GVBM", "Giáo viên bộ môn"},
+      {"VANTHU", "Văn thư"}};
+  const auto key = match_key(typed);
+  if (!key) return {};
+  for (const auto& [code, name] : kRoles)
+    if (typed == code || key == match_key(code) || key == match_key(name)) return code;
+  return {};
+}
+
 }  // namespace
 
 std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std::string, std::int64_t>& classes,
                                   const std::map<std::string, std::int64_t>& subjects, std::vector<std::string>& errors) {
-  static const std::set<std::string> kRoles = {"HT", "PHT", "ADMIN", "TTCM", "GVCN", "GVBM", "VANTHU"};
   std::vector<ImportedStaff> staff;
   std::set<std::string> seen_users;
   std::map<std::string, std::string> homeroom_owner;
@@ -372,11 +399,18 @@ std::vector<ImportedStaff> check_staff(const RosterTable& t, const std::map<std:
     bad(name_problem("tổ chuyên môn", s.department));
     // A role named twice ("GVBM;GVBM") is that role once: roles are a set,
     // and a file exported before this rule (roles stored twice) imports back.
-    for (auto& role : split(t.cell(r, "Vai trò"), ';'))
-      if (std::find(s.roles.begin(), s.roles.end(), role) == s.roles.end()) s.roles.push_back(std::move(role));
-    if (s.roles.empty()) bad("thiếu vai trò");
-    for (const auto& role : s.roles)
-      if (!kRoles.contains(role)) bad("vai trò \"" + excerpt(role) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU)");
+    // Each role by its code or its name, as a clerk types either ("pht",
+    // "Hiệu trưởng", "giáo viên bộ môn").
+    for (const auto& typed : split(t.cell(r, "Vai trò"), ';')) {
+      const std::string role = role_code(typed);
+      if (role.empty()) {
+        bad("vai trò \"" + excerpt(typed) + "\" không có (HT, PHT, ADMIN, TTCM, GVCN, GVBM, VANTHU, hoặc tên: Hiệu trưởng, "
+            "Phó hiệu trưởng, Quản trị, Tổ trưởng chuyên môn, Giáo viên chủ nhiệm, Giáo viên bộ môn, Văn thư)");
+        continue;
+      }
+      if (std::find(s.roles.begin(), s.roles.end(), role) == s.roles.end()) s.roles.push_back(role);
+    }
+    if (s.roles.empty() && errors.size() == before) bad("thiếu vai trò");
     if (!s.homeroom.empty()) {
       if (auto c = find_typed(classes, s.homeroom); c != classes.end()) s.homeroom = c->first;
       if (!classes.contains(s.homeroom)) bad("lớp chủ nhiệm " + excerpt(s.homeroom) + " không có");

@@ -100,3 +100,50 @@ TEST_CASE("a students file naming a grade the school does not teach is refused, 
   CHECK(report.errors[0] == "dòng 3: lớp 1A1 thuộc khối 1, trường không dạy khối này (các khối của trường: 10, 11, 12)");
   CHECK(school.server_scalar("SELECT COUNT(*) FROM classes") == 0);
 }
+
+TEST_CASE("a clerk's staff and students files: roles by name or code in any case, gender in any case, a list "
+          "split by the separator refused naming the row", "[e2e][sqlite]") {
+  ManualClock clock(local_time("2025-10-01T08:00"));
+  LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THCS Lê Lợi"}, clock);
+  setup_from_defaults(school, "thcs", "2025-2026");
+  // ";" as a Vietnamese Excel writes, with a BOM; "nam" and "NỮ" as typed.
+  import_students(school, "\xEF\xBB\xBFMã học sinh;Họ và tên;Ngày sinh;Giới tính;Lớp\n"
+                          "HS1;Nguyễn Văn An;05/09/2013;nam;6A\n"
+                          "HS2;Trần Thị Bình;12/03/2013;NỮ;6A\n");
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM students WHERE gender = 'Nam'") == 1);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM students WHERE gender = 'Nữ'") == 1);
+
+  auto db = school.server_db();
+  {
+    // The assignments typed without quotes: "6A:Toán;6A:Ngữ văn" became two
+    // cells, and the second would have been dropped without a word.
+    std::istringstream in("Tên đăng nhập;Họ và tên;Vai trò;Tổ chuyên môn;Chủ nhiệm;Phân công\n"
+                          "gv.lan;Lê Thị Lan;GVBM;;;6A:Toán;6A:Ngữ văn\n");
+    auto report = server::import_staff(*db, in, clock, "admin");
+    CHECK_FALSE(report.ok);
+    REQUIRE(report.errors.size() == 1);
+    CHECK_THAT(report.errors[0], Catch::StartsWith("dòng 2: có 7 ô, nhiều hơn 6 cột của dòng tiêu đề"));
+    CHECK(school.server_scalar("SELECT COUNT(*) FROM users WHERE username = 'gv.lan'") == 0);
+  }
+  {
+    // Roles by name or code, any case; a trailing separator is no extra cell.
+    std::istringstream in("Tên đăng nhập;Họ và tên;Vai trò;Tổ chuyên môn;Chủ nhiệm;Phân công\n"
+                          "ht.minh;Phạm Văn Minh;Hiệu trưởng;;;;\n"
+                          "pht.ha;Đỗ Thu Hà;pht;;;\n"
+                          "gv.lan;Lê Thị Lan;\"giáo viên bộ môn;Giáo viên chủ nhiệm\";;6A;\"6A:Toán;6A:Ngữ văn\"\n");
+    auto report = server::import_staff(*db, in, clock, "admin");
+    INFO((report.errors.empty() ? "" : report.errors[0]));
+    REQUIRE(report.ok);
+    CHECK(school.server_scalar("SELECT COUNT(*) FROM users WHERE username = 'ht.minh' AND roles = 'HT'") == 1);
+    CHECK(school.server_scalar("SELECT COUNT(*) FROM users WHERE username = 'pht.ha' AND roles = 'PHT'") == 1);
+    CHECK(school.server_scalar("SELECT COUNT(*) FROM teaching_assignments t JOIN users u ON u.id = t.user_id "
+                               "WHERE u.username = 'gv.lan'") == 2);
+  }
+  {
+    std::istringstream in("Tên đăng nhập;Họ và tên;Vai trò;Tổ chuyên môn;Chủ nhiệm;Phân công\n"
+                          "gv.x;Lê Văn X;Bảo vệ;;;\n");
+    auto report = server::import_staff(*db, in, clock, "admin");
+    REQUIRE(report.errors.size() == 1);
+    CHECK_THAT(report.errors[0], Catch::Contains("vai trò \"Bảo vệ\" không có"));
+  }
+}
