@@ -121,12 +121,23 @@ std::string signature_note(const std::optional<Signed>& s) {
   return "Đã ký số lúc " + date_time_vn(s->at) + (s->matches ? "" : " — DỮ LIỆU ĐÃ THAY ĐỔI SAU KHI KÝ");
 }
 
+namespace {
+// A signing step as the printed page names it (the steps of confirmations.hpp).
+std::string step_words(const std::string& step) {
+  if (step == "subject") return "xác nhận môn";
+  if (step == "class") return "xác nhận lớp";
+  if (step == "review") return "xem xét";
+  if (step == "approve") return "phê duyệt";
+  return step;
+}
+}  // namespace
+
 std::string footer(const std::vector<std::optional<Signed>>& steps, bool approved) {
   std::string out = "In từ Sổ điểm lúc " + date_time_vn(std::time(nullptr)) + ". ";
   if (!approved) out += "Bản nháp: chưa được hiệu trưởng phê duyệt. ";
   for (const auto& s : steps)
     if (s)
-      out += "Ký số " + s->step + " (" + s->signer + "): SHA-256 " + s->digest.substr(0, 16) + "…" +
+      out += "Ký số " + step_words(s->step) + " (" + s->signer + "): SHA-256 " + s->digest.substr(0, 16) + "…" +
              (s->matches ? " khớp dữ liệu. " : " KHÔNG khớp dữ liệu hiện tại. ");
   return out;
 }
