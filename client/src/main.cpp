@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   auto* eval = grading->add_subcommand("eval", "Một yêu cầu JSON ở đầu vào chuẩn, một câu trả lời JSON ở đầu ra chuẩn");
 
   sodiem::cli::vietnamize(app, "sodiem");  // after every subcommand: help and errors in Vietnamese
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = sodiem::cli::parse(app, argc, argv)) return *code;
   if (*eval) {
     std::string request((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     auto answer = sodiem::grading::eval_json(request);

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   add_progress_command(app, ctx);
 
   sodiem::cli::vietnamize(app, "sodiem-server");  // after every subcommand: help and errors in Vietnamese
-  CLI11_PARSE(app, argc, argv);
+  if (const auto code = sodiem::cli::parse(app, argc, argv)) return *code;
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   try {
     return ctx.command ? ctx.command() : 0;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <optional>
 #include <string>
 
 namespace sodiem::cli {
@@ -182,6 +183,20 @@ inline void vietnamize(CLI::App& app, const std::string& program) {
   detail::vietnamize_node(app, formatter);
   app.failure_message(
       [program](const CLI::App* root, const CLI::Error& e) { return detail::failure_message(root, e, program); });
+}
+
+// Parses like CLI11_PARSE, with the exit codes the README promises: nullopt
+// to go on; 0 after --help; 2 for any mistake on the command line (CLI11's
+// own codes, 106 for a missing argument, 109 for an unknown option …, are
+// not ours). The message is Vietnamese (vietnamize).
+inline std::optional<int> parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
 }
 
 }  // namespace sodiem::cli
