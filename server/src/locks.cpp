@@ -219,6 +219,15 @@ Status check_lock_authority(store::Db& db, const std::string& username) {
                       "chỉ Hiệu trưởng (hoặc quản trị viên theo quyết định của Hiệu trưởng) được khóa/mở sổ");
 }
 
+std::vector<EntryWindow> entry_windows(store::Db& db) {
+  std::vector<EntryWindow> out;
+  auto s = db.prepare(
+      "SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
+      "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1 ORDER BY t.code");
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4)});
+  return out;
+}
+
 Status set_entry_window(store::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now) {
   if (auto st = check_lock_authority(db, by); !st) return st;

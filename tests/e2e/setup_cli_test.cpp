@@ -6,6 +6,7 @@
 // grade allows. Runs the real binaries (TLS, WebSocket sync, SQLite).
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "process.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -85,6 +86,17 @@ TEST_CASE("a plain init says what to do next — setup from each shipped default
     INFO(setup.err);
     REQUIRE(setup.exit_code == 0);
     CHECK_THAT(setup.out, Catch::Contains("Đã thiết lập chương trình học"));
+    // The terms and their entry windows can be read without a shell into the database.
+    auto terms = s.server({"term", "list", "--data", s.dir});
+    CHECK(terms.exit_code == 0);
+    CHECK_THAT(terms.out, Catch::Contains("HK1: học từ "));
+    CHECK_THAT(terms.out, Catch::Contains("HK2: học từ "));
+    CHECK_THAT(terms.out, Catch::Contains("; nhập điểm từ "));
+    auto terms_json = s.server({"term", "list", "--data", s.dir, "--json"});
+    const auto windows = nlohmann::json::parse(terms_json.out);
+    REQUIRE(windows.size() == 2);
+    CHECK(windows[0]["term"] == "HK1");
+    CHECK(windows[1]["opens"].get<std::string>().size() == 10);
     auto imported = s.server({"import", "staff", "--data", s.dir, staff, "--maintenance"});
     INFO(imported.err);
     CHECK(imported.exit_code == 0);

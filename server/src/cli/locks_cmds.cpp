@@ -164,6 +164,33 @@ int run_term_set(const TermSetOptions& o) {
   return 0;
 }
 
+struct TermListOptions {
+  std::string dir;
+  bool json = false;
+};
+
+// The current year's terms and their entry windows (read-only, no actor).
+int run_term_list(const TermListOptions& o) {
+  auto db = open_existing(o.dir);
+  const auto windows = entry_windows(*db);
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& w : windows)
+      out.push_back({{"term", w.term}, {"starts_on", w.starts_on}, {"ends_on", w.ends_on}, {"opens", w.opens},
+                     {"closes", w.closes}});
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  if (windows.empty()) {
+    std::cout << "Chưa có năm học hiện tại (sodiem-server setup hoặc year new)\n";
+    return 0;
+  }
+  for (const auto& w : windows)
+    std::cout << w.term << ": học từ " << w.starts_on << " đến " << w.ends_on << "; nhập điểm từ " << w.opens
+              << " đến hết " << w.closes << "\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_lock_command(CLI::App& app, Context& ctx) {
@@ -219,6 +246,9 @@ void add_term_command(CLI::App& app, Context& ctx) {
   termset->add_option("--entry-opens", o->opens, "YYYY-MM-DD")->required();
   termset->add_option("--entry-closes", o->closes, "YYYY-MM-DD (được nhập đến hết ngày đó)")->required();
   add_actor_options(*termset, o->actor, "HT (hoặc ADMIN thay HT)");
+  auto [termlist, l] = add_command(*termcmd, ctx, "list", "Xem ngày học và thời gian nhập điểm của các học kỳ", run_term_list);
+  add_data_option(*termlist, l->dir);
+  termlist->add_flag("--json", l->json, "In kết quả dạng JSON (cho máy đọc)");
 }
 
 }  // namespace sodiem::server::cli

@@ -12,12 +12,9 @@ namespace sodiem::server::console {
 
 nlohmann::json entry_windows_json(store::Db& db) {
   nlohmann::json out = nlohmann::json::array();
-  auto s = db.prepare(
-      "SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
-      "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1 ORDER BY t.code");
-  while (s.step())
-    out.push_back({{"term", s.text(0)}, {"starts_on", s.text(1)}, {"ends_on", s.text(2)}, {"opens", s.text(3)},
-                   {"closes", s.text(4)}});
+  for (const auto& w : entry_windows(db))
+    out.push_back({{"term", w.term}, {"starts_on", w.starts_on}, {"ends_on", w.ends_on}, {"opens", w.opens},
+                   {"closes", w.closes}});
   return out;
 }
 

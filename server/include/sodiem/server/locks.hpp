@@ -86,6 +86,12 @@ std::vector<LockException> list_exceptions(store::Db& db, std::int64_t now);
 // year; outside it new values are refused as ENTRY_CLOSED.
 Status set_entry_window(store::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now);
+// Each term of the current school year with its dates and entry window
+// (YYYY-MM-DD), HK1 then HK2: what `term list` and the console show.
+struct EntryWindow {
+  std::string term, starts_on, ends_on, opens, closes;
+};
+std::vector<EntryWindow> entry_windows(store::Db& db);
 // The school's offline grace window: a value typed before a lock began is
 // still accepted if it arrives within this many hours (0–720; default 72).
 Status set_offline_grace_hours(store::Db& db, int hours, const std::string& by, std::int64_t now);
