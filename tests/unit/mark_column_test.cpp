@@ -142,6 +142,10 @@ TEST_CASE("primary (TT27) cells: ratings, periodic tests 1–10 in the grade's t
       CHECK_FALSE(r.is_ok());
     }
   }
+  // A refused test column names the columns the grade has, as typed.
+  auto mid = normalize_cell_value(&toan2, "HK1.KTGK", "6");
+  REQUIRE_FALSE(mid.is_ok());
+  CHECK_THAT(mid.status().message(), Catch::EndsWith("; có: HK1.KTCK, HK2.KTCK"));
   // A secondary subject has no TT27 periodic test columns.
   protocol::SubjectInfo toan6{"Toán", true, 140};
   CHECK_FALSE(normalize_cell_value(&toan6, "HK1.KTCK", "8").is_ok());

@@ -164,6 +164,18 @@ bool sits_periodic_test(const protocol::SubjectInfo& subject, std::string_view c
   return false;
 }
 
+namespace {
+// The columns of the tests a subject sits ("GK1,CN" → "HK1.KTGK, HK2.KTCK"),
+// as a teacher types them.
+std::string periodic_test_columns(const protocol::SubjectInfo& subject) {
+  std::string out;
+  for (const auto& [code, column] : {std::pair{"GK1", "HK1.KTGK"}, std::pair{"CK1", "HK1.KTCK"},
+                                     std::pair{"GK2", "HK2.KTGK"}, std::pair{"CN", "HK2.KTCK"}})
+    if (sits_periodic_test(subject, code)) out += (out.empty() ? "" : ", ") + std::string(column);
+  return out;
+}
+}  // namespace
+
 int regular_assessments(bool scored, int periods_per_year) {
   if (!scored) return 2;
   if (periods_per_year <= 35) return 2;
@@ -223,7 +235,7 @@ Result<std::string> primary_value(const protocol::SubjectInfo& subject, const Co
         return Status(ErrorCode::kInvalidValue,
                       "môn " + subject.name + " của khối này không có bài kiểm tra định kì " + code + " (cột " +
                           excerpt(column) + ")" +
-                          (subject.periodic_tests.empty() ? "" : "; có: " + subject.periodic_tests));
+                          (subject.periodic_tests.empty() ? "" : "; có: " + periodic_test_columns(subject)));
       if (value.empty()) return std::string();
       if (auto score = grading::parse_periodic_test(value)) return std::to_string(*score);
       return Status(ErrorCode::kInvalidValue, "điểm bài kiểm tra định kì \"" + excerpt(value) +
