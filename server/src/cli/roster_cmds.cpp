@@ -144,12 +144,13 @@ int run_export(const ExportOptions& given) {
 
 void add_import_command(CLI::App& app, Context& ctx) {
   auto [import, o] = add_command(app, ctx, "import",
-                                 "Nhập danh sách học sinh hoặc cán bộ, giáo viên từ tệp CSV (UTF-8), hoặc nhập điểm từ tệp XLSX "
-                                 "do `export marks` tạo ra (nhập hết hoặc không nhập gì)",
+                                 "Nhập danh sách học sinh hoặc cán bộ, giáo viên từ tệp CSV (UTF-8, dấu phẩy hoặc chấm phẩy) hoặc "
+                                 "XLSX (Excel), hoặc nhập điểm từ tệp XLSX do `export marks` tạo ra (nhập hết hoặc không "
+                                 "nhập gì)",
                                  run_import);
   add_choice(*import, "WHAT", o->what, {"students", "staff", "marks"});
   add_data_option(*import, o->dir);
-  import->add_option("FILE", o->file, "Tệp CSV (students, staff) hoặc tệp XLSX (marks)")->required();
+  import->add_option("FILE", o->file, "Tệp CSV hoặc XLSX (students, staff), tệp XLSX (marks)")->required();
   import->add_option("--passwords-out", o->passwords_out, "Tệp để ghi thêm mật khẩu ban đầu của các tài khoản mới");
   add_actor_options(*import, o->actor, "quản trị viên hoặc HT (marks: giáo viên có các điểm đó)");
 }
