@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "sodiem/client/actions.hpp"
 #include "sodiem/client/audit_watch.hpp"
@@ -430,11 +431,34 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
     std::cout << json{{"class", class_name}, {"subject", subject}, {"students", list}}.dump() << "\n";
     return 0;
   }
+  // For a person: the grade book's column order (TX1…, GK, CK, ĐTB per
+  // term), then the other cells (attendance …) by name; marks with the
+  // Vietnamese decimal comma, as printed records show them.
+  const auto shown = [](std::string v) {
+    const auto dot = v.find('.');
+    if (dot != std::string::npos && dot > 0 && dot + 1 < v.size() &&
+        v.find_first_not_of("0123456789.") == std::string::npos)
+      v[dot] = ',';
+    return v;
+  };
+  const auto grid = subject == protocol::kHomeroomSubject ? std::vector<GridColumn>{} : grid_columns(*subj);
   std::cout << "Lớp " << class_name << " — " << subject << "\n";
   for (const auto& s : list) {
     std::cout << "  " << s["code"].get<std::string>() << "  " << s["name"].get<std::string>();
-    for (auto& [col, v] : s["cells"].items()) std::cout << "  " << col << "=" << v.get<std::string>();
-    for (auto& [term, v] : s["averages"].items()) std::cout << "  ĐTB " << term << "=" << v.get<std::string>();
+    std::set<std::string> done;
+    for (const auto& g : grid) {
+      if (!g.id.empty() && s["cells"].contains(g.id)) {
+        std::cout << "  " << g.id << "=" << shown(s["cells"][g.id].get<std::string>());
+        done.insert(g.id);
+      } else if (!g.average.empty() && s["averages"].contains(g.average)) {
+        std::cout << "  ĐTB " << g.average << "=" << shown(s["averages"][g.average].get<std::string>());
+        done.insert("ĐTB " + g.average);
+      }
+    }
+    for (auto& [col, v] : s["cells"].items())
+      if (!done.contains(col)) std::cout << "  " << col << "=" << shown(v.get<std::string>());
+    for (auto& [term, v] : s["averages"].items())
+      if (!done.contains("ĐTB " + term)) std::cout << "  ĐTB " << term << "=" << shown(v.get<std::string>());
     if (s.contains("conflicts")) std::cout << "  [xung đột]";
     std::cout << "\n";
   }
