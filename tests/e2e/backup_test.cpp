@@ -13,6 +13,7 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/records_check.hpp"
+#include "sodiem/server/school_copy.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/sqlite/db.hpp"
 
@@ -181,6 +182,32 @@ TEST_CASE("a backup holds every row of every table of the school, and restore pu
   a.sync("gv.toan.1");
   CHECK(a.server_scalar("SELECT COUNT(*) FROM cells c JOIN classes k ON k.id = c.class_id "
                         "WHERE k.name = '6B' AND c.col = 'HK1.GK' AND c.value = '6'") == 1);
+}
+
+TEST_CASE("a PostgreSQL school's backup read in small pages holds the same rows as read at once", "[e2e][backup]") {
+  LoopbackSchool a;
+  if (a.server_db()->backend() != store::Backend::kPostgres) return;  // pages are PostgreSQL's (SQLite copies the file)
+  LoopbackSchool b;  // another school of the same database: none of its rows may come along
+  some_work(a, "7");
+  some_work(b, "4");
+  auto copy_with = [&](int page_rows, const std::string& name) {
+    const std::string path = a.tmp / name;
+    server::open_server_db(path).reset();  // the SQLite migrations, no rows
+    sqlite::Db lite(path);
+    auto school = a.server_db();
+    const auto rows = server::copy_school_out(*school, lite, page_rows);
+    CHECK(rows > 100);
+    return rows;
+  };
+  const auto whole = copy_with(server::kCopyPageRows, "whole.db");
+  // Pages of 2 and 3 rows: every table of more than a page crosses a boundary.
+  for (int page : {2, 3}) {
+    INFO("page of " << page);
+    CHECK(copy_with(page, "paged" + std::to_string(page) + ".db") == whole);
+    sqlite::Db one(a.tmp / "whole.db"), other(a.tmp / ("paged" + std::to_string(page) + ".db"));
+    const auto tables = tables_of(one);
+    CHECK(dump(one, tables) == dump(other, tables));
+  }
 }
 
 TEST_CASE("restore refuses a backup that does not verify and leaves the school as it was", "[e2e][backup]") {

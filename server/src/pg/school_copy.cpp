@@ -140,7 +140,31 @@ std::vector<CopiedTable> school_copy_plan(sqlite::Db& lite, store::Db& pg) {
   return ordered;
 }
 
-std::int64_t copy_school_out(store::Db& pg, sqlite::Db& lite) {
+namespace {
+
+// The positions in t.columns of `t`'s primary key after school_id, in the
+// key's order; empty when PostgreSQL has no such key (then read at once).
+std::vector<std::size_t> page_key(pg::Db& pg, const CopiedTable& t) {
+  std::vector<std::size_t> out;
+  auto s = pg.prepare(
+      "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+      "AND a.attnum = ANY(CAST(i.indkey AS INT2[])) WHERE n.nspname = current_schema() AND c.relname = ? "
+      "AND i.indisprimary ORDER BY array_position(CAST(i.indkey AS INT2[]), a.attnum)");
+  s.bind(1, t.name);
+  while (s.step()) {
+    const std::string col = s.text(0);
+    if (col == "school_id") continue;
+    const auto at = std::find(t.columns.begin(), t.columns.end(), col);
+    if (at == t.columns.end()) return {};
+    out.push_back(static_cast<std::size_t>(at - t.columns.begin()));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::int64_t copy_school_out(store::Db& pg, sqlite::Db& lite, int page_rows) {
   const auto plan = school_copy_plan(lite, pg);
   allow_copied_rows(lite);
   std::int64_t rows = 0;
@@ -152,18 +176,39 @@ std::int64_t copy_school_out(store::Db& pg, sqlite::Db& lite) {
     for (std::size_t i = 0; i < t.columns.size(); ++i) params += i ? ", ?" : "?";
     auto in = lite.prepare("INSERT INTO " + quoted(t.name) + "(" + cols + ") VALUES(" + params + ")");
     // Row-level security holds the application role to its school already;
-    // the condition says it again.
-    auto out = pg.pg()->prepare("SELECT " + cols + " FROM " + quoted(t.name) + " WHERE school_id = ?" + records_only(t));
-    out.bind(1, pg.school_id());
-    while (out.step()) {
-      for (std::size_t i = 0; i < t.columns.size(); ++i) {
-        const int c = static_cast<int>(i);
-        if (out.is_null(c)) in.bind_null(c + 1);
-        else if (t.integer[i]) in.bind(c + 1, out.int64(c));
-        else in.bind(c + 1, out.view(c));
+    // the condition says it again. Pages follow the primary key, all in the
+    // one snapshot.
+    const auto key = page_key(*pg.pg(), t);
+    std::string key_list, key_params;
+    for (std::size_t k : key) {
+      key_list += (key_list.empty() ? "" : ", ") + quoted(t.columns[k]);
+      key_params += key_params.empty() ? "?" : ", ?";
+    }
+    const std::string select = "SELECT " + cols + " FROM " + quoted(t.name) + " WHERE school_id = ?" + records_only(t);
+    const std::string order = key.empty() ? "" : " ORDER BY " + key_list + " LIMIT " + std::to_string(page_rows);
+    auto first = pg.pg()->prepare(select + order);
+    std::optional<pg::Stmt> next;
+    if (!key.empty()) next.emplace(*pg.pg(), select + " AND (" + key_list + ") > (" + key_params + ")" + order);
+    std::vector<std::optional<std::string>> last(key.size());
+    for (bool first_page = true;; first_page = false) {
+      pg::Stmt& out = first_page ? first : *next;
+      out.bind(1, pg.school_id());
+      for (std::size_t k = 0; !first_page && k < key.size(); ++k) out.bind(static_cast<int>(k) + 2, *last[k]);
+      int page = 0;
+      while (out.step()) {
+        for (std::size_t i = 0; i < t.columns.size(); ++i) {
+          const int c = static_cast<int>(i);
+          if (out.is_null(c)) in.bind_null(c + 1);
+          else if (t.integer[i]) in.bind(c + 1, out.int64(c));
+          else in.bind(c + 1, out.view(c));
+        }
+        in.run();
+        ++rows;
+        ++page;
+        for (std::size_t k = 0; k < key.size(); ++k) last[k] = out.text(static_cast<int>(key[k]));
       }
-      in.run();
-      ++rows;
+      out.reset();
+      if (key.empty() || page < page_rows) break;
     }
   }
   tx.commit();

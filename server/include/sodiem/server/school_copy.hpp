@@ -30,8 +30,11 @@ std::vector<CopiedTable> school_copy_plan(sqlite::Db& lite, store::Db& pg);
 
 // Copies every row of `pg`'s school into `lite` (the current schema, no rows)
 // from one REPEATABLE READ snapshot, in one SQLite transaction: integers as
-// integers, texts as texts, NULLs as NULLs. Returns the rows copied.
-std::int64_t copy_school_out(store::Db& pg, sqlite::Db& lite);
+// integers, texts as texts, NULLs as NULLs. Each table is read in pages of
+// `page_rows` along its primary key, so memory stays bounded for a large
+// school (tests pass a small page). Returns the rows copied.
+inline constexpr int kCopyPageRows = 5000;
+std::int64_t copy_school_out(store::Db& pg, sqlite::Db& lite, int page_rows = kCopyPageRows);
 
 // Replaces every row of `pg`'s school by the rows of `lite` (the current
 // schema): the school's rows deleted (a table before those it references),
