@@ -104,6 +104,21 @@ TEST_CASE("a plain init says what to do next — setup from each shipped default
   }
 }
 
+TEST_CASE("a plain init suggests the levels its school's name says", "[e2e][curriculum]") {
+  for (const auto& [name, levels] : std::vector<std::pair<std::string, std::string>>{
+           {"Trường Tiểu học Kim Đồng", " --level tieu-hoc --maintenance"},
+           {"TRƯỜNG THPT LÊ LỢI", " --level thpt --maintenance"},
+           {"Trường THCS và THPT Nguyễn Du", " --level thcs --level thpt --maintenance"},
+           {"Trường PTDTBT TH&THCS Na Hối", " --level tieu-hoc --level thcs --maintenance"},
+           {"Trường Thử", " --level thcs --maintenance"}}) {
+    INFO(name);
+    TempDir tmp;
+    auto init = run_command({kServer, "init", "--data", tmp / "server", "--school-name", name});
+    REQUIRE(init.exit_code == 0);
+    CHECK_THAT(init.out, Catch::Contains("sodiem-server setup --data " + (tmp / "server") + levels));
+  }
+}
+
 TEST_CASE("a bad curriculum file is refused, every problem named in Vietnamese, nothing changed", "[e2e][curriculum]") {
   FreshSchool s;
   REQUIRE(s.server({"setup", "--data", s.dir, "--level", "thcs", "--maintenance"}).exit_code == 0);

@@ -15,6 +15,7 @@
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
 #include "sodiem/server/school_year.hpp"
+#include "sodiem/core/unicode_text.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -58,11 +59,25 @@ int run_init(const InitOptions& o) {
   // A real school starts empty: say what comes next, with the exact commands
   // (run on the server by the data directory's owner: --maintenance).
   const std::string& d = o.dir;
+  // The level(s) the school's name says ("Trường Tiểu học …", "THCS và THPT
+  // …"); THCS when it says none.
+  std::string levels;
+  if (const auto name = match_key(o.school)) {
+    const auto says = [&](std::initializer_list<const char*> words) {
+      for (const char* w : words)
+        if (name->find(*match_key(w)) != std::string::npos) return true;
+      return false;
+    };
+    if (says({"tiểu học", "th&thcs", "th và thcs"})) levels += " --level tieu-hoc";
+    if (says({"thcs", "trung học cơ sở"})) levels += " --level thcs";
+    if (says({"thpt", "trung học phổ thông"})) levels += " --level thpt";
+  }
+  if (levels.empty()) levels = " --level thcs";
   const std::string as = " --maintenance";
   std::cout << "\nTrường chưa có môn học, năm học, giáo viên hay học sinh. Các bước tiếp theo:\n"
             << "  1. Thiết lập chương trình học và năm học (chọn cấp học: tieu-hoc, thcs, thpt; trường nhiều cấp nêu "
                "nhiều --level; hoặc tự soạn tệp theo mẫu server/curriculum/*.json):\n"
-            << "       sodiem-server setup --data " << d << " --level thcs" << as << "\n"
+            << "       sodiem-server setup --data " << d << levels << as << "\n"
             << "  2. Nhập danh sách học sinh (CSV: Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp); lớp được tạo theo "
                "tên (6A, 10A1):\n"
             << "       sodiem-server import students --data " << d << " HOC_SINH.csv" << as << "\n"
