@@ -11,6 +11,7 @@
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/host_names.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/school_open.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/store_config.hpp"
@@ -90,55 +91,8 @@ struct RunOptions {
   std::string schools, listen = "127.0.0.1:8443";
 };
 
-// The checks before a school is served (each start of a single-school
-// server; each opening of a school in a multi-school one): the folder holds
-// a school, its pages read back, it is not an archived year. kInternal: the
-// database is damaged (exit 3). Changes to the access tables made from
-// outside the software are warned about; the school is served anyway.
-Status check_school(const std::string& dir) {
-  DataPaths paths{dir};
-  if (!has_school_database(dir))
-    return Status(ErrorCode::kInvalidValue,
-                  "chưa có cơ sở dữ liệu trong " + dir + "; hãy chạy `sodiem-server init --data " + dir + "` trước");
-  try {
-    auto db = open_server_db(paths.db());
-    if (auto st = check_database_pages(*db, dir); !st) return Status(ErrorCode::kInternal, st.message());
-    if (const std::string year = archived_year(*db); !year.empty())
-      return Status(ErrorCode::kInvalidValue, dir + " là bản lưu trữ năm học " + year +
-                                                  ", chỉ để xem và in; máy chủ không phục vụ đồng bộ trên đó.");
-    // Accounts, assignments or locks edited from outside the software: said
-    // loudly at each start (the server still serves; the principal decides).
-    for (const auto& problem : check_access_tables(*db).problems)
-      std::cerr << "sodiem-server: CẢNH BÁO: " << dir << ": " << problem << " — xem sodiem-server audit verify\n";
-  } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternal, "cơ sở dữ liệu " + paths.db() + " bị hỏng, không mở được (" + e.what() +
-                                            "). Khôi phục bản sao lưu gần nhất: sodiem-server restore "
-                                            "THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI");
-  }
-  return Status::ok();
-}
-
-// A checked school's sync service and console, as `run` serves them.
-Result<ServedSchool> open_school(const std::string& dir) {
-  if (auto st = check_school(dir); !st) return st;
-  const std::string db_path = DataPaths{dir}.db();
-  struct Parts {  // the console stops (is destroyed) before the service
-    std::unique_ptr<SyncService> service;
-    std::unique_ptr<console::Console> console;
-  };
-  auto parts = std::make_shared<Parts>();
-  parts->service = std::make_unique<SyncService>(db_path, SystemClock::instance());
-  // The console prints with the functions of `sodiem-server print`.
-  const console::ConsolePrinters printers{print_gradebook, print_board, print_transcript};
-  parts->console = std::make_unique<console::Console>(*parts->service, db_path, SystemClock::instance(),
-                                                      console::ConsoleLimits{}, printers);
-  std::string name;
-  {
-    auto db = open_server_db(db_path);
-    name = get_meta(*db, "school_name");
-  }
-  return ServedSchool{name, parts->service.get(), parts->console.get(), parts};
-}
+// The console prints with the functions of `sodiem-server print`.
+console::ConsolePrinters printers() { return {print_gradebook, print_board, print_transcript}; }
 
 bool parse_listen(const std::string& listen, WssOptions& options) {
   auto colon = listen.rfind(':');
@@ -180,7 +134,7 @@ std::vector<std::string> school_dirs(const RunOptions& o) {
 
 int run_one(const std::string& dir, WssOptions options) {
   DataPaths paths{dir};
-  auto school = open_school(dir);
+  auto school = open_school(dir, printers());
   if (!school) {
     std::cerr << "sodiem-server: " << school.status().message() << "\n";
     return school.status().code() == ErrorCode::kInternal ? 3 : 2;
@@ -217,7 +171,7 @@ int run_run(const RunOptions& o) {
       school.host_names = read_host_names(dir);
       school.cert_path = DataPaths{dir}.cert();
       school.key_path = DataPaths{dir}.key();
-      school.open = [dir] { return open_school(dir); };
+      school.open = [dir] { return open_school(dir, printers()); };
       hosted.push_back(std::move(school));
     }
     if (hosted.empty()) {
