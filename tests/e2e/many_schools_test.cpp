@@ -167,7 +167,7 @@ bool wait_for(const std::function<bool()>& ok, std::chrono::seconds limit = std:
 
 }  // namespace
 
-TEST_CASE("one process, two schools by host name: each device and console sees only its own school; an unknown "
+TEST_CASE("one process, two schools by host name: each device and console sees only its own school, an unknown "
           "host name is refused",
           "[e2e]") {
   TempDir tmp;
@@ -250,7 +250,7 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   CHECK(upper.tls("", "TRUONG-A.test"));
 }
 
-TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op; a broken "
+TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op, a broken "
           "school and one past the bound are refused while the others serve",
           "[e2e]") {
   TempDir tmp;
