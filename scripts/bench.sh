@@ -56,7 +56,7 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
     echo '{"pg":null,"pg_why":"sodiem_pg_bench failed"}' >"$PG"
   # The server's own ingest (the DB worker's part, as ingest_core) into a
   # school kept in that PostgreSQL: the same 20,000 ops, 3 runs.
-  PGI=$(mktemp); PG1=$(mktemp); PG20=$(mktemp); PG20B=$(mktemp)
+  PGI=$(mktemp); PG1=$(mktemp); PG20=$(mktemp); PG20B=$(mktemp); PGS=$(mktemp); PGSB=$(mktemp)
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 "$B/tests/sodiem_bench" ingest_core >"$PGI" 2>>"$PGDIR.log" || true
   # End to end through the real server process(es), as ingest_1 and
   # ingest_20: one client; twenty clients through one and through two
@@ -64,7 +64,11 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 "$B/tests/sodiem_bench" ingest_1 >"$PG1" 2>>"$PGDIR.log" || true
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=1 "$B/tests/sodiem_bench" ingest_20 >"$PG20" 2>>"$PGDIR.log" || true
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 "$B/tests/sodiem_bench" ingest_20 >"$PG20B" 2>>"$PGDIR.log" || true
-  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" <<'PY'
+  # The twenty clients spread over four schools in that database, all served
+  # by one `sodiem-server run --data … ×4` process, then by two such.
+  SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=1 "$B/tests/sodiem_bench" ingest_20_schools >"$PGS" 2>>"$PGDIR.log" || true
+  SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 "$B/tests/sodiem_bench" ingest_20_schools >"$PGSB" 2>>"$PGDIR.log" || true
+  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" <<'PY'
 import json, sys
 def load(path, key):
   try: return json.load(open(path))[key]
@@ -80,9 +84,11 @@ if isinstance(pg.get("pg"), dict):
                         "ratio_to_pg_copy": one["ops_per_s"] / p["pg_copy_ops_per_s"],
                         "server_worker": [r["server_worker"] for r in one["rounds"]]}
   p["pg_ingest_20"] = {"servers_1": load(sys.argv[4], "ingest_20"), "servers_2": load(sys.argv[5], "ingest_20")}
+  p["pg_ingest_20_schools"] = {"servers_1": load(sys.argv[6], "ingest_20_schools"),
+                               "servers_2": load(sys.argv[7], "ingest_20_schools")}
   open(sys.argv[1], "w").write(json.dumps(pg) + "\n")
 PY
-  rm -f "$PGI" "$PG1" "$PG20" "$PG20B"
+  rm -f "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB"
   bash scripts/pg.sh stop "$PGDIR" || true
 else
   echo '{"pg":null,"pg_why":"scripts/pg.sh could not start PostgreSQL"}' >"$PG"
@@ -142,6 +148,10 @@ if pg:
   t1, t2 = twenty.get("servers_1"), twenty.get("servers_2")
   if t1 and t2:
     rows.append(("pg_ingest_20: twenty clients, one / two server processes on one school", f'{t1["ops_per_s"]:,.0f} / {t2["ops_per_s"]:,.0f} ops/s ({t1["refused"]:,} of {t1["ops"]:,} ops refused, as in ingest_20)', "two > one"))
+  schools = pg.get("pg_ingest_20_schools") or {}
+  s1, s2 = schools.get("servers_1"), schools.get("servers_2")
+  if s1 and s2:
+    rows.append(("pg_ingest_20_schools: twenty clients over four schools in one database, one process serving all four / two processes each serving all four (school by TLS host name)", f'{s1["ops_per_s"]:,.0f} / {s2["ops_per_s"]:,.0f} ops/s ({s1["refused"]:,} of {s1["ops"]:,} ops refused)', "—"))
   core = pg.get("pg_ingest_core")
   if core:
     rows.append(("pg_ingest_core: the server's ingest into a school kept in PostgreSQL (the DB worker's part, as ingest_core)", f'median {core["median_ops_per_s"]:,.0f} ops/s, fastest {core["fastest_ops_per_s"]:,.0f} ({core["runs"]} runs of {core["ops"]:,} ops)', "—"))

@@ -55,7 +55,7 @@ class WssTransport final : public Transport {
     ws_.emplace(ioc_, ctx_);
     beast::error_code ec;
     tcp::resolver resolver(ioc_);
-    auto results = resolver.resolve(host, port, ec);
+    auto results = resolver.resolve(endpoint_.connect_to.empty() ? host : endpoint_.connect_to, port, ec);
     if (ec) return Status(ErrorCode::kUnavailable, "không tìm thấy máy chủ " + host + ": " + ec.message());
     auto& tcp_stream = beast::get_lowest_layer(*ws_);
     tcp_stream.expires_after(tuning::kConnectTimeout);

@@ -14,6 +14,7 @@
 
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/sync_service.hpp"
+#include "wss_schools.hpp"
 #include "wss_session.hpp"
 
 namespace sodiem::server {
@@ -124,27 +125,42 @@ class Listener : public std::enable_shared_from_this<Listener> {
   bool backing_off_ = false;
 };
 
-}  // namespace
-
-void run_wss_server(SyncService& service, const WssOptions& options,
-                    const std::function<void(const std::string&)>& on_listening) {
-  ssl::context ctx{ssl::context::tls_server};
+void configure_tls(ssl::context& ctx) {
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   if (SSL_CTX_set_cipher_list(ctx.native_handle(), kTls12Ciphers) != 1)
     throw std::runtime_error("TLS: no usable cipher suite");
   SSL_CTX_set_options(ctx.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
-  ctx.use_certificate_chain_file(options.cert_path);
-  ctx.use_private_key_file(options.key_path, ssl::context::pem);
   // No TLS 1.3 session tickets: every `sodiem` run is a new process that
   // never resumes a session, and the two tickets were ~500 of the ~2,600
   // bytes of a no-op sync (a weak 2G link pays for each).
   SSL_CTX_set_num_tickets(ctx.native_handle(), 0);
+}
 
-  // Before the io_context: sessions it destroys at the end still find it.
-  Edge edge(service, ctx, fit_descriptors(options.limits), options.school_name, options.console);
+}  // namespace
+
+void run_wss_server(SyncService& service, const WssOptions& options,
+                    const std::function<void(const std::string&)>& on_listening) {
+  HostedSchool school;
+  school.dir = options.cert_path;
+  school.cert_path = options.cert_path;
+  school.key_path = options.key_path;
+  school.open = [&service, &options]() -> Result<ServedSchool> {
+    return ServedSchool{options.school_name, &service, options.console, nullptr};
+  };
+  std::vector<HostedSchool> one;
+  one.push_back(std::move(school));
+  run_wss_schools(std::move(one), options, on_listening);
+}
+
+void run_wss_schools(std::vector<HostedSchool> hosted, const WssOptions& options,
+                     const std::function<void(const std::string&)>& on_listening) {
+  // Before the io_context: sessions it destroys at the end still find them.
+  Schools schools(std::move(hosted), options.limits, configure_tls, options.on_school_change);
+  Edge edge(schools, fit_descriptors(options.limits));
   asio::io_context ioc{1};
+  schools.start(ioc);
   auto address = asio::ip::make_address(options.host);
   auto listener = std::make_shared<Listener>(ioc, tcp::endpoint(address, options.port), edge);
   listener->run();
@@ -167,7 +183,7 @@ void run_wss_server(SyncService& service, const WssOptions& options,
     edge.stopping = true;
     signals.cancel();
     listener->stop();
-    service.stop();  // commits and acks everything already received
+    schools.stop_services();  // commits and acks everything already received
     std::vector<std::shared_ptr<Session>> open;
     for (auto& [id, w] : edge.sessions)
       if (auto s = w.lock()) open.push_back(std::move(s));
@@ -195,8 +211,8 @@ void run_wss_server(SyncService& service, const WssOptions& options,
   const auto ep = listener->local_endpoint();
   on_listening(ep.address().to_string() + ":" + std::to_string(ep.port()));
   ioc.run();
-  // The console answers no more: nothing is posted to the loop once it is gone.
-  if (options.console) options.console->stop();
+  // The consoles answer no more: nothing is posted to the loop once it is gone.
+  schools.finish();
   std::lock_guard lock(hook->mutex);
   hook->stop = nullptr;
 }

@@ -31,7 +31,7 @@ constexpr std::size_t kMaxConsoleUploads = 2;
 }  // namespace
 
 Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::string address)
-    : ws_(std::move(socket), edge.ctx),
+    : ws_(std::move(socket), edge.schools.context()),
       edge_(edge),
       id_(id),
       address_(std::move(address)),
@@ -40,7 +40,7 @@ Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::st
 
 Session::~Session() {
   if (holds_upload_) --edge_.console_uploads;
-  if (peer_) edge_.service.close_peer(peer_);
+  if (peer_) service().close_peer(peer_);
   edge_.table.remove(id_);
   edge_.sessions.erase(id_);
 }
@@ -81,7 +81,29 @@ void Session::on_run() {
 }
 
 void Session::on_tls_handshake(beast::error_code ec) {
-  if (ec) return;  // scanners, wrong protocol or suites, timeouts: nothing to do
+  if (ec) return;  // scanners, wrong protocol or suites, unknown host names, timeouts: nothing to do
+  const auto school = edge_.schools.find(SSL_get_servername(ws_.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name));
+  if (!school) return close_hard();  // refused in the handshake already; never another school
+  auto executor = ws_.get_executor();
+  // The session holds itself while its school opens (the handshake's
+  // deadline still runs, and closes it if that takes too long).
+  edge_.schools.acquire(*school, [self = shared_from_this(), executor](std::shared_ptr<Lease> lease, std::string refusal) {
+    asio::post(executor, [self, lease = std::move(lease), refusal = std::move(refusal)]() mutable {
+      self->on_school(std::move(lease), refusal);
+    });
+  });
+}
+
+void Session::on_school(std::shared_ptr<Lease> lease, const std::string& refusal) {
+  if (close_started_ || closing_) return close_hard();
+  if (!lease) {
+    console::Response answer;
+    answer.status = 503;
+    answer.content_type = "text/plain; charset=utf-8";
+    answer.body = refusal + "\n";
+    return write_console_answer(std::move(answer), 11, 16 * 1024);  // the request unread
+  }
+  lease_ = std::move(lease);
   read_request();
 }
 
@@ -96,13 +118,13 @@ void Session::read_request() {
 }
 
 void Session::on_http_header(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit && edge_.console)  // a declared length over every bound
+  if (ec == http::error::body_limit && console())  // a declared length over every bound
     return write_console_answer(console::body_too_large(console::body_limit_of(parser_->get())), parser_->get().version(),
                                 unread_body());
   if (ec) return;
   // Only the roster import may send more; to the console, a declared
   // length over the bound is refused before any of the body is read.
-  const bool to_console = edge_.console && !websocket::is_upgrade(parser_->get());
+  const bool to_console = console() && !websocket::is_upgrade(parser_->get());
   const std::size_t limit = to_console ? console::body_limit_of(parser_->get()) : tuning::kConsoleMaxBodyBytes;
   parser_->body_limit(limit);
   if (const auto length = parser_->content_length(); to_console && length && *length > limit)
@@ -126,11 +148,11 @@ std::size_t Session::unread_body() const {
 }
 
 void Session::on_http_request(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit && edge_.console)  // a chunked body past the bound
+  if (ec == http::error::body_limit && console())  // a chunked body past the bound
     return write_console_answer(console::body_too_large(console::body_limit_of(parser_->get())), parser_->get().version(),
                                 tuning::kConsoleMaxImportBytes);
   if (ec) return;
-  if (!websocket::is_upgrade(parser_->get())) return edge_.console ? serve_console() : serve_status_page();
+  if (!websocket::is_upgrade(parser_->get())) return console() ? serve_console() : serve_status_page();
   beast::get_lowest_layer(ws_).expires_never();  // the websocket has its own timeouts
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = edge_.limits.handshake_timeout;
@@ -154,7 +176,7 @@ void Session::serve_status_page() {
   auto res = std::make_shared<http::response<http::string_body>>(http::status::ok, parser_->get().version());
   res->set(http::field::server, "sodiem-server");
   res->set(http::field::content_type, "text/html; charset=utf-8");
-  res->body() = status_page_html(edge_.school_name);
+  res->body() = status_page_html(lease_->school.name);
   res->keep_alive(false);
   res->prepare_payload();
   http::async_write(ws_.next_layer(), *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
@@ -173,7 +195,7 @@ void Session::serve_console() {
   awaiting_console_ = shared_from_this();
   std::weak_ptr<Session> weak = awaiting_console_;
   auto executor = ws_.get_executor();
-  edge_.console->handle(console::from_beast(msg, address_), [weak, executor, head, version,
+  console()->handle(console::from_beast(msg, address_), [weak, executor, head, version,
                                                               keep_alive](console::Response answer) {
     asio::post(executor, [weak, answer = std::move(answer), head, version, keep_alive]() mutable {
       auto self = weak.lock();
@@ -234,7 +256,7 @@ void Session::on_accept(beast::error_code ec) {
       if (auto self = weak.lock()) self->on_authenticated();
     });
   };
-  peer_ = edge_.service.open_peer(
+  peer_ = service().open_peer(
       [weak, executor](std::string bytes, bool close_after) {
         asio::post(executor, [weak, bytes = std::move(bytes), close_after]() mutable {
           if (auto self = weak.lock()) self->queue_write(std::move(bytes), close_after);
@@ -302,14 +324,14 @@ void Session::do_read() {
 void Session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
     // Beast closes an oversized message with close code 1009 (too big).
-    if (peer_) edge_.service.close_peer(peer_);
+    if (peer_) service().close_peer(peer_);
     login_timer_.cancel();
     idle_timer_.cancel();
     return;
   }
   last_activity_ = Clock::now();
   const auto data = buffer_.cdata();
-  edge_.service.on_message(peer_, std::string_view(static_cast<const char*>(data.data()), data.size()));
+  service().on_message(peer_, std::string_view(static_cast<const char*>(data.data()), data.size()));
   buffer_.consume(buffer_.size());
   if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
   if (!authenticated_) {

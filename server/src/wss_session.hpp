@@ -24,6 +24,7 @@
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "sodiem/server/wss_server.hpp"
+#include "wss_schools.hpp"
 
 namespace sodiem::server::wss {
 
@@ -39,16 +40,12 @@ class Session;
 // What the listener and its sessions share; io thread only. Declared before
 // the io_context, so it outlives the sessions the context destroys.
 struct Edge {
-  Edge(SyncService& s, ssl::context& c, WssLimits l, std::string school, console::Console* con)
-      : service(s), ctx(c), limits(l), table({l.max_pre_auth, l.max_pre_auth_per_address, l.max_authenticated}),
-        school_name(std::move(school)), console(con) {}
-  SyncService& service;
-  ssl::context& ctx;
+  Edge(Schools& s, WssLimits l)
+      : schools(s), limits(l), table({l.max_pre_auth, l.max_pre_auth_per_address, l.max_authenticated}) {}
+  Schools& schools;  // each session's school, chosen by the TLS host name
   const WssLimits limits;
   ConnectionTable table;
   std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
-  std::string school_name;
-  console::Console* console;  // null: the status page instead
   std::size_t console_uploads = 0;  // sessions reading or awaiting a body past kConsoleMaxBodyBytes
   bool stopping = false;
 };
@@ -69,6 +66,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_run();
   void on_tls_handshake(beast::error_code ec);
+  // The school of the handshake's host name is open (or refused: the
+  // refusal is answered as an HTTP 503 and the connection closed).
+  void on_school(std::shared_ptr<Lease> lease, const std::string& refusal);
+  SyncService& service() { return *lease_->school.service; }
+  console::Console* console() { return lease_->school.console; }  // null: the status page
   // Reads an HTTP request (its head, then its body): the first after the
   // TLS handshake, or the next on a kept-alive console connection.
   void read_request();
@@ -107,6 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::pair<std::string, bool>> outbox_;
+  std::shared_ptr<Lease> lease_;  // the session's school, for its whole life
   std::shared_ptr<SyncService::Peer> peer_;
   std::shared_ptr<Session> awaiting_console_;  // itself, while the console prepares its answer
   asio::steady_timer login_timer_;

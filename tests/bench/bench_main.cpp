@@ -5,6 +5,8 @@
 //   sodiem_bench ingest_1           only the one-client ingest (for profiling)
 //   sodiem_bench ingest_20          only the twenty clients (SODIEM_BENCH_SERVERS=2: through two
 //                                   server processes, for a school kept in PostgreSQL)
+//   sodiem_bench ingest_20_schools  the twenty clients spread over SODIEM_BENCH_SCHOOLS (4) schools
+//                                   served by one process (SODIEM_BENCH_SERVERS=2: two, each all of them)
 //   sodiem_bench fill DIR N         queue N ops in an enrolled client (slow-link setup)
 #include <algorithm>
 #include <chrono>
@@ -21,6 +23,7 @@
 
 #include "audited_write.hpp"
 #include "bench_print.hpp"
+#include "schools_bench.hpp"
 #include "process.hpp"
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/protocol/codec.hpp"
@@ -545,6 +548,18 @@ int main(int argc, char** argv) {
                 << std::endl;
       return 0;
     }
+    if (mode == "ingest_20_schools") {  // several schools behind one port (PostgreSQL: and two processes)
+      const char* servers = std::getenv("SODIEM_BENCH_SERVERS");
+      const char* schools = std::getenv("SODIEM_BENCH_SCHOOLS");
+      const char* rounds = std::getenv("SODIEM_BENCH_ROUNDS");
+      std::cout << json{{"ingest_20_schools",
+                         sodiem::bench::run_ingest_20_schools(servers ? std::stoi(servers) : 1,
+                                                              schools ? std::max(1, std::stoi(schools)) : 4,
+                                                              rounds ? std::max(1, std::stoi(rounds)) : 1, fill_outbox)}}
+                       .dump(2)
+                << std::endl;
+      return 0;
+    }
     if (mode == "ingest_core") {  // the DB worker's part alone (comparing changes to ingest)
       const char* runs = std::getenv("SODIEM_BENCH_ROUNDS");
       std::cout << json{{"ingest_core", run_ingest_core(runs ? std::max(1, std::stoi(runs)) : 9)}}.dump(2) << std::endl;
@@ -558,7 +573,7 @@ int main(int argc, char** argv) {
       std::cout << run_local().dump(2) << std::endl;
       return 0;
     }
-    std::cerr << "usage: sodiem_bench local | print | ingest_1 | ingest_20 | ingest_core | fill DIR N\n";
+    std::cerr << "usage: sodiem_bench local | print | ingest_1 | ingest_20 | ingest_20_schools | ingest_core | fill DIR N\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "sodiem_bench: " << e.what() << "\n";

@@ -89,11 +89,12 @@ long rss_kb(pid_t pid) {
 }
 
 ServerProcess::ServerProcess(const std::string& server_bin, const std::string& data_dir, const std::string& listen,
-                             const std::vector<std::string>& prefix) {
+                             const std::vector<std::string>& prefix, const std::vector<std::string>& extra) {
   log_path_ = temp_file();
   std::vector<std::string> argv = prefix;
   for (const auto& a : {server_bin, std::string("run"), std::string("--data"), data_dir, std::string("--listen"), listen})
     argv.push_back(a);
+  argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = spawn(argv, log_path_);
   const std::regex re("listening on ([0-9.]+):([0-9]+)");
   for (int i = 0; i < 400; ++i) {

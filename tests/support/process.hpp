@@ -20,9 +20,11 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 
 class ServerProcess {
  public:
-  // Starts `sodiem-server run --data DIR --listen HOST:0` (or `listen`).
+  // Starts `sodiem-server run --data DIR --listen HOST:0` (or `listen`),
+  // then `extra` arguments (e.g. more --data).
   ServerProcess(const std::string& server_bin, const std::string& data_dir,
-                const std::string& listen = "127.0.0.1:0", const std::vector<std::string>& prefix = {});
+                const std::string& listen = "127.0.0.1:0", const std::vector<std::string>& prefix = {},
+                const std::vector<std::string>& extra = {});
   ~ServerProcess();
   const std::string& url() const { return url_; }
   pid_t pid() const { return pid_; }

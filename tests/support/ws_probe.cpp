@@ -69,7 +69,7 @@ WsProbe::~WsProbe() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool WsProbe::tls(const std::string& tls12_ciphers) {
+bool WsProbe::tls(const std::string& tls12_ciphers, const std::string& sni) {
   if (fd_ < 0) return false;
   ctx_ = SSL_CTX_new(TLS_client_method());
   if (!tls12_ciphers.empty()) {
@@ -78,6 +78,7 @@ bool WsProbe::tls(const std::string& tls12_ciphers) {
     if (SSL_CTX_set_cipher_list(ctx_, tls12_ciphers.c_str()) != 1) return false;
   }
   ssl_ = SSL_new(ctx_);
+  if (!sni.empty()) SSL_set_tlsext_host_name(ssl_, sni.c_str());
   SSL_set_fd(ssl_, fd_);
   timeval wait{5, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);

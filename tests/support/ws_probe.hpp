@@ -31,7 +31,8 @@ class WsProbe {
 
   bool connected() const { return fd_ >= 0; }
   // TLS handshake. `tls12_ciphers` set: offer TLS 1.2 only, with those suites.
-  bool tls(const std::string& tls12_ciphers = "");
+  // `sni`: the host name sent (none when "").
+  bool tls(const std::string& tls12_ciphers = "", const std::string& sni = "");
   // Plain HTTPS GET; the response (head and body) read until the server closes.
   std::string http_get(const std::string& path);
   // Any HTTP request, written as given; the response read until the server closes.

@@ -2,13 +2,16 @@
 // the status page (HTTPS). Registered by main.cpp (see commands.hpp).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/console/console.hpp"
+#include "sodiem/server/host_names.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/school_open.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/store_config.hpp"
@@ -27,9 +30,15 @@ struct InitOptions {
   std::string dir, school = "Trường THCS Sổ Điểm";
   bool demo = false;
   std::string database, database_owner, school_id;
+  std::vector<std::string> host_names;
 };
 
 int run_init(const InitOptions& o) {
+  for (const auto& name : o.host_names)
+    if (!valid_host_name(normalize_host_name(name))) {
+      std::cerr << "sodiem-server: tên máy không hợp lệ: " << name << " (chữ, số, '-' và '.')\n";
+      return 2;
+    }
   std::optional<PostgresInit> postgres;
   if (!o.database.empty()) {
     if (o.school_id.empty()) {
@@ -49,6 +58,7 @@ int run_init(const InitOptions& o) {
     std::cerr << "sodiem-server: " << result.status().message() << "\n";
     return 2;
   }
+  if (!o.host_names.empty()) write_host_names(o.dir, o.host_names);
   std::cout << "Đã khởi tạo máy chủ cho " << o.school << " tại " << o.dir << "\n"
             << "  tài khoản quản trị: admin (mật khẩu trong " << o.dir << "/admin-password.txt)\n"
             << "  vân tay chứng chỉ (SHA-256): " << result->fingerprint << "\n";
@@ -92,23 +102,18 @@ int run_init(const InitOptions& o) {
 }
 
 struct RunOptions {
-  std::string dir, listen = "127.0.0.1:8443";
+  std::vector<std::string> dirs;
+  std::string schools, listen = "127.0.0.1:8443";
 };
 
-int run_run(const RunOptions& o) {
-  const std::string& dir = o.dir;
-  const std::string& listen = o.listen;
-  DataPaths paths{dir};
-  if (!has_school_database(dir)) {
-    std::cerr << "sodiem-server: chưa có cơ sở dữ liệu trong " << dir << "; hãy chạy `sodiem-server init --data " << dir
-              << "` trước\n";
-    return 2;
-  }
-  WssOptions options;
+// The console prints with the functions of `sodiem-server print`.
+console::ConsolePrinters printers() { return {print_gradebook, print_board, print_transcript}; }
+
+bool parse_listen(const std::string& listen, WssOptions& options) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "sodiem-server: --listen phải có dạng MÁY:CỔNG\n";
-    return 2;
+    return false;
   }
   options.host = listen.substr(0, colon);
   if (options.host.size() > 2 && options.host.front() == '[') options.host = options.host.substr(1, options.host.size() - 2);
@@ -118,42 +123,84 @@ int run_run(const RunOptions& o) {
     options.port = static_cast<std::uint16_t>(port);
   } catch (const std::exception&) {
     std::cerr << "sodiem-server: cổng không hợp lệ trong --listen " << listen << "\n";
-    return 2;
+    return false;
+  }
+  return true;
+}
+
+// The folders to serve: each --data, then each sub-folder of --schools that
+// holds a school (in name order; one without host names is skipped, said).
+std::vector<std::string> school_dirs(const RunOptions& o) {
+  std::vector<std::string> dirs = o.dirs;
+  if (o.schools.empty()) return dirs;
+  std::vector<std::string> found;
+  for (const auto& entry : fs::directory_iterator(o.schools))
+    if (entry.is_directory() && has_school_database(entry.path().string())) found.push_back(entry.path().string());
+  std::sort(found.begin(), found.end());
+  for (const auto& dir : found) {
+    if (read_host_names(dir).empty()) {
+      std::cerr << "sodiem-server: CẢNH BÁO: bỏ qua " << dir << ": chưa có tên máy (" << dir << "/host-names.txt)\n";
+      continue;
+    }
+    dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+int run_one(const std::string& dir, WssOptions options) {
+  DataPaths paths{dir};
+  auto school = open_school(dir, printers());
+  if (!school) {
+    std::cerr << "sodiem-server: " << school.status().message() << "\n";
+    return school.status().code() == ErrorCode::kInternal ? 3 : 2;
   }
   options.cert_path = paths.cert();
   options.key_path = paths.key();
-  try {
-    auto db = open_server_db(paths.db());
-    if (auto st = check_database_pages(*db, dir); !st) {
-      std::cerr << "sodiem-server: " << st.message() << "\n";
-      return 3;
-    }
-    if (const std::string year = archived_year(*db); !year.empty()) {
-      std::cerr << "sodiem-server: " << dir << " là bản lưu trữ năm học " << year
-                << ", chỉ để xem và in; máy chủ không phục vụ đồng bộ trên đó.\n";
-      return 2;
-    }
-    // Accounts, assignments or locks edited from outside the software: said
-    // loudly at each start (the server still serves; the principal decides).
-    for (const auto& problem : check_access_tables(*db).problems)
-      std::cerr << "sodiem-server: CẢNH BÁO: " << problem << " — xem sodiem-server audit verify\n";
-  } catch (const std::exception& e) {
-    std::cerr << "sodiem-server: cơ sở dữ liệu " << paths.db() << " bị hỏng, không mở được (" << e.what()
-              << "). Khôi phục bản sao lưu gần nhất: sodiem-server restore THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI\n";
-    return 3;
-  }
-  SyncService service(paths.db(), SystemClock::instance());
-  // The console prints with the functions of `sodiem-server print`.
-  const console::ConsolePrinters printers{print_gradebook, print_board, print_transcript};
-  console::Console console(service, paths.db(), SystemClock::instance(), {}, printers);  // stops before the service
-  options.console = &console;
-  {
-    auto db = open_server_db(paths.db());
-    options.school_name = get_meta(*db, "school_name");
-  }
-  run_wss_server(service, options, [](const std::string& where) {
+  options.console = school->console;
+  options.school_name = school->name;
+  run_wss_server(*school->service, options, [](const std::string& where) {
     std::cout << "sodiem-server listening on " << where << std::endl;
   });
+  spdlog::info("stopped");
+  return 0;
+}
+
+int run_run(const RunOptions& o) {
+  WssOptions options;
+  if (!parse_listen(o.listen, options)) return 2;
+  if (o.dirs.empty() && o.schools.empty()) {
+    std::cerr << "sodiem-server: cần --data THƯ_MỤC (một hoặc nhiều) hoặc --schools THƯ_MỤC_CHA\n";
+    return 2;
+  }
+  if (o.dirs.size() == 1 && o.schools.empty()) return run_one(o.dirs.front(), options);
+  std::vector<HostedSchool> hosted;
+  try {
+    for (const auto& dir : school_dirs(o)) {
+      if (!has_school_database(dir)) {
+        std::cerr << "sodiem-server: chưa có cơ sở dữ liệu trong " << dir << "; hãy chạy `sodiem-server init --data "
+                  << dir << "` trước\n";
+        return 2;
+      }
+      HostedSchool school;
+      school.dir = dir;
+      school.host_names = read_host_names(dir);
+      school.cert_path = DataPaths{dir}.cert();
+      school.key_path = DataPaths{dir}.key();
+      school.open = [dir] { return open_school(dir, printers()); };
+      hosted.push_back(std::move(school));
+    }
+    if (hosted.empty()) {
+      std::cerr << "sodiem-server: không có trường nào để phục vụ trong " << o.schools << "\n";
+      return 2;
+    }
+    const std::size_t count = hosted.size();
+    run_wss_schools(std::move(hosted), options, [count](const std::string& where) {
+      std::cout << "sodiem-server listening on " << where << " (" << count << " trường)" << std::endl;
+    });
+  } catch (const std::exception& e) {
+    std::cerr << "sodiem-server: " << e.what() << "\n";
+    return 2;
+  }
   spdlog::info("stopped");
   return 0;
 }
@@ -170,11 +217,18 @@ void add_init_command(CLI::App& app, Context& ctx) {
   init->add_option("--database-owner", o->database_owner,
                    "URL của vai trò sở hữu lược đồ, để tạo hoặc cập nhật bảng (mặc định: --database)");
   init->add_option("--school-id", o->school_id, "Mã trường trong cơ sở dữ liệu chung (chữ thường, số, gạch ngang)");
+  init->add_option("--host-name", o->host_names,
+                   "Tên máy của trường khi một máy chủ phục vụ nhiều trường (vd. thcs-tan-lap.sodiem.example.vn; "
+                   "nêu lại để thêm tên); ghi vào THƯ_MỤC/host-names.txt");
 }
 
 void add_run_command(CLI::App& app, Context& ctx) {
   auto [run, o] = add_command(app, ctx, "run", "Chạy máy chủ: đồng bộ (WSS) và trang quản lý của trường (HTTPS)", run_run);
-  add_data_option(*run, o->dir);
+  run->add_option("--data", o->dirs,
+                  "Thư mục dữ liệu của trường; nêu nhiều lần để một máy chủ phục vụ nhiều trường trên cùng cổng, "
+                  "chọn trường theo tên máy (THƯ_MỤC/host-names.txt)");
+  run->add_option("--schools", o->schools,
+                  "Phục vụ mọi thư mục con là dữ liệu của một trường (mỗi thư mục có host-names.txt)");
   run->add_option("--listen", o->listen, "MÁY:CỔNG (cổng 0: tự chọn một cổng còn trống)");
 }
 

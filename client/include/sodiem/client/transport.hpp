@@ -31,6 +31,10 @@ class Transport {
 struct Endpoint {
   std::string url;          // wss://HOST:PORT
   std::string fingerprint;  // pinned SHA-256 of the server certificate; "" = learn it (enrollment only)
+  // The address to connect to when not the URL's host, which still names the
+  // server to TLS (SNI): tests and benchmarks reach several schools' host
+  // names on one loopback server. "" = the URL's host.
+  std::string connect_to;
 };
 
 // Makes a WebSocket-over-TLS transport. After connect(), seen_fingerprint()

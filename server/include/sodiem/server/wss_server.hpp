@@ -6,13 +6,19 @@
 // all (ConnectionTable), an idle bound that pings cannot defeat, back-off
 // when descriptors run out, TLS 1.2 with ECDHE+AEAD suites only (or 1.3).
 // Beast/Asio stay inside the .cpp. run_wss_server blocks the calling thread.
+// run_wss_schools serves many schools on one port: each keeps its own TLS
+// certificate and is chosen by the TLS SNI host name; a school's service and
+// console open at its first connection and close when idle (wss_schools.hpp).
 #pragma once
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "sodiem/core/status.hpp"
 #include "sodiem/core/tuning.hpp"
 
 namespace sodiem::server {
@@ -31,6 +37,10 @@ struct WssLimits {
   std::size_t max_pre_auth_per_address = tuning::kMaxPreAuthPerAddress;
   std::size_t max_pre_auth = tuning::kMaxPreAuthConnections;
   std::size_t max_authenticated = tuning::kMaxConnections;
+  // Many schools in one process (run_wss_schools with two or more).
+  std::chrono::milliseconds school_idle_close = tuning::kSchoolIdleClose;
+  std::size_t max_open_schools = tuning::kMaxOpenSchools;
+  std::chrono::milliseconds school_retry_after_failure = tuning::kSchoolRetryAfterFailure;
 };
 
 struct WssOptions {
@@ -47,11 +57,44 @@ struct WssOptions {
   // For embedding (tests): called once listening with a thread-safe function
   // that stops the server as SIGTERM does.
   std::function<void(std::function<void()> stop)> on_stop_handle;
+  // For tests: called on the io thread when a school (its index in
+  // run_wss_schools' list) has opened (true) or closed (false).
+  std::function<void(std::size_t school, bool open)> on_school_change;
+};
+
+// A school as served: its sync service and console (null: the status
+// page), alive as long as `keep` (what opened them, if anything owns them).
+struct ServedSchool {
+  std::string name;
+  SyncService* service = nullptr;
+  console::Console* console = nullptr;
+  std::shared_ptr<void> keep;
+};
+
+// A school one process may serve: the host names devices and browsers reach
+// it by (TLS SNI), its TLS identity, and how to open it (called off the io
+// thread; a refusal, in Vietnamese, keeps it closed and is logged).
+struct HostedSchool {
+  std::string dir;  // named in the log
+  std::vector<std::string> host_names;
+  std::string cert_path, key_path;
+  std::function<Result<ServedSchool>()> open;
 };
 
 // Calls on_listening("HOST:PORT") once the socket accepts connections.
 // Returns after a signal asked it to stop and sessions closed.
 void run_wss_server(SyncService& service, const WssOptions& options,
                     const std::function<void(const std::string&)>& on_listening);
+
+// Serves `schools` on one port (options' cert, key, school_name and console
+// unused). One school: it answers every connection, whatever host name (as
+// run_wss_server, which is this), opened before listening and never closed.
+// Two or more: a connection without the host name of one is refused at the
+// TLS handshake (alert unrecognized_name); a school opens on its first
+// connection and closes after options.limits.school_idle_close unused.
+// Throws when a certificate or key cannot be loaded or a host name is
+// given to two schools.
+void run_wss_schools(std::vector<HostedSchool> schools, const WssOptions& options,
+                     const std::function<void(const std::string&)>& on_listening);
 
 }  // namespace sodiem::server

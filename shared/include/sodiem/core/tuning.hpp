@@ -86,6 +86,18 @@ inline constexpr auto kAcceptBackoff = 100ms;
 // A sync is a burst of messages; 5 min of silence is a forgotten connection.
 inline constexpr auto kSessionIdleTimeout = 5min;
 
+// One process serving many schools (`run --data A --data B …`, `--schools
+// PARENT`): a school's service and console open at its first connection and
+// close once no connection has used it for kSchoolIdleClose (its queued
+// commits and acks finish first). At most kMaxOpenSchools are open at once
+// (each holds a database connection and two threads): past it, an unused one
+// is closed early, and with none unused a new school is refused until one is.
+// A school that failed to open is refused for kSchoolRetryAfterFailure
+// before it is tried again.
+inline constexpr auto kSchoolIdleClose = 10min;
+inline constexpr std::size_t kMaxOpenSchools = 64;
+inline constexpr auto kSchoolRetryAfterFailure = 30s;
+
 // Password login throttling (LoginLimiter). Failures within the window count;
 // reaching the bound locks logins for the account (or from the address) for
 // kLoginLockout, doubling with each further lockout up to kLoginLockoutMax.

@@ -1,0 +1,23 @@
+// Opening a school's data folder for `sodiem-server run`: the startup checks
+// (the folder holds a school, its pages read back, it is not an archived
+// year; access tables changed from outside warned about) and the school's
+// sync service and console. Callers: run (once for a single school; at each
+// opening of a school for a multi-school server), tests.
+#pragma once
+#include <string>
+
+#include "sodiem/core/status.hpp"
+#include "sodiem/server/console/console.hpp"
+#include "sodiem/server/wss_server.hpp"
+
+namespace sodiem::server {
+
+// kInternal: the database is damaged or unreadable (run exits 3); any
+// other refusal: the folder is not one to serve (run exits 2).
+[[nodiscard]] Status check_school(const std::string& dir);
+
+// The checked school's SyncService and Console (printing with `printers`),
+// owned by the result's `keep`; the console is destroyed before the service.
+Result<ServedSchool> open_school(const std::string& dir, console::ConsolePrinters printers = {});
+
+}  // namespace sodiem::server

@@ -1,0 +1,275 @@
+// The schools one server process serves: SNI choice, lazy open, idle close,
+// the bound on open schools (see wss_schools.hpp).
+#include "wss_schools.hpp"
+
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cctype>
+#include <stdexcept>
+
+#include "sodiem/server/console/console.hpp"
+#include "sodiem/server/host_names.hpp"
+#include "sodiem/server/sync_service.hpp"
+
+namespace sodiem::server::wss {
+
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using SteadyClock = std::chrono::steady_clock;
+
+
+Lease::~Lease() { schools_.release(index_); }
+
+
+Schools::Schools(std::vector<HostedSchool> hosted, const WssLimits& limits,
+                 const std::function<void(ssl::context&)>& configure, std::function<void(std::size_t, bool)> on_change)
+    : limits_(limits), on_change_(std::move(on_change)) {
+  if (hosted.empty()) throw std::runtime_error("no school to serve");
+  entries_.resize(hosted.size());
+  for (std::size_t i = 0; i < hosted.size(); ++i) {
+    auto& e = entries_[i];
+    e.hosted = std::move(hosted[i]);
+    e.ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+    configure(*e.ctx);
+    e.ctx->use_certificate_chain_file(e.hosted.cert_path);
+    e.ctx->use_private_key_file(e.hosted.key_path, ssl::context::pem);
+    if (entries_.size() > 1 && e.hosted.host_names.empty())
+      throw std::runtime_error("thư mục " + e.hosted.dir + " chưa có tên máy nào (host-names.txt): khi phục vụ nhiều " +
+                               "trường, mỗi trường cần tên máy riêng của mình");
+    for (const auto& raw : e.hosted.host_names) {
+      const std::string name = normalize_host_name(raw);
+      if (name.empty()) continue;
+      auto [it, added] = by_name_.emplace(name, i);
+      if (!added && it->second != i)
+        throw std::runtime_error("tên máy " + name + " được gán cho hai trường: " + entries_[it->second].hosted.dir +
+                                 " và " + e.hosted.dir);
+    }
+  }
+  if (entries_.size() == 1) return;  // the school's own context answers every handshake
+  // The handshake's servername callback: a known host name moves the
+  // connection to its school's context (certificate and key); any other, or
+  // none, ends the handshake with the alert unrecognized_name.
+  default_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_server);
+  configure(*default_ctx_);
+  SSL_CTX_set_tlsext_servername_callback(
+      default_ctx_->native_handle(), +[](SSL* ssl, int* alert, void* arg) -> int {
+        auto& self = *static_cast<Schools*>(arg);
+        const auto index = self.find(SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
+        if (!index) {
+          *alert = SSL_AD_UNRECOGNIZED_NAME;
+          return SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
+        if (!SSL_set_SSL_CTX(ssl, self.entries_[*index].ctx->native_handle())) {
+          *alert = SSL_AD_INTERNAL_ERROR;
+          return SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
+        return SSL_TLSEXT_ERR_OK;
+      });
+  SSL_CTX_set_tlsext_servername_arg(default_ctx_->native_handle(), this);
+}
+
+Schools::~Schools() {
+  if (opener_) opener_->join();
+}
+
+std::optional<std::size_t> Schools::find(const char* host_name) const {
+  if (entries_.size() == 1) return 0;
+  if (!host_name) return std::nullopt;
+  auto it = by_name_.find(normalize_host_name(host_name));
+  if (it == by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Schools::start(asio::io_context& ioc) {
+  ioc_ = &ioc;
+  if (entries_.size() == 1) {
+    auto& e = entries_[0];
+    auto opened = e.hosted.open();
+    if (!opened) throw std::runtime_error(opened.status().message());
+    e.served = std::move(*opened);
+    e.state = State::kOpen;
+    return;
+  }
+  opener_ = std::make_unique<asio::thread_pool>(1);
+  sweep_timer_ = std::make_unique<asio::steady_timer>(ioc);
+  arm_sweep();
+}
+
+void Schools::arm_sweep() {
+  const auto period = std::clamp<std::chrono::milliseconds>(limits_.school_idle_close / 4, std::chrono::milliseconds(50),
+                                                            std::chrono::milliseconds(30000));
+  sweep_timer_->expires_after(period);
+  sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    sweep();
+    arm_sweep();
+  });
+}
+
+void Schools::sweep() {
+  const auto now = SteadyClock::now();
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    auto& e = entries_[i];
+    if (e.state == State::kOpen && e.leases == 0 && e.waiting.empty() && now - e.idle_since >= limits_.school_idle_close)
+      begin_close(i);
+  }
+}
+
+std::size_t Schools::open_count() const {
+  return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                                [](const Entry& e) { return e.state != State::kClosed; }));
+}
+
+bool Schools::make_room() {
+  if (std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.state == State::kClosing; }))
+    return true;  // a close under way frees a place
+  std::optional<std::size_t> oldest;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const auto& e = entries_[i];
+    if (e.state == State::kOpen && e.leases == 0 && e.waiting.empty() &&
+        (!oldest || e.idle_since < entries_[*oldest].idle_since))
+      oldest = i;
+  }
+  if (!oldest) return false;
+  begin_close(*oldest);
+  return true;
+}
+
+void Schools::grant(std::size_t index, Done& done) {
+  auto& e = entries_[index];
+  ++e.leases;
+  done(std::make_shared<Lease>(*this, index, *e.served), "");
+}
+
+void Schools::acquire(std::size_t index, Done done) {
+  if (stopping_) return done(nullptr, "Máy chủ đang dừng; hãy thử lại sau ít phút.");
+  auto& e = entries_[index];
+  switch (e.state) {
+    case State::kOpen:
+      return grant(index, done);
+    case State::kOpening:
+    case State::kClosing:  // reopened once closed
+      e.waiting.push_back(std::move(done));
+      return;
+    case State::kClosed:
+      break;
+  }
+  if (!e.failure.empty() && SteadyClock::now() < e.retry_at) return done(nullptr, e.failure);
+  if (open_count() >= limits_.max_open_schools) {
+    if (!make_room())
+      return done(nullptr, "Máy chủ đang phục vụ tối đa " + std::to_string(limits_.max_open_schools) +
+                               " trường cùng lúc; hãy thử lại sau ít phút.");
+    waiting_room_.emplace_back(index, std::move(done));
+    return;
+  }
+  e.waiting.push_back(std::move(done));
+  begin_open(index);
+}
+
+void Schools::release(std::size_t index) {
+  auto& e = entries_[index];
+  if (--e.leases == 0) e.idle_since = SteadyClock::now();
+}
+
+void Schools::begin_open(std::size_t index) {
+  auto& e = entries_[index];
+  e.state = State::kOpening;
+  asio::post(*opener_, [this, index] {
+    Result<ServedSchool> result = Status(ErrorCode::kInternal, "");
+    try {
+      result = entries_[index].hosted.open();
+    } catch (const std::exception& ex) {
+      result = Status(ErrorCode::kInternal, ex.what());
+    }
+    auto shared = std::make_shared<Result<ServedSchool>>(std::move(result));
+    asio::post(*ioc_, [this, index, shared] { on_opened(index, std::move(*shared)); });
+  });
+}
+
+void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
+  auto& e = entries_[index];
+  auto waiting = std::move(e.waiting);
+  e.waiting.clear();
+  if (!result) {
+    e.state = State::kClosed;
+    e.failure = "Máy chủ chưa mở được dữ liệu của trường này (" + result.status().message() +
+                "); hãy báo người quản trị máy chủ.";
+    e.retry_at = SteadyClock::now() + limits_.school_retry_after_failure;
+    spdlog::error("school {}: not served: {}", e.hosted.dir, result.status().message());
+    for (auto& w : waiting) w(nullptr, e.failure);
+    return;
+  }
+  e.failure.clear();
+  e.served = std::move(*result);
+  e.state = State::kOpen;
+  e.idle_since = SteadyClock::now();
+  spdlog::info("school {} opened", e.hosted.dir);
+  if (on_change_) on_change_(index, true);
+  if (stopping_) {  // opened while the server stops: finish at once, like the others
+    e.served->service->stop();
+    for (auto& w : waiting) w(nullptr, "Máy chủ đang dừng; hãy thử lại sau ít phút.");
+    return;
+  }
+  for (auto& w : waiting) grant(index, w);
+}
+
+void Schools::begin_close(std::size_t index) {
+  auto& e = entries_[index];
+  e.state = State::kClosing;
+  auto served = std::make_shared<ServedSchool>(std::move(*e.served));
+  e.served.reset();
+  spdlog::info("school {}: closing (unused)", e.hosted.dir);
+  asio::post(*opener_, [this, index, served] {
+    served->service->stop();  // queued commits and acks finish
+    if (served->console) served->console->stop();
+    served->keep.reset();
+    asio::post(*ioc_, [this, index] { on_closed(index); });
+  });
+}
+
+void Schools::on_closed(std::size_t index) {
+  auto& e = entries_[index];
+  e.state = State::kClosed;
+  spdlog::info("school {} closed", e.hosted.dir);
+  if (on_change_) on_change_(index, false);
+  if (stopping_) {
+    for (auto& w : e.waiting) w(nullptr, "Máy chủ đang dừng; hãy thử lại sau ít phút.");
+    e.waiting.clear();
+    return;
+  }
+  // Connections that came while it closed: it opens again for them (or waits for room).
+  if (!e.waiting.empty()) {
+    auto waiting = std::move(e.waiting);
+    e.waiting.clear();
+    for (auto& w : waiting) acquire(index, std::move(w));
+  }
+  auto room = std::move(waiting_room_);
+  waiting_room_.clear();
+  for (auto& [i, done] : room) acquire(i, std::move(done));
+}
+
+void Schools::stop_services() {
+  stopping_ = true;
+  if (sweep_timer_) sweep_timer_->cancel();
+  for (auto& e : entries_)
+    if (e.state == State::kOpen) e.served->service->stop();
+  auto room = std::move(waiting_room_);
+  waiting_room_.clear();
+  for (auto& [i, done] : room) done(nullptr, "Máy chủ đang dừng; hãy thử lại sau ít phút.");
+}
+
+void Schools::finish() {
+  stopping_ = true;
+  if (opener_) opener_->join();  // an open or a close under way ends (its result is not awaited)
+  sweep_timer_.reset();
+  // The consoles answer no more: nothing is posted to the loop once it is
+  // gone. The services and consoles themselves live until this object does
+  // (sessions the loop still holds use them as they end).
+  for (auto& e : entries_)
+    if (e.served && e.served->console) e.served->console->stop();
+}
+
+}  // namespace sodiem::server::wss

@@ -1,0 +1,111 @@
+// The schools one server process serves (internal to wss_server.cpp and
+// wss_session.cpp): their TLS contexts, the choice of a school by the TLS
+// SNI host name (the handshake's servername callback), and each school's
+// life: opened at its first connection (off the io thread), held by the
+// sessions that use it (Lease), closed once unused for school_idle_close,
+// at most max_open_schools open. One school served: every connection gets
+// it, opened before listening, never closed (the single-school server).
+// The io thread only, but for open/close work run on the opener thread.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sodiem/server/wss_server.hpp"
+
+namespace sodiem::server::wss {
+
+class Schools;
+
+// A session's hold on an open school: the school stays open while one is held.
+class Lease {
+ public:
+  Lease(Schools& schools, std::size_t index, const ServedSchool& school)
+      : school(school), schools_(schools), index_(index) {}
+  ~Lease();
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  const ServedSchool& school;
+
+ private:
+  Schools& schools_;
+  std::size_t index_;
+};
+
+class Schools {
+ public:
+  // `configure`: the TLS settings every context gets (suites, versions).
+  Schools(std::vector<HostedSchool> hosted, const WssLimits& limits,
+          const std::function<void(boost::asio::ssl::context&)>& configure,
+          std::function<void(std::size_t, bool)> on_change);
+  ~Schools();
+
+  // The context connections start with; its servername callback moves a
+  // handshake to its school's context, or refuses an unknown name.
+  boost::asio::ssl::context& context() { return default_ctx_ ? *default_ctx_ : *entries_.front().ctx; }
+  // The school of a completed handshake's host name (null: none sent).
+  std::optional<std::size_t> find(const char* host_name) const;
+
+  // Before listening: the loop to answer on; one school served: opens it
+  // now (throws on refusal, as the single-school server always has).
+  void start(boost::asio::io_context& ioc);
+  // The school, opened if need be; `done` gets a lease, or null and the
+  // refusal to show (in Vietnamese). Called on the io thread, later or now.
+  using Done = std::function<void(std::shared_ptr<Lease>, std::string refusal)>;
+  void acquire(std::size_t index, Done done);
+  // The server is stopping: each open school finishes its queued commits
+  // and acks (SyncService::stop); none opens any more.
+  void stop_services();
+  // After the loop: waits for opening and closing work, stops the consoles
+  // and closes every school.
+  void finish();
+
+ private:
+  friend class Lease;
+  enum class State { kClosed, kOpening, kOpen, kClosing };
+  struct Entry {
+    HostedSchool hosted;
+    std::unique_ptr<boost::asio::ssl::context> ctx;
+    State state = State::kClosed;
+    std::optional<ServedSchool> served;
+    std::size_t leases = 0;
+    std::chrono::steady_clock::time_point idle_since;
+    std::vector<Done> waiting;  // for the opening (or the closing, then an opening) to end
+    std::string failure;        // the last refusal to open, given until retry_at
+    std::chrono::steady_clock::time_point retry_at;
+  };
+
+  void release(std::size_t index);
+  void begin_open(std::size_t index);
+  void on_opened(std::size_t index, Result<ServedSchool> result);
+  void begin_close(std::size_t index);
+  void on_closed(std::size_t index);
+  std::size_t open_count() const;
+  bool make_room();
+  void sweep();
+  void arm_sweep();
+  void grant(std::size_t index, Done& done);
+
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> by_name_;
+  std::unique_ptr<boost::asio::ssl::context> default_ctx_;
+  WssLimits limits_;
+  std::function<void(std::size_t, bool)> on_change_;
+  boost::asio::io_context* ioc_ = nullptr;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
+  std::unique_ptr<boost::asio::thread_pool> opener_;  // opens and closes schools, one at a time
+  std::deque<std::pair<std::size_t, Done>> waiting_room_;  // schools to open once one has closed
+  bool stopping_ = false;
+};
+
+}  // namespace sodiem::server::wss

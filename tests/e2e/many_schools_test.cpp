@@ -1,0 +1,400 @@
+// One server process serving several schools on one port (run_wss_schools,
+// as `sodiem-server run --data A --data B`): the school is chosen by the TLS
+// host name (SNI); each keeps its certificate, devices and console. Two demo
+// schools (same usernames, classes and student codes; on PostgreSQL, two
+// school ids in one database, ctest "pg: "): each device and each console
+// sees only its own school; an unknown name is refused; a school opens at
+// its first connection, closes when unused and reopens without losing an
+// op; a broken school or one past the bound is refused while the others
+// serve; a device moving between two processes serving both schools, one
+// SIGKILLed mid-batch, gets each op applied exactly once. Real TLS, real
+// WebSocket, the real client library and the real server binary.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "process.hpp"
+#include "sodiem/client/local_store.hpp"
+#include "sodiem/client/sync_engine.hpp"
+#include "sodiem/core/clock.hpp"
+#include "sodiem/net/tls.hpp"
+#include "sodiem/server/accounts.hpp"
+#include "sodiem/server/host_names.hpp"
+#include "sodiem/server/school_open.hpp"
+#include "sodiem/server/server_db.hpp"
+#include "test_school.hpp"
+#include "ws_probe.hpp"
+
+using namespace sodiem;
+using namespace sodiem::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kHostA = "truong-a.test";
+constexpr const char* kHostB = "truong-b.test";
+
+// A second demo school: its own TLS identity (the copies share the
+// template's), and its principal's password its own.
+struct School {
+  DemoServer demo;
+  std::string principal_password;
+};
+School make_school(const std::string& dir, bool own_identity) {
+  School s{make_demo_server(dir), ""};
+  s.principal_password = s.demo.password_of("hieutruong");
+  if (own_identity) {
+    const server::DataPaths paths{dir};
+    std::filesystem::remove(paths.cert());
+    std::filesystem::remove(paths.key());
+    net::make_self_signed_certificate(paths.cert(), paths.key(), "Trường B");
+    s.demo.fingerprint = net::fingerprint_of_pem_file(paths.cert());
+  }
+  return s;
+}
+
+// run_wss_schools in this process, on a thread, as `run --data … --data …`.
+class MultiServer {
+ public:
+  MultiServer(const std::vector<std::pair<std::string, std::string>>& dir_host, server::WssLimits limits = {}) {
+    std::vector<server::HostedSchool> hosted;
+    for (const auto& [dir, host] : dir_host) {
+      server::HostedSchool h;
+      h.dir = dir;
+      h.host_names = {host};
+      h.cert_path = server::DataPaths{dir}.cert();
+      h.key_path = server::DataPaths{dir}.key();
+      h.open = [dir] { return server::open_school(dir); };
+      hosted.push_back(std::move(h));
+    }
+    std::promise<std::string> listening;
+    std::promise<std::function<void()>> stopper;
+    auto where = listening.get_future();
+    auto stop = stopper.get_future();
+    server::WssOptions options;
+    options.port = 0;
+    options.limits = limits;
+    options.on_school_change = [this](std::size_t i, bool open) { (open ? opens : closes)[i]++; };
+    options.on_stop_handle = [p = std::make_shared<std::promise<std::function<void()>>>(std::move(stopper))](
+                                 std::function<void()> s) { p->set_value(std::move(s)); };
+    thread_ = std::thread([hosted = std::move(hosted), options,
+                           p = std::make_shared<std::promise<std::string>>(std::move(listening))]() mutable {
+      server::run_wss_schools(std::move(hosted), options, [&](const std::string& w) { p->set_value(w); });
+    });
+    const std::string w = where.get();
+    port = w.substr(w.rfind(':') + 1);
+    stop_ = stop.get();
+  }
+  ~MultiServer() {
+    if (stop_) stop_();
+    if (thread_.joinable()) thread_.join();
+  }
+  client::Endpoint endpoint(const std::string& host, const std::string& fingerprint) const {
+    return {"wss://" + host + ":" + port, fingerprint, "127.0.0.1"};
+  }
+  std::string address() const { return "wss://127.0.0.1:" + port; }
+
+  std::string port;
+  std::array<std::atomic<int>, 4> opens{}, closes{};
+
+ private:
+  std::thread thread_;
+  std::function<void()> stop_;
+};
+
+Status enroll(client::LocalStore& store, const client::Endpoint& ep, const std::string& user, const std::string& password) {
+  auto t = client::make_wss_transport(ep);
+  return client::enroll(store, *t, ep, user, password, "máy thử");
+}
+
+Result<client::SyncReport> sync(client::LocalStore& store, const client::Endpoint& ep,
+                                client::SyncOptions options = {}) {
+  client::SyncEngine engine(store, [ep] { return client::make_wss_transport(ep); }, options);
+  return engine.sync();
+}
+
+std::string cell(client::LocalStore& store, const std::string& student, const std::string& col) {
+  for (const auto& st : store.show("6A", "Toán"))
+    if (st.code == student)
+      for (const auto& [c, v] : st.cells)
+        if (c == col) return v;
+  return "";
+}
+
+std::int64_t scalar(const std::string& dir, const std::string& sql) {
+  auto db = server::open_server_db(server::DataPaths{dir}.db());
+  auto s = db->prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+// An HTTPS request to the console of the school named `host`; the raw answer.
+std::string console_request(const MultiServer& s, const std::string& host, const std::string& method,
+                            const std::string& path, const std::string& body = "", const std::string& cookie = "") {
+  WsProbe p(s.address());
+  REQUIRE(p.tls("", host));
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + s.port + "\r\nConnection: close\r\n";
+  if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\n";
+  if (method == "POST") req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  return p.http_raw(req + "\r\n" + body);
+}
+
+std::string login(const MultiServer& s, const std::string& host, const std::string& user, const std::string& password,
+                  const std::string& new_password = "") {
+  json body = {{"username", user}, {"password", password}};
+  if (!new_password.empty()) body["new_password"] = new_password;
+  return console_request(s, host, "POST", "/api/login", body.dump());
+}
+
+std::string cookie_of(const std::string& answer) {
+  const auto at = answer.find("__Host-sodiem_console=");
+  return at == std::string::npos ? "" : answer.substr(at + 22, 64);
+}
+
+bool wait_for(const std::function<bool()>& ok, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!ok()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("one process, two schools by host name: each device and console sees only its own school, an unknown "
+          "host name is refused",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  REQUIRE(a.demo.fingerprint != b.demo.fingerprint);
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}});
+  const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint), ep_b = server.endpoint(kHostB, b.demo.fingerprint);
+
+  // B's principal sets a password of B's own (an issued one, replaced at the first console login).
+  {
+    auto db = server::open_server_db(server::DataPaths{b.demo.dir}.db());
+    auto issued = server::Accounts(*db, SystemClock::instance()).reset_password("hieutruong", "quantri");
+    REQUIRE(issued);
+    b.principal_password = "mat-khau-rieng-truong-b-2026";
+    REQUIRE_THAT(login(server, kHostB, "hieutruong", *issued, b.principal_password), Catch::StartsWith("HTTP/1.1 200"));
+  }
+  REQUIRE(a.principal_password != b.principal_password);
+
+  // Each host name presents its school's certificate: a device of B pinning
+  // B's fingerprint cannot enroll through A's name.
+  client::LocalStore wrong(tmp / "wrong");
+  CHECK_FALSE(enroll(wrong, {ep_a.url, b.demo.fingerprint, "127.0.0.1"}, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+
+  // The same teacher name at both schools writes the same cell.
+  client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b");
+  REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  REQUIRE(dev_a.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "7").is_ok());
+  REQUIRE(dev_b.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9").is_ok());
+  REQUIRE(dev_b.record({"6A", "Toán", "HS6A02", "HK1.TX1"}, "4").is_ok());
+  REQUIRE(sync(dev_a, ep_a));
+  REQUIRE(sync(dev_b, ep_b));
+  REQUIRE(sync(dev_a, ep_a));
+  CHECK(cell(dev_a, "HS6A01", "HK1.TX1") == "7");
+  CHECK(cell(dev_a, "HS6A02", "HK1.TX1") == "");
+  CHECK(cell(dev_b, "HS6A01", "HK1.TX1") == "9");
+
+  // A new device of each school pulls its own school's marks only.
+  client::LocalStore new_a(tmp / "new-a"), new_b(tmp / "new-b");
+  REQUIRE(enroll(new_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(new_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  REQUIRE(sync(new_a, ep_a));
+  REQUIRE(sync(new_b, ep_b));
+  CHECK(cell(new_a, "HS6A01", "HK1.TX1") == "7");
+  CHECK(cell(new_a, "HS6A02", "HK1.TX1") == "");
+  CHECK(cell(new_b, "HS6A01", "HK1.TX1") == "9");
+  CHECK(cell(new_b, "HS6A02", "HK1.TX1") == "4");
+  // The stores: each school's log holds its own device's ops.
+  CHECK(scalar(a.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 1);
+  CHECK(scalar(b.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 2);
+
+  // The console on A's name: B's principal's password does not open it;
+  // A's does, and shows A's marks.
+  CHECK_THAT(login(server, kHostA, "hieutruong", b.principal_password), Catch::StartsWith("HTTP/1.1 401"));
+  const std::string signed_in = login(server, kHostA, "hieutruong", a.principal_password);
+  REQUIRE_THAT(signed_in, Catch::StartsWith("HTTP/1.1 200"));
+  const std::string book = console_request(server, kHostA, "GET", "/api/gradebook?class=6A&subject=To%C3%A1n", "",
+                                           cookie_of(signed_in));
+  REQUIRE_THAT(book, Catch::StartsWith("HTTP/1.1 200"));
+  const json a_book = json::parse(book.substr(book.find("\r\n\r\n") + 4));
+  std::map<std::string, std::string> tx1;
+  for (const auto& st : a_book["students"]) tx1[st["code"]] = st["values"].value("HK1.TX1", "");
+  CHECK(tx1["HS6A01"] == "7");
+  CHECK(tx1["HS6A02"] == "");
+  // Its session is A's: B's console does not know the cookie.
+  CHECK_THAT(console_request(server, kHostB, "GET", "/api/session", "", cookie_of(signed_in)),
+             Catch::StartsWith("HTTP/1.1 401"));
+
+  // Unknown host names, and none at all, get no school at the handshake.
+  for (const std::string host : {"truong-c.test", "", "127.0.0.1"}) {
+    WsProbe p(server.address());
+    INFO("host name: " << host);
+    CHECK_FALSE(p.tls("", host));
+  }
+  client::LocalStore stranger(tmp / "stranger");
+  CHECK_FALSE(enroll(stranger, {"wss://truong-c.test:" + server.port, "", "127.0.0.1"}, "gv.toan.1",
+                     a.demo.password_of("gv.toan.1")));
+  // Host names match whatever their case.
+  WsProbe upper(server.address());
+  CHECK(upper.tls("", "TRUONG-A.test"));
+}
+
+TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op, a broken "
+          "school and one past the bound are refused while the others serve",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  // A third folder whose database is not one: it opens never.
+  const std::string broken = tmp / "broken";
+  std::filesystem::create_directories(broken);
+  std::filesystem::copy_file(server::DataPaths{b.demo.dir}.cert(), server::DataPaths{broken}.cert());
+  std::filesystem::copy_file(server::DataPaths{b.demo.dir}.key(), server::DataPaths{broken}.key());
+  std::ofstream(server::DataPaths{broken}.db()) << std::string(8192, 'x');
+
+  SECTION("idle close and reopen") {
+    server::WssLimits limits;
+    limits.school_idle_close = std::chrono::milliseconds(300);
+    MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}, {broken, "hong.test"}}, limits);
+    const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(server.opens[0] == 0);  // nothing opened before a connection
+    CHECK(server.opens[1] == 0);
+
+    client::LocalStore dev(tmp / "dev");
+    REQUIRE(enroll(dev, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+    const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4"};
+    const char* marks[] = {"5", "6.5", "7", "8", "9.5", "10"};
+    int recorded = 0;
+    for (int round = 0; round < 3; ++round) {
+      // Closed (its commits done) once unused for the idle bound; this sync reopens it.
+      REQUIRE(wait_for([&] { return server.closes[0] == server.opens[0]; }));
+      for (int i = 0; i < 60; ++i, ++recorded) {
+        char student[16];
+        std::snprintf(student, sizeof student, "HS6A%02d", i % 30 + 1);
+        REQUIRE(dev.record({"6A", "Toán", student, cols[(i / 30 + round) % 4]}, marks[(i + round) % 6]).is_ok());
+      }
+      const int closed = server.closes[0];
+      REQUIRE(sync(dev, ep_a));
+      CHECK(dev.status().pending == 0);
+      CHECK(server.opens[0] == closed + 1);
+    }
+    CHECK(server.closes[0] >= 3);
+    CHECK(server.opens[1] == 0);  // B was never asked for
+    CHECK(scalar(a.demo.dir, "SELECT COUNT(*) FROM (SELECT device_id, seq FROM changes WHERE device_id <> 0 "
+                             "UNION SELECT device_id, seq FROM op_outcomes) AS applied") == recorded);
+    client::LocalStore second(tmp / "second");
+    REQUIRE(enroll(second, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+    REQUIRE(sync(second, ep_a));
+    for (const char* student : {"HS6A01", "HS6A17", "HS6A30"})
+      for (const char* col : cols) CHECK(cell(second, student, col) == cell(dev, student, col));
+
+    // The broken school is refused, in Vietnamese, and A still serves.
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", "hong.test"));
+    const std::string refused = p.http_get("/");
+    CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("chưa mở được dữ liệu của trường này"));
+    REQUIRE(sync(second, ep_a));
+  }
+
+  SECTION("at most max_open_schools open: an unused one makes room, one in use does not") {
+    server::WssLimits limits;
+    limits.max_open_schools = 1;
+    MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}}, limits);
+    const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint), ep_b = server.endpoint(kHostB, b.demo.fingerprint);
+    client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b");
+    REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+    REQUIRE(enroll(dev_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));  // A unused: closed for B
+    CHECK(server.closes[0] == 1);
+    // A connection to B held open: A cannot open.
+    WsProbe held(server.address());
+    REQUIRE(held.tls("", kHostB));
+    REQUIRE(wait_for([&] { return server.opens[1] >= 1 && server.closes[0] >= 1; }));
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostA));
+    CHECK_THAT(p.http_get("/"), Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("tối đa 1 trường"));
+  }
+}
+
+TEST_CASE("devices of two schools moving between two processes that serve both, one SIGKILLed mid-batch: each op "
+          "applied exactly once in its own school",
+          "[e2e][fault]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::write_host_names(a.demo.dir, {kHostA});
+  server::write_host_names(b.demo.dir, {kHostB});
+  // On PostgreSQL two processes serve the schools at once; a SQLite file has
+  // one server, so the second starts once the first is killed.
+  const bool shared_store = !pg_owner_url().empty();
+  auto start = [&] {
+    return std::make_unique<ServerProcess>(SODIEM_SERVER_BIN, a.demo.dir, "127.0.0.1:0", std::vector<std::string>{},
+                                           std::vector<std::string>{"--data", b.demo.dir});
+  };
+  auto first = start();
+  std::unique_ptr<ServerProcess> second = shared_store ? start() : nullptr;
+  auto ep = [](const ServerProcess& p, const char* host, const std::string& fingerprint) {
+    const std::string port = p.url().substr(p.url().rfind(':') + 1);
+    return client::Endpoint{"wss://" + std::string(host) + ":" + port, fingerprint, "127.0.0.1"};
+  };
+  client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b");
+  REQUIRE(enroll(dev_a, ep(*first, kHostA, a.demo.fingerprint), "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_b, ep(*first, kHostB, b.demo.fingerprint), "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  const char* cols[] = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4"};
+  const char* marks[] = {"5", "6.5", "7", "8", "9.5", "10"};
+  for (int i = 0; i < 3000; ++i) {
+    char student[16];
+    std::snprintf(student, sizeof student, "HS6A%02d", i % 40 + 1);
+    REQUIRE(dev_a.record({"6A", "Toán", student, cols[(i / 40) % 4]}, marks[i % 6]).is_ok());
+    REQUIRE(dev_b.record({"6A", "Toán", student, cols[(i / 40 + 1) % 4]}, marks[(i + 3) % 6]).is_ok());
+  }
+  const auto pending_a = dev_a.status().pending, pending_b = dev_b.status().pending;
+  REQUIRE(pending_a == 3000);
+  const std::string applied_sql =
+      "SELECT COUNT(*) FROM (SELECT device_id, seq FROM changes WHERE device_id <> 0 "
+      "UNION SELECT device_id, seq FROM op_outcomes) AS applied";
+
+  // Both devices push through the first process, in small pushes one at a
+  // time; it is killed once A's first commits are in and before all are.
+  client::SyncOptions slow;
+  slow.batch_ops = 20;
+  slow.window = 1;
+  slow.max_attempts = 1;
+  std::thread push_b([&] { (void)sync(dev_b, ep(*first, kHostB, b.demo.fingerprint), slow); });
+  std::atomic<bool> done{false};
+  std::thread push_a([&] {
+    (void)sync(dev_a, ep(*first, kHostA, a.demo.fingerprint), slow);
+    done = true;
+  });
+  REQUIRE(wait_for([&] { return done || scalar(a.demo.dir, applied_sql) > 0; }));
+  first->kill_hard();
+  push_a.join();
+  push_b.join();
+  const auto at_kill = scalar(a.demo.dir, applied_sql);
+  INFO("A's ops committed when the first process died: " << at_kill << " of " << pending_a);
+  CHECK(at_kill < pending_a);  // killed mid-batch
+
+  if (!second) second = start();
+  for (int pass = 0; pass < 2; ++pass) {
+    REQUIRE(sync(dev_a, ep(*second, kHostA, a.demo.fingerprint)));
+    REQUIRE(sync(dev_b, ep(*second, kHostB, b.demo.fingerprint)));
+  }
+  CHECK(dev_a.status().pending == 0);
+  CHECK(dev_b.status().pending == 0);
+  for (const auto* dir : {&a.demo.dir, &b.demo.dir}) {
+    CHECK(scalar(*dir, "SELECT COUNT(*) FROM (SELECT device_id, seq FROM changes WHERE device_id <> 0 "
+                       "GROUP BY device_id, seq HAVING COUNT(*) > 1) AS twice") == 0);
+    CHECK(scalar(*dir, "SELECT MAX(version) - COUNT(*) FROM changes") == 0);
+  }
+  CHECK(scalar(a.demo.dir, applied_sql) == pending_a);
+  CHECK(scalar(b.demo.dir, applied_sql) == pending_b);
+}
