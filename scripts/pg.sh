@@ -50,9 +50,11 @@ case "$cmd" in
       || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     # Small and fast: a test cluster, sized for 2 cores; fsync stays on so
-    # that a benchmark's commits cost what they cost in a school.
+    # that a benchmark's commits cost what they cost in a school. After a
+    # crash (restart … immediate) the data folder is synced with one syncfs,
+    # not file by file: recovery in about a second, not four.
     as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=100 -c shared_buffers=64MB" >/dev/null \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=100 -c shared_buffers=64MB -c recovery_init_sync_method=syncfs" >/dev/null \
       || { tail -20 "$cluster/server.log" >&2; exit 1; }
     psql_() { as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
     psql_ -d postgres -c "CREATE ROLE sodiem_owner LOGIN; CREATE ROLE sodiem_app LOGIN NOSUPERUSER NOBYPASSRLS;" \

@@ -8,7 +8,12 @@
 # cluster is stopped and started again while the server keeps running, and:
 #   - the device's next sync, a single attempt, succeeds and carries a new mark;
 #   - the console session opened before the restart still answers, and shows
-#     the mark; a new console login works (it writes);
+#     the mark; a new console login works (it writes).
+# Then a COMMIT in doubt: the server reaches PostgreSQL through a proxy
+# (commit_cut_proxy.py) that lets a push's COMMIT through and cuts the
+# connection before its answer. The sync fails, though the mark is in the
+# database. The next sync (one attempt) succeeds, and the resent op is known
+# as applied.
 # At the end every mark is on the server exactly once and `sodiem-server audit
 # verify` passes. Before the server reconnected, every request after the first
 # restart failed ("lỗi máy chủ") until the server itself was restarted.
@@ -25,6 +30,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
+from commit_cut_proxy import CommitCutProxy  # noqa: E402
 from server_store import PgCluster, PgStore  # noqa: E402
 from two_schools import Failure, School, mark  # noqa: E402
 
@@ -66,6 +72,13 @@ def main():
         if out.returncode != 0:
             raise Failure(f"init exited {out.returncode}: {out.stdout}{out.stderr}")
         school.load_accounts()
+        # The server's connections go through the proxy (it forwards to the cluster's port after restarts too).
+        # A push's transaction moves the device's high-water mark (ingest.cpp).
+        proxy = CommitCutProxy(int(open(os.path.join(pg_dir, "port")).read()), "SET high_seq")
+        config = os.path.join(school.dir, "server", "database.json")
+        store = json.load(open(config))
+        store["postgresql"] = cluster.app_url.replace(f":{proxy.target[1]}/", f":{proxy.port}/")
+        json.dump(store, open(config, "w"))
         school.start()
         school.enroll("toan", "gv.toan.1", "máy trường")
         written = {}  # cell → mark
@@ -97,6 +110,23 @@ def main():
                 school.login("hieutruong")
             except Failure as e:
                 findings.append(f"{step}: a new console login failed: {e}")
+        # A push whose COMMIT is applied but its answer lost: the sync fails, the mark is stored.
+        step = "after a COMMIT in doubt"
+        n = len(written) + 1
+        cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
+        written[cell] = mark(10 * n + 3)
+        school.client("toan", "set", *cell, written[cell])
+        proxy.arm()
+        code, text = sync_once(school, "toan")
+        stored = PgStore(cluster.owner_url, school.id).fetch(
+            {"c": f"SELECT count(*) FROM changes c JOIN students s ON s.id = c.student_id "
+                  f"WHERE c.kind = 0 AND c.col = 'HK1.TX1' AND s.code = '{cell[2]}' AND c.value = '{written[cell]}'"})
+        if proxy.cuts != 1 or code == 0 or stored["c"][0][0] != 1:
+            findings.append(f"{step}: the proxy cut {proxy.cuts} COMMITs, the sync exited {code}, the mark is stored "
+                            f"{stored['c'][0][0]} times: not the case this step is about ({text[-300:]})")
+        code, text = sync_once(school, "toan")
+        if code != 0:
+            findings.append(f"{step}: the device's next sync (one attempt) exited {code}: {text[-400:]}")
         school.stop()
         # Every mark exactly once (the changes the device's pushes made), and the audit chain whole.
         rows = PgStore(cluster.owner_url, school.id).fetch(
@@ -127,8 +157,8 @@ def main():
         if school:
             print("server log (end):\n" + open(os.path.join(school.dir, "server.log")).read()[-3000:])
         return 1
-    print(f"the server outlived {len(args.modes.split(','))} restarts of PostgreSQL ({args.modes}): "
-          f"{len(written)} marks synced once each, the console answered, audit verify passed")
+    print(f"the server outlived {len(args.modes.split(','))} restarts of PostgreSQL ({args.modes}) and a COMMIT "
+          f"in doubt: {len(written)} marks synced once each, the console answered, audit verify passed")
     shutil.rmtree(work)
     return 0
 
