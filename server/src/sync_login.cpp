@@ -38,12 +38,12 @@ void SyncService::notice_other_writers() {
     // A push group whose COMMIT the lost connection cut off is in doubt: it
     // may have been applied though it was rolled back here. The database's
     // high-water marks decide, so that a resent op is known as applied.
-    reconnects_ = db_->reconnects();
-    for (auto& [device_row, high] : high_seq_) {
-      auto s = db_->cached("SELECT high_seq FROM devices WHERE id = ?");
-      s->bind(1, device_row);
-      if (s->step()) high = static_cast<std::uint64_t>(s->int64(0));
+    auto s = db_->prepare("SELECT id, high_seq FROM devices");  // the school's: one read, not one per device
+    while (s.step()) {
+      if (auto it = high_seq_.find(s.int64(0)); it != high_seq_.end())
+        it->second = static_cast<std::uint64_t>(s.int64(1));
     }
+    reconnects_ = db_->reconnects();
   }
 }
 
