@@ -29,10 +29,21 @@ constexpr const char* kWrongCurrent = "Mật khẩu hiện tại không đúng";
 }  // namespace
 
 void SyncService::notice_other_writers() {
-  const std::int64_t v = db_->data_version();
+  const std::int64_t v = db_->data_version();  // first: replaces a lost connection
   if (v != data_version_) {
     data_version_ = v;
     ++standing_epoch_;
+  }
+  if (db_->reconnects() != reconnects_) {
+    // A push group whose COMMIT the lost connection cut off is in doubt: it
+    // may have been applied though it was rolled back here. The database's
+    // high-water marks decide, so that a resent op is known as applied.
+    auto s = db_->prepare("SELECT id, high_seq FROM devices");  // the school's: one read, not one per device
+    while (s.step()) {
+      if (auto it = high_seq_.find(s.int64(0)); it != high_seq_.end())
+        it->second = static_cast<std::uint64_t>(s.int64(1));
+    }
+    reconnects_ = db_->reconnects();
   }
 }
 

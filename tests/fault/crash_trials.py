@@ -19,7 +19,15 @@
 # trial's school is a copy of the enrolled template school under its own id,
 # dropped afterwards unless kept.
 #
-# usage: crash_trials.py --server-bin B --client-bin B [--work DIR] [--pg DIR] [N]
+# With --kill-db (a cluster of the run's own, started in its work folder: the
+# `pg` fixture's shared one is never killed) the two servers are never
+# killed: the chaos kills PostgreSQL instead (pg.sh restart … immediate, as a
+# crash, preferably while a device's batch is in flight) and starts it again
+# after a moment, and the servers must reconnect on their own: a push group
+# whose COMMIT was cut off is in doubt, and its resent ops must be applied
+# exactly once. Both servers must still be running at the end.
+#
+# usage: crash_trials.py --server-bin B --client-bin B [--work DIR] [--pg DIR | --kill-db] [N]
 # env:   SODIEM_CRASH_SEED     seed of the first trial (trial i uses seed + i; printed)
 #        SODIEM_CRASH_OPS      ops typed per device and trial (default 40)
 #        SODIEM_CRASH_KEEP     1: keep every trial's directory, 0: none (default: the failing ones)
@@ -42,6 +50,8 @@ from crash_oracle import Verdict, check_trial  # noqa: E402
 from cut_proxy import CutProxy  # noqa: E402
 from server_store import PgCluster, PgStore, SqliteStore  # noqa: E402
 
+PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
+
 DEVICES = [("d1", "gv.toan.1", "laptop"), ("d2", "gv.toan.1", "home"), ("d3", "gv.van.1", "laptop")]
 MARK_COLUMNS = ["HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"]
 STUDENTS = [f"HS6A{i:02d}" for i in range(1, 9)]  # few cells, so the two devices of gv.toan.1 collide
@@ -51,8 +61,10 @@ CONDUCT = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
 class Run:
     """Binaries, the proxy and the enrolled template every trial starts from."""
 
-    def __init__(self, server_bin, client_bin, work, pg_dir=None):
+    def __init__(self, server_bin, client_bin, work, pg_dir=None, kill_db=False):
         self.server_bin, self.client_bin, self.work = server_bin, client_bin, work
+        self.kill_db = kill_db
+        self.pg_dir = pg_dir
         self.pg = PgCluster(pg_dir) if pg_dir else None
         # On PostgreSQL the template is a school in the cluster (its id unique to this run).
         self.school = f"crash-tmpl-{random.SystemRandom().randrange(16**8):08x}" if self.pg else None
@@ -204,7 +216,8 @@ class Trial:
         self.plans = plan_ops(self.rng, per_device)
         self.attempted = {name: [] for name, _, _ in DEVICES}
         self.log_lock = threading.Lock()
-        self.stats = {"server_kills": 0, "mid_batch_kills": 0, "client_kills": 0, "set_unknown": 0, "syncs_ok": 0}
+        self.stats = {"server_kills": 0, "mid_batch_kills": 0, "client_kills": 0, "set_unknown": 0, "syncs_ok": 0,
+                      "db_kills": 0}
         self.stop_chaos = threading.Event()
         self.errors = []
         self.sync_codes = {}
@@ -256,9 +269,27 @@ class Trial:
             if code not in (0, 1, 4) and not killed:  # 2 invalid/forbidden, 3 not enrolled: never from a crash
                 self.errors.append(f"{name}: a sync under chaos exited {code}: {err.strip()}")
 
+    def kill_database(self, rng):
+        """PostgreSQL killed as by a crash (preferably while a batch is in flight to a server), down a moment,
+        started again; the servers keep running."""
+        deadline = time.time() + 0.5
+        while not any(self.run.proxy.active_to(s.name) for s in self.servers) and time.time() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.03))
+        if any(self.run.proxy.active_to(s.name) for s in self.servers):
+            self.stats["mid_batch_kills"] += 1
+        r = subprocess.run(["bash", PG_SH, "restart", self.run.pg_dir, "immediate", f"{rng.uniform(0, 0.5):.2f}"],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            self.errors.append(f"pg.sh restart exited {r.returncode}: {r.stderr.strip()}")
+        self.stats["db_kills"] += 1
+
     def chaos(self):
         rng = random.Random(f"{self.seed}-chaos")
         while not self.stop_chaos.wait(rng.uniform(0.1, 0.5)):
+            if self.run.kill_db:
+                self.kill_database(rng)
+                continue
             if len(self.servers) > 1 or rng.random() < 0.6:
                 server = rng.choice(self.servers)
                 if len(self.servers) > 1:
@@ -306,6 +337,12 @@ class Trial:
                                 for n in sorted(self.run.proxy.served)}
         verdict = Verdict()
         for server in self.servers:
+            if self.run.kill_db:  # they must have outlived the database's crashes on their own
+                if server.proc.poll() is not None:
+                    verdict.add("diverged", f"the server {server.name} exited ({server.proc.returncode}) "
+                                            "while PostgreSQL was killed and restarted")
+                    server.start()
+                continue
             server.kill()
             server.start()
         for _ in range(2):
@@ -366,7 +403,11 @@ def main():
     ap.add_argument("--work", help="where to make this run's directory (default: $TMPDIR)")
     ap.add_argument("--pg", metavar="DIR", help="the school in the PostgreSQL that `scripts/pg.sh start DIR` runs, "
                                                  "served by two server processes")
+    ap.add_argument("--kill-db", action="store_true", help="a PostgreSQL of the run's own, killed and restarted "
+                                                            "under two servers that are never killed")
     args = ap.parse_args()
+    if args.kill_db and args.pg:
+        ap.error("--kill-db starts a cluster of its own: no --pg")
     seed = int(os.environ.get("SODIEM_CRASH_SEED") or random.SystemRandom().randrange(1, 10**9))
     per_device = int(os.environ.get("SODIEM_CRASH_OPS", "40"))
     keep = os.environ.get("SODIEM_CRASH_KEEP", "failing")  # 1: every trial, 0: none
@@ -374,12 +415,27 @@ def main():
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     work = tempfile.mkdtemp(prefix="sodiem-crash-", dir=args.work)
+    if args.kill_db:  # beside the work folder, which a successful run removes
+        args.pg = tempfile.mkdtemp(prefix="sodiem-crash-pg-", dir=args.work)
+        r = subprocess.run(["bash", PG_SH, "start", args.pg], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"pg.sh start exited {r.returncode}: {r.stderr.strip()}")
     print(f"crash trials: {args.trials} trials, seed {seed} (SODIEM_CRASH_SEED={seed} to replay), "
           f"{per_device} ops per device, work dir {work}"
-          f"{', PostgreSQL ' + args.pg + ', two servers' if args.pg else ''}", flush=True)
-    run = Run(args.server_bin, args.client_bin, work, args.pg)
+          f"{', PostgreSQL ' + args.pg + ', two servers' if args.pg else ''}"
+          f"{', PostgreSQL killed (not the servers)' if args.kill_db else ''}", flush=True)
+    try:
+        return trials(args, seed, per_device, keep, sabotage_kinds, work)
+    finally:
+        if args.kill_db:
+            subprocess.run(["bash", PG_SH, "stop", args.pg], capture_output=True)
+            shutil.rmtree(args.pg, ignore_errors=True)
+
+
+def trials(args, seed, per_device, keep, sabotage_kinds, work):
+    run = Run(args.server_bin, args.client_bin, work, args.pg, args.kill_db)
     totals = {"lost": 0, "duplicated": 0, "diverged": 0, "ops": 0, "server_kills": 0, "mid_batch_kills": 0,
-              "client_kills": 0, "cuts": 0}
+              "client_kills": 0, "cuts": 0, "db_kills": 0}
     failed = []
     started = time.time()
     for i in range(args.trials):
@@ -396,7 +452,7 @@ def main():
         s = trial.stats
         ops = sum(len(v) for v in trial.attempted.values())
         totals["ops"] += ops
-        for k in ("server_kills", "mid_batch_kills", "client_kills", "cuts"):
+        for k in ("server_kills", "mid_batch_kills", "client_kills", "cuts", "db_kills"):
             totals[k] += s.get(k, 0)
         totals["lost"] += verdict.lost
         totals["duplicated"] += verdict.duplicated
@@ -406,7 +462,8 @@ def main():
         spread = ("connections " + ", ".join(f"{s['served'].get(x.name, 0)} to {x.name}" for x in trial.servers) + ", "
                   if len(trial.servers) > 1 and "served" in s else "")
         print(f"trial {i + 1}/{args.trials} seed {trial.seed}: {ops} ops ({s['set_unknown']} `set`s killed, "
-              f"{verdict.unknown_recorded} of them recorded), {s['server_kills']} server kills "
+              f"{verdict.unknown_recorded} of them recorded), "
+              f"{str(s['db_kills']) + ' database kills' if run.kill_db else str(s['server_kills']) + ' server kills'} "
               f"({s['mid_batch_kills']} mid-batch), {s['client_kills']} "
               f"client kills, {s.get('cuts', 0)} cuts, "
               f"{spread}{s['syncs_ok']}/{syncs} syncs completed under chaos, "
@@ -428,7 +485,8 @@ def main():
         elif trial.school:
             print(f"    kept: {trial.dir}, school {trial.school}", flush=True)
     drop_school(run, run.school)
-    print(f"{totals['ops']} ops, {totals['server_kills']} server kills ({totals['mid_batch_kills']} mid-batch), "
+    print(f"{totals['ops']} ops, {totals['server_kills']} server kills, {totals['db_kills']} database kills "
+          f"({totals['mid_batch_kills']} mid-batch), "
           f"{totals['client_kills']} client kills, "
           f"{totals['cuts']} connection cuts in {time.time() - started:.0f} s")
     print(f"{args.trials} trials, {totals['lost']} lost, {totals['duplicated']} duplicated, {totals['diverged']} diverged")

@@ -53,18 +53,10 @@ void allow_copied_rows(sqlite::Db& lite) {
 // table as of the same moment, without holding the school's writers back.
 class Snapshot {
  public:
-  explicit Snapshot(pg::Db& db) : db_(db) { db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"); }
-  ~Snapshot() {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (...) {
-    }
-  }
-  Snapshot(const Snapshot&) = delete;
-  Snapshot& operator=(const Snapshot&) = delete;
+  explicit Snapshot(pg::Db& db) : tx_(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") {}
 
  private:
-  pg::Db& db_;
+  pg::Transaction tx_;  // never committed: rolled back at the end
 };
 
 }  // namespace

@@ -3,8 +3,10 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 
+#include "sodiem/core/tuning.hpp"
 #include "sodiem/pg/dialect.hpp"
 
 namespace sodiem::pg {
@@ -13,7 +15,10 @@ namespace {
 // What an administrator reads first, in Vietnamese; PostgreSQL's own words
 // follow for whoever fixes it.
 const char* explain(std::string_view state) {
-  if (state.starts_with("08")) return "mất kết nối tới cơ sở dữ liệu PostgreSQL; việc vừa làm chưa được ghi. Hãy thử lại";
+  // A COMMIT cut off may have been applied: the server reconnects and reads
+  // again what it holds, so a resent change is recognised, never doubled.
+  if (state.starts_with("08"))
+    return "mất kết nối tới cơ sở dữ liệu PostgreSQL; máy chủ tự kết nối lại, hãy thử lại sau ít giây";
   if (state == "53100") return "đĩa của máy chủ PostgreSQL đã đầy nên không ghi được; dữ liệu đã có vẫn nguyên vẹn";
   if (state.starts_with("53")) return "máy chủ PostgreSQL đang quá tải; hãy thử lại sau ít phút";
   if (state == "57P01" || state == "57P02" || state == "57P03")
@@ -30,7 +35,8 @@ const char* explain(std::string_view state) {
     msg = PQresultErrorMessage(res);
   }
   if (msg.empty() && conn) msg = PQerrorMessage(conn);
-  if (state.empty() && conn && PQstatus(conn) != CONNECTION_OK) state = "08006";
+  if (msg.empty()) msg = "no connection to the server";
+  if (state.empty() && PQstatus(conn) != CONNECTION_OK) state = "08006";
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   const std::string detail = std::string(what) + ": " + msg;
   const char* vi = explain(state);
@@ -50,16 +56,18 @@ struct Result {
 
 // ---- Stmt
 
-Stmt::Stmt(Db& db, std::string_view sql) : db_(&db) {
+Stmt::Stmt(Db& db, std::string_view sql) : db_(&db), sql_(sql) {
   auto [name, n] = db.prepared(sql);
   name_ = std::move(name);
+  connection_ = db.connection_;
   nparams_ = n;
   params_.resize(static_cast<std::size_t>(n));
 }
 Stmt::~Stmt() { clear_result(); }
 Stmt::Stmt(Stmt&& o) noexcept
-    : db_(o.db_), name_(std::move(o.name_)), nparams_(o.nparams_), params_(std::move(o.params_)), res_(o.res_),
-      row_(o.row_), rows_(o.rows_), changes_(o.changes_) {
+    : db_(o.db_), sql_(std::move(o.sql_)), name_(std::move(o.name_)), connection_(o.connection_),
+      nparams_(o.nparams_), params_(std::move(o.params_)), res_(o.res_), row_(o.row_), rows_(o.rows_),
+      changes_(o.changes_) {
   o.res_ = nullptr;
 }
 
@@ -78,6 +86,11 @@ Stmt& Stmt::bind_null(int i) {
 }
 
 void Stmt::execute() {
+  db_->ready();
+  if (connection_ != db_->connection_) {  // prepared on a connection since lost
+    name_ = db_->prepared(sql_).first;
+    connection_ = db_->connection_;
+  }
   std::vector<const char*> values(params_.size());
   for (std::size_t k = 0; k < params_.size(); ++k) values[k] = params_[k] ? params_[k]->c_str() : nullptr;
   res_ = PQexecPrepared(db_->conn_, name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
@@ -146,34 +159,129 @@ bool Stmt::is_null(int col) const {
 
 // ---- Db
 
-Db::Db(const std::string& conninfo) {
-  conn_ = PQconnectdb(conninfo.c_str());
+namespace {
+
+// One connection attempt; the caller checks PQstatus. Timeouts and TCP
+// keepalives that the URL does not set are the tuning's (tuning.hpp): given
+// before the URL, whose own values come later and win.
+pg_conn* connect(const std::string& conninfo) {
+  const std::string timeout = std::to_string(tuning::kPgConnectTimeoutSeconds);
+  const std::string idle = std::to_string(tuning::kPgKeepaliveIdleSeconds);
+  const std::string user_timeout = std::to_string(tuning::kPgTcpUserTimeoutMs);
+  const char* keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), idle.c_str(), "5", "3", user_timeout.c_str(), conninfo.c_str(), nullptr};
+  return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+}
+
+std::string error_of(pg_conn* conn) {
+  std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+}  // namespace
+
+Db::Db(const std::string& conninfo) : conninfo_(conninfo) {
+  conn_ = connect(conninfo_);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    const std::string msg = error_of(conn_);
     PQfinish(conn_);
     conn_ = nullptr;
     throw Error("08001", std::string("không kết nối được tới cơ sở dữ liệu PostgreSQL (chi tiết: ") + msg + ")");
   }
-  // The server's notices (e.g. "drop cascades to …") are not for the user.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-  exec("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit = on");
+  set_up_session();
 }
+
+void Db::set_up_session() {
+  setting_up_ = true;
+  try {
+    // The server's notices (e.g. "drop cascades to …") are not for the user.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    exec("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit = on");
+    for (auto& setup : setups_) setup(*this);
+  } catch (...) {
+    setting_up_ = false;
+    throw;
+  }
+  setting_up_ = false;
+}
+
+void Db::on_connect(std::function<void(Db&)> setup) {
+  setup(*this);
+  setups_.push_back(std::move(setup));
+}
+
+void Db::ready() {
+  if (depth_ > 0 || setting_up_) return;
+  if (PQstatus(conn_) == CONNECTION_OK) {
+    // Between uses the server may have closed the connection (a restart, a
+    // failover, an administrator): read what it sent, without waiting. A
+    // server that ends a session sends why, then closes; a read that got
+    // data stops there, so the close shows on the second read.
+    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) return;
+    if (PQconsumeInput(conn_) == 1 && PQconsumeInput(conn_) == 1 && PQstatus(conn_) == CONNECTION_OK) return;
+  }
+  reconnect();
+}
+
+void Db::reconnect() {
+  using namespace std::chrono;
+  const auto now = steady_clock::now();
+  if (now < next_attempt_)
+    throw Error("08006", std::string(explain("08006")) + " (chi tiết: connection lost; next attempt in " +
+                             std::to_string(duration_cast<milliseconds>(next_attempt_ - now).count()) +
+                             " ms; last attempt: " + last_failure_ + ")");
+  ++attempts_;
+  pg_conn* fresh = connect(conninfo_);
+  if (!fresh || PQstatus(fresh) != CONNECTION_OK) {
+    last_failure_ = error_of(fresh);
+    PQfinish(fresh);
+    backoff_ = backoff_.count() == 0
+                   ? duration_cast<milliseconds>(tuning::kPgReconnectFirstDelay)
+                   : std::min(backoff_ * 2, duration_cast<milliseconds>(tuning::kPgReconnectMaxDelay));
+    next_attempt_ = now + backoff_;
+    throw Error("08001", std::string(explain("08001")) + " (chi tiết: reconnect: " + last_failure_ + ")");
+  }
+  PQfinish(conn_);
+  conn_ = fresh;
+  prepared_.clear();  // server-side statements died with the old session
+  ++connection_;
+  try {
+    set_up_session();
+  } catch (...) {
+    // Never left half set up: lost again, replaced at the next use.
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw;
+  }
+  backoff_ = std::chrono::milliseconds(0);
+  next_attempt_ = {};
+}
+
 Db::~Db() {
   if (conn_) PQfinish(conn_);
 }
 
 void Db::exec(std::string_view sql) {
+  ready();
   Result r(PQexec(conn_, std::string(sql).c_str()));
   const auto st = PQresultStatus(r.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(conn_, r.r, "exec " + std::string(sql.substr(0, 60)));
 }
 
-bool Db::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+bool Db::in_transaction() const {
+  switch (PQtransactionStatus(conn_)) {
+    case PQTRANS_IDLE: return false;
+    case PQTRANS_UNKNOWN: return depth_ > 0;  // lost: in one only if a Transaction is still open
+    default: return true;
+  }
+}
 
 std::pair<std::string, int> Db::prepared(std::string_view sql) {
   auto it = prepared_.find(std::string(sql));
   if (it != prepared_.end()) return it->second;
+  ready();  // may reconnect (and forget what was prepared)
   const Translated t = to_postgres(sql, key_prefix_);
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   Result r(PQprepare(conn_, name.c_str(), t.sql.c_str(), t.params, nullptr));
@@ -223,15 +331,21 @@ void Db::migrate(std::span<const std::string_view> migrations) {
 
 // ---- Transaction
 
-Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
-  db_.exec(nested_ ? "SAVEPOINT nested_transaction" : "BEGIN");
+Transaction::Transaction(Db& db, std::string_view begin) : db_(db) {
+  db_.ready();  // a lost connection is replaced before, never inside, a transaction
+  nested_ = db_.in_transaction();
+  db_.exec(nested_ ? std::string_view("SAVEPOINT nested_transaction") : begin);
+  ++db_.depth_;
 }
 Transaction::~Transaction() {
-  if (done_) return;
-  try {
-    db_.exec(nested_ ? "ROLLBACK TO SAVEPOINT nested_transaction; RELEASE SAVEPOINT nested_transaction" : "ROLLBACK");
-  } catch (...) {
+  if (!done_) {
+    try {
+      db_.exec(nested_ ? "ROLLBACK TO SAVEPOINT nested_transaction; RELEASE SAVEPOINT nested_transaction"
+                       : "ROLLBACK");
+    } catch (...) {
+    }
   }
+  --db_.depth_;
 }
 void Transaction::commit() {
   db_.exec(nested_ ? "RELEASE SAVEPOINT nested_transaction" : "COMMIT");

@@ -51,10 +51,16 @@ void Stmt::note_changes() {
 Db::Db(std::unique_ptr<pg::Db> db, std::string school_id) : pg_(std::move(db)), school_(std::move(school_id)) {
   if (school_.empty()) throw pg::Error("", "store: a PostgreSQL connection needs its school");
   pg_->set_key_prefix("school_id");
-  // Outside a transaction too (reads), the session is this school's.
-  auto set = pg_->prepare("SELECT set_config('sodiem.school', ?, false)");
-  set.bind(1, school_);
-  set.step();
+  pg_->on_connect([this](pg::Db& pg) {
+    // Outside a transaction too (reads), the session is this school's.
+    auto set = pg.prepare("SELECT set_config('sodiem.school', ?, false)");
+    set.bind(1, school_);
+    set.step();
+    // A new connection after a lost one: whatever the callers hold from the
+    // database may be stale (a COMMIT cut off may have been applied), as if
+    // another process had committed: data_version() moves.
+    if (pg.reconnects() > 0) ++pg_others_;
+  });
 }
 
 void Db::exec(std::string_view sql) {

@@ -98,6 +98,7 @@ class SyncService {
   void resume_parked(Peer& peer);
   void welcome(const std::shared_ptr<Peer>& peer, const DeviceContext& device, const std::string& token);
   // Another process wrote the database since the last look: standings must be re-read.
+  // The connection to PostgreSQL was replaced: high_seq_ is read again too.
   void notice_other_writers();
   // The peer's device is still allowed (not revoked, account not disabled).
   Status still_allowed(Peer& peer);
@@ -123,6 +124,7 @@ class SyncService {
   // Worker: PRAGMA data_version last seen, and a counter bumped when it moves.
   std::int64_t data_version_ = 0;
   std::uint64_t standing_epoch_ = 1;
+  std::uint64_t reconnects_ = 0;  // store::Db::reconnects() last seen
   std::deque<Job> batch_;  // worker: the jobs taken from queue_, in order
 
   // Worker-thread state: the single authoritative copy of each device's

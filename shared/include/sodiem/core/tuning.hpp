@@ -148,4 +148,19 @@ inline constexpr std::size_t kAuditSearchPage = 50;
 inline constexpr std::size_t kAuditSearchMaxPage = 200;
 inline constexpr std::int64_t kAuditSearchWindow = 20000;
 
+// PostgreSQL lost (a restart, a failover: pg::Db): the next use outside a
+// transaction connects again at once; if that fails, the uses in the next
+// kPgReconnectFirstDelay fail without trying, then the delay doubles up to
+// kPgReconnectMaxDelay (a request meanwhile gets "try again" at once: the
+// server's threads never spin or sleep on a database that is down). A
+// connection attempt gives up after kPgConnectTimeoutSeconds (libpq's
+// connect_timeout, unless the URL sets it); a host that vanished without a
+// word is noticed after about kPgKeepaliveIdleSeconds + 3 x 5 s idle, or
+// kPgTcpUserTimeoutMs with data unacknowledged (a URL may set these too).
+inline constexpr auto kPgReconnectFirstDelay = 200ms;
+inline constexpr auto kPgReconnectMaxDelay = 5s;
+inline constexpr int kPgConnectTimeoutSeconds = 5;
+inline constexpr int kPgKeepaliveIdleSeconds = 15;
+inline constexpr int kPgTcpUserTimeoutMs = 30000;
+
 }  // namespace sodiem::tuning

@@ -3,10 +3,16 @@
 // over either store (issue "PostgreSQL and several stateless servers"):
 // prepared statements with bound parameters, written with SQLite's `?`
 // placeholders and translated once (dialect.hpp); transactions that nest as
-// savepoints; migrations keyed on a version row. A Db is used by one thread
-// at a time. Callers: the server's PostgreSQL store, its tests and benchmark.
+// savepoints; migrations keyed on a version row. A Db outlives its server's
+// restarts and failovers: a connection found lost is replaced at the next use
+// outside any transaction (with a bounded backoff), its session set up again
+// and its statements prepared again (docs/postgresql.md §6). A Db is used by
+// one thread at a time. Callers: the server's PostgreSQL store, its tests and
+// benchmark.
 #pragma once
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,12 +35,19 @@ struct Error : std::runtime_error {
   std::string sqlstate;
   bool unique_violation() const { return sqlstate == "23505"; }
   bool retryable() const { return sqlstate == "40001" || sqlstate == "40P01"; }
+  // The connection is gone (class 08) or the server is shutting down or
+  // starting (57P01-57P03): the Db reconnects at its next use. A COMMIT that
+  // failed so is in doubt: it may have been applied.
+  bool connection_lost() const {
+    return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+  }
 };
 
 class Db;
 
 // A statement prepared on the server once per connection (by its SQL) and
 // executed when first stepped; parameters travel as text, results as text.
+// Prepared again, by its SQL, when its Db has reconnected since.
 class Stmt {
  public:
   Stmt(Db& db, std::string_view sql);
@@ -71,7 +84,9 @@ class Stmt {
   void execute();
   void clear_result();
   Db* db_;
+  std::string sql_;   // as written (the key of Db::prepared)
   std::string name_;  // the server-side prepared statement
+  std::uint64_t connection_ = 0;  // the Db's connection it was prepared on
   int nparams_ = 0;
   std::vector<std::optional<std::string>> params_;
   pg_result* res_ = nullptr;
@@ -83,7 +98,9 @@ class Db {
  public:
   // Connects (libpq connection string or postgresql:// URL). Sessions run in
   // UTC with UTF-8 text and synchronous commits (an ack follows a durable
-  // commit, as with SQLite's synchronous=FULL).
+  // commit, as with SQLite's synchronous=FULL). A multi-host URL
+  // (postgresql://h1:p1,h2:p2/db?target_session_attrs=read-write) makes a
+  // failover to a promoted standby one more reconnect.
   explicit Db(const std::string& conninfo);
   ~Db();
   Db(const Db&) = delete;
@@ -99,6 +116,14 @@ class Db {
   void migrate(std::span<const std::string_view> migrations);
 
   pg_conn* handle() { return conn_; }
+  // Runs `setup` now and on every new connection after a lost one, before
+  // anything else runs there: what a session needs (settings of its own).
+  void on_connect(std::function<void(Db&)> setup);
+  // How many times the connection was replaced: whatever was read before
+  // may be stale, and a COMMIT cut off may have been applied.
+  std::uint64_t reconnects() const { return connection_; }
+  // Connections tried after a loss (those that failed included).
+  std::uint64_t connect_attempts() const { return attempts_; }
   // The column that leads every key (see to_postgres); set before the first
   // statement is prepared.
   void set_key_prefix(std::string prefix) { key_prefix_ = std::move(prefix); }
@@ -108,16 +133,33 @@ class Db {
   // The server-side name of `sql`'s prepared statement (translated and
   // prepared on first use) and its number of parameters.
   std::pair<std::string, int> prepared(std::string_view sql);
+  // Before any use: outside a transaction, a connection the server closed
+  // (or found lost before) is replaced; inside one it is left to fail.
+  void ready();
+  void reconnect();
+  void set_up_session();
+  friend class Transaction;
+  std::string conninfo_;
   pg_conn* conn_ = nullptr;
   std::string key_prefix_;
   std::unordered_map<std::string, std::pair<std::string, int>> prepared_;
+  std::vector<std::function<void(Db&)>> setups_;
+  int depth_ = 0;                 // Transactions open (outer and nested)
+  bool setting_up_ = false;
+  std::uint64_t connection_ = 0;  // the current connection's number
+  std::uint64_t attempts_ = 0;
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::string last_failure_;
 };
 
-// BEGIN on construction (READ COMMITTED); rolls back unless commit() was
-// called. Inside another transaction it is a savepoint, as with SQLite.
+// BEGIN on construction (READ COMMITTED, or `begin` as given); rolls back
+// unless commit() was called. Inside another transaction it is a savepoint,
+// as with SQLite. While one is open the Db does not reconnect: a connection
+// lost under it fails every statement until it is gone.
 class Transaction {
  public:
-  explicit Transaction(Db& db);
+  explicit Transaction(Db& db, std::string_view begin = "BEGIN");
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

@@ -135,6 +135,9 @@ class Db {
   // PostgreSQL a per-school commit counter (meta 'commits') that every outer
   // Transaction bumps, this connection's own bumps not counted.
   std::int64_t data_version();
+  // PostgreSQL: how many times the connection was lost and replaced (a
+  // restart, a failover; pg::Db). Then data_version() moves too. 0 on SQLite.
+  std::uint64_t reconnects() const { return pg_ ? pg_->reconnects() : 0; }
 
  private:
   friend class Stmt;
