@@ -10,6 +10,7 @@
 // fixture's PostgreSQL), real sync, real clients.
 #include <catch2/catch.hpp>
 #include <set>
+#include <sstream>
 
 #include "school_year_script.hpp"
 #include "sodiem/core/required_cells.hpp"
@@ -229,4 +230,46 @@ TEST_CASE("a class below THPT has no electives to choose", "[e2e][curriculum]") 
                                           "hieutruong", 0);
   REQUIRE_FALSE(refused.is_ok());
   CHECK_THAT(refused.status().message(), Catch::Contains("lớp 8A (khối 8): khối này không có môn lựa chọn"));
+}
+
+TEST_CASE("a choices file (Lớp;Môn lựa chọn;Chuyên đề, BOM, ';') is taken whole or not at all", "[e2e][curriculum][thpt]") {
+  ManualClock clock(local_time("2025-10-01T08:00"));
+  LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
+  setup_from_defaults(school, "thpt", "2025-2026");
+  import_students(school, "Mã học sinh,Họ và tên,Ngày sinh,Giới tính,Lớp\n"
+                          "HS1001,Nguyễn Văn An,05/09/2010,Nam,10A1\n"
+                          "HS1101,Trần Thị Bình,12/03/2009,Nữ,11A1\n");
+  auto read = [](const std::string& text) {
+    std::istringstream in(text);
+    return server::read_choices_csv(in);
+  };
+  const std::string bom = "\xEF\xBB\xBF";
+  auto bad = read(bom + "Lớp;Môn lựa chọn;Chuyên đề\r\n"
+                        "10A1;Vật lí, Hóa học, Sinh học, Tin học;Toán, Vật lí, Hóa học\r\n"
+                        "11A1;Địa lí, Vật lí, Toán, Âm nhạc;Ngữ văn, Lịch sử, Địa lí\r\n");
+  REQUIRE(bad.errors.empty());
+  REQUIRE(bad.choices.size() == 2);
+  CHECK(bad.choices[0].electives == std::vector<std::string>{"Vật lí", "Hóa học", "Sinh học", "Tin học"});
+  {
+    auto db = school.server_db();
+    auto refused = server::set_class_choices(*db, bad.choices, "admin", clock.now_unix_seconds());
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK_THAT(refused.status().message(), Catch::Contains("dòng 3: lớp 11A1 (khối 11): «Toán» là môn bắt buộc"));
+  }
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM class_subject_choices") == 0);  // 10A1's row was not kept either
+  auto good = read("Lớp,Môn lựa chọn,Chuyên đề\n"
+                   "10A1,\"Vật lí,Hóa học,Sinh học,Tin học\",\"Toán,Vật lí,Hóa học\"\n"
+                   "11a1,\"Địa lí;Giáo dục kinh tế và pháp luật;Công nghệ;Âm nhạc\",\"Ngữ văn;Lịch sử;Địa lí\"\n");
+  REQUIRE(good.errors.empty());
+  good.choices[1].class_name = "11A1";  // the CLI's canonical_class does this for a class typed "11a1"
+  {
+    auto db = school.server_db();
+    auto n = server::set_class_choices(*db, good.choices, "admin", clock.now_unix_seconds());
+    INFO((n.is_ok() ? "" : n.status().message()));
+    REQUIRE(n.is_ok());
+    CHECK(*n == 2);
+  }
+  CHECK(server_subjects(school, "11A1").size() == 12);
+  CHECK(school.server_scalar("SELECT COUNT(*) FROM audit_log WHERE kind = 'class_subjects'") == 2);
+  CHECK_FALSE(read("Lớp;Môn\n10A1;Vật lí\n").errors.empty());  // a column missing
 }
