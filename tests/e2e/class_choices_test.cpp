@@ -232,7 +232,7 @@ TEST_CASE("a class below THPT has no electives to choose", "[e2e][curriculum]") 
   CHECK_THAT(refused.status().message(), Catch::Contains("lớp 8A (khối 8): khối này không có môn lựa chọn"));
 }
 
-TEST_CASE("a choices file (Lớp;Môn lựa chọn;Chuyên đề, BOM, ';') is taken whole or not at all", "[e2e][curriculum][thpt]") {
+TEST_CASE("a choices file (Lớp, Môn lựa chọn, Chuyên đề, with a BOM and semicolons) is taken whole or not at all", "[e2e][curriculum][thpt]") {
   ManualClock clock(local_time("2025-10-01T08:00"));
   LoopbackSchool school(LoopbackSchool::PlainInit{"Trường THPT Lê Lợi"}, clock);
   setup_from_defaults(school, "thpt", "2025-2026");
