@@ -20,7 +20,7 @@ using protocol::Op;
 namespace {
 
 
-constexpr std::array<std::string_view, 13> kMigrations{R"sql(
+constexpr std::array<std::string_view, 14> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -122,6 +122,13 @@ ALTER TABLE grade_subjects ADD COLUMN periodic_tests TEXT NOT NULL DEFAULT '';
 -- (protocol::MoveNotice), as the last roster said: shown in the inbox.
 CREATE TABLE move_notices(student_code TEXT NOT NULL, student_name TEXT NOT NULL, from_class TEXT NOT NULL,
                           to_class TEXT NOT NULL, at INTEGER NOT NULL);
+)sql",
+                                                      R"sql(
+-- A class that learns only some of its grade's subjects (protocol::ClassSubjects,
+-- a THPT class's electives and study topics): it has exactly the grade's
+-- rows named here, with study topics where study_topics = 1.
+CREATE TABLE class_subjects(class_name TEXT NOT NULL, name TEXT NOT NULL, study_topics INTEGER NOT NULL,
+                            PRIMARY KEY(class_name, name));
 )sql"};
 
 }  // namespace
@@ -205,9 +212,7 @@ std::optional<protocol::SubjectInfo> LocalStore::subject(const std::string& name
   if (!class_name.empty()) {
     // The class's grade's own settings, as the server's class_subjects.hpp
     // decides them: a grade with rows has exactly those subjects.
-    auto g = db_->cached(
-        "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated, g.periodic_tests "
-        "FROM classes c JOIN grade_subjects g ON g.grade = c.grade WHERE c.name = ? ORDER BY g.name = ? DESC LIMIT 1");
+    auto g = db_->cached(std::string("SELECT ") + kClassGradeSubjects + " AND c.name = ? ORDER BY g.name = ? DESC LIMIT 1");
     g->bind(1, class_name).bind(2, name);
     if (g->step()) {
       if (g->text(0) != name) return std::nullopt;  // the grade has its subjects, not this one

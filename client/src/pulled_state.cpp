@@ -3,6 +3,7 @@
 // local_store.hpp; same thread as the store.
 #include "sodiem/client/local_store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "outbox_sql.hpp"
@@ -40,7 +41,7 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   sqlite::Transaction tx(*db_);
   db_->exec(
       "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
-      "DELETE FROM lock_notices; DELETE FROM grade_subjects; DELETE FROM move_notices;");
+      "DELETE FROM lock_notices; DELETE FROM grade_subjects; DELETE FROM move_notices; DELETE FROM class_subjects;");
   auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
   for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
@@ -52,6 +53,11 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
     ig.bind(1, g.grade).bind(2, g.subject.name).bind(3, g.subject.scored ? 1 : 0).bind(4, g.subject.periods_per_year)
         .bind(5, g.subject.study_topics ? 1 : 0).bind(6, g.subject.assessed_as).bind(7, g.subject.primary ? 1 : 0)
         .bind(8, g.subject.periodic_tests).run();
+  auto ik = db_->prepare("INSERT OR REPLACE INTO class_subjects(class_name, name, study_topics) VALUES(?, ?, ?)");
+  for (const auto& c : r.class_subjects)
+    for (const auto& name : c.subjects)
+      ik.bind(1, c.class_name).bind(2, name)
+          .bind(3, std::find(c.study_topics.begin(), c.study_topics.end(), name) != c.study_topics.end() ? 1 : 0).run();
   auto ist = db_->prepare("INSERT INTO students(code, full_name, class_name) VALUES(?, ?, ?)");
   for (const auto& s : r.students) ist.bind(1, s.code).bind(2, s.full_name).bind(3, s.class_name).run();
   auto ia = db_->prepare("INSERT OR IGNORE INTO assignments(class_name, subject) VALUES(?, ?)");

@@ -52,11 +52,8 @@ board::ClassBook LocalStore::class_book(const std::string& class_name) {
   book.grade = class_grade(class_name);
   // A grade with rows has exactly those subjects (class_subjects.hpp on the
   // server); in the roster's (the server's subject) order.
-  auto g = db_->prepare(
-      "SELECT g.name, g.scored, g.periods_per_year, g.study_topics, g.assessed_as, g.primary_rated, g.periodic_tests "
-      "FROM classes c "
-      "JOIN grade_subjects g ON g.grade = c.grade LEFT JOIN subjects s ON s.name = g.name WHERE c.name = ? "
-      "ORDER BY s.rowid, g.name");
+  auto g = db_->prepare(std::string("SELECT ") + kClassGradeSubjects +
+                        " AND c.name = ? ORDER BY (SELECT s.rowid FROM subjects s WHERE s.name = g.name), g.name");
   g.bind(1, class_name);
   while (g.step())
     book.subjects.push_back({g.text(0), g.int64(1) != 0, static_cast<int>(g.int64(2)), g.int64(3) != 0, g.text(4),

@@ -15,10 +15,10 @@ namespace sodiem::server::access {
 
 struct AccessTable {
   const char* name;
-  const char* columns;  // what matters; the triggers (SQLite's migration 21, PostgreSQL's 5) watch the same
+  const char* columns;  // what matters; the triggers (SQLite's migrations 21 and 23, PostgreSQL's 5 and 6) watch the same
   const char* what;     // in Vietnamese, for the verdict
 };
-inline constexpr std::array<AccessTable, 14> kTables{{
+inline constexpr std::array<AccessTable, 15> kTables{{
     {"users", "id, username, full_name, password_hash, roles, disabled, department, must_change_password", "tài khoản"},
     {"devices", "id, public_id, user_id, name, token_hash, revoked_at, revoked_by, revoked_reason", "thiết bị"},
     {"teaching_assignments", "user_id, class_id, subject_id, ends_at", "phân công giảng dạy"},
@@ -37,6 +37,7 @@ inline constexpr std::array<AccessTable, 14> kTables{{
     {"subjects", "id, name, scored, periods_per_year, department", "môn học"},
     {"grade_subjects", "grade, subject_id, kind, periods_per_year, topic_periods, assessed_as, periodic_tests",
      "môn học của khối"},
+    {"class_subject_choices", "class_id, subject_id, study_topics", "môn lựa chọn và chuyên đề của lớp"},
     {"school_years", "id, name, starts_on, ends_on, current", "năm học"},
     {"terms", "id, school_year_id, code, starts_on, ends_on, entry_opens_on, entry_closes_on", "học kỳ"},
 }};

@@ -48,6 +48,7 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
     {"key_registered", "Đăng ký khóa ký số"},
     {"import_students", "Nhập danh sách học sinh"},
     {"exemption", "Miễn đánh giá"},
+    {"class_subjects", "Chọn môn lựa chọn, chuyên đề học tập của lớp"},
     {"student_moved", "Chuyển lớp học sinh"},
     {"year_new", "Chuyển sang năm học mới"},
     {"year_end_result", "Ghi kết quả kiểm tra lại, rèn luyện trong hè, khen thưởng Học sinh Tiêu biểu"},
@@ -71,6 +72,7 @@ constexpr std::pair<std::string_view, std::string_view> kKeys[] = {
     {"updated", "cập nhật"}, {"opens", "mở"},            {"closes", "đóng"},        {"until", "đến"},
     {"starts_at", "từ"},    {"ends_at", "đến"},          {"expires_at", "hết hạn"}, {"roles", "vai trò"},
     {"full_name", "họ tên"}, {"department", "tổ"},       {"lockout", "lần khóa"},   {"set_by", "người đặt"},
+    {"electives", "môn lựa chọn"}, {"topics", "chuyên đề"},
     {"from", "từ lớp"},     {"old_year", "năm học cũ"},  {"new_year", "năm học mới"}, {"from_school", "từ trường"},
 };
 // Unix times among those keys.

@@ -55,6 +55,7 @@ void Directory::load(store::Db& db) {
   }
   for (auto& cs : load_class_subjects(db)) class_subjects_[{cs.class_id, cs.subject_id}] = std::move(cs.info);
   grade_subjects_ = load_grade_subjects(db);
+  class_choices_ = load_class_choices(db);
   {
     auto s = db.prepare("SELECT s.id, s.code, s.full_name, s.class_id FROM students s JOIN current_classes c ON c.id = s.class_id "
                         "WHERE s.status = 'active' ORDER BY s.id");
@@ -149,6 +150,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     if (visible) {
       visible_classes.insert(c.id);
       r.classes.push_back({c.name, c.grade});
+      if (auto it = class_choices_.find(c.id); it != class_choices_.end()) r.class_subjects.push_back(it->second);
     }
   }
   for (const auto& s : subjects_) r.subjects.push_back(s.info);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_run_command(app, ctx);
   add_setup_command(app, ctx);
   add_exempt_command(app, ctx);
+  add_class_command(app, ctx);
   add_year_command(app, ctx);
   add_outcomes_commands(app, ctx);
   add_transfer_command(app, ctx);

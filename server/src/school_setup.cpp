@@ -23,40 +23,6 @@ std::string join(const std::vector<std::string>& v, const char* sep = ",") {
   return out;
 }
 
-// Every (class, subject) whose settings change so that recorded marks would
-// be stranded: gone from the class's grade, another kind, or fewer regular
-// assessments than columns already filled. Empty when the change is safe.
-std::vector<std::string> stranded_marks(store::Db& db, const std::vector<ClassSubject>& before,
-                                        const std::vector<ClassSubject>& after) {
-  std::map<std::pair<std::int64_t, std::int64_t>, const protocol::SubjectInfo*> now;
-  for (const auto& cs : after) now[{cs.class_id, cs.subject_id}] = &cs.info;
-  std::vector<std::string> out;
-  auto marks = db.prepare("SELECT col FROM cells WHERE class_id = ? AND subject_id = ? AND value != ''");
-  auto class_name = db.prepare("SELECT name FROM classes WHERE id = ?");
-  for (const auto& cs : before) {
-    auto it = now.find({cs.class_id, cs.subject_id});
-    const protocol::SubjectInfo* next = it == now.end() ? nullptr : it->second;
-    const bool kind_kept = next && next->scored == cs.info.scored && next->primary == cs.info.primary;
-    const int tx = next ? regular_assessments(*next) : 0;
-    std::string problem;
-    marks.bind(1, cs.class_id).bind(2, cs.subject_id);
-    while (problem.empty() && marks.step()) {
-      const auto col = Column::parse(marks.text(0));
-      if (!next) problem = "môn không còn trong chương trình của khối";
-      else if (!kind_kept) problem = "đổi cách đánh giá (điểm số / nhận xét)";
-      else if (col && col->kind == Column::Kind::kRegular && col->index > tx)
-        problem = "chỉ còn " + std::to_string(tx) + " cột đánh giá thường xuyên mà đã có điểm " + marks.text(0);
-    }
-    marks.reset();
-    if (problem.empty()) continue;
-    class_name.bind(1, cs.class_id);
-    const std::string cls = class_name.step() ? class_name.text(0) : "?";
-    class_name.reset();
-    out.push_back("lớp " + cls + ", môn " + cs.info.name + ": đã có điểm, không thể " + problem);
-  }
-  return out;
-}
-
 // The current school year set to `plan`: created, or its dates and terms
 // updated. True if anything changed.
 Result<bool> set_year(store::Db& db, const YearPlan& plan) {
@@ -193,7 +159,7 @@ Result<SetupReport> apply_curriculum(store::Db& db, const Curriculum& cur, std::
       ++report.grade_settings_changed;
     }
   }
-  if (auto stranded = stranded_marks(db, before, load_class_subjects(db)); !stranded.empty()) {
+  if (auto stranded = stranded_marks(db, before, load_class_subjects(db), "môn không còn trong chương trình của khối"); !stranded.empty()) {
     std::string text = "không thay đổi gì: chương trình mới bỏ mất điểm đã nhập (" + std::to_string(stranded.size()) + " chỗ): ";
     for (std::size_t i = 0; i < stranded.size() && i < 5; ++i) text += (i ? "; " : "") + stranded[i];
     return Status(ErrorCode::kInvalidValue, text);  // the transaction rolls back

@@ -12,6 +12,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
+#include "sodiem/server/class_choices.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/year_outcomes.hpp"
 
@@ -259,7 +260,7 @@ Result<NewYearReport> start_new_year(store::Db& db, const NewYearRequest& r, con
   for (const auto& c : classes) {
     if (c.grade < top && !c.students.empty()) {
       const std::string next = promoted_class_name(c.name, c.grade);
-      class_in_new_year(next, c.grade + 1, c.sessions);
+      carry_class_choice(db, c.id, class_in_new_year(next, c.grade + 1, c.sessions));  // 10A1 → 11A1 keeps its tổ hợp
       report.class_moves.push_back(c.name + " → " + next);
     }
     for (const auto& [id, code] : c.students) {

@@ -13,7 +13,7 @@ namespace sodiem::server {
 namespace {
 
 // Append-only: never edit a migration that has shipped; add a new one.
-constexpr std::array<std::string_view, 22> kMigrations{R"sql(
+constexpr std::array<std::string_view, 23> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, grade INTEGER NOT NULL);
 CREATE TABLE subjects(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, scored INTEGER NOT NULL,
@@ -292,6 +292,21 @@ CREATE TRIGGER access_terms_del BEFORE DELETE ON terms BEGIN SELECT sodiem_acces
 CREATE TABLE student_moves(id INTEGER PRIMARY KEY, student_id INTEGER NOT NULL, from_class_id INTEGER NOT NULL,
                            to_class_id INTEGER NOT NULL, at INTEGER NOT NULL, moved_by TEXT NOT NULL);
 CREATE INDEX student_moves_by_class ON student_moves(from_class_id);
+)sql",
+                                                      R"sql(
+-- A THPT class's choice (tổ hợp, class_choices.hpp): its elective subjects
+-- and the subjects of its study topics (chuyên đề học tập, study_topics 1).
+-- A class with rows learns its grade's compulsory subjects and exactly these
+-- electives, with study topics exactly in these; a class without has every
+-- subject of its grade (class_subjects.hpp). An access table (the seal): it
+-- decides which cells a board needs before it is signed.
+CREATE TABLE class_subject_choices(class_id INTEGER NOT NULL REFERENCES classes(id),
+                                   subject_id INTEGER NOT NULL REFERENCES subjects(id),
+                                   study_topics INTEGER NOT NULL DEFAULT 0,
+                                   PRIMARY KEY(class_id, subject_id)) WITHOUT ROWID;
+CREATE TRIGGER access_class_subject_choices_ins BEFORE INSERT ON class_subject_choices BEGIN SELECT sodiem_access_touch('class_subject_choices'); END;
+CREATE TRIGGER access_class_subject_choices_upd BEFORE UPDATE OF class_id, subject_id, study_topics ON class_subject_choices BEGIN SELECT sodiem_access_touch('class_subject_choices'); END;
+CREATE TRIGGER access_class_subject_choices_del BEFORE DELETE ON class_subject_choices BEGIN SELECT sodiem_access_touch('class_subject_choices'); END;
 )sql"};
 
 }  // namespace

@@ -93,12 +93,13 @@ std::uint64_t opt_uint(const json& obj, const char* key) {
   auto it = obj.find(key);
   return it == obj.end() ? 0 : get_uint(*it, key);
 }
-const json& arr(const json& obj, const char* key, std::size_t max_items) {
-  const json& v = field(obj, key);
-  if (!v.is_array()) fail(std::string("field '") + key + "' must be an array");
-  if (v.size() > max_items) fail(std::string("field '") + key + "' has too many items", ErrorCode::kTooLarge);
+// `v` (named `name` in refusals) as an array of at most max_items.
+const json& arr_of(const json& v, const char* name, std::size_t max_items) {
+  if (!v.is_array()) fail(std::string("field '") + name + "' must be an array");
+  if (v.size() > max_items) fail(std::string("field '") + name + "' has too many items", ErrorCode::kTooLarge);
   return v;
 }
+const json& arr(const json& obj, const char* key, std::size_t max_items) { return arr_of(field(obj, key), key, max_items); }
 const json& tuple(const json& v, std::size_t n, const char* name) {
   if (!v.is_array() || v.size() != n) fail(std::string("'") + name + "' entry must be an array of " + std::to_string(n));
   return v;
@@ -207,6 +208,11 @@ json to_json(const Roster& m) {
     for (const auto& g : m.grade_subjects)
       if (!g.subject.periodic_tests.empty()) pt.push_back(json::array({g.grade, g.subject.name, g.subject.periodic_tests}));
     if (!pt.empty()) out["pt"] = std::move(pt);
+  }
+  if (!m.class_subjects.empty()) {
+    json cs = json::array();
+    for (const auto& c : m.class_subjects) cs.push_back(json::array({c.class_name, c.subjects, c.study_topics}));
+    out["cs"] = std::move(cs);
   }
   const auto& ca = m.calendar;
   if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
@@ -449,6 +455,16 @@ Message roster_from(const json& j) {
       const std::string tests = get_string(e[2], "pt.tests", 64);
       for (auto& g : m.grade_subjects)
         if (g.grade == grade && g.subject.name == name) g.subject.periodic_tests = tests;
+    }
+  }
+  if (j.contains("cs")) {
+    for (const json& e : arr(j, "cs", 20000)) {
+      tuple(e, 3, "cs");
+      ClassSubjects c;
+      c.class_name = get_string(e[0], "cs.class", kMaxKeyBytes);
+      for (const json& n : arr_of(e[1], "cs.subjects", 200)) c.subjects.push_back(get_string(n, "cs.subjects", kMaxKeyBytes));
+      for (const json& n : arr_of(e[2], "cs.topics", 200)) c.study_topics.push_back(get_string(n, "cs.topics", kMaxKeyBytes));
+      m.class_subjects.push_back(std::move(c));
     }
   }
   if (j.contains("ca")) {

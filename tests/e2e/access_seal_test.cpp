@@ -249,6 +249,8 @@ TEST_CASE("every access table is watched: an outside edit of each is named", "[e
       {"subjects", "UPDATE subjects SET department = 'Tự nhiên' WHERE name = 'Ngữ văn'"},
       {"grade_subjects", "INSERT INTO grade_subjects(grade, subject_id, kind, periods_per_year) "
                          "SELECT 6, id, 'scored', 140 FROM subjects WHERE name = 'Toán'"},
+      {"class_subject_choices", "INSERT INTO class_subject_choices(class_id, subject_id, study_topics) "
+                                "SELECT c.id, s.id, 1 FROM classes c, subjects s WHERE c.name = '6A' AND s.name = 'Toán'"},
       {"school_years", "UPDATE school_years SET current = 0"},
       {"terms", "UPDATE terms SET entry_closes_on = '2099-12-31'"},
   };

@@ -1,24 +1,28 @@
 // A whole year of a new THPT school (issue 15, Thông tư 22/2021, grades
 // 10–12), not the demo: a plain init set up from the shipped THPT defaults,
 // staff and students imported, every mark typed on the teachers' real
-// clients and synced — the study-topic subjects (chuyên đề học tập) with
-// their fifth regular assessment TX5, the others without — HK1 locked, HK2,
+// clients and synced — each class's tổ hợp set by the principal's command
+// (10A1 and 11A1: 4 electives, 3 study topics; 12A1 everything), the
+// study-topic subjects (chuyên đề học tập) with their fifth regular
+// assessment TX5, the others without — HK1 locked, HK2,
 // the year board refused while a TX5 is empty (naming it) and signed once
 // complete, then the year end: a grade 10 student re-tested who fails again
 // (and misses one re-test) and stays in grade 10, a grade 11 student sent
 // to summer training who goes up, a grade 12 student re-tested who passes
 // and one absent more than 45 sessions; `year new`: 10A1 → 11A1, 11A1 →
-// 12A1, no grade 13: grade 12 finishes school (graduated), the retained
-// grade 12 student in next year's 12A1. Real client, sync, SQLite,
+// 12A1 (each keeping its tổ hợp), no grade 13: grade 12 finishes school
+// (graduated), the retained grade 12 student in next year's 12A1. Real client, sync, SQLite,
 // signatures and the real sodiem-server binary.
 #include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "school_year_script.hpp"
 #include "sodiem/client/board_report.hpp"
 #include "sodiem/core/required_cells.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/district_export.hpp"
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/records_print.hpp"
@@ -59,24 +63,60 @@ TEST_CASE("a new THPT school runs a whole year into the next: TX5 of the study t
                           "HS1202,Vũ Thị Giang,15/06/2008,Nữ,12A1\n"
                           "HS1203,Đặng Văn Hải,30/04/2008,Nam,12A1\n");
   const std::map<std::string, std::string> teacher = {{"10A1", "gv.muoi"}, {"11A1", "gv.muoimot"}, {"12A1", "gv.muoihai"}};
+  // Each class's tổ hợp (TT32/2018, TT13/2022): 10A1 natural sciences,
+  // 11A1 social sciences, by the principal's command; 12A1 chooses nothing
+  // and keeps every subject of its grade (as a school from before).
+  const std::map<std::string, std::pair<std::string, std::string>> choice = {
+      {"10A1", {"Vật lí,Hóa học,Sinh học,Tin học", "Toán,Vật lí,Hóa học"}},
+      {"11A1", {"Địa lí;Giáo dục kinh tế và pháp luật;Công nghệ;Âm nhạc", "Ngữ văn;Lịch sử;Địa lí"}}};
+  for (const auto& [cls, chosen] : choice) {
+    auto r = leadership(school, {"class", "subjects", cls, chosen.first, "--topics", chosen.second});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("Đã ghi lựa chọn của lớp " + cls));
+  }
+  auto wrong = leadership(school, {"class", "subjects", "12A1", "Vật lí,Toán,Sinh học,Tin học,Công nghệ", "--topics", "Toán,Vật lí,Hóa học"});
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("«Toán» là môn bắt buộc") && Catch::Contains("cần đúng 4 môn lựa chọn, đã nêu 5") &&
+                            Catch::Contains("chuyên đề môn «Hóa học»: lớp không học môn này"));
   std::map<std::string, std::vector<protocol::SubjectInfo>> subjects;  // class → its subjects
   std::string staff = "Tên đăng nhập,Họ và tên,Vai trò,Tổ chuyên môn,Chủ nhiệm,Phân công\n";
   for (const auto& [cls, who] : teacher)
     staff += who + ",Giáo viên " + cls + ",GVBM;GVCN,," + cls + ",\"" + assign_all_subjects(school, cls, subjects[cls]) + "\"\n";
   import_staff(school, staff + "pho.hieutruong,Đỗ Văn Phó,PHT,,,\nhieu.truong,Vũ Thị Hiệu,HT,,,\n");
 
-  // The shipped defaults: 8 compulsory subjects and the 9 electives, every
-  // one in every class (choices per class are not modelled: a school edits
-  // its copy of the file); the study-topic subjects have a TX5.
+  // The shipped defaults: 8 compulsory subjects and 9 electives. A class
+  // with a choice learns the compulsory ones and its 4 electives, with one
+  // more regular assessment (TX5 of a 105-period subject, TX4 of a 70-period
+  // one) exactly in its 3 study-topic subjects; 12A1 every subject, every study topic.
+  const std::vector<std::string> tx4 = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"};
+  const std::vector<std::string> tx5 = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.TX5", "HK1.GK", "HK1.CK"};
+  CHECK(subjects["10A1"].size() == 12);
+  CHECK(subjects["11A1"].size() == 12);
+  CHECK(subjects["12A1"].size() == 17);
+  for (const auto& [cls, with_topics] : std::map<std::string, std::set<std::string>>{
+           {"10A1", {"Toán", "Vật lí", "Hóa học"}},
+           {"11A1", {"Ngữ văn", "Lịch sử", "Địa lí"}},
+           {"12A1", {"Ngữ văn", "Toán", "Lịch sử", "Địa lí", "Giáo dục kinh tế và pháp luật", "Vật lí", "Hóa học",
+                     "Sinh học", "Công nghệ", "Tin học", "Âm nhạc", "Mĩ thuật"}}})
+    for (const auto& subject : subjects[cls]) {
+      INFO(cls << " " << subject.name);
+      CHECK(subject.study_topics == with_topics.contains(subject.name));
+    }
+  const std::vector<std::string> tx3 = {"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.GK", "HK1.CK"};
+  CHECK(columns_of(subjects["10A1"], "Toán") == tx5);
+  CHECK(columns_of(subjects["10A1"], "Ngữ văn") == tx4);
+  CHECK(columns_of(subjects["10A1"], "Vật lí") == tx4);  // 70 periods: 3 TX, and one for the study topics
+  CHECK(columns_of(subjects["10A1"], "Sinh học") == tx3);
+  CHECK(columns_of(subjects["10A1"], "Lịch sử") == tx3);
+  CHECK(columns_of(subjects["10A1"], "Địa lí").empty());  // not learnt in 10A1
+  CHECK(columns_of(subjects["11A1"], "Toán") == tx4);
+  CHECK(columns_of(subjects["11A1"], "Ngữ văn") == tx5);
+  CHECK(columns_of(subjects["11A1"], "Lịch sử") == tx4);
+  CHECK(columns_of(subjects["12A1"], "Lịch sử") == tx4);
   for (const auto& [cls, list] : subjects) {
     INFO(cls);
-    CHECK(list.size() == 17);
-    CHECK(columns_of(list, "Toán") ==
-          std::vector<std::string>{"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.TX5", "HK1.GK", "HK1.CK"});
-    CHECK(columns_of(list, "Lịch sử") ==
-          std::vector<std::string>{"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"});
-    CHECK(columns_of(list, "Ngoại ngữ 1") ==
-          std::vector<std::string>{"HK1.TX1", "HK1.TX2", "HK1.TX3", "HK1.TX4", "HK1.GK", "HK1.CK"});
+    CHECK(columns_of(list, "Ngoại ngữ 1") == tx4);
     CHECK(columns_of(list, "Giáo dục quốc phòng và an ninh") ==
           std::vector<std::string>{"HK1.TX1", "HK1.TX2", "HK1.GK", "HK1.CK"});
   }
@@ -112,11 +152,23 @@ TEST_CASE("a new THPT school runs a whole year into the next: TX5 of the study t
     for (const auto& [cls, who] : teacher) school.sync(who);
   };
 
-  // ---- HK1; a subject without study topics has no TX5 (the client says so).
+  // ---- HK1; a subject without study topics has no TX5, nor one whose
+  // study topics the class did not choose (the client says so).
   for (const auto& s : students) fill("HK1", s);
-  auto no_topics = school.device("gv.muoi").record({"10A1", "Ngoại ngữ 1", "HS1001", "HK1.TX5"}, "8");
-  REQUIRE_FALSE(no_topics.is_ok());
-  CHECK_THAT(no_topics.status().message(), Catch::Contains("TX5"));
+  for (const auto& [cls, who, subject] : {std::tuple{"10A1", "gv.muoi", "Ngoại ngữ 1"}, std::tuple{"10A1", "gv.muoi", "Ngữ văn"},
+                                          std::tuple{"11A1", "gv.muoimot", "Toán"}}) {
+    auto no_topics = school.device(who).record({cls, subject, cls == std::string("10A1") ? "HS1001" : "HS1101", "HK1.TX5"}, "8");
+    INFO(cls << " " << subject);
+    REQUIRE_FALSE(no_topics.is_ok());
+    CHECK_THAT(no_topics.status().message(), Catch::Contains("TX5"));
+  }
+  // The teachers' devices have each class's subjects as the server does.
+  for (const auto& [cls, who] : teacher) {
+    const auto book = school.device(who).class_book(cls);
+    REQUIRE(book.subjects.size() == subjects[cls].size());
+    for (std::size_t i = 0; i < book.subjects.size(); ++i) CHECK(book.subjects[i] == subjects[cls][i]);
+  }
+  CHECK_FALSE(school.device("gv.muoi").subject("Địa lí", "10A1").has_value());
   sync_all();
   clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
   lock_term(school, "HK1", "hieu.truong");
@@ -303,5 +355,22 @@ print("|".join([c.get("level"), s.find("subject[@name='Hóa học']").text, s.fi
     while (s.step()) classes.push_back(s.text(0));
     CHECK(classes == std::vector<std::string>{"10A1 10", "11A1 11", "12A1 12"});
   }
+  // A promoted class keeps its tổ hợp: 11A1 is last year's 10A1, 12A1 last year's 11A1.
+  auto names_of = [&](const std::string& cls) {
+    auto id = db->prepare("SELECT id FROM current_classes WHERE name = ?");
+    id.bind(1, cls);
+    REQUIRE(id.step());
+    std::vector<std::string> out;
+    for (const auto& cs : server::class_subjects_of(*db, id.int64(0))) out.push_back(cs.info.name + (cs.info.study_topics ? "*" : ""));
+    return out;
+  };
+  auto names_then = [&](const std::vector<protocol::SubjectInfo>& list) {
+    std::vector<std::string> out;
+    for (const auto& s : list) out.push_back(s.name + (s.study_topics ? "*" : ""));
+    return out;
+  };
+  CHECK(names_of("11A1") == names_then(subjects["10A1"]));
+  CHECK(names_of("12A1") == names_then(subjects["11A1"]));
+  CHECK(names_of("10A1").size() == 17);  // the retained students' new 10A1 chose nothing yet
   CHECK(server::verify_audit(*db).intact);
 }

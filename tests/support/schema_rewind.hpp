@@ -9,8 +9,14 @@
 
 namespace sodiem::testing {
 
+// Back to before migration 23 (a THPT class's choice of electives and study topics).
+inline void rewind_class_choices(store::Db& db) {
+  db.exec("DROP TABLE IF EXISTS class_subject_choices; PRAGMA user_version=22");  // its triggers go with it
+}
+
 // Back to before migration 22 (the class moves the old class's teachers are told of).
 inline void rewind_student_moves(store::Db& db) {
+  rewind_class_choices(db);
   db.exec("DROP INDEX IF EXISTS student_moves_by_class; DROP TABLE IF EXISTS student_moves; PRAGMA user_version=21");
 }
 

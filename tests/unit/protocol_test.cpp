@@ -298,6 +298,17 @@ TEST_CASE("a roster carries each grade's subject settings (gs), optional both wa
                       {10, {"Toán", true, 105, true, "", false}},
                       {1, {"Tiếng Việt", false, 420, false, "", true}}};
   CHECK(round_trip(r).grade_subjects == r.grade_subjects);
+  // A THPT class's choice (cs): absent unless sent, then as sent.
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("cs") == false);
+  r.class_subjects = {{"10A1", {"Toán", "Hoạt động trải nghiệm, hướng nghiệp", "Vật lí"}, {"Toán", "Vật lí"}}};
+  CHECK(round_trip(r).class_subjects == r.class_subjects);
+  {
+    auto bad_cs = nlohmann::json::from_cbor(encode(Message{r}));
+    bad_cs["cs"][0][1] = "Toán,Vật lí";
+    Decoded refused = decode(cbor(bad_cs));
+    CHECK_FALSE(refused.message.has_value());
+    CHECK_THAT(refused.error, Catch::Contains("cs.subjects"));
+  }
   // What an older client meets: a key it does not know is left alone.
   auto j = nlohmann::json::from_cbor(encode(Message{r}));
   j["zz"] = nlohmann::json::array({1, 2});

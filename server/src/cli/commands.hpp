@@ -20,6 +20,8 @@ void add_run_command(CLI::App& app, Context& ctx);
 // setup_cmds.cpp
 void add_setup_command(CLI::App& app, Context& ctx);
 void add_exempt_command(CLI::App& app, Context& ctx);
+// class_cmds.cpp
+void add_class_command(CLI::App& app, Context& ctx);
 // year_cmds.cpp
 void add_year_command(CLI::App& app, Context& ctx);
 // outcomes_cmds.cpp

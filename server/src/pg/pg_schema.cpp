@@ -17,7 +17,7 @@
 namespace sodiem::server {
 namespace {
 
-constexpr std::array<std::string_view, 5> kPgMigrations{R"sql(
+constexpr std::array<std::string_view, 6> kPgMigrations{R"sql(
 CREATE TABLE meta(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
   key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(school_id, key));
 CREATE TABLE school_years(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
@@ -385,6 +385,21 @@ BEGIN
                    'access_' || r.t || '_sealed', r.cols, r.t);
   END LOOP;
 END $$;
+)sql",
+                                                        R"sql(
+-- SQLite's migration 23: a THPT class's choice of electives and study
+-- topics (class_choices.hpp), an access table sealed like migration 5's.
+CREATE TABLE class_subject_choices(school_id TEXT NOT NULL DEFAULT current_setting('sodiem.school'),
+  class_id BIGINT NOT NULL, subject_id BIGINT NOT NULL, study_topics BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY(school_id, class_id, subject_id),
+  FOREIGN KEY(school_id, class_id) REFERENCES classes(school_id, id),
+  FOREIGN KEY(school_id, subject_id) REFERENCES subjects(school_id, id));
+SELECT sodiem_one_school('class_subject_choices');
+CREATE TRIGGER access_class_subject_choices_touch BEFORE INSERT OR DELETE OR UPDATE OF class_id, subject_id, study_topics
+  ON class_subject_choices FOR EACH ROW EXECUTE FUNCTION sodiem_access_touch();
+CREATE CONSTRAINT TRIGGER access_class_subject_choices_sealed AFTER INSERT OR DELETE OR UPDATE OF class_id, subject_id,
+  study_topics ON class_subject_choices DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  EXECUTE FUNCTION sodiem_access_sealed();
 )sql"};
 
 }  // namespace

@@ -84,6 +84,14 @@ std::vector<std::string> homeroom_required_columns(bool primary, const std::stri
   return out;
 }
 
+// HK2 covers HK1 at every level, deliberately. TT22 (THCS, THPT): HK1 is an
+// input of the year (ĐTBmcn = (ĐTBmhkI + 2·ĐTBmhkII)/3). TT27 (primary):
+// the year's result reads only the end-of-year cells (primary_year, Điều
+// 9.2.a), but the class's summary (bảng tổng hợp kết quả đánh giá giáo dục
+// của lớp) is made at the end of HK1 and of the year and both stay in the
+// records, and the signed year board shows each end-of-HK1 value beside the
+// year's (primary_year_board): a year board is never signed with an HK1
+// rating or test empty. Tested: primary_board_test "HK1's on the HK2 board too".
 std::vector<std::string> board_terms(const std::string& term) {
   if (term == "HK1") return {"HK1"};
   return {"HK1", "HK2"};

@@ -40,6 +40,18 @@ std::optional<protocol::SubjectInfo> class_subject(store::Db& db, std::int64_t c
 // term's cells (enough for board::subject_counts, the progress report).
 board::ClassBook load_class_book(store::Db& db, std::int64_t class_id, const std::string& only_term = "");
 
+// Every (class, subject) of `before` whose settings in `after` strand marks
+// already recorded: gone from the class (`gone` says how, "… không thể " +
+// gone), another kind, or fewer regular assessments than columns already
+// filled; one line each ("lớp 10A1, môn Địa lí: đã có điểm, không thể …").
+// Empty when the change is safe.
+std::vector<std::string> stranded_marks(store::Db& db, const std::vector<ClassSubject>& before,
+                                        const std::vector<ClassSubject>& after, const std::string& gone);
+
+// The classes that learn only some of their grade's subjects (a THPT
+// class's choice, class_choices.hpp), by class id, as the roster sends them.
+std::map<std::int64_t, protocol::ClassSubjects> load_class_choices(store::Db& db);
+
 // The per-grade settings rows, as the roster sends them (Roster::grade_subjects).
 std::vector<protocol::GradeSubject> load_grade_subjects(store::Db& db);
 

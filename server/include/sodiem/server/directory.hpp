@@ -95,6 +95,7 @@ class Directory {
   std::unordered_map<std::int64_t, UserAccess> users_;
   std::map<std::pair<std::int64_t, std::int64_t>, protocol::SubjectInfo> class_subjects_;
   std::vector<protocol::GradeSubject> grade_subjects_;
+  std::map<std::int64_t, protocol::ClassSubjects> class_choices_;  // by class id: classes with a choice
   protocol::SchoolCalendar calendar_;
   std::string school_year_;
   std::string school_name_;

@@ -181,6 +181,15 @@ struct GradeSubject {
   SubjectInfo subject;
   bool operator==(const GradeSubject&) const = default;
 };
+// A class that learns only some of its grade's subjects: a THPT class's
+// choice (tổ hợp) of electives and study topics (chuyên đề học tập). It has
+// exactly `subjects` of its grade's GradeSubject entries, with study topics
+// exactly in `study_topics` (the other settings are the grade's).
+struct ClassSubjects {
+  std::string class_name;
+  std::vector<std::string> subjects, study_topics;
+  bool operator==(const ClassSubjects&) const = default;
+};
 struct StudentInfo {
   std::string code;
   std::string full_name;
@@ -239,6 +248,7 @@ struct Roster {
   std::vector<LockNotice> locks;  // absent from older servers
   SchoolCalendar calendar;        // absent from older servers
   std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
+  std::vector<ClassSubjects> class_subjects;  // visible classes with a choice; absent from older servers
   std::string school_year;                   // "2026-2027"; absent from older servers
   std::vector<MoveNotice> moves;             // out of the user's classes this year; absent from older servers
   std::string school;                        // the school's name, for printed books; absent from older servers
