@@ -12,6 +12,7 @@
 #include "sodiem/server/records_check.hpp"
 #include "sodiem/server/school_copy.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
 
 namespace sodiem::server {
@@ -117,6 +118,12 @@ Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const
     auto school = open_server_db(to.db());
     sqlite::Db rows(aside.db(), /*synchronous_full=*/true);
     store::Transaction tx(*school);
+    // A running server keeps the school's epoch, devices' marks and cells in
+    // memory: replacing the rows under it would serve a mix.
+    if (!no_server_serving(*school))
+      return Status(ErrorCode::kInvalidValue,
+                    "không khôi phục (trường không bị thay đổi): máy chủ sodiem-server đang phục vụ trường này; "
+                    "hãy dừng mọi tiến trình máy chủ của trường rồi khôi phục lại");
     replace_school_rows(*school, rows);
     start_restored_epoch(*school, backup_dir);
     // The rows as the school now holds them, before they count.

@@ -24,6 +24,7 @@
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/pull.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/student_moves.hpp"
 #include "sodiem/server/wal_checkpointer.hpp"
 #include "sodiem/server/wal_syncer.hpp"
@@ -42,6 +43,7 @@ constexpr const char* kDiskFailed =
 SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
     : clock_(clock) {
   db_ = open_server_db(db_path);
+  hold_serving_lock(*db_);  // PostgreSQL: no restore under a running server
   if (db_->sqlite()) checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_->sqlite());
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");

@@ -151,6 +151,18 @@ TEST_CASE("a backup holds every row of every table of the school, and restore pu
     auto db = b.server_db();
     return dump(*db, tables);
   }();
+  if (a.server_db()->backend() == store::Backend::kPostgres) {
+    // While A's server runs, a restore would replace rows under its caches: refused, nothing changed.
+    const Dump a_running = [&] {
+      auto db = a.server_db();
+      return dump(*db, tables);
+    }();
+    auto refused = server::restore_data_dir(backup, a.demo.dir);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK_THAT(refused.status().message(), Catch::Contains("máy chủ sodiem-server đang phục vụ trường này"));
+    auto db = a.server_db();
+    CHECK(dump(*db, tables) == a_running);
+  }
   stop(a);
   const server::DataPaths live{a.demo.dir};
   for (const auto& f : {live.db(), live.db() + "-wal", live.db() + "-shm"}) std::filesystem::remove(f);

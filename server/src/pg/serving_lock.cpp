@@ -1,0 +1,33 @@
+// The serving lock of a PostgreSQL school (serving_lock.hpp). Per-backend
+// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp, backup.cpp.
+#include "sodiem/server/serving_lock.hpp"
+
+#include "sodiem/pg/db.hpp"
+
+namespace sodiem::server {
+namespace {
+// The lock's key: the school's, in a namespace of its own (the writers' lock
+// is hashtext(school), store::Transaction).
+constexpr const char* kKey = "hashtext('sodiem-serving:' || ?)";
+}  // namespace
+
+void hold_serving_lock(store::Db& db) {
+  if (!db.pg()) return;
+  const std::string school = db.school_id();
+  // Now and on every new connection after a lost one: a session-level lock
+  // goes with its connection.
+  db.pg()->on_connect([school](pg::Db& pg) {
+    auto s = pg.prepare(std::string("SELECT pg_advisory_lock_shared(") + kKey + ")");
+    s.bind(1, school);
+    s.step();
+  });
+}
+
+bool no_server_serving(store::Db& db) {
+  if (!db.pg()) return true;
+  auto s = db.pg()->prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kKey + ")");
+  s.bind(1, db.school_id());
+  return s.step() && s.text(0) == "t";
+}
+
+}  // namespace sodiem::server
