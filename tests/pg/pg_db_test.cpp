@@ -4,6 +4,8 @@
 // run once even with two processes' connections racing.
 #include <catch2/catch.hpp>
 
+#include "pg_cluster_file.hpp"
+
 #include <atomic>
 #include <fstream>
 #include <string>
@@ -19,17 +21,9 @@ using namespace sodiem;
 
 namespace {
 
-std::string pg_url() {
-  std::ifstream in(std::string(SODIEM_PG_DIR) + "/url");
-  std::string url;
-  std::getline(in, url);
-  if (url.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/url is missing (the pg_start fixture failed?)");
-  return url;
-}
-
 // A schema of its own per test case, dropped at the end.
 struct Scratch {
-  pg::Db db{pg_url()};
+  pg::Db db{testing::pg_cluster_file("url")};
   std::string schema;
   Scratch() {
     static std::atomic<int> n{0};
@@ -163,7 +157,7 @@ TEST_CASE("pg: migrations run once, also when two connections start together", "
   std::atomic<int> failures{0};
   auto start = [&] {
     try {
-      pg::Db db(pg_url());
+      pg::Db db(testing::pg_cluster_file("url"));
       db.exec("SET search_path TO " + s.schema);
       db.migrate(kMigrations);
     } catch (const std::exception& e) {

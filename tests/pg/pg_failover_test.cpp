@@ -8,6 +8,8 @@
 // restarts are tests/pg/db_restart.py's, on a cluster of its own).
 #include <catch2/catch.hpp>
 
+#include "pg_cluster_file.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -24,14 +26,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string pg_file(const std::string& name) {
-  std::ifstream in(std::string(SODIEM_PG_DIR) + "/" + name);
-  std::string s;
-  std::getline(in, s);
-  if (s.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/" + name + " is missing (pg_start failed?)");
-  return s;
-}
-std::string super_url() { return "postgresql://postgres@127.0.0.1:" + pg_file("port") + "/sodiem"; }
+std::string super_url() { return "postgresql://postgres@127.0.0.1:" + testing::pg_cluster_file("port") + "/sodiem"; }
 
 std::int64_t backend_pid(pg::Db& db) {
   auto s = db.prepare("SELECT pg_backend_pid()");
@@ -57,7 +52,7 @@ std::string unique(const std::string& prefix) {
 
 TEST_CASE("pg failover: a connection the server ended is replaced at the next use, set up and prepared again",
           "[storage][pg]") {
-  pg::Db db(pg_file("url"));
+  pg::Db db(testing::pg_cluster_file("url"));
   int setups = 0;
   db.on_connect([&](pg::Db& c) {
     ++setups;
@@ -97,7 +92,7 @@ TEST_CASE("pg failover: a connection the server ended is replaced at the next us
 
 TEST_CASE("pg failover: a connection lost inside a transaction fails it to its end, nothing runs outside it",
           "[storage][pg]") {
-  pg::Db db(pg_file("url"));
+  pg::Db db(testing::pg_cluster_file("url"));
   const std::string schema = unique("fo_");
   db.exec("CREATE SCHEMA " + schema);
   db.on_connect([&](pg::Db& c) { c.exec("SET search_path TO " + schema); });
@@ -129,7 +124,7 @@ TEST_CASE("pg failover: while the server refuses, uses fail at once and attempts
   const std::string role = unique("fo_role_");
   pg::Db super(super_url());
   super.exec("CREATE ROLE " + role + " LOGIN");
-  const std::string url = "postgresql://" + role + "@127.0.0.1:" + pg_file("port") + "/sodiem";
+  const std::string url = "postgresql://" + role + "@127.0.0.1:" + testing::pg_cluster_file("port") + "/sodiem";
   {
     pg::Db db(url);
     super.exec("ALTER ROLE " + role + " NOLOGIN");  // every new connection refused, as a server that is down
@@ -168,7 +163,7 @@ TEST_CASE("pg failover: while the server refuses, uses fail at once and attempts
 
 TEST_CASE("pg failover: store::Db sets its school again and tells its callers to read again", "[storage][pg]") {
   const std::string schema = unique("fos_");
-  pg::Db owner(pg_file("url"));
+  pg::Db owner(testing::pg_cluster_file("url"));
   owner.exec("CREATE SCHEMA " + schema + "; GRANT USAGE ON SCHEMA " + schema + " TO sodiem_app; SET search_path TO " +
              schema);
   owner.exec(
@@ -180,7 +175,7 @@ TEST_CASE("pg failover: store::Db sets its school again and tells its callers to
       "CREATE POLICY one_school ON meta USING (school_id = current_setting('sodiem.school', true));"
       "CREATE POLICY one_school ON notes USING (school_id = current_setting('sodiem.school', true));"
       "GRANT SELECT, INSERT, UPDATE, DELETE ON meta, notes TO sodiem_app");
-  auto app = std::make_unique<pg::Db>(pg_file("app-url"));
+  auto app = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   app->on_connect([&](pg::Db& c) { c.exec("SET search_path TO " + schema); });
   store::Db db(std::move(app), "th-na-hang");
   db.prepare("INSERT INTO notes(id, body) VALUES(?, ?)").bind(1, 1).bind(2, "một").run();

@@ -5,6 +5,8 @@
 // role, the way the servers connect.
 #include <catch2/catch.hpp>
 
+#include "pg_cluster_file.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -26,17 +28,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_line(const std::string& file) {
-  std::ifstream in(std::string(SODIEM_PG_DIR) + "/" + file);
-  std::string s;
-  std::getline(in, s);
-  if (s.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/" + file + " is missing (pg_start failed?)");
-  return s;
-}
-
 // A fresh schema holding the server's PostgreSQL migrations, dropped after.
 struct PgSchool {
-  pg::Db owner{read_line("url")};
+  pg::Db owner{testing::pg_cluster_file("url")};
   std::string schema;
   PgSchool() {
     static std::atomic<int> n{0};
@@ -52,7 +46,7 @@ struct PgSchool {
     }
   }
   std::unique_ptr<pg::Db> app() {
-    auto db = std::make_unique<pg::Db>(read_line("app-url"));
+    auto db = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
     db->exec("SET search_path TO " + schema);
     return db;
   }
@@ -218,7 +212,7 @@ TEST_CASE("pg schema: a statement written for SQLite's keys runs on the per-scho
 
 TEST_CASE("pg open: a role that passes row-level security (superuser, BYPASSRLS) is refused, never used",
           "[storage][pg]") {
-  const std::string super_url = "postgresql://postgres@127.0.0.1:" + read_line("port") + "/sodiem";
+  const std::string super_url = "postgresql://postgres@127.0.0.1:" + testing::pg_cluster_file("port") + "/sodiem";
   auto message_of = [](const std::string& url) -> std::string {
     try {
       server::open_postgres_school({url, "thcs-a"});
@@ -233,9 +227,9 @@ TEST_CASE("pg open: a role that passes row-level security (superuser, BYPASSRLS)
   // A role given BYPASSRLS later is refused the same way.
   pg::Db super(super_url);
   super.exec("DROP ROLE IF EXISTS sodiem_bypass; CREATE ROLE sodiem_bypass LOGIN BYPASSRLS");
-  const std::string bypass = message_of("postgresql://sodiem_bypass@127.0.0.1:" + read_line("port") + "/sodiem");
+  const std::string bypass = message_of("postgresql://sodiem_bypass@127.0.0.1:" + testing::pg_cluster_file("port") + "/sodiem");
   super.exec("DROP ROLE sodiem_bypass");
   CHECK(bypass.find("bỏ qua bảo vệ theo trường") != std::string::npos);
   // The application role is not refused for its role (whatever else it finds).
-  CHECK(message_of(read_line("app-url")).find("bỏ qua") == std::string::npos);
+  CHECK(message_of(testing::pg_cluster_file("app-url")).find("bỏ qua") == std::string::npos);
 }

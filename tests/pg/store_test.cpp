@@ -3,6 +3,8 @@
 // results; and on PostgreSQL each connection keeps to its school.
 #include <catch2/catch.hpp>
 
+#include "pg_cluster_file.hpp"
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -16,14 +18,6 @@ using namespace sodiem;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string pg_file(const std::string& name) {
-  std::ifstream in(std::string(SODIEM_PG_DIR) + "/" + name);
-  std::string s;
-  std::getline(in, s);
-  if (s.empty()) FAIL("no PostgreSQL for the tests: " SODIEM_PG_DIR "/" + name + " is missing (pg_start failed?)");
-  return s;
-}
 
 // The tables of this test in each dialect; PostgreSQL's as the server's
 // schema makes them: school_id leading each key, row-level security.
@@ -97,11 +91,11 @@ TEST_CASE("store: one piece of code gives the same results on SQLite and on Post
 
   static std::atomic<int> n{0};
   const std::string schema = "st_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-  pg::Db owner(pg_file("url"));
+  pg::Db owner(testing::pg_cluster_file("url"));
   owner.exec("CREATE SCHEMA " + schema + "; GRANT USAGE ON SCHEMA " + schema + " TO sodiem_app; SET search_path TO " +
              schema);
   owner.exec(std::string(kPgTables) + schema + " TO sodiem_app");
-  auto app = std::make_unique<pg::Db>(pg_file("app-url"));
+  auto app = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   app->exec("SET search_path TO " + schema);
   store::Db pgdb(std::move(app), "th-na-hang");
   CHECK(pgdb.backend() == store::Backend::kPostgres);
@@ -118,7 +112,7 @@ TEST_CASE("store: one piece of code gives the same results on SQLite and on Post
   CHECK(b.sum == a.sum);
 
   // Another school on the same database sees none of it and keeps its own.
-  auto other_conn = std::make_unique<pg::Db>(pg_file("app-url"));
+  auto other_conn = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   other_conn->exec("SET search_path TO " + schema);
   store::Db other(std::move(other_conn), "th-khau-tinh");
   auto count = other.prepare("SELECT count(*) FROM notes");
@@ -133,7 +127,7 @@ TEST_CASE("store: one piece of code gives the same results on SQLite and on Post
   // A write outside any transaction runs in one of its own on PostgreSQL:
   // another connection of the school sees it in the commit counter (it
   // would otherwise keep serving what it cached) and it took the school's lock.
-  auto second_conn = std::make_unique<pg::Db>(pg_file("app-url"));
+  auto second_conn = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   second_conn->exec("SET search_path TO " + schema);
   store::Db second(std::move(second_conn), "th-na-hang");
   const std::int64_t seen = second.data_version();
@@ -155,6 +149,6 @@ TEST_CASE("store: one piece of code gives the same results on SQLite and on Post
 }
 
 TEST_CASE("store: a PostgreSQL connection without its school is refused", "[storage][pg]") {
-  auto conn = std::make_unique<pg::Db>(pg_file("app-url"));
+  auto conn = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   CHECK_THROWS_AS(store::Db(std::move(conn), ""), pg::Error);
 }
