@@ -29,6 +29,11 @@ std::string joined(const std::vector<std::string>& lines) {
 
 bool on_pg() { return !pg_owner_url().empty(); }
 
+// The schema is shared by the tests running in parallel: the insider's
+// schema changes below go one at a time, or two of them deadlock on each
+// other's table locks (seen in CI).
+constexpr const char* kSchemaChangeLock = "7243500077";
+
 // The school in data folder `dir` as its PostgreSQL owner sees it: past the
 // application role (it may drop and disable the server's triggers), held by
 // the policies to the school it sets.
@@ -82,6 +87,7 @@ void edit_from_outside(const std::string& dir, const std::string& table, const s
   }
   auto db = owner_of(dir);
   pg::Transaction tx(*db->pg());
+  db->pg()->exec(std::string("SELECT pg_advisory_xact_lock(") + kSchemaChangeLock + ")");
   std::vector<std::pair<std::string, std::string>> triggers;
   {
     auto s = db->pg()->prepare("SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON "
@@ -107,6 +113,7 @@ std::string problems_after(const std::string& dir, const std::string& sql, const
   }
   auto db = owner_of(dir);
   pg::Transaction tx(*db->pg());
+  db->pg()->exec(std::string("SELECT pg_advisory_xact_lock(") + kSchemaChangeLock + ")");
   db->pg()->exec(pg_sql);
   return joined(server::check_audit_trail(*db).problems);
 }
