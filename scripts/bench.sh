@@ -56,7 +56,7 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
     echo '{"pg":null,"pg_why":"sodiem_pg_bench failed"}' >"$PG"
   # The server's own ingest (the DB worker's part, as ingest_core) into a
   # school kept in that PostgreSQL: the same 20,000 ops, 3 runs.
-  PGI=$(mktemp); PG1=$(mktemp); PG20=$(mktemp); PG20B=$(mktemp); PGS=$(mktemp); PGSB=$(mktemp)
+  PGI=$(mktemp); PG1=$(mktemp); PG20=$(mktemp); PG20B=$(mktemp); PGS=$(mktemp); PGSB=$(mktemp); PGSR=$(mktemp)
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 "$B/tests/sodiem_bench" ingest_core >"$PGI" 2>>"$PGDIR.log" || true
   # End to end through the real server process(es), as ingest_1 and
   # ingest_20: one client; twenty clients through one and through two
@@ -68,7 +68,10 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
   # by one `sodiem-server run --data … ×4` process, then by two such.
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=1 "$B/tests/sodiem_bench" ingest_20_schools >"$PGS" 2>>"$PGDIR.log" || true
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 "$B/tests/sodiem_bench" ingest_20_schools >"$PGSB" 2>>"$PGDIR.log" || true
-  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" <<'PY'
+  # The same two processes, each school's clients through one of them (a
+  # front routing each school's host name to one process).
+  SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 SODIEM_BENCH_ROUTE=school "$B/tests/sodiem_bench" ingest_20_schools >"$PGSR" 2>>"$PGDIR.log" || true
+  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR" <<'PY'
 import json, sys
 def load(path, key):
   try: return json.load(open(path))[key]
@@ -85,10 +88,11 @@ if isinstance(pg.get("pg"), dict):
                         "server_worker": [r["server_worker"] for r in one["rounds"]]}
   p["pg_ingest_20"] = {"servers_1": load(sys.argv[4], "ingest_20"), "servers_2": load(sys.argv[5], "ingest_20")}
   p["pg_ingest_20_schools"] = {"servers_1": load(sys.argv[6], "ingest_20_schools"),
-                               "servers_2": load(sys.argv[7], "ingest_20_schools")}
+                               "servers_2": load(sys.argv[7], "ingest_20_schools"),
+                               "servers_2_by_school": load(sys.argv[8], "ingest_20_schools")}
   open(sys.argv[1], "w").write(json.dumps(pg) + "\n")
 PY
-  rm -f "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB"
+  rm -f "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR"
   bash scripts/pg.sh stop "$PGDIR" || true
 else
   echo '{"pg":null,"pg_why":"scripts/pg.sh could not start PostgreSQL"}' >"$PG"

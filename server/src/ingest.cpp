@@ -585,8 +585,8 @@ void Ingestor::apply_decision(PushScope& push, const Op& op, Decision& d) {
       const std::int64_t new_version = take_next(next_version_, select_next_version_);
       const auto version = static_cast<std::uint64_t>(new_version);
       const std::int64_t rowid = cur.exists ? cur.rowid : take_next(next_cell_id_, select_next_cell_id_);
-      pending_.push_back(
-          {new_version, rowid, d.class_id, d.subject_id, d.student_id, &op.cell.column, d.value, op.seq, d.recorded});
+      pending_.push_back({new_version, rowid, d.class_id, d.subject_id, d.student_id, &op.cell.column, d.value, op.seq,
+                          d.recorded, !cur.exists});
       if (pending_.size() == flush_at_) write_pending();
       cur.exists = true;  // the remembered cell follows the write
       cur.value = d.value;

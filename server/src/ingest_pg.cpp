@@ -5,9 +5,11 @@
 // the ingest under the school's lock, are bound (the schema's rowid trigger
 // fires only for rows without one). PostgreSQL refuses to upsert a row twice
 // in one statement: a cell written twice in the group is written once, with
-// its last write (what the op order would leave). A push's refusals
+// its last write (what the op order would leave): updated by its id when
+// the ingest knows it exists, inserted when not. A push's refusals
 // (op_outcomes) and its runs of accepted ops (accepted_runs) go the same
 // way. Called by Ingestor only.
+#include <stdexcept>
 #include <unordered_set>
 
 #include "sodiem/pg/array.hpp"
@@ -67,12 +69,16 @@ void Ingestor::write_pending_pg() {
         "recorded_at, received_at, current_version) "
         "SELECT v, 0, c, s, st, k, x, ?1, q, ?2, r, ?3, 0 FROM unnest(?4::bigint[], ?5::bigint[], ?6::bigint[], "
         "?7::bigint[], ?8::text[], ?9::text[], ?10::bigint[], ?11::bigint[]) AS t(v, c, s, st, k, x, q, r)"));
-    upsert_cells_pg_ = std::make_unique<store::Stmt>(db_.prepare(
+    // A cell the ingest knows to exist is updated by its id (one WAL record;
+    // an upsert first locks the row it finds: two); a new one is inserted,
+    // its id counted on under the school's lock as the log's versions are.
+    update_cells_pg_ = std::make_unique<store::Stmt>(db_.prepare(
+        "UPDATE cells SET value = t.x, version = t.v, device_id = ?1, user_id = ?2 FROM unnest(?3::bigint[], "
+        "?4::text[], ?5::bigint[]) AS t(i, x, v) WHERE cells.id = t.i"));
+    insert_cells_pg_ = std::make_unique<store::Stmt>(db_.prepare(
         "INSERT INTO cells(id, class_id, subject_id, student_id, col, value, version, device_id, user_id) "
         "SELECT i, c, s, st, k, x, v, ?1, ?2 FROM unnest(?3::bigint[], ?4::bigint[], ?5::bigint[], ?6::bigint[], "
-        "?7::text[], ?8::text[], ?9::bigint[]) AS t(i, c, s, st, k, x, v) "
-        "ON CONFLICT(id) DO UPDATE SET value = excluded.value, version = excluded.version, "
-        "device_id = excluded.device_id, user_id = excluded.user_id"));
+        "?7::text[], ?8::text[], ?9::bigint[]) AS t(i, c, s, st, k, x, v)"));
   }
   pg::ArrayLiteral version, class_id, subject_id, student_id, col, value, seq, recorded_at;
   for (const PendingWrite& w : pending_) {
@@ -91,24 +97,49 @@ void Ingestor::write_pending_pg() {
       .bind(11, recorded_at.str());
   log.run();
 
-  pg::ArrayLiteral cell_id;
+  // Each cell once, with its last write; inserted if its first write in
+  // pending_ found no row, else updated.
+  std::unordered_set<std::int64_t> created;
+  for (const PendingWrite& w : pending_)
+    if (w.new_cell) created.insert(w.cell_id);
+  pg::ArrayLiteral cell_id, new_id;
   version.clear(), class_id.clear(), subject_id.clear(), student_id.clear(), col.clear(), value.clear();
+  pg::ArrayLiteral upd_value, upd_version;
   std::unordered_set<std::int64_t> written;
   for (auto w = pending_.rbegin(); w != pending_.rend(); ++w) {
     if (!written.insert(w->cell_id).second) continue;  // a later write of this cell is in
-    cell_id.add(w->cell_id);
-    class_id.add(w->class_id);
-    subject_id.add(w->subject_id);
-    student_id.add(w->student_id);
-    col.add(*w->col);
-    value.add(w->value);
-    version.add(w->version);
+    if (created.contains(w->cell_id)) {
+      new_id.add(w->cell_id);
+      class_id.add(w->class_id);
+      subject_id.add(w->subject_id);
+      student_id.add(w->student_id);
+      col.add(*w->col);
+      value.add(w->value);
+      version.add(w->version);
+    } else {
+      cell_id.add(w->cell_id);
+      upd_value.add(w->value);
+      upd_version.add(w->version);
+    }
   }
-  store::Stmt& cells = *upsert_cells_pg_;
-  cells.bind(1, push_device_).bind(2, push_user_).bind(3, cell_id.str()).bind(4, class_id.str())
-      .bind(5, subject_id.str()).bind(6, student_id.str()).bind(7, col.str()).bind(8, value.str())
-      .bind(9, version.str());
-  cells.run();
+  if (cell_id.size()) {
+    store::Stmt& upd = *update_cells_pg_;
+    upd.bind(1, push_device_).bind(2, push_user_).bind(3, cell_id.str()).bind(4, upd_value.str())
+        .bind(5, upd_version.str());
+    upd.run();
+    // The remembered cells are exact (Ingestor::current_cell); were one not
+    // in the table, its write would vanish: refuse the push instead.
+    if (db_.changes() != static_cast<std::int64_t>(cell_id.size()))
+      throw std::runtime_error("ingest: " + std::to_string(cell_id.size()) + " cells to update, " +
+                               std::to_string(db_.changes()) + " found");
+  }
+  if (new_id.size()) {
+    store::Stmt& ins = *insert_cells_pg_;
+    ins.bind(1, push_device_).bind(2, push_user_).bind(3, new_id.str()).bind(4, class_id.str())
+        .bind(5, subject_id.str()).bind(6, student_id.str()).bind(7, col.str()).bind(8, value.str())
+        .bind(9, version.str());
+    ins.run();
+  }
   pending_.clear();
 }
 

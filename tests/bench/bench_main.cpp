@@ -6,6 +6,7 @@
 //   sodiem_bench ingest_20          only the twenty clients (SODIEM_BENCH_SERVERS=2: through two
 //                                   server processes, for a school kept in PostgreSQL)
 //   sodiem_bench ingest_20_schools  the twenty clients spread over SODIEM_BENCH_SCHOOLS (4) schools
+//                                   (SODIEM_BENCH_ROUTE=school: each school through one of the processes)
 //                                   served by one process (SODIEM_BENCH_SERVERS=2: two, each all of them)
 //   sodiem_bench fill DIR N         queue N ops in an enrolled client (slow-link setup)
 #include <algorithm>
@@ -552,10 +553,12 @@ int main(int argc, char** argv) {
       const char* servers = std::getenv("SODIEM_BENCH_SERVERS");
       const char* schools = std::getenv("SODIEM_BENCH_SCHOOLS");
       const char* rounds = std::getenv("SODIEM_BENCH_ROUNDS");
+      const char* route = std::getenv("SODIEM_BENCH_ROUTE");  // "school": each school through one process
       std::cout << json{{"ingest_20_schools",
                          sodiem::bench::run_ingest_20_schools(servers ? std::stoi(servers) : 1,
                                                               schools ? std::max(1, std::stoi(schools)) : 4,
-                                                              rounds ? std::max(1, std::stoi(rounds)) : 1, fill_outbox)}}
+                                                              rounds ? std::max(1, std::stoi(rounds)) : 1,
+                                                              route && std::string(route) == "school", fill_outbox)}}
                        .dump(2)
                 << std::endl;
       return 0;

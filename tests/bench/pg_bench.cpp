@@ -8,6 +8,14 @@
 //                            group's durability);
 //   pg_insert_500_ops_per_s  one prepared INSERT per row through sodiem_pg,
 //                            500 per transaction (one round trip per row);
+//   pg_insert_unnest_ops_per_s  the same rows as the COPY ceiling, into the
+//                            same table, in one transaction, but through
+//                            INSERT … SELECT FROM unnest(one array per
+//                            column), 500 rows per statement: the path the
+//                            store must take, since PostgreSQL refuses COPY
+//                            FROM into a table under row-level security
+//                            ("COPY FROM not supported with row-level
+//                            security"), which every school table is;
 //   pg_same_writes {rows, pipeline, batched_32}: all the server's writes per
 //                            op, as raw SQLite's "same writes" figure does
 //                            (the log row, the cell's upsert, one audit row
@@ -18,7 +26,12 @@
 //                            SQLite ingest writes; and copy_staged: the
 //                            group's rows COPY'd into a temporary table, then
 //                            one INSERT … SELECT for the log and one upsert
-//                            for the cells (four round trips per group).
+//                            for the cells (four round trips per group);
+//                            and unnest: the store's own statements
+//                            (server/src/ingest_pg.cpp), the log rows and
+//                            the cells' upsert each one INSERT … unnest per
+//                            push of 500, five pushes per commit, as the
+//                            ingest's group commit.
 //                            What the PostgreSQL store's ingest can hope
 //                            for, against COPY.
 // Each is the median of 3 runs of N rows (default 20,000).
@@ -33,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "sodiem/pg/array.hpp"
 #include "sodiem/pg/db.hpp"
 
 using namespace sodiem;
@@ -102,6 +116,29 @@ double insert_ops_per_s(pg::Db& db, int n) {
           .bind(6, j + 1).bind(7, 1763900000 + j).bind(8, 1763900000).run();
     tx.commit();
   }
+  return n / seconds_since(t0);
+}
+
+// The COPY ceiling's rows through INSERT … SELECT FROM unnest, 500 rows per
+// statement, one transaction.
+double insert_unnest_ops_per_s(pg::Db& db, int n) {
+  fresh_table(db);
+  auto ins = db.prepare(
+      "INSERT INTO bench_changes(kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+      "recorded_at, received_at, current_version) SELECT 0, c, 2, st, k, x, 1, q, 1, r, 1763900000, 0 FROM "
+      "unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::bigint[], ?6::bigint[]) AS t(c, st, k, x, q, r)");
+  const auto t0 = Steady::now();
+  pg::Transaction tx(db);
+  for (int i = 0; i < n; i += 500) {
+    pg::ArrayLiteral cls, student, col, value, seq, recorded;
+    for (int j = i; j < std::min(n, i + 500); ++j) {
+      cls.add(1 + (j / 480) % 4), student.add(1 + (j / 12) % 40), col.add(kCols[j % 12]), value.add(mark_for(j));
+      seq.add(j + 1), recorded.add(1763900000 + j);
+    }
+    ins.bind(1, cls.str()).bind(2, student.str()).bind(3, col.str()).bind(4, value.str()).bind(5, seq.str())
+        .bind(6, recorded.str()).run();
+  }
+  tx.commit();
   return n / seconds_since(t0);
 }
 
@@ -277,6 +314,41 @@ double same_writes_copy_staged_ops_per_s(pg::Db& db, int n) {
   return rate;
 }
 
+// The store's own two writes per push (ingest_pg.cpp): the log rows and the
+// cells' upsert, each one INSERT … unnest per push of 500, five pushes per
+// commit, and one audit row per push.
+double same_writes_unnest_ops_per_s(pg::Db& db, int n) {
+  fresh_same_writes(db);
+  auto change = db.prepare(
+      "INSERT INTO bench_changes(version, kind, class_id, subject_id, student_id, col, value, device_id, seq, user_id, "
+      "recorded_at, received_at, current_version) SELECT v, 0, c, 2, st, k, x, 1, v, 1, r, 1763900000, 0 FROM "
+      "unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::text[], ?5::text[], ?6::bigint[]) AS t(v, c, st, k, x, r)");
+  auto cell = db.prepare(
+      "INSERT INTO bench_cells(class_id, subject_id, student_id, col, value, version, device_id, user_id) "
+      "SELECT c, 2, st, k, x, v, 1, 1 FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::bigint[]) "
+      "AS t(c, st, k, x, v) ON CONFLICT(class_id, subject_id, student_id, col) DO UPDATE SET value = excluded.value, "
+      "version = excluded.version");
+  auto audit = db.prepare("INSERT INTO bench_audit(detail) VALUES(?)");
+  const auto t0 = Steady::now();
+  for (int g = 0; g < n; g += 2500) {
+    pg::Transaction tx(db);
+    for (int i = g; i < std::min(n, g + 2500); i += 500) {
+      const int end = std::min(n, i + 500);
+      pg::ArrayLiteral version, cls, student, col, value, recorded;
+      for (int j = i; j < end; ++j) {
+        version.add(j + 1), cls.add(1 + (j / 480) % 4), student.add(1 + (j / 12) % 40), col.add(kCols[j % 12]);
+        value.add(mark_for(j)), recorded.add(1763900000 + j);
+      }
+      change.bind(1, version.str()).bind(2, cls.str()).bind(3, student.str()).bind(4, col.str()).bind(5, value.str())
+          .bind(6, recorded.str()).run();
+      cell.bind(1, cls.str()).bind(2, student.str()).bind(3, col.str()).bind(4, value.str()).bind(5, version.str()).run();
+      audit.bind(1, audit_detail(i, end)).run();
+    }
+    tx.commit();
+  }
+  return n / seconds_since(t0);
+}
+
 template <class F>
 double median3(F f) {
   std::vector<double> v{f(), f(), f()};
@@ -299,11 +371,13 @@ int main(int argc, char** argv) {
     out["pg_copy_ops_per_s"] = std::round(median3([&] { return copy_ops_per_s(db, n, n); }));
     out["pg_copy_500_ops_per_s"] = std::round(median3([&] { return copy_ops_per_s(db, n, 500); }));
     out["pg_insert_500_ops_per_s"] = std::round(median3([&] { return insert_ops_per_s(db, n); }));
+    out["pg_insert_unnest_ops_per_s"] = std::round(median3([&] { return insert_unnest_ops_per_s(db, n); }));
     out["pg_same_writes"] = {
         {"rows", std::round(median3([&] { return same_writes_ops_per_s(db, n, 1); }))},
         {"pipeline", std::round(median3([&] { return same_writes_pipeline_ops_per_s(db, n); }))},
         {"batched_32", std::round(median3([&] { return same_writes_ops_per_s(db, n, 32); }))},
         {"copy_staged", std::round(median3([&] { return same_writes_copy_staged_ops_per_s(db, n); }))},
+        {"unnest", std::round(median3([&] { return same_writes_unnest_ops_per_s(db, n); }))},
     };
     db.exec("DROP TABLE bench_changes; DROP TABLE bench_cells; DROP TABLE bench_audit");
     std::cout << nlohmann::json{{"pg", out}}.dump() << "\n";

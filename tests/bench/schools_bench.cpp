@@ -1,6 +1,8 @@
 // ingest_20 over several schools in one process (see schools_bench.hpp):
 // client j belongs to school j mod S and syncs through server (j / S) mod
-// servers, so every school is reached through every process.
+// servers, so every school is reached through every process; or, routed by
+// school, through server (j mod S) mod servers, as a front that sends each
+// school's host name to one process does.
 #include "schools_bench.hpp"
 
 #include <algorithm>
@@ -24,7 +26,7 @@ using namespace sodiem::testing;
 
 namespace {
 
-json round_of(int servers, int schools, FillOutbox fill) {
+json round_of(int servers, int schools, bool by_school, FillOutbox fill) {
   TempDir tmp;
   std::vector<DemoServer> demos;
   std::vector<std::string> extra;
@@ -45,7 +47,8 @@ json round_of(int servers, int schools, FillOutbox fill) {
     for (const auto& a : demo.accounts)
       if (!a["subjects"].empty()) teachers.push_back(a["username"]);
     const std::string user = teachers.at(static_cast<std::size_t>(j / schools));
-    const auto& url = procs[static_cast<std::size_t>((j / schools) % servers)]->url();
+    const int via = by_school ? (j % schools) % servers : (j / schools) % servers;
+    const auto& url = procs[static_cast<std::size_t>(via)]->url();
     client::Endpoint ep{"wss://truong-" + std::to_string(j % schools) + ".bench.test:" + url.substr(url.rfind(':') + 1),
                         demo.fingerprint, "127.0.0.1"};
     const std::string dir = tmp / ("client" + std::to_string(j));
@@ -79,7 +82,8 @@ json round_of(int servers, int schools, FillOutbox fill) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (failures) throw std::runtime_error("ingest_20_schools: " + std::to_string(failures.load()) + " clients failed");
   const int n = per * clients;
-  return {{"clients", clients}, {"servers", servers}, {"schools", schools}, {"ops", n}, {"refused", refused.load()},
+  return {{"clients", clients}, {"servers", servers}, {"schools", schools}, {"routed", by_school ? "by school" : "spread"},
+          {"ops", n}, {"refused", refused.load()},
           {"seconds", s}, {"ops_per_s", n / s}, {"accepted_ops_per_s", (n - static_cast<double>(refused)) / s}};
 }
 
@@ -92,13 +96,14 @@ double median(const json& rounds, const char* key) {
 
 }  // namespace
 
-json run_ingest_20_schools(int servers, int schools, int rounds, FillOutbox fill) {
+json run_ingest_20_schools(int servers, int schools, int rounds, bool by_school, FillOutbox fill) {
   json all = json::array();
-  for (int i = 0; i < rounds; ++i) all.push_back(round_of(servers, schools, fill));
+  for (int i = 0; i < rounds; ++i) all.push_back(round_of(servers, schools, by_school, fill));
   if (rounds == 1) return all[0];
   return {{"clients", 20},
           {"servers", servers},
           {"schools", schools},
+          {"routed", by_school ? "by school" : "spread"},
           {"ops", 20000},
           {"ops_per_s", median(all, "ops_per_s")},
           {"accepted_ops_per_s", median(all, "accepted_ops_per_s")},

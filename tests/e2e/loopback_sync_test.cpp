@@ -287,6 +287,38 @@ TEST_CASE("a cell written several times in one push keeps its last value and ver
   CHECK(scalar(*db, "SELECT MIN(version) FROM changes") == last - 9);
 }
 
+TEST_CASE("a cell deleted behind the ingest's memory takes the next write again, never loses it", "[e2e]") {
+  // The ingest remembers the cells it has read; on PostgreSQL a remembered
+  // cell is updated by its id. A row deleted by an outsider (a commit the
+  // server does not count) must not swallow the next write: that push is
+  // refused, and its resend, with the memory dropped, inserts the cell.
+  Fixture f;
+  auto a = f.enroll("laptop", "gv.toan.1");
+  record_ok(*a, "6A", "Toán", "HS6A05", "HK1.TX1", "4");
+  f.sync(*a);
+  record_ok(*a, "6A", "Toán", "HS6A05", "HK1.TX1", "9");
+  auto ops = a->pending_ops(0, 100, 1 << 20);
+  REQUIRE(ops.size() == 1);
+  const char* stored = "SELECT COUNT(*) FROM cells c JOIN students s ON s.id = c.student_id "
+                       "WHERE s.code = 'HS6A05' AND c.col = 'HK1.TX1' AND c.value = '9'";
+  {
+    auto db = f.server_db();
+    db->exec("DELETE FROM cells WHERE col = 'HK1.TX1' AND student_id = (SELECT id FROM students WHERE code = 'HS6A05')");
+  }
+  RawSession session(*f.service, *a);
+  auto reply = session.request(protocol::Push{1, ops});
+  if (!pg_owner_url().empty()) {
+    // PostgreSQL: the update found no row; nothing of the push is kept.
+    REQUIRE(std::holds_alternative<protocol::Error>(reply));
+    CHECK(scalar(*f.server_db(), stored) == 0);
+    RawSession again(*f.service, *a);  // the server closed that connection
+    reply = again.request(protocol::Push{1, ops});
+  }
+  REQUIRE(std::holds_alternative<protocol::Ack>(reply));
+  CHECK(std::get<protocol::Ack>(reply).outcomes.empty());
+  CHECK(scalar(*f.server_db(), stored) == 1);
+}
+
 TEST_CASE("a push over several classes stores every op under its own class, student and column", "[e2e]") {
   // The full-size statements keep their bindings between runs and class and
   // subject are bound only when they change: a class change at any row of a

@@ -130,9 +130,9 @@ Transaction::Transaction(Db& db, sqlite::Durability durability) : db_(&db) {
   pg_outer_ = true;
   // This school's writers one at a time (versions in commit order, one audit
   // chain); the school for the policies, for this transaction.
-  auto lock = db.pg_->prepare("SELECT pg_advisory_xact_lock(hashtext(?)), set_config('sodiem.school', ?, true)");
-  lock.bind(1, "sodiem.school:" + db.school_).bind(2, db.school_);
-  lock.step();
+  auto lock = db.cached("SELECT pg_advisory_xact_lock(hashtext(?)), set_config('sodiem.school', ?, true)");
+  lock->bind(1, "sodiem.school:" + db.school_).bind(2, db.school_);
+  lock->step();
 }
 void Transaction::commit() {
   if (lite_) return lite_->commit();

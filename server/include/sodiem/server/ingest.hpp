@@ -89,6 +89,7 @@ class Ingestor {
     std::string value;
     std::uint64_t seq;
     std::int64_t recorded_at;
+    bool new_cell;  // the cell had no row before this write (PostgreSQL inserts it, else updates it)
   };
   static constexpr int kRowsPerStatement = 32;
   static constexpr std::size_t kPgRowsPerStatement = 4096;
@@ -98,7 +99,7 @@ class Ingestor {
   // (ingest_pg.cpp). A statement per 32 rows, each waiting for its answer,
   // and a trigger per row made the ingest 27 times slower there.
   void write_pending_pg();
-  std::unique_ptr<store::Stmt> insert_changes_pg_, upsert_cells_pg_, insert_outcomes_pg_;
+  std::unique_ptr<store::Stmt> insert_changes_pg_, update_cells_pg_, insert_cells_pg_, insert_outcomes_pg_;
   // PostgreSQL: a push's refusals (op_outcomes rows) wait here for
   // write_pending_pg, one statement for all (a round trip each was most of
   // the time of a push with many refusals). Nothing reads them before.
