@@ -61,6 +61,14 @@ Result<Signed> sign_step(LocalStore& store, const std::string& dir, const std::s
   if ((step == "subject") == subject.empty())
     return Status(ErrorCode::kInvalidValue,
                   step == "subject" ? "bước subject cần --subject MÔN" : "chỉ bước subject mới có --subject");
+  // An archived year's copy signs nothing (nor syncs for it), and a device
+  // without the whole class cannot check its board (board_report.hpp).
+  if (const auto year = store.archived_year(); !year.empty())
+    return Status(ErrorCode::kInvalidValue, "đây là bản lưu của năm học " + year +
+                                                ": năm học đã kết thúc và được lưu trữ, không thể ký xác nhận gì ở đây");
+  if (step != "subject" && !store.sees_whole_class(class_name))
+    return Status(ErrorCode::kForbidden, "máy này chỉ có các môn của bạn, không phải cả lớp " + class_name +
+                                             ": bảng tổng hợp của lớp do giáo viên chủ nhiệm và ban giám hiệu ký");
   auto key = signing::Ed25519KeyFile::load(signing_key_path(dir), passphrase);
   if (!key) return key.status();
   // Sign exactly what the server holds: deliver and fetch everything first.

@@ -15,6 +15,7 @@
 #include "sodiem/core/column.hpp"
 #include "sodiem/core/grading.hpp"
 #include "sodiem/core/history_text.hpp"
+#include "sodiem/core/mark.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/net/tls.hpp"
@@ -434,13 +435,6 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
   // For a person: the grade book's column order (TX1…, GK, CK, ĐTB per
   // term), then the other cells (attendance …) by name; marks with the
   // Vietnamese decimal comma, as printed records show them.
-  const auto shown = [](std::string v) {
-    const auto dot = v.find('.');
-    if (dot != std::string::npos && dot > 0 && dot + 1 < v.size() &&
-        v.find_first_not_of("0123456789.") == std::string::npos)
-      v[dot] = ',';
-    return v;
-  };
   const auto grid = subject == protocol::kHomeroomSubject ? std::vector<GridColumn>{} : grid_columns(*subj);
   std::cout << "Lớp " << class_name << " — " << subject << "\n";
   for (const auto& s : list) {
@@ -448,17 +442,17 @@ int cmd_show(const std::string& dir, const std::string& class_name, const std::s
     std::set<std::string> done;
     for (const auto& g : grid) {
       if (!g.id.empty() && s["cells"].contains(g.id)) {
-        std::cout << "  " << g.id << "=" << shown(s["cells"][g.id].get<std::string>());
+        std::cout << "  " << g.id << "=" << decimal_comma(s["cells"][g.id].get<std::string>());
         done.insert(g.id);
       } else if (!g.average.empty() && s["averages"].contains(g.average)) {
-        std::cout << "  ĐTB " << g.average << "=" << shown(s["averages"][g.average].get<std::string>());
+        std::cout << "  ĐTB " << g.average << "=" << decimal_comma(s["averages"][g.average].get<std::string>());
         done.insert("ĐTB " + g.average);
       }
     }
     for (auto& [col, v] : s["cells"].items())
-      if (!done.contains(col)) std::cout << "  " << col << "=" << shown(v.get<std::string>());
+      if (!done.contains(col)) std::cout << "  " << col << "=" << decimal_comma(v.get<std::string>());
     for (auto& [term, v] : s["averages"].items())
-      if (!done.contains("ĐTB " + term)) std::cout << "  ĐTB " << term << "=" << shown(v.get<std::string>());
+      if (!done.contains("ĐTB " + term)) std::cout << "  ĐTB " << term << "=" << decimal_comma(v.get<std::string>());
     if (s.contains("conflicts")) std::cout << "  [xung đột]";
     std::cout << "\n";
   }
@@ -480,43 +474,7 @@ int cmd_board(const std::string& dir, const std::string& typed_class, const std:
     std::cout << board_json(report).dump() << "\n";
     return 0;
   }
-  static const std::map<std::string, std::string> kTermName = {
-      {"HK1", "học kì I"}, {"HK2", "học kì II"}, {"CN", "cả năm"}};
-  std::cout << "Bảng tổng hợp kết quả lớp " << class_name << ", " << kTermName.at(term)
-            << " (theo lần đồng bộ gần nhất)\n";
-  if (report.complete()) {
-    std::cout << "Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.\n";
-  } else {
-    // Per subject (the teacher to ask), its count and the first few cells.
-    constexpr std::size_t kNamed = 4;
-    std::vector<std::pair<std::string, std::vector<std::string>>> by_subject;
-    for (const auto& m : report.missing) {  // HK1's then HK2's: one line a subject all the same
-      auto it = std::find_if(by_subject.begin(), by_subject.end(), [&](const auto& g) { return g.first == m.subject; });
-      if (it == by_subject.end()) it = by_subject.insert(by_subject.end(), {m.subject, {}});
-      it->second.push_back(m.student + " " + m.column);
-    }
-    std::cout << "Chưa thể ký xác nhận: còn " << report.missing.size() << " ô bắt buộc chưa có điểm hoặc đánh giá"
-              << (term == "HK1" ? "" : " (cả hai học kì)") << ":\n";
-    for (const auto& [subject, cells] : by_subject) {
-      std::cout << "  " << subject << ": " << cells.size() << " ô — ";
-      for (std::size_t i = 0; i < cells.size() && i < kNamed; ++i) std::cout << (i ? ", " : "") << cells[i];
-      std::cout << (cells.size() > kNamed ? ", …" : "") << "\n";
-    }
-  }
-  for (const auto& st : report.students) {
-    std::cout << "  " << st.code << "  " << st.name << "\n     ";
-    for (std::size_t i = 0; i < st.results.size(); ++i)
-      std::cout << (i ? "; " : "") << st.results[i].first << ": " << st.results[i].second;
-    std::cout << "\n";
-  }
-  if (report.primary) {
-    std::cout << "Tổng hợp cả lớp:\n";
-    for (const auto& [column, counts] : report.totals) {
-      std::cout << "  " << column << ":";
-      for (const auto& [value, n] : counts) std::cout << " " << value << " " << n << ";";
-      std::cout << "\n";
-    }
-  }
+  std::cout << board_text(report);
   return 0;
 }
 

@@ -25,7 +25,12 @@ void LocalStore::enter_school_year(const std::string& year) {
     const std::string dir = data_dir_ + "/years/" + known;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
-    if (!std::filesystem::exists(dir + "/client.db")) db_->prepare("VACUUM INTO ?").bind(1, dir + "/client.db").run();
+    if (!std::filesystem::exists(dir + "/client.db")) {
+      db_->prepare("VACUUM INTO ?").bind(1, dir + "/client.db").run();
+      // Marked as the closed year's copy: nothing is signed there (archived_year()).
+      sqlite::Db copy(dir + "/client.db");
+      copy.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('archived_for', ?)").bind(1, year).run();
+    }
   }
   sqlite::Transaction tx(*db_);
   if (!known.empty())
@@ -81,6 +86,12 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   set_meta("calendar_last_day", r.calendar.last_day);
   set_meta("calendar_sundays", r.calendar.sundays ? "1" : "0");
   set_meta("calendar_two_sessions", two);
+  // The classes seen whole (board_scope.cpp): one per line, as the server
+  // said ("1") or not ("0": an older server).
+  std::string whole;
+  for (const auto& c : r.whole_classes.value_or(std::vector<std::string>{})) whole += c + "\n";
+  set_meta("whole_classes", whole);
+  set_meta("whole_classes_said", r.whole_classes ? "1" : "0");
   set_meta("roster_version", std::to_string(r.version));
   set_meta("school_name", r.school);
   set_meta("full_name", r.full_name);

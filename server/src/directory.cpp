@@ -28,9 +28,13 @@ bool UserAccess::may_write_homeroom(std::int64_t class_id) const {
   return !disabled && homeroom_classes.contains(class_id);
 }
 
+bool UserAccess::reads_whole_class(std::int64_t class_id) const {
+  return !disabled && (sees_everything() || homeroom_classes.contains(class_id));
+}
+
 bool UserAccess::may_read(std::int64_t class_id, std::int64_t subject_id) const {
   if (disabled) return false;
-  if (sees_everything() || homeroom_classes.contains(class_id)) return true;
+  if (reads_whole_class(class_id)) return true;
   if (subject_id == kHomeroomSubjectId) return false;
   return teaches.contains({class_id, subject_id}) || (has_role("TTCM") && department_subjects.contains(subject_id));
 }
@@ -142,6 +146,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
   r.version = version_;
   r.roles = user.roles;
   std::set<std::int64_t> visible_classes;
+  r.whole_classes.emplace();  // this server says, even when no class is whole
   for (const auto& c : classes_) {
     bool visible = user.sees_everything() || user.homeroom_classes.contains(c.id) ||
                    (user.has_role("TTCM") && !user.department_subjects.empty());
@@ -150,6 +155,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     if (visible) {
       visible_classes.insert(c.id);
       r.classes.push_back({c.name, c.grade});
+      if (user.reads_whole_class(c.id)) r.whole_classes.value().push_back(c.name);
       if (auto it = class_choices_.find(c.id); it != class_choices_.end()) r.class_subjects.push_back(it->second);
     }
   }

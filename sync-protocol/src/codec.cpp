@@ -220,6 +220,7 @@ json to_json(const Roster& m) {
   if (!m.school_year.empty()) out["yr"] = m.school_year;
   if (!m.school.empty()) out["sc"] = m.school;
   if (!m.full_name.empty()) out["me"] = m.full_name;
+  if (m.whole_classes) out["wc"] = *m.whole_classes;  // present even when empty: "none whole"
   if (!m.moves.empty()) {
     json mv = json::array();
     for (const auto& x : m.moves) mv.push_back(json::array({x.student_code, x.student_name, x.from_class, x.to_class, x.at}));
@@ -466,6 +467,11 @@ Message roster_from(const json& j) {
       for (const json& n : arr_of(e[2], "cs.topics", 200)) c.study_topics.push_back(get_string(n, "cs.topics", kMaxKeyBytes));
       m.class_subjects.push_back(std::move(c));
     }
+  }
+  if (j.contains("wc")) {
+    std::vector<std::string> whole;
+    for (const json& c : arr(j, "wc", 10000)) whole.push_back(get_string(c, "wc", kMaxKeyBytes));
+    m.whole_classes = std::move(whole);
   }
   if (j.contains("ca")) {
     const json& ca = field(j, "ca");

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "process.hpp"
@@ -143,6 +144,8 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   CHECK_THAT(words.out, Catch::Contains("Bảng tổng hợp kết quả lớp 6A, học kì I") &&
                             Catch::Contains("còn 8 ô bắt buộc") && Catch::Contains("Tin học: 8 ô — HS601 HK1.TX1, HS601 HK1.TX2, HS601 HK1.GK, HS601 HK1.CK, …") &&
                             Catch::Contains("Nguyễn Văn An"));
+  // For a person, marks with the decimal comma as `sodiem show` prints them (the JSON keeps "8.0").
+  CHECK_THAT(words.out, Catch::Contains("Toán: 8,0") && !Catch::Contains("8.0"));
   CHECK(sodiem_cli({"board", "--data", gv, "6A", "HK3"}).exit_code == 2);
 
   // Progress: 2 active students (not the one who left) × required columns.
@@ -193,6 +196,78 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   // 4 TX (Ngữ văn, Toán, Ngoại ngữ 1, Lịch sử và Địa lí, KHTN), the conduct.
   CHECK(board["missing"].size() == 2 * (13 * 4 + 5 * 2 + 1));
   CHECK(board["students"][0]["results"]["Lên lớp"] == "chưa đủ dữ liệu");
+
+  // The year closed (the server moved on): the device keeps a copy of the old
+  // year, whose complete HK1 board is shown but can no longer be signed.
+  std::string old_year;
+  {
+    client::LocalStore store(gv);
+    old_year = store.school_year();
+    REQUIRE_FALSE(old_year.empty());
+    store.enter_school_year("2099-2100");
+  }
+  const std::string archive = gv + "/years/" + old_year;
+  auto archived = sodiem_cli({"board", "--data", archive, "6A", "HK1"});
+  INFO(archived.err);
+  REQUIRE(archived.exit_code == 0);
+  CHECK_THAT(archived.out, Catch::Contains("Đây là bản lưu của năm học " + old_year + ": năm học đã kết thúc và được lưu trữ") &&
+                               Catch::Contains("không thể ký xác nhận gì ở đây") &&
+                               Catch::Contains("Đã đủ điểm và đánh giá bắt buộc.") && !Catch::Contains("có thể được ký"));
+  board = json::parse(sodiem_cli({"board", "--data", archive, "6A", "HK1", "--json"}).out);
+  CHECK(board["complete"] == true);
+  CHECK(board["signable"] == false);
+  CHECK(board["archived_year"] == old_year);
+  auto archived_sign = sodiem_cli({"sign", "class", "6A", "HK1", "--data", archive, "--passphrase-stdin"}, pass);
+  CHECK(archived_sign.exit_code == 2);
+  CHECK_THAT(archived_sign.err, Catch::Contains("bản lưu của năm học " + old_year));
+}
+
+TEST_CASE("a subject teacher's sodiem board of a class they do not head: their subjects only, never signable",
+          "[e2e][board]") {
+  TempDir tmp;
+  const DemoServer demo = make_demo_server(tmp / "server");
+  ServerProcess running(kServer, demo.dir);
+  const std::string gv = tmp / "gv.toan.2";  // teaches Toán in 8A–9B, heads 8B
+  auto enroll = sodiem_cli({"enroll", "--data", gv, "--server", running.url(), "--user", "gv.toan.2",
+                            "--password-stdin", "--fingerprint", demo.fingerprint},
+                           demo.password_of("gv.toan.2") + "\n");
+  INFO(enroll.err);
+  REQUIRE(enroll.exit_code == 0);
+  std::string first;
+  {
+    client::LocalStore store(gv);
+    first = store.show("8A", "Toán").at(0).code;
+  }
+  REQUIRE(sodiem_cli({"set", "--data", gv, "8A", "Toán", first, "HK1.TX1", "7"}).exit_code == 0);
+  REQUIRE(sodiem_cli({"sync", "--data", gv}).exit_code == 0);
+
+  auto text = sodiem_cli({"board", "--data", gv, "8A", "HK1"});
+  INFO(text.err);
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("Bảng này chỉ gồm các môn của bạn (Toán), không phải cả lớp 8A") &&
+                           Catch::Contains("Các môn của bạn còn") && Catch::Contains("Toán: ") &&
+                           !Catch::Contains("có thể được ký") && !Catch::Contains("Chưa thể ký xác nhận") &&
+                           !Catch::Contains("Ngữ văn") && !Catch::Contains("Chủ nhiệm"));
+  auto board = json::parse(sodiem_cli({"board", "--data", gv, "8A", "HK1", "--json"}).out);
+  CHECK(board["whole_class"] == false);
+  CHECK(board["complete"] == false);
+  CHECK(board["signable"] == false);
+  CHECK(board["subjects"] == json::array({"Toán"}));
+  REQUIRE_FALSE(board["missing"].empty());
+  for (const auto& m : board["missing"]) CHECK(m["subject"] == "Toán");
+  CHECK(board["columns"] == json::array({"Toán"}));
+  // The class they head: the whole board, every subject and the conduct.
+  board = json::parse(sodiem_cli({"board", "--data", gv, "8B", "HK1", "--json"}).out);
+  CHECK(board["whole_class"] == true);
+  CHECK_FALSE(board.contains("subjects"));
+  std::set<std::string> subjects;
+  for (const auto& m : board["missing"]) subjects.insert(m["subject"].get<std::string>());
+  CHECK(subjects.contains("Ngữ văn"));
+  CHECK(subjects.contains("Chủ nhiệm"));
+  // The class's board is not theirs to sign: said plainly, before any key is asked for.
+  auto sign = sodiem_cli({"sign", "class", "8A", "HK1", "--data", gv, "--passphrase-stdin"}, "x\n");
+  CHECK(sign.exit_code == 2);
+  CHECK_THAT(sign.err, Catch::Contains("máy này chỉ có các môn của bạn, không phải cả lớp 8A"));
 }
 
 TEST_CASE("sodiem board of a primary class: ratings, tests, qualities and competences, the class totals",

@@ -320,3 +320,29 @@ TEST_CASE("a roster carries each grade's subject settings (gs), optional both wa
   CHECK_FALSE(bad.message.has_value());
   CHECK_THAT(bad.error, Catch::Contains("gs."));
 }
+
+TEST_CASE("a roster says which classes the user reads whole (wc): absent, empty and listed differ, bounded",
+          "[protocol]") {
+  Roster r{4, {"GVBM", "GVCN"}, {{"8A", 8}, {"8B", 8}}, {{"Toán", true, 140}}, {}, {{"8A", "Toán"}, {"8B", "Toán"}}};
+  // An older server sends none: the client cannot tell, and says so (nullopt).
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("wc") == false);
+  CHECK_FALSE(round_trip(r).whole_classes.has_value());
+  // A subject teacher of no class they head: present and empty, not absent.
+  r.whole_classes.emplace();
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("wc"));
+  REQUIRE(round_trip(r).whole_classes.has_value());
+  CHECK(round_trip(r).whole_classes->empty());
+  r.whole_classes = std::vector<std::string>{"8B"};
+  CHECK(round_trip(r).whole_classes == r.whole_classes);
+  // Each name is a key (≤ 64 bytes, no control character), at most 10,000 of them.
+  auto j = nlohmann::json::from_cbor(encode(Message{r}));
+  j["wc"][0] = std::string(65, 'A');
+  CHECK_FALSE(decode(cbor(j)).message.has_value());
+  j["wc"] = "8B";
+  Decoded not_list = decode(cbor(j));
+  CHECK_FALSE(not_list.message.has_value());
+  CHECK_THAT(not_list.error, Catch::Contains("wc"));
+  j["wc"] = nlohmann::json::array();
+  for (int i = 0; i <= 10000; ++i) j["wc"].push_back("8B");
+  CHECK_FALSE(decode(cbor(j)).message.has_value());
+}

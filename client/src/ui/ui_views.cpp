@@ -196,7 +196,7 @@ json class_sign_view(LocalStore& store, const std::string& class_name, const std
   } else {
     error = document.status().message();
   }
-  out["ready"] = out["complete"].get<bool>() && error.empty();
+  out["ready"] = out["signable"].get<bool>() && error.empty();
   out["step"] = step;
   out["digest"] = digest;
   out["has_key"] = has_key;

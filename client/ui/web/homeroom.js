@@ -144,14 +144,39 @@ const OPEN_UP_TO = 24;  // missing cells shown unfolded
 
 // What the class-level signature still lacks, per subject (the teacher to
 // ask): its count and the cells, named.
-export function missingPanel(missing, names, term) {
+// A board of the user's own subjects only (the device does not hold the
+// whole class) or of an archived year's copy: said first, never signable.
+export function boardNotices(data) {
+  const out = [];
+  if (data.archived_year) {
+    out.push(h('p.board-archived', { role: 'note', 'data-archived': data.archived_year },
+      `Đây là bản lưu của năm học ${data.archived_year}: năm học đã kết thúc và được lưu trữ, chỉ để xem; không thể ký xác nhận gì ở đây.`));
+  }
+  if (data.whole_class === false) {
+    const subjects = data.subjects || [];
+    out.push(h('p.board-partial', { role: 'note', 'data-partial': 'true' },
+      `Bảng này chỉ gồm các môn của bạn${subjects.length ? ` (${subjects.join(', ')})` : ''}, không phải cả lớp ${data.class}: ` +
+      'các môn khác, hạnh kiểm và kết quả chung không có trên máy này. Bảng tổng hợp cả lớp do giáo viên chủ nhiệm xem và ký xác nhận.'));
+  }
+  return out;
+}
+
+// The line said when nothing required is missing.
+export function completeLine(data) {
+  if (data.whole_class === false) return h('p.ready', { 'data-complete': 'false' }, 'Các môn của bạn đã đủ điểm và đánh giá bắt buộc.');
+  return data.signable
+    ? h('p.ready', { 'data-complete': 'true' }, 'Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.')
+    : h('p.ready', { 'data-complete': 'true' }, 'Đã đủ điểm và đánh giá bắt buộc.');
+}
+
+export function missingPanel(missing, names, term, data = {}) {
   const bySubject = new Map();
   for (const m of missing) {
     if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
     bySubject.get(m.subject).push(m);
   }
   return h('div.missing', { role: 'alert', 'data-missing': String(missing.length) },
-    h('p', {}, h('strong', {}, `Chưa thể ký xác nhận: còn ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
+    h('p', {}, h('strong', {}, `${data.whole_class === false ? 'Các môn của bạn còn' : data.archived_year ? 'Còn' : 'Chưa thể ký xác nhận: còn'} ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
       term === 'HK1' ? '.' : ' (cả hai học kì).'),
     // Folded per subject when many (the results table stays in view); a click opens one.
     ...[...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open: missing.length <= OPEN_UP_TO },
@@ -207,8 +232,8 @@ export async function showBoard(ctx, main, p) {
     homeroomTabs(ctx, cls, 'board'),
     h('p.hint', {}, `${TERM_NAMES[term]}${data.primary ? ' · Tiểu học (Thông tư 27/2020)' : ''} · Chỉ để xem: tính từ các ô đã có trên máy này (sau lần đồng bộ gần nhất).`,
       term === 'CN' ? ' Kết quả cả năm, lên lớp và khen thưởng; kiểm tra lại và rèn luyện trong hè do nhà trường ghi.' : ''),
-    missing.length ? missingPanel(missing, names, term)
-      : h('p.ready', { 'data-complete': 'true' }, 'Đã đủ điểm và đánh giá bắt buộc: bảng này có thể được ký xác nhận.'),
+    ...boardNotices(data),
+    missing.length ? missingPanel(missing, names, term, data) : completeLine(data),
     students.length && (data.columns || []).length ? resultsTable(data) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.'),
     data.primary && data.totals && Object.keys(data.totals).length
       ? h('section.board-totals', {}, h('h2', {}, 'Tổng hợp cả lớp'), totalsTable(data.totals)) : null));

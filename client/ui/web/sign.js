@@ -8,7 +8,7 @@
 // the key first when the device has none. Who may sign a step, the server
 // decides. Called by app.js's router.
 import * as api from './api.js';
-import { bookOrder, missingPanel, pivotTable, resultsTable } from './homeroom.js';
+import { boardNotices, bookOrder, missingPanel, pivotTable, resultsTable } from './homeroom.js';
 import { columnVN, comma, field, h, TERM_NAMES } from './util.js';
 
 const STEP_TITLES = {
@@ -154,7 +154,8 @@ async function showClassStep(ctx, main, p, { step, classes, stepSel, termSel, te
     (passphrase, newKey) => api.post('/api/sign', { class: cls, step, term, passphrase, new_key: newKey }));
   body.replaceChildren(...[
     data.error ? h('p.form-msg.error', {}, data.error) : null,
-    missing.length ? missingPanel(missing, names, term)
+    ...boardNotices(data),
+    missing.length ? missingPanel(missing, names, term, data)
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng bảng tổng hợp sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
     data.digest ? h('p.digest', {}, 'Mã băm của nội dung trên máy này: ', h('code', { id: 'sign-digest' }, data.digest),
       ' (trùng với mã băm trên bảng điều khiển của trường khi máy đã đồng bộ).') : null,

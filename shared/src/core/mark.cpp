@@ -42,4 +42,12 @@ std::string Mark::to_fixed1() const {
   return std::to_string(tenths_ / 10) + "." + static_cast<char>('0' + tenths_ % 10);
 }
 
+std::string decimal_comma(std::string text) {
+  const auto dot = text.find('.');
+  if (dot != std::string::npos && dot > 0 && dot + 1 < text.size() &&
+      text.find_first_not_of("0123456789.") == std::string::npos)
+    text[dot] = ',';
+  return text;
+}
+
 }  // namespace sodiem

@@ -6,7 +6,8 @@
 // Sources: local_store.cpp (opening, enrollment, roster reads, checks),
 // outbox.cpp (recording, pending ops, acks), pulled_state.cpp (roster,
 // changes, corrections from the server), reports.cpp (status, show,
-// conflicts, refusals, signed documents), cell_key.cpp (typed keys).
+// conflicts, refusals, signed documents), cell_key.cpp (typed keys),
+// board_scope.cpp (whole class or own subjects, archived copies).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -117,6 +118,17 @@ class LocalStore {
   std::vector<protocol::MoveNotice> move_notices();
   std::optional<std::string> student_class(const std::string& code);
   bool assigned(const std::string& class_name, const std::string& subject);
+  // Whether this device holds every cell of the class, the homeroom's and
+  // every subject's (the server sends the rest only to whom may read them):
+  // the roster's `wc`, the server's own rule. Before a server that says: the
+  // homeroom classes, and a class the user teaches nothing in (seen by role).
+  bool sees_whole_class(const std::string& class_name);
+  // The class's subjects this device holds or is assigned, homeroom aside:
+  // all a user who does not see the class whole reads of it.
+  std::vector<std::string> own_subjects(const std::string& class_name);
+  // The school year this store is a closed copy of (DATA/years/NAME, kept
+  // when the server moved on to a new year); "" for a device's live store.
+  std::string archived_year();
 
   // ---- recording (works offline)
   // The cell key in the roster's own spelling, whatever Unicode form and

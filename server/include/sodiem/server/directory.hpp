@@ -60,6 +60,9 @@ struct UserAccess {
   bool may_write_homeroom(std::int64_t class_id) const;
   // subject_id 0 = the class's homeroom cells.
   bool may_read(std::int64_t class_id, std::int64_t subject_id) const;
+  // Every cell of the class, the homeroom's and every subject's (its board's
+  // whole data): may_read answers yes for each of them. The roster's `wc`.
+  bool reads_whole_class(std::int64_t class_id) const;
 };
 
 class Directory {

@@ -34,4 +34,9 @@ class Mark {
   std::int32_t tenths_ = 0;
 };
 
+// A number as a person reads it in Vietnamese: "7.0" → "7,0", "8.5" → "8,5"
+// (the decimal comma of printed records); any other text ("Tốt", "chưa đủ
+// điểm", "8") unchanged. For text meant for people only: JSON keeps "7.0".
+std::string decimal_comma(std::string text);
+
 }  // namespace sodiem

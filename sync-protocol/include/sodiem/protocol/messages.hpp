@@ -2,6 +2,7 @@
 // Wire format and semantics: sync-protocol/README.md.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -253,6 +254,11 @@ struct Roster {
   std::vector<MoveNotice> moves;             // out of the user's classes this year; absent from older servers
   std::string school;                        // the school's name, for printed books; absent from older servers
   std::string full_name;                     // the user's full name (a printed book's teacher); absent from older servers
+  // The visible classes whose every cell this user may read (the homeroom's
+  // and every subject's: the class board's whole data), by the server's own
+  // rule (UserAccess::reads_whole_class). nullopt: an older server that does
+  // not say; the client then takes its homeroom classes (board_scope.hpp).
+  std::optional<std::vector<std::string>> whole_classes;
 };
 
 // A cell's story, asked for by a client (online only).
