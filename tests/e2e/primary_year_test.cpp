@@ -34,7 +34,7 @@ namespace {
 struct Pupil {
   std::string code, class_name;
   std::string rating = "Hoàn thành tốt", test = "9", quality = "Tốt";
-  std::map<std::string, std::string> special;  // "Toán HK2.KTCK" → value
+  std::map<std::string, std::string> special{};  // "Toán HK2.KTCK" → value
 };
 
 }  // namespace

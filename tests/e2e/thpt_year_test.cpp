@@ -36,7 +36,7 @@ namespace {
 
 struct Student {
   std::string code, class_name;
-  std::map<std::string, std::string> special;  // subject → every mark of it
+  std::map<std::string, std::string> special{};  // subject → every mark of it
   std::string conduct = "Tốt";
   std::string mark = "7";
 };
