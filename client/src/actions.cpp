@@ -21,7 +21,7 @@ Status enroll_device(LocalStore& store, const std::string& server, const std::st
     return Status(ErrorCode::kInvalidValue, "vân tay chứng chỉ phải là 64 chữ số hex (SHA-256)");
   if (server.rfind("wss://", 0) != 0)
     return Status(ErrorCode::kInvalidValue, "địa chỉ máy chủ phải có dạng wss://MÁY:CỔNG");
-  Endpoint endpoint{server, pinned};
+  Endpoint endpoint{.url = server, .fingerprint = pinned};
   auto transport = make_wss_transport(endpoint);
   auto st = enroll(store, *transport, endpoint, user, password, device_name, new_password);
   if (!st) store.db().exec("DELETE FROM meta");

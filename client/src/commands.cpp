@@ -92,7 +92,7 @@ int cmd_sync(const std::string& dir, bool as_json, const SyncOptions& options) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   auto e = store->enrollment();
-  SyncEngine engine(*store, [&] { return make_wss_transport({e->server_url, e->fingerprint}); }, options);
+  SyncEngine engine(*store, [&] { return make_wss_transport({.url = e->server_url, .fingerprint = e->fingerprint}); }, options);
   auto report = engine.sync();
   if (!report) {
     const auto status = store->status();
@@ -154,7 +154,7 @@ namespace {
 // Syncs quietly; returns the failure message, or "" on success.
 std::string quiet_sync(LocalStore& store) {
   auto e = store.enrollment();
-  SyncEngine engine(store, [&] { return make_wss_transport({e->server_url, e->fingerprint}); });
+  SyncEngine engine(store, [&] { return make_wss_transport({.url = e->server_url, .fingerprint = e->fingerprint}); });
   auto r = engine.sync();
   return r ? std::string() : r.status().message();
 }
@@ -230,7 +230,7 @@ int cmd_history(const std::string& dir, const protocol::CellKey& cell, bool as_j
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   auto e = store->enrollment();
-  auto transport = make_wss_transport({e->server_url, e->fingerprint});
+  auto transport = make_wss_transport({.url = e->server_url, .fingerprint = e->fingerprint});
   auto h = fetch_history(*store, *transport, cell);
   if (!h) return fail("không xem được lịch sử: " + h.status().message(), exit_code_for(h.status()));
   if (as_json) {
@@ -342,7 +342,7 @@ int cmd_password(const std::string& dir, const std::string& current, const std::
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
   auto e = store->enrollment();
-  auto transport = make_wss_transport({e->server_url, e->fingerprint});
+  auto transport = make_wss_transport({.url = e->server_url, .fingerprint = e->fingerprint});
   if (auto st = change_password(*store, *transport, current, next); !st)
     return fail("không đổi được mật khẩu: " + st.message(), exit_code_for(st));
   std::cout << "Đã đổi mật khẩu của " << e->username << "; các máy đã đăng ký vẫn đồng bộ bình thường.\n";

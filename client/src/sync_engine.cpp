@@ -186,7 +186,7 @@ Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& ce
   auto e = store.enrollment();
   if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
   if (auto st = t.connect(); !st) return st;
-  if (auto st = t.send(encode(Hello{kProtocolVersion, kSchemaVersion, e->device_id, e->token})); !st) return st;
+  if (auto st = t.send(encode(Hello{.device_id = e->device_id, .token = e->token})); !st) return st;
   if (auto st = t.send(encode(HistoryRequest{cell})); !st) return st;
   for (int i = 0; i < 2; ++i) {
     auto msg = receive_message(t, tuning::kReplyTimeout);
@@ -204,7 +204,7 @@ Status change_password(LocalStore& store, Transport& t, const std::string& curre
   auto e = store.enrollment();
   if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
   if (auto st = t.connect(); !st) return st;
-  if (auto st = t.send(encode(Hello{kProtocolVersion, kSchemaVersion, e->device_id, e->token})); !st) return st;
+  if (auto st = t.send(encode(Hello{.device_id = e->device_id, .token = e->token})); !st) return st;
   if (auto st = t.send(encode(PasswordChange{current, next})); !st) return st;
   for (int i = 0; i < 2; ++i) {
     auto msg = receive_message(t, tuning::kReplyTimeout);

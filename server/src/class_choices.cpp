@@ -69,6 +69,15 @@ std::vector<std::string> split_subject_list(std::string_view text) {
   return out;
 }
 
+std::vector<GradeOffer> grade_offer(store::Db& db, int grade) {
+  std::vector<GradeOffer> out;
+  auto s = db.prepare("SELECT s.name, g.topic_periods FROM grade_subjects g JOIN subjects s ON s.id = g.subject_id "
+                      "WHERE g.grade = ? ORDER BY s.id");
+  s.bind(1, grade);
+  while (s.step()) out.push_back({s.text(0), is_elective(s.text(0)), s.int64(1) > 0});
+  return out;
+}
+
 CheckedChoice check_class_choice(const std::vector<GradeOffer>& grade, const std::vector<std::string>& electives,
                                  const std::vector<std::string>& topics) {
   CheckedChoice out;
@@ -129,17 +138,7 @@ std::string apply_choice(store::Db& db, const ClassChoice& choice, const std::st
     grade = static_cast<int>(s.int64(1));
   }
   const std::string cls = "lớp " + choice.class_name + " (khối " + std::to_string(grade) + "): ";
-  std::vector<GradeOffer> offer;
-  std::map<std::string, std::int64_t> ids;
-  {
-    auto s = db.prepare("SELECT s.id, s.name, g.topic_periods FROM grade_subjects g JOIN subjects s ON s.id = g.subject_id "
-                        "WHERE g.grade = ? ORDER BY s.id");
-    s.bind(1, grade);
-    while (s.step()) {
-      offer.push_back({s.text(1), is_elective(s.text(1)), s.int64(2) > 0});
-      ids[s.text(1)] = s.int64(0);
-    }
-  }
+  const std::vector<GradeOffer> offer = grade_offer(db, grade);
   if (std::none_of(offer.begin(), offer.end(), [](const GradeOffer& g) { return g.elective; }))
     return cls + "khối này không có môn lựa chọn; chỉ lớp THPT (khối 10–12) của trường đã thiết lập chương trình "
                  "(sodiem-server setup --level thpt) chọn môn lựa chọn và chuyên đề học tập";
@@ -151,9 +150,16 @@ std::string apply_choice(store::Db& db, const ClassChoice& choice, const std::st
   }
 
   // The rows: each elective, and each compulsory subject with study topics.
+  auto id_of = db.prepare("SELECT id FROM subjects WHERE name = ?");
+  auto id = [&](const std::string& name) {
+    id_of.bind(1, name);
+    const std::int64_t out = id_of.step() ? id_of.int64(0) : 0;
+    id_of.reset();
+    return out;
+  };
   std::map<std::int64_t, int> want;
-  for (const auto& e : checked.electives) want[ids[e]] = 0;
-  for (const auto& t : checked.topics) want[ids[t]] = 1;
+  for (const auto& e : checked.electives) want[id(e)] = 0;
+  for (const auto& t : checked.topics) want[id(t)] = 1;
   std::map<std::int64_t, int> had;
   {
     auto s = db.prepare("SELECT subject_id, study_topics FROM class_subject_choices WHERE class_id = ?");
@@ -216,6 +222,44 @@ Result<bool> set_class_choice(store::Db& db, const ClassChoice& choice, const st
   auto n = set_class_choices(db, {choice}, by, now);
   if (!n) return n.status();
   return *n > 0;
+}
+
+std::vector<ClassChoiceRow> class_choice_rows(store::Db& db) {
+  std::vector<ClassChoiceRow> out;
+  std::map<int, std::vector<GradeOffer>> offers;
+  auto s = db.prepare(
+      "SELECT c.id, c.name, c.grade, EXISTS (SELECT 1 FROM class_subject_choices ch WHERE ch.class_id = c.id) "
+      "FROM current_classes c ORDER BY c.grade, c.name");
+  while (s.step()) {
+    const int grade = static_cast<int>(s.int64(2));
+    auto [offer, fresh] = offers.try_emplace(grade);
+    if (fresh) offer->second = grade_offer(db, grade);
+    if (std::none_of(offer->second.begin(), offer->second.end(), [](const GradeOffer& g) { return g.elective; }))
+      continue;
+    ClassChoiceRow row;
+    row.class_name = s.text(1);
+    row.grade = grade;
+    row.chosen = s.int64(3) != 0;
+    for (const auto& cs : class_subjects_of(db, s.int64(0))) {
+      if (is_elective(cs.info.name)) row.electives.push_back(cs.info.name);
+      if (cs.info.study_topics) row.topics.push_back(cs.info.name);
+    }
+    row.offer = offer->second;
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+bool has_choosing_classes(store::Db& db) {
+  std::vector<int> grades;
+  {
+    auto s = db.prepare("SELECT DISTINCT grade FROM current_classes");
+    while (s.step()) grades.push_back(static_cast<int>(s.int64(0)));
+  }
+  return std::any_of(grades.begin(), grades.end(), [&](int grade) {
+    const auto offer = grade_offer(db, grade);
+    return std::any_of(offer.begin(), offer.end(), [](const GradeOffer& g) { return g.elective; });
+  });
 }
 
 ChoicesFile read_choices_csv(std::istream& in) {

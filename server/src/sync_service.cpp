@@ -244,7 +244,10 @@ void SyncService::handle(Job& job) {
   if (!user) return reply(job.peer, Error{ErrorCode::kUnauthenticated, "unknown user", 0}, true);
 
   if (auto* pull = std::get_if<Pull>(&job.message)) {
-    DeviceContext device{peer.device_row, peer.device_public_id, peer.user_id, high_seq_[peer.device_row]};
+    DeviceContext device{.row_id = peer.device_row,
+                         .public_id = peer.device_public_id,
+                         .user_id = peer.user_id,
+                         .high_seq = high_seq_[peer.device_row]};
     return reply(job.peer, pull_->pull(device, *pull));
   }
   if (std::holds_alternative<RosterRequest>(job.message)) {

@@ -401,8 +401,9 @@ Message roster_from(const json& j) {
   for (const json& e : arr(j, "su", 1000)) {
     tuple(e, 3, "su");
     if (!e[1].is_boolean()) fail("field 'su.scored' must be a boolean");
-    m.subjects.push_back({get_string(e[0], "su.name", kMaxKeyBytes), e[1].get<bool>(),
-                          get_small_uint(e[2], "su.periods")});
+    m.subjects.push_back({.name = get_string(e[0], "su.name", kMaxKeyBytes),
+                          .scored = e[1].get<bool>(),
+                          .periods_per_year = get_small_uint(e[2], "su.periods")});
   }
   for (const json& e : arr(j, "st", 200000)) {
     tuple(e, 3, "st");

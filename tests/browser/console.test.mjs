@@ -11,18 +11,15 @@
 // build/browser-screenshots. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { client, enroll, screenshot, server, tmpDir, withSchool } from './fixture.mjs';
+import { client, recordMarks, screenshot, server, withSchool } from './fixture.mjs';
 
 const env = withSchool({
   browser: { ignoreHTTPSErrors: true },
   // gv.toan.1 records a mark, then asks for it to be changed.
   prepare({ school }) {
-    const home = tmpDir('client');
-    enroll(school, home, 'gv.toan.1');
-    client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
     // HS6A02's book of the term is complete: a term result for the phổ điểm.
-    for (const col of ['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK']) client(['set', '--data', home, '6A', 'Toán', 'HS6A02', `HK1.${col}`, '8']);
-    client(['sync', '--data', home]);
+    const home = recordMarks(school, 'gv.toan.1', [['6A', 'Toán', 'HS6A01', 'HK1.TX1', '7'],
+      ...['TX1', 'TX2', 'TX3', 'TX4', 'GK', 'CK'].map((col) => ['6A', 'Toán', 'HS6A02', `HK1.${col}`, '8'])]);
     client(['correction', 'request', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '9', '--reason', 'Nhập nhầm cột']);
     client(['sync', '--data', home]);
   },

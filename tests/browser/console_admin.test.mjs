@@ -12,17 +12,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { client, consoleLogin, downloadPdf, enroll, screenshot, server, tmpDir, withSchool } from './fixture.mjs';
+import { consoleLogin, downloadPdf, recordMarks, screenshot, server, tmpDir, withSchool } from './fixture.mjs';
 
 const env = withSchool({
   browser: { ignoreHTTPSErrors: true },
   // gv.toan.1 records two marks of 6A Toán: something to print.
   prepare({ school }) {
-    const home = tmpDir('client');
-    enroll(school, home, 'gv.toan.1');
-    client(['set', '--data', home, '6A', 'Toán', 'HS6A01', 'HK1.TX1', '7']);
-    client(['set', '--data', home, '6A', 'Toán', 'HS6A02', 'HK1.TX1', '9']);
-    client(['sync', '--data', home]);
+    recordMarks(school, 'gv.toan.1', [['6A', 'Toán', 'HS6A01', 'HK1.TX1', '7'], ['6A', 'Toán', 'HS6A02', 'HK1.TX1', '9']]);
   },
 });
 

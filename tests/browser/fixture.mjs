@@ -229,6 +229,17 @@ export function uiRequest(ui, method, p, csrf, body) {
   });
 }
 
+// `user` records marks on a device of their own (`sodiem set`), each
+// [class, subject, student, column, value], and syncs them; the device's
+// data directory, for what the test does next on it.
+export function recordMarks(school, user, marks) {
+  const home = tmpDir('client');
+  enroll(school, home, user);
+  for (const m of marks) client(['set', '--data', home, ...m]);
+  client(['sync', '--data', home]);
+  return home;
+}
+
 // A teacher fills every required cell of the term of their subjects in a
 // class (what `sodiem board` says is missing) through their own ui, then
 // syncs: 8 for a scored subject, Đ for one assessed by comment, Tốt for
@@ -321,15 +332,27 @@ export function withSchool({ school, browser, beforeStart, prepare } = {}) {
 }
 
 // Signs `user` in on the school's console (env from withSchool), whoever
-// was signed in before; resolves once the console's top bar shows.
+// was signed in before; an imported account's issued password is changed on
+// the way, as at its first login. Resolves once the console's top bar shows.
 export async function consoleLogin(env, user) {
   const { page } = env;
+  const a = env.school.account(user);
   await page.context().clearCookies();
   await page.goto(`${env.origin}/`);
   await page.waitForSelector('#login-form');
   await page.fill('#username', user);
-  await page.fill('#password', env.school.password(user));
+  await page.fill('#password', a.password);
   await page.click('#login-button');
+  if (a.new_password) {
+    await page.waitForSelector('#change-box:not([hidden])');
+    await page.fill('#new-password', a.new_password);
+    await page.fill('#new-password-again', a.new_password);
+    await page.click('#login-button');
+    await page.waitForSelector('#top:not([hidden])');
+    a.password = a.new_password;
+    delete a.new_password;
+    return;
+  }
   await page.waitForSelector('#top:not([hidden])');
 }
 

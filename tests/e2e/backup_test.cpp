@@ -36,7 +36,7 @@ void some_work(LoopbackSchool& school, const std::string& value) {
   mark(school, "gv.toan.1", {"6A", "Toán", "HS6A01", "HK1.TX1"}, "9");
   mark(school, "gv.toan.1", {"6A", "Toán", "HS6A02", "HK1.NX"}, "Chăm chỉ, " + value);
   mark(school, "gv.van.1", {"6A", "Ngữ văn", "HS6A03", "HK1.TX1"}, value);
-  school.freeze("HK1", "TX");
+  school.freeze("hieutruong", "HK1", "TX");
   REQUIRE(school.device("gv.toan.1").record({"6A", "Toán", "HS6A04", "HK1.TX2"}, value).is_ok());
   school.sync("gv.toan.1");
 }

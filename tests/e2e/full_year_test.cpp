@@ -81,7 +81,7 @@ TEST_CASE("a new THCS school runs a whole year into the next: re-test, summer tr
   for (const auto& s : students) fill("HK1", s);
   school.sync("gv.an");
   clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
-  lock_term(school, "HK1", "hieu.truong");
+  school.freeze("hieu.truong", "HK1");
   clock.advance(4 * 24 * 3600);  // past the offline grace window
   school.sync("gv.an");
   const auto late = queue_unchecked(gv, {"6A", "Toán", "HS01", "HK1.TX1"}, "10");

@@ -102,8 +102,8 @@ TEST_CASE("qualities and competences belong to primary classes, conduct to secon
 TEST_CASE("a lock shows on a primary grade book's test, quality and competence columns before anyone types",
           "[e2e][tt27]") {
   LoopbackSchool school;
-  school.freeze("HK1");
-  school.freeze("HK1", "KT");  // a primary column kind may be locked on its own
+  school.freeze("hieutruong", "HK1");
+  school.freeze("hieutruong", "HK1", "KT");  // a primary column kind may be locked on its own
   auto& store = school.device("gv.van.1");
   school.sync("gv.van.1");
   auto kinds = store.db().prepare("SELECT group_concat(DISTINCT column_kind) FROM lock_notices WHERE term = 'HK1'");

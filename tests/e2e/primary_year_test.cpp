@@ -34,7 +34,7 @@ namespace {
 struct Pupil {
   std::string code, class_name;
   std::string rating = "Hoàn thành tốt", test = "9", quality = "Tốt";
-  std::map<std::string, std::string> special;  // "Toán HK2.KTCK" → value
+  std::map<std::string, std::string> special{};  // "Toán HK2.KTCK" → value
 };
 
 }  // namespace
@@ -95,7 +95,7 @@ TEST_CASE("a new primary school runs a whole year into the next: results, awards
   school.sync("gv.lan");
   school.sync("gv.hoa");
   clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
-  lock_term(school, "HK1", "hieu.truong");
+  school.freeze("hieu.truong", "HK1");
   clock.advance(4 * 24 * 3600);  // past the offline grace window
   school.sync("gv.lan");
   const auto late = queue_unchecked(school.device("gv.lan"), {"4A", "Toán", "HS401", "HK1.KTCK"}, "10");

@@ -141,7 +141,7 @@ TEST_CASE("year new: the old year archived read-only, classes promoted, students
   school.sync("gv.toan.1");
   REQUIRE(teacher.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "8").is_ok());
   school.sync("gv.toan.1");
-  school.freeze("HK1");
+  school.freeze("hieutruong", "HK1");
   // Offline across the rollover: typed in the old year, sent after it.
   REQUIRE(teacher.record({"6A", "Toán", "HS6A03", "HK2.TX1"}, "9").is_ok());
 

@@ -36,7 +36,7 @@ namespace {
 
 struct Student {
   std::string code, class_name;
-  std::map<std::string, std::string> special;  // subject → every mark of it
+  std::map<std::string, std::string> special{};  // subject → every mark of it
   std::string conduct = "Tốt";
   std::string mark = "7";
 };
@@ -171,7 +171,7 @@ TEST_CASE("a new THPT school runs a whole year into the next: TX5 of the study t
   CHECK_FALSE(school.device("gv.muoi").subject("Địa lí", "10A1").has_value());
   sync_all();
   clock.advance(local_time("2026-01-20T08:00") - clock.now_unix_seconds());
-  lock_term(school, "HK1", "hieu.truong");
+  school.freeze("hieu.truong", "HK1");
   clock.advance(4 * 24 * 3600);  // past the offline grace window
   school.sync("gv.muoi");
   const auto late = queue_unchecked(school.device("gv.muoi"), {"10A1", "Toán", "HS1001", "HK1.TX5"}, "10");

@@ -3,17 +3,16 @@
 # the servers (picked at random per connection among those up, like a load
 # balancer; TLS passes through untouched) and, when told to, cuts a connection
 # after a random number of bytes in one direction, with a FIN or a reset.
+# Its listener and socket helpers are tcp_proxy.py's.
 import random
 import select
-import socket
-import struct
-import threading
+
+from tcp_proxy import TcpProxy, close, connect, spawn
 
 
-class CutProxy:
+class CutProxy(TcpProxy):
     def __init__(self, rng_seed):
         self._rng = random.Random(rng_seed)
-        self._lock = threading.Lock()
         self._targets = {}         # server name → (host, port); a server that is down has none
         self.active = {}           # server name → connections open to it now
         self.served = {}           # server name → connections sent to it
@@ -21,12 +20,7 @@ class CutProxy:
         self.max_cut_bytes = 8000
         self.connections = 0
         self.cuts = 0
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept_loop, daemon=True).start()
+        super().__init__()
 
     def set_target(self, target, name="server"):
         """(host, port) of server `name`, or None while it is down."""
@@ -44,29 +38,23 @@ class CutProxy:
         with self._lock:
             self._rng = random.Random(seed)
 
-    def _accept_loop(self):
-        while True:
-            client, _ = self._listener.accept()
-            with self._lock:
-                up = sorted(self._targets)
-                name = (self._rng.choice(up) if len(up) > 1 else up[0]) if up else None
-                target = self._targets.get(name)
-                self.connections += 1
-                cut = None
-                if self._rng.random() < self.cut_probability:
-                    # Skewed to small counts: handshakes (a few KB) and small pushes (tens of bytes) are both hit.
-                    at = int(self._rng.uniform(0, 1) ** 3 * self.max_cut_bytes)
-                    cut = (self._rng.choice(("up", "down")), at, self._rng.random() < 0.5)
-            threading.Thread(target=self._serve, args=(client, name, target, cut), daemon=True).start()
+    def accepted(self, client):
+        with self._lock:
+            up = sorted(self._targets)
+            name = (self._rng.choice(up) if len(up) > 1 else up[0]) if up else None
+            target = self._targets.get(name)
+            self.connections += 1
+            cut = None
+            if self._rng.random() < self.cut_probability:
+                # Skewed to small counts: handshakes (a few KB) and small pushes (tens of bytes) are both hit.
+                at = int(self._rng.uniform(0, 1) ** 3 * self.max_cut_bytes)
+                cut = (self._rng.choice(("up", "down")), at, self._rng.random() < 0.5)
+        spawn(self._serve, client, name, target, cut)
 
     def _serve(self, client, name, target, cut):
-        if target is None:
-            _close(client, reset=True)
-            return
-        try:
-            server = socket.create_connection(target, timeout=5)
-        except OSError:
-            _close(client, reset=True)
+        server = connect(target, timeout=5) if target is not None else None
+        if server is None:
+            close(client, reset=True)
             return
         with self._lock:
             self.active[name] = self.active.get(name, 0) + 1
@@ -110,22 +98,9 @@ class CutProxy:
         except OSError:
             pass
         reset = cut_hit and cut[2]
-        _close(client, reset)
-        _close(server, reset)
+        close(client, reset)
+        close(server, reset)
         if cut_hit:
             with self._lock:
                 self.cuts += 1
 
-
-def _close(sock, reset=False):
-    try:
-        if reset:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        else:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass

@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from two_schools import Failure, PgCluster, School  # noqa: E402
+from pg_schools import Failure, PgCluster, School  # noqa: E402
 
 ADDRESS_REFUSED = "từ địa chỉ"  # the LoginLimiter's refusal of an address (login_limiter.cpp)
 

@@ -5,44 +5,39 @@
 # statement containing `marker` (e.g. "SET high_seq": a push). PostgreSQL commits it, but the answer is never
 # relayed: the proxy closes both sides. The client is left with a COMMIT that
 # was applied but failed for it, a COMMIT in doubt. Otherwise bytes pass
-# untouched both ways, and a side that closes closes the other.
-import socket
+# untouched both ways, and a side that closes closes the other. Its listener
+# and socket helpers are tests/fault/tcp_proxy.py's.
+import os
 import struct
-import threading
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
+from tcp_proxy import TcpProxy, close, connect, spawn  # noqa: E402
 
 SSL_REQUEST, GSSENC_REQUEST = 80877103, 80877104
 
 
-class CommitCutProxy:
+class CommitCutProxy(TcpProxy):
     def __init__(self, target_port, marker):
         self.target = ("127.0.0.1", target_port)
         self.marker = marker.encode()
         self.armed = False
         self.cuts = 0
-        self._lock = threading.Lock()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(64)
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept_loop, daemon=True).start()
+        super().__init__()
 
     def arm(self):
         with self._lock:
             self.armed = True
 
-    def _accept_loop(self):
-        while True:
-            client, _ = self._listener.accept()
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()  # the database is down: so is the proxy's side
-                continue
-            conn = {"client": client, "server": server, "cut": False}
-            threading.Thread(target=self._up, args=(conn,), daemon=True).start()
-            threading.Thread(target=self._down, args=(conn,), daemon=True).start()
+    def accepted(self, client):
+        server = connect(self.target)
+        if server is None:
+            client.close()  # the database is down: so is the proxy's side
+            return
+        conn = {"client": client, "server": server, "cut": False}
+        spawn(self._up, conn)
+        spawn(self._down, conn)
 
     def _down(self, conn):
         """PostgreSQL → client, until either side closes or the connection is cut."""
@@ -116,9 +111,5 @@ class CommitCutProxy:
 
     @staticmethod
     def _close(conn):
-        for side in ("client", "server"):
-            try:
-                conn[side].shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn[side].close()
+        close(conn["client"])
+        close(conn["server"])

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 from commit_cut_proxy import CommitCutProxy  # noqa: E402
 from server_store import PgCluster, PgStore  # noqa: E402
-from two_schools import Failure, School, mark  # noqa: E402
+from pg_schools import Failure, School, mark  # noqa: E402
 
 PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
 GRADEBOOK = "/api/gradebook?class=6A&subject=" + urllib.parse.quote("Toán")

@@ -26,22 +26,17 @@
 #        server refuses to start (pg_open.cpp), so the test fails at A's start
 #        SODIEM_TWO_SCHOOLS_KEEP=1           keep the folders and both schools' rows
 import argparse
-import hashlib
-import http.client
 import json
 import os
 import random
 import shutil
-import sqlite3
-import ssl
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from server_store import PgCluster, psql  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_schools import Failure, PgCluster, School, mark, psql  # noqa: E402
 
 TOAN_CELLS = [("6A", "Toán", f"HS6A{i:02d}", col) for i in range(1, 7) for col in ("HK1.TX1", "HK1.TX2")]
 CONSOLE_VIEWS = [
@@ -56,126 +51,13 @@ CONSOLE_VIEWS = [
 NO_FORCE = "ALTER TABLE devices NO FORCE ROW LEVEL SECURITY; ALTER TABLE login_lockouts NO FORCE ROW LEVEL SECURITY;"
 
 
-class Failure(Exception):
-    pass
-
-
-def run(argv, stdin=""):
-    r = subprocess.run(argv, input=stdin, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failure(f"{' '.join(argv[:3])} exited {r.returncode}: {(r.stdout + r.stderr).strip()}")
-    return r.stdout
-
-
-class School:
-    def __init__(self, args, cluster, work, letter):
-        self.args, self.letter = args, letter
-        self.id = f"two-{letter}-{random.SystemRandom().randrange(16**6):06x}"
-        self.dir = os.path.join(work, f"school-{letter}")
-        self.proc = None
-        self.init_argv = [args.server_bin, "init", "--data", os.path.join(self.dir, "server"), "--demo",
-                          "--database", cluster.app_url, "--database-owner", cluster.owner_url, "--school-id", self.id]
-
-    def load_accounts(self):
-        accounts = json.load(open(os.path.join(self.dir, "server", "demo-accounts.json")))
-        self.fingerprint = accounts["server_fingerprint"]
-        self.password = {a["username"]: a["password"] for a in accounts["accounts"]}
-
-    def start(self):
-        log_path = os.path.join(self.dir, "server.log")
-        self.proc = subprocess.Popen([self.args.server_bin, "run", "--data", os.path.join(self.dir, "server"),
-                                      "--listen", "127.0.0.1:0"], stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            text = open(log_path).read()
-            if "listening on " in text:
-                host, port = text.split("listening on ", 1)[1].split()[0].rsplit(":", 1)
-                self.host, self.port = host, int(port)
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise Failure(f"school {self.letter}'s server did not start: {open(log_path).read()[-2000:]}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=30)
-
-    # --- devices (the real client binary) ---
-    def device_dir(self, name):
-        return os.path.join(self.dir, name)
-
-    def enroll(self, name, user, device_name, password=None):
-        run([self.args.client_bin, "enroll", "--data", self.device_dir(name), "--server",
-             f"wss://{self.host}:{self.port}", "--user", user, "--password-stdin", "--fingerprint", self.fingerprint,
-             "--device-name", device_name], (password or self.password[user]) + "\n")
-
-    def client(self, name, *args):
-        return run([self.args.client_bin, args[0], "--data", self.device_dir(name), *args[1:]])
-
-    def device_view(self, name):
-        db = sqlite3.connect(f"file:{self.device_dir(name)}/client.db?mode=ro", uri=True)
-        cells = sorted(db.execute("SELECT class_name, subject, student_code, col, value, version FROM cells "
-                                  "WHERE value != '' OR version != 0"))
-        conflicts = sorted(db.execute("SELECT class_name, subject, student_code, col, other_value FROM conflicts"))
-        db.close()
-        return {"cells": cells, "conflicts": conflicts}
-
-    def device_bytes(self, name):
-        data = b""
-        for f in sorted(os.listdir(self.device_dir(name))):
-            path = os.path.join(self.device_dir(name), f)
-            if os.path.isfile(path):
-                data += open(path, "rb").read()
-        return data
-
-    # --- the console (HTTPS on the sync port, the certificate pinned) ---
-    def request(self, method, path, cookie="", csrf="", body=None, source=""):
-        """Over a fresh connection (from the loopback address `source` if given): (status, body, Set-Cookie)."""
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection(self.host, self.port, context=ctx, timeout=30,
-                                           source_address=(source, 0) if source else None)
-        conn.connect()
-        if hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest() != self.fingerprint:
-            raise Failure(f"school {self.letter}: the console's certificate is not the school's")
-        headers = {"Host": f"{self.host}:{self.port}"}
-        if cookie:
-            headers["Cookie"] = f"__Host-sodiem_console={cookie}"
-        if csrf:
-            headers["X-CSRF-Token"] = csrf
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=data, headers=headers)
-        r = conn.getresponse()
-        raw = r.read()
-        set_cookie = r.getheader("Set-Cookie") or ""
-        conn.close()
-        return r.status, raw.decode("utf-8", "replace"), set_cookie
-
-    def try_login(self, user, password, source=""):
-        return self.request("POST", "/api/login", body={"username": user, "password": password}, source=source)
-
-    def login(self, user, source=""):
-        status, raw, set_cookie = self.try_login(user, self.password[user], source)
-        if status != 200 or not set_cookie.startswith("__Host-sodiem_console="):
-            raise Failure(f"school {self.letter}: {user} could not log in to the console ({status}): {raw}")
-        return set_cookie.split("=", 1)[1].split(";", 1)[0], json.loads(raw)["csrf"]
-
-    def console_views(self, session):
-        views = {}
-        for path in CONSOLE_VIEWS:
-            status, raw, _ = self.request("GET", path, cookie=session[0])
-            views[path] = (status, raw)
-        return views
-
-
-def mark(tenths):
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+def console_views(school, session):
+    """Each of CONSOLE_VIEWS as `school`'s console answers it: path → (status, body)."""
+    views = {}
+    for path in CONSOLE_VIEWS:
+        status, raw, _ = school.request("GET", path, cookie=session[0])
+        views[path] = (status, raw)
+    return views
 
 
 def values_of(gradebook, code):
@@ -237,12 +119,12 @@ def main():
             a.client(name, "sync")
         a_session = a.login("hieutruong")
         before = {n: a.device_view(n) for n in ("toan", "van")}
-        console_before = a.console_views(a_session)
+        console_before = console_views(a, a_session)
         a_book = json.loads(console_before[CONSOLE_VIEWS[2]][1])
         check(findings, all(values_of(a_book, code).get(col) == mark(10 * (i % 10) + 3)
                             for i, (_, _, code, col) in enumerate(TOAN_CELLS)),
               f"school A's console gradebook does not show A's marks: {console_before[CONSOLE_VIEWS[2]][1][:600]}")
-        check(findings, console_before == a.console_views(a_session),
+        check(findings, console_before == console_views(a, a_session),
               "A's console answers change with nothing written (the comparison would mean nothing)")
 
         # School B: the same cells with other values, its own comments and device names, and its
@@ -260,7 +142,7 @@ def main():
         b_session = b.login("hieutruong")
         for _ in range(6):
             b.try_login("gv.toan.2", "sai-mật-khẩu")
-        b_views = b.console_views(b_session)
+        b_views = console_views(b, b_session)
 
         # B's side happened: its devices and console show it.
         b_cells = {c[:4]: c[4] for c in b.device_view("toan")["cells"]}
@@ -286,7 +168,7 @@ def main():
             blob = a.device_bytes(name)
             for t in b_texts:
                 check(findings, t.encode() not in blob, f"LEAK: A's device {name} holds B's text \"{t}\"")
-        console_after = a.console_views(a_session)
+        console_after = console_views(a, a_session)
         for path in CONSOLE_VIEWS:
             status, raw = console_after[path]
             check(findings, status == 200, f"A's console {path} answered {status}: {raw[:300]}")

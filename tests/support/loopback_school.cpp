@@ -65,14 +65,14 @@ std::int64_t LoopbackSchool::server_scalar(const std::string& sql) const {
   return s.int64(0);
 }
 
-std::int64_t LoopbackSchool::freeze(const std::string& term, const std::string& column_kind) {
+std::int64_t LoopbackSchool::freeze(const std::string& by, const std::string& term, const std::string& column_kind) {
   server::Lock lock;
   lock.term = term;
   lock.column_kind = column_kind;
   lock.kind = "frozen";
   lock.starts_at = clock.now_unix_seconds();
-  lock.reason = "khóa " + term;
-  lock.set_by = "hieutruong";
+  lock.reason = "khóa sổ " + term;
+  lock.set_by = by;
   auto db = server_db();
   auto id = server::add_lock(*db, lock, clock.now_unix_seconds());
   REQUIRE(id.is_ok());

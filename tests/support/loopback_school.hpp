@@ -51,9 +51,9 @@ class LoopbackSchool {
   std::int64_t server_scalar(const std::string& sql) const;
   // Stops the service and starts a new one on the same files.
   void restart();
-  // The principal (hieutruong) freezes `term` from now on, for one column
-  // kind or ("") all of them; the lock's id.
-  std::int64_t freeze(const std::string& term, const std::string& column_kind = "");
+  // The principal `by` (the demo school's hieutruong) freezes `term` from
+  // now on (khóa sổ), for one column kind or ("") all of them; the lock's id.
+  std::int64_t freeze(const std::string& by, const std::string& term, const std::string& column_kind = "");
 
  private:
   std::map<std::string, std::unique_ptr<client::LocalStore>> devices_;

@@ -8,7 +8,6 @@
 
 #include "sodiem/server/class_subjects.hpp"
 #include "sodiem/server/curriculum.hpp"
-#include "sodiem/server/locks.hpp"
 #include "sodiem/server/roster_io.hpp"
 #include "sodiem/server/school_setup.hpp"
 
@@ -74,17 +73,6 @@ void import_staff(LoopbackSchool& school, const std::string& csv) {
   REQUIRE(people.ok);
   for (const auto& [user, password] : people.new_passwords)
     school.demo.accounts.push_back({{"username", user}, {"password", password}, {"new_password", "mật khẩu mới " + user}});
-}
-
-void lock_term(LoopbackSchool& school, const std::string& term, const std::string& by) {
-  server::Lock lock;
-  lock.term = term;
-  lock.kind = "frozen";
-  lock.starts_at = school.clock.now_unix_seconds();
-  lock.reason = "khóa sổ " + term;
-  lock.set_by = by;
-  auto db = school.server_db();
-  REQUIRE(server::add_lock(*db, lock, school.clock.now_unix_seconds()).is_ok());
 }
 
 Signers::Signers(LoopbackSchool& school) : school_(school), keys_(school.tmp / "keys") {}

@@ -1,9 +1,10 @@
 // The shared steps of the scripted school years (issue 15: full_year_test
 // for THCS, primary_year_test, thpt_year_test), on a LoopbackSchool from a
-// plain init: setup from a shipped curriculum, people imported, a term
-// locked by the principal, signing keys and the sign chain, and the
-// leadership's commands with the real sodiem-server binary. Catch2 checks
-// inside; test thread only. Compiled into sync_tests (SODIEM_SERVER_BIN).
+// plain init: setup from a shipped curriculum, people imported, signing
+// keys and the sign chain, and the leadership's commands with the real
+// sodiem-server binary (a term is locked by LoopbackSchool::freeze). Catch2
+// checks inside; test thread only. Compiled into sync_tests and
+// console_tests (SODIEM_SERVER_BIN).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -37,9 +38,6 @@ std::string assign_all_subjects(LoopbackSchool& school, const std::string& class
 // `import staff` of `csv`; must succeed. The new accounts join
 // school.demo.accounts (their first password changed to "mật khẩu mới USER").
 void import_staff(LoopbackSchool& school, const std::string& csv);
-
-// The principal `by` freezes `term` from now on (khóa sổ).
-void lock_term(LoopbackSchool& school, const std::string& term, const std::string& by);
 
 // Signing keys of the people who sign, and their signatures of `term`'s
 // board, each synced as the client does.

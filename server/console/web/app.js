@@ -11,8 +11,9 @@ import * as audit from './audit.js';
 import * as accounts from './accounts.js';
 import * as rosterImport from './import.js';
 import * as yearend from './yearend.js';
+import * as subjects from './subjects.js';
 
-const PAGES = { progress, corrections, locks, approvals, yearend, audit, accounts, import: rosterImport };
+const PAGES = { progress, corrections, locks, approvals, yearend, audit, accounts, import: rosterImport, subjects };
 
 let session = null;
 

@@ -57,6 +57,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/api/devices/revoke", api_device_revoke},
     {"GET", "/api/lockouts", api_lockouts},
     {"POST", "/api/lockouts/lift", api_lockout_lift},
+    {"GET", "/api/class-subjects", api_class_subjects},
+    {"POST", "/api/class-subjects/set", api_class_subjects_set},
     {"POST", kImportPath.data(), api_import},
     {"GET", "/api/print/gradebook", api_print_gradebook},
     {"GET", "/api/print/board", api_print_board},

@@ -43,6 +43,8 @@ inline bool unapproves(const UserAccess& u) { return u.has_role("HT"); }
 // Cuối năm: the year-end lists and what still keeps boards from being signed.
 inline bool sees_year_end(const UserAccess& u) { return sees_approvals(u); }
 inline bool manages_accounts(const UserAccess& u) { return any_role(u, {"ADMIN", "HT"}); }
+// Môn lựa chọn: the page; setting a choice is checked again by set_class_choices.
+inline bool chooses_class_subjects(const UserAccess& u) { return any_role(u, {"HT", "ADMIN"}); }
 // A cell's history: from Tiến độ and the queue, and from the audit trail.
 inline bool sees_cell_history(const UserAccess& u) { return sees_progress(u) || reads_audit(u); }
 
@@ -153,8 +155,10 @@ struct Console::Impl {
 
 // ---- the pages' API (console_pages.cpp, console_corrections.cpp) ----
 // Which pages the user's roles open: "progress", "corrections",
-// "locks", "approvals", "yearend", "audit", "accounts", "import".
-std::vector<std::string> pages_of(const UserAccess& user);
+// "locks", "approvals", "yearend", "audit", "accounts", "import", and
+// "subjects" when the school has THPT classes (`thpt`: class_choice_rows
+// is not empty).
+std::vector<std::string> pages_of(const UserAccess& user, bool thpt);
 Response api_progress(Console::Impl& c, const Actor& a, const Request& req);
 Response api_gradebook(Console::Impl& c, const Actor& a, const Request& req);
 // A cell's story (the same cell_history as `sodiem-server history`).
@@ -202,6 +206,12 @@ Response api_device_revoke(Console::Impl& c, const Actor& a, const Request& req)
 // locked out now; lift one ({"scope": "account"|"address", "key"}).
 Response api_lockouts(Console::Impl& c, const Actor& a, const Request& req);
 Response api_lockout_lift(Console::Impl& c, const Actor& a, const Request& req);
+// Môn lựa chọn (console_class_subjects.cpp), as `sodiem-server class
+// subjects`: each THPT class's choice and what its grade offers
+// {"classes": [{"class", "grade", "chosen", "electives", "topics",
+// "offer": {"electives", "topics"}}]}; set {"class", "electives": [..], "topics": [..]}.
+Response api_class_subjects(Console::Impl& c, const Actor& a, const Request& req);
+Response api_class_subjects_set(Console::Impl& c, const Actor& a, const Request& req);
 
 // Nhập danh sách (console_import.cpp): the roster or staff file, all or
 // nothing, as `sodiem-server import students|staff`; the one route whose

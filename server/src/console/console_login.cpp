@@ -8,6 +8,7 @@
 
 #include "console_impl.hpp"
 #include "sodiem/server/audit.hpp"
+#include "sodiem/server/class_choices.hpp"
 #include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/login_limiter.hpp"
 #include "sodiem/server/password_gate.hpp"
@@ -115,7 +116,7 @@ Response Console::Impl::logout(const Actor& actor, const Request& req) {
 Response Console::Impl::session_info(const Actor& actor, const Request&) {
   return json_response({{"username", actor.user.username},
                         {"roles", actor.user.roles},
-                        {"pages", pages_of(actor.user)},
+                        {"pages", pages_of(actor.user, chooses_class_subjects(actor.user) && has_choosing_classes(*db))},
                         {"csrf", actor.session.csrf},
                         {"school", school_name},
                         {"idle_minutes", limits.session_idle.count() / 60}});

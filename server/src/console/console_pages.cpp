@@ -25,7 +25,7 @@ std::string term_of(const Request& req) {
 
 }  // namespace
 
-std::vector<std::string> pages_of(const UserAccess& user) {
+std::vector<std::string> pages_of(const UserAccess& user, bool thpt) {
   std::vector<std::string> pages;
   if (sees_progress(user)) pages.push_back("progress");
   if (decides_corrections(user)) pages.push_back("corrections");
@@ -35,6 +35,7 @@ std::vector<std::string> pages_of(const UserAccess& user) {
   if (reads_audit(user)) pages.push_back("audit");
   if (manages_accounts(user)) pages.push_back("accounts");
   if (manages_accounts(user)) pages.push_back("import");
+  if (thpt && chooses_class_subjects(user)) pages.push_back("subjects");
   return pages;
 }
 

@@ -38,7 +38,11 @@ DeviceContext import_device(store::Db& db, std::int64_t user_id, const std::stri
     find.bind(1, public_id);
     find.step();
   }
-  return {find.int64(0), public_id, user_id, static_cast<std::uint64_t>(find.int64(1)), 0};
+  return {.row_id = find.int64(0),
+          .public_id = public_id,
+          .user_id = user_id,
+          .high_seq = static_cast<std::uint64_t>(find.int64(1)),
+          .session_floor = 0};
 }
 
 }  // namespace

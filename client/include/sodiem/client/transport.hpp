@@ -34,7 +34,7 @@ struct Endpoint {
   // The address to connect to when not the URL's host, which still names the
   // server to TLS (SNI): tests and benchmarks reach several schools' host
   // names on one loopback server. "" = the URL's host.
-  std::string connect_to;
+  std::string connect_to{};
 };
 
 // Makes a WebSocket-over-TLS transport. After connect(), seen_fingerprint()

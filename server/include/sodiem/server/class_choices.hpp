@@ -7,8 +7,8 @@
 // 3 study-topic clusters of subjects that have them; schools organise this
 // per class. Stored in class_subject_choices; class_subjects.hpp (the one
 // place that says which subjects a class has) reads it. Written by the CLI
-// (`sodiem-server class subjects`, the import of the choices) and carried
-// forward by `year new`. Same thread as the connection.
+// (`sodiem-server class subjects`, the import of the choices) and the
+// console's page (console_class_subjects.cpp), and carried forward by `year new`. Same thread as the connection.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -39,6 +39,10 @@ struct GradeOffer {
   bool has_topics = false;   // study topics in this grade (grade_subjects.topic_periods > 0)
 };
 
+// What `grade` offers (its grade_subjects rows), in subject order; empty
+// for a grade set up without a curriculum.
+std::vector<GradeOffer> grade_offer(store::Db& db, int grade);
+
 // The choice checked against its grade: names as the grade spells them, or
 // every problem in Vietnamese (nothing chosen then).
 struct CheckedChoice {
@@ -66,6 +70,20 @@ Result<int> set_class_choices(store::Db& db, const std::vector<ClassChoice>& cho
                               std::int64_t now);
 // One class: false when it already has exactly this choice.
 Result<bool> set_class_choice(store::Db& db, const ClassChoice& choice, const std::string& by, std::int64_t now);
+
+// A current class whose grade offers electives (a THPT class), as the
+// console's page shows it: what it learns now and what it may choose from.
+struct ClassChoiceRow {
+  std::string class_name;
+  int grade = 0;
+  bool chosen = false;                          // its own choice; without one it learns every subject of its grade
+  std::vector<std::string> electives, topics;   // the electives and study-topic subjects it learns now
+  std::vector<GradeOffer> offer;                // grade_offer(grade)
+};
+// Every such class of the current school year, by grade then name.
+std::vector<ClassChoiceRow> class_choice_rows(store::Db& db);
+// Whether the current school year has such a class (a few queries, not one per class).
+bool has_choosing_classes(store::Db& db);
 
 // The rows of a choices file (CSV, ',' or ';', Excel's BOM accepted; header
 // "Lớp", "Môn lựa chọn", "Chuyên đề"; the lists inside a field separated by

@@ -34,7 +34,7 @@ struct DeviceContext {
   std::int64_t session_floor = 0;
   // The ended school year the device's ops belong to (its hello's), "" when
   // current: every op of it is refused and kept, never written into this year.
-  std::string stale_year;
+  std::string stale_year{};
 };
 
 class Ingestor {

@@ -63,7 +63,7 @@ struct Hello {
   // The school year the device's pending ops were recorded in (the last
   // roster's); "" from older clients. Ops of an ended year are refused
   // (kept in the server's records), never written into the new year.
-  std::string school_year;
+  std::string school_year{};
 };
 
 // First message of a device that enrolls: password login.
@@ -167,11 +167,11 @@ struct SubjectInfo {
   int periods_per_year = 0;
   // Set up from a curriculum (a grade's settings, Roster::grade_subjects):
   bool study_topics = false;  // THPT chuyên đề học tập: one more regular assessment
-  std::string assessed_as;    // the combined subject it counts as on the board ("" = itself)
+  std::string assessed_as{};  // the combined subject it counts as on the board ("" = itself)
   bool primary = false;       // rated by TT27 (Tiểu học)
   // TT27 periodic tests the grade sits in this subject (scored 1–10), of
   // "GK1" "CK1" "GK2" "CN", comma-separated: columns HK1.KTGK HK1.KTCK HK2.KTGK HK2.KTCK.
-  std::string periodic_tests;
+  std::string periodic_tests{};
   bool operator==(const SubjectInfo&) const = default;
 };
 // A subject's settings in one grade of a school set up from a curriculum.
