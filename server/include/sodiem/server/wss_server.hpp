@@ -28,6 +28,25 @@ namespace console {
 class Console;
 }
 
+// A school as served: its sync service and console (null: the status
+// page), alive as long as `keep` (what opened them, if anything owns them).
+struct ServedSchool {
+  std::string name;
+  SyncService* service = nullptr;
+  console::Console* console = nullptr;
+  std::shared_ptr<void> keep;
+};
+
+// A school one process may serve: the host names devices and browsers reach
+// it by (TLS SNI), its TLS identity, and how to open it (called off the io
+// thread; a refusal, in Vietnamese, keeps it closed and is logged).
+struct HostedSchool {
+  std::string dir;  // named in the log
+  std::vector<std::string> host_names;
+  std::string cert_path, key_path;
+  std::function<Result<ServedSchool>()> open;
+};
+
 // The edge's bounds (tuning.hpp explains each); tests shorten the times.
 struct WssLimits {
   std::chrono::milliseconds handshake_timeout = tuning::kServerHandshakeTimeout;
@@ -41,6 +60,7 @@ struct WssLimits {
   std::chrono::milliseconds school_idle_close = tuning::kSchoolIdleClose;
   std::size_t max_open_schools = tuning::kMaxOpenSchools;
   std::chrono::milliseconds school_retry_after_failure = tuning::kSchoolRetryAfterFailure;
+  std::chrono::milliseconds school_rescan_interval = tuning::kSchoolRescanInterval;
 };
 
 struct WssOptions {
@@ -60,25 +80,12 @@ struct WssOptions {
   // For tests: called on the io thread when a school (its index in
   // run_wss_schools' list) has opened (true) or closed (false).
   std::function<void(std::size_t school, bool open)> on_school_change;
-};
-
-// A school as served: its sync service and console (null: the status
-// page), alive as long as `keep` (what opened them, if anything owns them).
-struct ServedSchool {
-  std::string name;
-  SyncService* service = nullptr;
-  console::Console* console = nullptr;
-  std::shared_ptr<void> keep;
-};
-
-// A school one process may serve: the host names devices and browsers reach
-// it by (TLS SNI), its TLS identity, and how to open it (called off the io
-// thread; a refusal, in Vietnamese, keeps it closed and is logged).
-struct HostedSchool {
-  std::string dir;  // named in the log
-  std::vector<std::string> host_names;
-  std::string cert_path, key_path;
-  std::function<Result<ServedSchool>()> open;
+  // `run --schools PARENT`: the schools PARENT holds now. Called again, on
+  // the io thread, when a TLS host name no school has arrives (at most once
+  // per limits.school_rescan_interval); the folders not served yet are
+  // added (a school created since the start, no restart). Null: the list
+  // given is all. Only with two or more schools, or this set.
+  std::function<std::vector<HostedSchool>()> find_schools;
 };
 
 // Calls on_listening("HOST:PORT") once the socket accepts connections.
