@@ -97,24 +97,6 @@ inline constexpr auto kSessionIdleTimeout = 5min;
 inline constexpr auto kSchoolIdleClose = 10min;
 inline constexpr std::size_t kMaxOpenSchools = 64;
 inline constexpr auto kSchoolRetryAfterFailure = 30s;
-// Descriptors one open school may hold: its database connections (the sync
-// service's, the login lockout's, the console's, the WAL checkpointer's;
-// on SQLite each is the file, its WAL and its shared memory; on PostgreSQL
-// a socket each) and its threads' (many_schools_test measures an opening
-// against it). The descriptor limit is shared out at start: first the
-// reserve (kReservedFds), then kMinConnectionFds for connections, then the
-// open schools (the bound above shrinks to what fits, said in the log);
-// a limit that fits not one school beside those is refused at start,
-// naming the `ulimit -n` needed.
-inline constexpr std::size_t kFdsPerOpenSchool = 24;
-inline constexpr std::size_t kMinConnectionFds = 64;
-// `run --schools PARENT`: a TLS host name no school has makes the server
-// read PARENT again (a school added since the start is served without a
-// restart), at most once per kSchoolRescanInterval, at most
-// kMaxSchoolFolders folders looked at; at most kMaxHostedSchools served.
-inline constexpr auto kSchoolRescanInterval = 10s;
-inline constexpr std::size_t kMaxSchoolFolders = 4096;
-inline constexpr std::size_t kMaxHostedSchools = 2048;
 
 // Password login throttling (LoginLimiter). Failures within the window count;
 // reaching the bound locks logins for the account (or from the address) for
