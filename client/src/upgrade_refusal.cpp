@@ -19,23 +19,29 @@ namespace {
 // characters (but line breaks, made spaces) refused, blanks folded, at most
 // kMaxRefusalChars characters. Empty when there is nothing fit to show.
 std::string server_text(std::string_view content_type, std::string_view body) {
-  if (body.size() > kMaxRefusalBodyBytes) body = body.substr(0, kMaxRefusalBodyBytes);
+  const bool cut_at_bound = body.size() > kMaxRefusalBodyBytes;
+  if (cut_at_bound) body = body.substr(0, kMaxRefusalBodyBytes);
   std::string type(content_type.substr(0, 64));
   std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (!type.starts_with("text/plain")) return {};  // an HTML error page says nothing to a teacher in a terminal
-  // A body cut at the bound may end inside a character: drop that character.
+  // A body cut at the bound may end inside a character: drop that character
+  // (a whole body must be well-formed as it is).
   auto well_formed = to_nfc(body);
-  for (int cut = 0; !well_formed && cut < 3 && !body.empty(); ++cut) {
+  for (int cut = 0; cut_at_bound && !well_formed && cut < 3 && !body.empty(); ++cut) {
     body.remove_suffix(1);
     well_formed = to_nfc(body);
   }
   if (!well_formed) return {};
   std::string out;
-  for (const char c : *well_formed) {
+  const std::string& text = *well_formed;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     const auto u = static_cast<unsigned char>(c);
+    // C1 controls (U+0080-U+009F, UTF-8 C2 80-C2 9F) include a terminal's CSI.
+    const bool c1 = u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f;
     if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
       if (!out.empty() && out.back() != ' ') out += ' ';
-    } else if (u < 0x20 || u == 0x7f) {
+    } else if (u < 0x20 || u == 0x7f || c1) {
       return {};  // escape sequences have no place on a teacher's terminal
     } else {
       out += c;

@@ -21,8 +21,10 @@
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
 #include "sodiem/client/sync_engine.hpp"
+#include "sodiem/client/transport.hpp"
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/tuning.hpp"
+#include "sodiem/core/unicode_text.hpp"
 #include "sodiem/net/tls.hpp"
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/descriptor_budget.hpp"
@@ -521,14 +523,48 @@ TEST_CASE("the descriptor limit is shared out: open schools shrink to what fits,
     CHECK_THAT(std::string(e.what()), Catch::Contains("ulimit -n") && Catch::Contains("không đủ để mở dù chỉ một trường"));
   }
 
-  // The real server under `ulimit -n 100` (soft and hard) with two schools: it says so and exits.
+  // The real server under `ulimit -n 100` (soft and hard) with two schools: it says so and exits (one
+  // that starts instead is ended by `timeout`, exit 124, so the test fails rather than waits forever).
   TempDir tmp;
   School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
   server::write_host_names(a.demo.dir, {kHostA});
   server::write_host_names(b.demo.dir, {kHostB});
-  const auto r = run_command({"bash", "-c", "ulimit -n 100 && exec \"$0\" run --data \"$1\" --data \"$2\" --listen 127.0.0.1:0",
+  const auto r = run_command({"timeout", "-k", "5", "30", "bash", "-c",
+                              "ulimit -n 100 && exec \"$0\" run --data \"$1\" --data \"$2\" --listen 127.0.0.1:0",
                               SODIEM_SERVER_BIN, a.demo.dir, b.demo.dir});
   INFO(r.err);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("(ulimit -n) là 100") && Catch::Contains("Hãy chạy lại máy chủ sau `ulimit -n"));
+}
+
+TEST_CASE("a refused upgrade's message: the status in Vietnamese and what to do, the server's text only when plain, "
+          "well-formed, short and free of control characters",
+          "[e2e][sqlite]") {
+  using client::refused_upgrade_message;
+  const std::string said = "Máy chủ đang phục vụ tối đa 64 trường cùng lúc; hãy thử lại sau ít phút.";
+  const std::string m503 = refused_upgrade_message(503, "text/plain; charset=utf-8", said + "\n");
+  CHECK_THAT(m503, Catch::Contains("HTTP 503") && Catch::Contains("Máy chủ báo: \"" + said + "\"") &&
+                       Catch::Contains("Hãy thử lại sau ít phút"));
+  // Each status in its own words; the body of another type is not shown.
+  CHECK_THAT(refused_upgrade_message(404, "text/html", "<html>Not Found</html>"),
+             Catch::Contains("HTTP 404") && Catch::Contains("không có dịch vụ đồng bộ") && !Catch::Contains("html"));
+  CHECK_THAT(refused_upgrade_message(426, "", ""), Catch::Contains("HTTP 426") && Catch::Contains("phiên bản"));
+  CHECK_THAT(refused_upgrade_message(403, "text/plain", "Forbidden"), Catch::Contains("không được phép"));
+  CHECK_THAT(refused_upgrade_message(502, "text/plain", ""), Catch::Contains("HTTP 502") && !Catch::Contains("Máy chủ báo"));
+  CHECK_THAT(refused_upgrade_message(302, "text/plain", ""), Catch::Contains("HTTP 302"));
+  // Ill-formed UTF-8, escape sequences (C0 and C1) are never shown.
+  for (const std::string& bad : {std::string("bad \xff\xfe text"), std::string("red \x1b[31m text"),
+                                std::string("csi \xc2\x9b" "31m text"), std::string("nul \0 text", 10)}) {
+    const std::string m = refused_upgrade_message(503, "text/plain", bad);
+    CHECK_THAT(m, Catch::Contains("HTTP 503") && !Catch::Contains("Máy chủ báo") && !Catch::Contains("text"));
+  }
+  // A long body: at most kMaxRefusalChars characters of it, a character cut at the byte bound dropped.
+  std::string long_body;
+  while (long_body.size() < 3 * client::kMaxRefusalBodyBytes) long_body += "ữ";
+  const std::string m = refused_upgrade_message(503, "text/plain", long_body);
+  REQUIRE(to_nfc(m));
+  CHECK(code_points(m) < client::kMaxRefusalChars + 200);
+  CHECK_THAT(m, Catch::Contains("Máy chủ báo") && Catch::Contains("…"));  // 2048 bytes end inside a "ữ"
+  CHECK_THAT(refused_upgrade_message(503, "Text/Plain", "ữữ"), Catch::Contains("Máy chủ báo: \"ữữ\""));
+  CHECK_THAT(refused_upgrade_message(503, "text/plain", "ữữ\xe1\xbb"), !Catch::Contains("Máy chủ báo"));  // whole, yet cut
 }
