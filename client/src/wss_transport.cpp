@@ -88,8 +88,20 @@ class WssTransport final : public Transport {
     ws_->read_message_max(protocol::kMaxMessageBytes);
     ws_->binary(true);
     done = false;
-    ws_->async_handshake(host + ":" + port, "/sync", [&](beast::error_code e) { ec = e; done = true; });
+    // The server's answer when it declines (Beast reads it whole, body
+    // included, within its parser's default 8 MiB bound and the handshake's
+    // timeout; refused_upgrade_message looks at its first 2 KiB only).
+    websocket::response_type answer;
+    ws_->async_handshake(answer, host + ":" + port, "/sync", [&](beast::error_code e) { ec = e; done = true; });
     run_until(done, tuning::kHandshakeTimeout);
+    if (ec == websocket::error::upgrade_declined) {
+      const std::string text = refused_upgrade_message(answer.result_int(), answer[beast::http::field::content_type],
+                                                       answer.body());
+      close();
+      return Status(answer.result_int() == 401 || answer.result_int() == 403 ? ErrorCode::kUnauthenticated
+                                                                               : ErrorCode::kUnavailable,
+                    text);
+    }
     if (ec) return Status(ErrorCode::kUnavailable, "bắt tay WebSocket thất bại: " + ec.message());
     open_ = true;
     return Status::ok();

@@ -25,39 +25,27 @@ Lease::~Lease() { schools_.release(index_); }
 
 
 Schools::Schools(std::vector<HostedSchool> hosted, const WssLimits& limits,
-                 const std::function<void(ssl::context&)>& configure, std::function<void(std::size_t, bool)> on_change)
-    : limits_(limits), on_change_(std::move(on_change)) {
+                 std::function<void(ssl::context&)> configure, std::function<void(std::size_t, bool)> on_change,
+                 std::function<std::vector<HostedSchool>()> find_schools)
+    : limits_(limits),
+      on_change_(std::move(on_change)),
+      configure_(std::move(configure)),
+      find_schools_(std::move(find_schools)) {
   if (hosted.empty()) throw std::runtime_error("no school to serve");
-  entries_.resize(hosted.size());
-  for (std::size_t i = 0; i < hosted.size(); ++i) {
-    auto& e = entries_[i];
-    e.hosted = std::move(hosted[i]);
-    e.ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
-    configure(*e.ctx);
-    e.ctx->use_certificate_chain_file(e.hosted.cert_path);
-    e.ctx->use_private_key_file(e.hosted.key_path, ssl::context::pem);
-    if (entries_.size() > 1 && e.hosted.host_names.empty())
-      throw std::runtime_error("thư mục " + e.hosted.dir + " chưa có tên máy nào (host-names.txt): khi phục vụ nhiều " +
-                               "trường, mỗi trường cần tên máy riêng của mình");
-    for (const auto& raw : e.hosted.host_names) {
-      const std::string name = normalize_host_name(raw);
-      if (name.empty()) continue;
-      auto [it, added] = by_name_.emplace(name, i);
-      if (!added && it->second != i)
-        throw std::runtime_error("tên máy " + name + " được gán cho hai trường: " + entries_[it->second].hosted.dir +
-                                 " và " + e.hosted.dir);
-    }
-  }
-  if (entries_.size() == 1) return;  // the school's own context answers every handshake
+  multi_ = hosted.size() > 1 || find_schools_;
+  for (auto& h : hosted) add(std::move(h));
+  looked_at_ = SteadyClock::now();  // the list just read is the first look
+  if (!multi_) return;  // the school's own context answers every handshake
   // The handshake's servername callback: a known host name moves the
   // connection to its school's context (certificate and key); any other, or
-  // none, ends the handshake with the alert unrecognized_name.
+  // none, ends the handshake with the alert unrecognized_name (after a look
+  // for schools added since, with find_schools).
   default_ctx_ = std::make_unique<ssl::context>(ssl::context::tls_server);
-  configure(*default_ctx_);
+  configure_(*default_ctx_);
   SSL_CTX_set_tlsext_servername_callback(
       default_ctx_->native_handle(), +[](SSL* ssl, int* alert, void* arg) -> int {
         auto& self = *static_cast<Schools*>(arg);
-        const auto index = self.find(SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
+        const auto index = self.find_or_look_again(SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name));
         if (!index) {
           *alert = SSL_AD_UNRECOGNIZED_NAME;
           return SSL_TLSEXT_ERR_ALERT_FATAL;
@@ -71,12 +59,67 @@ Schools::Schools(std::vector<HostedSchool> hosted, const WssLimits& limits,
   SSL_CTX_set_tlsext_servername_arg(default_ctx_->native_handle(), this);
 }
 
+void Schools::add(HostedSchool hosted) {
+  if (multi_ && hosted.host_names.empty())
+    throw std::runtime_error("thư mục " + hosted.dir + " chưa có tên máy nào (host-names.txt): khi phục vụ nhiều " +
+                             "trường, mỗi trường cần tên máy riêng của mình");
+  Entry e;
+  e.hosted = std::move(hosted);
+  e.ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  configure_(*e.ctx);
+  e.ctx->use_certificate_chain_file(e.hosted.cert_path);
+  e.ctx->use_private_key_file(e.hosted.key_path, ssl::context::pem);
+  std::vector<std::string> names;
+  for (const auto& raw : e.hosted.host_names) {
+    const std::string name = normalize_host_name(raw);
+    if (name.empty()) continue;
+    if (auto it = by_name_.find(name); it != by_name_.end())
+      throw std::runtime_error("tên máy " + name + " được gán cho hai trường: " + entries_[it->second].hosted.dir +
+                               " và " + e.hosted.dir);
+    names.push_back(name);
+  }
+  for (const auto& name : names) by_name_.emplace(name, entries_.size());
+  entries_.push_back(std::move(e));
+}
+
+std::optional<std::size_t> Schools::find_or_look_again(const char* host_name) {
+  if (auto found = find(host_name)) return found;
+  const auto now = SteadyClock::now();
+  if (!find_schools_ || !host_name || stopping_ || now - looked_at_ < limits_.school_rescan_interval) return std::nullopt;
+  looked_at_ = now;
+  std::vector<HostedSchool> found;
+  try {
+    found = find_schools_();
+  } catch (const std::exception& e) {
+    spdlog::error("looking for new schools: {}", e.what());
+    return std::nullopt;
+  }
+  std::unordered_map<std::string, bool> served;
+  for (const auto& e : entries_) served.emplace(e.hosted.dir, true);
+  for (auto& h : found) {
+    if (served.count(h.dir)) continue;
+    if (entries_.size() >= tuning::kMaxHostedSchools) {
+      spdlog::error("school {} not served: already {} schools (the most one process serves)", h.dir,
+                    tuning::kMaxHostedSchools);
+      break;
+    }
+    const std::string dir = h.dir;
+    try {
+      add(std::move(h));
+      spdlog::info("school {} found: served from now on", dir);
+    } catch (const std::exception& e) {
+      spdlog::error("school {} not served: {}", dir, e.what());
+    }
+  }
+  return find(host_name);
+}
+
 Schools::~Schools() {
   if (opener_) opener_->join();
 }
 
 std::optional<std::size_t> Schools::find(const char* host_name) const {
-  if (entries_.size() == 1) return 0;
+  if (!multi_) return 0;
   if (!host_name) return std::nullopt;
   auto it = by_name_.find(normalize_host_name(host_name));
   if (it == by_name_.end()) return std::nullopt;
@@ -85,7 +128,7 @@ std::optional<std::size_t> Schools::find(const char* host_name) const {
 
 void Schools::start(asio::io_context& ioc) {
   ioc_ = &ioc;
-  if (entries_.size() == 1) {
+  if (!multi_) {
     auto& e = entries_[0];
     auto opened = e.hosted.open();
     if (!opened) throw std::runtime_error(opened.status().message());
@@ -177,10 +220,11 @@ void Schools::release(std::size_t index) {
 void Schools::begin_open(std::size_t index) {
   auto& e = entries_[index];
   e.state = State::kOpening;
-  asio::post(*opener_, [this, index] {
+  // The opener thread never reads entries_ (the io thread may add to it).
+  asio::post(*opener_, [this, index, open = e.hosted.open] {
     Result<ServedSchool> result = Status(ErrorCode::kInternal, "");
     try {
-      result = entries_[index].hosted.open();
+      result = open();
     } catch (const std::exception& ex) {
       result = Status(ErrorCode::kInternal, ex.what());
     }

@@ -3,8 +3,10 @@
 // SNI host name (the handshake's servername callback), and each school's
 // life: opened at its first connection (off the io thread), held by the
 // sessions that use it (Lease), closed once unused for school_idle_close,
-// at most max_open_schools open. One school served: every connection gets
-// it, opened before listening, never closed (the single-school server).
+// at most max_open_schools open; with find_schools, a host name no school
+// has makes it look for schools added since (rate-limited). One school
+// served, without find_schools: every connection gets it, opened before
+// listening, never closed (the single-school server).
 // The io thread only, but for open/close work run on the opener thread.
 #pragma once
 #include <boost/asio/io_context.hpp>
@@ -45,9 +47,10 @@ class Lease {
 class Schools {
  public:
   // `configure`: the TLS settings every context gets (suites, versions).
+  // `find_schools`: see WssOptions (null: the list is fixed).
   Schools(std::vector<HostedSchool> hosted, const WssLimits& limits,
-          const std::function<void(boost::asio::ssl::context&)>& configure,
-          std::function<void(std::size_t, bool)> on_change);
+          std::function<void(boost::asio::ssl::context&)> configure, std::function<void(std::size_t, bool)> on_change,
+          std::function<std::vector<HostedSchool>()> find_schools = nullptr);
   ~Schools();
 
   // The context connections start with; its servername callback moves a
@@ -55,6 +58,8 @@ class Schools {
   boost::asio::ssl::context& context() { return default_ctx_ ? *default_ctx_ : *entries_.front().ctx; }
   // The school of a completed handshake's host name (null: none sent).
   std::optional<std::size_t> find(const char* host_name) const;
+  // Schools served now (grows with find_schools).
+  std::size_t size() const { return entries_.size(); }
 
   // Before listening: the loop to answer on; one school served: opens it
   // now (throws on refusal, as the single-school server always has).
@@ -95,12 +100,22 @@ class Schools {
   void sweep();
   void arm_sweep();
   void grant(std::size_t index, Done& done);
+  // Adds a school (its TLS context, its host names); throws, naming the
+  // problem, on a certificate that does not load or a host name taken.
+  void add(HostedSchool hosted);
+  // An unknown host name: schools added to the parent folder since, if the
+  // last look is long enough ago. Then find() again.
+  std::optional<std::size_t> find_or_look_again(const char* host_name);
 
-  std::vector<Entry> entries_;
+  std::deque<Entry> entries_;  // a deque: an entry stays where it is as schools are added (leases refer to it)
   std::unordered_map<std::string, std::size_t> by_name_;
   std::unique_ptr<boost::asio::ssl::context> default_ctx_;
   WssLimits limits_;
   std::function<void(std::size_t, bool)> on_change_;
+  std::function<void(boost::asio::ssl::context&)> configure_;
+  std::function<std::vector<HostedSchool>()> find_schools_;
+  std::chrono::steady_clock::time_point looked_at_{};  // the last find_schools call
+  bool multi_ = false;  // host names choose the school (two or more, or find_schools)
   boost::asio::io_context* ioc_ = nullptr;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
   std::unique_ptr<boost::asio::thread_pool> opener_;  // opens and closes schools, one at a time

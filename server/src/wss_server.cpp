@@ -1,4 +1,5 @@
-// The WSS listener and run_wss_server: TLS settings, descriptor budget,
+// The WSS listener and run_wss_server: TLS settings, descriptor budget
+// (shared out by descriptor_budget.cpp),
 // admission of connections (ConnectionTable), accept back-off, graceful
 // stop. Sessions are in wss_session.cpp. One io thread.
 #include "sodiem/server/wss_server.hpp"
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "sodiem/server/console/console.hpp"
+#include "sodiem/server/descriptor_budget.hpp"
 #include "sodiem/server/sync_service.hpp"
 #include "wss_schools.hpp"
 #include "wss_session.hpp"
@@ -33,9 +35,10 @@ bool out_of_descriptors(const beast::error_code& ec) {
          ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
 }
 
-// Raises the descriptor limit to its hard bound and shrinks the connection
-// limits to what fits in it (beside those already open and a reserve).
-WssLimits fit_descriptors(WssLimits limits) {
+// Raises the descriptor limit to its hard bound and shares it out
+// (share_descriptors): `schools` as it takes them. Throws
+// DescriptorShortage when not one school fits.
+WssLimits fit_descriptors(WssLimits limits, std::size_t schools) {
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return limits;
   if (rl.rlim_cur < rl.rlim_max) {
@@ -49,15 +52,9 @@ WssLimits fit_descriptors(WssLimits limits) {
        it.increment(ec))
     ++open_now;
   const std::size_t limit = rl.rlim_cur == RLIM_INFINITY ? SIZE_MAX / 2 : static_cast<std::size_t>(rl.rlim_cur);
-  const std::size_t used = open_now + tuning::kReservedFds;
-  const std::size_t budget = limit > used + 2 ? limit - used : 2;
-  if (limits.max_pre_auth + limits.max_authenticated > budget) {
-    limits.max_pre_auth = std::min(limits.max_pre_auth, std::max<std::size_t>(1, budget / 4));
-    limits.max_authenticated = std::max<std::size_t>(1, budget - limits.max_pre_auth);
-    limits.max_pre_auth_per_address = std::min(limits.max_pre_auth_per_address, limits.max_pre_auth);
-    spdlog::warn("descriptor limit {}: at most {} unauthenticated connections and {} sessions", limit,
-                 limits.max_pre_auth, limits.max_authenticated);
-  }
+  std::string warning;
+  limits = share_descriptors(limits, limit, open_now, schools, warning);
+  if (!warning.empty()) spdlog::warn("{}", warning);
   return limits;
 }
 
@@ -156,9 +153,14 @@ void run_wss_server(SyncService& service, const WssOptions& options,
 
 void run_wss_schools(std::vector<HostedSchool> hosted, const WssOptions& options,
                      const std::function<void(const std::string&)>& on_listening) {
+  // One school alone is open already (run_one); many open as they are asked
+  // for, each holding descriptors of its own.
+  const bool many = hosted.size() > 1 || options.find_schools;
+  const WssLimits limits =
+      fit_descriptors(options.limits, !many ? 0 : options.find_schools ? SIZE_MAX : hosted.size());
   // Before the io_context: sessions it destroys at the end still find them.
-  Schools schools(std::move(hosted), options.limits, configure_tls, options.on_school_change);
-  Edge edge(schools, fit_descriptors(options.limits));
+  Schools schools(std::move(hosted), limits, configure_tls, options.on_school_change, options.find_schools);
+  Edge edge(schools, limits);
   asio::io_context ioc{1};
   schools.start(ioc);
   auto address = asio::ip::make_address(options.host);

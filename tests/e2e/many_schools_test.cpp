@@ -21,9 +21,13 @@
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
 #include "sodiem/client/sync_engine.hpp"
+#include "sodiem/client/transport.hpp"
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/tuning.hpp"
+#include "sodiem/core/unicode_text.hpp"
 #include "sodiem/net/tls.hpp"
 #include "sodiem/server/accounts.hpp"
+#include "sodiem/server/descriptor_budget.hpp"
 #include "sodiem/server/host_names.hpp"
 #include "sodiem/server/school_open.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -304,6 +308,10 @@ TEST_CASE("a school opens at its first connection, closes when unused and reopen
     REQUIRE(p.tls("", "hong.test"));
     const std::string refused = p.http_get("/");
     CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("chưa mở được dữ liệu của trường này"));
+    client::LocalStore to_broken(tmp / "to-broken");
+    const Status said = enroll(to_broken, server.endpoint("hong.test", ""), "gv.toan.1", "x");
+    CHECK_THAT(said.message(), Catch::Contains("HTTP 503") && Catch::Contains("chưa mở được dữ liệu của trường này") &&
+                                   Catch::Contains("báo người quản trị máy chủ"));
     REQUIRE(sync(second, ep_a));
   }
 
@@ -323,6 +331,20 @@ TEST_CASE("a school opens at its first connection, closes when unused and reopen
     WsProbe p(server.address());
     REQUIRE(p.tls("", kHostA));
     CHECK_THAT(p.http_get("/"), Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("tối đa 1 trường"));
+    // A teacher's sodiem sees the server's own words and when to try again,
+    // not a failed WebSocket handshake.
+    client::LocalStore late(tmp / "late");
+    const Status refused = enroll(late, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1"));
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.message(), Catch::Contains("HTTP 503") &&
+                                      Catch::Contains("Máy chủ báo: \"Máy chủ đang phục vụ tối đa 1 trường cùng lúc") &&
+                                      Catch::Contains("Hãy thử lại sau ít phút"));
+    CHECK(refused.message().find("bắt tay WebSocket") == std::string::npos);
+    client::SyncOptions once;
+    once.max_attempts = 1;
+    const auto sync_refused = sync(dev_a, ep_a, once);
+    REQUIRE_FALSE(sync_refused);
+    CHECK_THAT(sync_refused.status().message(), Catch::Contains("tối đa 1 trường") && Catch::Contains("thử lại"));
   }
 }
 
@@ -397,4 +419,152 @@ TEST_CASE("devices of two schools moving between two processes that serve both, 
   }
   CHECK(scalar(a.demo.dir, applied_sql) == pending_a);
   CHECK(scalar(b.demo.dir, applied_sql) == pending_b);
+}
+
+TEST_CASE("run --schools: a school folder added while the server runs is served without a restart, the folder "
+          "read again at most once per rescan interval",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false);
+  server::write_host_names(a.demo.dir, {kHostA});
+  const std::string parent = tmp / "parent";
+  std::filesystem::create_directories(parent);
+  const auto started = std::chrono::steady_clock::now();
+  ServerProcess server(SODIEM_SERVER_BIN, a.demo.dir, "127.0.0.1:0", {}, {"--schools", parent});
+  const std::string port = server.url().substr(server.url().rfind(':') + 1);
+  auto handshake = [&](const char* host) {
+    WsProbe p("wss://127.0.0.1:" + port);
+    return p.tls("", host);
+  };
+  CHECK(handshake(kHostA));
+  CHECK_FALSE(handshake(kHostB));
+  // B is made in the parent folder, its host name written last (as `init --host-name` does).
+  School b = make_school(parent + "/b", true);
+  server::write_host_names(b.demo.dir, {kHostB});
+  // Within the interval since the last look (the start), an unknown name does not read the folder again.
+  if (std::chrono::steady_clock::now() - started < tuning::kSchoolRescanInterval - std::chrono::seconds(2))
+    CHECK_FALSE(handshake(kHostB));
+  REQUIRE(wait_for([&] { return handshake(kHostB); }, std::chrono::seconds(40)));
+  CHECK(std::chrono::steady_clock::now() - started >= tuning::kSchoolRescanInterval);
+  // B serves its own school, A still its own.
+  const client::Endpoint ep_b{"wss://" + std::string(kHostB) + ":" + port, b.demo.fingerprint, "127.0.0.1"};
+  const client::Endpoint ep_a{"wss://" + std::string(kHostA) + ":" + port, a.demo.fingerprint, "127.0.0.1"};
+  client::LocalStore dev_b(tmp / "dev-b"), dev_a(tmp / "dev-a");
+  REQUIRE(enroll(dev_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(dev_b.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9").is_ok());
+  REQUIRE(sync(dev_b, ep_b));
+  REQUIRE(sync(dev_a, ep_a));
+  CHECK(cell(dev_a, "HS6A01", "HK1.TX1") == "");
+  CHECK(scalar(b.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 1);
+  CHECK(scalar(a.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 0);
+  // Still no name of nobody's: refused at the handshake.
+  CHECK_FALSE(handshake("truong-c.test"));
+}
+
+namespace {
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("an open school holds at most kFdsPerOpenSchool descriptors (the descriptor budget's figure)", "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}});
+  const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint);
+  client::LocalStore dev(tmp / "dev");
+  const std::size_t before = open_descriptors();
+  REQUIRE(enroll(dev, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(dev.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "7").is_ok());
+  REQUIRE(sync(dev, ep_a));
+  REQUIRE(server.opens[0] == 1);
+  // A console request too: the console's connection is the school's.
+  WsProbe p(server.address());
+  REQUIRE(p.tls("", kHostA));
+  CHECK_THAT(p.http_get("/"), Catch::StartsWith("HTTP/1.1 200"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the sessions' sockets close
+  const std::size_t after = open_descriptors();
+  INFO("descriptors before " << before << ", with school A open " << after);
+  CHECK(after > before);
+  CHECK(after - before <= tuning::kFdsPerOpenSchool);
+}
+
+TEST_CASE("the descriptor limit is shared out: open schools shrink to what fits, a limit too small for one school is "
+          "refused at start naming the ulimit needed",
+          "[e2e][sqlite]") {
+  using tuning::kFdsPerOpenSchool, tuning::kMinConnectionFds, tuning::kReservedFds;
+  std::string warning;
+  const server::WssLimits wanted;
+  // 200 schools, 1000 descriptors, 10 open: 35 schools fit beside the reserve and the connections' minimum.
+  auto fitted = server::share_descriptors(wanted, 1000, 10, 200, warning);
+  const std::size_t fit = (1000 - 10 - kReservedFds - kMinConnectionFds) / kFdsPerOpenSchool;
+  CHECK(fitted.max_open_schools == fit);
+  CHECK(fitted.max_pre_auth + fitted.max_authenticated <= 1000 - 10 - kReservedFds - fit * kFdsPerOpenSchool);
+  CHECK(fitted.max_pre_auth + fitted.max_authenticated >= kMinConnectionFds);
+  CHECK_THAT(warning, Catch::Contains("at most " + std::to_string(fit) + " schools open at once"));
+  // Enough for all 64: nothing shrinks.
+  fitted = server::share_descriptors(wanted, 1 << 20, 10, 200, warning);
+  CHECK(fitted.max_open_schools == wanted.max_open_schools);
+  CHECK(fitted.max_authenticated == wanted.max_authenticated);
+  CHECK(warning.empty());
+  // One school served alone (open already): only the connections share the rest, as before.
+  fitted = server::share_descriptors(wanted, 300, 10, 0, warning);
+  CHECK(fitted.max_open_schools == wanted.max_open_schools);
+  CHECK(fitted.max_pre_auth + fitted.max_authenticated <= 300 - 10 - kReservedFds);
+  // Not one school fits: refused, naming the ulimit.
+  try {
+    (void)server::share_descriptors(wanted, 10 + kReservedFds + kMinConnectionFds + kFdsPerOpenSchool - 1, 10, 2,
+                                    warning);
+    FAIL("accepted a limit that fits no school");
+  } catch (const server::DescriptorShortage& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("ulimit -n") && Catch::Contains("không đủ để mở dù chỉ một trường"));
+  }
+
+  // The real server under `ulimit -n 100` (soft and hard) with two schools: it says so and exits (one
+  // that starts instead is ended by `timeout`, exit 124, so the test fails rather than waits forever).
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::write_host_names(a.demo.dir, {kHostA});
+  server::write_host_names(b.demo.dir, {kHostB});
+  const auto r = run_command({"timeout", "-k", "5", "30", "bash", "-c",
+                              "ulimit -n 100 && exec \"$0\" run --data \"$1\" --data \"$2\" --listen 127.0.0.1:0",
+                              SODIEM_SERVER_BIN, a.demo.dir, b.demo.dir});
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("(ulimit -n) là 100") && Catch::Contains("Hãy chạy lại máy chủ sau `ulimit -n"));
+}
+
+TEST_CASE("a refused upgrade's message: the status in Vietnamese and what to do, the server's text only when plain, "
+          "well-formed, short and free of control characters",
+          "[e2e][sqlite]") {
+  using client::refused_upgrade_message;
+  const std::string said = "Máy chủ đang phục vụ tối đa 64 trường cùng lúc; hãy thử lại sau ít phút.";
+  const std::string m503 = refused_upgrade_message(503, "text/plain; charset=utf-8", said + "\n");
+  CHECK_THAT(m503, Catch::Contains("HTTP 503") && Catch::Contains("Máy chủ báo: \"" + said + "\"") &&
+                       Catch::Contains("Hãy thử lại sau ít phút"));
+  // Each status in its own words; the body of another type is not shown.
+  CHECK_THAT(refused_upgrade_message(404, "text/html", "<html>Not Found</html>"),
+             Catch::Contains("HTTP 404") && Catch::Contains("không có dịch vụ đồng bộ") && !Catch::Contains("html"));
+  CHECK_THAT(refused_upgrade_message(426, "", ""), Catch::Contains("HTTP 426") && Catch::Contains("phiên bản"));
+  CHECK_THAT(refused_upgrade_message(403, "text/plain", "Forbidden"), Catch::Contains("không được phép"));
+  CHECK_THAT(refused_upgrade_message(502, "text/plain", ""), Catch::Contains("HTTP 502") && !Catch::Contains("Máy chủ báo"));
+  CHECK_THAT(refused_upgrade_message(302, "text/plain", ""), Catch::Contains("HTTP 302"));
+  // Ill-formed UTF-8, escape sequences (C0 and C1) are never shown.
+  for (const std::string& bad : {std::string("bad \xff\xfe text"), std::string("red \x1b[31m text"),
+                                std::string("csi \xc2\x9b" "31m text"), std::string("nul \0 text", 10)}) {
+    const std::string m = refused_upgrade_message(503, "text/plain", bad);
+    CHECK_THAT(m, Catch::Contains("HTTP 503") && !Catch::Contains("Máy chủ báo") && !Catch::Contains("text"));
+  }
+  // A long body: at most kMaxRefusalChars characters of it, a character cut at the byte bound dropped.
+  std::string long_body;
+  while (long_body.size() < 3 * client::kMaxRefusalBodyBytes) long_body += "ữ";
+  const std::string m = refused_upgrade_message(503, "text/plain", long_body);
+  REQUIRE(to_nfc(m));
+  CHECK(code_points(m) < client::kMaxRefusalChars + 200);
+  CHECK_THAT(m, Catch::Contains("Máy chủ báo") && Catch::Contains("…"));  // 2048 bytes end inside a "ữ"
+  CHECK_THAT(refused_upgrade_message(503, "Text/Plain", "ữữ"), Catch::Contains("Máy chủ báo: \"ữữ\""));
+  CHECK_THAT(refused_upgrade_message(503, "text/plain", "ữữ\xe1\xbb"), !Catch::Contains("Máy chủ báo"));  // whole, yet cut
 }

@@ -6,7 +6,15 @@
 
 #include "pg_cluster_file.hpp"
 
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -16,6 +24,7 @@
 #include "sodiem/pg/array.hpp"
 #include "sodiem/pg/db.hpp"
 #include "sodiem/pg/dialect.hpp"
+#include "sodiem/core/tuning.hpp"
 
 using namespace sodiem;
 
@@ -187,6 +196,72 @@ TEST_CASE("pg: a refused connection says so in Vietnamese", "[storage][pg]") {
     CHECK(std::string(e.what()).find("không kết nối được") != std::string::npos);
     CHECK(e.sqlstate == "08001");
   }
+}
+
+namespace {
+int socket_option(pg::Db& db, int level, int name) {
+  int value = -1;
+  socklen_t len = sizeof value;
+  REQUIRE(::getsockopt(PQsocket(db.handle()), level, name, &value, &len) == 0);
+  return value;
+}
+}  // namespace
+
+// A PostgreSQL host that vanishes without a word (no RST) cannot be made
+// without root (a firewall rule); what makes a server notice it is checked
+// on the connection itself: the kernel's keepalive and user-timeout settings
+// on the socket libpq opened, the tuning's unless the URL sets its own.
+TEST_CASE("pg: every connection has TCP keepalives and a user timeout, the URL's own values win",
+          "[storage][pg]") {
+  pg::Db db(testing::pg_cluster_file("url"));
+  CHECK(socket_option(db, SOL_SOCKET, SO_KEEPALIVE) == 1);
+  CHECK(socket_option(db, IPPROTO_TCP, TCP_KEEPIDLE) == tuning::kPgKeepaliveIdleSeconds);
+  CHECK(socket_option(db, IPPROTO_TCP, TCP_KEEPINTVL) == 5);
+  CHECK(socket_option(db, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+  CHECK(socket_option(db, IPPROTO_TCP, TCP_USER_TIMEOUT) == tuning::kPgTcpUserTimeoutMs);
+  pg::Db own(testing::pg_cluster_file("url") + "?keepalives_idle=7&tcp_user_timeout=9000");
+  CHECK(socket_option(own, IPPROTO_TCP, TCP_KEEPIDLE) == 7);
+  CHECK(socket_option(own, IPPROTO_TCP, TCP_USER_TIMEOUT) == 9000);
+  // A connection made again after a loss has them too.
+  CHECK_THROWS_AS(db.exec("SELECT pg_terminate_backend(pg_backend_pid())"), pg::Error);
+  db.exec("SELECT 1");
+  REQUIRE(db.reconnects() == 1);
+  CHECK(socket_option(db, SOL_SOCKET, SO_KEEPALIVE) == 1);
+  CHECK(socket_option(db, IPPROTO_TCP, TCP_USER_TIMEOUT) == tuning::kPgTcpUserTimeoutMs);
+}
+
+TEST_CASE("pg: a host that accepts the connection and never answers is given up after connect_timeout",
+          "[storage][pg]") {
+  // A listening socket nobody accepts on: the kernel completes the TCP
+  // handshake, then nothing ever answers libpq's startup message.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string url = "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/none";
+  const auto started = std::chrono::steady_clock::now();
+  auto attempt = std::async(std::launch::async, [url]() -> std::string {
+    try {
+      pg::Db db(url);
+      return "connected";
+    } catch (const pg::Error& e) {
+      return e.what();
+    }
+  });
+  const bool gave_up = attempt.wait_for(std::chrono::seconds(tuning::kPgConnectTimeoutSeconds * 3)) ==
+                       std::future_status::ready;
+  ::close(listener);  // without a timeout the attempt waits forever: this ends it
+  const std::string said = attempt.get();
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO(said);
+  CHECK(gave_up);
+  CHECK(took >= std::chrono::seconds(tuning::kPgConnectTimeoutSeconds - 1));
+  CHECK(said.find("không kết nối được") != std::string::npos);
 }
 
 TEST_CASE("pg array literals: any text and any number come back from unnest as they went in", "[pg]") {

@@ -233,3 +233,34 @@ TEST_CASE("pg open: a role that passes row-level security (superuser, BYPASSRLS)
   // The application role is not refused for its role (whatever else it finds).
   CHECK(message_of(testing::pg_cluster_file("app-url")).find("bỏ qua") == std::string::npos);
 }
+
+TEST_CASE("pg open: an application role without the TEMPORARY right is refused, naming the GRANT to run",
+          "[storage][pg]") {
+  // A database of its own (revoking the right from PUBLIC on the shared one
+  // would take it from every test running beside this one).
+  const std::string port = testing::pg_cluster_file("port");
+  const std::string db_name = "sodiem_no_temp_" + std::to_string(::getpid());
+  pg::Db super("postgresql://postgres@127.0.0.1:" + port + "/postgres");
+  super.exec("DROP DATABASE IF EXISTS " + db_name);
+  super.exec("CREATE DATABASE " + db_name);
+  super.exec("REVOKE TEMPORARY ON DATABASE " + db_name + " FROM PUBLIC");
+  auto message_of = [&] {
+    try {
+      server::open_postgres_school({"postgresql://sodiem_app@127.0.0.1:" + port + "/" + db_name, "thcs-a"});
+      return std::string();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  };
+  const std::string refused = message_of();
+  INFO(refused);
+  CHECK(refused.find("không có quyền TEMPORARY") != std::string::npos);
+  CHECK(refused.find("GRANT TEMPORARY ON DATABASE " + db_name + " TO sodiem_app;") != std::string::npos);
+  // The GRANT named is the one that works: the next refusal is another (no schema there).
+  super.exec("GRANT TEMPORARY ON DATABASE " + db_name + " TO sodiem_app");
+  const std::string after = message_of();
+  INFO(after);
+  CHECK(after.find("TEMPORARY") == std::string::npos);
+  CHECK(after.find("lược đồ phiên bản 0") != std::string::npos);
+  super.exec("DROP DATABASE " + db_name);
+}

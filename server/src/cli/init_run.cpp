@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "sodiem/core/clock.hpp"
+#include "sodiem/core/tuning.hpp"
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/host_names.hpp"
@@ -128,23 +129,53 @@ bool parse_listen(const std::string& listen, WssOptions& options) {
   return true;
 }
 
-// The folders to serve: each --data, then each sub-folder of --schools that
-// holds a school (in name order; one without host names is skipped, said).
-std::vector<std::string> school_dirs(const RunOptions& o) {
-  std::vector<std::string> dirs = o.dirs;
-  if (o.schools.empty()) return dirs;
+// The sub-folders of `parent` that hold a school, in name order (at most
+// kMaxSchoolFolders looked at); one without host names is skipped (said on
+// stderr when `warn`).
+std::vector<std::string> schools_in(const std::string& parent, bool warn) {
   std::vector<std::string> found;
-  for (const auto& entry : fs::directory_iterator(o.schools))
-    if (entry.is_directory() && has_school_database(entry.path().string())) found.push_back(entry.path().string());
+  std::size_t looked = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (++looked > tuning::kMaxSchoolFolders) {
+      if (warn)
+        std::cerr << "sodiem-server: CẢNH BÁO: " << parent << " có hơn " << tuning::kMaxSchoolFolders
+                  << " mục; chỉ xem " << tuning::kMaxSchoolFolders << " mục đầu\n";
+      break;
+    }
+    std::error_code dir_ec;
+    if (it->is_directory(dir_ec) && has_school_database(it->path().string())) found.push_back(it->path().string());
+  }
+  if (ec && warn) std::cerr << "sodiem-server: CẢNH BÁO: không đọc được " << parent << ": " << ec.message() << "\n";
   std::sort(found.begin(), found.end());
+  std::vector<std::string> dirs;
   for (const auto& dir : found) {
     if (read_host_names(dir).empty()) {
-      std::cerr << "sodiem-server: CẢNH BÁO: bỏ qua " << dir << ": chưa có tên máy (" << dir << "/host-names.txt)\n";
+      if (warn)
+        std::cerr << "sodiem-server: CẢNH BÁO: bỏ qua " << dir << ": chưa có tên máy (" << dir << "/host-names.txt)\n";
       continue;
     }
     dirs.push_back(dir);
   }
   return dirs;
+}
+
+// The folders to serve: each --data, then each school of --schools.
+std::vector<std::string> school_dirs(const RunOptions& o) {
+  std::vector<std::string> dirs = o.dirs;
+  if (o.schools.empty()) return dirs;
+  for (auto& dir : schools_in(o.schools, /*warn=*/true)) dirs.push_back(std::move(dir));
+  return dirs;
+}
+
+HostedSchool hosted_school(const std::string& dir) {
+  HostedSchool school;
+  school.dir = dir;
+  school.host_names = read_host_names(dir);
+  school.cert_path = DataPaths{dir}.cert();
+  school.key_path = DataPaths{dir}.key();
+  school.open = [dir] { return open_school(dir, printers()); };
+  return school;
 }
 
 int run_one(const std::string& dir, WssOptions options) {
@@ -181,14 +212,16 @@ int run_run(const RunOptions& o) {
                   << dir << "` trước\n";
         return 2;
       }
-      HostedSchool school;
-      school.dir = dir;
-      school.host_names = read_host_names(dir);
-      school.cert_path = DataPaths{dir}.cert();
-      school.key_path = DataPaths{dir}.key();
-      school.open = [dir] { return open_school(dir, printers()); };
-      hosted.push_back(std::move(school));
+      hosted.push_back(hosted_school(dir));
     }
+    // A school added to --schools' folder later is found without a restart
+    // (on a host name no school has, at most once per 10 s).
+    if (!o.schools.empty())
+      options.find_schools = [parent = o.schools] {
+        std::vector<HostedSchool> found;
+        for (const auto& dir : schools_in(parent, /*warn=*/false)) found.push_back(hosted_school(dir));
+        return found;
+      };
     if (hosted.empty()) {
       std::cerr << "sodiem-server: không có trường nào để phục vụ trong " << o.schools << "\n";
       return 2;

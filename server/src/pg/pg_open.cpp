@@ -1,6 +1,7 @@
 // Opening a school's PostgreSQL store (server_db.hpp): the connection as the
 // application role, the schema checked (or brought up to date with the
-// owner's URL at init), the connection bound to the school.
+// owner's URL at init), the connection bound to the school. Refused: a
+// role past row-level security, one without the TEMPORARY right.
 // Callers: open_server_db, init_data_dir.
 #include "sodiem/pg/db.hpp"
 #include "sodiem/server/access_seal.hpp"
@@ -38,6 +39,21 @@ std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const
       throw std::runtime_error("vai trò PostgreSQL \"" + role.text(0) +
                                "\" bỏ qua bảo vệ theo trường (superuser hoặc BYPASSRLS): máy chủ không dùng vai trò "
                                "này; hãy ghi vào database.json địa chỉ của vai trò ứng dụng (sodiem_app)");
+  }
+  // The access seal keeps each changed access table's rows in a temporary
+  // table, and audit verify's school guards compare against temporary
+  // objects: without the TEMPORARY right (PostgreSQL gives it to PUBLIC; an
+  // administrator may have revoked it) every sealed write and every check
+  // would fail later, far from the cause. Refused here, naming the GRANT.
+  {
+    auto temp = conn->prepare(
+        "SELECT CASE WHEN has_database_privilege(current_user, current_database(), 'TEMPORARY') THEN 1 ELSE 0 END, "
+        "quote_ident(current_user), quote_ident(current_database())");
+    if (temp.step() && temp.int64(0) == 0)
+      throw std::runtime_error("vai trò PostgreSQL " + temp.text(1) + " không có quyền TEMPORARY (tạo bảng tạm) trên " +
+                               "cơ sở dữ liệu " + temp.text(2) + ": máy chủ cần quyền này để niêm phong và kiểm tra "
+                               "dữ liệu phân quyền của trường. Người quản trị PostgreSQL hãy chạy: GRANT TEMPORARY ON "
+                               "DATABASE " + temp.text(2) + " TO " + temp.text(1) + ";");
   }
   const int version = schema_version_of(*conn);
   const int wanted = static_cast<int>(pg_migrations().size());

@@ -3,9 +3,11 @@
 // loopback with cut injection. One user thread at a time.
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "sodiem/core/status.hpp"
 
@@ -42,5 +44,14 @@ struct Endpoint {
 class WssTransport;
 std::unique_ptr<Transport> make_wss_transport(const Endpoint& endpoint);
 std::string seen_fingerprint(const Transport& transport);
+
+// A server that answers the WebSocket upgrade with an HTTP status (503: at
+// its bound of open schools or the school cannot open; 401, 403, 404, 426
+// from a proxy or another server): what connect() reports, in Vietnamese,
+// with the server's own text when it is plain, well-formed UTF-8 (at most
+// kMaxRefusalChars characters of its first kMaxRefusalBodyBytes bytes).
+inline constexpr std::size_t kMaxRefusalBodyBytes = 2048;
+inline constexpr std::size_t kMaxRefusalChars = 300;
+std::string refused_upgrade_message(unsigned status, std::string_view content_type, std::string_view body);
 
 }  // namespace sodiem::client

@@ -21,6 +21,28 @@
 #include "sodiem/core/status.hpp"
 #include "sodiem/core/tuning.hpp"
 
+namespace sodiem::tuning {
+using namespace std::chrono_literals;
+// Descriptors one open school may hold: its database connections (the sync
+// service's, the login lockout's, the console's, the WAL checkpointer's;
+// on SQLite each is the file, its WAL and its shared memory; on PostgreSQL
+// a socket each) and its threads' (many_schools_test measures an opening
+// against it). The descriptor limit is shared out at start: first the
+// reserve (kReservedFds), then kMinConnectionFds for connections, then the
+// open schools (kMaxOpenSchools shrinks to what fits, said in the log);
+// a limit that fits not one school beside those is refused at start,
+// naming the `ulimit -n` needed.
+inline constexpr std::size_t kFdsPerOpenSchool = 24;
+inline constexpr std::size_t kMinConnectionFds = 64;
+// `run --schools PARENT`: a TLS host name no school has makes the server
+// read PARENT again (a school added since the start is served without a
+// restart), at most once per kSchoolRescanInterval, at most
+// kMaxSchoolFolders folders looked at; at most kMaxHostedSchools served.
+inline constexpr auto kSchoolRescanInterval = 10s;
+inline constexpr std::size_t kMaxSchoolFolders = 4096;
+inline constexpr std::size_t kMaxHostedSchools = 2048;
+}  // namespace sodiem::tuning
+
 namespace sodiem::server {
 
 class SyncService;
@@ -28,7 +50,26 @@ namespace console {
 class Console;
 }
 
-// The edge's bounds (tuning.hpp explains each); tests shorten the times.
+// A school as served: its sync service and console (null: the status
+// page), alive as long as `keep` (what opened them, if anything owns them).
+struct ServedSchool {
+  std::string name;
+  SyncService* service = nullptr;
+  console::Console* console = nullptr;
+  std::shared_ptr<void> keep;
+};
+
+// A school one process may serve: the host names devices and browsers reach
+// it by (TLS SNI), its TLS identity, and how to open it (called off the io
+// thread; a refusal, in Vietnamese, keeps it closed and is logged).
+struct HostedSchool {
+  std::string dir;  // named in the log
+  std::vector<std::string> host_names;
+  std::string cert_path, key_path;
+  std::function<Result<ServedSchool>()> open;
+};
+
+// The edge's bounds (tuning.hpp and the above explain each); tests shorten the times.
 struct WssLimits {
   std::chrono::milliseconds handshake_timeout = tuning::kServerHandshakeTimeout;
   std::chrono::milliseconds login_deadline = tuning::kLoginDeadline;
@@ -41,6 +82,7 @@ struct WssLimits {
   std::chrono::milliseconds school_idle_close = tuning::kSchoolIdleClose;
   std::size_t max_open_schools = tuning::kMaxOpenSchools;
   std::chrono::milliseconds school_retry_after_failure = tuning::kSchoolRetryAfterFailure;
+  std::chrono::milliseconds school_rescan_interval = tuning::kSchoolRescanInterval;
 };
 
 struct WssOptions {
@@ -60,25 +102,12 @@ struct WssOptions {
   // For tests: called on the io thread when a school (its index in
   // run_wss_schools' list) has opened (true) or closed (false).
   std::function<void(std::size_t school, bool open)> on_school_change;
-};
-
-// A school as served: its sync service and console (null: the status
-// page), alive as long as `keep` (what opened them, if anything owns them).
-struct ServedSchool {
-  std::string name;
-  SyncService* service = nullptr;
-  console::Console* console = nullptr;
-  std::shared_ptr<void> keep;
-};
-
-// A school one process may serve: the host names devices and browsers reach
-// it by (TLS SNI), its TLS identity, and how to open it (called off the io
-// thread; a refusal, in Vietnamese, keeps it closed and is logged).
-struct HostedSchool {
-  std::string dir;  // named in the log
-  std::vector<std::string> host_names;
-  std::string cert_path, key_path;
-  std::function<Result<ServedSchool>()> open;
+  // `run --schools PARENT`: the schools PARENT holds now. Called again, on
+  // the io thread, when a TLS host name no school has arrives (at most once
+  // per limits.school_rescan_interval); the folders not served yet are
+  // added (a school created since the start, no restart). Null: the list
+  // given is all. Only with two or more schools, or this set.
+  std::function<std::vector<HostedSchool>()> find_schools;
 };
 
 // Calls on_listening("HOST:PORT") once the socket accepts connections.
