@@ -9,19 +9,29 @@
 namespace sodiem::server {
 namespace {
 
+// A node as the transaction's memo knows it (store::Db::recall): the
+// entry after this one reads the nodes this one wrote.
+std::string node_key(int level, std::uint64_t index) {
+  return "audit_tree:" + std::to_string(level) + ":" + std::to_string(index);
+}
+
 std::string stored_node(store::Db& db, int level, std::uint64_t index) {
+  if (auto m = db.recall(node_key(level, index)); m && *m) return merkle::from_hex(**m);
   auto s = db.cached("SELECT hash FROM audit_tree WHERE level = ? AND idx = ?");
   s->bind(1, level).bind(2, static_cast<std::int64_t>(index));
   if (!s->step()) throw std::runtime_error("audit tree lacks node " + std::to_string(level) + "/" + std::to_string(index));
+  db.remember(node_key(level, index), s->text(0));
   return merkle::from_hex(s->view(0));
 }
 
 void put_node(store::Db& db, int level, std::uint64_t index, const std::string& hash) {
+  const std::string hex = merkle::to_hex(hash);
   db.cached("INSERT INTO audit_tree(level, idx, hash) VALUES(?, ?, ?) ON CONFLICT(level, idx) DO UPDATE SET hash = excluded.hash")
       ->bind(1, level)
       .bind(2, static_cast<std::int64_t>(index))
-      .bind(3, merkle::to_hex(hash))
+      .bind(3, hex)
       .run();
+  db.remember(node_key(level, index), hex);
 }
 
 // Leaf `index` and the perfect subtrees it completes.

@@ -632,7 +632,6 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
   const std::int64_t now = clock_.now_unix_seconds();
   PushScope scope{device, *user, now, ack, {}, PushAuditWriter(push.ops.size())};
 
-  locks_.load(db_, now);
   pending_.clear();   // what a failed push left is rolled back
   pending_outcomes_.clear();
   forget_next_ids();  // the tables may have grown since the last push
@@ -647,8 +646,17 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     forget_cells();
     data_version_ = data_version;
   }
+  if (!locks_read_ || locks_version_ != data_version || locks_epoch_ != db_.memo_epoch() || !locks_.advance(now)) {
+    locks_.load(db_, now);
+    locks_read_ = true;
+    locks_version_ = data_version;
+    locks_epoch_ = db_.memo_epoch();
+  }
 
   for (const Op& op : push.ops) {
+    // Anything but a mark may change what the lock book holds (a
+    // confirmation approves a class): the next push reads it again.
+    if (op.kind != protocol::OpKind::kSet && op.kind != protocol::OpKind::kResolveConflict) locks_read_ = false;
     Decision decision = decide(scope, op);
     apply_decision(scope, op, decision);
   }

@@ -58,7 +58,9 @@ bool matches(const std::string& want, const std::string& have) { return want.emp
 }  // namespace
 
 void LockBook::load(store::Db& db, std::int64_t now) {
-  // Runs before every push: the statements are prepared once per connection.
+  // Runs before a push (Ingestor: when another connection committed since,
+  // or the last push changed approvals): the statements are prepared once
+  // per connection. What is read is filtered by `now` in advance().
   locks_.clear();
   exceptions_.clear();
   terms_.clear();
@@ -100,7 +102,7 @@ void LockBook::load(store::Db& db, std::int64_t now) {
       if (opens) {
         before.ends_at = *opens;
         before.reason = "chưa đến thời gian nhập điểm " + before.term + " (mở từ " + format_local_time(*opens).substr(0, 10) + ")";
-        if (now < before.ends_at) locks_.push_back(before);
+        locks_.push_back(before);  // advance() keeps it while in force
       }
       if (closes) {
         after.starts_at = *closes + 24 * 3600;
@@ -111,9 +113,23 @@ void LockBook::load(store::Db& db, std::int64_t now) {
     }
   }
   grace_seconds_ = std::int64_t{offline_grace_hours(db)} * 3600;
+  read_locks_ = std::move(locks_);
+  read_exceptions_ = std::move(exceptions_);
+  read_at_ = now;
+  advance(now);
+}
+
+bool LockBook::advance(std::int64_t now) {
+  if (now < read_at_) return false;  // the clock went back: what was left out may be in force
   // Keep only locks in force now (a batch is checked at one `now`), so that
   // with none in force ingest skips the per-op check entirely.
-  std::erase_if(locks_, [now](const Lock& l) { return now < l.starts_at || (l.ends_at != 0 && now >= l.ends_at); });
+  locks_.clear();
+  for (const Lock& l : read_locks_)
+    if (!(now < l.starts_at || (l.ends_at != 0 && now >= l.ends_at))) locks_.push_back(l);
+  exceptions_.clear();
+  for (const LockException& e : read_exceptions_)
+    if (e.expires_at > now) exceptions_.push_back(e);
+  return true;
 }
 
 std::string LockBook::term_of(const std::string& column) const {

@@ -349,10 +349,17 @@ Status check_database_pages(store::Db& db, const std::string& data_dir) {
                     "các máy giáo viên sẽ tự gửi lại những gì bản sao lưu còn thiếu.");
 }
 
+// Inside a transaction the values read or written here are memoised
+// (store::Db::recall): the audit chain reads its heads at every entry.
 std::string get_meta(store::Db& db, const std::string& key, const std::string& fallback) {
+  const std::string memo = "meta:" + key;
+  if (auto m = db.recall(memo)) return m->value_or(fallback);
   auto s = db.cached("SELECT value FROM meta WHERE key = ?");
   s->bind(1, key);
-  return s->step() ? s->text(0) : fallback;
+  std::optional<std::string> value;
+  if (s->step()) value = s->text(0);
+  db.remember(memo, value);
+  return value.value_or(fallback);
 }
 
 void set_meta(store::Db& db, const std::string& key, const std::string& value) {
@@ -360,6 +367,7 @@ void set_meta(store::Db& db, const std::string& key, const std::string& value) {
       ->bind(1, key)
       .bind(2, value)
       .run();
+  db.remember("meta:" + key, value);
 }
 
 void bump_roster_version(store::Db& db) {

@@ -140,11 +140,12 @@ void SyncService::run_worker() {
           getrusage(RUSAGE_THREAD, &self);
           spdlog::info("ingest: {} ops in {} pushes, {} commits; applying {:.3f} s, committing {:.3f} s, "
                        "from the first push to the last commit {:.3f} s; {} WAL flushes; "
-                       "worker user {:.3f} s, system {:.3f} s, {} page faults",
+                       "worker user {:.3f} s, system {:.3f} s, {} page faults; {} database round trips",
                        tally_.ops, tally_.pushes, tally_.commits, tally_.apply_seconds, tally_.commit_seconds,
                        std::chrono::duration<double>(tally_.last_end - tally_.first_start).count(),
                        syncer_->flushes(), self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6,
-                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6, self.ru_minflt + self.ru_majflt);
+                       self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6, self.ru_minflt + self.ru_majflt,
+                       db_->round_trips());
         }
         return;
       }

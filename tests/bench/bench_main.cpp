@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <unistd.h>
 #include <cmath>
@@ -307,9 +308,16 @@ json ingest_1_round(int n) {
   std::sort(raws.begin(), raws.end());
   const double raw = raws[1];
   const double same = raw_sqlite_same_writes_ops_per_s(b.tmp / "raw-same.db", n);
-  return {{"seconds", s}, {"ops_per_s", n / s}, {"sqlite_raw_ops_per_s", raw}, {"sqlite_raw_runs", raws},
-          {"ratio", (n / s) / raw},
-          {"sqlite_same_writes_ops_per_s", same}, {"cpu_pct_of_core", cpu_pct}, {"server_worker", tally}};
+  json out = {{"seconds", s}, {"ops_per_s", n / s}, {"sqlite_raw_ops_per_s", raw}, {"sqlite_raw_runs", raws},
+              {"ratio", (n / s) / raw},
+              {"sqlite_same_writes_ops_per_s", same}, {"cpu_pct_of_core", cpu_pct}, {"server_worker", tally}};
+  // PostgreSQL: the worker's requests waited for, per push (its logins and
+  // reads of the roster included): each one a round trip to the database.
+  std::smatch m;
+  if (std::regex_search(tally, m, std::regex(R"(in (\d+) pushes.* (\d+) database round trips)")) &&
+      std::stoll(m[2]) > 0)
+    out["db_round_trips_per_push"] = static_cast<double>(std::stoll(m[2])) / static_cast<double>(std::stoll(m[1]));
+  return out;
 }
 
 double median_of(const json& rounds, const char* key) {

@@ -152,3 +152,134 @@ TEST_CASE("store: a PostgreSQL connection without its school is refused", "[stor
   auto conn = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
   CHECK_THROWS_AS(store::Db(std::move(conn), ""), pg::Error);
 }
+
+namespace {
+
+// The memo (store::Db::recall) over two connections `a` and `b` of one
+// school: exact, or forgotten.
+void memo_is_exact(store::Db& a, store::Db& b) {
+  a.remember("k", "outside");  // outside a transaction: not kept
+  CHECK_FALSE(a.recall("k"));
+  {
+    store::Transaction tx(a);
+    CHECK_FALSE(a.recall("k"));
+    a.remember("k", "1");
+    a.remember("absent", std::nullopt);
+    REQUIRE(a.recall("k"));
+    CHECK(*a.recall("k") == std::optional<std::string>("1"));
+    REQUIRE(a.recall("absent"));
+    CHECK_FALSE(*a.recall("absent"));
+    tx.commit();
+  }
+  CHECK_FALSE(a.recall("k"));  // not outside a transaction
+  {
+    store::Transaction tx(a);  // nobody else committed: still known
+    REQUIRE(a.recall("k"));
+    CHECK(**a.recall("k") == "1");
+    tx.commit();
+  }
+  const std::uint64_t epoch = a.memo_epoch();
+  {
+    store::Transaction other(b);  // another connection commits
+    b.exec("INSERT INTO notes(body) VALUES('memo')");
+    other.commit();
+  }
+  {
+    store::Transaction tx(a);
+    CHECK_FALSE(a.recall("k"));  // forgotten under the lock
+    CHECK(a.memo_epoch() != epoch);
+    a.remember("k", "2");
+    {
+      store::Transaction inner(a);
+      a.remember("k", "3");
+      CHECK(**a.recall("k") == "3");
+    }  // rolled back: forgotten
+    CHECK_FALSE(a.recall("k"));
+    a.remember("k", "4");
+    a.exec("SAVEPOINT push");
+    a.exec("ROLLBACK TO push");
+    a.exec("RELEASE push");
+    CHECK_FALSE(a.recall("k"));  // a rollback by hand too
+    a.remember("k", "5");
+  }  // the transaction rolled back
+  {
+    store::Transaction tx(a);
+    CHECK_FALSE(a.recall("k"));
+    tx.commit();
+  }
+  // Another commit seen first by data_version() outside a transaction.
+  {
+    store::Transaction tx(a);
+    a.remember("k", "6");
+    tx.commit();
+  }
+  {
+    store::Transaction other(b);
+    b.exec("INSERT INTO notes(body) VALUES('again')");
+    other.commit();
+  }
+  a.data_version();
+  {
+    store::Transaction tx(a);
+    CHECK_FALSE(a.recall("k"));
+  }
+  // b's own commits do not count against its memo.
+  {
+    store::Transaction tx(b);
+    b.remember("mine", "x");
+    b.exec("INSERT INTO notes(body) VALUES('own')");
+    tx.commit();
+  }
+  {
+    store::Transaction tx(b);
+    REQUIRE(b.recall("mine"));
+    CHECK(**b.recall("mine") == "x");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("store: the memo of read rows is forgotten when another connection commits or on a rollback",
+          "[storage][pg]") {
+  const auto dir = fs::temp_directory_path() / ("store-memo-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    auto first = std::make_unique<sqlite::Db>((dir / "s.db").string());
+    first->exec(kSqliteTables);
+    store::Db a(std::move(first));
+    store::Db b(std::make_unique<sqlite::Db>((dir / "s.db").string()));
+    memo_is_exact(a, b);
+  }
+  static std::atomic<int> n{0};
+  const std::string schema = "memo_" + std::to_string(::getpid()) + "_" + std::to_string(n++);
+  pg::Db owner(testing::pg_cluster_file("url"));
+  owner.exec("CREATE SCHEMA " + schema + "; GRANT USAGE ON SCHEMA " + schema + " TO sodiem_app; SET search_path TO " +
+             schema);
+  owner.exec(std::string(kPgTables) + schema + " TO sodiem_app");
+  auto connect = [&] {
+    auto c = std::make_unique<pg::Db>(testing::pg_cluster_file("app-url"));
+    c->exec("SET search_path TO " + schema);
+    return c;
+  };
+  {
+    store::Db a(connect(), "th-na-hang"), b(connect(), "th-na-hang");
+    memo_is_exact(a, b);
+    // Another school's commits are not this school's.
+    store::Db other(connect(), "th-khau-tinh");
+    {
+      store::Transaction tx(a);
+      a.remember("k", "kept");
+      tx.commit();
+    }
+    {
+      store::Transaction tx(other);
+      other.exec("INSERT INTO notes(body) VALUES('elsewhere')");
+      tx.commit();
+    }
+    store::Transaction tx(a);
+    REQUIRE(a.recall("k"));
+    CHECK(**a.recall("k") == "kept");
+  }
+  owner.exec("DROP SCHEMA " + schema + " CASCADE");
+  fs::remove_all(dir);
+}

@@ -254,6 +254,7 @@ std::int64_t replace_school_rows(store::Db& pg, sqlite::Db& lite) {
     }
     flush();
   }
+  pg.forget_memo();  // meta and the audit tree were rewritten by raw SQL
   return rows;
 }
 

@@ -93,6 +93,7 @@ void Stmt::execute() {
   }
   std::vector<const char*> values(params_.size());
   for (std::size_t k = 0; k < params_.size(); ++k) values[k] = params_[k] ? params_[k]->c_str() : nullptr;
+  ++db_->round_trips_;
   res_ = PQexecPrepared(db_->conn_, name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
   const auto st = PQresultStatus(res_);
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -265,9 +266,20 @@ Db::~Db() {
 
 void Db::exec(std::string_view sql) {
   ready();
+  ++round_trips_;
   Result r(PQexec(conn_, std::string(sql).c_str()));
   const auto st = PQresultStatus(r.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(conn_, r.r, "exec " + std::string(sql.substr(0, 60)));
+}
+
+std::optional<std::string> Db::exec_value(std::string_view sql) {
+  ready();
+  ++round_trips_;
+  Result r(PQexec(conn_, std::string(sql).c_str()));
+  const auto st = PQresultStatus(r.r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(conn_, r.r, "exec " + std::string(sql.substr(0, 60)));
+  if (st != PGRES_TUPLES_OK || PQntuples(r.r) < 1 || PQnfields(r.r) < 1 || PQgetisnull(r.r, 0, 0)) return std::nullopt;
+  return std::string(PQgetvalue(r.r, 0, 0), static_cast<std::size_t>(PQgetlength(r.r, 0, 0)));
 }
 
 bool Db::in_transaction() const {
@@ -284,6 +296,7 @@ std::pair<std::string, int> Db::prepared(std::string_view sql) {
   ready();  // may reconnect (and forget what was prepared)
   const Translated t = to_postgres(sql, key_prefix_);
   std::string name = "s" + std::to_string(prepared_.size() + 1);
+  ++round_trips_;
   Result r(PQprepare(conn_, name.c_str(), t.sql.c_str(), t.params, nullptr));
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail(conn_, r.r, "prepare " + std::string(sql.substr(0, 60)));
   return prepared_.emplace(std::string(sql), std::pair{name, t.params}).first->second;
@@ -334,7 +347,8 @@ void Db::migrate(std::span<const std::string_view> migrations) {
 Transaction::Transaction(Db& db, std::string_view begin) : db_(db) {
   db_.ready();  // a lost connection is replaced before, never inside, a transaction
   nested_ = db_.in_transaction();
-  db_.exec(nested_ ? std::string_view("SAVEPOINT nested_transaction") : begin);
+  if (nested_) db_.exec("SAVEPOINT nested_transaction");
+  else begin_value_ = db_.exec_value(begin);
   ++db_.depth_;
 }
 Transaction::~Transaction() {
@@ -347,8 +361,10 @@ Transaction::~Transaction() {
   }
   --db_.depth_;
 }
-void Transaction::commit() {
-  db_.exec(nested_ ? "RELEASE SAVEPOINT nested_transaction" : "COMMIT");
+void Transaction::commit(std::string_view before) {
+  if (nested_) db_.exec("RELEASE SAVEPOINT nested_transaction");
+  else if (before.empty()) db_.exec("COMMIT");
+  else db_.exec(std::string(before) + "; COMMIT");
   done_ = true;
 }
 

@@ -52,7 +52,12 @@ struct LockDecision {
 
 class LockBook {
  public:
+  // Reads the book from the database as it stands at `now`.
   void load(store::Db& db, std::int64_t now);
+  // The book read by load() at a later `now`, without reading again: what
+  // load(now) would give if nothing was written since. False (nothing done)
+  // when `now` is before the last load's: then load again.
+  bool advance(std::int64_t now);
   // effective_recorded_at: the device's claimed time, already bounded.
   LockDecision check(const LockTarget& target, std::int64_t effective_recorded_at, std::int64_t now) const;
   // False when nothing is locked or approved: no check needed.
@@ -65,8 +70,11 @@ class LockBook {
 
  private:
   std::string term_of(const std::string& column) const;
-  std::vector<Lock> locks_;
-  std::vector<LockException> exceptions_;
+  std::vector<Lock> locks_;                 // in force at the last load / advance
+  std::vector<LockException> exceptions_;   // likewise
+  std::vector<Lock> read_locks_;            // as the last load read them
+  std::vector<LockException> read_exceptions_;
+  std::int64_t read_at_ = 0;
   std::set<std::pair<std::string, std::string>> approved_;  // (class, term) approved by the HT: read-only
   std::vector<std::tuple<std::string, std::string, std::string>> terms_;  // code, starts_on, ends_on
   std::int64_t grace_seconds_ = 72 * 3600;

@@ -108,6 +108,9 @@ class Db {
 
   // Runs one or more statements without parameters (no translation).
   void exec(std::string_view sql);
+  // The same, in one round trip, returning the first column of the first row
+  // of the last statement's result (nullopt: no row, or NULL).
+  std::optional<std::string> exec_value(std::string_view sql);
   Stmt prepare(std::string_view sql) { return Stmt(*this, sql); }
   bool in_transaction() const;
   // The schema version (0 for a new database) and migrations applied from
@@ -124,6 +127,9 @@ class Db {
   std::uint64_t reconnects() const { return connection_; }
   // Connections tried after a loss (those that failed included).
   std::uint64_t connect_attempts() const { return attempts_; }
+  // Requests sent to the server and waited for (each a network round trip):
+  // what the benchmark reports per push.
+  std::uint64_t round_trips() const { return round_trips_; }
   // The column that leads every key (see to_postgres); set before the first
   // statement is prepared.
   void set_key_prefix(std::string prefix) { key_prefix_ = std::move(prefix); }
@@ -148,27 +154,35 @@ class Db {
   bool setting_up_ = false;
   std::uint64_t connection_ = 0;  // the current connection's number
   std::uint64_t attempts_ = 0;
+  std::uint64_t round_trips_ = 0;
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point next_attempt_{};
   std::string last_failure_;
 };
 
-// BEGIN on construction (READ COMMITTED, or `begin` as given); rolls back
-// unless commit() was called. Inside another transaction it is a savepoint,
-// as with SQLite. While one is open the Db does not reconnect: a connection
-// lost under it fails every statement until it is gone.
+// BEGIN on construction (READ COMMITTED, or `begin` as given: it may be
+// several statements, sent in one round trip, whose last one's first value
+// begin_value() returns); rolls back unless commit() was called. Inside
+// another transaction it is a savepoint, as with SQLite. While one is open
+// the Db does not reconnect: a connection lost under it fails every
+// statement until it is gone.
 class Transaction {
  public:
   explicit Transaction(Db& db, std::string_view begin = "BEGIN");
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
-  void commit();
+  bool nested() const { return nested_; }
+  const std::optional<std::string>& begin_value() const { return begin_value_; }
+  // `before` (statements without parameters, outer transaction only) runs
+  // in the COMMIT's round trip: if it fails, nothing is committed.
+  void commit(std::string_view before = {});
 
  private:
   Db& db_;
   bool nested_ = false;
   bool done_ = false;
+  std::optional<std::string> begin_value_;
 };
 
 }  // namespace sodiem::pg

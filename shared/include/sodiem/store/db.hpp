@@ -138,6 +138,27 @@ class Db {
   // PostgreSQL: how many times the connection was lost and replaced (a
   // restart, a failover; pg::Db). Then data_version() moves too. 0 on SQLite.
   std::uint64_t reconnects() const { return pg_ ? pg_->reconnects() : 0; }
+  // PostgreSQL: requests waited for (pg::Db::round_trips). 0 on SQLite.
+  std::uint64_t round_trips() const { return pg_ ? pg_->round_trips() : 0; }
+
+  // A memo of small rows this connection read or wrote (the meta values and
+  // audit tree nodes the audit chain reads at every entry; server_db.cpp,
+  // audit_tree.cpp), so that a push does not read them again over the
+  // network. Used only inside a Transaction, and only while it is exact: it
+  // is forgotten when another connection committed to the school since
+  // (checked under the school's lock when the outermost Transaction begins:
+  // data_version), when a transaction or savepoint is rolled back, and when
+  // the connection was replaced. Whoever writes a memoised row through this
+  // connection remembers its new value (write-through); rows written by raw
+  // SQL must not be memoised. nullopt: not memoised (read the database);
+  // an inner nullopt: memoised as absent.
+  std::optional<std::optional<std::string>> recall(const std::string& key) const;
+  void remember(const std::string& key, std::optional<std::string> value);
+  // Whoever writes memoised rows by raw SQL (a restore) calls this after.
+  void forget_memo();
+  // Changes when the memo was forgotten: a cache of one's own kept beside
+  // it (the ingest's lock book) is exact while this and data_version() hold.
+  std::uint64_t memo_epoch() const { return memo_epoch_; }
 
  private:
   friend class Stmt;
@@ -148,6 +169,14 @@ class Db {
   std::int64_t pg_changes_ = 0;
   std::int64_t pg_seen_ = -1;   // the commit counter as last read or written here
   std::int64_t pg_others_ = 0;  // times it moved under us
+  bool pg_counted_ = false;     // inside an outer Transaction that read it under the lock
+  std::string pg_begin_;        // BEGIN, the school's lock and the counter: one round trip
+  std::string pg_bump_;         // the counter's bump, sent with COMMIT
+  std::unordered_map<std::string, std::optional<std::string>> memo_;
+  std::uint64_t memo_epoch_ = 0;
+  std::int64_t memo_lite_version_ = -1;  // SQLite's data_version when the memo was last checked
+  int tx_depth_ = 0;                     // store::Transactions open
+  bool memo_live_ = false;               // inside an outermost one that checked the memo
   struct Cached {
     Stmt stmt;
     bool in_use = false;
@@ -162,6 +191,7 @@ class Db {
 class Transaction {
  public:
   explicit Transaction(Db& db, sqlite::Durability durability = sqlite::Durability::kFull);
+  ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   void commit();
@@ -169,6 +199,8 @@ class Transaction {
  private:
   Db* db_;
   bool pg_outer_ = false;
+  bool outer_ = false;  // the outermost: it checked the memo
+  bool committed_ = false;
   std::optional<sqlite::Transaction> lite_;
   std::optional<pg::Transaction> pg_;
 };
