@@ -62,6 +62,27 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
   # ingest_20: one client; twenty clients through one and through two
   # `sodiem-server run` processes on the same school.
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 "$B/tests/sodiem_bench" ingest_1 >"$PG1" 2>>"$PGDIR.log" || true
+  # PostgreSQL on a machine of its own: the same ingest_1 through a proxy
+  # that delays each way (tests/pg/latency_proxy.py), at 0 ms (the proxy's
+  # own cost) and 0.5 ms each way (a 1 ms round trip: a database node on
+  # the LAN), where the server's round trips per push, not PostgreSQL's
+  # speed, set the pace.
+  PGR0=$(mktemp); PGR1=$(mktemp)
+  far_ingest() {  # ONE_WAY_MS OUT
+    local far real port pid
+    far=$(mktemp -d); real=$(cat "$PGDIR/port")
+    python3 tests/pg/latency_proxy.py "$real" "$1" >"$far/proxy-port" &
+    pid=$!
+    for _ in $(seq 50); do [ -s "$far/proxy-port" ] && break; sleep 0.1; done
+    port=$(cat "$far/proxy-port")
+    for f in url app-url; do sed "s/:$real\//:$port\//" "$PGDIR/$f" >"$far/$f"; done
+    echo "$port" >"$far/port"
+    SODIEM_TEST_PG="$far" SODIEM_BENCH_ROUNDS=3 "$B/tests/sodiem_bench" ingest_1 >"$2" 2>>"$PGDIR.log" || true
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    rm -rf "$far"
+  }
+  far_ingest 0 "$PGR0"
+  far_ingest 0.5 "$PGR1"
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=1 "$B/tests/sodiem_bench" ingest_20 >"$PG20" 2>>"$PGDIR.log" || true
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 "$B/tests/sodiem_bench" ingest_20 >"$PG20B" 2>>"$PGDIR.log" || true
   # The twenty clients spread over four schools in that database, all served
@@ -71,7 +92,7 @@ if bash scripts/pg.sh start "$PGDIR" >/dev/null 2>"$PGDIR.log"; then
   # The same two processes, each school's clients through one of them (a
   # front routing each school's host name to one process).
   SODIEM_TEST_PG="$PGDIR" SODIEM_BENCH_ROUNDS=3 SODIEM_BENCH_SERVERS=2 SODIEM_BENCH_ROUTE=school "$B/tests/sodiem_bench" ingest_20_schools >"$PGSR" 2>>"$PGDIR.log" || true
-  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR" <<'PY'
+  python3 - "$PG" "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR" "$PGR0" "$PGR1" <<'PY'
 import json, sys
 def load(path, key):
   try: return json.load(open(path))[key]
@@ -85,14 +106,20 @@ if isinstance(pg.get("pg"), dict):
     # The SQLite-only parts of ingest_1's record (raw SQLite rounds) are not this figure's.
     p["pg_ingest_1"] = {"ops": one["ops"], "ops_per_s": one["ops_per_s"],
                         "ratio_to_pg_copy": one["ops_per_s"] / p["pg_copy_ops_per_s"],
-                        "server_worker": [r["server_worker"] for r in one["rounds"]]}
+                        "server_worker": [r["server_worker"] for r in one["rounds"]],
+                        "db_round_trips_per_push": one["rounds"][0].get("db_round_trips_per_push")}
+  far0, far1 = load(sys.argv[9], "ingest_1"), load(sys.argv[10], "ingest_1")
+  if far0 and far1:
+    p["pg_ingest_1_far"] = {"one_way_ms": 0.5, "ops_per_s": far1["ops_per_s"],
+                            "proxy_at_0_ms_ops_per_s": far0["ops_per_s"],
+                            "db_round_trips_per_push": far1["rounds"][0].get("db_round_trips_per_push")}
   p["pg_ingest_20"] = {"servers_1": load(sys.argv[4], "ingest_20"), "servers_2": load(sys.argv[5], "ingest_20")}
   p["pg_ingest_20_schools"] = {"servers_1": load(sys.argv[6], "ingest_20_schools"),
                                "servers_2": load(sys.argv[7], "ingest_20_schools"),
                                "servers_2_by_school": load(sys.argv[8], "ingest_20_schools")}
   open(sys.argv[1], "w").write(json.dumps(pg) + "\n")
 PY
-  rm -f "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR"
+  rm -f "$PGI" "$PG1" "$PG20" "$PG20B" "$PGS" "$PGSB" "$PGSR" "$PGR0" "$PGR1"
   bash scripts/pg.sh stop "$PGDIR" || true
 else
   echo '{"pg":null,"pg_why":"scripts/pg.sh could not start PostgreSQL"}' >"$PG"
@@ -149,6 +176,9 @@ if pg:
   one, twenty = pg.get("pg_ingest_1"), pg.get("pg_ingest_20") or {}
   if one:
     rows.append(("pg_ingest_1: one client, a school kept in PostgreSQL (end to end, as ingest_1)", f'{one["ops_per_s"]:,.0f} ops/s = {100 * one["ratio_to_pg_copy"]:.1f} % of PostgreSQL COPY of the log rows in one transaction', "≥ 30 % of COPY"))
+  far = pg.get("pg_ingest_1_far")
+  if far:
+    rows.append(("pg_ingest_1 with PostgreSQL 0.5 ms away each way (tests/pg/latency_proxy.py; through the proxy at 0 ms)", f'{far["ops_per_s"]:,.0f} ops/s ({far["proxy_at_0_ms_ops_per_s"]:,.0f} at 0 ms); {far["db_round_trips_per_push"] or 0:.1f} database round trips per push of 500', "—"))
   t1, t2 = twenty.get("servers_1"), twenty.get("servers_2")
   if t1 and t2:
     rows.append(("pg_ingest_20: twenty clients, one / two server processes on one school", f'{t1["ops_per_s"]:,.0f} / {t2["ops_per_s"]:,.0f} ops/s ({t1["refused"]:,} of {t1["ops"]:,} ops refused, as in ingest_20)', "two > one"))

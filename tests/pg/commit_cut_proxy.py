@@ -86,14 +86,29 @@ class CommitCutProxy(TcpProxy):
                     if kind == b"P":  # Parse: name, query
                         name, rest = body.split(b"\0", 1)
                         names[name] = rest.split(b"\0", 1)[0]
+                        # A COMMIT in a pipeline (pg::Db sends the queued
+                        # writes with it): cut once its Sync has gone.
+                        if names[name].strip().upper() == b"COMMIT" and touched:
+                            with self._lock:
+                                if self.armed:
+                                    self.armed = False
+                                    conn["cut_at_sync"] = True
+                    elif kind == b"S" and conn.get("cut_at_sync"):
+                        cut = True
+                        with self._lock:
+                            self.cuts += 1
+                        conn["cut"] = True
                     elif kind == b"B":  # Bind: portal, statement name
                         stmt = body.split(b"\0", 2)[1]
                         touched = touched or self.marker in names.get(stmt, b"")
                     elif kind == b"Q":
                         query = body.split(b"\0", 1)[0].strip().upper()
+                        # The last of its statements ("…; COMMIT": pg::Db
+                        # sends the commit counter's bump with it).
+                        last = [q.strip() for q in query.split(b";") if q.strip()][-1:] or [b""]
                         if query.startswith(b"BEGIN") or query.startswith(b"ROLLBACK"):
                             touched = False
-                        elif query == b"COMMIT" and touched:
+                        elif last[0] == b"COMMIT" and touched:
                             with self._lock:
                                 cut = self.armed
                                 if cut:

@@ -302,3 +302,99 @@ TEST_CASE("pg array literals: any text and any number come back from unnest as t
   REQUIRE(e.step());
   CHECK(e.int64(0) == 0);
 }
+
+TEST_CASE("pg: writes queued in a transaction go in one round trip, fail where they are sent, vanish on rollback",
+          "[storage][pg]") {
+  Scratch s;
+  s.db.exec("CREATE TABLE t(v BIGINT PRIMARY KEY)");
+  auto ins = s.db.prepare("INSERT INTO t(v) VALUES(?)");
+  auto count = s.db.prepare("SELECT count(*) FROM t");
+  auto bump = s.db.prepare("UPDATE t SET v = v + 100 WHERE v > ?");
+  {
+    pg::Transaction tx(s.db);
+    const auto before = s.db.round_trips();
+    for (int i = 1; i <= 10; ++i) ins.bind(1, i).run_later();
+    bump.bind(1, 5).run_later();
+    CHECK(s.db.round_trips() == before);  // nothing sent yet
+    REQUIRE(count.step());                // the eleven writes and the read: one round trip
+    CHECK(count.int64(0) == 10);
+    count.reset();
+    CHECK(s.db.round_trips() == before + 1);
+    CHECK(s.db.changes() == 5);  // the last write's count
+    ins.bind(1, 11).run_later();
+    CHECK(s.db.changes() == 1);  // sent to be counted
+    ins.bind(1, 12).run_later();
+    tx.commit();  // the queued write goes with COMMIT
+  }
+  REQUIRE(count.step());
+  CHECK(count.int64(0) == 12);
+  count.reset();
+  {
+    // Rolled back: the queued writes are never sent (BEGIN and ROLLBACK only).
+    const auto before = s.db.round_trips();
+    {
+      pg::Transaction tx(s.db);
+      ins.bind(1, 50).run_later();
+    }
+    CHECK(s.db.round_trips() == before + 2);
+  }
+  {
+    // A failure surfaces at the next request that waits, and the whole
+    // transaction goes: nothing of it stays.
+    pg::Transaction tx(s.db);
+    ins.bind(1, 60).run_later();
+    ins.bind(1, 1).run_later();  // a duplicate
+    ins.bind(1, 61).run_later();
+    try {
+      count.step();
+      FAIL("the duplicate went unnoticed");
+    } catch (const pg::Error& e) {
+      CHECK(e.unique_violation());
+    }
+    count.reset();
+  }
+  {
+    // At COMMIT too: nothing is committed.
+    pg::Transaction tx(s.db);
+    ins.bind(1, 70).run_later();
+    ins.bind(1, 2).run_later();  // a duplicate
+    CHECK_THROWS_AS(tx.commit(), pg::Error);
+  }
+  {
+    // In a savepoint: its failure is thrown when it is released, inside it.
+    pg::Transaction outer(s.db);
+    ins.bind(1, 80).run_later();
+    bool caught = false;
+    try {
+      pg::Transaction inner(s.db);
+      ins.bind(1, 3).run_later();  // a duplicate
+      inner.commit();
+    } catch (const pg::Error& e) {
+      caught = e.unique_violation();
+    }
+    CHECK(caught);
+    ins.bind(1, 81).run_later();
+    outer.commit();
+  }
+  {
+    // A savepoint waits for the next request; rolled back to before it was
+    // sent, it is sent then, without the writes after it.
+    pg::Transaction tx(s.db);
+    const auto before = s.db.round_trips();
+    s.db.exec("SAVEPOINT push");
+    ins.bind(1, 95).run_later();
+    CHECK(s.db.round_trips() == before);
+    s.db.exec("ROLLBACK TO push");
+    s.db.exec("RELEASE push");
+    ins.bind(1, 96).run_later();
+    tx.commit();
+  }
+  CHECK_FALSE(s.db.in_transaction());
+  auto values = s.db.prepare("SELECT string_agg(v::text, ',' ORDER BY v) FROM t WHERE v >= 50");
+  REQUIRE(values.step());
+  CHECK(values.text(0) == "80,81,96,106,107,108,109,110");
+  // Outside a transaction a write runs at once.
+  const auto before = s.db.round_trips();
+  ins.bind(1, 90).run_later();
+  CHECK(s.db.round_trips() == before + 1);
+}

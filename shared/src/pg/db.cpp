@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 
 #include "sodiem/core/tuning.hpp"
 #include "sodiem/pg/dialect.hpp"
@@ -25,6 +26,15 @@ const char* explain(std::string_view state) {
     return "máy chủ PostgreSQL đang dừng hoặc khởi động lại; hãy thử lại sau ít phút";
   if (state == "42501") return "tài khoản cơ sở dữ liệu không có quyền làm việc này";
   return nullptr;
+}
+
+// Rows changed, for INSERT, UPDATE and DELETE only (as sqlite3_changes);
+// -1 for anything else (a SELECT leaves the last count alone).
+std::int64_t changed_rows(const pg_result* res) {
+  const std::string_view status = PQcmdStatus(const_cast<pg_result*>(res));
+  const char* n = PQcmdTuples(const_cast<pg_result*>(res));
+  const bool dml = status.starts_with("INSERT") || status.starts_with("UPDATE") || status.starts_with("DELETE");
+  return dml ? ((n && *n) ? std::stoll(n) : 0) : -1;
 }
 
 [[noreturn]] void fail(pg_conn* conn, const pg_result* res, std::string_view what) {
@@ -91,24 +101,36 @@ void Stmt::execute() {
     name_ = db_->prepared(sql_).first;
     connection_ = db_->connection_;
   }
-  std::vector<const char*> values(params_.size());
-  for (std::size_t k = 0; k < params_.size(); ++k) values[k] = params_[k] ? params_[k]->c_str() : nullptr;
-  ++db_->round_trips_;
-  res_ = PQexecPrepared(db_->conn_, name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
-  const auto st = PQresultStatus(res_);
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-    Result owned(res_);
-    res_ = nullptr;
-    fail(db_->conn_, owned.r, "execute " + name_);
+  if (!db_->queued_.empty()) {  // the queued writes and this, one round trip
+    const Db::Request self{name_, params_, {}};
+    res_ = db_->pipeline(&self);
+  } else {
+    std::vector<const char*> values(params_.size());
+    for (std::size_t k = 0; k < params_.size(); ++k) values[k] = params_[k] ? params_[k]->c_str() : nullptr;
+    ++db_->round_trips_;
+    res_ = PQexecPrepared(db_->conn_, name_.c_str(), nparams_, values.data(), nullptr, nullptr, 0);
+    const auto st = PQresultStatus(res_);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+      Result owned(res_);
+      res_ = nullptr;
+      fail(db_->conn_, owned.r, "execute " + name_);
+    }
   }
   rows_ = PQntuples(res_);
   row_ = -1;
-  // Rows changed, for INSERT, UPDATE and DELETE only (as sqlite3_changes);
-  // -1 for anything else (a SELECT leaves the last count alone).
-  const std::string_view status = PQcmdStatus(res_);
-  const char* n = PQcmdTuples(res_);
-  const bool dml = status.starts_with("INSERT") || status.starts_with("UPDATE") || status.starts_with("DELETE");
-  changes_ = dml ? ((n && *n) ? std::stoll(n) : 0) : -1;
+  changes_ = changed_rows(res_);
+  if (changes_ >= 0) db_->changes_ = changes_;
+}
+void Stmt::run_later() {
+  if (db_->depth_ == 0 || !db_->in_transaction()) return run_keeping_bindings();
+  clear_result();
+  db_->ready();
+  if (connection_ != db_->connection_) {  // prepared on a connection since lost
+    name_ = db_->prepared(sql_).first;
+    connection_ = db_->connection_;
+  }
+  db_->queued_.push_back({name_, params_, {}});
+  changes_ = -1;  // known when the queue is sent (Db::changes)
 }
 bool Stmt::step() {
   if (!res_) execute();
@@ -247,6 +269,7 @@ void Db::reconnect() {
   PQfinish(conn_);
   conn_ = fresh;
   prepared_.clear();  // server-side statements died with the old session
+  queued_.clear();
   ++connection_;
   try {
     set_up_session();
@@ -264,8 +287,47 @@ Db::~Db() {
   if (conn_) PQfinish(conn_);
 }
 
+namespace {
+// `sql` begins with these words (any case, spaces between).
+bool begins(std::string_view sql, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t')) sql.remove_prefix(1);
+    if (sql.size() < w.size()) return false;
+    for (std::size_t i = 0; i < w.size(); ++i)
+      if ((sql[i] | 0x20) != w[i]) return false;
+    sql.remove_prefix(w.size());
+    if (!sql.empty() && sql.front() != ' ' && sql.front() != '\n' && sql.front() != '\t' && sql.front() != ';')
+      return false;
+  }
+  return true;
+}
+}  // namespace
+
 void Db::exec(std::string_view sql) {
+  const bool one = sql.find(';') == std::string_view::npos;
+  if (begins(sql, {"rollback"})) {
+    // Undone anyway: the queued writes are never sent, but a savepoint
+    // queued first (below) must exist to be rolled back to.
+    const bool to_savepoint = begins(sql, {"rollback", "to"});
+    if (to_savepoint && !queued_.empty() && queued_.front().name.empty() && begins(queued_.front().sql, {"savepoint"}))
+      queued_.resize(1);
+    else
+      queued_.clear();
+  } else if (one && queued_.empty() && depth_ > 0 && begins(sql, {"savepoint"})) {
+    // Nothing of the transaction is waiting: a savepoint may wait for the
+    // next request, so that what fails after it is thrown inside it.
+    queued_.push_back({{}, {}, std::string(sql)});
+    return;
+  }
   ready();
+  if (!queued_.empty()) {
+    if (one) {  // one statement: it joins the pipeline
+      const Request self{{}, {}, std::string(sql)};
+      Result r(pipeline(&self));
+      return;
+    }
+    flush();
+  }
   ++round_trips_;
   Result r(PQexec(conn_, std::string(sql).c_str()));
   const auto st = PQresultStatus(r.r);
@@ -274,12 +336,95 @@ void Db::exec(std::string_view sql) {
 
 std::optional<std::string> Db::exec_value(std::string_view sql) {
   ready();
+  flush();
   ++round_trips_;
   Result r(PQexec(conn_, std::string(sql).c_str()));
   const auto st = PQresultStatus(r.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail(conn_, r.r, "exec " + std::string(sql.substr(0, 60)));
   if (st != PGRES_TUPLES_OK || PQntuples(r.r) < 1 || PQnfields(r.r) < 1 || PQgetisnull(r.r, 0, 0)) return std::nullopt;
   return std::string(PQgetvalue(r.r, 0, 0), static_cast<std::size_t>(PQgetlength(r.r, 0, 0)));
+}
+
+void Db::flush() {
+  if (queued_.empty()) return;
+  PQclear(pipeline(nullptr));
+}
+
+std::int64_t Db::changes() {
+  flush();
+  return changes_;
+}
+
+pg_result* Db::pipeline(const Request* last) {
+  std::vector<Request> requests = std::move(queued_);
+  queued_.clear();
+  if (last) requests.push_back(*last);
+  ++round_trips_;
+  // Lost on the way: the connection is replaced at the next use outside a
+  // transaction (ready()); the transaction's writes are gone with it.
+  auto lost = [&](const char* what) {
+    const std::string msg = error_of(conn_);
+    // Whatever state the session was left in, it is not used again.
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw Error("08006", std::string(explain("08006")) + " (chi tiết: pipeline " + what + ": " + msg + ")");
+  };
+  if (PQenterPipelineMode(conn_) != 1) lost("enter");
+  for (const Request& r : requests) {
+    int sent = 0;
+    if (r.name.empty()) {
+      sent = PQsendQueryParams(conn_, r.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    } else {
+      std::vector<const char*> values(r.params.size());
+      for (std::size_t k = 0; k < r.params.size(); ++k) values[k] = r.params[k] ? r.params[k]->c_str() : nullptr;
+      sent = PQsendQueryPrepared(conn_, r.name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                 nullptr, 0);
+    }
+    if (sent != 1) lost("send");
+  }
+  if (PQpipelineSync(conn_) != 1) lost("sync");
+  // One answer per request, each followed by a null; after a failure the
+  // rest come back PGRES_PIPELINE_ABORTED; then the sync's.
+  pg_result* failed = nullptr;
+  std::string failed_what;
+  pg_result* out = nullptr;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    pg_result* r = PQgetResult(conn_);
+    if (!r) {
+      PQclear(failed);
+      PQclear(out);
+      lost("answer");
+    }
+    const auto st = PQresultStatus(r);
+    if (st == PGRES_FATAL_ERROR && !failed) {
+      failed = r;
+      failed_what = requests[i].name.empty() ? requests[i].sql.substr(0, 60) : requests[i].name;
+    } else if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      if (!requests[i].name.empty()) {
+        const std::int64_t n = changed_rows(r);
+        if (n >= 0) changes_ = n;
+      }
+      if (last && i + 1 == requests.size()) out = r;
+      else PQclear(r);
+    } else {
+      PQclear(r);  // aborted after the failure
+    }
+    while (pg_result* extra = PQgetResult(conn_)) PQclear(extra);  // to the null that ends this answer
+  }
+  pg_result* sync = PQgetResult(conn_);
+  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(conn_) != 1) {
+    PQclear(failed);
+    PQclear(out);
+    lost("end");
+  }
+  if (failed) {
+    PQclear(out);
+    Result owned(failed);
+    fail(conn_, owned.r, "pipeline " + failed_what);
+  }
+  return out;
 }
 
 bool Db::in_transaction() const {
@@ -294,6 +439,7 @@ std::pair<std::string, int> Db::prepared(std::string_view sql) {
   auto it = prepared_.find(std::string(sql));
   if (it != prepared_.end()) return it->second;
   ready();  // may reconnect (and forget what was prepared)
+  flush();  // the queue goes first, as it was written
   const Translated t = to_postgres(sql, key_prefix_);
   std::string name = "s" + std::to_string(prepared_.size() + 1);
   ++round_trips_;
@@ -362,9 +508,16 @@ Transaction::~Transaction() {
   --db_.depth_;
 }
 void Transaction::commit(std::string_view before) {
-  if (nested_) db_.exec("RELEASE SAVEPOINT nested_transaction");
-  else if (before.empty()) db_.exec("COMMIT");
-  else db_.exec(std::string(before) + "; COMMIT");
+  if (nested_) {
+    db_.exec("RELEASE SAVEPOINT nested_transaction");
+  } else if (before.empty()) {
+    db_.exec("COMMIT");
+  } else if (db_.queued_.empty()) {
+    db_.exec(std::string(before) + "; COMMIT");
+  } else {  // the queued writes, `before` and COMMIT: one round trip
+    db_.queued_.push_back({{}, {}, std::string(before)});
+    db_.exec("COMMIT");
+  }
   done_ = true;
 }
 

@@ -26,7 +26,12 @@ bool Stmt::step_here() {
   return row;
 }
 void Stmt::run_here() {
-  if (!alone()) return std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  if (!alone()) {
+    // PostgreSQL: a write in a transaction goes with the next request that
+    // waits for an answer (pg::Db's pipeline); its count, by Db::changes().
+    if (auto* p = std::get_if<pg::Stmt>(&s_); p && pg_write_) return p->run_later();
+    return std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
+  }
   Transaction tx(*db_);
   std::visit([](auto& s) { s.run_keeping_bindings(); }, s_);
   tx.commit();
@@ -42,10 +47,7 @@ void Stmt::run_keeping_bindings() {
   executed_ = false;
 }
 void Stmt::note_changes() {
-  if (auto* p = std::get_if<pg::Stmt>(&s_)) {
-    if (p->changes() >= 0) db_->pg_changes_ = p->changes();
-    executed_ = true;
-  }
+  if (std::holds_alternative<pg::Stmt>(s_)) executed_ = true;
 }
 
 // ---- Db
@@ -156,7 +158,7 @@ std::int64_t Db::last_insert_rowid() {
   if (!s->step() || s->is_null(0)) throw pg::Error("", "store: no row inserted on this connection");
   return s->int64(0);
 }
-std::int64_t Db::changes() const { return lite_ ? lite_->changes() : pg_changes_; }
+std::int64_t Db::changes() { return lite_ ? lite_->changes() : pg_->changes(); }
 
 std::int64_t Db::data_version() {
   if (lite_) {

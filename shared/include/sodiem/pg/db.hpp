@@ -66,6 +66,10 @@ class Stmt {
   Stmt& bind_null(int i);
   Stmt& bind_ref(int i, std::string_view v) { return bind(i, v); }
   void run_keeping_bindings();
+  // Inside a transaction: queued, sent with the next request that waits for
+  // an answer (Db's pipeline), its failure thrown there; bindings kept.
+  // Outside one: run_keeping_bindings().
+  void run_later();
 
   // Executes on the first call; true while a row is available.
   bool step();
@@ -106,8 +110,19 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Runs one or more statements without parameters (no translation).
+  // Runs one or more statements without parameters (no translation). A
+  // single statement joins the writes queued by Stmt::run_later() in one
+  // round trip; a ROLLBACK drops them.
   void exec(std::string_view sql);
+  // Sends the writes Stmt::run_later() queued, in one round trip (libpq's
+  // pipeline mode), and throws the first failure among them. Every request
+  // that waits for an answer sends the queue first, in its own round trip
+  // when it can; COMMIT and RELEASE are such requests, so a write's failure
+  // always surfaces before the transaction or savepoint it belongs to ends.
+  void flush();
+  // Rows changed by the last prepared INSERT, UPDATE or DELETE run here,
+  // queued ones included (flushes first).
+  std::int64_t changes();
   // The same, in one round trip, returning the first column of the first row
   // of the last statement's result (nullopt: no row, or NULL).
   std::optional<std::string> exec_value(std::string_view sql);
@@ -145,6 +160,19 @@ class Db {
   void reconnect();
   void set_up_session();
   friend class Transaction;
+  // A request of the pipeline: a prepared statement (name) with its
+  // parameters, or a statement without any (sql).
+  struct Request {
+    std::string name;
+    std::vector<std::optional<std::string>> params;
+    std::string sql;
+  };
+  // Sends the queue and then `last` (if any) in one pipeline, reads every
+  // answer, throws the first failure; returns `last`'s result (owned by the
+  // caller) or nullptr.
+  pg_result* pipeline(const Request* last);
+  std::vector<Request> queued_;
+  std::int64_t changes_ = 0;
   std::string conninfo_;
   pg_conn* conn_ = nullptr;
   std::string key_prefix_;

@@ -128,8 +128,9 @@ class Db {
   // on PostgreSQL the id the schema's triggers leave in sodiem.last_rowid,
   // only for a row inserted without its id: the server reads it only then).
   std::int64_t last_insert_rowid();
-  // Rows changed by the last INSERT, UPDATE or DELETE run here.
-  std::int64_t changes() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE run here. On
+  // PostgreSQL the writes a transaction queued are sent first (pg::Db).
+  std::int64_t changes();
   // A number that changes when another connection (another process) has
   // committed to this school since the last call: SQLite's data_version; on
   // PostgreSQL a per-school commit counter (meta 'commits') that every outer
@@ -166,7 +167,6 @@ class Db {
   std::unique_ptr<sqlite::Db> lite_;
   std::unique_ptr<pg::Db> pg_;
   std::string school_;
-  std::int64_t pg_changes_ = 0;
   std::int64_t pg_seen_ = -1;   // the commit counter as last read or written here
   std::int64_t pg_others_ = 0;  // times it moved under us
   bool pg_counted_ = false;     // inside an outer Transaction that read it under the lock
