@@ -38,6 +38,7 @@ class Lease {
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
   const ServedSchool& school;
+  std::size_t index() const { return index_; }
 
  private:
   Schools& schools_;

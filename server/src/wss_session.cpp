@@ -286,10 +286,14 @@ void Session::on_authenticated() {
   if (authenticated_ || close_started_) return;
   authenticated_ = true;
   login_timer_.cancel();
-  if (!edge_.table.authenticate(id_)) {
+  const auto admission = edge_.table.authenticate(id_, lease_->index());
+  if (!admission.admitted) {
     spdlog::warn("{} sessions open, the bound: closing a new one from {}", edge_.table.authenticated(), address_);
     return close_hard();
   }
+  if (admission.evict != 0)  // another school held the most: its oldest session makes room
+    if (auto it = edge_.sessions.find(admission.evict); it != edge_.sessions.end())
+      if (auto victim = it->second.lock()) victim->evict();
   ws_.read_message_max(tuning::kServerMaxMessageBytes);
   last_activity_ = Clock::now();
   arm_idle(last_activity_ + edge_.limits.session_idle_timeout);

@@ -16,7 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
@@ -252,6 +254,59 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   // Host names match whatever their case.
   WsProbe upper(server.address());
   CHECK(upper.tls("", "TRUONG-A.test"));
+}
+
+TEST_CASE("one school's device holding every welcomed session of the process does not keep another school's "
+          "devices out: the school holding the most gives up its oldest, its own newcomers wait as before",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::WssLimits limits;
+  limits.max_authenticated = 3;
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}}, limits);
+  const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint), ep_b = server.endpoint(kHostB, b.demo.fingerprint);
+  client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b"), dev_a2(tmp / "dev-a2");
+  REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_a2, ep_a, "gv.van.1", a.demo.password_of("gv.van.1")));
+  REQUIRE(enroll(dev_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  const auto device = *dev_a.enrollment();
+  const protocol::Hello hello{protocol::kProtocolVersion, protocol::kSchemaVersion, device.device_id, device.token};
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the enrollments' sessions close
+
+  // A's device token means nothing on B's name (the same usernames, codes and cells there).
+  {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostB));
+    REQUIRE(p.upgrade());
+    REQUIRE(p.send_message(hello));
+    const auto answer = p.read_message(std::chrono::seconds(5));
+    CHECK_FALSE((answer && std::holds_alternative<protocol::Welcome>(*answer)));
+  }
+
+  // A misbehaving device of A holds every welcomed session the process allows.
+  std::vector<std::unique_ptr<WsProbe>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    REQUIRE(held.back()->upgrade());
+    REQUIRE(held.back()->send_message(hello));
+    const auto w = held.back()->read_message(std::chrono::seconds(5));
+    REQUIRE(w.has_value());
+    REQUIRE(std::holds_alternative<protocol::Welcome>(*w));
+  }
+  client::SyncOptions once;
+  once.max_attempts = 1;
+  // Another device of A waits, as in a one-school server: the bound is A's own to fill.
+  REQUIRE(dev_a2.record({"6A", "Ngữ văn", "HS6A01", "HK1.TX1"}, "6").is_ok());
+  CHECK_FALSE(sync(dev_a2, ep_a, once));
+  // B's device gets in: A, holding the most, gives up its oldest session.
+  REQUIRE(dev_b.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9").is_ok());
+  const auto synced = sync(dev_b, ep_b, once);
+  INFO((synced ? std::string() : synced.status().message()));
+  CHECK(synced);
+  CHECK(dev_b.status().pending == 0);
+  CHECK(held[0]->closed_within(std::chrono::seconds(5)));
+  CHECK(scalar(b.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 1);
 }
 
 TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op, a broken "
