@@ -14,6 +14,7 @@
 
 #include "sodiem/core/tuning.hpp"
 #include "console/console_beast.hpp"
+#include "sodiem/server/host_names.hpp"
 #include "sodiem/server/status_page.hpp"
 
 namespace sodiem::server::wss {
@@ -82,8 +83,10 @@ void Session::on_run() {
 
 void Session::on_tls_handshake(beast::error_code ec) {
   if (ec) return;  // scanners, wrong protocol or suites, unknown host names, timeouts: nothing to do
-  const auto school = edge_.schools.find(SSL_get_servername(ws_.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name));
+  const char* name = SSL_get_servername(ws_.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name);
+  const auto school = edge_.schools.find(name);
   if (!school) return close_hard();  // refused in the handshake already; never another school
+  if (edge_.schools.by_name()) server_name_ = normalize_host_name(name);  // not null: find() chose by it
   auto executor = ws_.get_executor();
   // The session holds itself while its school opens (the handshake's
   // deadline still runs, and closes it if that takes too long).
@@ -195,7 +198,7 @@ void Session::serve_console() {
   awaiting_console_ = shared_from_this();
   std::weak_ptr<Session> weak = awaiting_console_;
   auto executor = ws_.get_executor();
-  console()->handle(console::from_beast(msg, address_), [weak, executor, head, version,
+  console()->handle(console::from_beast(msg, address_, server_name_), [weak, executor, head, version,
                                                               keep_alive](console::Response answer) {
     asio::post(executor, [weak, answer = std::move(answer), head, version, keep_alive]() mutable {
       auto self = weak.lock();

@@ -110,6 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::pair<std::string, bool>> outbox_;
   std::shared_ptr<Lease> lease_;  // the session's school, for its whole life
+  std::string server_name_;       // the TLS name that chose it (many schools served), for the console
   std::shared_ptr<SyncService::Peer> peer_;
   std::shared_ptr<Session> awaiting_console_;  // itself, while the console prepares its answer
   asio::steady_timer login_timer_;

@@ -140,10 +140,12 @@ std::int64_t scalar(const std::string& dir, const std::string& sql) {
 }
 
 // An HTTPS request to the console of the school named `host`; the raw answer.
+// `sni`: the TLS host name when not `host` (an attacker's mismatch).
 std::string console_request(const MultiServer& s, const std::string& host, const std::string& method,
-                            const std::string& path, const std::string& body = "", const std::string& cookie = "") {
+                            const std::string& path, const std::string& body = "", const std::string& cookie = "",
+                            const std::string& sni = "") {
   WsProbe p(s.address());
-  REQUIRE(p.tls("", host));
+  REQUIRE(p.tls("", sni.empty() ? host : sni));
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + s.port + "\r\nConnection: close\r\n";
   if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\n";
   if (method == "POST") req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
@@ -241,6 +243,26 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   // Its session is A's: B's console does not know the cookie.
   CHECK_THAT(console_request(server, kHostB, "GET", "/api/session", "", cookie_of(signed_in)),
              Catch::StartsWith("HTTP/1.1 401"));
+  // The TLS name chooses the school; an HTTP Host naming another is refused
+  // (421, in Vietnamese), either way round, and whatever the cookie.
+  for (const auto& [sni, host] : {std::pair{kHostA, kHostB}, {kHostB, kHostA}}) {
+    INFO("TLS " << sni << ", Host " << host);
+    const std::string answer = console_request(server, host, "GET", "/api/session", "", cookie_of(signed_in), sni);
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 421") && Catch::Contains("gửi nhầm"));
+    CHECK_THAT(answer, !Catch::Contains("csrf"));
+  }
+  const std::string cross_origin = console_request(
+      server, kHostB, "POST", "/api/locks/add", json{{"term", "HK1"}, {"kind", "frozen"}, {"reason", "B"}}.dump(),
+      cookie_of(signed_in), kHostA);
+  CHECK_THAT(cross_origin, Catch::StartsWith("HTTP/1.1 421"));
+  // The port, the case and a trailing dot of the right name are no mismatch.
+  {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostA));
+    CHECK_THAT(p.http_raw("GET /api/session HTTP/1.1\r\nHost: TRUONG-A.test.:" + server.port +
+                          "\r\nConnection: close\r\nCookie: __Host-sodiem_console=" + cookie_of(signed_in) + "\r\n\r\n"),
+               Catch::StartsWith("HTTP/1.1 200"));
+  }
 
   // Unknown host names, and none at all, get no school at the handshake.
   for (const std::string host : {"truong-c.test", "", "127.0.0.1"}) {

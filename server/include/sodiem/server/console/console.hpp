@@ -60,6 +60,9 @@ struct Request {
   std::string origin, cookie, csrf_header, content_type;
   std::string body;
   std::string address;  // the remote IP, for login throttling and the audit trail
+  // The TLS host name (normalized) the connection's school was chosen by,
+  // when one process serves many schools; "" when one school takes any name.
+  std::string server_name;
   // Filled by the guard: the decoded path and query parameters.
   std::string path;
   std::map<std::string, std::string> query;
