@@ -331,6 +331,70 @@ TEST_CASE("one school's device holding every welcomed session of the process doe
   CHECK(scalar(b.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 1);
 }
 
+// The head of a roster upload (POST /api/import) declaring `length` bytes,
+// and the first 1,000 of them; `cookie`/`csrf` "" for a stranger.
+std::string upload_head(const MultiServer& s, const std::string& host, std::size_t length, const std::string& cookie,
+                        const std::string& csrf) {
+  std::string req = "POST /api/import HTTP/1.1\r\nHost: " + host + ":" + s.port +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n";
+  if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\nX-CSRF-Token: " + csrf + "\r\n";
+  return req + "\r\n" + std::string(1000, ' ');
+}
+
+TEST_CASE("roster uploads: a stranger holds no upload slot, and a school's uploads in progress never make another "
+          "school's wait",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}});
+  auto signed_in = [&](const std::string& host, const std::string& password) {
+    const std::string answer = login(server, host, "hieutruong", password);
+    REQUIRE_THAT(answer, Catch::StartsWith("HTTP/1.1 200"));
+    return std::pair{cookie_of(answer), json::parse(answer.substr(answer.find("\r\n\r\n") + 4))["csrf"].get<std::string>()};
+  };
+  const auto [cookie_a, csrf_a] = signed_in(kHostA, a.principal_password);
+  const auto [cookie_b, csrf_b] = signed_in(kHostB, b.principal_password);
+  // An upload past kConsoleMaxBodyBytes (a roster file, base64 in JSON), as B's principal sends it.
+  const std::string file = json{{"what", "students"}, {"filename", "ds.csv"}, {"data", std::string(40000, 'A')}}.dump();
+  auto import_b = [&] {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostB));
+    return p.http_raw("POST /api/import HTTP/1.1\r\nHost: " + std::string(kHostB) + ":" + server.port +
+                      "\r\nConnection: close\r\nContent-Type: application/json\r\nCookie: __Host-sodiem_console=" +
+                      cookie_b + "\r\nX-CSRF-Token: " + csrf_b + "\r\nContent-Length: " + std::to_string(file.size()) +
+                      "\r\n\r\n" + file);
+  };
+  REQUIRE_THAT(import_b(), !Catch::StartsWith("HTTP/1.1 503"));
+
+  // A stranger on A's name starts two big uploads and trickles them: refused
+  // before the body is read (no session), holding nothing.
+  std::vector<std::unique_ptr<WsProbe>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    CHECK_THAT(held.back()->http_response(upload_head(server, kHostA, 1000000, "", ""), std::chrono::seconds(2)),
+               Catch::StartsWith("HTTP/1.1 401"));
+  }
+  CHECK_THAT(import_b(), !Catch::StartsWith("HTTP/1.1 503"));
+  held.clear();
+
+  // A's principal uploading twice at once (slow links) fills A's slots, not B's.
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    CHECK(held.back()->http_response(upload_head(server, kHostA, 1000000, cookie_a, csrf_a), std::chrono::seconds(1))
+              .empty());  // its body is being read
+  }
+  const std::string b_answer = import_b();
+  CHECK_THAT(b_answer, !Catch::StartsWith("HTTP/1.1 503"));
+  CHECK_THAT(b_answer, !Catch::Contains("đang nhận tệp khác"));
+  // A third of A's waits for A's own (as with one school).
+  WsProbe third(server.address());
+  REQUIRE(third.tls("", kHostA));
+  CHECK_THAT(third.http_response(upload_head(server, kHostA, 1000000, cookie_a, csrf_a), std::chrono::seconds(5)),
+             Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("đang nhận tệp khác"));
+}
+
 TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op, a broken "
           "school and one past the bound are refused while the others serve",
           "[e2e]") {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +90,13 @@ class Console {
   // Answers `req` through `reply`, exactly once, from any thread (the
   // caller's for page files and refusals, the console's for the API).
   void handle(Request req, Reply reply);
+  // Before the body of an upload past kConsoleMaxBodyBytes (the roster
+  // import) is read: whether its head passes the guard and names a session
+  // that may import (signed in, its CSRF token, the role), so a stranger's
+  // upload holds no memory and no upload slot. `done` gets the refusal to
+  // send instead, or none (read the body, then handle() it). Thread-safe.
+  using UploadCheck = std::function<void(std::optional<Response>)>;
+  void check_upload(Request head, UploadCheck done);
   // Ends the console's thread; requests still queued are dropped unanswered
   // (run_wss_server calls it before its loop ends; their connections close).
   void stop();
