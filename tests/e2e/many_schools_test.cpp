@@ -449,6 +449,9 @@ TEST_CASE("a school opens at its first connection, closes when unused and reopen
     REQUIRE(p.tls("", "hong.test"));
     const std::string refused = p.http_get("/");
     CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("chưa mở được dữ liệu của trường này"));
+    // Whoever asked (a stranger too) is not told the school's folder, its
+    // database's address or the database's own error: those are in the log.
+    CHECK_THAT(refused, !Catch::Contains(broken) && !Catch::Contains("server.db") && !Catch::Contains("hỏng"));
     client::LocalStore to_broken(tmp / "to-broken");
     const Status said = enroll(to_broken, server.endpoint("hong.test", ""), "gv.toan.1", "x");
     CHECK_THAT(said.message(), Catch::Contains("HTTP 503") && Catch::Contains("chưa mở được dữ liệu của trường này") &&
