@@ -28,23 +28,46 @@ ConnectionTable::Admission ConnectionTable::admit(Id id, const std::string& addr
   return a;
 }
 
-bool ConnectionTable::authenticate(Id id) {
+ConnectionTable::Admission ConnectionTable::authenticate(Id id, std::size_t school) {
   auto it = connections_.find(id);
-  if (it == connections_.end() || it->second.authenticated) return it != connections_.end();
-  if (authenticated_ >= limits_.max_authenticated) return false;
+  if (it == connections_.end()) return {};
+  if (it->second.authenticated) return {true, 0};
+  Admission a{true, 0};
+  if (authenticated_ >= limits_.max_authenticated) {
+    // The school holding the most; between equals, the one with the oldest.
+    auto most = authenticated_by_school_.end();
+    for (auto s = authenticated_by_school_.begin(); s != authenticated_by_school_.end(); ++s) {
+      if (s->second.empty()) continue;
+      if (most == authenticated_by_school_.end() || s->second.size() > most->second.size() ||
+          (s->second.size() == most->second.size() && *s->second.begin() < *most->second.begin()))
+        most = s;
+    }
+    const auto own = authenticated_by_school_.find(school);
+    const std::size_t holds = own == authenticated_by_school_.end() ? 0 : own->second.size();
+    // Made room only while the biggest holder keeps at least as many as the
+    // newcomer's school will have: never its own school, never a swap.
+    if (most == authenticated_by_school_.end() || most->first == school || most->second.size() < holds + 2) return {};
+    a.evict = *most->second.begin();
+    remove(a.evict);
+  }
   auto by = pre_auth_by_address_.find(it->second.address);
   by->second.erase(id);
   if (by->second.empty()) pre_auth_by_address_.erase(by);
   --pre_auth_;
   it->second.authenticated = true;
+  it->second.school = school;
+  authenticated_by_school_[school].insert(id);
   ++authenticated_;
-  return true;
+  return a;
 }
 
 void ConnectionTable::remove(Id id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   if (it->second.authenticated) {
+    auto by = authenticated_by_school_.find(it->second.school);
+    by->second.erase(id);
+    if (by->second.empty()) authenticated_by_school_.erase(by);
     --authenticated_;
   } else {
     auto by = pre_auth_by_address_.find(it->second.address);

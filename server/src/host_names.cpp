@@ -29,6 +29,14 @@ bool valid_host_name(const std::string& name) {
   });
 }
 
+bool host_field_names(const std::string& host_field, const std::string& name) {
+  std::string host = host_field;
+  // A port after the name; an IPv6 literal ("[::1]:443") is never a school's name.
+  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+    host.resize(colon);
+  return !name.empty() && normalize_host_name(host) == name;
+}
+
 std::vector<std::string> read_host_names(const std::string& data_dir) {
   std::ifstream in(path_of(data_dir));
   std::vector<std::string> names;

@@ -239,8 +239,10 @@ void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
   e.waiting.clear();
   if (!result) {
     e.state = State::kClosed;
-    e.failure = "Máy chủ chưa mở được dữ liệu của trường này (" + result.status().message() +
-                "); hãy báo người quản trị máy chủ.";
+    // What is wrong (the folder, the database's address, its error) is for
+    // the administrator's log: the refusal goes to whoever asked, a stranger too.
+    e.failure = "Máy chủ chưa mở được dữ liệu của trường này; hãy báo người quản trị máy chủ (chi tiết ghi trong "
+                "nhật ký của máy chủ).";
     e.retry_at = SteadyClock::now() + limits_.school_retry_after_failure;
     spdlog::error("school {}: not served: {}", e.hosted.dir, result.status().message());
     for (auto& w : waiting) w(nullptr, e.failure);

@@ -38,6 +38,7 @@ class Lease {
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
   const ServedSchool& school;
+  std::size_t index() const { return index_; }
 
  private:
   Schools& schools_;
@@ -58,6 +59,8 @@ class Schools {
   boost::asio::ssl::context& context() { return default_ctx_ ? *default_ctx_ : *entries_.front().ctx; }
   // The school of a completed handshake's host name (null: none sent).
   std::optional<std::size_t> find(const char* host_name) const;
+  // Whether the TLS host name chooses the school (many served, or find_schools).
+  bool by_name() const { return multi_; }
   // Schools served now (grows with find_schools).
   std::size_t size() const { return entries_.size(); }
 

@@ -14,6 +14,7 @@
 
 #include "sodiem/core/tuning.hpp"
 #include "console/console_beast.hpp"
+#include "sodiem/server/host_names.hpp"
 #include "sodiem/server/status_page.hpp"
 
 namespace sodiem::server::wss {
@@ -24,9 +25,11 @@ namespace {
 // welcome or a refusal that closes), then give up.
 constexpr int kMaxVerdictWaits = 6;
 constexpr std::size_t kKeptBufferBytes = 64 * 1024;  // a bigger read buffer is freed after its message
-// Console requests with a body past kConsoleMaxBodyBytes (roster uploads,
-// up to kConsoleMaxImportBytes each) read or waiting for their answer at
-// once: the memory a peer, even one not signed in, can make the server hold.
+// Console requests of one school with a body past kConsoleMaxBodyBytes
+// (roster uploads, up to kConsoleMaxImportBytes each) read or waiting for
+// their answer at once. Only a session that may import gets one
+// (Console::check_upload, before the body is read): a stranger holds none,
+// and one school's uploads never make another's wait.
 constexpr std::size_t kMaxConsoleUploads = 2;
 }  // namespace
 
@@ -39,7 +42,7 @@ Session::Session(tcp::socket socket, Edge& edge, ConnectionTable::Id id, std::st
       idle_timer_(ws_.get_executor()) {}
 
 Session::~Session() {
-  if (holds_upload_) --edge_.console_uploads;
+  if (holds_upload_) --edge_.console_uploads[lease_->index()];
   if (peer_) service().close_peer(peer_);
   edge_.table.remove(id_);
   edge_.sessions.erase(id_);
@@ -82,8 +85,10 @@ void Session::on_run() {
 
 void Session::on_tls_handshake(beast::error_code ec) {
   if (ec) return;  // scanners, wrong protocol or suites, unknown host names, timeouts: nothing to do
-  const auto school = edge_.schools.find(SSL_get_servername(ws_.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name));
+  const char* name = SSL_get_servername(ws_.next_layer().native_handle(), TLSEXT_NAMETYPE_host_name);
+  const auto school = edge_.schools.find(name);
   if (!school) return close_hard();  // refused in the handshake already; never another school
+  if (edge_.schools.by_name()) server_name_ = normalize_host_name(name);  // not null: find() chose by it
   auto executor = ws_.get_executor();
   // The session holds itself while its school opens (the handshake's
   // deadline still runs, and closes it if that takes too long).
@@ -130,14 +135,41 @@ void Session::on_http_header(beast::error_code ec, std::size_t) {
   if (const auto length = parser_->content_length(); to_console && length && *length > limit)
     return write_console_answer(console::body_too_large(limit), parser_->get().version(), unread_body());
   if (to_console && limit > tuning::kConsoleMaxBodyBytes &&
-      parser_->content_length().value_or(limit) > tuning::kConsoleMaxBodyBytes) {
-    if (edge_.console_uploads >= kMaxConsoleUploads)
-      return write_console_answer(console::uploads_busy(), parser_->get().version(), unread_body());
-    ++edge_.console_uploads;
-    holds_upload_ = true;
-  }
+      parser_->content_length().value_or(limit) > tuning::kConsoleMaxBodyBytes)
+    return check_upload();
+  read_body();
+}
+
+void Session::read_body() {
   http::async_read(ws_.next_layer(), buffer_, *parser_,
                    beast::bind_front_handler(&Session::on_http_request, shared_from_this()));
+}
+
+void Session::check_upload() {
+  // As serve_console: the session keeps itself until the verdict comes or it is closed.
+  awaiting_console_ = shared_from_this();
+  std::weak_ptr<Session> weak = awaiting_console_;
+  auto executor = ws_.get_executor();
+  console()->check_upload(console::from_beast(parser_->get(), address_, server_name_),  // the head: no body yet
+                          [weak, executor](std::optional<console::Response> refusal) {
+                            asio::post(executor, [weak, refusal = std::move(refusal)]() mutable {
+                              auto self = weak.lock();
+                              if (!self || !self->awaiting_console_) return;
+                              self->awaiting_console_.reset();
+                              self->on_upload_checked(std::move(refusal));
+                            });
+                          });
+}
+
+void Session::on_upload_checked(std::optional<console::Response> refusal) {
+  if (close_started_ || closing_) return close_hard();
+  const unsigned version = parser_->get().version();
+  if (refusal) return write_console_answer(std::move(*refusal), version, unread_body());
+  auto& uploads = edge_.console_uploads[lease_->index()];
+  if (uploads >= kMaxConsoleUploads) return write_console_answer(console::uploads_busy(), version, unread_body());
+  ++uploads;
+  holds_upload_ = true;
+  read_body();
 }
 
 std::size_t Session::unread_body() const {
@@ -195,7 +227,7 @@ void Session::serve_console() {
   awaiting_console_ = shared_from_this();
   std::weak_ptr<Session> weak = awaiting_console_;
   auto executor = ws_.get_executor();
-  console()->handle(console::from_beast(msg, address_), [weak, executor, head, version,
+  console()->handle(console::from_beast(msg, address_, server_name_), [weak, executor, head, version,
                                                               keep_alive](console::Response answer) {
     asio::post(executor, [weak, answer = std::move(answer), head, version, keep_alive]() mutable {
       auto self = weak.lock();
@@ -213,7 +245,7 @@ void Session::serve_console() {
 void Session::on_console_written(beast::error_code ec, bool keep_alive) {
   if (ec || !keep_alive || closing_ || close_started_) return close_hard();
   if (holds_upload_) {  // its upload is over: the slot is free for another
-    --edge_.console_uploads;
+    --edge_.console_uploads[lease_->index()];
     holds_upload_ = false;
   }
   // Idle between requests: the bound of the first request, then closed.
@@ -286,10 +318,14 @@ void Session::on_authenticated() {
   if (authenticated_ || close_started_) return;
   authenticated_ = true;
   login_timer_.cancel();
-  if (!edge_.table.authenticate(id_)) {
+  const auto admission = edge_.table.authenticate(id_, lease_->index());
+  if (!admission.admitted) {
     spdlog::warn("{} sessions open, the bound: closing a new one from {}", edge_.table.authenticated(), address_);
     return close_hard();
   }
+  if (admission.evict != 0)  // another school held the most: its oldest session makes room
+    if (auto it = edge_.sessions.find(admission.evict); it != edge_.sessions.end())
+      if (auto victim = it->second.lock()) victim->evict();
   ws_.read_message_max(tuning::kServerMaxMessageBytes);
   last_activity_ = Clock::now();
   arm_idle(last_activity_ + edge_.limits.session_idle_timeout);

@@ -46,7 +46,8 @@ struct Edge {
   const WssLimits limits;
   ConnectionTable table;
   std::unordered_map<ConnectionTable::Id, std::weak_ptr<Session>> sessions;
-  std::size_t console_uploads = 0;  // sessions reading or awaiting a body past kConsoleMaxBodyBytes
+  // Per school (its index): sessions reading or awaiting a body past kConsoleMaxBodyBytes.
+  std::unordered_map<std::size_t, std::size_t> console_uploads;
   bool stopping = false;
 };
 
@@ -75,6 +76,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // TLS handshake, or the next on a kept-alive console connection.
   void read_request();
   void on_http_header(beast::error_code ec, std::size_t);
+  void read_body();
+  // An upload past kConsoleMaxBodyBytes: its session checked by the console
+  // before the body is read, then a slot of its school's taken (or refused).
+  void check_upload();
+  void on_upload_checked(std::optional<console::Response> refusal);
   void on_http_request(beast::error_code ec, std::size_t);
   void serve_status_page();
   // Any other HTTP request: the school's console answers (server/src/console).
@@ -110,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<std::pair<std::string, bool>> outbox_;
   std::shared_ptr<Lease> lease_;  // the session's school, for its whole life
+  std::string server_name_;       // the TLS name that chose it (many schools served), for the console
   std::shared_ptr<SyncService::Peer> peer_;
   std::shared_ptr<Session> awaiting_console_;  // itself, while the console prepares its answer
   asio::steady_timer login_timer_;

@@ -218,22 +218,33 @@ TEST_CASE("console: only the import may send more than 16 KB, and never more tha
   CHECK(c.post(admin, "/api/accounts/create", big).status == 413);
 }
 
-TEST_CASE("console: at most two uploads are received at once, whoever sends them", "[e2e][console][fault]") {
+TEST_CASE("console: at most two uploads are received at once, and only from a session that may import",
+          "[e2e][console][fault]") {
   ConsoleSchool c;
   const auto admin = c.login("quantri");
-  // Two peers, not signed in, announce 1 MB each and send nothing more:
-  // the server holds their slots, and a third upload is refused at once.
-  auto announce = [&](WsProbe& p) {
+  const auto teacher = c.login("gv.toan.1");
+  // Announced uploads of 1 MB (then nothing more), as `who` (no cookie: a stranger).
+  auto announce = [&](WsProbe& p, const ConsoleSchool::Login* who, bool await_answer) {
     REQUIRE(p.tls());
-    p.http_raw("POST /api/import HTTP/1.1\r\nHost: " + c.host +
-                   "\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{",
-               std::chrono::seconds(0));  // written; no answer awaited
+    std::string head = "POST /api/import HTTP/1.1\r\nHost: " + c.host + "\r\n";
+    if (who) head += "Cookie: __Host-sodiem_console=" + who->cookie + "\r\nX-CSRF-Token: " + who->csrf + "\r\n";
+    head += "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{";
+    return await_answer ? p.http_response(head, std::chrono::seconds(5)) : p.http_raw(head, std::chrono::seconds(0));
   };
+  // A stranger's, or a teacher's, is refused before its body is read: it holds no slot.
+  {
+    WsProbe stranger(c.edge->url()), other(c.edge->url());
+    CHECK_THAT(announce(stranger, nullptr, true), Catch::StartsWith("HTTP/1.1 401"));
+    CHECK_THAT(announce(other, &teacher, true),
+               Catch::StartsWith("HTTP/1.1 403") && Catch::Contains("Nhập danh sách chỉ dành cho"));
+  }
+  // Two of the administrator's own: the server holds their slots, and a third
+  // upload is refused at once.
   const json body = import_body("students", "hs.csv", student_csv({{"HS6A90", "Lê Văn Mới", "01/02/2014", "Nam", "6A"}}));
   {
     WsProbe first(c.edge->url()), second(c.edge->url());
-    announce(first);
-    announce(second);
+    announce(first, &admin, false);  // written; no answer awaited
+    announce(second, &admin, false);
     Answer busy;
     for (int i = 0; i < 50 && busy.status != 503; ++i) {  // until both heads are read
       busy = c.post(admin, "/api/import", json{{"what", "students"}, {"filename", "x.csv"},

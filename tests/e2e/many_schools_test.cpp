@@ -16,7 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
@@ -138,10 +140,12 @@ std::int64_t scalar(const std::string& dir, const std::string& sql) {
 }
 
 // An HTTPS request to the console of the school named `host`; the raw answer.
+// `sni`: the TLS host name when not `host` (an attacker's mismatch).
 std::string console_request(const MultiServer& s, const std::string& host, const std::string& method,
-                            const std::string& path, const std::string& body = "", const std::string& cookie = "") {
+                            const std::string& path, const std::string& body = "", const std::string& cookie = "",
+                            const std::string& sni = "") {
   WsProbe p(s.address());
-  REQUIRE(p.tls("", host));
+  REQUIRE(p.tls("", sni.empty() ? host : sni));
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + s.port + "\r\nConnection: close\r\n";
   if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\n";
   if (method == "POST") req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
@@ -239,6 +243,26 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   // Its session is A's: B's console does not know the cookie.
   CHECK_THAT(console_request(server, kHostB, "GET", "/api/session", "", cookie_of(signed_in)),
              Catch::StartsWith("HTTP/1.1 401"));
+  // The TLS name chooses the school; an HTTP Host naming another is refused
+  // (421, in Vietnamese), either way round, and whatever the cookie.
+  for (const auto& [sni, host] : {std::pair{kHostA, kHostB}, {kHostB, kHostA}}) {
+    INFO("TLS " << sni << ", Host " << host);
+    const std::string answer = console_request(server, host, "GET", "/api/session", "", cookie_of(signed_in), sni);
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 421") && Catch::Contains("gửi nhầm"));
+    CHECK_THAT(answer, !Catch::Contains("csrf"));
+  }
+  const std::string cross_origin = console_request(
+      server, kHostB, "POST", "/api/locks/add", json{{"term", "HK1"}, {"kind", "frozen"}, {"reason", "B"}}.dump(),
+      cookie_of(signed_in), kHostA);
+  CHECK_THAT(cross_origin, Catch::StartsWith("HTTP/1.1 421"));
+  // The port, the case and a trailing dot of the right name are no mismatch.
+  {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostA));
+    CHECK_THAT(p.http_raw("GET /api/session HTTP/1.1\r\nHost: TRUONG-A.test.:" + server.port +
+                          "\r\nConnection: close\r\nCookie: __Host-sodiem_console=" + cookie_of(signed_in) + "\r\n\r\n"),
+               Catch::StartsWith("HTTP/1.1 200"));
+  }
 
   // Unknown host names, and none at all, get no school at the handshake.
   for (const std::string host : {"truong-c.test", "", "127.0.0.1"}) {
@@ -252,6 +276,123 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   // Host names match whatever their case.
   WsProbe upper(server.address());
   CHECK(upper.tls("", "TRUONG-A.test"));
+}
+
+TEST_CASE("one school's device holding every welcomed session of the process does not keep another school's "
+          "devices out: the school holding the most gives up its oldest, its own newcomers wait as before",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::WssLimits limits;
+  limits.max_authenticated = 3;
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}}, limits);
+  const auto ep_a = server.endpoint(kHostA, a.demo.fingerprint), ep_b = server.endpoint(kHostB, b.demo.fingerprint);
+  client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b"), dev_a2(tmp / "dev-a2");
+  REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_a2, ep_a, "gv.van.1", a.demo.password_of("gv.van.1")));
+  REQUIRE(enroll(dev_b, ep_b, "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  const auto device = *dev_a.enrollment();
+  const protocol::Hello hello{protocol::kProtocolVersion, protocol::kSchemaVersion, device.device_id, device.token};
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the enrollments' sessions close
+
+  // A's device token means nothing on B's name (the same usernames, codes and cells there).
+  {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostB));
+    REQUIRE(p.upgrade());
+    REQUIRE(p.send_message(hello));
+    const auto answer = p.read_message(std::chrono::seconds(5));
+    CHECK_FALSE((answer && std::holds_alternative<protocol::Welcome>(*answer)));
+  }
+
+  // A misbehaving device of A holds every welcomed session the process allows.
+  std::vector<std::unique_ptr<WsProbe>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    REQUIRE(held.back()->upgrade());
+    REQUIRE(held.back()->send_message(hello));
+    const auto w = held.back()->read_message(std::chrono::seconds(5));
+    REQUIRE(w.has_value());
+    REQUIRE(std::holds_alternative<protocol::Welcome>(*w));
+  }
+  client::SyncOptions once;
+  once.max_attempts = 1;
+  // Another device of A waits, as in a one-school server: the bound is A's own to fill.
+  REQUIRE(dev_a2.record({"6A", "Ngữ văn", "HS6A01", "HK1.TX1"}, "6").is_ok());
+  CHECK_FALSE(sync(dev_a2, ep_a, once));
+  // B's device gets in: A, holding the most, gives up its oldest session.
+  REQUIRE(dev_b.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "9").is_ok());
+  const auto synced = sync(dev_b, ep_b, once);
+  INFO((synced ? std::string() : synced.status().message()));
+  CHECK(synced);
+  CHECK(dev_b.status().pending == 0);
+  CHECK(held[0]->closed_within(std::chrono::seconds(5)));
+  CHECK(scalar(b.demo.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 1);
+}
+
+// The head of a roster upload (POST /api/import) declaring `length` bytes,
+// and the first 1,000 of them; `cookie`/`csrf` "" for a stranger.
+std::string upload_head(const MultiServer& s, const std::string& host, std::size_t length, const std::string& cookie,
+                        const std::string& csrf) {
+  std::string req = "POST /api/import HTTP/1.1\r\nHost: " + host + ":" + s.port +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n";
+  if (!cookie.empty()) req += "Cookie: __Host-sodiem_console=" + cookie + "\r\nX-CSRF-Token: " + csrf + "\r\n";
+  return req + "\r\n" + std::string(1000, ' ');
+}
+
+TEST_CASE("roster uploads: a stranger holds no upload slot, and a school's uploads in progress never make another "
+          "school's wait",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}});
+  auto signed_in = [&](const std::string& host, const std::string& password) {
+    const std::string answer = login(server, host, "hieutruong", password);
+    REQUIRE_THAT(answer, Catch::StartsWith("HTTP/1.1 200"));
+    return std::pair{cookie_of(answer), json::parse(answer.substr(answer.find("\r\n\r\n") + 4))["csrf"].get<std::string>()};
+  };
+  const auto [cookie_a, csrf_a] = signed_in(kHostA, a.principal_password);
+  const auto [cookie_b, csrf_b] = signed_in(kHostB, b.principal_password);
+  // An upload past kConsoleMaxBodyBytes (a roster file, base64 in JSON), as B's principal sends it.
+  const std::string file = json{{"what", "students"}, {"filename", "ds.csv"}, {"data", std::string(40000, 'A')}}.dump();
+  auto import_b = [&] {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", kHostB));
+    return p.http_raw("POST /api/import HTTP/1.1\r\nHost: " + std::string(kHostB) + ":" + server.port +
+                      "\r\nConnection: close\r\nContent-Type: application/json\r\nCookie: __Host-sodiem_console=" +
+                      cookie_b + "\r\nX-CSRF-Token: " + csrf_b + "\r\nContent-Length: " + std::to_string(file.size()) +
+                      "\r\n\r\n" + file);
+  };
+  REQUIRE_THAT(import_b(), !Catch::StartsWith("HTTP/1.1 503"));
+
+  // A stranger on A's name starts two big uploads and trickles them: refused
+  // before the body is read (no session), holding nothing.
+  std::vector<std::unique_ptr<WsProbe>> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    CHECK_THAT(held.back()->http_response(upload_head(server, kHostA, 1000000, "", ""), std::chrono::seconds(2)),
+               Catch::StartsWith("HTTP/1.1 401"));
+  }
+  CHECK_THAT(import_b(), !Catch::StartsWith("HTTP/1.1 503"));
+  held.clear();
+
+  // A's principal uploading twice at once (slow links) fills A's slots, not B's.
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(std::make_unique<WsProbe>(server.address()));
+    REQUIRE(held.back()->tls("", kHostA));
+    CHECK(held.back()->http_response(upload_head(server, kHostA, 1000000, cookie_a, csrf_a), std::chrono::seconds(1))
+              .empty());  // its body is being read
+  }
+  const std::string b_answer = import_b();
+  CHECK_THAT(b_answer, !Catch::StartsWith("HTTP/1.1 503"));
+  CHECK_THAT(b_answer, !Catch::Contains("đang nhận tệp khác"));
+  // A third of A's waits for A's own (as with one school).
+  WsProbe third(server.address());
+  REQUIRE(third.tls("", kHostA));
+  CHECK_THAT(third.http_response(upload_head(server, kHostA, 1000000, cookie_a, csrf_a), std::chrono::seconds(5)),
+             Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("đang nhận tệp khác"));
 }
 
 TEST_CASE("a school opens at its first connection, closes when unused and reopens without losing an op, a broken "
@@ -308,6 +449,9 @@ TEST_CASE("a school opens at its first connection, closes when unused and reopen
     REQUIRE(p.tls("", "hong.test"));
     const std::string refused = p.http_get("/");
     CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("chưa mở được dữ liệu của trường này"));
+    // Whoever asked (a stranger too) is not told the school's folder, its
+    // database's address or the database's own error: those are in the log.
+    CHECK_THAT(refused, !Catch::Contains(broken) && !Catch::Contains("server.db") && !Catch::Contains("hỏng"));
     client::LocalStore to_broken(tmp / "to-broken");
     const Status said = enroll(to_broken, server.endpoint("hong.test", ""), "gv.toan.1", "x");
     CHECK_THAT(said.message(), Catch::Contains("HTTP 503") && Catch::Contains("chưa mở được dữ liệu của trường này") &&

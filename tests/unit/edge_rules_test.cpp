@@ -36,15 +36,42 @@ TEST_CASE("unauthenticated connections: bounded per address — when full, the b
   a = t.admit(++id, "10.0.0.10");
   CHECK(a.evict == 2);
   // Welcomed sessions leave the pool, up to their own bound.
-  CHECK(t.authenticate(6));
-  CHECK(t.authenticate(7));
-  CHECK_FALSE(t.authenticate(8));
+  CHECK(t.authenticate(6).admitted);
+  CHECK(t.authenticate(7).admitted);
+  CHECK_FALSE(t.authenticate(8).admitted);
   CHECK(t.pre_auth() == 4);
   CHECK(t.authenticated() == 2);
   t.remove(6);
   CHECK(t.authenticated() == 1);
   t.remove(1);  // already evicted: ignored
   CHECK(t.pre_auth() == 4);
+}
+
+TEST_CASE("welcomed sessions of many schools: when full, a school holding two fewer than the biggest holder gets "
+          "in, the biggest holder's oldest goes — never its own, never a swap",
+          "[unit]") {
+  ConnectionTable t({/*max_pre_auth=*/20, /*per_address=*/20, /*max_authenticated=*/4});
+  for (ConnectionTable::Id id = 1; id <= 12; ++id) REQUIRE(t.admit(id, "10.0.0.1").admitted);
+  // School 0 (one device, many sessions) fills the bound.
+  for (ConnectionTable::Id id = 1; id <= 4; ++id) REQUIRE(t.authenticate(id, 0).admitted);
+  CHECK_FALSE(t.authenticate(5, 0).admitted);  // its own newcomer waits, as with one school
+  auto a = t.authenticate(6, 1);              // another school's: school 0's oldest makes room
+  CHECK(a.admitted);
+  CHECK(a.evict == 1);
+  a = t.authenticate(7, 2);
+  CHECK(a.evict == 2);
+  CHECK(t.authenticated() == 4);
+  // School 0 holds 2, schools 1 and 2 one each: a third of school 1 would be a swap.
+  a = t.authenticate(8, 3);  // school 3 holds none: 2 >= 0 + 2
+  CHECK(a.evict == 3);
+  CHECK_FALSE(t.authenticate(9, 1).admitted);  // everyone holds one: refused
+  CHECK(t.authenticated() == 4);
+  t.remove(6);
+  CHECK(t.authenticate(9, 1).admitted);  // room again
+  CHECK(t.authenticated() == 4);
+  t.remove(3);  // already evicted: ignored
+  CHECK(t.authenticated() == 4);
+  CHECK(t.pre_auth() == 12 - 8);  // 5 (refused), 10, 11, 12
 }
 
 TEST_CASE("the status page escapes the school name", "[unit]") {

@@ -167,6 +167,18 @@ void Console::Impl::route(Request& req, const Reply& reply) {
   }
 }
 
+std::optional<Response> Console::Impl::upload_refusal(const Request& head) {
+  auto actor = actor_of(head);
+  if (!actor) {
+    Response res = status_response(actor.status());
+    res.headers.emplace_back("Set-Cookie", cleared_cookie());
+    return res;
+  }
+  if (!web::same_secret(head.csrf_header, actor->session.csrf)) return error_response(403, "CSRF", kCsrfRefused);
+  if (!imports_rosters(actor->user)) return error_response(403, "FORBIDDEN", kImportOnly);
+  return std::nullopt;
+}
+
 Console::Console(SyncService& service, const std::string& db_path, const Clock& clock, ConsoleLimits limits,
                  ConsolePrinters printers)
     : impl_(std::make_unique<Impl>(service, db_path, clock, limits, printers)) {}
@@ -196,6 +208,28 @@ void Console::handle(Request req, Reply reply) {
   Impl* impl = impl_.get();
   if (!impl->post([impl, shared, answer] { impl->route(*shared, answer); }, /*bounded=*/true))
     answer(error_response(503, "BUSY", "máy chủ đang bận, hãy thử lại sau ít phút"));
+}
+
+void Console::check_upload(Request head, UploadCheck done) {
+  auto refuse = [done](Response res) {
+    web::add_security_headers(res.headers);
+    done(std::move(res));
+  };
+  if (auto refusal = admit(head)) return refuse(std::move(*refusal));
+  auto shared = std::make_shared<Request>(std::move(head));
+  Impl* impl = impl_.get();
+  if (!impl->post(
+          [impl, shared, done, refuse] {
+            try {
+              if (auto refusal = impl->upload_refusal(*shared)) return refuse(std::move(*refusal));
+              done(std::nullopt);
+            } catch (const std::exception& e) {
+              spdlog::error("console: upload check {}: {}", shared->path, e.what());
+              refuse(error_response(500, "INTERNAL", "lỗi máy chủ, hãy thử lại sau"));
+            }
+          },
+          /*bounded=*/true))
+    refuse(error_response(503, "BUSY", "máy chủ đang bận, hãy thử lại sau ít phút"));
 }
 
 }  // namespace sodiem::server::console

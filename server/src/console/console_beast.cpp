@@ -10,7 +10,7 @@ namespace sodiem::server::console {
 
 namespace http = boost::beast::http;
 
-Request from_beast(BeastRequest& msg, const std::string& address) {
+Request from_beast(BeastRequest& msg, const std::string& address, const std::string& server_name) {
   Request req;
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
@@ -23,6 +23,7 @@ Request from_beast(BeastRequest& msg, const std::string& address) {
   req.content_type = std::string(msg[http::field::content_type]);
   req.body = std::move(msg.body());
   req.address = address;
+  req.server_name = server_name;
   return req;
 }
 

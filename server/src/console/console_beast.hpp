@@ -15,8 +15,8 @@ using BeastRequest = boost::beast::http::request<boost::beast::http::string_body
 using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 // The request's fields the console reads (one Host field, or none when
-// absent or repeated); the body is moved out.
-Request from_beast(BeastRequest& msg, const std::string& address);
+// absent or repeated); the body is moved out. `server_name`: see Request.
+Request from_beast(BeastRequest& msg, const std::string& address, const std::string& server_name = "");
 // The body bound of a request, by its head: the roster import's upload
 // (POST kImportPath) may take kConsoleMaxImportBytes, every other request
 // kConsoleMaxBodyBytes.

@@ -8,6 +8,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/unicode_text.hpp"
 #include "sodiem/core/web_guard.hpp"
+#include "sodiem/server/host_names.hpp"
 
 namespace sodiem::server::console {
 
@@ -52,6 +53,13 @@ std::optional<Response> page_file(const std::string& path) {
 
 std::optional<Response> admit(Request& req) {
   if (req.host.empty()) return error_response(400, "MALFORMED", "yêu cầu thiếu tên máy chủ (Host)");
+  // The connection's school was chosen by its TLS name: a request naming
+  // another host (another school's, whose cookies and origin it would be
+  // judged by) is not this school's to answer (RFC 9110 §15.5.20).
+  if (!req.server_name.empty() && !host_field_names(req.host, req.server_name))
+    return error_response(421, "MISDIRECTED",
+                          "yêu cầu gửi nhầm trường: tên máy trong địa chỉ trang khác tên máy của kết nối; hãy mở lại "
+                          "trang bằng đúng địa chỉ của trường");
   const std::string& t = req.target;
   if (t.empty() || t.size() > kMaxTarget || t.front() != '/' || (t.size() > 1 && (t[1] == '/' || t[1] == '\\')))
     return error_response(400, "MALFORMED", kMalformed);

@@ -43,6 +43,9 @@ inline bool unapproves(const UserAccess& u) { return u.has_role("HT"); }
 // Cuối năm: the year-end lists and what still keeps boards from being signed.
 inline bool sees_year_end(const UserAccess& u) { return sees_approvals(u); }
 inline bool manages_accounts(const UserAccess& u) { return any_role(u, {"ADMIN", "HT"}); }
+// Nhập danh sách: the roster and staff import (and its upload's slot, Console::check_upload).
+inline bool imports_rosters(const UserAccess& u) { return manages_accounts(u); }
+inline constexpr const char* kImportOnly = "Nhập danh sách chỉ dành cho quản trị hệ thống và Hiệu trưởng";
 // Môn lựa chọn: the page; setting a choice is checked again by set_class_choices.
 inline bool chooses_class_subjects(const UserAccess& u) { return any_role(u, {"HT", "ADMIN"}); }
 // A cell's history: from Tiến độ and the queue, and from the audit trail.
@@ -128,6 +131,9 @@ struct Console::Impl {
   void route(Request& req, const Reply& reply);
   // The signed-in user of req, or the refusal (401).
   Result<Actor> actor_of(const Request& req);
+  // On the thread: why an upload's head may not send its body (see
+  // Console::check_upload), or none.
+  std::optional<Response> upload_refusal(const Request& head);
   // The roster and accounts, re-read when another writer changed them.
   const Directory& directory();
 

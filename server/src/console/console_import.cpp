@@ -25,8 +25,6 @@ namespace sodiem::server::console {
 
 namespace {
 
-constexpr const char* kImportOnly = "Nhập danh sách chỉ dành cho quản trị hệ thống và Hiệu trưởng";
-
 // Standard base64 (RFC 4648 §4), padding required, nothing else allowed.
 std::optional<std::string> from_base64(std::string_view in) {
   auto value = [](char ch) -> int {
@@ -103,7 +101,7 @@ ScratchDir::~ScratchDir() {
 std::string ScratchDir::file(const std::string& name) const { return dir_ + "/" + name; }
 
 Response api_import(Console::Impl& c, const Actor& a, const Request& req) {
-  if (!manages_accounts(a.user)) return error_response(403, "FORBIDDEN", kImportOnly);
+  if (!imports_rosters(a.user)) return error_response(403, "FORBIDDEN", kImportOnly);
   auto body = body_object(req);
   if (!body) return status_response(body.status());
   auto what = text_field(*body, "what", protocol::TextKind::kName, 16, true);

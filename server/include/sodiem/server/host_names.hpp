@@ -17,5 +17,8 @@ void write_host_names(const std::string& data_dir, const std::vector<std::string
 std::string normalize_host_name(std::string name);
 // A host name as accepted: letters, digits, '-' and '.', 1–253 characters.
 bool valid_host_name(const std::string& name);
+// Whether an HTTP Host field ("name" or "name:port") names `name` (a
+// normalized host name: the TLS one its connection's school was chosen by).
+bool host_field_names(const std::string& host_field, const std::string& name);
 
 }  // namespace sodiem::server

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,9 @@ struct Request {
   std::string origin, cookie, csrf_header, content_type;
   std::string body;
   std::string address;  // the remote IP, for login throttling and the audit trail
+  // The TLS host name (normalized) the connection's school was chosen by,
+  // when one process serves many schools; "" when one school takes any name.
+  std::string server_name;
   // Filled by the guard: the decoded path and query parameters.
   std::string path;
   std::map<std::string, std::string> query;
@@ -86,6 +90,13 @@ class Console {
   // Answers `req` through `reply`, exactly once, from any thread (the
   // caller's for page files and refusals, the console's for the API).
   void handle(Request req, Reply reply);
+  // Before the body of an upload past kConsoleMaxBodyBytes (the roster
+  // import) is read: whether its head passes the guard and names a session
+  // that may import (signed in, its CSRF token, the role), so a stranger's
+  // upload holds no memory and no upload slot. `done` gets the refusal to
+  // send instead, or none (read the body, then handle() it). Thread-safe.
+  using UploadCheck = std::function<void(std::optional<Response>)>;
+  void check_upload(Request head, UploadCheck done);
   // Ends the console's thread; requests still queued are dropped unanswered
   // (run_wss_server calls it before its loop ends; their connections close).
   void stop();
