@@ -14,6 +14,8 @@ namespace sodiem::client {
 Status enroll_device(LocalStore& store, const std::string& server, const std::string& fingerprint,
                      const std::string& user, const std::string& password, const std::string& device_name,
                      const std::string& new_password) {
+  // A closed year's copy is never enrolled again (it keeps its enrollment).
+  if (auto st = store.closed_year_refusal(); !st) return st;
   if (store.enrollment())
     return Status(ErrorCode::kInvalidValue, "thư mục này đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
   const std::string pinned = net::normalize_fingerprint(fingerprint);
@@ -36,6 +38,7 @@ bool has_signing_key(const std::string& dir) {
 }
 
 Result<KeyCreated> create_signing_key(LocalStore& store, const std::string& dir, const std::string& passphrase) {
+  if (auto st = store.closed_year_refusal(); !st) return st;
   auto key = signing::Ed25519KeyFile::create(signing_key_path(dir), passphrase);
   if (!key) return Status(ErrorCode::kInvalidValue, "không tạo được khóa ký: " + key.status().message());
   protocol::Op op;

@@ -56,8 +56,11 @@ const char* kNotEnrolled = "thư mục dữ liệu chưa được đăng ký v�
 int cmd_enroll(const std::string& dir, const std::string& server, const std::string& user,
                const std::string& password, const std::string& fingerprint, const std::string& device_name,
                const std::string& new_password) {
-  if (LocalStore::exists(dir) && LocalStore(dir).enrollment())
-    return fail("thư mục " + dir + " đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
+  if (LocalStore::exists(dir)) {
+    LocalStore existing(dir);
+    if (auto st = existing.closed_year_refusal(); !st) return fail("không đăng ký được: " + st.message(), 2);
+    if (existing.enrollment()) return fail("thư mục " + dir + " đã được đăng ký; dùng một thư mục khác cho thiết bị mới");
+  }
   // Enroll into memory first: a failed enrollment leaves no half-made state.
   LocalStore store(dir);
   auto st = enroll_device(store, server, fingerprint, user, password, device_name, new_password);
@@ -91,6 +94,8 @@ int cmd_set(const std::string& dir, const std::string& class_name, const std::st
 int cmd_sync(const std::string& dir, bool as_json, const SyncOptions& options) {
   auto store = open_enrolled(dir);
   if (!store) return fail(kNotEnrolled, 3);
+  // A closed year's copy: said as it is (SyncEngine refuses it too), not as a failed sync.
+  if (auto st = store->closed_year_refusal(); !st) return fail("không đồng bộ: " + st.message(), exit_code_for(st));
   auto e = store->enrollment();
   SyncEngine engine(*store, [&] { return make_wss_transport({.url = e->server_url, .fingerprint = e->fingerprint}); }, options);
   auto report = engine.sync();

@@ -20,7 +20,7 @@ using protocol::Op;
 namespace {
 
 
-constexpr std::array<std::string_view, 14> kMigrations{R"sql(
+constexpr std::array<std::string_view, 15> kMigrations{R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE classes(name TEXT PRIMARY KEY, grade INTEGER NOT NULL);
 CREATE TABLE subjects(name TEXT PRIMARY KEY, scored INTEGER NOT NULL, periods_per_year INTEGER NOT NULL);
@@ -129,6 +129,12 @@ CREATE TABLE move_notices(student_code TEXT NOT NULL, student_name TEXT NOT NULL
 -- rows named here, with study topics where study_topics = 1.
 CREATE TABLE class_subjects(class_name TEXT NOT NULL, name TEXT NOT NULL, study_topics INTEGER NOT NULL,
                             PRIMARY KEY(class_name, name));
+)sql",
+                                                      R"sql(
+-- The subjects the user may read in a class not seen whole, as the last
+-- roster said (protocol::ReadSubjects, the server's may_read): a department
+-- head's department subjects with no cells yet among them.
+CREATE TABLE read_subjects(class_name TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY(class_name, subject));
 )sql"};
 
 }  // namespace
@@ -207,8 +213,8 @@ void LocalStore::save_enrollment(const Enrollment& e, const std::string& epoch) 
 }
 
 std::uint64_t LocalStore::roster_version() {
-  // A roster kept by a client older than the roster's `wc`: asked for again.
-  if (meta("whole_classes_said").empty()) return 0;
+  // A roster kept by a client older than the roster's `wc` or `rs`: asked for again.
+  if (meta("whole_classes_said").empty() || meta("read_subjects_said").empty()) return 0;
   return std::stoull(meta("roster_version", "0"));
 }
 

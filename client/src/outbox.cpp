@@ -12,6 +12,7 @@ using protocol::CellKey;
 using protocol::Op;
 
 Result<Op> LocalStore::request_correction(const CellKey& typed, const std::string& value, const std::string& reason) {
+  if (auto st = closed_year_refusal(); !st) return st;
   auto canonical = canonical_cell(typed);
   if (!canonical) return canonical.status();
   const CellKey& cell = *canonical;
@@ -68,6 +69,7 @@ Result<Op> LocalStore::resolve_conflict(const CellKey& typed, const std::string&
 
 Result<Op> LocalStore::record(const CellKey& typed, const std::string& value, protocol::OpKind kind,
                               const std::string& note) {
+  if (auto st = closed_year_refusal(); !st) return st;  // read-only: nothing recorded there
   auto checked = checked_op(typed, value, kind, note);
   if (!checked) return checked.status();
   sqlite::Transaction tx(*db_);
@@ -80,6 +82,10 @@ Result<Op> LocalStore::record(const CellKey& typed, const std::string& value, pr
 std::vector<Result<Op>> LocalStore::record_batch(const std::vector<std::pair<CellKey, std::string>>& edits) {
   std::vector<Result<Op>> out;
   out.reserve(edits.size());
+  if (auto st = closed_year_refusal(); !st) {
+    out.assign(edits.size(), st);
+    return out;
+  }
   std::uint64_t last = 0;
   {
     sqlite::Transaction tx(*db_);

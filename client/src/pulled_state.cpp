@@ -46,7 +46,8 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   sqlite::Transaction tx(*db_);
   db_->exec(
       "DELETE FROM classes; DELETE FROM subjects; DELETE FROM students; DELETE FROM assignments; "
-      "DELETE FROM lock_notices; DELETE FROM grade_subjects; DELETE FROM move_notices; DELETE FROM class_subjects;");
+      "DELETE FROM lock_notices; DELETE FROM grade_subjects; DELETE FROM move_notices; DELETE FROM class_subjects; "
+      "DELETE FROM read_subjects;");
   auto ic = db_->prepare("INSERT INTO classes(name, grade) VALUES(?, ?)");
   for (const auto& c : r.classes) ic.bind(1, c.name).bind(2, c.grade).run();
   auto is = db_->prepare("INSERT INTO subjects(name, scored, periods_per_year) VALUES(?, ?, ?)");
@@ -92,6 +93,10 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   for (const auto& c : r.whole_classes.value_or(std::vector<std::string>{})) whole += c + "\n";
   set_meta("whole_classes", whole);
   set_meta("whole_classes_said", r.whole_classes ? "1" : "0");
+  auto ir = db_->prepare("INSERT OR IGNORE INTO read_subjects(class_name, subject) VALUES(?, ?)");
+  for (const auto& c : r.read_subjects.value_or(std::vector<protocol::ReadSubjects>{}))
+    for (const auto& s : c.subjects) ir.bind(1, c.class_name).bind(2, s).run();
+  set_meta("read_subjects_said", r.read_subjects ? "1" : "0");
   set_meta("roster_version", std::to_string(r.version));
   set_meta("school_name", r.school);
   set_meta("full_name", r.full_name);
@@ -219,6 +224,7 @@ std::vector<protocol::CorrectionInfo> LocalStore::corrections() {
 }
 
 Result<std::uint64_t> LocalStore::decide_correction(std::uint64_t id, bool approve, const std::string& comment) {
+  if (auto st = closed_year_refusal(); !st) return st;
   if (!has_role("HT") && !has_role("PHT"))
     return Status(ErrorCode::kForbidden, "chỉ Hiệu trưởng hoặc Phó hiệu trưởng được duyệt yêu cầu điều chỉnh");
   if (!approve && comment.empty()) return Status(ErrorCode::kInvalidValue, "từ chối cần ghi rõ lý do (--comment)");

@@ -37,6 +37,8 @@ SyncEngine::SyncEngine(LocalStore& store, TransportFactory factory, SyncOptions 
     : store_(store), factory_(std::move(factory)), options_(options) {}
 
 Result<SyncReport> SyncEngine::sync() {
+  // A closed year's copy never reaches the server (nor is any of it changed).
+  if (auto st = store_.closed_year_refusal(); !st) return st;
   SyncReport report;
   std::mt19937_64 rng(std::random_device{}());
   Status last;
@@ -66,6 +68,7 @@ Result<SyncReport> SyncEngine::sync() {
 Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
   auto enrollment = store_.enrollment();
   if (!enrollment) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = store_.closed_year_refusal(); !st) return st;
   if (auto st = t.connect(); !st) return st;
 
   std::uint64_t outstanding = 0;
@@ -185,6 +188,7 @@ Status SyncEngine::sync_round(Transport& t, SyncReport& report) {
 Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& cell) {
   auto e = store.enrollment();
   if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = store.closed_year_refusal(); !st) return st;
   if (auto st = t.connect(); !st) return st;
   if (auto st = t.send(encode(Hello{.device_id = e->device_id, .token = e->token})); !st) return st;
   if (auto st = t.send(encode(HistoryRequest{cell})); !st) return st;
@@ -203,6 +207,7 @@ Result<History> fetch_history(LocalStore& store, Transport& t, const CellKey& ce
 Status change_password(LocalStore& store, Transport& t, const std::string& current, const std::string& next) {
   auto e = store.enrollment();
   if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký: chạy `sodiem enroll` trước");
+  if (auto st = store.closed_year_refusal(); !st) return st;
   if (auto st = t.connect(); !st) return st;
   if (auto st = t.send(encode(Hello{.device_id = e->device_id, .token = e->token})); !st) return st;
   if (auto st = t.send(encode(PasswordChange{current, next})); !st) return st;
@@ -219,6 +224,7 @@ Status change_password(LocalStore& store, Transport& t, const std::string& curre
 
 Status enroll(LocalStore& store, Transport& t, const Endpoint& endpoint, const std::string& username,
               const std::string& password, const std::string& device_name, const std::string& new_password) {
+  if (auto st = store.closed_year_refusal(); !st) return st;
   if (auto st = t.connect(); !st) return st;
   if (auto st = t.send(encode(Login{kProtocolVersion, kSchemaVersion, username, password, device_name, new_password}));
       !st)

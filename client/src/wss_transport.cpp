@@ -14,6 +14,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <optional>
 
+#include "capped_read_stream.hpp"
 #include "sodiem/client/transport.hpp"
 #include "sodiem/core/tuning.hpp"
 #include "sodiem/net/tls.hpp"
@@ -64,12 +65,12 @@ class WssTransport final : public Transport {
     run_until(done);
     if (ec) return Status(ErrorCode::kUnavailable, "không kết nối được tới máy chủ " + endpoint_.url + ": " + ec.message());
     tcp_stream.socket().set_option(tcp::no_delay(true));
-    SSL_set_tlsext_host_name(ws_->next_layer().native_handle(), host.c_str());
+    SSL_set_tlsext_host_name(tls().native_handle(), host.c_str());
     done = false;
-    ws_->next_layer().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; done = true; });
+    tls().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; done = true; });
     run_until(done);
     if (ec) return Status(ErrorCode::kUnavailable, "bắt tay TLS thất bại: " + ec.message());
-    fingerprint_ = net::peer_fingerprint(ws_->next_layer().native_handle());
+    fingerprint_ = net::peer_fingerprint(tls().native_handle());
     if (!endpoint_.fingerprint.empty() && net::normalize_fingerprint(endpoint_.fingerprint) != fingerprint_) {
       close();
       return Status(ErrorCode::kUnauthenticated,
@@ -88,19 +89,28 @@ class WssTransport final : public Transport {
     ws_->read_message_max(protocol::kMaxMessageBytes);
     ws_->binary(true);
     done = false;
-    // The server's answer when it declines (Beast reads it whole, body
-    // included, within its parser's default 8 MiB bound and the handshake's
-    // timeout; refused_upgrade_message looks at its first 2 KiB only).
+    // The server's answer when it declines: Beast would read it whole (up to
+    // 8 MiB); the capped layer stops at kMaxUpgradeAnswerBytes, or as soon as
+    // a refusal's header and the kMaxRefusalBodyBytes of its body shown are in.
     websocket::response_type answer;
+    // (One byte more of the body than is shown: refused_upgrade_message then knows it was cut.)
+    ws_->next_layer().cap(kMaxUpgradeAnswerBytes, kMaxRefusalBodyBytes + 1);
     ws_->async_handshake(answer, host + ":" + port, "/sync", [&](beast::error_code e) { ec = e; done = true; });
     run_until(done, tuning::kHandshakeTimeout);
-    if (ec == websocket::error::upgrade_declined) {
-      const std::string text = refused_upgrade_message(answer.result_int(), answer[beast::http::field::content_type],
-                                                       answer.body());
+    const bool cut = ec && ws_->next_layer().stopped();
+    const std::string seen = ws_->next_layer().uncap();
+    // Any other failure after a refusal's header came (cut here, or Beast's
+    // parser refusing its declared length) is that refusal too.
+    PartialAnswer said{answer.result_int(), std::string(answer[beast::http::field::content_type]), answer.body()};
+    if (ec && ec != websocket::error::upgrade_declined) said = parse_partial_answer(seen, kMaxRefusalBodyBytes + 1);
+    if (ec == websocket::error::upgrade_declined || cut || (ec && said.status != 0 && said.status != 101)) {
       close();
-      return Status(answer.result_int() == 401 || answer.result_int() == 403 ? ErrorCode::kUnauthenticated
-                                                                               : ErrorCode::kUnavailable,
-                    text);
+      if (said.status == 0)
+        return Status(ErrorCode::kUnavailable, "bắt tay WebSocket thất bại: máy chủ trả lời quá dài (hơn " +
+                                                   std::to_string(kMaxUpgradeAnswerBytes / 1024) +
+                                                   " KiB) mà chưa hết phần đầu; có thể địa chỉ này không phải máy chủ Sổ điểm");
+      return Status(said.status == 401 || said.status == 403 ? ErrorCode::kUnauthenticated : ErrorCode::kUnavailable,
+                    refused_upgrade_message(said.status, said.content_type, said.body));
     }
     if (ec) return Status(ErrorCode::kUnavailable, "bắt tay WebSocket thất bại: " + ec.message());
     open_ = true;
@@ -222,7 +232,9 @@ class WssTransport final : public Transport {
   Endpoint endpoint_;
   asio::io_context ioc_{1};
   ssl::context ctx_;
-  std::optional<websocket::stream<beast::ssl_stream<beast::tcp_stream>>> ws_;
+  beast::ssl_stream<beast::tcp_stream>& tls() { return ws_->next_layer().next_layer(); }
+
+  std::optional<websocket::stream<CappedReadStream<beast::ssl_stream<beast::tcp_stream>>>> ws_;
   beast::flat_buffer buffer_;
   std::string fingerprint_;
   bool open_ = false;

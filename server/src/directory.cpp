@@ -147,6 +147,7 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
   r.roles = user.roles;
   std::set<std::int64_t> visible_classes;
   r.whole_classes.emplace();  // this server says, even when no class is whole
+  r.read_subjects.emplace();  // and what it reads of the others, by the pulls' own rule
   for (const auto& c : classes_) {
     bool visible = user.sees_everything() || user.homeroom_classes.contains(c.id) ||
                    (user.has_role("TTCM") && !user.department_subjects.empty());
@@ -155,7 +156,14 @@ protocol::Roster Directory::roster_for(const UserAccess& user) const {
     if (visible) {
       visible_classes.insert(c.id);
       r.classes.push_back({c.name, c.grade});
-      if (user.reads_whole_class(c.id)) r.whole_classes.value().push_back(c.name);
+      if (user.reads_whole_class(c.id)) {
+        r.whole_classes.value().push_back(c.name);
+      } else {
+        protocol::ReadSubjects read{c.name, {}};
+        for (const auto& s : subjects_)
+          if (user.may_read(c.id, s.id)) read.subjects.push_back(s.info.name);
+        if (!read.subjects.empty()) r.read_subjects.value().push_back(std::move(read));
+      }
       if (auto it = class_choices_.find(c.id); it != class_choices_.end()) r.class_subjects.push_back(it->second);
     }
   }

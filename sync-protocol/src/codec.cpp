@@ -221,6 +221,11 @@ json to_json(const Roster& m) {
   if (!m.school.empty()) out["sc"] = m.school;
   if (!m.full_name.empty()) out["me"] = m.full_name;
   if (m.whole_classes) out["wc"] = *m.whole_classes;  // present even when empty: "none whole"
+  if (m.read_subjects) {  // present even when empty, as `wc`
+    json rs = json::array();
+    for (const auto& r : *m.read_subjects) rs.push_back(json::array({r.class_name, r.subjects}));
+    out["rs"] = std::move(rs);
+  }
   if (!m.moves.empty()) {
     json mv = json::array();
     for (const auto& x : m.moves) mv.push_back(json::array({x.student_code, x.student_name, x.from_class, x.to_class, x.at}));
@@ -473,6 +478,17 @@ Message roster_from(const json& j) {
     std::vector<std::string> whole;
     for (const json& c : arr(j, "wc", 10000)) whole.push_back(get_string(c, "wc", kMaxKeyBytes));
     m.whole_classes = std::move(whole);
+  }
+  if (j.contains("rs")) {
+    std::vector<ReadSubjects> read;
+    for (const json& e : arr(j, "rs", 10000)) {
+      tuple(e, 2, "rs");
+      ReadSubjects r;
+      r.class_name = get_string(e[0], "rs.class", kMaxKeyBytes);
+      for (const json& n : arr_of(e[1], "rs.subjects", 200)) r.subjects.push_back(get_string(n, "rs.subjects", kMaxKeyBytes));
+      read.push_back(std::move(r));
+    }
+    m.read_subjects = std::move(read);
   }
   if (j.contains("ca")) {
     const json& ca = field(j, "ca");

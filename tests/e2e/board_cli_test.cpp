@@ -5,6 +5,7 @@
 // (naming them), then accepted; `sodiem-server progress` counts assigned
 // subjects × required columns × active students.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -220,6 +221,23 @@ TEST_CASE("sodiem board lists every assigned subject and names the empty require
   auto archived_sign = sodiem_cli({"sign", "class", "6A", "HK1", "--data", archive, "--passphrase-stdin"}, pass);
   CHECK(archived_sign.exit_code == 2);
   CHECK_THAT(archived_sign.err, Catch::Contains("bản lưu của năm học " + old_year));
+  // Nor does the copy reach the server or take anything (SyncEngine, enroll,
+  // the outbox refuse it): said in Vietnamese, the copy as it was.
+  const auto status_before = sodiem_cli({"status", "--data", archive, "--json"}).out;
+  for (const auto& [args, input] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"sync", "--data", archive}, ""},
+           {{"enroll", "--data", archive, "--server", running.url(), "--user", "gv.cn", "--password-stdin"},
+            "mật-khẩu-mới-của-tôi-2026\n"},
+           {{"set", "--data", archive, "6A", "Toán", "HS6A01", "HK1.TX1", "5"}, ""},
+           {{"history", "--data", archive, "6A", "Toán", "HS6A01", "HK1.TX1"}, ""}}) {
+    const auto refused = sodiem_cli(args, input);
+    INFO(args[0] << ": " << refused.err);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("bản lưu của năm học " + old_year) && Catch::Contains("năm học đã kết thúc") &&
+                                Catch::Contains("chỉ để xem") && Catch::Contains("không đồng bộ"));
+  }
+  CHECK(sodiem_cli({"status", "--data", archive, "--json"}).out == status_before);
+  CHECK_FALSE(std::filesystem::exists(archive + "/years"));
 }
 
 TEST_CASE("a subject teacher's sodiem board of a class they do not head: their subjects only, never signable",

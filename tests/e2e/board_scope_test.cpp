@@ -8,10 +8,13 @@
 // pg fixture's PostgreSQL), real sync, real clients.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "loopback_school.hpp"
+#include "loopback_transport.hpp"
 #include "sodiem/client/actions.hpp"
 #include "sodiem/client/board_report.hpp"
+#include "sodiem/client/sync_engine.hpp"
 #include "sodiem/core/required_cells.hpp"
 
 using namespace sodiem;
@@ -161,4 +164,125 @@ TEST_CASE("an archived year's copy of the device shows its board but signs nothi
     REQUIRE_FALSE(signed_.is_ok());
     CHECK_THAT(signed_.status().message(), Catch::Contains("bản lưu của năm học " + old_year));
   }
+}
+
+namespace {
+// Every row of every table of the store, in order: what "nothing changed" means.
+std::string dump(client::LocalStore& store) {
+  std::string out;
+  std::vector<std::string> tables;
+  auto t = store.db().prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  while (t.step()) tables.push_back(t.text(0));
+  for (const auto& table : tables) {
+    std::string row = "''";
+    auto c = store.db().prepare("SELECT name FROM pragma_table_info(?)");
+    c.bind(1, table);
+    while (c.step()) row += " || quote(\"" + c.text(0) + "\") || '|'";
+    out += "## " + table + "\n";
+    auto s = store.db().prepare("SELECT " + row + " AS r FROM \"" + table + "\" ORDER BY r");
+    while (s.step()) out += s.text(0) + "\n";
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("an archived year's copy is read-only: no sync, enrollment, history, password, key or write from it",
+          "[e2e][board][school_year]") {
+  LoopbackSchool school;
+  fill(school, "gv.toan.2", "8B", "Toán");
+  school.sync("gv.toan.2");
+  auto& toan = school.device("gv.toan.2");
+  const std::string old_year = toan.school_year();
+  const auto student = toan.show("8B", "Toán").at(0).code;
+  // An edit not yet delivered when the server moved on: kept in the copy, never pushed from it.
+  REQUIRE(toan.record({"8B", "Toán", student, "HK1.TX1"}, "3").is_ok());
+  toan.enter_school_year("2099-2100");
+  const auto archive = school.tmp / ("device-gv.toan.2/years/" + old_year);
+  const std::string server_seen = "SELECT (SELECT COUNT(*) FROM changes) + (SELECT COUNT(*) FROM op_outcomes)";
+  const std::int64_t server_before = school.server_scalar(server_seen);
+  for (bool marked : {true, false}) {
+    INFO((marked ? "marked copy" : "copy made before copies were marked"));
+    client::LocalStore copy(archive);
+    if (!marked) copy.db().exec("DELETE FROM meta WHERE key = 'archived_for'");
+    REQUIRE(copy.status().pending == 1);
+    const std::string before = dump(copy);
+    const auto said = [&](const Status& st) {
+      INFO(st.message());
+      CHECK(st.code() == ErrorCode::kForbidden);
+      CHECK_THAT(st.message(), Catch::Contains("bản lưu của năm học " + old_year) &&
+                                   Catch::Contains("năm học đã kết thúc") && Catch::Contains("chỉ để xem") &&
+                                   Catch::Contains("không đồng bộ"));
+    };
+    said(copy.closed_year_refusal());
+    const auto synced = school.try_sync(copy);
+    REQUIRE_FALSE(synced.is_ok());
+    said(synced.status());
+    {
+      LoopbackTransport t(*school.service);
+      auto history = client::fetch_history(copy, t, {"8B", "Toán", student, "HK1.TX1"});
+      REQUIRE_FALSE(history.is_ok());
+      said(history.status());
+    }
+    {
+      LoopbackTransport t(*school.service);
+      said(client::change_password(copy, t, school.demo.password_of("gv.toan.2"), "mat-khau-moi-123"));
+    }
+    {
+      LoopbackTransport t(*school.service);
+      said(client::enroll(copy, t, {}, "gv.toan.2", school.demo.password_of("gv.toan.2"), "may-2"));
+    }
+    said(client::enroll_device(copy, "wss://127.0.0.1:1", "", "gv.toan.2", "x", "may-2", ""));
+    const auto key = client::create_signing_key(copy, archive, "mat-khau-khoa");
+    REQUIRE_FALSE(key.is_ok());
+    said(key.status());
+    CHECK_FALSE(client::has_signing_key(archive));
+    auto set = copy.record({"8B", "Toán", student, "HK1.TX2"}, "9");
+    REQUIRE_FALSE(set.is_ok());
+    said(set.status());
+    for (const auto& r : copy.record_batch({{{"8B", "Toán", student, "HK1.TX2"}, "9"}})) said(r.status());
+    auto correction = copy.request_correction({"8B", "Toán", student, "HK1.TX2"}, "9", "nhập nhầm");
+    REQUIRE_FALSE(correction.is_ok());
+    said(correction.status());
+    // Nothing in the copy changed, nothing of it reached the server.
+    CHECK(dump(copy) == before);
+    CHECK_FALSE(std::filesystem::exists(archive + "/years"));
+  }
+  CHECK(school.server_scalar(server_seen) == server_before);
+  CHECK(toan.closed_year_refusal().is_ok());  // the live store is not the copy
+}
+
+TEST_CASE("a department head's board lists the department's subjects the server lets them read, before any cell",
+          "[e2e][board]") {
+  LoopbackSchool school;
+  // gv.toan.1 heads Tổ Toán - Tin - Khoa học tự nhiên (TTCM), teaches Toán in
+  // 6A–7B, heads 6B; nobody has recorded anything yet.
+  school.sync("gv.toan.1");
+  auto& ttcm = school.device("gv.toan.1");
+  const std::vector<std::string> department = {"Toán", "Khoa học tự nhiên", "Công nghệ", "Tin học"};
+  const auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  for (const char* cls : {"8A", "6A"}) {
+    INFO(cls);
+    REQUIRE_FALSE(ttcm.sees_whole_class(cls));
+    CHECK(sorted(ttcm.own_subjects(cls)) == sorted(department));
+    const auto report = client::board_report(ttcm, cls, "HK1");
+    CHECK(sorted(report.subjects) == sorted(department));
+    for (const auto& subject : department) CHECK(has_subject(report.missing, subject));
+    CHECK_FALSE(has_subject(report.missing, "Ngữ văn"));
+    CHECK_FALSE(report.signable());
+  }
+  // A subject teacher reads their own subject only, cells or not.
+  school.sync("gv.toan.2");
+  CHECK(school.device("gv.toan.2").own_subjects("8A") == std::vector<std::string>{"Toán"});
+  // An older server (no `rs`): the subjects assigned or held, as before.
+  ttcm.db().exec("UPDATE meta SET value = '0' WHERE key = 'read_subjects_said'");
+  CHECK(ttcm.own_subjects("8A").empty());
+  CHECK(ttcm.own_subjects("6A") == std::vector<std::string>{"Toán"});
+  // A roster kept by a client older than `rs` is asked for again at the next sync.
+  ttcm.db().exec("DELETE FROM meta WHERE key = 'read_subjects_said'");
+  CHECK(ttcm.roster_version() == 0);
+  school.sync("gv.toan.1");
+  CHECK(sorted(ttcm.own_subjects("8A")) == sorted(department));
 }

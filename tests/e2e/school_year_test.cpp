@@ -340,7 +340,7 @@ TEST_CASE("a transfer packet carries a student's year to another school, signed 
     REQUIRE_FALSE(r.is_ok());
     CHECK_THAT(r.status().message(), Catch::Contains("chữ ký số không hợp lệ"));
   }
-  for (const std::string bad : {std::string(2 << 20, ' '), std::string(50, '[') + std::string(50, ']'), std::string("\xff")}) {
+  for (const std::string& bad : {std::string(2 << 20, ' '), std::string(50, '[') + std::string(50, ']'), std::string("\xff")}) {
     std::ofstream(to.tmp / "bad.json", std::ios::binary) << bad;
     auto r = admit(to.tmp / "bad.json");
     CHECK_FALSE(r.is_ok());

@@ -346,3 +346,29 @@ TEST_CASE("a roster says which classes the user reads whole (wc): absent, empty 
   for (int i = 0; i <= 10000; ++i) j["wc"].push_back("8B");
   CHECK_FALSE(decode(cbor(j)).message.has_value());
 }
+
+TEST_CASE("a roster says which subjects the user reads in the classes not whole (rs): absent, empty and listed differ, "
+          "bounded",
+          "[protocol]") {
+  Roster r{4, {"GVBM", "TTCM"}, {{"8A", 8}}, {{"Toán", true, 140}, {"Tin học", true, 35}}, {}, {}};
+  // An older server sends none (nullopt); a newer one says, even when empty.
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("rs") == false);
+  CHECK_FALSE(round_trip(r).read_subjects.has_value());
+  r.read_subjects.emplace();
+  CHECK(nlohmann::json::from_cbor(encode(Message{r})).contains("rs"));
+  REQUIRE(round_trip(r).read_subjects.has_value());
+  CHECK(round_trip(r).read_subjects->empty());
+  r.read_subjects = std::vector<ReadSubjects>{{"8A", {"Toán", "Tin học"}}};
+  CHECK(round_trip(r).read_subjects == r.read_subjects);
+  // [class, [subject, …]]: keys only, at most 200 subjects a class.
+  auto j = nlohmann::json::from_cbor(encode(Message{r}));
+  j["rs"][0][1][0] = std::string(65, 'A');
+  CHECK_FALSE(decode(cbor(j)).message.has_value());
+  j["rs"][0] = "8A";
+  Decoded not_pair = decode(cbor(j));
+  CHECK_FALSE(not_pair.message.has_value());
+  CHECK_THAT(not_pair.error, Catch::Contains("rs"));
+  j["rs"][0] = nlohmann::json::array({"8A", nlohmann::json::array()});
+  for (int i = 0; i <= 200; ++i) j["rs"][0][1].push_back("Toán");
+  CHECK_FALSE(decode(cbor(j)).message.has_value());
+}

@@ -50,7 +50,7 @@ void add(board::ClassBook& book, const std::string& code, const Student& s) {
   book.cells.push_back({"Chủ nhiệm", code, "HK1.RL", s.hk1_conduct});
   if (!s.missing_hk2_conduct) book.cells.push_back({"Chủ nhiệm", code, "HK2.RL", s.hk2_conduct});
   for (int d = 0; d < s.absent_days; ++d) {
-    char date[11];
+    char date[32];  // room for any int: no -Wformat-truncation
     std::snprintf(date, sizeof date, "2027-%02d-%02d", 1 + d / 28, 1 + d % 28);
     book.cells.push_back({"Chủ nhiệm", code, std::string("CC.") + date, "K"});
   }

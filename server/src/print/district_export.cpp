@@ -13,6 +13,7 @@
 
 #include "records_data.hpp"
 #include "sodiem/core/grading.hpp"
+#include "sodiem/core/mark.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/summary_board.hpp"
 #include "sodiem/core/unicode_text.hpp"
@@ -113,7 +114,7 @@ std::string level_text(const std::optional<grading::Level>& l) {
 std::string retest_text(const std::vector<board::Retest>& retests) {
   std::string out;
   for (const auto& r : retests)
-    out += (out.empty() ? "" : "; ") + r.subject + ": " + (r.result ? records::comma(*r.result) : "chưa có kết quả");
+    out += (out.empty() ? "" : "; ") + r.subject + ": " + (r.result ? decimal_comma(*r.result) : "chưa có kết quả");
   return out;
 }
 
@@ -200,7 +201,7 @@ void gather_class(store::Db& db, std::int64_t class_id, const std::string& class
     row.retests = o.retests;
     // Primary ratings in the circular's symbols, as the printed books have them.
     for (const auto& [column, value] : year[st.code])
-      row.results[column] = primary ? records::tt27_board_form(column, value) : records::comma(value);
+      row.results[column] = primary ? records::tt27_board_form(column, value) : decimal_comma(value);
     rows.students.push_back(std::move(row));
   }
   out.classes.push_back(std::move(rows));
@@ -219,7 +220,7 @@ std::string today_vn() {
   const std::time_t t = std::time(nullptr) + 7 * 3600;
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char out[16];
+  char out[40];  // room for any int's digits: no truncation to warn of
   std::snprintf(out, sizeof out, "%02d/%02d/%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
   return out;
 }
@@ -269,8 +270,8 @@ std::string xml_text(Export& e) {
         if (i == kRetest) {
           for (const auto& r : st.retests)
             out += "      <retest" + attr("subject", nfc(r.subject, e, code)) +
-                   attr("year-result", records::comma(r.year_result)) +
-                   (r.result ? attr("result", nfc(records::comma(*r.result), e, code)) : std::string()) + "/>\n";
+                   attr("year-result", decimal_comma(r.year_result)) +
+                   (r.result ? attr("result", nfc(decimal_comma(*r.result), e, code)) : std::string()) + "/>\n";
           continue;
         }
         if (*kFields[i].element == '\0' || st.fields[i].empty()) continue;

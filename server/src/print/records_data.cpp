@@ -32,12 +32,6 @@ std::optional<ClassData> load_class(store::Db& db, const std::string& class_name
   return out;
 }
 
-std::string comma(std::string v) {
-  if (v.size() >= 3 && v[v.size() - 2] == '.' && v.find_first_not_of("0123456789.") == std::string::npos)
-    v[v.size() - 2] = ',';
-  return v;
-}
-
 std::string tt27_form(const std::string& value, Rated what) {
   if (what == Rated::kQuality) {
     const auto q = grading::parse_quality_rating(value);

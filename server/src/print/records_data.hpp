@@ -35,9 +35,6 @@ struct SubjectData {
 };
 std::optional<SubjectData> load_subject(store::Db& db, const ClassData& cls, const std::string& subject);
 
-// "8.5" → "8,5": marks and averages as Vietnamese write them; text as it is.
-std::string comma(std::string value);
-
 // A primary (TT27) rating in the form of the circular's records (Thông tư
 // 27/2020: the học bạ and the class's bảng tổng hợp write each level as a
 // symbol): a subject T / H / C (Hoàn thành tốt / Hoàn thành / Chưa hoàn

@@ -14,6 +14,7 @@
 #include "records_data.hpp"
 #include "records_primary.hpp"
 #include "sodiem/core/attendance.hpp"
+#include "sodiem/core/mark.hpp"
 #include "sodiem/core/names.hpp"
 #include "sodiem/core/signing.hpp"
 #include "sodiem/core/summary_board.hpp"
@@ -32,7 +33,6 @@ using records::ClassData;
 using records::Signed;
 using records::Student;
 using records::class_board;
-using records::comma;
 using records::load_class;
 using records::signed_step;
 using records::year_name;
@@ -89,18 +89,18 @@ Status print_gradebook(store::Db& db, const std::string& class_name, const std::
     const auto results = board::subject_results(info, mine);
     auto value = [&](const std::string& col) {
       auto it = mine.find(col);
-      return it == mine.end() ? std::string() : comma(it->second);
+      return it == mine.end() ? std::string() : decimal_comma(it->second);
     };
     std::vector<std::string> row{std::to_string(++stt), st.name, st.code};
     if (term != "CN") {
       for (const auto& col : columns) row.push_back(value(col));
       const auto& r = term == "HK1" ? results.hk1 : results.hk2;
-      row.push_back(r ? comma(*r) : "");
+      row.push_back(r ? decimal_comma(*r) : "");
       row.push_back(value(term + ".NX"));
     } else {
-      row.push_back(results.hk1 ? comma(*results.hk1) : "");
-      row.push_back(results.hk2 ? comma(*results.hk2) : "");
-      row.push_back(results.year ? comma(*results.year) : "");
+      row.push_back(results.hk1 ? decimal_comma(*results.hk1) : "");
+      row.push_back(results.hk2 ? decimal_comma(*results.hk2) : "");
+      row.push_back(results.year ? decimal_comma(*results.year) : "");
     }
     table.rows.push_back(std::move(row));
   }
@@ -168,7 +168,7 @@ Status print_board(store::Db& db, const std::string& class_name, const std::stri
       const auto& mine = b.values[section][st.code];
       for (const auto& col : b.columns[section]) {
         auto it = mine.find(col);
-        row.push_back(it == mine.end() ? std::string() : comma(it->second));
+        row.push_back(it == mine.end() ? std::string() : decimal_comma(it->second));
       }
       t.rows.push_back(std::move(row));
     }
@@ -204,7 +204,7 @@ Status print_transcript(store::Db& db, const std::string& class_name, const std:
   auto value = [](BoardTable& b, const std::string& section, const std::string& code, const std::string& col) {
     auto& m = b.values[section][code];
     auto it = m.find(col);
-    return it == m.end() ? std::string() : comma(it->second);
+    return it == m.end() ? std::string() : decimal_comma(it->second);
   };
   // The Ministry's học bạ (Thông tư 22/2021): the year's results per
   // subject with the subject teacher's name and signature, the re-test
@@ -250,7 +250,7 @@ Status print_transcript(store::Db& db, const std::string& class_name, const std:
     auto retest = [&](const std::string& subject) {
       if (outcome)
         for (const auto& r : outcome->retests)
-          if (r.subject == subject && r.result) return comma(*r.result);
+          if (r.subject == subject && r.result) return decimal_comma(*r.result);
       return std::string();
     };
     for (const auto& sub : subjects) {

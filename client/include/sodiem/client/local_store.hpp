@@ -123,12 +123,20 @@ class LocalStore {
   // the roster's `wc`, the server's own rule. Before a server that says: the
   // homeroom classes, and a class the user teaches nothing in (seen by role).
   bool sees_whole_class(const std::string& class_name);
-  // The class's subjects this device holds or is assigned, homeroom aside:
-  // all a user who does not see the class whole reads of it.
+  // All a user who does not see the class whole reads of it, homeroom aside:
+  // the roster's `rs` (the server's may_read: a department head's department
+  // subjects too, cells or none yet). Before a server that says: the
+  // subjects this device is assigned or holds cells of.
   std::vector<std::string> own_subjects(const std::string& class_name);
   // The school year this store is a closed copy of (DATA/years/NAME, kept
   // when the server moved on to a new year); "" for a device's live store.
   std::string archived_year();
+  // Ok for a live store; for a closed year's copy (archived_year(), the one
+  // rule) the refusal that every exchange with the server and every write
+  // gives there, in Vietnamese: the copy is read-only. Callers: SyncEngine
+  // (sync, history, password, enroll), enroll_device, create_signing_key and
+  // the outbox's writes.
+  Status closed_year_refusal();
 
   // ---- recording (works offline)
   // The cell key in the roster's own spelling, whatever Unicode form and

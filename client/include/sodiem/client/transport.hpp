@@ -52,6 +52,9 @@ std::string seen_fingerprint(const Transport& transport);
 // kMaxRefusalChars characters of its first kMaxRefusalBodyBytes bytes).
 inline constexpr std::size_t kMaxRefusalBodyBytes = 2048;
 inline constexpr std::size_t kMaxRefusalChars = 300;
+// The most of the server's answer to the upgrade the client reads (header
+// and body): a longer refusal is cut there (wss_transport.cpp).
+inline constexpr std::size_t kMaxUpgradeAnswerBytes = 16 * 1024;
 std::string refused_upgrade_message(unsigned status, std::string_view content_type, std::string_view body);
 
 }  // namespace sodiem::client

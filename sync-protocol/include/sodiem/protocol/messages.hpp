@@ -191,6 +191,13 @@ struct ClassSubjects {
   std::vector<std::string> subjects, study_topics;
   bool operator==(const ClassSubjects&) const = default;
 };
+// The subjects a user may read in one class they do not read whole
+// (Roster::read_subjects).
+struct ReadSubjects {
+  std::string class_name;
+  std::vector<std::string> subjects;
+  bool operator==(const ReadSubjects&) const = default;
+};
 struct StudentInfo {
   std::string code;
   std::string full_name;
@@ -259,6 +266,12 @@ struct Roster {
   // rule (UserAccess::reads_whole_class). nullopt: an older server that does
   // not say; the client then takes its homeroom classes (board_scope.hpp).
   std::optional<std::vector<std::string>> whole_classes;
+  // For each visible class not in whole_classes, the subjects whose cells
+  // this user may read there, by the server's own rule (UserAccess::may_read):
+  // their own, and a department head's (TTCM) department subjects, cells or
+  // none yet. nullopt: an older server that does not say; the client then
+  // takes its assignments and the subjects it holds cells of (board_scope.hpp).
+  std::optional<std::vector<ReadSubjects>> read_subjects;
 };
 
 // A cell's story, asked for by a client (online only).
