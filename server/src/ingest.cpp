@@ -646,10 +646,9 @@ Result<Ack> Ingestor::apply(DeviceContext& device, const protocol::Push& push) {
     forget_cells();
     data_version_ = data_version;
   }
-  if (!locks_read_ || locks_version_ != data_version || locks_epoch_ != db_.memo_epoch() || !locks_.advance(now)) {
+  if (!locks_read_ || locks_epoch_ != db_.memo_epoch() || !locks_.advance(now)) {
     locks_.load(db_, now);
     locks_read_ = true;
-    locks_version_ = data_version;
     locks_epoch_ = db_.memo_epoch();
   }
 

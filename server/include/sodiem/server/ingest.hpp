@@ -167,11 +167,11 @@ class Ingestor {
   store::Stmt insert_correction_;
   LockBook locks_;
   // The lock book is read again only when another connection committed
-  // (data_version), something was rolled back (the store's memo_epoch, or
-  // forget_cells()), or a push held an op other than a mark (a signature
-  // may approve a class): on PostgreSQL its five reads are round trips.
+  // (data_version moved: forget_cells()), something was rolled back (the
+  // store's memo_epoch, or forget_cells()), or a push held an op other than
+  // a mark (a signature may approve a class): on PostgreSQL its five reads
+  // are round trips.
   bool locks_read_ = false;
-  std::int64_t locks_version_ = 0;
   std::uint64_t locks_epoch_ = 0;
   // The cells this worker has read or written, so that a push reads each
   // cell from SQLite once. Valid while no other connection commits (checked
