@@ -182,10 +182,25 @@ if pg:
   t1, t2 = twenty.get("servers_1"), twenty.get("servers_2")
   if t1 and t2:
     rows.append(("pg_ingest_20: twenty clients, one / two server processes on one school", f'{t1["ops_per_s"]:,.0f} / {t2["ops_per_s"]:,.0f} ops/s ({t1["refused"]:,} of {t1["ops"]:,} ops refused, as in ingest_20)', "two > one"))
+  def cpu_row(what, runs):
+    # Where the CPU went (tests/bench/cpu_meter.hpp): if the machine's cores
+    # were all busy, a second server process had no core to run on.
+    parts = []
+    for label, r in runs:
+      c = (r or {}).get("cpu")
+      if not c: return
+      ms = c["cpu_ms_per_1000_ops"]
+      total = sum(ms.values())
+      parts.append(f'{label}: {ms["clients"]:.0f} / {ms["servers"]:.0f} / {ms.get("postgres", 0):.0f} ms, '
+                   f'machine busy {c["busy_cores"]["machine"]:.1f} of {c["cores"]} cores, '
+                   f'so at most {c["cores"] * 1e6 / total:,.0f} ops/s on these cores')
+    rows.append((what, "; ".join(parts), "—"))
+  cpu_row("pg_ingest_20: CPU per 1,000 ops (clients / servers / PostgreSQL), medians", [("one process", t1), ("two", t2)])
   schools = pg.get("pg_ingest_20_schools") or {}
   s1, s2 = schools.get("servers_1"), schools.get("servers_2")
   if s1 and s2:
     rows.append(("pg_ingest_20_schools: twenty clients over four schools in one database, one process serving all four / two processes each serving all four (school by TLS host name)", f'{s1["ops_per_s"]:,.0f} / {s2["ops_per_s"]:,.0f} ops/s ({s1["refused"]:,} of {s1["ops"]:,} ops refused)', "—"))
+    cpu_row("pg_ingest_20_schools: CPU per 1,000 ops (clients / servers / PostgreSQL), medians", [("one process", s1), ("two", s2)])
   core = pg.get("pg_ingest_core")
   if core:
     rows.append(("pg_ingest_core: the server's ingest into a school kept in PostgreSQL (the DB worker's part, as ingest_core)", f'median {core["median_ops_per_s"]:,.0f} ops/s, fastest {core["fastest_ops_per_s"]:,.0f} ({core["runs"]} runs of {core["ops"]:,} ops)', "—"))

@@ -25,6 +25,7 @@
 
 #include "audited_write.hpp"
 #include "bench_print.hpp"
+#include "cpu_meter.hpp"
 #include "schools_bench.hpp"
 #include "process.hpp"
 #include "sodiem/client/sync_engine.hpp"
@@ -39,6 +40,7 @@
 
 using namespace sodiem;
 using namespace sodiem::testing;
+using namespace sodiem::bench;
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
@@ -53,36 +55,6 @@ void perf_control(const char* command) {
   if (const char* fifo = std::getenv("SODIEM_PERF_CTL")) {
     std::ofstream(fifo) << command << std::endl;
   }
-}
-
-// CPU seconds (user + system) of each thread of `pid`, summed by thread name.
-std::map<std::string, double> cpu_by_thread(pid_t pid) {
-  std::map<std::string, double> out;
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-    std::string comm, stat;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    std::getline(std::ifstream(task.path() / "stat"), stat);
-    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stod(field);
-      if (i == 15) stime = std::stod(field);
-    }
-    out[comm] += (utime + stime) / tick;
-  }
-  return out;
-}
-
-json cpu_during(const std::map<std::string, double>& before, const std::map<std::string, double>& after,
-                double wall) {
-  json out;
-  for (const auto& [name, s] : after) {
-    auto it = before.find(name);
-    out[name] = std::round((s - (it == before.end() ? 0 : it->second)) / wall * 100);
-  }
-  return out;
 }
 
 double seconds_since(Steady::time_point t0) { return std::chrono::duration<double>(Steady::now() - t0).count(); }
@@ -365,6 +337,8 @@ json ingest_20_round(int servers) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   std::atomic<std::uint64_t> refused{0};
+  CpuMeter cpu({b.server.pid(), servers == 2 ? b.second->pid() : -1});
+  cpu.start();
   const auto t0 = Steady::now();
   for (const auto& d : dirs)
     threads.emplace_back([&, d] {
@@ -379,13 +353,15 @@ json ingest_20_round(int servers) {
     });
   for (auto& t : threads) t.join();
   const double s = seconds_since(t0);
+  const json used = cpu.stop(per * 20, s);
   if (failures) throw std::runtime_error("ingest_20: " + std::to_string(failures.load()) + " clients failed");
   const int n = per * 20;
   // bench_op writes only columns each subject has, marks or Đ / CĐ as it
   // takes: `refused` should be 0 (it says how much of the figure is the
   // refusal path if not).
   return {{"clients", 20}, {"servers", servers}, {"ops", n},   {"refused", refused.load()},
-          {"seconds", s},  {"ops_per_s", n / s}, {"accepted_ops_per_s", (n - static_cast<double>(refused)) / s}};
+          {"seconds", s},  {"ops_per_s", n / s}, {"accepted_ops_per_s", (n - static_cast<double>(refused)) / s},
+          {"cpu", used}};
 }
 
 json run_ingest_20(int servers, int rounds = 1) {
@@ -395,7 +371,7 @@ json run_ingest_20(int servers, int rounds = 1) {
   if (rounds > 1) {
     out = {{"clients", 20}, {"servers", servers}, {"ops", 20000}, {"ops_per_s", median_of(all, "ops_per_s")},
            {"accepted_ops_per_s", median_of(all, "accepted_ops_per_s")}, {"refused", all[0]["refused"]},
-           {"rounds", all}};
+           {"cpu", median_cpu(all)}, {"rounds", all}};
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_meter.hpp"
 #include "process.hpp"
 #include "sodiem/client/local_store.hpp"
 #include "sodiem/client/sync_engine.hpp"
@@ -64,6 +65,10 @@ json round_of(int servers, int schools, bool by_school, FillOutbox fill) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   std::atomic<std::uint64_t> refused{0};
+  std::vector<pid_t> pids;
+  for (const auto& p : procs) pids.push_back(p->pid());
+  CpuMeter cpu(pids);
+  cpu.start();
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& [dir, ep] : devices)
     threads.emplace_back([&, dir = dir, ep = ep] {
@@ -80,11 +85,13 @@ json round_of(int servers, int schools, bool by_school, FillOutbox fill) {
     });
   for (auto& t : threads) t.join();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const json used = cpu.stop(per * clients, s);
   if (failures) throw std::runtime_error("ingest_20_schools: " + std::to_string(failures.load()) + " clients failed");
   const int n = per * clients;
   return {{"clients", clients}, {"servers", servers}, {"schools", schools}, {"routed", by_school ? "by school" : "spread"},
           {"ops", n}, {"refused", refused.load()},
-          {"seconds", s}, {"ops_per_s", n / s}, {"accepted_ops_per_s", (n - static_cast<double>(refused)) / s}};
+          {"seconds", s}, {"ops_per_s", n / s}, {"accepted_ops_per_s", (n - static_cast<double>(refused)) / s},
+          {"cpu", used}};
 }
 
 double median(const json& rounds, const char* key) {
@@ -108,6 +115,7 @@ json run_ingest_20_schools(int servers, int schools, int rounds, bool by_school,
           {"ops_per_s", median(all, "ops_per_s")},
           {"accepted_ops_per_s", median(all, "accepted_ops_per_s")},
           {"refused", all[0]["refused"]},
+          {"cpu", median_cpu(all)},
           {"rounds", all}};
 }
 
