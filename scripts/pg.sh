@@ -13,6 +13,8 @@
 #                                  # as a crash, recovery at the start), keeps
 #                                  # it down SECONDS (default 0), starts it
 #                                  # again on the same port (tests/pg/db_restart.py)
+#   bash scripts/pg.sh prepare PORT  # the roles and the database only, in a
+#                                  # cluster started elsewhere on loopback PORT
 # Connections are trusted on loopback only (a private cluster in a temporary
 # directory under /tmp, named in DIR/cluster; its Unix socket lives there). As root, the cluster runs as the
 # `postgres` user (PostgreSQL refuses to run as root).
@@ -56,14 +58,21 @@ case "$cmd" in
     as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=100 -c shared_buffers=64MB -c recovery_init_sync_method=syncfs" >/dev/null \
       || { tail -20 "$cluster/server.log" >&2; exit 1; }
-    psql_() { as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
-    psql_ -d postgres -c "CREATE ROLE sodiem_owner LOGIN; CREATE ROLE sodiem_app LOGIN NOSUPERUSER NOBYPASSRLS;" \
-      -c "CREATE DATABASE sodiem OWNER sodiem_owner;"
-    psql_ -d sodiem -c "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO sodiem_app; ALTER SCHEMA public OWNER TO sodiem_owner;"
+    bash "$0" prepare "$port"
     echo "$port" >"$dir/port"
     echo "postgresql://sodiem_owner@127.0.0.1:$port/sodiem" >"$dir/url"
     echo "postgresql://sodiem_app@127.0.0.1:$port/sodiem" >"$dir/app-url"
     cat "$dir/url"
+    ;;
+  prepare)
+    # The roles and the database, in a new cluster answering on loopback
+    # PORT (here the second argument) with trust: `start` above, and the
+    # Patroni bootstrap of tests/pg/patroni_failover.py.
+    port=$dir
+    psql_() { as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+    psql_ -d postgres -c "CREATE ROLE sodiem_owner LOGIN; CREATE ROLE sodiem_app LOGIN NOSUPERUSER NOBYPASSRLS;" \
+      -c "CREATE DATABASE sodiem OWNER sodiem_owner;"
+    psql_ -d sodiem -c "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO sodiem_app; ALTER SCHEMA public OWNER TO sodiem_owner;"
     ;;
   stop)
     cluster=$(cat "$dir/cluster" 2>/dev/null || true)

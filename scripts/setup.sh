@@ -20,6 +20,7 @@ PACKAGES=(
   libxlsxwriter-dev libminizip-dev libpugixml-dev  # sodiem-server export|import marks: XLSX
   poppler-utils  # tests read the printed PDFs back (pdftotext, pdffonts)
   postgresql-15 libpq-dev  # the PostgreSQL store: scripts/pg.sh starts a throw-away cluster for tests and bench
+  patroni etcd-server  # tests/pg/patroni_failover.py: a real failover of the PostgreSQL store
 )
 # Node.js and npm run the browser tests (playwright-core from npm); most
 # machines have them already, a bare Debian gets its own.
