@@ -5,6 +5,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -33,6 +36,18 @@ struct KernelTcpInfo {
   std::uint64_t bytes_received;  // payload bytes received
 };
 static_assert(sizeof(::tcp_info) == 104, "unexpected glibc tcp_info layout");
+
+// A failed TLS handshake in the teacher's words. A server hosting many
+// schools answers a host name it has no school for (or an IP address) with
+// the alert unrecognized_name: the address typed is wrong, not the network.
+std::string handshake_failure(const std::string& host, const boost::system::error_code& ec) {
+  if (ec.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_TLSV1_UNRECOGNIZED_NAME)
+    return "máy chủ không có trường nào mang tên máy \"" + host +
+           "\": hãy kiểm tra lại địa chỉ nhà trường đưa, dạng wss://TÊN_MÁY_CỦA_TRƯỜNG:CỔNG (tên máy, không phải "
+           "địa chỉ IP)";
+  return "bắt tay TLS thất bại: " + ec.message();
+}
 }  // namespace
 
 namespace asio = boost::asio;
@@ -69,7 +84,7 @@ class WssTransport final : public Transport {
     done = false;
     tls().async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; done = true; });
     run_until(done);
-    if (ec) return Status(ErrorCode::kUnavailable, "bắt tay TLS thất bại: " + ec.message());
+    if (ec) return Status(ErrorCode::kUnavailable, handshake_failure(host, ec));
     fingerprint_ = net::peer_fingerprint(tls().native_handle());
     if (!endpoint_.fingerprint.empty() && net::normalize_fingerprint(endpoint_.fingerprint) != fingerprint_) {
       close();

@@ -74,7 +74,17 @@ constexpr std::pair<std::string_view, std::string_view> kKeys[] = {
     {"full_name", "họ tên"}, {"department", "tổ"},       {"lockout", "lần khóa"},   {"set_by", "người đặt"},
     {"electives", "môn lựa chọn"}, {"topics", "chuyên đề"},
     {"from", "từ lớp"},     {"old_year", "năm học cũ"},  {"new_year", "năm học mới"}, {"from_school", "từ trường"},
+    {"school_name", "tên trường"}, {"accounts", "số tài khoản"}, {"classes", "số lớp"}, {"session", "phiên"},
 };
+// A key whose meaning depends on the entry's kind: a restore's "from" is the
+// backup's folder, not a class.
+constexpr struct {
+  std::string_view kind, key, name;
+} kKindKeys[] = {{"restored", "from", "từ bản sao lưu"}};
+// Values of a kind's key that are the program's own words.
+constexpr struct {
+  std::string_view key, value, name;
+} kValues[] = {{"kind", "frozen", "khóa hẳn"}, {"kind", "entry_closed", "hết hạn nhập điểm"}};
 // Unix times among those keys.
 bool is_time_key(std::string_view k) {
   return k == "starts_at" || k == "ends_at" || k == "expires_at" || (k == "until");
@@ -83,17 +93,23 @@ bool is_time_key(std::string_view k) {
 // archive and `audit verify` check them).
 bool is_hidden_key(std::string_view k) {
   return k == "signature" || k == "public_key" || k == "digest" || k == "batch" || k == "old" || k == "new" ||
-         k == "version";
+         k == "version" || k == "epoch" || k == "old_epoch";
 }
 
-std::string key_name(std::string_view k) {
+std::string key_name(std::string_view kind, std::string_view k) {
+  for (const auto& o : kKindKeys)
+    if (o.kind == kind && o.key == k) return std::string(o.name);
   for (auto [key, name] : kKeys)
     if (key == k) return std::string(name);
   return std::string(k);
 }
 
 std::string value_text(std::string_view key, const json& v) {
-  if (v.is_string()) return v.get<std::string>();
+  if (v.is_string()) {
+    for (const auto& o : kValues)
+      if (o.key == key && o.value == v.get_ref<const std::string&>()) return std::string(o.name);
+    return v.get<std::string>();
+  }
   if (v.is_number_integer() && is_time_key(key)) {
     const auto t = v.get<std::int64_t>();
     return t == 0 ? std::string("không hạn") : format_local_time(t);
@@ -173,9 +189,9 @@ std::string audit_entry_text(std::string_view kind, std::string_view detail) {
     auto fact = [&](std::string_view key, const json& value) {
       if (is_hidden_key(key) || (value.is_string() && value.get_ref<const std::string&>().empty())) return;
       if (value.is_object() || value.is_array())
-        add(key_name(key) + ": " + std::to_string(value.size()) + " mục");
+        add(key_name(kind, key) + ": " + std::to_string(value.size()) + " mục");
       else
-        add(key_name(key) + ": " + value_text(key, value));
+        add(key_name(kind, key) + ": " + value_text(key, value));
     };
     // The known keys in kKeys' order (class, subject, student, column…), then the others.
     for (auto [key, name] : kKeys)

@@ -1,8 +1,11 @@
+// Makes a school's data directory (init.hpp), on SQLite or in a shared PostgreSQL.
+// Callers: `sodiem-server init` (cli/init_run.cpp), the tests' schools.
 #include "sodiem/server/init.hpp"
 
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <exception>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,27 @@
 
 namespace sodiem::server {
 namespace {
+// The school's PostgreSQL store, the schema brought up to date first by the
+// owner's URL when one is given. Without it the schema is used as it is when
+// current: every school after a database's first is made with the
+// application role alone, which may not create tables (and needs not). Only
+// a schema not current is then migrated with the application role's URL (a
+// single role owning the schema); if that fails too, the first refusal is
+// the one said (it names --database-owner).
+std::unique_ptr<store::Db> open_new_postgres_school(const PostgresInit& postgres) {
+  if (!postgres.owner_url.empty()) return open_postgres_school(postgres.config, postgres.owner_url);
+  try {
+    return open_postgres_school(postgres.config);
+  } catch (const std::exception&) {
+    const auto first = std::current_exception();
+    try {
+      return open_postgres_school(postgres.config, postgres.config.url);
+    } catch (const std::exception&) {
+      std::rethrow_exception(first);
+    }
+  }
+}
+
 void write_private_file(const std::string& path, const std::string& text) {
   const mode_t old = umask(077);
   std::ofstream f(path, std::ios::trunc);
@@ -39,8 +63,7 @@ Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& scho
     if (!valid_school_id(postgres->config.school_id))
       return Status(ErrorCode::kInvalidValue, "mã trường \"" + postgres->config.school_id +
                                                   "\" không hợp lệ: 1–64 chữ thường không dấu, số hoặc gạch ngang");
-    db = open_postgres_school(postgres->config,
-                              postgres->owner_url.empty() ? postgres->config.url : postgres->owner_url);
+    db = open_new_postgres_school(*postgres);
     // One database holds many schools: never a second init over a school's rows.
     if (!get_meta(*db, "epoch").empty())
       return Status(ErrorCode::kInvalidValue, "trường " + postgres->config.school_id +

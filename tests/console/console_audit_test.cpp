@@ -196,3 +196,19 @@ TEST_CASE("console: Nhật ký is for HT, PHT and ADMIN — bad filters are refu
   const std::string long_name(65, 'a');
   CHECK(c.get(ht, "/api/audit?actor=" + long_name).status == 400);
 }
+
+TEST_CASE("console: Nhật ký names the keys of init, demo, restore and login entries in Vietnamese (a restore's "
+          "folder is not a class, machine epochs are not shown)",
+          "[unit][console]") {
+  using server::audit_entry_text;
+  CHECK(audit_entry_text("init", R"({"school_name":"Trường THCS Hòa Bình"})") == "tên trường: Trường THCS Hòa Bình");
+  CHECK(audit_entry_text("demo_school", R"({"accounts":30,"classes":8})") == "số tài khoản: 30; số lớp: 8");
+  CHECK(audit_entry_text("restored", R"({"from":"/backups/thcs-a","old_epoch":"1788fc","epoch":"2cedae"})") ==
+        "từ bản sao lưu: /backups/thcs-a");
+  CHECK(audit_entry_text("console_login", R"({"address":"10.0.0.7","session":"3e98"})") ==
+        "địa chỉ: 10.0.0.7; phiên: 3e98");
+  CHECK(audit_entry_text("lock_set", R"({"id":1,"class":"6A","kind":"frozen"})") == "số: 1; lớp: 6A; loại: khóa hẳn");
+  CHECK(audit_entry_text("lock_set", R"({"id":2,"kind":"entry_closed"})") == "số: 2; loại: hết hạn nhập điểm");
+  // A move between classes keeps its "from".
+  CHECK(audit_entry_text("student_moved", R"({"from":"6A"})") == "từ lớp: 6A");
+}

@@ -271,8 +271,15 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
     CHECK_FALSE(p.tls("", host));
   }
   client::LocalStore stranger(tmp / "stranger");
-  CHECK_FALSE(enroll(stranger, {"wss://truong-c.test:" + server.port, "", "127.0.0.1"}, "gv.toan.1",
-                     a.demo.password_of("gv.toan.1")));
+  // A teacher who typed a wrong name, or the address, is told so in Vietnamese
+  // (not OpenSSL's "tlsv1 unrecognized name").
+  for (const std::string url : {"wss://truong-c.test:" + server.port, "wss://127.0.0.1:" + server.port}) {
+    const Status refused = enroll(stranger, {url, "", "127.0.0.1"}, "gv.toan.1", a.demo.password_of("gv.toan.1"));
+    INFO(url << ": " << refused.message());
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.message(), Catch::Contains("không có trường nào mang tên máy") && Catch::Contains("wss://"));
+    CHECK(refused.message().find("unrecognized") == std::string::npos);
+  }
   // Host names match whatever their case.
   WsProbe upper(server.address());
   CHECK(upper.tls("", "TRUONG-A.test"));

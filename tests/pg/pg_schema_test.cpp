@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sodiem/pg/db.hpp"
+#include "sodiem/server/init.hpp"
 #include "sodiem/server/pg_schema.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/store_config.hpp"
@@ -263,4 +264,39 @@ TEST_CASE("pg open: an application role without the TEMPORARY right is refused, 
   CHECK(after.find("TEMPORARY") == std::string::npos);
   CHECK(after.find("lược đồ phiên bản 0") != std::string::npos);
   super.exec("DROP DATABASE " + db_name);
+}
+
+TEST_CASE("pg init: a further school is made with the application role alone once the schema is current; a "
+          "database without the schema names --database-owner",
+          "[storage][pg]") {
+  // A database of its own, set up as the README says: the owner owns the
+  // schema, the application role may use it but not create in it.
+  const std::string port = testing::pg_cluster_file("port");
+  const std::string db_name = "sodiem_init_" + std::to_string(::getpid());
+  const std::string app = "postgresql://sodiem_app@127.0.0.1:" + port + "/" + db_name;
+  const std::string owner = "postgresql://sodiem_owner@127.0.0.1:" + port + "/" + db_name;
+  pg::Db super("postgresql://postgres@127.0.0.1:" + port + "/postgres");
+  super.exec("DROP DATABASE IF EXISTS " + db_name);
+  super.exec("CREATE DATABASE " + db_name + " OWNER sodiem_owner");
+  const auto tmp = fs::temp_directory_path() / ("pginit-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  auto init = [&](const std::string& school, const std::string& owner_url) -> std::string {
+    try {
+      const auto made = server::init_data_dir(server::DataPaths{(tmp / school).string()}, "Trường THCS " + school, false,
+                                              server::PostgresInit{{app, school}, owner_url});
+      return made ? "" : made.status().message();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  };
+  // No schema yet and no owner's URL: refused, naming what to add.
+  const std::string first = init("thcs-a", "");
+  INFO(first);
+  CHECK(first.find("--database-owner") != std::string::npos);
+  // The first school with the owner's URL, the next ones without it.
+  CHECK(init("thcs-a", owner) == "");
+  CHECK(init("thcs-b", "") == "");
+  CHECK(fs::exists(tmp / "thcs-b" / "database.json"));
+  fs::remove_all(tmp);
+  super.exec("DROP DATABASE " + db_name + " WITH (FORCE)");
 }

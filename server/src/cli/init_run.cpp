@@ -248,7 +248,8 @@ void add_init_command(CLI::App& app, Context& ctx) {
   init->add_option("--database", o->database,
                    "Giữ dữ liệu trong PostgreSQL thay cho tệp server.db: postgresql://VAI_TRÒ_ỨNG_DỤNG@MÁY:CỔNG/CSDL");
   init->add_option("--database-owner", o->database_owner,
-                   "URL của vai trò sở hữu lược đồ, để tạo hoặc cập nhật bảng (mặc định: --database)");
+                   "URL của vai trò sở hữu lược đồ, để tạo hoặc cập nhật bảng; không cần khi lược đồ đã đúng phiên bản (các "
+                   "trường sau trường đầu tiên trong cùng cơ sở dữ liệu)");
   init->add_option("--school-id", o->school_id, "Mã trường trong cơ sở dữ liệu chung (chữ thường, số, gạch ngang)");
   init->add_option("--host-name", o->host_names,
                    "Tên máy của trường khi một máy chủ phục vụ nhiều trường (vd. thcs-tan-lap.sodiem.example.vn; "

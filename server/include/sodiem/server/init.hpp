@@ -19,7 +19,7 @@ struct InitResult {
 // The school's data in PostgreSQL instead of DIR/server.db (store_config.hpp).
 struct PostgresInit {
   StoreConfig config;       // what the servers connect with (the application role)
-  std::string owner_url;    // who brings the schema up to date ("" = config.url)
+  std::string owner_url;    // who brings the schema up to date ("": none needed when current, else config.url)
 };
 
 Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& school_name, bool demo,
