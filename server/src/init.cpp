@@ -1,5 +1,6 @@
-// Makes a school's data directory (init.hpp), on SQLite or in a shared PostgreSQL.
-// Callers: `sodiem-server init` (cli/init_run.cpp), the tests' schools.
+// Makes a school's data directory, and migrates an existing one's schema
+// (init.hpp), on SQLite or in a shared PostgreSQL. Callers: `sodiem-server
+// init` and `migrate` (cli/), the tests' schools.
 #include "sodiem/server/init.hpp"
 
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/demo_school.hpp"
+#include "sodiem/server/pg_schema.hpp"
 #include "sodiem/server/store_config.hpp"
+#include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -94,6 +97,40 @@ Result<InitResult> init_data_dir(const DataPaths& paths, const std::string& scho
                         {"accounts", nlohmann::json::parse(accounts)}};
     write_private_file(paths.demo_accounts(), j.dump(2) + "\n");
   }
+  return result;
+}
+
+Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string& owner_url) {
+  MigrateResult result;
+  const auto postgres = read_store_config(paths.dir);
+  if (!postgres) {
+    if (!std::filesystem::exists(paths.db()))
+      return Status(ErrorCode::kInvalidValue, paths.dir + " không có cơ sở dữ liệu của trường nào (server.db hay "
+                                                      "database.json)");
+    {
+      sqlite::Db raw(paths.db());
+      result.from = raw.user_version();
+    }
+    auto db = open_server_db(paths.db());  // migrates
+    result.to = db->sqlite()->user_version();
+    return result;
+  }
+  result.postgres = true;
+  if (owner_url.empty())
+    return Status(ErrorCode::kInvalidValue,
+                  "trường này giữ dữ liệu trong PostgreSQL: cập nhật lược đồ cần URL của vai trò sở hữu lược đồ, "
+                  "--database-owner postgresql://sodiem_owner@MÁY/CSDL (vai trò ứng dụng không được sửa bảng)");
+  try {
+    result.from = postgres_schema_version(owner_url);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kUnavailable, std::string("không kết nối được PostgreSQL bằng --database-owner: ") + e.what());
+  }
+  try {
+    open_postgres_school(*postgres, owner_url);  // migrates, then opens as the servers do
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternal, e.what());
+  }
+  result.to = static_cast<int>(pg_migrations().size());
   return result;
 }
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   // In this order: it is the order `--help` lists them in.
   add_init_command(app, ctx);
   add_run_command(app, ctx);
+  add_migrate_command(app, ctx);
   add_setup_command(app, ctx);
   add_exempt_command(app, ctx);
   add_class_command(app, ctx);

@@ -300,3 +300,77 @@ TEST_CASE("pg init: a further school is made with the application role alone onc
   fs::remove_all(tmp);
   super.exec("DROP DATABASE " + db_name + " WITH (FORCE)");
 }
+
+TEST_CASE("pg migrate: after an upgrade a school's schema is brought up by the owner's URL, named when refused",
+          "[storage][pg]") {
+  const std::string port = testing::pg_cluster_file("port");
+  const std::string db_name = "sodiem_migrate_" + std::to_string(::getpid());
+  const std::string app = "postgresql://sodiem_app@127.0.0.1:" + port + "/" + db_name;
+  const std::string owner = "postgresql://sodiem_owner@127.0.0.1:" + port + "/" + db_name;
+  pg::Db super("postgresql://postgres@127.0.0.1:" + port + "/postgres");
+  super.exec("DROP DATABASE IF EXISTS " + db_name);
+  super.exec("CREATE DATABASE " + db_name + " OWNER sodiem_owner");
+  const auto tmp = fs::temp_directory_path() / ("pgmigrate-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  const server::DataPaths paths{(tmp / "thcs-a").string()};
+  REQUIRE(server::init_data_dir(paths, "Trường THCS A", false, server::PostgresInit{{app, "thcs-a"}, owner}));
+  const int current = static_cast<int>(server::pg_migrations().size());
+  {
+    // As the previous release left the database: its last migration undone.
+    pg::Db as_owner(owner);
+    as_owner.exec("DROP TABLE class_subject_choices");
+    as_owner.exec("UPDATE sodiem_schema SET version = " + std::to_string(current - 1));
+  }
+  std::string refused;
+  try {
+    server::open_postgres_school(server::StoreConfig{app, "thcs-a"});
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  INFO(refused);
+  CHECK(refused.find("sodiem-server migrate") != std::string::npos);
+  // The application role's URL cannot: the owner's is asked for.
+  auto no_owner = server::migrate_data_dir(paths, "");
+  REQUIRE_FALSE(no_owner);
+  CHECK(no_owner.status().message().find("--database-owner") != std::string::npos);
+  auto done = server::migrate_data_dir(paths, owner);
+  REQUIRE(done);
+  CHECK(done->postgres);
+  CHECK(done->from == current - 1);
+  CHECK(done->to == current);
+  auto db = server::open_postgres_school(server::StoreConfig{app, "thcs-a"});
+  auto choices = db->prepare("SELECT count(*) FROM class_subject_choices");
+  REQUIRE(choices.step());
+  CHECK(choices.int64(0) == 0);
+  // Again: nothing to do.
+  auto again = server::migrate_data_dir(paths, owner);
+  REQUIRE(again);
+  CHECK(again->from == current);
+  db.reset();
+  fs::remove_all(tmp);
+  super.exec("DROP DATABASE " + db_name + " WITH (FORCE)");
+}
+
+TEST_CASE("migrate on SQLite: an old server.db is brought up as it opens, a folder without a school is refused",
+          "[storage]") {
+  const auto tmp = fs::temp_directory_path() / ("sqlmigrate-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  const server::DataPaths paths{(tmp / "truong").string()};
+  auto none = server::migrate_data_dir(paths, "");
+  REQUIRE_FALSE(none);
+  CHECK(none.status().message().find("không có cơ sở dữ liệu") != std::string::npos);
+  REQUIRE(server::init_data_dir(paths, "Trường THCS A", false));
+  int current = 0;
+  {
+    auto db = server::open_server_db(paths.db());
+    current = db->sqlite()->user_version();
+    db->exec("DROP TABLE class_subject_choices");  // as release 22 left it
+    db->exec("PRAGMA user_version = " + std::to_string(current - 1));
+  }
+  auto done = server::migrate_data_dir(paths, "");
+  REQUIRE(done);
+  CHECK_FALSE(done->postgres);
+  CHECK(done->from == current - 1);
+  CHECK(done->to == current);
+  fs::remove_all(tmp);
+}

@@ -17,6 +17,8 @@ struct Context {
 // init_run.cpp
 void add_init_command(CLI::App& app, Context& ctx);
 void add_run_command(CLI::App& app, Context& ctx);
+// migrate_cmd.cpp
+void add_migrate_command(CLI::App& app, Context& ctx);
 // setup_cmds.cpp
 void add_setup_command(CLI::App& app, Context& ctx);
 void add_exempt_command(CLI::App& app, Context& ctx);

@@ -2,7 +2,7 @@
 // application role, the schema checked (or brought up to date with the
 // owner's URL at init), the connection bound to the school. Refused: a
 // role past row-level security, one without the TEMPORARY right.
-// Callers: open_server_db, init_data_dir.
+// Callers: open_server_db, init_data_dir, migrate_data_dir.
 #include "sodiem/pg/db.hpp"
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/pg_schema.hpp"
@@ -23,6 +23,11 @@ int schema_version_of(pg::Db& conn) {
   }
 }
 }  // namespace
+
+int postgres_schema_version(const std::string& owner_url) {
+  pg::Db owner(owner_url);
+  return schema_version_of(owner);
+}
 
 std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const std::string& migrate_with) {
   if (!valid_school_id(config.school_id))
@@ -60,8 +65,8 @@ std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const
   if (version != wanted)
     throw std::runtime_error("cơ sở dữ liệu PostgreSQL có lược đồ phiên bản " + std::to_string(version) +
                              ", phần mềm cần " + std::to_string(wanted) +
-                             (version < wanted ? ": hãy cập nhật lược đồ bằng vai trò sở hữu (sodiem-server init ... "
-                                                 "--database-owner postgresql://…)"
+                             (version < wanted ? ": hãy cập nhật lược đồ bằng vai trò sở hữu (sodiem-server migrate "
+                                                 "--data THƯ_MỤC_TRƯỜNG --database-owner postgresql://…)"
                                                : ": phần mềm cũ hơn cơ sở dữ liệu, hãy cài bản mới"));
   auto db = std::make_unique<store::Db>(std::move(conn), config.school_id);
   install_access_guard(*db);

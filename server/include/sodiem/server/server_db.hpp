@@ -31,6 +31,9 @@ struct StoreConfig;
 // must be current: `migrate_with` (the owner's URL, at init) brings it there;
 // the application role cannot, and is refused with what to run.
 std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const std::string& migrate_with = "");
+// The shared schema's version in the PostgreSQL database of `owner_url`
+// (0 before the first migration). Throws when it cannot connect.
+int postgres_schema_version(const std::string& owner_url);
 
 // PRAGMA quick_check over every page: the server refuses to start on a
 // damaged file (it would fail each push touching a bad page, and write more
