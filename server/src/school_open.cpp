@@ -21,6 +21,18 @@
 namespace sodiem::server {
 
 namespace {
+// PostgreSQL refusing a connection for want of slots (SQLSTATE 53300; its
+// text, as libpq gives no code at connection): no damage, a wait.
+bool out_of_connections(const std::exception& e) {
+  const std::string what = e.what();
+  return what.find("too many clients") != std::string::npos ||
+         what.find("remaining connection slots") != std::string::npos;
+}
+Status no_connection_left(const std::exception& e) {
+  return Status(ErrorCode::kUnavailable, std::string("PostgreSQL đã hết chỗ cho kết nối mới (") + e.what() +
+                                             "); hãy thử lại sau ít phút, hoặc tăng max_connections của cụm");
+}
+
 // A SQLite school's file as this process last left it, closed (multi-school
 // servers reopen a school after each idle close, at any stranger's
 // handshake): reopened unchanged, its pages and access tables are not read
@@ -98,11 +110,7 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
       for (const auto& problem : check_access_tables(*db).problems)
         std::cerr << "sodiem-server: CẢNH BÁO: " << problem << " (" << dir << ") — xem sodiem-server audit verify\n";
   } catch (const std::exception& e) {
-    // PostgreSQL refusing a connection for want of slots: no damage, a wait.
-    if (const std::string what = e.what();
-        what.find("too many clients") != std::string::npos || what.find("remaining connection slots") != std::string::npos)
-      return Status(ErrorCode::kUnavailable, "PostgreSQL đã hết chỗ cho kết nối mới (" + what +
-                                                 "); hãy thử lại sau ít phút, hoặc tăng max_connections của cụm");
+    if (out_of_connections(e)) return no_connection_left(e);
     return Status(ErrorCode::kInternal, "cơ sở dữ liệu " + paths.db() + " bị hỏng, không mở được (" + e.what() +
                                             "). Khôi phục bản sao lưu gần nhất: sodiem-server restore "
                                             "THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI");
@@ -127,13 +135,16 @@ Result<ServedSchool> open_school(const std::string& dir, console::ConsolePrinter
   };
   auto parts = std::make_shared<Parts>();
   parts->db_path = db_path;
-  parts->service = std::make_unique<SyncService>(db_path, SystemClock::instance());
-  parts->console = std::make_unique<console::Console>(*parts->service, db_path, SystemClock::instance(),
-                                                      console::ConsoleLimits{}, printers);
   std::string name;
-  {
+  try {  // another process may have taken the cluster's last slots since the check
+    parts->service = std::make_unique<SyncService>(db_path, SystemClock::instance());
+    parts->console = std::make_unique<console::Console>(*parts->service, db_path, SystemClock::instance(),
+                                                        console::ConsoleLimits{}, printers);
     auto db = open_server_db(db_path);
     name = get_meta(*db, "school_name");
+  } catch (const std::exception& e) {
+    if (out_of_connections(e)) return no_connection_left(e);
+    throw;
   }
   // Stamped at its close from now on (a refusal above leaves it unstamped:
   // checked in full next time).
