@@ -15,6 +15,9 @@
 #                                  # again on the same port (tests/pg/db_restart.py)
 #   bash scripts/pg.sh prepare PORT  # the roles and the database only, in a
 #                                  # cluster started elsewhere on loopback PORT
+#   SODIEM_PG_MAX_CONNECTIONS=N bash scripts/pg.sh start DIR
+#                                  # a cluster of N connections (default 100;
+#                                  # tests/pg/db_connections.py)
 # Connections are trusted on loopback only (a private cluster in a temporary
 # directory under /tmp, named in DIR/cluster; its Unix socket lives there). As root, the cluster runs as the
 # `postgres` user (PostgreSQL refuses to run as root).
@@ -56,7 +59,7 @@ case "$cmd" in
     # crash (restart … immediate) the data folder is synced with one syncfs,
     # not file by file: recovery in about a second, not four.
     as_pg "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 start \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=100 -c shared_buffers=64MB -c recovery_init_sync_method=syncfs" >/dev/null \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$cluster -c max_connections=${SODIEM_PG_MAX_CONNECTIONS:-100} -c shared_buffers=64MB -c recovery_init_sync_method=syncfs" >/dev/null \
       || { tail -20 "$cluster/server.log" >&2; exit 1; }
     bash "$0" prepare "$port"
     echo "$port" >"$dir/port"

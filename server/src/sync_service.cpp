@@ -59,7 +59,7 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   accounts_ = std::make_unique<Accounts>(*db_, clock_);
   audit_key_ = AuditKey::load_or_create(audit_key_path(db_path));
   limiter_ = std::make_unique<LoginLimiter>(clock_, LoginLimits{}, std::make_shared<DbLockoutStore>(db_path));
-  kdf_ = std::make_unique<KdfPool>(tuning::kPasswordCheckThreads, tuning::kMaxPendingPasswordChecks);
+  kdf_ = std::make_unique<KdfPool>(KdfThreads::process(), tuning::kMaxPendingPasswordChecks);
   notice_other_writers();
   worker_ = std::thread([this] { run_worker(); });
 }

@@ -20,6 +20,12 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using SteadyClock = std::chrono::steady_clock;
 
+namespace {
+constexpr const char* kDbBusy =
+    "Máy chủ đang dùng hết số kết nối tới cơ sở dữ liệu dành cho nó, nên chưa mở được trường này; hãy thử lại sau "
+    "ít phút.";
+}
+
 
 Lease::~Lease() { schools_.release(index_); }
 
@@ -166,13 +172,24 @@ std::size_t Schools::open_count() const {
                                                 [](const Entry& e) { return e.state != State::kClosed; }));
 }
 
-bool Schools::make_room() {
-  if (std::any_of(entries_.begin(), entries_.end(), [](const Entry& e) { return e.state == State::kClosing; }))
+std::size_t Schools::db_in_use() const {
+  std::size_t n = 0;
+  for (const auto& e : entries_) {
+    if (e.state == State::kClosed || e.hosted.db_connections == 0) continue;
+    n += e.hosted.db_connections + (e.state == State::kOpening ? 1 : 0);  // its checks' connection
+  }
+  return n;
+}
+
+bool Schools::make_room(bool db_only) {
+  const auto counts = [db_only](const Entry& e) { return !db_only || e.hosted.db_connections > 0; };
+  if (std::any_of(entries_.begin(), entries_.end(),
+                  [&](const Entry& e) { return e.state == State::kClosing && counts(e); }))
     return true;  // a close under way frees a place
   std::optional<std::size_t> oldest;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const auto& e = entries_[i];
-    if (e.state == State::kOpen && e.leases == 0 && e.waiting.empty() &&
+    if (e.state == State::kOpen && e.leases == 0 && e.waiting.empty() && counts(e) &&
         (!oldest || e.idle_since < entries_[*oldest].idle_since))
       oldest = i;
   }
@@ -208,6 +225,17 @@ void Schools::acquire(std::size_t index, Done done) {
     waiting_room_.emplace_back(index, std::move(done));
     return;
   }
+  // PostgreSQL: the process's connections stay within max_db_connections
+  // (a stranger's handshakes naming many schools cannot take the cluster's).
+  if (e.hosted.db_connections > 0 && db_in_use() + e.hosted.db_connections + 1 > limits_.max_db_connections) {
+    if (!make_room(/*db_only=*/true)) {
+      spdlog::warn("school {}: not opened: {} PostgreSQL connections in use (at most {})", e.hosted.dir, db_in_use(),
+                   limits_.max_db_connections);
+      return done(nullptr, kDbBusy);
+    }
+    waiting_room_.emplace_back(index, std::move(done));
+    return;
+  }
   e.waiting.push_back(std::move(done));
   begin_open(index);
 }
@@ -237,6 +265,19 @@ void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
   auto& e = entries_[index];
   auto waiting = std::move(e.waiting);
   e.waiting.clear();
+  if (!result && result.status().code() == ErrorCode::kUnavailable) {
+    // The cluster is short of free connections (open_school's check): not
+    // the school's fault, so no retry delay. An unused school on
+    // PostgreSQL closes and this one tries again; with none, refused.
+    e.state = State::kClosed;
+    spdlog::warn("school {}: not opened: {}", e.hosted.dir, result.status().message());
+    if (!stopping_ && make_room(/*db_only=*/true)) {
+      for (auto& w : waiting) waiting_room_.emplace_back(index, std::move(w));
+      return;
+    }
+    for (auto& w : waiting) w(nullptr, kDbBusy);
+    return;
+  }
   if (!result) {
     e.state = State::kClosed;
     // What is wrong (the folder, the database's address, its error) is for

@@ -3,7 +3,8 @@
 // SNI host name (the handshake's servername callback), and each school's
 // life: opened at its first connection (off the io thread), held by the
 // sessions that use it (Lease), closed once unused for school_idle_close,
-// at most max_open_schools open; with find_schools, a host name no school
+// at most max_open_schools open, holding at most max_db_connections
+// PostgreSQL connections; with find_schools, a host name no school
 // has makes it look for schools added since (rate-limited). One school
 // served, without find_schools: every connection gets it, opened before
 // listening, never closed (the single-school server).
@@ -99,7 +100,10 @@ class Schools {
   void begin_close(std::size_t index);
   void on_closed(std::size_t index);
   std::size_t open_count() const;
-  bool make_room();
+  // Closes the longest unused school (db_only: one on PostgreSQL); false: none.
+  bool make_room(bool db_only = false);
+  // PostgreSQL connections the open, opening and closing schools hold.
+  std::size_t db_in_use() const;
   void sweep();
   void arm_sweep();
   void grant(std::size_t index, Done& done);

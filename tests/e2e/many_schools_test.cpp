@@ -11,12 +11,14 @@
 // WebSocket, the real client library and the real server binary.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -31,6 +33,7 @@
 #include "sodiem/server/accounts.hpp"
 #include "sodiem/server/descriptor_budget.hpp"
 #include "sodiem/server/host_names.hpp"
+#include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/school_open.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "test_school.hpp"
@@ -67,7 +70,10 @@ School make_school(const std::string& dir, bool own_identity) {
 // run_wss_schools in this process, on a thread, as `run --data … --data …`.
 class MultiServer {
  public:
-  MultiServer(const std::vector<std::pair<std::string, std::string>>& dir_host, server::WssLimits limits = {}) {
+  // `db_connections`: what each school counts as holding against
+  // limits.max_db_connections (PostgreSQL's connections; any store here).
+  MultiServer(const std::vector<std::pair<std::string, std::string>>& dir_host, server::WssLimits limits = {},
+              std::size_t db_connections = 0) {
     std::vector<server::HostedSchool> hosted;
     for (const auto& [dir, host] : dir_host) {
       server::HostedSchool h;
@@ -76,6 +82,7 @@ class MultiServer {
       h.cert_path = server::DataPaths{dir}.cert();
       h.key_path = server::DataPaths{dir}.key();
       h.open = [dir] { return server::open_school(dir); };
+      h.db_connections = db_connections;
       hosted.push_back(std::move(h));
     }
     std::promise<std::string> listening;
@@ -720,4 +727,118 @@ TEST_CASE("a refused upgrade's message: the status in Vietnamese and what to do,
   CHECK_THAT(m, Catch::Contains("Máy chủ báo") && Catch::Contains("…"));  // 2048 bytes end inside a "ữ"
   CHECK_THAT(refused_upgrade_message(503, "Text/Plain", "ữữ"), Catch::Contains("Máy chủ báo: \"ữữ\""));
   CHECK_THAT(refused_upgrade_message(503, "text/plain", "ữữ\xe1\xbb"), !Catch::Contains("Máy chủ báo"));  // whole, yet cut
+}
+
+TEST_CASE("schools holding database connections open only within max_db_connections: one in use is not closed, the "
+          "other school is refused in Vietnamese, and opens once the first is unused (closed to make room)",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::WssLimits limits;
+  // One open school and an opening one fit (3 + 3 + 1 for its checks > 6 does not).
+  limits.max_db_connections = 2 * tuning::kDbConnectionsPerOpenSchool;
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}}, limits, tuning::kDbConnectionsPerOpenSchool);
+  {
+    WsProbe held(server.address());  // a handshake without a request: A in use until its deadline
+    REQUIRE(held.tls("", kHostA));
+    REQUIRE(wait_for([&] { return server.opens[0] == 1; }));
+    const std::string refused = console_request(server, kHostB, "GET", "/");
+    CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("kết nối tới cơ sở dữ liệu") &&
+                            Catch::Contains("thử lại sau ít phút"));
+    CHECK(server.opens[1] == 0);
+    CHECK(server.closes[0] == 0);
+  }
+  // A unused now: it closes to make room for B.
+  CHECK(wait_for([&] { return console_request(server, kHostB, "GET", "/").starts_with("HTTP/1.1 200"); }));
+  CHECK(server.closes[0] == 1);
+  CHECK(server.opens[1] == 1);
+}
+
+TEST_CASE("a SQLite school's pages are read through at its first opening and again only when its file changed since "
+          "the process closed it: a file damaged meanwhile is still refused",
+          "[e2e][sqlite]") {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "a");
+  const std::string db_path = server::DataPaths{demo.dir}.db();
+  const std::size_t before = server::full_school_checks();
+  REQUIRE(server::open_school(demo.dir));  // opened and closed again
+  CHECK(server::full_school_checks() == before + 1);
+  for (int i = 0; i < 3; ++i) REQUIRE(server::open_school(demo.dir));  // as after idle closes: as it was left
+  CHECK(server::full_school_checks() == before + 1);
+  {  // another process's write (a CLI command): checked again
+    auto db = server::open_server_db(db_path);
+    server::set_meta(*db, "school_name", "Trường A");
+  }
+  REQUIRE(server::open_school(demo.dir));
+  CHECK(server::full_school_checks() == before + 2);
+  {  // garbage in the last pages, the size unchanged (as cli_test's damaged database)
+    const auto size = std::filesystem::file_size(db_path);
+    REQUIRE(size > 40 * 4096);
+    std::fstream f(db_path, std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(3000, '\x5a');
+    for (std::uintmax_t page = size / 4096 - 6; page < size / 4096; ++page) {
+      f.seekp(static_cast<std::streamoff>(page * 4096 + 600));
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+  }
+  const auto damaged = server::open_school(demo.dir);
+  REQUIRE(!damaged);
+  CHECK(damaged.status().code() == ErrorCode::kInternal);
+  CHECK_THAT(damaged.status().message(), Catch::Contains("bị hỏng") && Catch::Contains("sodiem-server restore"));
+}
+
+TEST_CASE("password checks: the schools share the process's threads, taken in turn (one school's flood delays "
+          "another's check by one check at most)",
+          "[e2e][sqlite]") {
+  server::KdfThreads threads(1);
+  server::KdfPool flooded(threads, 32), other(threads, 32);
+  std::mutex m;
+  std::vector<char> order;
+  std::promise<void> go, busy;
+  auto released = go.get_future().share();
+  REQUIRE(flooded.submit([released, &busy] {  // the thread busy until the flood is queued
+    busy.set_value();
+    released.wait();
+  }));
+  busy.get_future().wait();
+  for (int i = 0; i < 32; ++i)
+    REQUIRE(flooded.submit([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::lock_guard lock(m);
+      order.push_back('a');
+    }));
+  CHECK(!flooded.submit([] {}));  // its bound: 32 waiting
+  REQUIRE(other.submit([&] {
+    std::lock_guard lock(m);
+    order.push_back('b');
+  }));
+  go.set_value();
+  REQUIRE(wait_for([&] {
+    std::lock_guard lock(m);
+    return order.size() == 33;
+  }));
+  const auto at = std::find(order.begin(), order.end(), 'b') - order.begin();
+  INFO("the other school's check ran after " << at << " of the flood's");
+  CHECK(at <= 1);
+  flooded.stop();
+  CHECK(!flooded.submit([] {}));
+  REQUIRE(other.submit([] {}));  // the other school's queue still served
+}
+
+TEST_CASE("two open schools make no more password-hashing threads than one process has", "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  MultiServer server({{a.demo.dir, kHostA}, {b.demo.dir, kHostB}});
+  client::LocalStore dev_a(tmp / "dev-a"), dev_b(tmp / "dev-b");
+  REQUIRE(enroll(dev_a, server.endpoint(kHostA, a.demo.fingerprint), "gv.toan.1", a.demo.password_of("gv.toan.1")));
+  REQUIRE(enroll(dev_b, server.endpoint(kHostB, b.demo.fingerprint), "gv.toan.1", b.demo.password_of("gv.toan.1")));
+  REQUIRE(server.opens[0] == 1);
+  REQUIRE(server.opens[1] == 1);
+  std::size_t kdf_threads = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm == "sodiem-kdf") ++kdf_threads;
+  }
+  CHECK(kdf_threads == tuning::kPasswordCheckThreads);
 }

@@ -105,6 +105,10 @@ int run_init(const InitOptions& o) {
 struct RunOptions {
   std::vector<std::string> dirs;
   std::string schools, listen = "127.0.0.1:8443";
+  // Many schools on PostgreSQL (tuning.hpp): the process's connections, and
+  // the cluster's free ones it never takes.
+  std::size_t max_db_connections = tuning::kMaxDbConnections;
+  std::size_t db_spare_connections = tuning::kDbSpareConnections;
 };
 
 // The console prints with the functions of `sodiem-server print`.
@@ -168,13 +172,14 @@ std::vector<std::string> school_dirs(const RunOptions& o) {
   return dirs;
 }
 
-HostedSchool hosted_school(const std::string& dir) {
+HostedSchool hosted_school(const std::string& dir, std::size_t db_spare) {
   HostedSchool school;
   school.dir = dir;
   school.host_names = read_host_names(dir);
   school.cert_path = DataPaths{dir}.cert();
   school.key_path = DataPaths{dir}.key();
-  school.open = [dir] { return open_school(dir, printers()); };
+  school.open = [dir, db_spare] { return open_school(dir, printers(), db_spare); };
+  if (read_store_config(dir)) school.db_connections = tuning::kDbConnectionsPerOpenSchool;
   return school;
 }
 
@@ -204,6 +209,13 @@ int run_run(const RunOptions& o) {
     return 2;
   }
   if (o.dirs.size() == 1 && o.schools.empty()) return run_one(o.dirs.front(), options);
+  if (o.max_db_connections < tuning::kDbConnectionsPerOpenSchool + 1) {
+    std::cerr << "sodiem-server: --max-db-connections phải từ " << tuning::kDbConnectionsPerOpenSchool + 1
+              << " trở lên (mỗi trường đang mở trên PostgreSQL giữ " << tuning::kDbConnectionsPerOpenSchool
+              << " kết nối, thêm một khi đang mở)\n";
+    return 2;
+  }
+  options.limits.max_db_connections = o.max_db_connections;
   std::vector<HostedSchool> hosted;
   try {
     for (const auto& dir : school_dirs(o)) {
@@ -212,14 +224,14 @@ int run_run(const RunOptions& o) {
                   << dir << "` trước\n";
         return 2;
       }
-      hosted.push_back(hosted_school(dir));
+      hosted.push_back(hosted_school(dir, o.db_spare_connections));
     }
     // A school added to --schools' folder later is found without a restart
     // (on a host name no school has, at most once per 10 s).
     if (!o.schools.empty())
-      options.find_schools = [parent = o.schools] {
+      options.find_schools = [parent = o.schools, spare = o.db_spare_connections] {
         std::vector<HostedSchool> found;
-        for (const auto& dir : schools_in(parent, /*warn=*/false)) found.push_back(hosted_school(dir));
+        for (const auto& dir : schools_in(parent, /*warn=*/false)) found.push_back(hosted_school(dir, spare));
         return found;
       };
     if (hosted.empty()) {
@@ -264,6 +276,12 @@ void add_run_command(CLI::App& app, Context& ctx) {
   run->add_option("--schools", o->schools,
                   "Phục vụ mọi thư mục con là dữ liệu của một trường (mỗi thư mục có host-names.txt)");
   run->add_option("--listen", o->listen, "MÁY:CỔNG (cổng 0: tự chọn một cổng còn trống)");
+  run->add_option("--max-db-connections", o->max_db_connections,
+                  "Nhiều trường trên PostgreSQL: số kết nối tối đa tiến trình này giữ (mỗi trường đang mở giữ 3; "
+                  "mặc định 42)");
+  run->add_option("--db-spare-connections", o->db_spare_connections,
+                  "Nhiều trường trên PostgreSQL: số kết nối luôn để trống trên cụm PostgreSQL cho các tiến trình và "
+                  "ứng dụng khác (mặc định 10; 0: không hỏi cụm)");
 }
 
 }  // namespace sodiem::server::cli

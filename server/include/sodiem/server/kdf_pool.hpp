@@ -1,8 +1,14 @@
-// KdfPool: runs password hashing (PBKDF2, ~0.2 s a check) on its own
-// low-priority threads, so the DB worker never waits for it and ingest keeps
-// its core. The queue is bounded: submit() refuses when it is full (the
-// caller answers RATE_LIMITED). Owned by SyncService; submit and stop are
-// thread-safe. A job posts its result back to the DB worker itself.
+// Password hashing (PBKDF2, ~0.2 s a check) off the DB worker, on low-priority
+// threads, so the DB worker never waits for it and ingest keeps its core.
+// KdfThreads: the process's hashing threads (KdfThreads::process(),
+// tuning::kPasswordCheckThreads of them), shared by every school a process
+// serves: a hundred open schools do not make a hundred threads. KdfPool: one
+// school's queue on them (owned by its SyncService; its console submits
+// too), bounded: submit() refuses when it is full (the caller answers
+// RATE_LIMITED). The threads take the schools' queues in turn, one job each,
+// so one school's login flood delays another school's check by at most one
+// check per thread. submit and stop are thread-safe; a job posts its result
+// back to the DB worker itself.
 #pragma once
 #include <condition_variable>
 #include <cstddef>
@@ -14,9 +20,37 @@
 
 namespace sodiem::server {
 
+class KdfThreads {
+ public:
+  explicit KdfThreads(std::size_t threads);
+  ~KdfThreads();  // every KdfPool on it stopped first
+  KdfThreads(const KdfThreads&) = delete;
+  KdfThreads& operator=(const KdfThreads&) = delete;
+  // The process's threads, started at the first use.
+  static KdfThreads& process();
+  std::size_t size() const { return threads_.size(); }
+
+ private:
+  friend class KdfPool;
+  struct Queue {
+    std::deque<std::function<void()>> jobs;
+    std::size_t running = 0;
+    bool stopping = false;
+  };
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable work_;  // a job queued, or stopping
+  std::condition_variable done_;  // a job ended (KdfPool::stop waits for its own)
+  std::vector<Queue*> queues_;    // one per KdfPool not stopped, taken in turn from next_
+  std::size_t next_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 class KdfPool {
  public:
-  KdfPool(std::size_t threads, std::size_t max_pending);
+  KdfPool(KdfThreads& threads, std::size_t max_pending);
   ~KdfPool();
   KdfPool(const KdfPool&) = delete;
   KdfPool& operator=(const KdfPool&) = delete;
@@ -24,17 +58,14 @@ class KdfPool {
   // Queues `job`; false when max_pending jobs already wait (or stopped).
   [[nodiscard]] bool submit(std::function<void()> job);
   // Drops the jobs not started, waits for the running ones; idempotent.
+  // Never from one of this pool's jobs.
   void stop();
 
  private:
-  void run();
-
+  KdfThreads& threads_;
   const std::size_t max_pending_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  KdfThreads::Queue queue_;
+  bool stopped_ = false;  // under threads_.mutex_
 };
 
 }  // namespace sodiem::server

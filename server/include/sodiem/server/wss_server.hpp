@@ -67,6 +67,11 @@ struct HostedSchool {
   std::vector<std::string> host_names;
   std::string cert_path, key_path;
   std::function<Result<ServedSchool>()> open;
+  // PostgreSQL connections it holds while open (0: SQLite), counted against
+  // WssLimits::max_db_connections. `open` refuses with kUnavailable when the
+  // cluster has too few free connections: the school then stays closed
+  // (an unused one is closed to make room, or the connection is refused).
+  std::size_t db_connections = 0;
 };
 
 // The edge's bounds (tuning.hpp and the above explain each); tests shorten the times.
@@ -83,6 +88,8 @@ struct WssLimits {
   std::size_t max_open_schools = tuning::kMaxOpenSchools;
   std::chrono::milliseconds school_retry_after_failure = tuning::kSchoolRetryAfterFailure;
   std::chrono::milliseconds school_rescan_interval = tuning::kSchoolRescanInterval;
+  // PostgreSQL connections the open (and opening) schools hold at most.
+  std::size_t max_db_connections = tuning::kMaxDbConnections;
 };
 
 struct WssOptions {

@@ -98,6 +98,19 @@ inline constexpr auto kSchoolIdleClose = 10min;
 inline constexpr std::size_t kMaxOpenSchools = 64;
 inline constexpr auto kSchoolRetryAfterFailure = 30s;
 
+// PostgreSQL connections of one multi-school process (`run --schools`, run
+// --max-db-connections / --db-spare-connections): an open school on
+// PostgreSQL holds kDbConnectionsPerOpenSchool (its service, its login
+// lockouts, its console), and an opening one a fourth for its checks. The
+// process holds at most kMaxDbConnections (two processes fit a default
+// max_connections = 100 with room to spare); past it, or when opening would
+// leave the cluster fewer than kDbSpareConnections free slots for the other
+// processes and clients, the longest unused school on PostgreSQL is closed
+// first, and with none unused the school is refused ("thử lại sau ít phút").
+inline constexpr std::size_t kDbConnectionsPerOpenSchool = 3;
+inline constexpr std::size_t kMaxDbConnections = 42;
+inline constexpr std::size_t kDbSpareConnections = 10;
+
 // Password login throttling (LoginLimiter). Failures within the window count;
 // reaching the bound locks logins for the account (or from the address) for
 // kLoginLockout, doubling with each further lockout up to kLoginLockoutMax.
@@ -117,9 +130,12 @@ inline constexpr int kPasswordHashIterations = 600000;
 // The signer's key file (PKCS#8, PBKDF2) is protected as strongly; opening
 // it for a signature costs the same ~0.2 s.
 inline constexpr int kKeyFileIterations = kPasswordHashIterations;
-// Threads that run password checks off the DB worker (one: logins are rare,
-// and ingest keeps the other core); checks waiting beyond the bound are
-// refused RATE_LIMITED instead of queueing without end.
+// Threads that run password checks off the DB worker, for the whole
+// process, every school it serves (KdfThreads; one: logins are rare, and
+// ingest keeps the other core); each school's checks waiting beyond the
+// bound are refused RATE_LIMITED instead of queueing without end, and the
+// schools' queues are taken in turn (one school's flood never starves
+// another's logins).
 inline constexpr std::size_t kPasswordCheckThreads = 1;
 inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
 

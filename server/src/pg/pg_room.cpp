@@ -1,0 +1,21 @@
+// The free connections of a PostgreSQL cluster (see pg_room.hpp).
+// Per-backend code: PostgreSQL's settings and pg_stat_activity.
+#include "sodiem/server/pg_room.hpp"
+
+#include <limits>
+
+namespace sodiem::server {
+
+std::int64_t pg_free_connections(store::Db& db) {
+  if (db.backend() != store::Backend::kPostgres) return std::numeric_limits<std::int64_t>::max();
+  // Every row of pg_stat_activity is visible to any role (its details are
+  // not); background workers take no max_connections slot.
+  auto s = db.prepare(
+      "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int - "
+      "COALESCE(current_setting('reserved_connections', true)::int, 0) - "
+      "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')");
+  if (!s.step()) return 0;
+  return s.int64(0);
+}
+
+}  // namespace sodiem::server
