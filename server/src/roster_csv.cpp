@@ -67,22 +67,6 @@ std::string key_problem(const std::string& what, const std::string& key) {
   return what + " \"" + excerpt(key) + "\" dài quá " + std::to_string(protocol::kMaxKeyBytes) + " byte";
 }
 
-// "dd/mm/yyyy" or "yyyy-mm-dd" → "yyyy-mm-dd"; "" if invalid.
-std::string iso_date(const std::string& s) {
-  int d = 0, m = 0, y = 0;
-  char a = 0, b = 0;
-  std::stringstream ss(s);
-  if (s.find('/') != std::string::npos) {
-    if (!(ss >> d >> a >> m >> b >> y) || a != '/' || b != '/') return {};
-  } else if (!(ss >> y >> a >> m >> b >> d) || a != '-' || b != '-') {
-    return {};
-  }
-  if (y < 0 || y > 9999 || m < 0 || m > 99 || d < 0 || d > 99) return {};
-  char out[16];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02d", y, m, d);
-  return valid_iso_date(out, 1990) ? std::string(out) : std::string();
-}
-
 const std::vector<std::pair<std::string, std::string>> kStatus = {
     {"Đang học", "active"}, {"Nghỉ học", "left"}, {"Chuyển trường", "transferred"},
     {"Đã ra trường", "graduated"}};
@@ -316,14 +300,16 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
     auto bad = [&](const std::string& why) {
       if (!why.empty()) errors.push_back(line + why);
     };
-    ImportedStudent s{t.cell(r, "Mã học sinh"), t.cell(r, "Họ và tên"), iso_date(t.cell(r, "Ngày sinh")),
-                 t.cell(r, "Giới tính"), t.cell(r, "Lớp"), "", grade_of_class(t.cell(r, "Lớp"))};
+    ImportedStudent s{t.cell(r, "Mã học sinh"), t.cell(r, "Họ và tên"),
+                      typed_date(t.cell(r, "Ngày sinh"), 1990).value_or(""),  // a birth date
+                      t.cell(r, "Giới tính"), t.cell(r, "Lớp"), "", grade_of_class(t.cell(r, "Lớp"))};
     if (s.code.empty()) bad("thiếu mã học sinh");
     else if (!seen.insert(s.code).second) bad("mã học sinh " + s.code + " bị trùng trong tệp");
     bad(key_problem("mã học sinh", s.code));
     if (s.name.empty()) bad("thiếu họ và tên");
     bad(name_problem("họ và tên", s.name));
-    if (s.birth_date.empty()) bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (dd/mm/yyyy)");
+    if (s.birth_date.empty())
+      bad("ngày sinh \"" + excerpt(t.cell(r, "Ngày sinh")) + "\" không hợp lệ (" + std::string(kTypedDateFormats) + ")");
     if (const auto key = match_key(s.gender); key == match_key("Nam")) s.gender = "Nam";  // "nam", "NAM"
     else if (key == match_key("Nữ")) s.gender = "Nữ";
     if (s.gender != "Nam" && s.gender != "Nữ") bad("giới tính phải là Nam hoặc Nữ");

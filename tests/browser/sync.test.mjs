@@ -3,10 +3,15 @@
 // and the ui's background agent syncs them without a click (cells turn
 // `synced`). Then the principal locks HK1 of 6A: a late mark is refused with
 // the lock's reason (state `locked`), the teacher asks for a correction from
-// the cell and sees it in the inbox. Run by run.sh (CTest label `browser`).
+// the cell and sees it in the inbox. A closed school year's copy
+// (DATA/years/<year>) is opened read-only: the page says so once, calmly,
+// offers no sync and never shows a refusal, as the ui never tries to sync
+// it. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { cell, cellSel, enroll, screenshot, students, tmpDir, waitCell, waitColumn, withSchool } from './fixture.mjs';
+import { cell, cellSel, client, enroll, screenshot, sleep, students, tmpDir, waitCell, waitColumn, withSchool } from './fixture.mjs';
 
 let ui;
 const env = withSchool({ browser: true });
@@ -105,5 +110,48 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
   await page.waitForSelector('tr[data-kind="correction"]', { timeout: 30_000 });
   assert.ok((await page.textContent('tr[data-kind="correction"]')).includes('Chấm sót câu 5'));
   await screenshot(page, 'inbox');
+  assert.deepEqual(browser.problems, []);
+});
+
+test("a closed year's copy says once that it is last year's archived copy, read-only, and never tries to sync", { timeout: 180_000 }, async () => {
+  const { school, browser, page } = env;
+  const live = tmpDir('client');
+  enroll(school, live, 'gv.toan.1');
+  client(['set', '--data', live, '6A', 'Toán', 'HS6A01', 'HK2.TX2', '8']);
+  client(['sync', '--data', live]);
+  const probe = await env.startUi(live);
+  await page.goto(probe.url);
+  const year = await page.evaluate(async () => (await (await fetch('/api/session')).json()).school_year);
+  await probe.stop();
+  assert.match(year, /^\d{4}-\d{4}$/);
+  // The copy as the client keeps it once the server moved on: DATA/years/<year> beside DATA/client.db.
+  const data = tmpDir('client');
+  const copy = path.join(data, 'years', year);
+  fs.cpSync(live, copy, { recursive: true });
+  fs.copyFileSync(path.join(live, 'client.db'), path.join(data, 'client.db'));
+
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  const ui = await env.startUi(copy);
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
+  await page.waitForSelector('main[data-ready="grid"]');
+  await page.waitForSelector('#archived:not([hidden])');
+  const note = await page.textContent('#archived');
+  assert.ok(note.includes(`bản lưu của năm học ${year}`) && note.includes('chỉ để xem') && note.includes('không đồng bộ'), note);
+  assert.equal(await page.getAttribute('#online', 'data-online'), 'archived');
+  assert.equal(await page.textContent('#online'), `Bản lưu năm học ${year} · chỉ xem`);
+  assert.ok(await page.isHidden('#sync-now'), 'no sync offered');
+  assert.ok(await page.isHidden('#pending'), 'nothing "to send"');
+  assert.equal((await cell(page, 'HS6A01', 'HK2.TX2')).text, '8', "the year's marks are there to read");
+  // Several status polls later: still no attempt, no refusal anywhere, said once.
+  await sleep(6000);
+  const status = await page.evaluate(async () => (await fetch('/api/status')).json());
+  assert.equal(status.online, null);
+  assert.equal(status.last_error, '');
+  assert.equal(await page.getAttribute('#online', 'title'), '');
+  assert.equal(await page.locator('text=/bản lưu của năm học/').count(), 1, 'said once');
+  assert.equal(await page.isHidden('#alarm'), true);
+  assert.deepEqual(dialogs, []);
+  await screenshot(page, 'grid-archived-copy');
   assert.deepEqual(browser.problems, []);
 });

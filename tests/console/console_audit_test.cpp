@@ -185,7 +185,7 @@ TEST_CASE("console: Nhật ký is for HT, PHT and ADMIN — bad filters are refu
   }
   CHECK(c.request("GET", "/api/audit").status == 401);
   const auto ht = c.login("hieutruong");
-  for (const char* bad : {"/api/audit?from=2026-02-31", "/api/audit?from=31/01/2026", "/api/audit?until=x",
+  for (const char* bad : {"/api/audit?from=2026-02-31", "/api/audit?from=31/02/2026", "/api/audit?until=x",
                           "/api/audit?from=2026-02-02&until=2026-02-01", "/api/audit?class=6%E2%80%AEA",
                           "/api/audit?limit=100000", "/api/audit?before=-1", "/api/audit?before=1e9"}) {
     INFO(bad);

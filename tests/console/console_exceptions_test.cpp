@@ -173,7 +173,7 @@ TEST_CASE("console: exceptions and the grace window — who may, and what a refu
   for (auto [field, value] : {std::pair<const char*, json>{"reason", ""},
                               {"until", ""},
                               {"until", "2001-01-01"},  // in the past
-                              {"until", "31/12/2099"},  // not the API's form
+                              {"until", "31/12/99"},    // neither dd/mm/yyyy nor yyyy-mm-dd
                               {"column", "HK1.XYZ"},
                               {"user", "khong.co.ai"},
                               {"user", "gv\u202Etoan"}}) {

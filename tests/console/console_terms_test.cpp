@@ -94,7 +94,7 @@ TEST_CASE("console: entry windows — who may, and what a refused request leaves
   CHECK(c.request("POST", "/api/locks/term", ht.cookie, "", change.dump()).status == 403);
   for (const json& bad : {json{{"term", "HK3"}, {"opens", day(c, 1)}, {"closes", day(c, 30)}},
                           json{{"term", "HK1"}, {"opens", day(c, 30)}, {"closes", day(c, 1)}},
-                          json{{"term", "HK1"}, {"opens", "01/12/2026"}, {"closes", day(c, 30)}},
+                          json{{"term", "HK1"}, {"opens", "31/11/2026"}, {"closes", day(c, 30)}},  // no such day
                           json{{"term", "HK1"}, {"opens", day(c, 1)}}}) {
     const Answer a = c.post(ht, "/api/locks/term", bad);
     INFO(bad.dump() << " → " << a.body.dump());

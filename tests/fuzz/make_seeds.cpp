@@ -29,7 +29,10 @@ void messages() {
   seed("protocol_decode", "hello", encode(Hello{kProtocolVersion, kSchemaVersion, "a1b2c3d4e5f6", "tok3n"}));
   seed("protocol_decode", "login",
        encode(Login{kProtocolVersion, kSchemaVersion, "gv.toan.1", "mật khẩu", "Máy của cô Lan", "mật khẩu mới"}));
-  seed("protocol_decode", "welcome", encode(Welcome{"a1b2c3", "tok3n", "ep-2026", 41, "gv.toan.1", 7}));
+  // Designated: what a message leaves out (here the newer fields) is its default, said so.
+  seed("protocol_decode", "welcome",
+       encode(Welcome{.device_id = "a1b2c3", .token = "tok3n", .server_epoch = "ep-2026", .device_high_seq = 41,
+                      .username = "gv.toan.1", .roster_version = 7}));
   Push push{12, {}};
   push.ops.push_back({1, cell, "8.5", 0, 1764000000, OpKind::kSet, ""});
   push.ops.push_back({2, {"6A", "Toán", "HS6A02", "HK1.TX1"}, "10", 3, 1764000005, OpKind::kSet, ""});
@@ -49,9 +52,12 @@ void messages() {
                        {124, ChangeKind::kResolved, cell, "8", "gv.toan.1", 1764000100, 0}}}));
   seed("protocol_decode", "roster_request", encode(RosterRequest{}));
   seed("protocol_decode", "roster",
-       encode(Roster{7, {"GVBM", "GVCN"}, {{"6A", 6}, {"10A1", 10}}, {{"Toán", true, 140}, {"Âm nhạc", false, 35}},
-                     {{"HS6A01", "Nguyễn Văn An", "6A"}, {"HS6A02", "Trần Thị Bích Ngọc", "6A"}},
-                     {{"6A", "Toán"}, {"6A", "Chủ nhiệm"}}}));
+       encode(Roster{.version = 7,
+                     .roles = {"GVBM", "GVCN"},
+                     .classes = {{"6A", 6}, {"10A1", 10}},
+                     .subjects = {{"Toán", true, 140}, {"Âm nhạc", false, 35}},
+                     .students = {{"HS6A01", "Nguyễn Văn An", "6A"}, {"HS6A02", "Trần Thị Bích Ngọc", "6A"}},
+                     .assignments = {{"6A", "Toán"}, {"6A", "Chủ nhiệm"}}}));
   seed("protocol_decode", "error", encode(Error{ErrorCode::kUnauthenticated, "Sai mật khẩu", 0}));
   seed("protocol_decode", "history_request", encode(HistoryRequest{cell}));
   seed("protocol_decode", "history",

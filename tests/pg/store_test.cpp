@@ -200,6 +200,11 @@ void memo_is_exact(store::Db& a, store::Db& b) {
     a.exec("ROLLBACK TO push");
     a.exec("RELEASE push");
     CHECK_FALSE(a.recall("k"));  // a rollback by hand too
+    a.remember("k", "4b");
+    a.exec("SAVEPOINT again");
+    a.exec("/* by hand */ rollback\n  -- to where\n  TO again");
+    a.exec("RELEASE again");
+    CHECK_FALSE(a.recall("k"));  // led by a comment, in any case (sql_begins)
     a.remember("k", "5");
   }  // the transaction rolled back
   {

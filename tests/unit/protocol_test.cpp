@@ -271,7 +271,7 @@ TEST_CASE("a peer with another protocol or schema version is refused", "[protoco
   Decoded d = decode(encode(Message{Hello{kProtocolVersion + 1, kSchemaVersion, "d", "t"}}));
   CHECK(d.code == ErrorCode::kVersionMismatch);
   CHECK_THAT(d.error, Catch::Contains("protocol"));
-  d = decode(encode(Message{Login{kProtocolVersion, kSchemaVersion + 5, "u", "p", ""}}));
+  d = decode(encode(Message{Login{kProtocolVersion, kSchemaVersion + 5, "u", "p", "", ""}}));
   CHECK(d.code == ErrorCode::kVersionMismatch);
 }
 

@@ -62,6 +62,8 @@ SyncAgent::Snapshot SyncAgent::snapshot() const {
 }
 
 Status SyncAgent::sync_once(LocalStore& store) {
+  // A closed year's copy: refused before anything is tried (a job's sync).
+  if (auto st = store.closed_year_refusal(); !st) return st;
   auto e = store.enrollment();
   if (!e) return Status(ErrorCode::kUnauthenticated, "máy này chưa đăng ký với máy chủ");
   {
@@ -96,12 +98,14 @@ void SyncAgent::run() {
   } catch (const std::exception& ex) {
     open_error = ex.what();
   }
+  const std::string archived = store ? store->archived_year() : std::string();
   auto backoff = timing_.backoff_initial;
   std::unique_lock lock(mu_);
   if (!store) {
     snap_.last_error = open_error;
     wanted_ = false;
   }
+  snap_.archived_year = archived;
   while (!stopping_) {
     if (!jobs_.empty() && store) {
       auto job = std::move(jobs_.front());
@@ -122,7 +126,7 @@ void SyncAgent::run() {
       else cv_.wait(lock);
       continue;
     }
-    if (!store) {
+    if (!store || !archived.empty()) {  // nothing to sync: no store, or a closed year's copy
       wanted_ = false;
       continue;
     }

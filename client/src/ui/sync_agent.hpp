@@ -2,7 +2,9 @@
 // its own LocalStore (its own SQLite connection) that syncs a little after
 // local edits, periodically while the server answers, with growing pauses
 // while it does not, and at once when asked; it also runs the ui's jobs that
-// need the server (enroll, sign, password), between syncs. Never holds the
+// need the server (enroll, sign, password), between syncs. On a closed
+// year's copy (LocalStore::archived_year: read-only) it never syncs: there
+// is nothing to send or fetch, and the page says so once. Never holds the
 // ui's store: typing is never blocked by the network. Its public methods may
 // be called from any thread.
 #pragma once
@@ -37,6 +39,7 @@ class SyncAgent {
     bool syncing = false;
     std::string last_error;      // of the last attempt ("" when it succeeded)
     std::int64_t pending_at_start = 0;  // of the sync in progress
+    std::string archived_year;   // the store is this closed year's copy: never synced
   };
   // A job runs on the agent's thread with its store and a way to sync now;
   // what it throws ends that job only (its message becomes last_error).

@@ -120,6 +120,7 @@ class Handlers {
     return {{"csrf", guard_.csrf()}, {"enrolled", true}, {"user", e->username}, {"roles", roles},
             {"server", e->server_url}, {"device", e->device_id}, {"assignments", assignments}, {"classes", classes},
             {"school", store_.school_name()}, {"full_name", store_.user_full_name()}, {"school_year", store_.school_year()},
+            {"archived_year", store_.archived_year()},  // a closed year's copy: read-only, never synced
             {"audit_alarm", AuditWatch(store_.db()).alarm()}};
   }
 
@@ -422,6 +423,7 @@ void UiApi::handle(UiRequest&& req, UiHttpServer::Respond respond) {
     if (get && p == "/api/board") return respond(ok(h.board(req)));
     if (!get && p == "/api/cells") return respond(ok(h.cells(parse_body(req))));
     if (!get && p == "/api/sync") {
+      if (auto st = store_.closed_year_refusal(); !st) return respond(error_response(409, "ARCHIVED", st.message()));
       agent_.sync_now();
       return respond(ok({{"started", true}}));
     }

@@ -88,6 +88,14 @@ function setSession(session) {
   $('user').textContent = session.user || '';
   $('user').title = `Máy chủ: ${session.server || ''}${session.device ? ` · Thiết bị: ${session.device}` : ''}`;
   $('nav-homeroom').hidden = !(session.assignments || []).some((a) => a.homeroom);
+  // A closed year's copy: read-only and never synced (the agent does not
+  // try). Said once, under the header; no sync button, nothing "to send".
+  const archived = session.archived_year || '';
+  $('archived').hidden = !archived;
+  $('archived').textContent = archived ? `Đây là bản lưu của năm học ${archived}: năm học đã kết thúc và được lưu trữ. `
+    + 'Bản lưu chỉ để xem lại: không sửa điểm và không đồng bộ với máy chủ. Sổ điểm của năm học mới mở từ thư mục dữ liệu chính.' : '';
+  $('sync-now').hidden = !!archived;
+  $('pending').hidden = !!archived;
 }
 
 // ---- header: sync state ----
@@ -101,13 +109,16 @@ function setStatus(s) {
   const before = ctx.status;
   ctx.status = s;
   const online = $('online');
-  putAttr(online, 'data-online', s.online === null || s.online === undefined ? 'unknown' : s.online ? 'yes' : 'no');
-  put(online, s.online === null || s.online === undefined ? 'Chưa kết nối máy chủ'
-    : s.online ? 'Trực tuyến' : 'Ngoại tuyến');
+  const archived = ctx.session?.archived_year;  // never synced: no connection state to show
+  putAttr(online, 'data-online', archived ? 'archived'
+    : s.online === null || s.online === undefined ? 'unknown' : s.online ? 'yes' : 'no');
+  put(online, archived ? `Bản lưu năm học ${archived} · chỉ xem`
+    : s.online === null || s.online === undefined ? 'Chưa kết nối máy chủ' : s.online ? 'Trực tuyến' : 'Ngoại tuyến');
   online.title = s.last_error ? `Lần thử gần nhất: ${s.last_error}` : '';
   put($('pending'), s.pending ? `Chờ gửi: ${s.pending}` : 'Đã gửi hết');
   putAttr($('pending'), 'data-pending', String(s.pending || 0));
-  put($('last-sync'), s.last_sync ? `Đồng bộ lúc ${dateTimeVN(s.last_sync)}` : 'Chưa đồng bộ lần nào');
+  put($('last-sync'), s.last_sync ? `${archived ? 'Đồng bộ lần cuối' : 'Đồng bộ'} lúc ${dateTimeVN(s.last_sync)}`
+    : archived ? '' : 'Chưa đồng bộ lần nào');
   const bar = $('progress');
   bar.hidden = !s.syncing;
   const total = s.progress?.total || 0;

@@ -5,7 +5,7 @@
 // cells it names each opening their history; the chain's verdict on top
 // (the same check as `sodiem-server audit verify`). Printable.
 import { get } from './api.js';
-import { el, failed, isoFromVN, say, setMain } from './dom.js';
+import { el, failed, say, setMain } from './dom.js';
 import { cellName, historyToggle } from './history.js';
 
 const FIELDS = [
@@ -77,7 +77,7 @@ async function search(results, before) {
 export async function show() {
   const box = el('div', { class: 'card verdict' });
   const inputs = Object.fromEntries(FIELDS.map(([k, , hint]) => [k,
-    el('input', { id: `audit-${k}`, name: k, placeholder: hint, maxlength: 64, value: filter[k] && !['from', 'until'].includes(k) ? filter[k] : '' })]));
+    el('input', { id: `audit-${k}`, name: k, placeholder: hint, maxlength: 64, value: filter[k] || '' })]));
   const kind = el('select', { id: 'audit-kind' }, el('option', { value: '' }, 'Mọi việc'));
   const refused = el('input', { id: 'audit-refused', type: 'checkbox', checked: filter.refused === '1' });
   const button = el('button', { type: 'submit', class: 'primary', id: 'audit-search' }, 'Tìm');
@@ -92,12 +92,7 @@ export async function show() {
     const next = {};
     for (const [k] of FIELDS) {
       const v = inputs[k].value.trim();
-      if (!v) continue;
-      if (k === 'from' || k === 'until') {
-        const iso = isoFromVN(v);
-        if (!iso || iso.includes('T')) { say(`Ngày "${v}" không đúng dạng dd/mm/yyyy`, true); inputs[k].focus(); return; }
-        next[k] = iso;
-      } else next[k] = v;
+      if (v) next[k] = v;  // dates as typed: the server reads dd/mm/yyyy or yyyy-mm-dd
     }
     if (kind.value) next.kind = kind.value;
     if (refused.checked) next.refused = '1';

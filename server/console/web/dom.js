@@ -27,14 +27,6 @@ export function dateVN(iso) {
   return m ? `${m[3]}/${m[2]}/${m[1]}` : String(iso ?? '');
 }
 
-// "02/11/2026" or "02/11/2026 17:00" → "2026-11-02" / "2026-11-02T17:00"; null if malformed.
-export function isoFromVN(text) {
-  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?\s*$/.exec(text || '');
-  if (!m) return null;
-  const p = (n) => String(n).padStart(2, '0');
-  return `${m[3]}-${p(m[2])}-${p(m[1])}` + (m[4] ? `T${p(m[4])}:${m[5]}` : '');
-}
-
 export function say(text, isError = false) {
   const box = document.getElementById('message');
   box.textContent = text;

@@ -5,7 +5,7 @@
 // marks are accepted between its dates), set as `sodiem-server term set`
 // (the principal, or an administrator on the principal's decision).
 import { get, post } from './api.js';
-import { dateVN, el, failed, isoFromVN, say, setMain } from './dom.js';
+import { dateVN, el, failed, say, setMain } from './dom.js';
 
 const KIND = { entry_closed: 'Hết hạn nhập điểm mới', frozen: 'Khóa hẳn' };
 
@@ -25,8 +25,8 @@ function addForm() {
     class: el('input', { id: 'lock-class', placeholder: 'vd. 6A (trống: mọi lớp)' }),
     subject: el('input', { id: 'lock-subject', placeholder: 'trống: mọi môn' }),
     kind: el('select', { id: 'lock-kind' }, el('option', { value: 'frozen' }, KIND.frozen), el('option', { value: 'entry_closed' }, KIND.entry_closed)),
-    from: el('input', { id: 'lock-from', placeholder: 'dd/mm/yyyy hh:mm (trống: ngay bây giờ)' }),
-    until: el('input', { id: 'lock-until', placeholder: 'dd/mm/yyyy (trống: đến khi mở)' }),
+    from: el('input', { id: 'lock-from', maxlength: 32, placeholder: 'dd/mm/yyyy hh:mm (trống: ngay bây giờ)' }),
+    until: el('input', { id: 'lock-until', maxlength: 32, placeholder: 'dd/mm/yyyy (trống: đến khi mở)' }),
     reason: el('input', { id: 'lock-reason', required: true, maxlength: 500 }),
   };
   const labels = { term: 'Học kì', class: 'Lớp', subject: 'Môn', kind: 'Loại khóa', from: 'Từ', until: 'Đến', reason: 'Lí do' };
@@ -35,12 +35,9 @@ function addForm() {
     Object.entries(f).map(([k, input]) => [el('label', { for: input.id }, labels[k]), input]), el('div', {}, button));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const when = {};
-    for (const k of ['from', 'until']) {
-      if (!f[k].value.trim()) { when[k] = ''; continue; }
-      when[k] = isoFromVN(f[k].value);
-      if (!when[k]) { say(`Ngày giờ "${f[k].value}" không đúng dạng dd/mm/yyyy hh:mm`, true); return; }
-    }
+    // The dates as typed: the server reads them (dd/mm/yyyy or yyyy-mm-dd,
+    // hh:mm if wanted) and names what it accepts when it refuses one.
+    const when = { from: f.from.value.trim(), until: f.until.value.trim() };
     button.disabled = true;
     try {
       const res = await post('/api/locks/add', { term: f.term.value, class: f.class.value.trim(), subject: f.subject.value.trim(),
@@ -90,7 +87,7 @@ function exceptionForm() {
     class: el('input', { id: 'exc-class', placeholder: 'vd. 6A' }),
     subject: el('input', { id: 'exc-subject', placeholder: 'vd. Toán' }),
     column: el('input', { id: 'exc-column', placeholder: 'đúng một cột, vd. HK1.GK' }),
-    until: el('input', { id: 'exc-until', required: true, placeholder: 'dd/mm/yyyy hh:mm' }),
+    until: el('input', { id: 'exc-until', required: true, maxlength: 32, placeholder: 'dd/mm/yyyy hh:mm' }),
     reason: el('input', { id: 'exc-reason', required: true, maxlength: 500 }),
   };
   const labels = { user: 'Giáo viên', class: 'Lớp', subject: 'Môn', column: 'Cột', until: 'Hết hạn lúc', reason: 'Lí do' };
@@ -99,8 +96,7 @@ function exceptionForm() {
     Object.entries(f).map(([k, input]) => [el('label', { for: input.id }, labels[k]), input]), el('div', {}, button));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const until = isoFromVN(f.until.value);
-    if (!until) { say(`Ngày giờ "${f.until.value}" không đúng dạng dd/mm/yyyy hh:mm`, true); return; }
+    const until = f.until.value.trim();  // as typed: the server reads it
     act(button, () => post('/api/locks/exception/add', { user: f.user.value.trim(), class: f.class.value.trim(),
       subject: f.subject.value.trim(), column: f.column.value.trim(), until, reason: f.reason.value }));
   });
@@ -122,8 +118,8 @@ function termsCard(data) {
   if (!data.may_change || !rows.length) return card;
   const f = {
     term: el('select', { id: 'window-term' }, (data.terms || []).map((t) => el('option', { value: t.term }, TERM_NAMES[t.term] || t.term))),
-    opens: el('input', { id: 'window-opens', required: true, placeholder: 'dd/mm/yyyy' }),
-    closes: el('input', { id: 'window-closes', required: true, placeholder: 'dd/mm/yyyy' }),
+    opens: el('input', { id: 'window-opens', required: true, maxlength: 16, placeholder: 'dd/mm/yyyy' }),
+    closes: el('input', { id: 'window-closes', required: true, maxlength: 16, placeholder: 'dd/mm/yyyy' }),
   };
   const labels = { term: 'Học kì', opens: 'Mở nhập điểm', closes: 'Đóng nhập điểm' };
   const button = el('button', { type: 'submit', class: 'primary' }, 'Đặt thời gian nhập điểm');
@@ -131,12 +127,8 @@ function termsCard(data) {
     Object.entries(f).map(([k, input]) => [el('label', { for: input.id }, labels[k]), input]), el('div', {}, button));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const dates = {};
-    for (const k of ['opens', 'closes']) {
-      dates[k] = isoFromVN(f[k].value);
-      if (!dates[k] || dates[k].includes('T')) { say(`Ngày "${f[k].value}" không đúng dạng dd/mm/yyyy`, true); return; }
-    }
-    act(button, () => post('/api/locks/term', { term: f.term.value, opens: dates.opens, closes: dates.closes }));
+    // As typed (dd/mm/yyyy or yyyy-mm-dd): the server reads them.
+    act(button, () => post('/api/locks/term', { term: f.term.value, opens: f.opens.value.trim(), closes: f.closes.value.trim() }));
   });
   card.append(form);
   return card;

@@ -154,8 +154,10 @@ int fail_status(const Status& st) {
 
 std::optional<std::int64_t> time_arg(const std::string& text, const char* name) {
   if (text.empty() || text == "now") return SystemClock::instance().now_unix_seconds();
-  auto t = parse_local_time(text);
-  if (!t) std::cerr << "sodiem-server: " << name << " phải có dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM (giờ Việt Nam)\n";
+  auto t = typed_local_time(text);
+  if (!t)
+    std::cerr << "sodiem-server: " << name << " phải là một ngày " << kTypedDateFormats
+              << ", có thể thêm giờ hh:mm (giờ Việt Nam)\n";
   return t;
 }
 

@@ -79,7 +79,8 @@ void canonical_student(store::Db& db, std::string& typed);
 // Prints the refusal; exit code 3 when forbidden or unauthenticated, else 2.
 int fail_status(const Status& st);
 
-// "", "now", YYYY-MM-DD or YYYY-MM-DDTHH:MM (Vietnam time) as unix seconds;
+// "", "now", or a day as people type it (typed_local_time: dd/mm/yyyy or
+// yyyy-mm-dd, a time hh:mm after it if wanted; Vietnam time) as unix seconds;
 // nullopt (after saying so on stderr, naming option `name`) when malformed.
 std::optional<std::int64_t> time_arg(const std::string& text, const char* name);
 

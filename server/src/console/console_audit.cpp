@@ -28,12 +28,17 @@ Result<std::string> filter_text(const Request& req, const char* key) {
   return text_field(holder, key, protocol::TextKind::kName, 64, false);
 }
 
-// "" → 0; a day "YYYY-MM-DD" (Vietnam time) → its first second, plus `days`.
+// "" → 0; a day as typed (typed_date: dd/mm/yyyy or yyyy-mm-dd, Vietnam
+// time) → its first second, plus `days`.
 Result<std::int64_t> day_param(const Request& req, const char* key, int days) {
-  const std::string v = param(req, key);
-  if (v.empty()) return std::int64_t{0};
-  auto t = v.size() == 10 ? parse_local_time(v) : std::nullopt;
-  if (!t) return Status(ErrorCode::kInvalidValue, "ngày không hợp lệ: " + v + " (dd/mm/yyyy)");
+  auto v = filter_text(req, key);  // bounded, no control character
+  if (!v) return v.status();
+  if (v->empty()) return std::int64_t{0};
+  const auto date = typed_date(*v);
+  const auto t = date ? parse_local_time(*date) : std::nullopt;
+  if (!t)
+    return Status(ErrorCode::kInvalidValue,
+                  "ngày \"" + *v + "\" không hợp lệ: ghi " + std::string(kTypedDateFormats));
   return *t + days * 86400;
 }
 

@@ -113,11 +113,13 @@ Result<std::int64_t> id_field(const nlohmann::json& body) {
 }
 
 Result<std::int64_t> time_field(const nlohmann::json& body, const char* key, std::int64_t fallback) {
-  auto text = text_field(body, key, protocol::TextKind::kName, 16, false);
+  auto text = text_field(body, key, protocol::TextKind::kName, 64, false);  // typed_local_time reads 32 bytes at most
   if (!text) return text.status();
   if (text->empty()) return fallback;
-  auto t = parse_local_time(*text);
-  if (!t) return Status(ErrorCode::kInvalidValue, std::string("ngày giờ không hợp lệ: ") + *text + " (dd/mm/yyyy)");
+  auto t = typed_local_time(*text);
+  if (!t)
+    return Status(ErrorCode::kInvalidValue, "ngày giờ \"" + *text + "\" không hợp lệ: ghi " + std::string(kTypedDateFormats) +
+                                                 ", có thể thêm giờ hh:mm (giờ Việt Nam)");
   return *t;
 }
 

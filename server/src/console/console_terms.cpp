@@ -6,6 +6,7 @@
 // writes the same `entry_window_set` audit entry with the console user as
 // actor. The page's role check comes first. Console thread only.
 #include "console_impl.hpp"
+#include "sodiem/core/clock.hpp"
 #include "sodiem/server/locks.hpp"
 
 namespace sodiem::server::console {
@@ -28,6 +29,15 @@ Response api_entry_window(Console::Impl& c, const Actor& a, const Request& req) 
     auto v = text_field(*body, keys[i], protocol::TextKind::kName, 16, true);
     if (!v) return status_response(v.status());
     fields[i] = *v;
+  }
+  // The dates as the principal typed them (dd/mm/yyyy or yyyy-mm-dd), as
+  // set_entry_window takes them (yyyy-mm-dd).
+  for (int i = 1; i < 3; ++i) {
+    auto date = typed_date(fields[i]);
+    if (!date)
+      return error_response(400, "INVALID_VALUE", std::string(i == 1 ? "ngày mở" : "ngày đóng") + " \"" + fields[i] +
+                                                      "\" không hợp lệ: ghi " + std::string(kTypedDateFormats));
+    fields[i] = *date;
   }
   if (auto st = set_entry_window(*c.db, fields[0], fields[1], fields[2], a.user.username, c.clock.now_unix_seconds()); !st)
     return status_response(st);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <initializer_list>
 
+#include "sodiem/core/sql_words.hpp"
 #include "sodiem/core/tuning.hpp"
 #include "sodiem/pg/dialect.hpp"
 
@@ -287,33 +288,18 @@ Db::~Db() {
   if (conn_) PQfinish(conn_);
 }
 
-namespace {
-// `sql` begins with these words (any case, spaces between).
-bool begins(std::string_view sql, std::initializer_list<std::string_view> words) {
-  for (std::string_view w : words) {
-    while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t')) sql.remove_prefix(1);
-    if (sql.size() < w.size()) return false;
-    for (std::size_t i = 0; i < w.size(); ++i)
-      if ((sql[i] | 0x20) != w[i]) return false;
-    sql.remove_prefix(w.size());
-    if (!sql.empty() && sql.front() != ' ' && sql.front() != '\n' && sql.front() != '\t' && sql.front() != ';')
-      return false;
-  }
-  return true;
-}
-}  // namespace
-
 void Db::exec(std::string_view sql) {
   const bool one = sql.find(';') == std::string_view::npos;
-  if (begins(sql, {"rollback"})) {
+  if (sql_begins(sql, {"rollback"})) {
     // Undone anyway: the queued writes are never sent, but a savepoint
     // queued first (below) must exist to be rolled back to.
-    const bool to_savepoint = begins(sql, {"rollback", "to"});
-    if (to_savepoint && !queued_.empty() && queued_.front().name.empty() && begins(queued_.front().sql, {"savepoint"}))
+    const bool to_savepoint = sql_begins(sql, {"rollback", "to"});
+    if (to_savepoint && !queued_.empty() && queued_.front().name.empty() &&
+        sql_begins(queued_.front().sql, {"savepoint"}))
       queued_.resize(1);
     else
       queued_.clear();
-  } else if (one && queued_.empty() && depth_ > 0 && begins(sql, {"savepoint"})) {
+  } else if (one && queued_.empty() && depth_ > 0 && sql_begins(sql, {"savepoint"})) {
     // Nothing of the transaction is waiting: a savepoint may wait for the
     // next request, so that what fails after it is thrown inside it.
     queued_.push_back({{}, {}, std::string(sql)});

@@ -3,6 +3,8 @@
 
 #include <sqlite3.h>
 
+#include "sodiem/core/sql_words.hpp"
+
 namespace sodiem::store {
 
 // ---- Stmt
@@ -94,16 +96,6 @@ Db::Db(std::unique_ptr<pg::Db> db, std::string school_id) : pg_(std::move(db)), 
   });
 }
 
-namespace {
-bool starts_with_word(std::string_view sql, std::string_view word) {
-  while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t')) sql.remove_prefix(1);
-  if (sql.size() < word.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i)
-    if ((sql[i] | 0x20) != (word[i] | 0x20)) return false;
-  return true;
-}
-}  // namespace
-
 void Db::exec(std::string_view sql) {
   // A rollback (to a savepoint) undoes writes the memo may hold.
   struct Forget {
@@ -112,7 +104,7 @@ void Db::exec(std::string_view sql) {
     ~Forget() {
       if (on) db.forget_memo();
     }
-  } forget{*this, starts_with_word(sql, "rollback")};
+  } forget{*this, sql_begins(sql, {"rollback"})};
   if (lite_) return lite_->exec(sql);
   pg_->exec(sql);
 }
@@ -134,7 +126,7 @@ void Db::forget_memo() {
 }
 namespace {
 bool is_write(std::string_view sql) {
-  return starts_with_word(sql, "insert") || starts_with_word(sql, "update") || starts_with_word(sql, "delete");
+  return sql_begins(sql, {"insert"}) || sql_begins(sql, {"update"}) || sql_begins(sql, {"delete"});
 }
 }  // namespace
 

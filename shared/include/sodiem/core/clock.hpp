@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sodiem {
 
@@ -35,5 +36,19 @@ std::string iso8601_utc(std::int64_t unix_seconds);
 // "16/01/2027 17:00"; parse accepts "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM".
 std::string format_local_time(std::int64_t unix_seconds);
 std::optional<std::int64_t> parse_local_time(const std::string& text);
+
+// A date as people type it (a principal, a roster file): "dd/mm/yyyy" (day
+// and month of one or two digits) or "yyyy-mm-dd", spaces around it allowed
+// → "yyyy-mm-dd"; nullopt if it is neither, longer than kMaxTypedDateTime,
+// or no real date from min_year to 2100. The one parser of typed dates:
+// roster import, console, CLI.
+std::optional<std::string> typed_date(std::string_view text, int min_year = 2000);
+// A moment as people type it: a typed_date, alone (its first minute) or
+// followed by a time "hh:mm" after a space or a 'T' → unix seconds,
+// Vietnam time; nullopt otherwise.
+std::optional<std::int64_t> typed_local_time(std::string_view text);
+// What they accept, for the messages that refuse a typed date.
+inline constexpr std::string_view kTypedDateFormats = "dd/mm/yyyy hoặc yyyy-mm-dd";
+inline constexpr std::size_t kMaxTypedDateTime = 32;  // bytes, spaces included
 
 }  // namespace sodiem

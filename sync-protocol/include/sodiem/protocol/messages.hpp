@@ -50,7 +50,7 @@ struct Op {
   std::uint64_t base_version = 0;
   std::int64_t recorded_at = 0;  // device clock, unix seconds
   OpKind kind = OpKind::kSet;
-  std::string note;  // correction request: the reason
+  std::string note{};  // by kind (OpKind): the reason, the signature, why, the comment
   bool operator==(const Op&) const = default;
 };
 
@@ -85,7 +85,7 @@ struct Welcome {
   std::uint64_t device_high_seq = 0;  // highest seq of this device applied
   std::string username;
   std::uint64_t roster_version = 0;
-  std::string school_year;  // the server's current school year; "" from older servers
+  std::string school_year{};  // the server's current school year; "" from older servers
 };
 
 struct Push {
@@ -253,25 +253,27 @@ struct Roster {
   std::vector<SubjectInfo> subjects;
   std::vector<StudentInfo> students;
   std::vector<Assignment> assignments;
-  std::vector<LockNotice> locks;  // absent from older servers
-  SchoolCalendar calendar;        // absent from older servers
-  std::vector<GradeSubject> grade_subjects;  // absent from older servers and demo schools
-  std::vector<ClassSubjects> class_subjects;  // visible classes with a choice; absent from older servers
-  std::string school_year;                   // "2026-2027"; absent from older servers
-  std::vector<MoveNotice> moves;             // out of the user's classes this year; absent from older servers
-  std::string school;                        // the school's name, for printed books; absent from older servers
-  std::string full_name;                     // the user's full name (a printed book's teacher); absent from older servers
+  // The members below are absent from older servers: their defaults ({}) are
+  // what an aggregate that leaves them out means.
+  std::vector<LockNotice> locks{};
+  SchoolCalendar calendar{};
+  std::vector<GradeSubject> grade_subjects{};  // absent from demo schools too
+  std::vector<ClassSubjects> class_subjects{};  // visible classes with a choice
+  std::string school_year{};                   // "2026-2027"
+  std::vector<MoveNotice> moves{};             // out of the user's classes this year
+  std::string school{};                        // the school's name, for printed books
+  std::string full_name{};                     // the user's full name (a printed book's teacher)
   // The visible classes whose every cell this user may read (the homeroom's
   // and every subject's: the class board's whole data), by the server's own
   // rule (UserAccess::reads_whole_class). nullopt: an older server that does
   // not say; the client then takes its homeroom classes (board_scope.hpp).
-  std::optional<std::vector<std::string>> whole_classes;
+  std::optional<std::vector<std::string>> whole_classes{};
   // For each visible class not in whole_classes, the subjects whose cells
   // this user may read there, by the server's own rule (UserAccess::may_read):
   // their own, and a department head's (TTCM) department subjects, cells or
   // none yet. nullopt: an older server that does not say; the client then
   // takes its assignments and the subjects it holds cells of (board_scope.hpp).
-  std::optional<std::vector<ReadSubjects>> read_subjects;
+  std::optional<std::vector<ReadSubjects>> read_subjects{};
 };
 
 // A cell's story, asked for by a client (online only).
