@@ -17,6 +17,8 @@
 #include "sodiem/server/audit_key.hpp"
 #include "sodiem/server/demo_school.hpp"
 #include "sodiem/server/pg_schema.hpp"
+#include "sodiem/server/school_open.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
 #include "sodiem/sqlite/db.hpp"
 
@@ -111,8 +113,12 @@ Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string
       sqlite::Db raw(paths.db());
       result.from = raw.user_version();
     }
-    auto db = open_server_db(paths.db());  // migrates
-    result.to = db->sqlite()->user_version();
+    {
+      auto db = open_server_db(paths.db());  // migrates
+      result.to = db->sqlite()->user_version();
+    }
+    // Then as `run` opens it: pages read through, not an archived year.
+    if (auto st = check_school(paths.dir); !st) return st;
     return result;
   }
   result.postgres = true;
@@ -121,9 +127,27 @@ Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string
                   "trường này giữ dữ liệu trong PostgreSQL: cập nhật lược đồ cần URL của vai trò sở hữu lược đồ, "
                   "--database-owner postgresql://sodiem_owner@MÁY/CSDL (vai trò ứng dụng không được sửa bảng)");
   try {
+    // The school's own database, not another one on the same cluster: a
+    // URL mistyped would otherwise get the whole schema made in it.
+    const std::string theirs = postgres_database_of(postgres->url), given = postgres_database_of(owner_url);
+    if (theirs != given)
+      return Status(ErrorCode::kInvalidValue, "--database-owner trỏ tới cơ sở dữ liệu \"" + given +
+                                                  "\", không phải cơ sở dữ liệu của trường \"" + theirs +
+                                                  "\" (database.json); không thay đổi gì");
     result.from = postgres_schema_version(owner_url);
+    if (result.from == 0)
+      return Status(ErrorCode::kInvalidValue, "cơ sở dữ liệu \"" + given +
+                                                  "\" chưa có lược đồ của sodiem: migrate chỉ cập nhật lược đồ đã "
+                                                  "có; trường mới thì dùng sodiem-server init");
+    // The schema is shared by every school of the database: no server may
+    // be serving any of them (old binaries on a new schema).
+    if (const std::int64_t serving = serving_connections(owner_url); serving > 0)
+      return Status(ErrorCode::kInvalidValue,
+                    "còn " + std::to_string(serving) + " kết nối của sodiem-server đang phục vụ các trường trong cơ sở "
+                    "dữ liệu này; lược đồ dùng chung cho mọi trường: hãy dừng mọi tiến trình sodiem-server rồi chạy "
+                    "lại migrate (không thay đổi gì)");
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kUnavailable, std::string("không kết nối được PostgreSQL bằng --database-owner: ") + e.what());
+    return Status(ErrorCode::kUnavailable, std::string("không kết nối được PostgreSQL: ") + e.what());
   }
   try {
     open_postgres_school(*postgres, owner_url);  // migrates, then opens as the servers do

@@ -301,7 +301,7 @@ std::vector<ImportedStudent> check_students(const RosterTable& t, std::vector<st
       if (!why.empty()) errors.push_back(line + why);
     };
     ImportedStudent s{t.cell(r, "Mã học sinh"), t.cell(r, "Họ và tên"),
-                      typed_date(t.cell(r, "Ngày sinh"), 1990).value_or(""),  // a birth date
+                      typed_day(t.cell(r, "Ngày sinh"), 1990).value_or(""),  // a birth date
                       t.cell(r, "Giới tính"), t.cell(r, "Lớp"), "", grade_of_class(t.cell(r, "Lớp"))};
     if (s.code.empty()) bad("thiếu mã học sinh");
     else if (!seen.insert(s.code).second) bad("mã học sinh " + s.code + " bị trùng trong tệp");

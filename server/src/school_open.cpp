@@ -26,6 +26,7 @@ namespace {
 bool out_of_connections(const std::exception& e) {
   const std::string what = e.what();
   return what.find("too many clients") != std::string::npos ||
+         what.find("too many connections") != std::string::npos ||  // a role's or database's CONNECTION LIMIT
          what.find("remaining connection slots") != std::string::npos;
 }
 Status no_connection_left(const std::exception& e) {
@@ -59,10 +60,14 @@ std::mutex left_mutex;
 std::unordered_map<std::string, std::string> left_closed;  // db path → its stamp when this process closed it
 std::atomic<std::size_t> full_checks{0};
 
+// Taken at each opening: the stamp holds only until the school is opened
+// again (a refused opening leaves none: checked in full next time).
 bool unchanged_since_closed(const std::string& db_path) {
   std::lock_guard lock(left_mutex);
   auto it = left_closed.find(db_path);
-  return it != left_closed.end() && it->second == file_stamp(db_path);
+  const bool unchanged = it != left_closed.end() && it->second == file_stamp(db_path);
+  if (it != left_closed.end()) left_closed.erase(it);
+  return unchanged;
 }
 void remember_closed(const std::string& db_path) {
   std::string stamp = file_stamp(db_path);
@@ -106,11 +111,20 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
                                                   ", chỉ để xem và in; máy chủ không phục vụ đồng bộ trên đó.");
     // Accounts, assignments or locks edited from outside the software: said
     // loudly at each start (the server still serves; the principal decides).
-    if (recheck)
-      for (const auto& problem : check_access_tables(*db).problems)
+    // Cheap (triggers and digests), so at every opening: an edit from
+    // outside made while the school was open is said at its next one.
+    for (const auto& problem : check_access_tables(*db).problems)
         std::cerr << "sodiem-server: CẢNH BÁO: " << problem << " (" << dir << ") — xem sodiem-server audit verify\n";
   } catch (const std::exception& e) {
     if (out_of_connections(e)) return no_connection_left(e);
+    // A school in PostgreSQL has no server.db, and a refused login or a
+    // cluster that is down is no damage: no restore is advised.
+    if (const auto pg = read_store_config(dir))
+      return Status(ErrorCode::kInternal,
+                    "không mở được dữ liệu của trường " + pg->school_id + " trong PostgreSQL (" + e.what() +
+                        "). Hãy kiểm tra: cụm PostgreSQL đang chạy và nhận kết nối từ máy này; mật khẩu của vai trò "
+                        "ứng dụng (tệp ~/.pgpass của người dùng chạy sodiem-server); lược đồ đúng phiên bản "
+                        "(sodiem-server migrate --data " + dir + " --database-owner postgresql://…)");
     return Status(ErrorCode::kInternal, "cơ sở dữ liệu " + paths.db() + " bị hỏng, không mở được (" + e.what() +
                                             "). Khôi phục bản sao lưu gần nhất: sodiem-server restore "
                                             "THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI");

@@ -36,6 +36,7 @@
 #include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/school_open.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 #include "test_school.hpp"
 #include "ws_probe.hpp"
 
@@ -280,7 +281,7 @@ TEST_CASE("one process, two schools by host name: each device and console sees o
   client::LocalStore stranger(tmp / "stranger");
   // A teacher who typed a wrong name, or the address, is told so in Vietnamese
   // (not OpenSSL's "tlsv1 unrecognized name").
-  for (const std::string url : {"wss://truong-c.test:" + server.port, "wss://127.0.0.1:" + server.port}) {
+  for (const std::string& url : {"wss://truong-c.test:" + server.port, "wss://127.0.0.1:" + server.port}) {
     const Status refused = enroll(stranger, {url, "", "127.0.0.1"}, "gv.toan.1", a.demo.password_of("gv.toan.1"));
     INFO(url << ": " << refused.message());
     REQUIRE_FALSE(refused);
@@ -785,6 +786,22 @@ TEST_CASE("a SQLite school's pages are read through at its first opening and aga
   REQUIRE(!damaged);
   CHECK(damaged.status().code() == ErrorCode::kInternal);
   CHECK_THAT(damaged.status().message(), Catch::Contains("bị hỏng") && Catch::Contains("sodiem-server restore"));
+}
+
+TEST_CASE("a school in PostgreSQL that cannot be opened is refused naming PostgreSQL and what to check, never a "
+          "restore of a server.db it does not have",
+          "[e2e]") {
+  TempDir tmp;
+  const std::string dir = tmp / "thcs-x";
+  std::filesystem::create_directories(dir);
+  // Port 1: nothing listens (a cluster down, or not reachable from here).
+  server::write_store_config(dir, server::StoreConfig{"postgresql://sodiem_app@127.0.0.1:1/sodiem", "thcs-x"});
+  const auto refused = server::open_school(dir);
+  REQUIRE(!refused);
+  INFO(refused.status().message());
+  CHECK_THAT(refused.status().message(), Catch::Contains("PostgreSQL") && Catch::Contains("thcs-x") &&
+                                             Catch::Contains(".pgpass") && Catch::Contains("sodiem-server migrate"));
+  CHECK_THAT(refused.status().message(), !Catch::Contains("server.db") && !Catch::Contains("restore"));
 }
 
 TEST_CASE("password checks: the schools share the process's threads, taken in turn (one school's flood delays "

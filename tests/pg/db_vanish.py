@@ -43,6 +43,25 @@ def sh(*argv, check=True):
     return r
 
 
+def sweep_leftovers():
+    """Namespaces and links of earlier runs killed before their clean-up (no db_vanish.py of that number runs)."""
+    def running(n):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) % 100000 == n:
+                try:
+                    if b"db_vanish.py" in open(f"/proc/{entry}/cmdline", "rb").read():
+                        return True
+                except OSError:
+                    pass
+        return False
+    for line in sh("ip", "netns", "list", check=False).stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        n = name.rsplit("-", 1)[-1]
+        if name.startswith("sodiem-vanish-") and n.isdigit() and not running(int(n)):
+            sh("ip", "link", "del", f"svo{n}", check=False)
+            sh("ip", "netns", "del", name, check=False)
+
+
 class Link:
     """A veth pair between this namespace and a new one, and the means to cut it silently."""
 
@@ -50,14 +69,19 @@ class Link:
         n = os.getpid() % 100000
         self.ns, self.outer, self.inner = f"sodiem-vanish-{n}", f"svo{n}", f"svi{n}"
         self.outer_addr, self.inner_addr = f"10.231.{n % 250}.1", f"10.231.{n % 250}.2"
+        sweep_leftovers()
         sh("ip", "netns", "add", self.ns)
-        sh("ip", "link", "add", self.outer, "type", "veth", "peer", "name", self.inner)
-        sh("ip", "link", "set", self.inner, "netns", self.ns)
-        sh("ip", "addr", "add", f"{self.outer_addr}/30", "dev", self.outer)
-        sh("ip", "link", "set", self.outer, "up")
-        self.in_ns("ip", "addr", "add", f"{self.inner_addr}/30", "dev", self.inner)
-        self.in_ns("ip", "link", "set", self.inner, "up")
-        self.in_ns("ip", "link", "set", "lo", "up")
+        try:
+            sh("ip", "link", "add", self.outer, "type", "veth", "peer", "name", self.inner)
+            sh("ip", "link", "set", self.inner, "netns", self.ns)
+            sh("ip", "addr", "add", f"{self.outer_addr}/30", "dev", self.outer)
+            sh("ip", "link", "set", self.outer, "up")
+            self.in_ns("ip", "addr", "add", f"{self.inner_addr}/30", "dev", self.inner)
+            self.in_ns("ip", "link", "set", self.inner, "up")
+            self.in_ns("ip", "link", "set", "lo", "up")
+        except Failure:
+            self.remove()
+            raise
 
     def in_ns(self, *argv):
         return sh("ip", "netns", "exec", self.ns, *argv)
@@ -129,7 +153,7 @@ def main():
         def sync_once():
             t0 = time.time()
             r = subprocess.run([args.client_bin, "sync", "--data", school.device_dir("toan"), "--max-attempts", "1"],
-                               capture_output=True, text=True, timeout=150)
+                               capture_output=True, text=True, timeout=75)
             return r.returncode, (r.stdout + r.stderr).strip(), time.time() - t0
 
         write(1)
@@ -179,17 +203,17 @@ def main():
             findings.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()[-600:]}")
     except Failure as e:
         findings.append(str(e))
+    except subprocess.TimeoutExpired as e:
+        findings.append(f"a command ran past its time: {e}")
     finally:
-        if link:
-            link.mend()
-        if school:
-            school.stop()
-        if proxy:
-            proxy.kill()
-            proxy.wait()
-        if link:
-            link.remove()
-        subprocess.run(["bash", PG_SH, "stop", pg_dir], capture_output=True)
+        # Each step on its own: one failing must not leave the others' things behind.
+        for step in (lambda: link and link.mend(), lambda: school and school.stop(),
+                     lambda: proxy and (proxy.kill(), proxy.wait()), lambda: link and link.remove(),
+                     lambda: subprocess.run(["bash", PG_SH, "stop", pg_dir], capture_output=True, timeout=120)):
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001
+                findings.append(f"clean-up: {e}")
     if findings:
         print("FAILED:")
         for f in findings:

@@ -21,6 +21,7 @@
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/pg_schema.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
 #include "sodiem/sqlite/db.hpp"
 
@@ -315,6 +316,9 @@ TEST_CASE("pg migrate: after an upgrade a school's schema is brought up by the o
   const server::DataPaths paths{(tmp / "thcs-a").string()};
   REQUIRE(server::init_data_dir(paths, "Trường THCS A", false, server::PostgresInit{{app, "thcs-a"}, owner}));
   const int current = static_cast<int>(server::pg_migrations().size());
+  // A server of the previous release still serving the school.
+  auto serving = server::open_postgres_school(server::StoreConfig{app, "thcs-a"});
+  server::hold_serving_lock(*serving);
   {
     // As the previous release left the database: its last migration undone.
     pg::Db as_owner(owner);
@@ -333,6 +337,15 @@ TEST_CASE("pg migrate: after an upgrade a school's schema is brought up by the o
   auto no_owner = server::migrate_data_dir(paths, "");
   REQUIRE_FALSE(no_owner);
   CHECK(no_owner.status().message().find("--database-owner") != std::string::npos);
+  // Another database of the cluster named by mistake: refused, nothing made there.
+  auto elsewhere = server::migrate_data_dir(paths, "postgresql://sodiem_owner@127.0.0.1:" + port + "/postgres");
+  REQUIRE_FALSE(elsewhere);
+  CHECK(elsewhere.status().message().find("không phải cơ sở dữ liệu của trường") != std::string::npos);
+  // Not while a server serves a school of the database (the schema is shared).
+  auto busy = server::migrate_data_dir(paths, owner);
+  REQUIRE_FALSE(busy);
+  CHECK(busy.status().message().find("đang phục vụ") != std::string::npos);
+  serving.reset();
   auto done = server::migrate_data_dir(paths, owner);
   REQUIRE(done);
   CHECK(done->postgres);

@@ -8,6 +8,7 @@
 
 using sodiem::parse_local_time;
 using sodiem::typed_date;
+using sodiem::typed_day;
 using sodiem::typed_local_time;
 
 TEST_CASE("typed_date: dd/mm/yyyy and yyyy-mm-dd, the same day", "[typed_date]") {
@@ -48,5 +49,17 @@ TEST_CASE("typed_local_time: a day alone or with hh:mm, Vietnam time", "[typed_d
                           "16/01/2027 17:00 x", "2027-01-16T17:00Z"}) {
     INFO(bad);
     CHECK_FALSE(typed_local_time(bad).has_value());
+  }
+}
+
+TEST_CASE("typed_day: a roster's birth date also as a spreadsheet's date-time cell at midnight", "[typed_date]") {
+  CHECK(typed_day("01/02/2010", 1990) == std::optional<std::string>("2010-02-01"));
+  CHECK(typed_day("01/02/2010 0:00", 1990) == std::optional<std::string>("2010-02-01"));
+  CHECK(typed_day("2010-02-01 00:00:00", 1990) == std::optional<std::string>("2010-02-01"));
+  CHECK(typed_day(" 1/2/2010  00:00 ", 1990) == std::optional<std::string>("2010-02-01"));
+  for (const char* bad : {"01/02/2010 7:30", "01/02/2010 0:00 x", "31/02/2010 0:00", "0:00", "01/02/2010 00",
+                          "01/02/1980 0:00"}) {
+    INFO(bad);
+    CHECK_FALSE(typed_day(bad, 1990).has_value());
   }
 }

@@ -92,13 +92,14 @@ Status SyncAgent::sync_once(LocalStore& store) {
 
 void SyncAgent::run() {
   std::unique_ptr<LocalStore> store;
-  std::string open_error;
+  std::string open_error, archived;
   try {
     store = std::make_unique<LocalStore>(dir_);
+    archived = store->archived_year();
   } catch (const std::exception& ex) {
     open_error = ex.what();
+    store.reset();
   }
-  const std::string archived = store ? store->archived_year() : std::string();
   auto backoff = timing_.backoff_initial;
   std::unique_lock lock(mu_);
   if (!store) {

@@ -29,6 +29,14 @@ int postgres_schema_version(const std::string& owner_url) {
   return schema_version_of(owner);
 }
 
+std::string postgres_database_of(const std::string& url) {
+  pg::Db conn(url);
+  auto s = conn.prepare(
+      "SELECT current_database() || ' ' || COALESCE(host(inet_server_addr()), '') || ':' || "
+      "COALESCE(inet_server_port()::text, '')");
+  return s.step() ? s.text(0) : "";
+}
+
 std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const std::string& migrate_with) {
   if (!valid_school_id(config.school_id))
     throw std::runtime_error("mã trường \"" + config.school_id + "\" không hợp lệ (chữ thường không dấu, số, gạch ngang)");

@@ -1,5 +1,5 @@
 // The serving lock of a PostgreSQL school (serving_lock.hpp). Per-backend
-// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp, backup.cpp.
+// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp, backup.cpp, init.cpp.
 #include "sodiem/server/serving_lock.hpp"
 
 #include "sodiem/pg/db.hpp"
@@ -28,6 +28,16 @@ bool no_server_serving(store::Db& db) {
   auto s = db.pg()->prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kKey + ")");
   s.bind(1, db.school_id());
   return s.step() && s.text(0) == "t";
+}
+
+std::int64_t serving_connections(const std::string& url) {
+  pg::Db db(url);
+  // Serving locks are the only shared session-level advisory locks the
+  // servers take (the writers' lock is exclusive, per transaction).
+  auto s = db.prepare(
+      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted AND "
+      "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()");
+  return s.step() ? s.int64(0) : 0;
 }
 
 }  // namespace sodiem::server

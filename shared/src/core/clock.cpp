@@ -89,10 +89,21 @@ std::optional<std::string> typed_date(std::string_view text, int min_year) {
                       : digits(text, i, 4, 4, y) && expect(text, i, '-') && digits(text, i, 1, 2, m) &&
                             expect(text, i, '-') && digits(text, i, 1, 2, d);
   if (!ok || i != text.size()) return std::nullopt;
-  char out[16];
+  char out[32];  // room for any int, so no truncation to reason about
   std::snprintf(out, sizeof out, "%04d-%02d-%02d", y, m, d);
   if (!valid_iso_date(out, min_year)) return std::nullopt;
   return std::string(out);
+}
+
+std::optional<std::string> typed_day(std::string_view text, int min_year) {
+  if (auto day = typed_date(text, min_year)) return day;
+  if (text.size() > kMaxTypedDateTime) return std::nullopt;
+  text = trim_spaces(text);
+  const auto split = text.find_first_of(" \tT");
+  if (split == std::string_view::npos) return std::nullopt;
+  const std::string_view time = trim_spaces(text.substr(split + 1));
+  if (time != "0:00" && time != "00:00" && time != "0:00:00" && time != "00:00:00") return std::nullopt;
+  return typed_date(text.substr(0, split), min_year);
 }
 
 std::optional<std::int64_t> typed_local_time(std::string_view text) {
@@ -108,7 +119,7 @@ std::optional<std::int64_t> typed_local_time(std::string_view text) {
     if (!digits(time, i, 1, 2, h) || !expect(time, i, ':') || !digits(time, i, 2, 2, mi) || i != time.size())
       return std::nullopt;
   }
-  char at[16];
+  char at[32];
   std::snprintf(at, sizeof at, "T%02d:%02d", h, mi);
   return parse_local_time(*date + at);  // checks the hour and minute
 }

@@ -34,6 +34,9 @@ std::unique_ptr<store::Db> open_postgres_school(const StoreConfig& config, const
 // The shared schema's version in the PostgreSQL database of `owner_url`
 // (0 before the first migration). Throws when it cannot connect.
 int postgres_schema_version(const std::string& owner_url);
+// Which database `url` reaches: its name and the server's address and port
+// (two URLs of the same database give the same text).
+std::string postgres_database_of(const std::string& url);
 
 // PRAGMA quick_check over every page: the server refuses to start on a
 // damaged file (it would fail each push touching a bad page, and write more

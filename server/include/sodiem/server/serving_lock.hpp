@@ -4,7 +4,7 @@
 // which replaces the school's rows under the servers' caches, takes the same
 // lock exclusively for its transaction and is refused while any server
 // holds it. SQLite needs none: a restore there fills a new folder.
-// Callers: SyncService (hold), backup.cpp (restore).
+// Callers: SyncService (hold), backup.cpp (restore), init.cpp (migrate).
 #pragma once
 #include "sodiem/store/db.hpp"
 
@@ -18,5 +18,10 @@ void hold_serving_lock(store::Db& db);
 // serves the school, which then cannot start serving it before the
 // transaction ends.
 bool no_server_serving(store::Db& db);
+
+// How many server connections serve any school of the PostgreSQL database
+// of `url` right now (their serving locks, whatever the school): `migrate`
+// changes the schema they all share, so it waits for 0.
+std::int64_t serving_connections(const std::string& url);
 
 }  // namespace sodiem::server

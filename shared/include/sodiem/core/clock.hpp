@@ -43,6 +43,10 @@ std::optional<std::int64_t> parse_local_time(const std::string& text);
 // or no real date from min_year to 2100. The one parser of typed dates:
 // roster import, console, CLI.
 std::optional<std::string> typed_date(std::string_view text, int min_year = 2000);
+// A day as a spreadsheet may write it: a typed_date, or one followed by
+// the midnight a date-time cell adds ("01/02/2010 0:00", "2010-02-01
+// 00:00:00"; another time is refused: it is not a day). Roster files.
+std::optional<std::string> typed_day(std::string_view text, int min_year = 2000);
 // A moment as people type it: a typed_date, alone (its first minute) or
 // followed by a time "hh:mm" after a space or a 'T' → unix seconds,
 // Vietnam time; nullopt otherwise.
