@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 from commit_cut_proxy import CommitCutProxy  # noqa: E402
 from server_store import PgCluster, PgStore  # noqa: E402
-from pg_schools import Failure, School, mark  # noqa: E402
+from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
 
 PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
 GRADEBOOK = "/api/gradebook?class=6A&subject=" + urllib.parse.quote("Toán")
@@ -42,13 +42,6 @@ def pg_sh(*args):
     r = subprocess.run(["bash", PG_SH, *args], capture_output=True, text=True)
     if r.returncode != 0:
         raise Failure(f"pg.sh {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
-
-
-def sync_once(school, name):
-    """One sync, one attempt: (exit code, output)."""
-    r = subprocess.run([school.args.client_bin, "sync", "--data", school.device_dir(name), "--max-attempts", "1"],
-                       capture_output=True, text=True)
-    return r.returncode, (r.stdout + r.stderr).strip()
 
 
 def main():
@@ -87,7 +80,7 @@ def main():
             cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
             written[cell] = mark(10 * n + 3)
             school.client("toan", "set", *cell, written[cell])
-            code, text = sync_once(school, "toan")
+            code, text, _ = sync_once(school, "toan")
             if code != 0:
                 findings.append(f"{step}: the device's sync (one attempt) exited {code}: {text[-400:]}")
 
@@ -117,29 +110,19 @@ def main():
         written[cell] = mark(10 * n + 3)
         school.client("toan", "set", *cell, written[cell])
         proxy.arm()
-        code, text = sync_once(school, "toan")
+        code, text, _ = sync_once(school, "toan")
         stored = PgStore(cluster.owner_url, school.id).fetch(
             {"c": f"SELECT count(*) FROM changes c JOIN students s ON s.id = c.student_id "
                   f"WHERE c.kind = 0 AND c.col = 'HK1.TX1' AND s.code = '{cell[2]}' AND c.value = '{written[cell]}'"})
         if proxy.cuts != 1 or code == 0 or stored["c"][0][0] != 1:
             findings.append(f"{step}: the proxy cut {proxy.cuts} COMMITs, the sync exited {code}, the mark is stored "
                             f"{stored['c'][0][0]} times: not the case this step is about ({text[-300:]})")
-        code, text = sync_once(school, "toan")
+        code, text, _ = sync_once(school, "toan")
         if code != 0:
             findings.append(f"{step}: the device's next sync (one attempt) exited {code}: {text[-400:]}")
         school.stop()
         # Every mark exactly once (the changes the device's pushes made), and the audit chain whole.
-        rows = PgStore(cluster.owner_url, school.id).fetch(
-            {"c": "SELECT s.code, c.value FROM changes c JOIN students s ON s.id = c.student_id "
-                  "WHERE c.kind = 0 AND c.col = 'HK1.TX1'"})["c"]
-        for (_, _, code, _), value in written.items():
-            n = sum(1 for r in rows if r == (code, value))
-            if n != 1:
-                findings.append(f"{code} HK1.TX1 = {value} is on the server {n} times, not once")
-        audit = subprocess.run([args.server_bin, "audit", "verify", "--data", os.path.join(school.dir, "server")],
-                               capture_output=True, text=True)
-        if audit.returncode != 0:
-            findings.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()[-600:]}")
+        check_each_once(school, cluster.owner_url, written, findings)
     except Failure as e:
         findings.append(str(e))
     finally:

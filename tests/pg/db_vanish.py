@@ -29,8 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from server_store import PgStore  # noqa: E402
-from pg_schools import Failure, School, mark  # noqa: E402
+from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PG_SH = os.path.join(HERE, "..", "..", "scripts", "pg.sh")
@@ -150,20 +149,14 @@ def main():
             written[cell] = mark(10 * (n % 7) + 33)
             school.client("toan", "set", *cell, written[cell])
 
-        def sync_once():
-            t0 = time.time()
-            r = subprocess.run([args.client_bin, "sync", "--data", school.device_dir("toan"), "--max-attempts", "1"],
-                               capture_output=True, text=True, timeout=75)
-            return r.returncode, (r.stdout + r.stderr).strip(), time.time() - t0
-
         write(1)
-        code, text, _ = sync_once()
+        code, text, _ = sync_once(school, "toan")
         if code != 0:
             raise Failure(f"the sync before the outage exited {code}: {text[-400:]}")
 
         link.cut()
         write(2)
-        code, text, timings["first"] = sync_once()
+        code, text, timings["first"] = sync_once(school, "toan")
         if code == 0:
             findings.append("the sync during the outage succeeded: the link was not cut")
         elif timings["first"] > 50:
@@ -171,7 +164,7 @@ def main():
                             f"the vanished database itself (the client's own timeout ended it): {text[-300:]}")
         elif "thử lại" not in text:
             findings.append(f"the sync during the outage ended without the server's 'try again': {text[-300:]}")
-        code, text, timings["second"] = sync_once()
+        code, text, timings["second"] = sync_once(school, "toan")
         if code == 0 or timings["second"] > 15:
             findings.append(f"a second sync during the outage exited {code} after {timings['second']:.0f} s "
                             f"(expected a refusal within seconds): {text[-300:]}")
@@ -181,7 +174,7 @@ def main():
 
         deadline, code, tries = time.time() + 60, 1, 0
         while code != 0 and time.time() < deadline:
-            code, text, _ = sync_once()
+            code, text, _ = sync_once(school, "toan")
             tries += 1
             if code != 0:
                 time.sleep(1)
@@ -190,17 +183,7 @@ def main():
             findings.append(f"the device's sync after the host came back failed for 60 s ({tries} tries): "
                             f"{text[-400:]}")
         school.stop()
-        rows = PgStore(f"postgresql://postgres@127.0.0.1:{port}/sodiem", school.id).fetch(
-            {"c": "SELECT s.code, c.value FROM changes c JOIN students s ON s.id = c.student_id "
-                  "WHERE c.kind = 0 AND c.col = 'HK1.TX1'"})["c"]
-        for (_, _, code_, _), value in written.items():
-            times = sum(1 for r in rows if r == (code_, value))
-            if times != 1:
-                findings.append(f"{code_} HK1.TX1 = {value} is on the server {times} times, not once")
-        audit = subprocess.run([args.server_bin, "audit", "verify", "--data", os.path.join(school.dir, "server")],
-                               capture_output=True, text=True)
-        if audit.returncode != 0:
-            findings.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()[-600:]}")
+        check_each_once(school, f"postgresql://postgres@127.0.0.1:{port}/sodiem", written, findings)
     except Failure as e:
         findings.append(str(e))
     except subprocess.TimeoutExpired as e:

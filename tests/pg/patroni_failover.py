@@ -31,7 +31,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 from server_store import PgStore, psql  # noqa: E402
-from pg_schools import Failure, School, mark  # noqa: E402
+from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
 
 PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
 SCOPE = "sodiem-test"
@@ -227,14 +227,9 @@ def main():
             written[cell] = mark(10 * (n % 7) + 33)
             school.client("toan", "set", *cell, written[cell])
 
-        def sync_once():
-            r = subprocess.run([args.client_bin, "sync", "--data", school.device_dir("toan"), "--max-attempts", "1"],
-                               capture_output=True, text=True)
-            return r.returncode, (r.stdout + r.stderr).strip()
-
         for n in range(1, 6):
             write(n)
-        code, text = sync_once()
+        code, text, _ = sync_once(school, "toan")
         if code != 0:
             raise Failure(f"the sync before the crash exited {code}: {text[-400:]}")
         acked = dict(written)
@@ -257,7 +252,7 @@ def main():
             write(n)
         deadline, code, text, tries = time.time() + 60, 1, "", 0
         while code != 0 and time.time() < deadline:
-            code, text = sync_once()
+            code, text, _ = sync_once(school, "toan")
             tries += 1
             if code != 0:
                 time.sleep(1)
@@ -266,17 +261,7 @@ def main():
         if school.proc.poll() is not None:
             findings.append(f"the server exited ({school.proc.returncode}) during the failover")
         school.stop()
-        rows = PgStore(second.super_url(), school.id).fetch(
-            {"c": "SELECT s.code, c.value FROM changes c JOIN students s ON s.id = c.student_id "
-                  "WHERE c.kind = 0 AND c.col = 'HK1.TX1'"})["c"]
-        for (_, _, code_, _), value in written.items():
-            times = sum(1 for r in rows if r == (code_, value))
-            if times != 1:
-                findings.append(f"{code_} HK1.TX1 = {value} is on the server {times} times, not once")
-        audit = subprocess.run([args.server_bin, "audit", "verify", "--data", os.path.join(school.dir, "server")],
-                               capture_output=True, text=True)
-        if audit.returncode != 0:
-            findings.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()[-600:]}")
+        check_each_once(school, second.super_url(), written, findings)
     except Failure as e:
         findings.append(str(e))
     finally:

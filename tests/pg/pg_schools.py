@@ -3,7 +3,9 @@
 # (PgCluster, from tests/fault/server_store.py) with its own data folder and
 # `sodiem-server run` process, its devices (the real client binary) and its
 # console (HTTPS on the sync port, the certificate pinned); `mark` spells a
-# mark from tenths.
+# mark from tenths; `sync_once` and `check_each_once` are the device's one
+# sync attempt and the closing check of the fault scripts (db_restart.py,
+# db_vanish.py, patroni_failover.py).
 import hashlib
 import http.client
 import json
@@ -16,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from server_store import PgCluster, psql  # noqa: E402,F401 (the scripts' cluster, from here)
+from server_store import PgCluster, PgStore, psql  # noqa: E402,F401 (the scripts' cluster, from here)
 
 
 class Failure(Exception):
@@ -132,3 +134,27 @@ class School:
 
 def mark(tenths):
     return str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+
+
+def sync_once(school, name, timeout=75):
+    """The device's sync, one attempt: (exit code, output, seconds). The client gives up after 60 s itself."""
+    t0 = time.time()
+    r = subprocess.run([school.args.client_bin, "sync", "--data", school.device_dir(name), "--max-attempts", "1"],
+                       capture_output=True, text=True, timeout=timeout)
+    return r.returncode, (r.stdout + r.stderr).strip(), time.time() - t0
+
+
+def check_each_once(school, store_url, written, findings):
+    """Every mark the device wrote ({(class, subject, student, "HK1.TX1"): value}) is stored exactly once in
+    the school's log (read through `store_url`, a role that may read it), and `audit verify` passes."""
+    rows = PgStore(store_url, school.id).fetch(
+        {"c": "SELECT s.code, c.value FROM changes c JOIN students s ON s.id = c.student_id "
+              "WHERE c.kind = 0 AND c.col = 'HK1.TX1'"})["c"]
+    for (_, _, code, _), value in written.items():
+        n = sum(1 for r in rows if r == (code, value))
+        if n != 1:
+            findings.append(f"{code} HK1.TX1 = {value} is on the server {n} times, not once")
+    audit = subprocess.run([school.args.server_bin, "audit", "verify", "--data", os.path.join(school.dir, "server")],
+                           capture_output=True, text=True)
+    if audit.returncode != 0:
+        findings.append(f"audit verify exited {audit.returncode}: {(audit.stdout + audit.stderr).strip()[-600:]}")
