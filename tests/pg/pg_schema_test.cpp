@@ -267,7 +267,7 @@ TEST_CASE("pg open: an application role without the TEMPORARY right is refused, 
   super.exec("DROP DATABASE " + db_name);
 }
 
-TEST_CASE("pg init: a further school is made with the application role alone once the schema is current; a "
+TEST_CASE("pg init: a further school is made with the application role alone once the schema is current and a "
           "database without the schema names --database-owner",
           "[storage][pg]") {
   // A database of its own, set up as the README says: the owner owns the
