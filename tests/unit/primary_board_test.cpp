@@ -27,7 +27,8 @@ struct Student {
   std::string rating = "Hoàn thành tốt";  // every subject, both terms, mid and end
   std::string test = "9";                 // every periodic test
   std::string quality = "Tốt";            // every quality and competence
-  std::map<std::string, std::string> year;  // column of the year ("Khoa học HK2.CK", "Chủ nhiệm HK2.PC3") → value
+  // (Its {}: a row that leaves it out is not a -Wmissing-field-initializers warning.)
+  std::map<std::string, std::string> year{};  // column of the year ("Khoa học HK2.CK", "Chủ nhiệm HK2.PC3") → value
 };
 
 void add(board::ClassBook& book, const std::string& code, const Student& s) {

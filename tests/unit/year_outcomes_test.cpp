@@ -29,8 +29,10 @@ struct Student {
   std::map<std::string, std::string> year;  // subject → its result in both terms (so the year's); default 7 / Đ
   std::string hk1_conduct = "Tốt", hk2_conduct = "Tốt";
   int absent_days = 0;                      // whole days absent (one session a day)
-  std::map<std::string, std::string> retest;  // subject → CN.KTL
-  std::string summer;                         // CN.RLH
+  // Members left out of a row's braces are defaulted by these {} (without
+  // them -Wmissing-field-initializers warns on every short row).
+  std::map<std::string, std::string> retest{};  // subject → CN.KTL
+  std::string summer{};                         // CN.RLH
   bool missing_hk2_conduct = false;
 };
 
