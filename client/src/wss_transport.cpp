@@ -37,6 +37,30 @@ struct KernelTcpInfo {
 };
 static_assert(sizeof(::tcp_info) == 104, "unexpected glibc tcp_info layout");
 
+// The one place the client turns a network error into the teacher's words
+// (connect, TLS and WebSocket handshakes, send, receive; `sodiem sync`,
+// enroll and the ui's agent all come here): the common failures say what
+// happened and what to check; anything else as the system says it.
+std::string network_words(const boost::system::error_code& ec) {
+  namespace err = boost::asio::error;
+  if (ec == err::connection_refused)
+    return "máy chủ từ chối kết nối (không có máy chủ Sổ điểm nào chạy ở cổng này): hãy kiểm tra số cổng trong "
+           "địa chỉ nhà trường đưa, và hỏi người quản trị xem máy chủ của trường có đang chạy không";
+  if (ec == err::host_unreachable || ec == err::network_unreachable || ec == err::network_down)
+    return "không có đường mạng tới máy chủ: hãy kiểm tra máy này đã nối mạng chưa (Wi-Fi hoặc dây mạng), "
+           "rồi thử lại";
+  if (ec == err::timed_out || ec == boost::beast::error::timeout)
+    return "máy chủ không trả lời (hết thời gian chờ): hãy kiểm tra kết nối mạng của máy này và địa chỉ máy chủ; "
+           "mạng chậm hoặc tường lửa chặn cổng cũng gây ra việc này, hãy thử lại sau";
+  if (ec == err::connection_reset || ec == err::connection_aborted || ec == err::broken_pipe || ec == err::eof ||
+      ec == boost::asio::ssl::error::stream_truncated)
+    return "kết nối bị ngắt giữa chừng (mạng chập chờn, hoặc máy chủ vừa khởi động lại): hãy kiểm tra mạng rồi "
+           "thử lại sau ít phút";
+  if (ec == err::host_not_found || ec == err::host_not_found_try_again || ec == err::no_data)
+    return "tên máy này không có trên mạng; hãy kiểm tra tên máy trong địa chỉ nhà trường đưa, và mạng của máy này";
+  return ec.message();
+}
+
 // A failed TLS handshake in the teacher's words. A server hosting many
 // schools answers a host name it has no school for (or an IP address) with
 // the alert unrecognized_name: the address typed is wrong, not the network.
@@ -46,7 +70,7 @@ std::string handshake_failure(const std::string& host, const boost::system::erro
     return "máy chủ không có trường nào mang tên máy \"" + host +
            "\": hãy kiểm tra lại địa chỉ nhà trường đưa, dạng wss://TÊN_MÁY_CỦA_TRƯỜNG:CỔNG (tên máy, không phải "
            "địa chỉ IP)";
-  return "bắt tay TLS thất bại: " + ec.message();
+  return "bắt tay TLS thất bại: " + network_words(ec);
 }
 }  // namespace
 
@@ -72,13 +96,13 @@ class WssTransport final : public Transport {
     beast::error_code ec;
     tcp::resolver resolver(ioc_);
     auto results = resolver.resolve(endpoint_.connect_to.empty() ? host : endpoint_.connect_to, port, ec);
-    if (ec) return Status(ErrorCode::kUnavailable, "không tìm thấy máy chủ " + host + ": " + ec.message());
+    if (ec) return Status(ErrorCode::kUnavailable, "không tìm thấy máy chủ " + host + ": " + network_words(ec));
     auto& tcp_stream = beast::get_lowest_layer(*ws_);
     tcp_stream.expires_after(tuning::kConnectTimeout);
     bool done = false;
     tcp_stream.async_connect(results, [&](beast::error_code e, const tcp::endpoint&) { ec = e; done = true; });
     run_until(done);
-    if (ec) return Status(ErrorCode::kUnavailable, "không kết nối được tới máy chủ " + endpoint_.url + ": " + ec.message());
+    if (ec) return Status(ErrorCode::kUnavailable, "không kết nối được tới máy chủ " + endpoint_.url + ": " + network_words(ec));
     tcp_stream.socket().set_option(tcp::no_delay(true));
     SSL_set_tlsext_host_name(tls().native_handle(), host.c_str());
     done = false;
@@ -127,7 +151,7 @@ class WssTransport final : public Transport {
       return Status(said.status == 401 || said.status == 403 ? ErrorCode::kUnauthenticated : ErrorCode::kUnavailable,
                     refused_upgrade_message(said.status, said.content_type, said.body));
     }
-    if (ec) return Status(ErrorCode::kUnavailable, "bắt tay WebSocket thất bại: " + ec.message());
+    if (ec) return Status(ErrorCode::kUnavailable, "bắt tay WebSocket thất bại: " + network_words(ec));
     open_ = true;
     return Status::ok();
   }
@@ -139,7 +163,7 @@ class WssTransport final : public Transport {
     ws_->async_write(asio::buffer(bytes), [&](beast::error_code e, std::size_t) { ec = e; done = true; });
     if (!run_until(done, tuning::kReplyTimeout) || ec) {
       close();
-      return Status(ErrorCode::kUnavailable, "mất kết nối khi gửi: " + (ec ? ec.message() : std::string("hết thời gian")));
+      return Status(ErrorCode::kUnavailable, "mất kết nối khi gửi: " + (ec ? network_words(ec) : std::string("hết thời gian")));
     }
     return Status::ok();
   }
@@ -157,7 +181,7 @@ class WssTransport final : public Transport {
     if (ec) {
       close();
       if (ec == websocket::error::message_too_big) return Status(ErrorCode::kTooLarge, "thông điệp quá lớn");
-      return Status(ErrorCode::kUnavailable, "mất kết nối: " + ec.message());
+      return Status(ErrorCode::kUnavailable, "mất kết nối: " + network_words(ec));
     }
     return beast::buffers_to_string(buffer_.cdata());
   }

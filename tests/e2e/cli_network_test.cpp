@@ -1,0 +1,112 @@
+// The client's network failures in the teacher's words (wss_transport.cpp's
+// network_words), through the real `sodiem` binary: a server that is not
+// listening (sync and enroll) and a connection cut during the handshake say
+// what happened and what to check in Vietnamese, never the system's English
+// text; the mark waits safely. Part of cli_tests.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+
+#include "process.hpp"
+#include "test_school.hpp"
+
+using namespace sodiem::testing;
+
+namespace {
+
+const std::string kServer = SODIEM_SERVER_BIN;
+const std::string kClient = SODIEM_CLIENT_BIN;
+
+CommandResult client(std::vector<std::string> args, const std::string& input = "") {
+  args.insert(args.begin(), kClient);
+  return run_command(args, input);
+}
+
+// English words the system's messages ("Connection refused", "Connection
+// reset by peer", "stream truncated") would bring.
+void no_english(const std::string& err) {
+  for (const char* word : {"Connection", "refused", "reset by", "truncated", "Broken pipe", "End of file"}) {
+    INFO(word);
+    CHECK(err.find(word) == std::string::npos);
+  }
+}
+
+// A TCP port that accepts one connection and resets it at once (SO_LINGER
+// 0): a connection cut in the middle of the TLS handshake.
+struct ResettingPort {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int port = 0;
+  std::thread thread;
+  ResettingPort() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 4) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+    timeval wait{30, 0};  // accept gives up after 30 s if nobody comes
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    thread = std::thread([this] {
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      linger hard{1, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      ::close(c);
+    });
+  }
+  ~ResettingPort() {
+    ::shutdown(fd, SHUT_RDWR);
+    thread.join();
+    ::close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a server that is not listening, or a cut connection: said in Vietnamese with what to check", "[e2e]") {
+  TempDir tmp;
+  DemoServer demo = make_demo_server(tmp / "server");
+  auto server = std::make_unique<ServerProcess>(kServer, demo.dir);
+  const std::string url = server->url();
+  const std::string dir = tmp / "client";
+  auto enrolled = client({"enroll", "--data", dir, "--server", url, "--user", "gv.toan.1", "--password-stdin",
+                          "--fingerprint", demo.fingerprint},
+                         demo.password_of("gv.toan.1") + "\n");
+  INFO(enrolled.err);
+  REQUIRE(enrolled.exit_code == 0);
+  REQUIRE(client({"set", "--data", dir, "6A", "Toán", "HS6A01", "HK1.TX1", "8"}).exit_code == 0);
+  REQUIRE(server->stop() == 0);
+  server.reset();
+
+  // Nobody listens on the school's port any more: refused.
+  const auto sync = client({"sync", "--data", dir});
+  INFO(sync.err);
+  CHECK(sync.exit_code != 0);
+  CHECK_THAT(sync.err, Catch::Contains("máy chủ từ chối kết nối") && Catch::Contains("số cổng") &&
+                           Catch::Contains("có đang chạy không") && Catch::Contains("còn 1 thao tác chờ gửi"));
+  no_english(sync.err);
+  const auto enroll = client({"enroll", "--data", tmp / "other", "--server", url, "--user", "gv.toan.2",
+                              "--password-stdin", "--fingerprint", demo.fingerprint},
+                             demo.password_of("gv.toan.2") + "\n");
+  INFO(enroll.err);
+  CHECK(enroll.exit_code != 0);
+  CHECK_THAT(enroll.err, Catch::Contains("máy chủ từ chối kết nối"));
+  no_english(enroll.err);
+
+  // A connection reset during the TLS handshake.
+  ResettingPort cut;
+  const auto reset = client({"enroll", "--data", tmp / "third", "--server", "wss://127.0.0.1:" + std::to_string(cut.port),
+                             "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
+                            demo.password_of("gv.toan.2") + "\n");
+  INFO(reset.err);
+  CHECK(reset.exit_code != 0);
+  CHECK_THAT(reset.err, Catch::Contains("kết nối bị ngắt giữa chừng") && Catch::Contains("thử lại"));
+  no_english(reset.err);
+}
