@@ -55,6 +55,9 @@ TEST_CASE("console: the principal opens and closes entry as `sodiem-server term 
   const Answer closed = c.post(ht, "/api/locks/term", {{"term", "HK1"}, {"opens", tomorrow}, {"closes", later}});
   INFO(closed.body.dump());
   REQUIRE(closed.status == 200);
+  // Said with the dates as principals read them.
+  const auto vn = [](const std::string& iso) { return iso.substr(8, 2) + "/" + iso.substr(5, 2) + "/" + iso.substr(0, 4); };
+  CHECK(closed.body["message"] == "Đã đặt thời gian nhập điểm HK1: từ " + vn(tomorrow) + " đến hết " + vn(later));
   CHECK(window_of(c.get(ht, "/api/locks"), "HK1")["opens"] == tomorrow);
   {
     auto db = c.school.server_db();
