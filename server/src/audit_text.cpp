@@ -10,6 +10,7 @@
 #include "sodiem/protocol/error_code.hpp"
 #include "sodiem/server/audit_detail.hpp"
 #include "sodiem/server/audit_search.hpp"
+#include "sodiem/server/history.hpp"
 
 namespace sodiem::server {
 
@@ -141,7 +142,7 @@ std::string push_text(std::string_view detail) {
       out += "; …";
       break;
     }
-    out += "; " + cell_text(o.cell) + " \"" + o.cell.value + "\": " + o.code;
+    out += "; " + cell_text(o.cell) + " \"" + o.cell.value + "\": " + outcome_words(o.code);
   }
   return out;
 }

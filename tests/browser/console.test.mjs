@@ -130,6 +130,9 @@ test('the principal logs in, sees Tiến độ and a grade book, approves a corr
   await page.click('#audit-table tr[data-kind="correction_approved"] button[data-action="history"]');
   await page.waitForSelector('#audit-table .history table');
   assert.match(await page.textContent('#audit-table .history'), /gv\.toan\.1/);
+  // Outcomes in words (the server's outcome_words), no code like CORRECTION_REQUESTED.
+  assert.match(await page.textContent('#audit-table .history'), /Xin điều chỉnh/);
+  assert.doesNotMatch(await page.textContent('#audit-table'), /\b[A-Z]+_[A-Z_]+\b/);
   assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|NaN/);
   await screenshot(page, 'console-audit');
   await page.emulateMedia({ media: 'print' });

@@ -76,7 +76,9 @@ TEST_CASE("console: Nhật ký finds entries by cell, person, kind, refusal and 
   REQUIRE(refused.body["rows"].size() == 1);
   CHECK(refused.body["rows"][0]["actor"] == "gv.toan.1");
   CHECK_THAT(refused.body["rows"][0]["text"].get<std::string>(),
-             Catch::Contains("1 bị từ chối") && Catch::Contains("TERM_LOCKED") && Catch::Contains("HS6A01 · HK1.TX2"));
+             Catch::Contains("1 bị từ chối") && Catch::Contains("HS6A01 · HK1.TX2") && Catch::Contains("\": Sổ đã khóa"));
+  // The code in words (outcome_words, as the cell history says it), never raw.
+  CHECK_THAT(refused.body["rows"][0]["text"].get<std::string>(), !Catch::Contains("TERM_LOCKED"));
   CHECK(names_cell(refused.body["rows"][0], "6A", "Toán", "HS6A01", "HK1.TX2"));
 
   // By person and by kind: the lock, in Vietnamese.
@@ -113,6 +115,7 @@ TEST_CASE("console: Nhật ký finds entries by cell, person, kind, refusal and 
   REQUIRE(story.status == 200);
   REQUIRE(story.body["events"].size() == 1);
   CHECK(story.body["events"][0]["outcome"] == "TERM_LOCKED");
+  CHECK(story.body["events"][0]["outcome_text"] == "Sổ đã khóa");
 }
 
 TEST_CASE("console: a search reads a bounded window of the trail and says where it stopped", "[e2e][console]") {

@@ -4,10 +4,6 @@
 import { get } from './api.js';
 import { el, failed } from './dom.js';
 
-export const OUTCOME = { OK: 'Nhận', CONFLICT: 'Xung đột', RESOLVED: 'Đã giải quyết xung đột', CORRECTION_REQUESTED: 'Xin điều chỉnh',
-  CORRECTION_REFUSED: 'Từ chối điều chỉnh', TERM_LOCKED: 'Sổ đã khóa', ENTRY_CLOSED: 'Hết hạn nhập', FORBIDDEN: 'Không có quyền',
-  APPROVED_READ_ONLY: 'Đã phê duyệt, chỉ xem', INVALID_VALUE: 'Giá trị không hợp lệ' };
-
 export function cellName(c) { return `${c.class} · ${c.subject} · ${c.student} · ${c.column}`; }
 
 // [button, box]: the button fills the box with the cell's history, or empties it.
@@ -26,7 +22,7 @@ export function historyToggle(cell, label = 'Lịch sử ô điểm') {
         el('caption', {}, `Lịch sử ô ${cellName(cell)}`),
         el('thead', {}, el('tr', {}, ['Lúc', 'Người', 'Kết quả', 'Giá trị', 'Ghi chú'].map((h) => el('th', {}, h)))),
         el('tbody', {}, data.events.length ? data.events.map((e) => el('tr', {}, el('td', {}, e.at), el('td', {}, e.author),
-          el('td', {}, OUTCOME[e.outcome] || e.outcome), el('td', {}, `${e.old || '(trống)'} → ${e.new || '(trống)'}`),
+          el('td', {}, e.outcome_text || e.outcome), el('td', {}, `${e.old || '(trống)'} → ${e.new || '(trống)'}`),
           el('td', {}, e.reason))) : el('tr', {}, el('td', { colspan: 5 }, '(chưa có thay đổi)'))))));
       button.setAttribute('aria-expanded', 'true');
     } catch (err) { failed(err); }

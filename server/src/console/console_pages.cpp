@@ -115,7 +115,8 @@ Response api_history(Console::Impl& c, const Actor& a, const Request& req) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : *events)
     out.push_back({{"at", format_local_time(e.at)}, {"author", e.author}, {"device", e.device}, {"outcome", e.outcome},
-                   {"old", e.old_value}, {"new", e.new_value}, {"reason", e.reason}});
+                   {"outcome_text", outcome_words(e.outcome)}, {"old", e.old_value}, {"new", e.new_value},
+                   {"reason", e.reason}});
   return json_response({{"events", out}});
 }
 

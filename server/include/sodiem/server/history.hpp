@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sodiem/core/status.hpp"
@@ -25,6 +26,12 @@ struct HistoryEvent {
   // the server's decision on a correction request right after the request.
   std::int64_t order = 0;
 };
+
+// An outcome in Vietnamese words ("TERM_LOCKED" → "Sổ đã khóa"): a protocol
+// error code, or one of the history's own (RESOLVED, CORRECTION_REQUESTED,
+// CORRECTION_REFUSED); an unknown code as it is. The one table of them: the
+// console's cell history and the audit trail's text (audit_text.cpp) say it.
+std::string outcome_words(std::string_view outcome);
 
 Result<std::vector<HistoryEvent>> cell_history(store::Db& db, const std::string& class_name,
                                                const std::string& subject, const std::string& student,
