@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cell, cellSel, client, enroll, screenshot, sleep, students, tmpDir, waitCell, waitColumn, withSchool } from './fixture.mjs';
+import { cell, cellSel, client, enroll, paste, screenshot, sleep, students, tmpDir, waitCell, waitColumn, withSchool } from './fixture.mjs';
 
 let ui;
 const env = withSchool({ browser: true });
@@ -132,6 +132,10 @@ test("a closed year's copy says once that it is last year's archived copy, read-
 
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  // Every save the page would send, on the channel or as a POST: none on a copy.
+  const writes = [];
+  page.on('request', (r) => { if (r.method() === 'POST') writes.push(r.url()); });
+  page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"path"')) writes.push(String(f.payload)); }));
   const ui = await env.startUi(copy);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
@@ -143,6 +147,37 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   assert.ok(await page.isHidden('#sync-now'), 'no sync offered');
   assert.ok(await page.isHidden('#pending'), 'nothing "to send"');
   assert.equal((await cell(page, 'HS6A01', 'HK2.TX2')).text, '8', "the year's marks are there to read");
+  // The whole grid is read-only: nothing to sign, no editor, nothing pasted or cleared, said why.
+  assert.equal(await page.getAttribute('.grid-wrap', 'aria-readonly'), 'true');
+  assert.equal(await page.locator('a.button:has-text("Xác nhận và ký")').count(), 0, 'no sign button');
+  assert.ok(await page.isHidden('#nav-sign'), 'no "Ký duyệt" link');
+  assert.ok((await page.textContent('.sheet-sub .keys')).startsWith('Chỉ xem'));
+  await page.click(cellSel('HS6A01', 'HK2.TX2'));
+  await page.keyboard.type('9');
+  assert.equal(await page.locator('.cell-editor').count(), 0, 'typing opens no editor');
+  const said = await page.textContent('.grid-msg');
+  assert.ok(said.includes(`Bản lưu năm học ${year} chỉ để xem`), said);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('F2');
+  assert.equal(await page.locator('.cell-editor').count(), 0, 'F2 opens no editor');
+  await page.dblclick(cellSel('HS6A01', 'HK2.TX2'));
+  assert.equal(await page.locator('.cell-editor').count(), 0, 'a double click opens no editor');
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('Control+z');
+  await paste(page, '7\r\n6\r\n5\r\n');
+  await sleep(500);
+  assert.equal((await cell(page, 'HS6A01', 'HK2.TX2')).text, '8', 'nothing cleared');
+  assert.equal(await page.locator('td.saving, td.flash').count(), 0, 'nothing sent, nothing refused');
+  assert.ok((await page.textContent('.grid-msg')).includes('chỉ để xem'));
+  assert.deepEqual(writes, [], 'no save sent');
+  await screenshot(page, 'grid-archived-copy-typing');
+  // The sign page reached by its address: what it would sign, no passphrase form.
+  await page.goto(ui.link({ view: 'sign' }));
+  await page.waitForSelector('main[data-ready="sign"]');
+  assert.equal(await page.locator('form.sign-form').count(), 0, 'no sign form');
+  assert.ok((await page.textContent('[data-read-only]')).includes('không ký xác nhận'));
+  await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
+  await page.waitForSelector('main[data-ready="grid"]');
   // Several status polls later: still no attempt, no refusal anywhere, said once.
   await sleep(6000);
   const status = await page.evaluate(async () => (await fetch('/api/status')).json());

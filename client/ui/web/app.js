@@ -95,6 +95,7 @@ function setSession(session) {
   $('archived').textContent = archived ? `Đây là bản lưu của năm học ${archived}: năm học đã kết thúc và được lưu trữ. `
     + 'Bản lưu chỉ để xem lại: không sửa điểm và không đồng bộ với máy chủ. Sổ điểm của năm học mới mở từ thư mục dữ liệu chính.' : '';
   $('sync-now').hidden = !!archived;
+  $('nav-sign').hidden = !!archived;  // nothing is signed on a copy
   $('pending').hidden = !!archived;
 }
 

@@ -65,7 +65,10 @@ window.addEventListener('resize', () => { if (current?.wrap.isConnected) current
 export class Grid {
   // opts: {cls, subject, columns: [{key, id?, average?, count?, label, group,
   // type, editable}], students: [{stt, code, name, cells, averages, absent}],
-  // mode: 'subject' | 'attendance', onStatus(status), onChanged()}
+  // mode: 'subject' | 'attendance', onStatus(status), onChanged(),
+  // readOnly: why nothing may be written ('' or absent: editable)}.
+  // A read-only grid (a closed year's copy) moves, selects and copies, and
+  // says readOnly at any edit, paste, undo or request instead of sending it.
   constructor(host, opts) {
     this.host = host;
     this.opts = opts;
@@ -135,8 +138,9 @@ export class Grid {
     const body = this.rows.map((row, r) =>
       `<tr><td class="stt">${row.stt}</td><th class="name" scope="row">${esc(row.name)}</th>` +
       `<td class="code">${esc(row.code)}</td>${cols.map((_, c) => this.cellHtml(row, r, c)).join('')}</tr>`).join('');
+    const ro = this.opts.readOnly ? ' readonly" aria-readonly="true' : '';
     this.host.innerHTML =
-      `<div class="grid-wrap" tabindex="0" role="grid" aria-label="Bảng điểm">` +
+      `<div class="grid-wrap${ro}" tabindex="0" role="grid" aria-label="Bảng điểm">` +
       `<table class="grid grid-${this.opts.mode || 'subject'}"><thead>${head}</thead><tbody>${body}</tbody></table>` +
       `<div class="cellpop" hidden></div></div>` +
       `<div class="grid-msg" role="status" aria-live="polite"></div>` +
@@ -374,7 +378,15 @@ export class Grid {
   }
 
   // ---- editing ----
+  // True (and said) when the grid is read-only: every write path asks first.
+  refuseWrite() {
+    if (!this.opts.readOnly) return false;
+    this.message(this.opts.readOnly, 'error');
+    return true;
+  }
+
   startEdit(mode, initial = '') {
+    if (this.refuseWrite()) return;
     const { r, c } = this.cur;
     const col = this.cols[c];
     if (!col.editable) {
@@ -475,6 +487,7 @@ export class Grid {
   }
 
   setValue(r, c, value) {
+    if (this.refuseWrite()) return;
     if (this.cell(r, c).state === 'locked') { this.showCellInfo(r, c, value); return; }
     if (sameValue(value, this.cell(r, c).value, this.cols[c].type)) return;
     this.save([{ r, c, value }]);
@@ -496,6 +509,7 @@ export class Grid {
   }
 
   undo() {
+    if (this.refuseWrite()) return;
     const last = this.undoStack.pop();
     if (!last) { this.message('Không còn thao tác nào để hoàn tác.'); return; }
     this.select(last[0].r, last[0].c);
@@ -609,6 +623,7 @@ export class Grid {
     const text = e.clipboardData?.getData('text/plain');
     if (!text) return;
     e.preventDefault();
+    if (this.refuseWrite()) return;
     const block = parseClipboard(text);
     const edits = [];
     let extraRows = 0, locked = 0;
@@ -688,27 +703,29 @@ export class Grid {
         h('p', {}, `Bạn nhập: ${v(cell.mine)} · Trên máy chủ: ${v(cell.server_value)} · Đang có: ${v(cell.value)}`),
         // A correction request is for a locked period; other refusals are mended by a new entry.
         LOCK_CODES.has(cell.code) ? this.correctionForm(r, c, typed ?? cell.mine ?? '')
-          : h('p.hint', {}, 'Có thể nhập lại giá trị đúng vào ô này.'));
+          : h('p.hint', {}, this.opts.readOnly || 'Có thể nhập lại giá trị đúng vào ô này.'));
     } else if (cell.state === 'locked') {
       this.showPop(r, c, h('p.pop-title.lock', {}, 'Ô này đã khóa'),
         h('p.reason', {}, cell.reason || cell.code || ''),
         cell.mine ? h('p', {}, `Bạn đã nhập ${v(cell.mine)} nhưng chưa được nhận. Trên máy chủ: ${v(cell.server_value)}.`) : null,
         this.correctionForm(r, c, typed ?? cell.mine ?? ''));
     } else if (cell.state === 'conflict') {
+      const ro = this.opts.readOnly;
       const choose = (value) => this.resolve(r, c, value, note.value.trim());
       const note = h('input', { type: 'text', placeholder: 'Ghi chú (không bắt buộc)', 'aria-label': 'Ghi chú' });
       this.showPop(r, c, h('p.pop-title.warn', {}, 'Hai giá trị khác nhau cho cùng một ô'),
         h('div.choices', {},
           h('div.choice', {}, h('span.val', {}, v(cell.current)), h('span.who', {}, cell.current_author || ''),
-            h('button', { type: 'button', 'data-choose': 'current', onclick: () => choose(cell.current ?? '') }, 'Giữ giá trị này')),
+            ro ? null : h('button', { type: 'button', 'data-choose': 'current', onclick: () => choose(cell.current ?? '') }, 'Giữ giá trị này')),
           h('div.choice', {}, h('span.val', {}, v(cell.other)), h('span.who', {}, cell.other_author || ''),
-            h('button', { type: 'button', 'data-choose': 'other', onclick: () => choose(cell.other ?? '') }, 'Chọn giá trị này'))),
-        note);
+            ro ? null : h('button', { type: 'button', 'data-choose': 'other', onclick: () => choose(cell.other ?? '') }, 'Chọn giá trị này'))),
+        ro ? h('p.hint', {}, ro) : note);
       this.pop.querySelector('button[data-choose]')?.focus();
     }
   }
 
   correctionForm(r, c, value) {
+    if (this.opts.readOnly) return h('p.hint', {}, this.opts.readOnly);
     const col = this.cols[c];
     const valueIn = h('input', { type: 'text', value: display(value ?? '', col.type), 'aria-label': 'Giá trị đề nghị', name: 'value' });
     const reasonIn = h('textarea', { rows: '2', 'aria-label': 'Lý do', name: 'reason', placeholder: 'Lý do (ví dụ: chấm sót câu 5)' });

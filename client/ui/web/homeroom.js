@@ -6,7 +6,7 @@
 // still lacks). Called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
-import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher } from './screens.js';
+import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher, readOnlyNote } from './screens.js';
 import { columnVN, currentMonth, dateVN, h, monthVN, shiftMonth, TERM_NAMES, weekdayVN } from './util.js';
 
 function homeroomClass(ctx, p) {
@@ -67,6 +67,7 @@ export async function showAttendance(ctx, main, p) {
   if (columns.length <= 2) return {};
   const grid = new Grid(host, {
     cls, subject: HOMEROOM_SUBJECT, columns, students: data.students || [], mode: 'attendance', onStatus: ctx.setStatus,
+    readOnly: readOnlyNote(ctx),
   });
   grid.select(0, 0);
   grid.focus();

@@ -7,6 +7,13 @@ import { comma, columnVN, dateTimeVN, h, TERM_NAMES } from './util.js';
 
 export const HOMEROOM_SUBJECT = 'Chủ nhiệm';
 
+// A closed year's copy (session.archived_year) is read-only: what every
+// screen says instead of writing ('' when the store is the live one).
+export function readOnlyNote(ctx) {
+  const year = ctx.session?.archived_year;
+  return year ? `Bản lưu năm học ${year} chỉ để xem: không sửa, không dán và không ký xác nhận được ở đây.` : '';
+}
+
 const gridLink = (cls, subject) => `/?${new URLSearchParams({ class: cls, subject })}`;
 const viewLink = (params) => `/?${new URLSearchParams(params)}`;
 
@@ -90,8 +97,9 @@ export async function showGrid(ctx, main, p) {
   ctx.sync({ class: cls, subject });
   document.title = `${subject} ${cls} — Sổ điểm`;
   const host = h('div.grid-host');
+  const readOnly = readOnlyNote(ctx);
   const tools = h('div.tools', {},
-    homeroom ? null : h('a.button', { href: viewLink({ view: 'sign', class: cls, subject, term: 'HK1' }), 'data-nav': '' }, 'Xác nhận và ký'),
+    homeroom || readOnly ? null : h('a.button', { href: viewLink({ view: 'sign', class: cls, subject, term: 'HK1' }), 'data-nav': '' }, 'Xác nhận và ký'),
     h('a.button.print', { href: viewLink({ view: 'print', class: cls, subject }), 'data-nav': '', title: 'Bản in khổ A4 của sổ (chọn học kì)' }, 'In'));
   main.append(h('section.sheet', {},
     h('div.sheet-head', {},
@@ -99,10 +107,11 @@ export async function showGrid(ctx, main, p) {
       tools),
     homeroom ? homeroomTabs(ctx, cls, 'grid') : null,
     h('div.sheet-sub', {}, legend(),
-      h('span.keys', {}, 'Enter: lưu và xuống · Tab: sang phải · F2: sửa · Delete: xóa · Esc: bỏ · Ctrl+Z: hoàn tác · Ctrl+V: dán từ Excel')),
+      h('span.keys', {}, readOnly ? 'Chỉ xem: mũi tên, Tab, Enter để di chuyển · Ctrl+C: chép giá trị một ô'
+        : 'Enter: lưu và xuống · Tab: sang phải · F2: sửa · Delete: xóa · Esc: bỏ · Ctrl+Z: hoàn tác · Ctrl+V: dán từ Excel')),
     host));
   const grid = new Grid(host, {
-    cls, subject, columns: toColumns(data.columns), students: data.students || [], mode: 'subject',
+    cls, subject, columns: toColumns(data.columns), students: data.students || [], mode: 'subject', readOnly,
     onStatus: ctx.setStatus, onChanged: () => refresh(),
   });
   grid.select(grid.cur.r, grid.cur.c);

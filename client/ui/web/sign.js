@@ -9,6 +9,7 @@
 // decides. Called by app.js's router.
 import * as api from './api.js';
 import { boardNotices, bookOrder, missingPanel, pivotTable, resultsTable } from './homeroom.js';
+import { readOnlyNote } from './screens.js';
 import { columnVN, comma, field, h, TERM_NAMES } from './util.js';
 
 const STEP_TITLES = {
@@ -109,8 +110,9 @@ async function showSubject(ctx, main, p, { stepSel, termSel, term }) {
   const lines = data.lines || [];
   const results = new Map((data.results || []).map((r) => [r.student, r.result]));
   const blocked = !data.ready || missing.length > 0 || !!data.error;
-  const form = keyForm(data, blocked, STEP_BUTTONS.subject,
-    (passphrase, newKey) => api.post('/api/sign', { class: cls, subject, term, passphrase, new_key: newKey }));
+  const form = readOnlyNote(ctx) ? h('p.form-msg.error', { 'data-read-only': 'true' }, readOnlyNote(ctx))
+    : keyForm(data, blocked, STEP_BUTTONS.subject,
+      (passphrase, newKey) => api.post('/api/sign', { class: cls, subject, term, passphrase, new_key: newKey }));
 
   body.replaceChildren(...[
     data.error ? h('p.form-msg.error', {}, data.error) : null,
@@ -150,8 +152,9 @@ async function showClassStep(ctx, main, p, { step, classes, stepSel, termSel, te
   const students = data.students || [];
   const names = new Map(students.map((s) => [s.student, s.name]));
   const blocked = !data.ready || missing.length > 0 || !!data.error;
-  const form = keyForm(data, blocked, STEP_BUTTONS[step],
-    (passphrase, newKey) => api.post('/api/sign', { class: cls, step, term, passphrase, new_key: newKey }));
+  const form = readOnlyNote(ctx) ? h('p.form-msg.error', { 'data-read-only': 'true' }, readOnlyNote(ctx))
+    : keyForm(data, blocked, STEP_BUTTONS[step],
+      (passphrase, newKey) => api.post('/api/sign', { class: cls, step, term, passphrase, new_key: newKey }));
   body.replaceChildren(...[
     data.error ? h('p.form-msg.error', {}, data.error) : null,
     ...boardNotices(data),
