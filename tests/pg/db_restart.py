@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 from commit_cut_proxy import CommitCutProxy  # noqa: E402
 from server_store import PgCluster, PgStore  # noqa: E402
-from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
+from pg_schools import Failure, School, check_each_once, sync_once  # noqa: E402
 
 PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
 GRADEBOOK = "/api/gradebook?class=6A&subject=" + urllib.parse.quote("Toán")
@@ -61,25 +61,20 @@ def main():
         pg_sh("start", pg_dir)
         cluster = PgCluster(pg_dir)
         school = School(args, cluster, work, "a")
-        out = subprocess.run(school.init_argv, capture_output=True, text=True)
-        if out.returncode != 0:
-            raise Failure(f"init exited {out.returncode}: {out.stdout}{out.stderr}")
-        school.load_accounts()
         # The server's connections go through the proxy (it forwards to the cluster's port after restarts too).
         # A push's transaction moves the device's high-water mark (ingest.cpp).
         proxy = CommitCutProxy(int(open(os.path.join(pg_dir, "port")).read()), "SET high_seq")
-        config = os.path.join(school.dir, "server", "database.json")
-        store = json.load(open(config))
-        store["postgresql"] = cluster.app_url.replace(f":{proxy.target[1]}/", f":{proxy.port}/")
-        json.dump(store, open(config, "w"))
-        school.start()
-        school.enroll("toan", "gv.toan.1", "máy trường")
-        written = {}  # cell → mark
+
+        def through_proxy():
+            config = os.path.join(school.dir, "server", "database.json")
+            store = json.load(open(config))
+            store["postgresql"] = cluster.app_url.replace(f":{proxy.target[1]}/", f":{proxy.port}/")
+            json.dump(store, open(config, "w"))
+
+        written = school.demo_device(before_start=through_proxy)  # cell → mark
 
         def write_and_sync(step, n):
-            cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
-            written[cell] = mark(10 * n + 3)
-            school.client("toan", "set", *cell, written[cell])
+            school.write_mark(n, 10 * n + 3)
             code, text, _ = sync_once(school, "toan")
             if code != 0:
                 findings.append(f"{step}: the device's sync (one attempt) exited {code}: {text[-400:]}")
@@ -106,9 +101,7 @@ def main():
         # A push whose COMMIT is applied but its answer lost: the sync fails, the mark is stored.
         step = "after a COMMIT in doubt"
         n = len(written) + 1
-        cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
-        written[cell] = mark(10 * n + 3)
-        school.client("toan", "set", *cell, written[cell])
+        cell = school.write_mark(n, 10 * n + 3)
         proxy.arm()
         code, text, _ = sync_once(school, "toan")
         stored = PgStore(cluster.owner_url, school.id).fetch(

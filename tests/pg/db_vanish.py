@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
-from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
+from pg_schools import Failure, School, check_each_once, sync_once  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PG_SH = os.path.join(HERE, "..", "..", "scripts", "pg.sh")
@@ -136,18 +136,8 @@ def main():
         args.server_bin = wrapper(os.path.join(work, "server-in-ns"), link.ns, os.path.abspath(args.server_bin))
         args.client_bin = wrapper(os.path.join(work, "client-in-ns"), link.ns, os.path.abspath(args.client_bin))
         school = School(args, Cluster, work, "a")
-        out = subprocess.run(school.init_argv, capture_output=True, text=True)
-        if out.returncode != 0:
-            raise Failure(f"init exited {out.returncode}: {out.stdout}{out.stderr}")
-        school.load_accounts()
-        school.start()
-        school.enroll("toan", "gv.toan.1", "máy trường")
-        written = {}
-
-        def write(n):
-            cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
-            written[cell] = mark(10 * (n % 7) + 33)
-            school.client("toan", "set", *cell, written[cell])
+        written = school.demo_device()
+        write = school.write_mark
 
         write(1)
         code, text, _ = sync_once(school, "toan")

@@ -31,7 +31,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
 from server_store import PgStore, psql  # noqa: E402
-from pg_schools import Failure, School, check_each_once, mark, sync_once  # noqa: E402
+from pg_schools import Failure, School, check_each_once, sync_once  # noqa: E402
 
 PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "pg.sh")
 SCOPE = "sodiem-test"
@@ -214,18 +214,8 @@ def main():
             owner_url = f"postgresql://sodiem_owner@{hosts}/sodiem?target_session_attrs=read-write"
 
         school = School(args, Cluster, work, "a")
-        out = subprocess.run(school.init_argv, capture_output=True, text=True)
-        if out.returncode != 0:
-            raise Failure(f"init exited {out.returncode}: {out.stdout}{out.stderr}")
-        school.load_accounts()
-        school.start()
-        school.enroll("toan", "gv.toan.1", "máy trường")
-        written = {}
-
-        def write(n):
-            cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
-            written[cell] = mark(10 * (n % 7) + 33)
-            school.client("toan", "set", *cell, written[cell])
+        written = school.demo_device()
+        write = school.write_mark
 
         for n in range(1, 6):
             write(n)

@@ -1,11 +1,14 @@
 # The demo schools of the PostgreSQL scripts (tests/pg/two_schools.py,
-# address_lockout.py and db_restart.py only): one school of the cluster
-# (PgCluster, from tests/fault/server_store.py) with its own data folder and
-# `sodiem-server run` process, its devices (the real client binary) and its
-# console (HTTPS on the sync port, the certificate pinned); `mark` spells a
-# mark from tenths; `sync_once` and `check_each_once` are the device's one
-# sync attempt and the closing check of the fault scripts (db_restart.py,
-# db_vanish.py, patroni_failover.py).
+# address_lockout.py, db_restart.py, db_vanish.py and patroni_failover.py
+# only): one school of the cluster (PgCluster, from
+# tests/fault/server_store.py) with its own data folder and `sodiem-server
+# run` process, its devices (the real client binary) and its console (HTTPS
+# on the sync port, the certificate pinned); `mark` spells a mark from
+# tenths. For the fault scripts (db_restart.py, db_vanish.py,
+# patroni_failover.py): `School.demo_device` and `School.write_mark` set up
+# the school with gv.toan.1's device and record its HK1.TX1 marks,
+# `sync_once` and `check_each_once` are the device's one sync attempt and
+# the closing check.
 import hashlib
 import http.client
 import json
@@ -78,6 +81,29 @@ class School:
 
     def client(self, name, *args):
         return run([self.args.client_bin, args[0], "--data", self.device_dir(name), *args[1:]])
+
+    # --- the fault scripts' school: one device, HK1.TX1 marks ---
+    def demo_device(self, before_start=None):
+        """`init --demo` on the cluster, `before_start()` if given (e.g. the server's database through a proxy), the
+        server started, gv.toan.1 enrolled as device "toan". Returns the marks write_mark records ({cell: value})."""
+        out = subprocess.run(self.init_argv, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise Failure(f"init exited {out.returncode}: {out.stdout}{out.stderr}")
+        self.load_accounts()
+        if before_start:
+            before_start()
+        self.start()
+        self.enroll("toan", "gv.toan.1", "máy trường")
+        self.written = {}
+        return self.written
+
+    def write_mark(self, n, tenths=None):
+        """The device "toan" records 6A Toán HS6A<n> HK1.TX1 (`tenths`, by default 10·(n mod 7) + 33, a mark from
+        3.3 to 9.3), kept in the dict demo_device returned. Returns the cell."""
+        cell = ("6A", "Toán", f"HS6A{n:02d}", "HK1.TX1")
+        self.written[cell] = mark(10 * (n % 7) + 33 if tenths is None else tenths)
+        self.client("toan", "set", *cell, self.written[cell])
+        return cell
 
     def device_view(self, name):
         db = sqlite3.connect(f"file:{self.device_dir(name)}/client.db?mode=ro", uri=True)
