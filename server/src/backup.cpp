@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "sodiem/core/clock.hpp"
@@ -85,15 +87,45 @@ void start_restored_epoch(store::Db& db, const std::string& backup_dir) {
                     nlohmann::json{{"from", backup_dir}, {"old_epoch", old_epoch}, {"epoch", epoch}}.dump()});
 }
 
+std::string still_served(const RestoreWait& wait) {
+  std::string text = "không khôi phục (trường không bị thay đổi): máy chủ sodiem-server đang phục vụ trường này";
+  if (wait.wait.count() == 0) return text + "; hãy dừng mọi tiến trình máy chủ của trường rồi khôi phục lại";
+  return text + " và sau " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait.wait).count()) +
+         " giây vẫn chưa trả trường. Tiến trình `sodiem-server run --schools` (hoặc nhiều --data) tự trả trường khi "
+         "được khôi phục; tiến trình chỉ phục vụ một trường (`run --data` trường này) thì không: hãy dừng nó rồi "
+         "khôi phục lại";
+}
+
+// With the request taken: until no server serves the school (they let go
+// of it within seconds), at most until `until`; each look its own
+// transaction. `told`: the administrator was told of the wait already.
+Status wait_for_servers(store::Db& school, std::chrono::steady_clock::time_point until, const RestoreWait& wait,
+                        bool& told) {
+  for (;;) {
+    {
+      store::Transaction tx(school);
+      if (no_server_serving(school)) return Status::ok();
+    }  // rolled back: the lock it took goes with it
+    if (std::chrono::steady_clock::now() >= until) return Status(ErrorCode::kInvalidValue, still_served(wait));
+    if (!told && wait.note)
+      wait.note("Đang chờ các máy chủ đang phục vụ trường này trả trường (tối đa " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait.wait).count()) +
+                " giây); trong lúc đó máy giáo viên của trường được báo thử lại sau ít phút…");
+    told = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 // Restore onto a school kept in PostgreSQL (data_dir holds its database.json):
 // the backup is first copied aside and checked like any restore (refused,
 // nothing changed, if it does not verify); its rows then replace the school's
 // in one transaction under the school's lock, checked again before the
 // commit; other schools' rows are not touched. The TLS certificate and key
-// and the audit key come with it, as on SQLite. The school's server
-// processes must be stopped first, as on SQLite: a running SyncService reads
-// the epoch once, when it starts.
-Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const std::string& data_dir) {
+// and the audit key come with it, as on SQLite. No server may serve the
+// school meanwhile (a running SyncService reads the epoch once, when it
+// starts): the restore asks them to let go of it and waits (wait_for_servers).
+Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const std::string& data_dir,
+                                            const RestoreWait& wait) {
   const DataPaths from{backup_dir}, to{data_dir};
   const DataPaths aside{data_dir + "/restoring-" + crypto::random_hex(6)};
   fs::create_directories(aside.dir);
@@ -114,26 +146,40 @@ Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const
   if (!checked) return Status(checked.status().code(), "không khôi phục (trường không bị thay đổi): " + checked.status().message());
   BackupSummary out = *checked;
   out.path = data_dir;
+  // The request to the school's servers, on a connection of its own: withdrawn
+  // when this returns (after the files below), or with the connection.
+  auto asking = open_server_db(to.db());
+  RestoreRequest request(*asking);
+  if (!request.take())
+    return Status(ErrorCode::kInvalidValue,
+                  "không khôi phục (trường không bị thay đổi): một lệnh restore khác đang khôi phục trường này");
   {
     auto school = open_server_db(to.db());
-    sqlite::Db rows(aside.db(), /*synchronous_full=*/true);
-    store::Transaction tx(*school);
-    // A running server keeps the school's epoch, devices' marks and cells in
-    // memory: replacing the rows under it would serve a mix.
-    if (!no_server_serving(*school))
-      return Status(ErrorCode::kInvalidValue,
-                    "không khôi phục (trường không bị thay đổi): máy chủ sodiem-server đang phục vụ trường này; "
-                    "hãy dừng mọi tiến trình máy chủ của trường rồi khôi phục lại");
-    replace_school_rows(*school, rows);
-    start_restored_epoch(*school, backup_dir);
-    // The rows as the school now holds them, before they count.
-    const AuditCheck audit = verify_audit(*school);
-    if (!audit.intact)
-      return Status(ErrorCode::kInternal, "không khôi phục: nhật ký kiểm toán chép sang PostgreSQL không nguyên vẹn: " + audit.problem);
-    if (const AuditCheck records = verify_records(*school); !records.intact)
-      return Status(ErrorCode::kInternal, "không khôi phục: dữ liệu điểm chép sang PostgreSQL không khớp nhật ký: " + records.problem);
-    out.audit_entries = audit.entries;
-    tx.commit();
+    const auto until = std::chrono::steady_clock::now() + wait.wait;
+    for (bool told = false;;) {
+      if (auto st = wait_for_servers(*school, until, wait, told); !st) return st;
+      sqlite::Db rows(aside.db(), /*synchronous_full=*/true);
+      store::Transaction tx(*school);
+      // A running server keeps the school's epoch, devices' marks and cells in
+      // memory: replacing the rows under it would serve a mix. One that began
+      // serving since the look (its opening looked before the request): the
+      // transaction rolls back and the wait goes on.
+      if (!no_server_serving(*school)) {
+        if (std::chrono::steady_clock::now() >= until) return Status(ErrorCode::kInvalidValue, still_served(wait));
+        continue;
+      }
+      replace_school_rows(*school, rows);
+      start_restored_epoch(*school, backup_dir);
+      // The rows as the school now holds them, before they count.
+      const AuditCheck audit = verify_audit(*school);
+      if (!audit.intact)
+        return Status(ErrorCode::kInternal, "không khôi phục: nhật ký kiểm toán chép sang PostgreSQL không nguyên vẹn: " + audit.problem);
+      if (const AuditCheck records = verify_records(*school); !records.intact)
+        return Status(ErrorCode::kInternal, "không khôi phục: dữ liệu điểm chép sang PostgreSQL không khớp nhật ký: " + records.problem);
+      out.audit_entries = audit.entries;
+      tx.commit();
+      break;
+    }
   }
   fs::rename(aside.cert(), to.cert());
   fs::rename(aside.key(), to.key());
@@ -173,11 +219,12 @@ Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::st
   });
 }
 
-Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir) {
+Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir,
+                                       const RestoreWait& wait) {
   const DataPaths from{backup_dir}, to{data_dir};
   for (const auto& f : {from.db(), from.cert(), from.key()})
     if (!fs::exists(f)) return Status(ErrorCode::kInvalidValue, "bản sao lưu thiếu " + f);
-  if (read_store_config(data_dir)) return restore_onto_postgres(backup_dir, data_dir);
+  if (read_store_config(data_dir)) return restore_onto_postgres(backup_dir, data_dir, wait);
   if (fs::exists(to.db()))
     return Status(ErrorCode::kInvalidValue, "thư mục " + data_dir + " đã có cơ sở dữ liệu; khôi phục vào một thư mục trống");
   fs::create_directories(data_dir);

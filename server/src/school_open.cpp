@@ -15,6 +15,7 @@
 #include "sodiem/server/pg_room.hpp"
 #include "sodiem/server/school_year.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
 #include "sodiem/server/sync_service.hpp"
 
@@ -103,6 +104,8 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
                                                    " free connections; opening a school would leave fewer than " +
                                                    std::to_string(db_spare));
     }
+    // A restore asks the school's servers to let go of it: not opened now.
+    if (restore_requested(*db)) return Status(ErrorCode::kRateLimited, kRestoringRefusal);
     if (recheck) ++full_checks;
     if (recheck)
       if (auto st = check_database_pages(*db, dir); !st) return Status(ErrorCode::kInternal, st.message());

@@ -66,6 +66,17 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
 
 SyncService::~SyncService() { stop(); }
 
+void SyncService::look_for_restore_request() {
+  next_restore_look_ = std::chrono::steady_clock::now() + tuning::kRestoreLookInterval;
+  try {
+    const bool asked = server::restore_requested(*db_);
+    if (asked && !restore_requested_.load()) spdlog::info("a restore of the school asks this server to let go of it");
+    restore_requested_ = asked;
+  } catch (const std::exception& e) {
+    spdlog::debug("looking for a restore request: {}", e.what());  // the next push says what is wrong
+  }
+}
+
 void SyncService::stop() {
   // First the password checks: none may post a verdict to a stopped worker
   // (their peers get no answer; the transport closes them).
@@ -130,10 +141,17 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 void SyncService::run_worker() {
   pthread_setname_np(pthread_self(), "sodiem-db");  // tells it apart in top, perf and the benchmark
+  const bool pg = db_->pg() != nullptr;
   for (;;) {
+    if (pg && std::chrono::steady_clock::now() >= next_restore_look_) look_for_restore_request();
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      const auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (pg) {
+        if (!cv_.wait_until(lock, next_restore_look_, ready)) continue;  // time to look again
+      } else {
+        cv_.wait(lock, ready);
+      }
       if (queue_.empty() && stopping_) {
         if (tally_.commits) {
           rusage self{};  // this thread's whole life: user and kernel time, page faults

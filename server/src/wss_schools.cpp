@@ -12,6 +12,8 @@
 
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/host_names.hpp"
+#include "sodiem/server/school_open.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/sync_service.hpp"
 
 namespace sodiem::server::wss {
@@ -148,8 +150,9 @@ void Schools::start(asio::io_context& ioc) {
 }
 
 void Schools::arm_sweep() {
+  // Often enough to notice a restore's request within seconds too.
   const auto period = std::clamp<std::chrono::milliseconds>(limits_.school_idle_close / 4, std::chrono::milliseconds(50),
-                                                            std::chrono::milliseconds(30000));
+                                                            tuning::kRestoreLookInterval);
   sweep_timer_->expires_after(period);
   sweep_timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
@@ -164,6 +167,7 @@ void Schools::sweep() {
     auto& e = entries_[i];
     if (e.state == State::kOpen && e.leases == 0 && e.waiting.empty() && now - e.idle_since >= limits_.school_idle_close)
       begin_close(i);
+    follow_restore_request(i, now);
   }
 }
 
@@ -206,6 +210,7 @@ void Schools::grant(std::size_t index, Done& done) {
 
 void Schools::acquire(std::size_t index, Done done) {
   if (stopping_) return done(nullptr, "Máy chủ đang dừng; hãy thử lại sau ít phút.");
+  if (still_letting_go(index)) return done(nullptr, kRestoringRefusal);
   auto& e = entries_[index];
   switch (e.state) {
     case State::kOpen:
@@ -262,6 +267,7 @@ void Schools::begin_open(std::size_t index) {
 }
 
 void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
+  if (refused_for_restore(index, result)) return;
   auto& e = entries_[index];
   auto waiting = std::move(e.waiting);
   e.waiting.clear();

@@ -7,7 +7,9 @@
 // PostgreSQL connections; with find_schools, a host name no school
 // has makes it look for schools added since (rate-limited). One school
 // served, without find_schools: every connection gets it, opened before
-// listening, never closed (the single-school server).
+// listening, never closed (the single-school server). A school a restore
+// asks its servers to let go of (PostgreSQL, serving_lock.hpp) is let go
+// of, and its devices refused until the restore ends (wss_let_go.cpp).
 // The io thread only, but for open/close work run on the opener thread.
 #pragma once
 #include <boost/asio/io_context.hpp>
@@ -78,6 +80,11 @@ class Schools {
   // After the loop: waits for opening and closing work, stops the consoles
   // and closes every school.
   void finish();
+  // How to close the sessions holding a school (its index) when a restore
+  // asks for it: at once (`hard`) or once their queued answers are written.
+  void on_let_go(std::function<void(std::size_t, bool hard)> close_sessions) {
+    close_sessions_ = std::move(close_sessions);
+  }
 
  private:
   friend class Lease;
@@ -92,6 +99,10 @@ class Schools {
     std::vector<Done> waiting;  // for the opening (or the closing, then an opening) to end
     std::string failure;        // the last refusal to open, given until retry_at
     std::chrono::steady_clock::time_point retry_at;
+    // A restore asked for it (wss_let_go.cpp): refused while it closes.
+    bool letting_go = false;
+    bool sessions_cut = false;  // those still open after kLetGoGrace closed at once
+    std::chrono::steady_clock::time_point let_go_at;
   };
 
   void release(std::size_t index);
@@ -106,6 +117,17 @@ class Schools {
   std::size_t db_in_use() const;
   void sweep();
   void arm_sweep();
+  // wss_let_go.cpp. At each sweep: an open school a restore asks for is let
+  // go of (its service stops: pushes in flight committed and acked; then its
+  // sessions close; once unused it closes, releasing its serving lock).
+  void follow_restore_request(std::size_t index, std::chrono::steady_clock::time_point now);
+  void let_go(std::size_t index);
+  // acquire(): true while the school is let go of and not closed yet (refused).
+  bool still_letting_go(std::size_t index);
+  // on_opened(): the opening was refused for a restore (kRestoringRefusal):
+  // the waiting devices are told so, and it is tried again after
+  // kRestoreLookInterval. False: another result.
+  bool refused_for_restore(std::size_t index, const Result<ServedSchool>& result);
   void grant(std::size_t index, Done& done);
   // Adds a school (its TLS context, its host names); throws, naming the
   // problem, on a certificate that does not load or a host name taken.
@@ -128,6 +150,7 @@ class Schools {
   std::unique_ptr<boost::asio::thread_pool> opener_;  // opens and closes schools, one at a time
   std::deque<std::pair<std::size_t, Done>> waiting_room_;  // schools to open once one has closed
   bool stopping_ = false;
+  std::function<void(std::size_t, bool)> close_sessions_;
 };
 
 }  // namespace sodiem::server::wss

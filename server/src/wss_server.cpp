@@ -161,6 +161,13 @@ void run_wss_schools(std::vector<HostedSchool> hosted, const WssOptions& options
   // Before the io_context: sessions it destroys at the end still find them.
   Schools schools(std::move(hosted), limits, configure_tls, options.on_school_change, options.find_schools);
   Edge edge(schools, limits);
+  // A restore asks for one school: its sessions close (wss_let_go.cpp).
+  schools.on_let_go([&edge](std::size_t index, bool hard) {
+    std::vector<std::shared_ptr<Session>> holding;
+    for (auto& [id, w] : edge.sessions)
+      if (auto s = w.lock(); s && s->school_index() == index) holding.push_back(std::move(s));
+    for (auto& s : holding) hard ? s->evict() : s->shutdown();
+  });
   asio::io_context ioc{1};
   schools.start(ioc);
   auto address = asio::ip::make_address(options.host);

@@ -61,6 +61,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void shutdown();
   // Evicted to make room for a newer connection: close at once.
   void evict();
+  // The school it holds (its index), if any yet.
+  std::optional<std::size_t> school_index() const {
+    return lease_ ? std::optional<std::size_t>(lease_->index()) : std::nullopt;
+  }
 
  private:
   using Clock = std::chrono::steady_clock;

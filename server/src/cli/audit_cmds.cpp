@@ -1,6 +1,7 @@
 // sodiem-server audit verify, history, backup and restore: the audit trail
 // and the grade records checked against it, a cell's full story, and copies
 // of the data directory. Registered by main.cpp (see commands.hpp).
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "sodiem/server/audit_verdict.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/history.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "support.hpp"
 
 namespace sodiem::server::cli {
@@ -61,11 +63,13 @@ int run_history(const HistoryOptions& o) {
 struct BackupOptions {
   bool restore = false;  // restore BACKUP_DIR into --data; else back --data up into OUT_DIR
   std::string dir, backup_dir;
+  int wait_seconds = static_cast<int>(std::chrono::seconds(tuning::kRestoreWait).count());
 };
 
 int run_backup(const BackupOptions& o) {
   const bool restore = o.restore;
-  auto summary = restore ? restore_data_dir(o.backup_dir, o.dir) : backup_data_dir(o.dir, o.backup_dir);
+  const RestoreWait wait{std::chrono::seconds(o.wait_seconds), [](const std::string& note) { std::cout << note << std::endl; }};
+  auto summary = restore ? restore_data_dir(o.backup_dir, o.dir, wait) : backup_data_dir(o.dir, o.backup_dir);
   if (!summary) return fail_status(summary.status());
   std::cout << (restore ? "Đã khôi phục vào " : "Đã sao lưu vào ") << summary->path << ": " << summary->bytes
             << " byte, " << summary->versions << " phiên bản điểm, nhật ký kiểm toán nguyên vẹn ("
@@ -99,8 +103,12 @@ void add_backup_commands(CLI::App& app, Context& ctx) {
   bkp->add_option("OUT_DIR", b->backup_dir, "Thư mục mới (hoặc rỗng) để chứa bản sao lưu")->required();
   auto [rst, r] = add_command(app, ctx, "restore",
                               "Khôi phục một bản sao lưu vào thư mục dữ liệu rỗng, hoặc vào thư mục của một trường lưu trong PostgreSQL "
-                              "(thay toàn bộ dữ liệu của trường đó; hãy dừng mọi máy chủ của trường trước; các máy giáo viên đồng bộ lại)", run_backup);
+                              "(thay toàn bộ dữ liệu của trường đó, khi các máy chủ `run --schools` đang chạy: chúng tự trả trường "
+                              "trong lúc khôi phục; các máy giáo viên đồng bộ lại)", run_backup);
   r->restore = true;
+  rst->add_option("--wait", r->wait_seconds,
+                  "Trường trên PostgreSQL: số giây tối đa chờ các máy chủ đang phục vụ trường trả trường (mặc định 60)")
+      ->check(CLI::Range(0, 3600));
   rst->add_option("BACKUP_DIR", r->backup_dir, "Thư mục do lệnh `backup` tạo ra")->required();
   add_data_option(*rst, r->dir, "Thư mục dữ liệu mới, rỗng (hoặc có database.json của trường trên PostgreSQL)");
 }

@@ -1,5 +1,6 @@
 // The serving lock of a PostgreSQL school (serving_lock.hpp). Per-backend
-// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp, backup.cpp, init.cpp.
+// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp,
+// school_open.cpp, backup.cpp, init.cpp.
 #include "sodiem/server/serving_lock.hpp"
 
 #include "sodiem/pg/db.hpp"
@@ -9,6 +10,9 @@ namespace {
 // The lock's key: the school's, in a namespace of its own (the writers' lock
 // is hashtext(school), store::Transaction).
 constexpr const char* kKey = "hashtext('sodiem-serving:' || ?)";
+// A restore's request to let go of the school: held exclusively by the
+// restore's session; a server's try for it, shared, fails while it is held.
+constexpr const char* kRestoreKey = "hashtext('sodiem-restore:' || ?)";
 }  // namespace
 
 void hold_serving_lock(store::Db& db) {
@@ -28,6 +32,34 @@ bool no_server_serving(store::Db& db) {
   auto s = db.pg()->prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kKey + ")");
   s.bind(1, db.school_id());
   return s.step() && s.text(0) == "t";
+}
+
+bool restore_requested(store::Db& db) {
+  if (!db.pg()) return false;
+  // Outside a transaction: the statement's own, so taken and let go at once.
+  auto s = db.pg()->prepare(std::string("SELECT pg_try_advisory_xact_lock_shared(") + kRestoreKey + ")");
+  s.bind(1, db.school_id());
+  return s.step() && s.text(0) != "t";
+}
+
+bool RestoreRequest::take() {
+  if (!db_.pg()) return true;
+  auto s = db_.pg()->prepare(std::string("SELECT pg_try_advisory_lock(") + kRestoreKey + ")");
+  s.bind(1, db_.school_id());
+  held_ = s.step() && s.text(0) == "t";
+  return held_;
+}
+
+void RestoreRequest::withdraw() noexcept {
+  if (!held_) return;
+  held_ = false;
+  try {
+    auto s = db_.pg()->prepare(std::string("SELECT pg_advisory_unlock(") + kRestoreKey + ")");
+    s.bind(1, db_.school_id());
+    s.step();
+  } catch (...) {
+    // The connection is gone: so is the lock.
+  }
 }
 
 std::int64_t serving_connections(const std::string& url) {

@@ -11,8 +11,14 @@
 // into the same kind of folder (its rows copied into a SQLite server.db,
 // school_copy.hpp), and restore() onto such a folder replaces that school's
 // rows, in one transaction, with the backup's (other schools untouched).
+// Before that it asks the processes serving the school to let go of it
+// (serving_lock.hpp: a request withdrawn when restore() returns, or dies)
+// and waits up to RestoreWait::wait for none to serve it; past that, or if
+// the restore fails, nothing is changed.
 // CLI commands; not thread-safe.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <string>
 
 #include "sodiem/core/status.hpp"
@@ -27,6 +33,15 @@ struct BackupSummary {
 };
 
 Result<BackupSummary> backup_data_dir(const std::string& data_dir, const std::string& out_dir);
-Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir);
+// A restore onto a PostgreSQL school: how long to wait for its servers to
+// let go of it (0: refused at once while one serves it), and what to tell
+// the administrator once while waiting.
+struct RestoreWait {
+  std::chrono::milliseconds wait{0};
+  std::function<void(const std::string&)> note;
+};
+
+Result<BackupSummary> restore_data_dir(const std::string& backup_dir, const std::string& data_dir,
+                                       const RestoreWait& wait = {});
 
 }  // namespace sodiem::server

@@ -4,9 +4,30 @@
 // which replaces the school's rows under the servers' caches, takes the same
 // lock exclusively for its transaction and is refused while any server
 // holds it. SQLite needs none: a restore there fills a new folder.
-// Callers: SyncService (hold), backup.cpp (restore), init.cpp (migrate).
+// A restore asks the processes serving the school to let go of it first
+// (RestoreRequest): a session-level advisory lock of its own connection,
+// kept in the database (processes may be on other machines), withdrawn when
+// the restore ends and, if it dies, with its connection.
+// Callers: SyncService (hold, restore_requested), school_open.cpp
+// (restore_requested), backup.cpp (restore), init.cpp (migrate).
 #pragma once
+#include <chrono>
+
 #include "sodiem/store/db.hpp"
+
+namespace sodiem::tuning {
+using namespace std::chrono_literals;
+// `restore` of a school on PostgreSQL while processes serve it: each open
+// school's worker looks for the restore's request every
+// kRestoreLookInterval; a multi-school process asked lets go of the school
+// (its pushes in flight committed and acked, its connections closed, those
+// still open after kLetGoGrace cut) and refuses its devices until the
+// request is withdrawn. `restore` waits kRestoreWait (--wait) for every
+// process to let go.
+inline constexpr auto kRestoreLookInterval = 2s;
+inline constexpr auto kLetGoGrace = 5s;
+inline constexpr auto kRestoreWait = 60s;
+}  // namespace sodiem::tuning
 
 namespace sodiem::server {
 
@@ -18,6 +39,28 @@ void hold_serving_lock(store::Db& db);
 // serves the school, which then cannot start serving it before the
 // transaction ends.
 bool no_server_serving(store::Db& db);
+
+// PostgreSQL: whether a restore of `db`'s school asks its servers to let go
+// of it now (outside a transaction; false on SQLite).
+bool restore_requested(store::Db& db);
+
+// A restore's request to the servers of `db`'s school (PostgreSQL) to let go
+// of it, held on `db` (its own connection, used for nothing else) until
+// withdraw() or the connection ends. take() is false when another restore
+// of the school holds one already.
+class RestoreRequest {
+ public:
+  explicit RestoreRequest(store::Db& db) : db_(db) {}
+  ~RestoreRequest() { withdraw(); }
+  RestoreRequest(const RestoreRequest&) = delete;
+  RestoreRequest& operator=(const RestoreRequest&) = delete;
+  bool take();
+  void withdraw() noexcept;
+
+ private:
+  store::Db& db_;
+  bool held_ = false;
+};
 
 // How many server connections serve any school of the PostgreSQL database
 // of `url` right now (their serving locks, whatever the school): `migrate`

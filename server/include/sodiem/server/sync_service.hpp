@@ -72,6 +72,10 @@ class SyncService {
   void stop();
 
   const std::string& epoch() const { return epoch_; }
+  // PostgreSQL: a restore of the school asked its servers to let go of it
+  // (serving_lock.hpp), as the worker last looked (every
+  // tuning::kRestoreLookInterval, between batches). Any thread.
+  bool restore_requested() const { return restore_requested_.load(); }
   // The server's one login throttle (for any other way of logging in).
   LoginLimiter& login_limiter() { return *limiter_; }
   // The server's one pool for password hashing (the web console's logins too).
@@ -100,6 +104,8 @@ class SyncService {
   // Another process wrote the database since the last look: standings must be re-read.
   // The connection to PostgreSQL was replaced: high_seq_ is read again too.
   void notice_other_writers();
+  // PostgreSQL: sets restore_requested_ from the database (worker).
+  void look_for_restore_request();
   // The peer's device is still allowed (not revoked, account not disabled).
   Status still_allowed(Peer& peer);
   void apply_pushes(std::deque<Job>& group);
@@ -126,6 +132,8 @@ class SyncService {
   std::uint64_t standing_epoch_ = 1;
   std::uint64_t reconnects_ = 0;  // store::Db::reconnects() last seen
   std::deque<Job> batch_;  // worker: the jobs taken from queue_, in order
+  std::chrono::steady_clock::time_point next_restore_look_{};  // worker (PostgreSQL)
+  std::atomic<bool> restore_requested_{false};
 
   // Worker-thread state: the single authoritative copy of each device's
   // high-water seq while connected.
