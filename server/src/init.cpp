@@ -3,6 +3,7 @@
 // init` and `migrate` (cli/), the tests' schools.
 #include "sodiem/server/init.hpp"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -43,6 +44,24 @@ std::unique_ptr<store::Db> open_new_postgres_school(const PostgresInit& postgres
       std::rethrow_exception(first);
     }
   }
+}
+
+// Whether another process has the school's server.db open, as `run` has it
+// while serving the school: each SQLite connection of a server holds a
+// shared lock on the file for as long as it is open (WAL). The file's
+// exclusive lock is asked for without waiting, then let go: nothing changed.
+bool sqlite_file_in_use(const std::string& path) {
+  sqlite::Db probe(path);
+  sqlite3_busy_timeout(probe.handle(), 0);
+  probe.exec("PRAGMA locking_mode=EXCLUSIVE");
+  try {
+    probe.exec("BEGIN EXCLUSIVE");
+  } catch (const sqlite::Error& e) {
+    if ((e.code & 0xff) == SQLITE_BUSY || (e.code & 0xff) == SQLITE_LOCKED) return true;
+    throw;
+  }
+  probe.exec("ROLLBACK");
+  return false;
 }
 
 void write_private_file(const std::string& path, const std::string& text) {
@@ -109,6 +128,12 @@ Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string
     if (!std::filesystem::exists(paths.db()))
       return Status(ErrorCode::kInvalidValue, paths.dir + " không có cơ sở dữ liệu của trường nào (server.db hay "
                                                       "database.json)");
+    // Not under a server serving the school (its statements and caches
+    // made for the old tables): refused, nothing changed.
+    if (sqlite_file_in_use(paths.db()))
+      return Status(ErrorCode::kInvalidValue,
+                    "một máy chủ sodiem-server đang phục vụ trường này (đang mở " + paths.db() +
+                        "): hãy dừng máy chủ rồi chạy lại migrate (không thay đổi gì)");
     {
       sqlite::Db raw(paths.db());
       result.from = raw.user_version();

@@ -3,12 +3,14 @@
 #include "sodiem/server/kdf_pool.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "sodiem/core/tuning.hpp"
 
@@ -28,8 +30,25 @@ KdfThreads::~KdfThreads() {
     if (t.joinable()) t.join();
 }
 
+namespace {
+std::atomic<std::size_t> process_size{0};  // 0: default_size()
+}
+
+void KdfThreads::set_process_size(std::size_t threads) { process_size = threads; }
+
+std::size_t KdfThreads::machine_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return static_cast<std::size_t>(CPU_COUNT(&set));
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? n : tuning::kPasswordCheckThreads;
+}
+
+std::size_t KdfThreads::default_size() { return std::max<std::size_t>(1, machine_cores() / 2); }
+
 KdfThreads& KdfThreads::process() {
-  static KdfThreads threads(tuning::kPasswordCheckThreads);
+  static KdfThreads threads(process_size > 0 ? process_size.load() : default_size());
   return threads;
 }
 

@@ -185,6 +185,17 @@ std::size_t Schools::db_in_use() const {
   return n;
 }
 
+std::size_t Schools::db_held_open() const {
+  std::size_t n = 0;
+  for (const auto& e : entries_)
+    if (e.state == State::kOpen) n += e.hosted.db_connections;
+  return n;
+}
+
+bool Schools::db_backing_off() const {
+  return SteadyClock::now() < db_busy_until_ && db_held_open() >= db_busy_held_;
+}
+
 bool Schools::make_room(bool db_only) {
   const auto counts = [db_only](const Entry& e) { return !db_only || e.hosted.db_connections > 0; };
   if (std::any_of(entries_.begin(), entries_.end(),
@@ -223,6 +234,14 @@ void Schools::acquire(std::size_t index, Done done) {
       break;
   }
   if (!e.failure.empty() && SteadyClock::now() < e.retry_at) return done(nullptr, e.failure);
+  // The cluster was short of free connections a moment ago: no opening
+  // there (nor a school closed for it) until the back-off ends, or a school
+  // closed meanwhile; the school tried again after a close made for it is not held.
+  if (e.hosted.db_connections > 0 && !e.db_retry && db_backing_off()) {
+    spdlog::warn("school {}: not opened: the PostgreSQL cluster was short of free connections a moment ago",
+                 e.hosted.dir);
+    return done(nullptr, kDbBusy);
+  }
   if (open_count() >= limits_.max_open_schools) {
     if (!make_room())
       return done(nullptr, "Máy chủ đang phục vụ tối đa " + std::to_string(limits_.max_open_schools) +
@@ -253,6 +272,8 @@ void Schools::release(std::size_t index) {
 void Schools::begin_open(std::size_t index) {
   auto& e = entries_[index];
   e.state = State::kOpening;
+  e.opening_after_close = e.db_retry;
+  e.db_retry = false;
   // The opener thread never reads entries_ (the io thread may add to it).
   asio::post(*opener_, [this, index, open = e.hosted.open] {
     Result<ServedSchool> result = Status(ErrorCode::kInternal, "");
@@ -273,14 +294,21 @@ void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
   e.waiting.clear();
   if (!result && result.status().code() == ErrorCode::kUnavailable) {
     // The cluster is short of free connections (open_school's check): not
-    // the school's fault, so no retry delay. An unused school on
-    // PostgreSQL closes and this one tries again; with none, refused.
+    // the school's fault, so no retry delay. The first time, an unused
+    // school on PostgreSQL closes and this one tries again once; then,
+    // for db_busy_backoff, PostgreSQL schools are refused at once (acquire)
+    // instead of each opening closing one more unused school.
     e.state = State::kClosed;
     spdlog::warn("school {}: not opened: {}", e.hosted.dir, result.status().message());
-    if (!stopping_ && make_room(/*db_only=*/true)) {
+    const bool backing_off = db_backing_off();
+    db_busy_until_ = SteadyClock::now() + limits_.db_busy_backoff;
+    if (!stopping_ && !backing_off && make_room(/*db_only=*/true)) {
+      db_busy_held_ = db_held_open();  // without the school closing for this one
+      e.db_retry = true;
       for (auto& w : waiting) waiting_room_.emplace_back(index, std::move(w));
       return;
     }
+    db_busy_held_ = db_held_open();
     for (auto& w : waiting) w(nullptr, kDbBusy);
     return;
   }
@@ -298,6 +326,14 @@ void Schools::on_opened(std::size_t index, Result<ServedSchool> result) {
   e.failure.clear();
   e.served = std::move(*result);
   e.state = State::kOpen;
+  if (e.opening_after_close) {
+    // A close made the room it needed: the shortage was this process's own
+    // schools, not a stranger's, so the others may each close one too.
+    db_busy_until_ = {};
+  } else if (e.hosted.db_connections > 0 && db_backing_off()) {
+    db_busy_held_ = db_held_open();  // not a close meanwhile
+  }
+  e.opening_after_close = false;
   e.idle_since = SteadyClock::now();
   spdlog::info("school {} opened", e.hosted.dir);
   if (on_change_) on_change_(index, true);

@@ -4,7 +4,8 @@
 // life: opened at its first connection (off the io thread), held by the
 // sessions that use it (Lease), closed once unused for school_idle_close,
 // at most max_open_schools open, holding at most max_db_connections
-// PostgreSQL connections; with find_schools, a host name no school
+// PostgreSQL connections (and, the cluster short of free ones, no PostgreSQL
+// school opened for db_busy_backoff after, tuning::kDbBusyBackoff); with find_schools, a host name no school
 // has makes it look for schools added since (rate-limited). One school
 // served, without find_schools: every connection gets it, opened before
 // listening, never closed (the single-school server). A school a restore
@@ -103,6 +104,8 @@ class Schools {
     bool letting_go = false;
     bool sessions_cut = false;  // those still open after kLetGoGrace closed at once
     std::chrono::steady_clock::time_point let_go_at;
+    bool db_retry = false;  // tried again once a school closed for it (the cluster short): not held back
+    bool opening_after_close = false;  // this opening is that retry: if it opens, the back-off ends
   };
 
   void release(std::size_t index);
@@ -115,6 +118,11 @@ class Schools {
   bool make_room(bool db_only = false);
   // PostgreSQL connections the open, opening and closing schools hold.
   std::size_t db_in_use() const;
+  // PostgreSQL connections the open schools hold (not the opening or closing ones).
+  std::size_t db_held_open() const;
+  // The cluster was short of free connections within db_busy_backoff and no
+  // open school on PostgreSQL closed since: openings there are refused at once.
+  bool db_backing_off() const;
   void sweep();
   void arm_sweep();
   // wss_let_go.cpp. At each sweep: an open school a restore asks for is let
@@ -151,6 +159,8 @@ class Schools {
   std::deque<std::pair<std::size_t, Done>> waiting_room_;  // schools to open once one has closed
   bool stopping_ = false;
   std::function<void(std::size_t, bool)> close_sessions_;
+  std::chrono::steady_clock::time_point db_busy_until_{};  // the back-off's end (the cluster short)
+  std::size_t db_busy_held_ = 0;  // db_held_open() then: fewer now, a school closed meanwhile
 };
 
 }  // namespace sodiem::server::wss

@@ -73,8 +73,10 @@ class MultiServer {
  public:
   // `db_connections`: what each school counts as holding against
   // limits.max_db_connections (PostgreSQL's connections; any store here).
+  // `open`: how a school opens (null: open_school, as `run`).
+  using Opener = std::function<Result<server::ServedSchool>(const std::string& dir)>;
   MultiServer(const std::vector<std::pair<std::string, std::string>>& dir_host, server::WssLimits limits = {},
-              std::size_t db_connections = 0) {
+              std::size_t db_connections = 0, Opener open = nullptr) {
     std::vector<server::HostedSchool> hosted;
     for (const auto& [dir, host] : dir_host) {
       server::HostedSchool h;
@@ -82,7 +84,7 @@ class MultiServer {
       h.host_names = {host};
       h.cert_path = server::DataPaths{dir}.cert();
       h.key_path = server::DataPaths{dir}.key();
-      h.open = [dir] { return server::open_school(dir); };
+      h.open = [dir, open] { return open ? open(dir) : server::open_school(dir); };
       h.db_connections = db_connections;
       hosted.push_back(std::move(h));
     }
@@ -755,6 +757,101 @@ TEST_CASE("schools holding database connections open only within max_db_connecti
   CHECK(server.opens[1] == 1);
 }
 
+TEST_CASE("the PostgreSQL cluster short of free connections: one unused school is closed and the opening tried "
+          "once more, then openings are refused at once for the back-off, until it ends or a school closes meanwhile",
+          "[e2e]") {
+  TempDir tmp;
+  // Four copies of the demo school, each counted as holding PostgreSQL
+  // connections; while `short_of_connections`, every opening is refused as
+  // open_school refuses when the cluster has too few free connections.
+  const std::vector<std::string> hosts = {"truong-a.test", "truong-b.test", "truong-c.test", "truong-d.test"};
+  std::vector<std::pair<std::string, std::string>> dir_host;
+  for (const char* name : {"a", "b", "c", "d"})
+    dir_host.emplace_back(make_school(tmp / name, false).demo.dir, hosts[dir_host.size()]);
+  std::atomic<bool> short_of_connections{false};
+  std::atomic<int> attempts{0};
+  std::atomic<int> refuse_next{0};  // the next openings refused so (one opener thread)
+  const auto open = [&](const std::string& dir) -> Result<server::ServedSchool> {
+    if (short_of_connections || refuse_next > 0) {
+      if (refuse_next > 0) --refuse_next;
+      ++attempts;
+      return Status(ErrorCode::kUnavailable, "the cluster has 2 free connections, fewer than 10 kept free");
+    }
+    return server::open_school(dir);
+  };
+  // The console's page of the school named `host`: one answer read (a 503
+  // comes before the request is read: not waiting for the server's close).
+  const auto get = [](const MultiServer& server, const std::string& host) {
+    WsProbe p(server.address());
+    REQUIRE(p.tls("", host));
+    return p.http_response("GET / HTTP/1.1\r\nHost: " + host + ":" + server.port + "\r\nConnection: close\r\n\r\n");
+  };
+  server::WssLimits limits;
+  limits.max_db_connections = 1000;  // the process's own cap far: only the cluster is short
+
+  // A and B opened, then unused (A the longer); C asked for while the cluster is short.
+  const auto open_two_then_short = [&](MultiServer& server) {
+    REQUIRE_THAT(get(server, hosts[0]), Catch::StartsWith("HTTP/1.1 200"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_THAT(get(server, hosts[1]), Catch::StartsWith("HTTP/1.1 200"));
+    short_of_connections = true;
+    const std::string refused = get(server, hosts[2]);
+    CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("kết nối tới cơ sở dữ liệu") &&
+                            Catch::Contains("thử lại sau ít phút"));
+    // One unused school (A, the longer unused) closed for it, C tried once more; B still open.
+    CHECK(attempts == 2);
+    CHECK(server.closes[0] == 1);
+    CHECK(server.closes[1] == 0);
+    // A burst of devices of closed schools: each refused at once, in the
+    // same words, no opening tried, no more schools closed.
+    for (const std::size_t i : {3, 2, 0, 3}) {
+      const std::string again = get(server, hosts[i]);
+      CHECK_THAT(again, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("kết nối tới cơ sở dữ liệu") &&
+                            Catch::Contains("thử lại sau ít phút"));
+    }
+    CHECK(attempts == 2);
+    CHECK(server.closes[1] == 0);
+    CHECK_THAT(get(server, hosts[1]), Catch::StartsWith("HTTP/1.1 200"));  // B serves on
+  };
+
+  SECTION("a close that made the room ends the back-off: the shortage was this process's own schools") {
+    limits.db_busy_backoff = std::chrono::minutes(10);
+    MultiServer server(dir_host, limits, tuning::kDbConnectionsPerOpenSchool, open);
+    REQUIRE_THAT(get(server, hosts[0]), Catch::StartsWith("HTTP/1.1 200"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_THAT(get(server, hosts[1]), Catch::StartsWith("HTTP/1.1 200"));
+    refuse_next = 1;  // C's first opening refused; A closes for it and its second opens
+    CHECK_THAT(get(server, hosts[2]), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(server.closes[0] == 1);
+    refuse_next = 1;  // D the same: not held back, B (now the longer unused) closes for it
+    CHECK_THAT(get(server, hosts[3]), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(server.closes[1] == 1);
+    CHECK(server.closes[2] == 0);
+  }
+  SECTION("the back-off ends") {
+    limits.db_busy_backoff = std::chrono::milliseconds(3000);
+    MultiServer server(dir_host, limits, tuning::kDbConnectionsPerOpenSchool, open);
+    open_two_then_short(server);
+    short_of_connections = false;  // the cluster has room again: still held back until the back-off ends
+    CHECK_THAT(get(server, hosts[3]), Catch::StartsWith("HTTP/1.1 503"));
+    CHECK(server.opens[3] == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+    CHECK_THAT(get(server, hosts[3]), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(server.opens[3] == 1);
+    CHECK(server.closes[1] == 0);
+  }
+  SECTION("a school closes meanwhile") {
+    limits.db_busy_backoff = std::chrono::minutes(10);
+    limits.school_idle_close = std::chrono::milliseconds(5000);  // B, unused, closes on its own
+    MultiServer server(dir_host, limits, tuning::kDbConnectionsPerOpenSchool, open);
+    open_two_then_short(server);
+    short_of_connections = false;
+    REQUIRE(wait_for([&] { return server.closes[1] == 1; }));
+    CHECK_THAT(get(server, hosts[3]), Catch::StartsWith("HTTP/1.1 200"));
+    CHECK(server.opens[3] == 1);
+  }
+}
+
 TEST_CASE("a SQLite school's pages are read through at its first opening and again only when its file changed since "
           "the process closed it: a file damaged meanwhile is still refused",
           "[e2e][sqlite]") {
@@ -857,5 +954,63 @@ TEST_CASE("two open schools make no more password-hashing threads than one proce
     std::getline(std::ifstream(task.path() / "comm"), comm);
     if (comm == "sodiem-kdf") ++kdf_threads;
   }
-  CHECK(kdf_threads == tuning::kPasswordCheckThreads);
+  CHECK(kdf_threads == server::KdfThreads::default_size());  // none set in this process: half the cores
+  CHECK(kdf_threads == std::max<std::size_t>(1, server::KdfThreads::machine_cores() / 2));
+}
+
+namespace {
+std::size_t kdf_threads_of(pid_t pid) {
+  std::size_t n = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    if (comm == "sodiem-kdf") ++n;
+  }
+  return n;
+}
+}  // namespace
+
+TEST_CASE("run --max-open-schools and --password-threads: a small value is honoured, one out of bounds is refused "
+          "in Vietnamese before serving",
+          "[e2e]") {
+  TempDir tmp;
+  School a = make_school(tmp / "a", false), b = make_school(tmp / "b", true);
+  server::write_host_names(a.demo.dir, {kHostA});
+  server::write_host_names(b.demo.dir, {kHostB});
+  const std::size_t cores = server::KdfThreads::machine_cores();
+  {
+    ServerProcess server(SODIEM_SERVER_BIN, a.demo.dir, "127.0.0.1:0", {},
+                         {"--data", b.demo.dir, "--max-open-schools", "1", "--password-threads", std::to_string(cores)});
+    const std::string port = server.url().substr(server.url().rfind(':') + 1);
+    const client::Endpoint ep_a{"wss://" + std::string(kHostA) + ":" + port, a.demo.fingerprint, "127.0.0.1"};
+    client::LocalStore dev_a(tmp / "dev-a");
+    REQUIRE(enroll(dev_a, ep_a, "gv.toan.1", a.demo.password_of("gv.toan.1")));  // a password check: the threads start
+    CHECK(kdf_threads_of(server.pid()) == cores);
+    CHECK_THAT(server.log(), Catch::Contains("password checks: " + std::to_string(cores) + " thread(s)"));
+    // A in use (a handshake without a request): B would be the second open school.
+    WsProbe held("wss://127.0.0.1:" + port);
+    REQUIRE(held.tls("", kHostA));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    WsProbe p("wss://127.0.0.1:" + port);
+    REQUIRE(p.tls("", kHostB));
+    CHECK_THAT(p.http_response("GET / HTTP/1.1\r\nHost: " + std::string(kHostB) + ":" + port +
+                               "\r\nConnection: close\r\n\r\n"),
+               Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("tối đa 1 trường"));
+  }
+  const auto run = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {SODIEM_SERVER_BIN, "run", "--data", a.demo.dir, "--data", b.demo.dir,
+                                     "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_command(argv);
+  };
+  for (const std::string bad : {"0", "3000"}) {
+    const auto r = run({"--max-open-schools", bad});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--max-open-schools phải từ 1 đến"));
+  }
+  for (const std::string& bad : std::vector<std::string>{"0", std::to_string(cores + 1), "hai"}) {
+    const auto r = run({"--password-threads", bad});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--password-threads phải là một số từ 1 đến " + std::to_string(cores)));
+  }
 }

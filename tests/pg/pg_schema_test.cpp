@@ -20,6 +20,7 @@
 #include "sodiem/pg/db.hpp"
 #include "sodiem/server/init.hpp"
 #include "sodiem/server/pg_schema.hpp"
+#include "sodiem/server/school_open.hpp"
 #include "sodiem/server/server_db.hpp"
 #include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
@@ -385,5 +386,53 @@ TEST_CASE("migrate on SQLite: an old server.db is brought up as it opens, a fold
   CHECK_FALSE(done->postgres);
   CHECK(done->from == current - 1);
   CHECK(done->to == current);
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("migrate on SQLite: refused while a server has the school's file open, nothing changed",
+          "[storage]") {
+  const auto tmp = fs::temp_directory_path() / ("sqlmigrate-busy-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  const server::DataPaths paths{(tmp / "truong").string()};
+  REQUIRE(server::init_data_dir(paths, "Trường THCS A", false));
+  int current = 0;
+  {
+    auto db = server::open_server_db(paths.db());
+    current = db->sqlite()->user_version();
+    db->exec("DROP TABLE class_subject_choices");  // as the previous release left it
+    db->exec("PRAGMA user_version = " + std::to_string(current - 1));
+  }
+  const auto left_as_it_was = [&] {
+    sqlite::Db raw(paths.db());
+    CHECK(raw.user_version() == current - 1);
+    auto s = raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'class_subject_choices'");
+    REQUIRE(s.step());
+    CHECK(s.int64(0) == 0);
+  };
+  {
+    // A server of the previous release still serving it: its connection open.
+    sqlite::Db serving(paths.db());
+    REQUIRE(serving.user_version() == current - 1);
+    auto busy = server::migrate_data_dir(paths, "");
+    REQUIRE_FALSE(busy);
+    CHECK(busy.status().message().find("đang phục vụ trường này") != std::string::npos);
+    CHECK(busy.status().message().find("dừng máy chủ") != std::string::npos);
+    left_as_it_was();
+  }
+  auto done = server::migrate_data_dir(paths, "");
+  REQUIRE(done);
+  CHECK(done->from == current - 1);
+  CHECK(done->to == current);
+  {
+    // As `run` holds the school (open_school: its service, console, lockouts).
+    auto served = server::open_school(paths.dir);
+    REQUIRE(served);
+    auto busy = server::migrate_data_dir(paths, "");
+    REQUIRE_FALSE(busy);
+    CHECK(busy.status().message().find("đang phục vụ trường này") != std::string::npos);
+  }
+  auto again = server::migrate_data_dir(paths, "");
+  REQUIRE(again);
+  CHECK(again->from == current);
   fs::remove_all(tmp);
 }

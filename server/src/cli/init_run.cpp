@@ -12,6 +12,7 @@
 #include "sodiem/server/console/console.hpp"
 #include "sodiem/server/host_names.hpp"
 #include "sodiem/server/init.hpp"
+#include "sodiem/server/kdf_pool.hpp"
 #include "sodiem/server/school_open.hpp"
 #include "sodiem/server/records_print.hpp"
 #include "sodiem/server/server_db.hpp"
@@ -109,6 +110,8 @@ struct RunOptions {
   // the cluster's free ones it never takes.
   std::size_t max_db_connections = tuning::kMaxDbConnections;
   std::size_t db_spare_connections = tuning::kDbSpareConnections;
+  std::size_t max_open_schools = tuning::kMaxOpenSchools;
+  std::string password_threads;  // empty: KdfThreads::default_size()
 };
 
 // The console prints with the functions of `sodiem-server print`.
@@ -208,7 +211,28 @@ int run_run(const RunOptions& o) {
     std::cerr << "sodiem-server: cần --data THƯ_MỤC (một hoặc nhiều) hoặc --schools THƯ_MỤC_CHA\n";
     return 2;
   }
+  // Password checks: the process's threads, before any school opens.
+  const std::size_t cores = KdfThreads::machine_cores();
+  std::size_t password_threads = KdfThreads::default_size();
+  if (!o.password_threads.empty()) {
+    const auto& t = o.password_threads;
+    const bool digits = t.size() <= 4 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    password_threads = digits ? std::stoul(t) : 0;
+    if (password_threads < 1 || password_threads > cores) {
+      std::cerr << "sodiem-server: --password-threads phải là một số từ 1 đến " << cores
+                << " (số lõi CPU máy này dành cho máy chủ), không phải \"" << t << "\"\n";
+      return 2;
+    }
+  }
+  KdfThreads::set_process_size(password_threads);
+  spdlog::info("password checks: {} thread(s) of {} cores{}", password_threads, cores,
+               o.password_threads.empty() ? " (the default: half of them)" : "");
   if (o.dirs.size() == 1 && o.schools.empty()) return run_one(o.dirs.front(), options);
+  if (o.max_open_schools < 1 || o.max_open_schools > tuning::kMaxHostedSchools) {
+    std::cerr << "sodiem-server: --max-open-schools phải từ 1 đến " << tuning::kMaxHostedSchools << "\n";
+    return 2;
+  }
+  options.limits.max_open_schools = o.max_open_schools;
   if (o.max_db_connections < tuning::kDbConnectionsPerOpenSchool + 1) {
     std::cerr << "sodiem-server: --max-db-connections phải từ " << tuning::kDbConnectionsPerOpenSchool + 1
               << " trở lên (mỗi trường đang mở trên PostgreSQL giữ " << tuning::kDbConnectionsPerOpenSchool
@@ -279,6 +303,19 @@ void add_run_command(CLI::App& app, Context& ctx) {
   run->add_option("--max-db-connections", o->max_db_connections,
                   "Nhiều trường trên PostgreSQL: số kết nối tối đa tiến trình này giữ (mỗi trường đang mở giữ 3; "
                   "mặc định 42)");
+  run->add_option("--max-open-schools", o->max_open_schools,
+                  "Nhiều trường: số trường mở cùng lúc tối đa (1–" + std::to_string(tuning::kMaxHostedSchools) +
+                      "; mặc định " + std::to_string(tuning::kMaxOpenSchools) +
+                      "); trường lâu không dùng được đóng để nhường chỗ. Mỗi trường đang mở giữ tới " +
+                      std::to_string(tuning::kFdsPerOpenSchool) +
+                      " tệp mở: nếu giới hạn số tệp mở (ulimit -n) không đủ, số này tự giảm cho vừa (ghi trong nhật ký)");
+  run->add_option("--password-threads", o->password_threads,
+                  "Số luồng kiểm tra mật khẩu của cả tiến trình, chung cho mọi trường (1 đến số lõi CPU; mặc định: "
+                  "một nửa số lõi, ít nhất 1 — máy này: " + std::to_string(KdfThreads::default_size()) +
+                      "). Mỗi lần kiểm tra tốn khoảng 0,15–0,2 giây của một lõi và gần như không tốn bộ nhớ, nên "
+                      "mỗi luồng kiểm tra được chừng 5–7 lần đăng nhập mỗi giây; nửa số lõi còn lại dành cho việc nhận "
+                      "điểm và mạng")
+      ->type_name("SỐ_TỰ_NHIÊN");
   run->add_option("--db-spare-connections", o->db_spare_connections,
                   "Nhiều trường trên PostgreSQL: số kết nối luôn để trống trên cụm PostgreSQL cho các tiến trình và "
                   "ứng dụng khác (mặc định 10; 0: không hỏi cụm)");

@@ -1,8 +1,12 @@
 // Password hashing (PBKDF2, ~0.2 s a check) off the DB worker, on low-priority
 // threads, so the DB worker never waits for it and ingest keeps its core.
-// KdfThreads: the process's hashing threads (KdfThreads::process(),
-// tuning::kPasswordCheckThreads of them), shared by every school a process
-// serves: a hundred open schools do not make a hundred threads. KdfPool: one
+// KdfThreads: the process's hashing threads (KdfThreads::process(): `run
+// --password-threads N`, 1..the machine's cores; by default half the cores,
+// at least one, default_size()), shared by every school a process serves:
+// a hundred open schools do not make a hundred threads. A check is CPU
+// alone (0.14–0.21 s of one core, no memory to speak of), so threads past the
+// cores only queue, and half leaves the other half to ingest and the
+// network (the threads also run at nice +10). KdfPool: one
 // school's queue on them (owned by its SyncService; its console submits
 // too), bounded: submit() refuses when it is full (the caller answers
 // RATE_LIMITED). The threads take the schools' queues in turn, one job each,
@@ -26,8 +30,15 @@ class KdfThreads {
   ~KdfThreads();  // every KdfPool on it stopped first
   KdfThreads(const KdfThreads&) = delete;
   KdfThreads& operator=(const KdfThreads&) = delete;
-  // The process's threads, started at the first use.
+  // The process's threads, started at the first use with the size set
+  // before (set_process_size), or default_size().
   static KdfThreads& process();
+  // Before the first school opens (`run --password-threads`); 0: the default.
+  static void set_process_size(std::size_t threads);
+  // The cores this process may run on (its CPU affinity; 1 if unknown).
+  static std::size_t machine_cores();
+  // Half of machine_cores(), at least one.
+  static std::size_t default_size();
   std::size_t size() const { return threads_.size(); }
 
  private:
@@ -35,7 +46,6 @@ class KdfThreads {
   struct Queue {
     std::deque<std::function<void()>> jobs;
     std::size_t running = 0;
-    bool stopping = false;
   };
   void run();
 

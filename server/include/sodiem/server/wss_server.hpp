@@ -41,6 +41,14 @@ inline constexpr std::size_t kMinConnectionFds = 64;
 inline constexpr auto kSchoolRescanInterval = 10s;
 inline constexpr std::size_t kMaxSchoolFolders = 4096;
 inline constexpr std::size_t kMaxHostedSchools = 2048;
+// The PostgreSQL cluster short of free connections (an opening refused
+// kUnavailable): one unused school on PostgreSQL is closed and the opening
+// tried once more; for kDbBusyBackoff after, every further opening of a
+// school on PostgreSQL is refused at once ("thử lại sau ít phút") without
+// closing more, unless the process's open schools hold fewer connections
+// than then (one closed meanwhile). A burst of devices of closed schools
+// cannot churn through every unused school.
+inline constexpr auto kDbBusyBackoff = 5s;
 }  // namespace sodiem::tuning
 
 namespace sodiem::server {
@@ -90,6 +98,7 @@ struct WssLimits {
   std::chrono::milliseconds school_rescan_interval = tuning::kSchoolRescanInterval;
   // PostgreSQL connections the open (and opening) schools hold at most.
   std::size_t max_db_connections = tuning::kMaxDbConnections;
+  std::chrono::milliseconds db_busy_backoff = tuning::kDbBusyBackoff;
 };
 
 struct WssOptions {

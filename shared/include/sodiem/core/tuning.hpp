@@ -90,8 +90,8 @@ inline constexpr auto kSessionIdleTimeout = 5min;
 // PARENT`): a school's service and console open at its first connection and
 // close once no connection has used it for kSchoolIdleClose (its queued
 // commits and acks finish first). At most kMaxOpenSchools are open at once
-// (each holds a database connection and two threads): past it, an unused one
-// is closed early, and with none unused a new school is refused until one is.
+// (run --max-open-schools; each holds database connections and two threads):
+// past it, an unused one closes early; with none unused, a new one is refused.
 // A school that failed to open is refused for kSchoolRetryAfterFailure
 // before it is tried again.
 inline constexpr auto kSchoolIdleClose = 10min;
@@ -131,11 +131,11 @@ inline constexpr int kPasswordHashIterations = 600000;
 // it for a signature costs the same ~0.2 s.
 inline constexpr int kKeyFileIterations = kPasswordHashIterations;
 // Threads that run password checks off the DB worker, for the whole
-// process, every school it serves (KdfThreads; one: logins are rare, and
-// ingest keeps the other core); each school's checks waiting beyond the
-// bound are refused RATE_LIMITED instead of queueing without end, and the
-// schools' queues are taken in turn (one school's flood never starves
-// another's logins).
+// process, every school it serves (KdfThreads: run --password-threads, by
+// default half the cores; this many when the cores cannot be counted);
+// each school's checks waiting beyond the bound are refused RATE_LIMITED
+// instead of queueing without end, and the schools' queues are taken in
+// turn (one school's flood never starves another's logins).
 inline constexpr std::size_t kPasswordCheckThreads = 1;
 inline constexpr std::size_t kMaxPendingPasswordChecks = 32;
 
