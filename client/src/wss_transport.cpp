@@ -37,6 +37,24 @@ struct KernelTcpInfo {
 };
 static_assert(sizeof(::tcp_info) == 104, "unexpected glibc tcp_info layout");
 
+// The TLS layer's answer when the peer does not speak TLS at all (a plain
+// HTTP server, another service on that port): its first bytes are no TLS record.
+bool not_tls_peer(const boost::system::error_code& ec) {
+  if (ec.category() != boost::asio::error::get_ssl_category()) return false;
+  switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value()))) {
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST:
+#ifdef SSL_R_RECORD_LAYER_FAILURE  // OpenSSL 3.2 and later
+    case SSL_R_RECORD_LAYER_FAILURE:
+#endif
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The one place the client turns a network error into the teacher's words
 // (connect, TLS and WebSocket handshakes, send, receive; `sodiem sync`,
 // enroll and the ui's agent all come here): the common failures say what
@@ -56,8 +74,16 @@ std::string network_words(const boost::system::error_code& ec) {
       ec == boost::asio::ssl::error::stream_truncated)
     return "kết nối bị ngắt giữa chừng (mạng chập chờn, hoặc máy chủ vừa khởi động lại): hãy kiểm tra mạng rồi "
            "thử lại sau ít phút";
-  if (ec == err::host_not_found || ec == err::host_not_found_try_again || ec == err::no_data)
-    return "tên máy này không có trên mạng; hãy kiểm tra tên máy trong địa chỉ nhà trường đưa, và mạng của máy này";
+  // EAI_AGAIN: no answer about the name at all, what Linux says with no network.
+  if (ec == err::host_not_found_try_again)
+    return "không hỏi được tên máy chủ trên mạng (máy này chưa có mạng, hoặc máy chủ tên miền không trả lời): "
+           "hãy kiểm tra Wi-Fi hoặc dây mạng của máy này, rồi thử lại";
+  if (ec == err::host_not_found || ec == err::no_data)
+    return "tên máy chủ này không có trên mạng: hãy kiểm tra tên máy chủ trong địa chỉ nhà trường đưa, và mạng "
+           "của máy này";
+  if (not_tls_peer(ec))
+    return "địa chỉ/cổng này không phải máy chủ Sổ điểm (máy ở đó trả lời theo cách khác, có thể là một trang web "
+           "hoặc dịch vụ khác): hãy kiểm tra số cổng trong địa chỉ nhà trường đưa, dạng wss://TÊN_MÁY_CHỦ:CỔNG";
   return ec.message();
 }
 
@@ -70,6 +96,7 @@ std::string handshake_failure(const std::string& host, const boost::system::erro
     return "máy chủ không có trường nào mang tên máy \"" + host +
            "\": hãy kiểm tra lại địa chỉ nhà trường đưa, dạng wss://TÊN_MÁY_CỦA_TRƯỜNG:CỔNG (tên máy, không phải "
            "địa chỉ IP)";
+  if (not_tls_peer(ec)) return network_words(ec);  // said whole: no TLS jargon in front
   return "bắt tay TLS thất bại: " + network_words(ec);
 }
 }  // namespace

@@ -1,3 +1,6 @@
+// The cell history from the authoritative store (cell_history): accepted
+// versions, conflicts, refusals and correction requests in order. Called by
+// the console's cell page, the `history` command and sync's history request.
 #include "sodiem/server/history.hpp"
 
 #include <algorithm>
@@ -8,34 +11,6 @@
 #include "sodiem/server/directory.hpp"
 
 namespace sodiem::server {
-
-std::string outcome_words(std::string_view outcome) {
-  if (outcome == "RESOLVED") return "Đã giải quyết xung đột";
-  if (outcome == "CORRECTION_REQUESTED") return "Xin điều chỉnh";
-  if (outcome == "CORRECTION_REFUSED") return "Từ chối điều chỉnh";
-  const auto code = protocol::parse_error_code(outcome);
-  if (!code) return std::string(outcome);
-  switch (*code) {  // every code named: a new one fails to compile here (-Wswitch)
-    case ErrorCode::kOk: return "Nhận";
-    case ErrorCode::kDuplicate: return "Đã nhận từ trước";
-    case ErrorCode::kTermLocked: return "Sổ đã khóa";
-    case ErrorCode::kEntryClosed: return "Hết hạn nhập";
-    case ErrorCode::kApprovedReadOnly: return "Đã phê duyệt, chỉ xem";
-    case ErrorCode::kForbidden: return "Không có quyền";
-    case ErrorCode::kInvalidValue: return "Giá trị không hợp lệ";
-    case ErrorCode::kConflict: return "Xung đột";
-    case ErrorCode::kUnauthenticated: return "Chưa xác thực";
-    case ErrorCode::kVersionMismatch: return "Phiên bản không tương thích";
-    case ErrorCode::kRateLimited: return "Gửi quá nhanh";
-    case ErrorCode::kTooLarge: return "Quá lớn";
-    case ErrorCode::kMalformed: return "Dữ liệu hỏng";
-    case ErrorCode::kInternal: return "Lỗi máy chủ";
-    case ErrorCode::kUnavailable: return "Không kết nối được";
-    case ErrorCode::kPasswordChangeRequired: return "Cần đổi mật khẩu";
-    case ErrorCode::kAuditMismatch: return "Nhật ký không khớp";
-  }
-  return std::string(outcome);
-}
 
 Result<std::vector<HistoryEvent>> cell_history(store::Db& db, const std::string& class_name,
                                                const std::string& subject, const std::string& student,

@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 #include "sodiem/protocol/messages.hpp"
 #include "sodiem/server/accounts.hpp"
@@ -260,6 +261,11 @@ Status set_entry_window(store::Db& db, const std::string& term, const std::strin
                     nlohmann::json{{"term", term}, {"opens", opens}, {"closes", closes}}.dump()});
   tx.commit();
   return Status::ok();
+}
+
+std::string entry_window_text(const std::string& term, const std::string& opens, const std::string& closes) {
+  return "Đã đặt thời gian nhập điểm " + term + ": từ " + attendance::date_vn(opens) + " đến hết " +
+         attendance::date_vn(closes);
 }
 
 Status set_offline_grace_hours(store::Db& db, int hours, const std::string& by, std::int64_t now) {

@@ -2,10 +2,13 @@
 // comment on the homeroom grid, attendance of the month by click and by
 // keyboard (P / K, totals per student), all synced, the class summary
 // board (read-only), and attendance per session once the class is taught
-// two sessions a day. Run by run.sh (CTest label `browser`).
+// two sessions a day; on a closed year's copy, the attendance sheet only to
+// read. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
-import { SAVED, cell, cellSel, enroll, screenshot, students, tmpDir, waitCell, withSchool } from './fixture.mjs';
+import { SAVED, cell, cellSel, client, enroll, screenshot, sleep, students, tmpDir, waitCell, withSchool } from './fixture.mjs';
 
 let ui;
 const env = withSchool({ browser: true });
@@ -109,5 +112,56 @@ test('a homeroom teacher records conduct, comments and attendance; the board sho
   assert.equal(Number(await count(codes[3], 'P')), before2 + 2, 'each session counts one');
   assert.match(await page.textContent('.sheet-sub'), /theo buổi/);
   await screenshot(page, 'attendance-sessions');
+  assert.deepEqual(browser.problems, []);
+});
+
+test("a closed year's copy shows the attendance sheet to read: no change on a click, a key or a letter", { timeout: 180_000 }, async () => {
+  const { school, browser, page } = env;
+  const teacher = school.accounts.find((a) => a.homeroom && (a.roles || []).includes('GVCN'));
+  const cls = teacher.homeroom;
+  const live = tmpDir('client');
+  enroll(school, live, teacher.username);
+  client(['sync', '--data', live]);
+  const probe = await env.startUi(live);
+  await page.goto(probe.url);
+  const year = await page.evaluate(async () => (await (await fetch('/api/session')).json()).school_year);
+  await probe.stop();
+  // The copy as the client keeps it once the server moved on: DATA/years/<year> beside DATA/client.db.
+  const data = tmpDir('client');
+  const copy = path.join(data, 'years', year);
+  fs.cpSync(live, copy, { recursive: true });
+  fs.copyFileSync(path.join(live, 'client.db'), path.join(data, 'client.db'));
+
+  const writes = [];
+  page.on('request', (r) => { if (r.method() === 'POST') writes.push(r.url()); });
+  page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('"path"')) writes.push(String(f.payload)); }));
+  ui = await env.startUi(copy);
+  await page.goto(ui.link({ view: 'attendance', class: cls }));
+  await page.waitForSelector('main[data-ready="attendance"]');
+  assert.ok((await page.textContent('.sheet-sub .keys')).includes('Chỉ xem'), 'the key help of a sheet to read');
+  assert.ok(!(await page.textContent('.sheet-sub .keys')).includes('gõ P hoặc K'));
+  const codes = await students(page);
+  const days = await page.$$eval('tbody tr:first-child td[data-column^="CC."]', (tds) => tds.map((td) => td.dataset.column));
+  const [d1, d2] = days;
+  const before = [(await cell(page, codes[0], d1)).text, (await cell(page, codes[0], d2)).text];
+  // A click selects, quietly: no cycle, no red refusal.
+  await page.click(cellSel(codes[0], d1));
+  await page.click(cellSel(codes[0], d2));
+  assert.equal(await page.getAttribute(cellSel(codes[0], d2), 'class').then((c) => c.includes('sel')), true, 'selected');
+  assert.equal(await page.locator('.grid-msg.error').count(), 0, 'a click says nothing');
+  assert.equal((await cell(page, codes[0], d1)).text, before[0], 'not cycled');
+  // Any letter, P or not: the copy's read-only note, not the attendance keys.
+  await page.keyboard.press('x');
+  let said = await page.textContent('.grid-msg');
+  assert.ok(said.includes(`Bản lưu năm học ${year} chỉ để xem`) && !said.includes('gõ P'), said);
+  await page.keyboard.press('p');
+  await page.keyboard.press(' ');
+  await page.keyboard.press('Delete');
+  await sleep(500);
+  said = await page.textContent('.grid-msg');
+  assert.ok(said.includes('chỉ để xem'), said);
+  assert.equal((await cell(page, codes[0], d2)).text, before[1], 'nothing recorded');
+  assert.deepEqual(writes, [], 'no save sent');
+  await screenshot(page, 'attendance-archived-copy');
   assert.deepEqual(browser.problems, []);
 });

@@ -115,9 +115,17 @@ test('offline marks stay local, sync by themselves when the server is back; a lo
 
 test("a closed year's copy says once that it is last year's archived copy, read-only, and never tries to sync", { timeout: 180_000 }, async () => {
   const { school, browser, page } = env;
-  const live = tmpDir('client');
+  const live = tmpDir('client'), home = tmpDir('home');
   enroll(school, live, 'gv.toan.1');
+  enroll(school, home, 'gv.toan.1', 'o-nha');
   client(['set', '--data', live, '6A', 'Toán', 'HS6A01', 'HK2.TX2', '8']);
+  // For the copy's inbox: a mark refused by a lock (a correction could be asked
+  // for on the live store) and a conflict between this device and another.
+  client(['set', '--data', live, '6A', 'Toán', 'HS6A02', 'HK1.CK', '10']);
+  school.lock('HK1', '6A', 'Chốt điểm học kì I', 2);
+  client(['set', '--data', live, '6A', 'Toán', 'HS6A03', 'HK2.GK', '9']);
+  client(['set', '--data', home, '6A', 'Toán', 'HS6A03', 'HK2.GK', '6']);
+  client(['sync', '--data', home]);
   client(['sync', '--data', live]);
   const probe = await env.startUi(live);
   await page.goto(probe.url);
@@ -151,6 +159,7 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   assert.equal(await page.getAttribute('.grid-wrap', 'aria-readonly'), 'true');
   assert.equal(await page.locator('a.button:has-text("Xác nhận và ký")').count(), 0, 'no sign button');
   assert.ok(await page.isHidden('#nav-sign'), 'no "Ký duyệt" link');
+  assert.ok(await page.isHidden('#nav-password'), 'no "Đổi mật khẩu" link');
   assert.ok((await page.textContent('.sheet-sub .keys')).startsWith('Chỉ xem'));
   await page.click(cellSel('HS6A01', 'HK2.TX2'));
   await page.keyboard.type('9');
@@ -175,7 +184,29 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   await page.goto(ui.link({ view: 'sign' }));
   await page.waitForSelector('main[data-ready="sign"]');
   assert.equal(await page.locator('form.sign-form').count(), 0, 'no sign form');
-  assert.ok((await page.textContent('[data-read-only]')).includes('không ký xác nhận'));
+  const signNote = await page.textContent('[data-read-only]');
+  assert.ok(signNote.includes(`Không ký xác nhận được ở đây: đây là bản lưu của năm học ${year}`), signNote);
+  const signPage = await page.textContent('main');
+  assert.ok(!signPage.includes('Đủ điểm') && !signPage.includes('hãy đồng bộ') && !signPage.includes('Hãy nhập đủ'),
+    'never "ready", never "sync first" nor "type the rest"');
+  await screenshot(page, 'sign-archived-copy');
+  // The inbox: the refusal and the conflict to read, nothing to ask for nor choose.
+  await page.goto(ui.link({ view: 'inbox' }));
+  await page.waitForSelector('main[data-ready="inbox"]');
+  await page.waitForSelector('tr[data-kind="refused"][data-student="HS6A02"]');
+  await page.waitForSelector('tr[data-kind="conflict"][data-student="HS6A03"]');
+  const inbox = await page.evaluate(async () => (await fetch('/api/inbox')).json());
+  assert.equal(inbox.refused.find((x) => x.student === 'HS6A02').can_request_correction, false);
+  assert.equal(await page.locator('main button').count(), 0, 'no "Xin điều chỉnh", "Giữ" or "Chọn"');
+  assert.ok((await page.textContent('main [data-read-only]')).includes('chỉ để xem'));
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined/);
+  await screenshot(page, 'inbox-archived-copy');
+  // The password page reached by its address: a note, no form.
+  await page.goto(ui.link({ view: 'password' }));
+  await page.waitForSelector('main[data-ready="password"]');
+  assert.equal(await page.locator('main form').count(), 0, 'no password form');
+  assert.ok((await page.textContent('main [data-read-only]')).includes('không đổi mật khẩu được'));
+  await screenshot(page, 'password-archived-copy');
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
   // Several status polls later: still no attempt, no refusal anywhere, said once.

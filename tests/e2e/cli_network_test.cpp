@@ -1,6 +1,7 @@
 // The client's network failures in the teacher's words (wss_transport.cpp's
 // network_words), through the real `sodiem` binary: a server that is not
-// listening (sync and enroll) and a connection cut during the handshake say
+// listening (sync and enroll), a connection cut during the handshake, a port
+// that answers plain HTTP and a server name the network does not know say
 // what happened and what to check in Vietnamese, never the system's English
 // text; the mark waits safely. Part of cli_tests.
 #include <netinet/in.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -30,19 +32,19 @@ CommandResult client(std::vector<std::string> args, const std::string& input = "
 // English words the system's messages ("Connection refused", "Connection
 // reset by peer", "stream truncated") would bring.
 void no_english(const std::string& err) {
-  for (const char* word : {"Connection", "refused", "reset by", "truncated", "Broken pipe", "End of file"}) {
+  for (const char* word : {"Connection", "refused", "reset by", "truncated", "Broken pipe", "End of file", "SSL",
+                           "version number", "not known", "resolution"}) {
     INFO(word);
     CHECK(err.find(word) == std::string::npos);
   }
 }
 
-// A TCP port that accepts one connection and resets it at once (SO_LINGER
-// 0): a connection cut in the middle of the TLS handshake.
-struct ResettingPort {
+// A TCP port that accepts one connection and hands it to `serve`.
+struct OneShotPort {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   int port = 0;
   std::thread thread;
-  ResettingPort() {
+  explicit OneShotPort(std::function<void(int)> serve) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -53,20 +55,39 @@ struct ResettingPort {
     port = ntohs(a.sin_port);
     timeval wait{30, 0};  // accept gives up after 30 s if nobody comes
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-    thread = std::thread([this] {
+    thread = std::thread([this, serve = std::move(serve)] {
       const int c = ::accept(fd, nullptr, nullptr);
       if (c < 0) return;
-      linger hard{1, 0};
-      ::setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      serve(c);
       ::close(c);
     });
   }
-  ~ResettingPort() {
+  ~OneShotPort() {
     ::shutdown(fd, SHUT_RDWR);
     thread.join();
     ::close(fd);
   }
 };
+
+// Resets the connection at once (SO_LINGER 0): cut in the middle of the TLS handshake.
+void reset_at_once(int c) {
+  linger hard{1, 0};
+  ::setsockopt(c, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+}
+
+// Answers like a plain web server: whatever comes, an HTTP error page.
+void answer_http(int c) {
+  char buf[4096];
+  timeval wait{5, 0};
+  ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  (void)::recv(c, buf, sizeof buf, 0);
+  const std::string page =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\n"
+      "Bad Request";
+  (void)::send(c, page.data(), page.size(), MSG_NOSIGNAL);
+  ::shutdown(c, SHUT_WR);
+  (void)::recv(c, buf, sizeof buf, 0);
+}
 
 }  // namespace
 
@@ -101,7 +122,7 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
   no_english(enroll.err);
 
   // A connection reset during the TLS handshake.
-  ResettingPort cut;
+  OneShotPort cut(reset_at_once);
   const auto reset = client({"enroll", "--data", tmp / "third", "--server", "wss://127.0.0.1:" + std::to_string(cut.port),
                              "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
                             demo.password_of("gv.toan.2") + "\n");
@@ -109,4 +130,25 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
   CHECK(reset.exit_code != 0);
   CHECK_THAT(reset.err, Catch::Contains("kết nối bị ngắt giữa chừng") && Catch::Contains("thử lại"));
   no_english(reset.err);
+
+  // A port where something else answers (a web server): not a Sổ điểm server.
+  OneShotPort web(answer_http);
+  const auto http = client({"enroll", "--data", tmp / "fourth", "--server", "wss://127.0.0.1:" + std::to_string(web.port),
+                            "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
+                           demo.password_of("gv.toan.2") + "\n");
+  INFO(http.err);
+  CHECK(http.exit_code != 0);
+  CHECK_THAT(http.err, Catch::Contains("không phải máy chủ Sổ điểm") && Catch::Contains("số cổng"));
+  no_english(http.err);
+
+  // A server name nobody knows (.invalid never resolves): the name, or no answer at all without a network.
+  const auto unknown = client({"enroll", "--data", tmp / "fifth", "--server", "wss://sodiem-khong-co.invalid:8443",
+                               "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
+                              demo.password_of("gv.toan.2") + "\n");
+  INFO(unknown.err);
+  CHECK(unknown.exit_code != 0);
+  CHECK_THAT(unknown.err, Catch::Contains("tên máy chủ này không có trên mạng") ||
+                              (Catch::Contains("không hỏi được tên máy chủ") && Catch::Contains("Wi-Fi")));
+  CHECK_THAT(unknown.err, !Catch::Contains("tên máy này"));
+  no_english(unknown.err);
 }

@@ -507,6 +507,7 @@ TEST_CASE("correction after lock: request, approve → new version with history,
   const auto text = s.client({"history", "--data", dir, "6A", "Toán", "HS6A01", "HK1.CK"}).out;
   CHECK_THAT(text, Catch::StartsWith("Lịch sử ô 6A · Toán · HS6A01 · HK1.CK") && Catch::Contains("(trống) → 4") &&
                        Catch::Contains("4 → 7  — điều chỉnh #"));
+  CHECK_THAT(text, Catch::Contains("Xin điều chỉnh \"7\"") && !Catch::Contains("CORRECTION_REQUESTED"));  // words, not codes
   CHECK(run_command({kServer, "history", "--data", s.demo.dir, "6A", "Toán", "HS6A01", "HK1.CK"}).out == text);
   const std::string other = s.tmp / "other-teacher";
   s.enroll(other, "gv.anh.2");

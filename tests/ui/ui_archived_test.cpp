@@ -101,4 +101,9 @@ TEST_CASE("ui: a closed year's copy says its year once, never syncs, and refuses
   CHECK(status["syncing"] == false);
   // The grid of that year is still there to read.
   CHECK(ui.get("/api/grid?class=6A&subject=To%C3%A1n").status == 200);
+  // What would be signed, to read; never ready, the copy's refusal as the reason.
+  const json sign = ui.get("/api/sign?class=6A&subject=To%C3%A1n&term=HK1").data();
+  CHECK(sign["ready"] == false);
+  CHECK(sign["read_only"] == true);
+  CHECK_THAT(sign["error"].get<std::string>(), Catch::StartsWith("đây là bản lưu của năm học " + year));
 }

@@ -255,6 +255,7 @@ class Handlers {
           "GROUP BY class_name, subject, student_code, col");
       while (q.step()) requested[{q.text(0), q.text(1), q.text(2), q.text(3)}] = static_cast<std::uint64_t>(q.int64(4));
     }
+    const bool copy = !store_.archived_year().empty();  // a closed year's copy: nothing can be asked for from it
     for (const auto& r : store_.refused()) {
       auto it = requested.find({r.cell.class_name, r.cell.subject, r.cell.student_code, r.cell.column});
       const bool already = it != requested.end() && it->second > r.seq;
@@ -264,7 +265,7 @@ class Handlers {
                          {"server_value", r.server_value}, {"kind", static_cast<int>(r.kind)},
                          {"correction_requested", already},
                          {"can_request_correction",
-                          !already && r.kind == protocol::OpKind::kSet && is_lock_refusal(r.code)}});
+                          !copy && !already && r.kind == protocol::OpKind::kSet && is_lock_refusal(r.code)}});
     }
     for (const auto& c : store_.my_conflicts())
       conflicts.push_back({{"class", c.cell.class_name}, {"subject", c.cell.subject}, {"student", c.cell.student_code},

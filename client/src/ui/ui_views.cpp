@@ -171,11 +171,13 @@ json sign_view(LocalStore& store, const std::string& class_name, const protocol:
     missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"column", m.column}});
   const auto status = store.status();
   std::string error;
-  if (status.pending > 0) error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
+  const auto copy = store.closed_year_refusal();  // a closed year's copy: never signable, whatever it holds
+  if (!copy) error = copy.message();
+  else if (status.pending > 0) error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
   const bool ready = missing.empty() && error.empty();
   return {{"class", class_name}, {"subject", subject.name}, {"term", term}, {"ready", ready},
           {"missing", std::move(missing)}, {"lines", std::move(lines)}, {"results", std::move(results)},
-          {"has_key", has_key}, {"error", error}};
+          {"has_key", has_key}, {"error", error}, {"read_only", !copy.is_ok()}};
 }
 
 json board_view(LocalStore& store, const std::string& class_name, const std::string& term) {
@@ -189,7 +191,10 @@ json class_sign_view(LocalStore& store, const std::string& class_name, const std
                      bool has_key) {
   json out = board_view(store, class_name, term);
   std::string error, digest;
-  if (store.status().pending > 0) {
+  const auto copy = store.closed_year_refusal();  // a closed year's copy: never signable, whatever it holds
+  if (!copy) {
+    error = copy.message();
+  } else if (store.status().pending > 0) {
     error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
   } else if (auto document = store.confirmation_document(class_name, "", term, step)) {
     digest = signing::digest_hex(*document);
@@ -201,6 +206,7 @@ json class_sign_view(LocalStore& store, const std::string& class_name, const std
   out["digest"] = digest;
   out["has_key"] = has_key;
   out["error"] = error;
+  out["read_only"] = !copy.is_ok();
   return out;
 }
 

@@ -96,6 +96,7 @@ function setSession(session) {
     + 'Bản lưu chỉ để xem lại: không sửa điểm và không đồng bộ với máy chủ. Sổ điểm của năm học mới mở từ thư mục dữ liệu chính.' : '';
   $('sync-now').hidden = !!archived;
   $('nav-sign').hidden = !!archived;  // nothing is signed on a copy
+  $('nav-password').hidden = !!archived;  // nor a password changed (it never reaches the server)
   $('pending').hidden = !!archived;
 }
 

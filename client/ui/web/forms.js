@@ -1,6 +1,6 @@
 // Forms of the page: first-run enrollment of this device (POST /api/enroll,
 // with a new password when the server asks for one) and the password change
-// (POST /api/password). Called by app.js.
+// (POST /api/password; on a closed year's copy only a note). Called by app.js.
 import * as api from './api.js';
 import { field, h } from './util.js';
 
@@ -62,6 +62,15 @@ export async function showEnroll(ctx, main, done) {
 export async function showPassword(ctx, main) {
   ctx.sync({ view: 'password' });
   document.title = 'Đổi mật khẩu — Sổ điểm';
+  const year = ctx.session?.archived_year;
+  if (year) {  // a closed year's copy never reaches the server: no form to fill in vain
+    main.append(h('section.panel.narrow', {}, h('h1', {}, 'Đổi mật khẩu'),
+      h('p.form-msg.error', { role: 'note', 'data-read-only': 'true' },
+        `Bản lưu năm học ${year} chỉ để xem: không đổi mật khẩu được ở đây. `
+        + 'Hãy mở sổ điểm của năm học mới (thư mục dữ liệu chính) để đổi mật khẩu.')));
+    main.dataset.ready = 'password';
+    return {};
+  }
   const current = h('input', { type: 'password', name: 'current', required: true, autocomplete: 'current-password' });
   const next1 = h('input', { type: 'password', name: 'next', required: true, autocomplete: 'new-password' });
   const next2 = h('input', { type: 'password', name: 'next2', required: true, autocomplete: 'new-password' });

@@ -311,7 +311,7 @@ export class Grid {
     const col = this.cols[p.c];
     const cell = this.cell(p.r, p.c);
     if (['refused', 'conflict', 'locked'].includes(cell.state)) { this.showCellInfo(p.r, p.c); return; }
-    if (col.type === 'attendance') this.cycle(p.r, p.c);
+    if (col.type === 'attendance' && !this.opts.readOnly) this.cycle(p.r, p.c);  // read-only: a click only selects
   }
 
   onDblClick(e) {
@@ -352,6 +352,7 @@ export class Grid {
       if (k === ' ') { e.preventDefault(); this.cycle(this.cur.r, this.cur.c); return; }
       if (k.length === 1) {
         e.preventDefault();
+        if (this.refuseWrite()) return;  // read-only: said before any letter is judged
         const v = k.toUpperCase();
         if (v === 'P' || v === 'K') this.setValue(this.cur.r, this.cur.c, v);
         else this.message('Điểm danh: gõ P (vắng có phép) hoặc K (vắng không phép); Delete để xóa; dấu cách để đổi.', 'error');

@@ -6,7 +6,7 @@
 // still lacks). Called by app.js's router.
 import * as api from './api.js';
 import { Grid, perf } from './grid.js';
-import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher, readOnlyNote } from './screens.js';
+import { HOMEROOM_SUBJECT, homeroomTabs, quietRefresher, READ_ONLY_KEYS, readOnlyNote } from './screens.js';
 import { columnVN, currentMonth, dateVN, h, monthVN, shiftMonth, TERM_NAMES, weekdayVN } from './util.js';
 
 function homeroomClass(ctx, p) {
@@ -62,7 +62,9 @@ export async function showAttendance(ctx, main, p) {
         h('button', { type: 'button', 'data-month': 'next', onclick: () => goMonth(shiftMonth(month, 1)) }, 'Tháng sau ›'))),
     homeroomTabs(ctx, cls, 'attendance'),
     h('div.sheet-sub', {},
-      h('span.keys', {}, `${data.sessions === 2 ? 'Điểm danh theo buổi (S: sáng, C: chiều) · ' : ''}Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa`)),
+      h('span.keys', {}, `${data.sessions === 2 ? 'Điểm danh theo buổi (S: sáng, C: chiều) · ' : ''}${readOnlyNote(ctx)
+        ? READ_ONLY_KEYS
+        : 'Bấm vào ô hoặc dấu cách để đổi: trống → P (vắng có phép) → K (vắng không phép) → trống · gõ P hoặc K · Delete: xóa'}`)),
     columns.length > 2 ? host : h('p.none', {}, 'Tháng này không có ngày học.')));
   if (columns.length <= 2) return {};
   const grid = new Grid(host, {

@@ -14,6 +14,9 @@ export function readOnlyNote(ctx) {
   return year ? `Bản lưu năm học ${year} chỉ để xem: không sửa, không dán và không ký xác nhận được ở đây.` : '';
 }
 
+// The key help of a read-only grid (subject, homeroom and attendance grids).
+export const READ_ONLY_KEYS = 'Chỉ xem: mũi tên, Tab, Enter để di chuyển · Ctrl+C: chép giá trị một ô';
+
 const gridLink = (cls, subject) => `/?${new URLSearchParams({ class: cls, subject })}`;
 const viewLink = (params) => `/?${new URLSearchParams(params)}`;
 
@@ -107,7 +110,7 @@ export async function showGrid(ctx, main, p) {
       tools),
     homeroom ? homeroomTabs(ctx, cls, 'grid') : null,
     h('div.sheet-sub', {}, legend(),
-      h('span.keys', {}, readOnly ? 'Chỉ xem: mũi tên, Tab, Enter để di chuyển · Ctrl+C: chép giá trị một ô'
+      h('span.keys', {}, readOnly ? READ_ONLY_KEYS
         : 'Enter: lưu và xuống · Tab: sang phải · F2: sửa · Delete: xóa · Esc: bỏ · Ctrl+Z: hoàn tác · Ctrl+V: dán từ Excel')),
     host));
   const grid = new Grid(host, {
@@ -180,7 +183,9 @@ export async function showInbox(ctx, main) {
   document.title = 'Hộp thư — Sổ điểm';
   const body = h('div.inbox');
   const msg = h('p.form-msg', { role: 'status', 'aria-live': 'polite' });
-  main.append(h('section.panel.wide', {}, h('h1', {}, 'Hộp thư'), msg, body));
+  const readOnly = readOnlyNote(ctx);  // a closed year's copy: nothing asked for nor chosen here
+  main.append(h('section.panel.wide', {}, h('h1', {}, 'Hộp thư'),
+    readOnly ? h('p.hint', { role: 'note', 'data-read-only': 'true' }, readOnly) : null, msg, body));
   const say = (text, kind = 'ok') => { msg.textContent = text; msg.className = `form-msg ${kind}`; };
   const v = (x) => comma(x) || '(trống)';
   const cellName = (x) => `${x.student_name || x.student} (${x.student}) · ${columnVN(x.column)}`;
@@ -190,7 +195,7 @@ export async function showInbox(ctx, main) {
     const data = await api.get('/api/inbox');
     const refused = data.refused || [], conflicts = data.conflicts || [], corrections = data.corrections || [];
     const moves = data.moves || [];
-    body.replaceChildren(
+    body.replaceChildren(...[
       moves.length ? h('section.moves', {},
         h('h2', {}, `Học sinh chuyển lớp (${moves.length})`),
         h('p.hint', {}, 'Các học sinh này đã chuyển khỏi lớp bạn dạy; điểm đã nhập chuyển theo học sinh sang lớp mới.'),
@@ -219,9 +224,9 @@ export async function showInbox(ctx, main) {
         h('tbody', {}, ...conflicts.map((x) => h('tr', { 'data-kind': 'conflict', 'data-student': x.student, 'data-column': x.column },
           h('td', {}, open(x)), h('td', {}, cellName(x)),
           h('td', {}, h('span.val', {}, v(x.current)), ' ', h('span.who', {}, x.current_author || ''), ' ',
-            h('button', { type: 'button', 'data-choose': 'current', onclick: () => resolve(x, x.current) }, 'Giữ')),
+            readOnly ? null : h('button', { type: 'button', 'data-choose': 'current', onclick: () => resolve(x, x.current) }, 'Giữ')),
           h('td', {}, h('span.val', {}, v(x.other)), ' ', h('span.who', {}, x.other_author || ''), ' ',
-            h('button', { type: 'button', 'data-choose': 'other', onclick: () => resolve(x, x.other) }, 'Chọn')),
+            readOnly ? null : h('button', { type: 'button', 'data-choose': 'other', onclick: () => resolve(x, x.other) }, 'Chọn')),
           h('td'))))) : h('p.none', {}, 'Không có xung đột.'),
       h('h2', {}, `Yêu cầu điều chỉnh của tôi (${corrections.length})`),
       corrections.length ? h('table.list', {},
@@ -230,7 +235,9 @@ export async function showInbox(ctx, main) {
           h('td.num', {}, x.id ?? ''), h('td', {}, open(x)), h('td', {}, cellName(x)),
           h('td.num', {}, `${v(x.old)} → ${v(x.new)}`), h('td', {}, x.reason || ''),
           h('td', {}, h('span.status', { 'data-status': x.status || '' }, CORRECTION_STATUS[x.status] || x.status || '')),
-          h('td', {}, [x.decided_by, x.comment].filter(Boolean).join(': ')))))) : h('p.none', {}, 'Chưa có yêu cầu nào.'));
+          h('td', {}, [x.decided_by, x.comment].filter(Boolean).join(': ')))))) : h('p.none', {}, 'Chưa có yêu cầu nào.'),
+    ].filter(Boolean));  // replaceChildren would write a missing part (no moves) as "null"
+
   }
 
   function askCorrection(x, cell) {

@@ -9,7 +9,6 @@
 // decides. Called by app.js's router.
 import * as api from './api.js';
 import { boardNotices, bookOrder, missingPanel, pivotTable, resultsTable } from './homeroom.js';
-import { readOnlyNote } from './screens.js';
 import { columnVN, comma, field, h, TERM_NAMES } from './util.js';
 
 const STEP_TITLES = {
@@ -30,6 +29,14 @@ function stepsOf(session) {
   if ((roles.includes('PHT') || roles.includes('HT')) && all.length) steps.push(['review', all]);
   if (roles.includes('HT') && all.length) steps.push(['approve', all]);
   return steps;
+}
+
+// The server's reason not to sign (an unsent change; a closed year's copy,
+// where the page offers no form at all: data.read_only).
+function errorNote(data) {
+  if (!data.error) return null;
+  return data.read_only ? h('p.form-msg.error', { 'data-read-only': 'true' }, `Không ký xác nhận được ở đây: ${data.error}.`)
+    : h('p.form-msg.error', {}, data.error);
 }
 
 // The passphrase form; `send(passphrase, newKey)` signs and returns the server's answer.
@@ -110,14 +117,14 @@ async function showSubject(ctx, main, p, { stepSel, termSel, term }) {
   const lines = data.lines || [];
   const results = new Map((data.results || []).map((r) => [r.student, r.result]));
   const blocked = !data.ready || missing.length > 0 || !!data.error;
-  const form = readOnlyNote(ctx) ? h('p.form-msg.error', { 'data-read-only': 'true' }, readOnlyNote(ctx))
-    : keyForm(data, blocked, STEP_BUTTONS.subject,
+  const form = data.read_only ? null : keyForm(data, blocked, STEP_BUTTONS.subject,
       (passphrase, newKey) => api.post('/api/sign', { class: cls, subject, term, passphrase, new_key: newKey }));
 
   body.replaceChildren(...[
-    data.error ? h('p.form-msg.error', {}, data.error) : null,
+    errorNote(data),
     missing.length ? h('div.missing', { role: 'alert' },
-      h('p', {}, h('strong', {}, `Còn ${missing.length} ô chưa có điểm: chưa ký được.`), ' Hãy nhập đủ rồi quay lại.'),
+      h('p', {}, h('strong', {}, `Còn ${missing.length} ô chưa có điểm${data.read_only ? '.' : ': chưa ký được.'}`),
+        data.read_only ? null : ' Hãy nhập đủ rồi quay lại.'),
       h('ul', {}, ...missing.slice(0, 60).map((m) => h('li', {}, `${m.name || m.student} (${m.student}) — ${columnVN(m.column)}`)),
         missing.length > 60 ? h('li', {}, `… và ${missing.length - 60} ô khác`) : null))
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng những gì sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
@@ -152,11 +159,10 @@ async function showClassStep(ctx, main, p, { step, classes, stepSel, termSel, te
   const students = data.students || [];
   const names = new Map(students.map((s) => [s.student, s.name]));
   const blocked = !data.ready || missing.length > 0 || !!data.error;
-  const form = readOnlyNote(ctx) ? h('p.form-msg.error', { 'data-read-only': 'true' }, readOnlyNote(ctx))
-    : keyForm(data, blocked, STEP_BUTTONS[step],
+  const form = data.read_only ? null : keyForm(data, blocked, STEP_BUTTONS[step],
       (passphrase, newKey) => api.post('/api/sign', { class: cls, step, term, passphrase, new_key: newKey }));
   body.replaceChildren(...[
-    data.error ? h('p.form-msg.error', {}, data.error) : null,
+    data.archived_year ? null : errorNote(data),  // a copy's board says it already (boardNotices)
     ...boardNotices(data),
     missing.length ? missingPanel(missing, names, term, data)
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng bảng tổng hợp sẽ được ký cho ${TERM_NAMES[term]}.`) : null),

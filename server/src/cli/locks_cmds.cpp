@@ -160,7 +160,7 @@ int run_term_set(const TermSetOptions& o) {
   if (!by) return fail_status(by.status());
   if (auto st = set_entry_window(*db, o.term, o.opens, o.closes, *by, SystemClock::instance().now_unix_seconds()); !st)
     return fail_status(st);
-  std::cout << "Đã đặt thời gian nhập điểm " << o.term << ": từ " << o.opens << " đến hết " << o.closes << "\n";
+  std::cout << entry_window_text(o.term, o.opens, o.closes) << "\n";
   return 0;
 }
 

@@ -6,7 +6,6 @@
 // writes the same `entry_window_set` audit entry with the console user as
 // actor. The page's role check comes first. Console thread only.
 #include "console_impl.hpp"
-#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/clock.hpp"
 #include "sodiem/server/locks.hpp"
 
@@ -42,11 +41,10 @@ Response api_entry_window(Console::Impl& c, const Actor& a, const Request& req) 
   }
   if (auto st = set_entry_window(*c.db, fields[0], fields[1], fields[2], a.user.username, c.clock.now_unix_seconds()); !st)
     return status_response(st);
-  // Said as principals read dates (dd/mm/yyyy), as the rest of the console.
+  // Said as `term set` says it (dates as principals read them).
   return json_response({{"ok", true},
                         {"terms", entry_windows_json(*c.db)},
-                        {"message", "Đã đặt thời gian nhập điểm " + fields[0] + ": từ " + attendance::date_vn(fields[1]) +
-                                        " đến hết " + attendance::date_vn(fields[2])}});
+                        {"message", entry_window_text(fields[0], fields[1], fields[2])}});
 }
 
 }  // namespace sodiem::server::console

@@ -1,12 +1,14 @@
 // A cell's full story from the authoritative store: every accepted version
 // (old → new), every value kept aside as a conflict, every refused attempt
-// with its reason; who, when, from which device. Read-only.
+// with its reason; who, when, from which device. Read-only. Its outcome codes
+// in words: sodiem/core/outcome_words.hpp (shared with the client).
 #pragma once
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sodiem/core/outcome_words.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/store/db.hpp"
 
@@ -26,12 +28,6 @@ struct HistoryEvent {
   // the server's decision on a correction request right after the request.
   std::int64_t order = 0;
 };
-
-// An outcome in Vietnamese words ("TERM_LOCKED" → "Sổ đã khóa"): a protocol
-// error code, or one of the history's own (RESOLVED, CORRECTION_REQUESTED,
-// CORRECTION_REFUSED); an unknown code as it is. The one table of them: the
-// console's cell history and the audit trail's text (audit_text.cpp) say it.
-std::string outcome_words(std::string_view outcome);
 
 Result<std::vector<HistoryEvent>> cell_history(store::Db& db, const std::string& class_name,
                                                const std::string& subject, const std::string& student,

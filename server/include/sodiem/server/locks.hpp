@@ -94,6 +94,9 @@ std::vector<LockException> list_exceptions(store::Db& db, std::int64_t now);
 // year; outside it new values are refused as ENTRY_CLOSED.
 Status set_entry_window(store::Db& db, const std::string& term, const std::string& opens, const std::string& closes,
                         const std::string& by, std::int64_t now);
+// What was set, as `term set` and the console say it, dates as principals
+// read them: "Đã đặt thời gian nhập điểm HK1: từ 05/09/2026 đến hết 23/01/2027".
+std::string entry_window_text(const std::string& term, const std::string& opens, const std::string& closes);
 // Each term of the current school year with its dates and entry window
 // (YYYY-MM-DD), HK1 then HK2: what `term list` and the console show.
 struct EntryWindow {
