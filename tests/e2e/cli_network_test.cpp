@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "process.hpp"
+#include "loopback_listener.hpp"
 #include "test_school.hpp"
 
 using namespace sodiem::testing;
@@ -41,18 +42,13 @@ void no_english(const std::string& err) {
 
 // A TCP port that accepts one connection and hands it to `serve`.
 struct OneShotPort {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = -1;
   int port = 0;
   std::thread thread;
   explicit OneShotPort(std::function<void(int)> serve) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 4) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
+    const LoopbackListener l = listen_on_loopback();
+    fd = l.fd;
+    port = l.port;
     timeval wait{30, 0};  // accept gives up after 30 s if nobody comes
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
     thread = std::thread([this, serve = std::move(serve)] {
@@ -96,6 +92,12 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
   DemoServer demo = make_demo_server(tmp / "server");
   auto server = std::make_unique<ServerProcess>(kServer, demo.dir);
   const std::string url = server->url();
+  // gv.toan.2 enrolling a new device in `data` through `at`.
+  const auto enroll_second = [&](const std::string& data, const std::string& at) {
+    return client({"enroll", "--data", data, "--server", at, "--user", "gv.toan.2", "--password-stdin", "--fingerprint",
+                   demo.fingerprint},
+                  demo.password_of("gv.toan.2") + "\n");
+  };
   const std::string dir = tmp / "client";
   auto enrolled = client({"enroll", "--data", dir, "--server", url, "--user", "gv.toan.1", "--password-stdin",
                           "--fingerprint", demo.fingerprint},
@@ -113,9 +115,7 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
   CHECK_THAT(sync.err, Catch::Contains("máy chủ từ chối kết nối") && Catch::Contains("số cổng") &&
                            Catch::Contains("có đang chạy không") && Catch::Contains("còn 1 thao tác chờ gửi"));
   no_english(sync.err);
-  const auto enroll = client({"enroll", "--data", tmp / "other", "--server", url, "--user", "gv.toan.2",
-                              "--password-stdin", "--fingerprint", demo.fingerprint},
-                             demo.password_of("gv.toan.2") + "\n");
+  const auto enroll = enroll_second(tmp / "other", url);
   INFO(enroll.err);
   CHECK(enroll.exit_code != 0);
   CHECK_THAT(enroll.err, Catch::Contains("máy chủ từ chối kết nối"));
@@ -123,9 +123,7 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
 
   // A connection reset during the TLS handshake.
   OneShotPort cut(reset_at_once);
-  const auto reset = client({"enroll", "--data", tmp / "third", "--server", "wss://127.0.0.1:" + std::to_string(cut.port),
-                             "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
-                            demo.password_of("gv.toan.2") + "\n");
+  const auto reset = enroll_second(tmp / "third", "wss://127.0.0.1:" + std::to_string(cut.port));
   INFO(reset.err);
   CHECK(reset.exit_code != 0);
   CHECK_THAT(reset.err, Catch::Contains("kết nối bị ngắt giữa chừng") && Catch::Contains("thử lại"));
@@ -133,18 +131,14 @@ TEST_CASE("a server that is not listening, or a cut connection: said in Vietname
 
   // A port where something else answers (a web server): not a Sổ điểm server.
   OneShotPort web(answer_http);
-  const auto http = client({"enroll", "--data", tmp / "fourth", "--server", "wss://127.0.0.1:" + std::to_string(web.port),
-                            "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
-                           demo.password_of("gv.toan.2") + "\n");
+  const auto http = enroll_second(tmp / "fourth", "wss://127.0.0.1:" + std::to_string(web.port));
   INFO(http.err);
   CHECK(http.exit_code != 0);
   CHECK_THAT(http.err, Catch::Contains("không phải máy chủ Sổ điểm") && Catch::Contains("số cổng"));
   no_english(http.err);
 
   // A server name nobody knows (.invalid never resolves): the name, or no answer at all without a network.
-  const auto unknown = client({"enroll", "--data", tmp / "fifth", "--server", "wss://sodiem-khong-co.invalid:8443",
-                               "--user", "gv.toan.2", "--password-stdin", "--fingerprint", demo.fingerprint},
-                              demo.password_of("gv.toan.2") + "\n");
+  const auto unknown = enroll_second(tmp / "fifth", "wss://sodiem-khong-co.invalid:8443");
   INFO(unknown.err);
   CHECK(unknown.exit_code != 0);
   CHECK_THAT(unknown.err, Catch::Contains("tên máy chủ này không có trên mạng") ||

@@ -19,6 +19,7 @@
 
 #include "sodiem/client/transport.hpp"
 #include "sodiem/net/tls.hpp"
+#include "loopback_listener.hpp"
 #include "test_school.hpp"
 
 using namespace sodiem;
@@ -39,15 +40,9 @@ class RefusingServer {
     ctx_ = SSL_CTX_new(TLS_server_method());
     REQUIRE(SSL_CTX_use_certificate_file(ctx_, (dir + "/cert.pem").c_str(), SSL_FILETYPE_PEM) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey_file(ctx_, (dir + "/key.pem").c_str(), SSL_FILETYPE_PEM) == 1);
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener_, 1) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
+    const auto l = sodiem::testing::listen_on_loopback(1);
+    listener_ = l.fd;
+    port_ = l.port;
     thread_ = std::thread([this] { serve(); });
   }
   ~RefusingServer() {

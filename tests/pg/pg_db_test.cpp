@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "pg_cluster_file.hpp"
+#include "../support/loopback_listener.hpp"
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>
@@ -234,16 +235,8 @@ TEST_CASE("pg: a host that accepts the connection and never answers is given up 
           "[storage][pg]") {
   // A listening socket nobody accepts on: the kernel completes the TCP
   // handshake, then nothing ever answers libpq's startup message.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(listener >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener, 4) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  const std::string url = "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/none";
+  const auto [listener, port] = sodiem::testing::listen_on_loopback();
+  const std::string url = "postgresql://nobody@127.0.0.1:" + std::to_string(port) + "/none";
   const auto started = std::chrono::steady_clock::now();
   auto attempt = std::async(std::launch::async, [url]() -> std::string {
     try {
