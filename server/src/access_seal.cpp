@@ -244,6 +244,10 @@ std::string seal_access(store::Db& db) {
   return out.dump();
 }
 
+void seal_access_after_restore(store::Db& db) {
+  if (db.backend() == store::Backend::kPostgres) access::pg_forget_before(db);
+}
+
 std::vector<std::string> check_school_separation(store::Db& db) {
   std::vector<std::string> problems;
   if (db.backend() == store::Backend::kPostgres) access::pg_check_school_guards(db, problems);

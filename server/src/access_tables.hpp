@@ -70,6 +70,9 @@ void pg_check_before(store::Db& db, const nlohmann::json& recorded, const std::s
                      std::set<std::string>& outside);
 // After the seal: nothing touched since (the COMMIT may go through).
 void pg_sealed(store::Db& db);
+// The touched tables' snapshots dropped, unchecked: a restore replaced them
+// (and the trail) by a verified backup's (seal_access_after_restore).
+void pg_forget_before(store::Db& db);
 // The seal's triggers and functions as migration 5 made them, and no trigger
 // of someone else's: problems in Vietnamese, one line each.
 void pg_check_triggers(store::Db& db, std::vector<std::string>& problems);

@@ -89,7 +89,9 @@ void start_restored_epoch(store::Db& db, const std::string& backup_dir) {
 
 std::string still_served(const RestoreWait& wait) {
   std::string text = "không khôi phục (trường không bị thay đổi): máy chủ sodiem-server đang phục vụ trường này";
-  if (wait.wait.count() == 0) return text + "; hãy dừng mọi tiến trình máy chủ của trường rồi khôi phục lại";
+  if (wait.wait.count() == 0)
+    return text + "; chạy lại lệnh không có `--wait 0` để các tiến trình `run --schools` tự trả trường (tiến trình "
+                  "chỉ phục vụ trường này thì phải dừng trước)";
   return text + " và sau " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait.wait).count()) +
          " giây vẫn chưa trả trường. Tiến trình `sodiem-server run --schools` (hoặc nhiều --data) tự trả trường khi "
          "được khôi phục; tiến trình chỉ phục vụ một trường (`run --data` trường này) thì không: hãy dừng nó rồi "
@@ -169,6 +171,7 @@ Result<BackupSummary> restore_onto_postgres(const std::string& backup_dir, const
         continue;
       }
       replace_school_rows(*school, rows);
+      seal_access_after_restore(*school);  // the tables before: the replaced trail's, not compared with the backup's
       start_restored_epoch(*school, backup_dir);
       // The rows as the school now holds them, before they count.
       const AuditCheck audit = verify_audit(*school);

@@ -132,8 +132,9 @@ Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string
     // made for the old tables): refused, nothing changed.
     if (sqlite_file_in_use(paths.db()))
       return Status(ErrorCode::kInvalidValue,
-                    "một máy chủ sodiem-server đang phục vụ trường này (đang mở " + paths.db() +
-                        "): hãy dừng máy chủ rồi chạy lại migrate (không thay đổi gì)");
+                    "một tiến trình đang mở " + paths.db() +
+                        " (thường là máy chủ sodiem-server đang phục vụ trường này): hãy dừng nó rồi chạy lại "
+                        "migrate (không thay đổi gì)");
     {
       sqlite::Db raw(paths.db());
       result.from = raw.user_version();

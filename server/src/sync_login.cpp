@@ -35,6 +35,16 @@ void SyncService::notice_other_writers() {
     ++standing_epoch_;
   }
   if (db_->reconnects() != reconnects_) {
+    // A restore may have replaced the school while the connection was lost
+    // (the serving lock, taken again on the new one, waited for it): this
+    // service's epoch, caches and high-water marks are another school's now.
+    // Nothing more is served from them; the school is let go of and opened
+    // again (restore_requested()), so devices see the new epoch.
+    if (replaced_ || get_meta(*db_, "epoch") != epoch_) {
+      if (!replaced_.exchange(true)) spdlog::warn("the school was restored while this server's connection was lost: "
+                                                  "refusing its requests until it is opened again");
+      throw std::runtime_error("the school was restored meanwhile (another epoch)");
+    }
     // A push group whose COMMIT the lost connection cut off is in doubt: it
     // may have been applied though it was rolled back here. The database's
     // high-water marks decide, so that a resent op is known as applied.

@@ -78,6 +78,11 @@ void SyncService::look_for_restore_request() {
 }
 
 void SyncService::stop() {
+  // A restore's let-go (the opener thread) and the server's stop (the io
+  // thread) may both call: the first stops, the second waits for it.
+  std::lock_guard once(stop_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
   // First the password checks: none may post a verdict to a stopped worker
   // (their peers get no answer; the transport closes them).
   kdf_->stop();

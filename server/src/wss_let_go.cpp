@@ -27,7 +27,9 @@ void Schools::follow_restore_request(std::size_t index, SteadyClock::time_point 
     return;
   }
   if (e.leases == 0 && e.waiting.empty()) return begin_close(index);
-  if (!e.sessions_cut && now - e.let_go_at >= tuning::kLetGoGrace) {
+  // The grace counts from the service's stop (its pushes committed and
+  // acked), not from the request: the opener may have been busy before it.
+  if (e.let_go_stopped && !e.sessions_cut && now - e.let_go_at >= tuning::kLetGoGrace) {
     e.sessions_cut = true;
     spdlog::warn("school {}: {} connections still open {} s after a restore asked for it: closed now", e.hosted.dir,
                  e.leases, std::chrono::duration_cast<std::chrono::seconds>(tuning::kLetGoGrace).count());
@@ -39,6 +41,7 @@ void Schools::let_go(std::size_t index) {
   auto& e = entries_[index];
   e.letting_go = true;
   e.sessions_cut = false;
+  e.let_go_stopped = false;
   e.let_go_at = SteadyClock::now();
   e.failure = kRestoringRefusal;  // after it closes, until an opening finds the request withdrawn
   e.retry_at = e.let_go_at + tuning::kRestoreLookInterval;
@@ -49,6 +52,8 @@ void Schools::let_go(std::size_t index) {
   asio::post(*opener_, [this, index, service = e.served->service] {
     service->stop();
     asio::post(*ioc_, [this, index] {
+      entries_[index].let_go_stopped = true;
+      entries_[index].let_go_at = SteadyClock::now();
       if (!stopping_ && close_sessions_) close_sessions_(index, /*hard=*/false);
     });
   });

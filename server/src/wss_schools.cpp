@@ -23,9 +23,10 @@ namespace ssl = asio::ssl;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
+// The process's own budget spent, or the cluster short of free connections.
 constexpr const char* kDbBusy =
-    "Máy chủ đang dùng hết số kết nối tới cơ sở dữ liệu dành cho nó, nên chưa mở được trường này; hãy thử lại sau "
-    "ít phút.";
+    "Máy chủ đang dùng hết số kết nối tới cơ sở dữ liệu (hoặc cơ sở dữ liệu đang quá tải), nên chưa mở được trường "
+    "này; hãy thử lại sau ít phút.";
 }
 
 
@@ -236,7 +237,9 @@ void Schools::acquire(std::size_t index, Done done) {
   if (!e.failure.empty() && SteadyClock::now() < e.retry_at) return done(nullptr, e.failure);
   // The cluster was short of free connections a moment ago: no opening
   // there (nor a school closed for it) until the back-off ends, or a school
-  // closed meanwhile; the school tried again after a close made for it is not held.
+  // closed meanwhile; the school tried again after a close made for it is not
+  // held, and if it opens the back-off ends (closing helps: churn only as
+  // at max_open_schools, one unused school for one asked for).
   if (e.hosted.db_connections > 0 && !e.db_retry && db_backing_off()) {
     spdlog::warn("school {}: not opened: the PostgreSQL cluster was short of free connections a moment ago",
                  e.hosted.dir);

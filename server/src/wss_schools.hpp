@@ -5,7 +5,8 @@
 // sessions that use it (Lease), closed once unused for school_idle_close,
 // at most max_open_schools open, holding at most max_db_connections
 // PostgreSQL connections (and, the cluster short of free ones, no PostgreSQL
-// school opened for db_busy_backoff after, tuning::kDbBusyBackoff); with find_schools, a host name no school
+// school opened for db_busy_backoff after, tuning::kDbBusyBackoff, unless
+// the retry after a close opened); with find_schools, a host name no school
 // has makes it look for schools added since (rate-limited). One school
 // served, without find_schools: every connection gets it, opened before
 // listening, never closed (the single-school server). A school a restore
@@ -102,7 +103,8 @@ class Schools {
     std::chrono::steady_clock::time_point retry_at;
     // A restore asked for it (wss_let_go.cpp): refused while it closes.
     bool letting_go = false;
-    bool sessions_cut = false;  // those still open after kLetGoGrace closed at once
+    bool sessions_cut = false;  // those still open kLetGoGrace after the stop, closed at once
+    bool let_go_stopped = false;  // its service stopped (let_go_at: when)
     std::chrono::steady_clock::time_point let_go_at;
     bool db_retry = false;  // tried again once a school closed for it (the cluster short): not held back
     bool opening_after_close = false;  // this opening is that retry: if it opens, the back-off ends

@@ -3,13 +3,15 @@
 // is a SQLite server.db holding every row of every table of the school,
 // integers as integers; restore puts exactly those rows back (on PostgreSQL in
 // place of the school's, another school of the same database untouched), and
-// refuses a backup that does not verify, leaving the school as it was.
+// refuses a backup that does not verify, leaving the school as it was; the
+// access tables changed since the backup are not read as edits from outside.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "loopback_school.hpp"
+#include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/audit.hpp"
 #include "sodiem/server/backup.hpp"
 #include "sodiem/server/records_check.hpp"
@@ -147,6 +149,9 @@ TEST_CASE("a backup holds every row of every table of the school, and restore pu
   // After the backup: more work at A and at B; then A goes back to it.
   mark(a, "gv.toan.1", {"6B", "Toán", "HS6B01", "HK1.GK"}, "6");
   mark(b, "gv.toan.1", {"6B", "Toán", "HS6B01", "HK1.GK"}, "3");
+  // And an access table changed after it (a lock, audited in A's live
+  // trail, which the restore replaces): not an edit from outside.
+  a.freeze("hieutruong", "HK2", "TX");
   const Dump b_before = [&] {
     auto db = b.server_db();
     return dump(*db, tables);
@@ -181,6 +186,12 @@ TEST_CASE("a backup holds every row of every table of the school, and restore pu
     CHECK(now.at("audit_log").size() == backed_up.at("audit_log").size() + 1);
     CHECK(server::verify_audit(*db).intact);
     CHECK(server::verify_records(*db).intact);
+    // As `audit verify` checks the access tables: as the restored trail
+    // recorded them, and no entry finding one edited from outside.
+    const server::AccessCheck access = server::check_access_tables(*db);
+    CHECK(access.problems.empty());
+    INFO((access.history.empty() ? "" : access.history.front()));
+    CHECK(access.history.empty());
     auto old_epoch = copy.prepare("SELECT value FROM meta WHERE key = 'epoch'");
     REQUIRE(old_epoch.step());
     CHECK(server::get_meta(*db, "epoch") != old_epoch.text(0));  // devices re-pull

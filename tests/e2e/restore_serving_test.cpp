@@ -7,7 +7,9 @@
 // B's keep syncing throughout, `audit verify` passes for both. A process that
 // does not let go (a single-school `run --data`) makes `restore --wait` give
 // up with nothing changed, and neither that nor a killed `restore` leaves the
-// school refused. PostgreSQL only (its own binary, ctest "pg: "): a SQLite
+// school refused. A process whose connection was lost while the school was
+// restored serves it again only from a fresh opening (the restored epoch).
+// PostgreSQL only (its own binary, ctest "pg: "): a SQLite
 // restore fills a new folder, which no process serves.
 #include <catch2/catch.hpp>
 
@@ -29,7 +31,9 @@
 #include "sodiem/client/transport.hpp"
 #include "sodiem/net/tls.hpp"
 #include "sodiem/server/host_names.hpp"
+#include "sodiem/pg/db.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/store_config.hpp"
 #include "test_school.hpp"
 #include "ws_probe.hpp"
 
@@ -76,6 +80,7 @@ class SchoolsProcess {
     wait_exit(pid_);
   }
   const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
   bool running() const { return ::waitpid(pid_, nullptr, WNOHANG) == 0; }
   std::string log() const {
     std::ifstream in(log_path_);
@@ -309,4 +314,67 @@ TEST_CASE("restore of a PostgreSQL school a process does not let go of gives up 
   CHECK(sync_once(dev, endpoint(many, kHostA, a.fingerprint)));
   CHECK(scalar(a.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 2);
   audit_verify(a.dir);
+}
+
+TEST_CASE("a process whose connection to a school was lost while the school was restored serves it again only from "
+          "a fresh opening: its devices get the restored epoch and resend what the backup lacks",
+          "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  const std::string parent = tmp / "truong";
+  std::filesystem::create_directories(parent);
+  DemoServer a = school_with_own_identity(parent + "/thcs-a", kHostA);
+  DemoServer b = school_with_own_identity(parent + "/thcs-b", kHostB);
+  SchoolsProcess many(parent);
+  const auto ep = endpoint(many, kHostA, a.fingerprint);
+  client::LocalStore dev(tmp / "dev");
+  REQUIRE(enroll(dev, ep, "gv.toan.1", a.password_of("gv.toan.1")));
+  REQUIRE(dev.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "7").is_ok());
+  REQUIRE(sync_once(dev, ep));
+  // The backup holds the device and its first mark, not the second.
+  REQUIRE(run_command({SODIEM_SERVER_BIN, "backup", "--data", a.dir, tmp / "backup-a"}).exit_code == 0);
+  REQUIRE(dev.record({"6A", "Toán", "HS6A02", "HK1.TX1"}, "8").is_ok());
+  REQUIRE(sync_once(dev, ep));
+  const std::string old_epoch = epoch_of(a.dir);
+  REQUIRE(dev.cursor().epoch == old_epoch);
+
+  // The process stands still (SIGSTOP) while its connection holding A's
+  // serving lock ends, as a network cut or a PostgreSQL restart ends it:
+  // nothing serves A, so `restore` runs at once, asking nobody.
+  REQUIRE(::kill(many.pid(), SIGSTOP) == 0);
+  {
+    const std::string school = server::read_store_config(a.dir)->school_id;
+    pg::Db super(pg_super_url());
+    auto s = super.prepare(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND "
+        "granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
+        "hashtext('sodiem-serving:' || ?)::bigint");
+    s.bind(1, school);
+    int ended = 0;
+    while (s.step()) ended += s.text(0) == "t";
+    CHECK(ended == 1);
+  }
+  const auto restored = run_command({SODIEM_SERVER_BIN, "restore", tmp / "backup-a", "--data", a.dir, "--wait", "0"});
+  INFO(restored.out << restored.err);
+  REQUIRE(::kill(many.pid(), SIGCONT) == 0);
+  REQUIRE(restored.exit_code == 0);
+  const std::string new_epoch = epoch_of(a.dir);
+  CHECK(new_epoch != old_epoch);
+
+  // The process takes a new connection: it must not go on with A's old
+  // epoch and caches (the device would never learn of the restore and never
+  // resend its mark). Refused until A is opened again, then the restored epoch.
+  std::string last;
+  CHECK(wait_for([&] {
+    const auto r = sync_once(dev, ep);
+    last = r ? "synced, epoch " + dev.cursor().epoch : r.status().message();
+    return r.is_ok() && dev.cursor().epoch == new_epoch;
+  }));
+  INFO("last sync: " << last << "; the process's log: " << many.log());
+  CHECK(sync_once(dev, ep));
+  CHECK(dev.status().pending == 0);
+  CHECK(scalar(a.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 2);
+  check_log(a.dir);
+  audit_verify(a.dir);
+  CHECK(many.running());
 }

@@ -416,7 +416,7 @@ TEST_CASE("migrate on SQLite: refused while a server has the school's file open,
     auto busy = server::migrate_data_dir(paths, "");
     REQUIRE_FALSE(busy);
     CHECK(busy.status().message().find("đang phục vụ trường này") != std::string::npos);
-    CHECK(busy.status().message().find("dừng máy chủ") != std::string::npos);
+    CHECK(busy.status().message().find("hãy dừng nó") != std::string::npos);
     left_as_it_was();
   }
   auto done = server::migrate_data_dir(paths, "");

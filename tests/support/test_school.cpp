@@ -148,6 +148,11 @@ std::string pg_owner_url() {
   return pg ? pg->owner_url : "";
 }
 
+std::string pg_super_url() {
+  const auto pg = test_pg();
+  return pg ? pg->super_url : "";
+}
+
 DemoServer make_demo_server(const std::string& dir) {
   copy_school(demo_template(), dir);
   server::DataPaths paths{dir};

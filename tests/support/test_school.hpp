@@ -48,5 +48,8 @@ std::string copy_school(const std::string& from, const std::string& to);
 // With SODIEM_TEST_PG: the URL of the schema's owner (an insider who can
 // bypass the server's triggers); "" when the schools are SQLite files.
 std::string pg_owner_url();
+// With SODIEM_TEST_PG: the cluster's superuser's URL (to end another
+// role's connection as a network cut would); "" on SQLite.
+std::string pg_super_url();
 
 }  // namespace sodiem::testing

@@ -60,6 +60,12 @@ void pg_check_before(store::Db& db, const nlohmann::json& recorded, const std::s
   }
 }
 
+void pg_forget_before(store::Db& db) {
+  bool baseline_done = false;
+  for (const auto& name : pg_touched(db, baseline_done))
+    if (find_table(name)) db.exec("DROP TABLE IF EXISTS " + snapshot_of(name));
+}
+
 void pg_baseline_done(store::Db& db) {
   auto s = db.cached("SELECT set_config('sodiem.access_baseline', ?, false)");
   s->bind(1, db.school_id());

@@ -3,6 +3,9 @@
 // school_open.cpp, backup.cpp, init.cpp.
 #include "sodiem/server/serving_lock.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include "sodiem/pg/db.hpp"
 
 namespace sodiem::server {
@@ -44,9 +47,14 @@ bool restore_requested(store::Db& db) {
 
 bool RestoreRequest::take() {
   if (!db_.pg()) return true;
-  auto s = db_.pg()->prepare(std::string("SELECT pg_try_advisory_lock(") + kRestoreKey + ")");
-  s.bind(1, db_.school_id());
-  held_ = s.step() && s.text(0) == "t";
+  // A server's look (restore_requested) holds the key shared for one
+  // statement: tried again for a second before another restore is named.
+  for (int attempt = 0; attempt < 20 && !held_; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto s = db_.pg()->prepare(std::string("SELECT pg_try_advisory_lock(") + kRestoreKey + ")");
+    s.bind(1, db_.school_id());
+    held_ = s.step() && s.text(0) == "t";
+  }
   return held_;
 }
 

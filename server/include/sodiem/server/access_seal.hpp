@@ -39,6 +39,14 @@ void enforce_access_guard(store::Db& db);
 // baseline exists), else {"d":{table: digest,…}[, "outside":[table,…]]}.
 std::string seal_access(store::Db& db);
 
+// A restore in place (PostgreSQL: restore_data_dir) replaced the access
+// tables and the trail by a verified backup's, inside the caller's
+// transaction: the tables as they were before it are the replaced trail's
+// business, not the restored one's, so they are not compared with it (each
+// difference would read as an edit from outside). Call before the restore's
+// own audit entry. SQLite restores into a new folder: nothing to do.
+void seal_access_after_restore(store::Db& db);
+
 // The SHA-256 of one access table's rows that matter (hex), the same on both
 // stores for the same rows (computed in C++ from each value's SQLite type and
 // bytes, ordered as SQLite's ORDER BY of the columns).

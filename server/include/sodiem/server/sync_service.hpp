@@ -74,8 +74,10 @@ class SyncService {
   const std::string& epoch() const { return epoch_; }
   // PostgreSQL: a restore of the school asked its servers to let go of it
   // (serving_lock.hpp), as the worker last looked (every
-  // tuning::kRestoreLookInterval, between batches). Any thread.
-  bool restore_requested() const { return restore_requested_.load(); }
+  // tuning::kRestoreLookInterval, between batches), or the school was
+  // restored while this service's connection was lost (its epoch changed:
+  // every request is refused until it is let go of and opened again). Any thread.
+  bool restore_requested() const { return restore_requested_.load() || replaced_.load(); }
   // The server's one login throttle (for any other way of logging in).
   LoginLimiter& login_limiter() { return *limiter_; }
   // The server's one pool for password hashing (the web console's logins too).
@@ -134,6 +136,9 @@ class SyncService {
   std::deque<Job> batch_;  // worker: the jobs taken from queue_, in order
   std::chrono::steady_clock::time_point next_restore_look_{};  // worker (PostgreSQL)
   std::atomic<bool> restore_requested_{false};
+  std::atomic<bool> replaced_{false};  // notice_other_writers: another epoch after a reconnect
+  std::mutex stop_mutex_;              // stop(): once, whichever thread calls first (the others wait)
+  bool stopped_ = false;
 
   // Worker-thread state: the single authoritative copy of each device's
   // high-water seq while connected.

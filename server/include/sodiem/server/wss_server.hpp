@@ -46,8 +46,10 @@ inline constexpr std::size_t kMaxHostedSchools = 2048;
 // tried once more; for kDbBusyBackoff after, every further opening of a
 // school on PostgreSQL is refused at once ("thử lại sau ít phút") without
 // closing more, unless the process's open schools hold fewer connections
-// than then (one closed meanwhile). A burst of devices of closed schools
-// cannot churn through every unused school.
+// than then (one closed meanwhile), or the retry after the close opened
+// (closing helps: then as at max_open_schools, one unused school closed for
+// each asked for). A burst of devices of closed schools cannot churn
+// through every unused school while closing does not help.
 inline constexpr auto kDbBusyBackoff = 5s;
 }  // namespace sodiem::tuning
 
