@@ -3,7 +3,6 @@
 // init` and `migrate` (cli/), the tests' schools.
 #include "sodiem/server/init.hpp"
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -19,9 +18,9 @@
 #include "sodiem/server/demo_school.hpp"
 #include "sodiem/server/pg_schema.hpp"
 #include "sodiem/server/school_open.hpp"
+#include "sodiem/server/server_db.hpp"
 #include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
-#include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
 namespace {
@@ -44,24 +43,6 @@ std::unique_ptr<store::Db> open_new_postgres_school(const PostgresInit& postgres
       std::rethrow_exception(first);
     }
   }
-}
-
-// Whether another process has the school's server.db open, as `run` has it
-// while serving the school: each SQLite connection of a server holds a
-// shared lock on the file for as long as it is open (WAL). The file's
-// exclusive lock is asked for without waiting, then let go: nothing changed.
-bool sqlite_file_in_use(const std::string& path) {
-  sqlite::Db probe(path);
-  sqlite3_busy_timeout(probe.handle(), 0);
-  probe.exec("PRAGMA locking_mode=EXCLUSIVE");
-  try {
-    probe.exec("BEGIN EXCLUSIVE");
-  } catch (const sqlite::Error& e) {
-    if ((e.code & 0xff) == SQLITE_BUSY || (e.code & 0xff) == SQLITE_LOCKED) return true;
-    throw;
-  }
-  probe.exec("ROLLBACK");
-  return false;
 }
 
 void write_private_file(const std::string& path, const std::string& text) {
@@ -129,18 +110,16 @@ Result<MigrateResult> migrate_data_dir(const DataPaths& paths, const std::string
       return Status(ErrorCode::kInvalidValue, paths.dir + " không có cơ sở dữ liệu của trường nào (server.db hay "
                                                       "database.json)");
     // Not under a server serving the school (its statements and caches
-    // made for the old tables): refused, nothing changed.
-    if (sqlite_file_in_use(paths.db()))
-      return Status(ErrorCode::kInvalidValue,
-                    "một tiến trình đang mở " + paths.db() +
-                        " (thường là máy chủ sodiem-server đang phục vụ trường này): hãy dừng nó rồi chạy lại "
-                        "migrate (không thay đổi gì)");
+    // made for the old tables): refused, nothing changed. The file's lock,
+    // taken without waiting, is held until migrated: a server started
+    // meanwhile does not open it.
     {
-      sqlite::Db raw(paths.db());
-      result.from = raw.user_version();
-    }
-    {
-      auto db = open_server_db(paths.db());  // migrates
+      auto db = open_sqlite_school_alone(paths.db(), &result.from);
+      if (!db)
+        return Status(ErrorCode::kInvalidValue,
+                      "một tiến trình đang mở " + paths.db() +
+                          " (thường là máy chủ sodiem-server đang phục vụ trường này): hãy dừng nó rồi chạy lại "
+                          "migrate (không thay đổi gì)");
       result.to = db->sqlite()->user_version();
     }
     // Then as `run` opens it: pages read through, not an archived year.

@@ -1,10 +1,13 @@
 #include "sodiem/server/server_db.hpp"
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "sodiem/core/file_guard.hpp"
 #include "sodiem/server/access_seal.hpp"
 #include "sodiem/server/store_config.hpp"
+#include "sodiem/sqlite/db.hpp"
 
 #include <array>
 #include <string_view>
@@ -311,17 +314,45 @@ CREATE TRIGGER access_class_subject_choices_del BEFORE DELETE ON class_subject_c
 
 }  // namespace
 
-std::unique_ptr<store::Db> open_server_db(const std::string& path) {
-  const auto parent = std::filesystem::path(path).parent_path();
-  if (auto pg = read_store_config(parent.empty() ? "." : parent.string())) return open_postgres_school(*pg);
+namespace {
+// The SQLite school at `path`, migrated. `alone`: first the file's
+// exclusive lock, asked for without waiting (nullptr when another
+// connection has the file open), then kept until the Db is closed;
+// `version_before`: the schema's version under that lock, before migrating.
+std::unique_ptr<store::Db> open_sqlite_school(const std::string& path, bool alone, int* version_before) {
   // Password and token hashes and every mark: the server's user's alone,
   // also in a data directory made before this rule (0755 / 0644).
   restrict_data_dir(std::filesystem::path(path).parent_path().empty() ? "." : std::filesystem::path(path).parent_path().string());
-  auto db = std::make_unique<store::Db>(std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true));
+  auto file = std::make_unique<sqlite::Db>(path, /*synchronous_full=*/true);
+  if (alone) {
+    sqlite3_busy_timeout(file->handle(), 0);
+    file->exec("PRAGMA locking_mode=EXCLUSIVE");
+    try {
+      file->exec("BEGIN EXCLUSIVE");
+    } catch (const sqlite::Error& e) {
+      if ((e.code & 0xff) == SQLITE_BUSY || (e.code & 0xff) == SQLITE_LOCKED) return nullptr;
+      throw;
+    }
+    file->exec("COMMIT");  // the lock stays: locking_mode=EXCLUSIVE
+    sqlite3_busy_timeout(file->handle(), 10000);
+  }
+  if (version_before) *version_before = file->user_version();
+  auto db = std::make_unique<store::Db>(std::move(file));
   install_access_guard(*db);
   db->sqlite()->migrate(kMigrations);
   enforce_access_guard(*db);
   return db;
+}
+}  // namespace
+
+std::unique_ptr<store::Db> open_server_db(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (auto pg = read_store_config(parent.empty() ? "." : parent.string())) return open_postgres_school(*pg);
+  return open_sqlite_school(path, /*alone=*/false, nullptr);
+}
+
+std::unique_ptr<store::Db> open_sqlite_school_alone(const std::string& path, int* version_before) {
+  return open_sqlite_school(path, /*alone=*/true, version_before);
 }
 
 std::string audit_key_path(const std::string& db_path) {

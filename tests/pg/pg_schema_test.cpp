@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <sqlite3.h>
 #include <unistd.h>
 #include <vector>
 
@@ -434,5 +435,19 @@ TEST_CASE("migrate on SQLite: refused while a server has the school's file open,
   auto again = server::migrate_data_dir(paths, "");
   REQUIRE(again);
   CHECK(again->from == current);
+  {
+    // The lock is held from the check through the migration: a server
+    // starting meanwhile cannot read the file (no gap between them).
+    int before = 0;
+    auto migrating = server::open_sqlite_school_alone(paths.db(), &before);
+    REQUIRE(migrating);
+    CHECK(before == current);
+    sqlite3* starting = nullptr;
+    REQUIRE(sqlite3_open_v2(paths.db().c_str(), &starting, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(starting, 0);
+    CHECK(sqlite3_exec(starting, "SELECT count(*) FROM meta", nullptr, nullptr, nullptr) == SQLITE_BUSY);
+    sqlite3_close(starting);
+  }
+  CHECK(server::open_sqlite_school_alone(paths.db(), nullptr) != nullptr);
   fs::remove_all(tmp);
 }

@@ -25,6 +25,12 @@ std::string audit_key_path(const std::string& db_path);
 // applying any pending migrations, or, when the folder of `path` holds a
 // database.json (store_config.hpp), the school's rows in PostgreSQL.
 std::unique_ptr<store::Db> open_server_db(const std::string& path);
+// `migrate` on SQLite only: as open_server_db, but with the file's exclusive
+// lock taken first without waiting (nullptr when any other connection, such
+// as a server's, has the file open) and held until the Db is closed, so no
+// server opens the school while it is migrated. `version_before`: the
+// schema's version under that lock, before migrating.
+std::unique_ptr<store::Db> open_sqlite_school_alone(const std::string& path, int* version_before);
 
 struct StoreConfig;
 // The school's connection to PostgreSQL (the PostgreSQL store). The schema
