@@ -98,8 +98,9 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
     // more (this one closes first); the cluster keeps db_spare free for the
     // other processes and clients, or the school is not opened now.
     if (db_spare > 0) {
-      const std::int64_t free = pg_free_connections(*db);
-      if (free < static_cast<std::int64_t>(tuning::kDbConnectionsPerOpenSchool + db_spare))
+      const auto need = static_cast<std::int64_t>(tuning::kDbConnectionsPerOpenSchool + db_spare);
+      const std::int64_t free = pg_free_connections_settled(*db, need);
+      if (free < need)
         return Status(ErrorCode::kUnavailable, "PostgreSQL has " + std::to_string(free) +
                                                    " free connections; opening a school would leave fewer than " +
                                                    std::to_string(db_spare));

@@ -42,6 +42,8 @@ PG_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sc
 SCHOOLS = 10
 MAX_CONNECTIONS = 30
 GRADEBOOK = "/api/gradebook?class=6A&subject=To%C3%A1n"
+# kDbBusyBackoff (5 s) asked every second, with a second of slack.
+BACKOFF_REFUSALS = 6
 
 
 def pg_sh(*args, env=None):
@@ -233,22 +235,32 @@ def main():
                 # The cluster short: one unused school closes per refused
                 # opening, then openings wait out the back-off (kDbBusyBackoff,
                 # 5 s) with the Vietnamese 503, as a teacher's sodiem retries.
+                # Each school waits out at most one back-off (5 s, asked
+                # every second: BACKOFF_REFUSALS), never one per school closed.
                 opened_late = 0
                 busy_refusals = 0
                 for i in range(SCHOOLS - 1, 0, -1):
                     until = time.monotonic() + 30
+                    refusals = 0
                     while True:
                         status, raw, _ = request(port, name_of(i), "GET", "/status")
                         if status != 503 or "thử lại sau ít phút" not in raw or time.monotonic() > until:
                             break
-                        busy_refusals += 1
+                        refusals += 1
                         time.sleep(1.0)
+                    busy_refusals += refusals
+                    if refusals > BACKOFF_REFUSALS:
+                        findings.append(f"{phase}, the stranger gone: school {i} was refused {refusals} times, "
+                                        f"longer than one back-off ({BACKOFF_REFUSALS} at most)")
                     if status == 200:
                         opened_late += 1
                     else:
                         findings.append(f"{phase}, the stranger gone: school {i} answered {status}: {raw[:200]}")
                 print(f"{phase}, the stranger gone: {opened_late} schools opened, {busy_refusals} refusals "
                       "waited out")
+                if busy_refusals > 2 * BACKOFF_REFUSALS:
+                    findings.append(f"{phase}, the stranger gone: {busy_refusals} refusals in all: the openings "
+                                    "waited out more than two back-offs, though each close made room")
                 a_answers(port, cookie, f"{phase}, the stranger gone", wait_out=True)
                 free = free_slots(cluster)
                 if free < 10:

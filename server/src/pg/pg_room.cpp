@@ -2,7 +2,9 @@
 // Per-backend code: PostgreSQL's settings and pg_stat_activity.
 #include "sodiem/server/pg_room.hpp"
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 namespace sodiem::server {
 
@@ -20,6 +22,15 @@ std::int64_t pg_free_connections(store::Db& db) {
       "(backend_type IS NULL AND usesysid IS NOT NULL))");
   if (!s.step()) return 0;
   return s.int64(0);
+}
+
+std::int64_t pg_free_connections_settled(store::Db& db, std::int64_t need) {
+  std::int64_t free = pg_free_connections(db);
+  for (int attempt = 0; attempt < 6 && free < need; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    free = pg_free_connections(db);
+  }
+  return free;
 }
 
 }  // namespace sodiem::server

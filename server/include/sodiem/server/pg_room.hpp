@@ -14,4 +14,9 @@ namespace sodiem::server {
 // open (`db`'s own among them). Nothing to count on SQLite: INT64_MAX.
 std::int64_t pg_free_connections(store::Db& db);
 
+// pg_free_connections, read again for up to 300 ms while fewer than `need`:
+// a backend whose client has just gone (a school this process closed to make
+// room) leaves pg_stat_activity a moment later. Returns the last count.
+std::int64_t pg_free_connections_settled(store::Db& db, std::int64_t need);
+
 }  // namespace sodiem::server
