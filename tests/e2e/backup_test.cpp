@@ -96,7 +96,8 @@ void stop(LoopbackSchool& school) {
 
 }  // namespace
 
-TEST_CASE("a backup holds every row of every table of the school, and restore puts exactly them back", "[e2e][backup]") {
+TEST_CASE("a backup holds every row of every table of the school, and restore puts exactly them back",
+          "[e2e][backup][shared-schema]") {
   LoopbackSchool a;
   LoopbackSchool b;  // on PostgreSQL: another school of the same database
   some_work(a, "7");

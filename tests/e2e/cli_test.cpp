@@ -944,19 +944,8 @@ TEST_CASE("confirmation chain with signatures: order enforced, approved data rea
 TEST_CASE("the server refuses to start on a damaged database and names the way back", "[e2e][fault]") {
   TempDir tmp;
   DemoServer demo = make_demo_server(tmp / "server");
-  const std::string db_path = server::DataPaths{demo.dir}.db();
-  const auto size = std::filesystem::file_size(db_path);
-  REQUIRE(size > 40 * 4096);
-  {
-    // Garbage inside the last pages (table and index pages, not the schema):
-    // SQLite opens the file and only reading those pages would fail.
-    std::fstream f(db_path, std::ios::in | std::ios::out | std::ios::binary);
-    const std::string junk(3000, '\x5a');
-    for (std::uintmax_t page = size / 4096 - 6; page < size / 4096; ++page) {
-      f.seekp(static_cast<std::streamoff>(page * 4096 + 600));
-      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-    }
-  }
+  // SQLite opens the file; only reading its last pages fails.
+  damage_last_pages(server::DataPaths{demo.dir}.db());
   // `timeout`: a server that did start would otherwise run forever.
   auto r = run_command({"timeout", "30", kServer, "run", "--data", demo.dir, "--listen", "127.0.0.1:0"});
   INFO(r.out << r.err);

@@ -143,6 +143,17 @@ std::string copy_school(const std::string& from, const std::string& dir) {
   return dir;
 }
 
+void damage_last_pages(const std::string& db_path) {
+  const auto size = std::filesystem::file_size(db_path);
+  if (size <= 40 * 4096) throw std::runtime_error(db_path + " is too small to damage past its schema");
+  std::fstream f(db_path, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string junk(3000, '\x5a');
+  for (std::uintmax_t page = size / 4096 - 6; page < size / 4096; ++page) {
+    f.seekp(static_cast<std::streamoff>(page * 4096 + 600));
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+}
+
 std::string pg_owner_url() {
   const auto pg = test_pg();
   return pg ? pg->owner_url : "";

@@ -45,6 +45,11 @@ DemoServer make_plain_server(const std::string& dir, const std::string& school_n
 // school id. Returns `to`.
 std::string copy_school(const std::string& from, const std::string& to);
 
+// Garbage inside the last pages of the SQLite file `db_path` (table and
+// index pages, not the schema), its size unchanged: SQLite opens the file
+// and only reading those pages fails (a damaged disk, as the page check finds it).
+void damage_last_pages(const std::string& db_path);
+
 // With SODIEM_TEST_PG: the URL of the schema's owner (an insider who can
 // bypass the server's triggers); "" when the schools are SQLite files.
 std::string pg_owner_url();
