@@ -670,7 +670,7 @@ export class Grid {
     this.pop.classList.remove('transient');
     this.pop.replaceChildren(
       h('button.pop-close', { type: 'button', title: 'Đóng (Esc)', 'aria-label': 'Đóng', onclick: () => { this.hidePop(); this.focus(); } }, '×'),
-      ...children);
+      ...children.filter(Boolean));  // a part left out is null (the DOM would write "null")
     this.pop.hidden = false;
     const box = this.boxOf(td);
     const maxLeft = this.wrap.scrollLeft + this.wrap.clientWidth - this.pop.offsetWidth - 8;
@@ -704,7 +704,7 @@ export class Grid {
         h('p', {}, `Bạn nhập: ${v(cell.mine)} · Trên máy chủ: ${v(cell.server_value)} · Đang có: ${v(cell.value)}`),
         // A correction request is for a locked period; other refusals are mended by a new entry.
         LOCK_CODES.has(cell.code) ? this.correctionForm(r, c, typed ?? cell.mine ?? '')
-          : h('p.hint', {}, this.opts.readOnly || 'Có thể nhập lại giá trị đúng vào ô này.'));
+          : this.opts.readOnly ? null : h('p.hint', {}, 'Có thể nhập lại giá trị đúng vào ô này.'));
     } else if (cell.state === 'locked') {
       this.showPop(r, c, h('p.pop-title.lock', {}, 'Ô này đã khóa'),
         h('p.reason', {}, cell.reason || cell.code || ''),
@@ -726,7 +726,8 @@ export class Grid {
   }
 
   correctionForm(r, c, value) {
-    if (this.opts.readOnly) return h('p.hint', {}, this.opts.readOnly);
+    // Read-only (a closed year's copy): the reason shown says so already (the ui words it, reason_here).
+    if (this.opts.readOnly) return null;
     const col = this.cols[c];
     const valueIn = h('input', { type: 'text', value: display(value ?? '', col.type), 'aria-label': 'Giá trị đề nghị', name: 'value' });
     const reasonIn = h('textarea', { rows: '2', 'aria-label': 'Lý do', name: 'reason', placeholder: 'Lý do (ví dụ: chấm sót câu 5)' });

@@ -218,7 +218,7 @@ export async function showInbox(ctx, main) {
             h('td', {}, open(x)), h('td', {}, cellName(x)), h('td.num', {}, v(x.value)),
             h('td.reason', {}, x.reason || x.code || ''), h('td.num', {}, v(x.server_value)), act);
         }))) : h('p.none', {}, 'Không có thay đổi nào bị từ chối.'),
-      h('h2', {}, `Xung đột cần chọn (${conflicts.length})`),
+      h('h2', {}, `${readOnly ? 'Xung đột' : 'Xung đột cần chọn'} (${conflicts.length})`),  // nothing is chosen on a copy
       conflicts.length ? h('table.list', {},
         h('thead', {}, h('tr', {}, ...['Sổ', 'Ô', 'Giá trị hiện tại', 'Giá trị kia', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, ...conflicts.map((x) => h('tr', { 'data-kind': 'conflict', 'data-student': x.student, 'data-column': x.column },
