@@ -233,6 +233,11 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   assert.equal(await page.locator('main form').count(), 0, 'no password form');
   assert.ok((await page.textContent('main [data-read-only]')).includes('không đổi mật khẩu được'));
   await screenshot(page, 'password-archived-copy');
+  // The class picker's tip: no "type a mark, paste from Excel" on a copy.
+  await page.goto(ui.link({}));
+  await page.waitForSelector('main[data-ready="picker"]');
+  const tip = await page.textContent('.picker .hint');
+  assert.ok(tip.includes('chỉ để xem') && !tip.includes('gõ điểm') && !tip.includes('dán'), tip);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
   // Several status polls later: still no attempt, no refusal anywhere, said once.

@@ -46,7 +46,10 @@ export async function showPicker(ctx, main) {
         h('div.pick-classes', {}, ...homerooms.map((a) =>
           h('a.pick', { href: viewLink({ view: 'homeroom', class: a.class }), 'data-nav': '', 'data-class': a.class },
             h('span.cls', {}, `Lớp ${a.class}`), h('span.sub', {}, 'Sổ chủ nhiệm'))))) : null,
-      h('p.hint', {}, 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
+      // A closed year's copy: nothing typed nor pasted there, no tip saying otherwise.
+      h('p.hint', {}, readOnlyNote(ctx)
+        ? 'Mẹo: bản lưu chỉ để xem; trong bảng điểm, dùng phím mũi tên để di chuyển, Ctrl+C để chép giá trị một ô.'
+        : 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
     main.dataset.ready = 'picker';
   };
   render();
