@@ -627,24 +627,33 @@ export class Grid {
     if (this.refuseWrite()) return;
     const block = parseClipboard(text);
     const edits = [];
-    let extraRows = 0, locked = 0;
+    let extraRows = 0, locked = 0, computed = 0, beyond = 0;
     block.forEach((line, i) => {
       const r = this.cur.r + i;
       if (r >= this.rows.length) { extraRows++; return; }
       line.forEach((raw, j) => {
         const c = this.cur.c + j;
-        if (c >= this.cols.length || !this.cols[c].editable) return;
+        // A value over a computed column (the averages copied along from a
+        // sheet of the same layout) or past the last column is left out, and said.
+        if (c >= this.cols.length) { if (raw.trim()) beyond++; return; }
+        if (!this.cols[c].editable) { if (raw.trim()) computed++; return; }
         if (this.cell(r, c).state === 'locked') { locked++; return; }
         const value = raw.trim();
         if (!sameValue(value, this.cell(r, c).value, this.cols[c].type)) edits.push({ r, c, value });
       });
     });
-    if (!edits.length) { this.message('Không có ô nào thay đổi.'); return; }
+    const notes = [];
+    if (extraRows) notes.push(`bỏ qua ${extraRows} dòng thừa (hết danh sách)`);
+    if (computed) {
+      notes.push(`bỏ qua ${computed} giá trị rơi vào cột tự tính (${this.opts.mode === 'attendance' ? 'số buổi vắng' : 'điểm trung bình'})`);
+    }
+    if (beyond) notes.push(`bỏ qua ${beyond} giá trị thừa bên phải (hết cột)`);
+    if (locked) notes.push(`${locked} ô đã khóa không dán`);
+    if (!edits.length) { this.message(['Không có ô nào thay đổi', ...notes].join('; ') + '.'); return; }
     this.save(edits, { label: 'Đã dán' }).then(() => {
-      const notes = [];
-      if (extraRows) notes.push(`bỏ qua ${extraRows} dòng thừa (hết danh sách)`);
-      if (locked) notes.push(`${locked} ô đã khóa không dán`);
-      if (notes.length && !this.msgEl.classList.contains('error')) this.message(`${this.msgEl.textContent} (${notes.join('; ')})`, 'ok');
+      // "Đã dán 6 ô trên máy này; bỏ qua 2 dòng thừa (hết danh sách)."
+      if (notes.length && !this.msgEl.classList.contains('error'))
+        this.message(`${this.msgEl.textContent.replace(/\.$/, '')}; ${notes.join('; ')}.`, 'ok');
     });
   }
 
