@@ -1,6 +1,7 @@
 // The state of each cell as the grid shows it (see cell_states.hpp).
 #include "sodiem/client/cell_states.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "outbox_sql.hpp"
@@ -10,6 +11,41 @@ namespace sodiem::client {
 
 bool is_lock_refusal(const std::string& code) {
   return code == "TERM_LOCKED" || code == "ENTRY_CLOSED" || code == "APPROVED_READ_ONLY";
+}
+
+namespace {
+
+// The server's lock and refusal texts (server/src/locks.cpp) end with what
+// the teacher may do: "Điểm đã nhập vẫn sửa được…", "hãy gửi yêu cầu điều
+// chỉnh (Xin điều chỉnh)…", "…hoặc một yêu cầu điều chỉnh được duyệt". The
+// reason up to the sentence (or clause) holding the first of these.
+std::string without_action(const std::string& reason) {
+  std::size_t cut = std::string::npos;
+  for (const char* marker : {"vẫn sửa được", "yêu cầu điều chỉnh", "Xin điều chỉnh"}) {
+    const auto at = reason.find(marker);
+    if (at == std::string::npos) continue;
+    // Where that sentence or clause starts: after the last ". " or "; " before it.
+    std::size_t start = 0;
+    for (const char* sep : {". ", "; "})
+      if (const auto s = reason.rfind(sep, at); s != std::string::npos && s + 2 > start) start = s + 2;
+    const std::size_t end = start >= 2 ? start - 2 : 0;
+    cut = std::min(cut, end);
+  }
+  std::string out = reason.substr(0, cut == std::string::npos ? reason.size() : cut);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '.' || out.back() == ';' || out.back() == ',')) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+std::string reason_here(const std::string& reason, const Status& copy) {
+  if (copy.is_ok()) return reason;
+  std::string said = copy.message();
+  // Its first letter up: "đây là bản lưu…" opens a sentence here.
+  if (said.rfind("đ", 0) == 0) said.replace(0, std::string("đ").size(), "Đ");
+  else if (!said.empty() && said[0] >= 'a' && said[0] <= 'z') said[0] = static_cast<char>(said[0] - 'a' + 'A');
+  const std::string kept = without_action(reason);
+  return kept.empty() ? said + "." : kept + ". " + said + ".";
 }
 
 std::vector<LockShown> lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject) {

@@ -365,6 +365,9 @@ int cmd_inbox(const std::string& dir, bool as_json) {
   for (auto& c : store->corrections())
     if (c.requested_by == me) mine.push_back(std::move(c));
   const auto moves = store->move_notices();
+  // A closed year's copy: its reasons say so, and nothing is offered to ask for.
+  const auto here = store->closed_year_refusal();
+  for (auto& x : refused) x.reason = reason_here(x.reason, here);
   if (as_json) {
     json r = json::array(), c = json::array();
     for (const auto& x : refused)
@@ -391,7 +394,7 @@ int cmd_inbox(const std::string& dir, bool as_json) {
     std::cout << "#" << x.seq << "  " << x.cell.class_name << " · " << x.cell.subject << " · " << x.cell.student_code
               << " · " << x.cell.column << " = \"" << x.value << "\" bị từ chối (" << x.code << ")\n    " << x.reason
               << "\n    Giá trị trên máy chủ: " << (x.server_value.empty() ? "(trống)" : x.server_value) << "\n";
-    if (x.kind == protocol::OpKind::kSet && is_lock_refusal(x.code))
+    if (here.is_ok() && x.kind == protocol::OpKind::kSet && is_lock_refusal(x.code))
       std::cout << "    Xin điều chỉnh: sodiem correction request --data DIR --from-inbox " << x.seq
                 << " --reason \"LÝ DO\"\n";
   }

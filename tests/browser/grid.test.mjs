@@ -134,6 +134,16 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   await page.keyboard.press('Enter');
   await waitCell(page, codes[0], 'HK1.NX', { text: 'Chăm chỉ, tiến bộ rõ', state: SAVED });
 
+  // A block copied with its average column, one row too many: what is left out is said, in one sentence.
+  await page.click(cellSel(codes[38], 'HK2.GK'));
+  await paste(page, '7\t8\t9\r\n6\t5\t4\r\n3\t2\t1\r\n');
+  await waitCell(page, codes[39], 'HK2.CK', { text: '5', state: SAVED });
+  await page.waitForFunction(() => document.querySelector('.grid-msg')?.textContent.includes('bỏ qua'));
+  const pasted = await page.textContent('.grid-msg');
+  assert.equal(pasted, 'Đã dán 4 ô trên máy này; bỏ qua 1 dòng thừa (hết danh sách); '
+    + 'bỏ qua 2 giá trị rơi vào cột tự tính (điểm trung bình).');
+  await screenshot(page, 'grid-paste-notes');
+
   // SIGKILL right after a cell turns local: the write was durable.
   await page.click(cellSel(codes[39], 'HK2.TX1'));
   await page.keyboard.type('9,5');

@@ -154,7 +154,21 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   assert.equal(await page.textContent('#online'), `Bản lưu năm học ${year} · chỉ xem`);
   assert.ok(await page.isHidden('#sync-now'), 'no sync offered');
   assert.ok(await page.isHidden('#pending'), 'nothing "to send"');
+  // The refusal and the conflict wait for nothing here: no badge inviting a click.
+  const held = await page.evaluate(async () => (await fetch('/api/status')).json());
+  assert.equal(held.rejected + held.conflicts, 2, 'the copy holds both');
+  assert.ok(await page.isHidden('#inbox-count'), 'no inbox badge on a copy');
   assert.equal((await cell(page, 'HS6A01', 'HK2.TX2')).text, '8', "the year's marks are there to read");
+  // The refused mark: the server's reason without its "ask for a correction", and that this is a read-only copy.
+  await page.click(cellSel('HS6A02', 'HK1.CK'));
+  await page.waitForSelector('.cellpop:not([hidden]) .reason');
+  const pop = await page.textContent('.cellpop');
+  assert.ok(pop.includes('Sổ điểm đã khóa') && pop.includes('Chốt điểm học kì I'), pop);
+  assert.ok(pop.includes(`Đây là bản lưu của năm học ${year}`) && pop.includes('chỉ để xem'), pop);
+  assert.doesNotMatch(pop, /điều chỉnh|null|undefined/);
+  assert.equal(await page.locator('.cellpop form, .cellpop textarea').count(), 0);
+  await screenshot(page, 'grid-archived-copy-refused');
+  await page.keyboard.press('Escape');
   // The whole grid is read-only: nothing to sign, no editor, nothing pasted or cleared, said why.
   assert.equal(await page.getAttribute('.grid-wrap', 'aria-readonly'), 'true');
   assert.equal(await page.locator('a.button:has-text("Xác nhận và ký")').count(), 0, 'no sign button');
@@ -189,6 +203,9 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   const signPage = await page.textContent('main');
   assert.ok(!signPage.includes('Đủ điểm') && !signPage.includes('hãy đồng bộ') && !signPage.includes('Hãy nhập đủ'),
     'never "ready", never "sync first" nor "type the rest"');
+  // No list of cells to fill on a copy where nothing is typed (the year has empty cells: the live book lists them).
+  assert.equal(await page.locator('.missing').count(), 0, 'no missing cells listed');
+  assert.doesNotMatch(signPage, /ô chưa có điểm|ô bắt buộc|sẽ ký/);
   await screenshot(page, 'sign-archived-copy');
   // The inbox: the refusal and the conflict to read, nothing to ask for nor choose.
   await page.goto(ui.link({ view: 'inbox' }));
@@ -198,8 +215,17 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   const inbox = await page.evaluate(async () => (await fetch('/api/inbox')).json());
   assert.equal(inbox.refused.find((x) => x.student === 'HS6A02').can_request_correction, false);
   assert.equal(await page.locator('main button').count(), 0, 'no "Xin điều chỉnh", "Giữ" or "Chọn"');
+  const refusedText = await page.textContent('tr[data-kind="refused"][data-student="HS6A02"] td.reason');
+  assert.ok(refusedText.includes('Chốt điểm học kì I') && refusedText.includes(`Đây là bản lưu của năm học ${year}`), refusedText);
+  assert.doesNotMatch(refusedText, /điều chỉnh/, 'no action the copy cannot take');
+  assert.doesNotMatch(inbox.refused.find((x) => x.student === 'HS6A02').reason, /điều chỉnh/);
+  // `sodiem inbox` on the copy: the same words, no "Xin điều chỉnh: sodiem correction request …".
+  const cli = client(['inbox', '--data', copy]);
+  assert.ok(cli.includes(`Đây là bản lưu của năm học ${year}`), cli);
+  assert.doesNotMatch(cli, /điều chỉnh/);
+  assert.match(client(['inbox', '--data', live]), /Xin điều chỉnh: sodiem correction request/, 'the live store still offers it');
   assert.ok((await page.textContent('main [data-read-only]')).includes('chỉ để xem'));
-  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined/);
+  assert.doesNotMatch(await page.textContent('main'), /\bnull\b|undefined|cần chọn/);
   await screenshot(page, 'inbox-archived-copy');
   // The password page reached by its address: a note, no form.
   await page.goto(ui.link({ view: 'password' }));
@@ -207,6 +233,11 @@ test("a closed year's copy says once that it is last year's archived copy, read-
   assert.equal(await page.locator('main form').count(), 0, 'no password form');
   assert.ok((await page.textContent('main [data-read-only]')).includes('không đổi mật khẩu được'));
   await screenshot(page, 'password-archived-copy');
+  // The class picker's tip: no "type a mark, paste from Excel" on a copy.
+  await page.goto(ui.link({}));
+  await page.waitForSelector('main[data-ready="picker"]');
+  const tip = await page.textContent('.picker .hint');
+  assert.ok(tip.includes('chỉ để xem') && !tip.includes('gõ điểm') && !tip.includes('dán'), tip);
   await page.goto(ui.link({ class: '6A', subject: 'Toán' }));
   await page.waitForSelector('main[data-ready="grid"]');
   // Several status polls later: still no attempt, no refusal anywhere, said once.

@@ -1,9 +1,9 @@
-// The client's network failures in the teacher's words (wss_transport.cpp's
-// network_words), through the real `sodiem` binary: a server that is not
-// listening (sync and enroll), a connection cut during the handshake, a port
-// that answers plain HTTP and a server name the network does not know say
-// what happened and what to check in Vietnamese, never the system's English
-// text; the mark waits safely. Part of cli_tests.
+// The client's network failures in the teacher's words (network_words.cpp;
+// its table alone: unit/network_words_test.cpp), through the real `sodiem`
+// binary: a server that is not listening (sync and enroll), a connection cut
+// during the handshake, a port that answers plain HTTP and a server name the
+// network does not know say what happened and what to check in Vietnamese,
+// never the system's English text; the mark waits safely. Part of cli_tests.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>

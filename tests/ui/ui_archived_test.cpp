@@ -3,13 +3,19 @@
 // not on start, not periodically, not when asked — so the page has no
 // refusal to repeat; the session names the year once, "sync now" is
 // refused calmly. The agent alone with fast timing, then the real binaries.
+// The server's refusals and lock notices, read on the copy, say that it is a
+// read-only copy instead of asking for a correction it cannot send; its sign
+// view lists no cells to fill.
 #include <atomic>
 #include <optional>
 
 #include "loopback_school.hpp"
+#include "sodiem/client/cell_states.hpp"
 #include "sodiem/client/local_store.hpp"
+#include "sodiem/server/locks.hpp"
 #include "sync_agent.hpp"
 #include "ui_harness.hpp"
+#include "ui_views.hpp"
 
 using namespace sodiem;
 using namespace sodiem::testing;
@@ -106,4 +112,79 @@ TEST_CASE("ui: a closed year's copy says its year once, never syncs, and refuses
   CHECK(sign["ready"] == false);
   CHECK(sign["read_only"] == true);
   CHECK_THAT(sign["error"].get<std::string>(), Catch::StartsWith("đây là bản lưu của năm học " + year));
+}
+
+TEST_CASE("ui: on a closed year's copy a refusal or a lock says it is a read-only copy, not 'ask for a correction'",
+          "[ui]") {
+  LoopbackSchool school;
+  school.sync("gv.toan.1");
+  auto& live = school.device("gv.toan.1");
+  // The principal freezes HK1's CK and closes the entry of new HK1 GK marks (the server's own words follow).
+  auto db = school.server_db();
+  const auto now = school.clock.now_unix_seconds();
+  for (const auto& [kind, column] : {std::pair{"frozen", "CK"}, std::pair{"entry_closed", "GK"}}) {
+    server::Lock lock;
+    lock.term = "HK1";
+    lock.class_name = "6A";
+    lock.column_kind = column;
+    lock.kind = kind;
+    lock.starts_at = now - 60;
+    lock.reason = std::string("Chốt điểm ") + column;
+    lock.set_by = "hieutruong";
+    REQUIRE(server::add_lock(*db, lock, now).is_ok());
+  }
+  for (const char* column : {"HK1.CK", "HK1.GK"}) REQUIRE(live.record({"6A", "Toán", "HS6A05", column}, "9").is_ok());
+  school.sync("gv.toan.1");
+  const auto refused = live.refused();
+  REQUIRE(refused.size() == 2);
+  // On the live store the words are the server's, the correction request offered (the test can fail).
+  for (const auto& r : refused) {
+    CHECK_THAT(r.reason, Catch::Contains("hãy gửi yêu cầu điều chỉnh"));
+    CHECK(client::reason_here(r.reason, live.closed_year_refusal()) == r.reason);
+  }
+  const auto subject = live.subject("Toán", "6A");
+  REQUIRE(subject);
+  CHECK_FALSE(client::ui::sign_view(live, "6A", *subject, "HK1", false)["missing"].empty());
+  const std::string year = live.school_year();
+  live.enter_school_year("2099-2100");
+  client::LocalStore copy(school.tmp / ("device-gv.toan.1/years/" + year));
+  const auto here = copy.closed_year_refusal();
+  REQUIRE_FALSE(here.is_ok());
+  // Each reason: what the server said up to its advice, then the copy's refusal.
+  const auto said_on_copy = [&](const std::string& reason, const std::string& lock_reason) {
+    INFO(reason);
+    CHECK_THAT(reason, Catch::Contains(lock_reason));
+    CHECK_THAT(reason, Catch::EndsWith(". Đ" + here.message().substr(std::string("đ").size()) + "."));
+    CHECK_THAT(reason, Catch::Contains("Đây là bản lưu của năm học " + year));
+    for (const char* action : {"điều chỉnh", "vẫn sửa được", ". ."})
+      CHECK_THAT(reason, !Catch::Contains(action));
+  };
+  for (const auto& r : copy.refused()) {
+    const auto shown = client::reason_here(r.reason, here);
+    said_on_copy(shown, r.cell.column == "HK1.CK" ? "Chốt điểm CK" : "Chốt điểm GK");
+    CHECK_THAT(shown, Catch::StartsWith(r.cell.column == "HK1.CK" ? "Sổ điểm đã khóa, không được thay đổi: khóa #"
+                                                                : "Đã hết thời hạn nhập điểm mới: khóa #"));
+  }
+  // The grid of the copy: the refused cells and the locked columns' notices (every empty cell under them).
+  const auto grid = client::ui::grid_view(copy, "6A", *subject);
+  int locked = 0;
+  for (const auto& column : grid["columns"])
+    if (column.contains("lock")) {
+      said_on_copy(column["lock"]["reason"].get<std::string>(), "Chốt điểm");
+      ++locked;
+    }
+  CHECK(locked == 2);
+  int cells = 0;
+  for (const auto& st : grid["students"])
+    for (const auto& [col, cell] : st["cells"].items())
+      if (cell.contains("reason")) {
+        said_on_copy(cell["reason"].get<std::string>(), "Chốt điểm");
+        ++cells;
+      }
+  CHECK(cells > 2);
+  // Nothing to type on a copy: its sign view lists no cells to fill, only why it signs nothing.
+  const auto sign = client::ui::sign_view(copy, "6A", *subject, "HK1", false);
+  CHECK(sign["missing"].empty());
+  CHECK(sign["read_only"] == true);
+  CHECK(sign["error"] == here.message());
 }

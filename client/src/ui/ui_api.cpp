@@ -255,13 +255,15 @@ class Handlers {
           "GROUP BY class_name, subject, student_code, col");
       while (q.step()) requested[{q.text(0), q.text(1), q.text(2), q.text(3)}] = static_cast<std::uint64_t>(q.int64(4));
     }
-    const bool copy = !store_.archived_year().empty();  // a closed year's copy: nothing can be asked for from it
+    // A closed year's copy: nothing can be asked for from it, and its reasons say so.
+    const auto here = store_.closed_year_refusal();
+    const bool copy = !here.is_ok();
     for (const auto& r : store_.refused()) {
       auto it = requested.find({r.cell.class_name, r.cell.subject, r.cell.student_code, r.cell.column});
       const bool already = it != requested.end() && it->second > r.seq;
       refused.push_back({{"seq", r.seq}, {"class", r.cell.class_name}, {"subject", r.cell.subject},
                          {"student", r.cell.student_code}, {"student_name", names[r.cell.student_code]},
-                         {"column", r.cell.column}, {"value", r.value}, {"code", r.code}, {"reason", r.reason},
+                         {"column", r.cell.column}, {"value", r.value}, {"code", r.code}, {"reason", reason_here(r.reason, here)},
                          {"server_value", r.server_value}, {"kind", static_cast<int>(r.kind)},
                          {"correction_requested", already},
                          {"can_request_correction",

@@ -20,11 +20,12 @@ using nlohmann::json;
 
 namespace {
 
-json cell_json(const CellState& c) {
+// `copy`: the store's closed_year_refusal() (a copy words reasons without actions).
+json cell_json(const CellState& c, const Status& copy) {
   json j{{"value", c.value}, {"state", c.state}};
   if (c.state == "refused" || c.state == "locked") {
     j["code"] = c.code;
-    j["reason"] = c.reason;
+    j["reason"] = reason_here(c.reason, copy);
     j["mine"] = c.mine;
     j["server_value"] = c.server_value;
   } else if (c.state == "conflict") {
@@ -51,7 +52,8 @@ json columns_json(const std::vector<GridColumn>& columns) {
 json students_json(LocalStore& store, const std::string& class_name, const std::string& subject,
                    const std::string& prefix, const protocol::SubjectInfo* averages_for) {
   std::map<std::string, json> cells;
-  for (const auto& c : cell_states(store.db(), class_name, subject, prefix)) cells[c.student][c.column] = cell_json(c);
+  const auto copy = store.closed_year_refusal();
+  for (const auto& c : cell_states(store.db(), class_name, subject, prefix)) cells[c.student][c.column] = cell_json(c, copy);
   json out = json::array();
   int stt = 0;
   for (const auto& st : store.show(class_name, subject)) {
@@ -92,13 +94,15 @@ json grid_view(LocalStore& store, const std::string& class_name, const protocol:
   const auto columns = grid_columns(subject);
   const auto locks = lock_notices(store.db(), class_name, subject.name);
   json cols = columns_json(columns);
+  const auto copy = store.closed_year_refusal();
   for (std::size_t i = 0; i < columns.size(); ++i) {
     const auto* lock = columns[i].id.empty() ? nullptr : lock_for(locks, columns[i].id);
     if (!lock) continue;
-    cols[i]["lock"] = {{"code", lock->code}, {"reason", lock->reason}, {"new_values_only", lock->new_values_only}};
+    const auto reason = reason_here(lock->reason, copy);
+    cols[i]["lock"] = {{"code", lock->code}, {"reason", reason}, {"new_values_only", lock->new_values_only}};
     for (auto& s : students)
       if (!s["cells"].contains(columns[i].id))
-        s["cells"][columns[i].id] = {{"value", ""}, {"state", "locked"}, {"code", lock->code}, {"reason", lock->reason}};
+        s["cells"][columns[i].id] = {{"value", ""}, {"state", "locked"}, {"code", lock->code}, {"reason", reason}};
   }
   return {{"class", class_name}, {"subject", subject.name}, {"scored", subject.scored}, {"homeroom", homeroom},
           {"columns", std::move(cols)}, {"students", std::move(students)}};
@@ -167,11 +171,14 @@ json sign_view(LocalStore& store, const std::string& class_name, const protocol:
     results.push_back({{"student", st.code}, {"name", st.name},
                        {"result", it == averages.end() ? std::string("chưa đủ điểm") : it->second}});
   }
-  for (const auto& m : board::missing_cells(subject, term, students))
-    missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"column", m.column}});
+  // A closed year's copy: never signable, whatever it holds; its refusal is
+  // the one reason, no list of cells to fill where nothing is typed.
+  const auto copy = store.closed_year_refusal();
+  if (copy)
+    for (const auto& m : board::missing_cells(subject, term, students))
+      missing.push_back({{"student", m.student}, {"name", names[m.student]}, {"column", m.column}});
   const auto status = store.status();
   std::string error;
-  const auto copy = store.closed_year_refusal();  // a closed year's copy: never signable, whatever it holds
   if (!copy) error = copy.message();
   else if (status.pending > 0) error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
   const bool ready = missing.empty() && error.empty();
@@ -191,9 +198,12 @@ json class_sign_view(LocalStore& store, const std::string& class_name, const std
                      bool has_key) {
   json out = board_view(store, class_name, term);
   std::string error, digest;
-  const auto copy = store.closed_year_refusal();  // a closed year's copy: never signable, whatever it holds
+  // A closed year's copy: never signable, whatever it holds; its refusal is
+  // the one reason, no list of cells to fill where nothing is typed.
+  const auto copy = store.closed_year_refusal();
   if (!copy) {
     error = copy.message();
+    out["missing"] = json::array();
   } else if (store.status().pending > 0) {
     error = "còn thay đổi chưa gửi lên máy chủ; hãy đồng bộ trước khi ký";
   } else if (auto document = store.confirmation_document(class_name, "", term, step)) {

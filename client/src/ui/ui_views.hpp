@@ -19,8 +19,9 @@ nlohmann::json averages_view(LocalStore& store, const std::string& class_name, c
 nlohmann::json attendance_view(LocalStore& store, const std::string& class_name, int year, int month);
 nlohmann::json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,
                          const std::string& term, bool has_key);
-// Both sign views: on a closed year's copy "ready" false, "read_only" true and
-// "error" the copy's refusal (closed_year_refusal), whatever the cells hold.
+// Both sign views: on a closed year's copy "ready" false, "read_only" true,
+// "error" the copy's refusal (closed_year_refusal), whatever the cells hold,
+// and "missing" empty (nothing is typed there: no cells to list).
 // term HK1, HK2 or CN (the year): board_json(board_report(…)), as `sodiem board --json`.
 nlohmann::json board_view(LocalStore& store, const std::string& class_name, const std::string& term);
 // What a class-level step (class | review | approve) would sign: the board

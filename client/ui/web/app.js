@@ -129,7 +129,10 @@ function setStatus(s) {
   if (bar.firstElementChild.style.width !== width) bar.firstElementChild.style.width = width;
   $('sync-now').disabled = !!s.syncing;
   put($('sync-now'), s.syncing ? 'Đang đồng bộ…' : 'Đồng bộ ngay');
-  const issues = (s.rejected || 0) + (s.conflicts || 0);
+  // The badge counts what waits for the teacher. On a closed year's copy
+  // nothing does (no correction asked, no conflict chosen there; the inbox
+  // still lists them to read): no number inviting a click that leads nowhere.
+  const issues = archived ? 0 : (s.rejected || 0) + (s.conflicts || 0);
   $('inbox-count').hidden = !issues;
   put($('inbox-count'), String(issues));
   showAlarm(s.audit_alarm || ctx.session?.audit_alarm || '');

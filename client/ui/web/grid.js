@@ -627,24 +627,33 @@ export class Grid {
     if (this.refuseWrite()) return;
     const block = parseClipboard(text);
     const edits = [];
-    let extraRows = 0, locked = 0;
+    let extraRows = 0, locked = 0, computed = 0, beyond = 0;
     block.forEach((line, i) => {
       const r = this.cur.r + i;
       if (r >= this.rows.length) { extraRows++; return; }
       line.forEach((raw, j) => {
         const c = this.cur.c + j;
-        if (c >= this.cols.length || !this.cols[c].editable) return;
+        // A value over a computed column (the averages copied along from a
+        // sheet of the same layout) or past the last column is left out, and said.
+        if (c >= this.cols.length) { if (raw.trim()) beyond++; return; }
+        if (!this.cols[c].editable) { if (raw.trim()) computed++; return; }
         if (this.cell(r, c).state === 'locked') { locked++; return; }
         const value = raw.trim();
         if (!sameValue(value, this.cell(r, c).value, this.cols[c].type)) edits.push({ r, c, value });
       });
     });
-    if (!edits.length) { this.message('Không có ô nào thay đổi.'); return; }
+    const notes = [];
+    if (extraRows) notes.push(`bỏ qua ${extraRows} dòng thừa (hết danh sách)`);
+    if (computed) {
+      notes.push(`bỏ qua ${computed} giá trị rơi vào cột tự tính (${this.opts.mode === 'attendance' ? 'số buổi vắng' : 'điểm trung bình'})`);
+    }
+    if (beyond) notes.push(`bỏ qua ${beyond} giá trị thừa bên phải (hết cột)`);
+    if (locked) notes.push(`${locked} ô đã khóa không dán`);
+    if (!edits.length) { this.message(['Không có ô nào thay đổi', ...notes].join('; ') + '.'); return; }
     this.save(edits, { label: 'Đã dán' }).then(() => {
-      const notes = [];
-      if (extraRows) notes.push(`bỏ qua ${extraRows} dòng thừa (hết danh sách)`);
-      if (locked) notes.push(`${locked} ô đã khóa không dán`);
-      if (notes.length && !this.msgEl.classList.contains('error')) this.message(`${this.msgEl.textContent} (${notes.join('; ')})`, 'ok');
+      // "Đã dán 6 ô trên máy này; bỏ qua 2 dòng thừa (hết danh sách)."
+      if (notes.length && !this.msgEl.classList.contains('error'))
+        this.message(`${this.msgEl.textContent.replace(/\.$/, '')}; ${notes.join('; ')}.`, 'ok');
     });
   }
 
@@ -670,7 +679,7 @@ export class Grid {
     this.pop.classList.remove('transient');
     this.pop.replaceChildren(
       h('button.pop-close', { type: 'button', title: 'Đóng (Esc)', 'aria-label': 'Đóng', onclick: () => { this.hidePop(); this.focus(); } }, '×'),
-      ...children);
+      ...children.filter(Boolean));  // a part left out is null (the DOM would write "null")
     this.pop.hidden = false;
     const box = this.boxOf(td);
     const maxLeft = this.wrap.scrollLeft + this.wrap.clientWidth - this.pop.offsetWidth - 8;
@@ -704,7 +713,7 @@ export class Grid {
         h('p', {}, `Bạn nhập: ${v(cell.mine)} · Trên máy chủ: ${v(cell.server_value)} · Đang có: ${v(cell.value)}`),
         // A correction request is for a locked period; other refusals are mended by a new entry.
         LOCK_CODES.has(cell.code) ? this.correctionForm(r, c, typed ?? cell.mine ?? '')
-          : h('p.hint', {}, this.opts.readOnly || 'Có thể nhập lại giá trị đúng vào ô này.'));
+          : this.opts.readOnly ? null : h('p.hint', {}, 'Có thể nhập lại giá trị đúng vào ô này.'));
     } else if (cell.state === 'locked') {
       this.showPop(r, c, h('p.pop-title.lock', {}, 'Ô này đã khóa'),
         h('p.reason', {}, cell.reason || cell.code || ''),
@@ -726,7 +735,8 @@ export class Grid {
   }
 
   correctionForm(r, c, value) {
-    if (this.opts.readOnly) return h('p.hint', {}, this.opts.readOnly);
+    // Read-only (a closed year's copy): the reason shown says so already (the ui words it, reason_here).
+    if (this.opts.readOnly) return null;
     const col = this.cols[c];
     const valueIn = h('input', { type: 'text', value: display(value ?? '', col.type), 'aria-label': 'Giá trị đề nghị', name: 'value' });
     const reasonIn = h('textarea', { rows: '2', 'aria-label': 'Lý do', name: 'reason', placeholder: 'Lý do (ví dụ: chấm sót câu 5)' });

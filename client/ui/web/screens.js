@@ -46,7 +46,10 @@ export async function showPicker(ctx, main) {
         h('div.pick-classes', {}, ...homerooms.map((a) =>
           h('a.pick', { href: viewLink({ view: 'homeroom', class: a.class }), 'data-nav': '', 'data-class': a.class },
             h('span.cls', {}, `Lớp ${a.class}`), h('span.sub', {}, 'Sổ chủ nhiệm'))))) : null,
-      h('p.hint', {}, 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
+      // A closed year's copy: nothing typed nor pasted there, no tip saying otherwise.
+      h('p.hint', {}, readOnlyNote(ctx)
+        ? 'Mẹo: bản lưu chỉ để xem; trong bảng điểm, dùng phím mũi tên để di chuyển, Ctrl+C để chép giá trị một ô.'
+        : 'Mẹo: trong bảng điểm, dùng phím mũi tên để di chuyển, gõ điểm rồi Enter; dán được cả cột điểm chép từ Excel.')));
     main.dataset.ready = 'picker';
   };
   render();
@@ -218,7 +221,7 @@ export async function showInbox(ctx, main) {
             h('td', {}, open(x)), h('td', {}, cellName(x)), h('td.num', {}, v(x.value)),
             h('td.reason', {}, x.reason || x.code || ''), h('td.num', {}, v(x.server_value)), act);
         }))) : h('p.none', {}, 'Không có thay đổi nào bị từ chối.'),
-      h('h2', {}, `Xung đột cần chọn (${conflicts.length})`),
+      h('h2', {}, `${readOnly ? 'Xung đột' : 'Xung đột cần chọn'} (${conflicts.length})`),  // nothing is chosen on a copy
       conflicts.length ? h('table.list', {},
         h('thead', {}, h('tr', {}, ...['Sổ', 'Ô', 'Giá trị hiện tại', 'Giá trị kia', ''].map((t) => h('th', {}, t)))),
         h('tbody', {}, ...conflicts.map((x) => h('tr', { 'data-kind': 'conflict', 'data-student': x.student, 'data-column': x.column },

@@ -128,7 +128,7 @@ async function showSubject(ctx, main, p, { stepSel, termSel, term }) {
       h('ul', {}, ...missing.slice(0, 60).map((m) => h('li', {}, `${m.name || m.student} (${m.student}) — ${columnVN(m.column)}`)),
         missing.length > 60 ? h('li', {}, `… và ${missing.length - 60} ô khác`) : null))
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng những gì sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
-    h('h2', {}, 'Nội dung sẽ ký'),
+    h('h2', {}, data.read_only ? 'Kết quả môn học trên bản lưu (chỉ xem)' : 'Nội dung sẽ ký'),  // a copy signs nothing
     lines.length ? pivotTable(lines, { order: bookOrder, columns: ['Kết quả'], value: (student) => comma(results.get(student) ?? '') })
       : h('p.none', {}, 'Chưa có ô nào.'),
     form].filter(Boolean));
@@ -168,7 +168,7 @@ async function showClassStep(ctx, main, p, { step, classes, stepSel, termSel, te
       : (data.ready ? h('p.ready', {}, `Đủ điểm. Dưới đây là đúng bảng tổng hợp sẽ được ký cho ${TERM_NAMES[term]}.`) : null),
     data.digest ? h('p.digest', {}, 'Mã băm của nội dung trên máy này: ', h('code', { id: 'sign-digest' }, data.digest),
       ' (trùng với mã băm trên bảng điều khiển của trường khi máy đã đồng bộ).') : null,
-    h('h2', {}, 'Nội dung sẽ ký'),
+    h('h2', {}, data.read_only ? 'Bảng tổng hợp trên bản lưu (chỉ xem)' : 'Nội dung sẽ ký'),
     students.length && (data.columns || []).length ? resultsTable(data) : h('p.none', {}, 'Chưa có dữ liệu cho học kì này.'),
     form].filter(Boolean));
   main.dataset.ready = 'sign';

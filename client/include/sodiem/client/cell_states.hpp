@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sodiem/core/status.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::client {
@@ -33,6 +34,14 @@ const LockShown* lock_for(const std::vector<LockShown>& locks, const std::string
 
 // Refusals that mean the period is closed to edits (shown as `locked`).
 bool is_lock_refusal(const std::string& code);
+
+// A refusal's or a lock's reason as the store at hand shows it. `copy` is
+// LocalStore::closed_year_refusal(): ok (the live store), the server's words
+// unchanged; on a closed year's copy, where nothing is written nor sent, the
+// server's words without what they ask the teacher to do (a correction
+// request, editing the values entered), then the copy's refusal. For every
+// place a reason is shown (the ui's grid and inbox, `sodiem inbox`).
+std::string reason_here(const std::string& reason, const Status& copy);
 
 // Every cell of the class and subject with a column starting with
 // `column_prefix` ("" = all) that this device knows. A cell with nothing
