@@ -105,8 +105,10 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
                                                    " free connections; opening a school would leave fewer than " +
                                                    std::to_string(db_spare));
     }
-    // A restore asks the school's servers to let go of it: not opened now.
-    if (restore_requested(*db)) return Status(ErrorCode::kRateLimited, kRestoringRefusal);
+    // A restore asks the school's servers to let go of it: not opened now
+    // (early, before the checks below; the service looks again once it
+    // holds the serving lock).
+    if (restore_requested(*db)) return restoring_refusal();
     if (recheck) ++full_checks;
     if (recheck)
       if (auto st = check_database_pages(*db, dir); !st) return Status(ErrorCode::kInternal, st.message());
@@ -160,6 +162,8 @@ Result<ServedSchool> open_school(const std::string& dir, console::ConsolePrinter
                                                         console::ConsoleLimits{}, printers);
     auto db = open_server_db(db_path);
     name = get_meta(*db, "school_name");
+  } catch (const SchoolRestoring&) {
+    return restoring_refusal();  // asked for, or held by, a restore meanwhile (SyncService)
   } catch (const std::exception& e) {
     if (out_of_connections(e)) return no_connection_left(e);
     throw;

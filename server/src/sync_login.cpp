@@ -29,6 +29,9 @@ constexpr const char* kWrongCurrent = "Mật khẩu hiện tại không đúng";
 }  // namespace
 
 void SyncService::notice_other_writers() {
+  // Let go of for a restore (found on a new connection, or another epoch):
+  // nothing more from this service's caches, nor its connection.
+  if (replaced_) throw std::runtime_error("the school was restored meanwhile (or is being restored)");
   const std::int64_t v = db_->data_version();  // first: replaces a lost connection
   if (v != data_version_) {
     data_version_ = v;
@@ -40,7 +43,7 @@ void SyncService::notice_other_writers() {
     // service's epoch, caches and high-water marks are another school's now.
     // Nothing more is served from them; the school is let go of and opened
     // again (restore_requested()), so devices see the new epoch.
-    if (replaced_ || get_meta(*db_, "epoch") != epoch_) {
+    if (get_meta(*db_, "epoch") != epoch_) {
       if (!replaced_.exchange(true)) spdlog::warn("the school was restored while this server's connection was lost: "
                                                   "refusing its requests until it is opened again");
       throw std::runtime_error("the school was restored meanwhile (another epoch)");

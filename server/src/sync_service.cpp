@@ -43,7 +43,22 @@ constexpr const char* kDiskFailed =
 SyncService::SyncService(const std::string& db_path, const Clock& clock, std::function<bool()> flush_wal)
     : clock_(clock) {
   db_ = open_server_db(db_path);
-  hold_serving_lock(*db_);  // PostgreSQL: no restore under a running server
+  // PostgreSQL: no restore under a running server. Throws SchoolRestoring
+  // while a restore holds the school; later, a new connection that finds it
+  // so makes the school let go of (replaced_).
+  hold_serving_lock(*db_, [this] {
+    if (!replaced_.exchange(true))
+      spdlog::warn("a restore of the school holds it (found on a new connection): refusing its requests until it "
+                   "is opened again");
+  });
+  if (db_->pg()) {
+    // Looked at with the serving lock held: a restore takes its request
+    // first, then waits for the lock to be free, so an opening that does
+    // not see the request here is let go of like any open school.
+    opened_at_ = std::chrono::steady_clock::now();
+    if (server::restore_requested(*db_)) throw SchoolRestoring();
+    restore_key_ = restore_look_key(*db_);
+  }
   if (db_->sqlite()) checkpointer_ = std::make_unique<WalCheckpointer>(db_path, *db_->sqlite());
   epoch_ = get_meta(*db_, "epoch");
   if (epoch_.empty()) throw std::runtime_error("database has no epoch: run `sodiem-server init` first");
@@ -66,15 +81,21 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
 
 SyncService::~SyncService() { stop(); }
 
+bool SyncService::restore_requested() const {
+  return replaced_.load() || restore_seen(restore_key_, opened_at_);
+}
+
 void SyncService::look_for_restore_request() {
   next_restore_look_ = std::chrono::steady_clock::now() + tuning::kRestoreLookInterval;
+  if (replaced_) return;  // let go of anyway; its connection may be gone
   try {
-    const bool asked = server::restore_requested(*db_);
-    if (asked && !restore_requested_.load()) spdlog::info("a restore of the school asks this server to let go of it");
-    restore_requested_ = asked;
+    look_for_restore_requests(*db_, restore_key_);
   } catch (const std::exception& e) {
     spdlog::debug("looking for a restore request: {}", e.what());  // the next push says what is wrong
   }
+  const bool asked = restore_seen(restore_key_, opened_at_);
+  if (asked && !restore_logged_) spdlog::info("a restore of the school asks this server to let go of it");
+  restore_logged_ = asked;
 }
 
 void SyncService::stop() {

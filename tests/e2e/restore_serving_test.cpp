@@ -9,6 +9,11 @@
 // up with nothing changed, and neither that nor a killed `restore` leaves the
 // school refused. A process whose connection was lost while the school was
 // restored serves it again only from a fresh opening (the restored epoch).
+// An opening, or a new connection, that meets a restore holding the school
+// gives up within seconds (the process's other schools open meanwhile); a
+// device pushing throughout loses nothing and stores nothing twice; a
+// service started under a restore's request refuses; a process looks for
+// requests once per database and interval, whatever its open schools.
 // PostgreSQL only (its own binary, ctest "pg: "): a SQLite
 // restore fills a new folder, which no process serves.
 #include <catch2/catch.hpp>
@@ -20,6 +25,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,10 +36,14 @@
 #include "sodiem/client/sync_engine.hpp"
 #include "sodiem/client/transport.hpp"
 #include "sodiem/net/tls.hpp"
-#include "sodiem/server/host_names.hpp"
+#include "sodiem/core/clock.hpp"
 #include "sodiem/pg/db.hpp"
+#include "sodiem/server/host_names.hpp"
+#include "sodiem/server/school_open.hpp"
 #include "sodiem/server/server_db.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
+#include "sodiem/server/sync_service.hpp"
 #include "test_school.hpp"
 #include "ws_probe.hpp"
 
@@ -55,6 +65,18 @@ DemoServer school_with_own_identity(const std::string& dir, const char* host) {
   s.fingerprint = net::fingerprint_of_pem_file(paths.cert());
   server::write_host_names(dir, {host});
   return s;
+}
+
+// The parent folder `tmp/truong` of schools A and B, each with its own
+// identity (certificate and host name), as `run --schools` serves them.
+struct TwoSchools {
+  std::string parent;
+  DemoServer a, b;
+};
+TwoSchools two_schools(const TempDir& tmp) {
+  const std::string parent = tmp / "truong";
+  std::filesystem::create_directories(parent);
+  return {parent, school_with_own_identity(parent + "/thcs-a", kHostA), school_with_own_identity(parent + "/thcs-b", kHostB)};
 }
 
 bool wait_for(const std::function<bool()>& ok, std::chrono::seconds limit = std::chrono::seconds(30)) {
@@ -143,12 +165,66 @@ void audit_verify(const std::string& dir) {
   CHECK(r.exit_code == 0);
 }
 
-// What school A's host name gets from process `p` right now (the status page's first line).
+// What a school's host name gets from process `p` right now (the status page).
+template <class Process>
+std::string answer_of(const Process& p, const char* host) {
+  WsProbe probe(p.url());
+  if (!probe.tls("", host)) return "";
+  return probe.http_get("/");
+}
 template <class Process>
 std::string answer_of_a(const Process& p) {
-  WsProbe probe(p.url());
-  if (!probe.tls("", kHostA)) return "";
-  return probe.http_get("/");
+  return answer_of(p, kHostA);
+}
+
+// A school's answer, served (opened): anything but a refusal or nothing.
+bool served(const std::string& answer) {
+  return answer.rfind("HTTP/1.1 ", 0) == 0 && answer.rfind("HTTP/1.1 503", 0) != 0;
+}
+
+std::string school_id(const std::string& dir) { return server::read_store_config(dir)->school_id; }
+
+// The superuser's session, standing for a restore of school `dir` in the
+// middle of its transaction: its request held (session; `request` false:
+// an opening looked just before it was taken) and the school's serving lock
+// held exclusively (as no_server_serving takes it), until end() or the end
+// of the session.
+class RestoreHolding {
+ public:
+  explicit RestoreHolding(const std::string& dir, bool request = true) : db_(pg_super_url()) {
+    if (request) {
+      auto asking = db_.prepare("SELECT pg_try_advisory_lock(hashtext('sodiem-restore:' || ?))");
+      asking.bind(1, school_id(dir));
+      REQUIRE(asking.step());
+      REQUIRE(asking.text(0) == "t");
+    }
+    db_.exec("BEGIN");
+    auto serving = db_.prepare("SELECT pg_try_advisory_xact_lock(hashtext('sodiem-serving:' || ?))");
+    serving.bind(1, school_id(dir));
+    REQUIRE(serving.step());
+    REQUIRE(serving.text(0) == "t");
+  }
+  void end() {
+    db_.exec("ROLLBACK");
+    db_.exec("SELECT pg_advisory_unlock_all()");
+  }
+
+ private:
+  pg::Db db_;
+};
+
+// Ends the server connection holding school `dir`'s serving lock, as a
+// network cut or a PostgreSQL restart ends it; how many were ended.
+int end_serving_connection(const std::string& dir) {
+  pg::Db super(pg_super_url());
+  auto s = super.prepare(
+      "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND "
+      "granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
+      "hashtext('sodiem-serving:' || ?)::bigint");
+  s.bind(1, school_id(dir));
+  int ended = 0;
+  while (s.step()) ended += s.text(0) == "t";
+  return ended;
 }
 
 }  // namespace
@@ -158,10 +234,7 @@ TEST_CASE("restore of one PostgreSQL school under two running multi-school proce
           "[e2e][pg]") {
   REQUIRE_FALSE(pg_owner_url().empty());  // SODIEM_TEST_PG: a SQLite restore fills a new folder no process serves
   TempDir tmp;
-  const std::string parent = tmp / "truong";
-  std::filesystem::create_directories(parent);
-  DemoServer a = school_with_own_identity(parent + "/thcs-a", kHostA);
-  DemoServer b = school_with_own_identity(parent + "/thcs-b", kHostB);
+  auto [parent, a, b] = two_schools(tmp);
   // Two processes serving every school of the folder (on two machines, each
   // a copy of it; here one folder).
   SchoolsProcess one(parent), two(parent);
@@ -270,10 +343,7 @@ TEST_CASE("restore of a PostgreSQL school a process does not let go of gives up 
           "[e2e][pg]") {
   REQUIRE_FALSE(pg_owner_url().empty());
   TempDir tmp;
-  const std::string parent = tmp / "truong";
-  std::filesystem::create_directories(parent);
-  DemoServer a = school_with_own_identity(parent + "/thcs-a", kHostA);
-  DemoServer b = school_with_own_identity(parent + "/thcs-b", kHostB);
+  auto [parent, a, b] = two_schools(tmp);
   REQUIRE(run_command({SODIEM_SERVER_BIN, "backup", "--data", a.dir, tmp / "backup-a"}).exit_code == 0);
   SchoolsProcess many(parent);
   client::LocalStore dev(tmp / "dev");
@@ -321,10 +391,7 @@ TEST_CASE("a process whose connection to a school was lost while the school was 
           "[e2e][pg]") {
   REQUIRE_FALSE(pg_owner_url().empty());
   TempDir tmp;
-  const std::string parent = tmp / "truong";
-  std::filesystem::create_directories(parent);
-  DemoServer a = school_with_own_identity(parent + "/thcs-a", kHostA);
-  DemoServer b = school_with_own_identity(parent + "/thcs-b", kHostB);
+  auto [parent, a, b] = two_schools(tmp);
   SchoolsProcess many(parent);
   const auto ep = endpoint(many, kHostA, a.fingerprint);
   client::LocalStore dev(tmp / "dev");
@@ -342,18 +409,7 @@ TEST_CASE("a process whose connection to a school was lost while the school was 
   // serving lock ends, as a network cut or a PostgreSQL restart ends it:
   // nothing serves A, so `restore` runs at once, asking nobody.
   REQUIRE(::kill(many.pid(), SIGSTOP) == 0);
-  {
-    const std::string school = server::read_store_config(a.dir)->school_id;
-    pg::Db super(pg_super_url());
-    auto s = super.prepare(
-        "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND "
-        "granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
-        "hashtext('sodiem-serving:' || ?)::bigint");
-    s.bind(1, school);
-    int ended = 0;
-    while (s.step()) ended += s.text(0) == "t";
-    CHECK(ended == 1);
-  }
+  CHECK(end_serving_connection(a.dir) == 1);
   const auto restored = run_command({SODIEM_SERVER_BIN, "restore", tmp / "backup-a", "--data", a.dir, "--wait", "0"});
   INFO(restored.out << restored.err);
   REQUIRE(::kill(many.pid(), SIGCONT) == 0);
@@ -377,4 +433,191 @@ TEST_CASE("a process whose connection to a school was lost while the school was 
   check_log(a.dir);
   audit_verify(a.dir);
   CHECK(many.running());
+}
+
+TEST_CASE("an opening of a school a restore holds gives up within seconds, refused for the restore, and the "
+          "process's other schools open meanwhile",
+          "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  auto [parent, a, b] = two_schools(tmp);
+  SchoolsProcess many(parent);  // opens each school at its first connection
+  // The request not held: as for an opening whose early look came just
+  // before it, then found the restore's transaction holding the school.
+  RestoreHolding restoring(a.dir, /*request=*/false);
+  // A's opening first: it must not hold the process's one opener thread for
+  // as long as the restore runs.
+  auto a_answer = std::async(std::launch::async, [&] { return answer_of_a(many); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string b_answer = answer_of(many, kHostB);
+  const auto b_took = std::chrono::steady_clock::now() - t0;
+  const bool a_answered = a_answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  restoring.end();
+  INFO("B: " << b_answer.substr(0, 200) << "; the process's log: " << many.log());
+  CHECK(served(b_answer));
+  CHECK(b_took < std::chrono::seconds(5));
+  REQUIRE(a_answered);
+  CHECK_THAT(a_answer.get(), Catch::StartsWith("HTTP/1.1 503") && Catch::Contains(kRestoring));
+  // The restore over (rolled back): A opens again at a later handshake.
+  CHECK(wait_for([&] { return served(answer_of_a(many)); }));
+  client::LocalStore dev(tmp / "dev");
+  CHECK(enroll(dev, endpoint(many, kHostA, a.fingerprint), "gv.toan.1", a.password_of("gv.toan.1")));
+}
+
+TEST_CASE("a school whose connection is replaced while a restore holds it is let go of within seconds, its "
+          "worker never waiting for the restore, and served again after it",
+          "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  auto [parent, a, b] = two_schools(tmp);
+  SchoolsProcess many(parent);
+  const auto ep = endpoint(many, kHostA, a.fingerprint);
+  client::LocalStore dev(tmp / "dev");
+  REQUIRE(enroll(dev, ep, "gv.toan.1", a.password_of("gv.toan.1")));
+  REQUIRE(dev.record({"6A", "Toán", "HS6A01", "HK1.TX1"}, "7").is_ok());
+  REQUIRE(sync_once(dev, ep));
+  // The serving connection lost, then a restore holding the school (its
+  // request and its transaction's serving lock) as the worker reconnects.
+  REQUIRE(end_serving_connection(a.dir) == 1);
+  RestoreHolding restoring(a.dir);
+  REQUIRE(dev.record({"6A", "Toán", "HS6A02", "HK1.TX1"}, "8").is_ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto during = sync_once(dev, ep);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const bool refused = wait_for([&] { return answer_of_a(many).find(kRestoring) != std::string::npos; },
+                                std::chrono::seconds(15));
+  restoring.end();
+  INFO("the process's log: " << many.log());
+  CHECK_FALSE(during);
+  CHECK(took < std::chrono::seconds(10));
+  CHECK(refused);
+  std::string last;
+  CHECK(wait_for([&] {
+    const auto r = sync_once(dev, ep);
+    last = r ? "" : r.status().message();
+    return r.is_ok();
+  }));
+  INFO("last sync: " << last);
+  CHECK(dev.status().pending == 0);
+  CHECK(scalar(a.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == 2);
+  check_log(a.dir);
+  CHECK(many.running());
+}
+
+TEST_CASE("a device pushing while its school is let go of for a restore: each op acked is kept or resent, none "
+          "stored twice, the device refused meanwhile syncs again after",
+          "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  auto [parent, a, b] = two_schools(tmp);
+  SchoolsProcess many(parent);
+  const auto ep = endpoint(many, kHostA, a.fingerprint);
+  client::LocalStore dev(tmp / "dev");
+  REQUIRE(enroll(dev, ep, "gv.toan.1", a.password_of("gv.toan.1")));
+  int recorded = 0;
+  const auto record = [&] {
+    const int n = recorded++;
+    // Each cell's next value another (a value recorded again is no change).
+    return dev.record({"6A", "Toán", student(n), n / 40 % 2 ? "HK1.TX2" : "HK1.TX1"}, std::to_string(5 + n / 80 % 5))
+        .is_ok();
+  };
+  for (int k = 0; k < 5; ++k) REQUIRE(record());
+  REQUIRE(sync_once(dev, ep));
+  REQUIRE(run_command({SODIEM_SERVER_BIN, "backup", "--data", a.dir, tmp / "backup-a"}).exit_code == 0);
+  const std::string old_epoch = epoch_of(a.dir);
+
+  // The device records and pushes without pause, through the restore.
+  std::atomic<bool> stop{false};
+  std::atomic<int> synced{0}, refused{0};
+  std::vector<std::string> other_failures;
+  std::thread pushing([&] {
+    while (!stop) {
+      for (int k = 0; k < 3; ++k)
+        if (!record()) other_failures.push_back("record");
+      const auto r = sync_once(dev, ep);
+      if (r) ++synced;
+      else if (r.status().message().find("503") != std::string::npos) ++refused;
+      else other_failures.push_back(r.status().message());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int synced_before = synced;
+  const auto restored = run_command({SODIEM_SERVER_BIN, "restore", tmp / "backup-a", "--data", a.dir});
+  // Until the device synced again after the restore (the restored epoch).
+  const int synced_at_restore = synced;
+  const bool again = wait_for([&] { return synced > synced_at_restore + 1; });
+  stop = true;
+  pushing.join();
+  INFO("restore: " << restored.out << restored.err << "; the process's log: " << many.log());
+  REQUIRE(restored.exit_code == 0);
+  CHECK(synced_before > 0);
+  CHECK(again);
+  CHECK(refused > 0);  // told to try again (HTTP 503) while the school was let go of
+  {
+    INFO("other failures: " << other_failures.size() << (other_failures.empty() ? "" : ", first: " + other_failures.front()));
+    CHECK(other_failures.size() <= 2);  // at most the sessions cut by the let-go itself
+  }
+  // Whatever is still queued goes now; every op recorded is in the school once.
+  REQUIRE(wait_for([&] { return sync_once(dev, ep).is_ok() && dev.status().pending == 0; }));
+  CHECK(epoch_of(a.dir) != old_epoch);
+  CHECK(dev.cursor().epoch == epoch_of(a.dir));
+  CHECK(scalar(a.dir, "SELECT COUNT(*) FROM changes WHERE device_id <> 0") == recorded);
+  check_log(a.dir);
+  audit_verify(a.dir);
+}
+
+TEST_CASE("a school's service started while a restore's request is held refuses to serve it", "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  auto [parent, a, b] = two_schools(tmp);
+  // As an opening whose early look ran just before the restore took its
+  // request: the service, holding the serving lock, looks again.
+  auto asking = server::open_server_db(server::DataPaths{a.dir}.db());
+  server::RestoreRequest request(*asking);
+  REQUIRE(request.take());
+  CHECK_THROWS_AS(server::SyncService(server::DataPaths{a.dir}.db(), SystemClock::instance()), server::SchoolRestoring);
+  const auto opened = server::open_school(a.dir);
+  REQUIRE_FALSE(opened);
+  CHECK(server::refused_for_restore(opened.status()));
+  CHECK(opened.status().message() == kRestoring);
+  // Known by its detail, not its words.
+  CHECK_FALSE(server::refused_for_restore(Status(ErrorCode::kRateLimited, kRestoring)));
+  // B is not A.
+  server::SyncService b_service(server::DataPaths{b.dir}.db(), SystemClock::instance());
+  CHECK_FALSE(b_service.restore_requested());
+  request.withdraw();
+  server::SyncService a_service(server::DataPaths{a.dir}.db(), SystemClock::instance());
+  CHECK_FALSE(a_service.restore_requested());
+}
+
+TEST_CASE("a process looks for restore requests once per database and interval, whatever the number of its open "
+          "schools, and tells only the school asked for",
+          "[e2e][pg]") {
+  REQUIRE_FALSE(pg_owner_url().empty());
+  TempDir tmp;
+  std::vector<std::string> dirs;
+  for (int i = 0; i < 4; ++i) dirs.push_back(make_demo_server(tmp / ("thcs-" + std::to_string(i))).dir);
+  std::vector<std::unique_ptr<server::SyncService>> services;
+  for (const auto& dir : dirs)
+    services.push_back(std::make_unique<server::SyncService>(server::DataPaths{dir}.db(), SystemClock::instance()));
+  const auto looks_before = server::restore_looks();
+  std::this_thread::sleep_for(tuning::kRestoreLookInterval * 3 + std::chrono::milliseconds(500));
+  const auto looks = server::restore_looks() - looks_before;
+  // One each interval (a little more as the workers take turns), not one per school.
+  CHECK(looks >= 2);
+  CHECK(looks <= 5);
+  for (const auto& service : services) CHECK_FALSE(service->restore_requested());
+
+  auto asking = server::open_server_db(server::DataPaths{dirs[2]}.db());
+  server::RestoreRequest request(*asking);
+  REQUIRE(request.take());
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(wait_for([&] { return services[2]->restore_requested(); }, std::chrono::seconds(10)));
+  CHECK(std::chrono::steady_clock::now() - t0 < tuning::kRestoreLookInterval * 2);
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (i != 2) CHECK_FALSE(services[i]->restore_requested());
+  request.withdraw();
+  CHECK(wait_for([&] { return !services[2]->restore_requested(); }, std::chrono::seconds(10)));
 }

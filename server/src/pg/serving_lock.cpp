@@ -1,10 +1,15 @@
-// The serving lock of a PostgreSQL school (serving_lock.hpp). Per-backend
-// code: it reaches pg::Db under store::Db. Callers: sync_service.cpp,
+// The serving lock of a PostgreSQL school, a restore's request and this
+// process's looks for requests (serving_lock.hpp). Per-backend code: it
+// reaches pg::Db under store::Db. Callers: sync_service.cpp,
 // school_open.cpp, backup.cpp, init.cpp.
 #include "sodiem/server/serving_lock.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "sodiem/pg/db.hpp"
 
@@ -18,15 +23,26 @@ constexpr const char* kKey = "hashtext('sodiem-serving:' || ?)";
 constexpr const char* kRestoreKey = "hashtext('sodiem-restore:' || ?)";
 }  // namespace
 
-void hold_serving_lock(store::Db& db) {
+void hold_serving_lock(store::Db& db, std::function<void()> restoring) {
   if (!db.pg()) return;
   const std::string school = db.school_id();
   // Now and on every new connection after a lost one: a session-level lock
-  // goes with its connection.
-  db.pg()->on_connect([school](pg::Db& pg) {
-    auto s = pg.prepare(std::string("SELECT pg_advisory_lock_shared(") + kKey + ")");
-    s.bind(1, school);
-    s.step();
+  // goes with its connection. Tried, never waited for: a restore's
+  // transaction holds it exclusively for as long as it replaces the rows,
+  // and the opener thread (every school's openings) or the worker must not
+  // stand still that long. The restore's brief looks (wait_for_servers)
+  // hold it for one statement: tried again for kServingLockTries.
+  db.pg()->on_connect([school, restoring = std::move(restoring)](pg::Db& pg) {
+    const auto until = std::chrono::steady_clock::now() + tuning::kServingLockTries;
+    for (;;) {
+      auto s = pg.prepare(std::string("SELECT pg_try_advisory_lock_shared(") + kKey + ")");
+      s.bind(1, school);
+      if (s.step() && s.text(0) == "t") return;
+      if (std::chrono::steady_clock::now() >= until) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (restoring) restoring();
+    throw SchoolRestoring();
   });
 }
 
@@ -45,9 +61,77 @@ bool restore_requested(store::Db& db) {
   return s.step() && s.text(0) != "t";
 }
 
+namespace {
+// This process's last look at each database (restore_seen).
+struct DatabaseLook {
+  std::chrono::steady_clock::time_point at{};  // when it began
+  bool looking = false;
+  std::unordered_set<std::int64_t> held;  // exclusive advisory keys granted then
+};
+std::mutex looks_mutex;
+std::unordered_map<std::string, DatabaseLook> looks;
+std::atomic<std::uint64_t> look_count{0};
+}  // namespace
+
+RestoreLookKey restore_look_key(store::Db& db) {
+  if (!db.pg()) return {};
+  // The cluster by its address, port and start (two clusters of one machine
+  // may hold databases and schools of the same names).
+  auto s = db.pg()->prepare(std::string("SELECT current_database() || ' ' || COALESCE(host(inet_server_addr()), '') "
+                                        "|| ':' || current_setting('port') || ' ' || pg_postmaster_start_time()::text, ") +
+                            kRestoreKey + "::bigint");
+  s.bind(1, db.school_id());
+  if (!s.step()) throw std::runtime_error("restore_look_key: no row");
+  return {s.text(0), s.int64(1)};
+}
+
+void look_for_restore_requests(store::Db& db, const RestoreLookKey& key) {
+  if (!db.pg()) return;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(looks_mutex);
+    auto& look = looks[key.database];
+    // 3/4: a worker waking a little early still looks on its own turn.
+    if (look.looking || (look.at != std::chrono::steady_clock::time_point{} &&
+                         now - look.at < tuning::kRestoreLookInterval * 3 / 4))
+      return;
+    look.looking = true;
+  }
+  std::unordered_set<std::int64_t> held;
+  try {
+    // Every advisory key held exclusively in the database (restore requests,
+    // and the writers' and restores' transaction locks, never asked about):
+    // a single-bigint key shows as classid (high half) and objid, objsubid 1.
+    auto s = db.pg()->prepare(
+        "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND "
+        "mode = 'ExclusiveLock' AND granted AND objsubid = 1 AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    while (s.step()) held.insert(s.int64(0));
+  } catch (...) {
+    std::lock_guard lock(looks_mutex);
+    looks[key.database].looking = false;
+    throw;
+  }
+  ++look_count;
+  std::lock_guard lock(looks_mutex);
+  auto& look = looks[key.database];
+  look.looking = false;
+  look.at = now;
+  look.held = std::move(held);
+}
+
+bool restore_seen(const RestoreLookKey& key, std::chrono::steady_clock::time_point since) {
+  if (key.database.empty()) return false;
+  std::lock_guard lock(looks_mutex);
+  auto it = looks.find(key.database);
+  return it != looks.end() && it->second.at >= since && it->second.held.count(key.key) > 0;
+}
+
+std::uint64_t restore_looks() { return look_count.load(); }
+
 bool RestoreRequest::take() {
   if (!db_.pg()) return true;
-  // A server's look (restore_requested) holds the key shared for one
+  // An opening's look (restore_requested) holds the key shared for one
   // statement: tried again for a second before another restore is named.
   for (int attempt = 0; attempt < 20 && !held_; ++attempt) {
     if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(50));

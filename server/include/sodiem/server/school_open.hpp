@@ -15,17 +15,21 @@ namespace sodiem::server {
 
 inline constexpr const char* kRestoringRefusal =
     "Trường đang được khôi phục từ bản sao lưu; hãy thử lại sau ít phút.";
-// The refusal of a school a restore has asked its servers to let go of.
+// The refusal of a school a restore has asked its servers to let go of
+// (marked by its detail, not its words).
+inline Status restoring_refusal() {
+  return Status(ErrorCode::kRateLimited, kRestoringRefusal, Status::Detail::kSchoolRestoring);
+}
 inline bool refused_for_restore(const Status& st) {
-  return st.code() == ErrorCode::kRateLimited && st.message() == kRestoringRefusal;
+  return !st && st.detail() == Status::Detail::kSchoolRestoring;
 }
 
 // kInternal: the database is damaged or unreadable (run exits 3); any
 // other refusal: the folder is not one to serve (run exits 2). db_spare > 0
 // (a multi-school process): on PostgreSQL, kUnavailable when opening the
 // school would leave the cluster fewer than db_spare free connections.
-// kRateLimited with kRestoringRefusal: a restore of the school (PostgreSQL)
-// asks its servers to let go of it (serving_lock.hpp); said to its devices.
+// restoring_refusal(): a restore of the school (PostgreSQL) asks its servers
+// to let go of it, or holds it now (serving_lock.hpp); said to its devices.
 [[nodiscard]] Status check_school(const std::string& dir, std::size_t db_spare = 0);
 
 // Its pages (PRAGMA quick_check) and access tables are read through at the

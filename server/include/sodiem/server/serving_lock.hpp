@@ -8,10 +8,17 @@
 // (RestoreRequest): a session-level advisory lock of its own connection,
 // kept in the database (processes may be on other machines), withdrawn when
 // the restore ends and, if it dies, with its connection.
-// Callers: SyncService (hold, restore_requested), school_open.cpp
+// Each process looks for requests once per database per
+// kRestoreLookInterval (one query over pg_locks, on the connection of
+// whichever of its schools' workers comes first), not once per open school.
+// Callers: SyncService (hold, the looks), school_open.cpp
 // (restore_requested), backup.cpp (restore), init.cpp (migrate).
 #pragma once
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
 
 #include "sodiem/store/db.hpp"
 
@@ -27,13 +34,26 @@ using namespace std::chrono_literals;
 inline constexpr auto kRestoreLookInterval = 2s;
 inline constexpr auto kLetGoGrace = 5s;
 inline constexpr auto kRestoreWait = 60s;
+// How long an opening (or a new connection after a lost one) tries for the
+// serving lock a restore's transaction holds before it gives up: never
+// blocks the one opener thread, nor a worker, for the restore's length.
+inline constexpr auto kServingLockTries = 1s;
 }  // namespace sodiem::tuning
 
 namespace sodiem::server {
 
+// The serving lock could not be had: a restore of the school holds it (its
+// transaction replacing the school's rows is under way).
+class SchoolRestoring : public std::runtime_error {
+ public:
+  SchoolRestoring() : std::runtime_error("a restore of the school holds its serving lock") {}
+};
+
 // On PostgreSQL, marks `db`'s session as serving its school until it closes;
-// nothing on SQLite.
-void hold_serving_lock(store::Db& db);
+// nothing on SQLite. Now and on every new connection after a lost one, it
+// tries for kServingLockTries; then calls `restoring` (if any) and throws
+// SchoolRestoring (the new connection is dropped, tried again at next use).
+void hold_serving_lock(store::Db& db, std::function<void()> restoring = {});
 
 // Inside the caller's transaction on `db` (PostgreSQL): true when no server
 // serves the school, which then cannot start serving it before the
@@ -43,6 +63,23 @@ bool no_server_serving(store::Db& db);
 // PostgreSQL: whether a restore of `db`'s school asks its servers to let go
 // of it now (outside a transaction; false on SQLite).
 bool restore_requested(store::Db& db);
+
+// The looks of one process (PostgreSQL): a school's restore key in its
+// database, read once at its opening (restore_look_key).
+struct RestoreLookKey {
+  std::string database;  // the database and cluster reached
+  std::int64_t key = 0;  // the school's request's advisory key there
+};
+RestoreLookKey restore_look_key(store::Db& db);
+// On `db` (a school's worker, between batches): every restore request held in
+// its database, in one query, unless a school of this process looked there
+// within the last 3/4 of kRestoreLookInterval. Throws if the query fails.
+void look_for_restore_requests(store::Db& db, const RestoreLookKey& key);
+// Whether the last look at key.database, if it began at or after `since`
+// (the school's opening, which looked itself), saw the school's request. Any thread.
+bool restore_seen(const RestoreLookKey& key, std::chrono::steady_clock::time_point since);
+// Queries look_for_restore_requests made in this process (tests).
+std::uint64_t restore_looks();
 
 // A restore's request to the servers of `db`'s school (PostgreSQL) to let go
 // of it, held on `db` (its own connection, used for nothing else) until

@@ -26,6 +26,7 @@
 #include "sodiem/core/clock.hpp"
 #include "sodiem/core/status.hpp"
 #include "sodiem/protocol/messages.hpp"
+#include "sodiem/server/serving_lock.hpp"
 
 namespace sodiem::store {
 class Db;
@@ -73,11 +74,13 @@ class SyncService {
 
   const std::string& epoch() const { return epoch_; }
   // PostgreSQL: a restore of the school asked its servers to let go of it
-  // (serving_lock.hpp), as the worker last looked (every
-  // tuning::kRestoreLookInterval, between batches), or the school was
-  // restored while this service's connection was lost (its epoch changed:
-  // every request is refused until it is let go of and opened again). Any thread.
-  bool restore_requested() const { return restore_requested_.load() || replaced_.load(); }
+  // (serving_lock.hpp), as this process last looked (every
+  // tuning::kRestoreLookInterval, one look per database: the workers take
+  // turns, between batches), or the school was restored while this
+  // service's connection was lost (its epoch changed), or a new connection
+  // found a restore holding the school: every request is refused until it
+  // is let go of and opened again. Any thread.
+  bool restore_requested() const;
   // The server's one login throttle (for any other way of logging in).
   LoginLimiter& login_limiter() { return *limiter_; }
   // The server's one pool for password hashing (the web console's logins too).
@@ -106,7 +109,8 @@ class SyncService {
   // Another process wrote the database since the last look: standings must be re-read.
   // The connection to PostgreSQL was replaced: high_seq_ is read again too.
   void notice_other_writers();
-  // PostgreSQL: sets restore_requested_ from the database (worker).
+  // PostgreSQL: this process's look at the database's restore requests, if
+  // no other school's worker made it lately (worker).
   void look_for_restore_request();
   // The peer's device is still allowed (not revoked, account not disabled).
   Status still_allowed(Peer& peer);
@@ -135,8 +139,12 @@ class SyncService {
   std::uint64_t reconnects_ = 0;  // store::Db::reconnects() last seen
   std::deque<Job> batch_;  // worker: the jobs taken from queue_, in order
   std::chrono::steady_clock::time_point next_restore_look_{};  // worker (PostgreSQL)
-  std::atomic<bool> restore_requested_{false};
-  std::atomic<bool> replaced_{false};  // notice_other_writers: another epoch after a reconnect
+  RestoreLookKey restore_key_;  // PostgreSQL: the school's request in its database (set at construction)
+  std::chrono::steady_clock::time_point opened_at_{};  // looks older than the opening's own are not trusted
+  bool restore_logged_ = false;  // worker: the request was logged
+  // notice_other_writers: another epoch after a reconnect; hold_serving_lock:
+  // a new connection found a restore holding the school.
+  std::atomic<bool> replaced_{false};
   std::mutex stop_mutex_;              // stop(): once, whichever thread calls first (the others wait)
   bool stopped_ = false;
 

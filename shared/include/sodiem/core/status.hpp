@@ -1,6 +1,7 @@
 // Status and Result<T>: the error type returned everywhere. The code says
 // whether a retry can help (see protocol::advice). Value types, thread-safe.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -13,17 +14,27 @@ using protocol::ErrorCode;
 
 class [[nodiscard]] Status {
  public:
+  // What a refusal is, for the program only (never sent, never shown): tells
+  // one refusal from others of its code without reading its words. kNone
+  // for nearly every Status.
+  enum class Detail : std::uint8_t {
+    kNone,
+    kSchoolRestoring,  // a restore of the school asks its servers to let go of it (server/serving_lock.hpp)
+  };
   Status() = default;
-  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message, Detail detail = Detail::kNone)
+      : code_(code), detail_(detail), message_(std::move(message)) {}
   static Status ok() { return {}; }
 
   bool is_ok() const { return code_ == ErrorCode::kOk; }
   explicit operator bool() const { return is_ok(); }
   ErrorCode code() const { return code_; }
+  Detail detail() const { return detail_; }
   const std::string& message() const { return message_; }
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
+  Detail detail_ = Detail::kNone;
   std::string message_;
 };
 
