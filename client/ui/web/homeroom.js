@@ -32,6 +32,30 @@ function weekOf(iso) {
   return `Tuần từ ${String(t.getUTCDate()).padStart(2, '0')}/${String(t.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
+// One column a day, or two (sáng, chiều) for a class taught in two sessions;
+// a day a lock covers (data.locks: the ui's lock_for, as for marks) greyed
+// with the lock's reason. Then the counts.
+function attendanceColumns(data) {
+  const SESSIONS = [['S', 'sáng'], ['C', 'chiều']];
+  const locks = data.locks || {};
+  const columns = (data.days || []).flatMap((d) => (data.sessions === 2 ? SESSIONS : [['', '']]).map(([s, name]) => {
+    const id = `CC.${d}${s ? '.' + s : ''}`;
+    const title = `${weekdayVN(d)}, ${dateVN(d)}${name ? ', buổi ' + name : ''}`;
+    const lock = locks[id] || null;
+    return {
+      key: id, id, label: s ? `${weekdayVN(d)} ${d.slice(8)}\n${s}` : `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
+      type: 'attendance', editable: true, title: lock ? `${title} — đã khóa: ${lock.reason || lock.code}` : title, lock,
+    };
+  }));
+  const perWeek = new Map();
+  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
+  const narrow = data.sessions === 2 ? 5 : 3;
+  for (const c of columns) if (perWeek.get(c.group) < narrow) c.group = c.group.replace('Tuần từ ', '');
+  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
+    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  return columns;
+}
+
 export async function showAttendance(ctx, main, p) {
   const cls = homeroomClass(ctx, p);
   const month = /^\d{4}-\d{2}$/.test(p.get('month') || '') ? p.get('month') : currentMonth();
@@ -39,19 +63,7 @@ export async function showAttendance(ctx, main, p) {
   const data = await api.get('/api/attendance', { class: cls, month });
   ctx.sync({ view: 'attendance', class: cls, month });
   document.title = `Điểm danh ${cls} — Sổ điểm`;
-  // One column a day, or two (sáng, chiều) for a class taught in two sessions.
-  const SESSIONS = [['S', 'sáng'], ['C', 'chiều']];
-  const columns = (data.days || []).flatMap((d) => (data.sessions === 2 ? SESSIONS : [['', '']]).map(([s, name]) => ({
-    key: `CC.${d}${s ? '.' + s : ''}`, id: `CC.${d}${s ? '.' + s : ''}`,
-    label: s ? `${weekdayVN(d)} ${d.slice(8)}\n${s}` : `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
-    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}${name ? ', buổi ' + name : ''}`,
-  })));
-  const perWeek = new Map();
-  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
-  const narrow = data.sessions === 2 ? 5 : 3;
-  for (const c of columns) if (perWeek.get(c.group) < narrow) c.group = c.group.replace('Tuần từ ', '');
-  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
-    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  const columns = attendanceColumns(data);
   const host = h('div.grid-host');
   const goMonth = (m) => ctx.go({ view: 'attendance', class: cls, month: m }, { replace: true });
   main.append(h('section.sheet', {},
@@ -75,7 +87,7 @@ export async function showAttendance(ctx, main, p) {
   grid.focus();
   perf.grids.push({ attendance: true, total_ms: performance.now() - t0 });
   main.dataset.ready = 'attendance';
-  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }));
+  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }), attendanceColumns);
   return { refresh, dispose: refresh.dispose, grid };
 }
 
