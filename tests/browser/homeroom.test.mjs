@@ -3,8 +3,8 @@
 // keyboard (P / K, totals per student), all synced, the class summary
 // board (read-only), and attendance per session once the class is taught
 // two sessions a day; on a closed year's copy, the attendance sheet only to
-// read; a locked term's attendance days greyed before anyone types. Run by
-// run.sh (CTest label `browser`).
+// read and the board's empty cells as a folded note; a locked term's
+// attendance days greyed before anyone types. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -164,6 +164,23 @@ test("a closed year's copy shows the attendance sheet to read: no change on a cl
   assert.equal((await cell(page, codes[0], d2)).text, before[1], 'nothing recorded');
   assert.deepEqual(writes, [], 'no save sent');
   await screenshot(page, 'attendance-archived-copy');
+
+  // Its board: the cells left empty when the year closed are information,
+  // a neutral note, folded, not the live book's warning of cells to fill.
+  await page.goto(ui.link({ view: 'board', class: cls }));
+  await page.waitForSelector('main[data-ready="board"]');
+  assert.equal(await page.locator('.missing').count(), 0, 'no warning box on a copy');
+  const note = page.locator(`details.missing-archived[data-archived="${year}"]`);
+  assert.equal(await note.count(), 1);
+  assert.equal(await note.getAttribute('role'), 'note');
+  assert.equal(await note.evaluate((d) => d.open), false, 'folded');
+  const n = Number(await note.getAttribute('data-missing'));
+  assert.ok(n > 0, 'the demo year has empty cells');
+  assert.match(await note.locator('summary').first().textContent(), new RegExp(`^Năm học ${year} đã đóng: còn ${n} ô trống`));
+  assert.equal(await note.evaluate((d) => getComputedStyle(d).backgroundColor), 'rgba(0, 0, 0, 0)', 'no orange');
+  await screenshot(page, 'board-archived-copy');
+  await note.locator('summary').first().click();
+  assert.equal(await note.evaluate((d) => d.open), true, 'a click unfolds it');
   assert.deepEqual(browser.problems, []);
 });
 

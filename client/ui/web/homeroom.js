@@ -190,15 +190,25 @@ export function missingPanel(missing, names, term, data = {}) {
     if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
     bySubject.get(m.subject).push(m);
   }
+  const perSubject = (open) => [...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open },
+    h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
+    h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
+      h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
+    cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null)));
+  // A closed year's copy (data.archived_year: the store's archived_year, as
+  // its note above says): nothing can be filled any more, so the empty cells
+  // are information, folded, not a warning to act on.
+  if (data.archived_year) {
+    return h('details.missing-archived', { role: 'note', 'data-missing': String(missing.length), 'data-archived': data.archived_year },
+      h('summary', {}, `Năm học ${data.archived_year} đã đóng: còn ${missing.length} ô trống`,
+        term === 'HK1' ? '' : ' (cả hai học kì)', ' — bấm để xem'),
+      ...perSubject(false));
+  }
   return h('div.missing', { role: 'alert', 'data-missing': String(missing.length) },
-    h('p', {}, h('strong', {}, `${data.whole_class === false ? 'Các môn của bạn còn' : data.archived_year ? 'Còn' : 'Chưa thể ký xác nhận: còn'} ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
+    h('p', {}, h('strong', {}, `${data.whole_class === false ? 'Các môn của bạn còn' : 'Chưa thể ký xác nhận: còn'} ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
       term === 'HK1' ? '.' : ' (cả hai học kì).'),
     // Folded per subject when many (the results table stays in view); a click opens one.
-    ...[...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open: missing.length <= OPEN_UP_TO },
-      h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
-      h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
-        h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
-      cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null))));
+    ...perSubject(missing.length <= OPEN_UP_TO));
 }
 
 // One row per student, one column per board column (board order), the
