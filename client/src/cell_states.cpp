@@ -5,6 +5,7 @@
 #include <map>
 
 #include "outbox_sql.hpp"
+#include "sodiem/core/attendance.hpp"
 #include "sodiem/core/column.hpp"
 
 namespace sodiem::client {
@@ -48,20 +49,47 @@ std::string reason_here(const std::string& reason, const Status& copy) {
   return kept.empty() ? said + "." : kept + ". " + said + ".";
 }
 
-std::vector<LockShown> lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject) {
-  std::vector<LockShown> out;
-  auto s = db.prepare(
-      "SELECT term, column_kind, code, reason, new_values_only FROM lock_notices WHERE class_name = ? AND subject = ?");
-  s.bind(1, class_name).bind(2, subject);
-  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4) != 0});
+std::string term_dates_text(const std::vector<protocol::TermDates>& terms) {
+  std::string out;
+  for (const auto& t : terms) out += t.code + " " + t.first_day + " " + t.last_day + "\n";
   return out;
 }
 
-const LockShown* lock_for(const std::vector<LockShown>& locks, const std::string& column) {
+std::vector<protocol::TermDates> term_dates(sqlite::Db& db) {
+  std::vector<protocol::TermDates> out;
+  auto s = db.prepare("SELECT value FROM meta WHERE key = 'calendar_terms'");
+  if (!s.step()) return out;
+  const std::string text = s.text(0);
+  // "HK1 2026-09-05 2027-01-16" a line; anything else is left out.
+  for (std::size_t at = 0, end; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+    const std::string line = text.substr(at, end - at);
+    if (line.size() != 25 || line[3] != ' ' || line[14] != ' ') continue;
+    protocol::TermDates t{line.substr(0, 3), line.substr(4, 10), line.substr(15, 10)};
+    if ((t.code == "HK1" || t.code == "HK2") && valid_iso_date(t.first_day) && valid_iso_date(t.last_day))
+      out.push_back(std::move(t));
+  }
+  return out;
+}
+
+LockNotices lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject) {
+  LockNotices out;
+  auto s = db.prepare(
+      "SELECT term, column_kind, code, reason, new_values_only FROM lock_notices WHERE class_name = ? AND subject = ?");
+  s.bind(1, class_name).bind(2, subject);
+  while (s.step()) out.locks.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4) != 0});
+  out.terms = term_dates(db);
+  return out;
+}
+
+const LockShown* lock_for(const LockNotices& notices, const std::string& column) {
   const auto col = Column::parse(column);
-  if (!col || col->term == 0) return nullptr;
-  const std::string term = "HK" + std::to_string(col->term), kind = col->kind_code();
-  for (const auto& l : locks)
+  if (!col) return nullptr;
+  const std::string term = col->kind == Column::Kind::kAttendance ? attendance::term_of(notices.terms, col->date)
+                           : col->term == 0                         ? std::string()
+                                                                    : "HK" + std::to_string(col->term);
+  if (term.empty()) return nullptr;
+  const std::string kind = col->kind_code();
+  for (const auto& l : notices.locks)
     if (l.term == term && l.column_kind == kind) return &l;
   return nullptr;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "outbox_sql.hpp"
+#include "sodiem/client/cell_states.hpp"
 
 namespace sodiem::client {
 
@@ -87,6 +88,7 @@ void LocalStore::apply_roster(const protocol::Roster& r) {
   set_meta("calendar_last_day", r.calendar.last_day);
   set_meta("calendar_sundays", r.calendar.sundays ? "1" : "0");
   set_meta("calendar_two_sessions", two);
+  set_meta("calendar_terms", term_dates_text(r.calendar.terms));
   // The classes seen whole (board_scope.cpp): one per line, as the server
   // said ("1") or not ("0": an older server).
   std::string whole;
@@ -118,6 +120,7 @@ protocol::SchoolCalendar LocalStore::calendar() {
   const std::string two = meta("calendar_two_sessions");
   for (std::size_t at = 0, end; (end = two.find('\n', at)) != std::string::npos; at = end + 1)
     c.two_session_classes.push_back(two.substr(at, end - at));
+  c.terms = term_dates(*db_);
   return c;
 }
 

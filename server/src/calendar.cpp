@@ -18,6 +18,11 @@ protocol::SchoolCalendar load_calendar(store::Db& db) {
       c.last_day = s.text(1);
     }
   }
+  {
+    auto s = db.prepare("SELECT t.code, t.starts_on, t.ends_on FROM terms t JOIN school_years y ON y.id = t.school_year_id "
+                        "WHERE y.current = 1 ORDER BY t.code");
+    while (s.step()) c.terms.push_back({s.text(0), s.text(1), s.text(2)});
+  }
   c.sundays = get_meta(db, "sundays", "0") == "1";
   auto s = db.prepare("SELECT name FROM current_classes WHERE sessions_per_day = 2 ORDER BY grade, name");
   while (s.step()) c.two_session_classes.push_back(s.text(0));

@@ -90,7 +90,7 @@ void LockBook::load(store::Db& db, std::int64_t now) {
     auto s = db.cached("SELECT t.code, t.starts_on, t.ends_on, t.entry_opens_on, t.entry_closes_on FROM terms t "
                         "JOIN school_years y ON y.id = t.school_year_id WHERE y.current = 1");
     while (s->step()) {
-      terms_.emplace_back(s->text(0), s->text(1), s->text(2));
+      terms_.push_back({s->text(0), s->text(1), s->text(2)});
       // The term's entry window, as two implicit entry-closed locks (id 0):
       // before it opens and after the day it closes.
       auto opens = parse_local_time(s->text(3));
@@ -137,9 +137,7 @@ std::string LockBook::term_of(const std::string& column) const {
   auto c = Column::parse(column);
   if (!c) return "";
   if (c->kind != Column::Kind::kAttendance) return "HK" + std::to_string(c->term);
-  for (const auto& [code, from, to] : terms_)
-    if (from <= c->date && c->date <= to) return code;
-  return "";
+  return attendance::term_of(terms_, c->date);
 }
 
 std::vector<protocol::LockNotice> LockBook::notices(const std::string& username, const protocol::Roster& roster,
@@ -148,14 +146,24 @@ std::vector<protocol::LockNotice> LockBook::notices(const std::string& username,
   if (!active()) return out;
   std::map<std::string, int> grades;
   for (const auto& c : roster.classes) grades[c.name] = c.grade;
-  // One column of each kind (TT27 too: periodic tests, qualities, competences).
+  // One column of each kind (TT27 too: periodic tests, qualities, competences);
+  // attendance ("CC") by a day of the term (its first: term_of gives the
+  // term back), so only for a term whose days the calendar has.
   static const std::vector<std::string> kSubjectKinds{"TX1", "GK", "CK", "NX", "KTCK"},
-      kHomeroomKinds{"RL", "NXCN", "PC1", "NL1"};
+      kHomeroomKinds{"RL", "NXCN", "PC1", "NL1", "CC"};
+  auto column_of = [&](const std::string& term, const std::string& kind) -> std::string {
+    if (kind != "CC") return term + "." + kind;
+    for (const auto& t : terms_)
+      if (t.code == term && valid_iso_date(t.first_day)) return "CC." + t.first_day;
+    return "";
+  };
   for (const auto& a : roster.assignments) {
     const auto& kinds = a.subject == protocol::kHomeroomSubject ? kHomeroomKinds : kSubjectKinds;
     for (const std::string term : {"HK1", "HK2"})
       for (const auto& kind : kinds) {
-        LockTarget t{username, grades[a.class_name], a.class_name, a.subject, term + "." + kind, false};
+        const std::string column = column_of(term, kind);
+        if (column.empty() || term_of(column) != term) continue;
+        LockTarget t{username, grades[a.class_name], a.class_name, a.subject, column, false};
         const auto empty_cell = check(t, now, now);
         if (empty_cell.code == ErrorCode::kOk) continue;
         t.cell_has_value = true;

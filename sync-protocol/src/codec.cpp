@@ -215,8 +215,14 @@ json to_json(const Roster& m) {
     out["cs"] = std::move(cs);
   }
   const auto& ca = m.calendar;
-  if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty())
+  if (!ca.first_day.empty() || ca.sundays || !ca.two_session_classes.empty() || !ca.terms.empty()) {
     out["ca"] = {{"y", json::array({ca.first_day, ca.last_day})}, {"su", ca.sundays}, {"b2", ca.two_session_classes}};
+    if (!ca.terms.empty()) {
+      json tm = json::array();
+      for (const auto& t : ca.terms) tm.push_back(json::array({t.code, t.first_day, t.last_day}));
+      out["ca"]["tm"] = std::move(tm);
+    }
+  }
   if (!m.school_year.empty()) out["yr"] = m.school_year;
   if (!m.school.empty()) out["sc"] = m.school;
   if (!m.full_name.empty()) out["me"] = m.full_name;
@@ -499,6 +505,12 @@ Message roster_from(const json& j) {
     if (!su.is_boolean()) fail("field 'ca.su' must be a boolean");
     m.calendar.sundays = su.get<bool>();
     for (const json& c : arr(ca, "b2", 10000)) m.calendar.two_session_classes.push_back(get_string(c, "ca.b2", kMaxKeyBytes));
+    if (ca.contains("tm"))
+      for (const json& e : arr(ca, "tm", 4)) {
+        tuple(e, 3, "ca.tm");
+        m.calendar.terms.push_back(
+            {get_string(e[0], "ca.tm.code", 3), get_string(e[1], "ca.tm.first", 10), get_string(e[2], "ca.tm.last", 10)});
+      }
   }
   m.school_year = opt_str(j, "yr", kMaxKeyBytes);
   m.school = opt_str(j, "sc", kMaxNameBytes);

@@ -113,6 +113,46 @@ test('enroll through the page, then type, paste, see exact averages, undo, survi
   const grid = await page.evaluate(async () => (await fetch('/api/grid?class=6A&subject=To%C3%A1n')).json());
   assert.equal(grid.students.find((s) => s.code === target).cells['HK1.TX1'].value, typed[5], 'the refused values were not stored');
 
+  // Like Excel: a refused value keeps the cell in edit with what was typed,
+  // the cursor does not move, the reason stays in view (not a popover gone
+  // in a few seconds) until it is corrected, or Esc gives it up.
+  const editorOpen = () => page.evaluate(() => {
+    const ed = document.querySelector('.cell-editor');
+    return ed ? { value: ed.value, focused: document.activeElement === ed } : null;
+  });
+  const selected = () => page.$eval('td.sel', (td) => `${td.dataset.student} ${td.dataset.column}`);
+  await page.click(cellSel(target, 'HK1.TX1'));
+  await page.keyboard.type('11');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.cellpop[data-refused="true"]:not([hidden])');
+  assert.deepEqual(await editorOpen(), { value: '11', focused: true }, 'in edit with 11');
+  assert.equal(await selected(), `${target} HK1.TX1`, 'the cursor stays on the refused cell');
+  await page.waitForTimeout(7000);  // longer than the transient popover's 6 s
+  assert.ok(await page.isVisible('.cellpop[data-refused="true"]'), 'the reason stays in view');
+  assert.match(await page.textContent('.cellpop'), /Bạn nhập: “11”/);
+  assert.match(await page.textContent('.grid-msg.error'), /Không nhận.*điểm.*Esc/);
+  await screenshot(page, 'grid-refused-in-edit');
+  await page.keyboard.press('Escape');
+  assert.equal(await editorOpen(), null, 'Esc leaves the editor');
+  assert.equal((await cell(page, target, 'HK1.TX1')).text, before11, 'Esc: the old value');
+  assert.ok(await page.isHidden('.cellpop'), 'and the reason goes');
+  assert.equal(await page.locator('.grid-msg.error').count(), 0);
+  // Refused again, then corrected in the same editor: saved, then down.
+  const below = codes[6];
+  await page.click(cellSel(target, 'HK2.TX1'));
+  await page.keyboard.type('abc');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.cellpop[data-refused="true"]:not([hidden])');
+  assert.deepEqual(await editorOpen(), { value: 'abc', focused: true });
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace');
+  await page.keyboard.type('7,5');
+  await page.keyboard.press('Enter');
+  await waitCell(page, target, 'HK2.TX1', { state: SAVED, text: '7,5' });
+  assert.equal(await editorOpen(), null);
+  assert.equal(await selected(), `${below} HK2.TX1`, 'corrected: Enter moves down');
+  assert.ok(await page.isHidden('.cellpop'));
+  await page.keyboard.press('Escape');
+
   // F2 keeps the content, Esc cancels, Delete clears, Ctrl+Z brings it back.
   await page.click(cellSel(codes[1], 'HK1.TX1'));
   await page.keyboard.press('F2');

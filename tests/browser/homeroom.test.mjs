@@ -3,12 +3,13 @@
 // keyboard (P / K, totals per student), all synced, the class summary
 // board (read-only), and attendance per session once the class is taught
 // two sessions a day; on a closed year's copy, the attendance sheet only to
-// read. Run by run.sh (CTest label `browser`).
+// read and the board's empty cells as a folded note; a locked term's
+// attendance days greyed before anyone types. Run by run.sh (CTest label `browser`).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SAVED, cell, cellSel, client, enroll, screenshot, sleep, students, tmpDir, waitCell, withSchool } from './fixture.mjs';
+import { SAVED, cell, cellSel, client, enroll, screenshot, server, sleep, students, tmpDir, waitCell, withSchool } from './fixture.mjs';
 
 let ui;
 const env = withSchool({ browser: true });
@@ -163,5 +164,70 @@ test("a closed year's copy shows the attendance sheet to read: no change on a cl
   assert.equal((await cell(page, codes[0], d2)).text, before[1], 'nothing recorded');
   assert.deepEqual(writes, [], 'no save sent');
   await screenshot(page, 'attendance-archived-copy');
+
+  // Its board: the cells left empty when the year closed are information,
+  // a neutral note, folded, not the live book's warning of cells to fill.
+  await page.goto(ui.link({ view: 'board', class: cls }));
+  await page.waitForSelector('main[data-ready="board"]');
+  assert.equal(await page.locator('.missing').count(), 0, 'no warning box on a copy');
+  const note = page.locator(`details.missing-archived[data-archived="${year}"]`);
+  assert.equal(await note.count(), 1);
+  assert.equal(await note.getAttribute('role'), 'note');
+  assert.equal(await note.evaluate((d) => d.open), false, 'folded');
+  const n = Number(await note.getAttribute('data-missing'));
+  assert.ok(n > 0, 'the demo year has empty cells');
+  assert.match(await note.locator('summary').first().textContent(), new RegExp(`^Năm học ${year} đã đóng: còn ${n} ô trống`));
+  assert.equal(await note.evaluate((d) => getComputedStyle(d).backgroundColor), 'rgba(0, 0, 0, 0)', 'no orange');
+  await screenshot(page, 'board-archived-copy');
+  await note.locator('summary').first().click();
+  assert.equal(await note.evaluate((d) => d.open), true, 'a click unfolds it');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('a locked term greys its attendance days before anyone types; a P there is refused on the page', { timeout: 180_000 }, async () => {
+  const { school, browser, page } = env;
+  const teacher = school.accounts.find((a) => a.homeroom && (a.roles || []).includes('GVCN'));
+  const cls = teacher.homeroom;
+  // The term of today (Vietnam time), from the school's terms.
+  const today = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10);
+  const terms = JSON.parse(server(['term', 'list', '--data', school.dir, '--json']));
+  const term = terms.find((t) => t.starts_on <= today && today <= t.ends_on);
+  assert.ok(term, `a term holds ${today}: ${JSON.stringify(terms)}`);
+  const reason = 'Chốt sổ điểm danh học kì';
+  school.lock(term.term, cls, reason, 2);
+  const data = tmpDir('client');
+  enroll(school, data, teacher.username, 'may-khoa');
+  client(['sync', '--data', data]);
+  const writes = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/api/cells')) writes.push(r.url()); });
+  page.on('websocket', (ws) => ws.on('framesent', (f) => { if (String(f.payload).includes('/api/cells')) writes.push(String(f.payload)); }));
+  ui = await env.startUi(data);
+  await page.goto(ui.link({ view: 'attendance', class: cls }));
+  await page.waitForSelector('main[data-ready="attendance"]');
+  const codes = await students(page);
+  const days = await page.$$eval('tbody tr:first-child td[data-column^="CC."]', (tds) => tds.map((td) => td.dataset.column));
+  const inTerm = days.filter((d) => d.slice(3, 13) >= term.starts_on && d.slice(3, 13) <= term.ends_on);
+  assert.ok(inTerm.length > 0, 'days of the locked term this month');
+  // Every day of the term greyed, for every student, before anyone types; the header too.
+  for (const d of days) {
+    const state = (await cell(page, codes[0], d)).state;
+    assert.equal(state === 'locked', inTerm.includes(d), `${d}: ${state}`);
+  }
+  assert.equal(await page.locator('thead th.h-attendance.h-locked').count(), inTerm.length, 'the locked days\' headers');
+  const last = codes[codes.length - 1];
+  assert.equal((await cell(page, last, inTerm[0])).state, 'locked');
+  assert.match(await page.getAttribute(cellSel(last, inTerm[0]), 'title'), new RegExp(reason));
+  // A P typed there: refused on the page with the lock's reason, nothing saved.
+  const before = (await cell(page, last, inTerm[0])).text;
+  await page.click(cellSel(last, inTerm[0]));
+  await page.waitForSelector('.cellpop:not([hidden]) .pop-title.lock');
+  assert.match(await page.textContent('.cellpop'), new RegExp(reason));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('p');
+  await page.waitForSelector('.cellpop:not([hidden]) .pop-title.lock');
+  await sleep(500);
+  assert.equal((await cell(page, last, inTerm[0])).text, before, 'nothing recorded');
+  assert.deepEqual(writes, [], 'no save sent');
+  await screenshot(page, 'attendance-locked');
   assert.deepEqual(browser.problems, []);
 });

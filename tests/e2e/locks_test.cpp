@@ -1,8 +1,12 @@
 // Lock periods through the real sync path, on a manual clock shared by the
 // server and the teachers' devices.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
 
 #include "loopback_school.hpp"
+#include "sodiem/core/attendance.hpp"
+#include "sodiem/core/column.hpp"
 #include "sodiem/server/corrections.hpp"
 #include "sodiem/server/locks.hpp"
 
@@ -289,4 +293,58 @@ TEST_CASE("a term's entry window: closed before it opens and after it closes, ed
   REQUIRE(server::set_entry_window(*s.admin, "HK2", iso2, "2100-01-01", "hieutruong", kT0).is_ok());
   CHECK(s.write("gv.toan.1", {"6A", "Toán", "HS6A03", "HK2.TX1"}, "6") == "ENTRY_CLOSED");
   CHECK_THAT(s.last_reason("gv.toan.1"), Catch::Contains("chưa đến thời gian nhập điểm HK2"));
+}
+
+TEST_CASE("lock notices cover attendance: a locked term's days, by the school's terms", "[e2e]") {
+  School s;
+  s.device("gv.van.1");  // homeroom teacher of 6A
+  s.sync("gv.van.1");
+  server::Lock l = frozen();
+  l.term = "HK1";
+  l.class_name = "6A";
+  l.reason = "Chốt sổ học kì I";
+  s.lock(l);
+  s.clock = ManualClock(kT0);
+  std::string hk1_first, hk2_first;
+  for (const auto& w : server::entry_windows(*s.admin)) (w.term == "HK1" ? hk1_first : hk2_first) = w.starts_on;
+  REQUIRE(valid_iso_date(hk1_first));
+  REQUIRE(valid_iso_date(hk2_first));
+
+  server::LockBook book;
+  book.load(*s.admin, kT0);
+  protocol::Roster r;
+  r.classes = {{"6A", 6}};
+  r.assignments = {{"6A", std::string(protocol::kHomeroomSubject)}};
+  const auto notices = book.notices("gv.van.1", r, kT0);
+  auto find = [&](const std::string& term, const std::string& kind) -> const protocol::LockNotice* {
+    for (const auto& n : notices)
+      if (n.term == term && n.column_kind == kind) return &n;
+    return nullptr;
+  };
+  const auto* cc = find("HK1", "CC");
+  REQUIRE(cc);
+  CHECK(cc->class_name == "6A");
+  CHECK(cc->code == ErrorCode::kTermLocked);
+  CHECK_THAT(cc->reason, Catch::Contains("Chốt sổ học kì I"));
+  CHECK(find("HK1", "RL"));
+  CHECK_FALSE(find("HK2", "CC"));  // HK2's days are open
+
+  // The device gets the notice with its roster and the terms' days with its
+  // calendar; the server refuses a day of HK1 with the notice's words.
+  s.sync("gv.van.1");
+  const auto calendar = s.device("gv.van.1").calendar();
+  CHECK(attendance::term_of(calendar.terms, hk1_first) == "HK1");
+  CHECK(attendance::term_of(calendar.terms, hk2_first) == "HK2");
+  using namespace std::chrono;
+  sys_days day{year_month_day{year(std::stoi(hk1_first.substr(0, 4))),
+                              month(static_cast<unsigned>(std::stoi(hk1_first.substr(5, 2)))),
+                              std::chrono::day(static_cast<unsigned>(std::stoi(hk1_first.substr(8, 2))))}};
+  while (weekday(day) == Sunday) day += days(1);
+  const year_month_day ymd{day};
+  char iso[16];
+  std::snprintf(iso, sizeof iso, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  CHECK(s.write("gv.van.1", {"6A", std::string(protocol::kHomeroomSubject), "HS6A01", std::string("CC.") + iso}, "P") ==
+        "TERM_LOCKED");
+  CHECK_THAT(s.last_reason("gv.van.1"), Catch::Contains("Chốt sổ học kì I"));
 }

@@ -152,7 +152,7 @@ TEST_CASE("a column the principal has locked shows locked before anyone types, a
   }
   school.sync("gv.toan.1");  // nothing to push: the new roster brings the notices
   auto locks = client::lock_notices(laptop.db(), "6A", "Toán");
-  REQUIRE(locks.size() == 2);
+  REQUIRE(locks.locks.size() == 2);
   const auto* tx = client::lock_for(locks, "HK1.TX3");
   REQUIRE(tx);
   CHECK(tx->code == "TERM_LOCKED");
@@ -164,7 +164,7 @@ TEST_CASE("a column the principal has locked shows locked before anyone types, a
   CHECK(gk->new_values_only);
   CHECK_FALSE(client::lock_for(locks, "HK1.GK"));
   CHECK_FALSE(client::lock_for(locks, "HK2.TX1"));
-  CHECK(client::lock_notices(laptop.db(), "6B", "Toán").empty());
+  CHECK(client::lock_notices(laptop.db(), "6B", "Toán").locks.empty());
 
   auto s = states(laptop);
   CHECK(s["HS6A04.HK1.TX1"].state == "locked");
@@ -177,5 +177,40 @@ TEST_CASE("a column the principal has locked shows locked before anyone types, a
   }
   school.sync("gv.toan.1");
   CHECK(states(laptop)["HS6A04.HK1.TX1"].state == "synced");
-  CHECK(client::lock_notices(laptop.db(), "6A", "Toán").size() == 1);
+  CHECK(client::lock_notices(laptop.db(), "6A", "Toán").locks.size() == 1);
+}
+
+TEST_CASE("attendance in a locked term shows locked by the same lock_for as marks, the term by the calendar's days",
+          "[ui][e2e]") {
+  LoopbackSchool school;
+  auto& laptop = school.device("gv.van.1");  // homeroom teacher of 6A
+  school.sync("gv.van.1");
+  const auto terms = laptop.calendar().terms;
+  REQUIRE(terms.size() == 2);
+  const auto& hk1 = terms[0].code == "HK1" ? terms[0] : terms[1];
+  const auto& hk2 = terms[0].code == "HK1" ? terms[1] : terms[0];
+  const std::string homeroom(protocol::kHomeroomSubject);
+  {
+    auto db = school.server_db();
+    server::Lock l;
+    l.kind = "frozen";
+    l.term = "HK1";
+    l.class_name = "6A";
+    l.starts_at = school.clock.now_unix_seconds() - 60;
+    l.reason = "Chốt sổ học kì I";
+    l.set_by = "hieutruong";
+    REQUIRE(server::add_lock(*db, l, school.clock.now_unix_seconds()).is_ok());
+  }
+  school.sync("gv.van.1");
+  const auto notices = client::lock_notices(laptop.db(), "6A", homeroom);
+  const auto* day = client::lock_for(notices, "CC." + hk1.first_day);
+  REQUIRE(day);
+  CHECK(day->code == "TERM_LOCKED");
+  CHECK_THAT(day->reason, Catch::Contains("Chốt sổ học kì I"));
+  CHECK(client::lock_for(notices, "CC." + hk1.last_day + ".S"));  // a session of the term's last day
+  CHECK(client::lock_for(notices, "HK1.RL"));
+  CHECK_FALSE(client::lock_for(notices, "CC." + hk2.first_day));  // HK2 is open
+  CHECK_FALSE(client::lock_for(notices, "HK2.RL"));
+  // Without the calendar's terms (an older server) no day is placed in a term.
+  CHECK_FALSE(client::lock_for(client::LockNotices{notices.locks, {}}, "CC." + hk1.first_day));
 }

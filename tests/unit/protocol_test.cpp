@@ -152,6 +152,9 @@ TEST_CASE("every message type round-trips", "[protocol]") {
   CHECK(round_trip(r).calendar == SchoolCalendar{});
   r.calendar = {"2026-09-05", "2027-05-31", true, {"1A", "1B"}};
   CHECK(round_trip(r).calendar == r.calendar);
+  // The terms' days (attendance's lock notices; absent from older servers: none).
+  r.calendar.terms = {{"HK1", "2026-09-05", "2027-01-16"}, {"HK2", "2027-01-18", "2027-05-31"}};
+  CHECK(round_trip(r).calendar == r.calendar);
   // Class moves out of the user's classes (absent from older servers: none).
   CHECK(round_trip(r).moves.empty());
   r.moves = {{"HS1", "Nguyễn Văn An", "6A", "6B", 1790000000}, {"HS2", "Lê Thị Bình", "6A", "6C", 1790000100}};

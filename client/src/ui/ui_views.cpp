@@ -69,6 +69,27 @@ json students_json(LocalStore& store, const std::string& class_name, const std::
   return out;
 }
 
+// The columns of `ids` that a lock notice covers (lock_for: the grid's one
+// decision, marks and attendance alike) → {code, reason, new_values_only};
+// each student's empty cell there becomes `locked` with the reason.
+json locked_columns(LocalStore& store, const std::string& class_name, const std::string& subject,
+                    const std::vector<std::string>& ids, json& students) {
+  const auto notices = lock_notices(store.db(), class_name, subject);
+  const auto copy = store.closed_year_refusal();
+  json out = json::object();
+  if (notices.locks.empty()) return out;
+  for (const auto& id : ids) {
+    const auto* lock = id.empty() ? nullptr : lock_for(notices, id);
+    if (!lock) continue;
+    const auto reason = reason_here(lock->reason, copy);
+    out[id] = {{"code", lock->code}, {"reason", reason}, {"new_values_only", lock->new_values_only}};
+    for (auto& s : students)
+      if (!s["cells"].contains(id))
+        s["cells"][id] = {{"value", ""}, {"state", "locked"}, {"code", lock->code}, {"reason", reason}};
+  }
+  return out;
+}
+
 }  // namespace
 
 json grid_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject) {
@@ -92,18 +113,12 @@ json grid_view(LocalStore& store, const std::string& class_name, const protocol:
   }
   // Columns the server has locked: greyed with the reason, empty cells too.
   const auto columns = grid_columns(subject);
-  const auto locks = lock_notices(store.db(), class_name, subject.name);
   json cols = columns_json(columns);
-  const auto copy = store.closed_year_refusal();
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    const auto* lock = columns[i].id.empty() ? nullptr : lock_for(locks, columns[i].id);
-    if (!lock) continue;
-    const auto reason = reason_here(lock->reason, copy);
-    cols[i]["lock"] = {{"code", lock->code}, {"reason", reason}, {"new_values_only", lock->new_values_only}};
-    for (auto& s : students)
-      if (!s["cells"].contains(columns[i].id))
-        s["cells"][columns[i].id] = {{"value", ""}, {"state", "locked"}, {"code", lock->code}, {"reason", reason}};
-  }
+  std::vector<std::string> ids;
+  for (const auto& c : columns) ids.push_back(c.id);
+  const json locks = locked_columns(store, class_name, subject.name, ids, students);
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (locks.contains(columns[i].id)) cols[i]["lock"] = locks[columns[i].id];
   return {{"class", class_name}, {"subject", subject.name}, {"scored", subject.scored}, {"homeroom", homeroom},
           {"columns", std::move(cols)}, {"students", std::move(students)}};
 }
@@ -142,6 +157,18 @@ json attendance_view(LocalStore& store, const std::string& class_name, int year,
     if (!attendance::fault(day, calendar, class_name)) days.push_back(iso);
   }
   json students = students_json(store, class_name, std::string(protocol::kHomeroomSubject), prefix, nullptr);
+  // The day's columns a lock covers (by the day's term), greyed as the grid's.
+  std::vector<std::string> ids;
+  for (const auto& d : days) {
+    const std::string day = d.get<std::string>();
+    if (two) {
+      ids.push_back("CC." + day + ".S");
+      ids.push_back("CC." + day + ".C");
+    } else {
+      ids.push_back("CC." + day);
+    }
+  }
+  json locks = locked_columns(store, class_name, std::string(protocol::kHomeroomSubject), ids, students);
   for (auto& s : students) {
     std::map<std::string, std::string> cells;
     for (auto& [col, cell] : s["cells"].items()) cells[col] = cell["value"].get<std::string>();
@@ -151,7 +178,7 @@ json attendance_view(LocalStore& store, const std::string& class_name, int year,
   char m[8];
   std::snprintf(m, sizeof m, "%04d-%02d", year, month);
   return {{"class", class_name}, {"month", m}, {"sessions", two ? 2 : 1}, {"days", std::move(days)},
-          {"students", std::move(students)}};
+          {"students", std::move(students)}, {"locks", std::move(locks)}};
 }
 
 json sign_view(LocalStore& store, const std::string& class_name, const protocol::SubjectInfo& subject,

@@ -163,7 +163,10 @@ export class Grid {
     this.tbody.addEventListener('click', (e) => this.onClick(e));
     this.tbody.addEventListener('dblclick', (e) => this.onDblClick(e));
     this.wrap.addEventListener('focusout', (e) => {
-      if (this.editing && e.target === this.editing.input) this.commitEdit(0, 0);
+      if (!this.editing || e.target !== this.editing.input) return;
+      // A refused value's editor stays open while its popover is used (its ×: as Esc).
+      if (this.editing.refused && this.pop.contains(e.relatedTarget)) return;
+      this.commitEdit(0, 0);
     });
     this.fitHeight();
     this.freezeWidths();
@@ -278,11 +281,18 @@ export class Grid {
     if (!this.msgEl.classList.contains('sticky')) { this.msgEl.textContent = text; this.msgEl.className = 'grid-msg'; }
   }
 
-  message(text, kind = 'info') {
+  // until: true keeps the message until another one (or clearMessage).
+  message(text, kind = 'info', { until = false } = {}) {
     this.msgEl.textContent = text;
     this.msgEl.className = `grid-msg ${kind} sticky`;
     clearTimeout(this.msgTimer);
-    this.msgTimer = setTimeout(() => this.msgEl.classList.remove('sticky'), kind === 'error' ? 8000 : 2500);
+    if (!until) this.msgTimer = setTimeout(() => this.msgEl.classList.remove('sticky'), kind === 'error' ? 8000 : 2500);
+  }
+
+  clearMessage() {
+    clearTimeout(this.msgTimer);
+    this.msgEl.textContent = '';
+    this.msgEl.className = 'grid-msg';
   }
 
   posFromEvent(e) {
@@ -440,14 +450,35 @@ export class Grid {
     const ed = this.editing;
     if (!ed) return;
     this.editing = null;
+    if (ed.refused) this.endRefusal();  // Esc: the old value stays, nothing was stored
     this.focus();
     ed.input.remove();
+  }
+
+  // A value the grid refused at once (11, abc: the grid's own validation),
+  // typed in the editor: like Excel, the cell keeps the focus in edit with
+  // what was typed, the reason shown beside it and in the message line until
+  // it is corrected (Enter, Tab, an arrow) or given up (Esc: the old value).
+  reopenRefused(r, c, typed, res) {
+    this.select(r, c);
+    this.startEdit('replace', typed);
+    if (!this.editing) return;
+    this.editing.refused = true;
+    this.showRefusal(r, c, typed, res, { sticky: true });
+    this.message(`Không nhận: ${this.rows[r].name} · ${columnVN(this.cols[c].id)}: ${res.error || res.code} ` +
+      '— sửa lại rồi Enter, hoặc Esc để giữ giá trị cũ.', 'error', { until: true });
+  }
+
+  endRefusal() {
+    this.hidePop();
+    this.clearMessage();
   }
 
   commitEdit(dr, dc) {
     const ed = this.editing;
     if (!ed) return;
     this.editing = null;
+    if (ed.refused) this.endRefusal();  // said again if refused again
     const text = ed.input.value.trim();
     const { r, c } = ed;
     // The focus back on the grid before anything else changes: focusing
@@ -462,7 +493,7 @@ export class Grid {
     // Only queued (hold): the request leaves before the screen changes; the
     // editor, the typed value and the cursor are shown with the answer.
     this.hold(close);
-    this.save([{ r, c, value: text }]);
+    this.save([{ r, c, value: text }], { fromEditor: true });
     if (dr || dc) this.hold(() => this.move(dr, dc));
   }
 
@@ -518,7 +549,8 @@ export class Grid {
   }
 
   // ---- saving: POST /api/cells, one at a time, in order ----
-  save(edits, { undo = true, label = '' } = {}) {
+  // fromEditor: one value typed in the cell's editor (refused: reopened there).
+  save(edits, { undo = true, label = '', fromEditor = false } = {}) {
     this.hold(() => {
       for (const e of edits) {  // the typed value, marked as being saved
         const td = this.td(e.r, e.c);
@@ -530,13 +562,13 @@ export class Grid {
     const t0 = performance.now();  // the commit: the benchmark's ui_save_ms runs from here to the answer shown
     this.lastCommit = t0;
     // Nothing before it: sent at once (not a microtask later, after the rest of the key's work).
-    const go = () => this.send(edits, undo, label, t0);
+    const go = () => this.send(edits, undo, label, t0, fromEditor);
     const run = (this.inflight === 1 ? go() : this.queue.then(go)).finally(() => { this.inflight--; });
     this.queue = run.catch(() => {});
     return run;
   }
 
-  async send(edits, recordUndo, label, t0) {
+  async send(edits, recordUndo, label, t0, fromEditor = false) {
     const results = [];
     const averages = {};
     let status = null;
@@ -599,6 +631,12 @@ export class Grid {
     const ok = edits.length - refused.length;
     if (refused.length) {
       const first = refused[0];
+      // Typed in the editor and refused by the grid's own rules (not a lock:
+      // that one offers a correction request), nothing typed since: back in edit.
+      if (fromEditor && edits.length === 1 && !LOCK_CODES.has(first.res.code) && !this.editing && this.lastCommit === t0) {
+        this.reopenRefused(first.r, first.c, first.value, first.res);
+        return;
+      }
       const reason = first.res.error || first.res.code;
       const what = `${this.rows[first.r].name} · ${columnVN(this.cols[first.c].id)}: ${reason}`;
       this.message(edits.length === 1 ? `Không nhận: ${what}` :
@@ -670,6 +708,7 @@ export class Grid {
     clearTimeout(this.popTimer);
     this.pop.hidden = true;
     this.pop.classList.remove('transient');
+    delete this.pop.dataset.refused;
     this.pop.replaceChildren();
   }
 
@@ -678,7 +717,10 @@ export class Grid {
     clearTimeout(this.popTimer);
     this.pop.classList.remove('transient');
     this.pop.replaceChildren(
-      h('button.pop-close', { type: 'button', title: 'Đóng (Esc)', 'aria-label': 'Đóng', onclick: () => { this.hidePop(); this.focus(); } }, '×'),
+      h('button.pop-close', { type: 'button', title: 'Đóng (Esc)', 'aria-label': 'Đóng', onclick: () => {
+        if (this.editing?.refused) this.cancelEdit();  // a refused value's popover: as Esc
+        this.hidePop(); this.focus();
+      } }, '×'),
       ...children.filter(Boolean));  // a part left out is null (the DOM would write "null")
     this.pop.hidden = false;
     const box = this.boxOf(td);
@@ -689,14 +731,18 @@ export class Grid {
     this.pop.style.top = `${fitsBelow ? below : Math.max(this.wrap.scrollTop, box.top - this.pop.offsetHeight - 4)}px`;
   }
 
-  showRefusal(r, c, typed, res) {
+  // sticky: the popover of a value reopened in its editor (reopenRefused),
+  // there until the value is corrected or given up.
+  showRefusal(r, c, typed, res, { sticky = false } = {}) {
     const col = this.cols[c];
     const parts = [h('p.pop-title.bad', {}, 'Không nhận giá trị này'),
       h('p', {}, `Bạn nhập: “${display(typed, col.type)}”`), h('p.reason', {}, res.error || res.code)];
+    if (sticky) parts.push(h('p.hint', {}, 'Sửa lại giá trị rồi bấm Enter, hoặc Esc để giữ giá trị cũ.'));
     const canAsk = LOCK_CODES.has(res.code);
     if (canAsk) parts.push(this.correctionForm(r, c, typed));
     this.showPop(r, c, ...parts);
-    if (!canAsk) {  // only information: out of the way at the next key or click
+    if (sticky) this.pop.dataset.refused = 'true';
+    if (!canAsk && !sticky) {  // only information: out of the way at the next key or click
       this.pop.classList.add('transient');
       this.popTimer = setTimeout(() => { if (this.pop.classList.contains('transient')) this.hidePop(); }, 6000);
     }

@@ -32,6 +32,30 @@ function weekOf(iso) {
   return `Tuần từ ${String(t.getUTCDate()).padStart(2, '0')}/${String(t.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
+// One column a day, or two (sáng, chiều) for a class taught in two sessions;
+// a day a lock covers (data.locks: the ui's lock_for, as for marks) greyed
+// with the lock's reason. Then the counts.
+function attendanceColumns(data) {
+  const SESSIONS = [['S', 'sáng'], ['C', 'chiều']];
+  const locks = data.locks || {};
+  const columns = (data.days || []).flatMap((d) => (data.sessions === 2 ? SESSIONS : [['', '']]).map(([s, name]) => {
+    const id = `CC.${d}${s ? '.' + s : ''}`;
+    const title = `${weekdayVN(d)}, ${dateVN(d)}${name ? ', buổi ' + name : ''}`;
+    const lock = locks[id] || null;
+    return {
+      key: id, id, label: s ? `${weekdayVN(d)} ${d.slice(8)}\n${s}` : `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
+      type: 'attendance', editable: true, title: lock ? `${title} — đã khóa: ${lock.reason || lock.code}` : title, lock,
+    };
+  }));
+  const perWeek = new Map();
+  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
+  const narrow = data.sessions === 2 ? 5 : 3;
+  for (const c of columns) if (perWeek.get(c.group) < narrow) c.group = c.group.replace('Tuần từ ', '');
+  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
+    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  return columns;
+}
+
 export async function showAttendance(ctx, main, p) {
   const cls = homeroomClass(ctx, p);
   const month = /^\d{4}-\d{2}$/.test(p.get('month') || '') ? p.get('month') : currentMonth();
@@ -39,19 +63,7 @@ export async function showAttendance(ctx, main, p) {
   const data = await api.get('/api/attendance', { class: cls, month });
   ctx.sync({ view: 'attendance', class: cls, month });
   document.title = `Điểm danh ${cls} — Sổ điểm`;
-  // One column a day, or two (sáng, chiều) for a class taught in two sessions.
-  const SESSIONS = [['S', 'sáng'], ['C', 'chiều']];
-  const columns = (data.days || []).flatMap((d) => (data.sessions === 2 ? SESSIONS : [['', '']]).map(([s, name]) => ({
-    key: `CC.${d}${s ? '.' + s : ''}`, id: `CC.${d}${s ? '.' + s : ''}`,
-    label: s ? `${weekdayVN(d)} ${d.slice(8)}\n${s}` : `${weekdayVN(d)}\n${d.slice(8)}`, group: weekOf(d),
-    type: 'attendance', editable: true, title: `${weekdayVN(d)}, ${dateVN(d)}${name ? ', buổi ' + name : ''}`,
-  })));
-  const perWeek = new Map();
-  for (const c of columns) perWeek.set(c.group, (perWeek.get(c.group) || 0) + 1);
-  const narrow = data.sessions === 2 ? 5 : 3;
-  for (const c of columns) if (perWeek.get(c.group) < narrow) c.group = c.group.replace('Tuần từ ', '');
-  columns.push({ key: 'count:P', count: 'P', label: 'P', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng có phép' },
-    { key: 'count:K', count: 'K', label: 'K', group: 'Số buổi vắng', type: 'count', editable: false, title: 'Vắng không phép' });
+  const columns = attendanceColumns(data);
   const host = h('div.grid-host');
   const goMonth = (m) => ctx.go({ view: 'attendance', class: cls, month: m }, { replace: true });
   main.append(h('section.sheet', {},
@@ -75,7 +87,7 @@ export async function showAttendance(ctx, main, p) {
   grid.focus();
   perf.grids.push({ attendance: true, total_ms: performance.now() - t0 });
   main.dataset.ready = 'attendance';
-  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }));
+  const refresh = quietRefresher(grid, () => api.get('/api/attendance', { class: cls, month }), attendanceColumns);
   return { refresh, dispose: refresh.dispose, grid };
 }
 
@@ -178,15 +190,25 @@ export function missingPanel(missing, names, term, data = {}) {
     if (!bySubject.has(m.subject)) bySubject.set(m.subject, []);
     bySubject.get(m.subject).push(m);
   }
+  const perSubject = (open) => [...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open },
+    h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
+    h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
+      h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
+    cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null)));
+  // A closed year's copy (data.archived_year: the store's archived_year, as
+  // its note above says): nothing can be filled any more, so the empty cells
+  // are information, folded, not a warning to act on.
+  if (data.archived_year) {
+    return h('details.missing-archived', { role: 'note', 'data-missing': String(missing.length), 'data-archived': data.archived_year },
+      h('summary', {}, `Năm học ${data.archived_year} đã đóng: còn ${missing.length} ô trống`,
+        term === 'HK1' ? '' : ' (cả hai học kì)', ' — bấm để xem'),
+      ...perSubject(false));
+  }
   return h('div.missing', { role: 'alert', 'data-missing': String(missing.length) },
-    h('p', {}, h('strong', {}, `${data.whole_class === false ? 'Các môn của bạn còn' : data.archived_year ? 'Còn' : 'Chưa thể ký xác nhận: còn'} ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
+    h('p', {}, h('strong', {}, `${data.whole_class === false ? 'Các môn của bạn còn' : 'Chưa thể ký xác nhận: còn'} ${missing.length} ô bắt buộc chưa có điểm hoặc đánh giá`),
       term === 'HK1' ? '.' : ' (cả hai học kì).'),
     // Folded per subject when many (the results table stays in view); a click opens one.
-    ...[...bySubject].map(([subject, cells]) => h('details.missing-subject', { 'data-subject': subject, open: missing.length <= OPEN_UP_TO },
-      h('summary', {}, subject === HOMEROOM_SUBJECT ? 'Giáo viên chủ nhiệm' : `Môn ${subject}`, ` — ${cells.length} ô`),
-      h('ul', {}, ...cells.slice(0, NAMED_PER_SUBJECT).map((m) =>
-        h('li', { 'data-student': m.student, 'data-column': m.column }, `${names.get(m.student) || m.student} (${m.student}) — ${columnVN(m.column)}`)),
-      cells.length > NAMED_PER_SUBJECT ? h('li', {}, `… và ${cells.length - NAMED_PER_SUBJECT} ô khác`) : null))));
+    ...perSubject(missing.length <= OPEN_UP_TO));
 }
 
 // One row per student, one column per board column (board order), the

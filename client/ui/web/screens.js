@@ -137,7 +137,9 @@ const QUIET_MS = 800;
 const MAX_WAIT_MS = 10_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function quietRefresher(grid, fetchData) {
+// columnsOf(fresh): the grid's columns from what was fetched (default: the
+// grid API's `columns`), so that a lock come with the sync greys its header.
+export function quietRefresher(grid, fetchData, columnsOf = null) {
   let alive = true, busy = false, again = false;
   const stamp = () => `${grid.inflight}:${perf.saves.length}`;
   const typing = () => grid.inflight > 0 || performance.now() - grid.lastCommit < QUIET_MS;
@@ -153,7 +155,7 @@ export function quietRefresher(grid, fetchData) {
         const fresh = await fetchData();
         if (!alive) break;
         if (before !== stamp()) { await sleep(400); continue; }
-        const cols = fresh.columns ? toColumns(fresh.columns) : null;  // a lock may have come with the sync
+        const cols = columnsOf ? columnsOf(fresh) : fresh.columns ? toColumns(fresh.columns) : null;  // a lock may have come with the sync
         const sameCols = !cols || JSON.stringify(cols) === JSON.stringify(grid.cols);
         if (!sameCols && !grid.editing) {
           grid.cols = cols;

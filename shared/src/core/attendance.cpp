@@ -17,6 +17,12 @@ std::string date_vn(std::string_view iso) {
   return std::string(iso.substr(8, 2)) + "/" + std::string(iso.substr(5, 2)) + "/" + std::string(iso.substr(0, 4));
 }
 
+std::string term_of(const std::vector<protocol::TermDates>& terms, std::string_view date) {
+  for (const auto& t : terms)
+    if (t.first_day <= date && date <= t.last_day) return t.code;
+  return "";
+}
+
 namespace {
 bool is_sunday(const std::string& iso) {
   using namespace std::chrono;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sodiem/core/status.hpp"
+#include "sodiem/protocol/messages.hpp"
 #include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::client {
@@ -28,9 +29,22 @@ struct LockShown {
   std::string term, column_kind, code, reason;
   bool new_values_only = false;  // entry closed: existing values may change
 };
-std::vector<LockShown> lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject);
-// The notice covering `column` ("HK1.GK"), or nullptr.
-const LockShown* lock_for(const std::vector<LockShown>& locks, const std::string& column);
+// The notices of a class and subject, with the calendar's term dates that
+// place an attendance day in its term.
+struct LockNotices {
+  std::vector<LockShown> locks;
+  std::vector<protocol::TermDates> terms;
+};
+LockNotices lock_notices(sqlite::Db& db, const std::string& class_name, const std::string& subject);
+// The notice covering `column` ("HK1.GK"; an attendance day "CC.2027-03-02"
+// by its term, attendance::term_of, as the server's LockBook), or nullptr:
+// the one decision for every grid, marks and attendance alike.
+const LockShown* lock_for(const LockNotices& notices, const std::string& column);
+
+// The calendar's term dates as the store keeps them (meta calendar_terms,
+// written from the roster by term_dates_text).
+std::vector<protocol::TermDates> term_dates(sqlite::Db& db);
+std::string term_dates_text(const std::vector<protocol::TermDates>& terms);
 
 // Refusals that mean the period is closed to edits (shown as `locked`).
 bool is_lock_refusal(const std::string& code);

@@ -76,7 +76,7 @@ class LockBook {
   std::vector<LockException> read_exceptions_;
   std::int64_t read_at_ = 0;
   std::set<std::pair<std::string, std::string>> approved_;  // (class, term) approved by the HT: read-only
-  std::vector<std::tuple<std::string, std::string, std::string>> terms_;  // code, starts_on, ends_on
+  std::vector<protocol::TermDates> terms_;  // the current year's
   std::int64_t grace_seconds_ = 72 * 3600;
 };
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sodiem/core/column.hpp"
 #include "sodiem/protocol/messages.hpp"
@@ -25,6 +26,12 @@ bool two_sessions(const protocol::SchoolCalendar& calendar, std::string_view cla
 // callers check only non-empty values.
 std::optional<std::string> fault(const Column& col, const protocol::SchoolCalendar& calendar,
                                  std::string_view class_name);
+
+// The term ("HK1", "HK2") whose days hold the attendance day `date`
+// ("YYYY-MM-DD"), "" when none does: where a lock on a term reaches
+// attendance. The server's LockBook and the client's lock notices
+// (cell_states.hpp lock_for) both ask it.
+std::string term_of(const std::vector<protocol::TermDates>& terms, std::string_view date);
 
 struct Sessions {
   int excused = 0, unexcused = 0;  // có phép (P), không phép (K)

@@ -216,7 +216,7 @@ struct Assignment {
 // it (greyed columns with the reason); the server still decides each op.
 struct LockNotice {
   std::string class_name, subject, term;  // term "HK1" | "HK2"
-  std::string column_kind;                // TX GK CK NX RL NXCN
+  std::string column_kind;                // TX GK CK NX RL NXCN KT PC NL, CC (attendance: the term's days)
   ErrorCode code = ErrorCode::kTermLocked;  // kTermLocked, kEntryClosed or kApprovedReadOnly
   bool new_values_only = false;           // entry closed: existing values may still change
   std::string reason;
@@ -233,6 +233,12 @@ struct MoveNotice {
   bool operator==(const MoveNotice&) const = default;
 };
 
+// A term (học kì) of the current school year and its days, "YYYY-MM-DD".
+struct TermDates {
+  std::string code, first_day, last_day;  // code "HK1" | "HK2"
+  bool operator==(const TermDates&) const = default;
+};
+
 // The school year's calendar as attendance needs it (the server's; the
 // client checks a typed absence against it as the server will).
 struct SchoolCalendar {
@@ -241,6 +247,9 @@ struct SchoolCalendar {
   // Classes taught in two sessions (buổi) a day, morning and afternoon;
   // every other class has one.
   std::vector<std::string> two_session_classes;
+  // The year's terms: the term of an attendance day (attendance::term_of),
+  // for the lock notices of attendance. Absent from older servers.
+  std::vector<TermDates> terms{};
   bool operator==(const SchoolCalendar&) const = default;
 };
 
