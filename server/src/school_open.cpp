@@ -2,6 +2,7 @@
 // console (see school_open.hpp).
 #include "sodiem/server/school_open.hpp"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/store_config.hpp"
 #include "sodiem/server/sync_service.hpp"
+#include "sodiem/sqlite/db.hpp"
 
 namespace sodiem::server {
 
@@ -121,6 +123,18 @@ Status check_school(const std::string& dir, std::size_t db_spare) {
     // outside made while the school was open is said at its next one.
     for (const auto& problem : check_access_tables(*db).problems)
         std::cerr << "sodiem-server: CẢNH BÁO: " << problem << " (" << dir << ") — xem sodiem-server audit verify\n";
+  } catch (const sqlite::Error& e) {
+    // Held by another program (`migrate` holds the file while it migrates):
+    // busy, not damaged; no restore is advised.
+    if ((e.code & 0xff) != SQLITE_BUSY && (e.code & 0xff) != SQLITE_LOCKED)
+      return Status(ErrorCode::kInternal, "cơ sở dữ liệu " + paths.db() + " bị hỏng, không mở được (" + e.what() +
+                                              "). Khôi phục bản sao lưu gần nhất: sodiem-server restore "
+                                              "THƯ_MỤC_SAO_LƯU --data THƯ_MỤC_MỚI");
+    // kInternal: kUnavailable would read as the cluster short of connections.
+    return Status(ErrorCode::kInternal,
+                  "một chương trình khác đang giữ " + paths.db() +
+                      " (thường là sodiem-server migrate đang cập nhật lược đồ); hãy thử lại sau ít phút (" + e.what() +
+                      ")");
   } catch (const std::exception& e) {
     if (out_of_connections(e)) return no_connection_left(e);
     // A school in PostgreSQL has no server.db, and a refused login or a

@@ -31,7 +31,7 @@ constexpr const char* kWrongCurrent = "Mật khẩu hiện tại không đúng";
 void SyncService::notice_other_writers() {
   // Let go of for a restore (found on a new connection, or another epoch):
   // nothing more from this service's caches, nor its connection.
-  if (replaced_) throw std::runtime_error("the school was restored meanwhile (or is being restored)");
+  if (replaced_ || restore_held_) throw SchoolRestoring();
   const std::int64_t v = db_->data_version();  // first: replaces a lost connection
   if (v != data_version_) {
     data_version_ = v;

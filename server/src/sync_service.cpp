@@ -45,11 +45,15 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
   db_ = open_server_db(db_path);
   // PostgreSQL: no restore under a running server. Throws SchoolRestoring
   // while a restore holds the school; later, a new connection that finds it
-  // so makes the school let go of (replaced_).
-  hold_serving_lock(*db_, [this] {
-    if (!replaced_.exchange(true))
-      spdlog::warn("a restore of the school holds it (found on a new connection): refusing its requests until it "
-                   "is opened again");
+  // so makes the school let go of (restore_held_), or, serving one school,
+  // refuses its requests until a new connection gets the lock again.
+  hold_serving_lock(*db_, [this](bool held) {
+    const bool was = restore_held_.exchange(!held);
+    if (epoch_.empty() || was == !held) return;  // still opening: the opening is refused instead
+    if (!held)
+      spdlog::warn("a restore of the school holds it (found on a new connection): refusing its requests meanwhile");
+    else
+      spdlog::info("the school's serving lock held again after a restore held it");
   });
   if (db_->pg()) {
     // Looked at with the serving lock held: a restore takes its request
@@ -82,7 +86,7 @@ SyncService::SyncService(const std::string& db_path, const Clock& clock, std::fu
 SyncService::~SyncService() { stop(); }
 
 bool SyncService::restore_requested() const {
-  return replaced_.load() || restore_seen(restore_key_, opened_at_);
+  return replaced_.load() || restore_held_.load() || restore_seen(restore_key_, opened_at_);
 }
 
 void SyncService::look_for_restore_request() {
@@ -350,6 +354,9 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
   try {
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t ops = 0;
+    // Restored under it: no new connection made for it (restore_held_ is
+    // tried again by the Transaction's reconnect, which may find it over).
+    if (replaced_) throw SchoolRestoring();
     // The commit writes the WAL without fsync; the syncer flushes it before any ack goes out.
     store::Transaction tx(*db_, sqlite::Durability::kRelaxed);
     // Inside the write transaction: a revocation committed before it is seen.
@@ -395,15 +402,20 @@ void SyncService::apply_pushes(std::deque<Job>& group) {
     tally_.pushes += group.size();
     tally_.ops += ops;
   } catch (const std::exception& e) {
-    spdlog::error("push group of {} failed, rolled back: {}", group.size(), e.what());
+    // A restore holds or has replaced the school: said as such, not as a fault.
+    const bool restoring = replaced_ || restore_held_ || dynamic_cast<const SchoolRestoring*>(&e);
+    if (restoring)
+      spdlog::info("push group of {} refused: {}", group.size(), e.what());
+    else
+      spdlog::error("push group of {} failed, rolled back: {}", group.size(), e.what());
     ingestor_->forget_cells();
     for (auto it = saved_high.rbegin(); it != saved_high.rend(); ++it) high_seq_[it->first] = it->second;
     replies.clear();
+    const Status refusal = restoring ? restoring_refusal()
+                                     : Status(ErrorCode::kInternal, "lỗi máy chủ khi ghi dữ liệu, hãy thử lại sau");
     for (Job& job : group)
-      replies.push_back({job.peer.get(),
-                         Error{ErrorCode::kInternal, "lỗi máy chủ khi ghi dữ liệu, hãy thử lại sau",
-                               std::get<Push>(job.message).batch_id},
-                         true});
+      replies.push_back(
+          {job.peer.get(), Error{refusal.code(), refusal.message(), std::get<Push>(job.message).batch_id}, true});
   }
   // Acknowledged once the WAL is on the disk; if that fails, nothing is:
   // the clients send those ops again and get the same outcomes.

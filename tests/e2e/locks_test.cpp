@@ -347,4 +347,35 @@ TEST_CASE("lock notices cover attendance: a locked term's days, by the school's 
   CHECK(s.write("gv.van.1", {"6A", std::string(protocol::kHomeroomSubject), "HS6A01", std::string("CC.") + iso}, "P") ==
         "TERM_LOCKED");
   CHECK_THAT(s.last_reason("gv.van.1"), Catch::Contains("Chốt sổ học kì I"));
+
+  // An exception for one day of HK1 (any day but the first): no CC notice
+  // greys the whole term for this teacher (the server decides each day);
+  // the other kinds are still noticed.
+  server::LockException ex;
+  ex.username = "gv.van.1";
+  ex.class_name = "6A";
+  ex.subject = std::string(protocol::kHomeroomSubject);
+  // A day after the term's first (the day the notice is computed on).
+  sys_days later = day + days(1);
+  while (weekday(later) == Sunday) later += days(1);
+  const year_month_day lymd{later};
+  char later_iso[16];
+  std::snprintf(later_iso, sizeof later_iso, "%04d-%02u-%02u", static_cast<int>(lymd.year()),
+                static_cast<unsigned>(lymd.month()), static_cast<unsigned>(lymd.day()));
+  ex.column = std::string("CC.") + later_iso;
+  ex.reason = "Bổ sung điểm danh";
+  ex.created_by = "hieutruong";
+  ex.expires_at = kT0 + 3600;
+  ex.created_at = kT0;
+  REQUIRE(server::add_exception(*s.admin, ex, kT0).is_ok());
+  server::LockBook excepted;
+  excepted.load(*s.admin, kT0);
+  const auto after = excepted.notices("gv.van.1", r, kT0);
+  bool cc_after = false, rl_after = false;
+  for (const auto& n : after) {
+    cc_after = cc_after || (n.term == "HK1" && n.column_kind == "CC");
+    rl_after = rl_after || (n.term == "HK1" && n.column_kind == "RL");
+  }
+  CHECK_FALSE(cc_after);
+  CHECK(rl_after);
 }

@@ -23,7 +23,7 @@ constexpr const char* kKey = "hashtext('sodiem-serving:' || ?)";
 constexpr const char* kRestoreKey = "hashtext('sodiem-restore:' || ?)";
 }  // namespace
 
-void hold_serving_lock(store::Db& db, std::function<void()> restoring) {
+void hold_serving_lock(store::Db& db, std::function<void(bool held)> held) {
   if (!db.pg()) return;
   const std::string school = db.school_id();
   // Now and on every new connection after a lost one: a session-level lock
@@ -32,16 +32,19 @@ void hold_serving_lock(store::Db& db, std::function<void()> restoring) {
   // and the opener thread (every school's openings) or the worker must not
   // stand still that long. The restore's brief looks (wait_for_servers)
   // hold it for one statement: tried again for kServingLockTries.
-  db.pg()->on_connect([school, restoring = std::move(restoring)](pg::Db& pg) {
+  db.pg()->on_connect([school, held = std::move(held)](pg::Db& pg) {
     const auto until = std::chrono::steady_clock::now() + tuning::kServingLockTries;
     for (;;) {
       auto s = pg.prepare(std::string("SELECT pg_try_advisory_lock_shared(") + kKey + ")");
       s.bind(1, school);
-      if (s.step() && s.text(0) == "t") return;
+      if (s.step() && s.text(0) == "t") {
+        if (held) held(true);
+        return;
+      }
       if (std::chrono::steady_clock::now() >= until) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (restoring) restoring();
+    if (held) held(false);
     throw SchoolRestoring();
   });
 }
@@ -66,6 +69,7 @@ namespace {
 struct DatabaseLook {
   std::chrono::steady_clock::time_point at{};  // when it began
   bool looking = false;
+  std::chrono::steady_clock::time_point looking_since{};  // a look stuck on a dead connection is not waited for
   std::unordered_set<std::int64_t> held;  // exclusive advisory keys granted then
 };
 std::mutex looks_mutex;
@@ -92,10 +96,12 @@ void look_for_restore_requests(store::Db& db, const RestoreLookKey& key) {
     std::lock_guard lock(looks_mutex);
     auto& look = looks[key.database];
     // 3/4: a worker waking a little early still looks on its own turn.
-    if (look.looking || (look.at != std::chrono::steady_clock::time_point{} &&
+    if ((look.looking && now - look.looking_since < tuning::kRestoreLookInterval) ||
+        (look.at != std::chrono::steady_clock::time_point{} &&
                          now - look.at < tuning::kRestoreLookInterval * 3 / 4))
       return;
     look.looking = true;
+    look.looking_since = now;
   }
   std::unordered_set<std::int64_t> held;
   try {
@@ -109,13 +115,15 @@ void look_for_restore_requests(store::Db& db, const RestoreLookKey& key) {
     while (s.step()) held.insert(s.int64(0));
   } catch (...) {
     std::lock_guard lock(looks_mutex);
-    looks[key.database].looking = false;
+    auto& look = looks[key.database];
+    if (look.looking_since == now) look.looking = false;  // not another's, begun after this one was given up
     throw;
   }
   ++look_count;
   std::lock_guard lock(looks_mutex);
   auto& look = looks[key.database];
-  look.looking = false;
+  if (look.looking_since == now) look.looking = false;
+  if (now < look.at) return;  // a late look (given up on, then answered): a newer one is kept
   look.at = now;
   look.held = std::move(held);
 }

@@ -9,20 +9,11 @@
 
 #include "sodiem/core/status.hpp"
 #include "sodiem/server/console/console.hpp"
+#include "sodiem/server/serving_lock.hpp"
 #include "sodiem/server/wss_server.hpp"
 
 namespace sodiem::server {
 
-inline constexpr const char* kRestoringRefusal =
-    "Trường đang được khôi phục từ bản sao lưu; hãy thử lại sau ít phút.";
-// The refusal of a school a restore has asked its servers to let go of
-// (marked by its detail, not its words).
-inline Status restoring_refusal() {
-  return Status(ErrorCode::kRateLimited, kRestoringRefusal, Status::Detail::kSchoolRestoring);
-}
-inline bool refused_for_restore(const Status& st) {
-  return !st && st.detail() == Status::Detail::kSchoolRestoring;
-}
 
 // kInternal: the database is damaged or unreadable (run exits 3); any
 // other refusal: the folder is not one to serve (run exits 2). db_spare > 0

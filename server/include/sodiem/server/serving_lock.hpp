@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sodiem/core/status.hpp"
 #include "sodiem/store/db.hpp"
 
 namespace sodiem::tuning {
@@ -42,6 +43,17 @@ inline constexpr auto kServingLockTries = 1s;
 
 namespace sodiem::server {
 
+inline constexpr const char* kRestoringRefusal =
+    "Trường đang được khôi phục từ bản sao lưu; hãy thử lại sau ít phút.";
+// The refusal of a school a restore has asked its servers to let go of, or
+// holds (marked by its detail, not its words).
+inline Status restoring_refusal() {
+  return Status(ErrorCode::kRateLimited, kRestoringRefusal, Status::Detail::kSchoolRestoring);
+}
+inline bool refused_for_restore(const Status& st) {
+  return !st && st.detail() == Status::Detail::kSchoolRestoring;
+}
+
 // The serving lock could not be had: a restore of the school holds it (its
 // transaction replacing the school's rows is under way).
 class SchoolRestoring : public std::runtime_error {
@@ -51,9 +63,10 @@ class SchoolRestoring : public std::runtime_error {
 
 // On PostgreSQL, marks `db`'s session as serving its school until it closes;
 // nothing on SQLite. Now and on every new connection after a lost one, it
-// tries for kServingLockTries; then calls `restoring` (if any) and throws
-// SchoolRestoring (the new connection is dropped, tried again at next use).
-void hold_serving_lock(store::Db& db, std::function<void()> restoring = {});
+// tries for kServingLockTries and tells `held` (if any) whether it got it;
+// when not, it throws SchoolRestoring (the new connection is dropped, tried
+// again at its next use).
+void hold_serving_lock(store::Db& db, std::function<void(bool held)> held = {});
 
 // Inside the caller's transaction on `db` (PostgreSQL): true when no server
 // serves the school, which then cannot start serving it before the

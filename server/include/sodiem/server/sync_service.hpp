@@ -142,9 +142,13 @@ class SyncService {
   RestoreLookKey restore_key_;  // PostgreSQL: the school's request in its database (set at construction)
   std::chrono::steady_clock::time_point opened_at_{};  // looks older than the opening's own are not trusted
   bool restore_logged_ = false;  // worker: the request was logged
-  // notice_other_writers: another epoch after a reconnect; hold_serving_lock:
-  // a new connection found a restore holding the school.
+  // notice_other_writers: another epoch after a reconnect (for good: the
+  // school is let go of and opened again).
   std::atomic<bool> replaced_{false};
+  // hold_serving_lock: the last new connection found a restore holding the
+  // school; cleared when a later one gets the lock (a restore rolled back
+  // changed nothing: notice_other_writers compares the epoch).
+  std::atomic<bool> restore_held_{false};
   std::mutex stop_mutex_;              // stop(): once, whichever thread calls first (the others wait)
   bool stopped_ = false;
 
